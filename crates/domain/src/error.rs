@@ -1,0 +1,53 @@
+//! The domain's one error type: a value that breaks a rule, with a stable machine code.
+
+use thiserror::Error;
+
+/// A rejected value. `code()` is stable and ends up in API responses and CLI output.
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+pub enum ValidationError {
+    #[error("invalid slug {value:?}: {reason}")]
+    InvalidSlug { value: String, reason: &'static str },
+    #[error("slug {0:?} is reserved")]
+    ReservedSlug(String),
+    #[error("invalid e-mail address {0:?}")]
+    InvalidEmail(String),
+    #[error("unknown {kind} {value:?}; expected one of: {expected}")]
+    UnknownVariant {
+        kind: &'static str,
+        value: String,
+        expected: &'static str,
+    },
+    #[error("{field} must not be empty")]
+    Empty { field: &'static str },
+    #[error("{field} is longer than {max} characters")]
+    TooLong { field: &'static str, max: usize },
+}
+
+impl ValidationError {
+    /// Stable upper-case code for clients and scripts.
+    pub fn code(&self) -> &'static str {
+        match self {
+            Self::InvalidSlug { .. } => "INVALID_SLUG",
+            Self::ReservedSlug(_) => "RESERVED_SLUG",
+            Self::InvalidEmail(_) => "INVALID_EMAIL",
+            Self::UnknownVariant { .. } => "VALIDATION_FAILED",
+            Self::Empty { .. } | Self::TooLong { .. } => "VALIDATION_FAILED",
+        }
+    }
+}
+
+/// Checks a required, bounded free-text field (names, titles) and returns it trimmed.
+pub fn required_text(
+    field: &'static str,
+    value: &str,
+    max: usize,
+) -> Result<String, ValidationError> {
+    let trimmed = value.trim();
+    if trimmed.is_empty() {
+        return Err(ValidationError::Empty { field });
+    }
+    if trimmed.chars().count() > max {
+        return Err(ValidationError::TooLong { field, max });
+    }
+    Ok(trimmed.to_owned())
+}

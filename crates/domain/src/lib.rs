@@ -1,0 +1,22 @@
+//! Lyceum's domain: the types and rules every layer shares.
+//!
+//! This crate owns the vocabulary (tenants, slugs, plans, placements, roles, e-mails, ids) and
+//! the rules that make a value valid. It never performs I/O: no database, no clock reads beyond
+//! id generation, no network. Values that can only be built valid ("parse, don't validate") let
+//! the store and the server trust them without checking again.
+
+pub mod email;
+pub mod error;
+pub mod ids;
+pub mod plan;
+pub mod role;
+pub mod slug;
+pub mod tenant;
+
+pub use email::Email;
+pub use error::ValidationError;
+pub use ids::{CourseId, EnrollmentId, EventId, LessonId, ModuleId, TenantId, UserId};
+pub use plan::{Plan, PlanLimits};
+pub use role::Role;
+pub use slug::Slug;
+pub use tenant::{Placement, TenantStatus};

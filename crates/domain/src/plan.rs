@@ -1,0 +1,105 @@
+//! Plans and the limits they grant. A tenant's effective limits are its plan's, optionally
+//! overridden per tenant in the directory.
+
+use crate::error::ValidationError;
+use serde::{Deserialize, Serialize};
+use std::fmt;
+use std::str::FromStr;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Plan {
+    Free,
+    Pro,
+    Enterprise,
+}
+
+/// What a plan allows. `None` means unlimited.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PlanLimits {
+    pub max_courses: Option<u32>,
+    pub max_students: Option<u32>,
+    pub requests_per_minute: u32,
+    pub custom_domains: bool,
+    pub webhooks: bool,
+}
+
+impl Plan {
+    pub const ALL: [Plan; 3] = [Plan::Free, Plan::Pro, Plan::Enterprise];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Plan::Free => "free",
+            Plan::Pro => "pro",
+            Plan::Enterprise => "enterprise",
+        }
+    }
+
+    pub fn limits(self) -> PlanLimits {
+        match self {
+            Plan::Free => PlanLimits {
+                max_courses: Some(5),
+                max_students: Some(50),
+                requests_per_minute: 600,
+                custom_domains: false,
+                webhooks: false,
+            },
+            Plan::Pro => PlanLimits {
+                max_courses: Some(200),
+                max_students: Some(5_000),
+                requests_per_minute: 6_000,
+                custom_domains: true,
+                webhooks: true,
+            },
+            Plan::Enterprise => PlanLimits {
+                max_courses: None,
+                max_students: None,
+                requests_per_minute: 60_000,
+                custom_domains: true,
+                webhooks: true,
+            },
+        }
+    }
+}
+
+impl fmt::Display for Plan {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl FromStr for Plan {
+    type Err = ValidationError;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Plan::ALL
+            .into_iter()
+            .find(|p| p.as_str() == s)
+            .ok_or_else(|| ValidationError::UnknownVariant {
+                kind: "plan",
+                value: s.to_owned(),
+                expected: "free, pro, enterprise",
+            })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn higher_plans_allow_more() {
+        let (free, pro) = (Plan::Free.limits(), Plan::Pro.limits());
+        assert!(free.max_courses < pro.max_courses);
+        assert!(free.requests_per_minute < pro.requests_per_minute);
+        assert_eq!(Plan::Enterprise.limits().max_students, None);
+    }
+
+    #[test]
+    fn parses_known_plans_only() {
+        assert_eq!("pro".parse::<Plan>().unwrap(), Plan::Pro);
+        assert_eq!(
+            "gold".parse::<Plan>().unwrap_err().code(),
+            "VALIDATION_FAILED"
+        );
+    }
+}

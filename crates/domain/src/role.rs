@@ -1,0 +1,56 @@
+//! Roles a user holds inside one tenant. The platform operator's `super_admin` is not a tenant
+//! role and cannot be granted here.
+
+use crate::error::ValidationError;
+use serde::{Deserialize, Serialize};
+use std::fmt;
+use std::str::FromStr;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Role {
+    Student,
+    Instructor,
+    Admin,
+}
+
+impl Role {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Student => "student",
+            Role::Instructor => "instructor",
+            Role::Admin => "admin",
+        }
+    }
+}
+
+impl fmt::Display for Role {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl FromStr for Role {
+    type Err = ValidationError;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        [Role::Student, Role::Instructor, Role::Admin]
+            .into_iter()
+            .find(|r| r.as_str() == s)
+            .ok_or_else(|| ValidationError::UnknownVariant {
+                kind: "role",
+                value: s.to_owned(),
+                expected: "student, instructor, admin",
+            })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn super_admin_is_not_a_tenant_role() {
+        assert!("super_admin".parse::<Role>().is_err());
+        assert_eq!("instructor".parse::<Role>().unwrap(), Role::Instructor);
+    }
+}

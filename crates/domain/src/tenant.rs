@@ -1,0 +1,120 @@
+//! Tenant lifecycle states and placements (where a tenant's rows live).
+
+use crate::error::ValidationError;
+use serde::{Deserialize, Serialize};
+use std::fmt;
+use std::str::FromStr;
+
+/// Where a tenant's rows live. See DESIGN.md, section 2.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Placement {
+    /// Shared tables; `tenant_id` on every row plus forced row-level security.
+    Pool,
+    /// One PostgreSQL schema per tenant; row-level security still on.
+    Schema,
+    /// A dedicated PostgreSQL database, or one SQLite file per tenant.
+    Database,
+}
+
+impl Placement {
+    pub const ALL: [Placement; 3] = [Placement::Pool, Placement::Schema, Placement::Database];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Placement::Pool => "pool",
+            Placement::Schema => "schema",
+            Placement::Database => "database",
+        }
+    }
+}
+
+impl fmt::Display for Placement {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl FromStr for Placement {
+    type Err = ValidationError;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Placement::ALL
+            .into_iter()
+            .find(|p| p.as_str() == s)
+            .ok_or_else(|| ValidationError::UnknownVariant {
+                kind: "placement",
+                value: s.to_owned(),
+                expected: "pool, schema, database",
+            })
+    }
+}
+
+/// A tenant's lifecycle. `Provisioning` is transient: storage is being created and the tenant
+/// is not served yet.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum TenantStatus {
+    Provisioning,
+    Active,
+    Suspended,
+    Deleted,
+}
+
+impl TenantStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TenantStatus::Provisioning => "provisioning",
+            TenantStatus::Active => "active",
+            TenantStatus::Suspended => "suspended",
+            TenantStatus::Deleted => "deleted",
+        }
+    }
+}
+
+impl fmt::Display for TenantStatus {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl FromStr for TenantStatus {
+    type Err = ValidationError;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        [
+            TenantStatus::Provisioning,
+            TenantStatus::Active,
+            TenantStatus::Suspended,
+            TenantStatus::Deleted,
+        ]
+        .into_iter()
+        .find(|t| t.as_str() == s)
+        .ok_or_else(|| ValidationError::UnknownVariant {
+            kind: "tenant status",
+            value: s.to_owned(),
+            expected: "provisioning, active, suspended, deleted",
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn placements_round_trip() {
+        for p in Placement::ALL {
+            assert_eq!(p.as_str().parse::<Placement>().unwrap(), p);
+        }
+        let err = "shard".parse::<Placement>().unwrap_err();
+        assert!(err.to_string().contains("pool, schema, database"));
+    }
+
+    #[test]
+    fn statuses_round_trip() {
+        assert_eq!(
+            "suspended".parse::<TenantStatus>().unwrap(),
+            TenantStatus::Suspended
+        );
+        assert!("gone".parse::<TenantStatus>().is_err());
+    }
+}

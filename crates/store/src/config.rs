@@ -1,0 +1,78 @@
+//! What the store needs to open: which engine, where its data lives, and the caps on pools.
+
+use lyceum_domain::Placement;
+use sqlx::postgres::PgConnectOptions;
+use std::path::PathBuf;
+use std::time::Duration;
+
+/// Everything [`crate::Store::open`] needs.
+#[derive(Debug, Clone)]
+pub struct StoreConfig {
+    pub engine: EngineConfig,
+    pub limits: PoolLimits,
+    /// Placement for new tenants when none is asked for. `None`: `database` (one SQLite file
+    /// per tenant) on SQLite, `pool` on PostgreSQL.
+    pub default_placement: Option<Placement>,
+}
+
+// Built once per process; boxing the larger variant would only make it harder to write.
+#[allow(clippy::large_enum_variant)]
+#[derive(Debug, Clone)]
+pub enum EngineConfig {
+    /// The embedded default: `data_dir/directory.sqlite` plus one file per tenant under
+    /// `data_dir/tenants/`.
+    Sqlite { data_dir: PathBuf },
+    /// PostgreSQL with two roles: `runtime` serves requests and must not be able to bypass
+    /// row-level security; `owner` owns the tables and runs migrations and provisioning.
+    Postgres {
+        runtime: PgConnectOptions,
+        owner: PgConnectOptions,
+    },
+}
+
+/// Caps that keep connections and open files bounded however many tenants there are.
+#[derive(Debug, Clone, Copy)]
+pub struct PoolLimits {
+    /// Connections of the shared PostgreSQL pool (pool and schema placements).
+    pub shared_max_connections: u32,
+    /// Connections of each tenant's own pool (dedicated database or SQLite file).
+    pub tenant_max_connections: u32,
+    /// How many tenants' own pools stay open at once; the least recently used is closed first.
+    pub max_open_tenant_pools: u64,
+    /// A tenant's own pool is closed after this long unused.
+    pub tenant_pool_idle: Duration,
+    /// How long a request waits for a connection before failing with `DATABASE_UNAVAILABLE`.
+    pub acquire_timeout: Duration,
+}
+
+impl Default for PoolLimits {
+    fn default() -> Self {
+        Self {
+            shared_max_connections: 16,
+            tenant_max_connections: 4,
+            max_open_tenant_pools: 64,
+            tenant_pool_idle: Duration::from_secs(300),
+            acquire_timeout: Duration::from_secs(5),
+        }
+    }
+}
+
+impl StoreConfig {
+    pub fn sqlite(data_dir: impl Into<PathBuf>) -> Self {
+        Self {
+            engine: EngineConfig::Sqlite {
+                data_dir: data_dir.into(),
+            },
+            limits: PoolLimits::default(),
+            default_placement: None,
+        }
+    }
+
+    pub fn postgres(runtime: PgConnectOptions, owner: PgConnectOptions) -> Self {
+        Self {
+            engine: EngineConfig::Postgres { runtime, owner },
+            limits: PoolLimits::default(),
+            default_placement: None,
+        }
+    }
+}

@@ -1,0 +1,277 @@
+//! The tenant directory: the control plane that knows every tenant, its plan, status and
+//! placement, its custom domains and its migration state. It is the only place that knows where
+//! a tenant's data lives. On SQLite it is a file of its own; on PostgreSQL a schema of its own.
+//!
+//! The directory holds no tenant data (users, courses ...) and never opens tenant storage.
+
+use crate::engine::{dispatch, Engine};
+use crate::error::StoreError;
+use chrono::{DateTime, Utc};
+use lyceum_domain::{Placement, Plan, Slug, TenantId, TenantStatus};
+use serde::Serialize;
+use sqlx::{PgPool, SqlitePool};
+use uuid::Uuid;
+
+/// A tenant as the directory knows it. Only the store builds one, so holding a `Tenant` means
+/// it was resolved from the directory.
+#[derive(Debug, Clone, Serialize)]
+#[non_exhaustive]
+pub struct Tenant {
+    pub id: TenantId,
+    pub slug: Slug,
+    pub name: String,
+    pub plan: Plan,
+    pub status: TenantStatus,
+    pub region: String,
+    pub placement: Placement,
+    pub settings: serde_json::Value,
+    pub schema_version: i64,
+    pub migration_error: Option<String>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+/// What it takes to provision a tenant.
+#[derive(Debug, Clone)]
+pub struct NewTenant {
+    pub slug: Slug,
+    pub name: String,
+    pub plan: Plan,
+    /// `None`: the store's default placement.
+    pub placement: Option<Placement>,
+    pub region: String,
+    pub settings: serde_json::Value,
+}
+
+impl NewTenant {
+    /// A tenant with the free plan, default placement and region, and no settings.
+    pub fn new(slug: Slug, name: impl Into<String>) -> Self {
+        Self {
+            slug,
+            name: name.into(),
+            plan: Plan::Free,
+            placement: None,
+            region: "default".to_owned(),
+            settings: serde_json::json!({}),
+        }
+    }
+}
+
+#[derive(sqlx::FromRow)]
+struct TenantRow {
+    id: Uuid,
+    slug: String,
+    name: String,
+    plan: String,
+    status: String,
+    region: String,
+    placement: String,
+    settings: sqlx::types::Json<serde_json::Value>,
+    schema_version: i64,
+    migration_error: Option<String>,
+    created_at: DateTime<Utc>,
+    updated_at: DateTime<Utc>,
+}
+
+impl TryFrom<TenantRow> for Tenant {
+    type Error = StoreError;
+    fn try_from(row: TenantRow) -> Result<Self, StoreError> {
+        Ok(Tenant {
+            id: TenantId::from_uuid(row.id),
+            slug: Slug::parse(&row.slug)?,
+            name: row.name,
+            plan: row.plan.parse()?,
+            status: row.status.parse()?,
+            region: row.region,
+            placement: row.placement.parse()?,
+            settings: row.settings.0,
+            schema_version: row.schema_version,
+            migration_error: row.migration_error,
+            created_at: row.created_at,
+            updated_at: row.updated_at,
+        })
+    }
+}
+
+const TENANT_COLUMNS: &str = "id, slug, name, plan, status, region, placement, settings, \
+     schema_version, migration_error, created_at, updated_at";
+
+/// Handle on the directory. Cheap to clone.
+#[derive(Clone)]
+pub struct Directory {
+    pool: Engine<PgPool, SqlitePool>,
+}
+
+impl Directory {
+    pub(crate) fn new(pool: Engine<PgPool, SqlitePool>) -> Self {
+        Self { pool }
+    }
+
+    pub async fn by_slug(&self, slug: &str) -> Result<Option<Tenant>, StoreError> {
+        let sql = format!("SELECT {TENANT_COLUMNS} FROM tenants WHERE slug = $1");
+        let row: Option<TenantRow> = dispatch!(&self.pool, p => {
+            sqlx::query_as(&sql).bind(slug).fetch_optional(p).await?
+        });
+        row.map(Tenant::try_from).transpose()
+    }
+
+    pub async fn by_id(&self, id: TenantId) -> Result<Option<Tenant>, StoreError> {
+        let sql = format!("SELECT {TENANT_COLUMNS} FROM tenants WHERE id = $1");
+        let row: Option<TenantRow> = dispatch!(&self.pool, p => {
+            sqlx::query_as(&sql).bind(id.as_uuid()).fetch_optional(p).await?
+        });
+        row.map(Tenant::try_from).transpose()
+    }
+
+    /// The tenant a verified custom domain points at.
+    pub async fn by_custom_domain(&self, domain: &str) -> Result<Option<Tenant>, StoreError> {
+        let sql = format!(
+            "SELECT {} FROM tenants t JOIN custom_domains d ON d.tenant_id = t.id \
+             WHERE d.domain = $1 AND d.verified_at IS NOT NULL",
+            TENANT_COLUMNS
+                .split(", ")
+                .map(|c| format!("t.{c}"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
+        let row: Option<TenantRow> = dispatch!(&self.pool, p => {
+            sqlx::query_as(&sql).bind(domain.to_lowercase()).fetch_optional(p).await?
+        });
+        row.map(Tenant::try_from).transpose()
+    }
+
+    /// Every tenant, oldest first.
+    pub async fn list(&self) -> Result<Vec<Tenant>, StoreError> {
+        let sql = format!("SELECT {TENANT_COLUMNS} FROM tenants ORDER BY id");
+        let rows: Vec<TenantRow> = dispatch!(&self.pool, p => {
+            sqlx::query_as(&sql).fetch_all(p).await?
+        });
+        rows.into_iter().map(Tenant::try_from).collect()
+    }
+
+    pub async fn count(&self) -> Result<i64, StoreError> {
+        Ok(dispatch!(&self.pool, p => {
+            sqlx::query_scalar("SELECT COUNT(*) FROM tenants").fetch_one(p).await?
+        }))
+    }
+
+    pub async fn set_status(&self, id: TenantId, status: TenantStatus) -> Result<(), StoreError> {
+        let done = dispatch!(&self.pool, p => {
+            sqlx::query("UPDATE tenants SET status = $2, updated_at = $3 WHERE id = $1")
+                .bind(id.as_uuid())
+                .bind(status.as_str())
+                .bind(Utc::now())
+                .execute(p)
+                .await?
+                .rows_affected()
+        });
+        if done == 0 {
+            return Err(StoreError::TenantNotFound(id.to_string()));
+        }
+        Ok(())
+    }
+
+    /// Maps a custom domain to a tenant; `verified` marks it usable for resolution.
+    pub async fn add_custom_domain(
+        &self,
+        id: TenantId,
+        domain: &str,
+        verified: bool,
+    ) -> Result<(), StoreError> {
+        let now = Utc::now();
+        dispatch!(&self.pool, p => {
+            sqlx::query("INSERT INTO custom_domains (domain, tenant_id, verified_at, created_at) VALUES ($1, $2, $3, $4)")
+                .bind(domain.to_lowercase())
+                .bind(id.as_uuid())
+                .bind(verified.then_some(now))
+                .bind(now)
+                .execute(p)
+                .await?.rows_affected()
+        });
+        Ok(())
+    }
+
+    /// Is the directory reachable?
+    pub async fn ping(&self) -> Result<(), StoreError> {
+        dispatch!(&self.pool, p => { sqlx::query("SELECT 1").execute(p).await?.rows_affected() });
+        Ok(())
+    }
+
+    /// Reserves the slug with a `provisioning` row; a duplicate slug is `TENANT_SLUG_TAKEN`.
+    pub(crate) async fn insert_provisioning(
+        &self,
+        id: TenantId,
+        new: &NewTenant,
+        placement: Placement,
+    ) -> Result<(), StoreError> {
+        let now = Utc::now();
+        let result = dispatch!(&self.pool, p => {
+            sqlx::query(
+                "INSERT INTO tenants (id, slug, name, plan, status, region, placement, settings, schema_version, created_at, updated_at) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 0, $9, $9)",
+            )
+            .bind(id.as_uuid())
+            .bind(new.slug.as_str())
+            .bind(&new.name)
+            .bind(new.plan.as_str())
+            .bind(TenantStatus::Provisioning.as_str())
+            .bind(&new.region)
+            .bind(placement.as_str())
+            .bind(sqlx::types::Json(&new.settings))
+            .bind(now)
+            .execute(p)
+            .await
+            .map(|r| r.rows_affected())
+        });
+        match result.map_err(StoreError::from) {
+            Err(StoreError::Conflict(_)) => Err(StoreError::SlugTaken(new.slug.to_string())),
+            other => other.map(|_| ()),
+        }
+    }
+
+    pub(crate) async fn activate(&self, id: TenantId, version: i64) -> Result<(), StoreError> {
+        self.record_migration(id, version, None).await?;
+        self.set_status(id, TenantStatus::Active).await
+    }
+
+    pub(crate) async fn delete_row(&self, id: TenantId) -> Result<(), StoreError> {
+        dispatch!(&self.pool, p => {
+            sqlx::query("DELETE FROM tenants WHERE id = $1").bind(id.as_uuid()).execute(p).await?.rows_affected()
+        });
+        Ok(())
+    }
+
+    /// Records a tenant's migration state: its version, and the last error if the run failed.
+    pub(crate) async fn record_migration(
+        &self,
+        id: TenantId,
+        version: i64,
+        error: Option<&str>,
+    ) -> Result<(), StoreError> {
+        dispatch!(&self.pool, p => {
+            sqlx::query("UPDATE tenants SET schema_version = $2, migration_error = $3, updated_at = $4 WHERE id = $1")
+                .bind(id.as_uuid())
+                .bind(version)
+                .bind(error)
+                .bind(Utc::now())
+                .execute(p)
+                .await?.rows_affected()
+        });
+        Ok(())
+    }
+
+    /// Records the shared pool's version on every pool tenant.
+    pub(crate) async fn record_pool_version(&self, version: i64) -> Result<(), StoreError> {
+        dispatch!(&self.pool, p => {
+            sqlx::query("UPDATE tenants SET schema_version = $1, migration_error = NULL WHERE placement = 'pool' AND status <> 'provisioning'")
+                .bind(version)
+                .execute(p)
+                .await?.rows_affected()
+        });
+        Ok(())
+    }
+
+    pub(crate) async fn close(&self) {
+        dispatch!(&self.pool, p => p.close().await);
+    }
+}

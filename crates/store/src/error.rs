@@ -1,0 +1,121 @@
+//! The store's one error type. Database errors are classified by kind (unique violation,
+//! foreign key, row-level security refusal, missing storage) so that callers map them to a
+//! stable code without knowing which engine produced them.
+
+use lyceum_domain::ValidationError;
+use std::sync::Arc;
+use thiserror::Error;
+
+#[derive(Debug, Error)]
+pub enum StoreError {
+    #[error(transparent)]
+    Validation(#[from] ValidationError),
+    #[error("the slug {0:?} is already taken")]
+    SlugTaken(String),
+    #[error("no tenant {0:?}")]
+    TenantNotFound(String),
+    #[error("tenant {slug:?} is {status} and cannot be served")]
+    TenantUnavailable { slug: String, status: String },
+    #[error("placement {placement} is not available on the {engine} engine")]
+    PlacementUnsupported {
+        placement: &'static str,
+        engine: &'static str,
+    },
+    #[error("the tenant's storage is missing: {0}")]
+    StorageMissing(String),
+    #[error("{0} not found")]
+    NotFound(&'static str),
+    #[error("conflict: {0}")]
+    Conflict(String),
+    #[error("a referenced row does not exist: {0}")]
+    InvalidReference(String),
+    #[error("a value breaks a database constraint: {0}")]
+    ConstraintViolation(String),
+    #[error("the tenant isolation policy refused the statement: {0}")]
+    IsolationViolation(String),
+    #[error("database unavailable: {0}")]
+    Unavailable(String),
+    #[error("unsafe database role: {0}")]
+    UnsafeRole(String),
+    #[error("migration of {target} failed: {message}")]
+    Migration { target: String, message: String },
+    #[error("storage i/o failed: {0}")]
+    Io(#[from] std::io::Error),
+    #[error("database error: {0}")]
+    Database(sqlx::Error),
+}
+
+impl StoreError {
+    /// Stable upper-case code for API responses and CLI output.
+    pub fn code(&self) -> &'static str {
+        match self {
+            StoreError::Validation(e) => e.code(),
+            StoreError::SlugTaken(_) => "TENANT_SLUG_TAKEN",
+            StoreError::TenantNotFound(_) => "TENANT_NOT_FOUND",
+            StoreError::TenantUnavailable { .. } => "TENANT_UNAVAILABLE",
+            StoreError::PlacementUnsupported { .. } => "PLACEMENT_UNSUPPORTED",
+            StoreError::StorageMissing(_) => "TENANT_STORAGE_MISSING",
+            StoreError::NotFound(_) => "NOT_FOUND",
+            StoreError::Conflict(_) => "CONFLICT",
+            StoreError::InvalidReference(_) => "INVALID_REFERENCE",
+            StoreError::ConstraintViolation(_) => "VALIDATION_FAILED",
+            StoreError::IsolationViolation(_) => "TENANT_ISOLATION_VIOLATION",
+            StoreError::Unavailable(_) => "DATABASE_UNAVAILABLE",
+            StoreError::UnsafeRole(_) => "UNSAFE_DATABASE_ROLE",
+            StoreError::Migration { .. } => "MIGRATION_FAILED",
+            StoreError::Io(_) => "STORAGE_IO",
+            StoreError::Database(_) => "DATABASE_ERROR",
+        }
+    }
+
+    /// Rebuilds an error shared by a cache loader (which hands out `Arc`s).
+    pub(crate) fn from_shared(shared: Arc<StoreError>) -> StoreError {
+        match &*shared {
+            StoreError::StorageMissing(m) => StoreError::StorageMissing(m.clone()),
+            StoreError::Unavailable(m) => StoreError::Unavailable(m.clone()),
+            other => StoreError::Unavailable(other.to_string()),
+        }
+    }
+}
+
+// PostgreSQL SQLSTATEs and SQLite result codes that mean "the tenant's storage is gone".
+const UNDEFINED_TABLE: &str = "42P01";
+const INVALID_SCHEMA_NAME: &str = "3F000";
+const INVALID_CATALOG_NAME: &str = "3D000";
+const INSUFFICIENT_PRIVILEGE: &str = "42501";
+const SQLITE_CANTOPEN: &str = "14";
+
+impl From<sqlx::Error> for StoreError {
+    fn from(err: sqlx::Error) -> Self {
+        use sqlx::error::ErrorKind;
+        match &err {
+            sqlx::Error::Database(db) => {
+                let message = db.message().to_owned();
+                match db.kind() {
+                    ErrorKind::UniqueViolation => return StoreError::Conflict(message),
+                    ErrorKind::ForeignKeyViolation => return StoreError::InvalidReference(message),
+                    ErrorKind::CheckViolation | ErrorKind::NotNullViolation => {
+                        return StoreError::ConstraintViolation(message)
+                    }
+                    _ => {}
+                }
+                match db.code().as_deref() {
+                    Some(INSUFFICIENT_PRIVILEGE) if message.contains("row-level security") => {
+                        StoreError::IsolationViolation(message)
+                    }
+                    Some(
+                        UNDEFINED_TABLE | INVALID_SCHEMA_NAME | INVALID_CATALOG_NAME
+                        | SQLITE_CANTOPEN,
+                    ) => StoreError::StorageMissing(message),
+                    _ => StoreError::Database(err),
+                }
+            }
+            sqlx::Error::Io(_)
+            | sqlx::Error::Tls(_)
+            | sqlx::Error::PoolTimedOut
+            | sqlx::Error::PoolClosed
+            | sqlx::Error::WorkerCrashed => StoreError::Unavailable(err.to_string()),
+            _ => StoreError::Database(err),
+        }
+    }
+}

@@ -1,0 +1,35 @@
+//! Lyceum's storage layer.
+//!
+//! This crate owns every byte Lyceum keeps: the two engines (PostgreSQL and SQLite), the tenant
+//! directory (control plane), the three placements, migrations, and the tenant-scoped
+//! transaction handle [`TenantTx`] through which all tenant data is read and written.
+//!
+//! It must never hand out a raw pool or connection, and no public function takes a tenant id
+//! next to a pool: tenant data is reachable only through a [`TenantTx`] opened by
+//! [`Store::begin`] from a directory [`Tenant`]. Queries are written once (`$1, $2 ...`, which
+//! both engines bind by number) and run on either engine through [`engine::dispatch`]; only DDL,
+//! row-level security and the rare statement that truly differs are engine-specific.
+
+mod config;
+mod directory;
+mod engine;
+mod error;
+mod migrate;
+mod placement;
+pub mod repo;
+mod scope;
+mod store;
+#[cfg(any(test, feature = "testing"))]
+pub mod testing;
+
+#[cfg(test)]
+mod tests;
+
+pub use config::{EngineConfig, PoolLimits, StoreConfig};
+pub use directory::{Directory, NewTenant, Tenant};
+pub use engine::EngineKind;
+pub use error::StoreError;
+pub use migrate::{MigrationProgress, MigrationReport, TenantMigrationFailure};
+pub use scope::TenantTx;
+pub use sqlx::postgres::PgConnectOptions;
+pub use store::Store;

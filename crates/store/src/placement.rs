@@ -1,0 +1,305 @@
+//! Placements: where each tenant's rows live, how that storage is created and removed, and the
+//! capped cache of per-tenant pools for tenants with storage of their own.
+//!
+//! Names are derived from the tenant id (never from user input), so they are safe to render
+//! into DDL: schema `t_<id>`, database `lyceum_t_<id>`, file `tenants/<id>.sqlite`.
+
+use crate::config::PoolLimits;
+use crate::engine::{quote_ident, Engine};
+use crate::error::StoreError;
+use crate::migrate;
+use lyceum_domain::{Placement, TenantId};
+use moka::future::Cache;
+use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
+use sqlx::{ConnectOptions, Connection, PgPool, SqlitePool};
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+/// Schema of the shared tables of the `pool` placement.
+pub(crate) const POOL_SCHEMA: &str = "tenant_pool";
+/// Schema of the tenant tables inside a dedicated tenant database.
+pub(crate) const DEDICATED_SCHEMA: &str = "lyceum";
+/// Schema of the directory on PostgreSQL.
+pub(crate) const DIRECTORY_SCHEMA: &str = "directory";
+
+pub(crate) fn schema_name(id: TenantId) -> String {
+    format!("t_{}", id.as_uuid().simple())
+}
+
+pub(crate) fn database_name(id: TenantId) -> String {
+    format!("lyceum_t_{}", id.as_uuid().simple())
+}
+
+pub(crate) fn sqlite_path(data_dir: &Path, id: TenantId) -> PathBuf {
+    data_dir.join("tenants").join(format!("{id}.sqlite"))
+}
+
+/// The schema a PostgreSQL tenant transaction works in.
+pub(crate) fn search_path(id: TenantId, placement: Placement) -> String {
+    match placement {
+        Placement::Pool => POOL_SCHEMA.to_owned(),
+        Placement::Schema => schema_name(id),
+        Placement::Database => DEDICATED_SCHEMA.to_owned(),
+    }
+}
+
+pub(crate) fn sqlite_options(path: &Path, create: bool) -> SqliteConnectOptions {
+    SqliteConnectOptions::new()
+        .filename(path)
+        .create_if_missing(create)
+        .journal_mode(SqliteJournalMode::Wal)
+        .synchronous(SqliteSynchronous::Normal)
+        .busy_timeout(Duration::from_secs(5))
+        .foreign_keys(true)
+        .disable_statement_logging()
+}
+
+pub(crate) type TenantPool = Engine<PgPool, SqlitePool>;
+
+/// Open pools of tenants with storage of their own, least recently used evicted first, idle
+/// ones closed. Evicted pools are closed, so connections and files stay within
+/// `max_open_tenant_pools x tenant_max_connections`.
+#[derive(Clone)]
+pub(crate) struct TenantPools {
+    cache: Cache<TenantId, TenantPool>,
+    limits: PoolLimits,
+}
+
+impl TenantPools {
+    pub(crate) fn new(limits: PoolLimits) -> Self {
+        let cache = Cache::builder()
+            .max_capacity(limits.max_open_tenant_pools)
+            .time_to_idle(limits.tenant_pool_idle)
+            .async_eviction_listener(|_id, pool: TenantPool, _cause| {
+                Box::pin(async move { crate::engine::dispatch!(pool, p => p.close().await) })
+            })
+            .build();
+        Self { cache, limits }
+    }
+
+    pub(crate) async fn sqlite(
+        &self,
+        id: TenantId,
+        path: PathBuf,
+    ) -> Result<TenantPool, StoreError> {
+        let limits = self.limits;
+        self.cache
+            .try_get_with(id, async move {
+                let pool = SqlitePoolOptions::new()
+                    .max_connections(limits.tenant_max_connections)
+                    .min_connections(0)
+                    .idle_timeout(Some(limits.tenant_pool_idle))
+                    .acquire_timeout(limits.acquire_timeout)
+                    .connect_with(sqlite_options(&path, false))
+                    .await
+                    .map_err(StoreError::from)?;
+                Ok::<_, StoreError>(Engine::Sqlite(pool))
+            })
+            .await
+            .map_err(StoreError::from_shared)
+    }
+
+    pub(crate) async fn postgres(
+        &self,
+        id: TenantId,
+        options: PgConnectOptions,
+    ) -> Result<TenantPool, StoreError> {
+        let limits = self.limits;
+        self.cache
+            .try_get_with(id, async move {
+                let pool = PgPoolOptions::new()
+                    .max_connections(limits.tenant_max_connections)
+                    .min_connections(0)
+                    .idle_timeout(Some(limits.tenant_pool_idle))
+                    .acquire_timeout(limits.acquire_timeout)
+                    .connect_with(options)
+                    .await
+                    .map_err(StoreError::from)?;
+                Ok::<_, StoreError>(Engine::Postgres(pool))
+            })
+            .await
+            .map_err(StoreError::from_shared)
+    }
+
+    /// Closes and forgets a tenant's pool (before its storage is dropped or moved).
+    pub(crate) async fn forget(&self, id: TenantId) {
+        if let Some(pool) = self.cache.remove(&id).await {
+            crate::engine::dispatch!(pool, p => p.close().await);
+        }
+    }
+
+    /// Open pools now, after pending evictions have run.
+    pub(crate) async fn open_count(&self) -> u64 {
+        self.cache.run_pending_tasks().await;
+        self.cache.entry_count()
+    }
+
+    pub(crate) async fn close_all(&self) {
+        self.cache.invalidate_all();
+        self.cache.run_pending_tasks().await;
+    }
+}
+
+/// PostgreSQL facts a store needs to create and reach tenant storage.
+pub(crate) struct PgPlacements {
+    pub(crate) runtime: PgConnectOptions,
+    pub(crate) owner: PgConnectOptions,
+    pub(crate) owner_pool: PgPool,
+    pub(crate) runtime_role: String,
+}
+
+impl PgPlacements {
+    /// Runtime options for a tenant's dedicated database.
+    pub(crate) fn dedicated_runtime(&self, id: TenantId) -> PgConnectOptions {
+        self.runtime.clone().database(&database_name(id))
+    }
+
+    /// Creates a tenant's schema or database, migrated to the latest version.
+    pub(crate) async fn create(
+        &self,
+        id: TenantId,
+        placement: Placement,
+    ) -> Result<i64, StoreError> {
+        match placement {
+            Placement::Pool => Ok(migrate::latest(&migrate::PG_TENANT)),
+            Placement::Schema => {
+                let schema = schema_name(id);
+                let mut conn = self.owner_pool.acquire().await?;
+                sqlx::raw_sql(&format!("CREATE SCHEMA {}", quote_ident(&schema)))
+                    .execute(&mut *conn)
+                    .await?;
+                let (version, _) = migrate::apply_postgres(
+                    &mut conn,
+                    &schema,
+                    &migrate::PG_TENANT,
+                    &self.runtime_role,
+                )
+                .await?;
+                Ok(version)
+            }
+            Placement::Database => {
+                let db = quote_ident(&database_name(id));
+                let role = quote_ident(&self.runtime_role);
+                // CREATE DATABASE cannot run inside a transaction; teardown undoes it on failure.
+                sqlx::raw_sql(&format!("CREATE DATABASE {db}"))
+                    .execute(&self.owner_pool)
+                    .await?;
+                sqlx::raw_sql(&format!(
+                    "REVOKE ALL ON DATABASE {db} FROM PUBLIC; GRANT CONNECT, TEMPORARY ON DATABASE {db} TO {role}"
+                ))
+                .execute(&self.owner_pool)
+                .await?;
+                self.migrate_dedicated(id).await.map(|(v, _)| v)
+            }
+        }
+    }
+
+    /// Migrates a tenant's dedicated database over a connection of its own.
+    pub(crate) async fn migrate_dedicated(&self, id: TenantId) -> Result<(i64, bool), StoreError> {
+        let mut conn = self
+            .owner
+            .clone()
+            .database(&database_name(id))
+            .connect()
+            .await?;
+        sqlx::raw_sql(&format!(
+            "CREATE SCHEMA IF NOT EXISTS {}",
+            quote_ident(DEDICATED_SCHEMA)
+        ))
+        .execute(&mut conn)
+        .await?;
+        let result = migrate::apply_postgres(
+            &mut conn,
+            DEDICATED_SCHEMA,
+            &migrate::PG_TENANT,
+            &self.runtime_role,
+        )
+        .await;
+        conn.close().await.ok();
+        result
+    }
+
+    /// Migrates a tenant schema in the main database.
+    pub(crate) async fn migrate_schema(&self, schema: &str) -> Result<(i64, bool), StoreError> {
+        let mut conn = self.owner_pool.acquire().await?;
+        let exists: bool =
+            sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM pg_namespace WHERE nspname = $1)")
+                .bind(schema)
+                .fetch_one(&mut *conn)
+                .await?;
+        if !exists {
+            return Err(StoreError::StorageMissing(format!(
+                "schema {schema} does not exist"
+            )));
+        }
+        migrate::apply_postgres(&mut conn, schema, &migrate::PG_TENANT, &self.runtime_role).await
+    }
+
+    /// Removes a tenant's schema or database (pool rows are removed by tenant deletion).
+    pub(crate) async fn drop_storage(
+        &self,
+        id: TenantId,
+        placement: Placement,
+    ) -> Result<(), StoreError> {
+        let sql = match placement {
+            Placement::Pool => return Ok(()),
+            Placement::Schema => format!(
+                "DROP SCHEMA IF EXISTS {} CASCADE",
+                quote_ident(&schema_name(id))
+            ),
+            Placement::Database => {
+                format!(
+                    "DROP DATABASE IF EXISTS {} WITH (FORCE)",
+                    quote_ident(&database_name(id))
+                )
+            }
+        };
+        sqlx::raw_sql(&sql).execute(&self.owner_pool).await?;
+        Ok(())
+    }
+}
+
+/// Creates a tenant's SQLite file, migrated to the latest version, and closes it again so that
+/// provisioning thousands of tenants holds no file open.
+pub(crate) async fn create_sqlite_file(path: &Path) -> Result<i64, StoreError> {
+    if let Some(dir) = path.parent() {
+        tokio::fs::create_dir_all(dir).await?;
+    }
+    if tokio::fs::try_exists(path).await? {
+        return Err(StoreError::Conflict(format!(
+            "{} already exists",
+            path.display()
+        )));
+    }
+    migrate_sqlite_file(path, true).await.map(|(v, _)| v)
+}
+
+pub(crate) async fn migrate_sqlite_file(
+    path: &Path,
+    create: bool,
+) -> Result<(i64, bool), StoreError> {
+    let mut conn = sqlite_options(path, create).connect().await?;
+    let result = migrate::apply_sqlite(
+        &mut conn,
+        &path.display().to_string(),
+        &migrate::SQLITE_TENANT,
+    )
+    .await;
+    conn.close().await.ok();
+    result
+}
+
+/// Removes a tenant's SQLite file and its write-ahead log.
+pub(crate) async fn remove_sqlite_file(path: &Path) -> Result<(), StoreError> {
+    for suffix in ["", "-wal", "-shm"] {
+        let mut file = path.as_os_str().to_owned();
+        file.push(suffix);
+        match tokio::fs::remove_file(&file).await {
+            Ok(()) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+            Err(e) => return Err(e.into()),
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,58 @@
+//! The event outbox: domain events written in the same transaction as the change they record,
+//! delivered later (notifications, webhooks, jobs).
+
+use crate::engine::dispatch;
+use crate::error::StoreError;
+use crate::scope::TenantTx;
+use chrono::{DateTime, Utc};
+use lyceum_domain::EventId;
+use serde::Serialize;
+use sqlx::types::Json;
+use uuid::Uuid;
+
+#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+pub struct OutboxEvent {
+    pub id: Uuid,
+    pub event_type: String,
+    pub aggregate_id: Uuid,
+    pub payload: Json<serde_json::Value>,
+    pub occurred_at: DateTime<Utc>,
+}
+
+pub async fn append(
+    tx: &mut TenantTx,
+    event_type: &str,
+    aggregate_id: Uuid,
+    payload: &serde_json::Value,
+) -> Result<EventId, StoreError> {
+    let (tenant, id) = (tx.tenant(), EventId::new());
+    dispatch!(tx.conn(), c => {
+        sqlx::query(
+            "INSERT INTO outbox_events (tenant_id, id, event_type, aggregate_id, payload, occurred_at) VALUES ($1, $2, $3, $4, $5, $6)",
+        )
+        .bind(tenant)
+        .bind(id.as_uuid())
+        .bind(event_type)
+        .bind(aggregate_id)
+        .bind(Json(payload))
+        .bind(Utc::now())
+        .execute(c)
+        .await?.rows_affected()
+    });
+    Ok(id)
+}
+
+/// Undelivered events, oldest first.
+pub async fn pending(tx: &mut TenantTx, limit: u32) -> Result<Vec<OutboxEvent>, StoreError> {
+    let tenant = tx.tenant();
+    Ok(dispatch!(tx.conn(), c => {
+        sqlx::query_as(
+            "SELECT id, event_type, aggregate_id, payload, occurred_at FROM outbox_events \
+             WHERE tenant_id = $1 AND delivered_at IS NULL ORDER BY id LIMIT $2",
+        )
+        .bind(tenant)
+        .bind(i64::from(limit))
+        .fetch_all(c)
+        .await?
+    }))
+}

@@ -1,0 +1,124 @@
+//! Users of one tenant. E-mails are stored normalized (lower case), so `(tenant_id, email)`
+//! uniqueness is case-insensitive on both engines; the same e-mail may exist in other tenants.
+
+use crate::engine::dispatch;
+use crate::error::StoreError;
+use crate::scope::TenantTx;
+use chrono::{DateTime, Utc};
+use lyceum_domain::{Email, Role, UserId};
+use serde::Serialize;
+use uuid::Uuid;
+
+#[derive(Debug, Clone, Serialize)]
+pub struct User {
+    pub id: UserId,
+    pub email: Email,
+    pub display_name: String,
+    pub role: Role,
+    pub status: String,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone)]
+pub struct NewUser {
+    pub email: Email,
+    pub display_name: String,
+    pub role: Role,
+    pub password_hash: Option<String>,
+}
+
+#[derive(sqlx::FromRow)]
+struct UserRow {
+    id: Uuid,
+    email: String,
+    display_name: String,
+    role: String,
+    status: String,
+    created_at: DateTime<Utc>,
+    updated_at: DateTime<Utc>,
+}
+
+impl TryFrom<UserRow> for User {
+    type Error = StoreError;
+    fn try_from(r: UserRow) -> Result<Self, StoreError> {
+        Ok(User {
+            id: UserId::from_uuid(r.id),
+            email: Email::parse(&r.email)?,
+            display_name: r.display_name,
+            role: r.role.parse()?,
+            status: r.status,
+            created_at: r.created_at,
+            updated_at: r.updated_at,
+        })
+    }
+}
+
+const COLUMNS: &str = "id, email, display_name, role, status, created_at, updated_at";
+
+pub async fn insert(tx: &mut TenantTx, new: &NewUser) -> Result<User, StoreError> {
+    let display_name = lyceum_domain::error::required_text("display_name", &new.display_name, 200)?;
+    let (tenant, id, now) = (tx.tenant(), UserId::new(), Utc::now());
+    let sql = format!(
+        "INSERT INTO users (tenant_id, id, email, display_name, role, password_hash, status, created_at, updated_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, 'active', $7, $7) RETURNING {COLUMNS}"
+    );
+    let row: Result<UserRow, sqlx::Error> = dispatch!(tx.conn(), c => {
+        sqlx::query_as(&sql)
+            .bind(tenant)
+            .bind(id.as_uuid())
+            .bind(new.email.as_str())
+            .bind(&display_name)
+            .bind(new.role.as_str())
+            .bind(new.password_hash.as_deref())
+            .bind(now)
+            .fetch_one(c)
+            .await
+    });
+    match row.map_err(StoreError::from) {
+        Err(StoreError::Conflict(_)) => Err(StoreError::Conflict(format!(
+            "a user with e-mail {} already exists",
+            new.email
+        ))),
+        other => other?.try_into(),
+    }
+}
+
+pub async fn get(tx: &mut TenantTx, id: UserId) -> Result<Option<User>, StoreError> {
+    let tenant = tx.tenant();
+    let sql = format!("SELECT {COLUMNS} FROM users WHERE tenant_id = $1 AND id = $2");
+    let row: Option<UserRow> = dispatch!(tx.conn(), c => {
+        sqlx::query_as(&sql).bind(tenant).bind(id.as_uuid()).fetch_optional(c).await?
+    });
+    row.map(User::try_from).transpose()
+}
+
+pub async fn by_email(tx: &mut TenantTx, email: &Email) -> Result<Option<User>, StoreError> {
+    let tenant = tx.tenant();
+    let sql = format!("SELECT {COLUMNS} FROM users WHERE tenant_id = $1 AND email = $2");
+    let row: Option<UserRow> = dispatch!(tx.conn(), c => {
+        sqlx::query_as(&sql).bind(tenant).bind(email.as_str()).fetch_optional(c).await?
+    });
+    row.map(User::try_from).transpose()
+}
+
+/// Users in id (creation) order, `limit` at most, after the cursor `after`.
+pub async fn list(
+    tx: &mut TenantTx,
+    after: Option<UserId>,
+    limit: u32,
+) -> Result<Vec<User>, StoreError> {
+    let tenant = tx.tenant();
+    let sql = format!(
+        "SELECT {COLUMNS} FROM users WHERE tenant_id = $1 AND ($2 IS NULL OR id > $2) ORDER BY id LIMIT $3"
+    );
+    let rows: Vec<UserRow> = dispatch!(tx.conn(), c => {
+        sqlx::query_as(&sql)
+            .bind(tenant)
+            .bind(after.map(|a| a.as_uuid()))
+            .bind(i64::from(limit))
+            .fetch_all(c)
+            .await?
+    });
+    rows.into_iter().map(User::try_from).collect()
+}

@@ -1,0 +1,65 @@
+//! The tenant-scoped transaction handle: the only door to tenant tables.
+//!
+//! A [`TenantTx`] is opened by [`crate::Store::begin`] from a directory tenant and owns its
+//! transaction privately. On PostgreSQL the tenant (`app.tenant_id`, read by the row-level
+//! security policies) and the `search_path` are set with `SET LOCAL` in the same round trip as
+//! `BEGIN`, so they end with the transaction and never leak to the next user of a pooled
+//! connection. On SQLite the tenant's own file is the wall. On both, repositories bind
+//! [`TenantTx::tenant_id`] into every statement: writes take the tenant from here, never from
+//! the caller.
+
+use crate::engine::{Conn, Engine};
+use crate::error::StoreError;
+use lyceum_domain::TenantId;
+use sqlx::{Postgres, Sqlite, Transaction};
+
+pub struct TenantTx {
+    tenant_id: TenantId,
+    tx: Engine<Transaction<'static, Postgres>, Transaction<'static, Sqlite>>,
+}
+
+impl TenantTx {
+    pub(crate) fn new(
+        tenant_id: TenantId,
+        tx: Engine<Transaction<'static, Postgres>, Transaction<'static, Sqlite>>,
+    ) -> Self {
+        Self { tenant_id, tx }
+    }
+
+    /// The tenant every statement in this transaction is scoped to.
+    pub fn tenant_id(&self) -> TenantId {
+        self.tenant_id
+    }
+
+    /// The tenant id as repositories bind it.
+    pub(crate) fn tenant(&self) -> uuid::Uuid {
+        self.tenant_id.as_uuid()
+    }
+
+    pub(crate) fn conn(&mut self) -> Conn<'_> {
+        match &mut self.tx {
+            Engine::Postgres(tx) => Engine::Postgres(&mut **tx),
+            Engine::Sqlite(tx) => Engine::Sqlite(&mut **tx),
+        }
+    }
+
+    pub async fn commit(self) -> Result<(), StoreError> {
+        crate::engine::dispatch!(self.tx, tx => tx.commit().await?);
+        Ok(())
+    }
+
+    pub async fn rollback(self) -> Result<(), StoreError> {
+        crate::engine::dispatch!(self.tx, tx => tx.rollback().await?);
+        Ok(())
+    }
+}
+
+/// The statement that opens a PostgreSQL tenant transaction. The id is rendered from the typed
+/// [`TenantId`] (a UUID, so nothing to escape), which is also what Citus forwards to workers.
+pub(crate) fn postgres_begin(tenant_id: TenantId, search_path: &str) -> String {
+    format!(
+        "BEGIN; SET LOCAL app.tenant_id = '{}'; SET LOCAL search_path = {}",
+        tenant_id.as_uuid(),
+        crate::engine::quote_ident(search_path)
+    )
+}

@@ -1,0 +1,452 @@
+//! [`Store`]: the opened storage of one deployment. It provisions tenants into their placement,
+//! opens tenant-scoped transactions, and migrates every target.
+
+use crate::config::{EngineConfig, PoolLimits, StoreConfig};
+use crate::directory::{Directory, NewTenant, Tenant};
+use crate::engine::{quote_ident, Engine, EngineKind};
+use crate::error::StoreError;
+use crate::migrate::{self, MigrationProgress, MigrationReport, TenantMigrationFailure};
+use crate::placement::{self, PgPlacements, TenantPools, DIRECTORY_SCHEMA, POOL_SCHEMA};
+use crate::scope::{postgres_begin, TenantTx};
+use lyceum_domain::{Placement, TenantId, TenantStatus};
+use sqlx::postgres::PgPoolOptions;
+use sqlx::sqlite::SqlitePoolOptions;
+use sqlx::{PgPool, SqlitePool};
+use std::path::PathBuf;
+use std::sync::Arc;
+
+/// The opened store. Cheap to clone; clones share pools and caches.
+#[derive(Clone)]
+pub struct Store {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    backend: Backend,
+    directory: Directory,
+    tenant_pools: TenantPools,
+    default_placement: Placement,
+}
+
+// One per store, so the size of the larger variant does not matter.
+#[allow(clippy::large_enum_variant)]
+enum Backend {
+    Postgres {
+        placements: PgPlacements,
+        /// Runtime-role pool for pool and schema placements (tenant set per transaction).
+        shared: PgPool,
+    },
+    Sqlite {
+        data_dir: PathBuf,
+    },
+}
+
+impl Store {
+    /// Opens the store, creating and migrating the directory (and on PostgreSQL the shared pool
+    /// schema). On PostgreSQL it refuses a runtime role that could bypass row-level security.
+    pub async fn open(config: StoreConfig) -> Result<Store, StoreError> {
+        let limits = config.limits;
+        let (backend, directory) = match config.engine {
+            EngineConfig::Sqlite { data_dir } => open_sqlite(data_dir, &limits).await?,
+            EngineConfig::Postgres { runtime, owner } => {
+                open_postgres(runtime, owner, &limits).await?
+            }
+        };
+        let engine_default = match backend {
+            Backend::Postgres { .. } => Placement::Pool,
+            Backend::Sqlite { .. } => Placement::Database,
+        };
+        let store = Store {
+            inner: Arc::new(Inner {
+                backend,
+                directory,
+                tenant_pools: TenantPools::new(limits),
+                default_placement: config.default_placement.unwrap_or(engine_default),
+            }),
+        };
+        store.check_placement(store.inner.default_placement)?;
+        Ok(store)
+    }
+
+    pub fn engine(&self) -> EngineKind {
+        match self.inner.backend {
+            Backend::Postgres { .. } => EngineKind::Postgres,
+            Backend::Sqlite { .. } => EngineKind::Sqlite,
+        }
+    }
+
+    pub fn directory(&self) -> &Directory {
+        &self.inner.directory
+    }
+
+    pub fn default_placement(&self) -> Placement {
+        self.inner.default_placement
+    }
+
+    /// Placements this engine offers.
+    pub fn placements(&self) -> &'static [Placement] {
+        match self.inner.backend {
+            Backend::Postgres { .. } => &Placement::ALL,
+            Backend::Sqlite { .. } => &[Placement::Database],
+        }
+    }
+
+    fn check_placement(&self, placement: Placement) -> Result<(), StoreError> {
+        if self.placements().contains(&placement) {
+            Ok(())
+        } else {
+            Err(StoreError::PlacementUnsupported {
+                placement: placement.as_str(),
+                engine: match self.engine() {
+                    EngineKind::Postgres => "postgres",
+                    EngineKind::Sqlite => "sqlite",
+                },
+            })
+        }
+    }
+
+    /// Creates a tenant: reserves its slug in the directory, creates its storage in its
+    /// placement at the latest migration, and activates it. If any step fails, whatever was
+    /// created is removed again: no directory row, schema, database or file is left behind.
+    pub async fn provision(&self, new: NewTenant) -> Result<Tenant, StoreError> {
+        let placement = new.placement.unwrap_or(self.inner.default_placement);
+        self.check_placement(placement)?;
+        lyceum_domain::error::required_text("name", &new.name, 200)?;
+        let id = TenantId::new();
+        self.inner
+            .directory
+            .insert_provisioning(id, &new, placement)
+            .await?;
+        let created = match &self.inner.backend {
+            Backend::Postgres { placements, .. } => placements.create(id, placement).await,
+            Backend::Sqlite { data_dir } => {
+                placement::create_sqlite_file(&placement::sqlite_path(data_dir, id)).await
+            }
+        };
+        let activated = match created {
+            Ok(version) => self.inner.directory.activate(id, version).await,
+            Err(e) => Err(e),
+        };
+        if let Err(error) = activated {
+            if let Err(cleanup) = self.remove_storage(id, placement).await {
+                tracing::error!(tenant = %new.slug, %cleanup, "could not remove storage of a failed provisioning");
+            }
+            self.inner.directory.delete_row(id).await?;
+            return Err(error);
+        }
+        self.inner
+            .directory
+            .by_id(id)
+            .await?
+            .ok_or_else(|| StoreError::TenantNotFound(new.slug.to_string()))
+    }
+
+    async fn remove_storage(&self, id: TenantId, placement: Placement) -> Result<(), StoreError> {
+        self.inner.tenant_pools.forget(id).await;
+        match &self.inner.backend {
+            Backend::Postgres { placements, .. } => placements.drop_storage(id, placement).await,
+            Backend::Sqlite { data_dir } => {
+                placement::remove_sqlite_file(&placement::sqlite_path(data_dir, id)).await
+            }
+        }
+    }
+
+    /// Opens a transaction scoped to `tenant`: the only way to reach tenant data.
+    pub async fn begin(&self, tenant: &Tenant) -> Result<TenantTx, StoreError> {
+        if matches!(
+            tenant.status,
+            TenantStatus::Provisioning | TenantStatus::Deleted
+        ) {
+            return Err(StoreError::TenantUnavailable {
+                slug: tenant.slug.to_string(),
+                status: tenant.status.to_string(),
+            });
+        }
+        let pool = self.tenant_pool(tenant).await?;
+        let tx = match pool {
+            Engine::Postgres(pool) => {
+                let path = placement::search_path(tenant.id, tenant.placement);
+                Engine::Postgres(pool.begin_with(postgres_begin(tenant.id, &path)).await?)
+            }
+            Engine::Sqlite(pool) => Engine::Sqlite(pool.begin().await?),
+        };
+        Ok(TenantTx::new(tenant.id, tx))
+    }
+
+    async fn tenant_pool(&self, tenant: &Tenant) -> Result<placement::TenantPool, StoreError> {
+        match (&self.inner.backend, tenant.placement) {
+            (Backend::Postgres { shared, .. }, Placement::Pool | Placement::Schema) => {
+                Ok(Engine::Postgres(shared.clone()))
+            }
+            (Backend::Postgres { placements, .. }, Placement::Database) => {
+                let options = placements.dedicated_runtime(tenant.id);
+                self.inner.tenant_pools.postgres(tenant.id, options).await
+            }
+            (Backend::Sqlite { data_dir }, Placement::Database) => {
+                let path = placement::sqlite_path(data_dir, tenant.id);
+                if !tokio::fs::try_exists(&path).await? {
+                    return Err(StoreError::StorageMissing(format!(
+                        "the data file of tenant {} is missing",
+                        tenant.slug
+                    )));
+                }
+                self.inner.tenant_pools.sqlite(tenant.id, path).await
+            }
+            (Backend::Sqlite { .. }, placement) => Err(StoreError::PlacementUnsupported {
+                placement: placement.as_str(),
+                engine: "sqlite",
+            }),
+        }
+    }
+
+    /// Applies pending migrations everywhere: the directory, the shared pool, then every tenant
+    /// with storage of its own. A tenant that fails is recorded and skipped; the others go on.
+    /// Safe to re-run: targets at the latest version are left untouched.
+    pub async fn migrate_all(
+        &self,
+        progress: &(dyn Fn(MigrationProgress) + Send + Sync),
+    ) -> Result<MigrationReport, StoreError> {
+        let directory = &self.inner.directory;
+        let tenants: Vec<Tenant> = directory
+            .list()
+            .await?
+            .into_iter()
+            .filter(|t| !matches!(t.status, TenantStatus::Provisioning | TenantStatus::Deleted))
+            .collect();
+        let own_storage: Vec<&Tenant> = tenants
+            .iter()
+            .filter(|t| t.placement != Placement::Pool)
+            .collect();
+        let mut report = MigrationReport {
+            latest_version: match self.engine() {
+                EngineKind::Postgres => migrate::latest(&migrate::PG_TENANT),
+                EngineKind::Sqlite => migrate::latest(&migrate::SQLITE_TENANT),
+            },
+            ..MigrationReport::default()
+        };
+        // The directory and the shared pool were migrated when the store opened.
+        report.targets = 1 + usize::from(self.engine() == EngineKind::Postgres);
+        if self.engine() == EngineKind::Postgres {
+            directory.record_pool_version(report.latest_version).await?;
+        }
+        let total = own_storage.len();
+        for (done, tenant) in own_storage.into_iter().enumerate() {
+            report.targets += 1;
+            match self.migrate_tenant(tenant).await {
+                Ok((version, changed)) => {
+                    report.changed += usize::from(changed);
+                    directory.record_migration(tenant.id, version, None).await?;
+                }
+                Err(error) => {
+                    tracing::warn!(tenant = %tenant.slug, %error, "tenant migration failed");
+                    directory
+                        .record_migration(
+                            tenant.id,
+                            tenant.schema_version,
+                            Some(&error.to_string()),
+                        )
+                        .await?;
+                    report.failures.push(TenantMigrationFailure {
+                        slug: tenant.slug.clone(),
+                        code: error.code(),
+                        message: error.to_string(),
+                    });
+                }
+            }
+            progress(MigrationProgress {
+                done: done + 1,
+                total,
+                target: tenant.slug.to_string(),
+            });
+        }
+        Ok(report)
+    }
+
+    async fn migrate_tenant(&self, tenant: &Tenant) -> Result<(i64, bool), StoreError> {
+        match (&self.inner.backend, tenant.placement) {
+            (Backend::Postgres { placements, .. }, Placement::Schema) => {
+                placements
+                    .migrate_schema(&placement::schema_name(tenant.id))
+                    .await
+            }
+            (Backend::Postgres { placements, .. }, Placement::Database) => {
+                placements.migrate_dedicated(tenant.id).await
+            }
+            (Backend::Sqlite { data_dir }, Placement::Database) => {
+                let path = placement::sqlite_path(data_dir, tenant.id);
+                if !tokio::fs::try_exists(&path).await? {
+                    return Err(StoreError::StorageMissing(format!(
+                        "{} does not exist",
+                        path.display()
+                    )));
+                }
+                placement::migrate_sqlite_file(&path, false).await
+            }
+            (_, placement) => Err(StoreError::PlacementUnsupported {
+                placement: placement.as_str(),
+                engine: "this",
+            }),
+        }
+    }
+
+    /// Readiness: the directory answers and the shared engine hands out a connection.
+    pub async fn check_ready(&self) -> Result<(), StoreError> {
+        self.inner.directory.ping().await?;
+        if let Backend::Postgres { shared, .. } = &self.inner.backend {
+            sqlx::query("SELECT 1").execute(shared).await?;
+        }
+        Ok(())
+    }
+
+    /// How many tenants' own pools are open right now (bounded by `max_open_tenant_pools`).
+    pub async fn open_tenant_pools(&self) -> u64 {
+        self.inner.tenant_pools.open_count().await
+    }
+
+    /// Closes every pool; the store is unusable afterwards.
+    pub async fn close(&self) {
+        self.inner.tenant_pools.close_all().await;
+        self.inner.directory.close().await;
+        if let Backend::Postgres { placements, shared } = &self.inner.backend {
+            shared.close().await;
+            placements.owner_pool.close().await;
+        }
+    }
+
+    #[cfg(test)]
+    pub(crate) fn postgres_placements(&self) -> Option<&PgPlacements> {
+        match &self.inner.backend {
+            Backend::Postgres { placements, .. } => Some(placements),
+            Backend::Sqlite { .. } => None,
+        }
+    }
+
+    #[cfg(test)]
+    pub(crate) fn shared_pool_for_tests(&self) -> Engine<PgPool, SqlitePool> {
+        match &self.inner.backend {
+            Backend::Postgres { shared, .. } => Engine::Postgres(shared.clone()),
+            Backend::Sqlite { .. } => unreachable!("SQLite has no shared pool"),
+        }
+    }
+
+    #[cfg(test)]
+    pub(crate) fn sqlite_data_dir(&self) -> Option<&std::path::Path> {
+        match &self.inner.backend {
+            Backend::Sqlite { data_dir } => Some(data_dir),
+            Backend::Postgres { .. } => None,
+        }
+    }
+}
+
+async fn open_sqlite(
+    data_dir: PathBuf,
+    limits: &PoolLimits,
+) -> Result<(Backend, Directory), StoreError> {
+    tokio::fs::create_dir_all(data_dir.join("tenants")).await?;
+    let options = placement::sqlite_options(&data_dir.join("directory.sqlite"), true);
+    let pool: SqlitePool = SqlitePoolOptions::new()
+        .max_connections(limits.tenant_max_connections.max(2))
+        .acquire_timeout(limits.acquire_timeout)
+        .connect_with(options)
+        .await?;
+    let mut conn = pool.acquire().await?;
+    migrate::apply_sqlite(&mut conn, "directory", &migrate::SQLITE_DIRECTORY).await?;
+    drop(conn);
+    Ok((
+        Backend::Sqlite { data_dir },
+        Directory::new(Engine::Sqlite(pool)),
+    ))
+}
+
+async fn open_postgres(
+    runtime: sqlx::postgres::PgConnectOptions,
+    owner: sqlx::postgres::PgConnectOptions,
+    limits: &PoolLimits,
+) -> Result<(Backend, Directory), StoreError> {
+    let owner_pool = PgPoolOptions::new()
+        .max_connections(2)
+        .min_connections(0)
+        .acquire_timeout(limits.acquire_timeout)
+        .connect_with(owner.clone())
+        .await?;
+    let shared = PgPoolOptions::new()
+        .max_connections(limits.shared_max_connections)
+        .acquire_timeout(limits.acquire_timeout)
+        .connect_with(runtime.clone())
+        .await?;
+    let runtime_role: String = sqlx::query_scalar("SELECT current_user::text")
+        .fetch_one(&shared)
+        .await?;
+    let owner_role: String = sqlx::query_scalar("SELECT current_user::text")
+        .fetch_one(&owner_pool)
+        .await?;
+    if runtime_role == owner_role {
+        return Err(StoreError::UnsafeRole(format!(
+            "the runtime role {runtime_role:?} is also the owner role; give migrations a separate owner role"
+        )));
+    }
+    check_runtime_role(&shared).await?;
+    {
+        let mut conn = owner_pool.acquire().await?;
+        for (schema, set) in [
+            (DIRECTORY_SCHEMA, &migrate::PG_DIRECTORY),
+            (POOL_SCHEMA, &migrate::PG_TENANT),
+        ] {
+            sqlx::raw_sql(&format!(
+                "CREATE SCHEMA IF NOT EXISTS {}",
+                quote_ident(schema)
+            ))
+            .execute(&mut *conn)
+            .await?;
+            migrate::apply_postgres(&mut conn, schema, set, &runtime_role).await?;
+        }
+    }
+    check_runtime_owns_nothing(&shared).await?;
+    let directory_pool = PgPoolOptions::new()
+        .max_connections(limits.shared_max_connections.clamp(2, 8))
+        .acquire_timeout(limits.acquire_timeout)
+        .connect_with(runtime.clone().options([("search_path", DIRECTORY_SCHEMA)]))
+        .await?;
+    let placements = PgPlacements {
+        runtime,
+        owner,
+        owner_pool,
+        runtime_role,
+    };
+    Ok((
+        Backend::Postgres { placements, shared },
+        Directory::new(Engine::Postgres(directory_pool)),
+    ))
+}
+
+/// The runtime role must be subject to row-level security: not a superuser, not BYPASSRLS.
+pub(crate) async fn check_runtime_role(pool: &PgPool) -> Result<(), StoreError> {
+    let (superuser, bypass): (bool, bool) =
+        sqlx::query_as("SELECT rolsuper, rolbypassrls FROM pg_roles WHERE rolname = current_user")
+            .fetch_one(pool)
+            .await?;
+    if superuser || bypass {
+        return Err(StoreError::UnsafeRole(
+            "the runtime database role is a superuser or has BYPASSRLS, so row-level security would not apply; \
+             connect LYCEUM_DATABASE_URL with a plain role"
+                .to_owned(),
+        ));
+    }
+    Ok(())
+}
+
+/// The runtime role must own no tenant table (an owner is exempt from RLS unless forced).
+async fn check_runtime_owns_nothing(pool: &PgPool) -> Result<(), StoreError> {
+    let owned: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM pg_tables WHERE schemaname = ANY($1) AND tableowner = current_user",
+    )
+    .bind(vec![POOL_SCHEMA, DIRECTORY_SCHEMA])
+    .fetch_one(pool)
+    .await?;
+    if owned > 0 {
+        return Err(StoreError::UnsafeRole(format!(
+            "the runtime database role owns {owned} Lyceum tables; tables must belong to the owner role"
+        )));
+    }
+    Ok(())
+}

@@ -1,0 +1,319 @@
+//! TENANCY.md checklist items 3, 4, 9, 10 and 14: what one tenant's transaction can see and touch.
+
+use super::*;
+use crate::testing::{self, RUNTIME_ROLE};
+use std::time::Duration;
+
+/// Row counts of every tenant table as `tenant` sees them through the scoped predicate.
+async fn scoped_counts(store: &Store, tenant: &Tenant) -> Vec<(String, i64)> {
+    let mut tx = store.begin(tenant).await.unwrap();
+    let mut counts = Vec::new();
+    for table in tenant_tables(&mut tx).await {
+        let sql = format!("SELECT COUNT(*) FROM {table} WHERE tenant_id = $1");
+        counts.push((
+            table,
+            count(&mut tx, &sql, Some(tenant.id.as_uuid()))
+                .await
+                .unwrap(),
+        ));
+    }
+    tx.rollback().await.unwrap();
+    counts
+}
+
+#[tokio::test]
+async fn forgotten_where_tenant_id_returns_only_the_current_tenants_rows() {
+    for bed in beds().await {
+        for &placement in bed.store.placements() {
+            let a = provision(&bed.store, &format!("fa-{placement}"), placement).await;
+            let b = provision(&bed.store, &format!("fb-{placement}"), placement).await;
+            seed(&bed.store, &a, "a1").await;
+            seed(&bed.store, &a, "a2").await;
+            seed(&bed.store, &b, "b1").await;
+
+            let mut tx = bed.store.begin(&b).await.unwrap();
+            for table in tenant_tables(&mut tx).await {
+                let all = count(&mut tx, &format!("SELECT COUNT(*) FROM {table}"), None)
+                    .await
+                    .unwrap();
+                let own = count(
+                    &mut tx,
+                    &format!("SELECT COUNT(*) FROM {table} WHERE tenant_id = $1"),
+                    Some(b.id.as_uuid()),
+                )
+                .await
+                .unwrap();
+                assert!(own > 0, "{} {placement}: seed must fill {table}", bed.label);
+                assert_eq!(
+                    all, own,
+                    "{} {placement}: unscoped read of {table} saw other tenants' rows",
+                    bed.label
+                );
+            }
+            tx.rollback().await.unwrap();
+            for (table, n) in scoped_counts(&bed.store, &a).await {
+                let b_counts = scoped_counts(&bed.store, &b).await;
+                let b_n = b_counts.iter().find(|(t, _)| *t == table).unwrap().1;
+                assert!(
+                    n > b_n,
+                    "{} {placement}: tenant A has more {table} rows than B",
+                    bed.label
+                );
+            }
+        }
+    }
+}
+
+#[tokio::test]
+async fn cross_tenant_select_update_delete_and_insert_affect_nothing() {
+    for bed in beds().await {
+        for &placement in bed.store.placements() {
+            let a = provision(&bed.store, &format!("xa-{placement}"), placement).await;
+            let b = provision(&bed.store, &format!("xb-{placement}"), placement).await;
+            seed(&bed.store, &a, "a").await;
+            seed(&bed.store, &b, "b").await;
+            let before = scoped_counts(&bed.store, &a).await;
+            let a_id = Some(a.id.as_uuid());
+
+            let mut tx = bed.store.begin(&b).await.unwrap();
+            for table in tenant_tables(&mut tx).await {
+                let seen = count(
+                    &mut tx,
+                    &format!("SELECT COUNT(*) FROM {table} WHERE tenant_id = $1"),
+                    a_id,
+                )
+                .await
+                .unwrap();
+                assert_eq!(seen, 0, "{} {placement}: B read A's {table}", bed.label);
+                let updated = execute(
+                    &mut tx,
+                    &format!("UPDATE {table} SET tenant_id = tenant_id WHERE tenant_id = $1"),
+                    a_id,
+                )
+                .await
+                .unwrap();
+                assert_eq!(
+                    updated, 0,
+                    "{} {placement}: B updated A's {table}",
+                    bed.label
+                );
+                let deleted = execute(
+                    &mut tx,
+                    &format!("DELETE FROM {table} WHERE tenant_id = $1"),
+                    a_id,
+                )
+                .await
+                .unwrap();
+                assert_eq!(
+                    deleted, 0,
+                    "{} {placement}: B deleted A's {table}",
+                    bed.label
+                );
+            }
+            tx.rollback().await.unwrap();
+
+            // Moving B's rows to A, or inserting a row labelled A: PostgreSQL's policy refuses it;
+            // on SQLite the statement can only ever touch B's own file.
+            let attempts = [
+                "UPDATE users SET tenant_id = $1",
+                "INSERT INTO outbox_events (tenant_id, id, event_type, aggregate_id, payload, occurred_at) \
+                 VALUES ($1, $1, 'forged', $1, '{}', '2026-01-01T00:00:00Z')",
+            ];
+            for sql in attempts {
+                let mut tx = bed.store.begin(&b).await.unwrap();
+                let result = execute(&mut tx, sql, a_id).await;
+                if bed.store.engine() == crate::EngineKind::Postgres {
+                    let err =
+                        result.expect_err("row-level security must refuse a row of another tenant");
+                    assert_eq!(
+                        err.code(),
+                        "TENANT_ISOLATION_VIOLATION",
+                        "{placement}: {sql}: {err}"
+                    );
+                }
+                tx.rollback().await.unwrap();
+            }
+            assert_eq!(
+                scoped_counts(&bed.store, &a).await,
+                before,
+                "{} {placement}: A's rows changed",
+                bed.label
+            );
+        }
+    }
+}
+
+#[tokio::test]
+async fn a_transaction_without_a_tenant_sees_nothing_and_writes_nothing() {
+    let bed = postgres_bed().await;
+    let pooled = provision(&bed.store, "nt-pool", Placement::Pool).await;
+    let schema = provision(&bed.store, "nt-schema", Placement::Schema).await;
+    seed(&bed.store, &pooled, "p").await;
+    seed(&bed.store, &schema, "s").await;
+    let placements = bed.store.postgres_placements().unwrap();
+    let mut conn = connect(&placements.runtime).await;
+    for table in [
+        "tenant_pool.users".to_owned(),
+        format!("{}.users", crate::placement::schema_name(schema.id)),
+        "tenant_pool.outbox_events".to_owned(),
+    ] {
+        let n: i64 = sqlx::query_scalar(&format!("SELECT COUNT(*) FROM {table}"))
+            .fetch_one(&mut conn)
+            .await
+            .expect("no tenant set must mean zero rows, not an error");
+        assert_eq!(n, 0, "{table} visible without a tenant");
+    }
+    let insert = sqlx::query(
+        "INSERT INTO tenant_pool.users (tenant_id, id, email, display_name, role, created_at, updated_at) \
+         VALUES ($1, $1, 'x@example.org', 'x', 'student', now(), now())",
+    )
+    .bind(pooled.id.as_uuid())
+    .execute(&mut conn)
+    .await;
+    let err = crate::StoreError::from(insert.expect_err("insert without a tenant must fail"));
+    assert_eq!(err.code(), "TENANT_ISOLATION_VIOLATION");
+}
+
+#[tokio::test]
+async fn two_tenants_on_one_reused_connection_do_not_leak() {
+    let (mut config, guard) = testing::postgres_config().await;
+    config.limits.shared_max_connections = 1;
+    let bed = bed_with("postgres", (config, guard)).await;
+    let a = provision(&bed.store, "ra-pool", Placement::Pool).await;
+    let b = provision(&bed.store, "rb-schema", Placement::Schema).await;
+    let c = provision(&bed.store, "rc-pool", Placement::Pool).await;
+    for (t, tag) in [(&a, "a"), (&b, "b"), (&c, "c")] {
+        seed(&bed.store, t, tag).await;
+    }
+    let mut pids = Vec::new();
+    for tenant in [&a, &b, &c, &a, &b] {
+        let mut tx = bed.store.begin(tenant).await.unwrap();
+        let foreign = count(
+            &mut tx,
+            "SELECT COUNT(*) FROM users WHERE tenant_id <> $1",
+            Some(tenant.id.as_uuid()),
+        )
+        .await
+        .unwrap();
+        let own = count(&mut tx, "SELECT COUNT(*) FROM users", None)
+            .await
+            .unwrap();
+        assert_eq!(
+            (foreign, own),
+            (0, 2),
+            "tenant {} on a reused connection",
+            tenant.slug
+        );
+        pids.push(
+            count(&mut tx, "SELECT pg_backend_pid()::bigint", None)
+                .await
+                .unwrap(),
+        );
+        tx.commit().await.unwrap();
+    }
+    pids.dedup();
+    assert_eq!(pids.len(), 1, "the test must reuse one connection");
+
+    // After commit the connection carries neither tenant nor search_path.
+    let Engine::Postgres(pool) = bed.store.shared_pool_for_tests() else {
+        unreachable!()
+    };
+    let (tenant, path): (Option<String>, String) = sqlx::query_as(
+        "SELECT current_setting('app.tenant_id', true), current_setting('search_path')",
+    )
+    .fetch_one(&pool)
+    .await
+    .unwrap();
+    assert!(
+        tenant.unwrap_or_default().is_empty(),
+        "tenant leaked past commit"
+    );
+    assert!(
+        !path.contains("t_") && !path.contains("tenant_pool"),
+        "search_path leaked: {path}"
+    );
+    let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM tenant_pool.users")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    assert_eq!(n, 0, "rows visible on the reused connection after commit");
+}
+
+#[tokio::test]
+async fn database_placement_keeps_its_pool_cap() {
+    for (label, (mut config, guard)) in [
+        ("sqlite", testing::sqlite_config()),
+        ("postgres", testing::postgres_config().await),
+    ] {
+        config.limits.max_open_tenant_pools = 3;
+        config.limits.tenant_max_connections = 2;
+        let bed = bed_with(label, (config, guard)).await;
+        let mut tenants = Vec::new();
+        for i in 0..7 {
+            let t = provision(&bed.store, &format!("cap-{i}"), Placement::Database).await;
+            seed(&bed.store, &t, "x").await;
+            tenants.push(t);
+        }
+        for t in &tenants {
+            let mut tx = bed.store.begin(t).await.unwrap();
+            assert_eq!(
+                count(&mut tx, "SELECT COUNT(*) FROM users", None)
+                    .await
+                    .unwrap(),
+                2
+            );
+            tx.commit().await.unwrap();
+        }
+        assert!(
+            bed.store.open_tenant_pools().await <= 3,
+            "{label}: more tenant pools open than the cap"
+        );
+        if label == "postgres" {
+            let names: Vec<String> = tenants
+                .iter()
+                .map(|t| crate::placement::database_name(t.id))
+                .collect();
+            let mut admin = connect(&testing::admin_options()).await;
+            // Evicted pools close their connections asynchronously; wait for the count to settle.
+            let mut open = i64::MAX;
+            for _ in 0..50 {
+                open = sqlx::query_scalar("SELECT COUNT(*) FROM pg_stat_activity WHERE usename = $1 AND datname = ANY($2)")
+                    .bind(RUNTIME_ROLE)
+                    .bind(&names)
+                    .fetch_one(&mut admin)
+                    .await
+                    .unwrap();
+                if open <= 3 * 2 {
+                    break;
+                }
+                tokio::time::sleep(Duration::from_millis(100)).await;
+            }
+            assert!(
+                open <= 6,
+                "{open} runtime connections to tenant databases, cap is 3 pools x 2"
+            );
+        }
+    }
+}
+
+#[tokio::test]
+async fn tenant_ids_come_from_the_handle_not_the_caller() {
+    for bed in beds().await {
+        let t = provision(&bed.store, "handle-owner", bed.store.default_placement()).await;
+        seed(&bed.store, &t, "h").await;
+        let mut tx = bed.store.begin(&t).await.unwrap();
+        assert_eq!(tx.tenant_id(), t.id);
+        let foreign = count(
+            &mut tx,
+            "SELECT COUNT(*) FROM users WHERE tenant_id <> $1",
+            Some(t.id.as_uuid()),
+        )
+        .await
+        .unwrap();
+        assert_eq!(
+            foreign, 0,
+            "{}: a repository wrote a tenant id other than the handle's",
+            bed.label
+        );
+    }
+}

@@ -1,0 +1,194 @@
+//! The store's contract tests: every test runs on both engines and, where it applies, on every
+//! placement. They live inside the crate so that they can run the raw SQL an attacker or a
+//! careless repository would (a forgotten `WHERE tenant_id`) through a real tenant transaction.
+
+mod catalog;
+mod isolation;
+mod migrations;
+mod provisioning;
+mod repositories;
+
+use crate::engine::{dispatch, Engine};
+use crate::repo::{courses, enrollments, outbox, progress, users};
+use crate::testing::{self, TestGuard};
+use crate::{NewTenant, Store, StoreConfig, StoreError, Tenant, TenantTx};
+use lyceum_domain::{CourseId, Email, LessonId, ModuleId, Placement, Role, Slug, UserId};
+
+pub(crate) struct Bed {
+    pub(crate) store: Store,
+    pub(crate) label: &'static str,
+    _guard: TestGuard,
+}
+
+pub(crate) async fn bed_with(
+    label: &'static str,
+    (config, guard): (StoreConfig, TestGuard),
+) -> Bed {
+    let store = Store::open(config)
+        .await
+        .unwrap_or_else(|e| panic!("open {label} store: {e}"));
+    Bed {
+        store,
+        label,
+        _guard: guard,
+    }
+}
+
+pub(crate) async fn sqlite_bed() -> Bed {
+    bed_with("sqlite", testing::sqlite_config()).await
+}
+
+pub(crate) async fn postgres_bed() -> Bed {
+    bed_with("postgres", testing::postgres_config().await).await
+}
+
+/// One store per engine.
+pub(crate) async fn beds() -> Vec<Bed> {
+    vec![sqlite_bed().await, postgres_bed().await]
+}
+
+pub(crate) async fn provision(store: &Store, slug: &str, placement: Placement) -> Tenant {
+    let mut new = NewTenant::new(Slug::parse(slug).unwrap(), format!("Tenant {slug}"));
+    new.placement = Some(placement);
+    store
+        .provision(new)
+        .await
+        .unwrap_or_else(|e| panic!("provision {slug} ({placement}): {e}"))
+}
+
+pub(crate) struct Seeded {
+    pub(crate) student: UserId,
+    pub(crate) course: CourseId,
+    pub(crate) lesson: LessonId,
+}
+
+/// Writes at least one row into every tenant table, through the repositories.
+pub(crate) async fn seed(store: &Store, tenant: &Tenant, tag: &str) -> Seeded {
+    let mut tx = store.begin(tenant).await.unwrap();
+    let user = |email: String, role| users::NewUser {
+        email: Email::parse(&email).unwrap(),
+        display_name: format!("{role} {tag}"),
+        role,
+        password_hash: None,
+    };
+    let student = users::insert(
+        &mut tx,
+        &user(format!("student-{tag}@example.org"), Role::Student),
+    )
+    .await
+    .unwrap();
+    let teacher = users::insert(
+        &mut tx,
+        &user(format!("teacher-{tag}@example.org"), Role::Instructor),
+    )
+    .await
+    .unwrap();
+    let course = courses::insert(
+        &mut tx,
+        &courses::NewCourse {
+            slug: format!("course-{tag}"),
+            title: format!("Course {tag}"),
+            description: String::new(),
+            max_enrollment: None,
+        },
+    )
+    .await
+    .unwrap();
+    let course_id = CourseId::from_uuid(course.id);
+    courses::add_instructor(&mut tx, course_id, teacher.id)
+        .await
+        .unwrap();
+    let module = courses::add_module(&mut tx, course_id, "Module 1", 0)
+        .await
+        .unwrap();
+    let lesson = courses::add_lesson(
+        &mut tx,
+        ModuleId::from_uuid(module.id),
+        &courses::NewLesson {
+            title: "Lesson 1".into(),
+            kind: "text".into(),
+            position: 0,
+            content: serde_json::json!([{"type": "markdown", "body": "Hello"}]),
+            duration_seconds: Some(60),
+        },
+    )
+    .await
+    .unwrap();
+    let lesson_id = LessonId::from_uuid(lesson.id);
+    enrollments::insert(&mut tx, course_id, student.id, None)
+        .await
+        .unwrap();
+    progress::record(&mut tx, student.id, lesson_id, 40)
+        .await
+        .unwrap();
+    outbox::append(
+        &mut tx,
+        "student.enrolled",
+        course.id,
+        &serde_json::json!({"user": student.id}),
+    )
+    .await
+    .unwrap();
+    tx.commit().await.unwrap();
+    Seeded {
+        student: student.id,
+        course: course_id,
+        lesson: lesson_id,
+    }
+}
+
+/// The tenant tables visible in this transaction's storage, from the engine's catalog.
+pub(crate) async fn tenant_tables(tx: &mut TenantTx) -> Vec<String> {
+    let tables: Vec<String> = match tx.conn() {
+        Engine::Postgres(c) => sqlx::query_scalar(
+            "SELECT tablename::text FROM pg_tables WHERE schemaname = current_schema() \
+             AND tablename <> 'lyceum_migrations' ORDER BY 1",
+        )
+        .fetch_all(c)
+        .await
+        .unwrap(),
+        Engine::Sqlite(c) => sqlx::query_scalar(
+            "SELECT name FROM sqlite_master WHERE type = 'table' \
+             AND name <> 'lyceum_migrations' AND name NOT LIKE 'sqlite_%' ORDER BY 1",
+        )
+        .fetch_all(c)
+        .await
+        .unwrap(),
+    };
+    assert!(
+        tables.len() >= 8,
+        "expected the tenant tables, found {tables:?}"
+    );
+    tables
+}
+
+/// Runs a raw count in a tenant transaction.
+pub(crate) async fn count(
+    tx: &mut TenantTx,
+    sql: &str,
+    bind: Option<uuid::Uuid>,
+) -> Result<i64, StoreError> {
+    Ok(dispatch!(tx.conn(), c => {
+        let mut q = sqlx::query_scalar::<_, i64>(sql);
+        if let Some(b) = bind { q = q.bind(b); }
+        q.fetch_one(c).await?
+    }))
+}
+
+/// Runs a raw statement in a tenant transaction and returns the rows it touched.
+pub(crate) async fn execute(
+    tx: &mut TenantTx,
+    sql: &str,
+    bind: Option<uuid::Uuid>,
+) -> Result<u64, StoreError> {
+    Ok(dispatch!(tx.conn(), c => {
+        let mut q = sqlx::query(sql);
+        if let Some(b) = bind { q = q.bind(b); }
+        q.execute(c).await?.rows_affected()
+    }))
+}
+
+pub(crate) async fn connect(options: &sqlx::postgres::PgConnectOptions) -> sqlx::PgConnection {
+    use sqlx::ConnectOptions;
+    options.connect().await.expect("connect to PostgreSQL")
+}

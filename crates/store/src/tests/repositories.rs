@@ -1,0 +1,250 @@
+//! The repository contract, run against both engines and every placement.
+
+use super::*;
+use crate::repo::courses::NewCourse;
+
+fn new_user(email: &str, role: Role) -> users::NewUser {
+    users::NewUser {
+        email: Email::parse(email).unwrap(),
+        display_name: "Someone".into(),
+        role,
+        password_hash: Some("$argon2id$placeholder".into()),
+    }
+}
+
+#[tokio::test]
+async fn emails_are_unique_per_tenant_case_insensitively_and_free_across_tenants() {
+    for bed in beds().await {
+        for &placement in bed.store.placements() {
+            let a = provision(&bed.store, &format!("ea-{placement}"), placement).await;
+            let b = provision(&bed.store, &format!("eb-{placement}"), placement).await;
+            let mut tx = bed.store.begin(&a).await.unwrap();
+            let ada = users::insert(&mut tx, &new_user("Ada@Example.org", Role::Admin))
+                .await
+                .unwrap();
+            assert_eq!(ada.email.as_str(), "ada@example.org");
+            let err = users::insert(&mut tx, &new_user("ADA@example.ORG", Role::Student))
+                .await
+                .unwrap_err();
+            assert_eq!(err.code(), "CONFLICT", "{} {placement}", bed.label);
+            tx.rollback().await.unwrap();
+
+            let mut tx = bed.store.begin(&a).await.unwrap();
+            users::insert(&mut tx, &new_user("ada@example.org", Role::Admin))
+                .await
+                .unwrap();
+            tx.commit().await.unwrap();
+            let mut tx = bed.store.begin(&b).await.unwrap();
+            users::insert(&mut tx, &new_user("ada@example.org", Role::Student))
+                .await
+                .expect("same e-mail in another tenant");
+            let found = users::by_email(&mut tx, &Email::parse("ADA@example.org").unwrap())
+                .await
+                .unwrap()
+                .unwrap();
+            assert_eq!(found.role, Role::Student, "tenant B sees its own Ada");
+            tx.commit().await.unwrap();
+        }
+    }
+}
+
+#[tokio::test]
+async fn user_list_pages_in_creation_order_without_gaps() {
+    for bed in beds().await {
+        let t = provision(&bed.store, "pages", bed.store.default_placement()).await;
+        let mut tx = bed.store.begin(&t).await.unwrap();
+        let mut created = Vec::new();
+        for i in 0..7 {
+            created.push(
+                users::insert(
+                    &mut tx,
+                    &new_user(&format!("u{i}@example.org"), Role::Student),
+                )
+                .await
+                .unwrap()
+                .id,
+            );
+        }
+        let mut seen = Vec::new();
+        let mut cursor = None;
+        loop {
+            let page = users::list(&mut tx, cursor, 3).await.unwrap();
+            if page.is_empty() {
+                break;
+            }
+            cursor = page.last().map(|u| u.id);
+            seen.extend(page.into_iter().map(|u| u.id));
+        }
+        assert_eq!(seen, created, "{}", bed.label);
+    }
+}
+
+#[tokio::test]
+async fn course_tree_round_trips_in_order() {
+    for bed in beds().await {
+        for &placement in bed.store.placements() {
+            let t = provision(&bed.store, &format!("tree-{placement}"), placement).await;
+            let seeded = seed(&bed.store, &t, "t").await;
+            let mut tx = bed.store.begin(&t).await.unwrap();
+            let course = courses::get(&mut tx, seeded.course).await.unwrap().unwrap();
+            assert_eq!(
+                (course.title.as_str(), course.status.as_str()),
+                ("Course t", "draft")
+            );
+            let second = courses::add_module(&mut tx, seeded.course, "Module 0", 0)
+                .await
+                .unwrap();
+            courses::add_module(&mut tx, seeded.course, "Module 2", 2)
+                .await
+                .unwrap();
+            let modules = courses::modules(&mut tx, seeded.course).await.unwrap();
+            let titles: Vec<&str> = modules.iter().map(|m| m.title.as_str()).collect();
+            assert_eq!(
+                titles,
+                ["Module 1", "Module 0", "Module 2"],
+                "{} {placement}: position, then id",
+                bed.label
+            );
+            let lessons = courses::lessons(&mut tx, ModuleId::from_uuid(modules[0].id))
+                .await
+                .unwrap();
+            assert_eq!(lessons.len(), 1);
+            assert_eq!(lessons[0].content.0[0]["body"], "Hello");
+            assert!(courses::lessons(&mut tx, ModuleId::from_uuid(second.id))
+                .await
+                .unwrap()
+                .is_empty());
+            assert_eq!(
+                courses::instructors(&mut tx, seeded.course)
+                    .await
+                    .unwrap()
+                    .len(),
+                1
+            );
+            let err = courses::insert(
+                &mut tx,
+                &NewCourse {
+                    slug: "course-t".into(),
+                    title: "Dup".into(),
+                    description: String::new(),
+                    max_enrollment: None,
+                },
+            )
+            .await
+            .unwrap_err();
+            assert_eq!(err.code(), "CONFLICT");
+        }
+    }
+}
+
+#[tokio::test]
+async fn rows_cannot_reference_another_tenants_rows() {
+    for bed in beds().await {
+        for &placement in bed.store.placements() {
+            let a = provision(&bed.store, &format!("ra-{placement}"), placement).await;
+            let b = provision(&bed.store, &format!("rb-{placement}"), placement).await;
+            let in_a = seed(&bed.store, &a, "a").await;
+            let in_b = seed(&bed.store, &b, "b").await;
+            let mut tx = bed.store.begin(&b).await.unwrap();
+            let err = enrollments::insert(&mut tx, in_b.course, in_a.student, None)
+                .await
+                .unwrap_err();
+            assert_eq!(
+                err.code(),
+                "INVALID_REFERENCE",
+                "{} {placement}: B enrolled A's student",
+                bed.label
+            );
+            tx.rollback().await.unwrap();
+            let mut tx = bed.store.begin(&b).await.unwrap();
+            let err = progress::record(&mut tx, in_b.student, in_a.lesson, 10)
+                .await
+                .unwrap_err();
+            assert_eq!(
+                err.code(),
+                "INVALID_REFERENCE",
+                "{} {placement}: B tracked A's lesson",
+                bed.label
+            );
+        }
+    }
+}
+
+#[tokio::test]
+async fn progress_never_goes_backwards_and_rejects_out_of_range() {
+    for bed in beds().await {
+        let t = provision(&bed.store, "progress", bed.store.default_placement()).await;
+        let s = seed(&bed.store, &t, "p").await;
+        let mut tx = bed.store.begin(&t).await.unwrap();
+        assert_eq!(
+            progress::record(&mut tx, s.student, s.lesson, 20)
+                .await
+                .unwrap()
+                .percent,
+            40
+        );
+        let done = progress::record(&mut tx, s.student, s.lesson, 100)
+            .await
+            .unwrap();
+        assert_eq!((done.percent, done.status.as_str()), (100, "completed"));
+        assert!(done.completed_at.is_some());
+        let after = progress::record(&mut tx, s.student, s.lesson, 50)
+            .await
+            .unwrap();
+        assert_eq!(
+            (after.percent, after.status.as_str()),
+            (100, "completed"),
+            "{}",
+            bed.label
+        );
+        for bad in [-1, 101] {
+            assert_eq!(
+                progress::record(&mut tx, s.student, s.lesson, bad)
+                    .await
+                    .unwrap_err()
+                    .code(),
+                "VALIDATION_FAILED"
+            );
+        }
+    }
+}
+
+#[tokio::test]
+async fn enrolling_twice_conflicts_and_events_commit_with_the_change() {
+    for bed in beds().await {
+        let t = provision(&bed.store, "twice-enrolled", bed.store.default_placement()).await;
+        let s = seed(&bed.store, &t, "e").await;
+        let mut tx = bed.store.begin(&t).await.unwrap();
+        assert_eq!(
+            enrollments::insert(&mut tx, s.course, s.student, None)
+                .await
+                .unwrap_err()
+                .code(),
+            "CONFLICT"
+        );
+        tx.rollback().await.unwrap();
+
+        // An event appended in a rolled-back transaction is gone with it.
+        let mut tx = bed.store.begin(&t).await.unwrap();
+        outbox::append(
+            &mut tx,
+            "course.published",
+            s.course.as_uuid(),
+            &serde_json::json!({}),
+        )
+        .await
+        .unwrap();
+        tx.rollback().await.unwrap();
+        let mut tx = bed.store.begin(&t).await.unwrap();
+        let pending = outbox::pending(&mut tx, 10).await.unwrap();
+        let kinds: Vec<&str> = pending.iter().map(|e| e.event_type.as_str()).collect();
+        assert_eq!(kinds, ["student.enrolled"], "{}", bed.label);
+        assert_eq!(
+            enrollments::for_user(&mut tx, s.student)
+                .await
+                .unwrap()
+                .len(),
+            1
+        );
+    }
+}
