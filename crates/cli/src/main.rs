@@ -1,1 +1,122 @@
-fn main() {}
+//! The `lyceum` command: run the server, migrate, administer tenants, load demo data, measure.
+
+mod bench;
+mod demo;
+mod settings;
+mod tenant;
+
+use anyhow::{Context, Result};
+use clap::{Parser, Subcommand};
+use lyceum_server::AppState;
+use lyceum_store::Store;
+use settings::Settings;
+use std::path::PathBuf;
+
+#[derive(Parser)]
+#[command(
+    name = "lyceum",
+    version,
+    about = "Multi-tenant learning platform server"
+)]
+struct Cli {
+    /// TOML configuration file (default: ./lyceum.toml when present). `LYCEUM_*` variables win.
+    #[arg(long, global = true, env = "LYCEUM_CONFIG")]
+    config: Option<PathBuf>,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the HTTP server.
+    Serve,
+    /// Provision the demo tenants (if missing), then run the HTTP server.
+    Demo,
+    /// Apply pending migrations to the directory and every tenant, in every placement.
+    Migrate,
+    /// Create, list and inspect tenants.
+    #[command(subcommand)]
+    Tenant(tenant::TenantCommand),
+    /// Measure provisioning and tenant-scoping costs on the configured engine.
+    Bench(bench::BenchArgs),
+}
+
+#[tokio::main]
+async fn main() {
+    let cli = Cli::parse();
+    if let Err(error) = run(cli).await {
+        let code = error
+            .downcast_ref::<lyceum_store::StoreError>()
+            .map(|e| e.code())
+            .unwrap_or("ERROR");
+        eprintln!("error: {code}: {error:#}");
+        std::process::exit(1);
+    }
+}
+
+async fn run(cli: Cli) -> Result<()> {
+    let settings = Settings::load(cli.config.as_deref())?;
+    init_logging(&settings);
+    let store = Store::open(settings.store_config()?).await?;
+    let result = match cli.command {
+        Command::Serve => serve(&settings, store.clone()).await,
+        Command::Demo => {
+            demo::provision(&store).await?;
+            serve(&settings, store.clone()).await
+        }
+        Command::Migrate => tenant::migrate(&store).await,
+        Command::Tenant(command) => tenant::run(&store, command).await,
+        Command::Bench(args) => bench::run(&store, args).await,
+    };
+    store.close().await;
+    result
+}
+
+async fn serve(settings: &Settings, store: Store) -> Result<()> {
+    if settings.auto_migrate {
+        let report = store.migrate_all(&|_| {}).await?;
+        for failure in &report.failures {
+            tracing::error!(tenant = %failure.slug, code = failure.code, "{}", failure.message);
+        }
+    }
+    let listener = tokio::net::TcpListener::bind(&settings.bind)
+        .await
+        .with_context(|| format!("cannot listen on {}", settings.bind))?;
+    tracing::info!(address = %listener.local_addr()?, engine = %store.engine(), "lyceum is serving");
+    lyceum_server::serve(listener, AppState { store }, shutdown_signal()).await?;
+    tracing::info!("lyceum stopped");
+    Ok(())
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        tokio::signal::ctrl_c().await.ok();
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        if let Ok(mut signal) =
+            tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+        {
+            signal.recv().await;
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = terminate => {},
+    }
+}
+
+fn init_logging(settings: &Settings) {
+    let filter = tracing_subscriber::EnvFilter::try_new(&settings.log)
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    if settings.log_format == "json" {
+        builder.json().init();
+    } else {
+        builder.init();
+    }
+}

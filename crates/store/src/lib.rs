@@ -32,4 +32,4 @@ pub use error::StoreError;
 pub use migrate::{MigrationProgress, MigrationReport, TenantMigrationFailure};
 pub use scope::TenantTx;
 pub use sqlx::postgres::PgConnectOptions;
-pub use store::Store;
+pub use store::{ScopingFigures, Store};

@@ -11,9 +11,16 @@ use crate::scope::{postgres_begin, TenantTx};
 use lyceum_domain::{Placement, TenantId, TenantStatus};
 use sqlx::postgres::PgPoolOptions;
 use sqlx::sqlite::SqlitePoolOptions;
-use sqlx::{PgPool, SqlitePool};
+use sqlx::{ConnectOptions, Connection, PgPool, SqlitePool};
 use std::path::PathBuf;
 use std::sync::Arc;
+
+/// Latencies measured by [`Store::measure_scoping`].
+#[derive(Debug, Default, Clone)]
+pub struct ScopingFigures {
+    pub scoped: Vec<std::time::Duration>,
+    pub unscoped: Vec<std::time::Duration>,
+}
 
 /// The opened store. Cheap to clone; clones share pools and caches.
 #[derive(Clone)]
@@ -184,12 +191,6 @@ impl Store {
             }
             (Backend::Sqlite { data_dir }, Placement::Database) => {
                 let path = placement::sqlite_path(data_dir, tenant.id);
-                if !tokio::fs::try_exists(&path).await? {
-                    return Err(StoreError::StorageMissing(format!(
-                        "the data file of tenant {} is missing",
-                        tenant.slug
-                    )));
-                }
                 self.inner.tenant_pools.sqlite(tenant.id, path).await
             }
             (Backend::Sqlite { .. }, placement) => Err(StoreError::PlacementUnsupported {
@@ -298,6 +299,45 @@ impl Store {
         Ok(())
     }
 
+    /// Times `iterations` primary-key reads of one user, each in its own transaction: once
+    /// through [`Store::begin`] (tenant scoping included) and once in a plain transaction on the
+    /// same pool with the table named directly. For `lyceum bench`; reads only.
+    pub async fn measure_scoping(
+        &self,
+        tenant: &Tenant,
+        user: lyceum_domain::UserId,
+        iterations: usize,
+    ) -> Result<ScopingFigures, StoreError> {
+        let mut figures = ScopingFigures::default();
+        let table = match tenant.placement {
+            Placement::Database if self.engine() == EngineKind::Sqlite => "users".to_owned(),
+            placement => format!(
+                "{}.users",
+                quote_ident(&placement::search_path(tenant.id, placement))
+            ),
+        };
+        let plain_sql = format!("SELECT id FROM {table} WHERE tenant_id = $1 AND id = $2");
+        let pool = self.tenant_pool(tenant).await?;
+        for _ in 0..iterations {
+            let started = std::time::Instant::now();
+            let mut tx = self.begin(tenant).await?;
+            crate::repo::users::get(&mut tx, user)
+                .await?
+                .ok_or(StoreError::NotFound("user"))?;
+            tx.commit().await?;
+            figures.scoped.push(started.elapsed());
+
+            let started = std::time::Instant::now();
+            crate::engine::dispatch!(&pool, p => {
+                let mut tx = p.begin().await?;
+                sqlx::query(&plain_sql).bind(tenant.id.as_uuid()).bind(user.as_uuid()).fetch_optional(&mut *tx).await?;
+                tx.commit().await?;
+            });
+            figures.unscoped.push(started.elapsed());
+        }
+        Ok(figures)
+    }
+
     /// How many tenants' own pools are open right now (bounded by `max_open_tenant_pools`).
     pub async fn open_tenant_pools(&self) -> u64 {
         self.inner.tenant_pools.open_count().await
@@ -363,6 +403,19 @@ async fn open_postgres(
     owner: sqlx::postgres::PgConnectOptions,
     limits: &PoolLimits,
 ) -> Result<(Backend, Directory), StoreError> {
+    // Probe once so that an unreachable server is reported as such, not as a pool timeout.
+    let probe = tokio::time::timeout(limits.acquire_timeout, owner.connect())
+        .await
+        .map_err(|_| {
+            StoreError::Unavailable(format!("no answer from PostgreSQL at {}", describe(&owner)))
+        })?
+        .map_err(|e| {
+            StoreError::Unavailable(format!(
+                "cannot connect to PostgreSQL at {}: {e}",
+                describe(&owner)
+            ))
+        })?;
+    probe.close().await.ok();
     let owner_pool = PgPoolOptions::new()
         .max_connections(2)
         .min_connections(0)
@@ -417,6 +470,16 @@ async fn open_postgres(
         Backend::Postgres { placements, shared },
         Directory::new(Engine::Postgres(directory_pool)),
     ))
+}
+
+fn describe(options: &sqlx::postgres::PgConnectOptions) -> String {
+    format!(
+        "{}:{}/{} as {}",
+        options.get_host(),
+        options.get_port(),
+        options.get_database().unwrap_or_default(),
+        options.get_username()
+    )
 }
 
 /// The runtime role must be subject to row-level security: not a superuser, not BYPASSRLS.

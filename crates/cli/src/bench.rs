@@ -1,0 +1,174 @@
+//! `lyceum bench`: figures for the foundation's limits, printed as plain text. Uses the
+//! configured store and creates tenants named `bench-...` in it: point it at a scratch
+//! deployment (`scripts/bench` does).
+
+use anyhow::Result;
+use clap::Args;
+use lyceum_domain::{Email, Placement, Role, Slug};
+use lyceum_store::repo::users;
+use lyceum_store::{NewTenant, Store};
+use std::time::{Duration, Instant};
+
+#[derive(Args)]
+pub struct BenchArgs {
+    /// Tenants provisioned per placement to time provisioning (dedicated PostgreSQL databases: at most 10).
+    #[arg(long, default_value_t = 20)]
+    provision: usize,
+    /// Reads timed for the scoping overhead.
+    #[arg(long, default_value_t = 2000)]
+    iterations: usize,
+    /// Additionally provision this many tenants in each of the schema and SQLite-file placements, then migrate all.
+    #[arg(long, default_value_t = 0)]
+    scale: usize,
+    /// After --scale, open a transaction in this many tenants and report resident memory.
+    #[arg(long, default_value_t = 200)]
+    touch: usize,
+}
+
+pub async fn run(store: &Store, args: BenchArgs) -> Result<()> {
+    let run_id = uuid::Uuid::now_v7().simple().to_string();
+    let tag = &run_id[run_id.len() - 6..];
+    println!("engine: {}", store.engine());
+    for &placement in store.placements() {
+        let count = if placement == Placement::Database
+            && store.engine() == lyceum_store::EngineKind::Postgres
+        {
+            args.provision.min(10)
+        } else {
+            args.provision
+        };
+        let mut times = Vec::new();
+        let mut tenants = Vec::new();
+        for i in 0..count {
+            let mut new = NewTenant::new(
+                Slug::parse(&format!("bench-{tag}-{placement}-{i}"))?,
+                "Bench",
+            );
+            new.placement = Some(placement);
+            let started = Instant::now();
+            tenants.push(store.provision(new).await?);
+            times.push(started.elapsed());
+        }
+        println!(
+            "provision {placement:<9} n={count:<4} {}",
+            summary(&mut times)
+        );
+
+        let tenant = &tenants[0];
+        let mut tx = store.begin(tenant).await?;
+        let user = users::insert(
+            &mut tx,
+            &users::NewUser {
+                email: Email::parse("bench@example.org")?,
+                display_name: "Bench".into(),
+                role: Role::Student,
+                password_hash: None,
+            },
+        )
+        .await?;
+        tx.commit().await?;
+        store.measure_scoping(tenant, user.id, 200).await?; // warm-up
+        let mut figures = store
+            .measure_scoping(tenant, user.id, args.iterations)
+            .await?;
+        let (scoped, plain) = (median(&mut figures.scoped), median(&mut figures.unscoped));
+        println!(
+            "scoping   {placement:<9} n={:<5} scoped {}  plain {}  overhead {:+.1}% (p50)",
+            args.iterations,
+            summary(&mut figures.scoped),
+            summary(&mut figures.unscoped),
+            (scoped.as_secs_f64() / plain.as_secs_f64() - 1.0) * 100.0
+        );
+    }
+    if args.scale > 0 {
+        scale(store, &args, tag).await?;
+    }
+    Ok(())
+}
+
+async fn scale(store: &Store, args: &BenchArgs, tag: &str) -> Result<()> {
+    let placements: Vec<Placement> = store
+        .placements()
+        .iter()
+        .copied()
+        .filter(|p| {
+            matches!(p, Placement::Schema) || store.engine() == lyceum_store::EngineKind::Sqlite
+        })
+        .collect();
+    let mut all = Vec::new();
+    for placement in placements {
+        let started = Instant::now();
+        for i in 0..args.scale {
+            let mut new = NewTenant::new(
+                Slug::parse(&format!("scale-{tag}-{placement}-{i}"))?,
+                "Scale",
+            );
+            new.placement = Some(placement);
+            all.push(store.provision(new).await?);
+        }
+        println!(
+            "scale     {placement:<9} provisioned {} tenants in {:.1} s, open fds {}",
+            args.scale,
+            started.elapsed().as_secs_f64(),
+            open_fds()
+        );
+    }
+    let started = Instant::now();
+    let report = store.migrate_all(&|_| {}).await?;
+    println!(
+        "scale     migrate all: {} targets in {:.1} s, {} failed, open fds {}",
+        report.targets,
+        started.elapsed().as_secs_f64(),
+        report.failures.len(),
+        open_fds()
+    );
+    let tenants = store.directory().list().await?;
+    let started = Instant::now();
+    for tenant in tenants.iter().rev().take(args.touch) {
+        let tx = store.begin(tenant).await?;
+        tx.commit().await?;
+    }
+    println!(
+        "scale     {} tenants in the directory, {} used in {:.2} s: open tenant pools {}, open fds {}, resident memory {} MB",
+        tenants.len(),
+        args.touch.min(tenants.len()),
+        started.elapsed().as_secs_f64(),
+        store.open_tenant_pools().await,
+        open_fds(),
+        resident_mb()
+    );
+    Ok(())
+}
+
+fn median(times: &mut [Duration]) -> Duration {
+    times.sort();
+    times[times.len() / 2]
+}
+
+fn summary(times: &mut [Duration]) -> String {
+    times.sort();
+    let at = |q: f64| times[((times.len() - 1) as f64 * q) as usize];
+    format!("p50 {:>9.3?} p99 {:>9.3?}", at(0.5), at(0.99))
+}
+
+fn open_fds() -> usize {
+    std::fs::read_dir("/proc/self/fd")
+        .map(|d| d.count())
+        .unwrap_or(0)
+}
+
+fn resident_mb() -> u64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("VmRSS:"))
+                .map(str::to_owned)
+        })
+        .and_then(|l| {
+            l.split_whitespace()
+                .nth(1)
+                .and_then(|kb| kb.parse::<u64>().ok())
+        })
+        .map_or(0, |kb| kb / 1024)
+}

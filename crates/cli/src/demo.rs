@@ -1,0 +1,152 @@
+//! `lyceum demo`: two branded demo tenants with people, courses, enrollments and progress.
+//! Idempotent: tenants that exist already are left as they are.
+
+use anyhow::Result;
+use lyceum_domain::{CourseId, Email, LessonId, ModuleId, Plan, Role, Slug};
+use lyceum_store::repo::{courses, enrollments, outbox, progress, users};
+use lyceum_store::{NewTenant, Store};
+use serde_json::json;
+
+struct DemoTenant {
+    slug: &'static str,
+    name: &'static str,
+    plan: Plan,
+    branding: serde_json::Value,
+    people: &'static [(&'static str, &'static str, Role)],
+    courses: &'static [(&'static str, &'static str, &'static [&'static str])],
+}
+
+const TENANTS: &[fn() -> DemoTenant] = &[
+    || DemoTenant {
+        slug: "acme",
+        name: "Acme Corporate Academy",
+        plan: Plan::Pro,
+        branding: json!({"primary_color": "#0B5FFF", "accent_color": "#FFB800", "locale": "en-US", "logo_url": "/media/acme/logo.svg"}),
+        people: &[
+            ("admin@acme.test", "Avery Admin", Role::Admin),
+            ("irene@acme.test", "Irene Instructor", Role::Instructor),
+            ("sam@acme.test", "Sam Student", Role::Student),
+            ("kim@acme.test", "Kim Student", Role::Student),
+        ],
+        courses: &[
+            (
+                "security-101",
+                "Security Awareness 101",
+                &["Phishing", "Passwords", "Reporting incidents"],
+            ),
+            (
+                "onboarding",
+                "Welcome to Acme",
+                &["Our mission", "Tools we use"],
+            ),
+        ],
+    },
+    || DemoTenant {
+        slug: "northwind",
+        name: "Northwind School",
+        plan: Plan::Free,
+        branding: json!({"primary_color": "#2E7D32", "accent_color": "#F9A825", "locale": "en-GB", "logo_url": "/media/northwind/logo.svg"}),
+        people: &[
+            ("head@northwind.test", "Harper Head", Role::Admin),
+            ("ms.lee@northwind.test", "Ms Lee", Role::Instructor),
+            ("sam@acme.test", "Sam (also at Acme)", Role::Student),
+            ("noah@northwind.test", "Noah Pupil", Role::Student),
+        ],
+        courses: &[
+            (
+                "algebra-1",
+                "Algebra I",
+                &["Expressions", "Linear equations", "Inequalities"],
+            ),
+            (
+                "world-history",
+                "World History",
+                &["Ancient worlds", "The middle ages"],
+            ),
+        ],
+    },
+];
+
+pub async fn provision(store: &Store) -> Result<()> {
+    for make in TENANTS {
+        let demo = make();
+        if store.directory().by_slug(demo.slug).await?.is_some() {
+            println!("demo tenant {} exists already", demo.slug);
+            continue;
+        }
+        let mut new = NewTenant::new(Slug::parse(demo.slug)?, demo.name);
+        new.plan = demo.plan;
+        new.settings = json!({"branding": demo.branding, "self_signup": demo.plan == Plan::Free});
+        let tenant = store.provision(new).await?;
+        let mut tx = store.begin(&tenant).await?;
+        let mut people = Vec::new();
+        for (email, name, role) in demo.people {
+            let user = users::NewUser {
+                email: Email::parse(email)?,
+                display_name: (*name).to_owned(),
+                role: *role,
+                password_hash: None,
+            };
+            people.push(users::insert(&mut tx, &user).await?);
+        }
+        let instructor = people
+            .iter()
+            .find(|u| u.role == Role::Instructor)
+            .map(|u| u.id);
+        for (slug, title, modules) in demo.courses {
+            let course = courses::insert(
+                &mut tx,
+                &courses::NewCourse {
+                    slug: (*slug).to_owned(),
+                    title: (*title).to_owned(),
+                    description: format!("{title} at {}", demo.name),
+                    max_enrollment: None,
+                },
+            )
+            .await?;
+            let course_id = CourseId::from_uuid(course.id);
+            if let Some(instructor) = instructor {
+                courses::add_instructor(&mut tx, course_id, instructor).await?;
+            }
+            let mut first_lesson = None;
+            for (position, module_title) in modules.iter().enumerate() {
+                let module =
+                    courses::add_module(&mut tx, course_id, module_title, position as i32).await?;
+                let lesson = courses::add_lesson(
+                    &mut tx,
+                    ModuleId::from_uuid(module.id),
+                    &courses::NewLesson {
+                        title: format!("{module_title}: the essentials"),
+                        kind: "text".to_owned(),
+                        position: 0,
+                        content: json!([{"type": "markdown", "body": format!("# {module_title}\n\nRead this first.")}]),
+                        duration_seconds: Some(600),
+                    },
+                )
+                .await?;
+                first_lesson.get_or_insert(LessonId::from_uuid(lesson.id));
+            }
+            for student in people.iter().filter(|u| u.role == Role::Student) {
+                enrollments::insert(&mut tx, course_id, student.id, None).await?;
+                outbox::append(
+                    &mut tx,
+                    "student.enrolled",
+                    course.id,
+                    &json!({"user_id": student.id}),
+                )
+                .await?;
+                if let Some(lesson) = first_lesson {
+                    progress::record(&mut tx, student.id, lesson, 60).await?;
+                }
+            }
+        }
+        tx.commit().await?;
+        println!(
+            "demo tenant {} ({}) provisioned with {} people",
+            tenant.slug,
+            tenant.name,
+            people.len()
+        );
+    }
+    Ok(())
+}

@@ -1,0 +1,156 @@
+//! Configuration: built-in defaults, then an optional TOML file, then `LYCEUM_*` environment
+//! variables, into one typed struct. With nothing set, Lyceum runs on SQLite in `./lyceum-data`.
+
+use anyhow::{Context, Result};
+use figment::providers::{Env, Format, Serialized, Toml};
+use figment::Figment;
+use lyceum_domain::Placement;
+use lyceum_store::{PgConnectOptions, PoolLimits, StoreConfig};
+use serde::{Deserialize, Serialize};
+use std::path::{Path, PathBuf};
+use std::str::FromStr;
+use std::time::Duration;
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Settings {
+    /// Folder of the embedded default (SQLite directory and tenant files).
+    pub data_dir: PathBuf,
+    /// PostgreSQL URL of the runtime role. Unset: the embedded SQLite default.
+    pub database_url: Option<String>,
+    /// PostgreSQL URL of the owner role that runs migrations and provisioning.
+    pub migration_database_url: Option<String>,
+    /// Address the HTTP server listens on.
+    pub bind: String,
+    /// Placement of new tenants (`pool`, `schema`, `database`); unset: the engine's default.
+    pub default_placement: Option<Placement>,
+    /// Apply pending migrations to every tenant when `serve` starts.
+    pub auto_migrate: bool,
+    pub shared_max_connections: u32,
+    pub tenant_max_connections: u32,
+    pub max_open_tenant_pools: u64,
+    pub tenant_pool_idle_secs: u64,
+    pub acquire_timeout_secs: u64,
+    /// Log filter, in `tracing` syntax (`info`, `lyceum=debug,sqlx=warn`).
+    pub log: String,
+    /// `text` or `json`.
+    pub log_format: String,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        let limits = PoolLimits::default();
+        Self {
+            data_dir: PathBuf::from("./lyceum-data"),
+            database_url: None,
+            migration_database_url: None,
+            bind: "127.0.0.1:8080".to_owned(),
+            default_placement: None,
+            auto_migrate: true,
+            shared_max_connections: limits.shared_max_connections,
+            tenant_max_connections: limits.tenant_max_connections,
+            max_open_tenant_pools: limits.max_open_tenant_pools,
+            tenant_pool_idle_secs: limits.tenant_pool_idle.as_secs(),
+            acquire_timeout_secs: limits.acquire_timeout.as_secs(),
+            log: "info".to_owned(),
+            log_format: "text".to_owned(),
+        }
+    }
+}
+
+impl Settings {
+    /// Defaults, then `file` (or `lyceum.toml` if present), then `LYCEUM_*` variables.
+    pub fn load(file: Option<&Path>) -> Result<Settings> {
+        let mut figment = Figment::from(Serialized::defaults(Settings::default()));
+        match file {
+            Some(path) => {
+                anyhow::ensure!(
+                    path.exists(),
+                    "configuration file {} does not exist",
+                    path.display()
+                );
+                figment = figment.merge(Toml::file(path));
+            }
+            None => figment = figment.merge(Toml::file("lyceum.toml")),
+        }
+        figment
+            .merge(Env::prefixed("LYCEUM_").ignore(&["config", "test_database_url"]))
+            .extract()
+            .context("invalid configuration")
+    }
+
+    pub fn store_config(&self) -> Result<StoreConfig> {
+        let mut config = match &self.database_url {
+            None => StoreConfig::sqlite(&self.data_dir),
+            Some(runtime) => {
+                let owner = self.migration_database_url.as_deref().unwrap_or(runtime);
+                StoreConfig::postgres(
+                    parse_url("LYCEUM_DATABASE_URL", runtime)?,
+                    parse_url("LYCEUM_MIGRATION_DATABASE_URL", owner)?,
+                )
+            }
+        };
+        config.limits = PoolLimits {
+            shared_max_connections: self.shared_max_connections,
+            tenant_max_connections: self.tenant_max_connections,
+            max_open_tenant_pools: self.max_open_tenant_pools,
+            tenant_pool_idle: Duration::from_secs(self.tenant_pool_idle_secs),
+            acquire_timeout: Duration::from_secs(self.acquire_timeout_secs),
+        };
+        config.default_placement = self.default_placement;
+        Ok(config)
+    }
+}
+
+fn parse_url(name: &str, url: &str) -> Result<PgConnectOptions> {
+    anyhow::ensure!(
+        url.starts_with("postgres://") || url.starts_with("postgresql://"),
+        "{name} must be a postgres:// URL"
+    );
+    PgConnectOptions::from_str(url).with_context(|| format!("{name} is not a valid PostgreSQL URL"))
+}
+
+// figment's Jail closures return figment's own (large) error type.
+#[allow(clippy::result_large_err)]
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn nothing_set_means_sqlite_in_the_local_data_folder() {
+        figment::Jail::expect_with(|_| {
+            let settings = Settings::load(None).unwrap();
+            assert_eq!(settings.data_dir, PathBuf::from("./lyceum-data"));
+            assert!(matches!(
+                settings.store_config().unwrap().engine,
+                lyceum_store::EngineConfig::Sqlite { .. }
+            ));
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn environment_overrides_file_which_overrides_defaults() {
+        figment::Jail::expect_with(|jail| {
+            jail.create_file("lyceum.toml", "bind = \"0.0.0.0:9000\"\nmax_open_tenant_pools = 10\ndefault_placement = \"schema\"")?;
+            jail.set_env("LYCEUM_MAX_OPEN_TENANT_POOLS", "20");
+            let settings = Settings::load(None).unwrap();
+            assert_eq!(settings.bind, "0.0.0.0:9000");
+            assert_eq!(settings.max_open_tenant_pools, 20);
+            assert_eq!(settings.default_placement, Some(Placement::Schema));
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn bad_values_are_reported() {
+        figment::Jail::expect_with(|jail| {
+            jail.set_env("LYCEUM_DEFAULT_PLACEMENT", "shard");
+            assert!(Settings::load(None).is_err());
+            jail.set_env("LYCEUM_DEFAULT_PLACEMENT", "pool");
+            jail.set_env("LYCEUM_DATABASE_URL", "mysql://nope");
+            assert!(Settings::load(None).unwrap().store_config().is_err());
+            Ok(())
+        });
+    }
+}

@@ -1,0 +1,151 @@
+//! `lyceum tenant ...` and `lyceum migrate`: operator commands on the directory.
+
+use anyhow::{anyhow, Result};
+use clap::Subcommand;
+use indicatif::{ProgressBar, ProgressStyle};
+use lyceum_domain::{Placement, Plan, Slug};
+use lyceum_store::{NewTenant, Store, Tenant};
+
+#[derive(Subcommand)]
+pub enum TenantCommand {
+    /// Provision a tenant in its placement, migrated to the latest version.
+    Create {
+        slug: String,
+        #[arg(long)]
+        name: String,
+        /// pool, schema or database (default: the engine's default placement)
+        #[arg(long)]
+        placement: Option<String>,
+        /// free, pro or enterprise
+        #[arg(long, default_value = "free")]
+        plan: String,
+        #[arg(long, default_value = "default")]
+        region: String,
+    },
+    /// List every tenant.
+    List {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Show one tenant.
+    Show {
+        slug: String,
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+pub async fn run(store: &Store, command: TenantCommand) -> Result<()> {
+    match command {
+        TenantCommand::Create {
+            slug,
+            name,
+            placement,
+            plan,
+            region,
+        } => {
+            let mut new = NewTenant::new(
+                Slug::parse(&slug).map_err(lyceum_store::StoreError::from)?,
+                name,
+            );
+            new.placement = placement
+                .map(|p| p.parse::<Placement>())
+                .transpose()
+                .map_err(lyceum_store::StoreError::from)?;
+            new.plan = plan
+                .parse::<Plan>()
+                .map_err(lyceum_store::StoreError::from)?;
+            new.region = region;
+            let started = std::time::Instant::now();
+            let tenant = store.provision(new).await?;
+            println!(
+                "created tenant {} ({}) in placement {} at schema version {} in {} ms",
+                tenant.slug,
+                tenant.id,
+                tenant.placement,
+                tenant.schema_version,
+                started.elapsed().as_millis()
+            );
+        }
+        TenantCommand::List { json } => {
+            let tenants = store.directory().list().await?;
+            if json {
+                println!("{}", serde_json::to_string_pretty(&tenants)?);
+            } else {
+                println!(
+                    "{:<24} {:<12} {:<10} {:<10} {:>7}  NAME",
+                    "SLUG", "STATUS", "PLAN", "PLACEMENT", "VERSION"
+                );
+                for t in tenants {
+                    println!(
+                        "{:<24} {:<12} {:<10} {:<10} {:>7}  {}",
+                        t.slug, t.status, t.plan, t.placement, t.schema_version, t.name
+                    );
+                }
+            }
+        }
+        TenantCommand::Show { slug, json } => {
+            let tenant = store
+                .directory()
+                .by_slug(&slug)
+                .await?
+                .ok_or_else(|| anyhow!(lyceum_store::StoreError::TenantNotFound(slug)))?;
+            if json {
+                println!("{}", serde_json::to_string_pretty(&tenant)?);
+            } else {
+                print_tenant(&tenant);
+            }
+        }
+    }
+    Ok(())
+}
+
+fn print_tenant(t: &Tenant) {
+    println!("slug:            {}", t.slug);
+    println!("id:              {}", t.id);
+    println!("name:            {}", t.name);
+    println!("status:          {}", t.status);
+    println!("plan:            {}", t.plan);
+    println!("region:          {}", t.region);
+    println!("placement:       {}", t.placement);
+    println!("schema version:  {}", t.schema_version);
+    if let Some(error) = &t.migration_error {
+        println!("migration error: {error}");
+    }
+    println!("settings:        {}", t.settings);
+    println!("created:         {}", t.created_at);
+}
+
+/// `lyceum migrate`: every target, with a progress bar; exits non-zero if any tenant failed.
+pub async fn migrate(store: &Store) -> Result<()> {
+    let bar = ProgressBar::new(0).with_style(
+        ProgressStyle::with_template("{bar:40} {pos}/{len} tenants {msg}")
+            .expect("valid progress template"),
+    );
+    let report = store
+        .migrate_all(&|p| {
+            bar.set_length(p.total as u64);
+            bar.set_position(p.done as u64);
+            bar.set_message(p.target);
+        })
+        .await?;
+    bar.finish_and_clear();
+    println!(
+        "migrated {} targets to version {}: {} changed, {} failed",
+        report.targets,
+        report.latest_version,
+        report.changed,
+        report.failures.len()
+    );
+    for failure in &report.failures {
+        println!("  {} {}: {}", failure.slug, failure.code, failure.message);
+    }
+    if report.failures.is_empty() {
+        Ok(())
+    } else {
+        Err(anyhow!(
+            "{} tenants failed to migrate; fix them and run `lyceum migrate` again",
+            report.failures.len()
+        ))
+    }
+}

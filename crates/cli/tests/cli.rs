@@ -1,0 +1,196 @@
+//! The `lyceum` binary on the embedded default, run as an operator would run it.
+
+use std::io::{Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::path::Path;
+use std::process::{Child, Command, Output};
+use std::time::{Duration, Instant};
+
+fn lyceum(dir: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_lyceum"))
+        .args(args)
+        .current_dir(dir)
+        .env_remove("LYCEUM_DATABASE_URL")
+        .env("LYCEUM_LOG", "warn")
+        .output()
+        .expect("run lyceum")
+}
+
+fn stderr(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+#[test]
+fn tenant_commands_create_list_show_and_refuse_bad_input_with_stable_codes() {
+    let dir = tempfile::tempdir().unwrap();
+    let created = lyceum(
+        dir.path(),
+        &[
+            "tenant", "create", "acme", "--name", "Acme", "--plan", "pro",
+        ],
+    );
+    assert!(created.status.success(), "{}", stderr(&created));
+
+    for (args, code) in [
+        (
+            &["tenant", "create", "acme", "--name", "Again"][..],
+            "TENANT_SLUG_TAKEN",
+        ),
+        (
+            &["tenant", "create", "Bad_Slug", "--name", "x"][..],
+            "INVALID_SLUG",
+        ),
+        (
+            &["tenant", "create", "admin", "--name", "x"][..],
+            "RESERVED_SLUG",
+        ),
+        (
+            &[
+                "tenant",
+                "create",
+                "other",
+                "--name",
+                "x",
+                "--placement",
+                "shard",
+            ][..],
+            "VALIDATION_FAILED",
+        ),
+        (
+            &[
+                "tenant",
+                "create",
+                "other",
+                "--name",
+                "x",
+                "--placement",
+                "schema",
+            ][..],
+            "PLACEMENT_UNSUPPORTED",
+        ),
+        (
+            &["tenant", "create", "other", "--name", "x", "--plan", "gold"][..],
+            "VALIDATION_FAILED",
+        ),
+        (&["tenant", "show", "nobody"][..], "TENANT_NOT_FOUND"),
+    ] {
+        let out = lyceum(dir.path(), args);
+        assert_eq!(out.status.code(), Some(1), "{args:?}");
+        assert!(stderr(&out).contains(code), "{args:?}: {}", stderr(&out));
+    }
+
+    let list = lyceum(dir.path(), &["tenant", "list", "--json"]);
+    let tenants: serde_json::Value = serde_json::from_slice(&list.stdout).unwrap();
+    let slugs: Vec<&str> = tenants
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["slug"].as_str().unwrap())
+        .collect();
+    assert_eq!(slugs, ["acme"], "refused commands created nothing");
+    assert_eq!(tenants[0]["placement"], "database");
+    assert_eq!(tenants[0]["plan"], "pro");
+    let files = std::fs::read_dir(dir.path().join("lyceum-data/tenants"))
+        .unwrap()
+        .count();
+    assert_eq!(
+        files, 1,
+        "one SQLite file per tenant, none for refused ones"
+    );
+
+    let migrate = lyceum(dir.path(), &["migrate"]);
+    assert!(migrate.status.success(), "{}", stderr(&migrate));
+    assert!(String::from_utf8_lossy(&migrate.stdout).contains("0 changed, 0 failed"));
+}
+
+#[test]
+fn unreachable_database_is_a_clear_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_lyceum"))
+        .args(["tenant", "list"])
+        .current_dir(dir.path())
+        .env(
+            "LYCEUM_DATABASE_URL",
+            "postgres://lyceum@127.0.0.1:1/lyceum",
+        )
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stderr(&out).contains("DATABASE_UNAVAILABLE"),
+        "{}",
+        stderr(&out)
+    );
+}
+
+fn http_get(port: u16, path: &str) -> Option<String> {
+    let mut stream = TcpStream::connect(("127.0.0.1", port)).ok()?;
+    write!(
+        stream,
+        "GET {path} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n"
+    )
+    .ok()?;
+    let mut response = String::new();
+    stream.read_to_string(&mut response).ok()?;
+    Some(response)
+}
+
+struct Server(Child);
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        self.0.kill().ok();
+    }
+}
+
+#[test]
+fn demo_provisions_two_tenants_serves_and_shuts_down_gracefully() {
+    let dir = tempfile::tempdir().unwrap();
+    let port = TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let mut server = Server(
+        Command::new(env!("CARGO_BIN_EXE_lyceum"))
+            .arg("demo")
+            .current_dir(dir.path())
+            .env_remove("LYCEUM_DATABASE_URL")
+            .env("LYCEUM_BIND", format!("127.0.0.1:{port}"))
+            .env("LYCEUM_LOG", "warn")
+            .spawn()
+            .unwrap(),
+    );
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let ready = loop {
+        if let Some(response) = http_get(port, "/readyz") {
+            break response;
+        }
+        assert!(Instant::now() < deadline, "server did not come up");
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    assert!(ready.starts_with("HTTP/1.1 200"), "{ready}");
+    assert!(ready.contains("\"engine\":\"sqlite\""));
+
+    let list = lyceum(dir.path(), &["tenant", "list", "--json"]);
+    let tenants: serde_json::Value = serde_json::from_slice(&list.stdout).unwrap();
+    let slugs: Vec<&str> = tenants
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["slug"].as_str().unwrap())
+        .collect();
+    assert_eq!(slugs, ["acme", "northwind"]);
+    assert_eq!(
+        tenants[0]["settings"]["branding"]["primary_color"],
+        "#0B5FFF"
+    );
+
+    let status = Command::new("kill")
+        .args(["-TERM", &server.0.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let exit = server.0.wait().unwrap();
+    assert!(exit.success(), "graceful shutdown exits 0, got {exit:?}");
+}
