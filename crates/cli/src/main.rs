@@ -83,7 +83,11 @@ async fn serve(settings: &Settings, store: Store) -> Result<()> {
         .await
         .with_context(|| format!("cannot listen on {}", settings.bind))?;
     tracing::info!(address = %listener.local_addr()?, engine = %store.engine(), "lyceum is serving");
-    lyceum_server::serve(listener, AppState { store }, shutdown_signal()).await?;
+    let state = AppState {
+        store,
+        config: settings.server_config(),
+    };
+    lyceum_server::serve(listener, state, shutdown_signal()).await?;
     tracing::info!("lyceum stopped");
     Ok(())
 }

@@ -22,6 +22,8 @@ pub struct Settings {
     pub migration_database_url: Option<String>,
     /// Address the HTTP server listens on.
     pub bind: String,
+    /// Base domain for tenant sub-domains: with `lms.example`, `acme.lms.example` is tenant `acme`.
+    pub base_domain: Option<String>,
     /// Placement of new tenants (`pool`, `schema`, `database`); unset: the engine's default.
     pub default_placement: Option<Placement>,
     /// Apply pending migrations to every tenant when `serve` starts.
@@ -31,6 +33,10 @@ pub struct Settings {
     pub max_open_tenant_pools: u64,
     pub tenant_pool_idle_secs: u64,
     pub acquire_timeout_secs: u64,
+    /// Tenant resolutions cached in memory.
+    pub tenant_cache_capacity: u64,
+    /// Seconds a cached tenant resolution is trusted (changes by other processes show after this).
+    pub tenant_cache_ttl_secs: u64,
     /// Log filter, in `tracing` syntax (`info`, `lyceum=debug,sqlx=warn`).
     pub log: String,
     /// `text` or `json`.
@@ -45,6 +51,7 @@ impl Default for Settings {
             database_url: None,
             migration_database_url: None,
             bind: "127.0.0.1:8080".to_owned(),
+            base_domain: None,
             default_placement: None,
             auto_migrate: true,
             shared_max_connections: limits.shared_max_connections,
@@ -52,6 +59,8 @@ impl Default for Settings {
             max_open_tenant_pools: limits.max_open_tenant_pools,
             tenant_pool_idle_secs: limits.tenant_pool_idle.as_secs(),
             acquire_timeout_secs: limits.acquire_timeout.as_secs(),
+            tenant_cache_capacity: limits.tenant_cache_capacity,
+            tenant_cache_ttl_secs: limits.tenant_cache_ttl.as_secs(),
             log: "info".to_owned(),
             log_format: "text".to_owned(),
         }
@@ -79,6 +88,15 @@ impl Settings {
             .context("invalid configuration")
     }
 
+    pub fn server_config(&self) -> lyceum_server::ServerConfig {
+        lyceum_server::ServerConfig {
+            base_domain: self
+                .base_domain
+                .as_ref()
+                .map(|d| d.trim_end_matches('.').to_ascii_lowercase()),
+        }
+    }
+
     pub fn store_config(&self) -> Result<StoreConfig> {
         let mut config = match &self.database_url {
             None => StoreConfig::sqlite(&self.data_dir),
@@ -96,6 +114,8 @@ impl Settings {
             max_open_tenant_pools: self.max_open_tenant_pools,
             tenant_pool_idle: Duration::from_secs(self.tenant_pool_idle_secs),
             acquire_timeout: Duration::from_secs(self.acquire_timeout_secs),
+            tenant_cache_capacity: self.tenant_cache_capacity,
+            tenant_cache_ttl: Duration::from_secs(self.tenant_cache_ttl_secs),
         };
         config.default_placement = self.default_placement;
         Ok(config)

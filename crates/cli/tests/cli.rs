@@ -16,6 +16,21 @@ fn lyceum(dir: &Path, args: &[&str]) -> Output {
         .expect("run lyceum")
 }
 
+fn tenant_list(dir: &Path) -> serde_json::Value {
+    let list = lyceum(dir, &["tenant", "list", "--json"]);
+    assert!(list.status.success(), "{}", stderr(&list));
+    serde_json::from_slice(&list.stdout).unwrap()
+}
+
+fn slugs(tenants: &serde_json::Value) -> Vec<&str> {
+    tenants
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["slug"].as_str().unwrap())
+        .collect()
+}
+
 fn stderr(out: &Output) -> String {
     String::from_utf8_lossy(&out.stderr).into_owned()
 }
@@ -79,14 +94,8 @@ fn tenant_commands_create_list_show_and_refuse_bad_input_with_stable_codes() {
         assert!(stderr(&out).contains(code), "{args:?}: {}", stderr(&out));
     }
 
-    let list = lyceum(dir.path(), &["tenant", "list", "--json"]);
-    let tenants: serde_json::Value = serde_json::from_slice(&list.stdout).unwrap();
-    let slugs: Vec<&str> = tenants
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|t| t["slug"].as_str().unwrap())
-        .collect();
+    let tenants = tenant_list(dir.path());
+    let slugs = slugs(&tenants);
     assert_eq!(slugs, ["acme"], "refused commands created nothing");
     assert_eq!(tenants[0]["placement"], "database");
     assert_eq!(tenants[0]["plan"], "pro");
@@ -172,14 +181,8 @@ fn demo_provisions_two_tenants_serves_and_shuts_down_gracefully() {
     assert!(ready.starts_with("HTTP/1.1 200"), "{ready}");
     assert!(ready.contains("\"engine\":\"sqlite\""));
 
-    let list = lyceum(dir.path(), &["tenant", "list", "--json"]);
-    let tenants: serde_json::Value = serde_json::from_slice(&list.stdout).unwrap();
-    let slugs: Vec<&str> = tenants
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|t| t["slug"].as_str().unwrap())
-        .collect();
+    let tenants = tenant_list(dir.path());
+    let slugs = slugs(&tenants);
     assert_eq!(slugs, ["acme", "northwind"]);
     assert_eq!(
         tenants[0]["settings"]["branding"]["primary_color"],

@@ -15,7 +15,7 @@ pub enum ValidationError {
     UnknownVariant {
         kind: &'static str,
         value: String,
-        expected: &'static str,
+        expected: String,
     },
     #[error("{field} must not be empty")]
     Empty { field: &'static str },
@@ -50,4 +50,21 @@ pub fn required_text(
         return Err(ValidationError::TooLong { field, max });
     }
     Ok(trimmed.to_owned())
+}
+
+/// Parses one of a closed set of names (`plan`, `role`, `placement` ...) with a helpful error.
+pub(crate) fn parse_variant<T: Copy>(
+    kind: &'static str,
+    value: &str,
+    all: &[T],
+    name: fn(T) -> &'static str,
+) -> Result<T, ValidationError> {
+    all.iter()
+        .copied()
+        .find(|v| name(*v) == value)
+        .ok_or_else(|| ValidationError::UnknownVariant {
+            kind,
+            value: value.chars().take(40).collect(),
+            expected: all.iter().map(|v| name(*v)).collect::<Vec<_>>().join(", "),
+        })
 }

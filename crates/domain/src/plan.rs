@@ -1,7 +1,7 @@
 //! Plans and the limits they grant. A tenant's effective limits are its plan's, optionally
 //! overridden per tenant in the directory.
 
-use crate::error::ValidationError;
+use crate::error::{parse_variant, ValidationError};
 use serde::{Deserialize, Serialize};
 use std::fmt;
 use std::str::FromStr;
@@ -71,14 +71,7 @@ impl fmt::Display for Plan {
 impl FromStr for Plan {
     type Err = ValidationError;
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Plan::ALL
-            .into_iter()
-            .find(|p| p.as_str() == s)
-            .ok_or_else(|| ValidationError::UnknownVariant {
-                kind: "plan",
-                value: s.to_owned(),
-                expected: "free, pro, enterprise",
-            })
+        parse_variant("plan", s, &Plan::ALL, Plan::as_str)
     }
 }
 

@@ -1,7 +1,7 @@
 //! Roles a user holds inside one tenant. The platform operator's `super_admin` is not a tenant
 //! role and cannot be granted here.
 
-use crate::error::ValidationError;
+use crate::error::{parse_variant, ValidationError};
 use serde::{Deserialize, Serialize};
 use std::fmt;
 use std::str::FromStr;
@@ -33,14 +33,12 @@ impl fmt::Display for Role {
 impl FromStr for Role {
     type Err = ValidationError;
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        [Role::Student, Role::Instructor, Role::Admin]
-            .into_iter()
-            .find(|r| r.as_str() == s)
-            .ok_or_else(|| ValidationError::UnknownVariant {
-                kind: "role",
-                value: s.to_owned(),
-                expected: "student, instructor, admin",
-            })
+        parse_variant(
+            "role",
+            s,
+            &[Role::Student, Role::Instructor, Role::Admin],
+            Role::as_str,
+        )
     }
 }
 

@@ -1,6 +1,6 @@
 //! Tenant lifecycle states and placements (where a tenant's rows live).
 
-use crate::error::ValidationError;
+use crate::error::{parse_variant, ValidationError};
 use serde::{Deserialize, Serialize};
 use std::fmt;
 use std::str::FromStr;
@@ -38,14 +38,7 @@ impl fmt::Display for Placement {
 impl FromStr for Placement {
     type Err = ValidationError;
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Placement::ALL
-            .into_iter()
-            .find(|p| p.as_str() == s)
-            .ok_or_else(|| ValidationError::UnknownVariant {
-                kind: "placement",
-                value: s.to_owned(),
-                expected: "pool, schema, database",
-            })
+        parse_variant("placement", s, &Placement::ALL, Placement::as_str)
     }
 }
 
@@ -61,6 +54,13 @@ pub enum TenantStatus {
 }
 
 impl TenantStatus {
+    pub const ALL: [TenantStatus; 4] = [
+        TenantStatus::Provisioning,
+        TenantStatus::Active,
+        TenantStatus::Suspended,
+        TenantStatus::Deleted,
+    ];
+
     pub fn as_str(self) -> &'static str {
         match self {
             TenantStatus::Provisioning => "provisioning",
@@ -80,19 +80,7 @@ impl fmt::Display for TenantStatus {
 impl FromStr for TenantStatus {
     type Err = ValidationError;
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        [
-            TenantStatus::Provisioning,
-            TenantStatus::Active,
-            TenantStatus::Suspended,
-            TenantStatus::Deleted,
-        ]
-        .into_iter()
-        .find(|t| t.as_str() == s)
-        .ok_or_else(|| ValidationError::UnknownVariant {
-            kind: "tenant status",
-            value: s.to_owned(),
-            expected: "provisioning, active, suspended, deleted",
-        })
+        parse_variant("tenant status", s, &TenantStatus::ALL, TenantStatus::as_str)
     }
 }
 

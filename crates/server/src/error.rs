@@ -1,4 +1,5 @@
-//! The HTTP layer's one error type, answered as `{"error": CODE, "message": ...}`. Server-side
+//! The HTTP layer's one error type. Every error is answered as
+//! `{"error": CODE, "message": ..., "request_id": ...}` with a stable upper-case code; server-side
 //! failures are logged with their detail and answered without it.
 
 use axum::http::StatusCode;
@@ -6,42 +7,60 @@ use axum::response::{IntoResponse, Response};
 use axum::Json;
 use lyceum_store::StoreError;
 
-#[derive(Debug)]
-pub enum ApiError {
-    Store(StoreError),
+#[derive(Debug, Clone)]
+pub struct ApiError {
+    pub status: StatusCode,
+    pub code: &'static str,
+    pub message: String,
+}
+
+impl ApiError {
+    pub fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> Self {
+        Self {
+            status,
+            code,
+            message: message.into(),
+        }
+    }
+
+    pub fn not_found(message: impl Into<String>) -> Self {
+        Self::new(StatusCode::NOT_FOUND, "NOT_FOUND", message)
+    }
 }
 
 impl From<StoreError> for ApiError {
     fn from(e: StoreError) -> Self {
-        ApiError::Store(e)
-    }
-}
-
-impl IntoResponse for ApiError {
-    fn into_response(self) -> Response {
-        let ApiError::Store(e) = self;
         let status = match &e {
-            StoreError::Validation(_) | StoreError::ConstraintViolation(_) => {
-                StatusCode::UNPROCESSABLE_ENTITY
-            }
+            StoreError::Validation(_)
+            | StoreError::ConstraintViolation(_)
+            | StoreError::InvalidReference(_) => StatusCode::UNPROCESSABLE_ENTITY,
             StoreError::SlugTaken(_) | StoreError::Conflict(_) => StatusCode::CONFLICT,
             StoreError::TenantNotFound(_) | StoreError::NotFound(_) => StatusCode::NOT_FOUND,
-            StoreError::InvalidReference(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            StoreError::PlacementUnsupported { .. } => StatusCode::BAD_REQUEST,
             StoreError::Unavailable(_) | StoreError::TenantUnavailable { .. } => {
                 StatusCode::SERVICE_UNAVAILABLE
             }
             _ => StatusCode::INTERNAL_SERVER_ERROR,
         };
-        let message = if status.is_server_error() && status != StatusCode::SERVICE_UNAVAILABLE {
+        if e.code() == "TENANT_ISOLATION_VIOLATION" {
+            tracing::error!(target: "security", error = %e, "tenant isolation policy refused a statement");
+        }
+        let message = if status == StatusCode::INTERNAL_SERVER_ERROR {
             tracing::error!(error = %e, code = e.code(), "request failed");
             "internal error".to_owned()
         } else {
             e.to_string()
         };
-        (
-            status,
-            Json(serde_json::json!({"error": e.code(), "message": message})),
-        )
-            .into_response()
+        ApiError::new(status, e.code(), message)
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        // The request-context middleware re-renders this with the request id.
+        let body = Json(serde_json::json!({"error": self.code, "message": self.message}));
+        let mut response = (self.status, body).into_response();
+        response.extensions_mut().insert(self);
+        response
     }
 }

@@ -1,11 +1,17 @@
 //! Lyceum's HTTP server: the axum router and what sits in front of every handler.
 //!
-//! This crate owns HTTP concerns only (routing, status codes, body limits, timeouts, request
-//! logging). It never talks SQL: it reaches data through `lyceum_store::Store`.
+//! This crate owns HTTP concerns only: routing, tenant resolution, status codes and the error
+//! shape, request ids, body limits, timeouts and request logging. It never talks SQL: it reaches
+//! data through `lyceum_store::Store`.
 
+mod context;
 mod error;
 mod health;
+mod tenancy;
+mod tenant_profile;
 
+use axum::extract::Request;
+use axum::middleware::{from_fn, from_fn_with_state};
 use axum::routing::get;
 use axum::Router;
 use lyceum_store::Store;
@@ -14,26 +20,46 @@ use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
 
+pub use context::RequestId;
 pub use error::ApiError;
+pub use tenancy::CurrentTenant;
+
+/// HTTP settings.
+#[derive(Debug, Clone, Default)]
+pub struct ServerConfig {
+    /// `lms.example`: `acme.lms.example` then resolves to the tenant `acme`.
+    pub base_domain: Option<String>,
+}
 
 /// What every handler can reach.
 #[derive(Clone)]
 pub struct AppState {
     pub store: Store,
+    pub config: ServerConfig,
 }
 
 /// The router with all routes and layers; drive it in tests with `tower::ServiceExt::oneshot`.
 pub fn app(state: AppState) -> Router {
+    let tenant_routes = Router::new()
+        .route("/api/v1/tenant", get(tenant_profile::show))
+        .route_layer(from_fn_with_state(state.clone(), tenancy::resolve_tenant));
     Router::new()
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
+        .nest("/t/{slug}", tenant_routes.clone())
+        .merge(tenant_routes)
+        .fallback(context::not_found)
         .with_state(state)
         .layer(RequestBodyLimitLayer::new(1024 * 1024))
         .layer(TimeoutLayer::with_status_code(
             axum::http::StatusCode::REQUEST_TIMEOUT,
             Duration::from_secs(30),
         ))
-        .layer(TraceLayer::new_for_http())
+        .layer(TraceLayer::new_for_http().make_span_with(|request: &Request| {
+            let id = request.extensions().get::<RequestId>().map(|r| r.0.as_str()).unwrap_or("");
+            tracing::info_span!("request", request_id = id, method = %request.method(), path = %request.uri().path(), tenant = tracing::field::Empty)
+        }))
+        .layer(from_fn(context::request_context))
 }
 
 /// Serves `app` on `listener` until `shutdown` resolves, then drains in-flight requests.

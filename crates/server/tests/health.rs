@@ -24,6 +24,7 @@ async fn readiness_follows_the_store_on_both_engines() {
     let (postgres, _g2) = testing::postgres_config().await;
     for (engine, config) in [("sqlite", sqlite), ("postgres", postgres)] {
         let state = AppState {
+            config: Default::default(),
             store: Store::open(config).await.unwrap(),
         };
         assert_eq!(get(&state, "/healthz").await.0, StatusCode::OK);

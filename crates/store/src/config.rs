@@ -43,6 +43,10 @@ pub struct PoolLimits {
     pub tenant_pool_idle: Duration,
     /// How long a request waits for a connection before failing with `DATABASE_UNAVAILABLE`.
     pub acquire_timeout: Duration,
+    /// Tenant resolutions kept in memory.
+    pub tenant_cache_capacity: u64,
+    /// How long a cached resolution is trusted; changes made by another process show after this.
+    pub tenant_cache_ttl: Duration,
 }
 
 impl Default for PoolLimits {
@@ -53,6 +57,8 @@ impl Default for PoolLimits {
             max_open_tenant_pools: 64,
             tenant_pool_idle: Duration::from_secs(300),
             acquire_timeout: Duration::from_secs(5),
+            tenant_cache_capacity: 10_000,
+            tenant_cache_ttl: Duration::from_secs(30),
         }
     }
 }

@@ -8,8 +8,11 @@ use crate::engine::{dispatch, Engine};
 use crate::error::StoreError;
 use chrono::{DateTime, Utc};
 use lyceum_domain::{Placement, Plan, Slug, TenantId, TenantStatus};
+use moka::future::Cache;
 use serde::Serialize;
 use sqlx::{PgPool, SqlitePool};
+use std::sync::Arc;
+use std::time::Duration;
 use uuid::Uuid;
 
 /// A tenant as the directory knows it. Only the store builds one, so holding a `Tenant` means
@@ -96,15 +99,56 @@ impl TryFrom<TenantRow> for Tenant {
 const TENANT_COLUMNS: &str = "id, slug, name, plan, status, region, placement, settings, \
      schema_version, migration_error, created_at, updated_at";
 
-/// Handle on the directory. Cheap to clone.
+/// How a request names its tenant, for [`Directory::resolve`].
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum TenantKey {
+    Slug(String),
+    Id(TenantId),
+    /// A verified custom domain, lower case, without port.
+    Domain(String),
+}
+
+/// Handle on the directory. Cheap to clone; clones share the resolution cache.
 #[derive(Clone)]
 pub struct Directory {
     pool: Engine<PgPool, SqlitePool>,
+    /// Resolution results (including "no such tenant"), bounded and expiring so that changes
+    /// made by other processes are seen within the TTL; changes made here invalidate at once.
+    cache: Cache<TenantKey, Option<Arc<Tenant>>>,
 }
 
 impl Directory {
-    pub(crate) fn new(pool: Engine<PgPool, SqlitePool>) -> Self {
-        Self { pool }
+    pub(crate) fn new(
+        pool: Engine<PgPool, SqlitePool>,
+        cache_capacity: u64,
+        cache_ttl: Duration,
+    ) -> Self {
+        let cache = Cache::builder()
+            .max_capacity(cache_capacity)
+            .time_to_live(cache_ttl)
+            .build();
+        Self { pool, cache }
+    }
+
+    /// The tenant a request names, through the cache.
+    pub async fn resolve(&self, key: &TenantKey) -> Result<Option<Arc<Tenant>>, StoreError> {
+        if let Some(hit) = self.cache.get(key).await {
+            return Ok(hit);
+        }
+        let found = match key {
+            TenantKey::Slug(slug) => self.by_slug(slug).await?,
+            TenantKey::Id(id) => self.by_id(*id).await?,
+            TenantKey::Domain(domain) => self.by_custom_domain(domain).await?,
+        }
+        .map(Arc::new);
+        self.cache.insert(key.clone(), found.clone()).await;
+        Ok(found)
+    }
+
+    /// Forgets every cached resolution (after a change to a tenant or its domains). Cached
+    /// misses must go too: a new slug or domain may now exist.
+    pub fn invalidate_cache(&self) {
+        self.cache.invalidate_all();
     }
 
     pub async fn by_slug(&self, slug: &str) -> Result<Option<Tenant>, StoreError> {
@@ -165,6 +209,7 @@ impl Directory {
                 .await?
                 .rows_affected()
         });
+        self.invalidate_cache();
         if done == 0 {
             return Err(StoreError::TenantNotFound(id.to_string()));
         }
@@ -188,6 +233,7 @@ impl Directory {
                 .execute(p)
                 .await?.rows_affected()
         });
+        self.invalidate_cache();
         Ok(())
     }
 
@@ -223,6 +269,7 @@ impl Directory {
             .await
             .map(|r| r.rows_affected())
         });
+        self.invalidate_cache();
         match result.map_err(StoreError::from) {
             Err(StoreError::Conflict(_)) => Err(StoreError::SlugTaken(new.slug.to_string())),
             other => other.map(|_| ()),
@@ -238,6 +285,7 @@ impl Directory {
         dispatch!(&self.pool, p => {
             sqlx::query("DELETE FROM tenants WHERE id = $1").bind(id.as_uuid()).execute(p).await?.rows_affected()
         });
+        self.invalidate_cache();
         Ok(())
     }
 
@@ -257,6 +305,7 @@ impl Directory {
                 .execute(p)
                 .await?.rows_affected()
         });
+        self.invalidate_cache();
         Ok(())
     }
 
@@ -268,6 +317,7 @@ impl Directory {
                 .execute(p)
                 .await?.rows_affected()
         });
+        self.invalidate_cache();
         Ok(())
     }
 

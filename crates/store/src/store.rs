@@ -394,7 +394,11 @@ async fn open_sqlite(
     drop(conn);
     Ok((
         Backend::Sqlite { data_dir },
-        Directory::new(Engine::Sqlite(pool)),
+        Directory::new(
+            Engine::Sqlite(pool),
+            limits.tenant_cache_capacity,
+            limits.tenant_cache_ttl,
+        ),
     ))
 }
 
@@ -468,7 +472,11 @@ async fn open_postgres(
     };
     Ok((
         Backend::Postgres { placements, shared },
-        Directory::new(Engine::Postgres(directory_pool)),
+        Directory::new(
+            Engine::Postgres(directory_pool),
+            limits.tenant_cache_capacity,
+            limits.tenant_cache_ttl,
+        ),
     ))
 }
 
