@@ -17,6 +17,8 @@ pub enum ValidationError {
         value: String,
         expected: String,
     },
+    #[error("weak password: {0}")]
+    WeakPassword(String),
     #[error("{field} must not be empty")]
     Empty { field: &'static str },
     #[error("{field} is longer than {max} characters")]
@@ -30,6 +32,7 @@ impl ValidationError {
             Self::InvalidSlug { .. } => "INVALID_SLUG",
             Self::ReservedSlug(_) => "RESERVED_SLUG",
             Self::InvalidEmail(_) => "INVALID_EMAIL",
+            Self::WeakPassword(_) => "WEAK_PASSWORD",
             Self::UnknownVariant { .. } => "VALIDATION_FAILED",
             Self::Empty { .. } | Self::TooLong { .. } => "VALIDATION_FAILED",
         }

@@ -8,6 +8,7 @@
 pub mod email;
 pub mod error;
 pub mod ids;
+pub mod password;
 pub mod plan;
 pub mod role;
 pub mod slug;

@@ -24,6 +24,38 @@ impl Role {
     }
 }
 
+impl Role {
+    /// What the role may do inside its tenant. Scope rules (an instructor acts on the courses
+    /// they teach, a student on the courses they are enrolled in) narrow these further.
+    pub fn permissions(self) -> &'static [&'static str] {
+        match self {
+            Role::Student => &["course:view", "enrollment:self", "progress:track"],
+            Role::Instructor => &[
+                "course:view",
+                "course:create",
+                "course:edit",
+                "enrollment:view",
+                "enrollment:manage",
+                "progress:view",
+                "assessment:grade",
+            ],
+            Role::Admin => &[
+                "course:view",
+                "course:create",
+                "course:edit",
+                "course:delete",
+                "enrollment:view",
+                "enrollment:manage",
+                "progress:view",
+                "assessment:grade",
+                "user:manage",
+                "report:view",
+                "tenant:settings",
+            ],
+        }
+    }
+}
+
 impl fmt::Display for Role {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.pad(self.as_str())
@@ -45,6 +77,17 @@ impl FromStr for Role {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn only_admins_manage_users_and_settings() {
+        for role in [Role::Student, Role::Instructor] {
+            assert!(!role.permissions().contains(&"user:manage"), "{role}");
+            assert!(!role.permissions().contains(&"tenant:settings"), "{role}");
+        }
+        assert!(Role::Admin.permissions().contains(&"user:manage"));
+        assert!(Role::Instructor.permissions().contains(&"course:edit"));
+        assert!(!Role::Student.permissions().contains(&"course:edit"));
+    }
 
     #[test]
     fn super_admin_is_not_a_tenant_role() {

@@ -325,3 +325,75 @@ impl Directory {
         dispatch!(&self.pool, p => p.close().await);
     }
 }
+
+/// A tenant's token signing key. The private half never leaves the server.
+#[derive(Clone, sqlx::FromRow)]
+pub struct SigningKey {
+    pub kid: String,
+    pub algorithm: String,
+    pub private_key: Vec<u8>,
+    pub public_key: Vec<u8>,
+    pub created_at: DateTime<Utc>,
+    pub retired_at: Option<DateTime<Utc>>,
+}
+
+impl std::fmt::Debug for SigningKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SigningKey")
+            .field("kid", &self.kid)
+            .field("retired_at", &self.retired_at)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Directory {
+    /// The tenant's keys, newest first: the first unretired one signs, all of them verify.
+    pub async fn signing_keys(&self, tenant: TenantId) -> Result<Vec<SigningKey>, StoreError> {
+        Ok(dispatch!(&self.pool, p => {
+            sqlx::query_as(
+                "SELECT kid, algorithm, private_key, public_key, created_at, retired_at FROM signing_keys \
+                 WHERE tenant_id = $1 ORDER BY created_at DESC, kid DESC",
+            )
+            .bind(tenant.as_uuid())
+            .fetch_all(p)
+            .await?
+        }))
+    }
+
+    /// Adds a key that signs from now on and retires the tenant's other keys (they keep
+    /// verifying until `forget_before`), dropping keys retired before `forget_before`.
+    pub async fn rotate_signing_key(
+        &self,
+        tenant: TenantId,
+        key: &SigningKey,
+        forget_before: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        dispatch!(&self.pool, p => {
+            let mut tx = p.begin().await?;
+            sqlx::query("DELETE FROM signing_keys WHERE tenant_id = $1 AND retired_at < $2")
+                .bind(tenant.as_uuid())
+                .bind(forget_before)
+                .execute(&mut *tx)
+                .await?;
+            sqlx::query("UPDATE signing_keys SET retired_at = $2 WHERE tenant_id = $1 AND retired_at IS NULL")
+                .bind(tenant.as_uuid())
+                .bind(key.created_at)
+                .execute(&mut *tx)
+                .await?;
+            sqlx::query(
+                "INSERT INTO signing_keys (kid, tenant_id, algorithm, private_key, public_key, created_at) \
+                 VALUES ($1, $2, $3, $4, $5, $6)",
+            )
+            .bind(&key.kid)
+            .bind(tenant.as_uuid())
+            .bind(&key.algorithm)
+            .bind(&key.private_key)
+            .bind(&key.public_key)
+            .bind(key.created_at)
+            .execute(&mut *tx)
+            .await?;
+            tx.commit().await?;
+        });
+        Ok(())
+    }
+}

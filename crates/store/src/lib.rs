@@ -26,7 +26,7 @@ pub mod testing;
 mod tests;
 
 pub use config::{EngineConfig, PoolLimits, StoreConfig};
-pub use directory::{Directory, NewTenant, Tenant, TenantKey};
+pub use directory::{Directory, NewTenant, SigningKey, Tenant, TenantKey};
 pub use engine::EngineKind;
 pub use error::StoreError;
 pub use migrate::{MigrationProgress, MigrationReport, TenantMigrationFailure};

@@ -316,7 +316,10 @@ impl Store {
                 quote_ident(&placement::search_path(tenant.id, placement))
             ),
         };
-        let plain_sql = format!("SELECT id FROM {table} WHERE tenant_id = $1 AND id = $2");
+        let plain_sql = format!(
+            "SELECT {} FROM {table} WHERE tenant_id = $1 AND id = $2",
+            crate::repo::users::COLUMNS
+        );
         let pool = self.tenant_pool(tenant).await?;
         for _ in 0..iterations {
             let started = std::time::Instant::now();
@@ -330,7 +333,14 @@ impl Store {
             let started = std::time::Instant::now();
             crate::engine::dispatch!(&pool, p => {
                 let mut tx = p.begin().await?;
-                sqlx::query(&plain_sql).bind(tenant.id.as_uuid()).bind(user.as_uuid()).fetch_optional(&mut *tx).await?;
+                // Same columns and decoding as the scoped read. On PostgreSQL the row-level
+                // security policy hides the row here (no tenant is set), so nothing is decoded.
+                let row: Option<crate::repo::users::UserRow> = sqlx::query_as(&plain_sql)
+                    .bind(tenant.id.as_uuid())
+                    .bind(user.as_uuid())
+                    .fetch_optional(&mut *tx)
+                    .await?;
+                row.map(crate::repo::users::User::try_from).transpose()?;
                 tx.commit().await?;
             });
             figures.unscoped.push(started.elapsed());

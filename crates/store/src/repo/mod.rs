@@ -5,4 +5,5 @@ pub mod courses;
 pub mod enrollments;
 pub mod outbox;
 pub mod progress;
+pub mod refresh_tokens;
 pub mod users;

@@ -29,7 +29,7 @@ pub struct NewUser {
 }
 
 #[derive(sqlx::FromRow)]
-struct UserRow {
+pub(crate) struct UserRow {
     id: Uuid,
     email: String,
     display_name: String,
@@ -54,7 +54,7 @@ impl TryFrom<UserRow> for User {
     }
 }
 
-const COLUMNS: &str = "id, email, display_name, role, status, created_at, updated_at";
+pub(crate) const COLUMNS: &str = "id, email, display_name, role, status, created_at, updated_at";
 
 pub async fn insert(tx: &mut TenantTx, new: &NewUser) -> Result<User, StoreError> {
     let display_name = lyceum_domain::error::required_text("display_name", &new.display_name, 200)?;
@@ -121,4 +121,26 @@ pub async fn list(
             .await?
     });
     rows.into_iter().map(User::try_from).collect()
+}
+
+/// A user and their password hash, for signing in. Deactivated users are not returned.
+pub async fn credentials(
+    tx: &mut TenantTx,
+    email: &Email,
+) -> Result<Option<(User, Option<String>)>, StoreError> {
+    #[derive(sqlx::FromRow)]
+    struct Row {
+        #[sqlx(flatten)]
+        user: UserRow,
+        password_hash: Option<String>,
+    }
+    let tenant = tx.tenant();
+    let sql = format!(
+        "SELECT {COLUMNS}, password_hash FROM users WHERE tenant_id = $1 AND email = $2 AND status = 'active'"
+    );
+    let row: Option<Row> = dispatch!(tx.conn(), c => {
+        sqlx::query_as(&sql).bind(tenant).bind(email.as_str()).fetch_optional(c).await?
+    });
+    row.map(|r| Ok((User::try_from(r.user)?, r.password_hash)))
+        .transpose()
 }

@@ -9,7 +9,7 @@ mod provisioning;
 mod repositories;
 
 use crate::engine::{dispatch, Engine};
-use crate::repo::{courses, enrollments, outbox, progress, users};
+use crate::repo::{courses, enrollments, outbox, progress, refresh_tokens, users};
 use crate::testing::{self, TestGuard};
 use crate::{NewTenant, Store, StoreConfig, StoreError, Tenant, TenantTx};
 use lyceum_domain::{CourseId, Email, LessonId, ModuleId, Placement, Role, Slug, UserId};
@@ -126,6 +126,16 @@ pub(crate) async fn seed(store: &Store, tenant: &Tenant, tag: &str) -> Seeded {
         "student.enrolled",
         course.id,
         &serde_json::json!({"user": student.id}),
+    )
+    .await
+    .unwrap();
+    let token_hash = format!("refresh-{tag}-{}", uuid::Uuid::now_v7());
+    refresh_tokens::insert(
+        &mut tx,
+        uuid::Uuid::now_v7(),
+        student.id,
+        token_hash.as_bytes(),
+        chrono::Utc::now(),
     )
     .await
     .unwrap();

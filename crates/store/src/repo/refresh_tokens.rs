@@ -1,0 +1,92 @@
+//! Refresh tokens of one tenant, stored as hashes. A token is spent once; its family records
+//! the chain of rotations so that reuse of a spent token can revoke every descendant.
+
+use crate::engine::dispatch;
+use crate::error::StoreError;
+use crate::scope::TenantTx;
+use chrono::{DateTime, Utc};
+use lyceum_domain::UserId;
+use uuid::Uuid;
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct RefreshToken {
+    pub id: Uuid,
+    pub family_id: Uuid,
+    pub user_id: Uuid,
+    pub expires_at: DateTime<Utc>,
+    pub used_at: Option<DateTime<Utc>>,
+    pub revoked_at: Option<DateTime<Utc>>,
+}
+
+pub async fn insert(
+    tx: &mut TenantTx,
+    family_id: Uuid,
+    user: UserId,
+    token_hash: &[u8],
+    expires_at: DateTime<Utc>,
+) -> Result<(), StoreError> {
+    let tenant = tx.tenant();
+    dispatch!(tx.conn(), c => {
+        sqlx::query(
+            "INSERT INTO refresh_tokens (tenant_id, id, family_id, user_id, token_hash, issued_at, expires_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7)",
+        )
+        .bind(tenant)
+        .bind(Uuid::now_v7())
+        .bind(family_id)
+        .bind(user.as_uuid())
+        .bind(token_hash)
+        .bind(Utc::now())
+        .bind(expires_at)
+        .execute(c)
+        .await?
+        .rows_affected()
+    });
+    Ok(())
+}
+
+pub async fn by_hash(
+    tx: &mut TenantTx,
+    token_hash: &[u8],
+) -> Result<Option<RefreshToken>, StoreError> {
+    let tenant = tx.tenant();
+    Ok(dispatch!(tx.conn(), c => {
+        sqlx::query_as(
+            "SELECT id, family_id, user_id, expires_at, used_at, revoked_at FROM refresh_tokens \
+             WHERE tenant_id = $1 AND token_hash = $2",
+        )
+        .bind(tenant)
+        .bind(token_hash)
+        .fetch_optional(c)
+        .await?
+    }))
+}
+
+/// Spends a token; false if it was spent already (by a concurrent refresh, or a replay).
+pub async fn spend(tx: &mut TenantTx, id: Uuid) -> Result<bool, StoreError> {
+    let tenant = tx.tenant();
+    let spent = dispatch!(tx.conn(), c => {
+        sqlx::query("UPDATE refresh_tokens SET used_at = $3 WHERE tenant_id = $1 AND id = $2 AND used_at IS NULL AND revoked_at IS NULL")
+            .bind(tenant)
+            .bind(id)
+            .bind(Utc::now())
+            .execute(c)
+            .await?
+            .rows_affected()
+    });
+    Ok(spent == 1)
+}
+
+/// Revokes every token of a family (logout, or reuse of a spent token).
+pub async fn revoke_family(tx: &mut TenantTx, family_id: Uuid) -> Result<u64, StoreError> {
+    let tenant = tx.tenant();
+    Ok(dispatch!(tx.conn(), c => {
+        sqlx::query("UPDATE refresh_tokens SET revoked_at = $3 WHERE tenant_id = $1 AND family_id = $2 AND revoked_at IS NULL")
+            .bind(tenant)
+            .bind(family_id)
+            .bind(Utc::now())
+            .execute(c)
+            .await?
+            .rows_affected()
+    }))
+}
