@@ -12,11 +12,11 @@ use std::time::{Duration, Instant};
 #[derive(Args)]
 pub struct BenchArgs {
     /// Tenants provisioned per placement to time provisioning (dedicated PostgreSQL databases: at most 10).
-    #[arg(long, default_value_t = 20)]
-    provision: usize,
+    #[arg(long, default_value_t = 20, value_parser = clap::value_parser!(u32).range(1..))]
+    provision: u32,
     /// Reads timed for the scoping overhead.
-    #[arg(long, default_value_t = 2000)]
-    iterations: usize,
+    #[arg(long, default_value_t = 2000, value_parser = clap::value_parser!(u32).range(1..))]
+    iterations: u32,
     /// Additionally provision this many tenants in each of the schema and SQLite-file placements, then migrate all.
     #[arg(long, default_value_t = 0)]
     scale: usize,
@@ -33,9 +33,9 @@ pub async fn run(store: &Store, args: BenchArgs) -> Result<()> {
         let count = if placement == Placement::Database
             && store.engine() == lyceum_store::EngineKind::Postgres
         {
-            args.provision.min(10)
+            args.provision.min(10) as usize
         } else {
-            args.provision
+            args.provision as usize
         };
         let mut times = Vec::new();
         let mut tenants = Vec::new();
@@ -69,7 +69,7 @@ pub async fn run(store: &Store, args: BenchArgs) -> Result<()> {
         tx.commit().await?;
         store.measure_scoping(tenant, user.id, 200).await?; // warm-up
         let mut figures = store
-            .measure_scoping(tenant, user.id, args.iterations)
+            .measure_scoping(tenant, user.id, args.iterations as usize)
             .await?;
         let (scoped, plain) = (median(&mut figures.scoped), median(&mut figures.unscoped));
         println!(

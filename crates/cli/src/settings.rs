@@ -18,7 +18,8 @@ pub struct Settings {
     pub data_dir: PathBuf,
     /// PostgreSQL URL of the runtime role. Unset: the embedded SQLite default.
     pub database_url: Option<String>,
-    /// PostgreSQL URL of the owner role that runs migrations and provisioning.
+    /// PostgreSQL URL of the owner role that runs migrations and provisioning (required with
+    /// `database_url`).
     pub migration_database_url: Option<String>,
     /// Address the HTTP server listens on.
     pub bind: String,
@@ -101,7 +102,12 @@ impl Settings {
         let mut config = match &self.database_url {
             None => StoreConfig::sqlite(&self.data_dir),
             Some(runtime) => {
-                let owner = self.migration_database_url.as_deref().unwrap_or(runtime);
+                let owner = self.migration_database_url.as_deref().ok_or_else(|| {
+                    anyhow::anyhow!(
+                        "LYCEUM_MIGRATION_DATABASE_URL is required with LYCEUM_DATABASE_URL: \
+                         migrations run as an owner role, requests as a runtime role that cannot bypass row-level security"
+                    )
+                })?;
                 StoreConfig::postgres(
                     parse_url("LYCEUM_DATABASE_URL", runtime)?,
                     parse_url("LYCEUM_MIGRATION_DATABASE_URL", owner)?,

@@ -143,9 +143,10 @@ pub async fn migrate(store: &Store) -> Result<()> {
     if report.failures.is_empty() {
         Ok(())
     } else {
-        Err(anyhow!(
-            "{} tenants failed to migrate; fix them and run `lyceum migrate` again",
-            report.failures.len()
-        ))
+        Err(lyceum_store::StoreError::Migration {
+            target: format!("{} tenants", report.failures.len()),
+            message: "fix them and run `lyceum migrate` again".to_owned(),
+        }
+        .into())
     }
 }

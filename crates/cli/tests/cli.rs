@@ -113,20 +113,43 @@ fn tenant_commands_create_list_show_and_refuse_bad_input_with_stable_codes() {
 }
 
 #[test]
-fn unreachable_database_is_a_clear_error() {
+fn unreachable_database_and_missing_owner_url_are_clear_errors() {
     let dir = tempfile::tempdir().unwrap();
+    let run = |vars: &[(&str, &str)]| {
+        let mut command = Command::new(env!("CARGO_BIN_EXE_lyceum"));
+        command.args(["tenant", "list"]).current_dir(dir.path());
+        for (name, value) in vars {
+            command.env(name, value);
+        }
+        command.output().unwrap()
+    };
+    let url = "postgres://lyceum@127.0.0.1:1/lyceum";
+    let out = run(&[
+        ("LYCEUM_DATABASE_URL", url),
+        ("LYCEUM_MIGRATION_DATABASE_URL", url),
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stderr(&out).contains("DATABASE_UNAVAILABLE"),
+        "{}",
+        stderr(&out)
+    );
+    assert!(
+        stderr(&out).contains("Connection refused"),
+        "{}",
+        stderr(&out)
+    );
+
     let out = Command::new(env!("CARGO_BIN_EXE_lyceum"))
         .args(["tenant", "list"])
         .current_dir(dir.path())
-        .env(
-            "LYCEUM_DATABASE_URL",
-            "postgres://lyceum@127.0.0.1:1/lyceum",
-        )
+        .env("LYCEUM_DATABASE_URL", url)
+        .env_remove("LYCEUM_MIGRATION_DATABASE_URL")
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(1));
     assert!(
-        stderr(&out).contains("DATABASE_UNAVAILABLE"),
+        stderr(&out).contains("LYCEUM_MIGRATION_DATABASE_URL is required"),
         "{}",
         stderr(&out)
     );

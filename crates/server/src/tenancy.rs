@@ -56,10 +56,14 @@ async fn resolve(
         let slug = Slug::parse(slug).map_err(|_| tenant_not_found())?;
         resolved = Some(lookup(state, TenantKey::Slug(slug.to_string())).await?);
     }
+    // A host that is no tenant's sub-domain or verified custom domain falls through to the
+    // header: machine clients call the API on plain host names.
+    let mut unknown_host = false;
     if resolved.is_none() {
         if let Some(host) = host(headers)? {
             if let Some(key) = host_key(&host, state.config.base_domain.as_deref()) {
-                resolved = Some(lookup(state, key).await?);
+                resolved = state.store.directory().resolve(&key).await?;
+                unknown_host = resolved.is_none();
             }
         }
     }
@@ -85,6 +89,9 @@ async fn resolve(
             Some(_) => {}
             None => resolved = Some(named),
         }
+    }
+    if unknown_host {
+        return resolved.ok_or_else(tenant_not_found);
     }
     resolved.ok_or_else(|| {
         ApiError::new(

@@ -137,6 +137,14 @@ async fn each_resolution_source_finds_the_right_tenant() {
                     .unwrap(),
                 "Acme Academy",
             ),
+            (
+                get("/api/v1/tenant")
+                    .header("host", "api.customer-integration.com")
+                    .header("x-tenant-id", "globex")
+                    .body(Body::empty())
+                    .unwrap(),
+                "Globex School",
+            ),
         ];
         for (request, expected) in cases {
             let uri = request.uri().clone();

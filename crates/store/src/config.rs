@@ -54,7 +54,7 @@ impl Default for PoolLimits {
         Self {
             shared_max_connections: 16,
             tenant_max_connections: 4,
-            max_open_tenant_pools: 64,
+            max_open_tenant_pools: 16,
             tenant_pool_idle: Duration::from_secs(300),
             acquire_timeout: Duration::from_secs(5),
             tenant_cache_capacity: 10_000,

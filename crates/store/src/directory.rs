@@ -112,9 +112,10 @@ pub enum TenantKey {
 #[derive(Clone)]
 pub struct Directory {
     pool: Engine<PgPool, SqlitePool>,
-    /// Resolution results (including "no such tenant"), bounded and expiring so that changes
-    /// made by other processes are seen within the TTL; changes made here invalidate at once.
-    cache: Cache<TenantKey, Option<Arc<Tenant>>>,
+    /// Tenants found, bounded and expiring so that changes made by other processes are seen
+    /// within the TTL; changes made here invalidate at once. Misses are not cached, so a tenant
+    /// created by another process is found on its first request.
+    cache: Cache<TenantKey, Arc<Tenant>>,
 }
 
 impl Directory {
@@ -133,7 +134,7 @@ impl Directory {
     /// The tenant a request names, through the cache.
     pub async fn resolve(&self, key: &TenantKey) -> Result<Option<Arc<Tenant>>, StoreError> {
         if let Some(hit) = self.cache.get(key).await {
-            return Ok(hit);
+            return Ok(Some(hit));
         }
         let found = match key {
             TenantKey::Slug(slug) => self.by_slug(slug).await?,
@@ -141,12 +142,13 @@ impl Directory {
             TenantKey::Domain(domain) => self.by_custom_domain(domain).await?,
         }
         .map(Arc::new);
-        self.cache.insert(key.clone(), found.clone()).await;
+        if let Some(tenant) = &found {
+            self.cache.insert(key.clone(), tenant.clone()).await;
+        }
         Ok(found)
     }
 
-    /// Forgets every cached resolution (after a change to a tenant or its domains). Cached
-    /// misses must go too: a new slug or domain may now exist.
+    /// Forgets every cached resolution (after a change to a tenant or its domains).
     pub fn invalidate_cache(&self) {
         self.cache.invalidate_all();
     }

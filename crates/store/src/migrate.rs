@@ -28,7 +28,12 @@ const SQLITE_BOOKKEEPING: &str = "CREATE TABLE IF NOT EXISTS lyceum_migrations (
 
 /// The newest version in a migration set.
 pub(crate) fn latest(set: &Migrator) -> i64 {
-    set.iter().map(|m| m.version).max().unwrap_or(0)
+    up(set).map(|m| m.version).max().unwrap_or(0)
+}
+
+/// The forward migrations of a set (Lyceum ships no down-migrations; none is ever applied).
+fn up(set: &Migrator) -> impl Iterator<Item = &sqlx::migrate::Migration> {
+    set.iter().filter(|m| !m.migration_type.is_down_migration())
 }
 
 /// Progress of a `migrate all` run, for a progress bar.
@@ -121,7 +126,7 @@ async fn apply_pending(
             .await?
     });
     for (version, checksum) in &applied {
-        match set.iter().find(|m| m.version == *version) {
+        match up(set).find(|m| m.version == *version) {
             None => {
                 return Err(fail(format!(
                     "the target has migration {version}, which this binary does not know; run a newer lyceum"

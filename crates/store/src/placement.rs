@@ -297,7 +297,12 @@ pub(crate) async fn remove_sqlite_file(path: &Path) -> Result<(), StoreError> {
         file.push(suffix);
         match tokio::fs::remove_file(&file).await {
             Ok(()) => {}
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+            // Not there, or its folder is not a folder: either way there is nothing to remove.
+            Err(e)
+                if matches!(
+                    e.kind(),
+                    std::io::ErrorKind::NotFound | std::io::ErrorKind::NotADirectory
+                ) => {}
             Err(e) => return Err(e.into()),
         }
     }

@@ -118,7 +118,8 @@ impl Store {
     pub async fn provision(&self, new: NewTenant) -> Result<Tenant, StoreError> {
         let placement = new.placement.unwrap_or(self.inner.default_placement);
         self.check_placement(placement)?;
-        lyceum_domain::error::required_text("name", &new.name, 200)?;
+        let mut new = new;
+        new.name = lyceum_domain::error::required_text("name", &new.name, 200)?;
         let id = TenantId::new();
         self.inner
             .directory
@@ -135,10 +136,17 @@ impl Store {
             Err(e) => Err(e),
         };
         if let Err(error) = activated {
-            if let Err(cleanup) = self.remove_storage(id, placement).await {
-                tracing::error!(tenant = %new.slug, %cleanup, "could not remove storage of a failed provisioning");
+            match self.remove_storage(id, placement).await {
+                Ok(()) => {
+                    if let Err(e) = self.inner.directory.delete_row(id).await {
+                        tracing::error!(tenant = %new.slug, error = %e, "could not remove the directory row of a failed provisioning");
+                    }
+                }
+                // The row stays in `provisioning` so that an operator can see what is left over.
+                Err(cleanup) => {
+                    tracing::error!(tenant = %new.slug, %cleanup, "could not remove storage of a failed provisioning")
+                }
             }
-            self.inner.directory.delete_row(id).await?;
             return Err(error);
         }
         self.inner
@@ -169,15 +177,26 @@ impl Store {
                 status: tenant.status.to_string(),
             });
         }
-        let pool = self.tenant_pool(tenant).await?;
-        let tx = match pool {
-            Engine::Postgres(pool) => {
-                let path = placement::search_path(tenant.id, tenant.placement);
-                Engine::Postgres(pool.begin_with(postgres_begin(tenant.id, &path)).await?)
+        // A tenant pool can be evicted (and closed) between lookup and use; the retry gets a
+        // freshly opened one.
+        let mut attempts = 0;
+        loop {
+            let pool = self.tenant_pool(tenant).await?;
+            let tx = match pool {
+                Engine::Postgres(pool) => {
+                    let path = placement::search_path(tenant.id, tenant.placement);
+                    pool.begin_with(postgres_begin(tenant.id, &path))
+                        .await
+                        .map(Engine::Postgres)
+                }
+                Engine::Sqlite(pool) => pool.begin().await.map(Engine::Sqlite),
+            };
+            match tx {
+                Ok(tx) => return Ok(TenantTx::new(tenant.id, tx)),
+                Err(sqlx::Error::PoolClosed) if attempts == 0 => attempts += 1,
+                Err(e) => return Err(e.into()),
             }
-            Engine::Sqlite(pool) => Engine::Sqlite(pool.begin().await?),
-        };
-        Ok(TenantTx::new(tenant.id, tx))
+        }
     }
 
     async fn tenant_pool(&self, tenant: &Tenant) -> Result<placement::TenantPool, StoreError> {
@@ -509,7 +528,7 @@ pub(crate) async fn check_runtime_role(pool: &PgPool) -> Result<(), StoreError> 
     if superuser || bypass {
         return Err(StoreError::UnsafeRole(
             "the runtime database role is a superuser or has BYPASSRLS, so row-level security would not apply; \
-             connect LYCEUM_DATABASE_URL with a plain role"
+             connect the runtime URL with a plain role"
                 .to_owned(),
         ));
     }
