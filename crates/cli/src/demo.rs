@@ -67,7 +67,13 @@ const TENANTS: &[fn() -> DemoTenant] = &[
     },
 ];
 
+/// Every demo user's password.
+pub const PASSWORD: &str = "lyceum-demo-pass";
+
 pub async fn provision(store: &Store) -> Result<()> {
+    let password_hash = lyceum_server::auth::password::hash(PASSWORD.to_owned())
+        .await
+        .map_err(|e| anyhow::anyhow!("{}: {}", e.code, e.message))?;
     for make in TENANTS {
         let demo = make();
         if store.directory().by_slug(demo.slug).await?.is_some() {
@@ -85,7 +91,7 @@ pub async fn provision(store: &Store) -> Result<()> {
                 email: Email::parse(email)?,
                 display_name: (*name).to_owned(),
                 role: *role,
-                password_hash: None,
+                password_hash: Some(password_hash.clone()),
             };
             people.push(users::insert(&mut tx, &user).await?);
         }

@@ -62,6 +62,12 @@ async fn run(cli: Cli) -> Result<()> {
         Command::Serve => serve(&settings, store.clone()).await,
         Command::Demo => {
             demo::provision(&store).await?;
+            println!(
+                "sign in, for example:\n  curl -X POST http://{}/t/acme/api/v1/auth/login -H 'content-type: application/json' \\\n    -d '{{\"email\":\"admin@acme.test\",\"password\":\"{}\"}}'\n\
+                 demo users: admin@acme.test, irene@acme.test, sam@acme.test (acme); head@northwind.test, ms.lee@northwind.test (northwind)",
+                settings.bind,
+                demo::PASSWORD
+            );
             serve(&settings, store.clone()).await
         }
         Command::Migrate => tenant::migrate(&store).await,
@@ -83,10 +89,7 @@ async fn serve(settings: &Settings, store: Store) -> Result<()> {
         .await
         .with_context(|| format!("cannot listen on {}", settings.bind))?;
     tracing::info!(address = %listener.local_addr()?, engine = %store.engine(), "lyceum is serving");
-    let state = AppState {
-        store,
-        config: settings.server_config(),
-    };
+    let state = AppState::new(store, settings.server_config());
     lyceum_server::serve(listener, state, shutdown_signal()).await?;
     tracing::info!("lyceum stopped");
     Ok(())

@@ -34,6 +34,10 @@ pub struct Settings {
     pub max_open_tenant_pools: u64,
     pub tenant_pool_idle_secs: u64,
     pub acquire_timeout_secs: u64,
+    /// Lifetime of access tokens, in seconds.
+    pub access_token_ttl_secs: u64,
+    /// Lifetime of refresh tokens, in seconds.
+    pub refresh_token_ttl_secs: u64,
     /// Tenant resolutions cached in memory.
     pub tenant_cache_capacity: u64,
     /// Seconds a cached tenant resolution is trusted (changes by other processes show after this).
@@ -60,6 +64,8 @@ impl Default for Settings {
             max_open_tenant_pools: limits.max_open_tenant_pools,
             tenant_pool_idle_secs: limits.tenant_pool_idle.as_secs(),
             acquire_timeout_secs: limits.acquire_timeout.as_secs(),
+            access_token_ttl_secs: 15 * 60,
+            refresh_token_ttl_secs: 30 * 24 * 3600,
             tenant_cache_capacity: limits.tenant_cache_capacity,
             tenant_cache_ttl_secs: limits.tenant_cache_ttl.as_secs(),
             log: "info".to_owned(),
@@ -95,6 +101,11 @@ impl Settings {
                 .base_domain
                 .as_ref()
                 .map(|d| d.trim_end_matches('.').to_ascii_lowercase()),
+            auth: lyceum_server::AuthConfig {
+                access_token_ttl: Duration::from_secs(self.access_token_ttl_secs),
+                refresh_token_ttl: Duration::from_secs(self.refresh_token_ttl_secs),
+                ..Default::default()
+            },
         }
     }
 

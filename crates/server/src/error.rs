@@ -23,6 +23,20 @@ impl ApiError {
         }
     }
 
+    /// A server-side failure; the message is logged, the client sees only the code.
+    pub fn internal(message: &str) -> Self {
+        tracing::error!(message, "internal error");
+        Self::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "INTERNAL",
+            "internal error",
+        )
+    }
+
+    pub fn unauthorized(code: &'static str, message: impl Into<String>) -> Self {
+        Self::new(StatusCode::UNAUTHORIZED, code, message)
+    }
+
     pub fn not_found(message: impl Into<String>) -> Self {
         Self::new(StatusCode::NOT_FOUND, "NOT_FOUND", message)
     }

@@ -4,15 +4,17 @@
 //! shape, request ids, body limits, timeouts and request logging. It never talks SQL: it reaches
 //! data through `lyceum_store::Store`.
 
+pub mod auth;
 mod context;
 mod error;
 mod health;
+mod json;
 mod tenancy;
 mod tenant_profile;
 
 use axum::extract::Request;
 use axum::middleware::{from_fn, from_fn_with_state};
-use axum::routing::get;
+use axum::routing::{get, post};
 use axum::Router;
 use lyceum_store::Store;
 use std::time::Duration;
@@ -29,6 +31,26 @@ pub use tenancy::CurrentTenant;
 pub struct ServerConfig {
     /// `lms.example`: `acme.lms.example` then resolves to the tenant `acme`.
     pub base_domain: Option<String>,
+    pub auth: AuthConfig,
+}
+
+/// Token settings.
+#[derive(Debug, Clone)]
+pub struct AuthConfig {
+    /// `iss` of every access token.
+    pub issuer: String,
+    pub access_token_ttl: Duration,
+    pub refresh_token_ttl: Duration,
+}
+
+impl Default for AuthConfig {
+    fn default() -> Self {
+        Self {
+            issuer: "lyceum".to_owned(),
+            access_token_ttl: Duration::from_secs(15 * 60),
+            refresh_token_ttl: Duration::from_secs(30 * 24 * 3600),
+        }
+    }
 }
 
 /// What every handler can reach.
@@ -36,12 +58,28 @@ pub struct ServerConfig {
 pub struct AppState {
     pub store: Store,
     pub config: ServerConfig,
+    pub keys: auth::KeyRing,
+}
+
+impl AppState {
+    pub fn new(store: Store, config: ServerConfig) -> Self {
+        let keys = auth::KeyRing::new(store.clone(), config.auth.access_token_ttl);
+        Self {
+            store,
+            config,
+            keys,
+        }
+    }
 }
 
 /// The router with all routes and layers; drive it in tests with `tower::ServiceExt::oneshot`.
 pub fn app(state: AppState) -> Router {
     let tenant_routes = Router::new()
         .route("/api/v1/tenant", get(tenant_profile::show))
+        .route("/api/v1/auth/login", post(auth::login))
+        .route("/api/v1/auth/refresh", post(auth::refresh))
+        .route("/api/v1/auth/logout", post(auth::logout))
+        .route("/api/v1/me", get(auth::me))
         .route_layer(from_fn_with_state(state.clone(), tenancy::resolve_tenant));
     Router::new()
         .route("/healthz", get(health::healthz))

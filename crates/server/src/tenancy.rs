@@ -2,7 +2,7 @@
 //!
 //! Sources, in order: the path prefix `/t/{slug}/...`; a sub-domain of the configured base
 //! domain (reserved names skipped); a verified custom domain; the `X-Tenant-ID` header (id or
-//! slug). A later explicit source that names another tenant is refused (`TENANT_MISMATCH`).
+//! slug); the bearer token's tenant claim. A later explicit source that names another tenant is refused (`TENANT_MISMATCH`).
 //! Lookups go through the directory's bounded, expiring cache.
 
 use crate::error::ApiError;
@@ -92,6 +92,14 @@ async fn resolve(
     }
     if unknown_host {
         return resolved.ok_or_else(tenant_not_found);
+    }
+    // Where nothing else names a tenant, the bearer token's claim does; the signature is
+    // checked against that tenant's keys when the route authenticates.
+    if resolved.is_none() {
+        if let Some(claims) = crate::auth::extract_bearer_claims(headers) {
+            resolved =
+                Some(lookup(state, TenantKey::Id(TenantId::from_uuid(claims.tenant_id))).await?);
+        }
     }
     resolved.ok_or_else(|| {
         ApiError::new(

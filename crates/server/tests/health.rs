@@ -23,10 +23,7 @@ async fn readiness_follows_the_store_on_both_engines() {
     let (sqlite, _g1) = testing::sqlite_config();
     let (postgres, _g2) = testing::postgres_config().await;
     for (engine, config) in [("sqlite", sqlite), ("postgres", postgres)] {
-        let state = AppState {
-            config: Default::default(),
-            store: Store::open(config).await.unwrap(),
-        };
+        let state = AppState::new(Store::open(config).await.unwrap(), Default::default());
         assert_eq!(get(&state, "/healthz").await.0, StatusCode::OK);
         let (status, body) = get(&state, "/readyz").await;
         assert_eq!(

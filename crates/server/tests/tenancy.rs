@@ -49,8 +49,9 @@ async fn states() -> Vec<(AppState, Vec<testing::TestGuard>)> {
         let store = Store::open(config).await.unwrap();
         let config = ServerConfig {
             base_domain: Some("lms.example".into()),
+            ..Default::default()
         };
-        out.push((AppState { store, config }, vec![guard]));
+        out.push((AppState::new(store, config), vec![guard]));
     }
     out
 }
@@ -286,10 +287,7 @@ async fn resolution_errors_have_stable_codes() {
 #[tokio::test]
 async fn request_ids_are_honoured_when_sane_and_replaced_otherwise() {
     let (config, _guard) = testing::sqlite_config();
-    let state = AppState {
-        store: Store::open(config).await.unwrap(),
-        config: ServerConfig::default(),
-    };
+    let state = AppState::new(Store::open(config).await.unwrap(), ServerConfig::default());
     let reply = send(
         &state,
         get("/healthz")

@@ -1,0 +1,82 @@
+//! [`Authenticated`]: the signed-in user of the resolved tenant, from a bearer token.
+
+use super::tokens::{self, Claims, Rejected};
+use crate::error::ApiError;
+use crate::tenancy::CurrentTenant;
+use crate::AppState;
+use axum::extract::FromRequestParts;
+use axum::http::request::Parts;
+use axum::http::{header, HeaderMap, StatusCode};
+use lyceum_domain::{Role, UserId};
+use lyceum_store::Tenant;
+use std::sync::Arc;
+
+#[derive(Debug, Clone)]
+pub struct Authenticated {
+    pub user_id: UserId,
+    pub role: Role,
+    pub tenant: Arc<Tenant>,
+    pub claims: Claims,
+}
+
+/// The bearer token of a request, if any.
+pub(crate) fn bearer(headers: &HeaderMap) -> Option<&str> {
+    let value = headers.get(header::AUTHORIZATION)?.to_str().ok()?;
+    let (scheme, token) = value.split_once(' ')?;
+    scheme
+        .eq_ignore_ascii_case("bearer")
+        .then(|| token.trim())
+        .filter(|t| !t.is_empty())
+}
+
+impl FromRequestParts<AppState> for Authenticated {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        let CurrentTenant(tenant) = parts
+            .extensions
+            .get::<CurrentTenant>()
+            .cloned()
+            .ok_or_else(|| {
+                ApiError::internal("authentication used on a route without tenant resolution")
+            })?;
+        let token = bearer(&parts.headers).ok_or_else(|| {
+            ApiError::unauthorized("UNAUTHENTICATED", "sign in first: no bearer token")
+        })?;
+        if let Some(claimed) = tokens::unverified_claims(token) {
+            if claimed.tenant_id != tenant.id.as_uuid() {
+                return Err(ApiError::new(
+                    StatusCode::FORBIDDEN,
+                    "TENANT_MISMATCH",
+                    "the token belongs to another tenant",
+                ));
+            }
+        }
+        let issuer = &state.config.auth.issuer;
+        let keys = state.keys.for_tenant(&tenant).await?;
+        let claims = match tokens::verify(&keys, token, &tenant, issuer) {
+            Ok(claims) => claims,
+            // Perhaps another process rotated the keys: look once more before refusing.
+            Err(Rejected::UnknownKey) => {
+                let keys = state.keys.reload(&tenant).await?;
+                match tokens::verify(&keys, token, &tenant, issuer) {
+                    Ok(claims) => claims,
+                    Err(Rejected::UnknownKey) => {
+                        return Err(ApiError::unauthorized(
+                            "INVALID_TOKEN",
+                            "the token's signing key is unknown",
+                        ))
+                    }
+                    Err(Rejected::Invalid(e)) => return Err(e),
+                }
+            }
+            Err(Rejected::Invalid(e)) => return Err(e),
+        };
+        Ok(Authenticated {
+            user_id: UserId::from_uuid(claims.sub),
+            role: claims.role,
+            tenant,
+            claims,
+        })
+    }
+}

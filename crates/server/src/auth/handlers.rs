@@ -1,0 +1,168 @@
+//! `POST /api/v1/auth/login`, `/auth/refresh`, `/auth/logout` and `GET /api/v1/me`.
+
+use super::tokens::{self, new_refresh_token, refresh_hash};
+use super::{password, Authenticated};
+use crate::error::ApiError;
+use crate::json::ApiJson;
+use crate::tenancy::CurrentTenant;
+use crate::AppState;
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::{Extension, Json};
+use chrono::Utc;
+use lyceum_domain::{Email, UserId};
+use lyceum_store::repo::{refresh_tokens, users};
+use lyceum_store::{Tenant, TenantTx};
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct LoginRequest {
+    email: String,
+    password: String,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RefreshRequest {
+    refresh_token: String,
+}
+
+#[derive(Serialize)]
+pub(crate) struct TokenResponse {
+    access_token: String,
+    refresh_token: String,
+    token_type: &'static str,
+    expires_in: u64,
+}
+
+fn invalid_credentials() -> ApiError {
+    ApiError::unauthorized("INVALID_CREDENTIALS", "wrong e-mail or password")
+}
+
+fn invalid_refresh() -> ApiError {
+    ApiError::unauthorized("INVALID_TOKEN", "the refresh token is not valid")
+}
+
+pub(crate) async fn login(
+    State(state): State<AppState>,
+    Extension(CurrentTenant(tenant)): Extension<CurrentTenant>,
+    ApiJson(request): ApiJson<LoginRequest>,
+) -> Result<Json<TokenResponse>, ApiError> {
+    let email = Email::parse(&request.email).ok();
+    let found = match &email {
+        Some(email) => {
+            let mut tx = state.store.begin(&tenant).await?;
+            let found = users::credentials(&mut tx, email).await?;
+            tx.commit().await?;
+            found
+        }
+        None => None,
+    };
+    let (user, hash) = match found {
+        Some((user, hash)) => (Some(user), hash),
+        None => (None, None),
+    };
+    if !password::verify(request.password, hash).await {
+        return Err(invalid_credentials());
+    }
+    let user = user.ok_or_else(invalid_credentials)?;
+    let mut tx = state.store.begin(&tenant).await?;
+    let refresh_token = start_refresh(&state, &mut tx, Uuid::now_v7(), user.id).await?;
+    let response = token_response(&state, &tenant, &user, refresh_token).await?;
+    tx.commit().await?;
+    Ok(Json(response))
+}
+
+pub(crate) async fn refresh(
+    State(state): State<AppState>,
+    Extension(CurrentTenant(tenant)): Extension<CurrentTenant>,
+    ApiJson(request): ApiJson<RefreshRequest>,
+) -> Result<Json<TokenResponse>, ApiError> {
+    let mut tx = state.store.begin(&tenant).await?;
+    let stored = refresh_tokens::by_hash(&mut tx, &refresh_hash(&request.refresh_token))
+        .await?
+        .ok_or_else(invalid_refresh)?;
+    if stored.revoked_at.is_some() || stored.expires_at <= Utc::now() {
+        return Err(invalid_refresh());
+    }
+    // A spent token presented again means it was stolen or replayed: end the whole family.
+    if stored.used_at.is_some() || !refresh_tokens::spend(&mut tx, stored.id).await? {
+        refresh_tokens::revoke_family(&mut tx, stored.family_id).await?;
+        tx.commit().await?;
+        tracing::warn!(target: "security", tenant = %tenant.slug, family = %stored.family_id, "refresh token reused; family revoked");
+        return Err(ApiError::unauthorized(
+            "REFRESH_TOKEN_REUSED",
+            "this refresh token was already used; sign in again",
+        ));
+    }
+    let user = users::get(&mut tx, UserId::from_uuid(stored.user_id))
+        .await?
+        .filter(|u| u.status == "active")
+        .ok_or_else(invalid_refresh)?;
+    let refresh_token = start_refresh(&state, &mut tx, stored.family_id, user.id).await?;
+    let response = token_response(&state, &tenant, &user, refresh_token).await?;
+    tx.commit().await?;
+    Ok(Json(response))
+}
+
+pub(crate) async fn logout(
+    State(state): State<AppState>,
+    Extension(CurrentTenant(tenant)): Extension<CurrentTenant>,
+    ApiJson(request): ApiJson<RefreshRequest>,
+) -> Result<StatusCode, ApiError> {
+    let mut tx = state.store.begin(&tenant).await?;
+    if let Some(stored) =
+        refresh_tokens::by_hash(&mut tx, &refresh_hash(&request.refresh_token)).await?
+    {
+        refresh_tokens::revoke_family(&mut tx, stored.family_id).await?;
+    }
+    tx.commit().await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+pub(crate) async fn me(
+    State(state): State<AppState>,
+    auth: Authenticated,
+) -> Result<Json<serde_json::Value>, ApiError> {
+    let mut tx = state.store.begin(&auth.tenant).await?;
+    let user = users::get(&mut tx, auth.user_id)
+        .await?
+        .ok_or_else(|| ApiError::not_found("user not found"))?;
+    tx.commit().await?;
+    Ok(Json(serde_json::json!({
+        "user": user,
+        "tenant": {"slug": auth.tenant.slug, "name": auth.tenant.name},
+        "permissions": auth.claims.permissions,
+    })))
+}
+
+async fn start_refresh(
+    state: &AppState,
+    tx: &mut TenantTx,
+    family: Uuid,
+    user: UserId,
+) -> Result<String, ApiError> {
+    let (token, hash) = new_refresh_token()?;
+    let expires = Utc::now()
+        + chrono::Duration::from_std(state.config.auth.refresh_token_ttl).unwrap_or_default();
+    refresh_tokens::insert(tx, family, user, &hash, expires).await?;
+    Ok(token)
+}
+
+async fn token_response(
+    state: &AppState,
+    tenant: &Tenant,
+    user: &users::User,
+    refresh_token: String,
+) -> Result<TokenResponse, ApiError> {
+    let keys = state.keys.for_tenant(tenant).await?;
+    let ttl = state.config.auth.access_token_ttl;
+    Ok(TokenResponse {
+        access_token: tokens::issue(&keys, tenant, user, &state.config.auth.issuer, ttl)?,
+        refresh_token,
+        token_type: "Bearer",
+        expires_in: ttl.as_secs(),
+    })
+}

@@ -1,0 +1,116 @@
+//! Per-tenant signing keys. Each tenant gets an Ed25519 key on first use; rotation adds a new
+//! signing key and keeps the previous ones verifying until every token they signed has expired.
+
+use crate::error::ApiError;
+use chrono::Utc;
+use jsonwebtoken::{DecodingKey, EncodingKey};
+use lyceum_domain::TenantId;
+use lyceum_store::{SigningKey, Store, Tenant};
+use moka::future::Cache;
+use ring::rand::SystemRandom;
+use ring::signature::{Ed25519KeyPair, KeyPair};
+use std::sync::Arc;
+use std::time::Duration;
+
+pub(crate) const ALGORITHM: &str = "EdDSA";
+
+/// A tenant's keys, ready to sign and verify.
+pub(crate) struct TenantKeys {
+    pub(crate) signing_kid: String,
+    pub(crate) signing: EncodingKey,
+    pub(crate) verifying: Vec<(String, DecodingKey)>,
+}
+
+impl TenantKeys {
+    pub(crate) fn verifier(&self, kid: &str) -> Option<&DecodingKey> {
+        self.verifying
+            .iter()
+            .find(|(k, _)| k == kid)
+            .map(|(_, key)| key)
+    }
+}
+
+/// Loads, caches and rotates tenants' keys. Cheap to clone.
+#[derive(Clone)]
+pub struct KeyRing {
+    store: Store,
+    cache: Cache<TenantId, Arc<TenantKeys>>,
+    /// Lifetime of access tokens: how long a retired key must keep verifying.
+    token_ttl: Duration,
+}
+
+impl KeyRing {
+    pub fn new(store: Store, token_ttl: Duration) -> Self {
+        let cache = Cache::builder()
+            .max_capacity(10_000)
+            .time_to_live(Duration::from_secs(300))
+            .build();
+        Self {
+            store,
+            cache,
+            token_ttl,
+        }
+    }
+
+    pub(crate) async fn for_tenant(&self, tenant: &Tenant) -> Result<Arc<TenantKeys>, ApiError> {
+        if let Some(keys) = self.cache.get(&tenant.id).await {
+            return Ok(keys);
+        }
+        let mut stored = self.store.directory().signing_keys(tenant.id).await?;
+        if !stored.iter().any(|k| k.retired_at.is_none()) {
+            self.rotate(tenant).await?;
+            stored = self.store.directory().signing_keys(tenant.id).await?;
+        }
+        let keys = Arc::new(build(stored)?);
+        self.cache.insert(tenant.id, keys.clone()).await;
+        Ok(keys)
+    }
+
+    /// Reloads a tenant's keys (another process may have rotated them).
+    pub(crate) async fn reload(&self, tenant: &Tenant) -> Result<Arc<TenantKeys>, ApiError> {
+        self.cache.invalidate(&tenant.id).await;
+        self.for_tenant(tenant).await
+    }
+
+    /// Starts signing with a new key; returns its `kid`. Tokens signed before stay valid.
+    pub async fn rotate(&self, tenant: &Tenant) -> Result<String, ApiError> {
+        let key = generate()?;
+        let forget_before =
+            Utc::now() - chrono::Duration::from_std(self.token_ttl).unwrap_or_default();
+        self.store
+            .directory()
+            .rotate_signing_key(tenant.id, &key, forget_before)
+            .await?;
+        self.cache.invalidate(&tenant.id).await;
+        Ok(key.kid)
+    }
+}
+
+fn generate() -> Result<SigningKey, ApiError> {
+    let failed = || ApiError::internal("key generation failed");
+    let pkcs8 = Ed25519KeyPair::generate_pkcs8(&SystemRandom::new()).map_err(|_| failed())?;
+    let pair = Ed25519KeyPair::from_pkcs8(pkcs8.as_ref()).map_err(|_| failed())?;
+    Ok(SigningKey {
+        kid: uuid::Uuid::now_v7().simple().to_string(),
+        algorithm: ALGORITHM.to_owned(),
+        private_key: pkcs8.as_ref().to_vec(),
+        public_key: pair.public_key().as_ref().to_vec(),
+        created_at: Utc::now(),
+        retired_at: None,
+    })
+}
+
+fn build(stored: Vec<SigningKey>) -> Result<TenantKeys, ApiError> {
+    let signer = stored
+        .iter()
+        .find(|k| k.retired_at.is_none())
+        .ok_or_else(|| ApiError::internal("tenant has no signing key"))?;
+    Ok(TenantKeys {
+        signing_kid: signer.kid.clone(),
+        signing: EncodingKey::from_ed_der(&signer.private_key),
+        verifying: stored
+            .iter()
+            .map(|k| (k.kid.clone(), DecodingKey::from_ed_der(&k.public_key)))
+            .collect(),
+    })
+}

@@ -1,0 +1,20 @@
+//! Identity inside a tenant: passwords (Argon2id, hashed off the async threads), per-tenant
+//! Ed25519 signing keys, short-lived access tokens (JWT), rotating refresh tokens with reuse
+//! detection, and the [`Authenticated`] extractor that turns a bearer token into a user of the
+//! resolved tenant. A token of one tenant is never accepted by another.
+
+mod extract;
+mod handlers;
+mod keys;
+pub mod password;
+mod tokens;
+
+pub use extract::Authenticated;
+pub(crate) use handlers::{login, logout, me, refresh};
+pub use keys::KeyRing;
+pub use tokens::Claims;
+
+/// The unverified claims of a request's bearer token (for routing only, never to authorize).
+pub(crate) fn extract_bearer_claims(headers: &axum::http::HeaderMap) -> Option<Claims> {
+    extract::bearer(headers).and_then(tokens::unverified_claims)
+}

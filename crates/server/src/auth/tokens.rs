@@ -1,0 +1,132 @@
+//! Access tokens (JWT, EdDSA, `kid` in the header) and opaque refresh tokens.
+
+use super::keys::TenantKeys;
+use crate::error::ApiError;
+use axum::http::StatusCode;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::Engine as _;
+use jsonwebtoken::{Algorithm, Header, Validation};
+use lyceum_domain::Role;
+use lyceum_store::repo::users::User;
+use lyceum_store::Tenant;
+use ring::rand::{SecureRandom, SystemRandom};
+use serde::{Deserialize, Serialize};
+use std::time::Duration;
+use uuid::Uuid;
+
+/// What an access token says. `aud` is the tenant's slug; `tenant_id` must match the tenant the
+/// request resolved to.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Claims {
+    pub sub: Uuid,
+    pub tenant_id: Uuid,
+    pub tenant_slug: String,
+    pub role: Role,
+    pub permissions: Vec<String>,
+    pub iss: String,
+    pub aud: String,
+    pub exp: i64,
+    pub iat: i64,
+}
+
+pub(crate) fn issue(
+    keys: &TenantKeys,
+    tenant: &Tenant,
+    user: &User,
+    issuer: &str,
+    ttl: Duration,
+) -> Result<String, ApiError> {
+    let now = chrono::Utc::now().timestamp();
+    let claims = Claims {
+        sub: user.id.as_uuid(),
+        tenant_id: tenant.id.as_uuid(),
+        tenant_slug: tenant.slug.to_string(),
+        role: user.role,
+        permissions: user
+            .role
+            .permissions()
+            .iter()
+            .map(|p| (*p).to_owned())
+            .collect(),
+        iss: issuer.to_owned(),
+        aud: tenant.slug.to_string(),
+        exp: now + ttl.as_secs() as i64,
+        iat: now,
+    };
+    let mut header = Header::new(Algorithm::EdDSA);
+    header.kid = Some(keys.signing_kid.clone());
+    jsonwebtoken::encode(&header, &claims, &keys.signing)
+        .map_err(|_| ApiError::internal("token signing failed"))
+}
+
+/// The claims of a token without checking its signature: only to route (which tenant does it
+/// claim?) and to refuse early; never to authorize.
+pub(crate) fn unverified_claims(token: &str) -> Option<Claims> {
+    let mut validation = Validation::new(Algorithm::EdDSA);
+    validation.insecure_disable_signature_validation();
+    validation.validate_aud = false;
+    validation.validate_exp = false;
+    let key = jsonwebtoken::DecodingKey::from_secret(&[]);
+    jsonwebtoken::decode::<Claims>(token, &key, &validation)
+        .ok()
+        .map(|d| d.claims)
+}
+
+pub(crate) enum Rejected {
+    UnknownKey,
+    Invalid(ApiError),
+}
+
+/// Verifies signature, algorithm, issuer, audience (the tenant's slug) and expiry.
+pub(crate) fn verify(
+    keys: &TenantKeys,
+    token: &str,
+    tenant: &Tenant,
+    issuer: &str,
+) -> Result<Claims, Rejected> {
+    let invalid = |message: &str| {
+        Rejected::Invalid(ApiError::new(
+            StatusCode::UNAUTHORIZED,
+            "INVALID_TOKEN",
+            message,
+        ))
+    };
+    let header = jsonwebtoken::decode_header(token).map_err(|_| invalid("malformed token"))?;
+    if header.alg != Algorithm::EdDSA {
+        return Err(invalid("unexpected token algorithm"));
+    }
+    let kid = header.kid.ok_or_else(|| invalid("token has no key id"))?;
+    let key = keys.verifier(&kid).ok_or(Rejected::UnknownKey)?;
+    let mut validation = Validation::new(Algorithm::EdDSA);
+    validation.leeway = 0;
+    validation.set_audience(&[tenant.slug.as_str()]);
+    validation.set_issuer(&[issuer]);
+    validation.set_required_spec_claims(&["exp", "aud", "iss", "sub"]);
+    jsonwebtoken::decode::<Claims>(token, key, &validation)
+        .map(|d| d.claims)
+        .map_err(|e| match e.kind() {
+            jsonwebtoken::errors::ErrorKind::ExpiredSignature => Rejected::Invalid(ApiError::new(
+                StatusCode::UNAUTHORIZED,
+                "TOKEN_EXPIRED",
+                "the access token has expired",
+            )),
+            _ => invalid("the token is not valid for this tenant"),
+        })
+}
+
+/// A new opaque refresh token and the hash under which it is stored.
+pub(crate) fn new_refresh_token() -> Result<(String, Vec<u8>), ApiError> {
+    let mut bytes = [0u8; 32];
+    SystemRandom::new()
+        .fill(&mut bytes)
+        .map_err(|_| ApiError::internal("random generator failed"))?;
+    let token = URL_SAFE_NO_PAD.encode(bytes);
+    let hash = refresh_hash(&token);
+    Ok((token, hash))
+}
+
+pub(crate) fn refresh_hash(token: &str) -> Vec<u8> {
+    ring::digest::digest(&ring::digest::SHA256, token.as_bytes())
+        .as_ref()
+        .to_vec()
+}

@@ -1,0 +1,374 @@
+//! Sign-in, tokens and refresh over HTTP through the real router: two tenants that both have a
+//! user with the same e-mail, on both engines.
+
+use axum::body::Body;
+use axum::http::{Request, StatusCode};
+use lyceum_domain::{Email, Role, Slug};
+use lyceum_server::{app, auth, AppState, ServerConfig};
+use lyceum_store::repo::users;
+use lyceum_store::{testing, NewTenant, Store, Tenant};
+use serde_json::{json, Value};
+use tower::ServiceExt;
+
+async fn call(
+    state: &AppState,
+    method: &str,
+    path: &str,
+    token: Option<&str>,
+    body: Option<Value>,
+) -> (StatusCode, Value) {
+    let mut request = Request::builder().method(method).uri(path);
+    if let Some(token) = token {
+        request = request.header("authorization", format!("Bearer {token}"));
+    }
+    let request = match body {
+        Some(body) => request
+            .header("content-type", "application/json")
+            .body(Body::from(body.to_string())),
+        None => request.body(Body::empty()),
+    }
+    .unwrap();
+    let response = app(state.clone()).oneshot(request).await.unwrap();
+    let status = response.status();
+    let bytes = axum::body::to_bytes(response.into_body(), 1 << 20)
+        .await
+        .unwrap();
+    (
+        status,
+        serde_json::from_slice(&bytes).unwrap_or(Value::Null),
+    )
+}
+
+async fn tenant_with_user(
+    store: &Store,
+    slug: &str,
+    email: &str,
+    password: &str,
+    role: Role,
+) -> Tenant {
+    let tenant = store
+        .provision(NewTenant::new(Slug::parse(slug).unwrap(), slug))
+        .await
+        .unwrap();
+    let mut tx = store.begin(&tenant).await.unwrap();
+    users::insert(
+        &mut tx,
+        &users::NewUser {
+            email: Email::parse(email).unwrap(),
+            display_name: format!("User of {slug}"),
+            role,
+            password_hash: Some(auth::password::hash(password.to_owned()).await.unwrap()),
+        },
+    )
+    .await
+    .unwrap();
+    tx.commit().await.unwrap();
+    tenant
+}
+
+struct World {
+    state: AppState,
+    acme: Tenant,
+    _guard: testing::TestGuard,
+}
+
+async fn worlds() -> Vec<World> {
+    let mut out = Vec::new();
+    for (config, guard) in [testing::sqlite_config(), testing::postgres_config().await] {
+        let store = Store::open(config).await.unwrap();
+        let acme = tenant_with_user(
+            &store,
+            "acme",
+            "ada@example.org",
+            "acme password 1",
+            Role::Admin,
+        )
+        .await;
+        // Same e-mail, different person and password, in another tenant; a slug that contains the first.
+        tenant_with_user(
+            &store,
+            "acme-two",
+            "ada@example.org",
+            "other password 2",
+            Role::Student,
+        )
+        .await;
+        out.push(World {
+            state: AppState::new(store, ServerConfig::default()),
+            acme,
+            _guard: guard,
+        });
+    }
+    out
+}
+
+async fn login(state: &AppState, slug: &str, email: &str, password: &str) -> (StatusCode, Value) {
+    call(
+        state,
+        "POST",
+        &format!("/t/{slug}/api/v1/auth/login"),
+        None,
+        Some(json!({"email": email, "password": password})),
+    )
+    .await
+}
+
+#[tokio::test]
+async fn login_issues_tokens_that_work_only_on_their_own_tenant() {
+    for w in worlds().await {
+        let (status, tokens) = login(&w.state, "acme", "ADA@example.org", "acme password 1").await;
+        assert_eq!(status, StatusCode::OK, "{tokens}");
+        assert_eq!(
+            (tokens["token_type"].as_str(), tokens["expires_in"].as_u64()),
+            (Some("Bearer"), Some(900))
+        );
+        let access = tokens["access_token"].as_str().unwrap();
+
+        let (status, me) = call(&w.state, "GET", "/t/acme/api/v1/me", Some(access), None).await;
+        assert_eq!(status, StatusCode::OK, "{me}");
+        assert_eq!(me["user"]["role"], "admin");
+        assert_eq!(me["tenant"]["slug"], "acme");
+        assert!(me["permissions"]
+            .as_array()
+            .unwrap()
+            .contains(&json!("user:manage")));
+
+        // The token names its tenant: with no other source it routes there.
+        let (status, me) = call(&w.state, "GET", "/api/v1/me", Some(access), None).await;
+        assert_eq!(
+            (status, me["tenant"]["slug"].as_str()),
+            (StatusCode::OK, Some("acme"))
+        );
+
+        // Refused on the other tenant, even though a user with that e-mail exists there.
+        let (status, body) =
+            call(&w.state, "GET", "/t/acme-two/api/v1/me", Some(access), None).await;
+        assert_eq!(
+            (status, body["error"].as_str()),
+            (StatusCode::FORBIDDEN, Some("TENANT_MISMATCH"))
+        );
+
+        // Each tenant's password opens only its own account.
+        let (status, body) =
+            login(&w.state, "acme-two", "ada@example.org", "acme password 1").await;
+        assert_eq!(
+            (status, body["error"].as_str()),
+            (StatusCode::UNAUTHORIZED, Some("INVALID_CREDENTIALS"))
+        );
+        let (status, other) =
+            login(&w.state, "acme-two", "ada@example.org", "other password 2").await;
+        assert_eq!(status, StatusCode::OK);
+        let (_, me) = call(
+            &w.state,
+            "GET",
+            "/t/acme-two/api/v1/me",
+            other["access_token"].as_str(),
+            None,
+        )
+        .await;
+        assert_eq!(me["user"]["role"], "student");
+    }
+}
+
+#[tokio::test]
+async fn bad_credentials_and_bad_bodies_get_clear_errors() {
+    for w in worlds().await {
+        for (email, password) in [
+            ("ada@example.org", "wrong password"),
+            ("nobody@example.org", "acme password 1"),
+            ("not an email", "x"),
+        ] {
+            let (status, body) = login(&w.state, "acme", email, password).await;
+            assert_eq!(
+                (status, body["error"].as_str()),
+                (StatusCode::UNAUTHORIZED, Some("INVALID_CREDENTIALS")),
+                "{email}"
+            );
+        }
+        let path = "/t/acme/api/v1/auth/login";
+        let with_tenant = json!({"email": "ada@example.org", "password": "acme password 1", "tenant_id": w.acme.id});
+        let (status, body) = call(&w.state, "POST", path, None, Some(with_tenant)).await;
+        assert_eq!(
+            (status, body["error"].as_str()),
+            (StatusCode::UNPROCESSABLE_ENTITY, Some("VALIDATION_FAILED")),
+            "{body}"
+        );
+        let (status, body) = call(
+            &w.state,
+            "POST",
+            path,
+            None,
+            Some(json!({"email": 42, "password": []})),
+        )
+        .await;
+        assert_eq!(
+            (status, body["error"].as_str()),
+            (StatusCode::UNPROCESSABLE_ENTITY, Some("VALIDATION_FAILED"))
+        );
+        let request = Request::post(path)
+            .header("content-type", "application/json")
+            .body(Body::from("{not json"))
+            .unwrap();
+        let response = app(w.state.clone()).oneshot(request).await.unwrap();
+        assert_eq!(response.status(), StatusCode::BAD_REQUEST);
+    }
+}
+
+#[tokio::test]
+async fn malformed_forged_and_foreign_tokens_are_refused() {
+    for w in worlds().await {
+        let (_, tokens) = login(&w.state, "acme", "ada@example.org", "acme password 1").await;
+        let access = tokens["access_token"].as_str().unwrap().to_owned();
+        let mut parts: Vec<String> = access.split('.').map(str::to_owned).collect();
+        use base64::Engine as _;
+        let b64 = base64::engine::general_purpose::URL_SAFE_NO_PAD;
+        let payload: Value = serde_json::from_slice(&b64.decode(&parts[1]).unwrap()).unwrap();
+
+        let mut escalated = payload.clone();
+        escalated["role"] = json!("admin");
+        escalated["sub"] = json!(uuid::Uuid::now_v7());
+        let forged_payload = b64.encode(escalated.to_string());
+        let alg_none = format!(
+            "{}.{}.",
+            b64.encode(r#"{"alg":"none","typ":"JWT"}"#),
+            parts[1]
+        );
+        let mut wrong_kid_header: Value =
+            serde_json::from_slice(&b64.decode(&parts[0]).unwrap()).unwrap();
+        wrong_kid_header["kid"] = json!("not-a-key");
+        let wrong_kid = format!(
+            "{}.{}.{}",
+            b64.encode(wrong_kid_header.to_string()),
+            parts[1],
+            parts[2]
+        );
+        parts[1] = forged_payload;
+        let tampered = parts.join(".");
+
+        for (label, token) in [
+            ("garbage", "abc.def".to_owned()),
+            ("alg none", alg_none),
+            ("tampered", tampered),
+            ("wrong kid", wrong_kid),
+        ] {
+            let (status, body) =
+                call(&w.state, "GET", "/t/acme/api/v1/me", Some(&token), None).await;
+            assert_eq!(status, StatusCode::UNAUTHORIZED, "{label}: {body}");
+            assert_eq!(body["error"], "INVALID_TOKEN", "{label}");
+        }
+        let (status, body) = call(&w.state, "GET", "/t/acme/api/v1/me", None, None).await;
+        assert_eq!(
+            (status, body["error"].as_str()),
+            (StatusCode::UNAUTHORIZED, Some("UNAUTHENTICATED"))
+        );
+    }
+}
+
+#[tokio::test]
+async fn refresh_rotates_and_reuse_revokes_the_family() {
+    for w in worlds().await {
+        let (_, first) = login(&w.state, "acme", "ada@example.org", "acme password 1").await;
+        let refresh = |token: &Value| json!({"refresh_token": token["refresh_token"]});
+        let path = "/t/acme/api/v1/auth/refresh";
+        let (status, second) = call(&w.state, "POST", path, None, Some(refresh(&first))).await;
+        assert_eq!(status, StatusCode::OK, "{second}");
+        assert_ne!(
+            second["refresh_token"], first["refresh_token"],
+            "refresh tokens rotate"
+        );
+        let (status, _) = call(
+            &w.state,
+            "GET",
+            "/t/acme/api/v1/me",
+            second["access_token"].as_str(),
+            None,
+        )
+        .await;
+        assert_eq!(status, StatusCode::OK);
+
+        // Replaying the spent token revokes the family, including the token that replaced it.
+        let (status, body) = call(&w.state, "POST", path, None, Some(refresh(&first))).await;
+        assert_eq!(
+            (status, body["error"].as_str()),
+            (StatusCode::UNAUTHORIZED, Some("REFRESH_TOKEN_REUSED"))
+        );
+        let (status, body) = call(&w.state, "POST", path, None, Some(refresh(&second))).await;
+        assert_eq!(
+            (status, body["error"].as_str()),
+            (StatusCode::UNAUTHORIZED, Some("INVALID_TOKEN"))
+        );
+
+        // Logout ends a family too; another tenant cannot use or end this tenant's tokens.
+        let (_, third) = login(&w.state, "acme", "ada@example.org", "acme password 1").await;
+        let (status, _) = call(
+            &w.state,
+            "POST",
+            "/t/acme-two/api/v1/auth/refresh",
+            None,
+            Some(refresh(&third)),
+        )
+        .await;
+        assert_eq!(
+            status,
+            StatusCode::UNAUTHORIZED,
+            "a refresh token of acme is unknown to acme-two"
+        );
+        let (status, _) = call(
+            &w.state,
+            "POST",
+            "/t/acme/api/v1/auth/logout",
+            None,
+            Some(refresh(&third)),
+        )
+        .await;
+        assert_eq!(status, StatusCode::NO_CONTENT);
+        let (status, _) = call(&w.state, "POST", path, None, Some(refresh(&third))).await;
+        assert_eq!(status, StatusCode::UNAUTHORIZED);
+    }
+}
+
+#[tokio::test]
+async fn key_rotation_keeps_issued_tokens_valid() {
+    for w in worlds().await {
+        let (_, before) = login(&w.state, "acme", "ada@example.org", "acme password 1").await;
+        let old_kid = kid(&before);
+        let new_kid = w.state.keys.rotate(&w.acme).await.unwrap();
+        assert_ne!(old_kid, new_kid);
+        let (status, _) = call(
+            &w.state,
+            "GET",
+            "/t/acme/api/v1/me",
+            before["access_token"].as_str(),
+            None,
+        )
+        .await;
+        assert_eq!(
+            status,
+            StatusCode::OK,
+            "a token signed before the rotation still works"
+        );
+        let (_, after) = login(&w.state, "acme", "ada@example.org", "acme password 1").await;
+        assert_eq!(
+            kid(&after),
+            new_kid,
+            "new tokens are signed with the new key"
+        );
+    }
+}
+
+fn kid(tokens: &Value) -> String {
+    use base64::Engine as _;
+    let header = tokens["access_token"]
+        .as_str()
+        .unwrap()
+        .split('.')
+        .next()
+        .unwrap();
+    let header: Value = serde_json::from_slice(
+        &base64::engine::general_purpose::URL_SAFE_NO_PAD
+            .decode(header)
+            .unwrap(),
+    )
+    .unwrap();
+    header["kid"].as_str().unwrap().to_owned()
+}
