@@ -11,6 +11,7 @@ use lyceum_domain::{Placement, Plan, Slug, TenantId, TenantStatus};
 use moka::future::Cache;
 use serde::Serialize;
 use sqlx::{PgPool, SqlitePool};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 use uuid::Uuid;
@@ -116,6 +117,8 @@ pub struct Directory {
     /// within the TTL; changes made here invalidate at once. Misses are not cached, so a tenant
     /// created by another process is found on its first request.
     cache: Cache<TenantKey, Arc<Tenant>>,
+    /// Bumped by every change; a lookup that raced with a change does not keep its result.
+    generation: Arc<AtomicU64>,
 }
 
 impl Directory {
@@ -128,7 +131,11 @@ impl Directory {
             .max_capacity(cache_capacity)
             .time_to_live(cache_ttl)
             .build();
-        Self { pool, cache }
+        Self {
+            pool,
+            cache,
+            generation: Arc::new(AtomicU64::new(0)),
+        }
     }
 
     /// The tenant a request names, through the cache.
@@ -136,6 +143,7 @@ impl Directory {
         if let Some(hit) = self.cache.get(key).await {
             return Ok(Some(hit));
         }
+        let before = self.generation.load(Ordering::Acquire);
         let found = match key {
             TenantKey::Slug(slug) => self.by_slug(slug).await?,
             TenantKey::Id(id) => self.by_id(*id).await?,
@@ -144,12 +152,17 @@ impl Directory {
         .map(Arc::new);
         if let Some(tenant) = &found {
             self.cache.insert(key.clone(), tenant.clone()).await;
+            // A change that landed while we read may have been missed by our row: drop it.
+            if self.generation.load(Ordering::Acquire) != before {
+                self.cache.invalidate(key).await;
+            }
         }
         Ok(found)
     }
 
     /// Forgets every cached resolution (after a change to a tenant or its domains).
     pub fn invalidate_cache(&self) {
+        self.generation.fetch_add(1, Ordering::AcqRel);
         self.cache.invalidate_all();
     }
 

@@ -10,6 +10,7 @@ use crate::error::StoreError;
 use crate::migrate;
 use lyceum_domain::{Placement, TenantId};
 use moka::future::Cache;
+use moka::policy::EvictionPolicy;
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::{ConnectOptions, Connection, PgPool, SqlitePool};
@@ -71,8 +72,11 @@ impl TenantPools {
         let cache = Cache::builder()
             .max_capacity(limits.max_open_tenant_pools)
             .time_to_idle(limits.tenant_pool_idle)
-            .async_eviction_listener(|_id, pool: TenantPool, _cause| {
-                Box::pin(async move { crate::engine::dispatch!(pool, p => p.close().await) })
+            .eviction_policy(EvictionPolicy::lru())
+            // Closing waits for the pool's connections to come back; it must not hold up the
+            // cache's housekeeping (which runs inside other tenants' lookups).
+            .eviction_listener(|_id, pool: TenantPool, _cause| {
+                tokio::spawn(async move { crate::engine::dispatch!(pool, p => p.close().await) });
             })
             .build();
         Self { cache, limits }

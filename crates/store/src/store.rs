@@ -472,6 +472,17 @@ async fn open_postgres(
         )));
     }
     check_runtime_role(&shared).await?;
+    // A member of the owner role could SET ROLE to it and switch row-level security off.
+    let member: bool = sqlx::query_scalar("SELECT pg_has_role($1, $2, 'MEMBER')")
+        .bind(&runtime_role)
+        .bind(&owner_role)
+        .fetch_one(&owner_pool)
+        .await?;
+    if member {
+        return Err(StoreError::UnsafeRole(format!(
+            "the runtime role {runtime_role:?} is a member of the owner role {owner_role:?}"
+        )));
+    }
     {
         let mut conn = owner_pool.acquire().await?;
         for (schema, set) in [
@@ -538,7 +549,8 @@ pub(crate) async fn check_runtime_role(pool: &PgPool) -> Result<(), StoreError> 
 /// The runtime role must own no tenant table (an owner is exempt from RLS unless forced).
 async fn check_runtime_owns_nothing(pool: &PgPool) -> Result<(), StoreError> {
     let owned: i64 = sqlx::query_scalar(
-        "SELECT COUNT(*) FROM pg_tables WHERE schemaname = ANY($1) AND tableowner = current_user",
+        "SELECT COUNT(*) FROM pg_tables WHERE (schemaname = ANY($1) OR schemaname LIKE 't\\_%') \
+         AND tableowner = current_user",
     )
     .bind(vec![POOL_SCHEMA, DIRECTORY_SCHEMA])
     .fetch_one(pool)

@@ -105,7 +105,7 @@ pub async fn postgres_config() -> (StoreConfig, TestGuard) {
     postgres_config_with(true).await
 }
 
-async fn ensure_role(conn: &mut PgConnection, role: &str, attributes: &str) {
+pub(crate) async fn ensure_role(conn: &mut PgConnection, role: &str, attributes: &str) {
     // Tests run in parallel: a concurrent CREATE ROLE can fail either way; both mean "exists".
     let sql = format!(
         "DO $$ BEGIN CREATE ROLE {} {attributes}; \

@@ -61,6 +61,25 @@ async fn lint_postgres_schema(conn: &mut PgConnection, schema: &str) {
             constraints.iter().any(|c| c.1 == "p"),
             "{schema}.{table} has no primary key"
         );
+        // Unique indexes made with CREATE UNIQUE INDEX are not constraints: check them too.
+        let unique_indexes: Vec<(String, Option<String>)> = sqlx::query_as(
+            "SELECT i.indexrelid::regclass::text, \
+                    (SELECT attname::text FROM pg_attribute WHERE attrelid = i.indrelid AND attnum = i.indkey[0]) \
+             FROM pg_index i JOIN pg_class c ON c.oid = i.indrelid JOIN pg_namespace n ON n.oid = c.relnamespace \
+             WHERE n.nspname = $1 AND c.relname = $2 AND i.indisunique",
+        )
+        .bind(schema)
+        .bind(&table)
+        .fetch_all(&mut *conn)
+        .await
+        .unwrap();
+        for (index, first) in unique_indexes {
+            assert_eq!(
+                first.as_deref(),
+                Some("tenant_id"),
+                "{schema}.{table}: unique index {index} must start with tenant_id"
+            );
+        }
         for (name, kind, first, referenced_first) in constraints {
             assert_eq!(
                 first.as_deref(),
@@ -161,7 +180,31 @@ async fn store_refuses_a_runtime_role_that_bypasses_rls_or_owns_the_tables() {
     };
     let database = runtime.get_database().unwrap().to_owned();
     let superuser = testing::admin_options().database(&database);
-    for (label, runtime) in [("superuser", superuser), ("owner", owner.clone())] {
+    let mut admin = connect(&testing::admin_options()).await;
+    testing::ensure_role(
+        &mut admin,
+        "lyceum_test_bypass",
+        "LOGIN BYPASSRLS PASSWORD 'lyceum'",
+    )
+    .await;
+    testing::ensure_role(
+        &mut admin,
+        "lyceum_test_member",
+        &format!("LOGIN PASSWORD 'lyceum' IN ROLE {}", testing::OWNER_ROLE),
+    )
+    .await;
+    let as_role = |role: &str| {
+        testing::admin_options()
+            .database(&database)
+            .username(role)
+            .password("lyceum")
+    };
+    for (label, runtime) in [
+        ("superuser", superuser),
+        ("owner", owner.clone()),
+        ("bypassrls", as_role("lyceum_test_bypass")),
+        ("member of owner", as_role("lyceum_test_member")),
+    ] {
         let mut bad = config.clone();
         bad.engine = crate::EngineConfig::Postgres {
             runtime,
