@@ -3,7 +3,7 @@
 
 use crate::error::ApiError;
 use axum::extract::Request;
-use axum::http::{HeaderName, HeaderValue};
+use axum::http::{header, HeaderName, HeaderValue, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
@@ -32,17 +32,55 @@ pub(crate) async fn request_context(mut request: Request, next: Next) -> Respons
     request.extensions_mut().insert(RequestId(id.clone()));
     let mut response = next.run(request).await;
     if let Some(error) = response.extensions_mut().remove::<ApiError>() {
-        let status = error.status;
-        let body = Json(
-            serde_json::json!({"error": error.code, "message": error.message, "request_id": id}),
-        );
-        response = (status, body).into_response();
+        response = error_body(error.status, error.code, &error.message, &id);
+    } else if response.status().is_client_error() && !is_json(&response) {
+        // Rejections of axum's own extractors and layers (bad path or query, 405, 413 ...)
+        // answer in plain text; give them the API's shape too.
+        let status = response.status();
+        let text = axum::body::to_bytes(std::mem::take(response.body_mut()), 16 * 1024)
+            .await
+            .map(|b| String::from_utf8_lossy(&b).into_owned())
+            .unwrap_or_default();
+        let message = if text.is_empty() {
+            status
+                .canonical_reason()
+                .unwrap_or("bad request")
+                .to_owned()
+        } else {
+            text
+        };
+        response = error_body(status, code_for(status), &message, &id);
     }
     response.headers_mut().insert(
         REQUEST_ID.clone(),
         HeaderValue::from_str(&id).expect("request ids are visible ASCII"),
     );
     response
+}
+
+fn error_body(status: StatusCode, code: &str, message: &str, id: &str) -> Response {
+    let body = Json(serde_json::json!({"error": code, "message": message, "request_id": id}));
+    (status, body).into_response()
+}
+
+fn is_json(response: &Response) -> bool {
+    response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("application/json"))
+}
+
+fn code_for(status: StatusCode) -> &'static str {
+    match status {
+        StatusCode::NOT_FOUND => "NOT_FOUND",
+        StatusCode::METHOD_NOT_ALLOWED => "METHOD_NOT_ALLOWED",
+        StatusCode::PAYLOAD_TOO_LARGE => "PAYLOAD_TOO_LARGE",
+        StatusCode::UNSUPPORTED_MEDIA_TYPE => "UNSUPPORTED_MEDIA_TYPE",
+        StatusCode::UNPROCESSABLE_ENTITY => "VALIDATION_FAILED",
+        StatusCode::REQUEST_TIMEOUT => "REQUEST_TIMEOUT",
+        _ => "BAD_REQUEST",
+    }
 }
 
 /// Unknown routes answer in the same error shape.

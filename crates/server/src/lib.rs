@@ -11,6 +11,7 @@ mod health;
 mod json;
 mod tenancy;
 mod tenant_profile;
+mod users;
 
 use axum::extract::Request;
 use axum::middleware::{from_fn, from_fn_with_state};
@@ -80,6 +81,10 @@ pub fn app(state: AppState) -> Router {
         .route("/api/v1/auth/refresh", post(auth::refresh))
         .route("/api/v1/auth/logout", post(auth::logout))
         .route("/api/v1/me", get(auth::me))
+        .route("/api/v1/auth/signup", post(users::sign_up))
+        .route("/api/v1/users", get(users::list).post(users::create))
+        .route("/api/v1/users/{id}", get(users::show).patch(users::update))
+        .route("/api/v1/users/{id}/deactivate", post(users::deactivate))
         .route_layer(from_fn_with_state(state.clone(), tenancy::resolve_tenant));
     Router::new()
         .route("/healthz", get(health::healthz))

@@ -1,70 +1,16 @@
 //! Sign-in, tokens and refresh over HTTP through the real router: two tenants that both have a
 //! user with the same e-mail, on both engines.
 
+mod common;
+
 use axum::body::Body;
 use axum::http::{Request, StatusCode};
-use lyceum_domain::{Email, Role, Slug};
-use lyceum_server::{app, auth, AppState, ServerConfig};
-use lyceum_store::repo::users;
-use lyceum_store::{testing, NewTenant, Store, Tenant};
+use common::{call, login, tenant_with_users};
+use lyceum_domain::Role;
+use lyceum_server::{app, AppState, ServerConfig};
+use lyceum_store::{testing, Store, Tenant};
 use serde_json::{json, Value};
 use tower::ServiceExt;
-
-async fn call(
-    state: &AppState,
-    method: &str,
-    path: &str,
-    token: Option<&str>,
-    body: Option<Value>,
-) -> (StatusCode, Value) {
-    let mut request = Request::builder().method(method).uri(path);
-    if let Some(token) = token {
-        request = request.header("authorization", format!("Bearer {token}"));
-    }
-    let request = match body {
-        Some(body) => request
-            .header("content-type", "application/json")
-            .body(Body::from(body.to_string())),
-        None => request.body(Body::empty()),
-    }
-    .unwrap();
-    let response = app(state.clone()).oneshot(request).await.unwrap();
-    let status = response.status();
-    let bytes = axum::body::to_bytes(response.into_body(), 1 << 20)
-        .await
-        .unwrap();
-    (
-        status,
-        serde_json::from_slice(&bytes).unwrap_or(Value::Null),
-    )
-}
-
-async fn tenant_with_user(
-    store: &Store,
-    slug: &str,
-    email: &str,
-    password: &str,
-    role: Role,
-) -> Tenant {
-    let tenant = store
-        .provision(NewTenant::new(Slug::parse(slug).unwrap(), slug))
-        .await
-        .unwrap();
-    let mut tx = store.begin(&tenant).await.unwrap();
-    users::insert(
-        &mut tx,
-        &users::NewUser {
-            email: Email::parse(email).unwrap(),
-            display_name: format!("User of {slug}"),
-            role,
-            password_hash: Some(auth::password::hash(password.to_owned()).await.unwrap()),
-        },
-    )
-    .await
-    .unwrap();
-    tx.commit().await.unwrap();
-    tenant
-}
 
 struct World {
     state: AppState,
@@ -76,21 +22,19 @@ async fn worlds() -> Vec<World> {
     let mut out = Vec::new();
     for (config, guard) in [testing::sqlite_config(), testing::postgres_config().await] {
         let store = Store::open(config).await.unwrap();
-        let acme = tenant_with_user(
+        let acme = tenant_with_users(
             &store,
             "acme",
-            "ada@example.org",
-            "acme password 1",
-            Role::Admin,
+            json!({}),
+            &[("ada@example.org", "acme password 1", Role::Admin)],
         )
         .await;
         // Same e-mail, different person and password, in another tenant; a slug that contains the first.
-        tenant_with_user(
+        tenant_with_users(
             &store,
             "acme-two",
-            "ada@example.org",
-            "other password 2",
-            Role::Student,
+            json!({}),
+            &[("ada@example.org", "other password 2", Role::Student)],
         )
         .await;
         out.push(World {
@@ -100,17 +44,6 @@ async fn worlds() -> Vec<World> {
         });
     }
     out
-}
-
-async fn login(state: &AppState, slug: &str, email: &str, password: &str) -> (StatusCode, Value) {
-    call(
-        state,
-        "POST",
-        &format!("/t/{slug}/api/v1/auth/login"),
-        None,
-        Some(json!({"email": email, "password": password})),
-    )
-    .await
 }
 
 #[tokio::test]

@@ -19,6 +19,21 @@ pub struct Authenticated {
     pub claims: Claims,
 }
 
+impl Authenticated {
+    /// Refuses with 403 `PERMISSION_DENIED` unless the user's role grants `permission`.
+    pub fn require(&self, permission: &str) -> Result<(), ApiError> {
+        if self.claims.permissions.iter().any(|p| p == permission) {
+            Ok(())
+        } else {
+            Err(ApiError::new(
+                StatusCode::FORBIDDEN,
+                "PERMISSION_DENIED",
+                format!("your role ({}) does not allow {permission}", self.role),
+            ))
+        }
+    }
+}
+
 /// The bearer token of a request, if any.
 pub(crate) fn bearer(headers: &HeaderMap) -> Option<&str> {
     let value = headers.get(header::AUTHORIZATION)?.to_str().ok()?;

@@ -90,3 +90,17 @@ pub async fn revoke_family(tx: &mut TenantTx, family_id: Uuid) -> Result<u64, St
             .rows_affected()
     }))
 }
+
+/// Revokes every token of a user (deactivation, password change).
+pub async fn revoke_user(tx: &mut TenantTx, user: UserId) -> Result<u64, StoreError> {
+    let tenant = tx.tenant();
+    Ok(dispatch!(tx.conn(), c => {
+        sqlx::query("UPDATE refresh_tokens SET revoked_at = $3 WHERE tenant_id = $1 AND user_id = $2 AND revoked_at IS NULL")
+            .bind(tenant)
+            .bind(user.as_uuid())
+            .bind(Utc::now())
+            .execute(c)
+            .await?
+            .rows_affected()
+    }))
+}

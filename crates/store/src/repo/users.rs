@@ -57,11 +57,20 @@ impl TryFrom<UserRow> for User {
 pub(crate) const COLUMNS: &str = "id, email, display_name, role, status, created_at, updated_at";
 
 pub async fn insert(tx: &mut TenantTx, new: &NewUser) -> Result<User, StoreError> {
+    insert_with_status(tx, new, "active").await
+}
+
+/// Creates a user with a given status (`invited` users have no password yet).
+pub async fn insert_with_status(
+    tx: &mut TenantTx,
+    new: &NewUser,
+    status: &str,
+) -> Result<User, StoreError> {
     let display_name = lyceum_domain::error::required_text("display_name", &new.display_name, 200)?;
     let (tenant, id, now) = (tx.tenant(), UserId::new(), Utc::now());
     let sql = format!(
         "INSERT INTO users (tenant_id, id, email, display_name, role, password_hash, status, created_at, updated_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, 'active', $7, $7) RETURNING {COLUMNS}"
+         VALUES ($1, $2, $3, $4, $5, $6, $8, $7, $7) RETURNING {COLUMNS}"
     );
     let row: Result<UserRow, sqlx::Error> = dispatch!(tx.conn(), c => {
         sqlx::query_as(&sql)
@@ -72,6 +81,7 @@ pub async fn insert(tx: &mut TenantTx, new: &NewUser) -> Result<User, StoreError
             .bind(new.role.as_str())
             .bind(new.password_hash.as_deref())
             .bind(now)
+            .bind(status)
             .fetch_one(c)
             .await
     });
@@ -143,4 +153,52 @@ pub async fn credentials(
     });
     row.map(|r| Ok((User::try_from(r.user)?, r.password_hash)))
         .transpose()
+}
+
+/// Changes a user's name and role; `None` keeps the current value.
+pub async fn update(
+    tx: &mut TenantTx,
+    id: UserId,
+    display_name: Option<&str>,
+    role: Option<Role>,
+) -> Result<Option<User>, StoreError> {
+    let display_name = display_name
+        .map(|name| lyceum_domain::error::required_text("display_name", name, 200))
+        .transpose()?;
+    let tenant = tx.tenant();
+    let sql = format!(
+        "UPDATE users SET display_name = COALESCE($3, display_name), role = COALESCE($4, role), updated_at = $5 \
+         WHERE tenant_id = $1 AND id = $2 RETURNING {COLUMNS}"
+    );
+    let row: Option<UserRow> = dispatch!(tx.conn(), c => {
+        sqlx::query_as(&sql)
+            .bind(tenant)
+            .bind(id.as_uuid())
+            .bind(display_name)
+            .bind(role.map(Role::as_str))
+            .bind(Utc::now())
+            .fetch_optional(c)
+            .await?
+    });
+    row.map(User::try_from).transpose()
+}
+
+/// Sets a user's status (`active`, `invited`, `deactivated`).
+pub async fn set_status(
+    tx: &mut TenantTx,
+    id: UserId,
+    status: &str,
+) -> Result<Option<User>, StoreError> {
+    let tenant = tx.tenant();
+    let sql = format!("UPDATE users SET status = $3, updated_at = $4 WHERE tenant_id = $1 AND id = $2 RETURNING {COLUMNS}");
+    let row: Option<UserRow> = dispatch!(tx.conn(), c => {
+        sqlx::query_as(&sql)
+            .bind(tenant)
+            .bind(id.as_uuid())
+            .bind(status)
+            .bind(Utc::now())
+            .fetch_optional(c)
+            .await?
+    });
+    row.map(User::try_from).transpose()
 }

@@ -1,0 +1,232 @@
+//! Users of a tenant, managed by its admins: `GET/POST /api/v1/users`,
+//! `GET/PATCH /api/v1/users/{id}`, `POST /api/v1/users/{id}/deactivate`; and self sign-up
+//! (`POST /api/v1/auth/signup`) where the tenant's settings allow it. Every change writes its
+//! event to the outbox in the same transaction.
+
+use crate::auth::{password, Authenticated};
+use crate::error::ApiError;
+use crate::json::ApiJson;
+use crate::tenancy::CurrentTenant;
+use crate::AppState;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::{Extension, Json};
+use lyceum_domain::{Email, Role, UserId};
+use lyceum_store::repo::{outbox, refresh_tokens, users};
+use lyceum_store::TenantTx;
+use serde::Deserialize;
+use serde_json::{json, Value};
+
+const MAX_PAGE: u32 = 200;
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct Page {
+    after: Option<UserId>,
+    limit: Option<u32>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct NewUserRequest {
+    email: String,
+    display_name: String,
+    role: Role,
+    /// Without a password the user is `invited` and cannot sign in yet.
+    password: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct UserChanges {
+    display_name: Option<String>,
+    role: Option<Role>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct SignUpRequest {
+    email: String,
+    display_name: String,
+    password: String,
+}
+
+/// `{id}` of `/users/{id}`, by name: under `/t/{slug}` the path has a second parameter.
+#[derive(Deserialize)]
+pub(crate) struct UserPath {
+    id: UserId,
+}
+
+fn validation(e: lyceum_domain::ValidationError) -> ApiError {
+    ApiError::from(lyceum_store::StoreError::from(e))
+}
+
+fn user_not_found() -> ApiError {
+    ApiError::not_found("no such user")
+}
+
+pub(crate) async fn list(
+    State(state): State<AppState>,
+    auth: Authenticated,
+    Query(page): Query<Page>,
+) -> Result<Json<Value>, ApiError> {
+    auth.require("user:manage")?;
+    let limit = page.limit.unwrap_or(50).clamp(1, MAX_PAGE);
+    let mut tx = state.store.begin(&auth.tenant).await?;
+    let items = users::list(&mut tx, page.after, limit).await?;
+    tx.commit().await?;
+    let next_cursor = (items.len() == limit as usize)
+        .then(|| items.last().map(|u| u.id))
+        .flatten();
+    Ok(Json(json!({"items": items, "next_cursor": next_cursor})))
+}
+
+pub(crate) async fn create(
+    State(state): State<AppState>,
+    auth: Authenticated,
+    ApiJson(request): ApiJson<NewUserRequest>,
+) -> Result<(StatusCode, Json<users::User>), ApiError> {
+    auth.require("user:manage")?;
+    let mut tx = state.store.begin(&auth.tenant).await?;
+    let user = insert_user(
+        &mut tx,
+        request.email,
+        request.display_name,
+        request.role,
+        request.password,
+        Some(auth.user_id),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok((StatusCode::CREATED, Json(user)))
+}
+
+pub(crate) async fn sign_up(
+    State(state): State<AppState>,
+    Extension(CurrentTenant(tenant)): Extension<CurrentTenant>,
+    ApiJson(request): ApiJson<SignUpRequest>,
+) -> Result<(StatusCode, Json<users::User>), ApiError> {
+    if tenant.settings.get("self_signup").and_then(Value::as_bool) != Some(true) {
+        return Err(ApiError::new(
+            StatusCode::FORBIDDEN,
+            "SIGNUP_DISABLED",
+            "this organization does not allow self sign-up",
+        ));
+    }
+    let mut tx = state.store.begin(&tenant).await?;
+    let user = insert_user(
+        &mut tx,
+        request.email,
+        request.display_name,
+        Role::Student,
+        Some(request.password),
+        None,
+    )
+    .await?;
+    tx.commit().await?;
+    Ok((StatusCode::CREATED, Json(user)))
+}
+
+async fn insert_user(
+    tx: &mut TenantTx,
+    email: String,
+    display_name: String,
+    role: Role,
+    password: Option<String>,
+    created_by: Option<UserId>,
+) -> Result<users::User, ApiError> {
+    let email = Email::parse(&email).map_err(validation)?;
+    let password_hash = match password {
+        Some(password) => {
+            lyceum_domain::password::check_policy(&password).map_err(validation)?;
+            Some(password::hash(password).await?)
+        }
+        None => None,
+    };
+    let status = if password_hash.is_some() {
+        "active"
+    } else {
+        "invited"
+    };
+    let new = users::NewUser {
+        email,
+        display_name,
+        role,
+        password_hash,
+    };
+    let user = users::insert_with_status(tx, &new, status).await?;
+    outbox::append(
+        tx,
+        "user.created",
+        user.id.as_uuid(),
+        &json!({"user_id": user.id, "role": user.role, "status": status, "created_by": created_by}),
+    )
+    .await?;
+    Ok(user)
+}
+
+pub(crate) async fn show(
+    State(state): State<AppState>,
+    auth: Authenticated,
+    Path(UserPath { id }): Path<UserPath>,
+) -> Result<Json<users::User>, ApiError> {
+    if auth.user_id != id {
+        auth.require("user:manage")?;
+    }
+    let mut tx = state.store.begin(&auth.tenant).await?;
+    let user = users::get(&mut tx, id).await?.ok_or_else(user_not_found)?;
+    tx.commit().await?;
+    Ok(Json(user))
+}
+
+pub(crate) async fn update(
+    State(state): State<AppState>,
+    auth: Authenticated,
+    Path(UserPath { id }): Path<UserPath>,
+    ApiJson(changes): ApiJson<UserChanges>,
+) -> Result<Json<users::User>, ApiError> {
+    auth.require("user:manage")?;
+    let mut tx = state.store.begin(&auth.tenant).await?;
+    let user = users::update(&mut tx, id, changes.display_name.as_deref(), changes.role)
+        .await?
+        .ok_or_else(user_not_found)?;
+    outbox::append(
+        &mut tx,
+        "user.updated",
+        id.as_uuid(),
+        &json!({"user_id": id, "role": user.role, "by": auth.user_id}),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(Json(user))
+}
+
+/// Deactivation signs the user out everywhere: their refresh tokens are revoked with it.
+pub(crate) async fn deactivate(
+    State(state): State<AppState>,
+    auth: Authenticated,
+    Path(UserPath { id }): Path<UserPath>,
+) -> Result<Json<users::User>, ApiError> {
+    auth.require("user:manage")?;
+    if auth.user_id == id {
+        return Err(ApiError::new(
+            StatusCode::CONFLICT,
+            "CANNOT_DEACTIVATE_SELF",
+            "ask another admin to deactivate you",
+        ));
+    }
+    let mut tx = state.store.begin(&auth.tenant).await?;
+    let user = users::set_status(&mut tx, id, "deactivated")
+        .await?
+        .ok_or_else(user_not_found)?;
+    refresh_tokens::revoke_user(&mut tx, id).await?;
+    outbox::append(
+        &mut tx,
+        "user.deactivated",
+        id.as_uuid(),
+        &json!({"user_id": id, "by": auth.user_id}),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(Json(user))
+}

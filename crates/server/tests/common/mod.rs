@@ -1,0 +1,92 @@
+//! Helpers for HTTP tests: a request through the real router, tenants with users, sign-in.
+#![allow(dead_code)] // each test file uses a different subset
+
+use axum::body::Body;
+use axum::http::{Request, StatusCode};
+use lyceum_domain::{Email, Role, Slug};
+use lyceum_server::{app, auth, AppState};
+use lyceum_store::repo::users;
+use lyceum_store::{NewTenant, Store, Tenant};
+use serde_json::{json, Value};
+use tower::ServiceExt;
+
+pub async fn call(
+    state: &AppState,
+    method: &str,
+    path: &str,
+    token: Option<&str>,
+    body: Option<Value>,
+) -> (StatusCode, Value) {
+    let mut request = Request::builder().method(method).uri(path);
+    if let Some(token) = token {
+        request = request.header("authorization", format!("Bearer {token}"));
+    }
+    let request = match body {
+        Some(body) => request
+            .header("content-type", "application/json")
+            .body(Body::from(body.to_string())),
+        None => request.body(Body::empty()),
+    }
+    .unwrap();
+    let response = app(state.clone()).oneshot(request).await.unwrap();
+    let status = response.status();
+    let bytes = axum::body::to_bytes(response.into_body(), 1 << 20)
+        .await
+        .unwrap();
+    (
+        status,
+        serde_json::from_slice(&bytes).unwrap_or(Value::Null),
+    )
+}
+
+/// A tenant with the given users (e-mail, password, role) and settings.
+pub async fn tenant_with_users(
+    store: &Store,
+    slug: &str,
+    settings: Value,
+    people: &[(&str, &str, Role)],
+) -> Tenant {
+    let mut new = NewTenant::new(Slug::parse(slug).unwrap(), slug);
+    new.settings = settings;
+    let tenant = store.provision(new).await.unwrap();
+    let mut tx = store.begin(&tenant).await.unwrap();
+    for (email, password, role) in people {
+        let user = users::NewUser {
+            email: Email::parse(email).unwrap(),
+            display_name: format!("{role} of {slug}"),
+            role: *role,
+            password_hash: Some(auth::password::hash((*password).to_owned()).await.unwrap()),
+        };
+        users::insert(&mut tx, &user).await.unwrap();
+    }
+    tx.commit().await.unwrap();
+    tenant
+}
+
+pub async fn login(
+    state: &AppState,
+    slug: &str,
+    email: &str,
+    password: &str,
+) -> (StatusCode, Value) {
+    let body = json!({"email": email, "password": password});
+    call(
+        state,
+        "POST",
+        &format!("/t/{slug}/api/v1/auth/login"),
+        None,
+        Some(body),
+    )
+    .await
+}
+
+/// The access token of a user who must be able to sign in.
+pub async fn token(state: &AppState, slug: &str, email: &str, password: &str) -> String {
+    let (status, body) = login(state, slug, email, password).await;
+    assert_eq!(
+        status,
+        StatusCode::OK,
+        "sign-in of {email} at {slug}: {body}"
+    );
+    body["access_token"].as_str().unwrap().to_owned()
+}
