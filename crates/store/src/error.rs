@@ -3,7 +3,6 @@
 //! stable code without knowing which engine produced them.
 
 use lyceum_domain::ValidationError;
-use std::sync::Arc;
 use thiserror::Error;
 
 #[derive(Debug, Error)]
@@ -65,15 +64,6 @@ impl StoreError {
             StoreError::Migration { .. } => "MIGRATION_FAILED",
             StoreError::Io(_) => "STORAGE_IO",
             StoreError::Database(_) => "DATABASE_ERROR",
-        }
-    }
-
-    /// Rebuilds an error shared by a cache loader (which hands out `Arc`s).
-    pub(crate) fn from_shared(shared: Arc<StoreError>) -> StoreError {
-        match &*shared {
-            StoreError::StorageMissing(m) => StoreError::StorageMissing(m.clone()),
-            StoreError::Unavailable(m) => StoreError::Unavailable(m.clone()),
-            other => StoreError::Unavailable(other.to_string()),
         }
     }
 }

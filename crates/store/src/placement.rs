@@ -8,14 +8,16 @@ use crate::config::PoolLimits;
 use crate::engine::{quote_ident, Engine};
 use crate::error::StoreError;
 use crate::migrate;
+use lru::LruCache;
 use lyceum_domain::{Placement, TenantId};
-use moka::future::Cache;
-use moka::policy::EvictionPolicy;
-use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
-use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
+use sqlx::pool::PoolOptions;
+use sqlx::postgres::PgConnectOptions;
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqliteSynchronous};
 use sqlx::{ConnectOptions, Connection, PgPool, SqlitePool};
+use std::num::NonZeroUsize;
 use std::path::{Path, PathBuf};
-use std::time::Duration;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 
 /// Schema of the shared tables of the `pool` placement.
 pub(crate) const POOL_SCHEMA: &str = "tenant_pool";
@@ -58,28 +60,24 @@ pub(crate) fn sqlite_options(path: &Path, create: bool) -> SqliteConnectOptions 
 
 pub(crate) type TenantPool = Engine<PgPool, SqlitePool>;
 
-/// Open pools of tenants with storage of their own, least recently used evicted first, idle
-/// ones closed. Evicted pools are closed, so connections and files stay within
-/// `max_open_tenant_pools x tenant_max_connections`.
+/// Open pools of tenants with storage of their own: at most `max_open_tenant_pools`, the least
+/// recently used closed first, and pools unused for `tenant_pool_idle` closed on the next
+/// access. Eviction hands the pool back synchronously, so every evicted pool is closed and
+/// connections and files stay within `max_open_tenant_pools x tenant_max_connections`.
 #[derive(Clone)]
 pub(crate) struct TenantPools {
-    cache: Cache<TenantId, TenantPool>,
+    open: Arc<Mutex<LruCache<TenantId, (TenantPool, Instant)>>>,
     limits: PoolLimits,
 }
 
 impl TenantPools {
     pub(crate) fn new(limits: PoolLimits) -> Self {
-        let cache = Cache::builder()
-            .max_capacity(limits.max_open_tenant_pools)
-            .time_to_idle(limits.tenant_pool_idle)
-            .eviction_policy(EvictionPolicy::lru())
-            // Closing waits for the pool's connections to come back; it must not hold up the
-            // cache's housekeeping (which runs inside other tenants' lookups).
-            .eviction_listener(|_id, pool: TenantPool, _cause| {
-                tokio::spawn(async move { crate::engine::dispatch!(pool, p => p.close().await) });
-            })
-            .build();
-        Self { cache, limits }
+        let capacity =
+            NonZeroUsize::new(limits.max_open_tenant_pools.max(1) as usize).expect("at least one");
+        Self {
+            open: Arc::new(Mutex::new(LruCache::new(capacity))),
+            limits,
+        }
     }
 
     pub(crate) async fn sqlite(
@@ -87,21 +85,13 @@ impl TenantPools {
         id: TenantId,
         path: PathBuf,
     ) -> Result<TenantPool, StoreError> {
-        let limits = self.limits;
-        self.cache
-            .try_get_with(id, async move {
-                let pool = SqlitePoolOptions::new()
-                    .max_connections(limits.tenant_max_connections)
-                    .min_connections(0)
-                    .idle_timeout(Some(limits.tenant_pool_idle))
-                    .acquire_timeout(limits.acquire_timeout)
-                    .connect_with(sqlite_options(&path, false))
-                    .await
-                    .map_err(StoreError::from)?;
-                Ok::<_, StoreError>(Engine::Sqlite(pool))
-            })
-            .await
-            .map_err(StoreError::from_shared)
+        if let Some(pool) = self.cached(id) {
+            return Ok(pool);
+        }
+        let pool = pool_options(&self.limits)
+            .connect_with(sqlite_options(&path, false))
+            .await?;
+        Ok(self.keep(id, Engine::Sqlite(pool)))
     }
 
     pub(crate) async fn postgres(
@@ -109,40 +99,90 @@ impl TenantPools {
         id: TenantId,
         options: PgConnectOptions,
     ) -> Result<TenantPool, StoreError> {
-        let limits = self.limits;
-        self.cache
-            .try_get_with(id, async move {
-                let pool = PgPoolOptions::new()
-                    .max_connections(limits.tenant_max_connections)
-                    .min_connections(0)
-                    .idle_timeout(Some(limits.tenant_pool_idle))
-                    .acquire_timeout(limits.acquire_timeout)
-                    .connect_with(options)
-                    .await
-                    .map_err(StoreError::from)?;
-                Ok::<_, StoreError>(Engine::Postgres(pool))
-            })
-            .await
-            .map_err(StoreError::from_shared)
+        if let Some(pool) = self.cached(id) {
+            return Ok(pool);
+        }
+        let pool = pool_options(&self.limits).connect_with(options).await?;
+        Ok(self.keep(id, Engine::Postgres(pool)))
+    }
+
+    fn cached(&self, id: TenantId) -> Option<TenantPool> {
+        let mut open = self.open.lock().expect("tenant pool registry poisoned");
+        let now = Instant::now();
+        // Close pools nobody used for the idle period (they sit at the cold end).
+        while let Some((_, (_, used))) = open.peek_lru() {
+            if now.duration_since(*used) < self.limits.tenant_pool_idle {
+                break;
+            }
+            if let Some((_, (pool, _))) = open.pop_lru() {
+                close_later(pool);
+            }
+        }
+        open.get_mut(&id).map(|(pool, used)| {
+            *used = now;
+            pool.clone()
+        })
+    }
+
+    /// Registers a freshly opened pool, unless another task registered one first (then ours
+    /// is closed and theirs used); evicts the least recently used pool beyond the cap.
+    fn keep(&self, id: TenantId, pool: TenantPool) -> TenantPool {
+        let mut open = self.open.lock().expect("tenant pool registry poisoned");
+        if let Some((existing, used)) = open.get_mut(&id) {
+            *used = Instant::now();
+            close_later(pool);
+            return existing.clone();
+        }
+        if let Some((_, (evicted, _))) = open.push(id, (pool.clone(), Instant::now())) {
+            close_later(evicted);
+        }
+        pool
     }
 
     /// Closes and forgets a tenant's pool (before its storage is dropped or moved).
     pub(crate) async fn forget(&self, id: TenantId) {
-        if let Some(pool) = self.cache.remove(&id).await {
+        let removed = self
+            .open
+            .lock()
+            .expect("tenant pool registry poisoned")
+            .pop(&id);
+        if let Some((pool, _)) = removed {
             crate::engine::dispatch!(pool, p => p.close().await);
         }
     }
 
-    /// Open pools now, after pending evictions have run.
+    /// Pools open right now (at most `max_open_tenant_pools`).
     pub(crate) async fn open_count(&self) -> u64 {
-        self.cache.run_pending_tasks().await;
-        self.cache.entry_count()
+        self.open
+            .lock()
+            .expect("tenant pool registry poisoned")
+            .len() as u64
     }
 
     pub(crate) async fn close_all(&self) {
-        self.cache.invalidate_all();
-        self.cache.run_pending_tasks().await;
+        let pools: Vec<TenantPool> = {
+            let mut open = self.open.lock().expect("tenant pool registry poisoned");
+            std::iter::from_fn(|| open.pop_lru().map(|(_, (pool, _))| pool)).collect()
+        };
+        for pool in pools {
+            crate::engine::dispatch!(pool, p => p.close().await);
+        }
     }
+}
+
+/// Options of a tenant's own pool, on either engine.
+fn pool_options<DB: sqlx::Database>(limits: &PoolLimits) -> PoolOptions<DB> {
+    PoolOptions::new()
+        .max_connections(limits.tenant_max_connections)
+        .min_connections(0)
+        .idle_timeout(Some(limits.tenant_pool_idle))
+        .acquire_timeout(limits.acquire_timeout)
+}
+
+/// Closing waits for the pool's connections to come back, so it runs on its own task instead
+/// of holding up the request that caused the eviction.
+fn close_later(pool: TenantPool) {
+    tokio::spawn(async move { crate::engine::dispatch!(pool, p => p.close().await) });
 }
 
 /// PostgreSQL facts a store needs to create and reach tenant storage.

@@ -337,3 +337,80 @@ async fn schema_tenant_cannot_reach_another_schema_by_qualified_name() {
         "A's rows are intact"
     );
 }
+
+#[tokio::test]
+async fn database_placement_serves_concurrent_load_across_more_tenants_than_pools() {
+    for (label, (mut config, guard)) in [
+        ("sqlite", testing::sqlite_config()),
+        ("postgres", testing::postgres_config().await),
+    ] {
+        config.limits.max_open_tenant_pools = 2;
+        config.limits.tenant_max_connections = 2;
+        let bed = bed_with(label, (config, guard)).await;
+        let mut tenants = Vec::new();
+        for i in 0..5 {
+            let t = provision(&bed.store, &format!("load-{i}"), Placement::Database).await;
+            seed(&bed.store, &t, "x").await;
+            tenants.push(t);
+        }
+        // 40 transactions, 8 at a time, spread over 5 tenants with room for 2 pools: pools are
+        // evicted while others still use them, and every transaction must still succeed.
+        let mut tasks = tokio::task::JoinSet::new();
+        let gate = std::sync::Arc::new(tokio::sync::Semaphore::new(8));
+        for i in 0..40 {
+            let (store, tenant, gate) = (bed.store.clone(), tenants[i % 5].clone(), gate.clone());
+            tasks.spawn(async move {
+                let _permit = gate.acquire().await.unwrap();
+                let mut tx = store.begin(&tenant).await?;
+                let own = count(
+                    &mut tx,
+                    "SELECT COUNT(*) FROM users WHERE tenant_id = $1",
+                    Some(tenant.id.as_uuid()),
+                )
+                .await?;
+                let all = count(&mut tx, "SELECT COUNT(*) FROM users", None).await?;
+                tokio::time::sleep(Duration::from_millis(5)).await;
+                tx.commit().await?;
+                Ok::<_, StoreError>((own, all))
+            });
+        }
+        while let Some(result) = tasks.join_next().await {
+            let (own, all) = result
+                .unwrap()
+                .unwrap_or_else(|e| panic!("{label}: a transaction failed under load: {e}"));
+            assert_eq!(
+                (own, all),
+                (2, 2),
+                "{label}: each transaction sees exactly its tenant's rows"
+            );
+        }
+        assert!(
+            bed.store.open_tenant_pools().await <= 2,
+            "{label}: pools above the cap after the load"
+        );
+        if label == "postgres" {
+            let names: Vec<String> = tenants
+                .iter()
+                .map(|t| crate::placement::database_name(t.id))
+                .collect();
+            let mut admin = connect(&testing::admin_options()).await;
+            let mut open = i64::MAX;
+            for _ in 0..50 {
+                open = sqlx::query_scalar("SELECT COUNT(*) FROM pg_stat_activity WHERE usename = $1 AND datname = ANY($2)")
+                    .bind(RUNTIME_ROLE)
+                    .bind(&names)
+                    .fetch_one(&mut admin)
+                    .await
+                    .unwrap();
+                if open <= 4 {
+                    break;
+                }
+                tokio::time::sleep(Duration::from_millis(100)).await;
+            }
+            assert!(
+                open <= 4,
+                "{open} connections to tenant databases after the load, cap is 2 pools x 2"
+            );
+        }
+    }
+}
