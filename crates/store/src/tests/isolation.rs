@@ -264,21 +264,7 @@ async fn database_placement_keeps_its_pool_cap() {
                 .iter()
                 .map(|t| crate::placement::database_name(t.id))
                 .collect();
-            let mut admin = connect(&testing::admin_options()).await;
-            // Evicted pools close their connections asynchronously; wait for the count to settle.
-            let mut open = i64::MAX;
-            for _ in 0..50 {
-                open = sqlx::query_scalar("SELECT COUNT(*) FROM pg_stat_activity WHERE usename = $1 AND datname = ANY($2)")
-                    .bind(RUNTIME_ROLE)
-                    .bind(&names)
-                    .fetch_one(&mut admin)
-                    .await
-                    .unwrap();
-                if open <= 3 * 2 {
-                    break;
-                }
-                tokio::time::sleep(Duration::from_millis(100)).await;
-            }
+            let open = settled_runtime_connections(&names, 3 * 2).await;
             assert!(
                 open <= 6,
                 "{open} runtime connections to tenant databases, cap is 3 pools x 2"
@@ -393,24 +379,33 @@ async fn database_placement_serves_concurrent_load_across_more_tenants_than_pool
                 .iter()
                 .map(|t| crate::placement::database_name(t.id))
                 .collect();
-            let mut admin = connect(&testing::admin_options()).await;
-            let mut open = i64::MAX;
-            for _ in 0..50 {
-                open = sqlx::query_scalar("SELECT COUNT(*) FROM pg_stat_activity WHERE usename = $1 AND datname = ANY($2)")
-                    .bind(RUNTIME_ROLE)
-                    .bind(&names)
-                    .fetch_one(&mut admin)
-                    .await
-                    .unwrap();
-                if open <= 4 {
-                    break;
-                }
-                tokio::time::sleep(Duration::from_millis(100)).await;
-            }
+            let open = settled_runtime_connections(&names, 4).await;
             assert!(
                 open <= 4,
                 "{open} connections to tenant databases after the load, cap is 2 pools x 2"
             );
         }
     }
+}
+
+/// Runtime-role connections to the given tenant databases, once they have settled at or under
+/// `cap` (evicted pools close their connections in the background) or after five seconds.
+async fn settled_runtime_connections(databases: &[String], cap: i64) -> i64 {
+    let mut admin = connect(&testing::admin_options()).await;
+    let mut open = i64::MAX;
+    for _ in 0..50 {
+        open = sqlx::query_scalar(
+            "SELECT COUNT(*) FROM pg_stat_activity WHERE usename = $1 AND datname = ANY($2)",
+        )
+        .bind(RUNTIME_ROLE)
+        .bind(databases)
+        .fetch_one(&mut admin)
+        .await
+        .unwrap();
+        if open <= cap {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    open
 }
