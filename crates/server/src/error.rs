@@ -42,6 +42,12 @@ impl ApiError {
     }
 }
 
+impl From<lyceum_domain::ValidationError> for ApiError {
+    fn from(e: lyceum_domain::ValidationError) -> Self {
+        ApiError::from(StoreError::from(e))
+    }
+}
+
 impl From<StoreError> for ApiError {
     fn from(e: StoreError) -> Self {
         let status = match &e {

@@ -57,10 +57,6 @@ pub(crate) struct UserPath {
     id: UserId,
 }
 
-fn validation(e: lyceum_domain::ValidationError) -> ApiError {
-    ApiError::from(lyceum_store::StoreError::from(e))
-}
-
 fn user_not_found() -> ApiError {
     ApiError::not_found("no such user")
 }
@@ -135,10 +131,10 @@ async fn insert_user(
     password: Option<String>,
     created_by: Option<UserId>,
 ) -> Result<users::User, ApiError> {
-    let email = Email::parse(&email).map_err(validation)?;
+    let email = Email::parse(&email)?;
     let password_hash = match password {
         Some(password) => {
-            lyceum_domain::password::check_policy(&password).map_err(validation)?;
+            lyceum_domain::password::check_policy(&password)?;
             Some(password::hash(password).await?)
         }
         None => None,
