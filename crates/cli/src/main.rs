@@ -79,6 +79,9 @@ async fn run(cli: Cli) -> Result<()> {
 }
 
 async fn serve(settings: &Settings, store: Store) -> Result<()> {
+    store
+        .reclaim_abandoned_provisioning(tenant::ABANDONED_PROVISIONING_AGE)
+        .await?;
     if settings.auto_migrate {
         let report = store.migrate_all(&|_| {}).await?;
         for failure in &report.failures {

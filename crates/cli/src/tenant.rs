@@ -117,7 +117,17 @@ fn print_tenant(t: &Tenant) {
 }
 
 /// `lyceum migrate`: every target, with a progress bar; exits non-zero if any tenant failed.
+/// How long a tenant may stay in `provisioning` before it counts as abandoned (a crash between
+/// reserving the slug and activating the tenant). Far longer than any real provisioning.
+pub const ABANDONED_PROVISIONING_AGE: std::time::Duration = std::time::Duration::from_secs(15 * 60);
+
 pub async fn migrate(store: &Store) -> Result<()> {
+    for slug in store
+        .reclaim_abandoned_provisioning(ABANDONED_PROVISIONING_AGE)
+        .await?
+    {
+        println!("reclaimed abandoned provisioning of {slug}");
+    }
     let bar = ProgressBar::new(0).with_style(
         ProgressStyle::with_template("{bar:40} {pos}/{len} tenants {msg}")
             .expect("valid progress template"),

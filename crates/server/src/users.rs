@@ -83,7 +83,7 @@ pub(crate) async fn create(
     ApiJson(request): ApiJson<NewUserRequest>,
 ) -> Result<(StatusCode, Json<users::User>), ApiError> {
     auth.require("user:manage")?;
-    let mut tx = state.store.begin(&auth.tenant).await?;
+    let mut tx = state.store.begin_write(&auth.tenant).await?;
     let user = insert_user(
         &mut tx,
         request.email,
@@ -109,7 +109,7 @@ pub(crate) async fn sign_up(
             "this organization does not allow self sign-up",
         ));
     }
-    let mut tx = state.store.begin(&tenant).await?;
+    let mut tx = state.store.begin_write(&tenant).await?;
     let user = insert_user(
         &mut tx,
         request.email,
@@ -182,7 +182,7 @@ pub(crate) async fn update(
     ApiJson(changes): ApiJson<UserChanges>,
 ) -> Result<Json<users::User>, ApiError> {
     auth.require("user:manage")?;
-    let mut tx = state.store.begin(&auth.tenant).await?;
+    let mut tx = state.store.begin_write(&auth.tenant).await?;
     let user = users::update(&mut tx, id, changes.display_name.as_deref(), changes.role)
         .await?
         .ok_or_else(user_not_found)?;
@@ -211,7 +211,7 @@ pub(crate) async fn deactivate(
             "ask another admin to deactivate you",
         ));
     }
-    let mut tx = state.store.begin(&auth.tenant).await?;
+    let mut tx = state.store.begin_write(&auth.tenant).await?;
     let user = users::set_status(&mut tx, id, "deactivated")
         .await?
         .ok_or_else(user_not_found)?;

@@ -80,29 +80,31 @@ impl TenantPools {
         }
     }
 
+    /// The tenant's open pool, or a new one to `path()` (built only on a miss).
     pub(crate) async fn sqlite(
         &self,
         id: TenantId,
-        path: PathBuf,
+        path: impl FnOnce() -> PathBuf,
     ) -> Result<TenantPool, StoreError> {
         if let Some(pool) = self.cached(id) {
             return Ok(pool);
         }
         let pool = pool_options(&self.limits)
-            .connect_with(sqlite_options(&path, false))
+            .connect_with(sqlite_options(&path(), false))
             .await?;
         Ok(self.keep(id, Engine::Sqlite(pool)))
     }
 
+    /// The tenant's open pool, or a new one with `options()` (built only on a miss).
     pub(crate) async fn postgres(
         &self,
         id: TenantId,
-        options: PgConnectOptions,
+        options: impl FnOnce() -> PgConnectOptions,
     ) -> Result<TenantPool, StoreError> {
         if let Some(pool) = self.cached(id) {
             return Ok(pool);
         }
-        let pool = pool_options(&self.limits).connect_with(options).await?;
+        let pool = pool_options(&self.limits).connect_with(options()).await?;
         Ok(self.keep(id, Engine::Postgres(pool)))
     }
 
@@ -196,7 +198,10 @@ pub(crate) struct PgPlacements {
 impl PgPlacements {
     /// Runtime options for a tenant's dedicated database.
     pub(crate) fn dedicated_runtime(&self, id: TenantId) -> PgConnectOptions {
-        self.runtime.clone().database(&database_name(id))
+        self.runtime
+            .clone()
+            .database(&database_name(id))
+            .options([("search_path", DEDICATED_SCHEMA)])
     }
 
     /// Creates a tenant's schema or database, migrated to the latest version.

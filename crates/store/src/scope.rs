@@ -2,15 +2,15 @@
 //!
 //! A [`TenantTx`] is opened by [`crate::Store::begin`] from a directory tenant and owns its
 //! transaction privately. On PostgreSQL the tenant (`app.tenant_id`, read by the row-level
-//! security policies) and the `search_path` are set with `SET LOCAL` in the same round trip as
-//! `BEGIN`, so they end with the transaction and never leak to the next user of a pooled
-//! connection. On SQLite the tenant's own file is the wall. On both, repositories bind
+//! security policies) and, for the schema placement, the `search_path` are set with `SET LOCAL`
+//! in the same round trip as `BEGIN`, so they end with the transaction and never leak to the
+//! next user of a pooled connection. On SQLite the tenant's own file is the wall. On both, repositories bind
 //! [`TenantTx::tenant_id`] into every statement: writes take the tenant from here, never from
 //! the caller.
 
 use crate::engine::{Conn, Engine};
 use crate::error::StoreError;
-use lyceum_domain::TenantId;
+use lyceum_domain::{Placement, TenantId};
 use sqlx::{Postgres, Sqlite, Transaction};
 
 pub struct TenantTx {
@@ -56,10 +56,17 @@ impl TenantTx {
 
 /// The statement that opens a PostgreSQL tenant transaction. The id is rendered from the typed
 /// [`TenantId`] (a UUID, so nothing to escape), which is also what Citus forwards to workers.
-pub(crate) fn postgres_begin(tenant_id: TenantId, search_path: &str) -> String {
-    format!(
-        "BEGIN; SET LOCAL app.tenant_id = '{}'; SET LOCAL search_path = {}",
-        tenant_id.as_uuid(),
-        crate::engine::quote_ident(search_path)
-    )
+/// Pool and database placements connect with their schema as the session's `search_path`, so
+/// only the schema placement (one shared pool, a schema per tenant) sets it per transaction.
+pub(crate) fn postgres_begin(tenant_id: TenantId, placement: Placement) -> String {
+    let tenant = tenant_id.as_uuid();
+    match placement {
+        Placement::Schema => format!(
+            "BEGIN; SET LOCAL app.tenant_id = '{tenant}'; SET LOCAL search_path = {}",
+            crate::engine::quote_ident(&crate::placement::schema_name(tenant_id))
+        ),
+        Placement::Pool | Placement::Database => {
+            format!("BEGIN; SET LOCAL app.tenant_id = '{tenant}'")
+        }
+    }
 }

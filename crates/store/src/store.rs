@@ -8,7 +8,7 @@ use crate::error::StoreError;
 use crate::migrate::{self, MigrationProgress, MigrationReport, TenantMigrationFailure};
 use crate::placement::{self, PgPlacements, TenantPools, DIRECTORY_SCHEMA, POOL_SCHEMA};
 use crate::scope::{postgres_begin, TenantTx};
-use lyceum_domain::{Placement, TenantId, TenantStatus};
+use lyceum_domain::{Placement, Slug, TenantId, TenantStatus};
 use sqlx::postgres::PgPoolOptions;
 use sqlx::sqlite::SqlitePoolOptions;
 use sqlx::{ConnectOptions, Connection, PgPool, SqlitePool};
@@ -156,6 +156,36 @@ impl Store {
             .ok_or_else(|| StoreError::TenantNotFound(new.slug.to_string()))
     }
 
+    /// Removes tenants left in `provisioning` for longer than `older_than`: a process that died
+    /// (or a request that was cancelled) between reserving the slug and activating the tenant.
+    /// Their storage goes first, then the directory row, which frees the slug. `older_than`
+    /// must exceed the longest provisioning that may still be running on another node. Returns
+    /// the slugs reclaimed; a tenant whose storage cannot be removed is left as it is and logged.
+    pub async fn reclaim_abandoned_provisioning(
+        &self,
+        older_than: std::time::Duration,
+    ) -> Result<Vec<Slug>, StoreError> {
+        let cutoff = chrono::Utc::now()
+            - chrono::Duration::from_std(older_than).unwrap_or(chrono::Duration::MAX);
+        let mut reclaimed = Vec::new();
+        for tenant in self.inner.directory.list().await? {
+            if tenant.status != TenantStatus::Provisioning || tenant.created_at > cutoff {
+                continue;
+            }
+            match self.remove_storage(tenant.id, tenant.placement).await {
+                Ok(()) => {
+                    self.inner.directory.delete_row(tenant.id).await?;
+                    tracing::warn!(tenant = %tenant.slug, "reclaimed an abandoned provisioning");
+                    reclaimed.push(tenant.slug);
+                }
+                Err(error) => {
+                    tracing::error!(tenant = %tenant.slug, %error, "could not remove storage of an abandoned provisioning")
+                }
+            }
+        }
+        Ok(reclaimed)
+    }
+
     async fn remove_storage(&self, id: TenantId, placement: Placement) -> Result<(), StoreError> {
         self.inner.tenant_pools.forget(id).await;
         match &self.inner.backend {
@@ -166,8 +196,20 @@ impl Store {
         }
     }
 
-    /// Opens a transaction scoped to `tenant`: the only way to reach tenant data.
+    /// Opens a transaction scoped to `tenant`: the only way to reach tenant data. Use it for
+    /// reads; a transaction that writes after reading wants [`Store::begin_write`].
     pub async fn begin(&self, tenant: &Tenant) -> Result<TenantTx, StoreError> {
+        self.open_tx(tenant, false).await
+    }
+
+    /// Like [`Store::begin`], for a transaction that writes. On SQLite it takes the write lock
+    /// up front (`BEGIN IMMEDIATE`), so a read followed by a write waits for a concurrent writer
+    /// (within the busy timeout) instead of failing with `SQLITE_BUSY` when it upgrades.
+    pub async fn begin_write(&self, tenant: &Tenant) -> Result<TenantTx, StoreError> {
+        self.open_tx(tenant, true).await
+    }
+
+    async fn open_tx(&self, tenant: &Tenant, write: bool) -> Result<TenantTx, StoreError> {
         if matches!(
             tenant.status,
             TenantStatus::Provisioning | TenantStatus::Deleted
@@ -183,11 +225,12 @@ impl Store {
         loop {
             let pool = self.tenant_pool(tenant).await?;
             let tx = match pool {
-                Engine::Postgres(pool) => {
-                    let path = placement::search_path(tenant.id, tenant.placement);
-                    pool.begin_with(postgres_begin(tenant.id, &path))
-                        .await
-                        .map(Engine::Postgres)
+                Engine::Postgres(pool) => pool
+                    .begin_with(postgres_begin(tenant.id, tenant.placement))
+                    .await
+                    .map(Engine::Postgres),
+                Engine::Sqlite(pool) if write => {
+                    pool.begin_with("BEGIN IMMEDIATE").await.map(Engine::Sqlite)
                 }
                 Engine::Sqlite(pool) => pool.begin().await.map(Engine::Sqlite),
             };
@@ -205,12 +248,16 @@ impl Store {
                 Ok(Engine::Postgres(shared.clone()))
             }
             (Backend::Postgres { placements, .. }, Placement::Database) => {
-                let options = placements.dedicated_runtime(tenant.id);
-                self.inner.tenant_pools.postgres(tenant.id, options).await
+                self.inner
+                    .tenant_pools
+                    .postgres(tenant.id, || placements.dedicated_runtime(tenant.id))
+                    .await
             }
             (Backend::Sqlite { data_dir }, Placement::Database) => {
-                let path = placement::sqlite_path(data_dir, tenant.id);
-                self.inner.tenant_pools.sqlite(tenant.id, path).await
+                self.inner
+                    .tenant_pools
+                    .sqlite(tenant.id, || placement::sqlite_path(data_dir, tenant.id))
+                    .await
             }
             (Backend::Sqlite { .. }, placement) => Err(StoreError::PlacementUnsupported {
                 placement: placement.as_str(),
@@ -319,8 +366,11 @@ impl Store {
     }
 
     /// Times `iterations` primary-key reads of one user, each in its own transaction: once
-    /// through [`Store::begin`] (tenant scoping included) and once in a plain transaction on the
-    /// same pool with the table named directly. For `lyceum bench`; reads only.
+    /// through [`Store::begin`] (tenant scoping included) and once as the same read without
+    /// per-transaction scoping. On PostgreSQL the baseline runs on a one-connection pool whose
+    /// session already carries the tenant and `search_path` (so row-level security lets the same
+    /// row through and it is decoded the same way); on SQLite it is a plain transaction on the
+    /// tenant's own pool. For `lyceum bench`; reads only.
     pub async fn measure_scoping(
         &self,
         tenant: &Tenant,
@@ -328,18 +378,11 @@ impl Store {
         iterations: usize,
     ) -> Result<ScopingFigures, StoreError> {
         let mut figures = ScopingFigures::default();
-        let table = match tenant.placement {
-            Placement::Database if self.engine() == EngineKind::Sqlite => "users".to_owned(),
-            placement => format!(
-                "{}.users",
-                quote_ident(&placement::search_path(tenant.id, placement))
-            ),
-        };
         let plain_sql = format!(
-            "SELECT {} FROM {table} WHERE tenant_id = $1 AND id = $2",
+            "SELECT {} FROM users WHERE tenant_id = $1 AND id = $2",
             crate::repo::users::COLUMNS
         );
-        let pool = self.tenant_pool(tenant).await?;
+        let baseline = self.unscoped_pool(tenant).await?;
         for _ in 0..iterations {
             let started = std::time::Instant::now();
             let mut tx = self.begin(tenant).await?;
@@ -350,21 +393,44 @@ impl Store {
             figures.scoped.push(started.elapsed());
 
             let started = std::time::Instant::now();
-            crate::engine::dispatch!(&pool, p => {
+            crate::engine::dispatch!(&baseline, p => {
                 let mut tx = p.begin().await?;
-                // Same columns and decoding as the scoped read. On PostgreSQL the row-level
-                // security policy hides the row here (no tenant is set), so nothing is decoded.
                 let row: Option<crate::repo::users::UserRow> = sqlx::query_as(&plain_sql)
                     .bind(tenant.id.as_uuid())
                     .bind(user.as_uuid())
                     .fetch_optional(&mut *tx)
                     .await?;
-                row.map(crate::repo::users::User::try_from).transpose()?;
+                row.map(crate::repo::users::User::try_from)
+                    .transpose()?
+                    .ok_or(StoreError::NotFound("user"))?;
                 tx.commit().await?;
             });
             figures.unscoped.push(started.elapsed());
         }
+        if let Engine::Postgres(pool) = baseline {
+            pool.close().await;
+        }
         Ok(figures)
+    }
+
+    /// The baseline connection for [`Store::measure_scoping`]: the tenant's storage with the
+    /// scoping done once for the session instead of once per transaction.
+    async fn unscoped_pool(&self, tenant: &Tenant) -> Result<placement::TenantPool, StoreError> {
+        let pool = self.tenant_pool(tenant).await?;
+        let Engine::Postgres(shared) = pool else {
+            return Ok(pool);
+        };
+        let tenant_id = tenant.id.as_uuid().to_string();
+        let search_path = placement::search_path(tenant.id, tenant.placement);
+        let options = (*shared.connect_options()).clone().options([
+            ("app.tenant_id", tenant_id.as_str()),
+            ("search_path", &search_path),
+        ]);
+        let baseline = sqlx::postgres::PgPoolOptions::new()
+            .max_connections(1)
+            .connect_with(options)
+            .await?;
+        Ok(Engine::Postgres(baseline))
     }
 
     /// How many tenants' own pools are open right now (bounded by `max_open_tenant_pools`).
@@ -458,7 +524,9 @@ async fn open_postgres(
     let shared = PgPoolOptions::new()
         .max_connections(limits.shared_max_connections)
         .acquire_timeout(limits.acquire_timeout)
-        .connect_with(runtime.clone())
+        // Pool-placement transactions need no `SET LOCAL search_path`: the session default is
+        // theirs. Schema-placement transactions set their own for the transaction.
+        .connect_with(runtime.clone().options([("search_path", POOL_SCHEMA)]))
         .await?;
     let runtime_role: String = sqlx::query_scalar("SELECT current_user::text")
         .fetch_one(&shared)

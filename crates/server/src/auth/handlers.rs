@@ -68,7 +68,7 @@ pub(crate) async fn login(
         return Err(invalid_credentials());
     }
     let user = user.ok_or_else(invalid_credentials)?;
-    let mut tx = state.store.begin(&tenant).await?;
+    let mut tx = state.store.begin_write(&tenant).await?;
     let refresh_token = start_refresh(&state, &mut tx, Uuid::now_v7(), user.id).await?;
     let response = token_response(&state, &tenant, &user, refresh_token).await?;
     tx.commit().await?;
@@ -80,7 +80,7 @@ pub(crate) async fn refresh(
     Extension(CurrentTenant(tenant)): Extension<CurrentTenant>,
     ApiJson(request): ApiJson<RefreshRequest>,
 ) -> Result<Json<TokenResponse>, ApiError> {
-    let mut tx = state.store.begin(&tenant).await?;
+    let mut tx = state.store.begin_write(&tenant).await?;
     let stored = refresh_tokens::by_hash(&mut tx, &refresh_hash(&request.refresh_token))
         .await?
         .ok_or_else(invalid_refresh)?;
@@ -112,7 +112,7 @@ pub(crate) async fn logout(
     Extension(CurrentTenant(tenant)): Extension<CurrentTenant>,
     ApiJson(request): ApiJson<RefreshRequest>,
 ) -> Result<StatusCode, ApiError> {
-    let mut tx = state.store.begin(&tenant).await?;
+    let mut tx = state.store.begin_write(&tenant).await?;
     if let Some(stored) =
         refresh_tokens::by_hash(&mut tx, &refresh_hash(&request.refresh_token)).await?
     {

@@ -204,3 +204,52 @@ async fn missing_storage_is_reported_as_such() {
     let err = bed.store.begin(&db_tenant).await.err().unwrap();
     assert_eq!(err.code(), "TENANT_STORAGE_MISSING", "{err}");
 }
+
+/// A provisioning interrupted after its storage was made (a crash before activation) leaves a
+/// `provisioning` row; once old enough it is reclaimed with its storage, and the slug is free.
+#[tokio::test]
+async fn abandoned_provisioning_is_reclaimed_with_its_storage() {
+    for bed in beds().await {
+        for &placement in bed.store.placements() {
+            let slug = format!("crashed-{placement}");
+            let tenant = provision(&bed.store, &slug, placement).await;
+            let directory = bed.store.directory();
+            directory
+                .set_status(tenant.id, lyceum_domain::TenantStatus::Provisioning)
+                .await
+                .unwrap();
+            let hour = std::time::Duration::from_secs(3600);
+            let recent = bed
+                .store
+                .reclaim_abandoned_provisioning(hour)
+                .await
+                .unwrap();
+            assert!(
+                recent.is_empty(),
+                "a recent provisioning may still be running"
+            );
+            assert!(directory.by_slug(&slug).await.unwrap().is_some());
+
+            let reclaimed = bed
+                .store
+                .reclaim_abandoned_provisioning(std::time::Duration::ZERO)
+                .await
+                .unwrap();
+            assert_eq!(
+                reclaimed.iter().map(Slug::as_str).collect::<Vec<_>>(),
+                [slug.as_str()],
+                "{} {placement}",
+                bed.label
+            );
+            assert!(directory.by_slug(&slug).await.unwrap().is_none());
+            match (bed.store.sqlite_data_dir(), placement) {
+                (Some(dir), _) => assert!(!sqlite_path(dir, tenant.id).exists(), "file removed"),
+                (None, Placement::Schema) => {
+                    assert_eq!(schemas_named_like_tenants(&bed.store).await, 0)
+                }
+                (None, _) => {}
+            }
+            provision(&bed.store, &slug, placement).await;
+        }
+    }
+}

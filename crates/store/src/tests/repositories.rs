@@ -248,3 +248,36 @@ async fn enrolling_twice_conflicts_and_events_commit_with_the_change() {
         );
     }
 }
+
+/// Two read-then-write transactions on one SQLite tenant: the second waits for the first to
+/// commit before it reads, so it neither fails with `SQLITE_BUSY` when it upgrades to a writer
+/// nor writes over the first one's change.
+#[tokio::test]
+async fn sqlite_write_transactions_take_the_write_lock_before_reading() {
+    let bed = sqlite_bed().await;
+    let t = provision(&bed.store, "writers", Placement::Database).await;
+    let seeded = seed(&bed.store, &t, "w").await;
+    let append = |store: Store, tenant: Tenant, suffix: &'static str| async move {
+        let mut tx = store.begin_write(&tenant).await?;
+        let user = users::get(&mut tx, seeded.student).await?.unwrap();
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        let name = format!("{}{suffix}", user.display_name);
+        users::update(&mut tx, user.id, Some(&name), None).await?;
+        tx.commit().await
+    };
+    let first = tokio::spawn(append(bed.store.clone(), t.clone(), "+a"));
+    tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    let second = tokio::spawn(append(bed.store.clone(), t.clone(), "+b"));
+    first.await.unwrap().expect("first writer");
+    second
+        .await
+        .unwrap()
+        .expect("second writer waits, then succeeds");
+    let mut tx = bed.store.begin(&t).await.unwrap();
+    let user = users::get(&mut tx, seeded.student).await.unwrap().unwrap();
+    assert!(
+        user.display_name.ends_with("+a+b"),
+        "both changes kept, in order: {}",
+        user.display_name
+    );
+}
