@@ -2,6 +2,7 @@
 
 mod bench;
 mod demo;
+mod platform_user;
 mod settings;
 mod tenant;
 
@@ -37,6 +38,9 @@ enum Command {
     /// Create, list and inspect tenants.
     #[command(subcommand)]
     Tenant(tenant::TenantCommand),
+    /// Create platform operators (super_admin).
+    #[command(subcommand)]
+    PlatformUser(platform_user::PlatformUserCommand),
     /// Measure provisioning and tenant-scoping costs on the configured engine.
     Bench(bench::BenchArgs),
 }
@@ -72,6 +76,7 @@ async fn run(cli: Cli) -> Result<()> {
         }
         Command::Migrate => tenant::migrate(&store).await,
         Command::Tenant(command) => tenant::run(&store, command).await,
+        Command::PlatformUser(command) => platform_user::run(&store, command).await,
         Command::Bench(args) => bench::run(&store, args).await,
     };
     store.close().await;

@@ -57,7 +57,9 @@ pub async fn run(store: &Store, command: TenantCommand) -> Result<()> {
                 .map_err(lyceum_store::StoreError::from)?;
             new.region = region;
             let started = std::time::Instant::now();
-            let tenant = store.provision(new).await?;
+            let mut audit = lyceum_store::AuditEntry::cli("tenant.create");
+            audit.detail = serde_json::json!({ "plan": new.plan, "placement": new.placement });
+            let tenant = store.provision_recorded(new, Some(audit)).await?;
             println!(
                 "created tenant {} ({}) in placement {} at schema version {} in {} ms",
                 tenant.slug,

@@ -220,3 +220,65 @@ fn demo_provisions_two_tenants_serves_and_shuts_down_gracefully() {
     let exit = server.0.wait().unwrap();
     assert!(exit.success(), "graceful shutdown exits 0, got {exit:?}");
 }
+
+fn lyceum_with_stdin(dir: &Path, args: &[&str], stdin: &str) -> Output {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_lyceum"))
+        .args(args)
+        .current_dir(dir)
+        .env_remove("LYCEUM_DATABASE_URL")
+        .env("LYCEUM_LOG", "warn")
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("run lyceum");
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(stdin.as_bytes())
+        .unwrap();
+    child.wait_with_output().unwrap()
+}
+
+#[test]
+fn platform_user_create_bootstraps_an_operator_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let create = [
+        "platform-user",
+        "create",
+        "ops@lyceum.example",
+        "--password-stdin",
+    ];
+    let weak = lyceum_with_stdin(dir.path(), &create, "password\n");
+    assert_eq!(weak.status.code(), Some(1));
+    assert!(stderr(&weak).contains("WEAK_PASSWORD"), "{}", stderr(&weak));
+
+    let made = lyceum_with_stdin(dir.path(), &create, "a long operator passphrase\n");
+    assert!(made.status.success(), "{}", stderr(&made));
+    let stdout = String::from_utf8_lossy(&made.stdout);
+    assert!(
+        stdout.contains("created platform user ops@lyceum.example"),
+        "{stdout}"
+    );
+    assert!(
+        !stdout.contains("password"),
+        "a given password is never echoed: {stdout}"
+    );
+
+    let again = lyceum_with_stdin(dir.path(), &create, "another long passphrase\n");
+    assert_eq!(again.status.code(), Some(1));
+    assert!(stderr(&again).contains("CONFLICT"), "{}", stderr(&again));
+
+    let generated = lyceum(
+        dir.path(),
+        &["platform-user", "create", "second@lyceum.example"],
+    );
+    assert!(generated.status.success(), "{}", stderr(&generated));
+    let stdout = String::from_utf8_lossy(&generated.stdout);
+    let password = stdout
+        .lines()
+        .find_map(|l| l.strip_prefix("password (shown once): "))
+        .expect("a generated password is printed");
+    assert!(password.len() >= 20, "{password}");
+}

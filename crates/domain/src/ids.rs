@@ -83,6 +83,10 @@ id_type!(
     /// A domain event in the outbox.
     EventId
 );
+id_type!(
+    /// A platform operator (`super_admin`), kept in the directory, outside every tenant.
+    PlatformUserId
+);
 
 #[cfg(test)]
 mod tests {

@@ -16,7 +16,9 @@ pub mod tenant;
 
 pub use email::Email;
 pub use error::ValidationError;
-pub use ids::{CourseId, EnrollmentId, EventId, LessonId, ModuleId, TenantId, UserId};
+pub use ids::{
+    CourseId, EnrollmentId, EventId, LessonId, ModuleId, PlatformUserId, TenantId, UserId,
+};
 pub use plan::{Plan, PlanLimits};
 pub use role::Role;
 pub use slug::Slug;

@@ -9,6 +9,7 @@ mod context;
 mod error;
 mod health;
 mod json;
+pub mod platform;
 mod tenancy;
 mod tenant_profile;
 mod users;
@@ -86,11 +87,31 @@ pub fn app(state: AppState) -> Router {
         .route("/api/v1/users/{id}", get(users::show).patch(users::update))
         .route("/api/v1/users/{id}/deactivate", post(users::deactivate))
         .route_layer(from_fn_with_state(state.clone(), tenancy::resolve_tenant));
+    let platform_routes = Router::new()
+        .route("/api/v1/platform/auth/login", post(platform::login))
+        .route(
+            "/api/v1/platform/tenants",
+            get(platform::list_tenants).post(platform::create_tenant),
+        )
+        .route(
+            "/api/v1/platform/tenants/{slug}",
+            get(platform::show_tenant),
+        )
+        .route(
+            "/api/v1/platform/tenants/{slug}/suspend",
+            post(platform::suspend_tenant),
+        )
+        .route(
+            "/api/v1/platform/tenants/{slug}/resume",
+            post(platform::resume_tenant),
+        )
+        .route("/api/v1/platform/audit-log", get(platform::audit_log));
     Router::new()
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
         .nest("/t/{slug}", tenant_routes.clone())
         .merge(tenant_routes)
+        .merge(platform_routes)
         .fallback(context::not_found)
         .with_state(state)
         .layer(RequestBodyLimitLayer::new(1024 * 1024))

@@ -265,7 +265,12 @@ async fn key_rotation_keeps_issued_tokens_valid() {
     for w in worlds().await {
         let (_, before) = login(&w.state, "acme", "ada@example.org", "acme password 1").await;
         let old_kid = kid(&before);
-        let new_kid = w.state.keys.rotate(&w.acme).await.unwrap();
+        let new_kid = w
+            .state
+            .keys
+            .rotate(lyceum_store::KeyOwner::Tenant(w.acme.id))
+            .await
+            .unwrap();
         assert_ne!(old_kid, new_kid);
         let (status, _) = call(
             &w.state,

@@ -6,6 +6,7 @@
 
 use crate::engine::{dispatch, Engine};
 use crate::error::StoreError;
+use crate::platform::{append_audit, AuditEntry};
 use chrono::{DateTime, Utc};
 use lyceum_domain::{Placement, Plan, Slug, TenantId, TenantStatus};
 use moka::future::Cache;
@@ -112,7 +113,7 @@ pub enum TenantKey {
 /// Handle on the directory. Cheap to clone; clones share the resolution cache.
 #[derive(Clone)]
 pub struct Directory {
-    pool: Engine<PgPool, SqlitePool>,
+    pub(crate) pool: Engine<PgPool, SqlitePool>,
     /// Tenants found, bounded and expiring so that changes made by other processes are seen
     /// within the TTL; changes made here invalidate at once. Misses are not cached, so a tenant
     /// created by another process is found on its first request.
@@ -291,9 +292,30 @@ impl Directory {
         }
     }
 
-    pub(crate) async fn activate(&self, id: TenantId, version: i64) -> Result<(), StoreError> {
-        self.record_migration(id, version, None).await?;
-        self.set_status(id, TenantStatus::Active).await
+    /// Marks a provisioned tenant active at `version`, with its audit entry if any, in one
+    /// transaction.
+    pub(crate) async fn activate(
+        &self,
+        id: TenantId,
+        version: i64,
+        audit: Option<&AuditEntry>,
+    ) -> Result<(), StoreError> {
+        dispatch!(&self.pool, p => {
+            let mut tx = p.begin().await?;
+            sqlx::query("UPDATE tenants SET status = $2, schema_version = $3, migration_error = NULL, updated_at = $4 WHERE id = $1")
+                .bind(id.as_uuid())
+                .bind(TenantStatus::Active.as_str())
+                .bind(version)
+                .bind(Utc::now())
+                .execute(&mut *tx)
+                .await?;
+            if let Some(audit) = audit {
+                append_audit!(tx, audit);
+            }
+            tx.commit().await?;
+        });
+        self.invalidate_cache();
+        Ok(())
     }
 
     pub(crate) async fn delete_row(&self, id: TenantId) -> Result<(), StoreError> {
@@ -361,37 +383,58 @@ impl std::fmt::Debug for SigningKey {
     }
 }
 
+/// Whose keys: a tenant's, or the platform operator's (stored with no tenant).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum KeyOwner {
+    Tenant(TenantId),
+    Platform,
+}
+
+impl KeyOwner {
+    fn tenant(self) -> Option<Uuid> {
+        match self {
+            KeyOwner::Tenant(id) => Some(id.as_uuid()),
+            KeyOwner::Platform => None,
+        }
+    }
+}
+
+/// Matches the owner's keys on both engines: `$1` is the tenant id, NULL for the platform.
+const KEY_OWNER: &str = "(tenant_id = $1 OR ($1 IS NULL AND tenant_id IS NULL))";
+
 impl Directory {
-    /// The tenant's keys, newest first: the first unretired one signs, all of them verify.
-    pub async fn signing_keys(&self, tenant: TenantId) -> Result<Vec<SigningKey>, StoreError> {
+    /// The owner's keys, newest first: the first unretired one signs, all of them verify.
+    pub async fn signing_keys(&self, owner: KeyOwner) -> Result<Vec<SigningKey>, StoreError> {
+        let sql = format!(
+            "SELECT kid, algorithm, private_key, public_key, created_at, retired_at FROM signing_keys \
+             WHERE {KEY_OWNER} ORDER BY created_at DESC, kid DESC"
+        );
         Ok(dispatch!(&self.pool, p => {
-            sqlx::query_as(
-                "SELECT kid, algorithm, private_key, public_key, created_at, retired_at FROM signing_keys \
-                 WHERE tenant_id = $1 ORDER BY created_at DESC, kid DESC",
-            )
-            .bind(tenant.as_uuid())
-            .fetch_all(p)
-            .await?
+            sqlx::query_as(&sql).bind(owner.tenant()).fetch_all(p).await?
         }))
     }
 
-    /// Adds a key that signs from now on and retires the tenant's other keys (they keep
+    /// Adds a key that signs from now on and retires the owner's other keys (they keep
     /// verifying until `forget_before`), dropping keys retired before `forget_before`.
     pub async fn rotate_signing_key(
         &self,
-        tenant: TenantId,
+        owner: KeyOwner,
         key: &SigningKey,
         forget_before: DateTime<Utc>,
     ) -> Result<(), StoreError> {
+        let forget = format!("DELETE FROM signing_keys WHERE {KEY_OWNER} AND retired_at < $2");
+        let retire = format!(
+            "UPDATE signing_keys SET retired_at = $2 WHERE {KEY_OWNER} AND retired_at IS NULL"
+        );
         dispatch!(&self.pool, p => {
             let mut tx = p.begin().await?;
-            sqlx::query("DELETE FROM signing_keys WHERE tenant_id = $1 AND retired_at < $2")
-                .bind(tenant.as_uuid())
+            sqlx::query(&forget)
+                .bind(owner.tenant())
                 .bind(forget_before)
                 .execute(&mut *tx)
                 .await?;
-            sqlx::query("UPDATE signing_keys SET retired_at = $2 WHERE tenant_id = $1 AND retired_at IS NULL")
-                .bind(tenant.as_uuid())
+            sqlx::query(&retire)
+                .bind(owner.tenant())
                 .bind(key.created_at)
                 .execute(&mut *tx)
                 .await?;
@@ -400,7 +443,7 @@ impl Directory {
                  VALUES ($1, $2, $3, $4, $5, $6)",
             )
             .bind(&key.kid)
-            .bind(tenant.as_uuid())
+            .bind(owner.tenant())
             .bind(&key.algorithm)
             .bind(&key.private_key)
             .bind(&key.public_key)

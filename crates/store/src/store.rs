@@ -7,6 +7,7 @@ use crate::engine::{quote_ident, Engine, EngineKind};
 use crate::error::StoreError;
 use crate::migrate::{self, MigrationProgress, MigrationReport, TenantMigrationFailure};
 use crate::placement::{self, PgPlacements, TenantPools, DIRECTORY_SCHEMA, POOL_SCHEMA};
+use crate::platform::AuditEntry;
 use crate::scope::{postgres_begin, TenantTx};
 use lyceum_domain::{Placement, Slug, TenantId, TenantStatus};
 use sqlx::postgres::PgPoolOptions;
@@ -116,6 +117,16 @@ impl Store {
     /// placement at the latest migration, and activates it. If any step fails, whatever was
     /// created is removed again: no directory row, schema, database or file is left behind.
     pub async fn provision(&self, new: NewTenant) -> Result<Tenant, StoreError> {
+        self.provision_recorded(new, None).await
+    }
+
+    /// [`Store::provision`], writing `audit` (completed with the new tenant) to the platform
+    /// audit log in the same transaction that activates the tenant.
+    pub async fn provision_recorded(
+        &self,
+        new: NewTenant,
+        audit: Option<AuditEntry>,
+    ) -> Result<Tenant, StoreError> {
         let placement = new.placement.unwrap_or(self.inner.default_placement);
         self.check_placement(placement)?;
         let mut new = new;
@@ -132,7 +143,13 @@ impl Store {
             }
         };
         let activated = match created {
-            Ok(version) => self.inner.directory.activate(id, version).await,
+            Ok(version) => {
+                let audit = audit.map(|entry| entry.on_tenant(id, new.slug.as_str()));
+                self.inner
+                    .directory
+                    .activate(id, version, audit.as_ref())
+                    .await
+            }
             Err(e) => Err(e),
         };
         if let Err(error) = activated {
@@ -154,6 +171,22 @@ impl Store {
             .by_id(id)
             .await?
             .ok_or_else(|| StoreError::TenantNotFound(new.slug.to_string()))
+    }
+
+    /// [`Store::provision_recorded`] on a blocking-pool thread, for request handlers: the
+    /// provisioning runs to its end even when the request that asked for it is cancelled (a
+    /// client that hangs up must not leave a half-made tenant), and the returned future is
+    /// `Send` (the migration code's futures are not provably so to the compiler).
+    pub async fn provision_detached(
+        &self,
+        new: NewTenant,
+        audit: Option<AuditEntry>,
+    ) -> Result<Tenant, StoreError> {
+        let store = self.clone();
+        let runtime = tokio::runtime::Handle::current();
+        tokio::task::spawn_blocking(move || runtime.block_on(store.provision_recorded(new, audit)))
+            .await
+            .map_err(|e| StoreError::Io(std::io::Error::other(e)))?
     }
 
     /// Removes tenants left in `provisioning` for longer than `older_than`: a process that died

@@ -8,7 +8,7 @@ use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
 use axum::http::{header, HeaderMap, StatusCode};
 use lyceum_domain::{Role, UserId};
-use lyceum_store::Tenant;
+use lyceum_store::{KeyOwner, Tenant};
 use std::sync::Arc;
 
 #[derive(Debug, Clone)]
@@ -67,31 +67,45 @@ impl FromRequestParts<AppState> for Authenticated {
                 ));
             }
         }
-        let issuer = &state.config.auth.issuer;
-        let keys = state.keys.for_tenant(&tenant).await?;
-        let claims = match tokens::verify(&keys, token, &tenant, issuer) {
-            Ok(claims) => claims,
-            // Perhaps another process rotated the keys: look once more before refusing.
-            Err(Rejected::UnknownKey) => {
-                let keys = state.keys.reload(&tenant).await?;
-                match tokens::verify(&keys, token, &tenant, issuer) {
-                    Ok(claims) => claims,
-                    Err(Rejected::UnknownKey) => {
-                        return Err(ApiError::unauthorized(
-                            "INVALID_TOKEN",
-                            "the token's signing key is unknown",
-                        ))
-                    }
-                    Err(Rejected::Invalid(e)) => return Err(e),
-                }
-            }
-            Err(Rejected::Invalid(e)) => return Err(e),
-        };
+        let claims: Claims = verify_token(
+            state,
+            KeyOwner::Tenant(tenant.id),
+            token,
+            tenant.slug.as_str(),
+        )
+        .await?;
         Ok(Authenticated {
             user_id: UserId::from_uuid(claims.sub),
             role: claims.role,
             tenant,
             claims,
         })
+    }
+}
+
+/// Verifies `token` against the owner's keys, reloading them once when the `kid` is unknown
+/// (another process may have rotated them).
+pub(crate) async fn verify_token<C: serde::de::DeserializeOwned>(
+    state: &AppState,
+    owner: KeyOwner,
+    token: &str,
+    audience: &str,
+) -> Result<C, ApiError> {
+    let issuer = &state.config.auth.issuer;
+    let keys = state.keys.get(owner).await?;
+    match tokens::verify(&keys, token, audience, issuer) {
+        Ok(claims) => Ok(claims),
+        Err(Rejected::UnknownKey) => {
+            let keys = state.keys.reload(owner).await?;
+            match tokens::verify(&keys, token, audience, issuer) {
+                Ok(claims) => Ok(claims),
+                Err(Rejected::UnknownKey) => Err(ApiError::unauthorized(
+                    "INVALID_TOKEN",
+                    "the token's signing key is unknown",
+                )),
+                Err(Rejected::Invalid(e)) => Err(e),
+            }
+        }
+        Err(Rejected::Invalid(e)) => Err(e),
     }
 }

@@ -12,7 +12,7 @@ use axum::{Extension, Json};
 use chrono::Utc;
 use lyceum_domain::{Email, UserId};
 use lyceum_store::repo::{refresh_tokens, users};
-use lyceum_store::{Tenant, TenantTx};
+use lyceum_store::{KeyOwner, Tenant, TenantTx};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
@@ -157,10 +157,11 @@ async fn token_response(
     user: &users::User,
     refresh_token: String,
 ) -> Result<TokenResponse, ApiError> {
-    let keys = state.keys.for_tenant(tenant).await?;
+    let keys = state.keys.get(KeyOwner::Tenant(tenant.id)).await?;
     let ttl = state.config.auth.access_token_ttl;
+    let claims = tokens::tenant_claims(tenant, user, &state.config.auth.issuer, ttl);
     Ok(TokenResponse {
-        access_token: tokens::issue(&keys, tenant, user, &state.config.auth.issuer, ttl)?,
+        access_token: tokens::sign(&keys, &claims)?,
         refresh_token,
         token_type: "Bearer",
         expires_in: ttl.as_secs(),

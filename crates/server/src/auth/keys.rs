@@ -1,11 +1,11 @@
-//! Per-tenant signing keys. Each tenant gets an Ed25519 key on first use; rotation adds a new
-//! signing key and keeps the previous ones verifying until every token they signed has expired.
+//! Signing keys: one set per tenant and one for the platform operator. Each owner gets an
+//! Ed25519 key on first use; rotation adds a new signing key and keeps the previous ones
+//! verifying until every token they signed has expired.
 
 use crate::error::ApiError;
 use chrono::Utc;
 use jsonwebtoken::{DecodingKey, EncodingKey};
-use lyceum_domain::TenantId;
-use lyceum_store::{SigningKey, Store, Tenant};
+use lyceum_store::{KeyOwner, SigningKey, Store};
 use moka::future::Cache;
 use ring::rand::SystemRandom;
 use ring::signature::{Ed25519KeyPair, KeyPair};
@@ -14,14 +14,14 @@ use std::time::Duration;
 
 pub(crate) const ALGORITHM: &str = "EdDSA";
 
-/// A tenant's keys, ready to sign and verify.
-pub(crate) struct TenantKeys {
+/// An owner's keys, ready to sign and verify.
+pub(crate) struct Keys {
     pub(crate) signing_kid: String,
     pub(crate) signing: EncodingKey,
     pub(crate) verifying: Vec<(String, DecodingKey)>,
 }
 
-impl TenantKeys {
+impl Keys {
     pub(crate) fn verifier(&self, kid: &str) -> Option<&DecodingKey> {
         self.verifying
             .iter()
@@ -30,11 +30,11 @@ impl TenantKeys {
     }
 }
 
-/// Loads, caches and rotates tenants' keys. Cheap to clone.
+/// Loads, caches and rotates signing keys. Cheap to clone.
 #[derive(Clone)]
 pub struct KeyRing {
     store: Store,
-    cache: Cache<TenantId, Arc<TenantKeys>>,
+    cache: Cache<KeyOwner, Arc<Keys>>,
     /// Lifetime of access tokens: how long a retired key must keep verifying.
     token_ttl: Duration,
 }
@@ -52,36 +52,36 @@ impl KeyRing {
         }
     }
 
-    pub(crate) async fn for_tenant(&self, tenant: &Tenant) -> Result<Arc<TenantKeys>, ApiError> {
-        if let Some(keys) = self.cache.get(&tenant.id).await {
+    pub(crate) async fn get(&self, owner: KeyOwner) -> Result<Arc<Keys>, ApiError> {
+        if let Some(keys) = self.cache.get(&owner).await {
             return Ok(keys);
         }
-        let mut stored = self.store.directory().signing_keys(tenant.id).await?;
+        let mut stored = self.store.directory().signing_keys(owner).await?;
         if !stored.iter().any(|k| k.retired_at.is_none()) {
-            self.rotate(tenant).await?;
-            stored = self.store.directory().signing_keys(tenant.id).await?;
+            self.rotate(owner).await?;
+            stored = self.store.directory().signing_keys(owner).await?;
         }
         let keys = Arc::new(build(stored)?);
-        self.cache.insert(tenant.id, keys.clone()).await;
+        self.cache.insert(owner, keys.clone()).await;
         Ok(keys)
     }
 
-    /// Reloads a tenant's keys (another process may have rotated them).
-    pub(crate) async fn reload(&self, tenant: &Tenant) -> Result<Arc<TenantKeys>, ApiError> {
-        self.cache.invalidate(&tenant.id).await;
-        self.for_tenant(tenant).await
+    /// Reloads an owner's keys (another process may have rotated them).
+    pub(crate) async fn reload(&self, owner: KeyOwner) -> Result<Arc<Keys>, ApiError> {
+        self.cache.invalidate(&owner).await;
+        self.get(owner).await
     }
 
     /// Starts signing with a new key; returns its `kid`. Tokens signed before stay valid.
-    pub async fn rotate(&self, tenant: &Tenant) -> Result<String, ApiError> {
+    pub async fn rotate(&self, owner: KeyOwner) -> Result<String, ApiError> {
         let key = generate()?;
         let forget_before =
             Utc::now() - chrono::Duration::from_std(self.token_ttl).unwrap_or_default();
         self.store
             .directory()
-            .rotate_signing_key(tenant.id, &key, forget_before)
+            .rotate_signing_key(owner, &key, forget_before)
             .await?;
-        self.cache.invalidate(&tenant.id).await;
+        self.cache.invalidate(&owner).await;
         Ok(key.kid)
     }
 }
@@ -100,12 +100,12 @@ fn generate() -> Result<SigningKey, ApiError> {
     })
 }
 
-fn build(stored: Vec<SigningKey>) -> Result<TenantKeys, ApiError> {
+fn build(stored: Vec<SigningKey>) -> Result<Keys, ApiError> {
     let signer = stored
         .iter()
         .find(|k| k.retired_at.is_none())
-        .ok_or_else(|| ApiError::internal("tenant has no signing key"))?;
-    Ok(TenantKeys {
+        .ok_or_else(|| ApiError::internal("no signing key"))?;
+    Ok(Keys {
         signing_kid: signer.kid.clone(),
         signing: EncodingKey::from_ed_der(&signer.private_key),
         verifying: stored

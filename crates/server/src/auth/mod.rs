@@ -10,9 +10,11 @@ pub mod password;
 mod tokens;
 
 pub use extract::Authenticated;
+pub(crate) use extract::{bearer, verify_token};
 pub(crate) use handlers::{login, logout, me, refresh};
 pub use keys::KeyRing;
-pub use tokens::Claims;
+pub(crate) use tokens::{platform_claims, sign, PLATFORM_AUDIENCE};
+pub use tokens::{Claims, PlatformClaims};
 
 /// The unverified claims of a request's bearer token (for routing only, never to authorize).
 pub(crate) fn extract_bearer_claims(headers: &axum::http::HeaderMap) -> Option<Claims> {

@@ -26,6 +26,16 @@ fn hash_now(password: &str) -> Result<String, ApiError> {
         .to_string())
 }
 
+/// A random password (24 characters, 144 bits) for a bootstrap account.
+pub fn generate() -> Result<String, ApiError> {
+    use base64::Engine as _;
+    let mut bytes = [0u8; 18];
+    SystemRandom::new()
+        .fill(&mut bytes)
+        .map_err(|_| internal())?;
+    Ok(base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes))
+}
+
 /// Checks a password against a stored hash. Without a hash (unknown user, no password set) the
 /// same work is done against a throwaway hash, so timing does not reveal which e-mails exist.
 pub(crate) async fn verify(password: String, stored: Option<String>) -> bool {

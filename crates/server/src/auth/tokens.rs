@@ -1,6 +1,6 @@
 //! Access tokens (JWT, EdDSA, `kid` in the header) and opaque refresh tokens.
 
-use super::keys::TenantKeys;
+use super::keys::Keys;
 use crate::error::ApiError;
 use axum::http::StatusCode;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -8,14 +8,15 @@ use base64::Engine as _;
 use jsonwebtoken::{Algorithm, Header, Validation};
 use lyceum_domain::Role;
 use lyceum_store::repo::users::User;
-use lyceum_store::Tenant;
+use lyceum_store::{PlatformUser, Tenant};
 use ring::rand::{SecureRandom, SystemRandom};
+use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use std::time::Duration;
 use uuid::Uuid;
 
-/// What an access token says. `aud` is the tenant's slug; `tenant_id` must match the tenant the
-/// request resolved to.
+/// What a tenant user's access token says. `aud` is the tenant's slug; `tenant_id` must match
+/// the tenant the request resolved to.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Claims {
     pub sub: Uuid,
@@ -29,15 +30,26 @@ pub struct Claims {
     pub iat: i64,
 }
 
-pub(crate) fn issue(
-    keys: &TenantKeys,
-    tenant: &Tenant,
-    user: &User,
-    issuer: &str,
-    ttl: Duration,
-) -> Result<String, ApiError> {
+/// The audience of platform operators' tokens. `platform` is a reserved slug, so no tenant's
+/// audience can equal it.
+pub(crate) const PLATFORM_AUDIENCE: &str = "platform";
+
+/// What a platform operator's access token says.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct PlatformClaims {
+    pub sub: Uuid,
+    pub email: String,
+    /// Always `super_admin`.
+    pub role: String,
+    pub iss: String,
+    pub aud: String,
+    pub exp: i64,
+    pub iat: i64,
+}
+
+pub(crate) fn tenant_claims(tenant: &Tenant, user: &User, issuer: &str, ttl: Duration) -> Claims {
     let now = chrono::Utc::now().timestamp();
-    let claims = Claims {
+    Claims {
         sub: user.id.as_uuid(),
         tenant_id: tenant.id.as_uuid(),
         tenant_slug: tenant.slug.to_string(),
@@ -52,10 +64,27 @@ pub(crate) fn issue(
         aud: tenant.slug.to_string(),
         exp: now + ttl.as_secs() as i64,
         iat: now,
-    };
+    }
+}
+
+pub(crate) fn platform_claims(user: &PlatformUser, issuer: &str, ttl: Duration) -> PlatformClaims {
+    let now = chrono::Utc::now().timestamp();
+    PlatformClaims {
+        sub: user.id.as_uuid(),
+        email: user.email.to_string(),
+        role: "super_admin".to_owned(),
+        iss: issuer.to_owned(),
+        aud: PLATFORM_AUDIENCE.to_owned(),
+        exp: now + ttl.as_secs() as i64,
+        iat: now,
+    }
+}
+
+/// Signs `claims` with the owner's current key, naming it in `kid`.
+pub(crate) fn sign(keys: &Keys, claims: &impl Serialize) -> Result<String, ApiError> {
     let mut header = Header::new(Algorithm::EdDSA);
     header.kid = Some(keys.signing_kid.clone());
-    jsonwebtoken::encode(&header, &claims, &keys.signing)
+    jsonwebtoken::encode(&header, claims, &keys.signing)
         .map_err(|_| ApiError::internal("token signing failed"))
 }
 
@@ -77,13 +106,13 @@ pub(crate) enum Rejected {
     Invalid(ApiError),
 }
 
-/// Verifies signature, algorithm, issuer, audience (the tenant's slug) and expiry.
-pub(crate) fn verify(
-    keys: &TenantKeys,
+/// Verifies signature, algorithm, issuer, audience and expiry.
+pub(crate) fn verify<C: DeserializeOwned>(
+    keys: &Keys,
     token: &str,
-    tenant: &Tenant,
+    audience: &str,
     issuer: &str,
-) -> Result<Claims, Rejected> {
+) -> Result<C, Rejected> {
     let invalid = |message: &str| {
         Rejected::Invalid(ApiError::new(
             StatusCode::UNAUTHORIZED,
@@ -99,10 +128,10 @@ pub(crate) fn verify(
     let key = keys.verifier(&kid).ok_or(Rejected::UnknownKey)?;
     let mut validation = Validation::new(Algorithm::EdDSA);
     validation.leeway = 0;
-    validation.set_audience(&[tenant.slug.as_str()]);
+    validation.set_audience(&[audience]);
     validation.set_issuer(&[issuer]);
     validation.set_required_spec_claims(&["exp", "aud", "iss", "sub"]);
-    jsonwebtoken::decode::<Claims>(token, key, &validation)
+    jsonwebtoken::decode::<C>(token, key, &validation)
         .map(|d| d.claims)
         .map_err(|e| match e.kind() {
             jsonwebtoken::errors::ErrorKind::ExpiredSignature => Rejected::Invalid(ApiError::new(
@@ -110,7 +139,7 @@ pub(crate) fn verify(
                 "TOKEN_EXPIRED",
                 "the access token has expired",
             )),
-            _ => invalid("the token is not valid for this tenant"),
+            _ => invalid("the token is not valid here"),
         })
 }
 

@@ -1,0 +1,57 @@
+//! `lyceum platform-user create EMAIL`: bootstraps a platform operator (`super_admin`), who then
+//! signs in at `/api/v1/platform/auth/login`.
+
+use anyhow::{anyhow, Result};
+use clap::Subcommand;
+use lyceum_domain::Email;
+use lyceum_server::auth::password;
+use lyceum_store::{AuditEntry, Store, StoreError};
+use std::io::BufRead;
+
+#[derive(Subcommand)]
+pub enum PlatformUserCommand {
+    /// Create a platform operator. The password is read from standard input with
+    /// `--password-stdin`; otherwise a random one is generated and printed once.
+    Create {
+        email: String,
+        #[arg(long, default_value = "Platform operator")]
+        name: String,
+        #[arg(long)]
+        password_stdin: bool,
+    },
+}
+
+pub async fn run(store: &Store, command: PlatformUserCommand) -> Result<()> {
+    let PlatformUserCommand::Create {
+        email,
+        name,
+        password_stdin,
+    } = command;
+    let email = Email::parse(&email).map_err(StoreError::from)?;
+    let (secret, generated) = if password_stdin {
+        let mut line = String::new();
+        std::io::stdin().lock().read_line(&mut line)?;
+        let secret = line.trim_end_matches(['\r', '\n']).to_owned();
+        lyceum_domain::password::check_policy(&secret).map_err(StoreError::from)?;
+        (secret, false)
+    } else {
+        (
+            password::generate().map_err(|e| anyhow!("{}", e.message))?,
+            true,
+        )
+    };
+    let hash = password::hash(secret.clone())
+        .await
+        .map_err(|e| anyhow!("{}", e.message))?;
+    let mut audit = AuditEntry::cli("platform_user.create");
+    audit.detail = serde_json::json!({ "email": email.as_str() });
+    let user = store
+        .directory()
+        .insert_platform_user(&email, &name, &hash, &audit)
+        .await?;
+    println!("created platform user {} ({})", user.email, user.id);
+    if generated {
+        println!("password (shown once): {secret}");
+    }
+    Ok(())
+}

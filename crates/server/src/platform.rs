@@ -1,0 +1,289 @@
+//! The platform operator's API under `/api/v1/platform`: sign-in of platform users
+//! (`super_admin`, kept in the directory), and tenant administration (list, create, show,
+//! suspend, resume) with the platform audit log. These routes resolve no tenant; a tenant
+//! user's token is refused here and a platform token is refused on tenant routes (different
+//! keys and audience). Every action is written to the audit log with the change it records.
+
+use crate::auth::{password, verify_token, PlatformClaims};
+use crate::context::RequestId;
+use crate::error::ApiError;
+use crate::json::ApiJson;
+use crate::AppState;
+use axum::extract::{FromRequestParts, Path, Query, State};
+use axum::http::request::Parts;
+use axum::http::StatusCode;
+use axum::{Extension, Json};
+use lyceum_domain::{Email, Placement, Plan, PlatformUserId, Slug, TenantId, TenantStatus};
+use lyceum_store::{AuditEntry, AuditRecord, KeyOwner, NewTenant, Tenant};
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+use uuid::Uuid;
+
+const MAX_PAGE: u32 = 200;
+
+/// A signed-in platform operator.
+#[derive(Debug, Clone)]
+pub struct PlatformOperator {
+    pub id: PlatformUserId,
+    pub email: String,
+}
+
+impl PlatformOperator {
+    fn audit(&self, action: &'static str, request_id: &RequestId) -> AuditEntry {
+        AuditEntry {
+            actor_id: Some(self.id),
+            actor: self.email.clone(),
+            action,
+            tenant: None,
+            detail: json!({}),
+            request_id: Some(request_id.0.clone()),
+        }
+    }
+}
+
+impl FromRequestParts<AppState> for PlatformOperator {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        let token = crate::auth::bearer(&parts.headers).ok_or_else(|| {
+            ApiError::unauthorized("UNAUTHENTICATED", "sign in first: no bearer token")
+        })?;
+        let claims: PlatformClaims = verify_token(
+            state,
+            KeyOwner::Platform,
+            token,
+            crate::auth::PLATFORM_AUDIENCE,
+        )
+        .await?;
+        Ok(PlatformOperator {
+            id: PlatformUserId::from_uuid(claims.sub),
+            email: claims.email,
+        })
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct LoginRequest {
+    email: String,
+    password: String,
+}
+
+#[derive(Serialize)]
+pub(crate) struct TokenResponse {
+    access_token: String,
+    token_type: &'static str,
+    expires_in: u64,
+}
+
+/// `POST /api/v1/platform/auth/login`: a short-lived platform token (no refresh token; an
+/// operator signs in again).
+pub(crate) async fn login(
+    State(state): State<AppState>,
+    ApiJson(request): ApiJson<LoginRequest>,
+) -> Result<Json<TokenResponse>, ApiError> {
+    let found = match Email::parse(&request.email) {
+        Ok(email) => state.store.directory().platform_credentials(&email).await?,
+        Err(_) => None,
+    };
+    let (user, hash) = match found {
+        Some((user, hash)) => (Some(user), Some(hash)),
+        None => (None, None),
+    };
+    let invalid = || ApiError::unauthorized("INVALID_CREDENTIALS", "wrong e-mail or password");
+    if !password::verify(request.password, hash).await {
+        return Err(invalid());
+    }
+    let user = user.ok_or_else(invalid)?;
+    let ttl = state.config.auth.access_token_ttl;
+    let keys = state.keys.get(KeyOwner::Platform).await?;
+    let claims = crate::auth::platform_claims(&user, &state.config.auth.issuer, ttl);
+    Ok(Json(TokenResponse {
+        access_token: crate::auth::sign(&keys, &claims)?,
+        token_type: "Bearer",
+        expires_in: ttl.as_secs(),
+    }))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct TenantFilter {
+    status: Option<TenantStatus>,
+}
+
+#[derive(Serialize)]
+pub(crate) struct TenantList {
+    tenants: Vec<Tenant>,
+}
+
+/// `GET /api/v1/platform/tenants[?status=...]`: every tenant, oldest first.
+pub(crate) async fn list_tenants(
+    State(state): State<AppState>,
+    _operator: PlatformOperator,
+    Query(filter): Query<TenantFilter>,
+) -> Result<Json<TenantList>, ApiError> {
+    let tenants = state
+        .store
+        .directory()
+        .list()
+        .await?
+        .into_iter()
+        .filter(|t| filter.status.is_none_or(|s| t.status == s))
+        .collect();
+    Ok(Json(TenantList { tenants }))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct NewTenantRequest {
+    slug: String,
+    name: String,
+    plan: Option<Plan>,
+    placement: Option<Placement>,
+    region: Option<String>,
+    settings: Option<serde_json::Map<String, serde_json::Value>>,
+}
+
+/// `POST /api/v1/platform/tenants`: provisions a tenant in its placement.
+pub(crate) async fn create_tenant(
+    State(state): State<AppState>,
+    operator: PlatformOperator,
+    Extension(request_id): Extension<RequestId>,
+    ApiJson(request): ApiJson<NewTenantRequest>,
+) -> Result<(StatusCode, Json<Tenant>), ApiError> {
+    let mut new = NewTenant::new(Slug::parse(&request.slug)?, request.name);
+    new.placement = request.placement;
+    if let Some(plan) = request.plan {
+        new.plan = plan;
+    }
+    if let Some(region) = request.region {
+        new.region = lyceum_domain::error::required_text("region", &region, 64)?;
+    }
+    if let Some(settings) = request.settings {
+        new.settings = serde_json::Value::Object(settings);
+    }
+    let mut audit = operator.audit("tenant.create", &request_id);
+    audit.detail = json!({ "plan": new.plan, "placement": new.placement });
+    let tenant = state.store.provision_detached(new, Some(audit)).await?;
+    Ok((StatusCode::CREATED, Json(tenant)))
+}
+
+#[derive(Deserialize)]
+pub(crate) struct TenantPath {
+    slug: String,
+}
+
+async fn tenant_by_slug(state: &AppState, slug: &str) -> Result<Tenant, ApiError> {
+    state
+        .store
+        .directory()
+        .by_slug(slug)
+        .await?
+        .ok_or_else(|| ApiError::new(StatusCode::NOT_FOUND, "TENANT_NOT_FOUND", "no such tenant"))
+}
+
+/// `GET /api/v1/platform/tenants/{slug}`.
+pub(crate) async fn show_tenant(
+    State(state): State<AppState>,
+    _operator: PlatformOperator,
+    Path(path): Path<TenantPath>,
+) -> Result<Json<Tenant>, ApiError> {
+    Ok(Json(tenant_by_slug(&state, &path.slug).await?))
+}
+
+/// `POST /api/v1/platform/tenants/{slug}/suspend`: the tenant's users are refused with
+/// `TENANT_SUSPENDED` until it is resumed; nothing is deleted.
+pub(crate) async fn suspend_tenant(
+    state: State<AppState>,
+    operator: PlatformOperator,
+    request_id: Extension<RequestId>,
+    path: Path<TenantPath>,
+) -> Result<Json<Tenant>, ApiError> {
+    change_status(state, operator, request_id, path, TenantStatus::Suspended).await
+}
+
+/// `POST /api/v1/platform/tenants/{slug}/resume`.
+pub(crate) async fn resume_tenant(
+    state: State<AppState>,
+    operator: PlatformOperator,
+    request_id: Extension<RequestId>,
+    path: Path<TenantPath>,
+) -> Result<Json<Tenant>, ApiError> {
+    change_status(state, operator, request_id, path, TenantStatus::Active).await
+}
+
+async fn change_status(
+    State(state): State<AppState>,
+    operator: PlatformOperator,
+    Extension(request_id): Extension<RequestId>,
+    Path(path): Path<TenantPath>,
+    to: TenantStatus,
+) -> Result<Json<Tenant>, ApiError> {
+    let tenant = tenant_by_slug(&state, &path.slug).await?;
+    if !matches!(
+        tenant.status,
+        TenantStatus::Active | TenantStatus::Suspended
+    ) {
+        return Err(ApiError::new(
+            StatusCode::CONFLICT,
+            "TENANT_STATE_CONFLICT",
+            format!("a {} tenant cannot be {to}", tenant.status),
+        ));
+    }
+    if tenant.status != to {
+        let action = match to {
+            TenantStatus::Suspended => "tenant.suspend",
+            _ => "tenant.resume",
+        };
+        let mut audit = operator
+            .audit(action, &request_id)
+            .on_tenant(tenant.id, tenant.slug.as_str());
+        audit.detail = json!({ "from": tenant.status, "to": to });
+        state
+            .store
+            .directory()
+            .set_status_audited(tenant.id, to, &audit)
+            .await?;
+    }
+    Ok(Json(tenant_by_slug(&state, &path.slug).await?))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct AuditQuery {
+    tenant: Option<String>,
+    before: Option<Uuid>,
+    limit: Option<u32>,
+}
+
+#[derive(Serialize)]
+pub(crate) struct AuditPage {
+    entries: Vec<AuditRecord>,
+    /// Pass as `before` for the next (older) page; absent on the last page.
+    next_cursor: Option<Uuid>,
+}
+
+/// `GET /api/v1/platform/audit-log[?tenant=SLUG&before=ID&limit=N]`: newest first.
+pub(crate) async fn audit_log(
+    State(state): State<AppState>,
+    _operator: PlatformOperator,
+    Query(query): Query<AuditQuery>,
+) -> Result<Json<AuditPage>, ApiError> {
+    let tenant: Option<TenantId> = match &query.tenant {
+        Some(slug) => Some(tenant_by_slug(&state, slug).await?.id),
+        None => None,
+    };
+    let limit = query.limit.unwrap_or(50).clamp(1, MAX_PAGE);
+    let entries = state
+        .store
+        .directory()
+        .audit_log(tenant, query.before, limit)
+        .await?;
+    let next_cursor = (entries.len() == limit as usize)
+        .then(|| entries.last().map(|e| e.id))
+        .flatten();
+    Ok(Json(AuditPage {
+        entries,
+        next_cursor,
+    }))
+}

@@ -1,0 +1,276 @@
+//! The platform operator's API over HTTP through the real router, on both engines: sign-in of a
+//! platform user, tenant list / create / show / suspend / resume, the audit log, and the wall
+//! between platform tokens and tenant tokens.
+
+mod common;
+
+use axum::http::StatusCode;
+use common::{call, tenant_with_users, token};
+use lyceum_domain::{Email, Role};
+use lyceum_server::{auth, AppState, ServerConfig};
+use lyceum_store::{testing, AuditEntry, Store};
+use serde_json::{json, Value};
+
+const OPERATOR: &str = "ops@lyceum.example";
+const OPERATOR_PASSWORD: &str = "operator password 1";
+
+struct World {
+    state: AppState,
+    _guard: testing::TestGuard,
+}
+
+async fn worlds() -> Vec<World> {
+    let mut out = Vec::new();
+    for (config, guard) in [testing::sqlite_config(), testing::postgres_config().await] {
+        let store = Store::open(config).await.unwrap();
+        let hash = auth::password::hash(OPERATOR_PASSWORD.to_owned())
+            .await
+            .unwrap();
+        store
+            .directory()
+            .insert_platform_user(
+                &Email::parse(OPERATOR).unwrap(),
+                "Ops",
+                &hash,
+                &AuditEntry::cli("platform_user.create"),
+            )
+            .await
+            .unwrap();
+        // A tenant admin whose e-mail and password equal the operator's: still not an operator.
+        tenant_with_users(
+            &store,
+            "acme",
+            json!({}),
+            &[(OPERATOR, OPERATOR_PASSWORD, Role::Admin)],
+        )
+        .await;
+        out.push(World {
+            state: AppState::new(store, ServerConfig::default()),
+            _guard: guard,
+        });
+    }
+    out
+}
+
+async fn platform_login(state: &AppState, email: &str, password: &str) -> (StatusCode, Value) {
+    let body = json!({"email": email, "password": password});
+    call(
+        state,
+        "POST",
+        "/api/v1/platform/auth/login",
+        None,
+        Some(body),
+    )
+    .await
+}
+
+async fn operator_token(state: &AppState) -> String {
+    let (status, body) = platform_login(state, OPERATOR, OPERATOR_PASSWORD).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    body["access_token"].as_str().unwrap().to_owned()
+}
+
+#[tokio::test]
+async fn operators_sign_in_and_tokens_do_not_cross_the_platform_wall() {
+    for w in worlds().await {
+        let (status, body) = platform_login(&w.state, OPERATOR, "wrong password 123").await;
+        assert_eq!(status, StatusCode::UNAUTHORIZED);
+        assert_eq!(body["error"], "INVALID_CREDENTIALS");
+        let (status, _) = platform_login(&w.state, "nobody@example.org", OPERATOR_PASSWORD).await;
+        assert_eq!(status, StatusCode::UNAUTHORIZED);
+
+        let platform = operator_token(&w.state).await;
+        let (status, body) = call(
+            &w.state,
+            "GET",
+            "/api/v1/platform/tenants",
+            Some(&platform),
+            None,
+        )
+        .await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        assert_eq!(body["tenants"][0]["slug"], "acme");
+
+        // A tenant admin's token is no platform token, and the reverse.
+        let tenant = token(&w.state, "acme", OPERATOR, OPERATOR_PASSWORD).await;
+        let (status, body) = call(
+            &w.state,
+            "GET",
+            "/api/v1/platform/tenants",
+            Some(&tenant),
+            None,
+        )
+        .await;
+        assert_eq!(status, StatusCode::UNAUTHORIZED, "{body}");
+        assert_eq!(body["error"], "INVALID_TOKEN");
+        let (status, body) =
+            call(&w.state, "GET", "/t/acme/api/v1/me", Some(&platform), None).await;
+        assert_eq!(status, StatusCode::UNAUTHORIZED, "{body}");
+        let (status, body) = call(&w.state, "GET", "/api/v1/me", Some(&platform), None).await;
+        assert_eq!(
+            status,
+            StatusCode::BAD_REQUEST,
+            "no tenant from a platform token: {body}"
+        );
+        assert_eq!(body["error"], "TENANT_NOT_RESOLVED");
+
+        let (status, body) = call(&w.state, "GET", "/api/v1/platform/tenants", None, None).await;
+        assert_eq!(status, StatusCode::UNAUTHORIZED);
+        assert_eq!(body["error"], "UNAUTHENTICATED");
+    }
+}
+
+#[tokio::test]
+async fn operators_create_suspend_and_resume_tenants_and_every_action_is_audited() {
+    for w in worlds().await {
+        let platform = operator_token(&w.state).await;
+        let create = json!({"slug": "globex", "name": "Globex", "plan": "pro"});
+        let (status, body) = call(
+            &w.state,
+            "POST",
+            "/api/v1/platform/tenants",
+            Some(&platform),
+            Some(create.clone()),
+        )
+        .await;
+        assert_eq!(status, StatusCode::CREATED, "{body}");
+        assert_eq!(
+            (body["status"].as_str(), body["plan"].as_str()),
+            (Some("active"), Some("pro"))
+        );
+        let (status, _) = call(&w.state, "GET", "/t/globex/api/v1/tenant", None, None).await;
+        assert_eq!(status, StatusCode::OK, "the new tenant is served");
+
+        for (bad, code) in [
+            (create.clone(), "TENANT_SLUG_TAKEN"),
+            (json!({"slug": "Bad Slug!", "name": "x"}), "INVALID_SLUG"),
+            (json!({"slug": "www", "name": "x"}), "RESERVED_SLUG"),
+            (
+                json!({"slug": "initech", "name": "x", "plan": "gold"}),
+                "VALIDATION_FAILED",
+            ),
+            (
+                json!({"slug": "initech", "name": "x", "tenant_id": "x"}),
+                "VALIDATION_FAILED",
+            ),
+        ] {
+            let (status, body) = call(
+                &w.state,
+                "POST",
+                "/api/v1/platform/tenants",
+                Some(&platform),
+                Some(bad.clone()),
+            )
+            .await;
+            assert!(status.is_client_error(), "{bad}: {status} {body}");
+            assert_eq!(body["error"], code, "{bad}: {body}");
+        }
+
+        let (status, body) = call(
+            &w.state,
+            "POST",
+            "/api/v1/platform/tenants/globex/suspend",
+            Some(&platform),
+            None,
+        )
+        .await;
+        assert_eq!(
+            (status, body["status"].as_str()),
+            (StatusCode::OK, Some("suspended"))
+        );
+        let (status, body) = call(&w.state, "GET", "/t/globex/api/v1/tenant", None, None).await;
+        assert_eq!(status, StatusCode::FORBIDDEN);
+        assert_eq!(body["error"], "TENANT_SUSPENDED");
+        let (status, body) = call(
+            &w.state,
+            "GET",
+            "/api/v1/platform/tenants?status=suspended",
+            Some(&platform),
+            None,
+        )
+        .await;
+        assert_eq!(status, StatusCode::OK);
+        let slugs: Vec<&str> = body["tenants"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|t| t["slug"].as_str().unwrap())
+            .collect();
+        assert_eq!(slugs, ["globex"]);
+
+        let (status, _) = call(
+            &w.state,
+            "POST",
+            "/api/v1/platform/tenants/globex/resume",
+            Some(&platform),
+            None,
+        )
+        .await;
+        assert_eq!(status, StatusCode::OK);
+        let (status, _) = call(&w.state, "GET", "/t/globex/api/v1/tenant", None, None).await;
+        assert_eq!(status, StatusCode::OK, "served again");
+        let (status, body) = call(
+            &w.state,
+            "POST",
+            "/api/v1/platform/tenants/nope/suspend",
+            Some(&platform),
+            None,
+        )
+        .await;
+        assert_eq!(
+            (status, body["error"].as_str()),
+            (StatusCode::NOT_FOUND, Some("TENANT_NOT_FOUND"))
+        );
+
+        let (status, body) = call(
+            &w.state,
+            "GET",
+            "/api/v1/platform/audit-log?tenant=globex",
+            Some(&platform),
+            None,
+        )
+        .await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        let entries = body["entries"].as_array().unwrap();
+        let actions: Vec<&str> = entries
+            .iter()
+            .map(|e| e["action"].as_str().unwrap())
+            .collect();
+        assert_eq!(
+            actions,
+            ["tenant.resume", "tenant.suspend", "tenant.create"]
+        );
+        for entry in entries {
+            assert_eq!(entry["actor"], OPERATOR);
+            assert_eq!(entry["tenant_slug"], "globex");
+            assert!(entry["request_id"].as_str().is_some_and(|r| !r.is_empty()));
+        }
+        assert_eq!(
+            entries[1]["detail"],
+            json!({"from": "active", "to": "suspended"})
+        );
+
+        // Paging through everything: the bootstrap entry from the command line is the oldest.
+        let (_, first) = call(
+            &w.state,
+            "GET",
+            "/api/v1/platform/audit-log?limit=2",
+            Some(&platform),
+            None,
+        )
+        .await;
+        let cursor = first["next_cursor"].as_str().unwrap();
+        let (_, rest) = call(
+            &w.state,
+            "GET",
+            &format!("/api/v1/platform/audit-log?limit=10&before={cursor}"),
+            Some(&platform),
+            None,
+        )
+        .await;
+        let rest = rest["entries"].as_array().unwrap();
+        assert_eq!(rest.len(), 2, "4 entries in all: {rest:?}");
+        assert_eq!(rest[1]["action"], "platform_user.create");
+        assert_eq!(rest[1]["actor"], "cli");
+    }
+}
