@@ -14,6 +14,7 @@ pub const RESERVED: &[&str] = &[
 /// starting with a letter, not reserved.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
 #[serde(transparent)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Slug(String);
 
 impl Slug {

@@ -8,6 +8,7 @@ use std::str::FromStr;
 /// Where a tenant's rows live. See DESIGN.md, section 2.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub enum Placement {
     /// Shared tables; `tenant_id` on every row plus forced row-level security.
     Pool,
@@ -46,6 +47,7 @@ impl FromStr for Placement {
 /// is not served yet.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub enum TenantStatus {
     Provisioning,
     Active,

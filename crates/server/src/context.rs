@@ -1,7 +1,7 @@
 //! Per-request context: the request id (honoured from `X-Request-Id` when it is a sane token,
 //! generated otherwise, returned on every response) and the final shape of error bodies.
 
-use crate::error::ApiError;
+use crate::error::{ApiError, ErrorBody};
 use axum::extract::Request;
 use axum::http::{header, HeaderName, HeaderValue, StatusCode};
 use axum::middleware::Next;
@@ -59,8 +59,12 @@ pub(crate) async fn request_context(mut request: Request, next: Next) -> Respons
 }
 
 fn error_body(status: StatusCode, code: &str, message: &str, id: &str) -> Response {
-    let body = Json(serde_json::json!({"error": code, "message": message, "request_id": id}));
-    (status, body).into_response()
+    let body = ErrorBody {
+        error: code,
+        message,
+        request_id: id,
+    };
+    (status, Json(body)).into_response()
 }
 
 fn is_json(response: &Response) -> bool {

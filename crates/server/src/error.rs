@@ -6,6 +6,8 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use lyceum_store::StoreError;
+use serde::Serialize;
+use utoipa::ToSchema;
 
 #[derive(Debug, Clone)]
 pub struct ApiError {
@@ -40,6 +42,17 @@ impl ApiError {
     pub fn not_found(message: impl Into<String>) -> Self {
         Self::new(StatusCode::NOT_FOUND, "NOT_FOUND", message)
     }
+}
+
+/// What every 4xx and 5xx response carries.
+#[derive(Serialize, ToSchema)]
+pub struct ErrorBody<'a> {
+    /// A stable upper-case code, such as `TENANT_NOT_FOUND` (see docs/errors.md).
+    pub error: &'a str,
+    /// For people; may change between versions.
+    pub message: &'a str,
+    /// The request's `X-Request-Id`, to quote when reporting a problem.
+    pub request_id: &'a str,
 }
 
 impl From<lyceum_domain::ValidationError> for ApiError {

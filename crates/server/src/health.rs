@@ -3,17 +3,40 @@
 use crate::{ApiError, AppState};
 use axum::extract::State;
 use axum::Json;
-use serde_json::{json, Value};
+use serde::Serialize;
+use utoipa::ToSchema;
+
+#[derive(Serialize, ToSchema)]
+pub(crate) struct Health {
+    /// `ok`
+    status: &'static str,
+}
+
+#[derive(Serialize, ToSchema)]
+pub(crate) struct Readiness {
+    /// `ready`
+    status: &'static str,
+    /// `postgres` or `sqlite`
+    engine: String,
+}
 
 /// The process is up.
-pub(crate) async fn healthz() -> Json<Value> {
-    Json(json!({"status": "ok"}))
+#[utoipa::path(get, path = "/healthz", tag = "operations",
+    responses((status = 200, description = "The process is up", body = Health)))]
+pub(crate) async fn healthz() -> Json<Health> {
+    Json(Health { status: "ok" })
 }
 
 /// The process can serve: the directory and the shared engine answer.
-pub(crate) async fn readyz(State(state): State<AppState>) -> Result<Json<Value>, ApiError> {
+#[utoipa::path(get, path = "/readyz", tag = "operations",
+    responses(
+        (status = 200, description = "Ready to serve", body = Readiness),
+        (status = 503, description = "A database does not answer", body = crate::error::ErrorBody),
+    ))]
+pub(crate) async fn readyz(State(state): State<AppState>) -> Result<Json<Readiness>, ApiError> {
     state.store.check_ready().await?;
-    Ok(Json(
-        json!({"status": "ready", "engine": state.store.engine().to_string()}),
-    ))
+    Ok(Json(Readiness {
+        status: "ready",
+        engine: state.store.engine().to_string(),
+    }))
 }

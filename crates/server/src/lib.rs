@@ -9,14 +9,16 @@ mod context;
 mod error;
 mod health;
 mod json;
+mod openapi;
 pub mod platform;
 mod tenancy;
 mod tenant_profile;
 mod users;
 
 use axum::extract::Request;
+use axum::http::Method;
 use axum::middleware::{from_fn, from_fn_with_state};
-use axum::routing::{get, post};
+use axum::routing::{get, patch, post, MethodRouter};
 use axum::Router;
 use lyceum_store::Store;
 use std::time::Duration;
@@ -74,44 +76,111 @@ impl AppState {
     }
 }
 
-/// The router with all routes and layers; drive it in tests with `tower::ServiceExt::oneshot`.
-pub fn app(state: AppState) -> Router {
-    let tenant_routes = Router::new()
-        .route("/api/v1/tenant", get(tenant_profile::show))
-        .route("/api/v1/auth/login", post(auth::login))
-        .route("/api/v1/auth/refresh", post(auth::refresh))
-        .route("/api/v1/auth/logout", post(auth::logout))
-        .route("/api/v1/me", get(auth::me))
-        .route("/api/v1/auth/signup", post(users::sign_up))
-        .route("/api/v1/users", get(users::list).post(users::create))
-        .route("/api/v1/users/{id}", get(users::show).patch(users::update))
-        .route("/api/v1/users/{id}/deactivate", post(users::deactivate))
-        .route_layer(from_fn_with_state(state.clone(), tenancy::resolve_tenant));
-    let platform_routes = Router::new()
-        .route("/api/v1/platform/auth/login", post(platform::login))
-        .route(
+/// An operation of the API: method, path and handler.
+type Operation = (Method, &'static str, MethodRouter<AppState>);
+
+/// Routes of a tenant, served at the root (tenant from host, header or token) and under
+/// `/t/{slug}`.
+fn tenant_operations() -> Vec<Operation> {
+    vec![
+        (Method::GET, "/api/v1/tenant", get(tenant_profile::show)),
+        (Method::GET, "/.well-known/jwks.json", get(auth::jwks)),
+        (Method::POST, "/api/v1/auth/login", post(auth::login)),
+        (Method::POST, "/api/v1/auth/refresh", post(auth::refresh)),
+        (Method::POST, "/api/v1/auth/logout", post(auth::logout)),
+        (Method::GET, "/api/v1/me", get(auth::me)),
+        (Method::POST, "/api/v1/auth/signup", post(users::sign_up)),
+        (Method::GET, "/api/v1/users", get(users::list)),
+        (Method::POST, "/api/v1/users", post(users::create)),
+        (Method::GET, "/api/v1/users/{id}", get(users::show)),
+        (Method::PATCH, "/api/v1/users/{id}", patch(users::update)),
+        (
+            Method::POST,
+            "/api/v1/users/{id}/deactivate",
+            post(users::deactivate),
+        ),
+    ]
+}
+
+/// Routes that resolve no tenant: probes, the API description, the platform operator's API.
+fn global_operations() -> Vec<Operation> {
+    vec![
+        (Method::GET, "/healthz", get(health::healthz)),
+        (Method::GET, "/readyz", get(health::readyz)),
+        (Method::GET, "/api/v1/openapi.json", get(openapi::document)),
+        (
+            Method::POST,
+            "/api/v1/platform/auth/login",
+            post(platform::login),
+        ),
+        (
+            Method::GET,
+            "/api/v1/platform/.well-known/jwks.json",
+            get(auth::platform_jwks),
+        ),
+        (
+            Method::GET,
             "/api/v1/platform/tenants",
-            get(platform::list_tenants).post(platform::create_tenant),
-        )
-        .route(
+            get(platform::list_tenants),
+        ),
+        (
+            Method::POST,
+            "/api/v1/platform/tenants",
+            post(platform::create_tenant),
+        ),
+        (
+            Method::GET,
             "/api/v1/platform/tenants/{slug}",
             get(platform::show_tenant),
-        )
-        .route(
+        ),
+        (
+            Method::POST,
             "/api/v1/platform/tenants/{slug}/suspend",
             post(platform::suspend_tenant),
-        )
-        .route(
+        ),
+        (
+            Method::POST,
             "/api/v1/platform/tenants/{slug}/resume",
             post(platform::resume_tenant),
-        )
-        .route("/api/v1/platform/audit-log", get(platform::audit_log));
-    Router::new()
-        .route("/healthz", get(health::healthz))
-        .route("/readyz", get(health::readyz))
+        ),
+        (
+            Method::GET,
+            "/api/v1/platform/audit-log",
+            get(platform::audit_log),
+        ),
+    ]
+}
+
+fn router_of(operations: Vec<Operation>) -> Router<AppState> {
+    operations
+        .into_iter()
+        .fold(Router::new(), |router, (_, path, handler)| {
+            router.route(path, handler)
+        })
+}
+
+/// Every method and path the router serves (tenant routes also under `/t/{slug}`): the router
+/// is built from this list alone, so a test can hold it against the OpenAPI document.
+pub fn served_routes() -> Vec<(Method, String)> {
+    let tenant = tenant_operations();
+    let prefixed = tenant
+        .iter()
+        .map(|(method, path, _)| (method.clone(), format!("/t/{{slug}}{path}")));
+    tenant
+        .iter()
+        .chain(global_operations().iter())
+        .map(|(method, path, _)| (method.clone(), (*path).to_owned()))
+        .chain(prefixed)
+        .collect()
+}
+
+/// The router with all routes and layers; drive it in tests with `tower::ServiceExt::oneshot`.
+pub fn app(state: AppState) -> Router {
+    let tenant_routes = router_of(tenant_operations())
+        .route_layer(from_fn_with_state(state.clone(), tenancy::resolve_tenant));
+    router_of(global_operations())
         .nest("/t/{slug}", tenant_routes.clone())
         .merge(tenant_routes)
-        .merge(platform_routes)
         .fallback(context::not_found)
         .with_state(state)
         .layer(RequestBodyLimitLayer::new(1024 * 1024))

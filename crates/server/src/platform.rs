@@ -4,9 +4,9 @@
 //! user's token is refused here and a platform token is refused on tenant routes (different
 //! keys and audience). Every action is written to the audit log with the change it records.
 
-use crate::auth::{password, verify_token, PlatformClaims};
+use crate::auth::{password, verify_token, LoginRequest, PlatformClaims};
 use crate::context::RequestId;
-use crate::error::ApiError;
+use crate::error::{ApiError, ErrorBody};
 use crate::json::ApiJson;
 use crate::AppState;
 use axum::extract::{FromRequestParts, Path, Query, State};
@@ -17,6 +17,7 @@ use lyceum_domain::{Email, Placement, Plan, PlatformUserId, Slug, TenantId, Tena
 use lyceum_store::{AuditEntry, AuditRecord, KeyOwner, NewTenant, Tenant};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
+use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
 const MAX_PAGE: u32 = 200;
@@ -62,26 +63,25 @@ impl FromRequestParts<AppState> for PlatformOperator {
     }
 }
 
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-pub(crate) struct LoginRequest {
-    email: String,
-    password: String,
-}
-
-#[derive(Serialize)]
-pub(crate) struct TokenResponse {
+#[derive(Serialize, ToSchema)]
+pub(crate) struct PlatformTokenResponse {
     access_token: String,
     token_type: &'static str,
     expires_in: u64,
 }
 
-/// `POST /api/v1/platform/auth/login`: a short-lived platform token (no refresh token; an
-/// operator signs in again).
+/// Signs a platform operator in: a short-lived platform token (no refresh token; an operator
+/// signs in again).
+#[utoipa::path(post, path = "/api/v1/platform/auth/login", tag = "platform", request_body = LoginRequest,
+    responses(
+        (status = 200, body = PlatformTokenResponse),
+        (status = 401, description = "`INVALID_CREDENTIALS`", body = ErrorBody),
+        (status = 429, description = "`LOGIN_THROTTLED`", body = ErrorBody),
+    ))]
 pub(crate) async fn login(
     State(state): State<AppState>,
     ApiJson(request): ApiJson<LoginRequest>,
-) -> Result<Json<TokenResponse>, ApiError> {
+) -> Result<Json<PlatformTokenResponse>, ApiError> {
     let found = match Email::parse(&request.email) {
         Ok(email) => state.store.directory().platform_credentials(&email).await?,
         Err(_) => None,
@@ -98,25 +98,29 @@ pub(crate) async fn login(
     let ttl = state.config.auth.access_token_ttl;
     let keys = state.keys.get(KeyOwner::Platform).await?;
     let claims = crate::auth::platform_claims(&user, &state.config.auth.issuer, ttl);
-    Ok(Json(TokenResponse {
+    Ok(Json(PlatformTokenResponse {
         access_token: crate::auth::sign(&keys, &claims)?,
         token_type: "Bearer",
         expires_in: ttl.as_secs(),
     }))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct TenantFilter {
+    /// Only tenants in this status.
     status: Option<TenantStatus>,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 pub(crate) struct TenantList {
     tenants: Vec<Tenant>,
 }
 
-/// `GET /api/v1/platform/tenants[?status=...]`: every tenant, oldest first.
+/// Every tenant, oldest first.
+#[utoipa::path(get, path = "/api/v1/platform/tenants", tag = "platform", params(TenantFilter),
+    security(("bearer" = [])),
+    responses((status = 200, body = TenantList), (status = 401, description = "Not a platform operator", body = ErrorBody)))]
 pub(crate) async fn list_tenants(
     State(state): State<AppState>,
     _operator: PlatformOperator,
@@ -133,7 +137,7 @@ pub(crate) async fn list_tenants(
     Ok(Json(TenantList { tenants }))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct NewTenantRequest {
     slug: String,
@@ -141,10 +145,18 @@ pub(crate) struct NewTenantRequest {
     plan: Option<Plan>,
     placement: Option<Placement>,
     region: Option<String>,
+    #[schema(value_type = Option<Object>)]
     settings: Option<serde_json::Map<String, serde_json::Value>>,
 }
 
-/// `POST /api/v1/platform/tenants`: provisions a tenant in its placement.
+/// Provisions a tenant in its placement (default: the engine's).
+#[utoipa::path(post, path = "/api/v1/platform/tenants", tag = "platform", request_body = NewTenantRequest,
+    security(("bearer" = [])),
+    responses(
+        (status = 201, body = Tenant),
+        (status = 400, description = "`INVALID_SLUG`, `RESERVED_SLUG`, `PLACEMENT_UNSUPPORTED`", body = ErrorBody),
+        (status = 409, description = "`TENANT_SLUG_TAKEN`", body = ErrorBody),
+    ))]
 pub(crate) async fn create_tenant(
     State(state): State<AppState>,
     operator: PlatformOperator,
@@ -168,8 +180,9 @@ pub(crate) async fn create_tenant(
     Ok((StatusCode::CREATED, Json(tenant)))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, IntoParams)]
 pub(crate) struct TenantPath {
+    /// The tenant's slug.
     slug: String,
 }
 
@@ -182,7 +195,10 @@ async fn tenant_by_slug(state: &AppState, slug: &str) -> Result<Tenant, ApiError
         .ok_or_else(|| ApiError::new(StatusCode::NOT_FOUND, "TENANT_NOT_FOUND", "no such tenant"))
 }
 
-/// `GET /api/v1/platform/tenants/{slug}`.
+/// One tenant, with its placement, plan, status and migration state.
+#[utoipa::path(get, path = "/api/v1/platform/tenants/{slug}", tag = "platform", params(TenantPath),
+    security(("bearer" = [])),
+    responses((status = 200, body = Tenant), (status = 404, description = "`TENANT_NOT_FOUND`", body = ErrorBody)))]
 pub(crate) async fn show_tenant(
     State(state): State<AppState>,
     _operator: PlatformOperator,
@@ -191,8 +207,15 @@ pub(crate) async fn show_tenant(
     Ok(Json(tenant_by_slug(&state, &path.slug).await?))
 }
 
-/// `POST /api/v1/platform/tenants/{slug}/suspend`: the tenant's users are refused with
-/// `TENANT_SUSPENDED` until it is resumed; nothing is deleted.
+/// Suspends a tenant: its users are refused with `TENANT_SUSPENDED` until it is resumed;
+/// nothing is deleted.
+#[utoipa::path(post, path = "/api/v1/platform/tenants/{slug}/suspend", tag = "platform", params(TenantPath),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, body = Tenant),
+        (status = 404, description = "`TENANT_NOT_FOUND`", body = ErrorBody),
+        (status = 409, description = "`TENANT_STATE_CONFLICT`", body = ErrorBody),
+    ))]
 pub(crate) async fn suspend_tenant(
     state: State<AppState>,
     operator: PlatformOperator,
@@ -202,7 +225,14 @@ pub(crate) async fn suspend_tenant(
     change_status(state, operator, request_id, path, TenantStatus::Suspended).await
 }
 
-/// `POST /api/v1/platform/tenants/{slug}/resume`.
+/// Resumes a suspended tenant.
+#[utoipa::path(post, path = "/api/v1/platform/tenants/{slug}/resume", tag = "platform", params(TenantPath),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, body = Tenant),
+        (status = 404, description = "`TENANT_NOT_FOUND`", body = ErrorBody),
+        (status = 409, description = "`TENANT_STATE_CONFLICT`", body = ErrorBody),
+    ))]
 pub(crate) async fn resume_tenant(
     state: State<AppState>,
     operator: PlatformOperator,
@@ -248,22 +278,28 @@ async fn change_status(
     Ok(Json(tenant_by_slug(&state, &path.slug).await?))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct AuditQuery {
+    /// Only entries about this tenant (slug).
     tenant: Option<String>,
+    /// `next_cursor` of the previous page.
     before: Option<Uuid>,
+    /// 1 to 200, default 50.
     limit: Option<u32>,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 pub(crate) struct AuditPage {
     entries: Vec<AuditRecord>,
     /// Pass as `before` for the next (older) page; absent on the last page.
     next_cursor: Option<Uuid>,
 }
 
-/// `GET /api/v1/platform/audit-log[?tenant=SLUG&before=ID&limit=N]`: newest first.
+/// The platform audit log, newest first.
+#[utoipa::path(get, path = "/api/v1/platform/audit-log", tag = "platform", params(AuditQuery),
+    security(("bearer" = [])),
+    responses((status = 200, body = AuditPage), (status = 404, description = "`TENANT_NOT_FOUND`", body = ErrorBody)))]
 pub(crate) async fn audit_log(
     State(state): State<AppState>,
     _operator: PlatformOperator,

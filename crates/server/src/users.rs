@@ -4,7 +4,7 @@
 //! event to the outbox in the same transaction.
 
 use crate::auth::{password, Authenticated};
-use crate::error::ApiError;
+use crate::error::{ApiError, ErrorBody};
 use crate::json::ApiJson;
 use crate::tenancy::CurrentTenant;
 use crate::AppState;
@@ -14,19 +14,29 @@ use axum::{Extension, Json};
 use lyceum_domain::{Email, Role, UserId};
 use lyceum_store::repo::{outbox, refresh_tokens, users};
 use lyceum_store::TenantTx;
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
+use utoipa::{IntoParams, ToSchema};
 
 const MAX_PAGE: u32 = 200;
 
-#[derive(Deserialize)]
+#[derive(Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct Page {
+    /// `next_cursor` of the previous page.
     after: Option<UserId>,
+    /// 1 to 200, default 50.
     limit: Option<u32>,
 }
 
-#[derive(Deserialize)]
+#[derive(Serialize, ToSchema)]
+pub(crate) struct UserPage {
+    items: Vec<users::User>,
+    /// Pass as `after` for the next page; absent on the last page.
+    next_cursor: Option<UserId>,
+}
+
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct NewUserRequest {
     email: String,
@@ -36,14 +46,14 @@ pub(crate) struct NewUserRequest {
     password: Option<String>,
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct UserChanges {
     display_name: Option<String>,
     role: Option<Role>,
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct SignUpRequest {
     email: String,
@@ -52,8 +62,9 @@ pub(crate) struct SignUpRequest {
 }
 
 /// `{id}` of `/users/{id}`, by name: under `/t/{slug}` the path has a second parameter.
-#[derive(Deserialize)]
+#[derive(Deserialize, IntoParams)]
 pub(crate) struct UserPath {
+    /// The user's id.
     id: UserId,
 }
 
@@ -61,11 +72,14 @@ fn user_not_found() -> ApiError {
     ApiError::not_found("no such user")
 }
 
+/// The tenant's users, oldest first, a page at a time. Needs `user:manage`.
+#[utoipa::path(get, path = "/api/v1/users", tag = "users", params(Page), security(("bearer" = [])),
+    responses((status = 200, body = UserPage), (status = 403, description = "`PERMISSION_DENIED`", body = ErrorBody)))]
 pub(crate) async fn list(
     State(state): State<AppState>,
     auth: Authenticated,
     Query(page): Query<Page>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<UserPage>, ApiError> {
     auth.require("user:manage")?;
     let limit = page.limit.unwrap_or(50).clamp(1, MAX_PAGE);
     let mut tx = state.store.begin(&auth.tenant).await?;
@@ -74,9 +88,17 @@ pub(crate) async fn list(
     let next_cursor = (items.len() == limit as usize)
         .then(|| items.last().map(|u| u.id))
         .flatten();
-    Ok(Json(json!({"items": items, "next_cursor": next_cursor})))
+    Ok(Json(UserPage { items, next_cursor }))
 }
 
+/// Creates a user; without a password the user is `invited`. Needs `user:manage`.
+#[utoipa::path(post, path = "/api/v1/users", tag = "users", request_body = NewUserRequest, security(("bearer" = [])),
+    responses(
+        (status = 201, body = users::User),
+        (status = 403, description = "`PERMISSION_DENIED`", body = ErrorBody),
+        (status = 409, description = "`CONFLICT`: the e-mail is taken in this tenant", body = ErrorBody),
+        (status = 422, description = "`INVALID_EMAIL`, `WEAK_PASSWORD` ...", body = ErrorBody),
+    ))]
 pub(crate) async fn create(
     State(state): State<AppState>,
     auth: Authenticated,
@@ -97,6 +119,13 @@ pub(crate) async fn create(
     Ok((StatusCode::CREATED, Json(user)))
 }
 
+/// Self sign-up as a student, where the tenant's settings allow it (`self_signup: true`).
+#[utoipa::path(post, path = "/api/v1/auth/signup", tag = "auth", request_body = SignUpRequest,
+    responses(
+        (status = 201, body = users::User),
+        (status = 403, description = "`SIGNUP_DISABLED`", body = ErrorBody),
+        (status = 409, description = "`CONFLICT`", body = ErrorBody),
+    ))]
 pub(crate) async fn sign_up(
     State(state): State<AppState>,
     Extension(CurrentTenant(tenant)): Extension<CurrentTenant>,
@@ -161,6 +190,9 @@ async fn insert_user(
     Ok(user)
 }
 
+/// One user. Everyone may read themselves; others need `user:manage`.
+#[utoipa::path(get, path = "/api/v1/users/{id}", tag = "users", params(UserPath), security(("bearer" = [])),
+    responses((status = 200, body = users::User), (status = 404, description = "`NOT_FOUND`", body = ErrorBody)))]
 pub(crate) async fn show(
     State(state): State<AppState>,
     auth: Authenticated,
@@ -175,6 +207,10 @@ pub(crate) async fn show(
     Ok(Json(user))
 }
 
+/// Changes a user's name or role. Needs `user:manage`.
+#[utoipa::path(patch, path = "/api/v1/users/{id}", tag = "users", params(UserPath), request_body = UserChanges,
+    security(("bearer" = [])),
+    responses((status = 200, body = users::User), (status = 404, description = "`NOT_FOUND`", body = ErrorBody)))]
 pub(crate) async fn update(
     State(state): State<AppState>,
     auth: Authenticated,
@@ -197,7 +233,15 @@ pub(crate) async fn update(
     Ok(Json(user))
 }
 
-/// Deactivation signs the user out everywhere: their refresh tokens are revoked with it.
+/// Deactivates a user and signs them out everywhere (their refresh tokens are revoked).
+/// Needs `user:manage`.
+#[utoipa::path(post, path = "/api/v1/users/{id}/deactivate", tag = "users", params(UserPath),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, body = users::User),
+        (status = 404, description = "`NOT_FOUND`", body = ErrorBody),
+        (status = 409, description = "`CANNOT_DEACTIVATE_SELF`", body = ErrorBody),
+    ))]
 pub(crate) async fn deactivate(
     State(state): State<AppState>,
     auth: Authenticated,

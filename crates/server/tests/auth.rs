@@ -291,6 +291,36 @@ async fn key_rotation_keeps_issued_tokens_valid() {
             new_kid,
             "new tokens are signed with the new key"
         );
+
+        // The JWKS lists both keys, and a third party verifies either token with it alone.
+        let (status, jwks) =
+            call(&w.state, "GET", "/t/acme/.well-known/jwks.json", None, None).await;
+        assert_eq!(status, StatusCode::OK, "{jwks}");
+        let set: jsonwebtoken::jwk::JwkSet = serde_json::from_value(jwks).unwrap();
+        for tokens in [&before, &after] {
+            let jwk = set.find(&kid(tokens)).expect("kid listed in the JWKS");
+            let key = jsonwebtoken::DecodingKey::from_jwk(jwk).unwrap();
+            let mut validation = jsonwebtoken::Validation::new(jsonwebtoken::Algorithm::EdDSA);
+            validation.set_audience(&["acme"]);
+            let claims = jsonwebtoken::decode::<Value>(
+                tokens["access_token"].as_str().unwrap(),
+                &key,
+                &validation,
+            )
+            .expect("verifies with the published key");
+            assert_eq!(claims.claims["tenant_slug"], "acme");
+        }
+        let (_, other) = call(
+            &w.state,
+            "GET",
+            "/t/acme-two/.well-known/jwks.json",
+            None,
+            None,
+        )
+        .await;
+        let other: jsonwebtoken::jwk::JwkSet = serde_json::from_value(other).unwrap();
+        assert!(other.find(&old_kid).is_none() && other.find(&new_kid).is_none());
+        assert!(!other.keys.is_empty(), "acme-two publishes keys of its own");
     }
 }
 

@@ -21,6 +21,7 @@ use uuid::Uuid;
 /// it was resolved from the directory.
 #[derive(Debug, Clone, Serialize)]
 #[non_exhaustive]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Tenant {
     pub id: TenantId,
     pub slug: Slug,

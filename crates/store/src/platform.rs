@@ -12,6 +12,7 @@ use uuid::Uuid;
 
 /// A platform operator.
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct PlatformUser {
     pub id: PlatformUserId,
     pub email: Email,
@@ -79,6 +80,7 @@ impl AuditEntry {
 
 /// A written audit entry.
 #[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct AuditRecord {
     pub id: Uuid,
     pub actor_id: Option<Uuid>,
@@ -86,6 +88,7 @@ pub struct AuditRecord {
     pub action: String,
     pub tenant_id: Option<Uuid>,
     pub tenant_slug: Option<String>,
+    #[cfg_attr(feature = "openapi", schema(value_type = Object))]
     pub detail: sqlx::types::Json<serde_json::Value>,
     pub request_id: Option<String>,
     pub created_at: DateTime<Utc>,

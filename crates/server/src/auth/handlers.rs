@@ -2,7 +2,7 @@
 
 use super::tokens::{self, new_refresh_token, refresh_hash};
 use super::{password, Authenticated};
-use crate::error::ApiError;
+use crate::error::{ApiError, ErrorBody};
 use crate::json::ApiJson;
 use crate::tenancy::CurrentTenant;
 use crate::AppState;
@@ -14,22 +14,23 @@ use lyceum_domain::{Email, UserId};
 use lyceum_store::repo::{refresh_tokens, users};
 use lyceum_store::{KeyOwner, Tenant, TenantTx};
 use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
 use uuid::Uuid;
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct LoginRequest {
-    email: String,
-    password: String,
+    pub(crate) email: String,
+    pub(crate) password: String,
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct RefreshRequest {
     refresh_token: String,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 pub(crate) struct TokenResponse {
     access_token: String,
     refresh_token: String,
@@ -45,6 +46,13 @@ fn invalid_refresh() -> ApiError {
     ApiError::unauthorized("INVALID_TOKEN", "the refresh token is not valid")
 }
 
+/// Signs in with e-mail and password: a short-lived access token and a refresh token.
+#[utoipa::path(post, path = "/api/v1/auth/login", tag = "auth", request_body = LoginRequest,
+    responses(
+        (status = 200, body = TokenResponse),
+        (status = 401, description = "`INVALID_CREDENTIALS`", body = ErrorBody),
+        (status = 429, description = "`LOGIN_THROTTLED`", body = ErrorBody),
+    ))]
 pub(crate) async fn login(
     State(state): State<AppState>,
     Extension(CurrentTenant(tenant)): Extension<CurrentTenant>,
@@ -75,6 +83,13 @@ pub(crate) async fn login(
     Ok(Json(response))
 }
 
+/// Trades a refresh token for new tokens. Each refresh token works once; presenting a spent
+/// one again revokes its whole family.
+#[utoipa::path(post, path = "/api/v1/auth/refresh", tag = "auth", request_body = RefreshRequest,
+    responses(
+        (status = 200, body = TokenResponse),
+        (status = 401, description = "`INVALID_TOKEN`, `REFRESH_TOKEN_REUSED`", body = ErrorBody),
+    ))]
 pub(crate) async fn refresh(
     State(state): State<AppState>,
     Extension(CurrentTenant(tenant)): Extension<CurrentTenant>,
@@ -107,6 +122,9 @@ pub(crate) async fn refresh(
     Ok(Json(response))
 }
 
+/// Signs out: the refresh token's family is revoked.
+#[utoipa::path(post, path = "/api/v1/auth/logout", tag = "auth", request_body = RefreshRequest,
+    responses((status = 204, description = "Signed out")))]
 pub(crate) async fn logout(
     State(state): State<AppState>,
     Extension(CurrentTenant(tenant)): Extension<CurrentTenant>,
@@ -122,20 +140,44 @@ pub(crate) async fn logout(
     Ok(StatusCode::NO_CONTENT)
 }
 
+#[derive(Serialize, ToSchema)]
+pub(crate) struct Me {
+    user: users::User,
+    tenant: TenantSummary,
+    /// What the user's role allows, as in the access token.
+    permissions: Vec<String>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub(crate) struct TenantSummary {
+    slug: String,
+    name: String,
+}
+
+/// The signed-in user, their tenant and their permissions.
+#[utoipa::path(get, path = "/api/v1/me", tag = "auth", security(("bearer" = [])),
+    responses(
+        (status = 200, body = Me),
+        (status = 401, description = "`UNAUTHENTICATED`, `INVALID_TOKEN`, `TOKEN_EXPIRED`", body = ErrorBody),
+        (status = 403, description = "`TENANT_MISMATCH`", body = ErrorBody),
+    ))]
 pub(crate) async fn me(
     State(state): State<AppState>,
     auth: Authenticated,
-) -> Result<Json<serde_json::Value>, ApiError> {
+) -> Result<Json<Me>, ApiError> {
     let mut tx = state.store.begin(&auth.tenant).await?;
     let user = users::get(&mut tx, auth.user_id)
         .await?
         .ok_or_else(|| ApiError::not_found("user not found"))?;
     tx.commit().await?;
-    Ok(Json(serde_json::json!({
-        "user": user,
-        "tenant": {"slug": auth.tenant.slug, "name": auth.tenant.name},
-        "permissions": auth.claims.permissions,
-    })))
+    Ok(Json(Me {
+        user,
+        tenant: TenantSummary {
+            slug: auth.tenant.slug.to_string(),
+            name: auth.tenant.name.clone(),
+        },
+        permissions: auth.claims.permissions,
+    }))
 }
 
 async fn start_refresh(
@@ -166,4 +208,26 @@ async fn token_response(
         token_type: "Bearer",
         expires_in: ttl.as_secs(),
     })
+}
+
+/// The resolved tenant's public keys (JWKS), so that other services can verify its access
+/// tokens. Retired keys stay listed while their tokens may be unexpired.
+#[utoipa::path(get, path = "/.well-known/jwks.json", tag = "auth",
+    responses((status = 200, description = "JSON Web Key Set (Ed25519 keys as OKP)", body = Object)))]
+pub(crate) async fn jwks(
+    State(state): State<AppState>,
+    Extension(CurrentTenant(tenant)): Extension<CurrentTenant>,
+) -> Result<Json<serde_json::Value>, ApiError> {
+    let keys = state.keys.get(KeyOwner::Tenant(tenant.id)).await?;
+    Ok(Json(keys.jwks.clone()))
+}
+
+/// The public keys of platform operators' tokens (JWKS).
+#[utoipa::path(get, path = "/api/v1/platform/.well-known/jwks.json", tag = "platform",
+    responses((status = 200, description = "JSON Web Key Set (Ed25519 keys as OKP)", body = Object)))]
+pub(crate) async fn platform_jwks(
+    State(state): State<AppState>,
+) -> Result<Json<serde_json::Value>, ApiError> {
+    let keys = state.keys.get(KeyOwner::Platform).await?;
+    Ok(Json(keys.jwks.clone()))
 }

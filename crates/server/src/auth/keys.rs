@@ -3,6 +3,8 @@
 //! verifying until every token they signed has expired.
 
 use crate::error::ApiError;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::Engine as _;
 use chrono::Utc;
 use jsonwebtoken::{DecodingKey, EncodingKey};
 use lyceum_store::{KeyOwner, SigningKey, Store};
@@ -19,6 +21,8 @@ pub(crate) struct Keys {
     pub(crate) signing_kid: String,
     pub(crate) signing: EncodingKey,
     pub(crate) verifying: Vec<(String, DecodingKey)>,
+    /// The public halves as a JSON Web Key Set (RFC 7517; Ed25519 keys as `OKP`, RFC 8037).
+    pub(crate) jwks: serde_json::Value,
 }
 
 impl Keys {
@@ -112,5 +116,15 @@ fn build(stored: Vec<SigningKey>) -> Result<Keys, ApiError> {
             .iter()
             .map(|k| (k.kid.clone(), DecodingKey::from_ed_der(&k.public_key)))
             .collect(),
+        jwks: serde_json::json!({
+            "keys": stored.iter().map(|k| serde_json::json!({
+                "kty": "OKP",
+                "crv": "Ed25519",
+                "alg": ALGORITHM,
+                "use": "sig",
+                "kid": k.kid,
+                "x": URL_SAFE_NO_PAD.encode(&k.public_key),
+            })).collect::<Vec<_>>()
+        }),
     })
 }

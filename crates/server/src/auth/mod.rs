@@ -4,14 +4,14 @@
 //! resolved tenant. A token of one tenant is never accepted by another.
 
 mod extract;
-mod handlers;
+pub(crate) mod handlers;
 mod keys;
 pub mod password;
 mod tokens;
 
 pub use extract::Authenticated;
 pub(crate) use extract::{bearer, verify_token};
-pub(crate) use handlers::{login, logout, me, refresh};
+pub(crate) use handlers::{jwks, login, logout, me, platform_jwks, refresh, LoginRequest};
 pub use keys::KeyRing;
 pub(crate) use tokens::{platform_claims, sign, PLATFORM_AUDIENCE};
 pub use tokens::{Claims, PlatformClaims};

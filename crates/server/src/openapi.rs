@@ -1,0 +1,88 @@
+//! The OpenAPI 3.1 document, generated from the handlers' annotations and served at
+//! `GET /api/v1/openapi.json`. Tenant routes are documented once, without the `/t/{slug}`
+//! prefix under which they are also served.
+
+use axum::response::{IntoResponse, Response};
+
+use std::sync::OnceLock;
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::{Modify, OpenApi};
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "Lyceum API",
+        description = "Multi-tenant learning platform. Tenant routes resolve their tenant from, in \
+            order: the path prefix `/t/{slug}`, a sub-domain of the configured base domain, a \
+            verified custom domain, the `X-Tenant-ID` header (id or slug), or the bearer token. \
+            Every error answers `{\"error\": CODE, \"message\": ..., \"request_id\": ...}`."
+    ),
+    paths(
+        crate::health::healthz,
+        crate::health::readyz,
+        document,
+        crate::tenant_profile::show,
+        crate::auth::handlers::jwks,
+        crate::auth::handlers::login,
+        crate::auth::handlers::refresh,
+        crate::auth::handlers::logout,
+        crate::auth::handlers::me,
+        crate::users::sign_up,
+        crate::users::list,
+        crate::users::create,
+        crate::users::show,
+        crate::users::update,
+        crate::users::deactivate,
+        crate::platform::login,
+        crate::auth::handlers::platform_jwks,
+        crate::platform::list_tenants,
+        crate::platform::create_tenant,
+        crate::platform::show_tenant,
+        crate::platform::suspend_tenant,
+        crate::platform::resume_tenant,
+        crate::platform::audit_log,
+    ),
+    modifiers(&BearerToken),
+    tags(
+        (name = "operations", description = "Probes and the API description"),
+        (name = "tenant", description = "The resolved tenant's public profile"),
+        (name = "auth", description = "Sign-in, tokens and the signed-in user"),
+        (name = "users", description = "A tenant's users, for its admins"),
+        (name = "platform", description = "The platform operator (super_admin): tenants and audit log"),
+    )
+)]
+pub struct ApiDoc;
+
+struct BearerToken;
+
+impl Modify for BearerToken {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .bearer_format("JWT")
+                    .build(),
+            ),
+        );
+    }
+}
+
+/// This document.
+#[utoipa::path(get, path = "/api/v1/openapi.json", tag = "operations",
+    responses((status = 200, description = "The OpenAPI 3.1 document", body = Object)))]
+pub(crate) async fn document() -> Response {
+    static DOCUMENT: OnceLock<String> = OnceLock::new();
+    let json = DOCUMENT.get_or_init(|| {
+        ApiDoc::openapi()
+            .to_json()
+            .expect("the OpenAPI document serializes")
+    });
+    (
+        [(axum::http::header::CONTENT_TYPE, "application/json")],
+        json.as_str(),
+    )
+        .into_response()
+}
