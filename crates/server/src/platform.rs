@@ -154,7 +154,8 @@ pub(crate) struct NewTenantRequest {
     security(("bearer" = [])),
     responses(
         (status = 201, body = Tenant),
-        (status = 400, description = "`INVALID_SLUG`, `RESERVED_SLUG`, `PLACEMENT_UNSUPPORTED`", body = ErrorBody),
+        (status = 400, description = "`PLACEMENT_UNSUPPORTED`", body = ErrorBody),
+        (status = 422, description = "`INVALID_SLUG`, `RESERVED_SLUG`, `VALIDATION_FAILED`", body = ErrorBody),
         (status = 409, description = "`TENANT_SLUG_TAKEN`", body = ErrorBody),
     ))]
 pub(crate) async fn create_tenant(
@@ -292,7 +293,7 @@ pub(crate) struct AuditQuery {
 #[derive(Serialize, ToSchema)]
 pub(crate) struct AuditPage {
     entries: Vec<AuditRecord>,
-    /// Pass as `before` for the next (older) page; absent on the last page.
+    /// Pass as `before` for the next (older) page; `null` on the last page.
     next_cursor: Option<Uuid>,
 }
 

@@ -32,7 +32,7 @@ pub(crate) struct Page {
 #[derive(Serialize, ToSchema)]
 pub(crate) struct UserPage {
     items: Vec<users::User>,
-    /// Pass as `after` for the next page; absent on the last page.
+    /// Pass as `after` for the next page; `null` on the last page.
     next_cursor: Option<UserId>,
 }
 

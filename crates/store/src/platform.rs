@@ -189,8 +189,12 @@ impl Directory {
                 .execute(&mut *tx)
                 .await?
                 .rows_affected();
-            append_audit!(tx, audit);
-            tx.commit().await?;
+            if done == 0 {
+                tx.rollback().await?;
+            } else {
+                append_audit!(tx, audit);
+                tx.commit().await?;
+            }
             done
         });
         self.invalidate_cache();
