@@ -97,7 +97,7 @@ async fn serve(settings: &Settings, store: Store) -> Result<()> {
         .await
         .with_context(|| format!("cannot listen on {}", settings.bind))?;
     tracing::info!(address = %listener.local_addr()?, engine = %store.engine(), "lyceum is serving");
-    let state = AppState::new(store, settings.server_config());
+    let state = AppState::new(store, settings.server_config()?);
     lyceum_server::serve(listener, state, shutdown_signal()).await?;
     tracing::info!("lyceum stopped");
     Ok(())

@@ -42,6 +42,21 @@ pub struct Settings {
     pub tenant_cache_capacity: u64,
     /// Seconds a cached tenant resolution is trusted (changes by other processes show after this).
     pub tenant_cache_ttl_secs: u64,
+    /// Refuse a tenant's requests past its plan's rate (429 `RATE_LIMITED`).
+    pub rate_limits: bool,
+    /// Seconds of its plan's rate a tenant may spend in one burst.
+    pub rate_limit_burst_secs: u32,
+    /// Failed sign-ins on one account within the window before it is locked.
+    pub login_max_failures: u32,
+    pub login_failure_window_secs: u64,
+    /// Sign-in attempts per minute from one client address.
+    pub login_attempts_per_minute_per_address: u32,
+    /// Comma-separated addresses or CIDR ranges of proxies whose `X-Forwarded-For` is believed.
+    pub trusted_proxies: String,
+    /// Comma-separated browser origins allowed by CORS (`*` for any); empty: no CORS.
+    pub cors_origins: String,
+    /// Distinct tenants labelled in `/metrics` (the rest count as `other`).
+    pub metrics_tenant_labels: usize,
     /// Log filter, in `tracing` syntax (`info`, `lyceum=debug,sqlx=warn`).
     pub log: String,
     /// `text` or `json`.
@@ -68,6 +83,14 @@ impl Default for Settings {
             refresh_token_ttl_secs: 30 * 24 * 3600,
             tenant_cache_capacity: limits.tenant_cache_capacity,
             tenant_cache_ttl_secs: limits.tenant_cache_ttl.as_secs(),
+            rate_limits: true,
+            rate_limit_burst_secs: 10,
+            login_max_failures: 5,
+            login_failure_window_secs: 15 * 60,
+            login_attempts_per_minute_per_address: 30,
+            trusted_proxies: String::new(),
+            cors_origins: String::new(),
+            metrics_tenant_labels: 100,
             log: "info".to_owned(),
             log_format: "text".to_owned(),
         }
@@ -95,8 +118,17 @@ impl Settings {
             .context("invalid configuration")
     }
 
-    pub fn server_config(&self) -> lyceum_server::ServerConfig {
-        lyceum_server::ServerConfig {
+    pub fn server_config(&self) -> Result<lyceum_server::ServerConfig> {
+        let trusted_proxies = list(&self.trusted_proxies)
+            .map(|p| {
+                p.parse::<ipnet::IpNet>()
+                    .or_else(|_| p.parse::<std::net::IpAddr>().map(ipnet::IpNet::from))
+                    .with_context(|| {
+                        format!("LYCEUM_TRUSTED_PROXIES: {p:?} is no address or CIDR range")
+                    })
+            })
+            .collect::<Result<Vec<_>>>()?;
+        Ok(lyceum_server::ServerConfig {
             base_domain: self
                 .base_domain
                 .as_ref()
@@ -106,7 +138,19 @@ impl Settings {
                 refresh_token_ttl: Duration::from_secs(self.refresh_token_ttl_secs),
                 ..Default::default()
             },
-        }
+            rate_limit: lyceum_server::RateLimitConfig {
+                enabled: self.rate_limits,
+                burst_seconds: self.rate_limit_burst_secs,
+            },
+            login_throttle: lyceum_server::LoginThrottleConfig {
+                max_failures: self.login_max_failures,
+                failure_window: Duration::from_secs(self.login_failure_window_secs),
+                attempts_per_minute_per_address: self.login_attempts_per_minute_per_address,
+                trusted_proxies,
+            },
+            metrics_tenant_labels: self.metrics_tenant_labels,
+            cors_origins: list(&self.cors_origins).map(str::to_owned).collect(),
+        })
     }
 
     pub fn store_config(&self) -> Result<StoreConfig> {
@@ -147,6 +191,14 @@ fn parse_url(name: &str, url: &str) -> Result<PgConnectOptions> {
     PgConnectOptions::from_str(url).with_context(|| format!("{name} is not a valid PostgreSQL URL"))
 }
 
+/// The non-empty items of a comma-separated setting.
+fn list(value: &str) -> impl Iterator<Item = &str> {
+    value
+        .split(',')
+        .map(str::trim)
+        .filter(|item| !item.is_empty())
+}
+
 // figment's Jail closures return figment's own (large) error type.
 #[allow(clippy::result_large_err)]
 #[cfg(test)]
@@ -175,6 +227,33 @@ mod tests {
             assert_eq!(settings.bind, "0.0.0.0:9000");
             assert_eq!(settings.max_open_tenant_pools, 20);
             assert_eq!(settings.default_placement, Some(Placement::Schema));
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn proxies_and_origins_are_comma_separated_lists() {
+        figment::Jail::expect_with(|jail| {
+            jail.set_env("LYCEUM_TRUSTED_PROXIES", "10.0.0.0/8, 192.0.2.7");
+            jail.set_env("LYCEUM_CORS_ORIGINS", "https://a.example,https://b.example");
+            let config = Settings::load(None).unwrap().server_config().unwrap();
+            let proxies: Vec<String> = config
+                .login_throttle
+                .trusted_proxies
+                .iter()
+                .map(ToString::to_string)
+                .collect();
+            assert_eq!(proxies, ["10.0.0.0/8", "192.0.2.7/32"]);
+            assert_eq!(
+                config.cors_origins,
+                ["https://a.example", "https://b.example"]
+            );
+            jail.set_env("LYCEUM_TRUSTED_PROXIES", "not-an-address");
+            let err = Settings::load(None).unwrap().server_config().unwrap_err();
+            assert!(
+                format!("{err:#}").contains("LYCEUM_TRUSTED_PROXIES"),
+                "{err:#}"
+            );
             Ok(())
         });
     }

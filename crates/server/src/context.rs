@@ -32,7 +32,14 @@ pub(crate) async fn request_context(mut request: Request, next: Next) -> Respons
     request.extensions_mut().insert(RequestId(id.clone()));
     let mut response = next.run(request).await;
     if let Some(error) = response.extensions_mut().remove::<ApiError>() {
+        // Keep what the error set besides its body (`Retry-After`, `RateLimit` ...).
+        let headers = std::mem::take(response.headers_mut());
         response = error_body(error.status, error.code, &error.message, &id);
+        for (name, value) in &headers {
+            if name != header::CONTENT_TYPE && name != header::CONTENT_LENGTH {
+                response.headers_mut().append(name, value.clone());
+            }
+        }
     } else if response.status().is_client_error() && !is_json(&response) {
         // Rejections of axum's own extractors and layers (bad path or query, 405, 413 ...)
         // answer in plain text; give them the API's shape too.

@@ -14,6 +14,9 @@ pub struct ApiError {
     pub status: StatusCode,
     pub code: &'static str,
     pub message: String,
+    /// Set when the error is a sign that tenant isolation was attacked or broken
+    /// (`policy_refused`, `foreign_row`): counted and logged as a security event.
+    pub alarm: Option<&'static str>,
 }
 
 impl ApiError {
@@ -22,6 +25,7 @@ impl ApiError {
             status,
             code,
             message: message.into(),
+            alarm: None,
         }
     }
 
@@ -75,16 +79,21 @@ impl From<StoreError> for ApiError {
             }
             _ => StatusCode::INTERNAL_SERVER_ERROR,
         };
-        if e.code() == "TENANT_ISOLATION_VIOLATION" {
-            tracing::error!(target: "security", error = %e, "tenant isolation policy refused a statement");
-        }
+        let alarm = match &e {
+            StoreError::IsolationViolation(_) => Some("policy_refused"),
+            StoreError::ForeignRow(_) => Some("foreign_row"),
+            _ => None,
+        };
         let message = if status == StatusCode::INTERNAL_SERVER_ERROR {
             tracing::error!(error = %e, code = e.code(), "request failed");
             "internal error".to_owned()
         } else {
             e.to_string()
         };
-        ApiError::new(status, e.code(), message)
+        ApiError {
+            alarm,
+            ..ApiError::new(status, e.code(), message)
+        }
     }
 }
 

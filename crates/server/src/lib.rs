@@ -9,8 +9,10 @@ mod context;
 mod error;
 mod health;
 mod json;
+pub mod metrics;
 mod openapi;
 pub mod platform;
+mod ratelimit;
 mod tenancy;
 mod tenant_profile;
 mod users;
@@ -21,21 +23,47 @@ use axum::middleware::{from_fn, from_fn_with_state};
 use axum::routing::{get, patch, post, MethodRouter};
 use axum::Router;
 use lyceum_store::Store;
+use std::sync::Arc;
 use std::time::Duration;
+use tower_http::cors::{AllowOrigin, CorsLayer};
 use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
 
+use auth::LoginThrottle;
+pub use auth::LoginThrottleConfig;
 pub use context::RequestId;
 pub use error::ApiError;
+pub use metrics::Metrics;
+pub use ratelimit::RateLimitConfig;
+use ratelimit::TenantRateLimits;
 pub use tenancy::CurrentTenant;
 
 /// HTTP settings.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct ServerConfig {
     /// `lms.example`: `acme.lms.example` then resolves to the tenant `acme`.
     pub base_domain: Option<String>,
     pub auth: AuthConfig,
+    pub rate_limit: RateLimitConfig,
+    pub login_throttle: LoginThrottleConfig,
+    /// Distinct tenants that get a label of their own in `/metrics`; the rest are `other`.
+    pub metrics_tenant_labels: usize,
+    /// Origins allowed to call the API from a browser (`*` for any); none: no CORS headers.
+    pub cors_origins: Vec<String>,
+}
+
+impl Default for ServerConfig {
+    fn default() -> Self {
+        Self {
+            base_domain: None,
+            auth: AuthConfig::default(),
+            rate_limit: RateLimitConfig::default(),
+            login_throttle: LoginThrottleConfig::default(),
+            metrics_tenant_labels: 100,
+            cors_origins: Vec::new(),
+        }
+    }
 }
 
 /// Token settings.
@@ -57,12 +85,15 @@ impl Default for AuthConfig {
     }
 }
 
-/// What every handler can reach.
+/// What every handler can reach. Cheap to clone.
 #[derive(Clone)]
 pub struct AppState {
     pub store: Store,
-    pub config: ServerConfig,
+    pub config: Arc<ServerConfig>,
     pub keys: auth::KeyRing,
+    pub metrics: Metrics,
+    rate_limits: Arc<TenantRateLimits>,
+    login_throttle: Arc<LoginThrottle>,
 }
 
 impl AppState {
@@ -70,8 +101,11 @@ impl AppState {
         let keys = auth::KeyRing::new(store.clone(), config.auth.access_token_ttl);
         Self {
             store,
-            config,
             keys,
+            metrics: Metrics::new(config.metrics_tenant_labels),
+            rate_limits: Arc::new(TenantRateLimits::new(&config.rate_limit)),
+            login_throttle: Arc::new(LoginThrottle::new(config.login_throttle.clone())),
+            config: Arc::new(config),
         }
     }
 }
@@ -108,6 +142,7 @@ fn global_operations() -> Vec<Operation> {
         (Method::GET, "/healthz", get(health::healthz)),
         (Method::GET, "/readyz", get(health::readyz)),
         (Method::GET, "/api/v1/openapi.json", get(openapi::document)),
+        (Method::GET, "/metrics", get(metrics::scrape)),
         (
             Method::POST,
             "/api/v1/platform/auth/login",
@@ -178,11 +213,12 @@ pub fn served_routes() -> Vec<(Method, String)> {
 pub fn app(state: AppState) -> Router {
     let tenant_routes = router_of(tenant_operations())
         .route_layer(from_fn_with_state(state.clone(), tenancy::resolve_tenant));
+    let cors = cors_layer(&state.config.cors_origins);
     router_of(global_operations())
         .nest("/t/{slug}", tenant_routes.clone())
         .merge(tenant_routes)
         .fallback(context::not_found)
-        .with_state(state)
+        .with_state(state.clone())
         .layer(RequestBodyLimitLayer::new(1024 * 1024))
         .layer(TimeoutLayer::with_status_code(
             axum::http::StatusCode::REQUEST_TIMEOUT,
@@ -192,7 +228,48 @@ pub fn app(state: AppState) -> Router {
             let id = request.extensions().get::<RequestId>().map(|r| r.0.as_str()).unwrap_or("");
             tracing::info_span!("request", request_id = id, method = %request.method(), path = %request.uri().path(), tenant = tracing::field::Empty)
         }))
+        .layer(from_fn_with_state(state, metrics::track))
         .layer(from_fn(context::request_context))
+        .layer(cors)
+}
+
+/// CORS for browser clients on other origins: bearer tokens travel in `Authorization`, so no
+/// cookies (no credentials mode) are involved.
+fn cors_layer(origins: &[String]) -> CorsLayer {
+    if origins.is_empty() {
+        return CorsLayer::new();
+    }
+    let allowed = if origins.iter().any(|o| o == "*") {
+        AllowOrigin::any()
+    } else {
+        AllowOrigin::list(origins.iter().filter_map(|o| o.parse().ok()))
+    };
+    CorsLayer::new()
+        .allow_origin(allowed)
+        .allow_methods([
+            Method::GET,
+            Method::POST,
+            Method::PUT,
+            Method::PATCH,
+            Method::DELETE,
+        ])
+        .allow_headers([
+            axum::http::header::AUTHORIZATION,
+            axum::http::header::CONTENT_TYPE,
+            axum::http::header::IF_NONE_MATCH,
+            axum::http::HeaderName::from_static("x-tenant-id"),
+            axum::http::HeaderName::from_static("x-request-id"),
+        ])
+        .expose_headers([
+            axum::http::header::ETAG,
+            axum::http::header::LINK,
+            axum::http::header::RETRY_AFTER,
+            axum::http::HeaderName::from_static("x-request-id"),
+            axum::http::HeaderName::from_static("ratelimit-limit"),
+            axum::http::HeaderName::from_static("ratelimit-remaining"),
+            axum::http::HeaderName::from_static("ratelimit-reset"),
+        ])
+        .max_age(Duration::from_secs(600))
 }
 
 /// Serves `app` on `listener` until `shutdown` resolves, then drains in-flight requests.
@@ -201,7 +278,10 @@ pub async fn serve(
     state: AppState,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    axum::serve(listener, app(state))
-        .with_graceful_shutdown(shutdown)
-        .await
+    axum::serve(
+        listener,
+        app(state).into_make_service_with_connect_info::<std::net::SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown)
+    .await
 }

@@ -21,6 +21,7 @@ use utoipa::{Modify, OpenApi};
         crate::health::healthz,
         crate::health::readyz,
         document,
+        crate::metrics::scrape,
         crate::tenant_profile::show,
         crate::auth::handlers::jwks,
         crate::auth::handlers::login,

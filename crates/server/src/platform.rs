@@ -4,7 +4,7 @@
 //! user's token is refused here and a platform token is refused on tenant routes (different
 //! keys and audience). Every action is written to the audit log with the change it records.
 
-use crate::auth::{password, verify_token, LoginRequest, PlatformClaims};
+use crate::auth::{password, verify_token, ClientAddress, LoginRequest, PlatformClaims};
 use crate::context::RequestId;
 use crate::error::{ApiError, ErrorBody};
 use crate::json::ApiJson;
@@ -12,6 +12,7 @@ use crate::AppState;
 use axum::extract::{FromRequestParts, Path, Query, State};
 use axum::http::request::Parts;
 use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
 use axum::{Extension, Json};
 use lyceum_domain::{Email, Placement, Plan, PlatformUserId, Slug, TenantId, TenantStatus};
 use lyceum_store::{AuditEntry, AuditRecord, KeyOwner, NewTenant, Tenant};
@@ -80,8 +81,14 @@ pub(crate) struct PlatformTokenResponse {
     ))]
 pub(crate) async fn login(
     State(state): State<AppState>,
+    ClientAddress(client): ClientAddress,
     ApiJson(request): ApiJson<LoginRequest>,
-) -> Result<Json<PlatformTokenResponse>, ApiError> {
+) -> Result<Response, ApiError> {
+    let throttle = &state.login_throttle;
+    if let Err(throttled) = throttle.admit(None, &request.email, client).await {
+        state.metrics.login_throttled("platform");
+        return Ok(throttled.into_response());
+    }
     let found = match Email::parse(&request.email) {
         Ok(email) => state.store.directory().platform_credentials(&email).await?,
         Err(_) => None,
@@ -91,10 +98,15 @@ pub(crate) async fn login(
         None => (None, None),
     };
     let invalid = || ApiError::unauthorized("INVALID_CREDENTIALS", "wrong e-mail or password");
-    if !password::verify(request.password, hash).await {
-        return Err(invalid());
-    }
-    let user = user.ok_or_else(invalid)?;
+    let verified = password::verify(request.password, hash).await;
+    let user = match user {
+        Some(user) if verified => user,
+        _ => {
+            throttle.failed(None, &request.email).await;
+            return Err(invalid());
+        }
+    };
+    throttle.succeeded(None, &request.email).await;
     let ttl = state.config.auth.access_token_ttl;
     let keys = state.keys.get(KeyOwner::Platform).await?;
     let claims = crate::auth::platform_claims(&user, &state.config.auth.issuer, ttl);
@@ -102,7 +114,8 @@ pub(crate) async fn login(
         access_token: crate::auth::sign(&keys, &claims)?,
         token_type: "Bearer",
         expires_in: ttl.as_secs(),
-    }))
+    })
+    .into_response())
 }
 
 #[derive(Deserialize, IntoParams)]

@@ -6,10 +6,13 @@
 //! Lookups go through the directory's bounded, expiring cache.
 
 use crate::error::ApiError;
+use crate::metrics::ResolvedTenant;
+use crate::ratelimit::Verdict;
 use crate::AppState;
 use axum::extract::{OriginalUri, Request, State};
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::middleware::Next;
+use axum::response::IntoResponse;
 use axum::response::Response;
 use lyceum_domain::{Slug, TenantId, TenantStatus};
 use lyceum_store::{Tenant, TenantKey};
@@ -40,8 +43,31 @@ pub(crate) async fn resolve_tenant(
         TenantStatus::Provisioning | TenantStatus::Deleted => return Err(tenant_not_found()),
     }
     tracing::Span::current().record("tenant", tenant.slug.as_str());
-    request.extensions_mut().insert(CurrentTenant(tenant));
-    Ok(next.run(request).await)
+    let verdict = state.rate_limits.check(tenant.id, tenant.plan);
+    let mut response = match verdict {
+        Some(Verdict::Refused { .. }) => {
+            state.metrics.rate_limited(tenant.slug.as_str());
+            ApiError::new(
+                StatusCode::TOO_MANY_REQUESTS,
+                "RATE_LIMITED",
+                format!("tenant {} is over its plan's request rate", tenant.slug),
+            )
+            .into_response()
+        }
+        _ => {
+            request
+                .extensions_mut()
+                .insert(CurrentTenant(tenant.clone()));
+            next.run(request).await
+        }
+    };
+    if let Some(verdict) = verdict {
+        verdict.write_headers(response.headers_mut());
+    }
+    response
+        .extensions_mut()
+        .insert(ResolvedTenant(tenant.slug.to_string()));
+    Ok(response)
 }
 
 async fn resolve(

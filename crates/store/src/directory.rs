@@ -254,6 +254,11 @@ impl Directory {
         Ok(())
     }
 
+    /// Open and idle connections of the directory's pool.
+    pub(crate) fn pool_size(&self) -> (u32, usize) {
+        dispatch!(&self.pool, p => (p.size(), p.num_idle()))
+    }
+
     /// Is the directory reachable?
     pub async fn ping(&self) -> Result<(), StoreError> {
         dispatch!(&self.pool, p => { sqlx::query("SELECT 1").execute(p).await?.rows_affected() });

@@ -32,6 +32,8 @@ pub enum StoreError {
     ConstraintViolation(String),
     #[error("the tenant isolation policy refused the statement: {0}")]
     IsolationViolation(String),
+    #[error("a row of another tenant reached a scoped query on {0}")]
+    ForeignRow(&'static str),
     #[error("database unavailable: {0}")]
     Unavailable(String),
     #[error("unsafe database role: {0}")]
@@ -58,7 +60,9 @@ impl StoreError {
             StoreError::Conflict(_) => "CONFLICT",
             StoreError::InvalidReference(_) => "INVALID_REFERENCE",
             StoreError::ConstraintViolation(_) => "VALIDATION_FAILED",
-            StoreError::IsolationViolation(_) => "TENANT_ISOLATION_VIOLATION",
+            StoreError::IsolationViolation(_) | StoreError::ForeignRow(_) => {
+                "TENANT_ISOLATION_VIOLATION"
+            }
             StoreError::Unavailable(_) => "DATABASE_UNAVAILABLE",
             StoreError::UnsafeRole(_) => "UNSAFE_DATABASE_ROLE",
             StoreError::Migration { .. } => "MIGRATION_FAILED",

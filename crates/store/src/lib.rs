@@ -34,4 +34,4 @@ pub use migrate::{MigrationProgress, MigrationReport, TenantMigrationFailure};
 pub use platform::{AuditEntry, AuditRecord, PlatformUser};
 pub use scope::TenantTx;
 pub use sqlx::postgres::PgConnectOptions;
-pub use store::{ScopingFigures, Store};
+pub use store::{PoolStats, ScopingFigures, Store};

@@ -154,11 +154,20 @@ impl TenantPools {
     }
 
     /// Pools open right now (at most `max_open_tenant_pools`).
-    pub(crate) async fn open_count(&self) -> u64 {
+    pub(crate) fn open_count(&self) -> u64 {
         self.open
             .lock()
             .expect("tenant pool registry poisoned")
             .len() as u64
+    }
+
+    /// Open and idle connections summed over every open tenant pool.
+    pub(crate) fn connections(&self) -> (u64, u64) {
+        let open = self.open.lock().expect("tenant pool registry poisoned");
+        open.iter().fold((0, 0), |(size, idle), (_, (pool, _))| {
+            let (s, i) = crate::engine::dispatch!(pool, p => (p.size(), p.num_idle()));
+            (size + u64::from(s), idle + i as u64)
+        })
     }
 
     pub(crate) async fn close_all(&self) {

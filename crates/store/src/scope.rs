@@ -13,6 +13,12 @@ use crate::error::StoreError;
 use lyceum_domain::{Placement, TenantId};
 use sqlx::{Postgres, Sqlite, Transaction};
 
+/// A row read from a tenant table, which names its tenant.
+pub(crate) trait TenantRow {
+    const TABLE: &'static str;
+    fn tenant_id(&self) -> uuid::Uuid;
+}
+
 pub struct TenantTx {
     tenant_id: TenantId,
     tx: Engine<Transaction<'static, Postgres>, Transaction<'static, Sqlite>>,
@@ -34,6 +40,17 @@ impl TenantTx {
     /// The tenant id as repositories bind it.
     pub(crate) fn tenant(&self) -> uuid::Uuid {
         self.tenant_id.as_uuid()
+    }
+
+    /// Defence in depth behind `WHERE tenant_id` and row-level security: a row of another
+    /// tenant must never reach a scoped query, and if one does (a repository bug, a policy
+    /// dropped by hand) it is refused with [`StoreError::ForeignRow`] instead of being served.
+    pub(crate) fn own<R: TenantRow>(&self, row: R) -> Result<R, StoreError> {
+        if row.tenant_id() == self.tenant() {
+            Ok(row)
+        } else {
+            Err(StoreError::ForeignRow(R::TABLE))
+        }
     }
 
     pub(crate) fn conn(&mut self) -> Conn<'_> {

@@ -23,6 +23,31 @@ pub struct ScopingFigures {
     pub unscoped: Vec<std::time::Duration>,
 }
 
+/// One kind of connection pool, for metrics.
+#[derive(Debug, Clone)]
+pub struct PoolStats {
+    /// `shared`, `directory` or `tenant` (every tenant's own pool summed).
+    pub pool: &'static str,
+    /// `postgres` or `sqlite`.
+    pub engine: String,
+    /// For `tenant`: how many tenants' pools are open.
+    pub open_pools: Option<u64>,
+    pub connections: u64,
+    pub idle: u64,
+}
+
+impl PoolStats {
+    fn of(pool: &'static str, engine: &str, size: u32, idle: usize) -> Self {
+        PoolStats {
+            pool,
+            engine: engine.to_owned(),
+            open_pools: None,
+            connections: u64::from(size),
+            idle: idle as u64,
+        }
+    }
+}
+
 /// The opened store. Cheap to clone; clones share pools and caches.
 #[derive(Clone)]
 pub struct Store {
@@ -466,9 +491,35 @@ impl Store {
         Ok(Engine::Postgres(baseline))
     }
 
+    /// Connection pools as they are now, for metrics: the shared runtime pool (PostgreSQL), the
+    /// directory's, and the tenants' own pools summed.
+    pub fn pool_stats(&self) -> Vec<PoolStats> {
+        let mut stats = Vec::new();
+        let engine = self.engine().to_string();
+        if let Backend::Postgres { shared, .. } = &self.inner.backend {
+            stats.push(PoolStats::of(
+                "shared",
+                &engine,
+                shared.size(),
+                shared.num_idle(),
+            ));
+        }
+        let (size, idle) = self.inner.directory.pool_size();
+        stats.push(PoolStats::of("directory", &engine, size, idle));
+        let (size, idle) = self.inner.tenant_pools.connections();
+        stats.push(PoolStats {
+            pool: "tenant",
+            engine,
+            open_pools: Some(self.inner.tenant_pools.open_count()),
+            connections: size,
+            idle,
+        });
+        stats
+    }
+
     /// How many tenants' own pools are open right now (bounded by `max_open_tenant_pools`).
     pub async fn open_tenant_pools(&self) -> u64 {
-        self.inner.tenant_pools.open_count().await
+        self.inner.tenant_pools.open_count()
     }
 
     /// Closes every pool; the store is unusable afterwards.

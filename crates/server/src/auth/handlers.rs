@@ -1,13 +1,14 @@
 //! `POST /api/v1/auth/login`, `/auth/refresh`, `/auth/logout` and `GET /api/v1/me`.
 
 use super::tokens::{self, new_refresh_token, refresh_hash};
-use super::{password, Authenticated};
+use super::{password, Authenticated, ClientAddress};
 use crate::error::{ApiError, ErrorBody};
 use crate::json::ApiJson;
 use crate::tenancy::CurrentTenant;
 use crate::AppState;
 use axum::extract::State;
 use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
 use axum::{Extension, Json};
 use chrono::Utc;
 use lyceum_domain::{Email, UserId};
@@ -56,8 +57,15 @@ fn invalid_refresh() -> ApiError {
 pub(crate) async fn login(
     State(state): State<AppState>,
     Extension(CurrentTenant(tenant)): Extension<CurrentTenant>,
+    ClientAddress(client): ClientAddress,
     ApiJson(request): ApiJson<LoginRequest>,
-) -> Result<Json<TokenResponse>, ApiError> {
+) -> Result<Response, ApiError> {
+    let throttle = &state.login_throttle;
+    let account = Some(tenant.id.as_uuid());
+    if let Err(throttled) = throttle.admit(account, &request.email, client).await {
+        state.metrics.login_throttled(tenant.slug.as_str());
+        return Ok(throttled.into_response());
+    }
     let email = Email::parse(&request.email).ok();
     let found = match &email {
         Some(email) => {
@@ -72,15 +80,21 @@ pub(crate) async fn login(
         Some((user, hash)) => (Some(user), hash),
         None => (None, None),
     };
-    if !password::verify(request.password, hash).await {
-        return Err(invalid_credentials());
-    }
-    let user = user.ok_or_else(invalid_credentials)?;
+    // Verified even without a user, so that timing does not tell which e-mails exist.
+    let verified = password::verify(request.password, hash).await;
+    let user = match user {
+        Some(user) if verified => user,
+        _ => {
+            throttle.failed(account, &request.email).await;
+            return Err(invalid_credentials());
+        }
+    };
+    throttle.succeeded(account, &request.email).await;
     let mut tx = state.store.begin_write(&tenant).await?;
     let refresh_token = start_refresh(&state, &mut tx, Uuid::now_v7(), user.id).await?;
     let response = token_response(&state, &tenant, &user, refresh_token).await?;
     tx.commit().await?;
-    Ok(Json(response))
+    Ok(Json(response).into_response())
 }
 
 /// Trades a refresh token for new tokens. Each refresh token works once; presenting a spent

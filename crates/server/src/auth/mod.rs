@@ -7,12 +7,15 @@ mod extract;
 pub(crate) mod handlers;
 mod keys;
 pub mod password;
+mod throttle;
 mod tokens;
 
 pub use extract::Authenticated;
 pub(crate) use extract::{bearer, verify_token};
 pub(crate) use handlers::{jwks, login, logout, me, platform_jwks, refresh, LoginRequest};
 pub use keys::KeyRing;
+pub use throttle::LoginThrottleConfig;
+pub(crate) use throttle::{ClientAddress, LoginThrottle};
 pub(crate) use tokens::{platform_claims, sign, PLATFORM_AUDIENCE};
 pub use tokens::{Claims, PlatformClaims};
 

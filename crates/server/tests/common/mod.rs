@@ -90,3 +90,19 @@ pub async fn token(state: &AppState, slug: &str, email: &str, password: &str) ->
     );
     body["access_token"].as_str().unwrap().to_owned()
 }
+
+/// A request through the real router, answering status, headers and JSON body.
+pub async fn send(
+    state: &AppState,
+    request: Request<Body>,
+) -> (StatusCode, axum::http::HeaderMap, Value) {
+    let response = app(state.clone()).oneshot(request).await.unwrap();
+    let status = response.status();
+    let headers = response.headers().clone();
+    let bytes = axum::body::to_bytes(response.into_body(), 1 << 20)
+        .await
+        .unwrap();
+    let body = serde_json::from_slice(&bytes)
+        .unwrap_or_else(|_| Value::String(String::from_utf8_lossy(&bytes).into_owned()));
+    (status, headers, body)
+}

@@ -3,7 +3,7 @@
 
 use crate::engine::dispatch;
 use crate::error::StoreError;
-use crate::scope::TenantTx;
+use crate::scope::{TenantRow, TenantTx};
 use chrono::{DateTime, Utc};
 use lyceum_domain::{Email, Role, UserId};
 use serde::Serialize;
@@ -31,6 +31,7 @@ pub struct NewUser {
 
 #[derive(sqlx::FromRow)]
 pub(crate) struct UserRow {
+    tenant_id: Uuid,
     id: Uuid,
     email: String,
     display_name: String,
@@ -55,7 +56,20 @@ impl TryFrom<UserRow> for User {
     }
 }
 
-pub(crate) const COLUMNS: &str = "id, email, display_name, role, status, created_at, updated_at";
+impl TenantRow for UserRow {
+    const TABLE: &'static str = "users";
+    fn tenant_id(&self) -> Uuid {
+        self.tenant_id
+    }
+}
+
+/// A row of this transaction's tenant, as a [`User`].
+fn own(tx: &TenantTx, row: UserRow) -> Result<User, StoreError> {
+    tx.own(row)?.try_into()
+}
+
+pub(crate) const COLUMNS: &str =
+    "tenant_id, id, email, display_name, role, status, created_at, updated_at";
 
 pub async fn insert(tx: &mut TenantTx, new: &NewUser) -> Result<User, StoreError> {
     insert_with_status(tx, new, "active").await
@@ -91,7 +105,7 @@ pub async fn insert_with_status(
             "a user with e-mail {} already exists",
             new.email
         ))),
-        other => other?.try_into(),
+        other => own(tx, other?),
     }
 }
 
@@ -101,7 +115,7 @@ pub async fn get(tx: &mut TenantTx, id: UserId) -> Result<Option<User>, StoreErr
     let row: Option<UserRow> = dispatch!(tx.conn(), c => {
         sqlx::query_as(&sql).bind(tenant).bind(id.as_uuid()).fetch_optional(c).await?
     });
-    row.map(User::try_from).transpose()
+    row.map(|r| own(tx, r)).transpose()
 }
 
 pub async fn by_email(tx: &mut TenantTx, email: &Email) -> Result<Option<User>, StoreError> {
@@ -110,7 +124,7 @@ pub async fn by_email(tx: &mut TenantTx, email: &Email) -> Result<Option<User>, 
     let row: Option<UserRow> = dispatch!(tx.conn(), c => {
         sqlx::query_as(&sql).bind(tenant).bind(email.as_str()).fetch_optional(c).await?
     });
-    row.map(User::try_from).transpose()
+    row.map(|r| own(tx, r)).transpose()
 }
 
 /// Users in id (creation) order, `limit` at most, after the cursor `after`.
@@ -131,7 +145,7 @@ pub async fn list(
             .fetch_all(c)
             .await?
     });
-    rows.into_iter().map(User::try_from).collect()
+    rows.into_iter().map(|r| own(tx, r)).collect()
 }
 
 /// A user and their password hash, for signing in. Deactivated users are not returned.
@@ -152,7 +166,7 @@ pub async fn credentials(
     let row: Option<Row> = dispatch!(tx.conn(), c => {
         sqlx::query_as(&sql).bind(tenant).bind(email.as_str()).fetch_optional(c).await?
     });
-    row.map(|r| Ok((User::try_from(r.user)?, r.password_hash)))
+    row.map(|r| Ok((own(tx, r.user)?, r.password_hash)))
         .transpose()
 }
 
@@ -181,7 +195,7 @@ pub async fn update(
             .fetch_optional(c)
             .await?
     });
-    row.map(User::try_from).transpose()
+    row.map(|r| own(tx, r)).transpose()
 }
 
 /// Sets a user's status (`active`, `invited`, `deactivated`).
@@ -201,5 +215,36 @@ pub async fn set_status(
             .fetch_optional(c)
             .await?
     });
-    row.map(User::try_from).transpose()
+    row.map(|r| own(tx, r)).transpose()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::tests::{beds, provision};
+
+    /// The guard behind `WHERE tenant_id` and row-level security: a row that names another
+    /// tenant is refused, never turned into a `User`.
+    #[tokio::test]
+    async fn a_row_of_another_tenant_is_refused_by_the_scoped_transaction() {
+        for bed in beds().await {
+            let placement = bed.store.default_placement();
+            let tenant = provision(&bed.store, "guarded", placement).await;
+            let tx = bed.store.begin(&tenant).await.unwrap();
+            let row = |tenant_id| UserRow {
+                tenant_id,
+                id: Uuid::now_v7(),
+                email: "eve@example.org".into(),
+                display_name: "Eve".into(),
+                role: "admin".into(),
+                status: "active".into(),
+                created_at: Utc::now(),
+                updated_at: Utc::now(),
+            };
+            let err = own(&tx, row(Uuid::now_v7())).unwrap_err();
+            assert!(matches!(err, StoreError::ForeignRow("users")), "{err}");
+            assert_eq!(err.code(), "TENANT_ISOLATION_VIOLATION");
+            own(&tx, row(tenant.id.as_uuid())).expect("own rows pass");
+        }
+    }
 }

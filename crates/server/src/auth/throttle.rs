@@ -1,0 +1,197 @@
+//! Login throttling, for tenant users and platform operators alike: per account, failed
+//! attempts within a window lock the account's sign-in until the window has passed since the
+//! last failure; per client address, every attempt takes a token from a bucket. Either answers
+//! 429 `LOGIN_THROTTLED` with `Retry-After`. The client address is the socket's peer; an
+//! `X-Forwarded-For` header counts only when the peer is a configured trusted proxy.
+
+use crate::error::ApiError;
+use crate::ratelimit::{Buckets, Verdict};
+use crate::AppState;
+use axum::extract::{ConnectInfo, FromRequestParts};
+use axum::http::request::Parts;
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use ipnet::IpNet;
+use moka::future::Cache;
+use std::net::{IpAddr, SocketAddr};
+use std::time::{Duration, Instant};
+use uuid::Uuid;
+
+/// Login throttling settings.
+#[derive(Debug, Clone)]
+pub struct LoginThrottleConfig {
+    /// Failed attempts on one account within `failure_window` before it is locked.
+    pub max_failures: u32,
+    pub failure_window: Duration,
+    /// Attempts (failed or not) per minute from one client address.
+    pub attempts_per_minute_per_address: u32,
+    /// Peers whose `X-Forwarded-For` is believed (load balancers, reverse proxies).
+    pub trusted_proxies: Vec<IpNet>,
+}
+
+impl Default for LoginThrottleConfig {
+    fn default() -> Self {
+        Self {
+            max_failures: 5,
+            failure_window: Duration::from_secs(15 * 60),
+            attempts_per_minute_per_address: 30,
+            trusted_proxies: Vec::new(),
+        }
+    }
+}
+
+/// An account: the tenant (`None` for the platform) and the e-mail as typed, lower-cased.
+type Account = (Option<Uuid>, String);
+
+pub(crate) struct LoginThrottle {
+    config: LoginThrottleConfig,
+    /// Failures and the time of the last one; an entry lives `failure_window` after its last
+    /// failure.
+    failures: Cache<Account, (u32, Instant)>,
+    per_address: Buckets<IpAddr>,
+}
+
+impl LoginThrottle {
+    pub(crate) fn new(config: LoginThrottleConfig) -> Self {
+        let failures = Cache::builder()
+            .max_capacity(100_000)
+            .time_to_live(config.failure_window)
+            .build();
+        let per_minute = config.attempts_per_minute_per_address;
+        LoginThrottle {
+            per_address: Buckets::new(per_minute, per_minute),
+            failures,
+            config,
+        }
+    }
+
+    /// Refuses an attempt on a locked account or from an address over its rate. The address
+    /// bucket is charged for every attempt that gets this far.
+    pub(crate) async fn admit(
+        &self,
+        tenant: Option<Uuid>,
+        email: &str,
+        client: Option<IpAddr>,
+    ) -> Result<(), Throttled> {
+        let account = (tenant, email.trim().to_lowercase());
+        if let Some((count, last)) = self.failures.get(&account).await {
+            if count >= self.config.max_failures {
+                let retry_after = self.config.failure_window.saturating_sub(last.elapsed());
+                return Err(Throttled(Verdict::Refused {
+                    limit: self.config.max_failures,
+                    retry_after,
+                }));
+            }
+        }
+        if let Some(address) = client {
+            if let refused @ Verdict::Refused { .. } = self.per_address.check(&address) {
+                return Err(Throttled(refused));
+            }
+        }
+        Ok(())
+    }
+
+    pub(crate) async fn failed(&self, tenant: Option<Uuid>, email: &str) {
+        let account = (tenant, email.trim().to_lowercase());
+        let count = self.failures.get(&account).await.map_or(0, |(c, _)| c);
+        self.failures
+            .insert(account, (count + 1, Instant::now()))
+            .await;
+    }
+
+    pub(crate) async fn succeeded(&self, tenant: Option<Uuid>, email: &str) {
+        self.failures
+            .invalidate(&(tenant, email.trim().to_lowercase()))
+            .await;
+    }
+
+    /// The client's address: the peer, or the nearest untrusted hop of `X-Forwarded-For`
+    /// when the peer is a trusted proxy.
+    fn client_address(&self, peer: IpAddr, headers: &HeaderMap) -> IpAddr {
+        let trusted = |ip: &IpAddr| self.config.trusted_proxies.iter().any(|n| n.contains(ip));
+        if !trusted(&peer) {
+            return peer;
+        }
+        let hops = headers
+            .get_all("x-forwarded-for")
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .flat_map(|v| v.split(','))
+            .filter_map(|hop| hop.trim().parse::<IpAddr>().ok())
+            .collect::<Vec<_>>();
+        hops.into_iter()
+            .rev()
+            .find(|hop| !trusted(hop))
+            .unwrap_or(peer)
+    }
+}
+
+/// A refused sign-in attempt.
+pub(crate) struct Throttled(Verdict);
+
+impl IntoResponse for Throttled {
+    fn into_response(self) -> Response {
+        let mut response = ApiError::new(
+            StatusCode::TOO_MANY_REQUESTS,
+            "LOGIN_THROTTLED",
+            "too many sign-in attempts; wait and try again",
+        )
+        .into_response();
+        self.0.write_headers(response.headers_mut());
+        response
+    }
+}
+
+/// The client address of a request, where known (requests served without connection info,
+/// as in tests through `oneshot`, have none and are throttled per account only).
+pub(crate) struct ClientAddress(pub(crate) Option<IpAddr>);
+
+impl FromRequestParts<AppState> for ClientAddress {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let peer = parts
+            .extensions
+            .get::<ConnectInfo<SocketAddr>>()
+            .map(|ConnectInfo(addr)| addr.ip());
+        Ok(ClientAddress(peer.map(|peer| {
+            state.login_throttle.client_address(peer, &parts.headers)
+        })))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn throttle(trusted: &[&str]) -> LoginThrottle {
+        LoginThrottle::new(LoginThrottleConfig {
+            trusted_proxies: trusted.iter().map(|n| n.parse().unwrap()).collect(),
+            ..LoginThrottleConfig::default()
+        })
+    }
+
+    #[test]
+    fn forwarded_for_counts_only_behind_a_trusted_proxy() {
+        let mut headers = HeaderMap::new();
+        headers.insert("x-forwarded-for", "203.0.113.7, 10.0.0.9".parse().unwrap());
+        let peer: IpAddr = "10.0.0.2".parse().unwrap();
+        assert_eq!(throttle(&[]).client_address(peer, &headers), peer);
+        assert_eq!(
+            throttle(&["10.0.0.0/8"]).client_address(peer, &headers),
+            "203.0.113.7".parse::<IpAddr>().unwrap(),
+            "the nearest untrusted hop, not a spoofable leftmost entry"
+        );
+        headers.insert(
+            "x-forwarded-for",
+            "198.51.100.1, 203.0.113.7".parse().unwrap(),
+        );
+        assert_eq!(
+            throttle(&["10.0.0.0/8"]).client_address(peer, &headers),
+            "203.0.113.7".parse::<IpAddr>().unwrap()
+        );
+    }
+}

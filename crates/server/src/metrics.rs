@@ -1,0 +1,301 @@
+//! Prometheus metrics at `GET /metrics`: request latency by route, method and status; requests,
+//! rate-limit refusals and throttled sign-ins per tenant (the tenant label is bounded: past
+//! `max_tenant_labels` distinct tenants, the rest count as `other`); connection pools per
+//! engine; and isolation alarms, each also logged as a security event with request id and
+//! tenant. The registry belongs to the [`crate::AppState`], not to the process.
+
+use crate::context::RequestId;
+use crate::error::ApiError;
+use crate::AppState;
+use axum::extract::{MatchedPath, Request, State};
+use axum::http::header;
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use prometheus_client::encoding::EncodeLabelSet;
+use prometheus_client::metrics::counter::Counter;
+use prometheus_client::metrics::family::Family;
+use prometheus_client::metrics::gauge::Gauge;
+use prometheus_client::metrics::histogram::{exponential_buckets, Histogram};
+use prometheus_client::registry::Registry;
+use std::collections::HashSet;
+use std::sync::{Arc, Mutex};
+use std::time::Instant;
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct RouteLabels {
+    method: String,
+    route: String,
+    status: u16,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct TenantLabels {
+    tenant: String,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct AlarmLabels {
+    kind: String,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct PoolLabels {
+    engine: String,
+    pool: String,
+    state: String,
+}
+
+/// The slug of the tenant a request resolved to, left in the response's extensions by tenant
+/// resolution for the metrics layer.
+#[derive(Clone, Debug)]
+pub(crate) struct ResolvedTenant(pub(crate) String);
+
+/// The server's metrics. Cheap to clone.
+#[derive(Clone)]
+pub struct Metrics {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    registry: Registry,
+    latency: Family<RouteLabels, Histogram>,
+    tenant_requests: Family<TenantLabels, Counter>,
+    rate_limited: Family<TenantLabels, Counter>,
+    login_throttled: Family<TenantLabels, Counter>,
+    isolation_alarms: Family<AlarmLabels, Counter>,
+    connections: Family<PoolLabels, Gauge>,
+    tenant_pools_open: Gauge,
+    labelled_tenants: Mutex<HashSet<String>>,
+    max_tenant_labels: usize,
+}
+
+impl Metrics {
+    pub fn new(max_tenant_labels: usize) -> Self {
+        let mut registry = Registry::with_prefix("lyceum");
+        let latency = Family::<RouteLabels, Histogram>::new_with_constructor(|| {
+            Histogram::new(exponential_buckets(0.000_25, 2.0, 16))
+        });
+        registry.register(
+            "http_request_duration_seconds",
+            "Latency of HTTP requests by method, route template and status",
+            latency.clone(),
+        );
+        let tenant_requests = Family::default();
+        registry.register(
+            "tenant_requests",
+            "Requests per resolved tenant (the busiest tenants by first use; the rest as `other`)",
+            tenant_requests.clone(),
+        );
+        let rate_limited = Family::default();
+        registry.register(
+            "rate_limited",
+            "Requests refused by the tenant's rate limit",
+            rate_limited.clone(),
+        );
+        let login_throttled = Family::default();
+        registry.register(
+            "login_throttled",
+            "Sign-in attempts refused by login throttling (`platform` for operators)",
+            login_throttled.clone(),
+        );
+        let isolation_alarms = Family::default();
+        registry.register(
+            "isolation_alarms",
+            "Signs of a tenant isolation breach: a write refused by a tenant policy, a foreign row in a scoped query",
+            isolation_alarms.clone(),
+        );
+        let connections = Family::default();
+        registry.register(
+            "db_connections",
+            "Database connections by engine, pool and state (open, idle)",
+            connections.clone(),
+        );
+        let tenant_pools_open = Gauge::default();
+        registry.register(
+            "tenant_pools_open",
+            "Tenants whose own connection pool is open",
+            tenant_pools_open.clone(),
+        );
+        Metrics {
+            inner: Arc::new(Inner {
+                registry,
+                latency,
+                tenant_requests,
+                rate_limited,
+                login_throttled,
+                isolation_alarms,
+                connections,
+                tenant_pools_open,
+                labelled_tenants: Mutex::new(HashSet::new()),
+                max_tenant_labels,
+            }),
+        }
+    }
+
+    /// The label for a tenant: its slug while fewer than `max_tenant_labels` tenants have one.
+    fn tenant_label(&self, slug: &str) -> TenantLabels {
+        let mut labelled = self
+            .inner
+            .labelled_tenants
+            .lock()
+            .expect("metrics labels poisoned");
+        let tenant = if labelled.contains(slug) {
+            slug.to_owned()
+        } else if labelled.len() < self.inner.max_tenant_labels {
+            labelled.insert(slug.to_owned());
+            slug.to_owned()
+        } else {
+            "other".to_owned()
+        };
+        TenantLabels { tenant }
+    }
+
+    pub(crate) fn rate_limited(&self, slug: &str) {
+        self.inner
+            .rate_limited
+            .get_or_create(&self.tenant_label(slug))
+            .inc();
+    }
+
+    pub(crate) fn login_throttled(&self, slug: &str) {
+        self.inner
+            .login_throttled
+            .get_or_create(&self.tenant_label(slug))
+            .inc();
+    }
+
+    /// The text exposition, with the pool gauges read from `store` now.
+    pub fn render(&self, store: &lyceum_store::Store) -> String {
+        for stats in store.pool_stats() {
+            for (state, value) in [("open", stats.connections), ("idle", stats.idle)] {
+                let labels = PoolLabels {
+                    engine: stats.engine.clone(),
+                    pool: stats.pool.to_owned(),
+                    state: state.to_owned(),
+                };
+                self.inner
+                    .connections
+                    .get_or_create(&labels)
+                    .set(i64::try_from(value).unwrap_or(i64::MAX));
+            }
+            if let Some(open) = stats.open_pools {
+                self.inner
+                    .tenant_pools_open
+                    .set(i64::try_from(open).unwrap_or(i64::MAX));
+            }
+        }
+        let mut text = String::new();
+        prometheus_client::encoding::text::encode(&mut text, &self.inner.registry)
+            .expect("writing to a String cannot fail");
+        text
+    }
+}
+
+/// Times every request and counts it per tenant; raises isolation alarms.
+pub(crate) async fn track(State(state): State<AppState>, request: Request, next: Next) -> Response {
+    let started = Instant::now();
+    let method = request.method().to_string();
+    let route = request
+        .extensions()
+        .get::<MatchedPath>()
+        .map(|p| p.as_str().to_owned())
+        .unwrap_or_else(|| "unmatched".to_owned());
+    let request_id = request.extensions().get::<RequestId>().cloned();
+    let response = next.run(request).await;
+    let metrics = &state.metrics;
+    metrics
+        .inner
+        .latency
+        .get_or_create(&RouteLabels {
+            method,
+            route,
+            status: response.status().as_u16(),
+        })
+        .observe(started.elapsed().as_secs_f64());
+    let tenant = response.extensions().get::<ResolvedTenant>();
+    if let Some(ResolvedTenant(slug)) = tenant {
+        metrics
+            .inner
+            .tenant_requests
+            .get_or_create(&metrics.tenant_label(slug))
+            .inc();
+    }
+    if let Some(kind) = response
+        .extensions()
+        .get::<ApiError>()
+        .and_then(|e| e.alarm)
+    {
+        metrics
+            .inner
+            .isolation_alarms
+            .get_or_create(&AlarmLabels {
+                kind: kind.to_owned(),
+            })
+            .inc();
+        tracing::error!(
+            target: "security",
+            kind,
+            request_id = request_id.as_ref().map(|r| r.0.as_str()).unwrap_or(""),
+            tenant = tenant.map(|t| t.0.as_str()).unwrap_or(""),
+            "tenant isolation alarm"
+        );
+    }
+    response
+}
+
+/// `GET /metrics`: the Prometheus text format.
+#[utoipa::path(get, path = "/metrics", tag = "operations",
+    responses((status = 200, description = "Prometheus text exposition format", content_type = "text/plain")))]
+pub(crate) async fn scrape(State(state): State<AppState>) -> Response {
+    (
+        [(
+            header::CONTENT_TYPE,
+            "text/plain; version=0.0.4; charset=utf-8",
+        )],
+        state.metrics.render(&state.store),
+    )
+        .into_response()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use axum::body::Body;
+    use axum::routing::get;
+    use lyceum_store::StoreError;
+    use tower::ServiceExt;
+
+    /// A write refused by a tenant policy, or a foreign row, reaching the HTTP layer is counted
+    /// by kind (and logged as a security event).
+    #[tokio::test]
+    async fn isolation_errors_raise_alarms_by_kind() {
+        let (config, _guard) = lyceum_store::testing::sqlite_config();
+        let store = lyceum_store::Store::open(config).await.unwrap();
+        let state = AppState::new(store, crate::ServerConfig::default());
+        let app = axum::Router::new()
+            .route(
+                "/refused",
+                get(|| async {
+                    Err::<(), _>(ApiError::from(StoreError::IsolationViolation(
+                        "new row violates row-level security policy".into(),
+                    )))
+                }),
+            )
+            .route(
+                "/foreign",
+                get(|| async { Err::<(), _>(ApiError::from(StoreError::ForeignRow("users"))) }),
+            )
+            .route("/fine", get(|| async { "ok" }))
+            .layer(axum::middleware::from_fn_with_state(state.clone(), track));
+        for path in ["/refused", "/foreign", "/foreign", "/fine"] {
+            let request = axum::http::Request::get(path).body(Body::empty()).unwrap();
+            app.clone().oneshot(request).await.unwrap();
+        }
+        let text = state.metrics.render(&state.store);
+        assert!(
+            text.contains("lyceum_isolation_alarms_total{kind=\"policy_refused\"} 1"),
+            "{text}"
+        );
+        assert!(text.contains("lyceum_isolation_alarms_total{kind=\"foreign_row\"} 2"));
+    }
+}

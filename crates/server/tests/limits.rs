@@ -1,0 +1,330 @@
+//! Rate limits per tenant, login throttling, metrics and CORS over HTTP, two tenants present, on
+//! both engines; one test drives the real server on port 0 (client address from the socket).
+
+mod common;
+
+use axum::body::Body;
+use axum::http::{Request, StatusCode};
+use common::{call, send, tenant_with_users};
+use lyceum_domain::Role;
+use lyceum_server::{AppState, LoginThrottleConfig, RateLimitConfig, ServerConfig};
+use lyceum_store::{testing, Store};
+use serde_json::json;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+const PASSWORD: &str = "correct horse battery";
+
+async fn worlds(config: impl Fn() -> ServerConfig) -> Vec<(AppState, testing::TestGuard)> {
+    let mut out = Vec::new();
+    for (store_config, guard) in [testing::sqlite_config(), testing::postgres_config().await] {
+        let store = Store::open(store_config).await.unwrap();
+        for slug in ["acme", "globex"] {
+            let people = [
+                (format!("ada@{slug}.test"), Role::Admin),
+                (format!("bob@{slug}.test"), Role::Student),
+            ];
+            let people: Vec<(&str, &str, Role)> = people
+                .iter()
+                .map(|(email, role)| (email.as_str(), PASSWORD, *role))
+                .collect();
+            tenant_with_users(&store, slug, json!({}), &people).await;
+        }
+        out.push((AppState::new(store, config()), guard));
+    }
+    out
+}
+
+fn profile(slug: &str) -> Request<Body> {
+    Request::get(format!("/t/{slug}/api/v1/tenant"))
+        .body(Body::empty())
+        .unwrap()
+}
+
+#[tokio::test]
+async fn a_tenant_over_its_rate_gets_429_and_the_other_tenant_is_not_starved() {
+    // One second of the free plan's 600 requests a minute: a burst of 10.
+    let config = || ServerConfig {
+        rate_limit: RateLimitConfig {
+            enabled: true,
+            burst_seconds: 1,
+        },
+        ..ServerConfig::default()
+    };
+    for (state, _guard) in worlds(config).await {
+        // Tokens come back continuously (one per 100 ms), so count until the bucket is dry
+        // instead of expecting the eleventh request to be the one refused.
+        let (status, headers, _) = send(&state, profile("acme")).await;
+        assert_eq!(status, StatusCode::OK);
+        assert_eq!(headers["ratelimit-limit"], "10");
+        assert_eq!(headers["ratelimit-remaining"], "9");
+        let mut allowed = 1;
+        let (headers, body) = loop {
+            let (status, headers, body) = send(&state, profile("acme")).await;
+            if status == StatusCode::TOO_MANY_REQUESTS {
+                break (headers, body);
+            }
+            assert_eq!(status, StatusCode::OK);
+            allowed += 1;
+            assert!(allowed <= 60, "never refused");
+        };
+        assert!(allowed >= 10, "the whole burst was served first: {allowed}");
+        assert_eq!(body["error"], "RATE_LIMITED");
+        assert!(body["request_id"].as_str().is_some());
+        assert_eq!(headers["ratelimit-remaining"], "0");
+        let retry: u64 = headers["retry-after"].to_str().unwrap().parse().unwrap();
+        assert_eq!(retry, 1, "a token comes back within a second");
+
+        let (status, _, _) = send(&state, profile("globex")).await;
+        assert_eq!(
+            status,
+            StatusCode::OK,
+            "another tenant keeps its own bucket"
+        );
+
+        let (_, _, metrics) = send(
+            &state,
+            Request::get("/metrics").body(Body::empty()).unwrap(),
+        )
+        .await;
+        let metrics = metrics.as_str().unwrap();
+        assert!(
+            metrics.contains("lyceum_rate_limited_total{tenant=\"acme\"} 1"),
+            "{metrics}"
+        );
+        assert!(metrics.contains("lyceum_tenant_requests_total{tenant=\"globex\"} 1"));
+    }
+}
+
+async fn tenant_login(
+    state: &AppState,
+    slug: &str,
+    email: &str,
+    password: &str,
+) -> (StatusCode, axum::http::HeaderMap, serde_json::Value) {
+    let request = Request::post(format!("/t/{slug}/api/v1/auth/login"))
+        .header("content-type", "application/json")
+        .body(Body::from(
+            json!({"email": email, "password": password}).to_string(),
+        ))
+        .unwrap();
+    send(state, request).await
+}
+
+#[tokio::test]
+async fn repeated_failures_lock_one_account_and_nothing_else() {
+    for (state, _guard) in worlds(ServerConfig::default).await {
+        for _ in 0..5 {
+            let (status, _, body) =
+                tenant_login(&state, "acme", "ada@acme.test", "wrong password 1").await;
+            assert_eq!(status, StatusCode::UNAUTHORIZED, "{body}");
+        }
+        let (status, headers, body) = tenant_login(&state, "acme", "ADA@acme.test", PASSWORD).await;
+        assert_eq!(
+            status,
+            StatusCode::TOO_MANY_REQUESTS,
+            "even the right password waits: {body}"
+        );
+        assert_eq!(body["error"], "LOGIN_THROTTLED");
+        let retry: u64 = headers["retry-after"].to_str().unwrap().parse().unwrap();
+        assert!(
+            (800..=900).contains(&retry),
+            "about the 15 minute window: {retry}"
+        );
+
+        let (status, _, _) = tenant_login(&state, "acme", "bob@acme.test", PASSWORD).await;
+        assert_eq!(status, StatusCode::OK, "another account of the tenant");
+        let (status, _, _) = tenant_login(&state, "globex", "ada@globex.test", PASSWORD).await;
+        assert_eq!(status, StatusCode::OK, "another tenant");
+
+        let (_, _, metrics) = send(
+            &state,
+            Request::get("/metrics").body(Body::empty()).unwrap(),
+        )
+        .await;
+        assert!(metrics
+            .as_str()
+            .unwrap()
+            .contains("lyceum_login_throttled_total{tenant=\"acme\"} 1"));
+    }
+}
+
+#[tokio::test]
+async fn a_success_before_the_limit_clears_the_failures() {
+    for (state, _guard) in worlds(ServerConfig::default).await {
+        for _ in 0..4 {
+            tenant_login(&state, "acme", "ada@acme.test", "wrong password 1").await;
+        }
+        let (status, _, _) = tenant_login(&state, "acme", "ada@acme.test", PASSWORD).await;
+        assert_eq!(status, StatusCode::OK);
+        for _ in 0..4 {
+            tenant_login(&state, "acme", "ada@acme.test", "wrong password 1").await;
+        }
+        let (status, _, _) = tenant_login(&state, "acme", "ada@acme.test", PASSWORD).await;
+        assert_eq!(
+            status,
+            StatusCode::OK,
+            "the count started again after the success"
+        );
+    }
+}
+
+/// One HTTP/1.1 request over a real socket; answers the status line and the body.
+async fn http(port: u16, request: &str) -> (String, String) {
+    let mut stream = tokio::net::TcpStream::connect(("127.0.0.1", port))
+        .await
+        .unwrap();
+    stream.write_all(request.as_bytes()).await.unwrap();
+    let mut response = String::new();
+    stream.read_to_string(&mut response).await.unwrap();
+    let status = response.lines().next().unwrap_or_default().to_owned();
+    let body = response
+        .split("\r\n\r\n")
+        .nth(1)
+        .unwrap_or_default()
+        .to_owned();
+    (status, body)
+}
+
+fn login_request(email: &str, forwarded_for: Option<&str>) -> String {
+    let body = json!({"email": email, "password": "wrong password 1"}).to_string();
+    let forwarded = forwarded_for
+        .map(|f| format!("X-Forwarded-For: {f}\r\n"))
+        .unwrap_or_default();
+    format!(
+        "POST /t/acme/api/v1/auth/login HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\
+         Content-Type: application/json\r\nContent-Length: {}\r\n{forwarded}\r\n{body}",
+        body.len()
+    )
+}
+
+#[tokio::test]
+async fn the_real_server_throttles_per_client_address_trusting_only_configured_proxies() {
+    let config = |trusted: &str| ServerConfig {
+        login_throttle: LoginThrottleConfig {
+            attempts_per_minute_per_address: 3,
+            trusted_proxies: trusted
+                .split(',')
+                .filter(|t| !t.is_empty())
+                .map(|t| t.parse().unwrap())
+                .collect(),
+            ..LoginThrottleConfig::default()
+        },
+        ..ServerConfig::default()
+    };
+    for trusted in ["", "127.0.0.1/32"] {
+        let (store_config, _guard) = testing::sqlite_config();
+        let store = Store::open(store_config).await.unwrap();
+        tenant_with_users(&store, "acme", json!({}), &[]).await;
+        let state = AppState::new(store, config(trusted));
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        let server = tokio::spawn(lyceum_server::serve(listener, state, async {
+            stopped.await.ok();
+        }));
+
+        // Three attempts on three accounts from one address, each claiming another origin.
+        for (i, forwarded) in ["203.0.113.1", "203.0.113.2", "203.0.113.3"]
+            .iter()
+            .enumerate()
+        {
+            let (status, body) = http(
+                port,
+                &login_request(&format!("u{i}@acme.test"), Some(forwarded)),
+            )
+            .await;
+            assert!(status.contains("401"), "{status} {body}");
+        }
+        let (status, body) = http(port, &login_request("u9@acme.test", Some("203.0.113.1"))).await;
+        if trusted.is_empty() {
+            // The header is not believed: all four came from 127.0.0.1.
+            assert!(status.contains("429"), "{status} {body}");
+            assert!(body.contains("LOGIN_THROTTLED"), "{body}");
+        } else {
+            // Behind a trusted proxy each forwarded address has a bucket of its own.
+            assert!(status.contains("401"), "{status} {body}");
+            for _ in 0..2 {
+                http(port, &login_request("u9@acme.test", Some("203.0.113.1"))).await;
+            }
+            let (status, _) = http(port, &login_request("u8@acme.test", Some("203.0.113.1"))).await;
+            assert!(
+                status.contains("429"),
+                "the forwarded address ran out: {status}"
+            );
+        }
+        stop.send(()).unwrap();
+        server.await.unwrap().unwrap();
+    }
+}
+
+#[tokio::test]
+async fn metrics_bound_tenant_labels_and_report_routes_and_pools() {
+    let config = || ServerConfig {
+        metrics_tenant_labels: 1,
+        ..ServerConfig::default()
+    };
+    for (state, _guard) in worlds(config).await {
+        send(&state, profile("acme")).await;
+        send(&state, profile("globex")).await;
+        send(&state, profile("globex")).await;
+        let (status, headers, metrics) = send(
+            &state,
+            Request::get("/metrics").body(Body::empty()).unwrap(),
+        )
+        .await;
+        assert_eq!(status, StatusCode::OK);
+        assert!(headers["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/plain"));
+        let metrics = metrics.as_str().unwrap();
+        assert!(
+            metrics.contains("lyceum_tenant_requests_total{tenant=\"acme\"} 1"),
+            "{metrics}"
+        );
+        assert!(
+            metrics.contains("lyceum_tenant_requests_total{tenant=\"other\"} 2"),
+            "{metrics}"
+        );
+        assert!(
+            !metrics.contains("tenant=\"globex\""),
+            "past the label bound"
+        );
+        assert!(
+            metrics.contains("lyceum_http_request_duration_seconds_count{method=\"GET\",route=\"/t/{slug}/api/v1/tenant\",status=\"200\"} 3"),
+            "{metrics}"
+        );
+        assert!(
+            metrics.contains("lyceum_db_connections{engine="),
+            "{metrics}"
+        );
+        assert!(metrics.contains("lyceum_tenant_pools_open"), "{metrics}");
+    }
+}
+
+#[tokio::test]
+async fn cors_answers_allowed_origins_only() {
+    let config = || ServerConfig {
+        cors_origins: vec!["https://app.example".to_owned()],
+        ..ServerConfig::default()
+    };
+    let (state, _guard) = worlds(config).await.remove(0);
+    let preflight = |origin: &str| {
+        Request::options("/t/acme/api/v1/me")
+            .header("origin", origin)
+            .header("access-control-request-method", "GET")
+            .header("access-control-request-headers", "authorization")
+            .body(Body::empty())
+            .unwrap()
+    };
+    let (status, headers, _) = send(&state, preflight("https://app.example")).await;
+    assert!(status.is_success(), "{status}");
+    assert_eq!(
+        headers["access-control-allow-origin"],
+        "https://app.example"
+    );
+    let (_, headers, _) = send(&state, preflight("https://evil.example")).await;
+    assert!(headers.get("access-control-allow-origin").is_none());
+    let (status, _) = call(&state, "GET", "/t/acme/api/v1/tenant", None, None).await;
+    assert_eq!(status, StatusCode::OK);
+}
