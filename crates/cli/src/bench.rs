@@ -23,12 +23,17 @@ pub struct BenchArgs {
     /// After --scale, open a transaction in this many tenants and report resident memory.
     #[arg(long, default_value_t = 200)]
     touch: usize,
+    #[command(flatten)]
+    api: crate::bench_api::ApiBenchArgs,
 }
 
 pub async fn run(store: &Store, args: BenchArgs) -> Result<()> {
     let run_id = uuid::Uuid::now_v7().simple().to_string();
     let tag = &run_id[run_id.len() - 6..];
     println!("engine: {}", store.engine());
+    if args.api.enabled() {
+        return crate::bench_api::run(store, &args.api, tag).await;
+    }
     for &placement in store.placements() {
         let count = if placement == Placement::Database
             && store.engine() == lyceum_store::EngineKind::Postgres
@@ -145,10 +150,15 @@ fn median(times: &mut [Duration]) -> Duration {
     times[times.len() / 2]
 }
 
-fn summary(times: &mut [Duration]) -> String {
+pub(crate) fn summary(times: &mut [Duration]) -> String {
     times.sort();
     let at = |q: f64| times[((times.len() - 1) as f64 * q) as usize];
-    format!("p50 {:>9.3?} p99 {:>9.3?}", at(0.5), at(0.99))
+    format!(
+        "p50 {:>9.3?} p99 {:>9.3?} max {:>9.3?}",
+        at(0.5),
+        at(0.99),
+        at(1.0)
+    )
 }
 
 fn open_fds() -> usize {

@@ -1,6 +1,7 @@
 //! The `lyceum` command: run the server, migrate, administer tenants, load demo data, measure.
 
 mod bench;
+mod bench_api;
 mod demo;
 mod platform_user;
 mod settings;

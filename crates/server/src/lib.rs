@@ -272,6 +272,18 @@ fn cors_layer(origins: &[String]) -> CorsLayer {
         .max_age(Duration::from_secs(600))
 }
 
+/// The work every authenticated tenant request does before its handler: resolve the tenant
+/// from the path, host or headers (through the directory cache) and verify the bearer token
+/// against that tenant's keys (cached). Public for `lyceum bench`.
+pub async fn authenticate(
+    state: &AppState,
+    path: &str,
+    headers: &axum::http::HeaderMap,
+) -> Result<auth::Authenticated, ApiError> {
+    let tenant = tenancy::serving_tenant(state, path, headers).await?;
+    auth::Authenticated::of(state, tenant, headers).await
+}
+
 /// Serves `app` on `listener` until `shutdown` resolves, then drains in-flight requests.
 pub async fn serve(
     listener: tokio::net::TcpListener,

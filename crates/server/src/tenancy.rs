@@ -30,18 +30,7 @@ pub(crate) async fn resolve_tenant(
     mut request: Request,
     next: Next,
 ) -> Result<Response, ApiError> {
-    let tenant = resolve(&state, uri.path(), request.headers()).await?;
-    match tenant.status {
-        TenantStatus::Active => {}
-        TenantStatus::Suspended => {
-            return Err(ApiError::new(
-                StatusCode::FORBIDDEN,
-                "TENANT_SUSPENDED",
-                format!("tenant {} is suspended", tenant.slug),
-            ))
-        }
-        TenantStatus::Provisioning | TenantStatus::Deleted => return Err(tenant_not_found()),
-    }
+    let tenant = serving_tenant(&state, uri.path(), request.headers()).await?;
     tracing::Span::current().record("tenant", tenant.slug.as_str());
     let verdict = state.rate_limits.check(tenant.id, tenant.plan);
     let mut response = match verdict {
@@ -68,6 +57,24 @@ pub(crate) async fn resolve_tenant(
         .extensions_mut()
         .insert(ResolvedTenant(tenant.slug.to_string()));
     Ok(response)
+}
+
+/// The tenant a request names, if it is being served (not suspended, provisioning, deleted).
+pub(crate) async fn serving_tenant(
+    state: &AppState,
+    path: &str,
+    headers: &HeaderMap,
+) -> Result<Arc<Tenant>, ApiError> {
+    let tenant = resolve(state, path, headers).await?;
+    match tenant.status {
+        TenantStatus::Active => Ok(tenant),
+        TenantStatus::Suspended => Err(ApiError::new(
+            StatusCode::FORBIDDEN,
+            "TENANT_SUSPENDED",
+            format!("tenant {} is suspended", tenant.slug),
+        )),
+        TenantStatus::Provisioning | TenantStatus::Deleted => Err(tenant_not_found()),
+    }
 }
 
 async fn resolve(

@@ -340,3 +340,26 @@ fn kid(tokens: &Value) -> String {
     .unwrap();
     header["kid"].as_str().unwrap().to_owned()
 }
+
+/// A token verified once is remembered, but not past its expiry.
+#[tokio::test]
+async fn a_token_that_worked_is_refused_once_it_expires() {
+    for w in worlds().await {
+        let config = lyceum_server::ServerConfig {
+            auth: lyceum_server::AuthConfig {
+                access_token_ttl: std::time::Duration::from_secs(1),
+                ..Default::default()
+            },
+            ..ServerConfig::default()
+        };
+        let state = AppState::new(w.state.store.clone(), config);
+        let (_, tokens) = login(&state, "acme", "ada@example.org", "acme password 1").await;
+        let access = tokens["access_token"].as_str();
+        let (status, _) = call(&state, "GET", "/t/acme/api/v1/me", access, None).await;
+        assert_eq!(status, StatusCode::OK);
+        tokio::time::sleep(std::time::Duration::from_millis(2100)).await;
+        let (status, body) = call(&state, "GET", "/t/acme/api/v1/me", access, None).await;
+        assert_eq!(status, StatusCode::UNAUTHORIZED, "{body}");
+        assert_eq!(body["error"], "TOKEN_EXPIRED");
+    }
+}

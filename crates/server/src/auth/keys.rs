@@ -2,6 +2,7 @@
 //! Ed25519 key on first use; rotation adds a new signing key and keeps the previous ones
 //! verifying until every token they signed has expired.
 
+use super::tokens::Claims;
 use crate::error::ApiError;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine as _;
@@ -39,6 +40,9 @@ impl Keys {
 pub struct KeyRing {
     store: Store,
     cache: Cache<KeyOwner, Arc<Keys>>,
+    /// Tenant access tokens whose signature has been checked, by their exact text. Entries
+    /// live no longer than a token does; the expiry is checked again on every use.
+    verified: Cache<String, Arc<Claims>>,
     /// Lifetime of access tokens: how long a retired key must keep verifying.
     token_ttl: Duration,
 }
@@ -49,11 +53,26 @@ impl KeyRing {
             .max_capacity(10_000)
             .time_to_live(Duration::from_secs(300))
             .build();
+        let verified = Cache::builder()
+            .max_capacity(20_000)
+            .time_to_live(token_ttl)
+            .build();
         Self {
             store,
             cache,
+            verified,
             token_ttl,
         }
+    }
+
+    pub(crate) async fn verified(&self, token: &str) -> Option<Arc<Claims>> {
+        self.verified.get(token).await
+    }
+
+    pub(crate) async fn remember(&self, token: &str, claims: &Claims) {
+        self.verified
+            .insert(token.to_owned(), Arc::new(claims.clone()))
+            .await;
     }
 
     pub(crate) async fn get(&self, owner: KeyOwner) -> Result<Arc<Keys>, ApiError> {

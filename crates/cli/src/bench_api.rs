@@ -1,0 +1,222 @@
+//! `lyceum bench --api`: the API core's figures. First the cost of what every authenticated
+//! request does before its handler (tenant resolution and token verification, both cached),
+//! in process; then the real server on a local port: the latency of `GET /api/v1/me` from a few
+//! clients, alone and while sign-ins (Argon2id, deliberately slow) run at a fixed rate.
+
+use crate::bench::summary;
+use anyhow::{ensure, Context, Result};
+use axum::body::Bytes;
+use axum::http::{header, HeaderMap, HeaderValue, Method, Request, StatusCode};
+use clap::Args;
+use http_body_util::{BodyExt, Full};
+use hyper_util::client::legacy::connect::HttpConnector;
+use hyper_util::client::legacy::Client;
+use hyper_util::rt::TokioExecutor;
+use lyceum_domain::{Email, Plan, Role, Slug};
+use lyceum_server::{AppState, LoginThrottleConfig, RateLimitConfig, ServerConfig};
+use lyceum_store::repo::users;
+use lyceum_store::{NewTenant, Store};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+use tokio::sync::Mutex;
+
+#[derive(Args)]
+pub struct ApiBenchArgs {
+    /// Run the API benchmarks (instead of the storage ones).
+    #[arg(long)]
+    api: bool,
+    /// Seconds each load phase runs.
+    #[arg(long, default_value_t = 10)]
+    api_seconds: u64,
+    /// Sign-ins per second during the second phase.
+    #[arg(long, default_value_t = 20)]
+    logins_per_second: u32,
+    /// Concurrent clients calling `GET /api/v1/me`.
+    #[arg(long, default_value_t = 4)]
+    clients: usize,
+}
+
+impl ApiBenchArgs {
+    pub fn enabled(&self) -> bool {
+        self.api
+    }
+}
+
+const PASSWORD: &str = "bench password 123";
+
+type HttpClient = Client<HttpConnector, Full<Bytes>>;
+
+pub async fn run(store: &Store, args: &ApiBenchArgs, tag: &str) -> Result<()> {
+    let mut new = NewTenant::new(Slug::parse(&format!("bench-{tag}-api"))?, "Bench API");
+    new.plan = Plan::Enterprise;
+    let tenant = store.provision(new).await?;
+    let hash = lyceum_server::auth::password::hash(PASSWORD.to_owned())
+        .await
+        .map_err(|e| anyhow::anyhow!("{}", e.message))?;
+    let mut tx = store.begin_write(&tenant).await?;
+    for email in ["reader@bench.test", "signer@bench.test"] {
+        let user = users::NewUser {
+            email: Email::parse(email)?,
+            display_name: "Bench".into(),
+            role: Role::Student,
+            password_hash: Some(hash.clone()),
+        };
+        users::insert(&mut tx, &user).await?;
+    }
+    tx.commit().await?;
+
+    // Neither limit is under test here: the load would trip them.
+    let config = ServerConfig {
+        rate_limit: RateLimitConfig {
+            enabled: false,
+            ..RateLimitConfig::default()
+        },
+        login_throttle: LoginThrottleConfig {
+            attempts_per_minute_per_address: 1_000_000,
+            ..LoginThrottleConfig::default()
+        },
+        ..ServerConfig::default()
+    };
+    let state = AppState::new(store.clone(), config);
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+    let base = format!("http://{}/t/{}", listener.local_addr()?, tenant.slug);
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let server = tokio::spawn(lyceum_server::serve(listener, state.clone(), async {
+        stopped.await.ok();
+    }));
+    let client: HttpClient = Client::builder(TokioExecutor::new()).build_http();
+
+    let token = login(&client, &base, "reader@bench.test").await?.0;
+    resolve_and_verify(&state, &tenant.slug, &token).await?;
+    let me = Arc::new(format!("{base}/api/v1/me"));
+    let quiet = load(&client, &me, &token, args, None).await?;
+    println!("api /me      alone          {quiet}");
+    let busy = load(&client, &me, &token, args, Some(&base)).await?;
+    println!("api /me      with sign-ins  {busy}");
+
+    stop.send(()).ok();
+    server.await??;
+    Ok(())
+}
+
+/// Tenant resolution plus token verification, in process, with warm caches.
+async fn resolve_and_verify(state: &AppState, slug: &Slug, token: &str) -> Result<()> {
+    let path = format!("/t/{slug}/api/v1/me");
+    let mut headers = HeaderMap::new();
+    headers.insert(
+        header::AUTHORIZATION,
+        HeaderValue::from_str(&format!("Bearer {token}"))?,
+    );
+    let mut times = Vec::new();
+    for i in 0..21_000 {
+        let started = Instant::now();
+        lyceum_server::authenticate(state, &path, &headers)
+            .await
+            .map_err(|e| anyhow::anyhow!("{}: {}", e.code, e.message))?;
+        if i >= 1_000 {
+            times.push(started.elapsed());
+        }
+    }
+    println!(
+        "api resolve+verify (cached) n={:<6} {}",
+        times.len(),
+        summary(&mut times)
+    );
+    Ok(())
+}
+
+/// `clients` loops on `GET me` for the configured time; with `sign_in_base`, sign-ins are
+/// started at the configured rate alongside. Describes the `me` latencies.
+async fn load(
+    client: &HttpClient,
+    me: &Arc<String>,
+    token: &str,
+    args: &ApiBenchArgs,
+    sign_in_base: Option<&str>,
+) -> Result<String> {
+    let until = Instant::now() + Duration::from_secs(args.api_seconds);
+    let times = Arc::new(Mutex::new(Vec::new()));
+    let mut readers = Vec::new();
+    for _ in 0..args.clients {
+        let (client, me, times) = (client.clone(), me.clone(), times.clone());
+        let bearer = format!("Bearer {token}");
+        readers.push(tokio::spawn(async move {
+            let mut mine = Vec::new();
+            while Instant::now() < until {
+                let started = Instant::now();
+                let status = get(&client, &me, &bearer).await?;
+                mine.push(started.elapsed());
+                ensure!(status == StatusCode::OK, "GET /me answered {status}");
+            }
+            times.lock().await.extend(mine);
+            Ok(())
+        }));
+    }
+    let mut sign_ins = Vec::new();
+    if let Some(base) = sign_in_base {
+        let mut every = tokio::time::interval(Duration::from_secs(1) / args.logins_per_second);
+        while Instant::now() < until {
+            every.tick().await;
+            let (client, base) = (client.clone(), base.to_owned());
+            sign_ins.push(tokio::spawn(async move {
+                login(&client, &base, "signer@bench.test").await
+            }));
+        }
+    }
+    for reader in readers {
+        reader.await??;
+    }
+    let mut login_times = Vec::new();
+    for sign_in in sign_ins {
+        login_times.push(sign_in.await??.1);
+    }
+    let mut times = times.lock().await;
+    let rate = times.len() as f64 / args.api_seconds as f64;
+    let mut line = format!(
+        "n={:<6} {}  ({rate:.0}/s, {} clients)",
+        times.len(),
+        summary(&mut times),
+        args.clients
+    );
+    if !login_times.is_empty() {
+        line.push_str(&format!(
+            "\n             sign-ins       n={:<6} {}  ({}/s)",
+            login_times.len(),
+            summary(&mut login_times),
+            args.logins_per_second
+        ));
+    }
+    Ok(line)
+}
+
+async fn get(client: &HttpClient, uri: &str, bearer: &str) -> Result<StatusCode> {
+    let request = Request::get(uri)
+        .header(header::AUTHORIZATION, bearer)
+        .body(Full::new(Bytes::new()))?;
+    let response = client.request(request).await?;
+    let status = response.status();
+    response.into_body().collect().await?;
+    Ok(status)
+}
+
+/// Signs in; answers the access token and how long it took.
+async fn login(client: &HttpClient, base: &str, email: &str) -> Result<(String, Duration)> {
+    let body = serde_json::json!({"email": email, "password": PASSWORD}).to_string();
+    let request = Request::builder()
+        .method(Method::POST)
+        .uri(format!("{base}/api/v1/auth/login"))
+        .header(header::CONTENT_TYPE, "application/json")
+        .body(Full::new(Bytes::from(body)))?;
+    let started = Instant::now();
+    let response = client.request(request).await?;
+    let status = response.status();
+    let bytes = response.into_body().collect().await?.to_bytes();
+    let elapsed = started.elapsed();
+    ensure!(status == StatusCode::OK, "sign-in answered {status}");
+    let body: serde_json::Value = serde_json::from_slice(&bytes)?;
+    let token = body["access_token"]
+        .as_str()
+        .context("no access token")?
+        .to_owned();
+    Ok((token, elapsed))
+}
