@@ -57,6 +57,8 @@ pub struct Settings {
     pub cors_origins: String,
     /// Distinct tenants labelled in `/metrics` (the rest count as `other`).
     pub metrics_tenant_labels: usize,
+    /// Bearer token `/metrics` requires; unset: only clients on this host are answered.
+    pub metrics_token: Option<String>,
     /// Log filter, in `tracing` syntax (`info`, `lyceum=debug,sqlx=warn`).
     pub log: String,
     /// `text` or `json`.
@@ -91,6 +93,7 @@ impl Default for Settings {
             trusted_proxies: String::new(),
             cors_origins: String::new(),
             metrics_tenant_labels: 100,
+            metrics_token: None,
             log: "info".to_owned(),
             log_format: "text".to_owned(),
         }
@@ -112,10 +115,13 @@ impl Settings {
             }
             None => figment = figment.merge(Toml::file("lyceum.toml")),
         }
-        figment
+        let settings: Settings = figment
             .merge(Env::prefixed("LYCEUM_").ignore(&["config", "test_database_url"]))
             .extract()
-            .context("invalid configuration")
+            .context("invalid configuration")?;
+        // Refuse a bad HTTP setting before any command does work.
+        settings.server_config()?;
+        Ok(settings)
     }
 
     pub fn server_config(&self) -> Result<lyceum_server::ServerConfig> {
@@ -150,6 +156,7 @@ impl Settings {
             },
             metrics_tenant_labels: self.metrics_tenant_labels,
             cors_origins: list(&self.cors_origins).map(str::to_owned).collect(),
+            metrics_token: self.metrics_token.clone().filter(|t| !t.is_empty()),
         })
     }
 
@@ -249,7 +256,7 @@ mod tests {
                 ["https://a.example", "https://b.example"]
             );
             jail.set_env("LYCEUM_TRUSTED_PROXIES", "not-an-address");
-            let err = Settings::load(None).unwrap().server_config().unwrap_err();
+            let err = Settings::load(None).unwrap_err();
             assert!(
                 format!("{err:#}").contains("LYCEUM_TRUSTED_PROXIES"),
                 "{err:#}"

@@ -51,6 +51,8 @@ pub struct ServerConfig {
     pub metrics_tenant_labels: usize,
     /// Origins allowed to call the API from a browser (`*` for any); none: no CORS headers.
     pub cors_origins: Vec<String>,
+    /// Bearer token `/metrics` requires; `None`: only loopback clients are answered.
+    pub metrics_token: Option<String>,
 }
 
 impl Default for ServerConfig {
@@ -62,6 +64,7 @@ impl Default for ServerConfig {
             login_throttle: LoginThrottleConfig::default(),
             metrics_tenant_labels: 100,
             cors_origins: Vec::new(),
+            metrics_token: None,
         }
     }
 }
@@ -214,7 +217,7 @@ pub fn app(state: AppState) -> Router {
     let tenant_routes = router_of(tenant_operations())
         .route_layer(from_fn_with_state(state.clone(), tenancy::resolve_tenant));
     let cors = cors_layer(&state.config.cors_origins);
-    router_of(global_operations())
+    let router = router_of(global_operations())
         .nest("/t/{slug}", tenant_routes.clone())
         .merge(tenant_routes)
         .fallback(context::not_found)
@@ -229,22 +232,25 @@ pub fn app(state: AppState) -> Router {
             tracing::info_span!("request", request_id = id, method = %request.method(), path = %request.uri().path(), tenant = tracing::field::Empty)
         }))
         .layer(from_fn_with_state(state, metrics::track))
-        .layer(from_fn(context::request_context))
-        .layer(cors)
+        .layer(from_fn(context::request_context));
+    match cors {
+        Some(cors) => router.layer(cors),
+        None => router,
+    }
 }
 
 /// CORS for browser clients on other origins: bearer tokens travel in `Authorization`, so no
 /// cookies (no credentials mode) are involved.
-fn cors_layer(origins: &[String]) -> CorsLayer {
+fn cors_layer(origins: &[String]) -> Option<CorsLayer> {
     if origins.is_empty() {
-        return CorsLayer::new();
+        return None;
     }
     let allowed = if origins.iter().any(|o| o == "*") {
         AllowOrigin::any()
     } else {
         AllowOrigin::list(origins.iter().filter_map(|o| o.parse().ok()))
     };
-    CorsLayer::new()
+    let layer = CorsLayer::new()
         .allow_origin(allowed)
         .allow_methods([
             Method::GET,
@@ -256,20 +262,18 @@ fn cors_layer(origins: &[String]) -> CorsLayer {
         .allow_headers([
             axum::http::header::AUTHORIZATION,
             axum::http::header::CONTENT_TYPE,
-            axum::http::header::IF_NONE_MATCH,
             axum::http::HeaderName::from_static("x-tenant-id"),
             axum::http::HeaderName::from_static("x-request-id"),
         ])
         .expose_headers([
-            axum::http::header::ETAG,
-            axum::http::header::LINK,
             axum::http::header::RETRY_AFTER,
             axum::http::HeaderName::from_static("x-request-id"),
             axum::http::HeaderName::from_static("ratelimit-limit"),
             axum::http::HeaderName::from_static("ratelimit-remaining"),
             axum::http::HeaderName::from_static("ratelimit-reset"),
         ])
-        .max_age(Duration::from_secs(600))
+        .max_age(Duration::from_secs(600));
+    Some(layer)
 }
 
 /// The work every authenticated tenant request does before its handler: resolve the tenant

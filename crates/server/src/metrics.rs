@@ -7,7 +7,7 @@
 use crate::context::RequestId;
 use crate::error::ApiError;
 use crate::AppState;
-use axum::extract::{MatchedPath, Request, State};
+use axum::extract::{ConnectInfo, MatchedPath, Request, State};
 use axum::http::header;
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
@@ -18,6 +18,7 @@ use prometheus_client::metrics::gauge::Gauge;
 use prometheus_client::metrics::histogram::{exponential_buckets, Histogram};
 use prometheus_client::registry::Registry;
 use std::collections::HashSet;
+use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
@@ -73,7 +74,7 @@ impl Metrics {
     pub fn new(max_tenant_labels: usize) -> Self {
         let mut registry = Registry::with_prefix("lyceum");
         let latency = Family::<RouteLabels, Histogram>::new_with_constructor(|| {
-            Histogram::new(exponential_buckets(0.000_25, 2.0, 16))
+            Histogram::new(exponential_buckets(0.000_25, 2.0, 18))
         });
         registry.register(
             "http_request_duration_seconds",
@@ -83,7 +84,7 @@ impl Metrics {
         let tenant_requests = Family::default();
         registry.register(
             "tenant_requests",
-            "Requests per resolved tenant (the busiest tenants by first use; the rest as `other`)",
+            "Requests per resolved tenant (the first tenants seen get a label each; the rest count as `other`)",
             tenant_requests.clone(),
         );
         let rate_limited = Family::default();
@@ -98,7 +99,15 @@ impl Metrics {
             "Sign-in attempts refused by login throttling (`platform` for operators)",
             login_throttled.clone(),
         );
-        let isolation_alarms = Family::default();
+        let isolation_alarms = Family::<AlarmLabels, Counter>::default();
+        // Present at 0 from the start, so that an alert on `increase()` sees the first one.
+        for kind in ["policy_refused", "foreign_row"] {
+            isolation_alarms
+                .get_or_create(&AlarmLabels {
+                    kind: kind.to_owned(),
+                })
+                .inc_by(0);
+        }
         registry.register(
             "isolation_alarms",
             "Signs of a tenant isolation breach: a write refused by a tenant policy, a foreign row in a scoped query",
@@ -243,14 +252,38 @@ pub(crate) async fn track(State(state): State<AppState>, request: Request, next:
     response
 }
 
-/// `GET /metrics`: the Prometheus text format.
+/// `GET /metrics`: OpenMetrics text for Prometheus. With a metrics token configured it
+/// must come as a bearer token; without one only clients on the loopback interface (or in
+/// process) are answered.
 #[utoipa::path(get, path = "/metrics", tag = "operations",
-    responses((status = 200, description = "Prometheus text exposition format", content_type = "text/plain")))]
-pub(crate) async fn scrape(State(state): State<AppState>) -> Response {
+    responses(
+        (status = 200, description = "OpenMetrics text", content_type = "application/openmetrics-text"),
+        (status = 403, description = "`METRICS_FORBIDDEN`", body = crate::error::ErrorBody),
+    ))]
+pub(crate) async fn scrape(State(state): State<AppState>, request: Request) -> Response {
+    let allowed = match &state.config.metrics_token {
+        // Compared as digests, so the comparison's timing tells nothing about the token.
+        Some(expected) => crate::auth::bearer(request.headers()).is_some_and(|token| {
+            let digest = |t: &str| ring::digest::digest(&ring::digest::SHA256, t.as_bytes());
+            digest(token).as_ref() == digest(expected).as_ref()
+        }),
+        None => request
+            .extensions()
+            .get::<ConnectInfo<SocketAddr>>()
+            .is_none_or(|ConnectInfo(addr)| addr.ip().to_canonical().is_loopback()),
+    };
+    if !allowed {
+        return ApiError::new(
+            axum::http::StatusCode::FORBIDDEN,
+            "METRICS_FORBIDDEN",
+            "metrics need the metrics token (or a client on this host when none is set)",
+        )
+        .into_response();
+    }
     (
         [(
             header::CONTENT_TYPE,
-            "text/plain; version=0.0.4; charset=utf-8",
+            "application/openmetrics-text; version=1.0.0; charset=utf-8",
         )],
         state.metrics.render(&state.store),
     )

@@ -43,7 +43,7 @@ use utoipa::{Modify, OpenApi};
         crate::platform::resume_tenant,
         crate::platform::audit_log,
     ),
-    modifiers(&BearerToken),
+    modifiers(&BearerToken, &TenantRateLimit),
     tags(
         (name = "operations", description = "Probes and the API description"),
         (name = "tenant", description = "The resolved tenant's public profile"),
@@ -68,6 +68,45 @@ impl Modify for BearerToken {
                     .build(),
             ),
         );
+    }
+}
+
+/// Every tenant route may answer 429 `RATE_LIMITED` when its tenant is over its plan's rate.
+struct TenantRateLimit;
+
+impl Modify for TenantRateLimit {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let untenanted = [
+            "/healthz",
+            "/readyz",
+            "/metrics",
+            "/api/v1/openapi.json",
+            "/api/v1/platform/",
+        ];
+        for (path, item) in openapi.paths.paths.iter_mut() {
+            if untenanted.iter().any(|p| path.starts_with(p)) {
+                continue;
+            }
+            for operation in [
+                &mut item.get,
+                &mut item.post,
+                &mut item.put,
+                &mut item.patch,
+                &mut item.delete,
+            ]
+            .into_iter()
+            .flatten()
+            {
+                operation.responses.responses.entry("429".to_owned()).or_insert_with(|| {
+                    utoipa::openapi::ResponseBuilder::new()
+                        .description(
+                            "`RATE_LIMITED`: the tenant is over its plan's request rate; see \
+                             `Retry-After`, `RateLimit-Limit`, `RateLimit-Remaining`, `RateLimit-Reset`",
+                        )
+                        .into()
+                });
+            }
+        }
     }
 }
 

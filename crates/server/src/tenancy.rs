@@ -50,7 +50,8 @@ pub(crate) async fn resolve_tenant(
             next.run(request).await
         }
     };
-    if let Some(verdict) = verdict {
+    // A handler's own limit (sign-in throttling) speaks for itself.
+    if let Some(verdict) = verdict.filter(|_| !response.headers().contains_key("ratelimit-limit")) {
         verdict.write_headers(response.headers_mut());
     }
     response

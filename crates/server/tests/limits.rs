@@ -276,7 +276,7 @@ async fn metrics_bound_tenant_labels_and_report_routes_and_pools() {
         assert!(headers["content-type"]
             .to_str()
             .unwrap()
-            .starts_with("text/plain"));
+            .starts_with("application/openmetrics-text"));
         let metrics = metrics.as_str().unwrap();
         assert!(
             metrics.contains("lyceum_tenant_requests_total{tenant=\"acme\"} 1"),
@@ -327,4 +327,31 @@ async fn cors_answers_allowed_origins_only() {
     assert!(headers.get("access-control-allow-origin").is_none());
     let (status, _) = call(&state, "GET", "/t/acme/api/v1/tenant", None, None).await;
     assert_eq!(status, StatusCode::OK);
+}
+
+#[tokio::test]
+async fn metrics_with_a_token_configured_need_it() {
+    let config = || ServerConfig {
+        metrics_token: Some("scrape-secret-1".to_owned()),
+        ..ServerConfig::default()
+    };
+    let (state, _guard) = worlds(config).await.remove(0);
+    let scrape = |token: Option<&str>| {
+        let mut request = Request::get("/metrics");
+        if let Some(token) = token {
+            request = request.header("authorization", format!("Bearer {token}"));
+        }
+        request.body(Body::empty()).unwrap()
+    };
+    for token in [None, Some("scrape-secret-2")] {
+        let (status, _, body) = send(&state, scrape(token)).await;
+        assert_eq!(status, StatusCode::FORBIDDEN, "{body}");
+        assert_eq!(body["error"], "METRICS_FORBIDDEN");
+    }
+    let (status, _, body) = send(&state, scrape(Some("scrape-secret-1"))).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(body
+        .as_str()
+        .unwrap()
+        .contains("lyceum_isolation_alarms_total{kind=\"foreign_row\"} 0"));
 }

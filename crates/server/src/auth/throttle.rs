@@ -118,6 +118,7 @@ impl LoginThrottle {
             .filter_map(|v| v.to_str().ok())
             .flat_map(|v| v.split(','))
             .filter_map(|hop| hop.trim().parse::<IpAddr>().ok())
+            .map(|hop| hop.to_canonical())
             .collect::<Vec<_>>();
         hops.into_iter()
             .rev()
@@ -156,7 +157,7 @@ impl FromRequestParts<AppState> for ClientAddress {
         let peer = parts
             .extensions
             .get::<ConnectInfo<SocketAddr>>()
-            .map(|ConnectInfo(addr)| addr.ip());
+            .map(|ConnectInfo(addr)| addr.ip().to_canonical());
         Ok(ClientAddress(peer.map(|peer| {
             state.login_throttle.client_address(peer, &parts.headers)
         })))
