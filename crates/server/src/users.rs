@@ -68,6 +68,19 @@ pub(crate) struct UserPath {
     id: UserId,
 }
 
+/// Refuses to take the last active admin's role or access: nobody could manage the tenant.
+async fn keep_an_admin(tx: &mut TenantTx, user: UserId) -> Result<(), ApiError> {
+    let admins = users::lock_active_admins(tx).await?;
+    if admins == [user] {
+        return Err(ApiError::new(
+            StatusCode::CONFLICT,
+            "LAST_ADMIN",
+            "the organization needs at least one active admin; appoint another first",
+        ));
+    }
+    Ok(())
+}
+
 fn user_not_found() -> ApiError {
     ApiError::not_found("no such user")
 }
@@ -210,7 +223,11 @@ pub(crate) async fn show(
 /// Changes a user's name or role. Needs `user:manage`.
 #[utoipa::path(patch, path = "/api/v1/users/{id}", tag = "users", params(UserPath), request_body = UserChanges,
     security(("bearer" = [])),
-    responses((status = 200, body = users::User), (status = 404, description = "`NOT_FOUND`", body = ErrorBody)))]
+    responses(
+        (status = 200, body = users::User),
+        (status = 404, description = "`NOT_FOUND`", body = ErrorBody),
+        (status = 409, description = "`LAST_ADMIN`", body = ErrorBody),
+    ))]
 pub(crate) async fn update(
     State(state): State<AppState>,
     auth: Authenticated,
@@ -219,6 +236,9 @@ pub(crate) async fn update(
 ) -> Result<Json<users::User>, ApiError> {
     auth.require("user:manage")?;
     let mut tx = state.store.begin_write(&auth.tenant).await?;
+    if changes.role.is_some_and(|role| role != Role::Admin) {
+        keep_an_admin(&mut tx, id).await?;
+    }
     let user = users::update(&mut tx, id, changes.display_name.as_deref(), changes.role)
         .await?
         .ok_or_else(user_not_found)?;
@@ -240,7 +260,7 @@ pub(crate) async fn update(
     responses(
         (status = 200, body = users::User),
         (status = 404, description = "`NOT_FOUND`", body = ErrorBody),
-        (status = 409, description = "`CANNOT_DEACTIVATE_SELF`", body = ErrorBody),
+        (status = 409, description = "`CANNOT_DEACTIVATE_SELF`, `LAST_ADMIN`", body = ErrorBody),
     ))]
 pub(crate) async fn deactivate(
     State(state): State<AppState>,
@@ -256,6 +276,7 @@ pub(crate) async fn deactivate(
         ));
     }
     let mut tx = state.store.begin_write(&auth.tenant).await?;
+    keep_an_admin(&mut tx, id).await?;
     let user = users::set_status(&mut tx, id, "deactivated")
         .await?
         .ok_or_else(user_not_found)?;

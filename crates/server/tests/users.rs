@@ -441,3 +441,81 @@ async fn self_sign_up_only_where_the_tenant_allows_it() {
         );
     }
 }
+
+#[tokio::test]
+async fn the_last_active_admin_cannot_be_demoted_or_deactivated() {
+    for w in worlds().await {
+        let (_, me) = call(&w.state, "GET", "/t/acme/api/v1/me", Some(&w.admin), None).await;
+        let path = format!(
+            "/t/acme/api/v1/users/{}",
+            me["user"]["id"].as_str().unwrap()
+        );
+        let demote = json!({"role": "instructor"});
+        let (status, body) = call(
+            &w.state,
+            "PATCH",
+            &path,
+            Some(&w.admin),
+            Some(demote.clone()),
+        )
+        .await;
+        assert_eq!(
+            (status, body["error"].as_str()),
+            (StatusCode::CONFLICT, Some("LAST_ADMIN"))
+        );
+        let (status, body) = call(
+            &w.state,
+            "PATCH",
+            &path,
+            Some(&w.admin),
+            Some(json!({"display_name": "Still the boss"})),
+        )
+        .await;
+        assert_eq!(status, StatusCode::OK, "a rename is no demotion: {body}");
+
+        // With a second admin, the first may step down; then the second is the last one.
+        let (_, teacher) = call(
+            &w.state,
+            "GET",
+            "/t/acme/api/v1/me",
+            Some(&w.instructor),
+            None,
+        )
+        .await;
+        let teacher_path = format!(
+            "/t/acme/api/v1/users/{}",
+            teacher["user"]["id"].as_str().unwrap()
+        );
+        let promote = json!({"role": "admin"});
+        let (status, _) = call(
+            &w.state,
+            "PATCH",
+            &teacher_path,
+            Some(&w.admin),
+            Some(promote),
+        )
+        .await;
+        assert_eq!(status, StatusCode::OK);
+        let (status, body) = call(&w.state, "PATCH", &path, Some(&w.admin), Some(demote)).await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        let second = token(&w.state, "acme", "teacher@acme.test", PW).await;
+        let (status, body) = call(
+            &w.state,
+            "POST",
+            &format!("{path}/deactivate"),
+            Some(&second),
+            None,
+        )
+        .await;
+        assert_eq!(status, StatusCode::OK, "the former admin can go: {body}");
+        let (status, body) = call(
+            &w.state,
+            "PATCH",
+            &teacher_path,
+            Some(&second),
+            Some(json!({"role": "student"})),
+        )
+        .await;
+        assert_eq!(body["error"], "LAST_ADMIN", "{status} {body}");
+    }
+}

@@ -218,6 +218,26 @@ pub async fn set_status(
     row.map(|r| own(tx, r)).transpose()
 }
 
+/// Active admins of the tenant. On PostgreSQL their rows are locked until the transaction
+/// ends, so that two admins demoting each other at once cannot leave the tenant without one
+/// (SQLite write transactions are serialized already).
+pub async fn lock_active_admins(tx: &mut TenantTx) -> Result<Vec<UserId>, StoreError> {
+    let tenant = tx.tenant();
+    let select = "SELECT id FROM users WHERE tenant_id = $1 AND role = 'admin' AND status = 'active' ORDER BY id";
+    let ids: Vec<Uuid> = match tx.conn() {
+        crate::engine::Engine::Postgres(c) => {
+            sqlx::query_scalar(&format!("{select} FOR UPDATE"))
+                .bind(tenant)
+                .fetch_all(c)
+                .await?
+        }
+        crate::engine::Engine::Sqlite(c) => {
+            sqlx::query_scalar(select).bind(tenant).fetch_all(c).await?
+        }
+    };
+    Ok(ids.into_iter().map(UserId::from_uuid).collect())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
