@@ -2,8 +2,8 @@
 //! Idempotent: tenants that exist already are left as they are.
 
 use anyhow::Result;
-use lyceum_domain::{CourseId, Email, LessonId, ModuleId, Plan, Role, Slug};
-use lyceum_store::repo::{courses, enrollments, outbox, progress, users};
+use lyceum_domain::{CompletionRule, CourseStatus, Email, LessonKind, Plan, Role, Slug};
+use lyceum_store::repo::{courses, enrollments, lessons, modules, outbox, progress, users};
 use lyceum_store::{NewTenant, Store};
 use serde_json::json;
 
@@ -84,7 +84,7 @@ pub async fn provision(store: &Store) -> Result<()> {
         new.plan = demo.plan;
         new.settings = json!({"branding": demo.branding, "self_signup": demo.plan == Plan::Free});
         let tenant = store.provision(new).await?;
-        let mut tx = store.begin(&tenant).await?;
+        let mut tx = store.begin_write(&tenant).await?;
         let mut people = Vec::new();
         for (email, name, role) in demo.people {
             let user = users::NewUser {
@@ -99,46 +99,55 @@ pub async fn provision(store: &Store) -> Result<()> {
             .iter()
             .find(|u| u.role == Role::Instructor)
             .map(|u| u.id);
-        for (slug, title, modules) in demo.courses {
+        for (slug, title, module_titles) in demo.courses {
             let course = courses::insert(
                 &mut tx,
-                &courses::NewCourse {
+                &courses::CourseDraft {
                     slug: (*slug).to_owned(),
                     title: (*title).to_owned(),
                     description: format!("{title} at {}", demo.name),
+                    cover_image: None,
                     max_enrollment: None,
+                    settings: json!({}),
                 },
             )
             .await?;
-            let course_id = CourseId::from_uuid(course.id);
             if let Some(instructor) = instructor {
-                courses::add_instructor(&mut tx, course_id, instructor).await?;
+                courses::set_instructors(&mut tx, course.id, &[instructor]).await?;
             }
             let mut first_lesson = None;
-            for (position, module_title) in modules.iter().enumerate() {
+            for module_title in module_titles.iter() {
                 let module =
-                    courses::add_module(&mut tx, course_id, module_title, position as i32).await?;
-                let lesson = courses::add_lesson(
+                    modules::insert(&mut tx, course.id, module_title, &CompletionRule::All).await?;
+                let markdown =
+                    format!("# {module_title}\n\nRead this first, then try the exercise.");
+                let content = lyceum_domain::validate_content(
+                    LessonKind::Text,
+                    &json!([{"type": "markdown", "markdown": markdown}]),
+                )?;
+                let lesson = lessons::insert(
                     &mut tx,
-                    ModuleId::from_uuid(module.id),
-                    &courses::NewLesson {
+                    module.id,
+                    &lessons::LessonDraft {
                         title: format!("{module_title}: the essentials"),
-                        kind: "text".to_owned(),
-                        position: 0,
-                        content: json!([{"type": "markdown", "body": format!("# {module_title}\n\nRead this first.")}]),
+                        kind: LessonKind::Text,
+                        content,
                         duration_seconds: Some(600),
+                        release_rule: None,
                     },
                 )
                 .await?;
-                first_lesson.get_or_insert(LessonId::from_uuid(lesson.id));
+                first_lesson.get_or_insert(lesson.id);
             }
+            courses::set_status(&mut tx, course.id, CourseStatus::Published).await?;
             for student in people.iter().filter(|u| u.role == Role::Student) {
-                enrollments::insert(&mut tx, course_id, student.id, None).await?;
+                let (enrollment, _) =
+                    enrollments::enroll(&mut tx, course.id, student.id, None, instructor).await?;
                 outbox::append(
                     &mut tx,
                     "student.enrolled",
-                    course.id,
-                    &json!({"user_id": student.id}),
+                    enrollment.id.as_uuid(),
+                    &json!({"course_id": course.id, "user_id": student.id}),
                 )
                 .await?;
                 if let Some(lesson) = first_lesson {

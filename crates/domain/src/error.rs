@@ -1,5 +1,6 @@
 //! The domain's one error type: a value that breaks a rule, with a stable machine code.
 
+use crate::ids::CourseId;
 use thiserror::Error;
 
 /// A rejected value. `code()` is stable and ends up in API responses and CLI output.
@@ -23,6 +24,24 @@ pub enum ValidationError {
     Empty { field: &'static str },
     #[error("{field} is longer than {max} characters")]
     TooLong { field: &'static str, max: usize },
+    #[error("invalid completion rule: {0}")]
+    InvalidCompletionRule(String),
+    #[error("prerequisites would form a cycle: {}", cycle_path(.0))]
+    PrerequisiteCycle(Vec<CourseId>),
+    #[error("progress must be between 0 and 100, got {0}")]
+    InvalidProgress(u8),
+    #[error("progress cannot go down from {previous} to {requested}")]
+    ProgressDecrease { previous: u8, requested: u8 },
+    /// `path` names the offending place, e.g. `content[2].media`.
+    #[error("{path}: {reason}")]
+    InvalidContent { path: String, reason: String },
+}
+
+fn cycle_path(path: &[CourseId]) -> String {
+    path.iter()
+        .map(ToString::to_string)
+        .collect::<Vec<_>>()
+        .join(" -> ")
 }
 
 impl ValidationError {
@@ -35,6 +54,11 @@ impl ValidationError {
             Self::WeakPassword(_) => "WEAK_PASSWORD",
             Self::UnknownVariant { .. } => "VALIDATION_FAILED",
             Self::Empty { .. } | Self::TooLong { .. } => "VALIDATION_FAILED",
+            Self::InvalidCompletionRule(_) => "INVALID_COMPLETION_RULE",
+            Self::PrerequisiteCycle(_) => "PREREQUISITE_CYCLE",
+            Self::InvalidProgress(_) => "INVALID_PROGRESS",
+            Self::ProgressDecrease { .. } => "PROGRESS_DECREASE",
+            Self::InvalidContent { .. } => "INVALID_CONTENT",
         }
     }
 }

@@ -1,25 +1,34 @@
 //! Lyceum's domain: the types and rules every layer shares.
 //!
-//! This crate owns the vocabulary (tenants, slugs, plans, placements, roles, e-mails, ids) and
-//! the rules that make a value valid. It never performs I/O: no database, no clock reads beyond
-//! id generation, no network. Values that can only be built valid ("parse, don't validate") let
-//! the store and the server trust them without checking again.
+//! This crate owns the vocabulary (tenants, slugs, plans, placements, roles, e-mails, ids,
+//! courses, progress, lesson content) and the rules that make a value valid. It never performs
+//! I/O: no database, no clock reads beyond id generation, no network. Values that can only be
+//! built valid ("parse, don't validate") let the store and the server trust them without
+//! checking again.
 
+pub mod content;
+pub mod course;
 pub mod email;
 pub mod error;
 pub mod ids;
 pub mod password;
 pub mod plan;
+pub mod progress;
 pub mod role;
 pub mod slug;
 pub mod tenant;
 
+pub use content::{parse_content, render_markdown, validate_content, video_duration, ContentBlock};
+pub use course::{
+    check_prerequisites, prerequisite_cycle, CompletionRule, CourseStatus, LessonKind, ReleaseRule,
+};
 pub use email::Email;
 pub use error::ValidationError;
 pub use ids::{
     CourseId, EnrollmentId, EventId, LessonId, ModuleId, PlatformUserId, TenantId, UserId,
 };
 pub use plan::{Plan, PlanLimits};
+pub use progress::{clamp_progress, roll_up, CourseProgress, ModuleOutline};
 pub use role::Role;
 pub use slug::Slug;
 pub use tenant::{Placement, TenantStatus};

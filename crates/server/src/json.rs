@@ -28,3 +28,19 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
         }
     }
 }
+
+/// A JSON body that may be left out: an empty body is `T::default()`; anything else must parse
+/// as `T`, with the same codes as [`ApiJson`].
+pub(crate) fn optional_body<T: DeserializeOwned + Default>(body: &[u8]) -> Result<T, ApiError> {
+    if body.iter().all(u8::is_ascii_whitespace) {
+        return Ok(T::default());
+    }
+    serde_json::from_slice(body).map_err(|e| {
+        let (status, code) = if e.is_data() {
+            (StatusCode::UNPROCESSABLE_ENTITY, "VALIDATION_FAILED")
+        } else {
+            (StatusCode::BAD_REQUEST, "INVALID_JSON")
+        };
+        ApiError::new(status, code, e.to_string())
+    })
+}

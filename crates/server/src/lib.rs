@@ -9,6 +9,7 @@ mod context;
 mod error;
 mod health;
 mod json;
+mod learning;
 pub mod metrics;
 mod openapi;
 pub mod platform;
@@ -20,8 +21,9 @@ mod users;
 use axum::extract::Request;
 use axum::http::Method;
 use axum::middleware::{from_fn, from_fn_with_state};
-use axum::routing::{get, patch, post, MethodRouter};
+use axum::routing::{delete, get, patch, post, put, MethodRouter};
 use axum::Router;
+use learning::{certificates, courses, dashboard, enrollments, lessons, modules, progress};
 use lyceum_store::Store;
 use std::sync::Arc;
 use std::time::Duration;
@@ -136,6 +138,110 @@ fn tenant_operations() -> Vec<Operation> {
             "/api/v1/users/{id}/deactivate",
             post(users::deactivate),
         ),
+        (Method::GET, "/api/v1/courses", get(courses::list)),
+        (Method::POST, "/api/v1/courses", post(courses::create)),
+        (Method::GET, "/api/v1/courses/{id}", get(courses::show)),
+        (Method::PUT, "/api/v1/courses/{id}", put(courses::replace)),
+        (
+            Method::DELETE,
+            "/api/v1/courses/{id}",
+            delete(courses::delete),
+        ),
+        (
+            Method::POST,
+            "/api/v1/courses/{id}/publish",
+            post(courses::publish),
+        ),
+        (
+            Method::POST,
+            "/api/v1/courses/{id}/archive",
+            post(courses::archive),
+        ),
+        (
+            Method::GET,
+            "/api/v1/courses/{id}/modules",
+            get(modules::list),
+        ),
+        (
+            Method::POST,
+            "/api/v1/courses/{id}/modules",
+            post(modules::create),
+        ),
+        (
+            Method::PUT,
+            "/api/v1/courses/{id}/modules/order",
+            put(modules::reorder),
+        ),
+        (
+            Method::PATCH,
+            "/api/v1/modules/{id}",
+            patch(modules::update),
+        ),
+        (
+            Method::DELETE,
+            "/api/v1/modules/{id}",
+            delete(modules::delete),
+        ),
+        (
+            Method::GET,
+            "/api/v1/modules/{id}/lessons",
+            get(lessons::list),
+        ),
+        (
+            Method::POST,
+            "/api/v1/modules/{id}/lessons",
+            post(lessons::create),
+        ),
+        (
+            Method::PUT,
+            "/api/v1/modules/{id}/lessons/order",
+            put(lessons::reorder),
+        ),
+        (Method::GET, "/api/v1/lessons/{id}", get(lessons::show)),
+        (Method::PUT, "/api/v1/lessons/{id}", put(lessons::replace)),
+        (
+            Method::DELETE,
+            "/api/v1/lessons/{id}",
+            delete(lessons::delete),
+        ),
+        (
+            Method::PUT,
+            "/api/v1/lessons/{id}/progress",
+            put(progress::record_progress),
+        ),
+        (
+            Method::GET,
+            "/api/v1/courses/{id}/progress",
+            get(progress::show),
+        ),
+        (
+            Method::POST,
+            "/api/v1/courses/{id}/enroll",
+            post(enrollments::enroll),
+        ),
+        (
+            Method::POST,
+            "/api/v1/courses/{id}/enrollments/import",
+            post(enrollments::import),
+        ),
+        (
+            Method::GET,
+            "/api/v1/courses/{id}/students",
+            get(enrollments::students),
+        ),
+        (Method::GET, "/api/v1/enrollments", get(enrollments::list)),
+        (
+            Method::PATCH,
+            "/api/v1/enrollments/{id}",
+            patch(enrollments::update),
+        ),
+        (
+            Method::DELETE,
+            "/api/v1/enrollments/{id}",
+            delete(enrollments::unenroll),
+        ),
+        (Method::GET, "/api/v1/me/dashboard", get(dashboard::show)),
+        (Method::GET, "/verify/{code}", get(certificates::verify)),
     ]
 }
 

@@ -11,7 +11,7 @@ use crate::AppState;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::{Extension, Json};
-use lyceum_domain::{Email, Role, UserId};
+use lyceum_domain::{Email, Plan, Role, UserId};
 use lyceum_store::repo::{outbox, refresh_tokens, users};
 use lyceum_store::TenantTx;
 use serde::{Deserialize, Serialize};
@@ -121,6 +121,7 @@ pub(crate) async fn create(
     let mut tx = state.store.begin_write(&auth.tenant).await?;
     let user = insert_user(
         &mut tx,
+        auth.tenant.plan,
         request.email,
         request.display_name,
         request.role,
@@ -154,6 +155,7 @@ pub(crate) async fn sign_up(
     let mut tx = state.store.begin_write(&tenant).await?;
     let user = insert_user(
         &mut tx,
+        tenant.plan,
         request.email,
         request.display_name,
         Role::Student,
@@ -167,6 +169,7 @@ pub(crate) async fn sign_up(
 
 async fn insert_user(
     tx: &mut TenantTx,
+    plan: Plan,
     email: String,
     display_name: String,
     role: Role,
@@ -174,6 +177,10 @@ async fn insert_user(
     created_by: Option<UserId>,
 ) -> Result<users::User, ApiError> {
     let email = Email::parse(&email)?;
+    if role == Role::Student {
+        let used = users::count_students(tx).await?;
+        crate::learning::within_plan("students", used, plan.limits().max_students)?;
+    }
     let password_hash = match password {
         Some(password) => {
             lyceum_domain::password::check_policy(&password)?;

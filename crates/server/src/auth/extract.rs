@@ -7,7 +7,10 @@ use crate::AppState;
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
 use axum::http::{header, HeaderMap, StatusCode};
-use lyceum_domain::{Role, UserId};
+use lyceum_domain::{CourseId, Role, UserId};
+use lyceum_store::repo::courses;
+use lyceum_store::repo::enrollments::{self, Enrollment};
+use lyceum_store::TenantTx;
 use lyceum_store::{KeyOwner, Tenant};
 use std::sync::Arc;
 
@@ -20,6 +23,26 @@ pub struct Authenticated {
 }
 
 impl Authenticated {
+    pub fn is_admin(&self) -> bool {
+        self.role == Role::Admin
+    }
+
+    /// Scope rule: does the user teach `course`?
+    pub async fn teaches(&self, tx: &mut TenantTx, course: CourseId) -> Result<bool, ApiError> {
+        Ok(courses::teaches(tx, course, self.user_id).await?)
+    }
+
+    /// Scope rule: the user's enrollment in `course`, unless dropped.
+    pub async fn enrollment(
+        &self,
+        tx: &mut TenantTx,
+        course: CourseId,
+    ) -> Result<Option<Enrollment>, ApiError> {
+        Ok(enrollments::find(tx, course, self.user_id)
+            .await?
+            .filter(|e| e.status != "dropped"))
+    }
+
     /// Refuses with 403 `PERMISSION_DENIED` unless the user's role grants `permission`.
     pub fn require(&self, permission: &str) -> Result<(), ApiError> {
         if self.claims.permissions.iter().any(|p| p == permission) {

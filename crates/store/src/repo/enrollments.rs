@@ -1,56 +1,259 @@
-//! Enrollments of users in courses.
+//! Enrollments of users in courses: status, due date, rolled-up progress and last access.
 
 use crate::engine::dispatch;
 use crate::error::StoreError;
-use crate::scope::TenantTx;
+use crate::scope::{TenantRow, TenantTx};
 use chrono::{DateTime, Utc};
 use lyceum_domain::{CourseId, EnrollmentId, UserId};
 use serde::Serialize;
 use uuid::Uuid;
 
-#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+#[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Enrollment {
-    pub id: Uuid,
-    pub course_id: Uuid,
-    pub user_id: Uuid,
+    pub id: EnrollmentId,
+    pub course_id: CourseId,
+    pub user_id: UserId,
+    /// `active`, `completed` or `dropped`.
     pub status: String,
     pub due_at: Option<DateTime<Utc>>,
     pub enrolled_at: DateTime<Utc>,
     pub completed_at: Option<DateTime<Utc>>,
+    pub last_accessed_at: Option<DateTime<Utc>>,
+    /// Course progress, rolled up through the modules' completion rules.
+    pub progress_percent: i32,
+    /// Who enrolled the learner; `None`: themselves.
+    pub enrolled_by: Option<UserId>,
 }
 
-const COLUMNS: &str = "id, course_id, user_id, status, due_at, enrolled_at, completed_at";
+#[derive(sqlx::FromRow)]
+struct EnrollmentRow {
+    tenant_id: Uuid,
+    id: Uuid,
+    course_id: Uuid,
+    user_id: Uuid,
+    status: String,
+    due_at: Option<DateTime<Utc>>,
+    enrolled_at: DateTime<Utc>,
+    completed_at: Option<DateTime<Utc>>,
+    last_accessed_at: Option<DateTime<Utc>>,
+    progress_percent: i32,
+    enrolled_by: Option<Uuid>,
+}
 
-pub async fn insert(
+impl TenantRow for EnrollmentRow {
+    const TABLE: &'static str = "enrollments";
+    fn tenant_id(&self) -> Uuid {
+        self.tenant_id
+    }
+}
+
+fn own(tx: &TenantTx, row: EnrollmentRow) -> Result<Enrollment, StoreError> {
+    let row = tx.own(row)?;
+    Ok(Enrollment {
+        id: EnrollmentId::from_uuid(row.id),
+        course_id: CourseId::from_uuid(row.course_id),
+        user_id: UserId::from_uuid(row.user_id),
+        status: row.status,
+        due_at: row.due_at,
+        enrolled_at: row.enrolled_at,
+        completed_at: row.completed_at,
+        last_accessed_at: row.last_accessed_at,
+        progress_percent: row.progress_percent,
+        enrolled_by: row.enrolled_by.map(UserId::from_uuid),
+    })
+}
+
+const COLUMNS: &str =
+    "tenant_id, id, course_id, user_id, status, due_at, enrolled_at, completed_at, \
+     last_accessed_at, progress_percent, enrolled_by";
+
+/// Enrolls `user` unless an enrollment exists already; answers the enrollment and whether it
+/// was created now. A dropped enrollment is made active again.
+pub async fn enroll(
     tx: &mut TenantTx,
     course: CourseId,
     user: UserId,
     due_at: Option<DateTime<Utc>>,
-) -> Result<Enrollment, StoreError> {
-    let (tenant, id, now) = (tx.tenant(), EnrollmentId::new(), Utc::now());
-    let sql = format!(
-        "INSERT INTO enrollments (tenant_id, id, course_id, user_id, status, due_at, enrolled_at) \
-         VALUES ($1, $2, $3, $4, 'active', $5, $6) RETURNING {COLUMNS}"
-    );
-    Ok(dispatch!(tx.conn(), c => {
-        sqlx::query_as(&sql)
-            .bind(tenant)
-            .bind(id.as_uuid())
-            .bind(course.as_uuid())
-            .bind(user.as_uuid())
-            .bind(due_at)
-            .bind(now)
-            .fetch_one(c)
+    by: Option<UserId>,
+) -> Result<(Enrollment, bool), StoreError> {
+    let (tenant, now) = (tx.tenant(), Utc::now());
+    let created = dispatch!(tx.conn(), c => {
+        sqlx::query(
+            "INSERT INTO enrollments (tenant_id, id, course_id, user_id, status, due_at, enrolled_at, enrolled_by) \
+             VALUES ($1, $2, $3, $4, 'active', $5, $6, $7) ON CONFLICT (tenant_id, course_id, user_id) DO NOTHING",
+        )
+        .bind(tenant)
+        .bind(EnrollmentId::new().as_uuid())
+        .bind(course.as_uuid())
+        .bind(user.as_uuid())
+        .bind(due_at)
+        .bind(now)
+        .bind(by.map(|b| b.as_uuid()))
+        .execute(c)
+        .await?
+        .rows_affected()
+    }) > 0;
+    let mut enrollment = find(tx, course, user)
+        .await?
+        .ok_or(StoreError::NotFound("enrollment"))?;
+    if !created && enrollment.status == "dropped" {
+        enrollment = set_status(tx, enrollment.id, "active", None)
             .await?
-    }))
+            .ok_or(StoreError::NotFound("enrollment"))?;
+        return Ok((enrollment, true));
+    }
+    Ok((enrollment, created))
 }
 
+pub async fn get(tx: &mut TenantTx, id: EnrollmentId) -> Result<Option<Enrollment>, StoreError> {
+    let tenant = tx.tenant();
+    let sql = format!("SELECT {COLUMNS} FROM enrollments WHERE tenant_id = $1 AND id = $2");
+    let row: Option<EnrollmentRow> = dispatch!(tx.conn(), c => {
+        sqlx::query_as(&sql).bind(tenant).bind(id.as_uuid()).fetch_optional(c).await?
+    });
+    row.map(|r| own(tx, r)).transpose()
+}
+
+/// Scope rule: `user`'s enrollment in `course`, in any status.
+pub async fn find(
+    tx: &mut TenantTx,
+    course: CourseId,
+    user: UserId,
+) -> Result<Option<Enrollment>, StoreError> {
+    let tenant = tx.tenant();
+    let sql = format!(
+        "SELECT {COLUMNS} FROM enrollments WHERE tenant_id = $1 AND course_id = $2 AND user_id = $3"
+    );
+    let row: Option<EnrollmentRow> = dispatch!(tx.conn(), c => {
+        sqlx::query_as(&sql)
+            .bind(tenant)
+            .bind(course.as_uuid())
+            .bind(user.as_uuid())
+            .fetch_optional(c)
+            .await?
+    });
+    row.map(|r| own(tx, r)).transpose()
+}
+
+/// A user's enrollments, oldest first.
 pub async fn for_user(tx: &mut TenantTx, user: UserId) -> Result<Vec<Enrollment>, StoreError> {
     let tenant = tx.tenant();
     let sql = format!(
         "SELECT {COLUMNS} FROM enrollments WHERE tenant_id = $1 AND user_id = $2 ORDER BY id"
     );
-    Ok(dispatch!(tx.conn(), c => {
+    let rows: Vec<EnrollmentRow> = dispatch!(tx.conn(), c => {
         sqlx::query_as(&sql).bind(tenant).bind(user.as_uuid()).fetch_all(c).await?
+    });
+    rows.into_iter().map(|r| own(tx, r)).collect()
+}
+
+/// A course's enrollments in id order after the cursor, `limit` at most.
+pub async fn for_course(
+    tx: &mut TenantTx,
+    course: CourseId,
+    after: Option<EnrollmentId>,
+    limit: u32,
+) -> Result<Vec<Enrollment>, StoreError> {
+    let tenant = tx.tenant();
+    let sql = format!(
+        "SELECT {COLUMNS} FROM enrollments WHERE tenant_id = $1 AND course_id = $2 \
+         AND ($3 IS NULL OR id > $3) ORDER BY id LIMIT $4"
+    );
+    let rows: Vec<EnrollmentRow> = dispatch!(tx.conn(), c => {
+        sqlx::query_as(&sql)
+            .bind(tenant)
+            .bind(course.as_uuid())
+            .bind(after.map(|a| a.as_uuid()))
+            .bind(i64::from(limit))
+            .fetch_all(c)
+            .await?
+    });
+    rows.into_iter().map(|r| own(tx, r)).collect()
+}
+
+/// Enrollments that take a seat: active ones.
+pub async fn count_active(tx: &mut TenantTx, course: CourseId) -> Result<i64, StoreError> {
+    let tenant = tx.tenant();
+    Ok(dispatch!(tx.conn(), c => {
+        sqlx::query_scalar("SELECT COUNT(*) FROM enrollments WHERE tenant_id = $1 AND course_id = $2 AND status = 'active'")
+            .bind(tenant)
+            .bind(course.as_uuid())
+            .fetch_one(c)
+            .await?
     }))
+}
+
+/// Whether a course has any enrollment at all (then it is archived, never deleted).
+pub async fn any_for_course(tx: &mut TenantTx, course: CourseId) -> Result<bool, StoreError> {
+    let tenant = tx.tenant();
+    let found: Option<i32> = dispatch!(tx.conn(), c => {
+        sqlx::query_scalar("SELECT 1 FROM enrollments WHERE tenant_id = $1 AND course_id = $2 LIMIT 1")
+            .bind(tenant)
+            .bind(course.as_uuid())
+            .fetch_optional(c)
+            .await?
+    });
+    Ok(found.is_some())
+}
+
+pub async fn set_status(
+    tx: &mut TenantTx,
+    id: EnrollmentId,
+    status: &str,
+    completed_at: Option<DateTime<Utc>>,
+) -> Result<Option<Enrollment>, StoreError> {
+    let tenant = tx.tenant();
+    let sql = format!(
+        "UPDATE enrollments SET status = $3, completed_at = $4 WHERE tenant_id = $1 AND id = $2 RETURNING {COLUMNS}"
+    );
+    let row: Option<EnrollmentRow> = dispatch!(tx.conn(), c => {
+        sqlx::query_as(&sql)
+            .bind(tenant)
+            .bind(id.as_uuid())
+            .bind(status)
+            .bind(completed_at)
+            .fetch_optional(c)
+            .await?
+    });
+    row.map(|r| own(tx, r)).transpose()
+}
+
+pub async fn set_due(
+    tx: &mut TenantTx,
+    id: EnrollmentId,
+    due_at: Option<DateTime<Utc>>,
+) -> Result<Option<Enrollment>, StoreError> {
+    let tenant = tx.tenant();
+    let sql = format!(
+        "UPDATE enrollments SET due_at = $3 WHERE tenant_id = $1 AND id = $2 RETURNING {COLUMNS}"
+    );
+    let row: Option<EnrollmentRow> = dispatch!(tx.conn(), c => {
+        sqlx::query_as(&sql).bind(tenant).bind(id.as_uuid()).bind(due_at).fetch_optional(c).await?
+    });
+    row.map(|r| own(tx, r)).transpose()
+}
+
+/// Records a learner's activity: the rolled-up course progress (never lowered) and the time.
+pub async fn touch(
+    tx: &mut TenantTx,
+    id: EnrollmentId,
+    progress_percent: i32,
+) -> Result<(), StoreError> {
+    let tenant = tx.tenant();
+    dispatch!(tx.conn(), c => {
+        sqlx::query(
+            "UPDATE enrollments SET last_accessed_at = $3, \
+             progress_percent = CASE WHEN $4 > progress_percent THEN $4 ELSE progress_percent END \
+             WHERE tenant_id = $1 AND id = $2",
+        )
+        .bind(tenant)
+        .bind(id.as_uuid())
+        .bind(Utc::now())
+        .bind(progress_percent)
+        .execute(c)
+        .await?
+        .rows_affected()
+    });
+    Ok(())
 }

@@ -5,11 +5,13 @@ use crate::engine::dispatch;
 use crate::error::StoreError;
 use crate::scope::TenantTx;
 use chrono::{DateTime, Utc};
-use lyceum_domain::{LessonId, UserId};
+use lyceum_domain::{CourseId, LessonId, UserId};
 use serde::Serialize;
+use std::collections::HashSet;
 use uuid::Uuid;
 
 #[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct LessonProgress {
     pub user_id: Uuid,
     pub lesson_id: Uuid,
@@ -17,6 +19,7 @@ pub struct LessonProgress {
     pub percent: i32,
     pub started_at: DateTime<Utc>,
     pub completed_at: Option<DateTime<Utc>>,
+    pub updated_at: DateTime<Utc>,
 }
 
 /// Records progress; `percent` is 0 to 100 and reaching 100 completes the lesson.
@@ -47,7 +50,7 @@ pub async fn record(
                status = CASE WHEN lesson_progress.status = 'completed' THEN 'completed' ELSE excluded.status END, \
                completed_at = COALESCE(lesson_progress.completed_at, excluded.completed_at), \
                updated_at = excluded.updated_at \
-             RETURNING user_id, lesson_id, status, percent, started_at, completed_at",
+             RETURNING user_id, lesson_id, status, percent, started_at, completed_at, updated_at",
         )
         .bind(tenant)
         .bind(user.as_uuid())
@@ -57,6 +60,87 @@ pub async fn record(
         .bind(now)
         .bind(completed_at)
         .fetch_one(c)
+        .await?
+    }))
+}
+
+/// A user's progress on one lesson, if any.
+pub async fn get(
+    tx: &mut TenantTx,
+    user: UserId,
+    lesson: LessonId,
+) -> Result<Option<LessonProgress>, StoreError> {
+    let tenant = tx.tenant();
+    Ok(dispatch!(tx.conn(), c => {
+        sqlx::query_as(
+            "SELECT user_id, lesson_id, status, percent, started_at, completed_at, updated_at FROM lesson_progress \
+             WHERE tenant_id = $1 AND user_id = $2 AND lesson_id = $3",
+        )
+        .bind(tenant)
+        .bind(user.as_uuid())
+        .bind(lesson.as_uuid())
+        .fetch_optional(c)
+        .await?
+    }))
+}
+
+/// The lessons `user` has completed in `courses` (one query for any number of courses).
+pub async fn completed_in(
+    tx: &mut TenantTx,
+    user: UserId,
+    courses: &[CourseId],
+) -> Result<HashSet<LessonId>, StoreError> {
+    if courses.is_empty() {
+        return Ok(HashSet::new());
+    }
+    let tenant = tx.tenant();
+    let placeholders = super::placeholders(3, courses.len());
+    let sql = format!(
+        "SELECT p.lesson_id FROM lesson_progress p \
+         JOIN lessons l ON l.tenant_id = p.tenant_id AND l.id = p.lesson_id \
+         JOIN modules m ON m.tenant_id = l.tenant_id AND m.id = l.module_id \
+         WHERE p.tenant_id = $1 AND p.user_id = $2 AND p.status = 'completed' AND m.course_id IN ({placeholders})"
+    );
+    let ids: Vec<uuid::Uuid> = dispatch!(tx.conn(), c => {
+        let mut query = sqlx::query_scalar(&sql).bind(tenant).bind(user.as_uuid());
+        for course in courses {
+            query = query.bind(course.as_uuid());
+        }
+        query.fetch_all(c).await?
+    });
+    Ok(ids.into_iter().map(LessonId::from_uuid).collect())
+}
+
+/// A learner's latest lesson activity, newest first.
+#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Activity {
+    pub lesson_id: Uuid,
+    pub lesson_title: String,
+    pub course_id: Uuid,
+    pub status: String,
+    pub percent: i32,
+    pub updated_at: DateTime<Utc>,
+}
+
+pub async fn recent(
+    tx: &mut TenantTx,
+    user: UserId,
+    limit: u32,
+) -> Result<Vec<Activity>, StoreError> {
+    let tenant = tx.tenant();
+    Ok(dispatch!(tx.conn(), c => {
+        sqlx::query_as(
+            "SELECT p.lesson_id, l.title AS lesson_title, m.course_id, p.status, p.percent, p.updated_at \
+             FROM lesson_progress p \
+             JOIN lessons l ON l.tenant_id = p.tenant_id AND l.id = p.lesson_id \
+             JOIN modules m ON m.tenant_id = l.tenant_id AND m.id = l.module_id \
+             WHERE p.tenant_id = $1 AND p.user_id = $2 ORDER BY p.updated_at DESC LIMIT $3",
+        )
+        .bind(tenant)
+        .bind(user.as_uuid())
+        .bind(i64::from(limit))
+        .fetch_all(c)
         .await?
     }))
 }

@@ -127,6 +127,37 @@ pub async fn by_email(tx: &mut TenantTx, email: &Email) -> Result<Option<User>, 
     row.map(|r| own(tx, r)).transpose()
 }
 
+/// The users named, in any order (one query).
+pub async fn by_ids(tx: &mut TenantTx, ids: &[UserId]) -> Result<Vec<User>, StoreError> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let tenant = tx.tenant();
+    let sql = format!(
+        "SELECT {COLUMNS} FROM users WHERE tenant_id = $1 AND id IN ({})",
+        super::placeholders(2, ids.len())
+    );
+    let rows: Vec<UserRow> = dispatch!(tx.conn(), c => {
+        let mut query = sqlx::query_as(&sql).bind(tenant);
+        for id in ids {
+            query = query.bind(id.as_uuid());
+        }
+        query.fetch_all(c).await?
+    });
+    rows.into_iter().map(|r| own(tx, r)).collect()
+}
+
+/// Students who count toward the plan's limit: every student not deactivated.
+pub async fn count_students(tx: &mut TenantTx) -> Result<i64, StoreError> {
+    let tenant = tx.tenant();
+    Ok(dispatch!(tx.conn(), c => {
+        sqlx::query_scalar("SELECT COUNT(*) FROM users WHERE tenant_id = $1 AND role = 'student' AND status <> 'deactivated'")
+            .bind(tenant)
+            .fetch_one(c)
+            .await?
+    }))
+}
+
 /// Users in id (creation) order, `limit` at most, after the cursor `after`.
 pub async fn list(
     tx: &mut TenantTx,

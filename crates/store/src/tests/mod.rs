@@ -9,10 +9,14 @@ mod provisioning;
 mod repositories;
 
 use crate::engine::{dispatch, Engine};
-use crate::repo::{courses, enrollments, outbox, progress, refresh_tokens, users};
+use crate::repo::{
+    certificates, courses, enrollments, lessons, modules, outbox, progress, refresh_tokens, users,
+};
 use crate::testing::{self, TestGuard};
 use crate::{NewTenant, Store, StoreConfig, StoreError, Tenant, TenantTx};
-use lyceum_domain::{CourseId, Email, LessonId, ModuleId, Placement, Role, Slug, UserId};
+use lyceum_domain::{
+    CompletionRule, CourseId, Email, LessonId, LessonKind, Placement, Role, Slug, UserId,
+};
 
 pub(crate) struct Bed {
     pub(crate) store: Store,
@@ -83,48 +87,63 @@ pub(crate) async fn seed(store: &Store, tenant: &Tenant, tag: &str) -> Seeded {
     )
     .await
     .unwrap();
-    let course = courses::insert(
-        &mut tx,
-        &courses::NewCourse {
-            slug: format!("course-{tag}"),
-            title: format!("Course {tag}"),
-            description: String::new(),
-            max_enrollment: None,
-        },
-    )
-    .await
-    .unwrap();
-    let course_id = CourseId::from_uuid(course.id);
-    courses::add_instructor(&mut tx, course_id, teacher.id)
+    let draft = |slug: String| courses::CourseDraft {
+        slug,
+        title: format!("Course {tag}"),
+        description: String::new(),
+        cover_image: None,
+        max_enrollment: None,
+        settings: serde_json::json!({}),
+    };
+    let course = courses::insert(&mut tx, &draft(format!("course-{tag}")))
         .await
         .unwrap();
-    let module = courses::add_module(&mut tx, course_id, "Module 1", 0)
+    let basics = courses::insert(&mut tx, &draft(format!("basics-{tag}")))
         .await
         .unwrap();
-    let lesson = courses::add_lesson(
+    let course_id = course.id;
+    courses::set_instructors(&mut tx, course_id, &[teacher.id])
+        .await
+        .unwrap();
+    courses::set_prerequisites(&mut tx, course_id, &[basics.id])
+        .await
+        .unwrap();
+    let module = modules::insert(&mut tx, course_id, "Module 1", &CompletionRule::All)
+        .await
+        .unwrap();
+    let lesson = lessons::insert(
         &mut tx,
-        ModuleId::from_uuid(module.id),
-        &courses::NewLesson {
+        module.id,
+        &lessons::LessonDraft {
             title: "Lesson 1".into(),
-            kind: "text".into(),
-            position: 0,
-            content: serde_json::json!([{"type": "markdown", "body": "Hello"}]),
+            kind: LessonKind::Text,
+            content: serde_json::json!([{"type": "markdown", "markdown": "Hello", "html": "<p>Hello</p>"}]),
             duration_seconds: Some(60),
+            release_rule: None,
         },
     )
     .await
     .unwrap();
-    let lesson_id = LessonId::from_uuid(lesson.id);
-    enrollments::insert(&mut tx, course_id, student.id, None)
+    let lesson_id = lesson.id;
+    let (enrollment, _) = enrollments::enroll(&mut tx, course_id, student.id, None, None)
         .await
         .unwrap();
     progress::record(&mut tx, student.id, lesson_id, 40)
         .await
         .unwrap();
+    certificates::issue(
+        &mut tx,
+        enrollment.id,
+        student.id,
+        course_id,
+        &format!("CODE-{tag}"),
+    )
+    .await
+    .unwrap();
     outbox::append(
         &mut tx,
         "student.enrolled",
-        course.id,
+        course.id.as_uuid(),
         &serde_json::json!({"user": student.id}),
     )
     .await

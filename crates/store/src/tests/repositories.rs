@@ -1,7 +1,7 @@
 //! The repository contract, run against both engines and every placement.
 
 use super::*;
-use crate::repo::courses::NewCourse;
+use lyceum_domain::CourseStatus;
 
 fn new_user(email: &str, role: Role) -> users::NewUser {
     users::NewUser {
@@ -80,40 +80,52 @@ async fn user_list_pages_in_creation_order_without_gaps() {
 }
 
 #[tokio::test]
-async fn course_tree_round_trips_in_order() {
+async fn course_tree_round_trips_in_order_and_reorders() {
     for bed in beds().await {
         for &placement in bed.store.placements() {
             let t = provision(&bed.store, &format!("tree-{placement}"), placement).await;
             let seeded = seed(&bed.store, &t, "t").await;
-            let mut tx = bed.store.begin(&t).await.unwrap();
+            let mut tx = bed.store.begin_write(&t).await.unwrap();
             let course = courses::get(&mut tx, seeded.course).await.unwrap().unwrap();
             assert_eq!(
-                (course.title.as_str(), course.status.as_str()),
-                ("Course t", "draft")
+                (course.title.as_str(), course.status),
+                ("Course t", CourseStatus::Draft)
             );
-            let second = courses::add_module(&mut tx, seeded.course, "Module 0", 0)
+            let rule = CompletionRule::AtLeast { count: 1 };
+            let second = modules::insert(&mut tx, seeded.course, "Module 2", &rule)
                 .await
                 .unwrap();
-            courses::add_module(&mut tx, seeded.course, "Module 2", 2)
+            let third = modules::insert(&mut tx, seeded.course, "Module 3", &CompletionRule::All)
                 .await
                 .unwrap();
-            let modules = courses::modules(&mut tx, seeded.course).await.unwrap();
-            let titles: Vec<&str> = modules.iter().map(|m| m.title.as_str()).collect();
             assert_eq!(
-                titles,
-                ["Module 1", "Module 0", "Module 2"],
-                "{} {placement}: position, then id",
-                bed.label
+                (second.position, third.position),
+                (1, 2),
+                "appended in order"
             );
-            let lessons = courses::lessons(&mut tx, ModuleId::from_uuid(modules[0].id))
+            assert_eq!(second.completion_rule, rule, "the rule round-trips");
+            let first = modules::for_course(&mut tx, seeded.course).await.unwrap()[0].id;
+            let order = [third.id, first, second.id];
+            let reordered = modules::reorder(&mut tx, seeded.course, &order)
                 .await
                 .unwrap();
+            let ids: Vec<_> = reordered.iter().map(|m| m.id).collect();
+            assert_eq!(ids, order, "{} {placement}", bed.label);
+            let err = modules::reorder(&mut tx, seeded.course, &[first, first, third.id])
+                .await
+                .unwrap_err();
+            assert_eq!(err.code(), "VALIDATION_FAILED", "not a permutation");
+
+            let lessons = lessons::for_module(&mut tx, first).await.unwrap();
             assert_eq!(lessons.len(), 1);
-            assert_eq!(lessons[0].content.0[0]["body"], "Hello");
-            assert!(courses::lessons(&mut tx, ModuleId::from_uuid(second.id))
+            assert_eq!(lessons[0].content[0]["markdown"], "Hello");
+            assert_eq!(lessons[0].kind, LessonKind::Text);
+            assert!(lessons::for_module(&mut tx, second.id)
                 .await
                 .unwrap()
                 .is_empty());
+            let outline = lessons::outline(&mut tx, &[seeded.course]).await.unwrap();
+            assert_eq!(outline, [(seeded.course, first, seeded.lesson)]);
             assert_eq!(
                 courses::instructors(&mut tx, seeded.course)
                     .await
@@ -121,18 +133,63 @@ async fn course_tree_round_trips_in_order() {
                     .len(),
                 1
             );
-            let err = courses::insert(
-                &mut tx,
-                &NewCourse {
-                    slug: "course-t".into(),
-                    title: "Dup".into(),
-                    description: String::new(),
-                    max_enrollment: None,
-                },
-            )
-            .await
-            .unwrap_err();
+            let draft = courses::CourseDraft {
+                slug: "course-t".into(),
+                title: "Dup".into(),
+                description: String::new(),
+                cover_image: None,
+                max_enrollment: None,
+                settings: serde_json::json!({}),
+            };
+            let err = courses::insert(&mut tx, &draft).await.unwrap_err();
             assert_eq!(err.code(), "CONFLICT");
+        }
+    }
+}
+
+#[tokio::test]
+async fn catalog_search_is_case_insensitive_and_literal_on_both_engines() {
+    for bed in beds().await {
+        let t = provision(&bed.store, "catalog", bed.store.default_placement()).await;
+        let mut tx = bed.store.begin_write(&t).await.unwrap();
+        for (slug, title) in [
+            ("rust", "Rust für Anfänger"),
+            ("sql", "ÜBER SQL: 100% sicher"),
+            ("go", "Go_lang basics"),
+        ] {
+            let draft = courses::CourseDraft {
+                slug: slug.into(),
+                title: title.into(),
+                description: String::new(),
+                cover_image: None,
+                max_enrollment: None,
+                settings: serde_json::json!({}),
+            };
+            courses::insert(&mut tx, &draft).await.unwrap();
+        }
+        let search = |q: &str| courses::CatalogQuery {
+            visibility: courses::Visibility::All,
+            status: None,
+            search: Some(q.to_owned()),
+            after: None,
+            limit: 50,
+        };
+        for (q, expected) in [
+            ("FÜR", vec!["rust"]),
+            ("über", vec!["sql"]),
+            ("100%", vec!["sql"]),
+            ("%", vec!["sql"]),
+            ("o_l", vec!["go"]),
+            ("_", vec!["go"]),
+            ("basics", vec!["go"]),
+        ] {
+            let found: Vec<String> = courses::list(&mut tx, &search(q))
+                .await
+                .unwrap()
+                .into_iter()
+                .map(|c| c.slug)
+                .collect();
+            assert_eq!(found, expected, "{} search {q:?}", bed.label);
         }
     }
 }
@@ -146,7 +203,7 @@ async fn rows_cannot_reference_another_tenants_rows() {
             let in_a = seed(&bed.store, &a, "a").await;
             let in_b = seed(&bed.store, &b, "b").await;
             let mut tx = bed.store.begin(&b).await.unwrap();
-            let err = enrollments::insert(&mut tx, in_b.course, in_a.student, None)
+            let err = enrollments::enroll(&mut tx, in_b.course, in_a.student, None, None)
                 .await
                 .unwrap_err();
             assert_eq!(
@@ -210,18 +267,16 @@ async fn progress_never_goes_backwards_and_rejects_out_of_range() {
 }
 
 #[tokio::test]
-async fn enrolling_twice_conflicts_and_events_commit_with_the_change() {
+async fn enrolling_twice_keeps_one_enrollment_and_events_commit_with_the_change() {
     for bed in beds().await {
         let t = provision(&bed.store, "twice-enrolled", bed.store.default_placement()).await;
         let s = seed(&bed.store, &t, "e").await;
-        let mut tx = bed.store.begin(&t).await.unwrap();
-        assert_eq!(
-            enrollments::insert(&mut tx, s.course, s.student, None)
-                .await
-                .unwrap_err()
-                .code(),
-            "CONFLICT"
-        );
+        let mut tx = bed.store.begin_write(&t).await.unwrap();
+        let (again, created) = enrollments::enroll(&mut tx, s.course, s.student, None, None)
+            .await
+            .unwrap();
+        assert!(!created, "{}: enrolled twice", bed.label);
+        assert_eq!(again.user_id, s.student);
         tx.rollback().await.unwrap();
 
         // An event appended in a rolled-back transaction is gone with it.

@@ -1,0 +1,443 @@
+//! Courses: the catalog, create, read (with `ETag`), replace, publish, archive, delete.
+
+use super::{editable_course, record, visible_course, within_plan, CoursePath, MAX_PAGE};
+use crate::auth::Authenticated;
+use crate::error::{ApiError, ErrorBody};
+use crate::json::ApiJson;
+use crate::AppState;
+use axum::extract::{OriginalUri, Path, Query, State};
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use lyceum_domain::{CourseId, CourseStatus, Role, UserId};
+use lyceum_store::repo::courses::{self, CatalogQuery, Course, CourseDraft, Visibility};
+use lyceum_store::repo::{enrollments, lessons, modules, users};
+use lyceum_store::TenantTx;
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+use utoipa::{IntoParams, ToSchema};
+
+#[derive(Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct CatalogParams {
+    /// Only courses in this status.
+    status: Option<CourseStatus>,
+    /// Case-insensitive part of the title.
+    q: Option<String>,
+    /// `next_cursor` of the previous page.
+    after: Option<CourseId>,
+    /// 1 to 200, default 50.
+    limit: Option<u32>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub(crate) struct CoursePage {
+    items: Vec<Course>,
+    /// Pass as `after` for the next page; `null` on the last page. Also in the `Link` header.
+    next_cursor: Option<CourseId>,
+}
+
+/// The catalog: admins see every course, instructors published ones and those they teach,
+/// students published ones. In creation order, a page at a time.
+#[utoipa::path(get, path = "/api/v1/courses", tag = "courses", params(CatalogParams),
+    security(("bearer" = [])),
+    responses((status = 200, body = CoursePage, headers(("Link" = String, description = "rel=\"next\" page")))))]
+pub(crate) async fn list(
+    State(state): State<AppState>,
+    auth: Authenticated,
+    OriginalUri(uri): OriginalUri,
+    Query(params): Query<CatalogParams>,
+) -> Result<Response, ApiError> {
+    auth.require("course:view")?;
+    let limit = params.limit.unwrap_or(50).clamp(1, MAX_PAGE);
+    let visibility = if auth.is_admin() {
+        Visibility::All
+    } else {
+        Visibility::PublishedOrTaughtBy(auth.user_id)
+    };
+    let query = CatalogQuery {
+        visibility,
+        status: params.status,
+        search: params.q.clone().filter(|q| !q.trim().is_empty()),
+        after: params.after,
+        limit,
+    };
+    let mut tx = state.store.begin(&auth.tenant).await?;
+    let items = courses::list(&mut tx, &query).await?;
+    tx.commit().await?;
+    let next_cursor = (items.len() == limit as usize)
+        .then(|| items.last().map(|c| c.id))
+        .flatten();
+    let mut response = Json(CoursePage { items, next_cursor }).into_response();
+    if let Some(cursor) = next_cursor {
+        let mut next = format!("{}?after={cursor}&limit={limit}", uri.path());
+        if let Some(status) = params.status {
+            next.push_str(&format!("&status={status}"));
+        }
+        if let Some(q) = &params.q {
+            next.push_str("&q=");
+            next.extend(form_urlencoded_byte_serialize(q));
+        }
+        if let Ok(link) = HeaderValue::from_str(&format!("<{next}>; rel=\"next\"")) {
+            response.headers_mut().insert(header::LINK, link);
+        }
+    }
+    Ok(response)
+}
+
+/// Percent-encodes a query value (unreserved characters kept).
+fn form_urlencoded_byte_serialize(value: &str) -> impl Iterator<Item = char> + '_ {
+    value.bytes().flat_map(|b| {
+        let keep = b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~');
+        let chars: Vec<char> = if keep {
+            vec![b as char]
+        } else {
+            format!("%{b:02X}").chars().collect()
+        };
+        chars.into_iter()
+    })
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct CourseRequest {
+    /// Unique in the tenant: lower-case letters, digits, hyphens.
+    slug: String,
+    title: String,
+    #[serde(default)]
+    description: String,
+    cover_image: Option<String>,
+    max_enrollment: Option<i32>,
+    #[schema(value_type = Option<Object>)]
+    settings: Option<serde_json::Map<String, serde_json::Value>>,
+    /// Instructors (users with role instructor or admin). A creating instructor is added.
+    instructors: Option<Vec<UserId>>,
+    /// Courses to complete before enrolling.
+    prerequisites: Option<Vec<CourseId>>,
+}
+
+impl CourseRequest {
+    fn draft(&self) -> CourseDraft {
+        CourseDraft {
+            slug: self.slug.clone(),
+            title: self.title.clone(),
+            description: self.description.clone(),
+            cover_image: self.cover_image.clone(),
+            max_enrollment: self.max_enrollment,
+            settings: serde_json::Value::Object(self.settings.clone().unwrap_or_default()),
+        }
+    }
+}
+
+#[derive(Serialize, ToSchema)]
+pub(crate) struct CourseDetail {
+    #[serde(flatten)]
+    course: Course,
+    instructors: Vec<UserId>,
+    prerequisites: Vec<CourseId>,
+}
+
+async fn detail(tx: &mut TenantTx, course: Course) -> Result<CourseDetail, ApiError> {
+    Ok(CourseDetail {
+        instructors: courses::instructors(tx, course.id).await?,
+        prerequisites: courses::prerequisites(tx, course.id).await?,
+        course,
+    })
+}
+
+/// Creates a draft course. Needs `course:create`; counts toward the plan's course limit.
+#[utoipa::path(post, path = "/api/v1/courses", tag = "courses", request_body = CourseRequest,
+    security(("bearer" = [])),
+    responses(
+        (status = 201, body = CourseDetail),
+        (status = 403, description = "`PERMISSION_DENIED`, `PLAN_LIMIT_REACHED`", body = ErrorBody),
+        (status = 409, description = "`CONFLICT`: slug taken", body = ErrorBody),
+        (status = 422, description = "`INVALID_SLUG`, `INVALID_INSTRUCTOR`, `PREREQUISITE_CYCLE` ...", body = ErrorBody),
+    ))]
+pub(crate) async fn create(
+    State(state): State<AppState>,
+    auth: Authenticated,
+    ApiJson(request): ApiJson<CourseRequest>,
+) -> Result<(StatusCode, Json<CourseDetail>), ApiError> {
+    auth.require("course:create")?;
+    let mut tx = state.store.begin_write(&auth.tenant).await?;
+    let limits = auth.tenant.plan.limits();
+    within_plan(
+        "courses",
+        courses::count_unarchived(&mut tx).await?,
+        limits.max_courses,
+    )?;
+    let course = courses::insert(&mut tx, &request.draft()).await?;
+    let mut instructors = request.instructors.clone().unwrap_or_default();
+    if auth.role == Role::Instructor && !instructors.contains(&auth.user_id) {
+        instructors.push(auth.user_id);
+    }
+    set_people(
+        &mut tx,
+        &course,
+        &instructors,
+        request.prerequisites.as_deref(),
+    )
+    .await?;
+    record(
+        &mut tx,
+        "course.created",
+        course.id.as_uuid(),
+        json!({"course_id": course.id, "slug": course.slug, "by": auth.user_id}),
+    )
+    .await?;
+    let detail = detail(&mut tx, course).await?;
+    tx.commit().await?;
+    Ok((StatusCode::CREATED, Json(detail)))
+}
+
+/// Sets instructors (checked) and prerequisites (checked for existence and cycles).
+async fn set_people(
+    tx: &mut TenantTx,
+    course: &Course,
+    instructors: &[UserId],
+    prerequisites: Option<&[CourseId]>,
+) -> Result<(), ApiError> {
+    for &id in instructors {
+        let user = users::get(tx, id).await?;
+        if !user.is_some_and(|u| u.status == "active" && u.role != Role::Student) {
+            return Err(ApiError::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "INVALID_INSTRUCTOR",
+                format!("{id} is no active instructor or admin of this organization"),
+            ));
+        }
+    }
+    courses::set_instructors(tx, course.id, instructors).await?;
+    if let Some(requires) = prerequisites {
+        for &required in requires {
+            if courses::get(tx, required).await?.is_none() {
+                return Err(ApiError::new(
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    "INVALID_PREREQUISITE",
+                    format!("no course {required} in this organization"),
+                ));
+            }
+        }
+        let edges = courses::prerequisite_edges(tx).await?;
+        if let Some(cycle) = lyceum_domain::prerequisite_cycle(&edges, course.id, requires) {
+            let path: Vec<String> = cycle.iter().map(ToString::to_string).collect();
+            return Err(ApiError::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "PREREQUISITE_CYCLE",
+                format!("prerequisites would form a cycle: {}", path.join(" -> ")),
+            ));
+        }
+        courses::set_prerequisites(tx, course.id, requires).await?;
+    }
+    Ok(())
+}
+
+/// One course with its instructors and prerequisites. Answers `ETag`; a matching
+/// `If-None-Match` gets 304.
+#[utoipa::path(get, path = "/api/v1/courses/{id}", tag = "courses", params(CoursePath),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, body = CourseDetail, headers(("ETag" = String))),
+        (status = 304, description = "Unchanged since the `If-None-Match` tag"),
+        (status = 404, description = "`NOT_FOUND` (also for drafts the user may not see)", body = ErrorBody),
+    ))]
+pub(crate) async fn show(
+    State(state): State<AppState>,
+    auth: Authenticated,
+    Path(CoursePath { id }): Path<CoursePath>,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
+    let mut tx = state.store.begin(&auth.tenant).await?;
+    let course = visible_course(&mut tx, &auth, id).await?;
+    let detail = detail(&mut tx, course).await?;
+    tx.commit().await?;
+    let body = serde_json::to_vec(&detail).map_err(|_| ApiError::internal("serialize course"))?;
+    let digest = ring::digest::digest(&ring::digest::SHA256, &body);
+    let etag = format!(
+        "\"{}\"",
+        digest.as_ref()[..12]
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect::<String>()
+    );
+    let matches = headers
+        .get(header::IF_NONE_MATCH)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.split(',').any(|t| t.trim() == etag || t.trim() == "*"));
+    let etag_header = HeaderValue::from_str(&etag).map_err(|_| ApiError::internal("etag"))?;
+    if matches {
+        return Ok((StatusCode::NOT_MODIFIED, [(header::ETAG, etag_header)]).into_response());
+    }
+    Ok((
+        [
+            (header::ETAG, etag_header),
+            (
+                header::CONTENT_TYPE,
+                HeaderValue::from_static("application/json"),
+            ),
+        ],
+        body,
+    )
+        .into_response())
+}
+
+/// Replaces a course's details, instructors and prerequisites. Course staff and admins.
+#[utoipa::path(put, path = "/api/v1/courses/{id}", tag = "courses", params(CoursePath),
+    request_body = CourseRequest, security(("bearer" = [])),
+    responses(
+        (status = 200, body = CourseDetail),
+        (status = 403, description = "`PERMISSION_DENIED`", body = ErrorBody),
+        (status = 404, description = "`NOT_FOUND`", body = ErrorBody),
+        (status = 422, description = "`PREREQUISITE_CYCLE`, `INVALID_INSTRUCTOR` ...", body = ErrorBody),
+    ))]
+pub(crate) async fn replace(
+    State(state): State<AppState>,
+    auth: Authenticated,
+    Path(CoursePath { id }): Path<CoursePath>,
+    ApiJson(request): ApiJson<CourseRequest>,
+) -> Result<Json<CourseDetail>, ApiError> {
+    let mut tx = state.store.begin_write(&auth.tenant).await?;
+    editable_course(&mut tx, &auth, id).await?;
+    let course = courses::replace(&mut tx, id, &request.draft())
+        .await?
+        .ok_or_else(super::course_not_found)?;
+    let instructors = match &request.instructors {
+        Some(list) => list.clone(),
+        None => courses::instructors(&mut tx, id).await?,
+    };
+    if instructors.is_empty() && !auth.is_admin() {
+        return Err(ApiError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "INVALID_INSTRUCTOR",
+            "an instructor cannot leave a course without instructors",
+        ));
+    }
+    set_people(
+        &mut tx,
+        &course,
+        &instructors,
+        request.prerequisites.as_deref(),
+    )
+    .await?;
+    record(
+        &mut tx,
+        "course.updated",
+        id.as_uuid(),
+        json!({"course_id": id, "by": auth.user_id}),
+    )
+    .await?;
+    let detail = detail(&mut tx, course).await?;
+    tx.commit().await?;
+    Ok(Json(detail))
+}
+
+/// Publishes a course: it needs at least one lesson. Emits `course.published` with its
+/// module and lesson counts.
+#[utoipa::path(post, path = "/api/v1/courses/{id}/publish", tag = "courses", params(CoursePath),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, body = Course),
+        (status = 409, description = "`COURSE_EMPTY`, `INVALID_STATUS_CHANGE`", body = ErrorBody),
+    ))]
+pub(crate) async fn publish(
+    State(state): State<AppState>,
+    auth: Authenticated,
+    Path(CoursePath { id }): Path<CoursePath>,
+) -> Result<Json<Course>, ApiError> {
+    let mut tx = state.store.begin_write(&auth.tenant).await?;
+    let course = editable_course(&mut tx, &auth, id).await?;
+    if course.status == CourseStatus::Published {
+        return Ok(Json(course));
+    }
+    let lesson_count = lessons::count_in_course(&mut tx, id).await?;
+    if lesson_count == 0 {
+        return Err(ApiError::new(
+            StatusCode::CONFLICT,
+            "COURSE_EMPTY",
+            "a course needs at least one lesson to be published",
+        ));
+    }
+    let module_count = modules::for_course(&mut tx, id).await?.len();
+    let course = courses::set_status(&mut tx, id, CourseStatus::Published)
+        .await?
+        .ok_or_else(super::course_not_found)?;
+    record(
+        &mut tx,
+        "course.published",
+        id.as_uuid(),
+        json!({"course_id": id, "module_count": module_count, "lesson_count": lesson_count, "by": auth.user_id}),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(Json(course))
+}
+
+/// Archives a course: it leaves the catalog and takes no new enrollments; enrolled learners
+/// keep their progress and certificates.
+#[utoipa::path(post, path = "/api/v1/courses/{id}/archive", tag = "courses", params(CoursePath),
+    security(("bearer" = [])),
+    responses((status = 200, body = Course), (status = 403, description = "`PERMISSION_DENIED`", body = ErrorBody)))]
+pub(crate) async fn archive(
+    State(state): State<AppState>,
+    auth: Authenticated,
+    Path(CoursePath { id }): Path<CoursePath>,
+) -> Result<Json<Course>, ApiError> {
+    let mut tx = state.store.begin_write(&auth.tenant).await?;
+    editable_course(&mut tx, &auth, id).await?;
+    let course = archive_in(&mut tx, &auth, id).await?;
+    tx.commit().await?;
+    Ok(Json(course))
+}
+
+async fn archive_in(
+    tx: &mut TenantTx,
+    auth: &Authenticated,
+    id: CourseId,
+) -> Result<Course, ApiError> {
+    let course = courses::set_status(tx, id, CourseStatus::Archived)
+        .await?
+        .ok_or_else(super::course_not_found)?;
+    record(
+        tx,
+        "course.archived",
+        id.as_uuid(),
+        json!({"course_id": id, "by": auth.user_id}),
+    )
+    .await?;
+    Ok(course)
+}
+
+/// Deletes a course that never had an enrollment; one with enrollments is archived instead
+/// (200 with the course), so no learner's record is lost. Needs `course:delete`.
+#[utoipa::path(delete, path = "/api/v1/courses/{id}", tag = "courses", params(CoursePath),
+    security(("bearer" = [])),
+    responses(
+        (status = 204, description = "Deleted"),
+        (status = 200, description = "Had enrollments: archived instead", body = Course),
+        (status = 403, description = "`PERMISSION_DENIED`", body = ErrorBody),
+    ))]
+pub(crate) async fn delete(
+    State(state): State<AppState>,
+    auth: Authenticated,
+    Path(CoursePath { id }): Path<CoursePath>,
+) -> Result<Response, ApiError> {
+    auth.require("course:delete")?;
+    let mut tx = state.store.begin_write(&auth.tenant).await?;
+    editable_course(&mut tx, &auth, id).await?;
+    if enrollments::any_for_course(&mut tx, id).await? {
+        let course = archive_in(&mut tx, &auth, id).await?;
+        tx.commit().await?;
+        return Ok(Json(course).into_response());
+    }
+    courses::delete(&mut tx, id).await?;
+    record(
+        &mut tx,
+        "course.deleted",
+        id.as_uuid(),
+        json!({"course_id": id, "by": auth.user_id}),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(StatusCode::NO_CONTENT.into_response())
+}

@@ -1,0 +1,522 @@
+//! Enrollments: self-enrollment, enrollment by course staff, bulk enrollment from CSV with a
+//! result per row, listing (mine, a course's students), unenrolling, and due dates.
+
+use super::{course_not_found, record, visible_course, CoursePath, MAX_PAGE};
+use crate::auth::Authenticated;
+use crate::error::{ApiError, ErrorBody};
+use crate::json::ApiJson;
+use crate::AppState;
+use axum::body::Bytes;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::Json;
+use chrono::{DateTime, NaiveDate, Utc};
+use lyceum_domain::{CourseId, CourseStatus, Email, EnrollmentId, UserId};
+use lyceum_store::repo::courses::{self, Course};
+use lyceum_store::repo::enrollments::{self, Enrollment};
+use lyceum_store::repo::users::{self, User};
+use lyceum_store::TenantTx;
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+use std::collections::HashMap;
+use utoipa::{IntoParams, ToSchema};
+
+/// `{id}` of `/enrollments/{id}`.
+#[derive(Deserialize, IntoParams)]
+pub(crate) struct EnrollmentPath {
+    /// The enrollment's id.
+    id: EnrollmentId,
+}
+
+fn conflict(code: &'static str, message: impl Into<String>) -> ApiError {
+    ApiError::new(StatusCode::CONFLICT, code, message)
+}
+
+/// Whether the user may enroll others in, or see the students of, `course`.
+async fn manages(
+    tx: &mut TenantTx,
+    auth: &Authenticated,
+    course: CourseId,
+    permission: &str,
+) -> Result<(), ApiError> {
+    auth.require(permission)?;
+    if auth.is_admin() || auth.teaches(tx, course).await? {
+        Ok(())
+    } else {
+        Err(ApiError::new(
+            StatusCode::FORBIDDEN,
+            "PERMISSION_DENIED",
+            "only the course's instructors and admins may do this",
+        ))
+    }
+}
+
+/// Enrolls `user` in `course` unless enrolled already (answers `false` then). The course must
+/// be published and have room; self-enrollment also needs the prerequisites completed.
+async fn enroll_one(
+    tx: &mut TenantTx,
+    course: &Course,
+    user: UserId,
+    due_at: Option<DateTime<Utc>>,
+    by: Option<UserId>,
+) -> Result<(Enrollment, bool), ApiError> {
+    if let Some(existing) = enrollments::find(tx, course.id, user).await? {
+        if existing.status != "dropped" {
+            return Ok((existing, false));
+        }
+    }
+    if course.status != CourseStatus::Published {
+        return Err(conflict(
+            "COURSE_NOT_OPEN",
+            format!("the course is {}, not open for enrollment", course.status),
+        ));
+    }
+    if let Some(max) = course.max_enrollment {
+        if enrollments::count_active(tx, course.id).await? >= i64::from(max) {
+            return Err(conflict(
+                "COURSE_FULL",
+                format!("the course is full ({max} learners)"),
+            ));
+        }
+    }
+    if by.is_none() {
+        let unmet = courses::unmet_prerequisites(tx, course.id, user).await?;
+        if !unmet.is_empty() {
+            let ids: Vec<String> = unmet.iter().map(ToString::to_string).collect();
+            return Err(conflict(
+                "PREREQUISITES_NOT_MET",
+                format!("complete these courses first: {}", ids.join(", ")),
+            ));
+        }
+    }
+    let (enrollment, created) = enrollments::enroll(tx, course.id, user, due_at, by).await?;
+    if created {
+        record(
+            tx,
+            "student.enrolled",
+            enrollment.id.as_uuid(),
+            json!({"course_id": course.id, "user_id": user, "enrollment_id": enrollment.id, "by": by}),
+        )
+        .await?;
+    }
+    Ok((enrollment, created))
+}
+
+#[derive(Deserialize, ToSchema, Default)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct EnrollRequest {
+    /// Whom to enroll (course staff and admins); default: yourself.
+    user_id: Option<UserId>,
+    due_at: Option<DateTime<Utc>>,
+}
+
+/// Enrolls yourself (a published course with room whose prerequisites you completed), or, as
+/// course staff or admin, someone else. Enrolling again answers the existing enrollment.
+#[utoipa::path(post, path = "/api/v1/courses/{id}/enroll", tag = "enrollments", params(CoursePath),
+    request_body(content = Option<EnrollRequest>), security(("bearer" = [])),
+    responses(
+        (status = 201, description = "Enrolled", body = Enrollment),
+        (status = 200, description = "Already enrolled", body = Enrollment),
+        (status = 403, description = "`PERMISSION_DENIED`", body = ErrorBody),
+        (status = 409, description = "`COURSE_NOT_OPEN`, `COURSE_FULL`, `PREREQUISITES_NOT_MET`", body = ErrorBody),
+    ))]
+pub(crate) async fn enroll(
+    State(state): State<AppState>,
+    auth: Authenticated,
+    Path(CoursePath { id }): Path<CoursePath>,
+    body: Bytes,
+) -> Result<(StatusCode, Json<Enrollment>), ApiError> {
+    let request: EnrollRequest = crate::json::optional_body(&body)?;
+    let mut tx = state.store.begin_write(&auth.tenant).await?;
+    let course = visible_course(&mut tx, &auth, id).await?;
+    let (user, by) = match request.user_id {
+        Some(user) if user != auth.user_id => {
+            manages(&mut tx, &auth, id, "enrollment:manage").await?;
+            let target = users::get(&mut tx, user).await?;
+            if target.is_none_or(|u| u.status == "deactivated") {
+                return Err(ApiError::not_found("no such user"));
+            }
+            (user, Some(auth.user_id))
+        }
+        _ => {
+            auth.require("enrollment:self")?;
+            (auth.user_id, None)
+        }
+    };
+    let (enrollment, created) = enroll_one(&mut tx, &course, user, request.due_at, by).await?;
+    tx.commit().await?;
+    let status = if created {
+        StatusCode::CREATED
+    } else {
+        StatusCode::OK
+    };
+    Ok((status, Json(enrollment)))
+}
+
+#[derive(Serialize, ToSchema)]
+pub(crate) struct EnrollmentList {
+    items: Vec<Enrollment>,
+}
+
+#[derive(Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct EnrollmentFilter {
+    /// Another user's enrollments (admins only); default: yours.
+    user_id: Option<UserId>,
+}
+
+/// Your enrollments (or, for admins, another user's).
+#[utoipa::path(get, path = "/api/v1/enrollments", tag = "enrollments", params(EnrollmentFilter),
+    security(("bearer" = [])),
+    responses((status = 200, body = EnrollmentList), (status = 403, description = "`PERMISSION_DENIED`", body = ErrorBody)))]
+pub(crate) async fn list(
+    State(state): State<AppState>,
+    auth: Authenticated,
+    Query(filter): Query<EnrollmentFilter>,
+) -> Result<Json<EnrollmentList>, ApiError> {
+    let user = match filter.user_id {
+        Some(user) if user != auth.user_id => {
+            auth.require("user:manage")?;
+            user
+        }
+        _ => auth.user_id,
+    };
+    let mut tx = state.store.begin(&auth.tenant).await?;
+    let items = enrollments::for_user(&mut tx, user).await?;
+    tx.commit().await?;
+    Ok(Json(EnrollmentList { items }))
+}
+
+#[derive(Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct StudentPage {
+    /// `next_cursor` of the previous page.
+    after: Option<EnrollmentId>,
+    /// 1 to 200, default 50.
+    limit: Option<u32>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub(crate) struct Student {
+    enrollment: Enrollment,
+    user: User,
+}
+
+#[derive(Serialize, ToSchema)]
+pub(crate) struct StudentList {
+    items: Vec<Student>,
+    next_cursor: Option<EnrollmentId>,
+}
+
+/// A course's learners with their enrollments. Course staff and admins.
+#[utoipa::path(get, path = "/api/v1/courses/{id}/students", tag = "enrollments", params(CoursePath, StudentPage),
+    security(("bearer" = [])),
+    responses((status = 200, body = StudentList), (status = 403, description = "`PERMISSION_DENIED`", body = ErrorBody)))]
+pub(crate) async fn students(
+    State(state): State<AppState>,
+    auth: Authenticated,
+    Path(CoursePath { id }): Path<CoursePath>,
+    Query(page): Query<StudentPage>,
+) -> Result<Json<StudentList>, ApiError> {
+    let limit = page.limit.unwrap_or(50).clamp(1, MAX_PAGE);
+    let mut tx = state.store.begin(&auth.tenant).await?;
+    visible_course(&mut tx, &auth, id).await?;
+    manages(&mut tx, &auth, id, "enrollment:view").await?;
+    let page_items = enrollments::for_course(&mut tx, id, page.after, limit).await?;
+    let ids: Vec<UserId> = page_items.iter().map(|e| e.user_id).collect();
+    let mut people: HashMap<UserId, User> = users::by_ids(&mut tx, &ids)
+        .await?
+        .into_iter()
+        .map(|u| (u.id, u))
+        .collect();
+    tx.commit().await?;
+    let next_cursor = (page_items.len() == limit as usize)
+        .then(|| page_items.last().map(|e| e.id))
+        .flatten();
+    let items = page_items
+        .into_iter()
+        .filter_map(|enrollment| {
+            let user = people.remove(&enrollment.user_id)?;
+            Some(Student { enrollment, user })
+        })
+        .collect();
+    Ok(Json(StudentList { items, next_cursor }))
+}
+
+/// The enrollment, if the user is its learner or manages its course.
+async fn own_or_managed(
+    tx: &mut TenantTx,
+    auth: &Authenticated,
+    id: EnrollmentId,
+    manage_only: bool,
+) -> Result<Enrollment, ApiError> {
+    let enrollment = enrollments::get(tx, id)
+        .await?
+        .ok_or_else(|| ApiError::not_found("no such enrollment"))?;
+    if manage_only || enrollment.user_id != auth.user_id {
+        manages(tx, auth, enrollment.course_id, "enrollment:manage")
+            .await
+            .map_err(|_| ApiError::not_found("no such enrollment"))?;
+    }
+    Ok(enrollment)
+}
+
+/// Unenrolls: the enrollment becomes `dropped` (its progress is kept). The learner or the
+/// course's staff.
+#[utoipa::path(delete, path = "/api/v1/enrollments/{id}", tag = "enrollments", params(EnrollmentPath),
+    security(("bearer" = [])),
+    responses((status = 200, body = Enrollment), (status = 404, description = "`NOT_FOUND`", body = ErrorBody)))]
+pub(crate) async fn unenroll(
+    State(state): State<AppState>,
+    auth: Authenticated,
+    Path(EnrollmentPath { id }): Path<EnrollmentPath>,
+) -> Result<Json<Enrollment>, ApiError> {
+    let mut tx = state.store.begin_write(&auth.tenant).await?;
+    let enrollment = own_or_managed(&mut tx, &auth, id, false).await?;
+    if enrollment.status == "completed" {
+        return Err(conflict(
+            "ENROLLMENT_COMPLETED",
+            "a completed enrollment stays on record",
+        ));
+    }
+    let enrollment = enrollments::set_status(&mut tx, id, "dropped", None)
+        .await?
+        .ok_or_else(|| ApiError::not_found("no such enrollment"))?;
+    record(
+        &mut tx,
+        "enrollment.dropped",
+        id.as_uuid(),
+        json!({"enrollment_id": id, "course_id": enrollment.course_id, "user_id": enrollment.user_id, "by": auth.user_id}),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(Json(enrollment))
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct EnrollmentChanges {
+    /// A new due date for this learner (an extension); `null` removes it.
+    due_at: Option<DateTime<Utc>>,
+}
+
+/// Sets one learner's due date. Course staff and admins.
+#[utoipa::path(patch, path = "/api/v1/enrollments/{id}", tag = "enrollments", params(EnrollmentPath),
+    request_body = EnrollmentChanges, security(("bearer" = [])),
+    responses((status = 200, body = Enrollment), (status = 404, description = "`NOT_FOUND`", body = ErrorBody)))]
+pub(crate) async fn update(
+    State(state): State<AppState>,
+    auth: Authenticated,
+    Path(EnrollmentPath { id }): Path<EnrollmentPath>,
+    ApiJson(changes): ApiJson<EnrollmentChanges>,
+) -> Result<Json<Enrollment>, ApiError> {
+    let mut tx = state.store.begin_write(&auth.tenant).await?;
+    own_or_managed(&mut tx, &auth, id, true).await?;
+    let enrollment = enrollments::set_due(&mut tx, id, changes.due_at)
+        .await?
+        .ok_or_else(|| ApiError::not_found("no such enrollment"))?;
+    record(
+        &mut tx,
+        "enrollment.due_changed",
+        id.as_uuid(),
+        json!({"enrollment_id": id, "due_at": changes.due_at, "by": auth.user_id}),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(Json(enrollment))
+}
+
+/// The outcome of one CSV row.
+#[derive(Serialize, ToSchema)]
+pub(crate) struct RowResult {
+    /// 1-based line number in the file (the header is line 1).
+    line: u64,
+    email: String,
+    /// `created`, `already_enrolled` or `failed`.
+    result: &'static str,
+    /// Why it failed: a stable code.
+    code: Option<&'static str>,
+    reason: Option<String>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub(crate) struct ImportReport {
+    created: usize,
+    already_enrolled: usize,
+    failed: usize,
+    rows: Vec<RowResult>,
+}
+
+const MAX_CSV_ROWS: usize = 50_000;
+
+/// Bulk enrollment from a CSV upload (`text/csv`, UTF-8): a header row with an `email`
+/// column and an optional `due_at` column (RFC 3339 or `YYYY-MM-DD`). Each row is enrolled,
+/// found already enrolled, or fails with its reason; uploading the same file again changes
+/// nothing. A file that is not UTF-8 or lacks the `email` column is refused as a whole.
+#[utoipa::path(post, path = "/api/v1/courses/{id}/enrollments/import", tag = "enrollments", params(CoursePath),
+    request_body(content = String, content_type = "text/csv"), security(("bearer" = [])),
+    responses(
+        (status = 200, body = ImportReport),
+        (status = 400, description = "`INVALID_CSV`", body = ErrorBody),
+        (status = 409, description = "`COURSE_NOT_OPEN`", body = ErrorBody),
+    ))]
+pub(crate) async fn import(
+    State(state): State<AppState>,
+    auth: Authenticated,
+    Path(CoursePath { id }): Path<CoursePath>,
+    body: Bytes,
+) -> Result<Json<ImportReport>, ApiError> {
+    let invalid = |message: String| ApiError::new(StatusCode::BAD_REQUEST, "INVALID_CSV", message);
+    let text = std::str::from_utf8(&body).map_err(|e| {
+        invalid(format!(
+            "the file is not UTF-8 (first bad byte at offset {})",
+            e.valid_up_to()
+        ))
+    })?;
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    let mut reader = csv::ReaderBuilder::new()
+        .trim(csv::Trim::All)
+        .flexible(true)
+        .from_reader(text.as_bytes());
+    let headers = reader
+        .headers()
+        .map_err(|e| invalid(format!("unreadable header row: {e}")))?
+        .clone();
+    let column = |name: &str| headers.iter().position(|h| h.eq_ignore_ascii_case(name));
+    let email_at = column("email").ok_or_else(|| {
+        invalid(format!(
+            "the header row needs an `email` column (found: {})",
+            headers.iter().collect::<Vec<_>>().join(", ")
+        ))
+    })?;
+    let due_at = column("due_at");
+
+    let mut tx = state.store.begin_write(&auth.tenant).await?;
+    let course = courses::get(&mut tx, id)
+        .await?
+        .ok_or_else(course_not_found)?;
+    visible_course(&mut tx, &auth, id).await?;
+    manages(&mut tx, &auth, id, "enrollment:manage").await?;
+    if course.status != CourseStatus::Published {
+        return Err(conflict(
+            "COURSE_NOT_OPEN",
+            format!("the course is {}, not open for enrollment", course.status),
+        ));
+    }
+    let mut report = ImportReport {
+        created: 0,
+        already_enrolled: 0,
+        failed: 0,
+        rows: Vec::new(),
+    };
+    for (index, row) in reader.records().enumerate() {
+        if index >= MAX_CSV_ROWS {
+            return Err(invalid(format!("at most {MAX_CSV_ROWS} rows per file")));
+        }
+        let line = index as u64 + 2;
+        let row = match row {
+            Ok(row) => row,
+            Err(e) => {
+                report.push_failed(line, String::new(), "INVALID_ROW", e.to_string());
+                continue;
+            }
+        };
+        let email = row.get(email_at).unwrap_or_default().to_owned();
+        let outcome = import_row(
+            &mut tx,
+            &auth,
+            &course,
+            &email,
+            due_at.and_then(|i| row.get(i)),
+        )
+        .await?;
+        match outcome {
+            Ok(true) => report.push(line, email, "created"),
+            Ok(false) => report.push(line, email, "already_enrolled"),
+            Err((code, reason)) => report.push_failed(line, email, code, reason),
+        }
+    }
+    tx.commit().await?;
+    Ok(Json(report))
+}
+
+/// One row: `Ok(created)`, or the row's failure. Errors of the store end the import.
+async fn import_row(
+    tx: &mut TenantTx,
+    auth: &Authenticated,
+    course: &Course,
+    email: &str,
+    due: Option<&str>,
+) -> Result<Result<bool, (&'static str, String)>, ApiError> {
+    let Ok(parsed) = Email::parse(email) else {
+        return Ok(Err((
+            "INVALID_EMAIL",
+            format!("{email:?} is no e-mail address"),
+        )));
+    };
+    let due_at = match due.filter(|d| !d.is_empty()) {
+        None => None,
+        Some(text) => match parse_due(text) {
+            Some(at) => Some(at),
+            None => {
+                return Ok(Err((
+                    "INVALID_DATE",
+                    format!("due_at {text:?} is neither RFC 3339 nor YYYY-MM-DD"),
+                )))
+            }
+        },
+    };
+    let Some(user) = users::by_email(tx, &parsed).await? else {
+        return Ok(Err((
+            "UNKNOWN_USER",
+            "no user with this e-mail in the organization".into(),
+        )));
+    };
+    if user.status == "deactivated" {
+        return Ok(Err(("USER_DEACTIVATED", "the user is deactivated".into())));
+    }
+    match enroll_one(tx, course, user.id, due_at, Some(auth.user_id)).await {
+        Ok((_, created)) => Ok(Ok(created)),
+        Err(e) if e.status == StatusCode::CONFLICT => Ok(Err((e.code, e.message))),
+        Err(e) => Err(e),
+    }
+}
+
+fn parse_due(text: &str) -> Option<DateTime<Utc>> {
+    DateTime::parse_from_rfc3339(text)
+        .map(|d| d.with_timezone(&Utc))
+        .ok()
+        .or_else(|| {
+            NaiveDate::parse_from_str(text, "%Y-%m-%d")
+                .ok()
+                .and_then(|d| d.and_hms_opt(23, 59, 59))
+                .map(|d| d.and_utc())
+        })
+}
+
+impl ImportReport {
+    fn push(&mut self, line: u64, email: String, result: &'static str) {
+        match result {
+            "created" => self.created += 1,
+            _ => self.already_enrolled += 1,
+        }
+        self.rows.push(RowResult {
+            line,
+            email,
+            result,
+            code: None,
+            reason: None,
+        });
+    }
+
+    fn push_failed(&mut self, line: u64, email: String, code: &'static str, reason: String) {
+        self.failed += 1;
+        self.rows.push(RowResult {
+            line,
+            email,
+            result: "failed",
+            code: Some(code),
+            reason: Some(reason),
+        });
+    }
+}

@@ -1,0 +1,126 @@
+//! Learning content and learners' journeys over HTTP: courses (catalog, editing, publishing,
+//! prerequisites), modules and lessons, enrollments (self, by staff, bulk CSV), progress with
+//! its roll-up, certificates and the student dashboard. Scope rules live here: admins act on
+//! everything in their tenant, instructors on the courses they teach, students on published
+//! courses and the content of the courses they are enrolled in. Every write commits its domain
+//! event to the outbox in the same transaction.
+
+pub(crate) mod certificates;
+pub(crate) mod courses;
+pub(crate) mod dashboard;
+pub(crate) mod enrollments;
+pub(crate) mod lessons;
+pub(crate) mod modules;
+pub(crate) mod progress;
+
+use crate::auth::Authenticated;
+use crate::error::ApiError;
+use axum::http::StatusCode;
+use lyceum_domain::{CourseId, CourseStatus};
+use lyceum_store::repo::courses::Course;
+use lyceum_store::repo::enrollments::Enrollment;
+use lyceum_store::repo::{courses as course_repo, outbox};
+use lyceum_store::TenantTx;
+use serde::Deserialize;
+use utoipa::IntoParams;
+
+const MAX_PAGE: u32 = 200;
+
+fn course_not_found() -> ApiError {
+    ApiError::not_found("no such course")
+}
+
+fn forbidden(message: &str) -> ApiError {
+    ApiError::new(StatusCode::FORBIDDEN, "PERMISSION_DENIED", message)
+}
+
+/// `{id}` of `/courses/{id}` (named: under `/t/{slug}` the path has a second parameter).
+#[derive(Deserialize, IntoParams)]
+pub(crate) struct CoursePath {
+    /// The course's id.
+    id: CourseId,
+}
+
+/// A course the user may see: admins and its instructors see it in any status, everyone else
+/// only once published (or archived, if they are enrolled). Others get 404, so drafts do not
+/// reveal that they exist.
+async fn visible_course(
+    tx: &mut TenantTx,
+    auth: &Authenticated,
+    id: CourseId,
+) -> Result<Course, ApiError> {
+    auth.require("course:view")?;
+    let course = course_repo::get(tx, id)
+        .await?
+        .ok_or_else(course_not_found)?;
+    let visible = auth.is_admin()
+        || course.status == CourseStatus::Published
+        || auth.teaches(tx, id).await?
+        || (course.status == CourseStatus::Archived && auth.enrollment(tx, id).await?.is_some());
+    if visible {
+        Ok(course)
+    } else {
+        Err(course_not_found())
+    }
+}
+
+/// A course the user may change: `course:edit` and admin or one of its instructors.
+async fn editable_course(
+    tx: &mut TenantTx,
+    auth: &Authenticated,
+    id: CourseId,
+) -> Result<Course, ApiError> {
+    let course = visible_course(tx, auth, id).await?;
+    auth.require("course:edit")?;
+    if auth.is_admin() || auth.teaches(tx, id).await? {
+        Ok(course)
+    } else {
+        Err(forbidden(
+            "only the course's instructors and admins may change it",
+        ))
+    }
+}
+
+/// A course whose content (lessons) the user may read: staff of the course, or an enrolled
+/// learner. Answers the learner's enrollment, if any.
+async fn course_content(
+    tx: &mut TenantTx,
+    auth: &Authenticated,
+    id: CourseId,
+) -> Result<(Course, Option<Enrollment>), ApiError> {
+    let course = visible_course(tx, auth, id).await?;
+    if auth.is_admin() || auth.teaches(tx, id).await? {
+        return Ok((course, None));
+    }
+    match auth.enrollment(tx, id).await? {
+        Some(enrollment) => Ok((course, Some(enrollment))),
+        None => Err(ApiError::new(
+            StatusCode::FORBIDDEN,
+            "NOT_ENROLLED",
+            "enroll in the course to see its content",
+        )),
+    }
+}
+
+/// 403 `PLAN_LIMIT_REACHED` naming the limit, when `used` has reached the plan's `limit`.
+pub(crate) fn within_plan(limit_name: &str, used: i64, limit: Option<u32>) -> Result<(), ApiError> {
+    match limit {
+        Some(max) if used >= i64::from(max) => Err(ApiError::new(
+            StatusCode::FORBIDDEN,
+            "PLAN_LIMIT_REACHED",
+            format!("the plan allows {max} {limit_name}; upgrade the plan or archive some"),
+        )),
+        _ => Ok(()),
+    }
+}
+
+/// Appends a domain event about `aggregate` in the caller's transaction.
+async fn record(
+    tx: &mut TenantTx,
+    event: &str,
+    aggregate: uuid::Uuid,
+    payload: serde_json::Value,
+) -> Result<(), ApiError> {
+    outbox::append(tx, event, aggregate, &payload).await?;
+    Ok(())
+}

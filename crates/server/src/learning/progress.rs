@@ -1,0 +1,226 @@
+//! Progress: `PUT /lessons/{id}/progress` records a learner's progress on a lesson (never
+//! backwards), rolls course progress up through the modules' completion rules, and on course
+//! completion completes the enrollment and issues a certificate, all in one transaction with
+//! their events.
+
+use super::lessons::{readable_lesson, LessonPath};
+use super::{record, CoursePath};
+use crate::auth::Authenticated;
+use crate::error::{ApiError, ErrorBody};
+use crate::json::ApiJson;
+use crate::AppState;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::Json;
+use chrono::Utc;
+use lyceum_domain::{roll_up, CourseId, CourseProgress, ModuleOutline, UserId};
+use lyceum_store::repo::certificates::{self, Certificate};
+use lyceum_store::repo::progress::{self as progress_repo, LessonProgress};
+use lyceum_store::repo::{enrollments, lessons, modules};
+use lyceum_store::TenantTx;
+use ring::rand::{SecureRandom, SystemRandom};
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+use std::collections::HashMap;
+use utoipa::ToSchema;
+
+/// Course progress of `learner` in each of `courses`, in a fixed number of queries.
+pub(crate) async fn course_progress(
+    tx: &mut TenantTx,
+    courses: &[CourseId],
+    learner: UserId,
+) -> Result<HashMap<CourseId, CourseProgress>, ApiError> {
+    let module_rows = modules::for_courses(tx, courses).await?;
+    let outline = lessons::outline(tx, courses).await?;
+    let completed = progress_repo::completed_in(tx, learner, courses).await?;
+    let mut outlines: HashMap<CourseId, Vec<ModuleOutline>> = HashMap::new();
+    for module in module_rows {
+        let lessons = outline
+            .iter()
+            .filter(|(_, m, _)| *m == module.id)
+            .map(|(_, _, l)| *l)
+            .collect();
+        outlines
+            .entry(module.course_id)
+            .or_default()
+            .push(ModuleOutline {
+                id: module.id,
+                rule: module.completion_rule,
+                lessons,
+            });
+    }
+    Ok(courses
+        .iter()
+        .map(|course| {
+            let modules = outlines.remove(course).unwrap_or_default();
+            (*course, roll_up(&modules, &completed))
+        })
+        .collect())
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct ProgressRequest {
+    /// 0 to 100; never lower than before. 100 completes the lesson.
+    percent: u8,
+    /// `completed` is the same as `percent: 100`.
+    status: Option<ProgressStatus>,
+}
+
+#[derive(Deserialize, ToSchema, Clone, Copy, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub(crate) enum ProgressStatus {
+    InProgress,
+    Completed,
+}
+
+#[derive(Serialize, ToSchema)]
+pub(crate) struct ProgressReport {
+    lesson: LessonProgress,
+    course: CourseProgressView,
+    /// Issued by this request, when it completed the course.
+    certificate: Option<Certificate>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub(crate) struct CourseProgressView {
+    course_id: CourseId,
+    percent: u8,
+    completed: bool,
+    modules_completed: usize,
+    modules_total: usize,
+    next_lesson: Option<lyceum_domain::LessonId>,
+}
+
+impl CourseProgressView {
+    fn new(course_id: CourseId, p: &CourseProgress) -> Self {
+        CourseProgressView {
+            course_id,
+            percent: p.percent,
+            completed: p.completed,
+            modules_completed: p.modules_completed,
+            modules_total: p.modules_total,
+            next_lesson: p.next_lesson,
+        }
+    }
+}
+
+/// Records your progress on a lesson of a course you are enrolled in.
+#[utoipa::path(put, path = "/api/v1/lessons/{id}/progress", tag = "progress", params(LessonPath),
+    request_body = ProgressRequest, security(("bearer" = [])),
+    responses(
+        (status = 200, body = ProgressReport),
+        (status = 403, description = "`NOT_ENROLLED`, `LESSON_LOCKED`", body = ErrorBody),
+        (status = 422, description = "`INVALID_PROGRESS`, `PROGRESS_DECREASE`", body = ErrorBody),
+    ))]
+pub(crate) async fn record_progress(
+    State(state): State<AppState>,
+    auth: Authenticated,
+    Path(LessonPath { id }): Path<LessonPath>,
+    ApiJson(request): ApiJson<ProgressRequest>,
+) -> Result<Json<ProgressReport>, ApiError> {
+    auth.require("progress:track")?;
+    let requested = match request.status {
+        Some(ProgressStatus::Completed) => 100,
+        _ => request.percent,
+    };
+    let mut tx = state.store.begin_write(&auth.tenant).await?;
+    let (_, course) = readable_lesson(&mut tx, &auth, id).await?;
+    let enrollment = auth.enrollment(&mut tx, course).await?.ok_or_else(|| {
+        ApiError::new(
+            StatusCode::FORBIDDEN,
+            "NOT_ENROLLED",
+            "enroll in the course to record progress",
+        )
+    })?;
+    let before = progress_repo::get(&mut tx, auth.user_id, id).await?;
+    let percent = lyceum_domain::clamp_progress(
+        before.as_ref().map(|p| p.percent.clamp(0, 100) as u8),
+        requested,
+    )?;
+    let lesson = progress_repo::record(&mut tx, auth.user_id, id, i32::from(percent)).await?;
+    let rolled = course_progress(&mut tx, &[course], auth.user_id)
+        .await?
+        .remove(&course)
+        .unwrap_or_default();
+    enrollments::touch(&mut tx, enrollment.id, i32::from(rolled.percent)).await?;
+    let newly_completed =
+        lesson.status == "completed" && before.as_ref().is_none_or(|b| b.status != "completed");
+    if newly_completed {
+        record(
+            &mut tx,
+            "lesson.completed",
+            id.as_uuid(),
+            json!({"lesson_id": id, "course_id": course, "user_id": auth.user_id, "course_progress_percent": rolled.percent}),
+        )
+        .await?;
+    }
+    let mut certificate = None;
+    if rolled.completed && enrollment.status == "active" {
+        let now = Utc::now();
+        enrollments::set_status(&mut tx, enrollment.id, "completed", Some(now)).await?;
+        record(
+            &mut tx,
+            "enrollment.completed",
+            enrollment.id.as_uuid(),
+            json!({"enrollment_id": enrollment.id, "course_id": course, "user_id": auth.user_id, "completed_at": now}),
+        )
+        .await?;
+        let (issued, created) = certificates::issue(
+            &mut tx,
+            enrollment.id,
+            auth.user_id,
+            course,
+            &verification_code()?,
+        )
+        .await?;
+        if created {
+            record(
+                &mut tx,
+                "certificate.issued",
+                issued.id,
+                json!({"certificate_id": issued.id, "code": issued.code, "course_id": course, "user_id": auth.user_id}),
+            )
+            .await?;
+        }
+        certificate = Some(issued);
+    }
+    tx.commit().await?;
+    Ok(Json(ProgressReport {
+        lesson,
+        course: CourseProgressView::new(course, &rolled),
+        certificate,
+    }))
+}
+
+/// Your progress in a course.
+#[utoipa::path(get, path = "/api/v1/courses/{id}/progress", tag = "progress", params(CoursePath),
+    security(("bearer" = [])),
+    responses((status = 200, body = CourseProgressView), (status = 403, description = "`NOT_ENROLLED`", body = ErrorBody)))]
+pub(crate) async fn show(
+    State(state): State<AppState>,
+    auth: Authenticated,
+    Path(CoursePath { id }): Path<CoursePath>,
+) -> Result<Json<CourseProgressView>, ApiError> {
+    let mut tx = state.store.begin(&auth.tenant).await?;
+    super::course_content(&mut tx, &auth, id).await?;
+    let rolled = course_progress(&mut tx, &[id], auth.user_id)
+        .await?
+        .remove(&id)
+        .unwrap_or_default();
+    tx.commit().await?;
+    Ok(Json(CourseProgressView::new(id, &rolled)))
+}
+
+/// 12 characters from an alphabet without look-alikes (about 60 bits).
+fn verification_code() -> Result<String, ApiError> {
+    const ALPHABET: &[u8] = b"ABCDEFGHJKLMNPQRSTUVWXYZ23456789";
+    let mut bytes = [0u8; 12];
+    SystemRandom::new()
+        .fill(&mut bytes)
+        .map_err(|_| ApiError::internal("random generator failed"))?;
+    Ok(bytes
+        .iter()
+        .map(|b| ALPHABET[usize::from(*b) % ALPHABET.len()] as char)
+        .collect())
+}

@@ -1,0 +1,275 @@
+//! Lessons of a module: typed, ordered, with validated content blocks and optional release
+//! rules. Content arrives already validated (and Markdown rendered) by the domain rules.
+
+use crate::engine::dispatch;
+use crate::error::StoreError;
+use crate::scope::{TenantRow, TenantTx};
+use chrono::{DateTime, Utc};
+use lyceum_domain::error::required_text;
+use lyceum_domain::{CourseId, LessonId, LessonKind, ModuleId, ReleaseRule};
+use serde::Serialize;
+use sqlx::types::Json;
+use uuid::Uuid;
+
+#[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Lesson {
+    pub id: LessonId,
+    pub module_id: ModuleId,
+    pub title: String,
+    pub kind: LessonKind,
+    /// 0-based place in the module.
+    pub position: i32,
+    /// Content blocks (see the lesson content rules).
+    #[cfg_attr(feature = "openapi", schema(value_type = Vec<Object>))]
+    pub content: serde_json::Value,
+    pub duration_seconds: Option<i32>,
+    pub release_rule: Option<ReleaseRule>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+/// What create and replace take.
+#[derive(Debug, Clone)]
+pub struct LessonDraft {
+    pub title: String,
+    pub kind: LessonKind,
+    pub content: serde_json::Value,
+    pub duration_seconds: Option<i32>,
+    pub release_rule: Option<ReleaseRule>,
+}
+
+#[derive(sqlx::FromRow)]
+struct LessonRow {
+    tenant_id: Uuid,
+    id: Uuid,
+    module_id: Uuid,
+    title: String,
+    kind: String,
+    position: i32,
+    content: Json<serde_json::Value>,
+    duration_seconds: Option<i32>,
+    release_rule: Option<Json<ReleaseRule>>,
+    created_at: DateTime<Utc>,
+    updated_at: DateTime<Utc>,
+}
+
+impl TenantRow for LessonRow {
+    const TABLE: &'static str = "lessons";
+    fn tenant_id(&self) -> Uuid {
+        self.tenant_id
+    }
+}
+
+fn own(tx: &TenantTx, row: LessonRow) -> Result<Lesson, StoreError> {
+    let row = tx.own(row)?;
+    Ok(Lesson {
+        id: LessonId::from_uuid(row.id),
+        module_id: ModuleId::from_uuid(row.module_id),
+        title: row.title,
+        kind: row.kind.parse()?,
+        position: row.position,
+        content: row.content.0,
+        duration_seconds: row.duration_seconds,
+        release_rule: row.release_rule.map(|r| r.0),
+        created_at: row.created_at,
+        updated_at: row.updated_at,
+    })
+}
+
+const COLUMNS: &str =
+    "tenant_id, id, module_id, title, kind, position, content, duration_seconds, \
+     release_rule, created_at, updated_at";
+
+fn checked(draft: &LessonDraft) -> Result<String, StoreError> {
+    if draft.duration_seconds.is_some_and(|d| d < 0) {
+        return Err(StoreError::ConstraintViolation(
+            "duration_seconds must not be negative".to_owned(),
+        ));
+    }
+    Ok(required_text("title", &draft.title, 300)?)
+}
+
+/// Appends a lesson at the end of the module.
+pub async fn insert(
+    tx: &mut TenantTx,
+    module: ModuleId,
+    draft: &LessonDraft,
+) -> Result<Lesson, StoreError> {
+    let title = checked(draft)?;
+    let (tenant, id, now) = (tx.tenant(), LessonId::new(), Utc::now());
+    let sql = format!(
+        "INSERT INTO lessons (tenant_id, id, module_id, title, kind, position, content, duration_seconds, release_rule, created_at, updated_at) \
+         VALUES ($1, $2, $3, $4, $5, (SELECT COALESCE(MAX(position) + 1, 0) FROM lessons WHERE tenant_id = $1 AND module_id = $3), \
+                 $6, $7, $8, $9, $9) RETURNING {COLUMNS}"
+    );
+    let row: LessonRow = dispatch!(tx.conn(), c => {
+        sqlx::query_as(&sql)
+            .bind(tenant)
+            .bind(id.as_uuid())
+            .bind(module.as_uuid())
+            .bind(&title)
+            .bind(draft.kind.as_str())
+            .bind(Json(&draft.content))
+            .bind(draft.duration_seconds)
+            .bind(draft.release_rule.as_ref().map(Json))
+            .bind(now)
+            .fetch_one(c)
+            .await?
+    });
+    own(tx, row)
+}
+
+/// Replaces a lesson's title, type, content, duration and release rule.
+pub async fn replace(
+    tx: &mut TenantTx,
+    id: LessonId,
+    draft: &LessonDraft,
+) -> Result<Option<Lesson>, StoreError> {
+    let title = checked(draft)?;
+    let tenant = tx.tenant();
+    let sql = format!(
+        "UPDATE lessons SET title = $3, kind = $4, content = $5, duration_seconds = $6, release_rule = $7, updated_at = $8 \
+         WHERE tenant_id = $1 AND id = $2 RETURNING {COLUMNS}"
+    );
+    let row: Option<LessonRow> = dispatch!(tx.conn(), c => {
+        sqlx::query_as(&sql)
+            .bind(tenant)
+            .bind(id.as_uuid())
+            .bind(&title)
+            .bind(draft.kind.as_str())
+            .bind(Json(&draft.content))
+            .bind(draft.duration_seconds)
+            .bind(draft.release_rule.as_ref().map(Json))
+            .bind(Utc::now())
+            .fetch_optional(c)
+            .await?
+    });
+    row.map(|r| own(tx, r)).transpose()
+}
+
+pub async fn get(tx: &mut TenantTx, id: LessonId) -> Result<Option<Lesson>, StoreError> {
+    let tenant = tx.tenant();
+    let sql = format!("SELECT {COLUMNS} FROM lessons WHERE tenant_id = $1 AND id = $2");
+    let row: Option<LessonRow> = dispatch!(tx.conn(), c => {
+        sqlx::query_as(&sql).bind(tenant).bind(id.as_uuid()).fetch_optional(c).await?
+    });
+    row.map(|r| own(tx, r)).transpose()
+}
+
+/// The course a lesson belongs to.
+pub async fn course_of(tx: &mut TenantTx, id: LessonId) -> Result<Option<CourseId>, StoreError> {
+    let tenant = tx.tenant();
+    let found: Option<Uuid> = dispatch!(tx.conn(), c => {
+        sqlx::query_scalar(
+            "SELECT m.course_id FROM lessons l JOIN modules m ON m.tenant_id = l.tenant_id AND m.id = l.module_id \
+             WHERE l.tenant_id = $1 AND l.id = $2",
+        )
+        .bind(tenant)
+        .bind(id.as_uuid())
+        .fetch_optional(c)
+        .await?
+    });
+    Ok(found.map(CourseId::from_uuid))
+}
+
+/// A module's lessons in order.
+pub async fn for_module(tx: &mut TenantTx, module: ModuleId) -> Result<Vec<Lesson>, StoreError> {
+    let tenant = tx.tenant();
+    let sql = format!(
+        "SELECT {COLUMNS} FROM lessons WHERE tenant_id = $1 AND module_id = $2 ORDER BY position, id"
+    );
+    let rows: Vec<LessonRow> = dispatch!(tx.conn(), c => {
+        sqlx::query_as(&sql).bind(tenant).bind(module.as_uuid()).fetch_all(c).await?
+    });
+    rows.into_iter().map(|r| own(tx, r)).collect()
+}
+
+/// The lesson ids of courses, by module, in course order: (course, module, lesson), ordered by
+/// module position then lesson position. One query for any number of courses.
+pub async fn outline(
+    tx: &mut TenantTx,
+    courses: &[CourseId],
+) -> Result<Vec<(CourseId, ModuleId, LessonId)>, StoreError> {
+    if courses.is_empty() {
+        return Ok(Vec::new());
+    }
+    let tenant = tx.tenant();
+    let placeholders = super::placeholders(2, courses.len());
+    let sql = format!(
+        "SELECT m.course_id, m.id, l.id FROM modules m \
+         LEFT JOIN lessons l ON l.tenant_id = m.tenant_id AND l.module_id = m.id \
+         WHERE m.tenant_id = $1 AND m.course_id IN ({placeholders}) \
+         ORDER BY m.course_id, m.position, m.id, l.position, l.id"
+    );
+    let rows: Vec<(Uuid, Uuid, Option<Uuid>)> = dispatch!(tx.conn(), c => {
+        let mut query = sqlx::query_as(&sql).bind(tenant);
+        for course in courses {
+            query = query.bind(course.as_uuid());
+        }
+        query.fetch_all(c).await?
+    });
+    Ok(rows
+        .into_iter()
+        .filter_map(|(c, m, l)| {
+            l.map(|l| {
+                (
+                    CourseId::from_uuid(c),
+                    ModuleId::from_uuid(m),
+                    LessonId::from_uuid(l),
+                )
+            })
+        })
+        .collect())
+}
+
+/// How many lessons a course has.
+pub async fn count_in_course(tx: &mut TenantTx, course: CourseId) -> Result<i64, StoreError> {
+    let tenant = tx.tenant();
+    Ok(dispatch!(tx.conn(), c => {
+        sqlx::query_scalar(
+            "SELECT COUNT(*) FROM lessons l JOIN modules m ON m.tenant_id = l.tenant_id AND m.id = l.module_id \
+             WHERE l.tenant_id = $1 AND m.course_id = $2",
+        )
+        .bind(tenant)
+        .bind(course.as_uuid())
+        .fetch_one(c)
+        .await?
+    }))
+}
+
+pub async fn delete(tx: &mut TenantTx, id: LessonId) -> Result<bool, StoreError> {
+    let tenant = tx.tenant();
+    let deleted = dispatch!(tx.conn(), c => {
+        sqlx::query("DELETE FROM lessons WHERE tenant_id = $1 AND id = $2")
+            .bind(tenant)
+            .bind(id.as_uuid())
+            .execute(c)
+            .await?
+            .rows_affected()
+    });
+    Ok(deleted > 0)
+}
+
+/// Puts the module's lessons in the order given, which must name each of them once.
+pub async fn reorder(
+    tx: &mut TenantTx,
+    module: ModuleId,
+    order: &[LessonId],
+) -> Result<Vec<Lesson>, StoreError> {
+    let current = for_module(tx, module).await?;
+    super::check_permutation(current.iter().map(|l| l.id), order, "lesson")?;
+    let tenant = tx.tenant();
+    for (position, id) in order.iter().enumerate() {
+        dispatch!(tx.conn(), c => {
+            sqlx::query("UPDATE lessons SET position = $3 WHERE tenant_id = $1 AND id = $2")
+                .bind(tenant)
+                .bind(id.as_uuid())
+                .bind(position as i32)
+                .execute(c)
+                .await?
+                .rows_affected()
+        });
+    }
+    for_module(tx, module).await
+}
