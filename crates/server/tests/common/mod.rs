@@ -3,7 +3,7 @@
 
 use axum::body::Body;
 use axum::http::{Request, StatusCode};
-use lyceum_domain::{Email, Role, Slug};
+use lyceum_domain::{Email, Plan, Role, Slug};
 use lyceum_server::{app, auth, AppState};
 use lyceum_store::repo::users;
 use lyceum_store::{NewTenant, Store, Tenant};
@@ -39,15 +39,27 @@ pub async fn call(
     )
 }
 
-/// A tenant with the given users (e-mail, password, role) and settings.
+/// A tenant on the free plan with the given users (e-mail, password, role) and settings.
 pub async fn tenant_with_users(
     store: &Store,
     slug: &str,
     settings: Value,
     people: &[(&str, &str, Role)],
 ) -> Tenant {
+    tenant_on_plan(store, slug, Plan::Free, settings, people).await
+}
+
+/// A tenant on `plan` with the given users (e-mail, password, role) and settings.
+pub async fn tenant_on_plan(
+    store: &Store,
+    slug: &str,
+    plan: Plan,
+    settings: Value,
+    people: &[(&str, &str, Role)],
+) -> Tenant {
     let mut new = NewTenant::new(Slug::parse(slug).unwrap(), slug);
     new.settings = settings;
+    new.plan = plan;
     let tenant = store.provision(new).await.unwrap();
     let mut tx = store.begin(&tenant).await.unwrap();
     for (email, password, role) in people {

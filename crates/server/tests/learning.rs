@@ -1,0 +1,1328 @@
+//! Courses, content, enrollment, progress and certificates over HTTP through the real router,
+//! two tenants with data, both engines: scope rules, every endpoint across tenants, completion
+//! roll-up for each completion rule, prerequisites, plan limits, pagination under inserts,
+//! ETags, events, and bad input.
+
+mod common;
+
+use axum::body::Body;
+use axum::http::{Request, StatusCode};
+use common::{call, send, tenant_on_plan, token};
+use lyceum_domain::{Plan, Role};
+use lyceum_server::{AppState, ServerConfig};
+use lyceum_store::repo::outbox;
+use lyceum_store::{testing, Store, Tenant};
+use serde_json::{json, Value};
+
+const PW: &str = "a long passphrase";
+
+struct Tokens {
+    admin: String,
+    teacher: String,
+    other_teacher: String,
+    student: String,
+    student2: String,
+}
+
+struct World {
+    state: AppState,
+    acme: Tenant,
+    acme_tokens: Tokens,
+    globex: Tokens,
+    _guard: testing::TestGuard,
+}
+
+async fn tenant(store: &Store, slug: &str, plan: Plan) -> Tenant {
+    let emails: Vec<(String, Role)> = [
+        ("admin", Role::Admin),
+        ("teacher", Role::Instructor),
+        ("other", Role::Instructor),
+        ("student", Role::Student),
+        ("student2", Role::Student),
+    ]
+    .iter()
+    .map(|(name, role)| (format!("{name}@{slug}.test"), *role))
+    .collect();
+    let people: Vec<(&str, &str, Role)> = emails
+        .iter()
+        .map(|(email, role)| (email.as_str(), PW, *role))
+        .collect();
+    tenant_on_plan(store, slug, plan, json!({}), &people).await
+}
+
+async fn tokens(state: &AppState, slug: &str) -> Tokens {
+    let t = |name: &str| format!("{name}@{slug}.test");
+    Tokens {
+        admin: token(state, slug, &t("admin"), PW).await,
+        teacher: token(state, slug, &t("teacher"), PW).await,
+        other_teacher: token(state, slug, &t("other"), PW).await,
+        student: token(state, slug, &t("student"), PW).await,
+        student2: token(state, slug, &t("student2"), PW).await,
+    }
+}
+
+async fn worlds_on(plan: Plan) -> Vec<World> {
+    let mut out = Vec::new();
+    for (config, guard) in [testing::sqlite_config(), testing::postgres_config().await] {
+        let store = Store::open(config).await.unwrap();
+        let acme = tenant(&store, "acme", plan).await;
+        tenant(&store, "globex", plan).await;
+        let state = AppState::new(store, ServerConfig::default());
+        out.push(World {
+            acme_tokens: tokens(&state, "acme").await,
+            globex: tokens(&state, "globex").await,
+            acme,
+            state,
+            _guard: guard,
+        });
+    }
+    out
+}
+
+async fn worlds() -> Vec<World> {
+    worlds_on(Plan::Pro).await
+}
+
+/// `call` under `/t/acme`, expecting `expected`; answers the body.
+async fn acme(
+    w: &World,
+    method: &str,
+    path: &str,
+    token: &str,
+    body: Option<Value>,
+    expected: StatusCode,
+) -> Value {
+    let (status, reply) = call(
+        &w.state,
+        method,
+        &format!("/t/acme{path}"),
+        Some(token),
+        body.clone(),
+    )
+    .await;
+    assert_eq!(status, expected, "{method} {path} {body:?}: {reply}");
+    reply
+}
+
+fn text_lesson(title: &str) -> Value {
+    json!({"title": title, "kind": "text", "content": [{"type": "markdown", "markdown": format!("# {title}\n\nBody.")}]})
+}
+
+/// A course by `token` with one module per rule, `lessons` text lessons each. Answers the
+/// course id and, per module, its id and lesson ids.
+async fn course_with(
+    w: &World,
+    token: &str,
+    slug: &str,
+    rules: &[Value],
+    lessons: usize,
+) -> (String, Vec<(String, Vec<String>)>) {
+    let course = acme(
+        w,
+        "POST",
+        "/api/v1/courses",
+        token,
+        Some(json!({"slug": slug, "title": format!("Course {slug}")})),
+        StatusCode::CREATED,
+    )
+    .await;
+    let id = course["id"].as_str().unwrap().to_owned();
+    let mut modules = Vec::new();
+    for (i, rule) in rules.iter().enumerate() {
+        let module = acme(
+            w,
+            "POST",
+            &format!("/api/v1/courses/{id}/modules"),
+            token,
+            Some(json!({"title": format!("M{i}")})),
+            StatusCode::CREATED,
+        )
+        .await;
+        let module_id = module["id"].as_str().unwrap().to_owned();
+        let mut lesson_ids = Vec::new();
+        for l in 0..lessons {
+            let lesson = acme(
+                w,
+                "POST",
+                &format!("/api/v1/modules/{module_id}/lessons"),
+                token,
+                Some(text_lesson(&format!("L{i}.{l}"))),
+                StatusCode::CREATED,
+            )
+            .await;
+            lesson_ids.push(lesson["id"].as_str().unwrap().to_owned());
+        }
+        let rule = match rule["kind"].as_str() {
+            Some("required") => json!({"kind": "required", "lessons": [lesson_ids[lessons - 1]]}),
+            _ => rule.clone(),
+        };
+        acme(
+            w,
+            "PATCH",
+            &format!("/api/v1/modules/{module_id}"),
+            token,
+            Some(json!({"completion_rule": rule})),
+            StatusCode::OK,
+        )
+        .await;
+        modules.push((module_id, lesson_ids));
+    }
+    (id, modules)
+}
+
+async fn progress(w: &World, token: &str, lesson: &str, percent: u64) -> Value {
+    acme(
+        w,
+        "PUT",
+        &format!("/api/v1/lessons/{lesson}/progress"),
+        token,
+        Some(json!({"percent": percent})),
+        StatusCode::OK,
+    )
+    .await
+}
+
+async fn events(w: &World, kind: &str) -> Vec<Value> {
+    let mut tx = w.state.store.begin(&w.acme).await.unwrap();
+    let all = outbox::pending(&mut tx, 10_000).await.unwrap();
+    all.into_iter()
+        .filter(|e| e.event_type == kind)
+        .map(|e| e.payload.0)
+        .collect()
+}
+
+#[tokio::test]
+async fn scope_rules_decide_who_sees_and_changes_what() {
+    for w in worlds().await {
+        let t = &w.acme_tokens;
+        let (course, modules) =
+            course_with(&w, &t.teacher, "intro", &[json!({"kind": "all"})], 1).await;
+        let path = format!("/api/v1/courses/{course}");
+        // A draft: its instructor and admins see it; nobody else knows it exists.
+        acme(&w, "GET", &path, &t.teacher, None, StatusCode::OK).await;
+        acme(&w, "GET", &path, &t.admin, None, StatusCode::OK).await;
+        acme(
+            &w,
+            "GET",
+            &path,
+            &t.other_teacher,
+            None,
+            StatusCode::NOT_FOUND,
+        )
+        .await;
+        acme(&w, "GET", &path, &t.student, None, StatusCode::NOT_FOUND).await;
+        let catalog = acme(
+            &w,
+            "GET",
+            "/api/v1/courses",
+            &t.student,
+            None,
+            StatusCode::OK,
+        )
+        .await;
+        assert_eq!(
+            catalog["items"].as_array().unwrap().len(),
+            0,
+            "drafts stay out of the catalog"
+        );
+        // Only its instructors and admins change it; students cannot create courses.
+        let edit = json!({"slug": "intro", "title": "Intro, revised"});
+        acme(
+            &w,
+            "PUT",
+            &path,
+            &t.other_teacher,
+            Some(edit.clone()),
+            StatusCode::NOT_FOUND,
+        )
+        .await;
+        acme(
+            &w,
+            "PUT",
+            &path,
+            &t.admin,
+            Some(edit.clone()),
+            StatusCode::OK,
+        )
+        .await;
+        acme(
+            &w,
+            "POST",
+            "/api/v1/courses",
+            &t.student,
+            Some(json!({"slug": "mine", "title": "Mine"})),
+            StatusCode::FORBIDDEN,
+        )
+        .await;
+
+        acme(
+            &w,
+            "POST",
+            &format!("{path}/publish"),
+            &t.teacher,
+            None,
+            StatusCode::OK,
+        )
+        .await;
+        // Published: visible to all; the other instructor still may not edit it.
+        acme(&w, "GET", &path, &t.student, None, StatusCode::OK).await;
+        let reply = acme(
+            &w,
+            "PUT",
+            &path,
+            &t.other_teacher,
+            Some(edit),
+            StatusCode::FORBIDDEN,
+        )
+        .await;
+        assert_eq!(reply["error"], "PERMISSION_DENIED");
+        // Content needs an enrollment.
+        let lessons = format!("/api/v1/modules/{}/lessons", modules[0].0);
+        let reply = acme(&w, "GET", &lessons, &t.student, None, StatusCode::FORBIDDEN).await;
+        assert_eq!(reply["error"], "NOT_ENROLLED");
+        acme(
+            &w,
+            "GET",
+            &format!("/api/v1/courses/{course}/modules"),
+            &t.student,
+            None,
+            StatusCode::OK,
+        )
+        .await;
+        acme(
+            &w,
+            "POST",
+            &format!("{path}/enroll"),
+            &t.student,
+            None,
+            StatusCode::CREATED,
+        )
+        .await;
+        acme(
+            &w,
+            "POST",
+            &format!("{path}/enroll"),
+            &t.student,
+            None,
+            StatusCode::OK,
+        )
+        .await;
+        let listed = acme(&w, "GET", &lessons, &t.student, None, StatusCode::OK).await;
+        assert!(listed["items"][0]["content"][0]["html"]
+            .as_str()
+            .unwrap()
+            .contains("<h1>"));
+        // A student may not see the students, nor enroll others; the instructor may.
+        acme(
+            &w,
+            "GET",
+            &format!("{path}/students"),
+            &t.student,
+            None,
+            StatusCode::FORBIDDEN,
+        )
+        .await;
+        let students = acme(
+            &w,
+            "GET",
+            &format!("{path}/students"),
+            &t.teacher,
+            None,
+            StatusCode::OK,
+        )
+        .await;
+        assert_eq!(students["items"][0]["user"]["email"], "student@acme.test");
+        let me = acme(&w, "GET", "/api/v1/me", &t.student2, None, StatusCode::OK).await;
+        let other = json!({"user_id": me["user"]["id"]});
+        acme(
+            &w,
+            "POST",
+            &format!("{path}/enroll"),
+            &t.student,
+            Some(other.clone()),
+            StatusCode::FORBIDDEN,
+        )
+        .await;
+        acme(
+            &w,
+            "POST",
+            &format!("{path}/enroll"),
+            &t.other_teacher,
+            Some(other.clone()),
+            StatusCode::FORBIDDEN,
+        )
+        .await;
+        let enrolled = acme(
+            &w,
+            "POST",
+            &format!("{path}/enroll"),
+            &t.teacher,
+            Some(other),
+            StatusCode::CREATED,
+        )
+        .await;
+        assert_eq!(
+            enrolled["enrolled_by"],
+            acme(&w, "GET", "/api/v1/me", &t.teacher, None, StatusCode::OK).await["user"]["id"]
+        );
+        // Deleting a course with enrollments archives it; it needs `course:delete` (admins).
+        acme(&w, "DELETE", &path, &t.teacher, None, StatusCode::FORBIDDEN).await;
+        let archived = acme(&w, "DELETE", &path, &t.admin, None, StatusCode::OK).await;
+        assert_eq!(archived["status"], "archived");
+        acme(&w, "GET", &path, &t.student, None, StatusCode::OK).await;
+        acme(
+            &w,
+            "GET",
+            &path,
+            &t.other_teacher,
+            None,
+            StatusCode::NOT_FOUND,
+        )
+        .await;
+        // A draft that never had learners is deleted.
+        let (draft, _) = course_with(&w, &t.teacher, "scratch", &[], 0).await;
+        acme(
+            &w,
+            "DELETE",
+            &format!("/api/v1/courses/{draft}"),
+            &t.admin,
+            None,
+            StatusCode::NO_CONTENT,
+        )
+        .await;
+        acme(
+            &w,
+            "GET",
+            &format!("/api/v1/courses/{draft}"),
+            &t.admin,
+            None,
+            StatusCode::NOT_FOUND,
+        )
+        .await;
+    }
+}
+
+/// Every id-bearing learning endpoint, with a body where it takes one.
+fn routes(
+    course: &str,
+    module: &str,
+    lesson: &str,
+    enrollment: &str,
+    code: &str,
+) -> Vec<(&'static str, String, Option<Value>)> {
+    let lesson_body = text_lesson("Stolen");
+    vec![
+        ("GET", format!("/api/v1/courses/{course}"), None),
+        (
+            "PUT",
+            format!("/api/v1/courses/{course}"),
+            Some(json!({"slug": "x", "title": "x"})),
+        ),
+        ("DELETE", format!("/api/v1/courses/{course}"), None),
+        ("POST", format!("/api/v1/courses/{course}/publish"), None),
+        ("POST", format!("/api/v1/courses/{course}/archive"), None),
+        ("GET", format!("/api/v1/courses/{course}/modules"), None),
+        (
+            "POST",
+            format!("/api/v1/courses/{course}/modules"),
+            Some(json!({"title": "x"})),
+        ),
+        (
+            "PUT",
+            format!("/api/v1/courses/{course}/modules/order"),
+            Some(json!({"order": [module]})),
+        ),
+        (
+            "PATCH",
+            format!("/api/v1/modules/{module}"),
+            Some(json!({"title": "x"})),
+        ),
+        ("DELETE", format!("/api/v1/modules/{module}"), None),
+        ("GET", format!("/api/v1/modules/{module}/lessons"), None),
+        (
+            "POST",
+            format!("/api/v1/modules/{module}/lessons"),
+            Some(lesson_body.clone()),
+        ),
+        (
+            "PUT",
+            format!("/api/v1/modules/{module}/lessons/order"),
+            Some(json!({"order": [lesson]})),
+        ),
+        ("GET", format!("/api/v1/lessons/{lesson}"), None),
+        (
+            "PUT",
+            format!("/api/v1/lessons/{lesson}"),
+            Some(lesson_body),
+        ),
+        ("DELETE", format!("/api/v1/lessons/{lesson}"), None),
+        (
+            "PUT",
+            format!("/api/v1/lessons/{lesson}/progress"),
+            Some(json!({"percent": 100})),
+        ),
+        ("GET", format!("/api/v1/courses/{course}/progress"), None),
+        ("POST", format!("/api/v1/courses/{course}/enroll"), None),
+        ("GET", format!("/api/v1/courses/{course}/students"), None),
+        (
+            "PATCH",
+            format!("/api/v1/enrollments/{enrollment}"),
+            Some(json!({"due_at": null})),
+        ),
+        ("DELETE", format!("/api/v1/enrollments/{enrollment}"), None),
+        ("GET", format!("/verify/{code}"), None),
+    ]
+}
+
+#[tokio::test]
+async fn every_endpoint_refuses_another_tenants_ids() {
+    for w in worlds().await {
+        let t = &w.acme_tokens;
+        let (course, modules) =
+            course_with(&w, &t.teacher, "secret", &[json!({"kind": "all"})], 1).await;
+        acme(
+            &w,
+            "POST",
+            &format!("/api/v1/courses/{course}/publish"),
+            &t.teacher,
+            None,
+            StatusCode::OK,
+        )
+        .await;
+        let enrollment = acme(
+            &w,
+            "POST",
+            &format!("/api/v1/courses/{course}/enroll"),
+            &t.student,
+            None,
+            StatusCode::CREATED,
+        )
+        .await;
+        let done = progress(&w, &t.student, &modules[0].1[0], 100).await;
+        let code = done["certificate"]["code"].as_str().unwrap().to_owned();
+        let (module, lesson) = (modules[0].0.clone(), modules[0].1[0].clone());
+        let enrollment = enrollment["id"].as_str().unwrap().to_owned();
+        let fresh = || uuid::Uuid::now_v7().to_string();
+        let theirs = routes(&course, &module, &lesson, &enrollment, &code);
+        let nobodys = routes(&fresh(), &fresh(), &fresh(), &fresh(), "NOSUCHCODE12");
+        let globex = &w.globex;
+        let (status, _) = call(
+            &w.state,
+            "GET",
+            &format!("/t/globex/api/v1/courses/{course}"),
+            Some(&globex.admin),
+            None,
+        )
+        .await;
+        assert_eq!(
+            status,
+            StatusCode::NOT_FOUND,
+            "an admin of globex does not find it"
+        );
+        for ((method, path, body), (_, unknown, _)) in theirs.iter().zip(&nobodys) {
+            for token in [&globex.admin, &globex.teacher, &globex.student] {
+                // Whatever the answer, it is the one an id that exists nowhere gets.
+                let (status, reply) = call(
+                    &w.state,
+                    method,
+                    &format!("/t/globex{path}"),
+                    Some(token),
+                    body.clone(),
+                )
+                .await;
+                let (expected, baseline) = call(
+                    &w.state,
+                    method,
+                    &format!("/t/globex{unknown}"),
+                    Some(token),
+                    body.clone(),
+                )
+                .await;
+                assert!(status.is_client_error(), "{method} {path}: {reply}");
+                assert_eq!(
+                    (status, &reply["error"]),
+                    (expected, &baseline["error"]),
+                    "{method} {path} tells acme's ids apart"
+                );
+            }
+            // An acme token on globex's address is refused (403) before anything else; the
+            // public verification ignores tokens and finds nothing in globex.
+            let (status, _) = call(
+                &w.state,
+                method,
+                &format!("/t/globex{path}"),
+                Some(&t.admin),
+                body.clone(),
+            )
+            .await;
+            let expected = if path.starts_with("/verify/") {
+                StatusCode::NOT_FOUND
+            } else {
+                StatusCode::FORBIDDEN
+            };
+            assert_eq!(status, expected, "{method} {path}");
+        }
+        let import = Request::post(format!(
+            "/t/globex/api/v1/courses/{course}/enrollments/import"
+        ))
+        .header("authorization", format!("Bearer {}", globex.admin))
+        .header("content-type", "text/csv")
+        .body(Body::from("email\nstudent@globex.test\n"))
+        .unwrap();
+        assert_eq!(send(&w.state, import).await.0, StatusCode::NOT_FOUND);
+        for path in [
+            "/api/v1/courses",
+            "/api/v1/enrollments",
+            "/api/v1/me/dashboard",
+        ] {
+            let (status, reply) = call(
+                &w.state,
+                "GET",
+                &format!("/t/globex{path}"),
+                Some(&globex.admin),
+                None,
+            )
+            .await;
+            assert_eq!(status, StatusCode::OK);
+            assert!(
+                !reply.to_string().contains(course.as_str()),
+                "{path} leaks acme's course: {reply}"
+            );
+        }
+        // Nothing changed in acme.
+        let reply = acme(
+            &w,
+            "GET",
+            &format!("/api/v1/courses/{course}"),
+            &t.admin,
+            None,
+            StatusCode::OK,
+        )
+        .await;
+        assert_eq!(
+            (reply["title"].as_str(), reply["status"].as_str()),
+            (Some("Course secret"), Some("published"))
+        );
+        acme(
+            &w,
+            "GET",
+            &format!("/verify/{code}"),
+            &t.student,
+            None,
+            StatusCode::OK,
+        )
+        .await;
+    }
+}
+
+#[tokio::test]
+async fn course_progress_rolls_up_through_each_completion_rule() {
+    for w in worlds().await {
+        let t = &w.acme_tokens;
+        let rules = [
+            json!({"kind": "all"}),
+            json!({"kind": "at_least", "count": 1}),
+            json!({"kind": "required"}),
+        ];
+        let (course, modules) = course_with(&w, &t.teacher, "rules", &rules, 2).await;
+        acme(
+            &w,
+            "POST",
+            &format!("/api/v1/courses/{course}/publish"),
+            &t.teacher,
+            None,
+            StatusCode::OK,
+        )
+        .await;
+        acme(
+            &w,
+            "POST",
+            &format!("/api/v1/courses/{course}/enroll"),
+            &t.student,
+            None,
+            StatusCode::CREATED,
+        )
+        .await;
+        let steps = [
+            // (lesson, expected course percent, completed)
+            (&modules[0].1[0], 16, false), // all: 1 of 2 → module at 50%
+            (&modules[1].1[1], 50, false), // at least 1 of 2: met
+            (&modules[2].1[0], 50, false), // required is the last lesson: this one does not count
+            (&modules[0].1[1], 66, false),
+            (&modules[2].1[1], 100, true),
+        ];
+        for (lesson, percent, completed) in steps {
+            let reply = progress(&w, &t.student, lesson, 100).await;
+            assert_eq!(
+                (
+                    reply["course"]["percent"].as_u64(),
+                    reply["course"]["completed"].as_bool()
+                ),
+                (Some(percent), Some(completed)),
+                "{reply}"
+            );
+            assert_eq!(reply["certificate"].is_object(), completed);
+        }
+        let completed = events(&w, "lesson.completed").await;
+        let percents: Vec<u64> = completed
+            .iter()
+            .map(|e| e["course_progress_percent"].as_u64().unwrap())
+            .collect();
+        assert_eq!(percents, [16, 50, 50, 66, 100]);
+        assert_eq!(events(&w, "enrollment.completed").await.len(), 1);
+        assert_eq!(events(&w, "certificate.issued").await.len(), 1);
+        let published = events(&w, "course.published").await;
+        assert_eq!(
+            (
+                published[0]["module_count"].as_u64(),
+                published[0]["lesson_count"].as_u64()
+            ),
+            (Some(3), Some(6))
+        );
+
+        let mine = acme(
+            &w,
+            "GET",
+            "/api/v1/enrollments",
+            &t.student,
+            None,
+            StatusCode::OK,
+        )
+        .await;
+        assert_eq!(mine["items"][0]["status"], "completed");
+        assert!(mine["items"][0]["completed_at"].is_string());
+        let dashboard = acme(
+            &w,
+            "GET",
+            "/api/v1/me/dashboard",
+            &t.student,
+            None,
+            StatusCode::OK,
+        )
+        .await;
+        assert_eq!(dashboard["courses"][0]["progress_percent"], 100);
+        assert_eq!(dashboard["overall_percent"], 100);
+        let code = dashboard["certificates"][0]["code"].as_str().unwrap();
+        // Verification is public within the tenant, and only there.
+        let (status, verified) = call(
+            &w.state,
+            "GET",
+            &format!("/t/acme/verify/{code}"),
+            None,
+            None,
+        )
+        .await;
+        assert_eq!(status, StatusCode::OK, "{verified}");
+        assert_eq!(
+            (verified["course"].as_str(), verified["learner"].as_str()),
+            (Some("Course rules"), Some("student of acme"))
+        );
+        let (status, body) = call(
+            &w.state,
+            "GET",
+            &format!("/t/globex/verify/{code}"),
+            None,
+            None,
+        )
+        .await;
+        assert_eq!(
+            (status, body["error"].as_str()),
+            (StatusCode::NOT_FOUND, Some("CERTIFICATE_NOT_FOUND"))
+        );
+        // Progress never goes back; a completed lesson stays complete.
+        let reply = acme(
+            &w,
+            "PUT",
+            &format!("/api/v1/lessons/{}/progress", modules[0].1[0]),
+            &t.student,
+            Some(json!({"percent": 30})),
+            StatusCode::UNPROCESSABLE_ENTITY,
+        )
+        .await;
+        assert_eq!(reply["error"], "PROGRESS_DECREASE");
+    }
+}
+
+#[tokio::test]
+async fn prerequisites_gate_self_enrollment_and_cannot_form_cycles() {
+    for w in worlds().await {
+        let t = &w.acme_tokens;
+        let (basics, basic_modules) =
+            course_with(&w, &t.teacher, "basics", &[json!({"kind": "all"})], 1).await;
+        let (advanced, _) =
+            course_with(&w, &t.teacher, "advanced", &[json!({"kind": "all"})], 1).await;
+        let requires = |slug: &str, ids: &[&str]| json!({"slug": slug, "title": format!("Course {slug}"), "prerequisites": ids});
+        acme(
+            &w,
+            "PUT",
+            &format!("/api/v1/courses/{advanced}"),
+            &t.teacher,
+            Some(requires("advanced", &[&basics])),
+            StatusCode::OK,
+        )
+        .await;
+        let reply = acme(
+            &w,
+            "PUT",
+            &format!("/api/v1/courses/{basics}"),
+            &t.teacher,
+            Some(requires("basics", &[&advanced])),
+            StatusCode::UNPROCESSABLE_ENTITY,
+        )
+        .await;
+        assert_eq!(reply["error"], "PREREQUISITE_CYCLE");
+        let reply = acme(
+            &w,
+            "PUT",
+            &format!("/api/v1/courses/{basics}"),
+            &t.teacher,
+            Some(requires("basics", &[&basics])),
+            StatusCode::UNPROCESSABLE_ENTITY,
+        )
+        .await;
+        assert_eq!(reply["error"], "PREREQUISITE_CYCLE");
+        let detail = acme(
+            &w,
+            "GET",
+            &format!("/api/v1/courses/{basics}"),
+            &t.teacher,
+            None,
+            StatusCode::OK,
+        )
+        .await;
+        assert_eq!(detail["prerequisites"], json!([]), "nothing half-written");
+
+        for id in [&basics, &advanced] {
+            acme(
+                &w,
+                "POST",
+                &format!("/api/v1/courses/{id}/publish"),
+                &t.teacher,
+                None,
+                StatusCode::OK,
+            )
+            .await;
+        }
+        let reply = acme(
+            &w,
+            "POST",
+            &format!("/api/v1/courses/{advanced}/enroll"),
+            &t.student,
+            None,
+            StatusCode::CONFLICT,
+        )
+        .await;
+        assert_eq!(reply["error"], "PREREQUISITES_NOT_MET");
+        acme(
+            &w,
+            "POST",
+            &format!("/api/v1/courses/{basics}/enroll"),
+            &t.student,
+            None,
+            StatusCode::CREATED,
+        )
+        .await;
+        progress(&w, &t.student, &basic_modules[0].1[0], 100).await;
+        acme(
+            &w,
+            "POST",
+            &format!("/api/v1/courses/{advanced}/enroll"),
+            &t.student,
+            None,
+            StatusCode::CREATED,
+        )
+        .await;
+        // Staff may enroll a learner without the prerequisites.
+        let me = acme(&w, "GET", "/api/v1/me", &t.student2, None, StatusCode::OK).await;
+        acme(
+            &w,
+            "POST",
+            &format!("/api/v1/courses/{advanced}/enroll"),
+            &t.teacher,
+            Some(json!({"user_id": me["user"]["id"]})),
+            StatusCode::CREATED,
+        )
+        .await;
+    }
+}
+
+#[tokio::test]
+async fn bad_input_gets_clear_errors_and_writes_nothing() {
+    for w in worlds().await {
+        let t = &w.acme_tokens;
+        let (course, modules) =
+            course_with(&w, &t.teacher, "strict", &[json!({"kind": "all"})], 2).await;
+        let path = format!("/api/v1/courses/{course}");
+        let (module, lessons) = (&modules[0].0, &modules[0].1);
+        // Enrolling in a draft.
+        let reply = acme(
+            &w,
+            "POST",
+            &format!("{path}/enroll"),
+            &t.student,
+            None,
+            StatusCode::NOT_FOUND,
+        )
+        .await;
+        assert_eq!(
+            reply["error"], "NOT_FOUND",
+            "a draft is not visible to students"
+        );
+        let me = acme(&w, "GET", "/api/v1/me", &t.student, None, StatusCode::OK).await;
+        let reply = acme(
+            &w,
+            "POST",
+            &format!("{path}/enroll"),
+            &t.teacher,
+            Some(json!({"user_id": me["user"]["id"]})),
+            StatusCode::CONFLICT,
+        )
+        .await;
+        assert_eq!(reply["error"], "COURSE_NOT_OPEN");
+        for (body, code) in [
+            (json!({"slug": "Bad Slug", "title": "x"}), "INVALID_SLUG"),
+            (json!({"slug": "ok", "title": ""}), "VALIDATION_FAILED"),
+            (
+                json!({"slug": "ok", "title": "x", "max_enrollment": 0}),
+                "VALIDATION_FAILED",
+            ),
+            (
+                json!({"slug": "ok", "title": "x", "max_enrollment": "ten"}),
+                "VALIDATION_FAILED",
+            ),
+            (
+                json!({"slug": "ok", "title": "x", "tenant_id": "x"}),
+                "VALIDATION_FAILED",
+            ),
+            (json!({"slug": "strict", "title": "x"}), "CONFLICT"),
+        ] {
+            let (status, reply) = call(
+                &w.state,
+                "POST",
+                "/t/acme/api/v1/courses",
+                Some(&t.teacher),
+                Some(body.clone()),
+            )
+            .await;
+            assert!(status.is_client_error(), "{body}: {status}");
+            assert_eq!(reply["error"], code, "{body}: {reply}");
+        }
+        for (content, kind) in [
+            (json!([]), "text"),
+            (
+                json!([{"type": "video", "media": "v.mp4", "duration_seconds": 10}]),
+                "text",
+            ),
+            (json!([{"type": "markdown"}]), "text"),
+            (json!([{"type": "markdown", "markdown": "x"}]), "video"),
+            (json!("not blocks"), "quiz"),
+        ] {
+            let body = json!({"title": "x", "kind": kind, "content": content});
+            let reply = acme(
+                &w,
+                "POST",
+                &format!("/api/v1/modules/{module}/lessons"),
+                &t.teacher,
+                Some(body),
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+            .await;
+            assert_eq!(reply["error"], "INVALID_CONTENT", "{reply}");
+        }
+        let reply = acme(
+            &w,
+            "PUT",
+            &format!("/api/v1/modules/{module}/lessons/order"),
+            &t.teacher,
+            Some(json!({"order": [lessons[0], lessons[0]]})),
+            StatusCode::UNPROCESSABLE_ENTITY,
+        )
+        .await;
+        assert_eq!(reply["error"], "VALIDATION_FAILED");
+        let listed = acme(
+            &w,
+            "GET",
+            &format!("/api/v1/modules/{module}/lessons"),
+            &t.teacher,
+            None,
+            StatusCode::OK,
+        )
+        .await;
+        let ids: Vec<&str> = listed["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|l| l["id"].as_str().unwrap())
+            .collect();
+        assert_eq!(
+            ids,
+            [lessons[0].as_str(), lessons[1].as_str()],
+            "order unchanged"
+        );
+        let reply = acme(
+            &w,
+            "PATCH",
+            &format!("/api/v1/modules/{module}"),
+            &t.teacher,
+            Some(json!({"completion_rule": {"kind": "at_least", "count": 0}})),
+            StatusCode::UNPROCESSABLE_ENTITY,
+        )
+        .await;
+        assert_eq!(reply["error"], "INVALID_COMPLETION_RULE");
+
+        // A full course, then progress out of range.
+        let full = json!({"slug": "strict", "title": "Course strict", "max_enrollment": 1});
+        acme(&w, "PUT", &path, &t.teacher, Some(full), StatusCode::OK).await;
+        acme(
+            &w,
+            "POST",
+            &format!("{path}/publish"),
+            &t.teacher,
+            None,
+            StatusCode::OK,
+        )
+        .await;
+        acme(
+            &w,
+            "POST",
+            &format!("{path}/enroll"),
+            &t.student,
+            None,
+            StatusCode::CREATED,
+        )
+        .await;
+        let reply = acme(
+            &w,
+            "POST",
+            &format!("{path}/enroll"),
+            &t.student2,
+            None,
+            StatusCode::CONFLICT,
+        )
+        .await;
+        assert_eq!(reply["error"], "COURSE_FULL");
+        for (body, code) in [
+            (json!({"percent": 101}), "INVALID_PROGRESS"),
+            (json!({"percent": 300}), "VALIDATION_FAILED"),
+            (json!({"percent": -5}), "VALIDATION_FAILED"),
+            (json!({"percent": "half"}), "VALIDATION_FAILED"),
+        ] {
+            let (status, reply) = call(
+                &w.state,
+                "PUT",
+                &format!("/t/acme/api/v1/lessons/{}/progress", lessons[0]),
+                Some(&t.student),
+                Some(body.clone()),
+            )
+            .await;
+            assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+            assert_eq!(reply["error"], code, "{body}: {reply}");
+        }
+        progress(&w, &t.student, &lessons[0], 60).await;
+        let reply = acme(
+            &w,
+            "PUT",
+            &format!("/api/v1/lessons/{}/progress", lessons[0]),
+            &t.student,
+            Some(json!({"percent": 59})),
+            StatusCode::UNPROCESSABLE_ENTITY,
+        )
+        .await;
+        assert_eq!(reply["error"], "PROGRESS_DECREASE");
+        let reply = progress(&w, &t.student, &lessons[0], 60).await;
+        assert_eq!(reply["lesson"]["percent"], 60);
+    }
+}
+
+#[tokio::test]
+async fn release_rules_hold_lessons_back_from_learners_only() {
+    for w in worlds().await {
+        let t = &w.acme_tokens;
+        let (course, modules) =
+            course_with(&w, &t.teacher, "paced", &[json!({"kind": "all"})], 2).await;
+        let (first, second) = (&modules[0].1[0], &modules[0].1[1]);
+        let mut locked = text_lesson("L0.1");
+        locked["release_rule"] = json!({"kind": "after_previous"});
+        acme(
+            &w,
+            "PUT",
+            &format!("/api/v1/lessons/{second}"),
+            &t.teacher,
+            Some(locked),
+            StatusCode::OK,
+        )
+        .await;
+        acme(
+            &w,
+            "POST",
+            &format!("/api/v1/courses/{course}/publish"),
+            &t.teacher,
+            None,
+            StatusCode::OK,
+        )
+        .await;
+        acme(
+            &w,
+            "POST",
+            &format!("/api/v1/courses/{course}/enroll"),
+            &t.student,
+            None,
+            StatusCode::CREATED,
+        )
+        .await;
+        let reply = acme(
+            &w,
+            "GET",
+            &format!("/api/v1/lessons/{second}"),
+            &t.student,
+            None,
+            StatusCode::FORBIDDEN,
+        )
+        .await;
+        assert_eq!(reply["error"], "LESSON_LOCKED");
+        acme(
+            &w,
+            "GET",
+            &format!("/api/v1/lessons/{second}"),
+            &t.teacher,
+            None,
+            StatusCode::OK,
+        )
+        .await;
+        let listed = acme(
+            &w,
+            "GET",
+            &format!("/api/v1/modules/{}/lessons", modules[0].0),
+            &t.student,
+            None,
+            StatusCode::OK,
+        )
+        .await;
+        assert_eq!(
+            (
+                listed["items"][1]["locked"].as_bool(),
+                listed["items"][1]["content"].clone()
+            ),
+            (Some(true), json!([]))
+        );
+        progress(&w, &t.student, first, 100).await;
+        acme(
+            &w,
+            "GET",
+            &format!("/api/v1/lessons/{second}"),
+            &t.student,
+            None,
+            StatusCode::OK,
+        )
+        .await;
+    }
+}
+
+#[tokio::test]
+async fn the_catalog_pages_without_skipping_or_repeating_while_courses_are_added() {
+    for w in worlds().await {
+        let t = &w.acme_tokens;
+        for i in 0..7 {
+            acme(
+                &w,
+                "POST",
+                "/api/v1/courses",
+                &t.admin,
+                Some(json!({"slug": format!("c{i}"), "title": format!("Topic {i}")})),
+                StatusCode::CREATED,
+            )
+            .await;
+        }
+        let mut seen: Vec<String> = Vec::new();
+        let mut next = "/t/acme/api/v1/courses?limit=3".to_owned();
+        let mut added = 0;
+        loop {
+            let request = Request::get(&next)
+                .header("authorization", format!("Bearer {}", t.admin))
+                .body(Body::empty())
+                .unwrap();
+            let (status, headers, page) = send(&w.state, request).await;
+            assert_eq!(status, StatusCode::OK, "{page}");
+            seen.extend(
+                page["items"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .map(|c| c["slug"].as_str().unwrap().to_owned()),
+            );
+            if added < 2 {
+                acme(
+                    &w,
+                    "POST",
+                    "/api/v1/courses",
+                    &t.admin,
+                    Some(json!({"slug": format!("late{added}"), "title": "Late"})),
+                    StatusCode::CREATED,
+                )
+                .await;
+                added += 1;
+            }
+            match headers.get("link") {
+                Some(link) => {
+                    let link = link.to_str().unwrap();
+                    next = link
+                        .trim_start_matches('<')
+                        .split('>')
+                        .next()
+                        .unwrap()
+                        .to_owned();
+                    assert!(link.ends_with("rel=\"next\""));
+                }
+                None => break,
+            }
+        }
+        let expected: Vec<String> = (0..7)
+            .map(|i| format!("c{i}"))
+            .chain((0..2).map(|i| format!("late{i}")))
+            .collect();
+        assert_eq!(seen, expected, "every course once, in creation order");
+
+        let found = acme(
+            &w,
+            "GET",
+            "/api/v1/courses?q=TOPIC%203",
+            &t.admin,
+            None,
+            StatusCode::OK,
+        )
+        .await;
+        assert_eq!(found["items"][0]["slug"], "c3");
+        assert_eq!(found["items"].as_array().unwrap().len(), 1);
+        let drafts = acme(
+            &w,
+            "GET",
+            "/api/v1/courses?status=published",
+            &t.admin,
+            None,
+            StatusCode::OK,
+        )
+        .await;
+        assert_eq!(drafts["items"].as_array().unwrap().len(), 0);
+        let (status, reply) = call(
+            &w.state,
+            "GET",
+            "/t/acme/api/v1/courses?status=lost",
+            Some(&t.admin),
+            None,
+        )
+        .await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{reply}");
+    }
+}
+
+#[tokio::test]
+async fn course_detail_answers_etags_and_not_modified() {
+    for w in worlds().await {
+        let t = &w.acme_tokens;
+        let (course, _) = course_with(&w, &t.teacher, "tagged", &[], 0).await;
+        let get = |etag: Option<&str>| {
+            let mut request = Request::get(format!("/t/acme/api/v1/courses/{course}"))
+                .header("authorization", format!("Bearer {}", t.teacher));
+            if let Some(etag) = etag {
+                request = request.header("if-none-match", etag);
+            }
+            request.body(Body::empty()).unwrap()
+        };
+        let (status, headers, _) = send(&w.state, get(None)).await;
+        assert_eq!(status, StatusCode::OK);
+        let etag = headers["etag"].to_str().unwrap().to_owned();
+        let (status, _, _) = send(&w.state, get(Some(&etag))).await;
+        assert_eq!(status, StatusCode::NOT_MODIFIED);
+        acme(
+            &w,
+            "PUT",
+            &format!("/api/v1/courses/{course}"),
+            &t.teacher,
+            Some(json!({"slug": "tagged", "title": "Retitled"})),
+            StatusCode::OK,
+        )
+        .await;
+        let (status, headers, body) = send(&w.state, get(Some(&etag))).await;
+        assert_eq!(status, StatusCode::OK, "changed since");
+        assert_ne!(headers["etag"].to_str().unwrap(), etag);
+        assert_eq!(body["title"], "Retitled");
+    }
+}
+
+#[tokio::test]
+async fn plan_limits_refuse_courses_and_students_past_the_plan() {
+    for w in worlds_on(Plan::Free).await {
+        let t = &w.acme_tokens;
+        let max = Plan::Free.limits().max_courses.unwrap();
+        let mut first = None;
+        for i in 0..max {
+            let course = acme(
+                &w,
+                "POST",
+                "/api/v1/courses",
+                &t.admin,
+                Some(json!({"slug": format!("p{i}"), "title": "P"})),
+                StatusCode::CREATED,
+            )
+            .await;
+            first.get_or_insert(course["id"].as_str().unwrap().to_owned());
+        }
+        let reply = acme(
+            &w,
+            "POST",
+            "/api/v1/courses",
+            &t.admin,
+            Some(json!({"slug": "over", "title": "Over"})),
+            StatusCode::FORBIDDEN,
+        )
+        .await;
+        assert_eq!(reply["error"], "PLAN_LIMIT_REACHED");
+        assert!(
+            reply["message"].as_str().unwrap().contains("courses"),
+            "{reply}"
+        );
+        acme(
+            &w,
+            "POST",
+            &format!("/api/v1/courses/{}/archive", first.unwrap()),
+            &t.admin,
+            None,
+            StatusCode::OK,
+        )
+        .await;
+        acme(
+            &w,
+            "POST",
+            "/api/v1/courses",
+            &t.admin,
+            Some(json!({"slug": "over", "title": "Over"})),
+            StatusCode::CREATED,
+        )
+        .await;
+
+        let max = Plan::Free.limits().max_students.unwrap();
+        for i in 2..max {
+            acme(&w, "POST", "/api/v1/users", &t.admin, Some(json!({"email": format!("s{i}@acme.test"), "display_name": "S", "role": "student"})), StatusCode::CREATED).await;
+        }
+        let reply = acme(
+            &w,
+            "POST",
+            "/api/v1/users",
+            &t.admin,
+            Some(json!({"email": "one-more@acme.test", "display_name": "S", "role": "student"})),
+            StatusCode::FORBIDDEN,
+        )
+        .await;
+        assert_eq!(reply["error"], "PLAN_LIMIT_REACHED");
+        assert!(reply["message"].as_str().unwrap().contains("students"));
+        acme(
+            &w,
+            "POST",
+            "/api/v1/users",
+            &t.admin,
+            Some(json!({"email": "teacher2@acme.test", "display_name": "T", "role": "instructor"})),
+            StatusCode::CREATED,
+        )
+        .await;
+    }
+}
