@@ -1326,3 +1326,125 @@ async fn plan_limits_refuse_courses_and_students_past_the_plan() {
         .await;
     }
 }
+
+#[tokio::test]
+async fn bulk_enrollment_from_a_csv_of_ten_thousand_rows_reports_each_row() {
+    for w in worlds().await {
+        let t = &w.acme_tokens;
+        let (course, _) = course_with(&w, &t.teacher, "bulk", &[json!({"kind": "all"})], 1).await;
+        acme(
+            &w,
+            "POST",
+            &format!("/api/v1/courses/{course}/publish"),
+            &t.teacher,
+            None,
+            StatusCode::OK,
+        )
+        .await;
+        let mut tx = w.state.store.begin_write(&w.acme).await.unwrap();
+        for i in 0..9_990 {
+            let user = lyceum_store::repo::users::NewUser {
+                email: lyceum_domain::Email::parse(&format!("learner{i}@acme.test")).unwrap(),
+                display_name: format!("Learner {i}"),
+                role: Role::Student,
+                password_hash: None,
+            };
+            lyceum_store::repo::users::insert(&mut tx, &user)
+                .await
+                .unwrap();
+        }
+        tx.commit().await.unwrap();
+
+        let mut csv = String::from("Email,due_at\n");
+        for i in 0..9_990 {
+            let due = if i % 1000 == 0 { "2027-01-31" } else { "" };
+            csv.push_str(&format!("learner{i}@acme.test,{due}\n"));
+        }
+        for bad in [
+            "not-an-email,",
+            "ghost@acme.test,",
+            "learner1@acme.test,someday",
+            "learner2@acme.test,2027-02-30",
+        ] {
+            csv.push_str(bad);
+            csv.push('\n');
+        }
+        for i in 0..5 {
+            csv.push_str(&format!("learner{i}@acme.test,\n"));
+        }
+        csv.push_str("\"unterminated@acme.test,\n");
+        let upload = |body: Vec<u8>| {
+            Request::post(format!(
+                "/t/acme/api/v1/courses/{course}/enrollments/import"
+            ))
+            .header("authorization", format!("Bearer {}", t.teacher))
+            .header("content-type", "text/csv")
+            .body(Body::from(body))
+            .unwrap()
+        };
+        let (status, _, report) = send(&w.state, upload(csv.clone().into_bytes())).await;
+        assert_eq!(status, StatusCode::OK, "{report}");
+        assert_eq!(report["rows"].as_array().unwrap().len(), 10_000);
+        assert_eq!(
+            (report["created"].as_u64(), report["failed"].as_u64()),
+            (Some(9_990), Some(5)),
+            "{}",
+            report["rows"][9_990]
+        );
+        assert_eq!(report["already_enrolled"], 5, "repeated rows in one file");
+        let failed: Vec<(u64, &str)> = report["rows"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|r| r["result"] == "failed")
+            .map(|r| (r["line"].as_u64().unwrap(), r["code"].as_str().unwrap()))
+            .collect();
+        assert_eq!(
+            failed[..4],
+            [
+                (9_992, "INVALID_EMAIL"),
+                (9_993, "UNKNOWN_USER"),
+                (9_994, "INVALID_DATE"),
+                (9_995, "INVALID_DATE")
+            ]
+        );
+        let students = acme(
+            &w,
+            "GET",
+            &format!("/api/v1/courses/{course}/students?limit=1"),
+            &t.teacher,
+            None,
+            StatusCode::OK,
+        )
+        .await;
+        assert_eq!(
+            students["items"][0]["enrollment"]["due_at"],
+            "2027-01-31T23:59:59Z"
+        );
+
+        // The same file again changes nothing.
+        let (status, _, again) = send(&w.state, upload(csv.into_bytes())).await;
+        assert_eq!(status, StatusCode::OK);
+        assert_eq!(
+            (
+                again["created"].as_u64(),
+                again["already_enrolled"].as_u64(),
+                again["failed"].as_u64()
+            ),
+            (Some(0), Some(9_995), Some(5))
+        );
+        assert_eq!(events(&w, "student.enrolled").await.len(), 9_990);
+
+        // Whole-file refusals.
+        let latin1 = b"email\nj\xe9r\xf4me@acme.test\n".to_vec();
+        for (body, needle) in [(latin1, "UTF-8"), (b"name,mail\nx,y\n".to_vec(), "email")] {
+            let (status, _, reply) = send(&w.state, upload(body)).await;
+            assert_eq!(status, StatusCode::BAD_REQUEST, "{reply}");
+            assert_eq!(reply["error"], "INVALID_CSV");
+            assert!(
+                reply["message"].as_str().unwrap().contains(needle),
+                "{reply}"
+            );
+        }
+    }
+}

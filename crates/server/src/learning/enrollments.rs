@@ -1,7 +1,7 @@
 //! Enrollments: self-enrollment, enrollment by course staff, bulk enrollment from CSV with a
 //! result per row, listing (mine, a course's students), unenrolling, and due dates.
 
-use super::{course_not_found, record, visible_course, CoursePath, MAX_PAGE};
+use super::{record, visible_course, CoursePath, MAX_PAGE};
 use crate::auth::Authenticated;
 use crate::error::{ApiError, ErrorBody};
 use crate::json::ApiJson;
@@ -391,11 +391,25 @@ pub(crate) async fn import(
     })?;
     let due_at = column("due_at");
 
+    // Read and check every row first; the database is then asked in bulk.
+    let mut rows = Vec::new();
+    for (index, record) in reader.records().enumerate() {
+        if index >= MAX_CSV_ROWS {
+            return Err(invalid(format!("at most {MAX_CSV_ROWS} rows per file")));
+        }
+        let line = index as u64 + 2;
+        rows.push(match record {
+            Err(e) => CsvRow::failed(line, String::new(), "INVALID_ROW", e.to_string()),
+            Ok(record) => {
+                let email = record.get(email_at).unwrap_or_default().to_owned();
+                let due = due_at.and_then(|i| record.get(i)).unwrap_or_default();
+                CsvRow::parse(line, email, due)
+            }
+        });
+    }
+
     let mut tx = state.store.begin_write(&auth.tenant).await?;
-    let course = courses::get(&mut tx, id)
-        .await?
-        .ok_or_else(course_not_found)?;
-    visible_course(&mut tx, &auth, id).await?;
+    let course = visible_course(&mut tx, &auth, id).await?;
     manages(&mut tx, &auth, id, "enrollment:manage").await?;
     if course.status != CourseStatus::Published {
         return Err(conflict(
@@ -403,82 +417,145 @@ pub(crate) async fn import(
             format!("the course is {}, not open for enrollment", course.status),
         ));
     }
+    let emails: Vec<Email> = rows.iter().filter_map(|r| r.parsed.clone()).collect();
+    let people: HashMap<String, User> = users::by_emails(&mut tx, &emails)
+        .await?
+        .into_iter()
+        .map(|u| (u.email.to_string(), u))
+        .collect();
+    let mut enrolled: HashMap<UserId, String> = enrollments::of_course(&mut tx, id)
+        .await?
+        .into_iter()
+        .map(|(user, _, status)| (user, status))
+        .collect();
+    let mut seats = course.max_enrollment.map(|max| {
+        let active = enrolled.values().filter(|s| *s == "active").count();
+        i64::from(max) - active as i64
+    });
+    let mut to_create = Vec::new();
+    for row in rows.iter_mut().filter(|r| r.outcome.is_none()) {
+        let Some(user) = row.parsed.as_ref().and_then(|e| people.get(e.as_str())) else {
+            row.fail(
+                "UNKNOWN_USER",
+                "no user with this e-mail in the organization",
+            );
+            continue;
+        };
+        if user.status == "deactivated" {
+            row.fail("USER_DEACTIVATED", "the user is deactivated");
+            continue;
+        }
+        match enrolled.get(&user.id).map(String::as_str) {
+            Some("dropped") => {
+                // Rare: a returning learner goes the single way (capacity checked there).
+                match enroll_one(&mut tx, &course, user.id, row.due, Some(auth.user_id)).await {
+                    Ok(_) => row.outcome = Some(Ok(true)),
+                    Err(e) if e.status == StatusCode::CONFLICT => row.fail(e.code, &e.message),
+                    Err(e) => return Err(e),
+                }
+                enrolled.insert(user.id, "active".to_owned());
+                continue;
+            }
+            Some(_) => {
+                row.outcome = Some(Ok(false));
+                continue;
+            }
+            None => {}
+        }
+        if let Some(left) = seats.as_mut() {
+            if *left <= 0 {
+                row.fail("COURSE_FULL", "the course is full");
+                continue;
+            }
+            *left -= 1;
+        }
+        enrolled.insert(user.id, "active".to_owned());
+        row.user = Some(user.id);
+        to_create.push((user.id, row.due));
+    }
+    let created = enrollments::enroll_many(&mut tx, id, &to_create, Some(auth.user_id)).await?;
+    let events: Vec<_> = created
+        .iter()
+        .map(|e| {
+            let payload = json!({"course_id": id, "user_id": e.user_id, "enrollment_id": e.id, "by": auth.user_id});
+            ("student.enrolled", e.id.as_uuid(), payload)
+        })
+        .collect();
+    lyceum_store::repo::outbox::append_many(&mut tx, &events).await?;
+    tx.commit().await?;
+    let created: std::collections::HashSet<UserId> = created.iter().map(|e| e.user_id).collect();
     let mut report = ImportReport {
         created: 0,
         already_enrolled: 0,
         failed: 0,
-        rows: Vec::new(),
+        rows: Vec::with_capacity(rows.len()),
     };
-    for (index, row) in reader.records().enumerate() {
-        if index >= MAX_CSV_ROWS {
-            return Err(invalid(format!("at most {MAX_CSV_ROWS} rows per file")));
-        }
-        let line = index as u64 + 2;
-        let row = match row {
-            Ok(row) => row,
-            Err(e) => {
-                report.push_failed(line, String::new(), "INVALID_ROW", e.to_string());
-                continue;
-            }
+    for row in rows {
+        let outcome = match (row.outcome, row.user) {
+            (Some(outcome), _) => outcome,
+            // Enrolled meanwhile by someone else: nothing new.
+            (None, Some(user)) => Ok(created.contains(&user)),
+            (None, None) => Ok(false),
         };
-        let email = row.get(email_at).unwrap_or_default().to_owned();
-        let outcome = import_row(
-            &mut tx,
-            &auth,
-            &course,
-            &email,
-            due_at.and_then(|i| row.get(i)),
-        )
-        .await?;
         match outcome {
-            Ok(true) => report.push(line, email, "created"),
-            Ok(false) => report.push(line, email, "already_enrolled"),
-            Err((code, reason)) => report.push_failed(line, email, code, reason),
+            Ok(true) => report.push(row.line, row.email, "created"),
+            Ok(false) => report.push(row.line, row.email, "already_enrolled"),
+            Err((code, reason)) => report.push_failed(row.line, row.email, code, reason),
         }
     }
-    tx.commit().await?;
     Ok(Json(report))
 }
 
-/// One row: `Ok(created)`, or the row's failure. Errors of the store end the import.
-async fn import_row(
-    tx: &mut TenantTx,
-    auth: &Authenticated,
-    course: &Course,
-    email: &str,
-    due: Option<&str>,
-) -> Result<Result<bool, (&'static str, String)>, ApiError> {
-    let Ok(parsed) = Email::parse(email) else {
-        return Ok(Err((
-            "INVALID_EMAIL",
-            format!("{email:?} is no e-mail address"),
-        )));
-    };
-    let due_at = match due.filter(|d| !d.is_empty()) {
-        None => None,
-        Some(text) => match parse_due(text) {
-            Some(at) => Some(at),
-            None => {
-                return Ok(Err((
-                    "INVALID_DATE",
-                    format!("due_at {text:?} is neither RFC 3339 nor YYYY-MM-DD"),
-                )))
-            }
-        },
-    };
-    let Some(user) = users::by_email(tx, &parsed).await? else {
-        return Ok(Err((
-            "UNKNOWN_USER",
-            "no user with this e-mail in the organization".into(),
-        )));
-    };
-    if user.status == "deactivated" {
-        return Ok(Err(("USER_DEACTIVATED", "the user is deactivated".into())));
+/// A CSV row on its way through the import.
+struct CsvRow {
+    line: u64,
+    email: String,
+    parsed: Option<Email>,
+    due: Option<DateTime<Utc>>,
+    user: Option<UserId>,
+    /// Decided: `Ok(created)` or the failure.
+    outcome: Option<Result<bool, (&'static str, String)>>,
+}
+
+impl CsvRow {
+    fn failed(line: u64, email: String, code: &'static str, reason: String) -> Self {
+        CsvRow {
+            line,
+            email,
+            parsed: None,
+            due: None,
+            user: None,
+            outcome: Some(Err((code, reason))),
+        }
     }
-    match enroll_one(tx, course, user.id, due_at, Some(auth.user_id)).await {
-        Ok((_, created)) => Ok(Ok(created)),
-        Err(e) if e.status == StatusCode::CONFLICT => Ok(Err((e.code, e.message))),
-        Err(e) => Err(e),
+
+    fn parse(line: u64, email: String, due: &str) -> Self {
+        let Ok(parsed) = Email::parse(&email) else {
+            let reason = format!("{email:?} is no e-mail address");
+            return CsvRow::failed(line, email, "INVALID_EMAIL", reason);
+        };
+        let due = match due {
+            "" => None,
+            text => match parse_due(text) {
+                Some(at) => Some(at),
+                None => {
+                    let reason = format!("due_at {text:?} is neither RFC 3339 nor YYYY-MM-DD");
+                    return CsvRow::failed(line, email, "INVALID_DATE", reason);
+                }
+            },
+        };
+        CsvRow {
+            line,
+            email,
+            parsed: Some(parsed),
+            due,
+            user: None,
+            outcome: None,
+        }
+    }
+
+    fn fail(&mut self, code: &'static str, reason: &str) {
+        self.outcome = Some(Err((code, reason.to_owned())));
     }
 }
 

@@ -106,6 +106,61 @@ pub async fn enroll(
     Ok((enrollment, created))
 }
 
+/// Enrolls many users at once (bulk enrollment): `(user, due date)`. Users enrolled already
+/// are skipped; answers the enrollments created.
+pub async fn enroll_many(
+    tx: &mut TenantTx,
+    course: CourseId,
+    learners: &[(UserId, Option<DateTime<Utc>>)],
+    by: Option<UserId>,
+) -> Result<Vec<Enrollment>, StoreError> {
+    let (tenant, now) = (tx.tenant(), Utc::now());
+    let mut created = Vec::with_capacity(learners.len());
+    for chunk in learners.chunks(super::BULK_ROWS) {
+        let rows: Vec<EnrollmentRow> = dispatch!(tx.conn(), c => {
+            let mut insert = sqlx::QueryBuilder::new(
+                "INSERT INTO enrollments (tenant_id, id, course_id, user_id, status, due_at, enrolled_at, enrolled_by) ",
+            );
+            insert.push_values(chunk, |mut row, (user, due_at)| {
+                row.push_bind(tenant)
+                    .push_bind(EnrollmentId::new().as_uuid())
+                    .push_bind(course.as_uuid())
+                    .push_bind(user.as_uuid())
+                    .push_bind("active")
+                    .push_bind(*due_at)
+                    .push_bind(now)
+                    .push_bind(by.map(|b| b.as_uuid()));
+            });
+            insert.push(" ON CONFLICT (tenant_id, course_id, user_id) DO NOTHING RETURNING ");
+            insert.push(COLUMNS);
+            insert.build_query_as().fetch_all(c).await?
+        });
+        for row in rows {
+            created.push(own(tx, row)?);
+        }
+    }
+    Ok(created)
+}
+
+/// Every enrollment of a course as (user, enrollment, status), for bulk decisions.
+pub async fn of_course(
+    tx: &mut TenantTx,
+    course: CourseId,
+) -> Result<Vec<(UserId, EnrollmentId, String)>, StoreError> {
+    let tenant = tx.tenant();
+    let rows: Vec<(Uuid, Uuid, String)> = dispatch!(tx.conn(), c => {
+        sqlx::query_as("SELECT user_id, id, status FROM enrollments WHERE tenant_id = $1 AND course_id = $2")
+            .bind(tenant)
+            .bind(course.as_uuid())
+            .fetch_all(c)
+            .await?
+    });
+    Ok(rows
+        .into_iter()
+        .map(|(u, e, s)| (UserId::from_uuid(u), EnrollmentId::from_uuid(e), s))
+        .collect())
+}
+
 pub async fn get(tx: &mut TenantTx, id: EnrollmentId) -> Result<Option<Enrollment>, StoreError> {
     let tenant = tx.tenant();
     let sql = format!("SELECT {COLUMNS} FROM enrollments WHERE tenant_id = $1 AND id = $2");

@@ -15,6 +15,9 @@ use crate::error::StoreError;
 use std::collections::HashSet;
 use std::hash::Hash;
 
+/// Rows per statement in bulk writes and lookups: well below both engines' bind limits.
+const BULK_ROWS: usize = 500;
+
 /// `$first, $first+1, ...` for an `IN (...)` list of `count` binds. Lists are bounded by the
 /// callers (a page, a learner's enrollments), far below either engine's bind limit.
 fn placeholders(first: usize, count: usize) -> String {

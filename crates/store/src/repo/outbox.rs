@@ -42,6 +42,31 @@ pub async fn append(
     Ok(id)
 }
 
+/// Appends many events in few statements, for bulk operations: `(type, aggregate, payload)`.
+pub async fn append_many(
+    tx: &mut TenantTx,
+    events: &[(&str, Uuid, serde_json::Value)],
+) -> Result<(), StoreError> {
+    let (tenant, now) = (tx.tenant(), Utc::now());
+    for chunk in events.chunks(super::BULK_ROWS) {
+        dispatch!(tx.conn(), c => {
+            let mut insert = sqlx::QueryBuilder::new(
+                "INSERT INTO outbox_events (tenant_id, id, event_type, aggregate_id, payload, occurred_at) ",
+            );
+            insert.push_values(chunk, |mut row, (event_type, aggregate_id, payload)| {
+                row.push_bind(tenant)
+                    .push_bind(EventId::new().as_uuid())
+                    .push_bind(*event_type)
+                    .push_bind(*aggregate_id)
+                    .push_bind(Json(payload))
+                    .push_bind(now);
+            });
+            insert.build().execute(c).await?.rows_affected()
+        });
+    }
+    Ok(())
+}
+
 /// Undelivered events, oldest first.
 pub async fn pending(tx: &mut TenantTx, limit: u32) -> Result<Vec<OutboxEvent>, StoreError> {
     let tenant = tx.tenant();

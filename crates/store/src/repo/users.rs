@@ -147,6 +147,29 @@ pub async fn by_ids(tx: &mut TenantTx, ids: &[UserId]) -> Result<Vec<User>, Stor
     rows.into_iter().map(|r| own(tx, r)).collect()
 }
 
+/// The users with these e-mails, in any order (bulk lookups, a few statements).
+pub async fn by_emails(tx: &mut TenantTx, emails: &[Email]) -> Result<Vec<User>, StoreError> {
+    let tenant = tx.tenant();
+    let mut found = Vec::with_capacity(emails.len());
+    for chunk in emails.chunks(super::BULK_ROWS) {
+        let sql = format!(
+            "SELECT {COLUMNS} FROM users WHERE tenant_id = $1 AND email IN ({})",
+            super::placeholders(2, chunk.len())
+        );
+        let rows: Vec<UserRow> = dispatch!(tx.conn(), c => {
+            let mut query = sqlx::query_as(&sql).bind(tenant);
+            for email in chunk {
+                query = query.bind(email.as_str());
+            }
+            query.fetch_all(c).await?
+        });
+        for row in rows {
+            found.push(own(tx, row)?);
+        }
+    }
+    Ok(found)
+}
+
 /// Students who count toward the plan's limit: every student not deactivated.
 pub async fn count_students(tx: &mut TenantTx) -> Result<i64, StoreError> {
     let tenant = tx.tenant();
