@@ -25,6 +25,8 @@ pub struct BenchArgs {
     touch: usize,
     #[command(flatten)]
     api: crate::bench_api::ApiBenchArgs,
+    #[command(flatten)]
+    learning: crate::bench_learning::LearningBenchArgs,
 }
 
 pub async fn run(store: &Store, args: BenchArgs) -> Result<()> {
@@ -33,6 +35,9 @@ pub async fn run(store: &Store, args: BenchArgs) -> Result<()> {
     println!("engine: {}", store.engine());
     if args.api.enabled() {
         return crate::bench_api::run(store, &args.api, tag).await;
+    }
+    if args.learning.enabled() {
+        return crate::bench_learning::run(store, &args.learning, tag).await;
     }
     for &placement in store.placements() {
         let count = if placement == Placement::Database

@@ -42,9 +42,9 @@ impl ApiBenchArgs {
     }
 }
 
-const PASSWORD: &str = "bench password 123";
+pub(crate) const PASSWORD: &str = "bench password 123";
 
-type HttpClient = Client<HttpConnector, Full<Bytes>>;
+pub(crate) type HttpClient = Client<HttpConnector, Full<Bytes>>;
 
 pub async fn run(store: &Store, args: &ApiBenchArgs, tag: &str) -> Result<()> {
     let mut new = NewTenant::new(Slug::parse(&format!("bench-{tag}-api"))?, "Bench API");
@@ -65,19 +65,7 @@ pub async fn run(store: &Store, args: &ApiBenchArgs, tag: &str) -> Result<()> {
     }
     tx.commit().await?;
 
-    // Neither limit is under test here: the load would trip them.
-    let config = ServerConfig {
-        rate_limit: RateLimitConfig {
-            enabled: false,
-            ..RateLimitConfig::default()
-        },
-        login_throttle: LoginThrottleConfig {
-            attempts_per_minute_per_address: 1_000_000,
-            ..LoginThrottleConfig::default()
-        },
-        ..ServerConfig::default()
-    };
-    let state = AppState::new(store.clone(), config);
+    let state = AppState::new(store.clone(), unlimited());
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
     let base = format!("http://{}/t/{}", listener.local_addr()?, tenant.slug);
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
@@ -97,6 +85,22 @@ pub async fn run(store: &Store, args: &ApiBenchArgs, tag: &str) -> Result<()> {
     stop.send(()).ok();
     server.await??;
     Ok(())
+}
+
+/// A server configuration without rate limits or sign-in throttling: the load would trip them,
+/// and neither is under test.
+pub(crate) fn unlimited() -> ServerConfig {
+    ServerConfig {
+        rate_limit: RateLimitConfig {
+            enabled: false,
+            ..RateLimitConfig::default()
+        },
+        login_throttle: LoginThrottleConfig {
+            attempts_per_minute_per_address: 1_000_000,
+            ..LoginThrottleConfig::default()
+        },
+        ..ServerConfig::default()
+    }
 }
 
 /// Tenant resolution plus token verification, in process, with warm caches.
@@ -189,7 +193,7 @@ async fn load(
     Ok(line)
 }
 
-async fn get(client: &HttpClient, uri: &str, bearer: &str) -> Result<StatusCode> {
+pub(crate) async fn get(client: &HttpClient, uri: &str, bearer: &str) -> Result<StatusCode> {
     let request = Request::get(uri)
         .header(header::AUTHORIZATION, bearer)
         .body(Full::new(Bytes::new()))?;
@@ -200,7 +204,11 @@ async fn get(client: &HttpClient, uri: &str, bearer: &str) -> Result<StatusCode>
 }
 
 /// Signs in; answers the access token and how long it took.
-async fn login(client: &HttpClient, base: &str, email: &str) -> Result<(String, Duration)> {
+pub(crate) async fn login(
+    client: &HttpClient,
+    base: &str,
+    email: &str,
+) -> Result<(String, Duration)> {
     let body = serde_json::json!({"email": email, "password": PASSWORD}).to_string();
     let request = Request::builder()
         .method(Method::POST)

@@ -2,6 +2,7 @@
 
 mod bench;
 mod bench_api;
+mod bench_learning;
 mod demo;
 mod platform_user;
 mod settings;

@@ -1,0 +1,286 @@
+//! `lyceum bench --learning`: the learning API under load. Loads `--tenants` tenants with
+//! `--courses` published courses each and a student enrolled in `--enrollments` of them, then
+//! drives the real server on a local port from `--learning-clients` concurrent clients: the catalog
+//! (a page of 50) and the student dashboard, against the first `--active` tenants. Finally times
+//! a bulk enrollment of a 10,000-row CSV.
+
+use crate::bench::summary;
+use crate::bench_api::{get, login, unlimited, HttpClient, PASSWORD};
+use anyhow::{ensure, Result};
+use axum::body::Bytes;
+use axum::http::{header, Request, StatusCode};
+use clap::Args;
+use http_body_util::{BodyExt, Full};
+use hyper_util::client::legacy::Client;
+use hyper_util::rt::TokioExecutor;
+use lyceum_domain::{CompletionRule, CourseStatus, Email, LessonKind, Plan, Role, Slug, UserId};
+use lyceum_server::AppState;
+use lyceum_store::repo::{courses, enrollments, lessons, modules, progress, users};
+use lyceum_store::{NewTenant, Store, Tenant};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+#[derive(Args)]
+pub struct LearningBenchArgs {
+    /// Run the learning API benchmark (instead of the storage ones).
+    #[arg(long)]
+    learning: bool,
+    /// Tenants to load.
+    #[arg(long, default_value_t = 1000)]
+    tenants: usize,
+    /// Published courses per tenant.
+    #[arg(long, default_value_t = 100)]
+    courses: usize,
+    /// Courses the student of each tenant is enrolled in.
+    #[arg(long, default_value_t = 20)]
+    enrollments: usize,
+    /// Tenants the clients call (their students sign in first).
+    #[arg(long, default_value_t = 50)]
+    active: usize,
+    /// Concurrent clients.
+    #[arg(long, default_value_t = 64)]
+    learning_clients: usize,
+    /// Seconds of load.
+    #[arg(long, default_value_t = 10)]
+    load_seconds: u64,
+}
+
+impl LearningBenchArgs {
+    pub fn enabled(&self) -> bool {
+        self.learning
+    }
+}
+
+pub async fn run(store: &Store, args: &LearningBenchArgs, tag: &str) -> Result<()> {
+    let hash = lyceum_server::auth::password::hash(PASSWORD.to_owned())
+        .await
+        .map_err(|e| anyhow::anyhow!("{}", e.message))?;
+    let started = Instant::now();
+    let mut tenants = Vec::with_capacity(args.tenants);
+    for i in 0..args.tenants {
+        tenants.push(load_tenant(store, args, &format!("learn-{tag}-{i}"), &hash).await?);
+    }
+    println!(
+        "learning  loaded {} tenants x {} courses ({} enrollments each) in {:.1} s",
+        args.tenants,
+        args.courses,
+        args.enrollments,
+        started.elapsed().as_secs_f64()
+    );
+
+    let state = AppState::new(store.clone(), unlimited());
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+    let address = listener.local_addr()?;
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let server = tokio::spawn(lyceum_server::serve(listener, state, async {
+        stopped.await.ok();
+    }));
+    let client: HttpClient = Client::builder(TokioExecutor::new()).build_http();
+    let mut targets = Vec::new();
+    for tenant in tenants.iter().take(args.active.max(1)) {
+        let base = format!("http://{address}/t/{}", tenant.slug);
+        let token = login(&client, &base, "student@bench.test").await?.0;
+        targets.push((base, format!("Bearer {token}")));
+    }
+    let targets = Arc::new(targets);
+    for (name, path) in [
+        ("catalog", "/api/v1/courses?limit=50"),
+        ("dashboard", "/api/v1/me/dashboard"),
+    ] {
+        let line = drive(&client, &targets, path, args).await?;
+        println!("learning  {name:<9} {line}");
+    }
+    csv_import(store, &client, address, tag, &hash).await?;
+    stop.send(()).ok();
+    server.await??;
+    Ok(())
+}
+
+/// One tenant: an admin and a student, `courses` published courses (one module, two lessons
+/// each), the student enrolled in `enrollments` of them with the first lesson done.
+async fn load_tenant(
+    store: &Store,
+    args: &LearningBenchArgs,
+    slug: &str,
+    hash: &str,
+) -> Result<Tenant> {
+    let mut new = NewTenant::new(Slug::parse(slug)?, "Bench learning");
+    new.plan = Plan::Enterprise;
+    let tenant = store.provision(new).await?;
+    let mut tx = store.begin_write(&tenant).await?;
+    let person = |email: &str, role| users::NewUser {
+        email: Email::parse(email).expect("valid e-mail"),
+        display_name: "Bench".into(),
+        role,
+        password_hash: Some(hash.to_owned()),
+    };
+    let admin = users::insert(&mut tx, &person("admin@bench.test", Role::Admin)).await?;
+    let student = users::insert(&mut tx, &person("student@bench.test", Role::Student)).await?;
+    let content = lyceum_domain::validate_content(
+        LessonKind::Text,
+        &serde_json::json!([{"type": "markdown", "markdown": "# Lesson\n\nRead and practise."}]),
+    )?;
+    for c in 0..args.courses {
+        let course = courses::insert(
+            &mut tx,
+            &courses::CourseDraft {
+                slug: format!("course-{c}"),
+                title: format!("Course number {c}"),
+                description: "A course to measure the catalog with.".into(),
+                cover_image: None,
+                max_enrollment: None,
+                settings: serde_json::json!({}),
+            },
+        )
+        .await?;
+        courses::set_instructors(&mut tx, course.id, &[admin.id]).await?;
+        let module = modules::insert(&mut tx, course.id, "Module", &CompletionRule::All).await?;
+        let mut first = None;
+        for l in 0..2 {
+            let lesson = lessons::insert(
+                &mut tx,
+                module.id,
+                &lessons::LessonDraft {
+                    title: format!("Lesson {l}"),
+                    kind: LessonKind::Text,
+                    content: content.clone(),
+                    duration_seconds: Some(300),
+                    release_rule: None,
+                },
+            )
+            .await?;
+            first.get_or_insert(lesson.id);
+        }
+        courses::set_status(&mut tx, course.id, CourseStatus::Published).await?;
+        if c < args.enrollments {
+            enroll(&mut tx, course.id, student.id, first).await?;
+        }
+    }
+    tx.commit().await?;
+    Ok(tenant)
+}
+
+async fn enroll(
+    tx: &mut lyceum_store::TenantTx,
+    course: lyceum_domain::CourseId,
+    student: UserId,
+    lesson: Option<lyceum_domain::LessonId>,
+) -> Result<()> {
+    enrollments::enroll(tx, course, student, None, None).await?;
+    if let Some(lesson) = lesson {
+        progress::record(tx, student, lesson, 100).await?;
+    }
+    Ok(())
+}
+
+/// `clients` loops calling `path` on random active tenants; describes the latencies.
+async fn drive(
+    client: &HttpClient,
+    targets: &Arc<Vec<(String, String)>>,
+    path: &str,
+    args: &LearningBenchArgs,
+) -> Result<String> {
+    let until = Instant::now() + Duration::from_secs(args.load_seconds);
+    let mut workers = Vec::new();
+    for worker in 0..args.learning_clients {
+        let (client, targets, path) = (client.clone(), targets.clone(), path.to_owned());
+        workers.push(tokio::spawn(async move {
+            let mut times = Vec::new();
+            let mut i = worker;
+            while Instant::now() < until {
+                let (base, bearer) = &targets[i % targets.len()];
+                i = i.wrapping_mul(31).wrapping_add(7);
+                let started = Instant::now();
+                let status = get(&client, &format!("{base}{path}"), bearer).await?;
+                times.push(started.elapsed());
+                ensure!(status == StatusCode::OK, "{path} answered {status}");
+            }
+            Ok::<_, anyhow::Error>(times)
+        }));
+    }
+    let mut times = Vec::new();
+    for worker in workers {
+        times.extend(worker.await??);
+    }
+    let rate = times.len() as f64 / args.load_seconds as f64;
+    Ok(format!(
+        "n={:<6} {}  ({rate:.0}/s, {} clients)",
+        times.len(),
+        summary(&mut times),
+        args.learning_clients
+    ))
+}
+
+/// A tenant with 10,000 students and a published course; times the CSV upload enrolling all.
+async fn csv_import(
+    store: &Store,
+    client: &HttpClient,
+    address: std::net::SocketAddr,
+    tag: &str,
+    hash: &str,
+) -> Result<()> {
+    const ROWS: usize = 10_000;
+    let mut new = NewTenant::new(Slug::parse(&format!("learn-{tag}-csv"))?, "Bench CSV");
+    new.plan = Plan::Enterprise;
+    let tenant = store.provision(new).await?;
+    let mut tx = store.begin_write(&tenant).await?;
+    let admin = users::insert(
+        &mut tx,
+        &users::NewUser {
+            email: Email::parse("admin@bench.test")?,
+            display_name: "Bench".into(),
+            role: Role::Admin,
+            password_hash: Some(hash.to_owned()),
+        },
+    )
+    .await?;
+    let mut csv = String::from("email,due_at\n");
+    for i in 0..ROWS {
+        let email = format!("learner{i}@bench.test");
+        let user = users::NewUser {
+            email: Email::parse(&email)?,
+            display_name: format!("Learner {i}"),
+            role: Role::Student,
+            password_hash: None,
+        };
+        users::insert(&mut tx, &user).await?;
+        csv.push_str(&email);
+        csv.push_str(",2027-06-30\n");
+    }
+    let course = courses::insert(
+        &mut tx,
+        &courses::CourseDraft {
+            slug: "bulk".into(),
+            title: "Bulk".into(),
+            description: String::new(),
+            cover_image: None,
+            max_enrollment: None,
+            settings: serde_json::json!({}),
+        },
+    )
+    .await?;
+    courses::set_instructors(&mut tx, course.id, &[admin.id]).await?;
+    courses::set_status(&mut tx, course.id, CourseStatus::Published).await?;
+    tx.commit().await?;
+
+    let base = format!("http://{address}/t/{}", tenant.slug);
+    let token = login(client, &base, "admin@bench.test").await?.0;
+    let request = Request::post(format!("{base}/api/v1/courses/{}/enrollments/import", course.id))
+        .header(header::AUTHORIZATION, format!("Bearer {token}"))
+        .header(header::CONTENT_TYPE, "text/csv")
+        .body(Full::new(Bytes::from(csv)))?;
+    let started = Instant::now();
+    let response = client.request(request).await?;
+    let status = response.status();
+    let body = response.into_body().collect().await?.to_bytes();
+    let elapsed = started.elapsed();
+    ensure!(status == StatusCode::OK, "import answered {status}");
+    let report: serde_json::Value = serde_json::from_slice(&body)?;
+    println!(
+        "learning  csv import {ROWS} rows in {:.2} s ({} created, {} failed)",
+        elapsed.as_secs_f64(),
+        report["created"],
+        report["failed"]
+    );
+    Ok(())
+}
