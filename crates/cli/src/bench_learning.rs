@@ -265,10 +265,13 @@ async fn csv_import(
 
     let base = format!("http://{address}/t/{}", tenant.slug);
     let token = login(client, &base, "admin@bench.test").await?.0;
-    let request = Request::post(format!("{base}/api/v1/courses/{}/enrollments/import", course.id))
-        .header(header::AUTHORIZATION, format!("Bearer {token}"))
-        .header(header::CONTENT_TYPE, "text/csv")
-        .body(Full::new(Bytes::from(csv)))?;
+    let request = Request::post(format!(
+        "{base}/api/v1/courses/{}/enrollments/import",
+        course.id
+    ))
+    .header(header::AUTHORIZATION, format!("Bearer {token}"))
+    .header(header::CONTENT_TYPE, "text/csv")
+    .body(Full::new(Bytes::from(csv)))?;
     let started = Instant::now();
     let response = client.request(request).await?;
     let status = response.status();
