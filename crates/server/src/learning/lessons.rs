@@ -14,7 +14,7 @@ use axum::Json;
 use chrono::Utc;
 use lyceum_domain::{CourseId, LessonId, LessonKind, ReleaseRule, UserId};
 use lyceum_store::repo::lessons::{self, Lesson, LessonDraft};
-use lyceum_store::repo::{modules, progress};
+use lyceum_store::repo::modules;
 use lyceum_store::TenantTx;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
@@ -55,13 +55,19 @@ impl Release {
         course: CourseId,
         learner: UserId,
     ) -> Result<Self, ApiError> {
-        let order = lessons::outline(tx, &[course])
-            .await?
-            .into_iter()
-            .map(|(_, _, lesson)| lesson)
-            .collect();
-        let completed = progress::completed_in(tx, learner, &[course]).await?;
-        Ok(Release { order, completed })
+        let mut release = Release {
+            order: Vec::new(),
+            completed: HashSet::new(),
+        };
+        for entry in lessons::progress_outline(tx, learner, &[course]).await? {
+            if let Some(lesson) = entry.lesson {
+                release.order.push(lesson);
+                if entry.completed {
+                    release.completed.insert(lesson);
+                }
+            }
+        }
+        Ok(release)
     }
 
     pub(crate) fn locked(&self, lesson: &Lesson) -> bool {

@@ -16,38 +16,41 @@ use chrono::Utc;
 use lyceum_domain::{roll_up, CourseId, CourseProgress, ModuleOutline, UserId};
 use lyceum_store::repo::certificates::{self, Certificate};
 use lyceum_store::repo::progress::{self as progress_repo, LessonProgress};
-use lyceum_store::repo::{enrollments, lessons, modules};
+use lyceum_store::repo::{enrollments, lessons};
 use lyceum_store::TenantTx;
 use ring::rand::{SecureRandom, SystemRandom};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use utoipa::ToSchema;
 
-/// Course progress of `learner` in each of `courses`, in a fixed number of queries.
+/// Course progress of `learner` in each of `courses`, in one query.
 pub(crate) async fn course_progress(
     tx: &mut TenantTx,
     courses: &[CourseId],
     learner: UserId,
 ) -> Result<HashMap<CourseId, CourseProgress>, ApiError> {
-    let module_rows = modules::for_courses(tx, courses).await?;
-    let outline = lessons::outline(tx, courses).await?;
-    let completed = progress_repo::completed_in(tx, learner, courses).await?;
     let mut outlines: HashMap<CourseId, Vec<ModuleOutline>> = HashMap::new();
-    for module in module_rows {
-        let lessons = outline
-            .iter()
-            .filter(|(_, m, _)| *m == module.id)
-            .map(|(_, _, l)| *l)
-            .collect();
-        outlines
-            .entry(module.course_id)
-            .or_default()
-            .push(ModuleOutline {
-                id: module.id,
-                rule: module.completion_rule,
-                lessons,
+    let mut completed = HashSet::new();
+    for entry in lessons::progress_outline(tx, learner, courses).await? {
+        let modules = outlines.entry(entry.course).or_default();
+        if modules.last().is_none_or(|m| m.id != entry.module) {
+            modules.push(ModuleOutline {
+                id: entry.module,
+                rule: entry.rule,
+                lessons: Vec::new(),
             });
+        }
+        if let Some(lesson) = entry.lesson {
+            modules
+                .last_mut()
+                .expect("pushed above")
+                .lessons
+                .push(lesson);
+            if entry.completed {
+                completed.insert(lesson);
+            }
+        }
     }
     Ok(courses
         .iter()

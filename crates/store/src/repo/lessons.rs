@@ -6,7 +6,9 @@ use crate::error::StoreError;
 use crate::scope::{TenantRow, TenantTx};
 use chrono::{DateTime, Utc};
 use lyceum_domain::error::required_text;
-use lyceum_domain::{CourseId, LessonId, LessonKind, ModuleId, ReleaseRule};
+use lyceum_domain::{
+    CompletionRule, CourseId, LessonId, LessonKind, ModuleId, ReleaseRule, UserId,
+};
 use serde::Serialize;
 use sqlx::types::Json;
 use uuid::Uuid;
@@ -185,25 +187,42 @@ pub async fn for_module(tx: &mut TenantTx, module: ModuleId) -> Result<Vec<Lesso
     rows.into_iter().map(|r| own(tx, r)).collect()
 }
 
-/// The lesson ids of courses, by module, in course order: (course, module, lesson), ordered by
-/// module position then lesson position. One query for any number of courses.
-pub async fn outline(
+/// One lesson of a course outline with the module's rule and whether a learner completed it.
+#[derive(Debug, Clone)]
+pub struct OutlineEntry {
+    pub course: CourseId,
+    pub module: ModuleId,
+    pub rule: CompletionRule,
+    /// `None` for a module without lessons.
+    pub lesson: Option<LessonId>,
+    pub completed: bool,
+}
+
+/// The outlines of `courses` (modules in order, each with its rule and its lessons in order)
+/// and `learner`'s completed lessons among them, in one query for any number of courses:
+/// everything a progress roll-up needs.
+pub async fn progress_outline(
     tx: &mut TenantTx,
+    learner: UserId,
     courses: &[CourseId],
-) -> Result<Vec<(CourseId, ModuleId, LessonId)>, StoreError> {
+) -> Result<Vec<OutlineEntry>, StoreError> {
     if courses.is_empty() {
         return Ok(Vec::new());
     }
     let tenant = tx.tenant();
-    let placeholders = super::placeholders(2, courses.len());
     let sql = format!(
-        "SELECT m.course_id, m.id, l.id FROM modules m \
+        "SELECT m.course_id, m.id, m.completion_rule, l.id, \
+                CASE WHEN p.status = 'completed' THEN 1 ELSE 0 END \
+         FROM modules m \
          LEFT JOIN lessons l ON l.tenant_id = m.tenant_id AND l.module_id = m.id \
-         WHERE m.tenant_id = $1 AND m.course_id IN ({placeholders}) \
-         ORDER BY m.course_id, m.position, m.id, l.position, l.id"
+         LEFT JOIN lesson_progress p ON p.tenant_id = l.tenant_id AND p.lesson_id = l.id AND p.user_id = $2 \
+         WHERE m.tenant_id = $1 AND m.course_id IN ({}) \
+         ORDER BY m.course_id, m.position, m.id, l.position, l.id",
+        super::placeholders(3, courses.len())
     );
-    let rows: Vec<(Uuid, Uuid, Option<Uuid>)> = dispatch!(tx.conn(), c => {
-        let mut query = sqlx::query_as(&sql).bind(tenant);
+    type Row = (Uuid, Uuid, Json<CompletionRule>, Option<Uuid>, i32);
+    let rows: Vec<Row> = dispatch!(tx.conn(), c => {
+        let mut query = sqlx::query_as(&sql).bind(tenant).bind(learner.as_uuid());
         for course in courses {
             query = query.bind(course.as_uuid());
         }
@@ -211,14 +230,12 @@ pub async fn outline(
     });
     Ok(rows
         .into_iter()
-        .filter_map(|(c, m, l)| {
-            l.map(|l| {
-                (
-                    CourseId::from_uuid(c),
-                    ModuleId::from_uuid(m),
-                    LessonId::from_uuid(l),
-                )
-            })
+        .map(|(course, module, rule, lesson, completed)| OutlineEntry {
+            course: CourseId::from_uuid(course),
+            module: ModuleId::from_uuid(module),
+            rule: rule.0,
+            lesson: lesson.map(LessonId::from_uuid),
+            completed: completed == 1,
         })
         .collect())
 }

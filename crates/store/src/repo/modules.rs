@@ -133,29 +133,6 @@ pub async fn for_course(tx: &mut TenantTx, course: CourseId) -> Result<Vec<Modul
     rows.into_iter().map(|r| own(tx, r)).collect()
 }
 
-/// The modules of several courses, each course's in order (one query).
-pub async fn for_courses(
-    tx: &mut TenantTx,
-    courses: &[CourseId],
-) -> Result<Vec<Module>, StoreError> {
-    if courses.is_empty() {
-        return Ok(Vec::new());
-    }
-    let tenant = tx.tenant();
-    let sql = format!(
-        "SELECT {COLUMNS} FROM modules WHERE tenant_id = $1 AND course_id IN ({}) ORDER BY course_id, position, id",
-        super::placeholders(2, courses.len())
-    );
-    let rows: Vec<ModuleRow> = dispatch!(tx.conn(), c => {
-        let mut query = sqlx::query_as(&sql).bind(tenant);
-        for course in courses {
-            query = query.bind(course.as_uuid());
-        }
-        query.fetch_all(c).await?
-    });
-    rows.into_iter().map(|r| own(tx, r)).collect()
-}
-
 pub async fn delete(tx: &mut TenantTx, id: ModuleId) -> Result<bool, StoreError> {
     let tenant = tx.tenant();
     let deleted = dispatch!(tx.conn(), c => {

@@ -5,9 +5,8 @@ use crate::engine::dispatch;
 use crate::error::StoreError;
 use crate::scope::TenantTx;
 use chrono::{DateTime, Utc};
-use lyceum_domain::{CourseId, LessonId, UserId};
+use lyceum_domain::{LessonId, UserId};
 use serde::Serialize;
-use std::collections::HashSet;
 use uuid::Uuid;
 
 #[derive(Debug, Clone, Serialize, sqlx::FromRow)]
@@ -82,33 +81,6 @@ pub async fn get(
         .fetch_optional(c)
         .await?
     }))
-}
-
-/// The lessons `user` has completed in `courses` (one query for any number of courses).
-pub async fn completed_in(
-    tx: &mut TenantTx,
-    user: UserId,
-    courses: &[CourseId],
-) -> Result<HashSet<LessonId>, StoreError> {
-    if courses.is_empty() {
-        return Ok(HashSet::new());
-    }
-    let tenant = tx.tenant();
-    let placeholders = super::placeholders(3, courses.len());
-    let sql = format!(
-        "SELECT p.lesson_id FROM lesson_progress p \
-         JOIN lessons l ON l.tenant_id = p.tenant_id AND l.id = p.lesson_id \
-         JOIN modules m ON m.tenant_id = l.tenant_id AND m.id = l.module_id \
-         WHERE p.tenant_id = $1 AND p.user_id = $2 AND p.status = 'completed' AND m.course_id IN ({placeholders})"
-    );
-    let ids: Vec<uuid::Uuid> = dispatch!(tx.conn(), c => {
-        let mut query = sqlx::query_scalar(&sql).bind(tenant).bind(user.as_uuid());
-        for course in courses {
-            query = query.bind(course.as_uuid());
-        }
-        query.fetch_all(c).await?
-    });
-    Ok(ids.into_iter().map(LessonId::from_uuid).collect())
 }
 
 /// A learner's latest lesson activity, newest first.

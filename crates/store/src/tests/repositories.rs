@@ -124,8 +124,22 @@ async fn course_tree_round_trips_in_order_and_reorders() {
                 .await
                 .unwrap()
                 .is_empty());
-            let outline = lessons::outline(&mut tx, &[seeded.course]).await.unwrap();
-            assert_eq!(outline, [(seeded.course, first, seeded.lesson)]);
+            let outline = lessons::progress_outline(&mut tx, seeded.student, &[seeded.course])
+                .await
+                .unwrap();
+            let entries: Vec<_> = outline
+                .iter()
+                .map(|e| (e.module, e.lesson, e.completed))
+                .collect();
+            assert_eq!(
+                entries,
+                [
+                    (third.id, None, false),
+                    (first, Some(seeded.lesson), false),
+                    (second.id, None, false),
+                ],
+                "modules in order, each with its lessons; 40% is not completed"
+            );
             assert_eq!(
                 courses::instructors(&mut tx, seeded.course)
                     .await
