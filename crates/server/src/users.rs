@@ -246,6 +246,14 @@ pub(crate) async fn update(
     if changes.role.is_some_and(|role| role != Role::Admin) {
         keep_an_admin(&mut tx, id).await?;
     }
+    if changes.role == Some(Role::Student) {
+        let current = users::get(&mut tx, id).await?.ok_or_else(user_not_found)?;
+        if current.role != Role::Student {
+            let used = users::count_students(&mut tx).await?;
+            let limit = auth.tenant.plan.limits().max_students;
+            crate::learning::within_plan("students", used, limit)?;
+        }
+    }
     let user = users::update(&mut tx, id, changes.display_name.as_deref(), changes.role)
         .await?
         .ok_or_else(user_not_found)?;

@@ -365,10 +365,55 @@ async fn scope_rules_decide_who_sees_and_changes_what() {
             enrolled["enrolled_by"],
             acme(&w, "GET", "/api/v1/me", &t.teacher, None, StatusCode::OK).await["user"]["id"]
         );
+        // A due date for one learner: the field is required (`null` clears it).
+        let enrollment_path = format!("/api/v1/enrollments/{}", enrolled["id"].as_str().unwrap());
+        let reply = acme(
+            &w,
+            "PATCH",
+            &enrollment_path,
+            &t.teacher,
+            Some(json!({})),
+            StatusCode::UNPROCESSABLE_ENTITY,
+        )
+        .await;
+        assert_eq!(reply["error"], "VALIDATION_FAILED");
+        let extended = acme(
+            &w,
+            "PATCH",
+            &enrollment_path,
+            &t.teacher,
+            Some(json!({"due_at": "2027-03-01T12:00:00Z"})),
+            StatusCode::OK,
+        )
+        .await;
+        assert_eq!(extended["due_at"], "2027-03-01T12:00:00Z");
+        acme(
+            &w,
+            "PATCH",
+            &enrollment_path,
+            &t.student2,
+            Some(json!({"due_at": null})),
+            StatusCode::NOT_FOUND,
+        )
+        .await;
         // Deleting a course with enrollments archives it; it needs `course:delete` (admins).
         acme(&w, "DELETE", &path, &t.teacher, None, StatusCode::FORBIDDEN).await;
         let archived = acme(&w, "DELETE", &path, &t.admin, None, StatusCode::OK).await;
         assert_eq!(archived["status"], "archived");
+        acme(
+            &w,
+            "POST",
+            &format!("{path}/archive"),
+            &t.admin,
+            None,
+            StatusCode::OK,
+        )
+        .await;
+        assert_eq!(
+            events(&w, "course.archived").await.len(),
+            1,
+            "archiving again changes nothing"
+        );
         acme(&w, "GET", &path, &t.student, None, StatusCode::OK).await;
         acme(
             &w,

@@ -338,7 +338,8 @@ pub(crate) async fn replace(
     security(("bearer" = [])),
     responses(
         (status = 200, body = Course),
-        (status = 409, description = "`COURSE_EMPTY`, `INVALID_STATUS_CHANGE`", body = ErrorBody),
+        (status = 403, description = "`PLAN_LIMIT_REACHED` (publishing an archived course)", body = ErrorBody),
+        (status = 409, description = "`COURSE_EMPTY`", body = ErrorBody),
     ))]
 pub(crate) async fn publish(
     State(state): State<AppState>,
@@ -347,8 +348,15 @@ pub(crate) async fn publish(
 ) -> Result<Json<Course>, ApiError> {
     let mut tx = state.store.begin_write(&auth.tenant).await?;
     let course = editable_course(&mut tx, &auth, id).await?;
-    if course.status == CourseStatus::Published {
-        return Ok(Json(course));
+    match course.status {
+        CourseStatus::Published => return Ok(Json(course)),
+        // Back from the archive: it counts toward the plan again.
+        CourseStatus::Archived => within_plan(
+            "courses",
+            courses::count_unarchived(&mut tx).await?,
+            auth.tenant.plan.limits().max_courses,
+        )?,
+        CourseStatus::Draft => {}
     }
     let lesson_count = lessons::count_in_course(&mut tx, id).await?;
     if lesson_count == 0 {
@@ -384,7 +392,10 @@ pub(crate) async fn archive(
     Path(CoursePath { id }): Path<CoursePath>,
 ) -> Result<Json<Course>, ApiError> {
     let mut tx = state.store.begin_write(&auth.tenant).await?;
-    editable_course(&mut tx, &auth, id).await?;
+    let course = editable_course(&mut tx, &auth, id).await?;
+    if course.status == CourseStatus::Archived {
+        return Ok(Json(course));
+    }
     let course = archive_in(&mut tx, &auth, id).await?;
     tx.commit().await?;
     Ok(Json(course))

@@ -273,11 +273,15 @@ pub(crate) async fn unenroll(
 ) -> Result<Json<Enrollment>, ApiError> {
     let mut tx = state.store.begin_write(&auth.tenant).await?;
     let enrollment = own_or_managed(&mut tx, &auth, id, false).await?;
-    if enrollment.status == "completed" {
-        return Err(conflict(
-            "ENROLLMENT_COMPLETED",
-            "a completed enrollment stays on record",
-        ));
+    match enrollment.status.as_str() {
+        "completed" => {
+            return Err(conflict(
+                "ENROLLMENT_COMPLETED",
+                "a completed enrollment stays on record",
+            ))
+        }
+        "dropped" => return Ok(Json(enrollment)),
+        _ => {}
     }
     let enrollment = enrollments::set_status(&mut tx, id, "dropped", None)
         .await?
@@ -296,8 +300,15 @@ pub(crate) async fn unenroll(
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct EnrollmentChanges {
-    /// A new due date for this learner (an extension); `null` removes it.
+    /// A new due date for this learner (an extension); `null` removes it. Required.
+    #[serde(deserialize_with = "present")]
+    #[schema(value_type = Option<DateTime<Utc>>, required = true)]
     due_at: Option<DateTime<Utc>>,
+}
+
+/// A field that must be given, though it may be `null`.
+fn present<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<DateTime<Utc>>, D::Error> {
+    Option::deserialize(d)
 }
 
 /// Sets one learner's due date. Course staff and admins.
@@ -347,6 +358,8 @@ pub(crate) struct ImportReport {
     rows: Vec<RowResult>,
 }
 
+/// Rows per file; a file is also bounded by the 1 MiB request body limit (about 25,000 rows
+/// of e-mail and date).
 const MAX_CSV_ROWS: usize = 50_000;
 
 /// Bulk enrollment from a CSV upload (`text/csv`, UTF-8): a header row with an `email`
@@ -366,6 +379,15 @@ pub(crate) async fn import(
     Path(CoursePath { id }): Path<CoursePath>,
     body: Bytes,
 ) -> Result<Json<ImportReport>, ApiError> {
+    let mut tx = state.store.begin_write(&auth.tenant).await?;
+    let course = visible_course(&mut tx, &auth, id).await?;
+    manages(&mut tx, &auth, id, "enrollment:manage").await?;
+    if course.status != CourseStatus::Published {
+        return Err(conflict(
+            "COURSE_NOT_OPEN",
+            format!("the course is {}, not open for enrollment", course.status),
+        ));
+    }
     let invalid = |message: String| ApiError::new(StatusCode::BAD_REQUEST, "INVALID_CSV", message);
     let text = std::str::from_utf8(&body).map_err(|e| {
         invalid(format!(
@@ -408,15 +430,6 @@ pub(crate) async fn import(
         });
     }
 
-    let mut tx = state.store.begin_write(&auth.tenant).await?;
-    let course = visible_course(&mut tx, &auth, id).await?;
-    manages(&mut tx, &auth, id, "enrollment:manage").await?;
-    if course.status != CourseStatus::Published {
-        return Err(conflict(
-            "COURSE_NOT_OPEN",
-            format!("the course is {}, not open for enrollment", course.status),
-        ));
-    }
     let emails: Vec<Email> = rows.iter().filter_map(|r| r.parsed.clone()).collect();
     let people: HashMap<String, User> = users::by_emails(&mut tx, &emails)
         .await?
@@ -447,13 +460,22 @@ pub(crate) async fn import(
         }
         match enrolled.get(&user.id).map(String::as_str) {
             Some("dropped") => {
-                // Rare: a returning learner goes the single way (capacity checked there).
+                // Rare: a returning learner goes the single way.
+                if seats.is_some_and(|left| left <= 0) {
+                    row.fail("COURSE_FULL", "the course is full");
+                    continue;
+                }
                 match enroll_one(&mut tx, &course, user.id, row.due, Some(auth.user_id)).await {
-                    Ok(_) => row.outcome = Some(Ok(true)),
+                    Ok(_) => {
+                        row.outcome = Some(Ok(true));
+                        enrolled.insert(user.id, "active".to_owned());
+                        if let Some(left) = seats.as_mut() {
+                            *left -= 1;
+                        }
+                    }
                     Err(e) if e.status == StatusCode::CONFLICT => row.fail(e.code, &e.message),
                     Err(e) => return Err(e),
                 }
-                enrolled.insert(user.id, "active".to_owned());
                 continue;
             }
             Some(_) => {

@@ -98,9 +98,21 @@ pub async fn enroll(
         .await?
         .ok_or(StoreError::NotFound("enrollment"))?;
     if !created && enrollment.status == "dropped" {
-        enrollment = set_status(tx, enrollment.id, "active", None)
-            .await?
-            .ok_or(StoreError::NotFound("enrollment"))?;
+        // A returning learner: active again, with the new due date and enroller.
+        let sql = format!(
+            "UPDATE enrollments SET status = 'active', completed_at = NULL, due_at = $3, enrolled_by = $4 \
+             WHERE tenant_id = $1 AND id = $2 RETURNING {COLUMNS}"
+        );
+        let row: EnrollmentRow = dispatch!(tx.conn(), c => {
+            sqlx::query_as(&sql)
+                .bind(tenant)
+                .bind(enrollment.id.as_uuid())
+                .bind(due_at)
+                .bind(by.map(|b| b.as_uuid()))
+                .fetch_one(c)
+                .await?
+        });
+        enrollment = own(tx, row)?;
         return Ok((enrollment, true));
     }
     Ok((enrollment, created))
@@ -188,6 +200,39 @@ pub async fn find(
             .fetch_optional(c)
             .await?
     });
+    row.map(|r| own(tx, r)).transpose()
+}
+
+/// Like [`find`], locking the row until the transaction ends on PostgreSQL (SQLite write
+/// transactions are serialized already), so that concurrent progress reports of one learner
+/// complete the enrollment once.
+pub async fn find_for_update(
+    tx: &mut TenantTx,
+    course: CourseId,
+    user: UserId,
+) -> Result<Option<Enrollment>, StoreError> {
+    let tenant = tx.tenant();
+    let sql = format!(
+        "SELECT {COLUMNS} FROM enrollments WHERE tenant_id = $1 AND course_id = $2 AND user_id = $3"
+    );
+    let row: Option<EnrollmentRow> = match tx.conn() {
+        crate::engine::Engine::Postgres(c) => {
+            sqlx::query_as(&format!("{sql} FOR UPDATE"))
+                .bind(tenant)
+                .bind(course.as_uuid())
+                .bind(user.as_uuid())
+                .fetch_optional(c)
+                .await?
+        }
+        crate::engine::Engine::Sqlite(c) => {
+            sqlx::query_as(&sql)
+                .bind(tenant)
+                .bind(course.as_uuid())
+                .bind(user.as_uuid())
+                .fetch_optional(c)
+                .await?
+        }
+    };
     row.map(|r| own(tx, r)).transpose()
 }
 
