@@ -313,8 +313,21 @@ impl PgPlacements {
                 )
             }
         };
-        sqlx::raw_sql(&sql).execute(&self.owner_pool).await?;
-        Ok(())
+        // An autovacuum worker visiting a young database runs as a superuser, which the owner
+        // may not terminate (SQLSTATE 42501); it is gone within moments, so try again.
+        let mut attempts = 0;
+        loop {
+            match sqlx::raw_sql(&sql).execute(&self.owner_pool).await {
+                Ok(_) => return Ok(()),
+                Err(sqlx::Error::Database(e))
+                    if attempts < 20 && e.code().as_deref() == Some("42501") =>
+                {
+                    attempts += 1;
+                    tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+                }
+                Err(e) => return Err(e.into()),
+            }
+        }
     }
 }
 

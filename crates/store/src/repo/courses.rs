@@ -360,23 +360,8 @@ pub async fn set_instructors(
     course: CourseId,
     instructors: &[UserId],
 ) -> Result<(), StoreError> {
-    let tenant = tx.tenant();
-    dispatch!(tx.conn(), c => {
-        sqlx::query("DELETE FROM course_instructors WHERE tenant_id = $1 AND course_id = $2")
-            .bind(tenant)
-            .bind(course.as_uuid())
-            .execute(&mut *c)
-            .await?;
-        for user in instructors {
-            sqlx::query("INSERT INTO course_instructors (tenant_id, course_id, user_id) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING")
-                .bind(tenant)
-                .bind(course.as_uuid())
-                .bind(user.as_uuid())
-                .execute(&mut *c)
-                .await?;
-        }
-    });
-    Ok(())
+    let users = instructors.iter().map(|u| u.as_uuid());
+    super::replace_course_links(tx, "course_instructors", "user_id", course, users).await
 }
 
 pub async fn instructors(tx: &mut TenantTx, course: CourseId) -> Result<Vec<UserId>, StoreError> {
@@ -415,23 +400,8 @@ pub async fn set_prerequisites(
     course: CourseId,
     requires: &[CourseId],
 ) -> Result<(), StoreError> {
-    let tenant = tx.tenant();
-    dispatch!(tx.conn(), c => {
-        sqlx::query("DELETE FROM course_prerequisites WHERE tenant_id = $1 AND course_id = $2")
-            .bind(tenant)
-            .bind(course.as_uuid())
-            .execute(&mut *c)
-            .await?;
-        for required in requires {
-            sqlx::query("INSERT INTO course_prerequisites (tenant_id, course_id, requires_id) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING")
-                .bind(tenant)
-                .bind(course.as_uuid())
-                .bind(required.as_uuid())
-                .execute(&mut *c)
-                .await?;
-        }
-    });
-    Ok(())
+    let required = requires.iter().map(|c| c.as_uuid());
+    super::replace_course_links(tx, "course_prerequisites", "requires_id", course, required).await
 }
 
 pub async fn prerequisites(

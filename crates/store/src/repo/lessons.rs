@@ -276,17 +276,6 @@ pub async fn reorder(
 ) -> Result<Vec<Lesson>, StoreError> {
     let current = for_module(tx, module).await?;
     super::check_permutation(current.iter().map(|l| l.id), order, "lesson")?;
-    let tenant = tx.tenant();
-    for (position, id) in order.iter().enumerate() {
-        dispatch!(tx.conn(), c => {
-            sqlx::query("UPDATE lessons SET position = $3 WHERE tenant_id = $1 AND id = $2")
-                .bind(tenant)
-                .bind(id.as_uuid())
-                .bind(position as i32)
-                .execute(c)
-                .await?
-                .rows_affected()
-        });
-    }
+    super::set_positions(tx, "lessons", order.iter().map(|l| l.as_uuid())).await?;
     for_module(tx, module).await
 }

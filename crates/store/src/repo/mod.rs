@@ -11,9 +11,13 @@ pub mod progress;
 pub mod refresh_tokens;
 pub mod users;
 
+use crate::engine::dispatch;
 use crate::error::StoreError;
+use crate::scope::TenantTx;
+use lyceum_domain::CourseId;
 use std::collections::HashSet;
 use std::hash::Hash;
+use uuid::Uuid;
 
 /// Rows per statement in bulk writes and lookups: well below both engines' bind limits.
 const BULK_ROWS: usize = 500;
@@ -41,5 +45,49 @@ fn check_permutation<T: Hash + Eq + Copy>(
             current.len()
         )));
     }
+    Ok(())
+}
+
+/// Stores a new order: each row of `table` named in `order` gets its index as `position`.
+async fn set_positions(
+    tx: &mut TenantTx,
+    table: &str,
+    order: impl Iterator<Item = Uuid>,
+) -> Result<(), StoreError> {
+    let tenant = tx.tenant();
+    let sql = format!("UPDATE {table} SET position = $3 WHERE tenant_id = $1 AND id = $2");
+    for (position, id) in order.enumerate() {
+        let position = i32::try_from(position).unwrap_or(i32::MAX);
+        dispatch!(tx.conn(), c => {
+            sqlx::query(&sql).bind(tenant).bind(id).bind(position).execute(c).await?.rows_affected()
+        });
+    }
+    Ok(())
+}
+
+/// Replaces the links of `course` in a link table (`course_id` plus `column`) with `targets`.
+async fn replace_course_links(
+    tx: &mut TenantTx,
+    table: &str,
+    column: &str,
+    course: CourseId,
+    targets: impl Iterator<Item = Uuid>,
+) -> Result<(), StoreError> {
+    let tenant = tx.tenant();
+    let forget = format!("DELETE FROM {table} WHERE tenant_id = $1 AND course_id = $2");
+    let link = format!(
+        "INSERT INTO {table} (tenant_id, course_id, {column}) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING"
+    );
+    dispatch!(tx.conn(), c => {
+        sqlx::query(&forget).bind(tenant).bind(course.as_uuid()).execute(&mut *c).await?;
+        for target in targets {
+            sqlx::query(&link)
+                .bind(tenant)
+                .bind(course.as_uuid())
+                .bind(target)
+                .execute(&mut *c)
+                .await?;
+        }
+    });
     Ok(())
 }

@@ -154,17 +154,6 @@ pub async fn reorder(
 ) -> Result<Vec<Module>, StoreError> {
     let current = for_course(tx, course).await?;
     super::check_permutation(current.iter().map(|m| m.id), order, "module")?;
-    let tenant = tx.tenant();
-    for (position, id) in order.iter().enumerate() {
-        dispatch!(tx.conn(), c => {
-            sqlx::query("UPDATE modules SET position = $3 WHERE tenant_id = $1 AND id = $2")
-                .bind(tenant)
-                .bind(id.as_uuid())
-                .bind(position as i32)
-                .execute(c)
-                .await?
-                .rows_affected()
-        });
-    }
+    super::set_positions(tx, "modules", order.iter().map(|m| m.as_uuid())).await?;
     for_course(tx, course).await
 }
