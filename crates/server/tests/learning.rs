@@ -725,6 +725,27 @@ async fn course_progress_rolls_up_through_each_completion_rule() {
             (Some(3), Some(6))
         );
 
+        // Staff see a learner's progress; other learners and other instructors do not.
+        let learner = acme(&w, "GET", "/api/v1/me", &t.student, None, StatusCode::OK).await;
+        let theirs = format!(
+            "/api/v1/courses/{course}/progress?user_id={}",
+            learner["user"]["id"].as_str().unwrap()
+        );
+        let seen = acme(&w, "GET", &theirs, &t.teacher, None, StatusCode::OK).await;
+        assert_eq!(
+            (seen["percent"].as_u64(), seen["completed"].as_bool()),
+            (Some(100), Some(true))
+        );
+        acme(
+            &w,
+            "GET",
+            &theirs,
+            &t.other_teacher,
+            None,
+            StatusCode::FORBIDDEN,
+        )
+        .await;
+        acme(&w, "GET", &theirs, &t.student2, None, StatusCode::FORBIDDEN).await;
         let mine = acme(
             &w,
             "GET",

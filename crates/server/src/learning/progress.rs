@@ -9,7 +9,7 @@ use crate::auth::Authenticated;
 use crate::error::{ApiError, ErrorBody};
 use crate::json::ApiJson;
 use crate::AppState;
-use axum::extract::{Path, State};
+use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::Json;
 use chrono::Utc;
@@ -22,7 +22,7 @@ use ring::rand::{SecureRandom, SystemRandom};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 use std::collections::{HashMap, HashSet};
-use utoipa::ToSchema;
+use utoipa::{IntoParams, ToSchema};
 
 /// Course progress of `learner` in each of `courses`, in one query.
 pub(crate) async fn course_progress(
@@ -196,18 +196,47 @@ pub(crate) async fn record_progress(
     }))
 }
 
-/// Your progress in a course.
-#[utoipa::path(get, path = "/api/v1/courses/{id}/progress", tag = "progress", params(CoursePath),
+#[derive(Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct LearnerFilter {
+    /// A learner of the course (course staff and admins, with `progress:view`); default: you.
+    user_id: Option<UserId>,
+}
+
+/// Progress in a course: yours, or, for its staff, one learner's.
+#[utoipa::path(get, path = "/api/v1/courses/{id}/progress", tag = "progress", params(CoursePath, LearnerFilter),
     security(("bearer" = [])),
-    responses((status = 200, body = CourseProgressView), (status = 403, description = "`NOT_ENROLLED`", body = ErrorBody)))]
+    responses(
+        (status = 200, body = CourseProgressView),
+        (status = 403, description = "`NOT_ENROLLED`, `PERMISSION_DENIED`", body = ErrorBody),
+        (status = 404, description = "`NOT_FOUND`: no such course or learner", body = ErrorBody),
+    ))]
 pub(crate) async fn show(
     State(state): State<AppState>,
     auth: Authenticated,
     Path(CoursePath { id }): Path<CoursePath>,
+    Query(filter): Query<LearnerFilter>,
 ) -> Result<Json<CourseProgressView>, ApiError> {
     let mut tx = state.store.begin(&auth.tenant).await?;
     super::course_content(&mut tx, &auth, id).await?;
-    let rolled = course_progress(&mut tx, &[id], auth.user_id)
+    let learner = match filter.user_id {
+        Some(learner) if learner != auth.user_id => {
+            auth.require("progress:view")?;
+            if !(auth.is_admin() || auth.teaches(&mut tx, id).await?) {
+                return Err(ApiError::new(
+                    StatusCode::FORBIDDEN,
+                    "PERMISSION_DENIED",
+                    "only the course's instructors and admins see a learner's progress",
+                ));
+            }
+            enrollments::find(&mut tx, id, learner)
+                .await?
+                .ok_or_else(|| ApiError::not_found("no such learner in this course"))?;
+            learner
+        }
+        _ => auth.user_id,
+    };
+    let rolled = course_progress(&mut tx, &[id], learner)
         .await?
         .remove(&id)
         .unwrap_or_default();
