@@ -8,6 +8,7 @@ pub mod auth;
 mod context;
 mod error;
 mod health;
+mod invitations;
 mod json;
 mod learning;
 pub mod metrics;
@@ -137,6 +138,16 @@ fn tenant_operations() -> Vec<Operation> {
             Method::POST,
             "/api/v1/users/{id}/deactivate",
             post(users::deactivate),
+        ),
+        (
+            Method::POST,
+            "/api/v1/users/{id}/invitation",
+            post(invitations::reissue),
+        ),
+        (
+            Method::POST,
+            "/api/v1/auth/accept-invitation",
+            post(invitations::accept),
         ),
         (Method::GET, "/api/v1/courses", get(courses::list)),
         (Method::POST, "/api/v1/courses", post(courses::create)),

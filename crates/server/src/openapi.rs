@@ -34,6 +34,8 @@ use utoipa::{Modify, OpenApi};
         crate::users::show,
         crate::users::update,
         crate::users::deactivate,
+        crate::invitations::reissue,
+        crate::invitations::accept,
         crate::learning::courses::list,
         crate::learning::courses::create,
         crate::learning::courses::show,

@@ -104,10 +104,19 @@ pub(crate) async fn list(
     Ok(Json(UserPage { items, next_cursor }))
 }
 
-/// Creates a user; without a password the user is `invited`. Needs `user:manage`.
+#[derive(Serialize, ToSchema)]
+pub(crate) struct CreatedUser {
+    #[serde(flatten)]
+    user: users::User,
+    /// For a user created without a password: the token to pass on to them.
+    invitation: Option<crate::invitations::InvitationToken>,
+}
+
+/// Creates a user; without a password the user is `invited` and the answer carries the
+/// invitation token to pass on. Needs `user:manage`.
 #[utoipa::path(post, path = "/api/v1/users", tag = "users", request_body = NewUserRequest, security(("bearer" = [])),
     responses(
-        (status = 201, body = users::User),
+        (status = 201, body = CreatedUser),
         (status = 403, description = "`PERMISSION_DENIED`", body = ErrorBody),
         (status = 409, description = "`CONFLICT`: the e-mail is taken in this tenant", body = ErrorBody),
         (status = 422, description = "`INVALID_EMAIL`, `WEAK_PASSWORD` ...", body = ErrorBody),
@@ -116,7 +125,7 @@ pub(crate) async fn create(
     State(state): State<AppState>,
     auth: Authenticated,
     ApiJson(request): ApiJson<NewUserRequest>,
-) -> Result<(StatusCode, Json<users::User>), ApiError> {
+) -> Result<(StatusCode, Json<CreatedUser>), ApiError> {
     auth.require("user:manage")?;
     let mut tx = state.store.begin_write(&auth.tenant).await?;
     let user = insert_user(
@@ -129,8 +138,12 @@ pub(crate) async fn create(
         Some(auth.user_id),
     )
     .await?;
+    let invitation = match user.status.as_str() {
+        "invited" => Some(crate::invitations::issue(&mut tx, user.id, auth.user_id).await?),
+        _ => None,
+    };
     tx.commit().await?;
-    Ok((StatusCode::CREATED, Json(user)))
+    Ok((StatusCode::CREATED, Json(CreatedUser { user, invitation })))
 }
 
 /// Self sign-up as a student, where the tenant's settings allow it (`self_signup: true`).

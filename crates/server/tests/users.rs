@@ -519,3 +519,125 @@ async fn the_last_active_admin_cannot_be_demoted_or_deactivated() {
         assert_eq!(body["error"], "LAST_ADMIN", "{status} {body}");
     }
 }
+
+#[tokio::test]
+async fn invited_users_accept_once_set_a_password_and_are_signed_in() {
+    for w in worlds().await {
+        let invite = |email: &str| new_user(email, "instructor", None);
+        let (status, created) = call(
+            &w.state,
+            "POST",
+            "/t/acme/api/v1/users",
+            Some(&w.admin),
+            Some(invite("new@acme.test")),
+        )
+        .await;
+        assert_eq!(status, StatusCode::CREATED, "{created}");
+        assert_eq!(created["status"], "invited");
+        let invitation = created["invitation"]["token"].as_str().unwrap().to_owned();
+        let (status, _) = login(&w.state, "acme", "new@acme.test", "").await;
+        assert_eq!(status, StatusCode::UNAUTHORIZED, "no password yet");
+
+        let accept = |token: &str, password: &str| json!({"token": token, "password": password});
+        let path = "/t/acme/api/v1/auth/accept-invitation";
+        let (status, body) = call(
+            &w.state,
+            "POST",
+            path,
+            None,
+            Some(accept(&invitation, "password")),
+        )
+        .await;
+        assert_eq!(
+            (status, body["error"].as_str()),
+            (StatusCode::UNPROCESSABLE_ENTITY, Some("WEAK_PASSWORD"))
+        );
+        let (status, body) = call(
+            &w.state,
+            "POST",
+            path,
+            None,
+            Some(accept("forged-token", PW)),
+        )
+        .await;
+        assert_eq!(
+            (status, body["error"].as_str()),
+            (StatusCode::BAD_REQUEST, Some("INVALID_INVITATION"))
+        );
+        // Another tenant does not know the token.
+        let (status, _) = call(
+            &w.state,
+            "POST",
+            "/t/globex/api/v1/auth/accept-invitation",
+            None,
+            Some(accept(&invitation, PW)),
+        )
+        .await;
+        assert_eq!(status, StatusCode::BAD_REQUEST);
+
+        let (status, tokens) =
+            call(&w.state, "POST", path, None, Some(accept(&invitation, PW))).await;
+        assert_eq!(status, StatusCode::OK, "{tokens}");
+        let (status, me) = call(
+            &w.state,
+            "GET",
+            "/t/acme/api/v1/me",
+            tokens["access_token"].as_str(),
+            None,
+        )
+        .await;
+        assert_eq!(
+            (status, me["user"]["status"].as_str()),
+            (StatusCode::OK, Some("active"))
+        );
+        token(&w.state, "acme", "new@acme.test", PW).await;
+        let (status, _) = call(
+            &w.state,
+            "POST",
+            path,
+            None,
+            Some(accept(&invitation, "another passphrase")),
+        )
+        .await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "an invitation works once");
+
+        // Re-inviting replaces the earlier token; an active user cannot be re-invited.
+        let (_, second) = call(
+            &w.state,
+            "POST",
+            "/t/acme/api/v1/users",
+            Some(&w.admin),
+            Some(invite("second@acme.test")),
+        )
+        .await;
+        let first_token = second["invitation"]["token"].as_str().unwrap().to_owned();
+        let again = format!(
+            "/t/acme/api/v1/users/{}/invitation",
+            second["id"].as_str().unwrap()
+        );
+        let (status, fresh) = call(&w.state, "POST", &again, Some(&w.admin), None).await;
+        assert_eq!(status, StatusCode::CREATED, "{fresh}");
+        let (status, _) = call(&w.state, "POST", path, None, Some(accept(&first_token, PW))).await;
+        assert_eq!(
+            status,
+            StatusCode::BAD_REQUEST,
+            "the earlier token was withdrawn"
+        );
+        let (status, _) = call(
+            &w.state,
+            "POST",
+            path,
+            None,
+            Some(accept(fresh["token"].as_str().unwrap(), PW)),
+        )
+        .await;
+        assert_eq!(status, StatusCode::OK);
+        let (status, body) = call(&w.state, "POST", &again, Some(&w.admin), None).await;
+        assert_eq!(
+            (status, body["error"].as_str()),
+            (StatusCode::CONFLICT, Some("NOT_INVITED"))
+        );
+        let (status, _) = call(&w.state, "POST", &again, Some(&w.student), None).await;
+        assert_eq!(status, StatusCode::FORBIDDEN);
+    }
+}

@@ -1,6 +1,6 @@
 //! `POST /api/v1/auth/login`, `/auth/refresh`, `/auth/logout` and `GET /api/v1/me`.
 
-use super::tokens::{self, new_refresh_token, refresh_hash};
+use super::tokens::{self, new_opaque_token, opaque_token_hash};
 use super::{password, Authenticated, ClientAddress};
 use crate::error::{ApiError, ErrorBody};
 use crate::json::ApiJson;
@@ -31,6 +31,7 @@ pub(crate) struct RefreshRequest {
     refresh_token: String,
 }
 
+/// Tokens of a signed-in tenant user.
 #[derive(Serialize, ToSchema)]
 pub(crate) struct TokenResponse {
     access_token: String,
@@ -91,8 +92,7 @@ pub(crate) async fn login(
     };
     throttle.succeeded(account, &request.email).await;
     let mut tx = state.store.begin_write(&tenant).await?;
-    let refresh_token = start_refresh(&state, &mut tx, Uuid::now_v7(), user.id).await?;
-    let response = token_response(&state, &tenant, &user, refresh_token).await?;
+    let response = sign_in(&state, &mut tx, &tenant, &user, Uuid::now_v7()).await?;
     tx.commit().await?;
     Ok(Json(response).into_response())
 }
@@ -110,7 +110,7 @@ pub(crate) async fn refresh(
     ApiJson(request): ApiJson<RefreshRequest>,
 ) -> Result<Json<TokenResponse>, ApiError> {
     let mut tx = state.store.begin_write(&tenant).await?;
-    let stored = refresh_tokens::by_hash(&mut tx, &refresh_hash(&request.refresh_token))
+    let stored = refresh_tokens::by_hash(&mut tx, &opaque_token_hash(&request.refresh_token))
         .await?
         .ok_or_else(invalid_refresh)?;
     if stored.revoked_at.is_some() || stored.expires_at <= Utc::now() {
@@ -130,8 +130,7 @@ pub(crate) async fn refresh(
         .await?
         .filter(|u| u.status == "active")
         .ok_or_else(invalid_refresh)?;
-    let refresh_token = start_refresh(&state, &mut tx, stored.family_id, user.id).await?;
-    let response = token_response(&state, &tenant, &user, refresh_token).await?;
+    let response = sign_in(&state, &mut tx, &tenant, &user, stored.family_id).await?;
     tx.commit().await?;
     Ok(Json(response))
 }
@@ -146,7 +145,7 @@ pub(crate) async fn logout(
 ) -> Result<StatusCode, ApiError> {
     let mut tx = state.store.begin_write(&tenant).await?;
     if let Some(stored) =
-        refresh_tokens::by_hash(&mut tx, &refresh_hash(&request.refresh_token)).await?
+        refresh_tokens::by_hash(&mut tx, &opaque_token_hash(&request.refresh_token)).await?
     {
         refresh_tokens::revoke_family(&mut tx, stored.family_id).await?;
     }
@@ -194,25 +193,18 @@ pub(crate) async fn me(
     }))
 }
 
-async fn start_refresh(
+/// New tokens for `user`: an access token, and a refresh token of `family` stored in `tx`.
+pub(crate) async fn sign_in(
     state: &AppState,
     tx: &mut TenantTx,
-    family: Uuid,
-    user: UserId,
-) -> Result<String, ApiError> {
-    let (token, hash) = new_refresh_token()?;
-    let expires = Utc::now()
-        + chrono::Duration::from_std(state.config.auth.refresh_token_ttl).unwrap_or_default();
-    refresh_tokens::insert(tx, family, user, &hash, expires).await?;
-    Ok(token)
-}
-
-async fn token_response(
-    state: &AppState,
     tenant: &Tenant,
     user: &users::User,
-    refresh_token: String,
+    family: Uuid,
 ) -> Result<TokenResponse, ApiError> {
+    let (refresh_token, hash) = new_opaque_token()?;
+    let expires = Utc::now()
+        + chrono::Duration::from_std(state.config.auth.refresh_token_ttl).unwrap_or_default();
+    refresh_tokens::insert(tx, family, user.id, &hash, expires).await?;
     let keys = state.keys.get(KeyOwner::Tenant(tenant.id)).await?;
     let ttl = state.config.auth.access_token_ttl;
     let claims = tokens::tenant_claims(tenant, user, &state.config.auth.issuer, ttl);

@@ -12,11 +12,15 @@ mod tokens;
 
 pub use extract::Authenticated;
 pub(crate) use extract::{bearer, verify_token};
-pub(crate) use handlers::{jwks, login, logout, me, platform_jwks, refresh, LoginRequest};
+pub(crate) use handlers::{
+    jwks, login, logout, me, platform_jwks, refresh, sign_in, LoginRequest, TokenResponse,
+};
 pub use keys::KeyRing;
 pub use throttle::LoginThrottleConfig;
 pub(crate) use throttle::{ClientAddress, LoginThrottle};
-pub(crate) use tokens::{platform_claims, sign, PLATFORM_AUDIENCE};
+pub(crate) use tokens::{
+    new_opaque_token, opaque_token_hash, platform_claims, sign, PLATFORM_AUDIENCE,
+};
 pub use tokens::{Claims, PlatformClaims};
 
 /// The unverified claims of a request's bearer token (for routing only, never to authorize).

@@ -143,18 +143,18 @@ pub(crate) fn verify<C: DeserializeOwned>(
         })
 }
 
-/// A new opaque refresh token and the hash under which it is stored.
-pub(crate) fn new_refresh_token() -> Result<(String, Vec<u8>), ApiError> {
+/// A new opaque token (refresh tokens, invitations) and the hash under which it is stored.
+pub(crate) fn new_opaque_token() -> Result<(String, Vec<u8>), ApiError> {
     let mut bytes = [0u8; 32];
     SystemRandom::new()
         .fill(&mut bytes)
         .map_err(|_| ApiError::internal("random generator failed"))?;
     let token = URL_SAFE_NO_PAD.encode(bytes);
-    let hash = refresh_hash(&token);
+    let hash = opaque_token_hash(&token);
     Ok((token, hash))
 }
 
-pub(crate) fn refresh_hash(token: &str) -> Vec<u8> {
+pub(crate) fn opaque_token_hash(token: &str) -> Vec<u8> {
     ring::digest::digest(&ring::digest::SHA256, token.as_bytes())
         .as_ref()
         .to_vec()

@@ -252,6 +252,29 @@ pub async fn update(
     row.map(|r| own(tx, r)).transpose()
 }
 
+/// Sets an invited user's password and makes them active.
+pub async fn activate_with_password(
+    tx: &mut TenantTx,
+    id: UserId,
+    password_hash: &str,
+) -> Result<Option<User>, StoreError> {
+    let tenant = tx.tenant();
+    let sql = format!(
+        "UPDATE users SET password_hash = $3, status = 'active', updated_at = $4 \
+         WHERE tenant_id = $1 AND id = $2 AND status = 'invited' RETURNING {COLUMNS}"
+    );
+    let row: Option<UserRow> = dispatch!(tx.conn(), c => {
+        sqlx::query_as(&sql)
+            .bind(tenant)
+            .bind(id.as_uuid())
+            .bind(password_hash)
+            .bind(Utc::now())
+            .fetch_optional(c)
+            .await?
+    });
+    row.map(|r| own(tx, r)).transpose()
+}
+
 /// Sets a user's status (`active`, `invited`, `deactivated`).
 pub async fn set_status(
     tx: &mut TenantTx,

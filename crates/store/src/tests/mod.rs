@@ -10,7 +10,8 @@ mod repositories;
 
 use crate::engine::{dispatch, Engine};
 use crate::repo::{
-    certificates, courses, enrollments, lessons, modules, outbox, progress, refresh_tokens, users,
+    certificates, courses, enrollments, invitations, lessons, modules, outbox, progress,
+    refresh_tokens, users,
 };
 use crate::testing::{self, TestGuard};
 use crate::{NewTenant, Store, StoreConfig, StoreError, Tenant, TenantTx};
@@ -155,6 +156,15 @@ pub(crate) async fn seed(store: &Store, tenant: &Tenant, tag: &str) -> Seeded {
         student.id,
         token_hash.as_bytes(),
         chrono::Utc::now(),
+    )
+    .await
+    .unwrap();
+    invitations::issue(
+        &mut tx,
+        teacher.id,
+        format!("invite-{tag}-{}", uuid::Uuid::now_v7()).as_bytes(),
+        chrono::Utc::now(),
+        None,
     )
     .await
     .unwrap();
