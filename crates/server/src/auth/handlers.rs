@@ -201,6 +201,7 @@ pub(crate) async fn sign_in(
     user: &users::User,
     family: Uuid,
 ) -> Result<TokenResponse, ApiError> {
+    refresh_tokens::purge_expired(tx, user.id).await?;
     let (refresh_token, hash) = new_opaque_token()?;
     let expires = Utc::now()
         + chrono::Duration::from_std(state.config.auth.refresh_token_ttl).unwrap_or_default();

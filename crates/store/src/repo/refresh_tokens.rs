@@ -104,3 +104,18 @@ pub async fn revoke_user(tx: &mut TenantTx, user: UserId) -> Result<u64, StoreEr
             .rows_affected()
     }))
 }
+
+/// Forgets `user`'s refresh tokens that have expired (run at each sign-in, so that the rows of
+/// a user stay bounded by what is still valid).
+pub async fn purge_expired(tx: &mut TenantTx, user: UserId) -> Result<u64, StoreError> {
+    let tenant = tx.tenant();
+    Ok(dispatch!(tx.conn(), c => {
+        sqlx::query("DELETE FROM refresh_tokens WHERE tenant_id = $1 AND user_id = $2 AND expires_at < $3")
+            .bind(tenant)
+            .bind(user.as_uuid())
+            .bind(Utc::now())
+            .execute(c)
+            .await?
+            .rows_affected()
+    }))
+}

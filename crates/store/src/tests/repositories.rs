@@ -350,3 +350,49 @@ async fn sqlite_write_transactions_take_the_write_lock_before_reading() {
         user.display_name
     );
 }
+
+#[tokio::test]
+async fn expired_refresh_tokens_are_purged_and_valid_ones_kept() {
+    for bed in beds().await {
+        let t = provision(&bed.store, "purge", bed.store.default_placement()).await;
+        let s = seed(&bed.store, &t, "r").await;
+        let mut tx = bed.store.begin_write(&t).await.unwrap();
+        let now = chrono::Utc::now();
+        let family = uuid::Uuid::now_v7();
+        refresh_tokens::insert(
+            &mut tx,
+            family,
+            s.student,
+            b"old",
+            now - chrono::Duration::hours(1),
+        )
+        .await
+        .unwrap();
+        refresh_tokens::insert(
+            &mut tx,
+            family,
+            s.student,
+            b"new",
+            now + chrono::Duration::hours(1),
+        )
+        .await
+        .unwrap();
+        // The seed's token expired at its creation too.
+        assert_eq!(
+            refresh_tokens::purge_expired(&mut tx, s.student)
+                .await
+                .unwrap(),
+            2,
+            "{}",
+            bed.label
+        );
+        assert!(refresh_tokens::by_hash(&mut tx, b"old")
+            .await
+            .unwrap()
+            .is_none());
+        assert!(refresh_tokens::by_hash(&mut tx, b"new")
+            .await
+            .unwrap()
+            .is_some());
+    }
+}
