@@ -129,13 +129,17 @@ pub(crate) async fn record_progress(
     };
     let mut tx = state.store.begin_write(&auth.tenant).await?;
     let (_, course) = readable_lesson(&mut tx, &auth, id).await?;
-    let enrollment = auth.enrollment(&mut tx, course).await?.ok_or_else(|| {
-        ApiError::new(
-            StatusCode::FORBIDDEN,
-            "NOT_ENROLLED",
-            "enroll in the course to record progress",
-        )
-    })?;
+    // Locked (PostgreSQL) so that concurrent reports of this learner complete it once.
+    let enrollment = enrollments::find_for_update(&mut tx, course, auth.user_id)
+        .await?
+        .filter(|e| e.status != "dropped")
+        .ok_or_else(|| {
+            ApiError::new(
+                StatusCode::FORBIDDEN,
+                "NOT_ENROLLED",
+                "enroll in the course to record progress",
+            )
+        })?;
     let before = progress_repo::get(&mut tx, auth.user_id, id).await?;
     let percent = lyceum_domain::clamp_progress(
         before.as_ref().map(|p| p.percent.clamp(0, 100) as u8),
