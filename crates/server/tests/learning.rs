@@ -1514,3 +1514,47 @@ async fn bulk_enrollment_from_a_csv_of_ten_thousand_rows_reports_each_row() {
         }
     }
 }
+
+#[tokio::test]
+async fn concurrent_reports_complete_a_course_once() {
+    for w in worlds().await {
+        let t = &w.acme_tokens;
+        let (course, modules) =
+            course_with(&w, &t.teacher, "race", &[json!({"kind": "all"})], 1).await;
+        acme(
+            &w,
+            "POST",
+            &format!("/api/v1/courses/{course}/publish"),
+            &t.teacher,
+            None,
+            StatusCode::OK,
+        )
+        .await;
+        acme(
+            &w,
+            "POST",
+            &format!("/api/v1/courses/{course}/enroll"),
+            &t.student,
+            None,
+            StatusCode::CREATED,
+        )
+        .await;
+        let path = format!("/t/acme/api/v1/lessons/{}/progress", modules[0].1[0]);
+        let report = || {
+            call(
+                &w.state,
+                "PUT",
+                &path,
+                Some(&t.student),
+                Some(json!({"percent": 100})),
+            )
+        };
+        let (a, b, c) = tokio::join!(report(), report(), report());
+        for (status, body) in [a, b, c] {
+            assert_eq!(status, StatusCode::OK, "{body}");
+        }
+        assert_eq!(events(&w, "lesson.completed").await.len(), 1);
+        assert_eq!(events(&w, "enrollment.completed").await.len(), 1);
+        assert_eq!(events(&w, "certificate.issued").await.len(), 1);
+    }
+}
