@@ -243,16 +243,7 @@ pub async fn set_status(
 /// Deletes a course with its modules, lessons, instructors and prerequisites. Callers make
 /// sure it has no enrollments (those are kept: the course is archived instead).
 pub async fn delete(tx: &mut TenantTx, id: CourseId) -> Result<bool, StoreError> {
-    let tenant = tx.tenant();
-    let deleted = dispatch!(tx.conn(), c => {
-        sqlx::query("DELETE FROM courses WHERE tenant_id = $1 AND id = $2")
-            .bind(tenant)
-            .bind(id.as_uuid())
-            .execute(c)
-            .await?
-            .rows_affected()
-    });
-    Ok(deleted > 0)
+    super::delete_by_id(tx, "courses", id.as_uuid()).await
 }
 
 pub async fn get(tx: &mut TenantTx, id: CourseId) -> Result<Option<Course>, StoreError> {

@@ -256,16 +256,7 @@ pub async fn count_in_course(tx: &mut TenantTx, course: CourseId) -> Result<i64,
 }
 
 pub async fn delete(tx: &mut TenantTx, id: LessonId) -> Result<bool, StoreError> {
-    let tenant = tx.tenant();
-    let deleted = dispatch!(tx.conn(), c => {
-        sqlx::query("DELETE FROM lessons WHERE tenant_id = $1 AND id = $2")
-            .bind(tenant)
-            .bind(id.as_uuid())
-            .execute(c)
-            .await?
-            .rows_affected()
-    });
-    Ok(deleted > 0)
+    super::delete_by_id(tx, "lessons", id.as_uuid()).await
 }
 
 /// Puts the module's lessons in the order given, which must name each of them once.

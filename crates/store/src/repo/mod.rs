@@ -92,3 +92,13 @@ async fn replace_course_links(
     });
     Ok(())
 }
+
+/// Deletes the row `id` of `table`; `false` when there was none.
+async fn delete_by_id(tx: &mut TenantTx, table: &str, id: Uuid) -> Result<bool, StoreError> {
+    let tenant = tx.tenant();
+    let sql = format!("DELETE FROM {table} WHERE tenant_id = $1 AND id = $2");
+    let deleted = dispatch!(tx.conn(), c => {
+        sqlx::query(&sql).bind(tenant).bind(id).execute(c).await?.rows_affected()
+    });
+    Ok(deleted > 0)
+}

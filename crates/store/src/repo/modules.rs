@@ -134,16 +134,7 @@ pub async fn for_course(tx: &mut TenantTx, course: CourseId) -> Result<Vec<Modul
 }
 
 pub async fn delete(tx: &mut TenantTx, id: ModuleId) -> Result<bool, StoreError> {
-    let tenant = tx.tenant();
-    let deleted = dispatch!(tx.conn(), c => {
-        sqlx::query("DELETE FROM modules WHERE tenant_id = $1 AND id = $2")
-            .bind(tenant)
-            .bind(id.as_uuid())
-            .execute(c)
-            .await?
-            .rows_affected()
-    });
-    Ok(deleted > 0)
+    super::delete_by_id(tx, "modules", id.as_uuid()).await
 }
 
 /// Puts the course's modules in the order given, which must name each of them once.
