@@ -379,10 +379,13 @@ fn cors_layer(origins: &[String]) -> Option<CorsLayer> {
         .allow_headers([
             axum::http::header::AUTHORIZATION,
             axum::http::header::CONTENT_TYPE,
+            axum::http::header::IF_NONE_MATCH,
             axum::http::HeaderName::from_static("x-tenant-id"),
             axum::http::HeaderName::from_static("x-request-id"),
         ])
         .expose_headers([
+            axum::http::header::ETAG,
+            axum::http::header::LINK,
             axum::http::header::RETRY_AFTER,
             axum::http::HeaderName::from_static("x-request-id"),
             axum::http::HeaderName::from_static("ratelimit-limit"),

@@ -323,6 +323,18 @@ async fn cors_answers_allowed_origins_only() {
         headers["access-control-allow-origin"],
         "https://app.example"
     );
+    let get = Request::get("/t/acme/api/v1/tenant")
+        .header("origin", "https://app.example")
+        .body(Body::empty())
+        .unwrap();
+    let (_, headers, _) = send(&state, get).await;
+    let exposed = headers["access-control-expose-headers"]
+        .to_str()
+        .unwrap()
+        .to_lowercase();
+    for name in ["etag", "link", "retry-after", "ratelimit-remaining"] {
+        assert!(exposed.contains(name), "{name} not exposed: {exposed}");
+    }
     let (_, headers, _) = send(&state, preflight("https://evil.example")).await;
     assert!(headers.get("access-control-allow-origin").is_none());
     let (status, _) = call(&state, "GET", "/t/acme/api/v1/tenant", None, None).await;
