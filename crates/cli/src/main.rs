@@ -15,6 +15,11 @@ use lyceum_store::Store;
 use settings::Settings;
 use std::path::PathBuf;
 
+/// Sign-ins allocate 19 MiB each (Argon2id); glibc's allocator kept those blocks after use (RSS
+/// grew past 230 MB over 200 sign-ins), mimalloc gives them back to the system.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[derive(Parser)]
 #[command(
     name = "lyceum",
