@@ -736,7 +736,7 @@ async fn course_progress_rolls_up_through_each_completion_rule() {
             (seen["percent"].as_u64(), seen["completed"].as_bool()),
             (Some(100), Some(true))
         );
-        acme(
+        let reply = acme(
             &w,
             "GET",
             &theirs,
@@ -745,6 +745,7 @@ async fn course_progress_rolls_up_through_each_completion_rule() {
             StatusCode::FORBIDDEN,
         )
         .await;
+        assert_eq!(reply["error"], "PERMISSION_DENIED");
         acme(&w, "GET", &theirs, &t.student2, None, StatusCode::FORBIDDEN).await;
         let mine = acme(
             &w,

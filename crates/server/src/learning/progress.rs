@@ -222,9 +222,9 @@ pub(crate) async fn show(
     Query(filter): Query<LearnerFilter>,
 ) -> Result<Json<CourseProgressView>, ApiError> {
     let mut tx = state.store.begin(&auth.tenant).await?;
-    super::course_content(&mut tx, &auth, id).await?;
     let learner = match filter.user_id {
         Some(learner) if learner != auth.user_id => {
+            super::visible_course(&mut tx, &auth, id).await?;
             auth.require("progress:view")?;
             if !(auth.is_admin() || auth.teaches(&mut tx, id).await?) {
                 return Err(ApiError::new(
@@ -238,7 +238,10 @@ pub(crate) async fn show(
                 .ok_or_else(|| ApiError::not_found("no such learner in this course"))?;
             learner
         }
-        _ => auth.user_id,
+        _ => {
+            super::course_content(&mut tx, &auth, id).await?;
+            auth.user_id
+        }
     };
     let rolled = course_progress(&mut tx, &[id], learner)
         .await?

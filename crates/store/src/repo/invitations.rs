@@ -3,17 +3,25 @@
 
 use crate::engine::dispatch;
 use crate::error::StoreError;
-use crate::scope::TenantTx;
+use crate::scope::{TenantRow, TenantTx};
 use chrono::{DateTime, Utc};
 use lyceum_domain::UserId;
 use uuid::Uuid;
 
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct Invitation {
+    tenant_id: Uuid,
     pub id: Uuid,
     pub user_id: Uuid,
     pub expires_at: DateTime<Utc>,
     pub accepted_at: Option<DateTime<Utc>>,
+}
+
+impl TenantRow for Invitation {
+    const TABLE: &'static str = "invitations";
+    fn tenant_id(&self) -> Uuid {
+        self.tenant_id
+    }
 }
 
 /// Issues an invitation for `user`, withdrawing the user's open ones.
@@ -53,15 +61,16 @@ pub async fn by_hash(
     token_hash: &[u8],
 ) -> Result<Option<Invitation>, StoreError> {
     let tenant = tx.tenant();
-    Ok(dispatch!(tx.conn(), c => {
+    let found: Option<Invitation> = dispatch!(tx.conn(), c => {
         sqlx::query_as(
-            "SELECT id, user_id, expires_at, accepted_at FROM invitations WHERE tenant_id = $1 AND token_hash = $2",
+            "SELECT tenant_id, id, user_id, expires_at, accepted_at FROM invitations WHERE tenant_id = $1 AND token_hash = $2",
         )
         .bind(tenant)
         .bind(token_hash)
         .fetch_optional(c)
         .await?
-    }))
+    });
+    found.map(|row| tx.own(row)).transpose()
 }
 
 /// Marks an open invitation accepted; `false` when it was accepted meanwhile.
