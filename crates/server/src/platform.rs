@@ -4,7 +4,7 @@
 //! user's token is refused here and a platform token is refused on tenant routes (different
 //! keys and audience). Every action is written to the audit log with the change it records.
 
-use crate::auth::{password, verify_token, ClientAddress, LoginRequest, PlatformClaims};
+use crate::auth::{password_sign_in, verify_token, ClientAddress, LoginRequest, PlatformClaims};
 use crate::context::RequestId;
 use crate::error::{ApiError, ErrorBody};
 use crate::json::ApiJson;
@@ -84,29 +84,16 @@ pub(crate) async fn login(
     ClientAddress(client): ClientAddress,
     ApiJson(request): ApiJson<LoginRequest>,
 ) -> Result<Response, ApiError> {
-    let throttle = &state.login_throttle;
-    if let Err(throttled) = throttle.admit(None, &request.email, client).await {
-        state.metrics.login_throttled("platform");
-        return Ok(throttled.into_response());
-    }
-    let found = match Email::parse(&request.email) {
-        Ok(email) => state.store.directory().platform_credentials(&email).await?,
-        Err(_) => None,
+    let email = Email::parse(&request.email).ok();
+    let lookup = async {
+        let Some(email) = email else { return Ok(None) };
+        let found = state.store.directory().platform_credentials(&email).await?;
+        Ok(found.map(|(user, hash)| (user, Some(hash))))
     };
-    let (user, hash) = match found {
-        Some((user, hash)) => (Some(user), Some(hash)),
-        None => (None, None),
+    let user = match password_sign_in(&state, None, "platform", request, client, lookup).await {
+        Ok(user) => user,
+        Err(refused) => return Ok(refused),
     };
-    let invalid = || ApiError::unauthorized("INVALID_CREDENTIALS", "wrong e-mail or password");
-    let verified = password::verify(request.password, hash).await;
-    let user = match user {
-        Some(user) if verified => user,
-        _ => {
-            throttle.failed(None, &request.email).await;
-            return Err(invalid());
-        }
-    };
-    throttle.succeeded(None, &request.email).await;
     let ttl = state.config.auth.access_token_ttl;
     let keys = state.keys.get(KeyOwner::Platform).await?;
     let claims = crate::auth::platform_claims(&user, &state.config.auth.issuer, ttl);
@@ -286,7 +273,7 @@ async fn change_status(
         state
             .store
             .directory()
-            .set_status_audited(tenant.id, to, &audit)
+            .set_status(tenant.id, to, Some(&audit))
             .await?;
     }
     Ok(Json(tenant_by_slug(&state, &path.slug).await?))

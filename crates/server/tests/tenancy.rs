@@ -255,7 +255,7 @@ async fn resolution_errors_have_stable_codes() {
         state
             .store
             .directory()
-            .set_status(acme.id, TenantStatus::Suspended)
+            .set_status(acme.id, TenantStatus::Suspended, None)
             .await
             .unwrap();
         let reply = send(
@@ -272,7 +272,7 @@ async fn resolution_errors_have_stable_codes() {
         state
             .store
             .directory()
-            .set_status(acme.id, TenantStatus::Deleted)
+            .set_status(acme.id, TenantStatus::Deleted, None)
             .await
             .unwrap();
         let reply = send(

@@ -216,15 +216,28 @@ impl Directory {
         }))
     }
 
-    pub async fn set_status(&self, id: TenantId, status: TenantStatus) -> Result<(), StoreError> {
+    /// Sets a tenant's status, with the platform audit entry that records why (if any) in the
+    /// same transaction.
+    pub async fn set_status(
+        &self,
+        id: TenantId,
+        status: TenantStatus,
+        audit: Option<&AuditEntry>,
+    ) -> Result<(), StoreError> {
         let done = dispatch!(&self.pool, p => {
-            sqlx::query("UPDATE tenants SET status = $2, updated_at = $3 WHERE id = $1")
+            let mut tx = p.begin().await?;
+            let done = sqlx::query("UPDATE tenants SET status = $2, updated_at = $3 WHERE id = $1")
                 .bind(id.as_uuid())
                 .bind(status.as_str())
                 .bind(Utc::now())
-                .execute(p)
+                .execute(&mut *tx)
                 .await?
-                .rows_affected()
+                .rows_affected();
+            if let Some(audit) = audit.filter(|_| done > 0) {
+                append_audit!(tx, audit);
+            }
+            tx.commit().await?;
+            done
         });
         self.invalidate_cache();
         if done == 0 {

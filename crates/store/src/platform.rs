@@ -6,7 +6,7 @@ use crate::directory::Directory;
 use crate::engine::dispatch;
 use crate::error::StoreError;
 use chrono::{DateTime, Utc};
-use lyceum_domain::{Email, PlatformUserId, TenantId, TenantStatus};
+use lyceum_domain::{Email, PlatformUserId, TenantId};
 use serde::Serialize;
 use uuid::Uuid;
 
@@ -171,37 +171,6 @@ impl Directory {
             Ok((user.try_into()?, hash))
         })
         .transpose()
-    }
-
-    /// Sets a tenant's status and records why, in one transaction.
-    pub async fn set_status_audited(
-        &self,
-        id: TenantId,
-        status: TenantStatus,
-        audit: &AuditEntry,
-    ) -> Result<(), StoreError> {
-        let done = dispatch!(&self.pool, p => {
-            let mut tx = p.begin().await?;
-            let done = sqlx::query("UPDATE tenants SET status = $2, updated_at = $3 WHERE id = $1")
-                .bind(id.as_uuid())
-                .bind(status.as_str())
-                .bind(Utc::now())
-                .execute(&mut *tx)
-                .await?
-                .rows_affected();
-            if done == 0 {
-                tx.rollback().await?;
-            } else {
-                append_audit!(tx, audit);
-                tx.commit().await?;
-            }
-            done
-        });
-        self.invalidate_cache();
-        if done == 0 {
-            return Err(StoreError::TenantNotFound(id.to_string()));
-        }
-        Ok(())
     }
 
     /// Audit entries, newest first, optionally of one tenant; `before` is the last id of the

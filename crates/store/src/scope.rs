@@ -53,6 +53,15 @@ impl TenantTx {
         }
     }
 
+    /// ` FOR UPDATE` on PostgreSQL, to lock the rows a read will change; nothing on SQLite,
+    /// whose write transactions are serialized already.
+    pub(crate) fn row_lock(&self) -> &'static str {
+        match self.tx {
+            Engine::Postgres(_) => " FOR UPDATE",
+            Engine::Sqlite(_) => "",
+        }
+    }
+
     pub(crate) fn conn(&mut self) -> Conn<'_> {
         match &mut self.tx {
             Engine::Postgres(tx) => Engine::Postgres(&mut **tx),

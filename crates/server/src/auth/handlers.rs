@@ -1,7 +1,8 @@
 //! `POST /api/v1/auth/login`, `/auth/refresh`, `/auth/logout` and `GET /api/v1/me`.
 
+use super::throttle::password_sign_in;
 use super::tokens::{self, new_opaque_token, opaque_token_hash};
-use super::{password, Authenticated, ClientAddress};
+use super::{Authenticated, ClientAddress};
 use crate::error::{ApiError, ErrorBody};
 use crate::json::ApiJson;
 use crate::tenancy::CurrentTenant;
@@ -40,10 +41,6 @@ pub(crate) struct TokenResponse {
     expires_in: u64,
 }
 
-fn invalid_credentials() -> ApiError {
-    ApiError::unauthorized("INVALID_CREDENTIALS", "wrong e-mail or password")
-}
-
 fn invalid_refresh() -> ApiError {
     ApiError::unauthorized("INVALID_TOKEN", "the refresh token is not valid")
 }
@@ -61,36 +58,20 @@ pub(crate) async fn login(
     ClientAddress(client): ClientAddress,
     ApiJson(request): ApiJson<LoginRequest>,
 ) -> Result<Response, ApiError> {
-    let throttle = &state.login_throttle;
-    let account = Some(tenant.id.as_uuid());
-    if let Err(throttled) = throttle.admit(account, &request.email, client).await {
-        state.metrics.login_throttled(tenant.slug.as_str());
-        return Ok(throttled.into_response());
-    }
     let email = Email::parse(&request.email).ok();
-    let found = match &email {
-        Some(email) => {
-            let mut tx = state.store.begin(&tenant).await?;
-            let found = users::credentials(&mut tx, email).await?;
-            tx.commit().await?;
-            found
-        }
-        None => None,
+    let lookup = async {
+        let Some(email) = email else { return Ok(None) };
+        let mut tx = state.store.begin(&tenant).await?;
+        let found = users::credentials(&mut tx, &email).await?;
+        tx.commit().await?;
+        Ok(found)
     };
-    let (user, hash) = match found {
-        Some((user, hash)) => (Some(user), hash),
-        None => (None, None),
+    let account = Some(tenant.id.as_uuid());
+    let label = tenant.slug.as_str();
+    let user = match password_sign_in(&state, account, label, request, client, lookup).await {
+        Ok(user) => user,
+        Err(refused) => return Ok(refused),
     };
-    // Verified even without a user, so that timing does not tell which e-mails exist.
-    let verified = password::verify(request.password, hash).await;
-    let user = match user {
-        Some(user) if verified => user,
-        _ => {
-            throttle.failed(account, &request.email).await;
-            return Err(invalid_credentials());
-        }
-    };
-    throttle.succeeded(account, &request.email).await;
     let mut tx = state.store.begin_write(&tenant).await?;
     let response = sign_in(&state, &mut tx, &tenant, &user, Uuid::now_v7()).await?;
     tx.commit().await?;

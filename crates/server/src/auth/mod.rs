@@ -17,7 +17,7 @@ pub(crate) use handlers::{
 };
 pub use keys::KeyRing;
 pub use throttle::LoginThrottleConfig;
-pub(crate) use throttle::{ClientAddress, LoginThrottle};
+pub(crate) use throttle::{password_sign_in, ClientAddress, LoginThrottle};
 pub(crate) use tokens::{
     new_opaque_token, opaque_token_hash, platform_claims, sign, PLATFORM_AUDIENCE,
 };

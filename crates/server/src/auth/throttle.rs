@@ -4,6 +4,7 @@
 //! 429 `LOGIN_THROTTLED` with `Retry-After`. The client address is the socket's peer; an
 //! `X-Forwarded-For` header counts only when the peer is a configured trusted proxy.
 
+use super::handlers::LoginRequest;
 use crate::error::ApiError;
 use crate::ratelimit::{Buckets, Verdict};
 use crate::AppState;
@@ -124,6 +125,47 @@ impl LoginThrottle {
             .rev()
             .find(|hop| !trusted(hop))
             .unwrap_or(peer)
+    }
+}
+
+/// A sign-in with e-mail and password, throttled: refuses a locked account or a client over
+/// its rate, looks the account up with `lookup` (user and password hash, if any), verifies the
+/// password (against a throwaway hash when there is none, so timing does not tell which
+/// e-mails exist) and counts the outcome. `tenant` is `None` for platform operators; `label`
+/// names them in the metrics. Any refusal comes back as the response to send.
+pub(crate) async fn password_sign_in<U, Lookup>(
+    state: &AppState,
+    tenant: Option<Uuid>,
+    label: &str,
+    request: LoginRequest,
+    client: Option<IpAddr>,
+    lookup: Lookup,
+) -> Result<U, Response>
+where
+    Lookup: std::future::Future<Output = Result<Option<(U, Option<String>)>, ApiError>>,
+{
+    let throttle = &state.login_throttle;
+    if let Err(throttled) = throttle.admit(tenant, &request.email, client).await {
+        state.metrics.login_throttled(label);
+        return Err(throttled.into_response());
+    }
+    let (user, hash) = match lookup.await.map_err(IntoResponse::into_response)? {
+        Some((user, hash)) => (Some(user), hash),
+        None => (None, None),
+    };
+    let verified = super::password::verify(request.password, hash).await;
+    match user {
+        Some(user) if verified => {
+            throttle.succeeded(tenant, &request.email).await;
+            Ok(user)
+        }
+        _ => {
+            throttle.failed(tenant, &request.email).await;
+            Err(
+                ApiError::unauthorized("INVALID_CREDENTIALS", "wrong e-mail or password")
+                    .into_response(),
+            )
+        }
     }
 }
 

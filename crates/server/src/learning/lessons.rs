@@ -113,12 +113,15 @@ pub(crate) async fn list(
         .await?
         .ok_or_else(|| ApiError::not_found("no such module"))?;
     let (_, enrollment) = course_content(&mut tx, &auth, module.course_id).await?;
-    let release = match enrollment {
-        Some(_) => Some(Release::load(&mut tx, module.course_id, auth.user_id).await?),
-        None => None,
+    let module_lessons = lessons::for_module(&mut tx, id).await?;
+    // Release rules bind learners only, and only lessons that have one.
+    let held_back = enrollment.is_some() && module_lessons.iter().any(|l| l.release_rule.is_some());
+    let release = if held_back {
+        Some(Release::load(&mut tx, module.course_id, auth.user_id).await?)
+    } else {
+        None
     };
-    let items = lessons::for_module(&mut tx, id)
-        .await?
+    let items = module_lessons
         .into_iter()
         .map(|lesson| view(lesson, release.as_ref()))
         .collect();
@@ -211,6 +214,7 @@ pub(crate) async fn readable_lesson(
     let course = lessons::course_of(tx, id).await?.ok_or_else(not_found)?;
     let (_, enrollment) = course_content(tx, auth, course).await?;
     if enrollment.is_some()
+        && lesson.release_rule.is_some()
         && Release::load(tx, course, auth.user_id)
             .await?
             .locked(&lesson)

@@ -188,19 +188,7 @@ pub async fn find(
     course: CourseId,
     user: UserId,
 ) -> Result<Option<Enrollment>, StoreError> {
-    let tenant = tx.tenant();
-    let sql = format!(
-        "SELECT {COLUMNS} FROM enrollments WHERE tenant_id = $1 AND course_id = $2 AND user_id = $3"
-    );
-    let row: Option<EnrollmentRow> = dispatch!(tx.conn(), c => {
-        sqlx::query_as(&sql)
-            .bind(tenant)
-            .bind(course.as_uuid())
-            .bind(user.as_uuid())
-            .fetch_optional(c)
-            .await?
-    });
-    row.map(|r| own(tx, r)).transpose()
+    find_locking(tx, course, user, "").await
 }
 
 /// Like [`find`], locking the row until the transaction ends on PostgreSQL (SQLite write
@@ -211,28 +199,28 @@ pub async fn find_for_update(
     course: CourseId,
     user: UserId,
 ) -> Result<Option<Enrollment>, StoreError> {
+    let lock = tx.row_lock();
+    find_locking(tx, course, user, lock).await
+}
+
+async fn find_locking(
+    tx: &mut TenantTx,
+    course: CourseId,
+    user: UserId,
+    lock: &str,
+) -> Result<Option<Enrollment>, StoreError> {
     let tenant = tx.tenant();
     let sql = format!(
-        "SELECT {COLUMNS} FROM enrollments WHERE tenant_id = $1 AND course_id = $2 AND user_id = $3"
+        "SELECT {COLUMNS} FROM enrollments WHERE tenant_id = $1 AND course_id = $2 AND user_id = $3{lock}"
     );
-    let row: Option<EnrollmentRow> = match tx.conn() {
-        crate::engine::Engine::Postgres(c) => {
-            sqlx::query_as(&format!("{sql} FOR UPDATE"))
-                .bind(tenant)
-                .bind(course.as_uuid())
-                .bind(user.as_uuid())
-                .fetch_optional(c)
-                .await?
-        }
-        crate::engine::Engine::Sqlite(c) => {
-            sqlx::query_as(&sql)
-                .bind(tenant)
-                .bind(course.as_uuid())
-                .bind(user.as_uuid())
-                .fetch_optional(c)
-                .await?
-        }
-    };
+    let row: Option<EnrollmentRow> = dispatch!(tx.conn(), c => {
+        sqlx::query_as(&sql)
+            .bind(tenant)
+            .bind(course.as_uuid())
+            .bind(user.as_uuid())
+            .fetch_optional(c)
+            .await?
+    });
     row.map(|r| own(tx, r)).transpose()
 }
 

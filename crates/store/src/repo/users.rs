@@ -300,18 +300,13 @@ pub async fn set_status(
 /// (SQLite write transactions are serialized already).
 pub async fn lock_active_admins(tx: &mut TenantTx) -> Result<Vec<UserId>, StoreError> {
     let tenant = tx.tenant();
-    let select = "SELECT id FROM users WHERE tenant_id = $1 AND role = 'admin' AND status = 'active' ORDER BY id";
-    let ids: Vec<Uuid> = match tx.conn() {
-        crate::engine::Engine::Postgres(c) => {
-            sqlx::query_scalar(&format!("{select} FOR UPDATE"))
-                .bind(tenant)
-                .fetch_all(c)
-                .await?
-        }
-        crate::engine::Engine::Sqlite(c) => {
-            sqlx::query_scalar(select).bind(tenant).fetch_all(c).await?
-        }
-    };
+    let sql = format!(
+        "SELECT id FROM users WHERE tenant_id = $1 AND role = 'admin' AND status = 'active' ORDER BY id{}",
+        tx.row_lock()
+    );
+    let ids: Vec<Uuid> = dispatch!(tx.conn(), c => {
+        sqlx::query_scalar(&sql).bind(tenant).fetch_all(c).await?
+    });
     Ok(ids.into_iter().map(UserId::from_uuid).collect())
 }
 

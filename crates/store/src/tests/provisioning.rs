@@ -215,7 +215,7 @@ async fn abandoned_provisioning_is_reclaimed_with_its_storage() {
             let tenant = provision(&bed.store, &slug, placement).await;
             let directory = bed.store.directory();
             directory
-                .set_status(tenant.id, lyceum_domain::TenantStatus::Provisioning)
+                .set_status(tenant.id, lyceum_domain::TenantStatus::Provisioning, None)
                 .await
                 .unwrap();
             let hour = std::time::Duration::from_secs(3600);
