@@ -13,6 +13,7 @@ mod json;
 mod learning;
 pub mod metrics;
 mod openapi;
+mod paging;
 pub mod platform;
 mod ratelimit;
 mod tenancy;

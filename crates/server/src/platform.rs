@@ -21,8 +21,6 @@ use serde_json::json;
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
-const MAX_PAGE: u32 = 200;
-
 /// A signed-in platform operator.
 #[derive(Debug, Clone)]
 pub struct PlatformOperator {
@@ -310,15 +308,13 @@ pub(crate) async fn audit_log(
         Some(slug) => Some(tenant_by_slug(&state, slug).await?.id),
         None => None,
     };
-    let limit = query.limit.unwrap_or(50).clamp(1, MAX_PAGE);
+    let limit = crate::paging::page_size(query.limit);
     let entries = state
         .store
         .directory()
         .audit_log(tenant, query.before, limit)
         .await?;
-    let next_cursor = (entries.len() == limit as usize)
-        .then(|| entries.last().map(|e| e.id))
-        .flatten();
+    let next_cursor = crate::paging::next_cursor(&entries, limit, |e| e.id);
     Ok(Json(AuditPage {
         entries,
         next_cursor,

@@ -18,8 +18,6 @@ use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 use utoipa::{IntoParams, ToSchema};
 
-const MAX_PAGE: u32 = 200;
-
 #[derive(Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct Page {
@@ -94,13 +92,11 @@ pub(crate) async fn list(
     Query(page): Query<Page>,
 ) -> Result<Json<UserPage>, ApiError> {
     auth.require("user:manage")?;
-    let limit = page.limit.unwrap_or(50).clamp(1, MAX_PAGE);
+    let limit = crate::paging::page_size(page.limit);
     let mut tx = state.store.begin(&auth.tenant).await?;
     let items = users::list(&mut tx, page.after, limit).await?;
     tx.commit().await?;
-    let next_cursor = (items.len() == limit as usize)
-        .then(|| items.last().map(|u| u.id))
-        .flatten();
+    let next_cursor = crate::paging::next_cursor(&items, limit, |u| u.id);
     Ok(Json(UserPage { items, next_cursor }))
 }
 

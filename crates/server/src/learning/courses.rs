@@ -1,6 +1,6 @@
 //! Courses: the catalog, create, read (with `ETag`), replace, publish, archive, delete.
 
-use super::{editable_course, record, visible_course, within_plan, CoursePath, MAX_PAGE};
+use super::{editable_course, record, visible_course, within_plan, CoursePath};
 use crate::auth::Authenticated;
 use crate::error::{ApiError, ErrorBody};
 use crate::json::ApiJson;
@@ -49,7 +49,7 @@ pub(crate) async fn list(
     Query(params): Query<CatalogParams>,
 ) -> Result<Response, ApiError> {
     auth.require("course:view")?;
-    let limit = params.limit.unwrap_or(50).clamp(1, MAX_PAGE);
+    let limit = crate::paging::page_size(params.limit);
     let visibility = if auth.is_admin() {
         Visibility::All
     } else {
@@ -65,9 +65,7 @@ pub(crate) async fn list(
     let mut tx = state.store.begin(&auth.tenant).await?;
     let items = courses::list(&mut tx, &query).await?;
     tx.commit().await?;
-    let next_cursor = (items.len() == limit as usize)
-        .then(|| items.last().map(|c| c.id))
-        .flatten();
+    let next_cursor = crate::paging::next_cursor(&items, limit, |c| c.id);
     let mut response = Json(CoursePage { items, next_cursor }).into_response();
     if let Some(cursor) = next_cursor {
         let mut next = format!("{}?after={cursor}&limit={limit}", uri.path());

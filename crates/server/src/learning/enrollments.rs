@@ -1,7 +1,7 @@
 //! Enrollments: self-enrollment, enrollment by course staff, bulk enrollment from CSV with a
 //! result per row, listing (mine, a course's students), unenrolling, and due dates.
 
-use super::{record, visible_course, CoursePath, MAX_PAGE};
+use super::{record, visible_course, CoursePath};
 use crate::auth::Authenticated;
 use crate::error::{ApiError, ErrorBody};
 use crate::json::ApiJson;
@@ -218,7 +218,7 @@ pub(crate) async fn students(
     Path(CoursePath { id }): Path<CoursePath>,
     Query(page): Query<StudentPage>,
 ) -> Result<Json<StudentList>, ApiError> {
-    let limit = page.limit.unwrap_or(50).clamp(1, MAX_PAGE);
+    let limit = crate::paging::page_size(page.limit);
     let mut tx = state.store.begin(&auth.tenant).await?;
     visible_course(&mut tx, &auth, id).await?;
     manages(&mut tx, &auth, id, "enrollment:view").await?;
@@ -230,9 +230,7 @@ pub(crate) async fn students(
         .map(|u| (u.id, u))
         .collect();
     tx.commit().await?;
-    let next_cursor = (page_items.len() == limit as usize)
-        .then(|| page_items.last().map(|e| e.id))
-        .flatten();
+    let next_cursor = crate::paging::next_cursor(&page_items, limit, |e| e.id);
     let items = page_items
         .into_iter()
         .filter_map(|enrollment| {

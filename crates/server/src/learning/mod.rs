@@ -24,8 +24,6 @@ use lyceum_store::TenantTx;
 use serde::Deserialize;
 use utoipa::IntoParams;
 
-const MAX_PAGE: u32 = 200;
-
 fn course_not_found() -> ApiError {
     ApiError::not_found("no such course")
 }
