@@ -17,7 +17,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::json;
 use utoipa::{IntoParams, ToSchema};
 
-#[derive(Deserialize, IntoParams)]
+#[derive(Deserialize, Serialize, IntoParams)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct CatalogParams {
     /// Only courses in this status.
@@ -68,32 +68,19 @@ pub(crate) async fn list(
     let next_cursor = crate::paging::next_cursor(&items, limit, |c| c.id);
     let mut response = Json(CoursePage { items, next_cursor }).into_response();
     if let Some(cursor) = next_cursor {
-        let mut next = format!("{}?after={cursor}&limit={limit}", uri.path());
-        if let Some(status) = params.status {
-            next.push_str(&format!("&status={status}"));
-        }
-        if let Some(q) = &params.q {
-            next.push_str("&q=");
-            next.extend(form_urlencoded_byte_serialize(q));
-        }
-        if let Ok(link) = HeaderValue::from_str(&format!("<{next}>; rel=\"next\"")) {
+        let next = CatalogParams {
+            after: Some(cursor),
+            limit: Some(limit),
+            ..params
+        };
+        let query = serde_urlencoded::to_string(&next)
+            .map_err(|_| ApiError::internal("encode the next page's query"))?;
+        let link = format!("<{}?{query}>; rel=\"next\"", uri.path());
+        if let Ok(link) = HeaderValue::from_str(&link) {
             response.headers_mut().insert(header::LINK, link);
         }
     }
     Ok(response)
-}
-
-/// Percent-encodes a query value (unreserved characters kept).
-fn form_urlencoded_byte_serialize(value: &str) -> impl Iterator<Item = char> + '_ {
-    value.bytes().flat_map(|b| {
-        let keep = b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~');
-        let chars: Vec<char> = if keep {
-            vec![b as char]
-        } else {
-            format!("%{b:02X}").chars().collect()
-        };
-        chars.into_iter()
-    })
 }
 
 #[derive(Deserialize, ToSchema)]
