@@ -1,8 +1,8 @@
 //! `lyceum bench --learning`: the learning API under load. Loads `--tenants` tenants with
 //! `--courses` published courses each and a student enrolled in `--enrollments` of them, then
 //! drives the real server on a local port from `--learning-clients` concurrent clients: the catalog
-//! (a page of 50) and the student dashboard, against the first `--active` tenants. Finally times
-//! a bulk enrollment of a 10,000-row CSV.
+//! (a page of 50) and the student dashboard, against the first `--active` tenants, once with the
+//! response cache and once without. Finally times a bulk enrollment of a 10,000-row CSV.
 
 use crate::bench::summary;
 use crate::bench_api::{get, login, unlimited, HttpClient, PASSWORD};
@@ -14,7 +14,7 @@ use http_body_util::{BodyExt, Full};
 use hyper_util::client::legacy::Client;
 use hyper_util::rt::TokioExecutor;
 use lyceum_domain::{CompletionRule, CourseStatus, Email, LessonKind, Plan, Role, Slug, UserId};
-use lyceum_server::AppState;
+use lyceum_server::{AppState, ResponseCacheConfig, ServerConfig};
 use lyceum_store::repo::{courses, enrollments, lessons, modules, progress, users};
 use lyceum_store::{NewTenant, Store, Tenant};
 use std::sync::Arc;
@@ -68,32 +68,77 @@ pub async fn run(store: &Store, args: &LearningBenchArgs, tag: &str) -> Result<(
         started.elapsed().as_secs_f64()
     );
 
-    let state = AppState::new(store.clone(), unlimited());
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
-    let address = listener.local_addr()?;
-    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    let server = tokio::spawn(lyceum_server::serve(listener, state, async {
-        stopped.await.ok();
-    }));
+    // Each page twice: from the response cache (students share nothing, but each asks again
+    // and nothing changes meanwhile) and read from the database every time.
+    let uncached = ServerConfig {
+        response_cache: ResponseCacheConfig {
+            capacity_bytes: 0,
+            ..ResponseCacheConfig::default()
+        },
+        ..unlimited()
+    };
     let client: HttpClient = Client::builder(TokioExecutor::new()).build_http();
     let mut targets = Vec::new();
-    for tenant in tenants.iter().take(args.active.max(1)) {
-        let base = format!("http://{address}/t/{}", tenant.slug);
-        let token = login(&client, &base, "student@bench.test").await?.0;
-        targets.push((base, format!("Bearer {token}")));
+    for (cache, config) in [("cached", unlimited()), ("uncached", uncached)] {
+        let server = Server::start(store, config).await?;
+        if targets.is_empty() {
+            for tenant in tenants.iter().take(args.active.max(1)) {
+                let base = format!("http://{}/t/{}", server.address, tenant.slug);
+                let token = login(&client, &base, "student@bench.test").await?.0;
+                targets.push((format!("/t/{}", tenant.slug), format!("Bearer {token}")));
+            }
+        }
+        for (name, path) in [
+            ("catalog", "/api/v1/courses?limit=50"),
+            ("dashboard", "/api/v1/me/dashboard"),
+        ] {
+            let targets = Arc::new(
+                targets
+                    .iter()
+                    .map(|(tenant, bearer)| {
+                        (format!("http://{}{tenant}", server.address), bearer.clone())
+                    })
+                    .collect(),
+            );
+            let line = drive(&client, &targets, path, args).await?;
+            println!("learning  {name:<9} {cache:<8} {line}");
+        }
+        if cache == "uncached" {
+            csv_import(store, &client, server.address, tag, &hash).await?;
+        }
+        server.stop().await?;
     }
-    let targets = Arc::new(targets);
-    for (name, path) in [
-        ("catalog", "/api/v1/courses?limit=50"),
-        ("dashboard", "/api/v1/me/dashboard"),
-    ] {
-        let line = drive(&client, &targets, path, args).await?;
-        println!("learning  {name:<9} {line}");
-    }
-    csv_import(store, &client, address, tag, &hash).await?;
-    stop.send(()).ok();
-    server.await??;
     Ok(())
+}
+
+/// The real server on a local port.
+struct Server {
+    address: std::net::SocketAddr,
+    stop: tokio::sync::oneshot::Sender<()>,
+    task: tokio::task::JoinHandle<std::io::Result<()>>,
+}
+
+impl Server {
+    async fn start(store: &Store, config: ServerConfig) -> Result<Server> {
+        let state = AppState::new(store.clone(), config);
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+        let address = listener.local_addr()?;
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        let task = tokio::spawn(lyceum_server::serve(listener, state, async {
+            stopped.await.ok();
+        }));
+        Ok(Server {
+            address,
+            stop,
+            task,
+        })
+    }
+
+    async fn stop(self) -> Result<()> {
+        self.stop.send(()).ok();
+        self.task.await??;
+        Ok(())
+    }
 }
 
 /// One tenant: an admin and a student, `courses` published courses (one module, two lessons

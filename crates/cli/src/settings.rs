@@ -59,6 +59,11 @@ pub struct Settings {
     pub metrics_tenant_labels: usize,
     /// Bearer token `/metrics` requires; unset: only clients on this host are answered.
     pub metrics_token: Option<String>,
+    /// MiB of catalog pages and dashboards kept in memory; 0 turns the response cache off.
+    pub response_cache_mb: u64,
+    /// Seconds a cached page is served at most (changes made through another server process
+    /// show after this; changes made through this one show at once).
+    pub response_cache_ttl_secs: u64,
     /// Log filter, in `tracing` syntax (`info`, `lyceum=debug,sqlx=warn`).
     pub log: String,
     /// `text` or `json`.
@@ -94,6 +99,8 @@ impl Default for Settings {
             cors_origins: String::new(),
             metrics_tenant_labels: 100,
             metrics_token: None,
+            response_cache_mb: 64,
+            response_cache_ttl_secs: 10,
             log: "info".to_owned(),
             log_format: "text".to_owned(),
         }
@@ -157,6 +164,10 @@ impl Settings {
             metrics_tenant_labels: self.metrics_tenant_labels,
             cors_origins: list(&self.cors_origins).map(str::to_owned).collect(),
             metrics_token: self.metrics_token.clone().filter(|t| !t.is_empty()),
+            response_cache: lyceum_server::ResponseCacheConfig {
+                capacity_bytes: self.response_cache_mb.saturating_mul(1024 * 1024),
+                ttl: Duration::from_secs(self.response_cache_ttl_secs),
+            },
         })
     }
 

@@ -16,6 +16,7 @@ mod openapi;
 mod paging;
 pub mod platform;
 mod ratelimit;
+mod response_cache;
 mod tenancy;
 mod tenant_profile;
 mod users;
@@ -41,6 +42,8 @@ pub use error::ApiError;
 pub use metrics::Metrics;
 pub use ratelimit::RateLimitConfig;
 use ratelimit::TenantRateLimits;
+use response_cache::ResponseCache;
+pub use response_cache::ResponseCacheConfig;
 pub use tenancy::CurrentTenant;
 
 /// HTTP settings.
@@ -57,6 +60,7 @@ pub struct ServerConfig {
     pub cors_origins: Vec<String>,
     /// Bearer token `/metrics` requires; `None`: only loopback clients are answered.
     pub metrics_token: Option<String>,
+    pub response_cache: ResponseCacheConfig,
 }
 
 impl Default for ServerConfig {
@@ -69,6 +73,7 @@ impl Default for ServerConfig {
             metrics_tenant_labels: 100,
             cors_origins: Vec::new(),
             metrics_token: None,
+            response_cache: ResponseCacheConfig::default(),
         }
     }
 }
@@ -101,15 +106,19 @@ pub struct AppState {
     pub metrics: Metrics,
     rate_limits: Arc<TenantRateLimits>,
     login_throttle: Arc<LoginThrottle>,
+    pages: Arc<ResponseCache>,
 }
 
 impl AppState {
     pub fn new(store: Store, config: ServerConfig) -> Self {
         let keys = auth::KeyRing::new(store.clone(), config.auth.access_token_ttl);
+        let metrics = Metrics::new(config.metrics_tenant_labels);
+        let pages = ResponseCache::new(&config.response_cache, store.clone(), metrics.clone());
         Self {
             store,
             keys,
-            metrics: Metrics::new(config.metrics_tenant_labels),
+            metrics,
+            pages: Arc::new(pages),
             rate_limits: Arc::new(TenantRateLimits::new(&config.rate_limit)),
             login_throttle: Arc::new(LoginThrottle::new(config.login_throttle.clone())),
             config: Arc::new(config),

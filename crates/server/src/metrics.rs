@@ -40,6 +40,11 @@ struct AlarmLabels {
 }
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct CacheLabels {
+    result: &'static str,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 struct PoolLabels {
     engine: String,
     pool: String,
@@ -66,6 +71,7 @@ struct Inner {
     isolation_alarms: Family<AlarmLabels, Counter>,
     connections: Family<PoolLabels, Gauge>,
     tenant_pools_open: Gauge,
+    response_cache: Family<CacheLabels, Counter>,
     labelled_tenants: Mutex<HashSet<String>>,
     max_tenant_labels: usize,
 }
@@ -125,6 +131,12 @@ impl Metrics {
             "Tenants whose own connection pool is open",
             tenant_pools_open.clone(),
         );
+        let response_cache = Family::default();
+        registry.register(
+            "response_cache_lookups",
+            "Cached pages (catalog, dashboard) served (`hit`) or read again (`miss`)",
+            response_cache.clone(),
+        );
         Metrics {
             inner: Arc::new(Inner {
                 registry,
@@ -135,6 +147,7 @@ impl Metrics {
                 isolation_alarms,
                 connections,
                 tenant_pools_open,
+                response_cache,
                 labelled_tenants: Mutex::new(HashSet::new()),
                 max_tenant_labels,
             }),
@@ -170,6 +183,14 @@ impl Metrics {
         self.inner
             .login_throttled
             .get_or_create(&self.tenant_label(slug))
+            .inc();
+    }
+
+    pub(crate) fn response_cache(&self, hit: bool) {
+        let result = if hit { "hit" } else { "miss" };
+        self.inner
+            .response_cache
+            .get_or_create(&CacheLabels { result })
             .inc();
     }
 

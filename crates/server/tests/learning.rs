@@ -1559,3 +1559,103 @@ async fn concurrent_reports_complete_a_course_once() {
         assert_eq!(events(&w, "certificate.issued").await.len(), 1);
     }
 }
+
+/// Catalog pages and dashboards served from the response cache so far.
+fn cache_hits(w: &World) -> u64 {
+    let text = w.state.metrics.render(&w.state.store);
+    text.lines()
+        .find_map(|l| l.strip_prefix("lyceum_response_cache_lookups_total{result=\"hit\"} "))
+        .map_or(0, |n| n.parse().unwrap())
+}
+
+/// `GET path` on `tenant` as `token`, which must answer 200.
+async fn get(w: &World, tenant: &str, path: &str, token: String) -> Value {
+    let path = format!("/t/{tenant}{path}");
+    let (status, page) = call(&w.state, "GET", &path, Some(&token), None).await;
+    assert_eq!(status, StatusCode::OK, "{path}: {page}");
+    page
+}
+
+fn slugs(page: &Value) -> Vec<&str> {
+    page["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["slug"].as_str().unwrap())
+        .collect()
+}
+
+#[tokio::test]
+async fn cached_catalog_and_dashboard_follow_every_write_per_tenant_and_viewer() {
+    for w in worlds().await {
+        let t = &w.acme_tokens;
+        let catalog = |token: String| get(&w, "acme", "/api/v1/courses", token);
+        let dashboard = |token: String| get(&w, "acme", "/api/v1/me/dashboard", token);
+        let (first, modules) =
+            course_with(&w, &t.admin, "first", &[json!({"kind": "all"})], 2).await;
+        let path = format!("/api/v1/courses/{first}/publish");
+        acme(&w, "POST", &path, &t.admin, None, StatusCode::OK).await;
+
+        // A second identical request is a hit and answers the same.
+        let before = cache_hits(&w);
+        assert_eq!(slugs(&catalog(t.student.clone()).await), ["first"]);
+        assert_eq!(slugs(&catalog(t.student.clone()).await), ["first"]);
+        assert_eq!(
+            cache_hits(&w),
+            before + 1,
+            "the repeated page was not cached"
+        );
+
+        // Copies are per viewer: the admin's page has the draft, the student's never does.
+        course_with(&w, &t.admin, "draft", &[json!({"kind": "all"})], 1).await;
+        assert_eq!(slugs(&catalog(t.admin.clone()).await), ["first", "draft"]);
+        assert_eq!(slugs(&catalog(t.student.clone()).await), ["first"]);
+
+        // Any write in the tenant retires the copies read before it.
+        let path = format!("/api/v1/courses/{}/publish", {
+            let page = catalog(t.admin.clone()).await;
+            page["items"][1]["id"].as_str().unwrap().to_owned()
+        });
+        acme(&w, "POST", &path, &t.admin, None, StatusCode::OK).await;
+        assert_eq!(slugs(&catalog(t.student.clone()).await), ["first", "draft"]);
+
+        assert_eq!(dashboard(t.student.clone()).await["courses"], json!([]));
+        let path = format!("/api/v1/courses/{first}/enroll");
+        acme(&w, "POST", &path, &t.student, None, StatusCode::CREATED).await;
+        let board = dashboard(t.student.clone()).await;
+        assert_eq!(board["courses"][0]["progress_percent"], 0, "{board}");
+        progress(&w, &t.student, &modules[0].1[0], 100).await;
+        let board = dashboard(t.student.clone()).await;
+        assert_eq!(board["courses"][0]["progress_percent"], 50, "{board}");
+        assert_eq!(
+            dashboard(t.student2.clone()).await["courses"],
+            json!([]),
+            "another learner"
+        );
+
+        // Another tenant's copies outlive acme's writes, and never show acme's courses.
+        let globex = |token: String| get(&w, "globex", "/api/v1/courses", token);
+        assert_eq!(
+            slugs(&globex(w.globex.student.clone()).await),
+            Vec::<&str>::new()
+        );
+        let before = cache_hits(&w);
+        progress(&w, &t.student, &modules[0].1[1], 100).await;
+        assert_eq!(
+            slugs(&globex(w.globex.student.clone()).await),
+            Vec::<&str>::new()
+        );
+        assert_eq!(
+            cache_hits(&w),
+            before + 1,
+            "acme's write retired globex's copy"
+        );
+        let board = dashboard(t.student.clone()).await;
+        assert_eq!(board["courses"][0]["progress_percent"], 100, "{board}");
+        assert_eq!(
+            board["certificates"].as_array().unwrap().len(),
+            1,
+            "{board}"
+        );
+    }
+}

@@ -22,6 +22,7 @@ mod scope;
 mod store;
 #[cfg(any(test, feature = "testing"))]
 pub mod testing;
+mod versions;
 
 #[cfg(test)]
 mod tests;

@@ -10,8 +10,10 @@
 
 use crate::engine::{Conn, Engine};
 use crate::error::StoreError;
+use crate::versions::DataVersions;
 use lyceum_domain::{Placement, TenantId};
 use sqlx::{Postgres, Sqlite, Transaction};
+use std::sync::Arc;
 
 /// A row read from a tenant table, which names its tenant.
 pub(crate) trait TenantRow {
@@ -22,14 +24,21 @@ pub(crate) trait TenantRow {
 pub struct TenantTx {
     tenant_id: TenantId,
     tx: Engine<Transaction<'static, Postgres>, Transaction<'static, Sqlite>>,
+    /// For a write transaction: the versions its commit advances.
+    versions: Option<Arc<DataVersions>>,
 }
 
 impl TenantTx {
     pub(crate) fn new(
         tenant_id: TenantId,
         tx: Engine<Transaction<'static, Postgres>, Transaction<'static, Sqlite>>,
+        versions: Option<Arc<DataVersions>>,
     ) -> Self {
-        Self { tenant_id, tx }
+        Self {
+            tenant_id,
+            tx,
+            versions,
+        }
     }
 
     /// The tenant every statement in this transaction is scoped to.
@@ -69,8 +78,12 @@ impl TenantTx {
         }
     }
 
+    /// Commits; a write transaction then advances its tenant's data version.
     pub async fn commit(self) -> Result<(), StoreError> {
         crate::engine::dispatch!(self.tx, tx => tx.commit().await?);
+        if let Some(versions) = self.versions {
+            versions.advance(self.tenant_id);
+        }
         Ok(())
     }
 

@@ -9,6 +9,7 @@ use crate::migrate::{self, MigrationProgress, MigrationReport, TenantMigrationFa
 use crate::placement::{self, PgPlacements, TenantPools, DIRECTORY_SCHEMA, POOL_SCHEMA};
 use crate::platform::AuditEntry;
 use crate::scope::{postgres_begin, TenantTx};
+use crate::versions::DataVersions;
 use lyceum_domain::{Placement, Slug, TenantId, TenantStatus};
 use sqlx::postgres::PgPoolOptions;
 use sqlx::sqlite::SqlitePoolOptions;
@@ -59,6 +60,7 @@ struct Inner {
     directory: Directory,
     tenant_pools: TenantPools,
     default_placement: Placement,
+    versions: Arc<DataVersions>,
 }
 
 // One per store, so the size of the larger variant does not matter.
@@ -95,6 +97,7 @@ impl Store {
                 directory,
                 tenant_pools: TenantPools::new(limits),
                 default_placement: config.default_placement.unwrap_or(engine_default),
+                versions: Arc::default(),
             }),
         };
         store.check_placement(store.inner.default_placement)?;
@@ -267,6 +270,14 @@ impl Store {
         self.open_tx(tenant, true).await
     }
 
+    /// The tenant's data version as this process knows it: it moves forward each time a
+    /// transaction opened with [`Store::begin_write`] commits. A cache that notes the version
+    /// before it reads, and drops its copy once the version differs, never serves a change made
+    /// through this store stale. Writes by other processes are not seen here.
+    pub fn data_version(&self, tenant: TenantId) -> u64 {
+        self.inner.versions.current(tenant)
+    }
+
     async fn open_tx(&self, tenant: &Tenant, write: bool) -> Result<TenantTx, StoreError> {
         if matches!(
             tenant.status,
@@ -293,7 +304,10 @@ impl Store {
                 Engine::Sqlite(pool) => pool.begin().await.map(Engine::Sqlite),
             };
             match tx {
-                Ok(tx) => return Ok(TenantTx::new(tenant.id, tx)),
+                Ok(tx) => {
+                    let versions = write.then(|| self.inner.versions.clone());
+                    return Ok(TenantTx::new(tenant.id, tx, versions));
+                }
                 Err(sqlx::Error::PoolClosed) if attempts == 0 => attempts += 1,
                 Err(e) => return Err(e.into()),
             }

@@ -4,6 +4,7 @@ use super::{editable_course, record, visible_course, within_plan, CoursePath};
 use crate::auth::Authenticated;
 use crate::error::{ApiError, ErrorBody};
 use crate::json::ApiJson;
+use crate::response_cache::{Page, PageKey};
 use crate::AppState;
 use axum::extract::{OriginalUri, Path, Query, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
@@ -49,7 +50,26 @@ pub(crate) async fn list(
     Query(params): Query<CatalogParams>,
 ) -> Result<Response, ApiError> {
     auth.require("course:view")?;
-    let limit = crate::paging::page_size(params.limit);
+    let params = CatalogParams {
+        limit: Some(crate::paging::page_size(params.limit)),
+        q: params.q.filter(|q| !q.trim().is_empty()),
+        ..params
+    };
+    let request = format!("{}?{}", uri.path(), encode(&params)?);
+    let key = PageKey::new(&auth, request);
+    state
+        .pages
+        .serve(key, || catalog_page(&state, &auth, uri.path(), params))
+        .await
+}
+
+async fn catalog_page(
+    state: &AppState,
+    auth: &Authenticated,
+    path: &str,
+    params: CatalogParams,
+) -> Result<Page, ApiError> {
+    let limit = params.limit.unwrap_or_default();
     let visibility = if auth.is_admin() {
         Visibility::All
     } else {
@@ -58,7 +78,7 @@ pub(crate) async fn list(
     let query = CatalogQuery {
         visibility,
         status: params.status,
-        search: params.q.clone().filter(|q| !q.trim().is_empty()),
+        search: params.q.clone(),
         after: params.after,
         limit,
     };
@@ -66,21 +86,22 @@ pub(crate) async fn list(
     let items = courses::list(&mut tx, &query).await?;
     tx.commit().await?;
     let next_cursor = crate::paging::next_cursor(&items, limit, |c| c.id);
-    let mut response = Json(CoursePage { items, next_cursor }).into_response();
-    if let Some(cursor) = next_cursor {
-        let next = CatalogParams {
-            after: Some(cursor),
-            limit: Some(limit),
-            ..params
-        };
-        let query = serde_urlencoded::to_string(&next)
-            .map_err(|_| ApiError::internal("encode the next page's query"))?;
-        let link = format!("<{}?{query}>; rel=\"next\"", uri.path());
-        if let Ok(link) = HeaderValue::from_str(&link) {
-            response.headers_mut().insert(header::LINK, link);
+    let page = Page::json(&CoursePage { items, next_cursor })?;
+    let link = match next_cursor {
+        Some(cursor) => {
+            let next = CatalogParams {
+                after: Some(cursor),
+                ..params
+            };
+            HeaderValue::from_str(&format!("<{path}?{}>; rel=\"next\"", encode(&next)?)).ok()
         }
-    }
-    Ok(response)
+        None => None,
+    };
+    Ok(page.with_link(link))
+}
+
+fn encode(params: &CatalogParams) -> Result<String, ApiError> {
+    serde_urlencoded::to_string(params).map_err(|_| ApiError::internal("encode a catalog query"))
 }
 
 #[derive(Deserialize, ToSchema)]

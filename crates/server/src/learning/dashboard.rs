@@ -5,9 +5,10 @@
 use super::progress::course_progress;
 use crate::auth::Authenticated;
 use crate::error::ApiError;
+use crate::response_cache::{Page, PageKey};
 use crate::AppState;
 use axum::extract::State;
-use axum::Json;
+use axum::response::Response;
 use chrono::{DateTime, Utc};
 use lyceum_domain::{CourseId, EnrollmentId, LessonId};
 use lyceum_store::repo::certificates::{self, Certificate};
@@ -58,7 +59,17 @@ const RECENT: u32 = 10;
 pub(crate) async fn show(
     State(state): State<AppState>,
     auth: Authenticated,
-) -> Result<Json<Dashboard>, ApiError> {
+) -> Result<Response, ApiError> {
+    let key = PageKey::new(&auth, "dashboard".to_owned());
+    state
+        .pages
+        .serve(key, || async {
+            Page::json(&dashboard(&state, &auth).await?)
+        })
+        .await
+}
+
+async fn dashboard(state: &AppState, auth: &Authenticated) -> Result<Dashboard, ApiError> {
     let mut tx = state.store.begin(&auth.tenant).await?;
     let mine: Vec<_> = enrollments::for_user(&mut tx, auth.user_id)
         .await?
@@ -118,11 +129,11 @@ pub(crate) async fn show(
         let sum: u32 = courses.iter().map(|c| u32::from(c.progress_percent)).sum();
         (sum / courses.len() as u32) as u8
     };
-    Ok(Json(Dashboard {
+    Ok(Dashboard {
         courses,
         upcoming,
         recent_activity,
         overall_percent,
         certificates,
-    }))
+    })
 }

@@ -396,3 +396,53 @@ async fn expired_refresh_tokens_are_purged_and_valid_ones_kept() {
             .is_some());
     }
 }
+
+#[tokio::test]
+async fn a_committed_write_advances_only_its_tenants_data_version() {
+    for bed in beds().await {
+        let a = provision(&bed.store, "version-a", bed.store.default_placement()).await;
+        let b = provision(&bed.store, "version-b", bed.store.default_placement()).await;
+        let version = |t: &Tenant| bed.store.data_version(t.id);
+        let (a0, b0) = (version(&a), version(&b));
+
+        let mut tx = bed.store.begin(&a).await.unwrap();
+        users::list(&mut tx, None, 10).await.unwrap();
+        tx.commit().await.unwrap();
+        assert_eq!(version(&a), a0, "{}: a read moved the version", bed.label);
+
+        let mut tx = bed.store.begin_write(&a).await.unwrap();
+        users::insert(&mut tx, &new_user("rolled@back.test", Role::Student))
+            .await
+            .unwrap();
+        assert_eq!(version(&a), a0, "{}: moved before commit", bed.label);
+        tx.rollback().await.unwrap();
+        assert_eq!(version(&a), a0, "{}: a rollback moved it", bed.label);
+
+        let mut tx = bed.store.begin_write(&a).await.unwrap();
+        users::insert(&mut tx, &new_user("kept@write.test", Role::Student))
+            .await
+            .unwrap();
+        tx.commit().await.unwrap();
+        let a1 = version(&a);
+        assert!(a1 > a0, "{}: a commit did not move the version", bed.label);
+        assert_eq!(
+            version(&b),
+            b0,
+            "{}: another tenant's version moved",
+            bed.label
+        );
+
+        let mut tx = bed.store.begin_write(&b).await.unwrap();
+        users::insert(&mut tx, &new_user("other@write.test", Role::Student))
+            .await
+            .unwrap();
+        tx.commit().await.unwrap();
+        assert!(version(&b) > b0);
+        assert_eq!(
+            version(&a),
+            a1,
+            "{}: a's version moved with b's write",
+            bed.label
+        );
+    }
+}

@@ -1,0 +1,149 @@
+//! Cached responses of the hottest reads (the catalog, the learner dashboard): the JSON body as
+//! sent, kept per tenant, viewer and request. A copy is served only while its tenant's data
+//! version ([`lyceum_store::Store::data_version`]) is still the one it was read at, so any write
+//! committed through this process is seen by the next request, and only for `ttl`, which bounds
+//! how late a change made by another server process (or the passing of a due date) shows.
+
+use crate::auth::Authenticated;
+use crate::error::ApiError;
+use crate::metrics::Metrics;
+use axum::body::Bytes;
+use axum::http::{header, HeaderValue};
+use axum::response::{IntoResponse, Response};
+use lyceum_domain::{Role, TenantId, UserId};
+use lyceum_store::Store;
+use serde::Serialize;
+use std::future::Future;
+use std::sync::Arc;
+use std::time::Duration;
+
+/// Size and lifetime of the response cache.
+#[derive(Debug, Clone)]
+pub struct ResponseCacheConfig {
+    /// Bytes of response bodies kept; 0 turns the cache off.
+    pub capacity_bytes: u64,
+    /// Longest a copy is served, whatever the data version says.
+    pub ttl: Duration,
+}
+
+impl Default for ResponseCacheConfig {
+    fn default() -> Self {
+        Self {
+            capacity_bytes: 64 * 1024 * 1024,
+            ttl: Duration::from_secs(10),
+        }
+    }
+}
+
+/// Whose answer to what: a copy is only ever served to the viewer (same tenant, user and role)
+/// it was made for.
+#[derive(Clone, Hash, PartialEq, Eq)]
+pub(crate) struct PageKey {
+    tenant: TenantId,
+    viewer: UserId,
+    role: Role,
+    /// The request, normalized by the handler (path and query).
+    request: String,
+}
+
+impl PageKey {
+    pub(crate) fn new(auth: &Authenticated, request: String) -> Self {
+        Self {
+            tenant: auth.tenant.id,
+            viewer: auth.user_id,
+            role: auth.role,
+            request,
+        }
+    }
+}
+
+/// A JSON response ready to send again.
+pub(crate) struct Page {
+    body: Bytes,
+    link: Option<HeaderValue>,
+}
+
+impl Page {
+    pub(crate) fn json(value: &impl Serialize) -> Result<Self, ApiError> {
+        let body = serde_json::to_vec(value).map_err(|_| ApiError::internal("encode a page"))?;
+        Ok(Self {
+            body: body.into(),
+            link: None,
+        })
+    }
+
+    /// A `Link` header to send with the body.
+    pub(crate) fn with_link(mut self, link: Option<HeaderValue>) -> Self {
+        self.link = link;
+        self
+    }
+
+    fn response(&self) -> Response {
+        let mut response = (
+            [(
+                header::CONTENT_TYPE,
+                HeaderValue::from_static("application/json"),
+            )],
+            self.body.clone(),
+        )
+            .into_response();
+        if let Some(link) = &self.link {
+            response.headers_mut().insert(header::LINK, link.clone());
+        }
+        response
+    }
+}
+
+struct Copy {
+    version: u64,
+    page: Page,
+}
+
+pub(crate) struct ResponseCache {
+    copies: Option<moka::sync::Cache<PageKey, Arc<Copy>>>,
+    store: Store,
+    metrics: Metrics,
+}
+
+impl ResponseCache {
+    pub(crate) fn new(config: &ResponseCacheConfig, store: Store, metrics: Metrics) -> Self {
+        let copies = (config.capacity_bytes > 0).then(|| {
+            moka::sync::Cache::builder()
+                .max_capacity(config.capacity_bytes)
+                .weigher(|key: &PageKey, copy: &Arc<Copy>| {
+                    let bytes = key.request.len() + copy.page.body.len() + 128;
+                    u32::try_from(bytes).unwrap_or(u32::MAX)
+                })
+                .time_to_live(config.ttl)
+                .build()
+        });
+        Self {
+            copies,
+            store,
+            metrics,
+        }
+    }
+
+    /// The page for `key`: the cached copy if its tenant has not changed since it was made,
+    /// otherwise `make` runs and its page is kept for the next request.
+    pub(crate) async fn serve<F, Fut>(&self, key: PageKey, make: F) -> Result<Response, ApiError>
+    where
+        F: FnOnce() -> Fut,
+        Fut: Future<Output = Result<Page, ApiError>>,
+    {
+        let Some(copies) = &self.copies else {
+            return Ok(make().await?.response());
+        };
+        // Noted before reading: a write committing meanwhile leaves this copy already stale.
+        let version = self.store.data_version(key.tenant);
+        if let Some(copy) = copies.get(&key).filter(|c| c.version == version) {
+            self.metrics.response_cache(true);
+            return Ok(copy.page.response());
+        }
+        self.metrics.response_cache(false);
+        let page = make().await?;
+        let response = page.response();
+        copies.insert(key, Arc::new(Copy { version, page }));
+        Ok(response)
+    }
+}
