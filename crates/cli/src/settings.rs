@@ -61,8 +61,10 @@ pub struct Settings {
     pub metrics_token: Option<String>,
     /// MiB of catalog pages and dashboards kept in memory; 0 turns the response cache off.
     pub response_cache_mb: u64,
-    /// Seconds a cached page is served at most (changes made through another server process
-    /// show after this; changes made through this one show at once).
+    /// Seconds a cached page is served at most. Committed changes retire copies at once (on
+    /// PostgreSQL also in the other server processes, by notice); this bounds the rest: a
+    /// notice lost to a broken connection, a due date passing, changes by another process on
+    /// SQLite.
     pub response_cache_ttl_secs: u64,
     /// Log filter, in `tracing` syntax (`info`, `lyceum=debug,sqlx=warn`).
     pub log: String,

@@ -1,8 +1,9 @@
 //! Cached responses of the hottest reads (the catalog, the learner dashboard): the JSON body as
 //! sent, kept per tenant, viewer and request. A copy is served only while its tenant's data
-//! version ([`lyceum_store::Store::data_version`]) is still the one it was read at, so any write
-//! committed through this process is seen by the next request, and only for `ttl`, which bounds
-//! how late a change made by another server process (or the passing of a due date) shows.
+//! version ([`lyceum_store::Store::data_version`]) is still the one it was read at, so a write
+//! committed through this process is seen by the next request (through another process sharing
+//! the PostgreSQL database, once its notice arrives), and only for `ttl`, which bounds the rest:
+//! a lost notice, the passing of a due date.
 
 use crate::auth::Authenticated;
 use crate::error::ApiError;
@@ -35,23 +36,32 @@ impl Default for ResponseCacheConfig {
     }
 }
 
-/// Whose answer to what: a copy is only ever served to the viewer (same tenant, user and role)
-/// it was made for.
+/// Whose answer to what: a copy is only ever served within its tenant, to the role it was made
+/// for and, unless the answer is the same for everyone in that role, to the same user.
 #[derive(Clone, Hash, PartialEq, Eq)]
 pub(crate) struct PageKey {
     tenant: TenantId,
-    viewer: UserId,
     role: Role,
+    user: Option<UserId>,
     /// The request, normalized by the handler (path and query).
     request: String,
 }
 
 impl PageKey {
-    pub(crate) fn new(auth: &Authenticated, request: String) -> Self {
+    /// An answer that depends on who asks.
+    pub(crate) fn for_user(auth: &Authenticated, request: String) -> Self {
+        Self {
+            user: Some(auth.user_id),
+            ..Self::for_role(auth, request)
+        }
+    }
+
+    /// An answer that is the same for every user of the tenant with the same role.
+    pub(crate) fn for_role(auth: &Authenticated, request: String) -> Self {
         Self {
             tenant: auth.tenant.id,
-            viewer: auth.user_id,
             role: auth.role,
+            user: None,
             request,
         }
     }

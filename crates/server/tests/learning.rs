@@ -1605,6 +1605,12 @@ async fn cached_catalog_and_dashboard_follow_every_write_per_tenant_and_viewer()
             before + 1,
             "the repeated page was not cached"
         );
+        assert_eq!(slugs(&catalog(t.student2.clone()).await), ["first"]);
+        assert_eq!(
+            cache_hits(&w),
+            before + 2,
+            "students do not share the catalog"
+        );
 
         // Copies are per viewer: the admin's page has the draft, the student's never does.
         course_with(&w, &t.admin, "draft", &[json!({"kind": "all"})], 1).await;
@@ -1657,5 +1663,82 @@ async fn cached_catalog_and_dashboard_follow_every_write_per_tenant_and_viewer()
             1,
             "{board}"
         );
+    }
+}
+
+#[tokio::test]
+async fn a_change_through_one_server_shows_on_another_sharing_the_database() {
+    let (config, _guard) = testing::postgres_config().await;
+    // Copies that would otherwise be served for an hour: only the notice can retire them.
+    let server = |store| {
+        let mut config = ServerConfig::default();
+        config.response_cache.ttl = std::time::Duration::from_secs(3600);
+        AppState::new(store, config)
+    };
+    let one = server(Store::open(config.clone()).await.unwrap());
+    let two = server(Store::open(config).await.unwrap());
+    tenant(&one.store, "acme", Plan::Pro).await;
+    let admin = token(&one, "acme", "admin@acme.test", PW).await;
+    let student = token(&two, "acme", "student@acme.test", PW).await;
+    let catalog = || call(&two, "GET", "/t/acme/api/v1/courses", Some(&student), None);
+    assert_eq!(slugs(&catalog().await.1), Vec::<&str>::new());
+
+    let post = |path: String, body: Option<Value>| {
+        let (one, admin) = (&one, &admin);
+        async move {
+            let (status, reply) =
+                call(one, "POST", &format!("/t/acme{path}"), Some(admin), body).await;
+            assert!(status.is_success(), "{path}: {status} {reply}");
+            reply["id"].as_str().map(str::to_owned)
+        }
+    };
+    let course = post(
+        "/api/v1/courses".into(),
+        Some(json!({"slug": "news", "title": "News"})),
+    )
+    .await
+    .unwrap();
+    let module = post(
+        format!("/api/v1/courses/{course}/modules"),
+        Some(json!({"title": "M"})),
+    )
+    .await
+    .unwrap();
+    post(
+        format!("/api/v1/modules/{module}/lessons"),
+        Some(text_lesson("L")),
+    )
+    .await;
+    post(format!("/api/v1/courses/{course}/publish"), None).await;
+
+    let shown = tokio::time::timeout(std::time::Duration::from_secs(10), async {
+        loop {
+            if slugs(&catalog().await.1) == ["news"] {
+                return;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+        }
+    })
+    .await;
+    assert!(shown.is_ok(), "server two kept serving its stale catalog");
+}
+
+#[tokio::test]
+async fn an_instructor_made_a_student_no_longer_sees_the_drafts_they_taught() {
+    for w in worlds().await {
+        let t = &w.acme_tokens;
+        let (draft, _) = course_with(&w, &t.teacher, "taught", &[json!({"kind": "all"})], 1).await;
+        let page = get(&w, "acme", "/api/v1/courses", t.teacher.clone()).await;
+        assert_eq!(slugs(&page), ["taught"]);
+        let me = get(&w, "acme", "/api/v1/me", t.teacher.clone()).await;
+        let path = format!("/api/v1/users/{}", me["user"]["id"].as_str().unwrap());
+        let body = Some(json!({"role": "student"}));
+        acme(&w, "PATCH", &path, &t.admin, body, StatusCode::OK).await;
+
+        let demoted = token(&w.state, "acme", "teacher@acme.test", PW).await;
+        let page = get(&w, "acme", "/api/v1/courses", demoted.clone()).await;
+        assert_eq!(slugs(&page), Vec::<&str>::new(), "a student saw a draft");
+        let path = format!("/api/v1/courses/{draft}");
+        acme(&w, "GET", &path, &demoted, None, StatusCode::NOT_FOUND).await;
     }
 }

@@ -81,10 +81,14 @@ impl Store {
     /// schema). On PostgreSQL it refuses a runtime role that could bypass row-level security.
     pub async fn open(config: StoreConfig) -> Result<Store, StoreError> {
         let limits = config.limits;
-        let (backend, directory) = match config.engine {
-            EngineConfig::Sqlite { data_dir } => open_sqlite(data_dir, &limits).await?,
+        let (backend, directory, versions) = match config.engine {
+            EngineConfig::Sqlite { data_dir } => {
+                let (backend, directory) = open_sqlite(data_dir, &limits).await?;
+                (backend, directory, Arc::default())
+            }
             EngineConfig::Postgres { runtime, owner } => {
-                open_postgres(runtime, owner, &limits).await?
+                let (backend, directory) = open_postgres(runtime.clone(), owner, &limits).await?;
+                (backend, directory, DataVersions::shared(runtime).await?)
             }
         };
         let engine_default = match backend {
@@ -97,7 +101,7 @@ impl Store {
                 directory,
                 tenant_pools: TenantPools::new(limits),
                 default_placement: config.default_placement.unwrap_or(engine_default),
-                versions: Arc::default(),
+                versions,
             }),
         };
         store.check_placement(store.inner.default_placement)?;
@@ -270,10 +274,10 @@ impl Store {
         self.open_tx(tenant, true).await
     }
 
-    /// The tenant's data version as this process knows it: it moves forward each time a
-    /// transaction opened with [`Store::begin_write`] commits. A cache that notes the version
-    /// before it reads, and drops its copy once the version differs, never serves a change made
-    /// through this store stale. Writes by other processes are not seen here.
+    /// The tenant's data version: it moves forward each time a transaction opened with
+    /// [`Store::begin_write`] commits, here at once and, on PostgreSQL, in the other processes
+    /// sharing the database a notice later. A cache that notes the version before it reads, and
+    /// drops its copy once the version differs, does not serve a committed change stale.
     pub fn data_version(&self, tenant: TenantId) -> u64 {
         self.inner.versions.current(tenant)
     }
@@ -538,6 +542,7 @@ impl Store {
 
     /// Closes every pool; the store is unusable afterwards.
     pub async fn close(&self) {
+        self.inner.versions.close().await;
         self.inner.tenant_pools.close_all().await;
         self.inner.directory.close().await;
         if let Backend::Postgres { placements, shared } = &self.inner.backend {

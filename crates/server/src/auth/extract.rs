@@ -27,8 +27,12 @@ impl Authenticated {
         self.role == Role::Admin
     }
 
-    /// Scope rule: does the user teach `course`?
+    /// Scope rule: does the user teach `course`? Students never do (not even a former
+    /// instructor whose token still names them an instructor of a course).
     pub async fn teaches(&self, tx: &mut TenantTx, course: CourseId) -> Result<bool, ApiError> {
+        if self.role == Role::Student {
+            return Ok(false);
+        }
         Ok(courses::teaches(tx, course, self.user_id).await?)
     }
 

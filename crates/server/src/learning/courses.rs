@@ -55,11 +55,22 @@ pub(crate) async fn list(
         q: params.q.filter(|q| !q.trim().is_empty()),
         ..params
     };
+    let visibility = match auth.role {
+        Role::Admin => Visibility::All,
+        Role::Student => Visibility::Published,
+        Role::Instructor => Visibility::PublishedOrTaughtBy(auth.user_id),
+    };
     let request = format!("{}?{}", uri.path(), encode(&params)?);
-    let key = PageKey::new(&auth, request);
+    // All students of a tenant see the same catalog, as do all its admins.
+    let key = match visibility {
+        Visibility::PublishedOrTaughtBy(_) => PageKey::for_user(&auth, request),
+        Visibility::All | Visibility::Published => PageKey::for_role(&auth, request),
+    };
     state
         .pages
-        .serve(key, || catalog_page(&state, &auth, uri.path(), params))
+        .serve(key, || {
+            catalog_page(&state, &auth, uri.path(), visibility, params)
+        })
         .await
 }
 
@@ -67,14 +78,10 @@ async fn catalog_page(
     state: &AppState,
     auth: &Authenticated,
     path: &str,
+    visibility: Visibility,
     params: CatalogParams,
 ) -> Result<Page, ApiError> {
     let limit = params.limit.unwrap_or_default();
-    let visibility = if auth.is_admin() {
-        Visibility::All
-    } else {
-        Visibility::PublishedOrTaughtBy(auth.user_id)
-    };
     let query = CatalogQuery {
         visibility,
         status: params.status,

@@ -60,7 +60,7 @@ pub(crate) async fn show(
     State(state): State<AppState>,
     auth: Authenticated,
 ) -> Result<Response, ApiError> {
-    let key = PageKey::new(&auth, "dashboard".to_owned());
+    let key = PageKey::for_user(&auth, "dashboard".to_owned());
     state
         .pages
         .serve(key, || async {

@@ -280,7 +280,9 @@ pub async fn by_ids(tx: &mut TenantTx, ids: &[CourseId]) -> Result<Vec<Course>, 
 pub enum Visibility {
     /// Every course (admins).
     All,
-    /// Published courses, and those the user teaches in any status.
+    /// Published courses only (students).
+    Published,
+    /// Published courses, and those the user teaches in any status (instructors).
     PublishedOrTaughtBy(UserId),
 }
 
@@ -309,6 +311,7 @@ pub async fn list(tx: &mut TenantTx, query: &CatalogQuery) -> Result<Vec<Course>
     });
     let (restricted, viewer) = match query.visibility {
         Visibility::All => (false, None),
+        Visibility::Published => (true, None),
         Visibility::PublishedOrTaughtBy(user) => (true, Some(user.as_uuid())),
     };
     let sql = format!(

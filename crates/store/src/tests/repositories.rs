@@ -446,3 +446,31 @@ async fn a_committed_write_advances_only_its_tenants_data_version() {
         );
     }
 }
+
+#[tokio::test]
+async fn a_write_through_one_server_moves_the_data_version_in_the_others() {
+    let (config, _guard) = testing::postgres_config().await;
+    let here = Store::open(config.clone()).await.unwrap();
+    let there = Store::open(config).await.unwrap();
+    for &placement in here.placements() {
+        let a = provision(&here, &format!("shared-a-{placement}"), placement).await;
+        let b = provision(&here, &format!("shared-b-{placement}"), placement).await;
+        let (a0, b0) = (there.data_version(a.id), there.data_version(b.id));
+        let mut tx = here.begin_write(&a).await.unwrap();
+        users::insert(&mut tx, &new_user("noticed@elsewhere.test", Role::Student))
+            .await
+            .unwrap();
+        tx.commit().await.unwrap();
+        // The notice travels asynchronously; wait for it (a lost one fails here).
+        let heard = tokio::time::timeout(std::time::Duration::from_secs(10), async {
+            while there.data_version(a.id) == a0 {
+                tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+            }
+        })
+        .await;
+        assert!(heard.is_ok(), "{placement}: the other server never heard");
+        assert_eq!(there.data_version(b.id), b0, "{placement}: b moved with a");
+    }
+    here.close().await;
+    there.close().await;
+}
