@@ -63,8 +63,8 @@ pub async fn run(store: &Store, command: TenantCommand) -> Result<()> {
             println!(
                 "created tenant {} ({}) in placement {} at schema version {} in {} ms",
                 tenant.slug,
-                tenant.id,
-                tenant.placement,
+                tenant.id(),
+                tenant.placement(),
                 tenant.schema_version,
                 started.elapsed().as_millis()
             );
@@ -81,7 +81,12 @@ pub async fn run(store: &Store, command: TenantCommand) -> Result<()> {
                 for t in tenants {
                     println!(
                         "{:<24} {:<12} {:<10} {:<10} {:>7}  {}",
-                        t.slug, t.status, t.plan, t.placement, t.schema_version, t.name
+                        t.slug,
+                        t.status(),
+                        t.plan,
+                        t.placement(),
+                        t.schema_version,
+                        t.name
                     );
                 }
             }
@@ -104,12 +109,12 @@ pub async fn run(store: &Store, command: TenantCommand) -> Result<()> {
 
 fn print_tenant(t: &Tenant) {
     println!("slug:            {}", t.slug);
-    println!("id:              {}", t.id);
+    println!("id:              {}", t.id());
     println!("name:            {}", t.name);
-    println!("status:          {}", t.status);
+    println!("status:          {}", t.status());
     println!("plan:            {}", t.plan);
     println!("region:          {}", t.region);
-    println!("placement:       {}", t.placement);
+    println!("placement:       {}", t.placement());
     println!("schema version:  {}", t.schema_version);
     if let Some(error) = &t.migration_error {
         println!("migration error: {error}");

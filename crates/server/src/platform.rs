@@ -130,7 +130,7 @@ pub(crate) async fn list_tenants(
         .list()
         .await?
         .into_iter()
-        .filter(|t| filter.status.is_none_or(|s| t.status == s))
+        .filter(|t| filter.status.is_none_or(|s| t.status() == s))
         .collect();
     Ok(Json(TenantList { tenants }))
 }
@@ -250,28 +250,28 @@ async fn change_status(
 ) -> Result<Json<Tenant>, ApiError> {
     let tenant = tenant_by_slug(&state, &path.slug).await?;
     if !matches!(
-        tenant.status,
+        tenant.status(),
         TenantStatus::Active | TenantStatus::Suspended
     ) {
         return Err(ApiError::new(
             StatusCode::CONFLICT,
             "TENANT_STATE_CONFLICT",
-            format!("a {} tenant cannot be {to}", tenant.status),
+            format!("a {} tenant cannot be {to}", tenant.status()),
         ));
     }
-    if tenant.status != to {
+    if tenant.status() != to {
         let action = match to {
             TenantStatus::Suspended => "tenant.suspend",
             _ => "tenant.resume",
         };
         let mut audit = operator
             .audit(action, &request_id)
-            .on_tenant(tenant.id, tenant.slug.as_str());
-        audit.detail = json!({ "from": tenant.status, "to": to });
+            .on_tenant(tenant.id(), tenant.slug.as_str());
+        audit.detail = json!({ "from": tenant.status(), "to": to });
         state
             .store
             .directory()
-            .set_status(tenant.id, to, Some(&audit))
+            .set_status(tenant.id(), to, Some(&audit))
             .await?;
     }
     Ok(Json(tenant_by_slug(&state, &path.slug).await?))
@@ -305,7 +305,7 @@ pub(crate) async fn audit_log(
     Query(query): Query<AuditQuery>,
 ) -> Result<Json<AuditPage>, ApiError> {
     let tenant: Option<TenantId> = match &query.tenant {
-        Some(slug) => Some(tenant_by_slug(&state, slug).await?.id),
+        Some(slug) => Some(tenant_by_slug(&state, slug).await?.id()),
         None => None,
     };
     let limit = crate::paging::page_size(query.limit);

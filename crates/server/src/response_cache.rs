@@ -59,7 +59,7 @@ impl PageKey {
     /// An answer that is the same for every user of the tenant with the same role.
     pub(crate) fn for_role(auth: &Authenticated, request: String) -> Self {
         Self {
-            tenant: auth.tenant.id,
+            tenant: auth.tenant.id(),
             role: auth.role,
             user: None,
             request,

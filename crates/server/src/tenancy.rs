@@ -32,7 +32,7 @@ pub(crate) async fn resolve_tenant(
 ) -> Result<Response, ApiError> {
     let tenant = serving_tenant(&state, uri.path(), request.headers()).await?;
     tracing::Span::current().record("tenant", tenant.slug.as_str());
-    let verdict = state.rate_limits.check(tenant.id, tenant.plan);
+    let verdict = state.rate_limits.check(tenant.id(), tenant.plan);
     let mut response = match verdict {
         Some(Verdict::Refused { .. }) => {
             state.metrics.rate_limited(tenant.slug.as_str());
@@ -67,7 +67,7 @@ pub(crate) async fn serving_tenant(
     headers: &HeaderMap,
 ) -> Result<Arc<Tenant>, ApiError> {
     let tenant = resolve(state, path, headers).await?;
-    match tenant.status {
+    match tenant.status() {
         TenantStatus::Active => Ok(tenant),
         TenantStatus::Suspended => Err(ApiError::new(
             StatusCode::FORBIDDEN,
@@ -113,7 +113,7 @@ async fn resolve(
         };
         let named = lookup(state, key).await?;
         match &resolved {
-            Some(tenant) if tenant.id != named.id => {
+            Some(tenant) if tenant.id() != named.id() => {
                 return Err(ApiError::new(
                     StatusCode::FORBIDDEN,
                     "TENANT_MISMATCH",

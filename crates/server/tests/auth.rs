@@ -119,7 +119,7 @@ async fn bad_credentials_and_bad_bodies_get_clear_errors() {
             );
         }
         let path = "/t/acme/api/v1/auth/login";
-        let with_tenant = json!({"email": "ada@example.org", "password": "acme password 1", "tenant_id": w.acme.id});
+        let with_tenant = json!({"email": "ada@example.org", "password": "acme password 1", "tenant_id": w.acme.id()});
         let (status, body) = call(&w.state, "POST", path, None, Some(with_tenant)).await;
         assert_eq!(
             (status, body["error"].as_str()),
@@ -268,7 +268,7 @@ async fn key_rotation_keeps_issued_tokens_valid() {
         let new_kid = w
             .state
             .keys
-            .rotate(lyceum_store::KeyOwner::Tenant(w.acme.id))
+            .rotate(lyceum_store::KeyOwner::Tenant(w.acme.id()))
             .await
             .unwrap();
         assert_ne!(old_kid, new_kid);

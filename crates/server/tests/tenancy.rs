@@ -77,13 +77,13 @@ async fn each_resolution_source_finds_the_right_tenant() {
         state
             .store
             .directory()
-            .add_custom_domain(acme.id, "learn.acme-corp.com", true)
+            .add_custom_domain(acme.id(), "learn.acme-corp.com", true)
             .await
             .unwrap();
         state
             .store
             .directory()
-            .add_custom_domain(globex.id, "pending.globex.com", false)
+            .add_custom_domain(globex.id(), "pending.globex.com", false)
             .await
             .unwrap();
 
@@ -126,7 +126,7 @@ async fn each_resolution_source_finds_the_right_tenant() {
             ),
             (
                 get("/api/v1/tenant")
-                    .header("x-tenant-id", acme.id.to_string())
+                    .header("x-tenant-id", acme.id().to_string())
                     .body(Body::empty())
                     .unwrap(),
                 "Acme Academy",
@@ -170,7 +170,7 @@ async fn resolution_errors_have_stable_codes() {
         state
             .store
             .directory()
-            .add_custom_domain(globex.id, "pending.globex.com", false)
+            .add_custom_domain(globex.id(), "pending.globex.com", false)
             .await
             .unwrap();
         let cases = [
@@ -255,7 +255,7 @@ async fn resolution_errors_have_stable_codes() {
         state
             .store
             .directory()
-            .set_status(acme.id, TenantStatus::Suspended, None)
+            .set_status(acme.id(), TenantStatus::Suspended, None)
             .await
             .unwrap();
         let reply = send(
@@ -272,7 +272,7 @@ async fn resolution_errors_have_stable_codes() {
         state
             .store
             .directory()
-            .set_status(acme.id, TenantStatus::Deleted, None)
+            .set_status(acme.id(), TenantStatus::Deleted, None)
             .await
             .unwrap();
         let reply = send(

@@ -18,23 +18,42 @@ use std::time::Duration;
 use uuid::Uuid;
 
 /// A tenant as the directory knows it. Only the store builds one, so holding a `Tenant` means
-/// it was resolved from the directory.
+/// it was resolved from the directory; and what [`crate::Store::begin`] scopes by (its id,
+/// placement and status) is read-only outside the store, so a caller cannot aim a `Tenant` it
+/// holds at another tenant's data.
 #[derive(Debug, Clone, Serialize)]
 #[non_exhaustive]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Tenant {
-    pub id: TenantId,
+    pub(crate) id: TenantId,
     pub slug: Slug,
     pub name: String,
     pub plan: Plan,
-    pub status: TenantStatus,
+    pub(crate) status: TenantStatus,
     pub region: String,
-    pub placement: Placement,
+    pub(crate) placement: Placement,
     pub settings: serde_json::Value,
     pub schema_version: i64,
     pub migration_error: Option<String>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+}
+
+impl Tenant {
+    /// The tenant's id, which scopes every transaction opened for it.
+    pub fn id(&self) -> TenantId {
+        self.id
+    }
+
+    /// Where its data lives.
+    pub fn placement(&self) -> Placement {
+        self.placement
+    }
+
+    /// As the directory said when this value was read.
+    pub fn status(&self) -> TenantStatus {
+        self.status
+    }
 }
 
 /// What it takes to provision a tenant.

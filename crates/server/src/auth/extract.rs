@@ -100,7 +100,7 @@ impl Authenticated {
         // The same bytes verified before for this tenant need no second signature check; the
         // expiry still does.
         if let Some(claims) = state.keys.verified(token).await {
-            if claims.tenant_id == tenant.id.as_uuid() && claims.aud == tenant.slug.as_str() {
+            if claims.tenant_id == tenant.id().as_uuid() && claims.aud == tenant.slug.as_str() {
                 if claims.exp > chrono::Utc::now().timestamp() {
                     return Ok(Authenticated {
                         user_id: UserId::from_uuid(claims.sub),
@@ -116,7 +116,7 @@ impl Authenticated {
             }
         }
         if let Some(claimed) = tokens::unverified_claims(token) {
-            if claimed.tenant_id != tenant.id.as_uuid() {
+            if claimed.tenant_id != tenant.id().as_uuid() {
                 return Err(ApiError::new(
                     StatusCode::FORBIDDEN,
                     "TENANT_MISMATCH",
@@ -126,7 +126,7 @@ impl Authenticated {
         }
         let claims: Claims = verify_token(
             state,
-            KeyOwner::Tenant(tenant.id),
+            KeyOwner::Tenant(tenant.id()),
             token,
             tenant.slug.as_str(),
         )

@@ -66,7 +66,7 @@ pub(crate) async fn login(
         tx.commit().await?;
         Ok(found)
     };
-    let account = Some(tenant.id.as_uuid());
+    let account = Some(tenant.id().as_uuid());
     let label = tenant.slug.as_str();
     let user = match password_sign_in(&state, account, label, request, client, lookup).await {
         Ok(user) => user,
@@ -187,7 +187,7 @@ pub(crate) async fn sign_in(
     let expires = Utc::now()
         + chrono::Duration::from_std(state.config.auth.refresh_token_ttl).unwrap_or_default();
     refresh_tokens::insert(tx, family, user.id, &hash, expires).await?;
-    let keys = state.keys.get(KeyOwner::Tenant(tenant.id)).await?;
+    let keys = state.keys.get(KeyOwner::Tenant(tenant.id())).await?;
     let ttl = state.config.auth.access_token_ttl;
     let claims = tokens::tenant_claims(tenant, user, &state.config.auth.issuer, ttl);
     Ok(TokenResponse {
@@ -206,7 +206,7 @@ pub(crate) async fn jwks(
     State(state): State<AppState>,
     Extension(CurrentTenant(tenant)): Extension<CurrentTenant>,
 ) -> Result<Json<serde_json::Value>, ApiError> {
-    let keys = state.keys.get(KeyOwner::Tenant(tenant.id)).await?;
+    let keys = state.keys.get(KeyOwner::Tenant(tenant.id())).await?;
     Ok(Json(keys.jwks.clone()))
 }
 

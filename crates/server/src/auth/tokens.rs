@@ -51,7 +51,7 @@ pub(crate) fn tenant_claims(tenant: &Tenant, user: &User, issuer: &str, ttl: Dur
     let now = chrono::Utc::now().timestamp();
     Claims {
         sub: user.id.as_uuid(),
-        tenant_id: tenant.id.as_uuid(),
+        tenant_id: tenant.id().as_uuid(),
         tenant_slug: tenant.slug.to_string(),
         role: user.role,
         permissions: user
