@@ -121,6 +121,7 @@ pub(crate) async fn accept(
         .filter(|i| i.accepted_at.is_none() && i.expires_at > Utc::now())
         .ok_or_else(invalid)?;
     let user_id = UserId::from_uuid(invitation.user_id);
+    tx.affects_only(user_id);
     let user = users::activate_with_password(&mut tx, user_id, &hash)
         .await?
         .ok_or_else(invalid)?;

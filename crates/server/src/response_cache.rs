@@ -12,7 +12,7 @@ use axum::body::Bytes;
 use axum::http::{header, HeaderValue};
 use axum::response::{IntoResponse, Response};
 use lyceum_domain::{Role, TenantId, UserId};
-use lyceum_store::Store;
+use lyceum_store::{DataVersion, Store};
 use serde::Serialize;
 use std::future::Future;
 use std::sync::Arc;
@@ -105,7 +105,7 @@ impl Page {
 }
 
 struct Copy {
-    version: u64,
+    version: DataVersion,
     page: Page,
 }
 
@@ -145,7 +145,7 @@ impl ResponseCache {
             return Ok(make().await?.response());
         };
         // Noted before reading: a write committing meanwhile leaves this copy already stale.
-        let version = self.store.data_version(key.tenant);
+        let version = self.store.data_version(key.tenant, key.user);
         if let Some(copy) = copies.get(&key).filter(|c| c.version == version) {
             self.metrics.response_cache(true);
             return Ok(copy.page.response());

@@ -1639,6 +1639,41 @@ async fn cached_catalog_and_dashboard_follow_every_write_per_tenant_and_viewer()
             "another learner"
         );
 
+        // A learner's own writes (enrolling, progress, signing in) leave the copies the tenant
+        // shares: the students' catalog read before them is still served.
+        let before = cache_hits(&w);
+        token(&w.state, "acme", "student2@acme.test", PW).await;
+        assert_eq!(
+            slugs(&catalog(t.student2.clone()).await),
+            ["first", "draft"]
+        );
+        assert_eq!(
+            cache_hits(&w),
+            before + 1,
+            "a learner's write retired the catalog"
+        );
+
+        // Staff enrolling a learner retires that learner's dashboard.
+        let me = get(&w, "acme", "/api/v1/me", t.student2.clone()).await;
+        assert_eq!(dashboard(t.student2.clone()).await["courses"], json!([]));
+        let body = Some(json!({"user_id": me["user"]["id"]}));
+        let path = format!("/api/v1/courses/{first}/enroll");
+        let enrollment = acme(&w, "POST", &path, &t.admin, body, StatusCode::CREATED).await;
+        let board = dashboard(t.student2.clone()).await;
+        assert_eq!(
+            board["courses"][0]["course_id"].as_str(),
+            Some(first.as_str())
+        );
+        // ... as does giving them an extension.
+        let path = format!("/api/v1/enrollments/{}", enrollment["id"].as_str().unwrap());
+        let body = Some(json!({"due_at": "2031-01-31T00:00:00Z"}));
+        acme(&w, "PATCH", &path, &t.admin, body, StatusCode::OK).await;
+        let board = dashboard(t.student2.clone()).await;
+        assert_eq!(
+            board["upcoming"][0]["due_at"], "2031-01-31T00:00:00Z",
+            "{board}"
+        );
+
         // Another tenant's copies outlive acme's writes, and never show acme's courses.
         let globex = |token: String| get(&w, "globex", "/api/v1/courses", token);
         assert_eq!(

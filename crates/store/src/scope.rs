@@ -10,8 +10,8 @@
 
 use crate::engine::{Conn, Engine};
 use crate::error::StoreError;
-use crate::versions::DataVersions;
-use lyceum_domain::{Placement, TenantId};
+use crate::versions::{DataVersions, Reach};
+use lyceum_domain::{Placement, TenantId, UserId};
 use sqlx::{Postgres, Sqlite, Transaction};
 use std::sync::Arc;
 
@@ -26,6 +26,15 @@ pub struct TenantTx {
     tx: Engine<Transaction<'static, Postgres>, Transaction<'static, Sqlite>>,
     /// For a write transaction: the versions its commit advances.
     versions: Option<Arc<DataVersions>>,
+    /// Whose records the transaction said it writes.
+    declared: Declared,
+}
+
+#[derive(Clone, Copy)]
+enum Declared {
+    Nothing,
+    User(UserId),
+    SeveralUsers,
 }
 
 impl TenantTx {
@@ -38,7 +47,21 @@ impl TenantTx {
             tenant_id,
             tx,
             versions,
+            declared: Declared::Nothing,
         }
+    }
+
+    /// Declares that this transaction writes only `user`'s own records (their sign-in tokens,
+    /// enrollments, progress, certificates). Its commit then moves only that user's data
+    /// version: what is cached for this user is retired, what the tenant's users share (the
+    /// catalog) stays valid. Never declare it for a write to shared records (courses and their
+    /// content, other users). Declared for a second user, the commit moves the tenant's again.
+    pub fn affects_only(&mut self, user: UserId) {
+        self.declared = match self.declared {
+            Declared::Nothing => Declared::User(user),
+            Declared::User(declared) if declared == user => Declared::User(user),
+            Declared::User(_) | Declared::SeveralUsers => Declared::SeveralUsers,
+        };
     }
 
     /// The tenant every statement in this transaction is scoped to.
@@ -82,7 +105,11 @@ impl TenantTx {
     pub async fn commit(self) -> Result<(), StoreError> {
         crate::engine::dispatch!(self.tx, tx => tx.commit().await?);
         if let Some(versions) = self.versions {
-            versions.advance(self.tenant_id);
+            let reach = match self.declared {
+                Declared::User(user) => Reach::User(user),
+                Declared::Nothing | Declared::SeveralUsers => Reach::Tenant,
+            };
+            versions.advance(self.tenant_id, reach);
         }
         Ok(())
     }

@@ -9,8 +9,8 @@ use crate::migrate::{self, MigrationProgress, MigrationReport, TenantMigrationFa
 use crate::placement::{self, PgPlacements, TenantPools, DIRECTORY_SCHEMA, POOL_SCHEMA};
 use crate::platform::AuditEntry;
 use crate::scope::{postgres_begin, TenantTx};
-use crate::versions::DataVersions;
-use lyceum_domain::{Placement, Slug, TenantId, TenantStatus};
+use crate::versions::{DataVersion, DataVersions};
+use lyceum_domain::{Placement, Slug, TenantId, TenantStatus, UserId};
 use sqlx::postgres::PgPoolOptions;
 use sqlx::sqlite::SqlitePoolOptions;
 use sqlx::{ConnectOptions, Connection, PgPool, SqlitePool};
@@ -274,12 +274,14 @@ impl Store {
         self.open_tx(tenant, true).await
     }
 
-    /// The tenant's data version: it moves forward each time a transaction opened with
-    /// [`Store::begin_write`] commits, here at once and, on PostgreSQL, in the other processes
-    /// sharing the database a notice later. A cache that notes the version before it reads, and
-    /// drops its copy once the version differs, does not serve a committed change stale.
-    pub fn data_version(&self, tenant: TenantId) -> u64 {
-        self.inner.versions.current(tenant)
+    /// The data version of the tenant and, with `user`, of that user's own records: it moves
+    /// forward each time a transaction opened with [`Store::begin_write`] commits (one that
+    /// declared [`TenantTx::affects_only`] moves only that user's), here at once and, on
+    /// PostgreSQL, in the other processes sharing the database a notice later. A cache that
+    /// notes the version before it reads, and drops its copy once the version differs, does not
+    /// serve a committed change stale.
+    pub fn data_version(&self, tenant: TenantId, user: Option<UserId>) -> DataVersion {
+        self.inner.versions.current(tenant, user)
     }
 
     async fn open_tx(&self, tenant: &Tenant, write: bool) -> Result<TenantTx, StoreError> {

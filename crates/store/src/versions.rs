@@ -1,15 +1,22 @@
-//! Data versions: a number per tenant that moves forward whenever one of the tenant's write
-//! transactions commits. Caches above the store remember the version they read at and throw
-//! away what they hold once it has moved, so a change is never answered from a stale copy.
+//! Data versions: numbers that move forward whenever a write transaction commits, one per
+//! tenant and one per user of a tenant. Caches above the store remember the version they read at
+//! and throw away what they hold once it has moved, so a change is never answered from a stale
+//! copy.
+//!
+//! A write transaction moves its tenant's version, unless it declared that it only writes one
+//! user's own records ([`crate::TenantTx::affects_only`]: a sign-in, an enrollment, progress):
+//! then it moves only that user's version, and what is cached for the rest of the tenant (the
+//! catalog) stays valid. A [`DataVersion`] read for a user includes both, so copies made for one
+//! user are retired by the tenant's changes and by theirs.
 //!
 //! Within one process the move is immediate. On PostgreSQL, where several server processes
 //! share one database, each commit is also announced on the `lyceum_data_versions` channel
-//! (`NOTIFY`), and every process listens and moves its own version of that tenant: the others
-//! see the change a network round trip later. If the listening connection drops, notices may
-//! have been missed, so every tenant's version moves.
+//! (`NOTIFY`), and every process listens and moves its own versions: the others see the change
+//! a network round trip later. If the listening connection drops, notices may have been missed,
+//! so every version moves.
 
 use crate::error::StoreError;
-use lyceum_domain::TenantId;
+use lyceum_domain::{TenantId, UserId};
 use sqlx::postgres::{PgConnectOptions, PgListener, PgPool, PgPoolOptions};
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -19,16 +26,37 @@ use uuid::Uuid;
 
 const CHANNEL: &str = "lyceum_data_versions";
 
+/// Users whose version is remembered; past this the memory is cleared and every user's version
+/// moves once (the caches refill).
+const MAX_USERS: usize = 100_000;
+
+/// What a cached copy was read at. Opaque: compare it with the current one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DataVersion {
+    tenant: u64,
+    user: u64,
+}
+
+/// Whose records a write transaction changed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Reach {
+    Tenant,
+    User(UserId),
+}
+
 #[derive(Default)]
 pub(crate) struct DataVersions {
-    /// The last version handed out, over all tenants; versions never repeat, so a tenant's
-    /// version only grows.
+    /// The last version handed out; versions never repeat, so each one only grows.
     latest: AtomicU64,
-    /// Every tenant's version is at least this (moved when notices may have been lost).
+    /// Every version is at least this (moved when notices may have been lost).
     floor: AtomicU64,
-    /// Tenants written since the process started (a few words each; never evicted, so a
+    /// Tenants written since the process started (a few words each; never forgotten, so a
     /// version can never go back to one a cache already saw).
     tenants: RwLock<HashMap<TenantId, u64>>,
+    /// Users written on their own since the process started or since `users_floor` moved.
+    users: RwLock<HashMap<(TenantId, UserId), u64>>,
+    /// Every user's version is at least this (moved when `users` is cleared).
+    users_floor: AtomicU64,
     /// On PostgreSQL: where commits are announced to the other processes.
     announcer: Option<Announcer>,
     listener: Mutex<Option<Listening>>,
@@ -61,17 +89,31 @@ impl DataVersions {
         Ok(versions)
     }
 
-    pub(crate) fn current(&self, tenant: TenantId) -> u64 {
+    pub(crate) fn current(&self, tenant: TenantId, user: Option<UserId>) -> DataVersion {
+        let floor = self.floor.load(Ordering::Acquire);
         let tenants = self.tenants.read().unwrap_or_else(|e| e.into_inner());
-        let own = tenants.get(&tenant).copied().unwrap_or(0);
-        own.max(self.floor.load(Ordering::Acquire))
+        let tenant_version = tenants.get(&tenant).copied().unwrap_or(0).max(floor);
+        drop(tenants);
+        let user_version = user.map_or(0, |user| {
+            let users = self.users.read().unwrap_or_else(|e| e.into_inner());
+            let own = users.get(&(tenant, user)).copied().unwrap_or(0);
+            own.max(self.users_floor.load(Ordering::Acquire))
+        });
+        DataVersion {
+            tenant: tenant_version,
+            user: user_version,
+        }
     }
 
     /// Called after a write transaction of `tenant` committed in this process.
-    pub(crate) fn advance(&self, tenant: TenantId) {
-        self.moved(tenant);
+    pub(crate) fn advance(&self, tenant: TenantId, reach: Reach) {
+        self.moved(tenant, reach);
         if let Some(Announcer { process, pool }) = &self.announcer {
-            let (pool, payload) = (pool.clone(), format!("{process} {tenant}"));
+            let payload = match reach {
+                Reach::Tenant => format!("{process} {tenant}"),
+                Reach::User(user) => format!("{process} {tenant} {user}"),
+            };
+            let pool = pool.clone();
             tokio::spawn(async move {
                 let sent = sqlx::query("SELECT pg_notify($1, $2)")
                     .bind(CHANNEL)
@@ -85,14 +127,27 @@ impl DataVersions {
         }
     }
 
-    fn moved(&self, tenant: TenantId) {
+    fn moved(&self, tenant: TenantId, reach: Reach) {
         let version = self.next();
-        let mut tenants = self.tenants.write().unwrap_or_else(|e| e.into_inner());
-        let entry = tenants.entry(tenant).or_default();
-        *entry = (*entry).max(version);
+        match reach {
+            Reach::Tenant => {
+                let mut tenants = self.tenants.write().unwrap_or_else(|e| e.into_inner());
+                let entry = tenants.entry(tenant).or_default();
+                *entry = (*entry).max(version);
+            }
+            Reach::User(user) => {
+                let mut users = self.users.write().unwrap_or_else(|e| e.into_inner());
+                if users.len() >= MAX_USERS && !users.contains_key(&(tenant, user)) {
+                    users.clear();
+                    self.users_floor.fetch_max(version, Ordering::AcqRel);
+                }
+                let entry = users.entry((tenant, user)).or_default();
+                *entry = (*entry).max(version);
+            }
+        }
     }
 
-    /// Every tenant's version moves.
+    /// Every version moves.
     fn all_moved(&self) {
         let version = self.next();
         self.floor.fetch_max(version, Ordering::AcqRel);
@@ -127,6 +182,7 @@ impl Drop for Listening {
 
 /// Moves the versions other processes announce, until the store is gone.
 async fn listen(versions: Weak<DataVersions>, mut listener: PgListener, process: Uuid) {
+    let process = process.to_string();
     loop {
         let heard = listener.try_recv().await;
         let Some(versions) = versions.upgrade() else {
@@ -135,15 +191,19 @@ async fn listen(versions: Weak<DataVersions>, mut listener: PgListener, process:
         match heard {
             Ok(Some(notice)) => {
                 let mut parts = notice.payload().split(' ');
-                let (Some(from), Some(tenant)) = (parts.next(), parts.next()) else {
-                    continue;
-                };
-                if from == process.to_string() {
+                if parts.next() == Some(process.as_str()) {
                     continue;
                 }
-                match tenant.parse::<Uuid>() {
-                    Ok(tenant) => versions.moved(TenantId::from_uuid(tenant)),
-                    Err(_) => versions.all_moved(),
+                let id = |part: Option<&str>| part.map(str::parse::<Uuid>);
+                match (id(parts.next()), id(parts.next())) {
+                    (Some(Ok(tenant)), None) => {
+                        versions.moved(TenantId::from_uuid(tenant), Reach::Tenant)
+                    }
+                    (Some(Ok(tenant)), Some(Ok(user))) => versions.moved(
+                        TenantId::from_uuid(tenant),
+                        Reach::User(UserId::from_uuid(user)),
+                    ),
+                    _ => versions.all_moved(),
                 }
             }
             // The connection dropped (it reconnects on the next call): notices may be lost.

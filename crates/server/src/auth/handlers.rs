@@ -73,6 +73,7 @@ pub(crate) async fn login(
         Err(refused) => return Ok(refused),
     };
     let mut tx = state.store.begin_write(&tenant).await?;
+    tx.affects_only(user.id);
     let response = sign_in(&state, &mut tx, &tenant, &user, Uuid::now_v7()).await?;
     tx.commit().await?;
     Ok(Json(response).into_response())
@@ -94,6 +95,7 @@ pub(crate) async fn refresh(
     let stored = refresh_tokens::by_hash(&mut tx, &opaque_token_hash(&request.refresh_token))
         .await?
         .ok_or_else(invalid_refresh)?;
+    tx.affects_only(UserId::from_uuid(stored.user_id));
     if stored.revoked_at.is_some() || stored.expires_at <= Utc::now() {
         return Err(invalid_refresh());
     }
@@ -128,6 +130,7 @@ pub(crate) async fn logout(
     if let Some(stored) =
         refresh_tokens::by_hash(&mut tx, &opaque_token_hash(&request.refresh_token)).await?
     {
+        tx.affects_only(UserId::from_uuid(stored.user_id));
         refresh_tokens::revoke_family(&mut tx, stored.family_id).await?;
     }
     tx.commit().await?;

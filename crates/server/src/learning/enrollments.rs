@@ -143,6 +143,7 @@ pub(crate) async fn enroll(
             (auth.user_id, None)
         }
     };
+    tx.affects_only(user);
     let (enrollment, created) = enroll_one(&mut tx, &course, user, request.due_at, by).await?;
     tx.commit().await?;
     let status = if created {
@@ -271,6 +272,7 @@ pub(crate) async fn unenroll(
 ) -> Result<Json<Enrollment>, ApiError> {
     let mut tx = state.store.begin_write(&auth.tenant).await?;
     let enrollment = own_or_managed(&mut tx, &auth, id, false).await?;
+    tx.affects_only(enrollment.user_id);
     match enrollment.status.as_str() {
         "completed" => {
             return Err(conflict(
@@ -320,7 +322,8 @@ pub(crate) async fn update(
     ApiJson(changes): ApiJson<EnrollmentChanges>,
 ) -> Result<Json<Enrollment>, ApiError> {
     let mut tx = state.store.begin_write(&auth.tenant).await?;
-    own_or_managed(&mut tx, &auth, id, true).await?;
+    let learner = own_or_managed(&mut tx, &auth, id, true).await?.user_id;
+    tx.affects_only(learner);
     let enrollment = enrollments::set_due(&mut tx, id, changes.due_at)
         .await?
         .ok_or_else(|| ApiError::not_found("no such enrollment"))?;

@@ -128,6 +128,7 @@ pub(crate) async fn record_progress(
         _ => request.percent,
     };
     let mut tx = state.store.begin_write(&auth.tenant).await?;
+    tx.affects_only(auth.user_id);
     let (_, course) = readable_lesson(&mut tx, &auth, id).await?;
     // Locked (PostgreSQL) so that concurrent reports of this learner complete it once.
     let enrollment = enrollments::find_for_update(&mut tx, course, auth.user_id)

@@ -402,7 +402,7 @@ async fn a_committed_write_advances_only_its_tenants_data_version() {
     for bed in beds().await {
         let a = provision(&bed.store, "version-a", bed.store.default_placement()).await;
         let b = provision(&bed.store, "version-b", bed.store.default_placement()).await;
-        let version = |t: &Tenant| bed.store.data_version(t.id);
+        let version = |t: &Tenant| bed.store.data_version(t.id, None);
         let (a0, b0) = (version(&a), version(&b));
 
         let mut tx = bed.store.begin(&a).await.unwrap();
@@ -424,7 +424,7 @@ async fn a_committed_write_advances_only_its_tenants_data_version() {
             .unwrap();
         tx.commit().await.unwrap();
         let a1 = version(&a);
-        assert!(a1 > a0, "{}: a commit did not move the version", bed.label);
+        assert_ne!(a1, a0, "{}: a commit did not move the version", bed.label);
         assert_eq!(
             version(&b),
             b0,
@@ -437,14 +437,74 @@ async fn a_committed_write_advances_only_its_tenants_data_version() {
             .await
             .unwrap();
         tx.commit().await.unwrap();
-        assert!(version(&b) > b0);
+        assert_ne!(version(&b), b0);
         assert_eq!(
             version(&a),
             a1,
             "{}: a's version moved with b's write",
             bed.label
         );
+
+        // A write declared as one user's own moves that user's version only.
+        let (one, two) = (
+            UserId::from_uuid(uuid::Uuid::now_v7()),
+            UserId::from_uuid(uuid::Uuid::now_v7()),
+        );
+        let of = |user| bed.store.data_version(a.id, Some(user));
+        let (one0, two0) = (of(one), of(two));
+        let mut tx = bed.store.begin_write(&a).await.unwrap();
+        tx.affects_only(one);
+        users::insert(&mut tx, &new_user("own@write.test", Role::Student))
+            .await
+            .unwrap();
+        tx.commit().await.unwrap();
+        assert_ne!(of(one), one0, "{}: the user's version stayed", bed.label);
+        assert_eq!(of(two), two0, "{}: another user's version moved", bed.label);
+        assert_eq!(version(&a), a1, "{}: the tenant's version moved", bed.label);
+
+        // Declared for two users, it moves the tenant's, and so every user's.
+        let mut tx = bed.store.begin_write(&a).await.unwrap();
+        tx.affects_only(one);
+        tx.affects_only(two);
+        users::insert(&mut tx, &new_user("both@write.test", Role::Student))
+            .await
+            .unwrap();
+        tx.commit().await.unwrap();
+        assert_ne!(
+            version(&a),
+            a1,
+            "{}: two users' write kept the tenant's",
+            bed.label
+        );
+        assert_ne!(of(two), two0, "{}", bed.label);
     }
+}
+
+/// Commits a new student in `tenant`, declared as `own`'s write if given.
+async fn write(store: &Store, tenant: &Tenant, email: &str, own: Option<UserId>) {
+    let mut tx = store.begin_write(tenant).await.unwrap();
+    if let Some(user) = own {
+        tx.affects_only(user);
+    }
+    users::insert(&mut tx, &new_user(email, Role::Student))
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+}
+
+/// Waits for `store` to hear of a write that moves `tenant`'s (or `own`'s) version from
+/// `before`: the notice travels asynchronously; a lost one fails here.
+async fn heard(store: &Store, tenant: &Tenant, own: Option<UserId>, before: crate::DataVersion) {
+    let moved = tokio::time::timeout(std::time::Duration::from_secs(10), async {
+        while store.data_version(tenant.id, own) == before {
+            tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+        }
+    });
+    assert!(
+        moved.await.is_ok(),
+        "{} {own:?}: the other server never heard",
+        tenant.slug
+    );
 }
 
 #[tokio::test]
@@ -455,21 +515,22 @@ async fn a_write_through_one_server_moves_the_data_version_in_the_others() {
     for &placement in here.placements() {
         let a = provision(&here, &format!("shared-a-{placement}"), placement).await;
         let b = provision(&here, &format!("shared-b-{placement}"), placement).await;
-        let (a0, b0) = (there.data_version(a.id), there.data_version(b.id));
-        let mut tx = here.begin_write(&a).await.unwrap();
-        users::insert(&mut tx, &new_user("noticed@elsewhere.test", Role::Student))
-            .await
-            .unwrap();
-        tx.commit().await.unwrap();
-        // The notice travels asynchronously; wait for it (a lost one fails here).
-        let heard = tokio::time::timeout(std::time::Duration::from_secs(10), async {
-            while there.data_version(a.id) == a0 {
-                tokio::time::sleep(std::time::Duration::from_millis(5)).await;
-            }
-        })
-        .await;
-        assert!(heard.is_ok(), "{placement}: the other server never heard");
-        assert_eq!(there.data_version(b.id), b0, "{placement}: b moved with a");
+        let user = UserId::from_uuid(uuid::Uuid::now_v7());
+        let version = |t: &Tenant, user| there.data_version(t.id, user);
+        let b0 = version(&b, None);
+        let before = version(&a, None);
+        write(&here, &a, "shared@elsewhere.test", None).await;
+        heard(&there, &a, None, before).await;
+        let tenant_then = version(&a, None);
+        let before = version(&a, Some(user));
+        write(&here, &a, "own@elsewhere.test", Some(user)).await;
+        heard(&there, &a, Some(user), before).await;
+        assert_eq!(
+            version(&a, None),
+            tenant_then,
+            "{placement}: a user's write moved the tenant's"
+        );
+        assert_eq!(version(&b, None), b0, "{placement}: b moved with a");
     }
     here.close().await;
     there.close().await;
