@@ -2,18 +2,21 @@
 //! `--courses` published courses each and a student enrolled in `--enrollments` of them, then
 //! drives the real server on a local port from `--learning-clients` concurrent clients: the catalog
 //! (a page of 50) and the student dashboard, against the first `--active` tenants, once with the
-//! response cache and once without. Finally times a bulk enrollment of a 10,000-row CSV.
+//! response cache and once without, and the cached catalog again while `--learning-writers`
+//! clients keep reporting progress. Finally times a bulk enrollment of a 10,000-row CSV.
 
 use crate::bench::summary;
 use crate::bench_api::{get, login, unlimited, HttpClient, PASSWORD};
-use anyhow::{ensure, Result};
+use anyhow::{ensure, Context, Result};
 use axum::body::Bytes;
 use axum::http::{header, Request, StatusCode};
 use clap::Args;
 use http_body_util::{BodyExt, Full};
 use hyper_util::client::legacy::Client;
 use hyper_util::rt::TokioExecutor;
-use lyceum_domain::{CompletionRule, CourseStatus, Email, LessonKind, Plan, Role, Slug, UserId};
+use lyceum_domain::{
+    CompletionRule, CourseStatus, Email, LessonId, LessonKind, Plan, Role, Slug, UserId,
+};
 use lyceum_server::{AppState, ResponseCacheConfig, ServerConfig};
 use lyceum_store::repo::{courses, enrollments, lessons, modules, progress, users};
 use lyceum_store::{NewTenant, Store, Tenant};
@@ -40,6 +43,9 @@ pub struct LearningBenchArgs {
     /// Concurrent clients.
     #[arg(long, default_value_t = 64)]
     learning_clients: usize,
+    /// Concurrent clients reporting progress during the mixed catalog run.
+    #[arg(long, default_value_t = 4)]
+    learning_writers: usize,
     /// Seconds of load.
     #[arg(long, default_value_t = 10)]
     load_seconds: u64,
@@ -56,6 +62,7 @@ pub async fn run(store: &Store, args: &LearningBenchArgs, tag: &str) -> Result<(
         .await
         .map_err(|e| anyhow::anyhow!("{}", e.message))?;
     let started = Instant::now();
+    ensure!(args.enrollments > 0, "--enrollments must be at least 1");
     let mut tenants = Vec::with_capacity(args.tenants);
     for i in 0..args.tenants {
         tenants.push(load_tenant(store, args, &format!("learn-{tag}-{i}"), &hash).await?);
@@ -82,26 +89,36 @@ pub async fn run(store: &Store, args: &LearningBenchArgs, tag: &str) -> Result<(
     for (cache, config) in [("cached", unlimited()), ("uncached", uncached)] {
         let server = Server::start(store, config).await?;
         if targets.is_empty() {
-            for tenant in tenants.iter().take(args.active.max(1)) {
+            for (tenant, lesson) in tenants.iter().take(args.active.max(1)) {
                 let base = format!("http://{}/t/{}", server.address, tenant.slug);
                 let token = login(&client, &base, "student@bench.test").await?.0;
-                targets.push((format!("/t/{}", tenant.slug), format!("Bearer {token}")));
+                let bearer = format!("Bearer {token}");
+                targets.push((format!("/t/{}", tenant.slug), bearer, *lesson));
             }
         }
+        let targets: Arc<Vec<Target>> = Arc::new(
+            targets
+                .iter()
+                .map(|(tenant, bearer, lesson)| Target {
+                    base: format!("http://{}{tenant}", server.address),
+                    bearer: bearer.clone(),
+                    lesson: *lesson,
+                })
+                .collect(),
+        );
         for (name, path) in [
             ("catalog", "/api/v1/courses?limit=50"),
             ("dashboard", "/api/v1/me/dashboard"),
         ] {
-            let targets = Arc::new(
-                targets
-                    .iter()
-                    .map(|(tenant, bearer)| {
-                        (format!("http://{}{tenant}", server.address), bearer.clone())
-                    })
-                    .collect(),
-            );
-            let line = drive(&client, &targets, path, args).await?;
+            let line = drive(&client, &targets, path, 0, args).await?;
             println!("learning  {name:<9} {cache:<8} {line}");
+        }
+        if cache == "cached" {
+            // Learners keep reporting progress meanwhile: their own writes, which retire their
+            // dashboards but not the catalog the tenant's students share.
+            let writers = args.learning_writers;
+            let line = drive(&client, &targets, "/api/v1/courses?limit=50", writers, args).await?;
+            println!("learning  catalog   +{writers} progress writers {line}");
         }
         if cache == "uncached" {
             csv_import(store, &client, server.address, tag, &hash).await?;
@@ -109,6 +126,13 @@ pub async fn run(store: &Store, args: &LearningBenchArgs, tag: &str) -> Result<(
         server.stop().await?;
     }
     Ok(())
+}
+
+/// Where a client calls: a tenant's base URL, its student's token, a lesson to report on.
+struct Target {
+    base: String,
+    bearer: String,
+    lesson: LessonId,
 }
 
 /// The real server on a local port.
@@ -148,7 +172,7 @@ async fn load_tenant(
     args: &LearningBenchArgs,
     slug: &str,
     hash: &str,
-) -> Result<Tenant> {
+) -> Result<(Tenant, LessonId)> {
     let mut new = NewTenant::new(Slug::parse(slug)?, "Bench learning");
     new.plan = Plan::Enterprise;
     let tenant = store.provision(new).await?;
@@ -165,6 +189,7 @@ async fn load_tenant(
         LessonKind::Text,
         &serde_json::json!([{"type": "markdown", "markdown": "# Lesson\n\nRead and practise."}]),
     )?;
+    let mut second_lesson = None;
     for c in 0..args.courses {
         let course = courses::insert(
             &mut tx,
@@ -195,6 +220,9 @@ async fn load_tenant(
             )
             .await?;
             first.get_or_insert(lesson.id);
+            if c == 0 && l == 1 {
+                second_lesson = Some(lesson.id);
+            }
         }
         courses::set_status(&mut tx, course.id, CourseStatus::Published).await?;
         if c < args.enrollments {
@@ -202,7 +230,8 @@ async fn load_tenant(
         }
     }
     tx.commit().await?;
-    Ok(tenant)
+    let lesson = second_lesson.context("a tenant without courses")?;
+    Ok((tenant, lesson))
 }
 
 async fn enroll(
@@ -218,42 +247,84 @@ async fn enroll(
     Ok(())
 }
 
-/// `clients` loops calling `path` on random active tenants; describes the latencies.
+/// `--learning-clients` loops calling `path` on random active tenants, while `writers` more
+/// loops report progress on their tenants' lessons; describes the readers' latencies.
 async fn drive(
     client: &HttpClient,
-    targets: &Arc<Vec<(String, String)>>,
+    targets: &Arc<Vec<Target>>,
     path: &str,
+    writers: usize,
     args: &LearningBenchArgs,
 ) -> Result<String> {
     let until = Instant::now() + Duration::from_secs(args.load_seconds);
-    let mut workers = Vec::new();
+    let mut readers = Vec::new();
     for worker in 0..args.learning_clients {
         let (client, targets, path) = (client.clone(), targets.clone(), path.to_owned());
-        workers.push(tokio::spawn(async move {
+        readers.push(tokio::spawn(async move {
             let mut times = Vec::new();
             let mut i = worker;
             while Instant::now() < until {
-                let (base, bearer) = &targets[i % targets.len()];
+                let target = &targets[i % targets.len()];
                 i = i.wrapping_mul(31).wrapping_add(7);
                 let started = Instant::now();
-                let status = get(&client, &format!("{base}{path}"), bearer).await?;
+                let status =
+                    get(&client, &format!("{}{path}", target.base), &target.bearer).await?;
                 times.push(started.elapsed());
                 ensure!(status == StatusCode::OK, "{path} answered {status}");
             }
             Ok::<_, anyhow::Error>(times)
         }));
     }
-    let mut times = Vec::new();
-    for worker in workers {
-        times.extend(worker.await??);
+    let mut reports = Vec::new();
+    for worker in 0..writers {
+        let (client, targets) = (client.clone(), targets.clone());
+        reports.push(tokio::spawn(async move {
+            let (mut sent, mut i) = (0u64, worker);
+            while Instant::now() < until {
+                let target = &targets[i % targets.len()];
+                i = i.wrapping_mul(31).wrapping_add(7);
+                report_progress(&client, target).await?;
+                sent += 1;
+            }
+            Ok::<_, anyhow::Error>(sent)
+        }));
     }
-    let rate = times.len() as f64 / args.load_seconds as f64;
+    let mut times = Vec::new();
+    for reader in readers {
+        times.extend(reader.await??);
+    }
+    let mut sent = 0;
+    for writer in reports {
+        sent += writer.await??;
+    }
+    let seconds = args.load_seconds as f64;
+    let writes = if writers > 0 {
+        format!(", {:.0} progress reports/s", sent as f64 / seconds)
+    } else {
+        String::new()
+    };
     Ok(format!(
-        "n={:<6} {}  ({rate:.0}/s, {} clients)",
+        "n={:<6} {}  ({:.0}/s, {} clients{writes})",
         times.len(),
         summary(&mut times),
+        times.len() as f64 / seconds,
         args.learning_clients
     ))
+}
+
+async fn report_progress(client: &HttpClient, target: &Target) -> Result<()> {
+    let request = Request::put(format!(
+        "{}/api/v1/lessons/{}/progress",
+        target.base, target.lesson
+    ))
+    .header(header::AUTHORIZATION, &target.bearer)
+    .header(header::CONTENT_TYPE, "application/json")
+    .body(Full::new(Bytes::from_static(br#"{"percent": 50}"#)))?;
+    let response = client.request(request).await?;
+    let status = response.status();
+    response.into_body().collect().await?;
+    ensure!(status == StatusCode::OK, "progress answered {status}");
+    Ok(())
 }
 
 /// A tenant with 10,000 students and a published course; times the CSV upload enrolling all.
