@@ -1,9 +1,10 @@
 //! Cached responses of the hottest reads (the catalog, the learner dashboard): the JSON body as
-//! sent, kept per tenant, viewer and request. A copy is served only while its tenant's data
-//! version ([`lyceum_store::Store::data_version`]) is still the one it was read at, so a write
-//! committed through this process is seen by the next request (through another process sharing
-//! the PostgreSQL database, once its notice arrives), and only for `ttl`, which bounds the rest:
-//! a lost notice, the passing of a due date.
+//! sent, kept per tenant, role and request, and per user unless every user of the role gets the
+//! same answer. A copy is served only while the data version it was read at
+//! ([`lyceum_store::Store::data_version`]: the tenant's, and the user's for a per-user copy) is
+//! still current, so a write committed through this process is seen by the next request
+//! (through another process sharing the PostgreSQL database, once its notice arrives), and only
+//! for `ttl`, which bounds the rest: a lost notice, the passing of a due date.
 
 use crate::auth::Authenticated;
 use crate::error::ApiError;
@@ -134,8 +135,9 @@ impl ResponseCache {
         }
     }
 
-    /// The page for `key`: the cached copy if its tenant has not changed since it was made,
-    /// otherwise `make` runs and its page is kept for the next request.
+    /// The page for `key`: the cached copy if nothing it depends on (its tenant, and its user
+    /// for a per-user copy) has changed since it was made; otherwise `make` runs and its page is
+    /// kept for the next request.
     pub(crate) async fn serve<F, Fut>(&self, key: PageKey, make: F) -> Result<Response, ApiError>
     where
         F: FnOnce() -> Fut,

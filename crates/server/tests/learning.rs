@@ -1652,6 +1652,16 @@ async fn cached_catalog_and_dashboard_follow_every_write_per_tenant_and_viewer()
             before + 1,
             "a learner's write retired the catalog"
         );
+        // Nor does anyone signing out with a made-up token (which changes nothing).
+        let body = Some(json!({"refresh_token": "made-up"}));
+        let (status, _) = call(&w.state, "POST", "/t/acme/api/v1/auth/logout", None, body).await;
+        assert_eq!(status, StatusCode::NO_CONTENT);
+        catalog(t.student.clone()).await;
+        assert_eq!(
+            cache_hits(&w),
+            before + 2,
+            "a bogus sign-out retired the catalog"
+        );
 
         // Staff enrolling a learner retires that learner's dashboard.
         let me = get(&w, "acme", "/api/v1/me", t.student2.clone()).await;

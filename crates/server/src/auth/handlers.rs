@@ -127,13 +127,15 @@ pub(crate) async fn logout(
     ApiJson(request): ApiJson<RefreshRequest>,
 ) -> Result<StatusCode, ApiError> {
     let mut tx = state.store.begin_write(&tenant).await?;
-    if let Some(stored) =
-        refresh_tokens::by_hash(&mut tx, &opaque_token_hash(&request.refresh_token)).await?
-    {
-        tx.affects_only(UserId::from_uuid(stored.user_id));
-        refresh_tokens::revoke_family(&mut tx, stored.family_id).await?;
+    // An unknown token changes nothing (and, rolled back, retires no cached page).
+    match refresh_tokens::by_hash(&mut tx, &opaque_token_hash(&request.refresh_token)).await? {
+        Some(stored) => {
+            tx.affects_only(UserId::from_uuid(stored.user_id));
+            refresh_tokens::revoke_family(&mut tx, stored.family_id).await?;
+            tx.commit().await?;
+        }
+        None => tx.rollback().await?,
     }
-    tx.commit().await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
