@@ -65,7 +65,7 @@ pub async fn run(store: &Store, args: BenchArgs) -> Result<()> {
         );
 
         let tenant = &tenants[0];
-        let mut tx = store.begin(tenant).await?;
+        let mut tx = store.begin_write(tenant).await?;
         let user = users::insert(
             &mut tx,
             &users::NewUser {

@@ -75,8 +75,9 @@ pub async fn run(store: &Store, args: &LearningBenchArgs, tag: &str) -> Result<(
         started.elapsed().as_secs_f64()
     );
 
-    // Each page twice: from the response cache (students share nothing, but each asks again
-    // and nothing changes meanwhile) and read from the database every time.
+    // Each page twice: from the response cache (each tenant's students share its catalog; the
+    // dashboard is kept per student; nothing changes meanwhile) and read from the database
+    // every time.
     let uncached = ServerConfig {
         response_cache: ResponseCacheConfig {
             capacity_bytes: 0,

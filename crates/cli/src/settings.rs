@@ -11,6 +11,9 @@ use std::path::{Path, PathBuf};
 use std::str::FromStr;
 use std::time::Duration;
 
+/// Longest a cached page may be served (it bounds how late changes by other processes show).
+const MAX_RESPONSE_CACHE_TTL_SECS: u64 = 24 * 3600;
+
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(default)]
 pub struct Settings {
@@ -134,6 +137,10 @@ impl Settings {
     }
 
     pub fn server_config(&self) -> Result<lyceum_server::ServerConfig> {
+        anyhow::ensure!(
+            self.response_cache_ttl_secs <= MAX_RESPONSE_CACHE_TTL_SECS,
+            "LYCEUM_RESPONSE_CACHE_TTL_SECS is at most {MAX_RESPONSE_CACHE_TTL_SECS} (a day)"
+        );
         let trusted_proxies = list(&self.trusted_proxies)
             .map(|p| {
                 p.parse::<ipnet::IpNet>()
@@ -286,6 +293,13 @@ mod tests {
             jail.set_env("LYCEUM_DEFAULT_PLACEMENT", "pool");
             jail.set_env("LYCEUM_DATABASE_URL", "mysql://nope");
             assert!(Settings::load(None).unwrap().store_config().is_err());
+            jail.set_env("LYCEUM_DATABASE_URL", "");
+            jail.set_env("LYCEUM_RESPONSE_CACHE_TTL_SECS", "31536000000000");
+            let refused = Settings::load(None).unwrap_err().to_string();
+            assert!(
+                refused.contains("LYCEUM_RESPONSE_CACHE_TTL_SECS"),
+                "{refused}"
+            );
             Ok(())
         });
     }

@@ -105,13 +105,13 @@ impl Page {
     }
 }
 
-struct Copy {
+struct CachedPage {
     version: DataVersion,
     page: Page,
 }
 
 pub(crate) struct ResponseCache {
-    copies: Option<moka::sync::Cache<PageKey, Arc<Copy>>>,
+    copies: Option<moka::sync::Cache<PageKey, Arc<CachedPage>>>,
     store: Store,
     metrics: Metrics,
 }
@@ -121,7 +121,7 @@ impl ResponseCache {
         let copies = (config.capacity_bytes > 0).then(|| {
             moka::sync::Cache::builder()
                 .max_capacity(config.capacity_bytes)
-                .weigher(|key: &PageKey, copy: &Arc<Copy>| {
+                .weigher(|key: &PageKey, copy: &Arc<CachedPage>| {
                     let bytes = key.request.len() + copy.page.body.len() + 128;
                     u32::try_from(bytes).unwrap_or(u32::MAX)
                 })
@@ -155,7 +155,10 @@ impl ResponseCache {
         self.metrics.response_cache(false);
         let page = make().await?;
         let response = page.response();
-        copies.insert(key, Arc::new(Copy { version, page }));
+        // Kept only if nothing moved meanwhile: a slower read must not replace a fresher copy.
+        if self.store.data_version(key.tenant, key.user) == version {
+            copies.insert(key, Arc::new(CachedPage { version, page }));
+        }
         Ok(response)
     }
 }

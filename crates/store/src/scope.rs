@@ -101,16 +101,19 @@ impl TenantTx {
         }
     }
 
-    /// Commits; a write transaction then advances its tenant's data version.
-    pub async fn commit(self) -> Result<(), StoreError> {
-        crate::engine::dispatch!(self.tx, tx => tx.commit().await?);
-        if let Some(versions) = self.versions {
-            let reach = match self.declared {
+    /// Commits; a write transaction then advances its data version. It does so also when the
+    /// commit fails or is cancelled half-way (a request timing out, a client hanging up): the
+    /// database may have committed all the same, and an extra advance only costs a cache miss.
+    pub async fn commit(mut self) -> Result<(), StoreError> {
+        let _advance = self.versions.take().map(|versions| Advance {
+            versions,
+            tenant: self.tenant_id,
+            reach: match self.declared {
                 Declared::User(user) => Reach::User(user),
                 Declared::Nothing | Declared::SeveralUsers => Reach::Tenant,
-            };
-            versions.advance(self.tenant_id, reach);
-        }
+            },
+        });
+        crate::engine::dispatch!(self.tx, tx => tx.commit().await?);
         Ok(())
     }
 
@@ -120,19 +123,36 @@ impl TenantTx {
     }
 }
 
+/// Advances a data version when dropped: after a commit, whether it finished, failed or was
+/// cancelled.
+struct Advance {
+    versions: Arc<DataVersions>,
+    tenant: TenantId,
+    reach: Reach,
+}
+
+impl Drop for Advance {
+    fn drop(&mut self) {
+        self.versions.advance(self.tenant, self.reach);
+    }
+}
+
 /// The statement that opens a PostgreSQL tenant transaction. The id is rendered from the typed
 /// [`TenantId`] (a UUID, so nothing to escape), which is also what Citus forwards to workers.
 /// Pool and database placements connect with their schema as the session's `search_path`, so
 /// only the schema placement (one shared pool, a schema per tenant) sets it per transaction.
-pub(crate) fn postgres_begin(tenant_id: TenantId, placement: Placement) -> String {
+/// A transaction not opened to write is `READ ONLY`: a write through it fails instead of
+/// committing without moving the data version.
+pub(crate) fn postgres_begin(tenant_id: TenantId, placement: Placement, write: bool) -> String {
     let tenant = tenant_id.as_uuid();
+    let begin = if write { "BEGIN" } else { "BEGIN READ ONLY" };
     match placement {
         Placement::Schema => format!(
-            "BEGIN; SET LOCAL app.tenant_id = '{tenant}'; SET LOCAL search_path = {}",
+            "{begin}; SET LOCAL app.tenant_id = '{tenant}'; SET LOCAL search_path = {}",
             crate::engine::quote_ident(&crate::placement::schema_name(tenant_id))
         ),
         Placement::Pool | Placement::Database => {
-            format!("BEGIN; SET LOCAL app.tenant_id = '{tenant}'")
+            format!("{begin}; SET LOCAL app.tenant_id = '{tenant}'")
         }
     }
 }

@@ -261,8 +261,9 @@ impl Store {
         }
     }
 
-    /// Opens a transaction scoped to `tenant`: the only way to reach tenant data. Use it for
-    /// reads; a transaction that writes after reading wants [`Store::begin_write`].
+    /// Opens a transaction scoped to `tenant`, for reads (`READ ONLY` on PostgreSQL): with
+    /// [`Store::begin_write`], the only way to reach tenant data. Any write wants
+    /// [`Store::begin_write`], whose commit moves the data versions caches check.
     pub async fn begin(&self, tenant: &Tenant) -> Result<TenantTx, StoreError> {
         self.open_tx(tenant, false).await
     }
@@ -301,7 +302,7 @@ impl Store {
             let pool = self.tenant_pool(tenant).await?;
             let tx = match pool {
                 Engine::Postgres(pool) => pool
-                    .begin_with(postgres_begin(tenant.id, tenant.placement))
+                    .begin_with(postgres_begin(tenant.id, tenant.placement, write))
                     .await
                     .map(Engine::Postgres),
                 Engine::Sqlite(pool) if write => {

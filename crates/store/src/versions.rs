@@ -19,12 +19,15 @@ use crate::error::StoreError;
 use lyceum_domain::{TenantId, UserId};
 use sqlx::postgres::{PgConnectOptions, PgListener, PgPool, PgPoolOptions};
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, RwLock, Weak};
 use std::time::Duration;
+use tokio::sync::mpsc;
 use uuid::Uuid;
 
 const CHANNEL: &str = "lyceum_data_versions";
+/// The notice that every version moved.
+const EVERYTHING: &str = "everything";
 
 /// Users whose version is remembered; past this the memory is cleared and every user's version
 /// moves once (the caches refill).
@@ -57,16 +60,26 @@ pub(crate) struct DataVersions {
     users: RwLock<HashMap<(TenantId, UserId), u64>>,
     /// Every user's version is at least this (moved when `users` is cleared).
     users_floor: AtomicU64,
-    /// On PostgreSQL: where commits are announced to the other processes.
-    announcer: Option<Announcer>,
+    /// On PostgreSQL: the queue of notices to the other processes.
+    announcer: Mutex<Option<Announcer>>,
+    /// A notice could not be queued (the queue was full): the next batch says "everything".
+    overflowed: AtomicBool,
     listener: Mutex<Option<Listening>>,
 }
 
-/// This process on the shared channel: its own notices carry its id and are not heard twice.
+/// This process on the shared channel: notices carry its id, so its own are not heard twice.
 struct Announcer {
     process: Uuid,
+    queue: mpsc::Sender<String>,
+    /// Sends the queued notices in batches; ends (having sent them) when the queue closes.
+    sender: tokio::task::JoinHandle<()>,
     pool: PgPool,
 }
+
+/// Notices waiting to be sent; past this the announcer sends one "everything moved" instead.
+const QUEUE: usize = 4096;
+/// Notices sent in one statement.
+const BATCH: usize = 256;
 
 impl DataVersions {
     /// Versions shared with the other processes on the PostgreSQL database `runtime` points
@@ -80,12 +93,22 @@ impl DataVersions {
         let mut listener = PgListener::connect_with(&pool).await?;
         listener.listen(CHANNEL).await?;
         let process = Uuid::now_v7();
-        let versions = Arc::new(Self {
-            announcer: Some(Announcer { process, pool }),
-            ..Self::default()
+        let versions = Arc::new(Self::default());
+        let (queue, queued) = mpsc::channel(QUEUE);
+        let sender = tokio::spawn(announce(
+            Arc::downgrade(&versions),
+            queued,
+            pool.clone(),
+            process,
+        ));
+        *lock(&versions.announcer) = Some(Announcer {
+            process,
+            queue,
+            sender,
+            pool,
         });
         let task = tokio::spawn(listen(Arc::downgrade(&versions), listener, process));
-        *versions.listener.lock().unwrap_or_else(|e| e.into_inner()) = Some(Listening(task));
+        *lock(&versions.listener) = Some(Listening(task));
         Ok(versions)
     }
 
@@ -105,25 +128,18 @@ impl DataVersions {
         }
     }
 
-    /// Called after a write transaction of `tenant` committed in this process.
+    /// Called after a write transaction of `tenant` committed in this process (or may have:
+    /// a commit that failed or was interrupted advances too, a needless miss being harmless).
     pub(crate) fn advance(&self, tenant: TenantId, reach: Reach) {
         self.moved(tenant, reach);
-        if let Some(Announcer { process, pool }) = &self.announcer {
-            let payload = match reach {
+        if let Some(Announcer { process, queue, .. }) = lock(&self.announcer).as_ref() {
+            let notice = match reach {
                 Reach::Tenant => format!("{process} {tenant}"),
                 Reach::User(user) => format!("{process} {tenant} {user}"),
             };
-            let pool = pool.clone();
-            tokio::spawn(async move {
-                let sent = sqlx::query("SELECT pg_notify($1, $2)")
-                    .bind(CHANNEL)
-                    .bind(&payload)
-                    .execute(&pool)
-                    .await;
-                if let Err(e) = sent {
-                    tracing::warn!(error = %e, "could not announce a data change; other servers see it when their cached copies expire");
-                }
-            });
+            if queue.try_send(notice).is_err() {
+                self.overflowed.store(true, Ordering::Release);
+            }
         }
     }
 
@@ -157,17 +173,59 @@ impl DataVersions {
         self.latest.fetch_add(1, Ordering::AcqRel) + 1
     }
 
-    /// Stops listening (the store is closing).
+    /// Stops listening and sends the notices still queued (the store is closing).
     pub(crate) async fn close(&self) {
-        drop(
-            self.listener
-                .lock()
-                .unwrap_or_else(|e| e.into_inner())
-                .take(),
-        );
-        if let Some(announcer) = &self.announcer {
-            announcer.pool.close().await;
+        drop(lock(&self.listener).take());
+        let announcer = lock(&self.announcer).take();
+        if let Some(Announcer {
+            queue,
+            sender,
+            pool,
+            ..
+        }) = announcer
+        {
+            drop(queue);
+            if tokio::time::timeout(Duration::from_secs(5), sender)
+                .await
+                .is_err()
+            {
+                tracing::warn!("data change notices still unsent at shutdown");
+            }
+            pool.close().await;
         }
+    }
+}
+
+fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+/// Sends queued notices, a batch per statement, until the queue closes.
+async fn announce(
+    versions: Weak<DataVersions>,
+    mut queued: mpsc::Receiver<String>,
+    pool: PgPool,
+    process: Uuid,
+) {
+    let mut batch = Vec::with_capacity(BATCH);
+    while queued.recv_many(&mut batch, BATCH).await > 0 {
+        let overflowed = versions
+            .upgrade()
+            .is_some_and(|v| v.overflowed.swap(false, Ordering::AcqRel));
+        if overflowed {
+            batch.push(format!("{process} {EVERYTHING}"));
+        }
+        batch.sort_unstable();
+        batch.dedup();
+        let sent = sqlx::query("SELECT pg_notify($1, notice) FROM UNNEST($2::text[]) AS notice")
+            .bind(CHANNEL)
+            .bind(&batch)
+            .execute(&pool)
+            .await;
+        if let Err(e) = sent {
+            tracing::warn!(error = %e, "could not announce data changes; other servers see them when their cached copies expire");
+        }
+        batch.clear();
     }
 }
 
@@ -181,11 +239,11 @@ impl Drop for Listening {
 }
 
 /// Moves the versions other processes announce, until the store is gone.
-async fn listen(versions: Weak<DataVersions>, mut listener: PgListener, process: Uuid) {
+async fn listen(weak: Weak<DataVersions>, mut listener: PgListener, process: Uuid) {
     let process = process.to_string();
     loop {
         let heard = listener.try_recv().await;
-        let Some(versions) = versions.upgrade() else {
+        let Some(versions) = weak.upgrade() else {
             return;
         };
         match heard {
@@ -203,16 +261,27 @@ async fn listen(versions: Weak<DataVersions>, mut listener: PgListener, process:
                         TenantId::from_uuid(tenant),
                         Reach::User(UserId::from_uuid(user)),
                     ),
+                    // `everything`, or a notice this version cannot read.
                     _ => versions.all_moved(),
                 }
             }
-            // The connection dropped (it reconnects on the next call): notices may be lost.
+            // The connection dropped and the listener has connected and listens again: notices
+            // sent in between are lost.
             Ok(None) => versions.all_moved(),
+            // Reconnecting failed. Retry until listening again, and only then retire every
+            // copy, so that none is filled while changes could still go unheard.
             Err(e) => {
-                versions.all_moved();
                 drop(versions);
                 tracing::warn!(error = %e, "data version listener lost PostgreSQL; retrying");
-                tokio::time::sleep(Duration::from_secs(1)).await;
+                loop {
+                    tokio::time::sleep(Duration::from_secs(1)).await;
+                    if sqlx::query("SELECT 1").execute(&mut listener).await.is_ok() {
+                        break;
+                    }
+                }
+                if let Some(versions) = weak.upgrade() {
+                    versions.all_moved();
+                }
             }
         }
     }

@@ -27,8 +27,8 @@ impl Authenticated {
         self.role == Role::Admin
     }
 
-    /// Scope rule: does the user teach `course`? Students never do (not even a former
-    /// instructor whose token still names them an instructor of a course).
+    /// Scope rule: does the user teach `course`? Students never do, not even a former
+    /// instructor still listed among a course's instructors.
     pub async fn teaches(&self, tx: &mut TenantTx, course: CourseId) -> Result<bool, ApiError> {
         if self.role == Role::Student {
             return Ok(false);

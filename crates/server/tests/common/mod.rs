@@ -61,7 +61,7 @@ pub async fn tenant_on_plan(
     new.settings = settings;
     new.plan = plan;
     let tenant = store.provision(new).await.unwrap();
-    let mut tx = store.begin(&tenant).await.unwrap();
+    let mut tx = store.begin_write(&tenant).await.unwrap();
     for (email, password, role) in people {
         let user = users::NewUser {
             email: Email::parse(email).unwrap(),

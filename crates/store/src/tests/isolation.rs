@@ -66,7 +66,7 @@ async fn cross_tenant_select_update_delete_and_insert_affect_nothing() {
             let before = scoped_counts(&bed.store, &a).await;
             let a_id = Some(a.id.as_uuid());
 
-            let mut tx = bed.store.begin(&b).await.unwrap();
+            let mut tx = bed.store.begin_write(&b).await.unwrap();
             for table in tenant_tables(&mut tx).await {
                 let seen = count(
                     &mut tx,
@@ -111,7 +111,7 @@ async fn cross_tenant_select_update_delete_and_insert_affect_nothing() {
                  VALUES ($1, $1, 'forged', $1, '{}', '2026-01-01T00:00:00Z')",
             ];
             for sql in attempts {
-                let mut tx = bed.store.begin(&b).await.unwrap();
+                let mut tx = bed.store.begin_write(&b).await.unwrap();
                 let result = execute(&mut tx, sql, a_id).await;
                 if bed.store.engine() == crate::EngineKind::Postgres {
                     let err =
@@ -178,7 +178,7 @@ async fn two_tenants_on_one_reused_connection_do_not_leak() {
     }
     let mut pids = Vec::new();
     for tenant in [&a, &b, &c, &a, &b] {
-        let mut tx = bed.store.begin(tenant).await.unwrap();
+        let mut tx = bed.store.begin_write(tenant).await.unwrap();
         let foreign = count(
             &mut tx,
             "SELECT COUNT(*) FROM users WHERE tenant_id <> $1",
@@ -281,7 +281,7 @@ async fn schema_tenant_cannot_reach_another_schema_by_qualified_name() {
     seed(&bed.store, &pooled, "p").await;
     seed(&bed.store, &b, "b").await;
     let a_users = format!("{}.users", crate::placement::schema_name(a.id));
-    let mut tx = bed.store.begin(&b).await.unwrap();
+    let mut tx = bed.store.begin_write(&b).await.unwrap();
     for table in [a_users.as_str(), "tenant_pool.users"] {
         let seen = count(&mut tx, &format!("SELECT COUNT(*) FROM {table}"), None)
             .await

@@ -157,7 +157,7 @@ async fn a_target_migrated_by_a_newer_release_is_refused() {
     let bed = sqlite_bed().await;
     let t = provision(&bed.store, "future", Placement::Database).await;
     {
-        let mut tx = bed.store.begin(&t).await.unwrap();
+        let mut tx = bed.store.begin_write(&t).await.unwrap();
         execute(
             &mut tx,
             "INSERT INTO lyceum_migrations (version, description, checksum, applied_at) VALUES (99999999999999, 'future', x'00', '2030-01-01')",

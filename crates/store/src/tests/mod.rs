@@ -69,7 +69,7 @@ pub(crate) struct Seeded {
 
 /// Writes at least one row into every tenant table, through the repositories.
 pub(crate) async fn seed(store: &Store, tenant: &Tenant, tag: &str) -> Seeded {
-    let mut tx = store.begin(tenant).await.unwrap();
+    let mut tx = store.begin_write(tenant).await.unwrap();
     let user = |email: String, role| users::NewUser {
         email: Email::parse(&email).unwrap(),
         display_name: format!("{role} {tag}"),

@@ -18,7 +18,7 @@ async fn emails_are_unique_per_tenant_case_insensitively_and_free_across_tenants
         for &placement in bed.store.placements() {
             let a = provision(&bed.store, &format!("ea-{placement}"), placement).await;
             let b = provision(&bed.store, &format!("eb-{placement}"), placement).await;
-            let mut tx = bed.store.begin(&a).await.unwrap();
+            let mut tx = bed.store.begin_write(&a).await.unwrap();
             let ada = users::insert(&mut tx, &new_user("Ada@Example.org", Role::Admin))
                 .await
                 .unwrap();
@@ -29,12 +29,12 @@ async fn emails_are_unique_per_tenant_case_insensitively_and_free_across_tenants
             assert_eq!(err.code(), "CONFLICT", "{} {placement}", bed.label);
             tx.rollback().await.unwrap();
 
-            let mut tx = bed.store.begin(&a).await.unwrap();
+            let mut tx = bed.store.begin_write(&a).await.unwrap();
             users::insert(&mut tx, &new_user("ada@example.org", Role::Admin))
                 .await
                 .unwrap();
             tx.commit().await.unwrap();
-            let mut tx = bed.store.begin(&b).await.unwrap();
+            let mut tx = bed.store.begin_write(&b).await.unwrap();
             users::insert(&mut tx, &new_user("ada@example.org", Role::Student))
                 .await
                 .expect("same e-mail in another tenant");
@@ -52,7 +52,7 @@ async fn emails_are_unique_per_tenant_case_insensitively_and_free_across_tenants
 async fn user_list_pages_in_creation_order_without_gaps() {
     for bed in beds().await {
         let t = provision(&bed.store, "pages", bed.store.default_placement()).await;
-        let mut tx = bed.store.begin(&t).await.unwrap();
+        let mut tx = bed.store.begin_write(&t).await.unwrap();
         let mut created = Vec::new();
         for i in 0..7 {
             created.push(
@@ -216,7 +216,7 @@ async fn rows_cannot_reference_another_tenants_rows() {
             let b = provision(&bed.store, &format!("rb-{placement}"), placement).await;
             let in_a = seed(&bed.store, &a, "a").await;
             let in_b = seed(&bed.store, &b, "b").await;
-            let mut tx = bed.store.begin(&b).await.unwrap();
+            let mut tx = bed.store.begin_write(&b).await.unwrap();
             let err = enrollments::enroll(&mut tx, in_b.course, in_a.student, None, None)
                 .await
                 .unwrap_err();
@@ -227,7 +227,7 @@ async fn rows_cannot_reference_another_tenants_rows() {
                 bed.label
             );
             tx.rollback().await.unwrap();
-            let mut tx = bed.store.begin(&b).await.unwrap();
+            let mut tx = bed.store.begin_write(&b).await.unwrap();
             let err = progress::record(&mut tx, in_b.student, in_a.lesson, 10)
                 .await
                 .unwrap_err();
@@ -246,7 +246,7 @@ async fn progress_never_goes_backwards_and_rejects_out_of_range() {
     for bed in beds().await {
         let t = provision(&bed.store, "progress", bed.store.default_placement()).await;
         let s = seed(&bed.store, &t, "p").await;
-        let mut tx = bed.store.begin(&t).await.unwrap();
+        let mut tx = bed.store.begin_write(&t).await.unwrap();
         assert_eq!(
             progress::record(&mut tx, s.student, s.lesson, 20)
                 .await
@@ -294,7 +294,7 @@ async fn enrolling_twice_keeps_one_enrollment_and_events_commit_with_the_change(
         tx.rollback().await.unwrap();
 
         // An event appended in a rolled-back transaction is gone with it.
-        let mut tx = bed.store.begin(&t).await.unwrap();
+        let mut tx = bed.store.begin_write(&t).await.unwrap();
         outbox::append(
             &mut tx,
             "course.published",
@@ -304,7 +304,7 @@ async fn enrolling_twice_keeps_one_enrollment_and_events_commit_with_the_change(
         .await
         .unwrap();
         tx.rollback().await.unwrap();
-        let mut tx = bed.store.begin(&t).await.unwrap();
+        let mut tx = bed.store.begin_write(&t).await.unwrap();
         let pending = outbox::pending(&mut tx, 10).await.unwrap();
         let kinds: Vec<&str> = pending.iter().map(|e| e.event_type.as_str()).collect();
         assert_eq!(kinds, ["student.enrolled"], "{}", bed.label);
@@ -342,7 +342,7 @@ async fn sqlite_write_transactions_take_the_write_lock_before_reading() {
         .await
         .unwrap()
         .expect("second writer waits, then succeeds");
-    let mut tx = bed.store.begin(&t).await.unwrap();
+    let mut tx = bed.store.begin_write(&t).await.unwrap();
     let user = users::get(&mut tx, seeded.student).await.unwrap().unwrap();
     assert!(
         user.display_name.ends_with("+a+b"),
@@ -409,6 +409,12 @@ async fn a_committed_write_advances_only_its_tenants_data_version() {
         users::list(&mut tx, None, 10).await.unwrap();
         tx.commit().await.unwrap();
         assert_eq!(version(&a), a0, "{}: a read moved the version", bed.label);
+        if bed.store.engine() == crate::EngineKind::Postgres {
+            // A transaction opened to read cannot write (and so cannot skip the version).
+            let mut tx = bed.store.begin(&a).await.unwrap();
+            let refused = users::insert(&mut tx, &new_user("read@only.test", Role::Student)).await;
+            assert!(refused.is_err(), "a write through begin() went through");
+        }
 
         let mut tx = bed.store.begin_write(&a).await.unwrap();
         users::insert(&mut tx, &new_user("rolled@back.test", Role::Student))
