@@ -541,3 +541,31 @@ async fn a_write_through_one_server_moves_the_data_version_in_the_others() {
     here.close().await;
     there.close().await;
 }
+
+#[tokio::test]
+async fn an_everything_notice_moves_every_version() {
+    let (config, _guard) = testing::postgres_config().await;
+    let crate::EngineConfig::Postgres { runtime, .. } = config.engine.clone() else {
+        unreachable!()
+    };
+    let store = Store::open(config).await.unwrap();
+    let t = provision(&store, "everything", Placement::Pool).await;
+    let user = UserId::from_uuid(uuid::Uuid::now_v7());
+    let (tenant0, user0) = (
+        store.data_version(t.id, None),
+        store.data_version(t.id, Some(user)),
+    );
+    // What another process's announcer sends when its queue overflowed.
+    let mut other = connect(&runtime).await;
+    sqlx::query("SELECT pg_notify('lyceum_data_versions', 'another-process everything')")
+        .execute(&mut other)
+        .await
+        .unwrap();
+    heard(&store, &t, None, tenant0).await;
+    assert_ne!(
+        store.data_version(t.id, Some(user)),
+        user0,
+        "the user's copies survived"
+    );
+    store.close().await;
+}
