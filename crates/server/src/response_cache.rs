@@ -10,8 +10,10 @@ use crate::auth::Authenticated;
 use crate::error::ApiError;
 use crate::metrics::Metrics;
 use axum::body::Bytes;
-use axum::http::{header, HeaderValue};
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::Engine as _;
 use lyceum_domain::{Role, TenantId, UserId};
 use lyceum_store::{DataVersion, Store};
 use serde::Serialize;
@@ -68,17 +70,23 @@ impl PageKey {
     }
 }
 
-/// A JSON response ready to send again.
+/// A JSON response ready to send (again), with its entity tag: a client that sends the tag back
+/// in `If-None-Match` gets 304 and no body while the page is unchanged.
 pub(crate) struct Page {
     body: Bytes,
+    etag: HeaderValue,
     link: Option<HeaderValue>,
 }
 
 impl Page {
     pub(crate) fn json(value: &impl Serialize) -> Result<Self, ApiError> {
         let body = serde_json::to_vec(value).map_err(|_| ApiError::internal("encode a page"))?;
+        // The same body gives the same tag in every server process.
+        let digest = ring::digest::digest(&ring::digest::SHA256, &body);
+        let etag = format!("\"{}\"", URL_SAFE_NO_PAD.encode(&digest.as_ref()[..12]));
         Ok(Self {
             body: body.into(),
+            etag: HeaderValue::from_str(&etag).map_err(|_| ApiError::internal("entity tag"))?,
             link: None,
         })
     }
@@ -89,17 +97,26 @@ impl Page {
         self
     }
 
-    fn response(&self) -> Response {
-        let mut response = (
-            [(
-                header::CONTENT_TYPE,
-                HeaderValue::from_static("application/json"),
-            )],
-            self.body.clone(),
-        )
-            .into_response();
+    /// 304 if `request` names this page's tag in `If-None-Match` (or `*`), else 200 with the body.
+    pub(crate) fn respond(&self, request: &HeaderMap) -> Response {
+        let etag = self.etag.as_bytes();
+        let unchanged = request
+            .get_all(header::IF_NONE_MATCH)
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .flat_map(|v| v.split(','))
+            .map(|tag| tag.trim().trim_start_matches("W/").as_bytes())
+            .any(|tag| tag == etag || tag == b"*");
+        let mut response = if unchanged {
+            StatusCode::NOT_MODIFIED.into_response()
+        } else {
+            let content_type = HeaderValue::from_static("application/json");
+            ([(header::CONTENT_TYPE, content_type)], self.body.clone()).into_response()
+        };
+        let headers = response.headers_mut();
+        headers.insert(header::ETAG, self.etag.clone());
         if let Some(link) = &self.link {
-            response.headers_mut().insert(header::LINK, link.clone());
+            headers.insert(header::LINK, link.clone());
         }
         response
     }
@@ -135,26 +152,31 @@ impl ResponseCache {
         }
     }
 
-    /// The page for `key`: the cached copy if nothing it depends on (its tenant, and its user
-    /// for a per-user copy) has changed since it was made; otherwise `make` runs and its page is
-    /// kept for the next request.
-    pub(crate) async fn serve<F, Fut>(&self, key: PageKey, make: F) -> Result<Response, ApiError>
+    /// The page for `key`, answered to `request` (see [`Page::respond`]): the cached copy if
+    /// nothing it depends on (its tenant, and its user for a per-user copy) has changed since it
+    /// was made; otherwise `make` runs and its page is kept for the next request.
+    pub(crate) async fn serve<F, Fut>(
+        &self,
+        key: PageKey,
+        request: &HeaderMap,
+        make: F,
+    ) -> Result<Response, ApiError>
     where
         F: FnOnce() -> Fut,
         Fut: Future<Output = Result<Page, ApiError>>,
     {
         let Some(copies) = &self.copies else {
-            return Ok(make().await?.response());
+            return Ok(make().await?.respond(request));
         };
         // Noted before reading: a write committing meanwhile leaves this copy already stale.
         let version = self.store.data_version(key.tenant, key.user);
         if let Some(copy) = copies.get(&key).filter(|c| c.version == version) {
             self.metrics.response_cache(true);
-            return Ok(copy.page.response());
+            return Ok(copy.page.respond(request));
         }
         self.metrics.response_cache(false);
         let page = make().await?;
-        let response = page.response();
+        let response = page.respond(request);
         // Kept only if nothing moved meanwhile: a slower read must not replace a fresher copy.
         if self.store.data_version(key.tenant, key.user) == version {
             copies.insert(key, Arc::new(CachedPage { version, page }));

@@ -1283,36 +1283,66 @@ async fn the_catalog_pages_without_skipping_or_repeating_while_courses_are_added
 }
 
 #[tokio::test]
-async fn course_detail_answers_etags_and_not_modified() {
+async fn course_detail_catalog_and_dashboard_answer_etags_and_not_modified() {
     for w in worlds().await {
         let t = &w.acme_tokens;
-        let (course, _) = course_with(&w, &t.teacher, "tagged", &[], 0).await;
-        let get = |etag: Option<&str>| {
-            let mut request = Request::get(format!("/t/acme/api/v1/courses/{course}"))
-                .header("authorization", format!("Bearer {}", t.teacher));
+        let (course, _) = course_with(&w, &t.teacher, "tagged", &[json!({"kind": "all"})], 1).await;
+        let publish = format!("/api/v1/courses/{course}/publish");
+        acme(&w, "POST", &publish, &t.admin, None, StatusCode::OK).await;
+        let enroll = format!("/api/v1/courses/{course}/enroll");
+        acme(&w, "POST", &enroll, &t.student, None, StatusCode::CREATED).await;
+        let pages = [
+            (
+                format!("/t/acme/api/v1/courses/{course}"),
+                &t.teacher,
+                "/title",
+            ),
+            (
+                "/t/acme/api/v1/courses".to_owned(),
+                &t.student,
+                "/items/0/title",
+            ),
+            (
+                "/t/acme/api/v1/me/dashboard".to_owned(),
+                &t.student,
+                "/courses/0/title",
+            ),
+        ];
+        let get = |path: &str, token: &str, etag: Option<&str>| {
+            let mut request = Request::get(path).header("authorization", format!("Bearer {token}"));
             if let Some(etag) = etag {
                 request = request.header("if-none-match", etag);
             }
             request.body(Body::empty()).unwrap()
         };
-        let (status, headers, _) = send(&w.state, get(None)).await;
-        assert_eq!(status, StatusCode::OK);
-        let etag = headers["etag"].to_str().unwrap().to_owned();
-        let (status, _, _) = send(&w.state, get(Some(&etag))).await;
-        assert_eq!(status, StatusCode::NOT_MODIFIED);
-        acme(
-            &w,
-            "PUT",
-            &format!("/api/v1/courses/{course}"),
-            &t.teacher,
-            Some(json!({"slug": "tagged", "title": "Retitled"})),
-            StatusCode::OK,
-        )
-        .await;
-        let (status, headers, body) = send(&w.state, get(Some(&etag))).await;
-        assert_eq!(status, StatusCode::OK, "changed since");
-        assert_ne!(headers["etag"].to_str().unwrap(), etag);
-        assert_eq!(body["title"], "Retitled");
+        let mut etags = Vec::new();
+        for (path, token, _) in &pages {
+            let (status, headers, _) = send(&w.state, get(path, token, None)).await;
+            assert_eq!(status, StatusCode::OK, "{path}");
+            let etag = headers["etag"].to_str().unwrap().to_owned();
+            let (status, headers, body) = send(&w.state, get(path, token, Some(&etag))).await;
+            assert_eq!(status, StatusCode::NOT_MODIFIED, "{path}");
+            assert_eq!(headers["etag"].to_str().unwrap(), etag, "{path}");
+            assert_eq!(
+                body,
+                Value::String(String::new()),
+                "{path}: a 304 with a body"
+            );
+            etags.push(etag);
+        }
+        let retitle = Some(json!({"slug": "tagged", "title": "Retitled"}));
+        let path = format!("/api/v1/courses/{course}");
+        acme(&w, "PUT", &path, &t.teacher, retitle, StatusCode::OK).await;
+        for ((path, token, title), etag) in pages.iter().zip(&etags) {
+            let (status, headers, body) = send(&w.state, get(path, token, Some(etag))).await;
+            assert_eq!(status, StatusCode::OK, "{path}: changed since");
+            assert_ne!(headers["etag"].to_str().unwrap(), etag, "{path}");
+            assert_eq!(
+                body.pointer(title),
+                Some(&json!("Retitled")),
+                "{path}: {body}"
+            );
+        }
     }
 }
 

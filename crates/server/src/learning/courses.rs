@@ -1,4 +1,5 @@
-//! Courses: the catalog, create, read (with `ETag`), replace, publish, archive, delete.
+//! Courses: the catalog, create, read, replace, publish, archive, delete. The catalog and a
+//! course's detail answer `ETag` and 304 to a matching `If-None-Match`.
 
 use super::{editable_course, record, visible_course, within_plan, CoursePath};
 use crate::auth::Authenticated;
@@ -7,7 +8,7 @@ use crate::json::ApiJson;
 use crate::response_cache::{Page, PageKey};
 use crate::AppState;
 use axum::extract::{OriginalUri, Path, Query, State};
-use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use lyceum_domain::{CourseId, CourseStatus, Role, UserId};
@@ -42,12 +43,19 @@ pub(crate) struct CoursePage {
 /// students published ones. In creation order, a page at a time.
 #[utoipa::path(get, path = "/api/v1/courses", tag = "courses", params(CatalogParams),
     security(("bearer" = [])),
-    responses((status = 200, body = CoursePage, headers(("Link" = String, description = "rel=\"next\" page")))))]
+    responses(
+        (status = 200, body = CoursePage, headers(
+            ("Link" = String, description = "rel=\"next\" page"),
+            ("ETag" = String),
+        )),
+        (status = 304, description = "Unchanged since the `If-None-Match` tag"),
+    ))]
 pub(crate) async fn list(
     State(state): State<AppState>,
     auth: Authenticated,
     OriginalUri(uri): OriginalUri,
     Query(params): Query<CatalogParams>,
+    headers: HeaderMap,
 ) -> Result<Response, ApiError> {
     auth.require("course:view")?;
     let params = CatalogParams {
@@ -68,7 +76,7 @@ pub(crate) async fn list(
     };
     state
         .pages
-        .serve(key, || {
+        .serve(key, &headers, || {
             catalog_page(&state, &auth, uri.path(), visibility, params)
         })
         .await
@@ -265,34 +273,7 @@ pub(crate) async fn show(
     let course = visible_course(&mut tx, &auth, id).await?;
     let detail = detail(&mut tx, course).await?;
     tx.commit().await?;
-    let body = serde_json::to_vec(&detail).map_err(|_| ApiError::internal("serialize course"))?;
-    let digest = ring::digest::digest(&ring::digest::SHA256, &body);
-    let etag = format!(
-        "\"{}\"",
-        digest.as_ref()[..12]
-            .iter()
-            .map(|b| format!("{b:02x}"))
-            .collect::<String>()
-    );
-    let matches = headers
-        .get(header::IF_NONE_MATCH)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.split(',').any(|t| t.trim() == etag || t.trim() == "*"));
-    let etag_header = HeaderValue::from_str(&etag).map_err(|_| ApiError::internal("etag"))?;
-    if matches {
-        return Ok((StatusCode::NOT_MODIFIED, [(header::ETAG, etag_header)]).into_response());
-    }
-    Ok((
-        [
-            (header::ETAG, etag_header),
-            (
-                header::CONTENT_TYPE,
-                HeaderValue::from_static("application/json"),
-            ),
-        ],
-        body,
-    )
-        .into_response())
+    Ok(Page::json(&detail)?.respond(&headers))
 }
 
 /// Replaces a course's details, instructors and prerequisites. Course staff and admins.

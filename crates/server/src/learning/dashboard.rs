@@ -1,6 +1,7 @@
 //! `GET /api/v1/me/dashboard`: a learner's courses with progress, last access and next lesson;
 //! upcoming due dates; recent activity; overall progress; certificates. A fixed number of
-//! queries however many courses the learner has.
+//! queries however many courses the learner has, and none while the learner's cached copy is
+//! current; `ETag` / `If-None-Match` spare the body too.
 
 use super::progress::course_progress;
 use crate::auth::Authenticated;
@@ -8,6 +9,7 @@ use crate::error::ApiError;
 use crate::response_cache::{Page, PageKey};
 use crate::AppState;
 use axum::extract::State;
+use axum::http::HeaderMap;
 use axum::response::Response;
 use chrono::{DateTime, Utc};
 use lyceum_domain::{CourseId, EnrollmentId, LessonId};
@@ -55,15 +57,19 @@ const RECENT: u32 = 10;
 
 /// Your learning at a glance.
 #[utoipa::path(get, path = "/api/v1/me/dashboard", tag = "progress", security(("bearer" = [])),
-    responses((status = 200, body = Dashboard)))]
+    responses(
+        (status = 200, body = Dashboard, headers(("ETag" = String))),
+        (status = 304, description = "Unchanged since the `If-None-Match` tag"),
+    ))]
 pub(crate) async fn show(
     State(state): State<AppState>,
     auth: Authenticated,
+    headers: HeaderMap,
 ) -> Result<Response, ApiError> {
     let key = PageKey::for_user(&auth, "dashboard".to_owned());
     state
         .pages
-        .serve(key, || async {
+        .serve(key, &headers, || async {
             Page::json(&dashboard(&state, &auth).await?)
         })
         .await
