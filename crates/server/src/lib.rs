@@ -21,7 +21,7 @@ mod tenancy;
 mod tenant_profile;
 mod users;
 
-use axum::extract::Request;
+use axum::extract::{DefaultBodyLimit, Request};
 use axum::http::Method;
 use axum::middleware::{from_fn, from_fn_with_state};
 use axum::routing::{delete, get, patch, post, put, MethodRouter};
@@ -31,7 +31,6 @@ use lyceum_store::Store;
 use std::sync::Arc;
 use std::time::Duration;
 use tower_http::cors::{AllowOrigin, CorsLayer};
-use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
 
@@ -45,6 +44,9 @@ use ratelimit::TenantRateLimits;
 use response_cache::ResponseCache;
 pub use response_cache::ResponseCacheConfig;
 pub use tenancy::CurrentTenant;
+
+/// Largest request body (JSON); the CSV import takes larger files.
+const MAX_BODY_BYTES: usize = 1024 * 1024;
 
 /// HTTP settings.
 #[derive(Debug, Clone)]
@@ -243,7 +245,7 @@ fn tenant_operations() -> Vec<Operation> {
         (
             Method::POST,
             "/api/v1/courses/{id}/enrollments/import",
-            post(enrollments::import),
+            post(enrollments::import).layer(DefaultBodyLimit::max(enrollments::MAX_CSV_BYTES)),
         ),
         (
             Method::GET,
@@ -349,7 +351,7 @@ pub fn app(state: AppState) -> Router {
         .merge(tenant_routes)
         .fallback(context::not_found)
         .with_state(state.clone())
-        .layer(RequestBodyLimitLayer::new(1024 * 1024))
+        .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .layer(TimeoutLayer::with_status_code(
             axum::http::StatusCode::REQUEST_TIMEOUT,
             Duration::from_secs(30),

@@ -1817,3 +1817,49 @@ async fn an_instructor_made_a_student_no_longer_sees_the_drafts_they_taught() {
         acme(&w, "GET", &path, &demoted, None, StatusCode::NOT_FOUND).await;
     }
 }
+
+#[tokio::test]
+async fn a_csv_may_be_larger_than_a_json_body_up_to_its_own_limit() {
+    for w in worlds().await {
+        let t = &w.acme_tokens;
+        let (course, _) = course_with(&w, &t.teacher, "big", &[json!({"kind": "all"})], 1).await;
+        let publish = format!("/api/v1/courses/{course}/publish");
+        acme(&w, "POST", &publish, &t.teacher, None, StatusCode::OK).await;
+        let upload = |body: String| {
+            Request::post(format!(
+                "/t/acme/api/v1/courses/{course}/enrollments/import"
+            ))
+            .header("authorization", format!("Bearer {}", t.teacher))
+            .header("content-type", "text/csv")
+            .body(Body::from(body))
+            .unwrap()
+        };
+        // 40,000 rows of long addresses nobody has: past the 1 MiB a JSON body may have.
+        let mut csv = String::from("email\n");
+        for i in 0..40_000 {
+            csv.push_str(&format!(
+                "a-rather-long-address-number-{i}@elsewhere.example\n"
+            ));
+        }
+        assert!(csv.len() > 1 << 20);
+        let (status, _, report) = send(&w.state, upload(csv)).await;
+        assert_eq!(status, StatusCode::OK, "{}", report["message"]);
+        assert_eq!(report["failed"], 40_000);
+        assert_eq!(report["rows"][39_999]["code"], "UNKNOWN_USER");
+
+        let (status, _, reply) = send(&w.state, upload("x".repeat(9 << 20))).await;
+        assert_eq!(status, StatusCode::PAYLOAD_TOO_LARGE);
+        assert_eq!(reply["error"], "PAYLOAD_TOO_LARGE");
+        let long = json!({"slug": "long", "title": "Long", "description": "x".repeat(2 << 20)});
+        let reply = acme(
+            &w,
+            "POST",
+            "/api/v1/courses",
+            &t.teacher,
+            Some(long),
+            StatusCode::PAYLOAD_TOO_LARGE,
+        )
+        .await;
+        assert_eq!(reply["error"], "PAYLOAD_TOO_LARGE");
+    }
+}

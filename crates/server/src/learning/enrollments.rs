@@ -359,9 +359,10 @@ pub(crate) struct ImportReport {
     rows: Vec<RowResult>,
 }
 
-/// Rows per file; a file is also bounded by the 1 MiB request body limit (about 25,000 rows
-/// of e-mail and date).
+/// Rows per file.
 const MAX_CSV_ROWS: usize = 50_000;
+/// Bytes per file: room for `MAX_CSV_ROWS` rows of a long e-mail address and a date.
+pub(crate) const MAX_CSV_BYTES: usize = 8 * 1024 * 1024;
 
 /// Bulk enrollment from a CSV upload (`text/csv`, UTF-8): a header row with an `email`
 /// column and an optional `due_at` column (RFC 3339 or `YYYY-MM-DD`). Each row is enrolled,

@@ -30,7 +30,7 @@ pub async fn call(
     .unwrap();
     let response = app(state.clone()).oneshot(request).await.unwrap();
     let status = response.status();
-    let bytes = axum::body::to_bytes(response.into_body(), 1 << 20)
+    let bytes = axum::body::to_bytes(response.into_body(), 64 << 20)
         .await
         .unwrap();
     (
@@ -111,7 +111,7 @@ pub async fn send(
     let response = app(state.clone()).oneshot(request).await.unwrap();
     let status = response.status();
     let headers = response.headers().clone();
-    let bytes = axum::body::to_bytes(response.into_body(), 1 << 20)
+    let bytes = axum::body::to_bytes(response.into_body(), 64 << 20)
         .await
         .unwrap();
     let body = serde_json::from_slice(&bytes)
