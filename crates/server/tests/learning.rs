@@ -170,6 +170,17 @@ async fn course_with(
     (id, modules)
 }
 
+/// A course of the teacher's with one module of `lessons` text lessons (all required),
+/// published. Answers its id and the lesson ids.
+async fn published_course(w: &World, slug: &str, lessons: usize) -> (String, Vec<String>) {
+    let t = &w.acme_tokens;
+    let rules = [json!({"kind": "all"})];
+    let (course, mut modules) = course_with(w, &t.teacher, slug, &rules, lessons).await;
+    let path = format!("/api/v1/courses/{course}/publish");
+    acme(w, "POST", &path, &t.teacher, None, StatusCode::OK).await;
+    (course, modules.remove(0).1)
+}
+
 async fn progress(w: &World, token: &str, lesson: &str, percent: u64) -> Value {
     acme(
         w,
@@ -1286,9 +1297,7 @@ async fn the_catalog_pages_without_skipping_or_repeating_while_courses_are_added
 async fn course_detail_catalog_and_dashboard_answer_etags_and_not_modified() {
     for w in worlds().await {
         let t = &w.acme_tokens;
-        let (course, _) = course_with(&w, &t.teacher, "tagged", &[json!({"kind": "all"})], 1).await;
-        let publish = format!("/api/v1/courses/{course}/publish");
-        acme(&w, "POST", &publish, &t.admin, None, StatusCode::OK).await;
+        let (course, _) = published_course(&w, "tagged", 1).await;
         let enroll = format!("/api/v1/courses/{course}/enroll");
         acme(&w, "POST", &enroll, &t.student, None, StatusCode::CREATED).await;
         let pages = [
@@ -1428,16 +1437,7 @@ async fn plan_limits_refuse_courses_and_students_past_the_plan() {
 async fn bulk_enrollment_from_a_csv_of_ten_thousand_rows_reports_each_row() {
     for w in worlds().await {
         let t = &w.acme_tokens;
-        let (course, _) = course_with(&w, &t.teacher, "bulk", &[json!({"kind": "all"})], 1).await;
-        acme(
-            &w,
-            "POST",
-            &format!("/api/v1/courses/{course}/publish"),
-            &t.teacher,
-            None,
-            StatusCode::OK,
-        )
-        .await;
+        let (course, _) = published_course(&w, "bulk", 1).await;
         let mut tx = w.state.store.begin_write(&w.acme).await.unwrap();
         for i in 0..9_990 {
             let user = lyceum_store::repo::users::NewUser {
@@ -1822,9 +1822,7 @@ async fn an_instructor_made_a_student_no_longer_sees_the_drafts_they_taught() {
 async fn a_csv_may_be_larger_than_a_json_body_up_to_its_own_limit() {
     for w in worlds().await {
         let t = &w.acme_tokens;
-        let (course, _) = course_with(&w, &t.teacher, "big", &[json!({"kind": "all"})], 1).await;
-        let publish = format!("/api/v1/courses/{course}/publish");
-        acme(&w, "POST", &publish, &t.teacher, None, StatusCode::OK).await;
+        let (course, _) = published_course(&w, "big", 1).await;
         let upload = |body: String| {
             Request::post(format!(
                 "/t/acme/api/v1/courses/{course}/enrollments/import"
