@@ -181,6 +181,17 @@ async fn published_course(w: &World, slug: &str, lessons: usize) -> (String, Vec
     (course, modules.remove(0).1)
 }
 
+/// A CSV import into acme's `course` as `token`.
+fn csv_upload(course: &str, token: &str, csv: Vec<u8>) -> Request<Body> {
+    Request::post(format!(
+        "/t/acme/api/v1/courses/{course}/enrollments/import"
+    ))
+    .header("authorization", format!("Bearer {token}"))
+    .header("content-type", "text/csv")
+    .body(Body::from(csv))
+    .unwrap()
+}
+
 async fn progress(w: &World, token: &str, lesson: &str, percent: u64) -> Value {
     acme(
         w,
@@ -1470,15 +1481,7 @@ async fn bulk_enrollment_from_a_csv_of_ten_thousand_rows_reports_each_row() {
             csv.push_str(&format!("learner{i}@acme.test,\n"));
         }
         csv.push_str("\"unterminated@acme.test,\n");
-        let upload = |body: Vec<u8>| {
-            Request::post(format!(
-                "/t/acme/api/v1/courses/{course}/enrollments/import"
-            ))
-            .header("authorization", format!("Bearer {}", t.teacher))
-            .header("content-type", "text/csv")
-            .body(Body::from(body))
-            .unwrap()
-        };
+        let upload = |body: Vec<u8>| csv_upload(&course, &t.teacher, body);
         let (status, _, report) = send(&w.state, upload(csv.clone().into_bytes())).await;
         assert_eq!(status, StatusCode::OK, "{report}");
         assert_eq!(report["rows"].as_array().unwrap().len(), 10_000);
@@ -1823,15 +1826,7 @@ async fn a_csv_may_be_larger_than_a_json_body_up_to_its_own_limit() {
     for w in worlds().await {
         let t = &w.acme_tokens;
         let (course, _) = published_course(&w, "big", 1).await;
-        let upload = |body: String| {
-            Request::post(format!(
-                "/t/acme/api/v1/courses/{course}/enrollments/import"
-            ))
-            .header("authorization", format!("Bearer {}", t.teacher))
-            .header("content-type", "text/csv")
-            .body(Body::from(body))
-            .unwrap()
-        };
+        let upload = |body: String| csv_upload(&course, &t.teacher, body.into_bytes());
         // 40,000 rows of long addresses nobody has: past the 1 MiB a JSON body may have.
         let mut csv = String::from("email\n");
         for i in 0..40_000 {
