@@ -3,7 +3,8 @@
 //! drives the real server on a local port from `--learning-clients` concurrent clients: the catalog
 //! (a page of 50) and the student dashboard, against the first `--active` tenants, once with the
 //! response cache and once without, and the cached catalog again while `--learning-writers`
-//! clients keep reporting progress. Finally times a bulk enrollment of a 10,000-row CSV.
+//! clients keep reporting progress. Finally times a bulk enrollment from a CSV of `--csv-rows`
+//! (10,000) rows.
 
 use crate::bench::summary;
 use crate::bench_api::{get, login, unlimited, HttpClient, PASSWORD};
@@ -46,6 +47,9 @@ pub struct LearningBenchArgs {
     /// Concurrent clients reporting progress during the mixed catalog run.
     #[arg(long, default_value_t = 4)]
     learning_writers: usize,
+    /// Rows of the timed CSV import (one student each).
+    #[arg(long, default_value_t = 10_000)]
+    csv_rows: usize,
     /// Seconds of load.
     #[arg(long, default_value_t = 10)]
     load_seconds: u64,
@@ -122,7 +126,7 @@ pub async fn run(store: &Store, args: &LearningBenchArgs, tag: &str) -> Result<(
             println!("learning  catalog   +{writers} progress writers {line}");
         }
         if cache == "uncached" {
-            csv_import(store, &client, server.address, tag, &hash).await?;
+            csv_import(store, &client, server.address, tag, &hash, args.csv_rows).await?;
         }
         server.stop().await?;
     }
@@ -328,15 +332,15 @@ async fn report_progress(client: &HttpClient, target: &Target) -> Result<()> {
     Ok(())
 }
 
-/// A tenant with 10,000 students and a published course; times the CSV upload enrolling all.
+/// A tenant with `rows` students and a published course; times the CSV upload enrolling all.
 async fn csv_import(
     store: &Store,
     client: &HttpClient,
     address: std::net::SocketAddr,
     tag: &str,
     hash: &str,
+    rows: usize,
 ) -> Result<()> {
-    const ROWS: usize = 10_000;
     let mut new = NewTenant::new(Slug::parse(&format!("learn-{tag}-csv"))?, "Bench CSV");
     new.plan = Plan::Enterprise;
     let tenant = store.provision(new).await?;
@@ -352,7 +356,7 @@ async fn csv_import(
     )
     .await?;
     let mut csv = String::from("email,due_at\n");
-    for i in 0..ROWS {
+    for i in 0..rows {
         let email = format!("learner{i}@bench.test");
         let user = users::NewUser {
             email: Email::parse(&email)?,
@@ -397,7 +401,7 @@ async fn csv_import(
     ensure!(status == StatusCode::OK, "import answered {status}");
     let report: serde_json::Value = serde_json::from_slice(&body)?;
     println!(
-        "learning  csv import {ROWS} rows in {:.2} s ({} created, {} failed)",
+        "learning  csv import {rows} rows in {:.2} s ({} created, {} failed)",
         elapsed.as_secs_f64(),
         report["created"],
         report["failed"]
