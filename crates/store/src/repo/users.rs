@@ -156,12 +156,15 @@ pub async fn by_emails(tx: &mut TenantTx, emails: &[Email]) -> Result<Vec<User>,
             "SELECT {COLUMNS} FROM users WHERE tenant_id = $1 AND email IN ({})",
             super::placeholders(2, chunk.len())
         );
+        // Not a cached prepared statement: PostgreSQL would soon switch it to a generic plan,
+        // which tests every row of the tenant against a 500-parameter list (~70x slower on a
+        // tenant of 10,000 users than the plan made for the actual values).
         let rows: Vec<UserRow> = dispatch!(tx.conn(), c => {
             let mut query = sqlx::query_as(&sql).bind(tenant);
             for email in chunk {
                 query = query.bind(email.as_str());
             }
-            query.fetch_all(c).await?
+            query.persistent(false).fetch_all(c).await?
         });
         for row in rows {
             found.push(own(tx, row)?);
