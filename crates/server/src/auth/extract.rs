@@ -36,6 +36,11 @@ impl Authenticated {
         Ok(courses::teaches(tx, course, self.user_id).await?)
     }
 
+    /// Scope rule: is the user staff of `course`: an admin, or one of its instructors?
+    pub async fn is_staff_of(&self, tx: &mut TenantTx, course: CourseId) -> Result<bool, ApiError> {
+        Ok(self.is_admin() || self.teaches(tx, course).await?)
+    }
+
     /// Scope rule: the user's enrollment in `course`, unless dropped.
     pub async fn enrollment(
         &self,

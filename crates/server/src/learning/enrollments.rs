@@ -1,7 +1,7 @@
 //! Enrollments: self-enrollment, enrollment by course staff, bulk enrollment from CSV with a
 //! result per row, listing (mine, a course's students), unenrolling, and due dates.
 
-use super::{record, visible_course, CoursePath};
+use super::{course_for, record, CoursePath};
 use crate::auth::Authenticated;
 use crate::error::{ApiError, ErrorBody};
 use crate::json::ApiJson;
@@ -11,7 +11,7 @@ use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::Json;
 use chrono::{DateTime, NaiveDate, Utc};
-use lyceum_domain::{CourseId, CourseStatus, Email, EnrollmentId, UserId};
+use lyceum_domain::{CourseStatus, Email, EnrollmentId, UserId};
 use lyceum_store::repo::courses::{self, Course};
 use lyceum_store::repo::enrollments::{self, Enrollment};
 use lyceum_store::repo::users::{self, User};
@@ -32,15 +32,11 @@ fn conflict(code: &'static str, message: impl Into<String>) -> ApiError {
     ApiError::new(StatusCode::CONFLICT, code, message)
 }
 
-/// Whether the user may enroll others in, or see the students of, `course`.
-async fn manages(
-    tx: &mut TenantTx,
-    auth: &Authenticated,
-    course: CourseId,
-    permission: &str,
-) -> Result<(), ApiError> {
+/// Whether the user may enroll others in, or see the students of, a course they are `staff` of
+/// (see [`course_for`]) or not.
+fn manages(auth: &Authenticated, staff: bool, permission: &str) -> Result<(), ApiError> {
     auth.require(permission)?;
-    if auth.is_admin() || auth.teaches(tx, course).await? {
+    if staff {
         Ok(())
     } else {
         Err(ApiError::new(
@@ -128,10 +124,10 @@ pub(crate) async fn enroll(
 ) -> Result<(StatusCode, Json<Enrollment>), ApiError> {
     let request: EnrollRequest = crate::json::optional_body(&body)?;
     let mut tx = state.store.begin_write(&auth.tenant).await?;
-    let course = visible_course(&mut tx, &auth, id).await?;
+    let (course, staff) = course_for(&mut tx, &auth, id).await?;
     let (user, by) = match request.user_id {
         Some(user) if user != auth.user_id => {
-            manages(&mut tx, &auth, id, "enrollment:manage").await?;
+            manages(&auth, staff, "enrollment:manage")?;
             let target = users::get(&mut tx, user).await?;
             if target.is_none_or(|u| u.status == "deactivated") {
                 return Err(ApiError::not_found("no such user"));
@@ -221,8 +217,8 @@ pub(crate) async fn students(
 ) -> Result<Json<StudentList>, ApiError> {
     let limit = crate::paging::page_size(page.limit);
     let mut tx = state.store.begin(&auth.tenant).await?;
-    visible_course(&mut tx, &auth, id).await?;
-    manages(&mut tx, &auth, id, "enrollment:view").await?;
+    let (_, staff) = course_for(&mut tx, &auth, id).await?;
+    manages(&auth, staff, "enrollment:view")?;
     let page_items = enrollments::for_course(&mut tx, id, page.after, limit).await?;
     let ids: Vec<UserId> = page_items.iter().map(|e| e.user_id).collect();
     let mut people: HashMap<UserId, User> = users::by_ids(&mut tx, &ids)
@@ -253,8 +249,8 @@ async fn own_or_managed(
         .await?
         .ok_or_else(|| ApiError::not_found("no such enrollment"))?;
     if manage_only || enrollment.user_id != auth.user_id {
-        manages(tx, auth, enrollment.course_id, "enrollment:manage")
-            .await
+        let staff = auth.is_staff_of(tx, enrollment.course_id).await?;
+        manages(auth, staff, "enrollment:manage")
             .map_err(|_| ApiError::not_found("no such enrollment"))?;
     }
     Ok(enrollment)
@@ -382,8 +378,8 @@ pub(crate) async fn import(
     body: Bytes,
 ) -> Result<Json<ImportReport>, ApiError> {
     let mut tx = state.store.begin_write(&auth.tenant).await?;
-    let course = visible_course(&mut tx, &auth, id).await?;
-    manages(&mut tx, &auth, id, "enrollment:manage").await?;
+    let (course, staff) = course_for(&mut tx, &auth, id).await?;
+    manages(&auth, staff, "enrollment:manage")?;
     if course.status != CourseStatus::Published {
         return Err(conflict(
             "COURSE_NOT_OPEN",

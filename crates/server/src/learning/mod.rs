@@ -47,16 +47,26 @@ async fn visible_course(
     auth: &Authenticated,
     id: CourseId,
 ) -> Result<Course, ApiError> {
+    Ok(course_for(tx, auth, id).await?.0)
+}
+
+/// A visible course (see [`visible_course`]) and whether the user is its staff: an admin or
+/// one of its instructors (asked once, for students not at all).
+async fn course_for(
+    tx: &mut TenantTx,
+    auth: &Authenticated,
+    id: CourseId,
+) -> Result<(Course, bool), ApiError> {
     auth.require("course:view")?;
     let course = course_repo::get(tx, id)
         .await?
         .ok_or_else(course_not_found)?;
-    let visible = auth.is_admin()
+    let staff = auth.is_staff_of(tx, id).await?;
+    let visible = staff
         || course.status == CourseStatus::Published
-        || auth.teaches(tx, id).await?
         || (course.status == CourseStatus::Archived && auth.enrollment(tx, id).await?.is_some());
     if visible {
-        Ok(course)
+        Ok((course, staff))
     } else {
         Err(course_not_found())
     }
@@ -68,9 +78,9 @@ async fn editable_course(
     auth: &Authenticated,
     id: CourseId,
 ) -> Result<Course, ApiError> {
-    let course = visible_course(tx, auth, id).await?;
+    let (course, staff) = course_for(tx, auth, id).await?;
     auth.require("course:edit")?;
-    if auth.is_admin() || auth.teaches(tx, id).await? {
+    if staff {
         Ok(course)
     } else {
         Err(forbidden(
@@ -86,8 +96,8 @@ async fn course_content(
     auth: &Authenticated,
     id: CourseId,
 ) -> Result<(Course, Option<Enrollment>), ApiError> {
-    let course = visible_course(tx, auth, id).await?;
-    if auth.is_admin() || auth.teaches(tx, id).await? {
+    let (course, staff) = course_for(tx, auth, id).await?;
+    if staff {
         return Ok((course, None));
     }
     match auth.enrollment(tx, id).await? {

@@ -225,9 +225,9 @@ pub(crate) async fn show(
     let mut tx = state.store.begin(&auth.tenant).await?;
     let learner = match filter.user_id {
         Some(learner) if learner != auth.user_id => {
-            super::visible_course(&mut tx, &auth, id).await?;
+            let (_, staff) = super::course_for(&mut tx, &auth, id).await?;
             auth.require("progress:view")?;
-            if !(auth.is_admin() || auth.teaches(&mut tx, id).await?) {
+            if !staff {
                 return Err(ApiError::new(
                     StatusCode::FORBIDDEN,
                     "PERMISSION_DENIED",
