@@ -4,7 +4,9 @@
 //! ([`lyceum_store::Store::data_version`]: the tenant's, and the user's for a per-user copy) is
 //! still current, so a write committed through this process is seen by the next request
 //! (through another process sharing the PostgreSQL database, once its notice arrives), and only
-//! for `ttl`, which bounds the rest: a lost notice, the passing of a due date.
+//! for `ttl`, which bounds the rest: a lost notice, the passing of a due date. [`Page`], a JSON
+//! answer with its entity tag (`ETag`, 304 to a matching `If-None-Match`), is also how course
+//! detail answers, uncached.
 
 use crate::auth::Authenticated;
 use crate::error::ApiError;
