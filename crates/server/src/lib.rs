@@ -114,7 +114,7 @@ pub struct AppState {
 impl AppState {
     pub fn new(store: Store, config: ServerConfig) -> Self {
         let keys = auth::KeyRing::new(store.clone(), config.auth.access_token_ttl);
-        let metrics = Metrics::new(config.metrics_tenant_labels);
+        let metrics = Metrics::new(config.metrics_tenant_labels, store.clone());
         let pages = ResponseCache::new(&config.response_cache, store.clone(), metrics.clone());
         Self {
             store,

@@ -1,8 +1,9 @@
 //! Prometheus metrics at `GET /metrics`: request latency by route, method and status; requests,
 //! rate-limit refusals and throttled sign-ins per tenant (the tenant label is bounded: past
 //! `max_tenant_labels` distinct tenants, the rest count as `other`); connection pools per
-//! engine; and isolation alarms, each also logged as a security event with request id and
-//! tenant. The registry belongs to the [`crate::AppState`], not to the process.
+//! engine; the response cache's hits; the data change notices between server processes; and
+//! isolation alarms, each also logged as a security event with request id and tenant. The
+//! registry belongs to the [`crate::AppState`], not to the process.
 
 use crate::context::RequestId;
 use crate::error::ApiError;
@@ -11,11 +12,14 @@ use axum::extract::{ConnectInfo, MatchedPath, Request, State};
 use axum::http::header;
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
-use prometheus_client::encoding::EncodeLabelSet;
+use prometheus_client::collector::Collector;
+use prometheus_client::encoding::{DescriptorEncoder, EncodeLabelSet, EncodeMetric};
+use prometheus_client::metrics::counter::ConstCounter;
 use prometheus_client::metrics::counter::Counter;
 use prometheus_client::metrics::family::Family;
 use prometheus_client::metrics::gauge::Gauge;
 use prometheus_client::metrics::histogram::{exponential_buckets, Histogram};
+use prometheus_client::metrics::MetricType;
 use prometheus_client::registry::Registry;
 use std::collections::HashSet;
 use std::net::SocketAddr;
@@ -77,8 +81,9 @@ struct Inner {
 }
 
 impl Metrics {
-    pub fn new(max_tenant_labels: usize) -> Self {
+    pub fn new(max_tenant_labels: usize, store: lyceum_store::Store) -> Self {
         let mut registry = Registry::with_prefix("lyceum");
+        registry.register_collector(Box::new(NoticeCollector(store)));
         let latency = Family::<RouteLabels, Histogram>::new_with_constructor(|| {
             Histogram::new(exponential_buckets(0.000_25, 2.0, 18))
         });
@@ -218,6 +223,40 @@ impl Metrics {
         prometheus_client::encoding::text::encode(&mut text, &self.inner.registry)
             .expect("writing to a String cannot fail");
         text
+    }
+}
+
+/// The store's data change notices (PostgreSQL), read at each scrape.
+struct NoticeCollector(lyceum_store::Store);
+
+impl std::fmt::Debug for NoticeCollector {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("NoticeCollector")
+    }
+}
+
+impl Collector for NoticeCollector {
+    fn encode(&self, mut encoder: DescriptorEncoder) -> Result<(), std::fmt::Error> {
+        let Some(counts) = self.0.notice_counts() else {
+            return Ok(());
+        };
+        let mut family = encoder.encode_descriptor(
+            "data_version_notices",
+            "Data change notices between server processes (PostgreSQL): sent, unsent, overflows (queue full: everything announced instead), heard from others, listener_losses",
+            None,
+            MetricType::Counter,
+        )?;
+        for (event, value) in [
+            ("sent", counts.sent),
+            ("unsent", counts.unsent),
+            ("overflows", counts.overflows),
+            ("heard", counts.heard),
+            ("listener_losses", counts.listener_losses),
+        ] {
+            let labels = [("event", event)];
+            ConstCounter::new(value).encode(family.encode_family(&labels)?)?;
+        }
+        Ok(())
     }
 }
 

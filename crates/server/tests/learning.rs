@@ -1799,6 +1799,24 @@ async fn a_change_through_one_server_shows_on_another_sharing_the_database() {
     })
     .await;
     assert!(shown.is_ok(), "server two kept serving its stale catalog");
+    // Server two reports what it heard; neither lost its listener.
+    let notices = |state: &AppState, event: &str| {
+        let line = format!("lyceum_data_version_notices_total{{event=\"{event}\"}} ");
+        let text = state.metrics.render(&state.store);
+        text.lines()
+            .find_map(|l| {
+                l.strip_prefix(line.as_str())
+                    .map(|n| n.parse::<u64>().unwrap())
+            })
+            .unwrap_or_else(|| panic!("no {event} notices in\n{text}"))
+    };
+    // (At least the publishing: equal notices in one batch are sent once.)
+    assert!(notices(&two, "heard") >= 1);
+    assert_eq!(
+        notices(&one, "listener_losses") + notices(&two, "listener_losses"),
+        0
+    );
+    assert_eq!(notices(&one, "unsent"), 0);
 }
 
 #[tokio::test]

@@ -36,4 +36,4 @@ pub use platform::{AuditEntry, AuditRecord, PlatformUser};
 pub use scope::TenantTx;
 pub use sqlx::postgres::PgConnectOptions;
 pub use store::{PoolStats, ScopingFigures, Store};
-pub use versions::DataVersion;
+pub use versions::{DataVersion, NoticeCounts};

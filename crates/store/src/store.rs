@@ -9,7 +9,7 @@ use crate::migrate::{self, MigrationProgress, MigrationReport, TenantMigrationFa
 use crate::placement::{self, PgPlacements, TenantPools, DIRECTORY_SCHEMA, POOL_SCHEMA};
 use crate::platform::AuditEntry;
 use crate::scope::{postgres_begin, TenantTx};
-use crate::versions::{DataVersion, DataVersions};
+use crate::versions::{DataVersion, DataVersions, NoticeCounts};
 use lyceum_domain::{Placement, Slug, TenantId, TenantStatus, UserId};
 use sqlx::postgres::PgPoolOptions;
 use sqlx::sqlite::SqlitePoolOptions;
@@ -283,6 +283,11 @@ impl Store {
     /// serve a committed change stale.
     pub fn data_version(&self, tenant: TenantId, user: Option<UserId>) -> DataVersion {
         self.inner.versions.current(tenant, user)
+    }
+
+    /// On PostgreSQL, how the data change notices between server processes went so far.
+    pub fn notice_counts(&self) -> Option<NoticeCounts> {
+        self.inner.versions.notice_counts()
     }
 
     async fn open_tx(&self, tenant: &Tenant, write: bool) -> Result<TenantTx, StoreError> {

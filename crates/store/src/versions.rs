@@ -40,6 +40,30 @@ pub struct DataVersion {
     user: u64,
 }
 
+/// How the notices between server processes went since the store opened (PostgreSQL).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct NoticeCounts {
+    /// Notices sent to the other processes.
+    pub sent: u64,
+    /// Notices that could not be sent (the others learn of those changes when copies expire).
+    pub unsent: u64,
+    /// Times the queue was full, and "everything moved" was sent instead of a notice.
+    pub overflows: u64,
+    /// Notices heard from other processes.
+    pub heard: u64,
+    /// Times the listening connection was lost (every version then moved).
+    pub listener_losses: u64,
+}
+
+#[derive(Default)]
+struct Counts {
+    sent: AtomicU64,
+    unsent: AtomicU64,
+    overflows: AtomicU64,
+    heard: AtomicU64,
+    listener_losses: AtomicU64,
+}
+
 /// Whose records a write transaction changed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Reach {
@@ -64,6 +88,7 @@ pub(crate) struct DataVersions {
     announcer: Mutex<Option<Announcer>>,
     /// A notice could not be queued (the queue was full): the next batch says "everything".
     overflowed: AtomicBool,
+    counts: Counts,
     listener: Mutex<Option<Listening>>,
 }
 
@@ -138,9 +163,24 @@ impl DataVersions {
                 Reach::User(user) => format!("{process} {tenant} {user}"),
             };
             if queue.try_send(notice).is_err() {
+                count(&self.counts.overflows, 1);
                 self.overflowed.store(true, Ordering::Release);
             }
         }
+    }
+
+    /// On PostgreSQL, how the notices went so far.
+    pub(crate) fn notice_counts(&self) -> Option<NoticeCounts> {
+        lock(&self.announcer).as_ref()?;
+        let c = &self.counts;
+        let get = |n: &AtomicU64| n.load(Ordering::Relaxed);
+        Some(NoticeCounts {
+            sent: get(&c.sent),
+            unsent: get(&c.unsent),
+            overflows: get(&c.overflows),
+            heard: get(&c.heard),
+            listener_losses: get(&c.listener_losses),
+        })
     }
 
     fn moved(&self, tenant: TenantId, reach: Reach) {
@@ -196,6 +236,10 @@ impl DataVersions {
     }
 }
 
+fn count(counter: &AtomicU64, n: usize) {
+    counter.fetch_add(n as u64, Ordering::Relaxed);
+}
+
 fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     mutex.lock().unwrap_or_else(|e| e.into_inner())
 }
@@ -209,8 +253,9 @@ async fn announce(
 ) {
     let mut batch = Vec::with_capacity(BATCH);
     while queued.recv_many(&mut batch, BATCH).await > 0 {
+        let versions = versions.upgrade();
         let overflowed = versions
-            .upgrade()
+            .as_ref()
             .is_some_and(|v| v.overflowed.swap(false, Ordering::AcqRel));
         if overflowed {
             batch.push(format!("{process} {EVERYTHING}"));
@@ -222,6 +267,11 @@ async fn announce(
             .bind(&batch)
             .execute(&pool)
             .await;
+        match (&sent, &versions) {
+            (Ok(_), Some(v)) => count(&v.counts.sent, batch.len()),
+            (Err(_), Some(v)) => count(&v.counts.unsent, batch.len()),
+            (_, None) => {}
+        }
         if let Err(e) = sent {
             tracing::warn!(error = %e, "could not announce data changes; other servers see them when their cached copies expire");
         }
@@ -252,6 +302,7 @@ async fn listen(weak: Weak<DataVersions>, mut listener: PgListener, process: Uui
                 if parts.next() == Some(process.as_str()) {
                     continue;
                 }
+                count(&versions.counts.heard, 1);
                 let id = |part: Option<&str>| part.map(str::parse::<Uuid>);
                 match (id(parts.next()), id(parts.next())) {
                     (Some(Ok(tenant)), None) => {
@@ -267,10 +318,14 @@ async fn listen(weak: Weak<DataVersions>, mut listener: PgListener, process: Uui
             }
             // The connection dropped and the listener has connected and listens again: notices
             // sent in between are lost.
-            Ok(None) => versions.all_moved(),
+            Ok(None) => {
+                count(&versions.counts.listener_losses, 1);
+                versions.all_moved();
+            }
             // Reconnecting failed. Retry until listening again, and only then retire every
             // copy, so that none is filled while changes could still go unheard.
             Err(e) => {
+                count(&versions.counts.listener_losses, 1);
                 drop(versions);
                 tracing::warn!(error = %e, "data version listener lost PostgreSQL; retrying");
                 loop {
