@@ -126,11 +126,12 @@ impl Page {
 
 struct CachedPage {
     version: DataVersion,
-    page: Page,
+    /// `None`: the read failed (its caller answered the error; the next request reads again).
+    page: Option<Page>,
 }
 
 pub(crate) struct ResponseCache {
-    copies: Option<moka::sync::Cache<PageKey, Arc<CachedPage>>>,
+    copies: Option<moka::future::Cache<PageKey, Arc<CachedPage>>>,
     store: Store,
     metrics: Metrics,
 }
@@ -138,10 +139,11 @@ pub(crate) struct ResponseCache {
 impl ResponseCache {
     pub(crate) fn new(config: &ResponseCacheConfig, store: Store, metrics: Metrics) -> Self {
         let copies = (config.capacity_bytes > 0).then(|| {
-            moka::sync::Cache::builder()
+            moka::future::Cache::builder()
                 .max_capacity(config.capacity_bytes)
                 .weigher(|key: &PageKey, copy: &Arc<CachedPage>| {
-                    let bytes = key.request.len() + copy.page.body.len() + 128;
+                    let body = copy.page.as_ref().map_or(0, |p| p.body.len());
+                    let bytes = key.request.len() + body + 128;
                     u32::try_from(bytes).unwrap_or(u32::MAX)
                 })
                 .time_to_live(config.ttl)
@@ -156,7 +158,9 @@ impl ResponseCache {
 
     /// The page for `key`, answered to `request` (see [`Page::respond`]): the cached copy if
     /// nothing it depends on (its tenant, and its user for a per-user copy) has changed since it
-    /// was made; otherwise `make` runs and its page is kept for the next request.
+    /// was made; otherwise `make` reads the page and it is kept for the next request. Concurrent
+    /// requests for a key whose copy is missing or stale wait for one read instead of each
+    /// reading the database.
     pub(crate) async fn serve<F, Fut>(
         &self,
         key: PageKey,
@@ -164,25 +168,35 @@ impl ResponseCache {
         make: F,
     ) -> Result<Response, ApiError>
     where
-        F: FnOnce() -> Fut,
+        F: Fn() -> Fut,
         Fut: Future<Output = Result<Page, ApiError>>,
     {
         let Some(copies) = &self.copies else {
             return Ok(make().await?.respond(request));
         };
-        // Noted before reading: a write committing meanwhile leaves this copy already stale.
-        let version = self.store.data_version(key.tenant, key.user);
-        if let Some(copy) = copies.get(&key).filter(|c| c.version == version) {
-            self.metrics.response_cache(true);
-            return Ok(copy.page.respond(request));
+        let (tenant, user) = (key.tenant, key.user);
+        let current = || self.store.data_version(tenant, user);
+        let mut failure = None;
+        let read = async {
+            // Noted before reading: a write committing meanwhile leaves this copy already stale.
+            let version = current();
+            let page = make().await.map_err(|e| failure = Some(e)).ok();
+            Arc::new(CachedPage { version, page })
+        };
+        let entry = copies
+            .entry(key)
+            .or_insert_with_if(read, |copy| {
+                copy.page.is_none() || copy.version != current()
+            })
+            .await;
+        if let Some(error) = failure {
+            return Err(error);
         }
-        self.metrics.response_cache(false);
-        let page = make().await?;
-        let response = page.respond(request);
-        // Kept only if nothing moved meanwhile: a slower read must not replace a fresher copy.
-        if self.store.data_version(key.tenant, key.user) == version {
-            copies.insert(key, Arc::new(CachedPage { version, page }));
+        self.metrics.response_cache(!entry.is_fresh());
+        match &entry.value().page {
+            Some(page) => Ok(page.respond(request)),
+            // The read this request waited for failed: read for ourselves.
+            None => Ok(make().await?.respond(request)),
         }
-        Ok(response)
     }
 }

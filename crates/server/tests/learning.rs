@@ -1595,9 +1595,15 @@ async fn concurrent_reports_complete_a_course_once() {
 
 /// Catalog pages and dashboards served from the response cache so far.
 fn cache_hits(w: &World) -> u64 {
+    cache_lookups(w, "hit")
+}
+
+/// Response cache lookups with this result (`hit`, `miss`) so far.
+fn cache_lookups(w: &World, result: &str) -> u64 {
+    let line = format!("lyceum_response_cache_lookups_total{{result=\"{result}\"}} ");
     let text = w.state.metrics.render(&w.state.store);
     text.lines()
-        .find_map(|l| l.strip_prefix("lyceum_response_cache_lookups_total{result=\"hit\"} "))
+        .find_map(|l| l.strip_prefix(line.as_str()))
         .map_or(0, |n| n.parse().unwrap())
 }
 
@@ -1872,5 +1878,35 @@ async fn a_csv_may_be_larger_than_a_json_body_up_to_its_own_limit() {
         )
         .await;
         assert_eq!(reply["error"], "PAYLOAD_TOO_LARGE");
+    }
+}
+
+#[tokio::test]
+async fn concurrent_requests_for_a_stale_page_wait_for_one_read() {
+    for w in worlds().await {
+        let t = &w.acme_tokens;
+        published_course(&w, "first", 1).await;
+        get(&w, "acme", "/api/v1/courses", t.student.clone()).await;
+        // A course published: the students' catalog copy is stale.
+        published_course(&w, "second", 1).await;
+        let (hits, misses) = (cache_lookups(&w, "hit"), cache_lookups(&w, "miss"));
+        let catalog = |token: &String| get(&w, "acme", "/api/v1/courses", token.clone());
+        let (s1, s2) = (&t.student, &t.student2);
+        let pages = tokio::join!(
+            catalog(s1),
+            catalog(s2),
+            catalog(s1),
+            catalog(s2),
+            catalog(s1),
+            catalog(s2),
+            catalog(s1),
+            catalog(s2)
+        );
+        let pages = [
+            pages.0, pages.1, pages.2, pages.3, pages.4, pages.5, pages.6, pages.7,
+        ];
+        assert!(pages.iter().all(|p| slugs(p) == ["first", "second"]));
+        assert_eq!(cache_lookups(&w, "miss"), misses + 1, "more than one read");
+        assert_eq!(cache_lookups(&w, "hit"), hits + 7);
     }
 }

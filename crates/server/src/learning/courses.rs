@@ -19,7 +19,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::json;
 use utoipa::{IntoParams, ToSchema};
 
-#[derive(Deserialize, Serialize, IntoParams)]
+#[derive(Clone, Deserialize, Serialize, IntoParams)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct CatalogParams {
     /// Only courses in this status.
@@ -77,7 +77,7 @@ pub(crate) async fn list(
     state
         .pages
         .serve(key, &headers, || {
-            catalog_page(&state, &auth, uri.path(), visibility, params)
+            catalog_page(&state, &auth, uri.path(), visibility, &params)
         })
         .await
 }
@@ -87,7 +87,7 @@ async fn catalog_page(
     auth: &Authenticated,
     path: &str,
     visibility: Visibility,
-    params: CatalogParams,
+    params: &CatalogParams,
 ) -> Result<Page, ApiError> {
     let limit = params.limit.unwrap_or_default();
     let query = CatalogQuery {
@@ -106,7 +106,7 @@ async fn catalog_page(
         Some(cursor) => {
             let next = CatalogParams {
                 after: Some(cursor),
-                ..params
+                ..params.clone()
             };
             HeaderValue::from_str(&format!("<{path}?{}>; rel=\"next\"", encode(&next)?)).ok()
         }
