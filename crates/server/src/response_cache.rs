@@ -176,6 +176,14 @@ impl ResponseCache {
         };
         let (tenant, user) = (key.tenant, key.user);
         let current = || self.store.data_version(tenant, user);
+        let usable = |copy: &CachedPage| copy.page.is_some() && copy.version == current();
+        // The common case first, without the entry machinery.
+        if let Some(copy) = copies.get(&key).await.filter(|c| c.version == current()) {
+            if let Some(page) = &copy.page {
+                self.metrics.response_cache(true);
+                return Ok(page.respond(request));
+            }
+        }
         let mut failure = None;
         let read = async {
             // Noted before reading: a write committing meanwhile leaves this copy already stale.
@@ -185,9 +193,7 @@ impl ResponseCache {
         };
         let entry = copies
             .entry(key)
-            .or_insert_with_if(read, |copy| {
-                copy.page.is_none() || copy.version != current()
-            })
+            .or_insert_with_if(read, |copy| !usable(copy))
             .await;
         if let Some(error) = failure {
             return Err(error);
