@@ -359,14 +359,7 @@ pub async fn set_instructors(
 }
 
 pub async fn instructors(tx: &mut TenantTx, course: CourseId) -> Result<Vec<UserId>, StoreError> {
-    let tenant = tx.tenant();
-    let ids: Vec<Uuid> = dispatch!(tx.conn(), c => {
-        sqlx::query_scalar("SELECT user_id FROM course_instructors WHERE tenant_id = $1 AND course_id = $2 ORDER BY user_id")
-            .bind(tenant)
-            .bind(course.as_uuid())
-            .fetch_all(c)
-            .await?
-    });
+    let ids = super::course_links(tx, "course_instructors", "user_id", course).await?;
     Ok(ids.into_iter().map(UserId::from_uuid).collect())
 }
 
@@ -402,14 +395,7 @@ pub async fn prerequisites(
     tx: &mut TenantTx,
     course: CourseId,
 ) -> Result<Vec<CourseId>, StoreError> {
-    let tenant = tx.tenant();
-    let ids: Vec<Uuid> = dispatch!(tx.conn(), c => {
-        sqlx::query_scalar("SELECT requires_id FROM course_prerequisites WHERE tenant_id = $1 AND course_id = $2 ORDER BY requires_id")
-            .bind(tenant)
-            .bind(course.as_uuid())
-            .fetch_all(c)
-            .await?
-    });
+    let ids = super::course_links(tx, "course_prerequisites", "requires_id", course).await?;
     Ok(ids.into_iter().map(CourseId::from_uuid).collect())
 }
 

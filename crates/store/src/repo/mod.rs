@@ -93,6 +93,22 @@ async fn replace_course_links(
     Ok(())
 }
 
+/// The targets `course` links to in a link table (`course_id` plus `column`), in order.
+async fn course_links(
+    tx: &mut TenantTx,
+    table: &str,
+    column: &str,
+    course: CourseId,
+) -> Result<Vec<Uuid>, StoreError> {
+    let tenant = tx.tenant();
+    let sql = format!(
+        "SELECT {column} FROM {table} WHERE tenant_id = $1 AND course_id = $2 ORDER BY {column}"
+    );
+    Ok(dispatch!(tx.conn(), c => {
+        sqlx::query_scalar(&sql).bind(tenant).bind(course.as_uuid()).fetch_all(c).await?
+    }))
+}
+
 /// Deletes the row `id` of `table`; `false` when there was none.
 async fn delete_by_id(tx: &mut TenantTx, table: &str, id: Uuid) -> Result<bool, StoreError> {
     let tenant = tx.tenant();
