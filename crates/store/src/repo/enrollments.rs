@@ -78,44 +78,47 @@ pub async fn enroll(
     by: Option<UserId>,
 ) -> Result<(Enrollment, bool), StoreError> {
     let (tenant, now) = (tx.tenant(), Utc::now());
-    let created = dispatch!(tx.conn(), c => {
-        sqlx::query(
-            "INSERT INTO enrollments (tenant_id, id, course_id, user_id, status, due_at, enrolled_at, enrolled_by) \
-             VALUES ($1, $2, $3, $4, 'active', $5, $6, $7) ON CONFLICT (tenant_id, course_id, user_id) DO NOTHING",
-        )
-        .bind(tenant)
-        .bind(EnrollmentId::new().as_uuid())
-        .bind(course.as_uuid())
-        .bind(user.as_uuid())
-        .bind(due_at)
-        .bind(now)
-        .bind(by.map(|b| b.as_uuid()))
-        .execute(c)
-        .await?
-        .rows_affected()
-    }) > 0;
-    let mut enrollment = find(tx, course, user)
+    let insert = format!(
+        "INSERT INTO enrollments (tenant_id, id, course_id, user_id, status, due_at, enrolled_at, enrolled_by) \
+         VALUES ($1, $2, $3, $4, 'active', $5, $6, $7) ON CONFLICT (tenant_id, course_id, user_id) DO NOTHING \
+         RETURNING {COLUMNS}"
+    );
+    let inserted: Option<EnrollmentRow> = dispatch!(tx.conn(), c => {
+        sqlx::query_as(&insert)
+            .bind(tenant)
+            .bind(EnrollmentId::new().as_uuid())
+            .bind(course.as_uuid())
+            .bind(user.as_uuid())
+            .bind(due_at)
+            .bind(now)
+            .bind(by.map(|b| b.as_uuid()))
+            .fetch_optional(c)
+            .await?
+    });
+    if let Some(row) = inserted {
+        return Ok((own(tx, row)?, true));
+    }
+    let enrollment = find(tx, course, user)
         .await?
         .ok_or(StoreError::NotFound("enrollment"))?;
-    if !created && enrollment.status == "dropped" {
-        // A returning learner: active again, with the new due date and enroller.
-        let sql = format!(
-            "UPDATE enrollments SET status = 'active', completed_at = NULL, due_at = $3, enrolled_by = $4 \
-             WHERE tenant_id = $1 AND id = $2 RETURNING {COLUMNS}"
-        );
-        let row: EnrollmentRow = dispatch!(tx.conn(), c => {
-            sqlx::query_as(&sql)
-                .bind(tenant)
-                .bind(enrollment.id.as_uuid())
-                .bind(due_at)
-                .bind(by.map(|b| b.as_uuid()))
-                .fetch_one(c)
-                .await?
-        });
-        enrollment = own(tx, row)?;
-        return Ok((enrollment, true));
+    if enrollment.status != "dropped" {
+        return Ok((enrollment, false));
     }
-    Ok((enrollment, created))
+    // A returning learner: active again, with the new due date and enroller.
+    let sql = format!(
+        "UPDATE enrollments SET status = 'active', completed_at = NULL, due_at = $3, enrolled_by = $4 \
+         WHERE tenant_id = $1 AND id = $2 RETURNING {COLUMNS}"
+    );
+    let row: EnrollmentRow = dispatch!(tx.conn(), c => {
+        sqlx::query_as(&sql)
+            .bind(tenant)
+            .bind(enrollment.id.as_uuid())
+            .bind(due_at)
+            .bind(by.map(|b| b.as_uuid()))
+            .fetch_one(c)
+            .await?
+    });
+    Ok((own(tx, row)?, true))
 }
 
 /// Enrolls many users at once (bulk enrollment): `(user, due date)`. Users enrolled already
