@@ -69,9 +69,14 @@ pub async fn run(store: &Store, args: &ApiBenchArgs, tag: &str) -> Result<()> {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
     let base = format!("http://{}/t/{}", listener.local_addr()?, tenant.slug);
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    let server = tokio::spawn(lyceum_server::serve(listener, state.clone(), async {
-        stopped.await.ok();
-    }));
+    let server = tokio::spawn(lyceum_server::serve(
+        listener,
+        state.clone(),
+        async {
+            stopped.await.ok();
+        },
+        std::time::Duration::from_secs(5),
+    ));
     let client: HttpClient = Client::builder(TokioExecutor::new()).build_http();
 
     let token = login(&client, &base, "reader@bench.test").await?.0;

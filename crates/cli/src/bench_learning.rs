@@ -153,9 +153,14 @@ impl Server {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
         let address = listener.local_addr()?;
         let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-        let task = tokio::spawn(lyceum_server::serve(listener, state, async {
-            stopped.await.ok();
-        }));
+        let task = tokio::spawn(lyceum_server::serve(
+            listener,
+            state,
+            async {
+                stopped.await.ok();
+            },
+            std::time::Duration::from_secs(5),
+        ));
         Ok(Server {
             address,
             stop,

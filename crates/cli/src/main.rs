@@ -105,7 +105,8 @@ async fn serve(settings: &Settings, store: Store) -> Result<()> {
         .with_context(|| format!("cannot listen on {}", settings.bind))?;
     tracing::info!(address = %listener.local_addr()?, engine = %store.engine(), "lyceum is serving");
     let state = AppState::new(store, settings.server_config()?);
-    lyceum_server::serve(listener, state, shutdown_signal()).await?;
+    let grace = std::time::Duration::from_secs(settings.shutdown_grace_secs);
+    lyceum_server::serve(listener, state, shutdown_signal(), grace).await?;
     tracing::info!("lyceum stopped");
     Ok(())
 }

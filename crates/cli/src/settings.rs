@@ -5,7 +5,7 @@ use anyhow::{Context, Result};
 use figment::providers::{Env, Format, Serialized, Toml};
 use figment::Figment;
 use lyceum_domain::Placement;
-use lyceum_store::{PgConnectOptions, PoolLimits, StoreConfig};
+use lyceum_store::{PgConnectOptions, PoolLimits, SqliteSynchronous, StoreConfig};
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
@@ -37,6 +37,15 @@ pub struct Settings {
     pub max_open_tenant_pools: u64,
     pub tenant_pool_idle_secs: u64,
     pub acquire_timeout_secs: u64,
+    /// SQLite: milliseconds a write waits for a tenant file's write lock before it is refused
+    /// with 503 `TENANT_BUSY`.
+    pub sqlite_busy_timeout_ms: u64,
+    /// SQLite: `normal` (survives a crash of the process; a power cut may lose the last
+    /// commits) or `full` (every commit synced to disk).
+    pub sqlite_synchronous: String,
+    /// Seconds `serve` waits, once asked to stop, for requests in flight; the rest are then
+    /// cancelled and their transactions rolled back.
+    pub shutdown_grace_secs: u64,
     /// Lifetime of access tokens, in seconds.
     pub access_token_ttl_secs: u64,
     /// Lifetime of refresh tokens, in seconds.
@@ -91,6 +100,9 @@ impl Default for Settings {
             max_open_tenant_pools: limits.max_open_tenant_pools,
             tenant_pool_idle_secs: limits.tenant_pool_idle.as_secs(),
             acquire_timeout_secs: limits.acquire_timeout.as_secs(),
+            sqlite_busy_timeout_ms: limits.sqlite_busy_timeout.as_millis() as u64,
+            sqlite_synchronous: "normal".to_owned(),
+            shutdown_grace_secs: 10,
             access_token_ttl_secs: 15 * 60,
             refresh_token_ttl_secs: 30 * 24 * 3600,
             tenant_cache_capacity: limits.tenant_cache_capacity,
@@ -204,6 +216,14 @@ impl Settings {
             acquire_timeout: Duration::from_secs(self.acquire_timeout_secs),
             tenant_cache_capacity: self.tenant_cache_capacity,
             tenant_cache_ttl: Duration::from_secs(self.tenant_cache_ttl_secs),
+            sqlite_busy_timeout: Duration::from_millis(self.sqlite_busy_timeout_ms),
+            sqlite_synchronous: match self.sqlite_synchronous.to_ascii_lowercase().as_str() {
+                "normal" => SqliteSynchronous::Normal,
+                "full" => SqliteSynchronous::Full,
+                other => anyhow::bail!(
+                    "LYCEUM_SQLITE_SYNCHRONOUS: {other:?} is neither `normal` nor `full`"
+                ),
+            },
         };
         config.default_placement = self.default_placement;
         Ok(config)

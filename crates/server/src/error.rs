@@ -17,6 +17,8 @@ pub struct ApiError {
     /// Set when the error is a sign that tenant isolation was attacked or broken
     /// (`policy_refused`, `foreign_row`): counted and logged as a security event.
     pub alarm: Option<&'static str>,
+    /// Seconds after which a retry may succeed, sent as `Retry-After`.
+    pub retry_after: Option<u32>,
 }
 
 impl ApiError {
@@ -26,6 +28,7 @@ impl ApiError {
             code,
             message: message.into(),
             alarm: None,
+            retry_after: None,
         }
     }
 
@@ -74,9 +77,9 @@ impl From<StoreError> for ApiError {
             StoreError::SlugTaken(_) | StoreError::Conflict(_) => StatusCode::CONFLICT,
             StoreError::TenantNotFound(_) | StoreError::NotFound(_) => StatusCode::NOT_FOUND,
             StoreError::PlacementUnsupported { .. } => StatusCode::BAD_REQUEST,
-            StoreError::Unavailable(_) | StoreError::TenantUnavailable { .. } => {
-                StatusCode::SERVICE_UNAVAILABLE
-            }
+            StoreError::Unavailable(_)
+            | StoreError::TenantUnavailable { .. }
+            | StoreError::Busy => StatusCode::SERVICE_UNAVAILABLE,
             _ => StatusCode::INTERNAL_SERVER_ERROR,
         };
         let alarm = match &e {
@@ -92,6 +95,8 @@ impl From<StoreError> for ApiError {
         };
         ApiError {
             alarm,
+            // Writers of a busy tenant are served in turn; one second is several turns.
+            retry_after: matches!(e, StoreError::Busy).then_some(1),
             ..ApiError::new(status, e.code(), message)
         }
     }
@@ -102,6 +107,11 @@ impl IntoResponse for ApiError {
         // The request-context middleware re-renders this with the request id.
         let body = Json(serde_json::json!({"error": self.code, "message": self.message}));
         let mut response = (self.status, body).into_response();
+        if let Some(seconds) = self.retry_after {
+            response
+                .headers_mut()
+                .insert(axum::http::header::RETRY_AFTER, seconds.into());
+        }
         response.extensions_mut().insert(self);
         response
     }

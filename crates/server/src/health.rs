@@ -18,6 +18,11 @@ pub(crate) struct Readiness {
     status: &'static str,
     /// `postgres` or `sqlite`
     engine: String,
+    /// Connections found inside a transaction when they came back to their pool (each was
+    /// closed instead of reused), since start. Per tenant in `/metrics`.
+    connections_released_in_transaction: u64,
+    /// Writes refused with `TENANT_BUSY` since start. Per tenant in `/metrics`.
+    busy_refusals: u64,
 }
 
 /// The process is up.
@@ -35,8 +40,17 @@ pub(crate) async fn healthz() -> Json<Health> {
     ))]
 pub(crate) async fn readyz(State(state): State<AppState>) -> Result<Json<Readiness>, ApiError> {
     state.store.check_ready().await?;
+    let (released, busy) = state
+        .store
+        .transaction_trouble()
+        .iter()
+        .fold((0, 0), |(released, busy), (_, t)| {
+            (released + t.released_in_transaction, busy + t.busy_refusals)
+        });
     Ok(Json(Readiness {
         status: "ready",
         engine: state.store.engine().to_string(),
+        connections_released_in_transaction: released,
+        busy_refusals: busy,
     }))
 }

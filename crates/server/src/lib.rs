@@ -23,7 +23,8 @@ mod users;
 
 use axum::extract::{DefaultBodyLimit, Request};
 use axum::http::Method;
-use axum::middleware::{from_fn, from_fn_with_state};
+use axum::middleware::{from_fn, from_fn_with_state, Next};
+use axum::response::IntoResponse;
 use axum::routing::{delete, get, patch, post, put, MethodRouter};
 use axum::Router;
 use learning::{certificates, courses, dashboard, enrollments, lessons, modules, progress};
@@ -99,16 +100,28 @@ impl Default for AuthConfig {
     }
 }
 
-/// What every handler can reach. Cheap to clone.
+/// What every handler can reach: one `Arc`, so that handing it to a request costs one
+/// reference count, not a clone of every handle inside.
 #[derive(Clone)]
-pub struct AppState {
+pub struct AppState(Arc<Shared>);
+
+/// The contents of [`AppState`].
+pub struct Shared {
     pub store: Store,
-    pub config: Arc<ServerConfig>,
+    pub config: ServerConfig,
     pub keys: auth::KeyRing,
     pub metrics: Metrics,
-    rate_limits: Arc<TenantRateLimits>,
-    login_throttle: Arc<LoginThrottle>,
-    pages: Arc<ResponseCache>,
+    rate_limits: TenantRateLimits,
+    login_throttle: LoginThrottle,
+    pages: ResponseCache,
+}
+
+impl std::ops::Deref for AppState {
+    type Target = Shared;
+
+    fn deref(&self) -> &Shared {
+        &self.0
+    }
 }
 
 impl AppState {
@@ -116,15 +129,15 @@ impl AppState {
         let keys = auth::KeyRing::new(store.clone(), config.auth.access_token_ttl);
         let metrics = Metrics::new(config.metrics_tenant_labels, store.clone());
         let pages = ResponseCache::new(&config.response_cache, store.clone(), metrics.clone());
-        Self {
+        Self(Arc::new(Shared {
             store,
             keys,
             metrics,
-            pages: Arc::new(pages),
-            rate_limits: Arc::new(TenantRateLimits::new(&config.rate_limit)),
-            login_throttle: Arc::new(LoginThrottle::new(config.login_throttle.clone())),
-            config: Arc::new(config),
-        }
+            pages,
+            rate_limits: TenantRateLimits::new(&config.rate_limit),
+            login_throttle: LoginThrottle::new(config.login_throttle.clone()),
+            config,
+        }))
     }
 }
 
@@ -420,16 +433,42 @@ pub async fn authenticate(
     auth::Authenticated::of(state, tenant, headers).await
 }
 
-/// Serves `app` on `listener` until `shutdown` resolves, then drains in-flight requests.
+/// Serves `app` on `listener` until `shutdown` resolves, then lets requests in flight finish
+/// for up to `grace`; those still running then are cancelled (answered 503
+/// `SHUTTING_DOWN`), which rolls their transactions back.
 pub async fn serve(
     listener: tokio::net::TcpListener,
     state: AppState,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+    grace: Duration,
 ) -> std::io::Result<()> {
+    let (give_up, given_up) = tokio::sync::watch::channel(false);
+    let router = app(state).layer(from_fn(move |request: Request, next: Next| {
+        let mut given_up = given_up.clone();
+        async move {
+            tokio::select! {
+                response = next.run(request) => response,
+                _ = given_up.wait_for(|given_up| *given_up) => ApiError::new(
+                    axum::http::StatusCode::SERVICE_UNAVAILABLE,
+                    "SHUTTING_DOWN",
+                    "the server is stopping; try again",
+                )
+                .into_response(),
+            }
+        }
+    }));
+    let stop = async move {
+        shutdown.await;
+        tokio::spawn(async move {
+            tokio::time::sleep(grace).await;
+            tracing::warn!("shutdown grace period over: cancelling requests still in flight");
+            give_up.send_replace(true);
+        });
+    };
     axum::serve(
         listener,
-        app(state).into_make_service_with_connect_info::<std::net::SocketAddr>(),
+        router.into_make_service_with_connect_info::<std::net::SocketAddr>(),
     )
-    .with_graceful_shutdown(shutdown)
+    .with_graceful_shutdown(stop)
     .await
 }

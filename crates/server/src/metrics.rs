@@ -83,7 +83,8 @@ struct Inner {
 impl Metrics {
     pub fn new(max_tenant_labels: usize, store: lyceum_store::Store) -> Self {
         let mut registry = Registry::with_prefix("lyceum");
-        registry.register_collector(Box::new(NoticeCollector(store)));
+        registry.register_collector(Box::new(NoticeCollector(store.clone())));
+        registry.register_collector(Box::new(TroubleCollector(store)));
         let latency = Family::<RouteLabels, Histogram>::new_with_constructor(|| {
             Histogram::new(exponential_buckets(0.000_25, 2.0, 18))
         });
@@ -348,6 +349,47 @@ pub(crate) async fn scrape(State(state): State<AppState>, request: Request) -> R
         state.metrics.render(&state.store),
     )
         .into_response()
+}
+
+/// Trouble with tenant transactions (connections released inside a transaction, writes
+/// refused as busy), per tenant id (`shared`: the shared PostgreSQL pool), read at each scrape.
+struct TroubleCollector(lyceum_store::Store);
+
+impl std::fmt::Debug for TroubleCollector {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("TroubleCollector")
+    }
+}
+
+impl Collector for TroubleCollector {
+    fn encode(&self, mut encoder: DescriptorEncoder) -> Result<(), std::fmt::Error> {
+        let trouble = self.0.transaction_trouble();
+        let label = |tenant: &Option<lyceum_domain::TenantId>| {
+            tenant.map_or_else(|| "shared".to_owned(), |t| t.to_string())
+        };
+        let mut family = encoder.encode_descriptor(
+            "connections_released_in_transaction",
+            "Connections that came back to their pool inside a transaction and were closed, by tenant id (`shared`: the shared PostgreSQL pool)",
+            None,
+            MetricType::Counter,
+        )?;
+        for (tenant, counts) in &trouble {
+            let labels = [("tenant_id", label(tenant))];
+            ConstCounter::new(counts.released_in_transaction)
+                .encode(family.encode_family(&labels)?)?;
+        }
+        let mut family = encoder.encode_descriptor(
+            "tenant_busy_refusals",
+            "Writes refused with TENANT_BUSY (a SQLite tenant file stayed locked for the busy timeout), by tenant id",
+            None,
+            MetricType::Counter,
+        )?;
+        for (tenant, counts) in &trouble {
+            let labels = [("tenant_id", label(tenant))];
+            ConstCounter::new(counts.busy_refusals).encode(family.encode_family(&labels)?)?;
+        }
+        Ok(())
+    }
 }
 
 #[cfg(test)]

@@ -219,9 +219,14 @@ async fn the_real_server_throttles_per_client_address_trusting_only_configured_p
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let port = listener.local_addr().unwrap().port();
         let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-        let server = tokio::spawn(lyceum_server::serve(listener, state, async {
-            stopped.await.ok();
-        }));
+        let server = tokio::spawn(lyceum_server::serve(
+            listener,
+            state,
+            async {
+                stopped.await.ok();
+            },
+            std::time::Duration::from_secs(5),
+        ));
 
         // Three attempts on three accounts from one address, each claiming another origin.
         for (i, forwarded) in ["203.0.113.1", "203.0.113.2", "203.0.113.3"]

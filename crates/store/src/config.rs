@@ -2,6 +2,7 @@
 
 use lyceum_domain::Placement;
 use sqlx::postgres::PgConnectOptions;
+pub use sqlx::sqlite::SqliteSynchronous;
 use std::path::PathBuf;
 use std::time::Duration;
 
@@ -47,6 +48,12 @@ pub struct PoolLimits {
     pub tenant_cache_capacity: u64,
     /// How long a cached resolution is trusted; changes made by another process show after this.
     pub tenant_cache_ttl: Duration,
+    /// SQLite: how long a write waits for the tenant file's write lock (held by another writer
+    /// of this process or of another one) before it is refused with `TENANT_BUSY`.
+    pub sqlite_busy_timeout: Duration,
+    /// SQLite: `synchronous` of every file (always in WAL mode). `Normal` survives a crash of
+    /// the process and may lose the last commits on a power cut; `Full` syncs every commit.
+    pub sqlite_synchronous: SqliteSynchronous,
 }
 
 impl Default for PoolLimits {
@@ -59,6 +66,8 @@ impl Default for PoolLimits {
             acquire_timeout: Duration::from_secs(5),
             tenant_cache_capacity: 10_000,
             tenant_cache_ttl: Duration::from_secs(30),
+            sqlite_busy_timeout: Duration::from_secs(5),
+            sqlite_synchronous: SqliteSynchronous::Normal,
         }
     }
 }

@@ -36,6 +36,8 @@ pub enum StoreError {
     ForeignRow(&'static str),
     #[error("database unavailable: {0}")]
     Unavailable(String),
+    #[error("the tenant's data is busy with other writes; try again in a moment")]
+    Busy,
     #[error("unsafe database role: {0}")]
     UnsafeRole(String),
     #[error("migration of {target} failed: {message}")]
@@ -64,6 +66,7 @@ impl StoreError {
                 "TENANT_ISOLATION_VIOLATION"
             }
             StoreError::Unavailable(_) => "DATABASE_UNAVAILABLE",
+            StoreError::Busy => "TENANT_BUSY",
             StoreError::UnsafeRole(_) => "UNSAFE_DATABASE_ROLE",
             StoreError::Migration { .. } => "MIGRATION_FAILED",
             StoreError::Io(_) => "STORAGE_IO",
@@ -78,12 +81,28 @@ const INVALID_SCHEMA_NAME: &str = "3F000";
 const INVALID_CATALOG_NAME: &str = "3D000";
 const INSUFFICIENT_PRIVILEGE: &str = "42501";
 const SQLITE_CANTOPEN: &str = "14";
+// SQLite primary result codes (the low byte of an extended code) for a lock not had in time.
+const SQLITE_BUSY: i64 = 5;
+const SQLITE_LOCKED: i64 = 6;
+
+/// Whether `db` is SQLite saying that the file stayed locked for the whole busy timeout.
+fn sqlite_busy(db: &dyn sqlx::error::DatabaseError) -> bool {
+    db.try_downcast_ref::<sqlx::sqlite::SqliteError>()
+        .is_some_and(|_| {
+            db.code()
+                .and_then(|code| code.parse::<i64>().ok())
+                .is_some_and(|code| matches!(code & 0xff, SQLITE_BUSY | SQLITE_LOCKED))
+        })
+}
 
 impl From<sqlx::Error> for StoreError {
     fn from(err: sqlx::Error) -> Self {
         use sqlx::error::ErrorKind;
         match &err {
             sqlx::Error::Database(db) => {
+                if sqlite_busy(db.as_ref()) {
+                    return StoreError::Busy;
+                }
                 let message = db.message().to_owned();
                 match db.kind() {
                     ErrorKind::UniqueViolation => return StoreError::Conflict(message),

@@ -14,6 +14,7 @@ mod config;
 mod directory;
 mod engine;
 mod error;
+mod health;
 mod migrate;
 mod placement;
 mod platform;
@@ -27,10 +28,11 @@ mod versions;
 #[cfg(test)]
 mod tests;
 
-pub use config::{EngineConfig, PoolLimits, StoreConfig};
+pub use config::{EngineConfig, PoolLimits, SqliteSynchronous, StoreConfig};
 pub use directory::{Directory, KeyOwner, NewTenant, SigningKey, Tenant, TenantKey};
 pub use engine::EngineKind;
 pub use error::StoreError;
+pub use health::TransactionTrouble;
 pub use migrate::{MigrationProgress, MigrationReport, TenantMigrationFailure};
 pub use platform::{AuditEntry, AuditRecord, PlatformUser};
 pub use scope::TenantTx;

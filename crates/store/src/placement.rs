@@ -7,17 +7,19 @@
 use crate::config::PoolLimits;
 use crate::engine::{quote_ident, Engine};
 use crate::error::StoreError;
+use crate::health::TroubleCounts;
 use crate::migrate;
 use lru::LruCache;
 use lyceum_domain::{Placement, TenantId};
 use sqlx::pool::PoolOptions;
 use sqlx::postgres::PgConnectOptions;
-use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqliteSynchronous};
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode};
 use sqlx::{ConnectOptions, Connection, PgPool, SqlitePool};
 use std::num::NonZeroUsize;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::time::Instant;
+use tokio::sync::Semaphore;
 
 /// Schema of the shared tables of the `pool` placement.
 pub(crate) const POOL_SCHEMA: &str = "tenant_pool";
@@ -47,18 +49,35 @@ pub(crate) fn search_path(id: TenantId, placement: Placement) -> String {
     }
 }
 
-pub(crate) fn sqlite_options(path: &Path, create: bool) -> SqliteConnectOptions {
+/// Every SQLite file is opened in WAL mode (readers never wait for the writer), with the
+/// configured `synchronous` and busy timeout, and a small page cache: with one file per tenant,
+/// thousands of idle connections must not each hold SQLite's 2 MB default.
+pub(crate) fn sqlite_options(
+    path: &Path,
+    create: bool,
+    limits: &PoolLimits,
+) -> SqliteConnectOptions {
     SqliteConnectOptions::new()
         .filename(path)
         .create_if_missing(create)
         .journal_mode(SqliteJournalMode::Wal)
-        .synchronous(SqliteSynchronous::Normal)
-        .busy_timeout(Duration::from_secs(5))
+        .synchronous(limits.sqlite_synchronous)
+        .busy_timeout(limits.sqlite_busy_timeout)
         .foreign_keys(true)
+        .pragma("cache_size", "-512")
         .disable_statement_logging()
 }
 
 pub(crate) type TenantPool = Engine<PgPool, SqlitePool>;
+
+/// A tenant's open pool. On SQLite it comes with the file's write turn: a write transaction
+/// takes it before `BEGIN IMMEDIATE`, so this process's writers queue in order on a semaphore
+/// instead of polling SQLite's lock with the busy handler's sleeps.
+#[derive(Clone)]
+pub(crate) struct OpenPool {
+    pub(crate) pool: TenantPool,
+    pub(crate) writer: Option<Arc<Semaphore>>,
+}
 
 /// Open pools of tenants with storage of their own: at most `max_open_tenant_pools`, the least
 /// recently used closed first, and pools unused for `tenant_pool_idle` closed on the next
@@ -66,17 +85,19 @@ pub(crate) type TenantPool = Engine<PgPool, SqlitePool>;
 /// connections and files stay within `max_open_tenant_pools x tenant_max_connections`.
 #[derive(Clone)]
 pub(crate) struct TenantPools {
-    open: Arc<Mutex<LruCache<TenantId, (TenantPool, Instant)>>>,
+    open: Arc<Mutex<LruCache<TenantId, (OpenPool, Instant)>>>,
     limits: PoolLimits,
+    trouble: Arc<TroubleCounts>,
 }
 
 impl TenantPools {
-    pub(crate) fn new(limits: PoolLimits) -> Self {
+    pub(crate) fn new(limits: PoolLimits, trouble: Arc<TroubleCounts>) -> Self {
         let capacity =
             NonZeroUsize::new(limits.max_open_tenant_pools.max(1) as usize).expect("at least one");
         Self {
             open: Arc::new(Mutex::new(LruCache::new(capacity))),
             limits,
+            trouble,
         }
     }
 
@@ -85,14 +106,20 @@ impl TenantPools {
         &self,
         id: TenantId,
         path: impl FnOnce() -> PathBuf,
-    ) -> Result<TenantPool, StoreError> {
+    ) -> Result<OpenPool, StoreError> {
         if let Some(pool) = self.cached(id) {
             return Ok(pool);
         }
-        let pool = pool_options(&self.limits)
-            .connect_with(sqlite_options(&path(), false))
+        let pool = pool_options(&self.limits, &self.trouble, Some(id))
+            .connect_with(sqlite_options(&path(), false, &self.limits))
             .await?;
-        Ok(self.keep(id, Engine::Sqlite(pool)))
+        Ok(self.keep(
+            id,
+            OpenPool {
+                pool: Engine::Sqlite(pool),
+                writer: Some(Arc::new(Semaphore::new(1))),
+            },
+        ))
     }
 
     /// The tenant's open pool, or a new one with `options()` (built only on a miss).
@@ -100,15 +127,23 @@ impl TenantPools {
         &self,
         id: TenantId,
         options: impl FnOnce() -> PgConnectOptions,
-    ) -> Result<TenantPool, StoreError> {
+    ) -> Result<OpenPool, StoreError> {
         if let Some(pool) = self.cached(id) {
             return Ok(pool);
         }
-        let pool = pool_options(&self.limits).connect_with(options()).await?;
-        Ok(self.keep(id, Engine::Postgres(pool)))
+        let pool = pool_options(&self.limits, &self.trouble, Some(id))
+            .connect_with(options())
+            .await?;
+        Ok(self.keep(
+            id,
+            OpenPool {
+                pool: Engine::Postgres(pool),
+                writer: None,
+            },
+        ))
     }
 
-    fn cached(&self, id: TenantId) -> Option<TenantPool> {
+    fn cached(&self, id: TenantId) -> Option<OpenPool> {
         let mut open = self.open.lock().expect("tenant pool registry poisoned");
         let now = Instant::now();
         // Close pools nobody used for the idle period (they sit at the cold end).
@@ -116,8 +151,8 @@ impl TenantPools {
             if now.duration_since(*used) < self.limits.tenant_pool_idle {
                 break;
             }
-            if let Some((_, (pool, _))) = open.pop_lru() {
-                close_later(pool);
+            if let Some((_, (open, _))) = open.pop_lru() {
+                close_later(open.pool);
             }
         }
         open.get_mut(&id).map(|(pool, used)| {
@@ -128,15 +163,15 @@ impl TenantPools {
 
     /// Registers a freshly opened pool, unless another task registered one first (then ours
     /// is closed and theirs used); evicts the least recently used pool beyond the cap.
-    fn keep(&self, id: TenantId, pool: TenantPool) -> TenantPool {
+    fn keep(&self, id: TenantId, pool: OpenPool) -> OpenPool {
         let mut open = self.open.lock().expect("tenant pool registry poisoned");
         if let Some((existing, used)) = open.get_mut(&id) {
             *used = Instant::now();
-            close_later(pool);
+            close_later(pool.pool);
             return existing.clone();
         }
         if let Some((_, (evicted, _))) = open.push(id, (pool.clone(), Instant::now())) {
-            close_later(evicted);
+            close_later(evicted.pool);
         }
         pool
     }
@@ -148,9 +183,10 @@ impl TenantPools {
             .lock()
             .expect("tenant pool registry poisoned")
             .pop(&id);
-        if let Some((pool, _)) = removed {
-            crate::engine::dispatch!(pool, p => p.close().await);
+        if let Some((open, _)) = removed {
+            crate::engine::dispatch!(open.pool, p => p.close().await);
         }
+        self.trouble.forget(id);
     }
 
     /// Pools open right now (at most `max_open_tenant_pools`).
@@ -164,8 +200,8 @@ impl TenantPools {
     /// Open and idle connections summed over every open tenant pool.
     pub(crate) fn connections(&self) -> (u64, u64) {
         let open = self.open.lock().expect("tenant pool registry poisoned");
-        open.iter().fold((0, 0), |(size, idle), (_, (pool, _))| {
-            let (s, i) = crate::engine::dispatch!(pool, p => (p.size(), p.num_idle()));
+        open.iter().fold((0, 0), |(size, idle), (_, (open, _))| {
+            let (s, i) = crate::engine::dispatch!(&open.pool, p => (p.size(), p.num_idle()));
             (size + u64::from(s), idle + i as u64)
         })
     }
@@ -173,7 +209,7 @@ impl TenantPools {
     pub(crate) async fn close_all(&self) {
         let pools: Vec<TenantPool> = {
             let mut open = self.open.lock().expect("tenant pool registry poisoned");
-            std::iter::from_fn(|| open.pop_lru().map(|(_, (pool, _))| pool)).collect()
+            std::iter::from_fn(|| open.pop_lru().map(|(_, (open, _))| open.pool)).collect()
         };
         for pool in pools {
             crate::engine::dispatch!(pool, p => p.close().await);
@@ -182,12 +218,38 @@ impl TenantPools {
 }
 
 /// Options of a tenant's own pool, on either engine.
-fn pool_options<DB: sqlx::Database>(limits: &PoolLimits) -> PoolOptions<DB> {
-    PoolOptions::new()
-        .max_connections(limits.tenant_max_connections)
-        .min_connections(0)
-        .idle_timeout(Some(limits.tenant_pool_idle))
-        .acquire_timeout(limits.acquire_timeout)
+fn pool_options<DB: sqlx::Database>(
+    limits: &PoolLimits,
+    trouble: &Arc<TroubleCounts>,
+    tenant: Option<TenantId>,
+) -> PoolOptions<DB> {
+    close_if_in_transaction(
+        PoolOptions::new()
+            .max_connections(limits.tenant_max_connections)
+            .min_connections(0)
+            .idle_timeout(Some(limits.tenant_pool_idle))
+            .acquire_timeout(limits.acquire_timeout),
+        trouble,
+        tenant,
+    )
+}
+
+/// The last wall behind cancellation-safe transactions ([`crate::scope`]): a connection that
+/// comes back to its pool still inside a transaction is closed (which rolls the transaction
+/// back) and counted, never handed to the next user.
+pub(crate) fn close_if_in_transaction<DB: sqlx::Database>(
+    options: PoolOptions<DB>,
+    trouble: &Arc<TroubleCounts>,
+    tenant: Option<TenantId>,
+) -> PoolOptions<DB> {
+    let trouble = trouble.clone();
+    options.after_release(move |conn, _| {
+        let in_transaction = conn.is_in_transaction();
+        if in_transaction {
+            trouble.released_in_transaction(tenant);
+        }
+        Box::pin(async move { Ok(!in_transaction) })
+    })
 }
 
 /// Closing waits for the pool's connections to come back, so it runs on its own task instead
@@ -207,10 +269,10 @@ pub(crate) struct PgPlacements {
 impl PgPlacements {
     /// Runtime options for a tenant's dedicated database.
     pub(crate) fn dedicated_runtime(&self, id: TenantId) -> PgConnectOptions {
-        self.runtime
-            .clone()
-            .database(&database_name(id))
-            .options([("search_path", DEDICATED_SCHEMA)])
+        self.runtime.clone().database(&database_name(id)).options([
+            ("search_path", DEDICATED_SCHEMA),
+            crate::store::IDLE_IN_TRANSACTION_LIMIT,
+        ])
     }
 
     /// Creates a tenant's schema or database, migrated to the latest version.
@@ -333,7 +395,10 @@ impl PgPlacements {
 
 /// Creates a tenant's SQLite file, migrated to the latest version, and closes it again so that
 /// provisioning thousands of tenants holds no file open.
-pub(crate) async fn create_sqlite_file(path: &Path) -> Result<i64, StoreError> {
+pub(crate) async fn create_sqlite_file(
+    path: &Path,
+    limits: &PoolLimits,
+) -> Result<i64, StoreError> {
     if let Some(dir) = path.parent() {
         tokio::fs::create_dir_all(dir).await?;
     }
@@ -343,14 +408,17 @@ pub(crate) async fn create_sqlite_file(path: &Path) -> Result<i64, StoreError> {
             path.display()
         )));
     }
-    migrate_sqlite_file(path, true).await.map(|(v, _)| v)
+    migrate_sqlite_file(path, true, limits)
+        .await
+        .map(|(v, _)| v)
 }
 
 pub(crate) async fn migrate_sqlite_file(
     path: &Path,
     create: bool,
+    limits: &PoolLimits,
 ) -> Result<(i64, bool), StoreError> {
-    let mut conn = sqlite_options(path, create).connect().await?;
+    let mut conn = sqlite_options(path, create, limits).connect().await?;
     let result = migrate::apply_sqlite(
         &mut conn,
         &path.display().to_string(),

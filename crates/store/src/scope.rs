@@ -13,7 +13,9 @@ use crate::error::StoreError;
 use crate::versions::{DataVersions, Reach};
 use lyceum_domain::{Placement, TenantId, UserId};
 use sqlx::{Postgres, Sqlite, Transaction};
+use std::future::Future;
 use std::sync::Arc;
+use tokio::sync::OwnedSemaphorePermit;
 
 /// A row read from a tenant table, which names its tenant.
 pub(crate) trait TenantRow {
@@ -21,13 +23,28 @@ pub(crate) trait TenantRow {
     fn tenant_id(&self) -> uuid::Uuid;
 }
 
+type EngineTx = Engine<Transaction<'static, Postgres>, Transaction<'static, Sqlite>>;
+
+/// A transaction scoped to one tenant.
+///
+/// Cancellation-safe: a request future can be dropped at any `.await` (the client hung up, the
+/// request timed out, the server is shutting down). sqlx's `BEGIN` and `COMMIT` are not safe to
+/// interrupt half-way (a cancelled `BEGIN` can leave a pooled connection inside a transaction
+/// that nothing will end, which on SQLite also holds the file's write lock), so both run to
+/// their end on a task of their own, and a transaction dropped unfinished is rolled back on
+/// one, with an explicit `ROLLBACK` that is awaited before its connection (and, on SQLite, the
+/// tenant's write turn) is given back. See docs/architecture.md, "Transactions and
+/// cancellation".
 pub struct TenantTx {
     tenant_id: TenantId,
-    tx: Engine<Transaction<'static, Postgres>, Transaction<'static, Sqlite>>,
+    /// `None` only once committed or rolled back.
+    tx: Option<EngineTx>,
     /// For a write transaction: the versions its commit advances.
     versions: Option<Arc<DataVersions>>,
     /// Whose records the transaction said it writes.
     declared: Declared,
+    /// SQLite write transactions: this process's turn to write the tenant's file.
+    writer: Option<OwnedSemaphorePermit>,
 }
 
 #[derive(Clone, Copy)]
@@ -38,17 +55,34 @@ enum Declared {
 }
 
 impl TenantTx {
-    pub(crate) fn new(
+    /// Begins a transaction on `pool` with `statement` (the whole `BEGIN ...; SET LOCAL ...`
+    /// on PostgreSQL, `BEGIN` or `BEGIN IMMEDIATE` on SQLite) on a task of its own: if the caller
+    /// is dropped meanwhile, the task rolls the fresh transaction back instead of leaving it open.
+    pub(crate) async fn begin(
         tenant_id: TenantId,
-        tx: Engine<Transaction<'static, Postgres>, Transaction<'static, Sqlite>>,
+        pool: crate::placement::TenantPool,
+        statement: String,
         versions: Option<Arc<DataVersions>>,
-    ) -> Self {
-        Self {
+        writer: Option<OwnedSemaphorePermit>,
+    ) -> Result<Self, sqlx::Error> {
+        let (begun, receiver) = tokio::sync::oneshot::channel();
+        tokio::spawn(async move {
+            let tx = match pool {
+                Engine::Postgres(pool) => pool.begin_with(statement).await.map(Engine::Postgres),
+                Engine::Sqlite(pool) => pool.begin_with(statement).await.map(Engine::Sqlite),
+            };
+            if let Err(Ok(abandoned)) = begun.send(tx) {
+                crate::engine::dispatch!(abandoned, tx => tx.rollback().await.ok());
+            }
+        });
+        let tx = receiver.await.map_err(|_| sqlx::Error::WorkerCrashed)??;
+        Ok(Self {
             tenant_id,
-            tx,
+            tx: Some(tx),
             versions,
             declared: Declared::Nothing,
-        }
+            writer,
+        })
     }
 
     /// Declares that this transaction writes only `user`'s own records (their sign-in tokens,
@@ -89,23 +123,28 @@ impl TenantTx {
     /// whose write transactions are serialized already.
     pub(crate) fn row_lock(&self) -> &'static str {
         match self.tx {
-            Engine::Postgres(_) => " FOR UPDATE",
-            Engine::Sqlite(_) => "",
+            Some(Engine::Postgres(_)) => " FOR UPDATE",
+            _ => "",
         }
     }
 
     pub(crate) fn conn(&mut self) -> Conn<'_> {
-        match &mut self.tx {
+        match self
+            .tx
+            .as_mut()
+            .expect("open until committed or rolled back")
+        {
             Engine::Postgres(tx) => Engine::Postgres(&mut **tx),
             Engine::Sqlite(tx) => Engine::Sqlite(&mut **tx),
         }
     }
 
-    /// Commits; a write transaction then advances its data version. It does so also when the
-    /// commit fails or is cancelled half-way (a request timing out, a client hanging up): the
-    /// database may have committed all the same, and an extra advance only costs a cache miss.
+    /// Commits, on a task of its own (see [`TenantTx`]); a write transaction then advances its
+    /// data version, also when the commit fails (the database may have committed all the
+    /// same, and an extra advance only costs a cache miss). The version moves only once the
+    /// commit is over, so no reader can cache the old data under the new version.
     pub async fn commit(mut self) -> Result<(), StoreError> {
-        let _advance = self.versions.take().map(|versions| Advance {
+        let advance = self.versions.take().map(|versions| Advance {
             versions,
             tenant: self.tenant_id,
             reach: match self.declared {
@@ -113,18 +152,65 @@ impl TenantTx {
                 Declared::Nothing | Declared::SeveralUsers => Reach::Tenant,
             },
         });
-        crate::engine::dispatch!(self.tx, tx => tx.commit().await?);
+        let (tx, writer) = self.finish();
+        run_to_end(async move {
+            let committed = crate::engine::dispatch!(tx, tx => tx.commit().await);
+            drop((writer, advance));
+            committed
+        })
+        .await??;
         Ok(())
     }
 
-    pub async fn rollback(self) -> Result<(), StoreError> {
-        crate::engine::dispatch!(self.tx, tx => tx.rollback().await?);
+    pub async fn rollback(mut self) -> Result<(), StoreError> {
+        let (tx, writer) = self.finish();
+        run_to_end(async move {
+            let rolled_back = crate::engine::dispatch!(tx, tx => tx.rollback().await);
+            drop(writer);
+            rolled_back
+        })
+        .await??;
         Ok(())
+    }
+
+    fn finish(&mut self) -> (EngineTx, Option<OwnedSemaphorePermit>) {
+        let tx = self.tx.take().expect("open until committed or rolled back");
+        (tx, self.writer.take())
     }
 }
 
-/// Advances a data version when dropped: after a commit, whether it finished, failed or was
-/// cancelled.
+impl Drop for TenantTx {
+    /// Dropped unfinished (an error returned early, a cancelled or panicking request): rolled
+    /// back on a task of its own, which gives the connection and the write turn back after.
+    fn drop(&mut self) {
+        if self.tx.is_none() {
+            return;
+        }
+        let (tx, writer) = self.finish();
+        match tokio::runtime::Handle::try_current() {
+            Ok(runtime) => {
+                runtime.spawn(async move {
+                    crate::engine::dispatch!(tx, tx => tx.rollback().await.ok());
+                    drop(writer);
+                });
+            }
+            // No runtime left: sqlx queues the rollback for the connection's next use.
+            Err(_) => drop((tx, writer)),
+        }
+    }
+}
+
+/// Runs `work` on a task of its own and waits for it: dropping the waiting future does not
+/// stop the work.
+async fn run_to_end<T: Send + 'static>(
+    work: impl Future<Output = T> + Send + 'static,
+) -> Result<T, StoreError> {
+    tokio::spawn(work)
+        .await
+        .map_err(|e| StoreError::Unavailable(format!("transaction task failed: {e}")))
+}
+
+/// Advances a data version when dropped: after a commit, whether it succeeded or failed.
 struct Advance {
     versions: Arc<DataVersions>,
     tenant: TenantId,

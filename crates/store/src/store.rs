@@ -5,8 +5,9 @@ use crate::config::{EngineConfig, PoolLimits, StoreConfig};
 use crate::directory::{Directory, NewTenant, Tenant};
 use crate::engine::{quote_ident, Engine, EngineKind};
 use crate::error::StoreError;
+use crate::health::{TransactionTrouble, TroubleCounts};
 use crate::migrate::{self, MigrationProgress, MigrationReport, TenantMigrationFailure};
-use crate::placement::{self, PgPlacements, TenantPools, DIRECTORY_SCHEMA, POOL_SCHEMA};
+use crate::placement::{self, OpenPool, PgPlacements, TenantPools, DIRECTORY_SCHEMA, POOL_SCHEMA};
 use crate::platform::AuditEntry;
 use crate::scope::{postgres_begin, TenantTx};
 use crate::versions::{DataVersion, DataVersions, NoticeCounts};
@@ -61,6 +62,8 @@ struct Inner {
     tenant_pools: TenantPools,
     default_placement: Placement,
     versions: Arc<DataVersions>,
+    limits: PoolLimits,
+    trouble: Arc<TroubleCounts>,
 }
 
 // One per store, so the size of the larger variant does not matter.
@@ -81,13 +84,15 @@ impl Store {
     /// schema). On PostgreSQL it refuses a runtime role that could bypass row-level security.
     pub async fn open(config: StoreConfig) -> Result<Store, StoreError> {
         let limits = config.limits;
+        let trouble = Arc::new(TroubleCounts::default());
         let (backend, directory, versions) = match config.engine {
             EngineConfig::Sqlite { data_dir } => {
                 let (backend, directory) = open_sqlite(data_dir, &limits).await?;
                 (backend, directory, Arc::default())
             }
             EngineConfig::Postgres { runtime, owner } => {
-                let (backend, directory) = open_postgres(runtime.clone(), owner, &limits).await?;
+                let (backend, directory) =
+                    open_postgres(runtime.clone(), owner, &limits, &trouble).await?;
                 (backend, directory, DataVersions::shared(runtime).await?)
             }
         };
@@ -99,9 +104,11 @@ impl Store {
             inner: Arc::new(Inner {
                 backend,
                 directory,
-                tenant_pools: TenantPools::new(limits),
+                tenant_pools: TenantPools::new(limits, trouble.clone()),
                 default_placement: config.default_placement.unwrap_or(engine_default),
                 versions,
+                limits,
+                trouble,
             }),
         };
         store.check_placement(store.inner.default_placement)?;
@@ -171,7 +178,11 @@ impl Store {
         let created = match &self.inner.backend {
             Backend::Postgres { placements, .. } => placements.create(id, placement).await,
             Backend::Sqlite { data_dir } => {
-                placement::create_sqlite_file(&placement::sqlite_path(data_dir, id)).await
+                placement::create_sqlite_file(
+                    &placement::sqlite_path(data_dir, id),
+                    &self.inner.limits,
+                )
+                .await
             }
         };
         let activated = match created {
@@ -304,32 +315,60 @@ impl Store {
         // freshly opened one.
         let mut attempts = 0;
         loop {
-            let pool = self.tenant_pool(tenant).await?;
-            let tx = match pool {
-                Engine::Postgres(pool) => pool
-                    .begin_with(postgres_begin(tenant.id, tenant.placement, write))
-                    .await
-                    .map(Engine::Postgres),
-                Engine::Sqlite(pool) if write => {
-                    pool.begin_with("BEGIN IMMEDIATE").await.map(Engine::Sqlite)
-                }
-                Engine::Sqlite(pool) => pool.begin().await.map(Engine::Sqlite),
+            let open = self.tenant_pool(tenant).await?;
+            let writer = match open.writer.filter(|_| write) {
+                Some(turn) => Some(self.writer_turn(tenant.id, turn).await?),
+                None => None,
             };
-            match tx {
-                Ok(tx) => {
-                    let versions = write.then(|| self.inner.versions.clone());
-                    return Ok(TenantTx::new(tenant.id, tx, versions));
-                }
+            let statement = match &open.pool {
+                Engine::Postgres(_) => postgres_begin(tenant.id, tenant.placement, write),
+                // Takes the file's write lock up front, so that a read followed by a write
+                // never fails to upgrade.
+                Engine::Sqlite(_) if write => "BEGIN IMMEDIATE".to_owned(),
+                Engine::Sqlite(_) => "BEGIN".to_owned(),
+            };
+            let versions = write.then(|| self.inner.versions.clone());
+            match TenantTx::begin(tenant.id, open.pool, statement, versions, writer).await {
+                Ok(tx) => return Ok(tx),
                 Err(sqlx::Error::PoolClosed) if attempts == 0 => attempts += 1,
-                Err(e) => return Err(e.into()),
+                Err(e) => {
+                    let error = StoreError::from(e);
+                    if matches!(error, StoreError::Busy) {
+                        self.inner.trouble.busy(tenant.id);
+                    }
+                    return Err(error);
+                }
             }
         }
     }
 
-    async fn tenant_pool(&self, tenant: &Tenant) -> Result<placement::TenantPool, StoreError> {
+    /// This process's turn to write a SQLite tenant file, waited for at most the busy timeout.
+    async fn writer_turn(
+        &self,
+        tenant: TenantId,
+        turn: Arc<tokio::sync::Semaphore>,
+    ) -> Result<tokio::sync::OwnedSemaphorePermit, StoreError> {
+        match tokio::time::timeout(self.inner.limits.sqlite_busy_timeout, turn.acquire_owned())
+            .await
+        {
+            Ok(Ok(permit)) => Ok(permit),
+            Ok(Err(_closed)) => Err(StoreError::Unavailable(
+                "the tenant's storage was closed".to_owned(),
+            )),
+            Err(_elapsed) => {
+                self.inner.trouble.busy(tenant);
+                Err(StoreError::Busy)
+            }
+        }
+    }
+
+    async fn tenant_pool(&self, tenant: &Tenant) -> Result<OpenPool, StoreError> {
         match (&self.inner.backend, tenant.placement) {
             (Backend::Postgres { shared, .. }, Placement::Pool | Placement::Schema) => {
-                Ok(Engine::Postgres(shared.clone()))
+                Ok(OpenPool {
+                    pool: Engine::Postgres(shared.clone()),
+                    writer: None,
+                })
             }
             (Backend::Postgres { placements, .. }, Placement::Database) => {
                 self.inner
@@ -431,7 +470,7 @@ impl Store {
                         path.display()
                     )));
                 }
-                placement::migrate_sqlite_file(&path, false).await
+                placement::migrate_sqlite_file(&path, false, &self.inner.limits).await
             }
             (_, placement) => Err(StoreError::PlacementUnsupported {
                 placement: placement.as_str(),
@@ -500,7 +539,7 @@ impl Store {
     /// The baseline connection for [`Store::measure_scoping`]: the tenant's storage with the
     /// scoping done once for the session instead of once per transaction.
     async fn unscoped_pool(&self, tenant: &Tenant) -> Result<placement::TenantPool, StoreError> {
-        let pool = self.tenant_pool(tenant).await?;
+        let pool = self.tenant_pool(tenant).await?.pool;
         let Engine::Postgres(shared) = pool else {
             return Ok(pool);
         };
@@ -541,6 +580,13 @@ impl Store {
             idle,
         });
         stats
+    }
+
+    /// Trouble with tenant transactions so far, per tenant (`None`: the shared PostgreSQL
+    /// pool, whose connections serve many tenants): connections found inside a transaction when
+    /// they came back to their pool, and writes refused as busy.
+    pub fn transaction_trouble(&self) -> Vec<(Option<TenantId>, TransactionTrouble)> {
+        self.inner.trouble.snapshot()
     }
 
     /// How many tenants' own pools are open right now (bounded by `max_open_tenant_pools`).
@@ -589,7 +635,7 @@ async fn open_sqlite(
     limits: &PoolLimits,
 ) -> Result<(Backend, Directory), StoreError> {
     tokio::fs::create_dir_all(data_dir.join("tenants")).await?;
-    let options = placement::sqlite_options(&data_dir.join("directory.sqlite"), true);
+    let options = placement::sqlite_options(&data_dir.join("directory.sqlite"), true, limits);
     let pool: SqlitePool = SqlitePoolOptions::new()
         .max_connections(limits.tenant_max_connections.max(2))
         .acquire_timeout(limits.acquire_timeout)
@@ -612,6 +658,7 @@ async fn open_postgres(
     runtime: sqlx::postgres::PgConnectOptions,
     owner: sqlx::postgres::PgConnectOptions,
     limits: &PoolLimits,
+    trouble: &Arc<TroubleCounts>,
 ) -> Result<(Backend, Directory), StoreError> {
     // Probe once so that an unreachable server is reported as such, not as a pool timeout.
     let probe = tokio::time::timeout(limits.acquire_timeout, owner.connect())
@@ -632,13 +679,21 @@ async fn open_postgres(
         .acquire_timeout(limits.acquire_timeout)
         .connect_with(owner.clone())
         .await?;
-    let shared = PgPoolOptions::new()
-        .max_connections(limits.shared_max_connections)
-        .acquire_timeout(limits.acquire_timeout)
-        // Pool-placement transactions need no `SET LOCAL search_path`: the session default is
-        // theirs. Schema-placement transactions set their own for the transaction.
-        .connect_with(runtime.clone().options([("search_path", POOL_SCHEMA)]))
-        .await?;
+    let shared = placement::close_if_in_transaction(
+        PgPoolOptions::new()
+            .max_connections(limits.shared_max_connections)
+            .acquire_timeout(limits.acquire_timeout),
+        trouble,
+        None,
+    )
+    // Pool-placement transactions need no `SET LOCAL search_path`: the session default is
+    // theirs. Schema-placement transactions set their own for the transaction.
+    .connect_with(
+        runtime
+            .clone()
+            .options([("search_path", POOL_SCHEMA), IDLE_IN_TRANSACTION_LIMIT]),
+    )
+    .await?;
     let runtime_role: String = sqlx::query_scalar("SELECT current_user::text")
         .fetch_one(&shared)
         .await?;
@@ -698,6 +753,11 @@ async fn open_postgres(
         ),
     ))
 }
+
+/// A backstop on every runtime connection: PostgreSQL ends a session left idle inside a
+/// transaction this long (twice the request timeout), whatever left it so.
+pub(crate) const IDLE_IN_TRANSACTION_LIMIT: (&str, &str) =
+    ("idle_in_transaction_session_timeout", "60s");
 
 fn describe(options: &sqlx::postgres::PgConnectOptions) -> String {
     format!(
