@@ -35,7 +35,7 @@ pub use error::StoreError;
 pub use health::TransactionTrouble;
 pub use migrate::{MigrationProgress, MigrationReport, TenantMigrationFailure};
 pub use platform::{AuditEntry, AuditRecord, PlatformUser};
-pub use scope::TenantTx;
+pub use scope::{LearnerLock, TenantTx};
 pub use sqlx::postgres::PgConnectOptions;
 pub use store::{PoolStats, ScopingFigures, Store};
 pub use versions::{DataVersion, NoticeCounts};

@@ -11,7 +11,7 @@
 use crate::engine::{Conn, Engine};
 use crate::error::StoreError;
 use crate::versions::{DataVersions, Reach};
-use lyceum_domain::{Placement, TenantId, UserId};
+use lyceum_domain::{LessonId, Placement, TenantId, UserId};
 use sqlx::{Postgres, Sqlite, Transaction};
 use std::future::Future;
 use std::sync::Arc;
@@ -56,8 +56,9 @@ enum Declared {
 
 impl TenantTx {
     /// Begins a transaction on `pool` with `statement` (the whole `BEGIN ...; SET LOCAL ...`
-    /// on PostgreSQL, `BEGIN` or `BEGIN IMMEDIATE` on SQLite) on a task of its own: if the caller
-    /// is dropped meanwhile, the task rolls the fresh transaction back instead of leaving it open.
+    /// on PostgreSQL, `BEGIN` or `BEGIN IMMEDIATE` on SQLite) on a task of its own. If the
+    /// caller is gone by the time it is open, the handle is dropped on the task or in the
+    /// channel, and its `Drop` rolls it back like any abandoned transaction.
     pub(crate) async fn begin(
         tenant_id: TenantId,
         pool: crate::placement::TenantPool,
@@ -71,18 +72,17 @@ impl TenantTx {
                 Engine::Postgres(pool) => pool.begin_with(statement).await.map(Engine::Postgres),
                 Engine::Sqlite(pool) => pool.begin_with(statement).await.map(Engine::Sqlite),
             };
-            if let Err(Ok(abandoned)) = begun.send(tx) {
-                crate::engine::dispatch!(abandoned, tx => tx.rollback().await.ok());
-            }
+            let handle = tx.map(|tx| Self {
+                tenant_id,
+                tx: Some(tx),
+                versions,
+                declared: Declared::Nothing,
+                writer,
+            });
+            // Nobody waits any more: dropping the handle rolls it back.
+            let _ = begun.send(handle);
         });
-        let tx = receiver.await.map_err(|_| sqlx::Error::WorkerCrashed)??;
-        Ok(Self {
-            tenant_id,
-            tx: Some(tx),
-            versions,
-            declared: Declared::Nothing,
-            writer,
-        })
+        receiver.await.map_err(|_| sqlx::Error::WorkerCrashed)?
     }
 
     /// Declares that this transaction writes only `user`'s own records (their sign-in tokens,
@@ -190,7 +190,9 @@ impl Drop for TenantTx {
         match tokio::runtime::Handle::try_current() {
             Ok(runtime) => {
                 runtime.spawn(async move {
-                    crate::engine::dispatch!(tx, tx => tx.rollback().await.ok());
+                    if let Err(error) = crate::engine::dispatch!(tx, tx => tx.rollback().await) {
+                        tracing::warn!(%error, "rolling back an abandoned transaction failed");
+                    }
                     drop(writer);
                 });
             }
@@ -223,22 +225,58 @@ impl Drop for Advance {
     }
 }
 
-/// The statement that opens a PostgreSQL tenant transaction. The id is rendered from the typed
-/// [`TenantId`] (a UUID, so nothing to escape), which is also what Citus forwards to workers.
+/// How a tenant transaction opens.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Opening {
+    Read,
+    Write,
+    /// A write that holds a learner's enrollment from its first round trip on.
+    LearnerWrite(LearnerLock),
+}
+
+/// A learner's enrollment in the course of a lesson, locked as a write transaction opens, in
+/// the same round trip as `BEGIN` (PostgreSQL; SQLite's write transactions are serialized
+/// already). Concurrent writes of one learner in one course (progress reports) then run one
+/// after the other, and each one's first read already sees what the one before committed: a
+/// lock taken inside a later statement would leave that statement reading an older snapshot.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LearnerLock {
+    pub learner: UserId,
+    pub lesson: LessonId,
+}
+
+/// The statement that opens a PostgreSQL tenant transaction. Ids are rendered from their typed
+/// values (UUIDs, so nothing to escape), which is also what Citus forwards to workers.
 /// Pool and database placements connect with their schema as the session's `search_path`, so
 /// only the schema placement (one shared pool, a schema per tenant) sets it per transaction.
 /// A transaction not opened to write is `READ ONLY`: a write through it fails instead of
 /// committing without moving the data version.
-pub(crate) fn postgres_begin(tenant_id: TenantId, placement: Placement, write: bool) -> String {
+pub(crate) fn postgres_begin(
+    tenant_id: TenantId,
+    placement: Placement,
+    opening: Opening,
+) -> String {
     let tenant = tenant_id.as_uuid();
-    let begin = if write { "BEGIN" } else { "BEGIN READ ONLY" };
-    match placement {
-        Placement::Schema => format!(
-            "{begin}; SET LOCAL app.tenant_id = '{tenant}'; SET LOCAL search_path = {}",
+    let begin = match opening {
+        Opening::Read => "BEGIN READ ONLY",
+        Opening::Write | Opening::LearnerWrite(_) => "BEGIN",
+    };
+    let mut sql = format!("{begin}; SET LOCAL app.tenant_id = '{tenant}'");
+    if placement == Placement::Schema {
+        sql.push_str(&format!(
+            "; SET LOCAL search_path = {}",
             crate::engine::quote_ident(&crate::placement::schema_name(tenant_id))
-        ),
-        Placement::Pool | Placement::Database => {
-            format!("{begin}; SET LOCAL app.tenant_id = '{tenant}'")
-        }
+        ));
     }
+    if let Opening::LearnerWrite(LearnerLock { learner, lesson }) = opening {
+        let (learner, lesson) = (learner.as_uuid(), lesson.as_uuid());
+        sql.push_str(&format!(
+            "; SELECT 1 FROM enrollments e WHERE e.tenant_id = '{tenant}' AND e.user_id = '{learner}' \
+             AND e.course_id IN (SELECT m.course_id FROM lessons l \
+               JOIN modules m ON m.tenant_id = l.tenant_id AND m.id = l.module_id \
+               WHERE l.tenant_id = '{tenant}' AND l.id = '{lesson}') \
+             FOR UPDATE OF e"
+        ));
+    }
+    sql
 }

@@ -9,7 +9,7 @@ use crate::health::{TransactionTrouble, TroubleCounts};
 use crate::migrate::{self, MigrationProgress, MigrationReport, TenantMigrationFailure};
 use crate::placement::{self, OpenPool, PgPlacements, TenantPools, DIRECTORY_SCHEMA, POOL_SCHEMA};
 use crate::platform::AuditEntry;
-use crate::scope::{postgres_begin, TenantTx};
+use crate::scope::{postgres_begin, LearnerLock, Opening, TenantTx};
 use crate::versions::{DataVersion, DataVersions, NoticeCounts};
 use lyceum_domain::{Placement, Slug, TenantId, TenantStatus, UserId};
 use sqlx::postgres::PgPoolOptions;
@@ -276,14 +276,24 @@ impl Store {
     /// [`Store::begin_write`], the only way to reach tenant data. Any write wants
     /// [`Store::begin_write`], whose commit moves the data versions caches check.
     pub async fn begin(&self, tenant: &Tenant) -> Result<TenantTx, StoreError> {
-        self.open_tx(tenant, false).await
+        self.open_tx(tenant, Opening::Read).await
     }
 
     /// Like [`Store::begin`], for a transaction that writes. On SQLite it takes the write lock
     /// up front (`BEGIN IMMEDIATE`), so a read followed by a write waits for a concurrent writer
     /// (within the busy timeout) instead of failing with `SQLITE_BUSY` when it upgrades.
     pub async fn begin_write(&self, tenant: &Tenant) -> Result<TenantTx, StoreError> {
-        self.open_tx(tenant, true).await
+        self.open_tx(tenant, Opening::Write).await
+    }
+
+    /// Like [`Store::begin_write`], holding `lock` (a learner's enrollment) from the first
+    /// round trip on; see [`LearnerLock`].
+    pub async fn begin_learner_write(
+        &self,
+        tenant: &Tenant,
+        lock: LearnerLock,
+    ) -> Result<TenantTx, StoreError> {
+        self.open_tx(tenant, Opening::LearnerWrite(lock)).await
     }
 
     /// The data version of the tenant and, with `user`, of that user's own records: it moves
@@ -301,7 +311,8 @@ impl Store {
         self.inner.versions.notice_counts()
     }
 
-    async fn open_tx(&self, tenant: &Tenant, write: bool) -> Result<TenantTx, StoreError> {
+    async fn open_tx(&self, tenant: &Tenant, opening: Opening) -> Result<TenantTx, StoreError> {
+        let write = opening != Opening::Read;
         if matches!(
             tenant.status,
             TenantStatus::Provisioning | TenantStatus::Deleted
@@ -321,7 +332,7 @@ impl Store {
                 None => None,
             };
             let statement = match &open.pool {
-                Engine::Postgres(_) => postgres_begin(tenant.id, tenant.placement, write),
+                Engine::Postgres(_) => postgres_begin(tenant.id, tenant.placement, opening),
                 // Takes the file's write lock up front, so that a read followed by a write
                 // never fails to upgrade.
                 Engine::Sqlite(_) if write => "BEGIN IMMEDIATE".to_owned(),

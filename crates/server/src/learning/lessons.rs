@@ -13,7 +13,7 @@ use axum::http::StatusCode;
 use axum::Json;
 use chrono::Utc;
 use lyceum_domain::{CourseId, LessonId, LessonKind, ReleaseRule, UserId};
-use lyceum_store::repo::lessons::{self, Lesson, LessonDraft};
+use lyceum_store::repo::lessons::{self, Lesson, LessonDraft, OutlineEntry};
 use lyceum_store::repo::modules;
 use lyceum_store::TenantTx;
 use serde::{Deserialize, Serialize};
@@ -55,27 +55,33 @@ impl Release {
         course: CourseId,
         learner: UserId,
     ) -> Result<Self, ApiError> {
-        let mut release = Release {
-            order: Vec::new(),
-            completed: HashSet::new(),
-        };
-        for entry in lessons::progress_outline(tx, learner, &[course]).await? {
-            if let Some(lesson) = entry.lesson {
-                release.order.push(lesson);
-                if entry.completed {
-                    release.completed.insert(lesson);
-                }
-            }
+        Ok(Self::of_outline(
+            &lessons::progress_outline(tx, learner, &[course]).await?,
+        ))
+    }
+
+    /// From a course outline with the learner's completions.
+    pub(crate) fn of_outline(outline: &[OutlineEntry]) -> Self {
+        let lessons = outline
+            .iter()
+            .filter_map(|e| e.lesson.map(|l| (l, e.completed)));
+        Release {
+            order: lessons.clone().map(|(lesson, _)| lesson).collect(),
+            completed: lessons.filter(|(_, done)| *done).map(|(l, _)| l).collect(),
         }
-        Ok(release)
     }
 
     pub(crate) fn locked(&self, lesson: &Lesson) -> bool {
-        match &lesson.release_rule {
+        self.locks(lesson.id, lesson.release_rule.as_ref())
+    }
+
+    /// Whether `rule` keeps `lesson` closed to the learner now.
+    pub(crate) fn locks(&self, lesson: LessonId, rule: Option<&ReleaseRule>) -> bool {
+        match rule {
             None => false,
             Some(ReleaseRule::OnDate { at }) => Utc::now() < *at,
             Some(ReleaseRule::AfterPrevious) => {
-                let at = self.order.iter().position(|l| *l == lesson.id);
+                let at = self.order.iter().position(|l| *l == lesson);
                 match at {
                     Some(0) | None => false,
                     Some(i) => !self.completed.contains(&self.order[i - 1]),

@@ -3,7 +3,7 @@
 //! completion completes the enrollment and issues a certificate, all in one transaction with
 //! their events.
 
-use super::lessons::{readable_lesson, LessonPath};
+use super::lessons::{LessonPath, Release};
 use super::{record, CoursePath};
 use crate::auth::Authenticated;
 use crate::error::{ApiError, ErrorBody};
@@ -13,11 +13,14 @@ use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::Json;
 use chrono::Utc;
-use lyceum_domain::{roll_up, CourseId, CourseProgress, ModuleOutline, UserId};
+use lyceum_domain::{
+    roll_up, CourseId, CourseProgress, CourseStatus, LessonId, ModuleOutline, Role, UserId,
+};
 use lyceum_store::repo::certificates::{self, Certificate};
-use lyceum_store::repo::progress::{self as progress_repo, LessonProgress};
-use lyceum_store::repo::{enrollments, lessons};
-use lyceum_store::TenantTx;
+use lyceum_store::repo::enrollments;
+use lyceum_store::repo::lessons::{self, OutlineEntry};
+use lyceum_store::repo::progress::{self as progress_repo, LessonProgress, ProgressWrite};
+use lyceum_store::{LearnerLock, TenantTx};
 use ring::rand::{SecureRandom, SystemRandom};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
@@ -30,14 +33,27 @@ pub(crate) async fn course_progress(
     courses: &[CourseId],
     learner: UserId,
 ) -> Result<HashMap<CourseId, CourseProgress>, ApiError> {
+    let entries = lessons::progress_outline(tx, learner, courses).await?;
+    let completed = completed_lessons(&entries);
+    let mut outlines = outlines(&entries);
+    Ok(courses
+        .iter()
+        .map(|course| {
+            let modules = outlines.remove(course).unwrap_or_default();
+            (*course, roll_up(&modules, &completed))
+        })
+        .collect())
+}
+
+/// The modules of each course in `entries` (in course order), with their lessons.
+fn outlines(entries: &[OutlineEntry]) -> HashMap<CourseId, Vec<ModuleOutline>> {
     let mut outlines: HashMap<CourseId, Vec<ModuleOutline>> = HashMap::new();
-    let mut completed = HashSet::new();
-    for entry in lessons::progress_outline(tx, learner, courses).await? {
+    for entry in entries {
         let modules = outlines.entry(entry.course).or_default();
         if modules.last().is_none_or(|m| m.id != entry.module) {
             modules.push(ModuleOutline {
                 id: entry.module,
-                rule: entry.rule,
+                rule: entry.rule.clone(),
                 lessons: Vec::new(),
             });
         }
@@ -47,18 +63,17 @@ pub(crate) async fn course_progress(
                 .expect("pushed above")
                 .lessons
                 .push(lesson);
-            if entry.completed {
-                completed.insert(lesson);
-            }
         }
     }
-    Ok(courses
+    outlines
+}
+
+fn completed_lessons(entries: &[OutlineEntry]) -> HashSet<LessonId> {
+    entries
         .iter()
-        .map(|course| {
-            let modules = outlines.remove(course).unwrap_or_default();
-            (*course, roll_up(&modules, &completed))
-        })
-        .collect())
+        .filter(|entry| entry.completed)
+        .filter_map(|entry| entry.lesson)
+        .collect()
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -123,60 +138,95 @@ pub(crate) async fn record_progress(
     ApiJson(request): ApiJson<ProgressRequest>,
 ) -> Result<Json<ProgressReport>, ApiError> {
     auth.require("progress:track")?;
+    auth.require("course:view")?;
     let requested = match request.status {
         Some(ProgressStatus::Completed) => 100,
         _ => request.percent,
     };
-    let mut tx = state.store.begin_write(&auth.tenant).await?;
+    let lock = LearnerLock {
+        learner: auth.user_id,
+        lesson: id,
+    };
+    let mut tx = state.store.begin_learner_write(&auth.tenant, lock).await?;
     tx.affects_only(auth.user_id);
-    let (_, course) = readable_lesson(&mut tx, &auth, id).await?;
-    // Locked (PostgreSQL) so that concurrent reports of this learner complete it once.
-    let enrollment = enrollments::find_for_update(&mut tx, course, auth.user_id)
+    let context = progress_repo::report_context(&mut tx, auth.user_id, id)
         .await?
-        .filter(|e| e.status != "dropped")
-        .ok_or_else(|| {
-            ApiError::new(
-                StatusCode::FORBIDDEN,
-                "NOT_ENROLLED",
-                "enroll in the course to record progress",
-            )
-        })?;
-    let before = progress_repo::get(&mut tx, auth.user_id, id).await?;
+        .ok_or_else(|| ApiError::not_found("no such lesson"))?;
+    let course = context.course;
+    // The scope rules of `readable_lesson`, decided on what the one read brought back.
+    let enrollment = context
+        .enrollment
+        .clone()
+        .filter(|(_, status)| status != "dropped");
+    let staff = auth.is_admin() || (auth.role != Role::Student && context.teaches);
+    let visible = staff
+        || context.course_status == CourseStatus::Published
+        || (context.course_status == CourseStatus::Archived && enrollment.is_some());
+    if !visible {
+        return Err(ApiError::not_found("no such course"));
+    }
+    let (enrollment, enrollment_status) = enrollment.ok_or_else(|| {
+        ApiError::new(
+            StatusCode::FORBIDDEN,
+            "NOT_ENROLLED",
+            "enroll in the course to record progress",
+        )
+    })?;
+    if !staff && Release::of_outline(&context.outline).locks(id, context.release_rule.as_ref()) {
+        return Err(ApiError::new(
+            StatusCode::FORBIDDEN,
+            "LESSON_LOCKED",
+            "this lesson is not released to you yet",
+        ));
+    }
+    let before = context.before.as_ref();
     let percent = lyceum_domain::clamp_progress(
-        before.as_ref().map(|p| p.percent.clamp(0, 100) as u8),
+        before.map(|(_, percent)| (*percent).clamp(0, 100) as u8),
         requested,
     )?;
-    let lesson = progress_repo::record(&mut tx, auth.user_id, id, i32::from(percent)).await?;
-    let rolled = course_progress(&mut tx, &[course], auth.user_id)
-        .await?
+    let was_completed = before.is_some_and(|(status, _)| status == "completed");
+    let newly_completed = percent == 100 && !was_completed;
+    let mut completed = completed_lessons(&context.outline);
+    completed.extend((percent == 100).then_some(id));
+    let modules = outlines(&context.outline)
         .remove(&course)
         .unwrap_or_default();
-    enrollments::touch(&mut tx, enrollment.id, i32::from(rolled.percent)).await?;
-    let newly_completed =
-        lesson.status == "completed" && before.as_ref().is_none_or(|b| b.status != "completed");
+    let rolled = roll_up(&modules, &completed);
+    let mut events = Vec::new();
     if newly_completed {
-        record(
-            &mut tx,
+        events.push((
             "lesson.completed",
             id.as_uuid(),
             json!({"lesson_id": id, "course_id": course, "user_id": auth.user_id, "course_progress_percent": rolled.percent}),
-        )
-        .await?;
+        ));
     }
-    let mut certificate = None;
-    if rolled.completed && enrollment.status == "active" {
-        let now = Utc::now();
-        enrollments::set_status(&mut tx, enrollment.id, "completed", Some(now)).await?;
-        record(
-            &mut tx,
+    let completes_course = rolled.completed && enrollment_status == "active";
+    let now = Utc::now();
+    if completes_course {
+        events.push((
             "enrollment.completed",
-            enrollment.id.as_uuid(),
-            json!({"enrollment_id": enrollment.id, "course_id": course, "user_id": auth.user_id, "completed_at": now}),
-        )
-        .await?;
+            enrollment.as_uuid(),
+            json!({"enrollment_id": enrollment, "course_id": course, "user_id": auth.user_id, "completed_at": now}),
+        ));
+    }
+    let lesson = progress_repo::write(
+        &mut tx,
+        &ProgressWrite {
+            learner: auth.user_id,
+            lesson: id,
+            percent: i32::from(percent),
+            enrollment,
+            course_percent: i32::from(rolled.percent),
+            course_completed_at: completes_course.then_some(now),
+            events: &events,
+        },
+    )
+    .await?;
+    let mut certificate = None;
+    if completes_course {
         let (issued, created) = certificates::issue(
             &mut tx,
-            enrollment.id,
+            enrollment,
             auth.user_id,
             course,
             &verification_code()?,

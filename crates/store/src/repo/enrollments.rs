@@ -191,30 +191,9 @@ pub async fn find(
     course: CourseId,
     user: UserId,
 ) -> Result<Option<Enrollment>, StoreError> {
-    find_locking(tx, course, user, "").await
-}
-
-/// Like [`find`], locking the row until the transaction ends on PostgreSQL (SQLite write
-/// transactions are serialized already), so that concurrent progress reports of one learner
-/// complete the enrollment once.
-pub async fn find_for_update(
-    tx: &mut TenantTx,
-    course: CourseId,
-    user: UserId,
-) -> Result<Option<Enrollment>, StoreError> {
-    let lock = tx.row_lock();
-    find_locking(tx, course, user, lock).await
-}
-
-async fn find_locking(
-    tx: &mut TenantTx,
-    course: CourseId,
-    user: UserId,
-    lock: &str,
-) -> Result<Option<Enrollment>, StoreError> {
     let tenant = tx.tenant();
     let sql = format!(
-        "SELECT {COLUMNS} FROM enrollments WHERE tenant_id = $1 AND course_id = $2 AND user_id = $3{lock}"
+        "SELECT {COLUMNS} FROM enrollments WHERE tenant_id = $1 AND course_id = $2 AND user_id = $3"
     );
     let row: Option<EnrollmentRow> = dispatch!(tx.conn(), c => {
         sqlx::query_as(&sql)
@@ -323,28 +302,4 @@ pub async fn set_due(
         sqlx::query_as(&sql).bind(tenant).bind(id.as_uuid()).bind(due_at).fetch_optional(c).await?
     });
     row.map(|r| own(tx, r)).transpose()
-}
-
-/// Records a learner's activity: the rolled-up course progress (never lowered) and the time.
-pub async fn touch(
-    tx: &mut TenantTx,
-    id: EnrollmentId,
-    progress_percent: i32,
-) -> Result<(), StoreError> {
-    let tenant = tx.tenant();
-    dispatch!(tx.conn(), c => {
-        sqlx::query(
-            "UPDATE enrollments SET last_accessed_at = $3, \
-             progress_percent = CASE WHEN $4 > progress_percent THEN $4 ELSE progress_percent END \
-             WHERE tenant_id = $1 AND id = $2",
-        )
-        .bind(tenant)
-        .bind(id.as_uuid())
-        .bind(Utc::now())
-        .bind(progress_percent)
-        .execute(c)
-        .await?
-        .rows_affected()
-    });
-    Ok(())
 }
