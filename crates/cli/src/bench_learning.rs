@@ -3,8 +3,8 @@
 //! drives the real server on a local port from `--learning-clients` concurrent clients: the catalog
 //! (a page of 50) and the student dashboard, against the first `--active` tenants, once with the
 //! response cache and once without, and the cached catalog again while `--learning-writers`
-//! clients keep reporting progress. Finally times a bulk enrollment from a CSV of `--csv-rows`
-//! (10,000) rows.
+//! clients keep reporting progress, and progress reports alone from `--progress-clients` (8).
+//! Finally times a bulk enrollment from a CSV of `--csv-rows` (10,000) rows.
 
 use crate::bench::summary;
 use crate::bench_api::{get, login, unlimited, HttpClient, PASSWORD};
@@ -47,6 +47,9 @@ pub struct LearningBenchArgs {
     /// Concurrent clients reporting progress during the mixed catalog run.
     #[arg(long, default_value_t = 4)]
     learning_writers: usize,
+    /// Concurrent clients of the progress run (nothing but progress reports).
+    #[arg(long, default_value_t = 8)]
+    progress_clients: usize,
     /// Rows of the timed CSV import (one student each).
     #[arg(long, default_value_t = 10_000)]
     csv_rows: usize,
@@ -124,6 +127,8 @@ pub async fn run(store: &Store, args: &LearningBenchArgs, tag: &str) -> Result<(
             let writers = args.learning_writers;
             let line = drive(&client, &targets, "/api/v1/courses?limit=50", writers, args).await?;
             println!("learning  catalog   +{writers} progress writers {line}");
+            let line = drive_progress(&client, &targets, args).await?;
+            println!("learning  progress  {line}");
         }
         if cache == "uncached" {
             csv_import(store, &client, server.address, tag, &hash, args.csv_rows).await?;
@@ -285,27 +290,16 @@ async fn drive(
             Ok::<_, anyhow::Error>(times)
         }));
     }
-    let mut reports = Vec::new();
-    for worker in 0..writers {
-        let (client, targets) = (client.clone(), targets.clone());
-        reports.push(tokio::spawn(async move {
-            let (mut sent, mut i) = (0u64, worker);
-            while Instant::now() < until {
-                let target = &targets[i % targets.len()];
-                i = i.wrapping_mul(31).wrapping_add(7);
-                report_progress(&client, target).await?;
-                sent += 1;
-            }
-            Ok::<_, anyhow::Error>(sent)
-        }));
-    }
+    let reports: Vec<_> = (0..writers)
+        .map(|worker| tokio::spawn(report_until(client.clone(), targets.clone(), worker, until)))
+        .collect();
     let mut times = Vec::new();
     for reader in readers {
         times.extend(reader.await??);
     }
     let mut sent = 0;
     for writer in reports {
-        sent += writer.await??;
+        sent += writer.await??.len();
     }
     let seconds = args.load_seconds as f64;
     let writes = if writers > 0 {
@@ -320,6 +314,47 @@ async fn drive(
         times.len() as f64 / seconds,
         args.learning_clients
     ))
+}
+
+/// `--progress-clients` loops reporting progress on random active tenants; describes them.
+async fn drive_progress(
+    client: &HttpClient,
+    targets: &Arc<Vec<Target>>,
+    args: &LearningBenchArgs,
+) -> Result<String> {
+    let until = Instant::now() + Duration::from_secs(args.load_seconds);
+    let reports: Vec<_> = (0..args.progress_clients)
+        .map(|worker| tokio::spawn(report_until(client.clone(), targets.clone(), worker, until)))
+        .collect();
+    let mut times = Vec::new();
+    for writer in reports {
+        times.extend(writer.await??);
+    }
+    Ok(format!(
+        "n={:<6} {}  ({:.0}/s, {} clients)",
+        times.len(),
+        summary(&mut times),
+        times.len() as f64 / args.load_seconds as f64,
+        args.progress_clients
+    ))
+}
+
+/// Reports progress on the lessons of random targets until `until`; answers each report's time.
+async fn report_until(
+    client: HttpClient,
+    targets: Arc<Vec<Target>>,
+    worker: usize,
+    until: Instant,
+) -> Result<Vec<Duration>> {
+    let (mut times, mut i) = (Vec::new(), worker);
+    while Instant::now() < until {
+        let target = &targets[i % targets.len()];
+        i = i.wrapping_mul(31).wrapping_add(7);
+        let started = Instant::now();
+        report_progress(&client, target).await?;
+        times.push(started.elapsed());
+    }
+    Ok(times)
 }
 
 async fn report_progress(client: &HttpClient, target: &Target) -> Result<()> {

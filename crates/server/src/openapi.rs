@@ -139,6 +139,19 @@ impl Modify for TenantRateLimit {
                         )
                         .into()
                 });
+                operation
+                    .responses
+                    .responses
+                    .entry("503".to_owned())
+                    .or_insert_with(|| {
+                        utoipa::openapi::ResponseBuilder::new()
+                        .description(
+                            "`TENANT_BUSY`: the tenant's data stayed locked by other writes for \
+                             the busy timeout, try again after `Retry-After`; \
+                             `DATABASE_UNAVAILABLE`; `SHUTTING_DOWN`",
+                        )
+                        .into()
+                    });
             }
         }
     }
