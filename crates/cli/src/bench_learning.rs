@@ -50,6 +50,9 @@ pub struct LearningBenchArgs {
     /// Concurrent clients of the progress run (nothing but progress reports).
     #[arg(long, default_value_t = 8)]
     progress_clients: usize,
+    /// Run only the progress run (to profile the write path).
+    #[arg(long)]
+    progress_only: bool,
     /// Rows of the timed CSV import (one student each).
     #[arg(long, default_value_t = 10_000)]
     csv_rows: usize,
@@ -114,6 +117,11 @@ pub async fn run(store: &Store, args: &LearningBenchArgs, tag: &str) -> Result<(
                 })
                 .collect(),
         );
+        if args.progress_only {
+            let line = drive_progress(&client, &targets, args).await?;
+            println!("learning  progress  {line}");
+            return server.stop().await;
+        }
         for (name, path) in [
             ("catalog", "/api/v1/courses?limit=50"),
             ("dashboard", "/api/v1/me/dashboard"),

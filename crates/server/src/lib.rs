@@ -29,6 +29,7 @@ use axum::routing::{delete, get, patch, post, put, MethodRouter};
 use axum::Router;
 use learning::{certificates, courses, dashboard, enrollments, lessons, modules, progress};
 use lyceum_store::Store;
+use std::future::IntoFuture;
 use std::sync::Arc;
 use std::time::Duration;
 use tower_http::cors::{AllowOrigin, CorsLayer};
@@ -457,18 +458,27 @@ pub async fn serve(
             }
         }
     }));
-    let stop = async move {
-        shutdown.await;
-        tokio::spawn(async move {
-            tokio::time::sleep(grace).await;
-            tracing::warn!("shutdown grace period over: cancelling requests still in flight");
-            give_up.send_replace(true);
-        });
-    };
-    axum::serve(
+    let (stopping, mut asked_to_stop) = tokio::sync::watch::channel(false);
+    let server = axum::serve(
         listener,
         router.into_make_service_with_connect_info::<std::net::SocketAddr>(),
     )
-    .with_graceful_shutdown(stop)
-    .await
+    .with_graceful_shutdown(async move {
+        shutdown.await;
+        stopping.send_replace(true);
+    })
+    .into_future();
+    tokio::pin!(server);
+    let grace_over = async {
+        let _ = asked_to_stop.wait_for(|asked| *asked).await;
+        tokio::time::sleep(grace).await;
+    };
+    tokio::select! {
+        served = &mut server => served,
+        _ = grace_over => {
+            tracing::warn!("shutdown grace period over: cancelling requests still in flight");
+            give_up.send_replace(true);
+            server.await
+        }
+    }
 }

@@ -5,7 +5,8 @@
 //! one `student.enrolled` event, each completed lesson with exactly one `lesson.completed`, each
 //! enrollment's percent equal to its learner's rolled-up progress, and no connection found
 //! inside a transaction when it came back to its pool. On SQLite, PostgreSQL pool, schema and
-//! database placements.
+//! database placements. And a server stopped while a write waits: after the grace period the
+//! write is cancelled, answers 503 `SHUTTING_DOWN`, and leaves nothing behind.
 
 mod common;
 
@@ -14,7 +15,7 @@ use common::call;
 use lyceum_domain::{Email, Placement, Plan, Role, Slug};
 use lyceum_server::{auth, AppState, LoginThrottleConfig, RateLimitConfig, ServerConfig};
 use lyceum_store::repo::{enrollments, outbox, progress, users};
-use lyceum_store::{testing, NewTenant, Store, StoreConfig, Tenant};
+use lyceum_store::{testing, LearnerLock, NewTenant, Store, StoreConfig, Tenant};
 use serde_json::{json, Value};
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -67,7 +68,12 @@ fn server_config() -> ServerConfig {
     }
 }
 
-async fn world(label: &str, config: StoreConfig, placement: Option<Placement>) -> World {
+async fn world(
+    label: &str,
+    config: StoreConfig,
+    placement: Option<Placement>,
+    grace: Duration,
+) -> World {
     let store = Store::open(config).await.unwrap();
     let mut new = NewTenant::new(Slug::parse("acme").unwrap(), "Acme");
     new.plan = Plan::Pro;
@@ -182,7 +188,7 @@ async fn world(label: &str, config: StoreConfig, placement: Option<Placement>) -
         async {
             stopped.await.ok();
         },
-        Duration::from_secs(5),
+        grace,
     ));
     World {
         label: label.to_owned(),
@@ -460,7 +466,7 @@ async fn hang_ups_leave_nothing_jammed(
     config: StoreConfig,
     placement: Option<Placement>,
 ) {
-    let w = world(label, config, placement).await;
+    let w = world(label, config, placement, Duration::from_secs(5)).await;
     let seed = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .unwrap()
@@ -494,4 +500,99 @@ async fn hang_ups_leave_postgres_writable_and_whole_on_every_placement() {
         let label = format!("postgres {}", placement.as_str());
         hang_ups_leave_nothing_jammed(&label, config, Some(placement)).await;
     }
+}
+
+/// A write stuck behind a lock when the server is asked to stop: the server waits for it for
+/// the grace period, then cancels it (503 `SHUTTING_DOWN`); once the lock is free nothing of
+/// it was written, and the tenant takes writes as before.
+async fn stopping_cancels_a_stuck_write_cleanly(
+    label: &str,
+    config: StoreConfig,
+    placement: Option<Placement>,
+) {
+    let grace = Duration::from_millis(300);
+    let w = world(label, config, placement, grace).await;
+    let (email, token) = &w.students[0];
+    let learner = {
+        let mut tx = w.state.store.begin(&w.tenant).await.unwrap();
+        let user = users::by_email(&mut tx, &Email::parse(email).unwrap())
+            .await
+            .unwrap()
+            .unwrap();
+        tx.commit().await.unwrap();
+        user.id
+    };
+    // SQLite: the tenant's write turn; PostgreSQL: the learner's lock.
+    let held = match placement {
+        None => w.state.store.begin_write(&w.tenant).await.unwrap(),
+        Some(_) => w
+            .state
+            .store
+            .begin_learner_write(&w.tenant, LearnerLock { learner })
+            .await
+            .unwrap(),
+    };
+    let lesson = w.lessons[0].clone();
+    let raw = request(
+        "PUT",
+        &format!("/api/v1/lessons/{lesson}/progress"),
+        Some(token),
+        Some(json!({"percent": 100})),
+    );
+    let port = w.port;
+    let stuck = tokio::spawn(async move { exchange(port, &raw).await });
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    let asked = std::time::Instant::now();
+    w.stop.send(()).unwrap();
+    let (status, body) = stuck.await.unwrap();
+    assert!(status.contains(" 503 "), "{label}: {status} {body}");
+    assert!(body.contains("SHUTTING_DOWN"), "{label}: {body}");
+    w.server.await.unwrap().unwrap();
+    let waited = asked.elapsed();
+    assert!(
+        waited >= grace && waited < grace + Duration::from_secs(2),
+        "{label}: stopped after {waited:?} with a grace of {grace:?}"
+    );
+    held.rollback().await.unwrap();
+    // Whatever the cancelled request had started is rolled back on tasks of its own.
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let mut tx = w.state.store.begin_write(&w.tenant).await.unwrap();
+    let row = progress::get(&mut tx, learner, lesson.parse().unwrap())
+        .await
+        .unwrap();
+    assert!(
+        row.is_none(),
+        "{label}: the cancelled report was written: {row:?}"
+    );
+    let events = outbox::pending(&mut tx, 10_000).await.unwrap();
+    assert!(
+        events.iter().all(|e| e.event_type != "lesson.completed"),
+        "{label}: an event of the cancelled report"
+    );
+    progress::record(&mut tx, learner, lesson.parse().unwrap(), 40)
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+    assert!(
+        w.state
+            .store
+            .transaction_trouble()
+            .iter()
+            .all(|(_, t)| t.released_in_transaction == 0),
+        "{label}: {:?}",
+        w.state.store.transaction_trouble()
+    );
+    w.state.store.close().await;
+}
+
+#[tokio::test]
+async fn stopping_cancels_a_stuck_sqlite_write_cleanly() {
+    let (config, _guard) = testing::sqlite_config();
+    stopping_cancels_a_stuck_write_cleanly("sqlite", config, None).await;
+}
+
+#[tokio::test]
+async fn stopping_cancels_a_stuck_postgres_write_cleanly() {
+    let (config, _guard) = testing::postgres_config().await;
+    stopping_cancels_a_stuck_write_cleanly("postgres pool", config, Some(Placement::Pool)).await;
 }

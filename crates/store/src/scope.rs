@@ -11,7 +11,7 @@
 use crate::engine::{Conn, Engine};
 use crate::error::StoreError;
 use crate::versions::{DataVersions, Reach};
-use lyceum_domain::{LessonId, Placement, TenantId, UserId};
+use lyceum_domain::{Placement, TenantId, UserId};
 use sqlx::{Postgres, Sqlite, Transaction};
 use std::future::Future;
 use std::sync::Arc;
@@ -234,15 +234,24 @@ pub(crate) enum Opening {
     LearnerWrite(LearnerLock),
 }
 
-/// A learner's enrollment in the course of a lesson, locked as a write transaction opens, in
-/// the same round trip as `BEGIN` (PostgreSQL; SQLite's write transactions are serialized
-/// already). Concurrent writes of one learner in one course (progress reports) then run one
-/// after the other, and each one's first read already sees what the one before committed: a
-/// lock taken inside a later statement would leave that statement reading an older snapshot.
+/// A learner's writes, locked as a write transaction opens, in the same round trip as `BEGIN`
+/// (PostgreSQL: a transaction-scoped advisory lock keyed by tenant and learner; SQLite's write
+/// transactions are serialized already). Concurrent writes of one learner (progress reports)
+/// then run one after the other, and each one's first read already sees what the one before
+/// committed: a row lock taken inside a later statement would leave that statement reading an
+/// older snapshot.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct LearnerLock {
     pub learner: UserId,
-    pub lesson: LessonId,
+}
+
+impl LearnerLock {
+    /// The advisory lock's key: the same in every process, distinct per tenant and learner
+    /// (two pairs sharing a key only wait for each other).
+    fn key(&self, tenant: TenantId) -> i64 {
+        let mixed = tenant.as_uuid().as_u128() ^ self.learner.as_uuid().as_u128().rotate_left(64);
+        ((mixed >> 64) as u64 ^ mixed as u64) as i64
+    }
 }
 
 /// The statement that opens a PostgreSQL tenant transaction. Ids are rendered from their typed
@@ -268,14 +277,11 @@ pub(crate) fn postgres_begin(
             crate::engine::quote_ident(&crate::placement::schema_name(tenant_id))
         ));
     }
-    if let Opening::LearnerWrite(LearnerLock { learner, lesson }) = opening {
-        let (learner, lesson) = (learner.as_uuid(), lesson.as_uuid());
+    if let Opening::LearnerWrite(lock) = opening {
+        // The learner's statements are few and keyed by ids: plan them once per connection.
         sql.push_str(&format!(
-            "; SELECT 1 FROM enrollments e WHERE e.tenant_id = '{tenant}' AND e.user_id = '{learner}' \
-             AND e.course_id IN (SELECT m.course_id FROM lessons l \
-               JOIN modules m ON m.tenant_id = l.tenant_id AND m.id = l.module_id \
-               WHERE l.tenant_id = '{tenant}' AND l.id = '{lesson}') \
-             FOR UPDATE OF e"
+            "; SET LOCAL plan_cache_mode = force_generic_plan; SELECT pg_advisory_xact_lock({})",
+            lock.key(tenant_id)
         ));
     }
     sql

@@ -286,8 +286,8 @@ impl Store {
         self.open_tx(tenant, Opening::Write).await
     }
 
-    /// Like [`Store::begin_write`], holding `lock` (a learner's enrollment) from the first
-    /// round trip on; see [`LearnerLock`].
+    /// Like [`Store::begin_write`], holding `lock` (one learner's writes) from the first round
+    /// trip on; see [`LearnerLock`].
     pub async fn begin_learner_write(
         &self,
         tenant: &Tenant,

@@ -145,7 +145,6 @@ pub(crate) async fn record_progress(
     };
     let lock = LearnerLock {
         learner: auth.user_id,
-        lesson: id,
     };
     let mut tx = state.store.begin_learner_write(&auth.tenant, lock).await?;
     tx.affects_only(auth.user_id);
