@@ -13,7 +13,7 @@ use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::client::legacy::Client;
 use hyper_util::rt::TokioExecutor;
 use lyceum_domain::{Email, Plan, Role, Slug};
-use lyceum_server::{AppState, LoginThrottleConfig, RateLimitConfig, ServerConfig};
+use lyceum_server::{AppState, ServerConfig};
 use lyceum_store::repo::users;
 use lyceum_store::{NewTenant, Store};
 use std::sync::Arc;
@@ -65,7 +65,7 @@ pub async fn run(store: &Store, args: &ApiBenchArgs, tag: &str) -> Result<()> {
     }
     tx.commit().await?;
 
-    let state = AppState::new(store.clone(), unlimited());
+    let state = AppState::new(store.clone(), ServerConfig::unthrottled());
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
     let base = format!("http://{}/t/{}", listener.local_addr()?, tenant.slug);
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
@@ -90,22 +90,6 @@ pub async fn run(store: &Store, args: &ApiBenchArgs, tag: &str) -> Result<()> {
     stop.send(()).ok();
     server.await??;
     Ok(())
-}
-
-/// A server configuration without rate limits or sign-in throttling: the load would trip them,
-/// and neither is under test.
-pub(crate) fn unlimited() -> ServerConfig {
-    ServerConfig {
-        rate_limit: RateLimitConfig {
-            enabled: false,
-            ..RateLimitConfig::default()
-        },
-        login_throttle: LoginThrottleConfig {
-            attempts_per_minute_per_address: 1_000_000,
-            ..LoginThrottleConfig::default()
-        },
-        ..ServerConfig::default()
-    }
 }
 
 /// Tenant resolution plus token verification, in process, with warm caches.

@@ -7,7 +7,7 @@
 //! Finally times a bulk enrollment from a CSV of `--csv-rows` (10,000) rows.
 
 use crate::bench::summary;
-use crate::bench_api::{get, login, unlimited, HttpClient, PASSWORD};
+use crate::bench_api::{get, login, HttpClient, PASSWORD};
 use anyhow::{ensure, Context, Result};
 use axum::body::Bytes;
 use axum::http::{header, Request, StatusCode};
@@ -93,11 +93,14 @@ pub async fn run(store: &Store, args: &LearningBenchArgs, tag: &str) -> Result<(
             capacity_bytes: 0,
             ..ResponseCacheConfig::default()
         },
-        ..unlimited()
+        ..ServerConfig::unthrottled()
     };
     let client: HttpClient = Client::builder(TokioExecutor::new()).build_http();
     let mut targets = Vec::new();
-    for (cache, config) in [("cached", unlimited()), ("uncached", uncached)] {
+    for (cache, config) in [
+        ("cached", ServerConfig::unthrottled()),
+        ("uncached", uncached),
+    ] {
         let server = Server::start(store, config).await?;
         if targets.is_empty() {
             for (tenant, lesson) in tenants.iter().take(args.active.max(1)) {

@@ -82,6 +82,24 @@ impl Default for ServerConfig {
     }
 }
 
+impl ServerConfig {
+    /// The defaults without rate limits or sign-in throttling, for load generators on this
+    /// host (benchmarks, load tests): their load would trip both, and neither is under test.
+    pub fn unthrottled() -> Self {
+        Self {
+            rate_limit: RateLimitConfig {
+                enabled: false,
+                ..RateLimitConfig::default()
+            },
+            login_throttle: LoginThrottleConfig {
+                attempts_per_minute_per_address: u32::MAX,
+                ..LoginThrottleConfig::default()
+            },
+            ..Self::default()
+        }
+    }
+}
+
 /// Token settings.
 #[derive(Debug, Clone)]
 pub struct AuthConfig {

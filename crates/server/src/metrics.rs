@@ -83,8 +83,7 @@ struct Inner {
 impl Metrics {
     pub fn new(max_tenant_labels: usize, store: lyceum_store::Store) -> Self {
         let mut registry = Registry::with_prefix("lyceum");
-        registry.register_collector(Box::new(NoticeCollector(store.clone())));
-        registry.register_collector(Box::new(TroubleCollector(store)));
+        registry.register_collector(Box::new(StoreCollector(store)));
         let latency = Family::<RouteLabels, Histogram>::new_with_constructor(|| {
             Histogram::new(exponential_buckets(0.000_25, 2.0, 18))
         });
@@ -227,17 +226,20 @@ impl Metrics {
     }
 }
 
-/// The store's data change notices (PostgreSQL), read at each scrape.
-struct NoticeCollector(lyceum_store::Store);
+/// What the store counts, read at each scrape: the data change notices between server
+/// processes (PostgreSQL), and trouble with tenant transactions (connections released inside a
+/// transaction, writes refused as busy) per tenant id (`shared`: the shared PostgreSQL pool).
+struct StoreCollector(lyceum_store::Store);
 
-impl std::fmt::Debug for NoticeCollector {
+impl std::fmt::Debug for StoreCollector {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("NoticeCollector")
+        f.write_str("StoreCollector")
     }
 }
 
-impl Collector for NoticeCollector {
+impl Collector for StoreCollector {
     fn encode(&self, mut encoder: DescriptorEncoder) -> Result<(), std::fmt::Error> {
+        self.encode_trouble(&mut encoder)?;
         let Some(counts) = self.0.notice_counts() else {
             return Ok(());
         };
@@ -351,18 +353,8 @@ pub(crate) async fn scrape(State(state): State<AppState>, request: Request) -> R
         .into_response()
 }
 
-/// Trouble with tenant transactions (connections released inside a transaction, writes
-/// refused as busy), per tenant id (`shared`: the shared PostgreSQL pool), read at each scrape.
-struct TroubleCollector(lyceum_store::Store);
-
-impl std::fmt::Debug for TroubleCollector {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("TroubleCollector")
-    }
-}
-
-impl Collector for TroubleCollector {
-    fn encode(&self, mut encoder: DescriptorEncoder) -> Result<(), std::fmt::Error> {
+impl StoreCollector {
+    fn encode_trouble(&self, encoder: &mut DescriptorEncoder) -> Result<(), std::fmt::Error> {
         let trouble = self.0.transaction_trouble();
         let label = |tenant: &Option<lyceum_domain::TenantId>| {
             tenant.map_or_else(|| "shared".to_owned(), |t| t.to_string())

@@ -13,7 +13,7 @@ mod common;
 use axum::http::StatusCode;
 use common::call;
 use lyceum_domain::{Email, Placement, Plan, Role, Slug};
-use lyceum_server::{auth, AppState, LoginThrottleConfig, RateLimitConfig, ServerConfig};
+use lyceum_server::{auth, AppState, ServerConfig};
 use lyceum_store::repo::{enrollments, outbox, progress, users};
 use lyceum_store::{testing, LearnerLock, NewTenant, Store, StoreConfig, Tenant};
 use serde_json::{json, Value};
@@ -54,20 +54,6 @@ struct World {
     server: tokio::task::JoinHandle<std::io::Result<()>>,
 }
 
-fn server_config() -> ServerConfig {
-    ServerConfig {
-        rate_limit: RateLimitConfig {
-            enabled: false,
-            ..RateLimitConfig::default()
-        },
-        login_throttle: LoginThrottleConfig {
-            attempts_per_minute_per_address: 100_000,
-            ..LoginThrottleConfig::default()
-        },
-        ..ServerConfig::default()
-    }
-}
-
 async fn world(
     label: &str,
     config: StoreConfig,
@@ -93,7 +79,7 @@ async fn world(
         users::insert(&mut tx, &user).await.unwrap();
     }
     tx.commit().await.unwrap();
-    let state = AppState::new(store, server_config());
+    let state = AppState::new(store, ServerConfig::unthrottled());
 
     let login = |email: String| {
         let state = state.clone();
