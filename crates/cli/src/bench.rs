@@ -124,7 +124,9 @@ async fn scale(store: &Store, args: &BenchArgs, tag: &str) -> Result<()> {
         );
     }
     let started = Instant::now();
-    let report = store.migrate_all(&|_| {}).await?;
+    let report = store
+        .migrate_all(lyceum_store::MigrationScope::Every, &|_| {})
+        .await?;
     println!(
         "scale     migrate all: {} targets in {:.1} s, {} failed, open fds {}",
         report.targets,

@@ -11,7 +11,7 @@ mod tenant;
 use anyhow::{Context, Result};
 use clap::{Parser, Subcommand};
 use lyceum_server::AppState;
-use lyceum_store::Store;
+use lyceum_store::{MigrationScope, Store};
 use settings::Settings;
 use std::path::PathBuf;
 
@@ -40,8 +40,13 @@ enum Command {
     Serve,
     /// Provision the demo tenants (if missing), then run the HTTP server.
     Demo,
-    /// Apply pending migrations to the directory and every tenant, in every placement.
-    Migrate,
+    /// Apply pending migrations to the directory and the tenants the directory records as
+    /// behind (or failed), in every placement, a few at a time.
+    Migrate {
+        /// Visit every tenant, checking its applied migrations, not only those recorded behind.
+        #[arg(long)]
+        every: bool,
+    },
     /// Create, list and inspect tenants.
     #[command(subcommand)]
     Tenant(tenant::TenantCommand),
@@ -81,7 +86,14 @@ async fn run(cli: Cli) -> Result<()> {
             );
             serve(&settings, store.clone()).await
         }
-        Command::Migrate => tenant::migrate(&store).await,
+        Command::Migrate { every } => {
+            let scope = if every {
+                MigrationScope::Every
+            } else {
+                MigrationScope::Behind
+            };
+            tenant::migrate(&store, scope).await
+        }
         Command::Tenant(command) => tenant::run(&store, command).await,
         Command::PlatformUser(command) => platform_user::run(&store, command).await,
         Command::Bench(args) => bench::run(&store, args).await,
@@ -95,7 +107,7 @@ async fn serve(settings: &Settings, store: Store) -> Result<()> {
         .reclaim_abandoned_provisioning(tenant::ABANDONED_PROVISIONING_AGE)
         .await?;
     if settings.auto_migrate {
-        let report = store.migrate_all(&|_| {}).await?;
+        let report = store.migrate_all(MigrationScope::Behind, &|_| {}).await?;
         for failure in &report.failures {
             tracing::error!(tenant = %failure.slug, code = failure.code, "{}", failure.message);
         }

@@ -4,7 +4,7 @@ use anyhow::{anyhow, Result};
 use clap::Subcommand;
 use indicatif::{ProgressBar, ProgressStyle};
 use lyceum_domain::{Placement, Plan, Slug};
-use lyceum_store::{NewTenant, Store, Tenant};
+use lyceum_store::{MigrationScope, NewTenant, Store, Tenant};
 
 #[derive(Subcommand)]
 pub enum TenantCommand {
@@ -128,7 +128,7 @@ fn print_tenant(t: &Tenant) {
 /// reserving the slug and activating the tenant). Far longer than any real provisioning.
 pub const ABANDONED_PROVISIONING_AGE: std::time::Duration = std::time::Duration::from_secs(15 * 60);
 
-pub async fn migrate(store: &Store) -> Result<()> {
+pub async fn migrate(store: &Store, scope: MigrationScope) -> Result<()> {
     for slug in store
         .reclaim_abandoned_provisioning(ABANDONED_PROVISIONING_AGE)
         .await?
@@ -140,7 +140,7 @@ pub async fn migrate(store: &Store) -> Result<()> {
             .expect("valid progress template"),
     );
     let report = store
-        .migrate_all(&|p| {
+        .migrate_all(scope, &|p| {
             bar.set_length(p.total as u64);
             bar.set_position(p.done as u64);
             bar.set_message(p.target);

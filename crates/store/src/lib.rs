@@ -37,5 +37,5 @@ pub use migrate::{MigrationProgress, MigrationReport, TenantMigrationFailure};
 pub use platform::{AuditEntry, AuditRecord, PlatformUser};
 pub use scope::{LearnerLock, TenantTx};
 pub use sqlx::postgres::PgConnectOptions;
-pub use store::{PoolStats, ScopingFigures, Store};
+pub use store::{MigrationScope, PoolStats, ScopingFigures, Store, MIGRATION_PARALLELISM};
 pub use versions::{DataVersion, NoticeCounts};

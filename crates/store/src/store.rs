@@ -18,6 +18,20 @@ use sqlx::{ConnectOptions, Connection, PgPool, SqlitePool};
 use std::path::PathBuf;
 use std::sync::Arc;
 
+/// Tenants migrated at once by [`Store::migrate_all`]: enough to keep a database server busy,
+/// few enough to leave it connections and to keep one slow tenant from holding up the rest.
+pub const MIGRATION_PARALLELISM: usize = 4;
+
+/// Which tenants [`Store::migrate_all`] visits.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MigrationScope {
+    /// Those the directory records below the latest version, or whose last migration failed.
+    Behind,
+    /// Every tenant, each one's applied migrations checked against the release's (for storage
+    /// changed outside Lyceum, or a directory restored from an older backup).
+    Every,
+}
+
 /// Latencies measured by [`Store::measure_scoping`].
 #[derive(Debug, Default, Clone)]
 pub struct ScopingFigures {
@@ -400,40 +414,53 @@ impl Store {
         }
     }
 
-    /// Applies pending migrations everywhere: the directory, the shared pool, then every tenant
-    /// with storage of its own. A tenant that fails is recorded and skipped; the others go on.
-    /// Safe to re-run: targets at the latest version are left untouched.
+    /// Applies pending migrations: the directory and the shared pool (done when the store
+    /// opened), then the tenants with storage of their own that `scope` names, at most
+    /// [`MIGRATION_PARALLELISM`] at a time. Each tenant's version is recorded in the directory
+    /// as soon as it is done, so an interrupted run resumes where it stopped; a tenant that
+    /// fails is recorded and skipped, and the others go on. Safe to re-run: with
+    /// [`MigrationScope::Behind`] a run with nothing to do opens no tenant storage at all.
     pub async fn migrate_all(
         &self,
+        scope: MigrationScope,
         progress: &(dyn Fn(MigrationProgress) + Send + Sync),
     ) -> Result<MigrationReport, StoreError> {
+        use futures_util::stream::{self, StreamExt};
         let directory = &self.inner.directory;
-        let tenants: Vec<Tenant> = directory
+        let latest_version = match self.engine() {
+            EngineKind::Postgres => migrate::latest(&migrate::PG_TENANT),
+            EngineKind::Sqlite => migrate::latest(&migrate::SQLITE_TENANT),
+        };
+        let visited: Vec<Tenant> = directory
             .list()
             .await?
             .into_iter()
             .filter(|t| !matches!(t.status, TenantStatus::Provisioning | TenantStatus::Deleted))
-            .collect();
-        let own_storage: Vec<&Tenant> = tenants
-            .iter()
             .filter(|t| t.placement != Placement::Pool)
+            .filter(|t| match scope {
+                MigrationScope::Every => true,
+                MigrationScope::Behind => {
+                    t.schema_version != latest_version || t.migration_error.is_some()
+                }
+            })
             .collect();
         let mut report = MigrationReport {
-            latest_version: match self.engine() {
-                EngineKind::Postgres => migrate::latest(&migrate::PG_TENANT),
-                EngineKind::Sqlite => migrate::latest(&migrate::SQLITE_TENANT),
-            },
+            latest_version,
+            // The directory and the shared pool were migrated when the store opened.
+            targets: 1 + usize::from(self.engine() == EngineKind::Postgres),
             ..MigrationReport::default()
         };
-        // The directory and the shared pool were migrated when the store opened.
-        report.targets = 1 + usize::from(self.engine() == EngineKind::Postgres);
         if self.engine() == EngineKind::Postgres {
-            directory.record_pool_version(report.latest_version).await?;
+            directory.record_pool_version(latest_version).await?;
         }
-        let total = own_storage.len();
-        for (done, tenant) in own_storage.into_iter().enumerate() {
+        let total = visited.len();
+        let mut runs = stream::iter(&visited)
+            .map(|tenant| async move { (tenant, self.migrate_tenant(tenant).await) })
+            .buffer_unordered(MIGRATION_PARALLELISM);
+        let mut done = 0;
+        while let Some((tenant, migrated)) = runs.next().await {
             report.targets += 1;
-            match self.migrate_tenant(tenant).await {
+            match migrated {
                 Ok((version, changed)) => {
                     report.changed += usize::from(changed);
                     directory.record_migration(tenant.id, version, None).await?;
@@ -454,8 +481,9 @@ impl Store {
                     });
                 }
             }
+            done += 1;
             progress(MigrationProgress {
-                done: done + 1,
+                done,
                 total,
                 target: tenant.slug.to_string(),
             });

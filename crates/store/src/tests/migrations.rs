@@ -5,10 +5,13 @@
 use super::*;
 use crate::placement::{database_name, schema_name, sqlite_path, DEDICATED_SCHEMA};
 use crate::testing::{self, OWNER_ROLE};
-use crate::MigrationReport;
+use crate::{MigrationReport, MigrationScope};
 
 async fn migrate(store: &Store) -> MigrationReport {
-    store.migrate_all(&|_| {}).await.expect("migrate all")
+    store
+        .migrate_all(MigrationScope::Every, &|_| {})
+        .await
+        .expect("migrate all")
 }
 
 #[tokio::test]
@@ -174,4 +177,73 @@ async fn a_target_migrated_by_a_newer_release_is_refused() {
         "{}",
         report.failures[0].message
     );
+}
+
+/// Storage of `tenant` made unusable behind the store's back: a later visit must fail.
+async fn break_storage(store: &Store, tenant: &Tenant) {
+    match (store.sqlite_data_dir(), tenant.placement) {
+        (Some(data_dir), _) => std::fs::remove_file(sqlite_path(data_dir, tenant.id)).unwrap(),
+        (None, Placement::Schema) => {
+            let placements = store.postgres_placements().unwrap();
+            let database = placements.runtime.get_database().unwrap().to_owned();
+            let mut admin = connect(&testing::admin_options().database(&database)).await;
+            let s = schema_name(tenant.id);
+            sqlx::raw_sql(&format!("DROP SCHEMA {s} CASCADE"))
+                .execute(&mut admin)
+                .await
+                .unwrap();
+        }
+        (None, placement) => unreachable!("not broken here: {placement:?}"),
+    }
+}
+
+/// A run with nothing to do visits no tenant storage: with one tenant's storage gone behind
+/// the store's back, `Behind` neither notices nor fails (it opened nothing), `Every` finds it,
+/// and from then on `Behind` retries that tenant (its last migration failed) and only it.
+#[tokio::test]
+async fn a_migrate_with_nothing_to_do_opens_no_tenant_storage() {
+    for bed in beds().await {
+        let placement = match bed.store.engine() {
+            crate::EngineKind::Postgres => Placement::Schema,
+            crate::EngineKind::Sqlite => Placement::Database,
+        };
+        let mut tenants = Vec::new();
+        for i in 0..6 {
+            tenants.push(provision(&bed.store, &format!("quiet-{i}"), placement).await);
+        }
+        break_storage(&bed.store, &tenants[2]).await;
+        let before = bed.store.directory().list().await.unwrap();
+        let quiet = bed
+            .store
+            .migrate_all(MigrationScope::Behind, &|_| {})
+            .await
+            .unwrap();
+        let directory_and_pool = 1 + usize::from(bed.store.engine() == crate::EngineKind::Postgres);
+        assert_eq!(quiet.targets, directory_and_pool, "{quiet:?}");
+        assert!(quiet.failures.is_empty(), "{quiet:?}");
+        let after = bed.store.directory().list().await.unwrap();
+        assert_eq!(
+            before.iter().map(|t| t.updated_at).collect::<Vec<_>>(),
+            after.iter().map(|t| t.updated_at).collect::<Vec<_>>(),
+            "nothing recorded for tenants nobody visited"
+        );
+
+        let thorough = bed
+            .store
+            .migrate_all(MigrationScope::Every, &|_| {})
+            .await
+            .unwrap();
+        assert_eq!(thorough.targets, directory_and_pool + 6, "{thorough:?}");
+        assert_eq!(thorough.failures.len(), 1, "{thorough:?}");
+        assert_eq!(thorough.failures[0].slug, tenants[2].slug);
+        assert_eq!(thorough.failures[0].code, "TENANT_STORAGE_MISSING");
+
+        let retry = bed
+            .store
+            .migrate_all(MigrationScope::Behind, &|_| {})
+            .await
+            .unwrap();
+        assert_eq!(retry.targets, directory_and_pool + 1, "{retry:?}");
+        assert_eq!(retry.failures.len(), 1, "{retry:?}");
+    }
 }
