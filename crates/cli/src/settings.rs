@@ -43,6 +43,8 @@ pub struct Settings {
     /// SQLite: `normal` (survives a crash of the process; a power cut may lose the last
     /// commits) or `full` (every commit synced to disk).
     pub sqlite_synchronous: String,
+    /// Seconds after which a request is cancelled (408) and its transaction rolled back.
+    pub request_timeout_secs: u64,
     /// Seconds `serve` waits, once asked to stop, for requests in flight; the rest are then
     /// cancelled and their transactions rolled back.
     pub shutdown_grace_secs: u64,
@@ -102,6 +104,7 @@ impl Default for Settings {
             acquire_timeout_secs: limits.acquire_timeout.as_secs(),
             sqlite_busy_timeout_ms: limits.sqlite_busy_timeout.as_millis() as u64,
             sqlite_synchronous: "normal".to_owned(),
+            request_timeout_secs: 30,
             shutdown_grace_secs: 10,
             access_token_ttl_secs: 15 * 60,
             refresh_token_ttl_secs: 30 * 24 * 3600,
@@ -189,6 +192,7 @@ impl Settings {
                 capacity_bytes: self.response_cache_mb.saturating_mul(1024 * 1024),
                 ttl: Duration::from_secs(self.response_cache_ttl_secs),
             },
+            request_timeout: Duration::from_secs(self.request_timeout_secs.max(1)),
         })
     }
 

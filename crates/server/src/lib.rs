@@ -65,6 +65,9 @@ pub struct ServerConfig {
     /// Bearer token `/metrics` requires; `None`: only loopback clients are answered.
     pub metrics_token: Option<String>,
     pub response_cache: ResponseCacheConfig,
+    /// A request still running after this long is cancelled (408 `REQUEST_TIMEOUT`) and its
+    /// transaction rolled back.
+    pub request_timeout: Duration,
 }
 
 impl Default for ServerConfig {
@@ -78,6 +81,7 @@ impl Default for ServerConfig {
             cors_origins: Vec::new(),
             metrics_token: None,
             response_cache: ResponseCacheConfig::default(),
+            request_timeout: Duration::from_secs(30),
         }
     }
 }
@@ -386,7 +390,7 @@ pub fn app(state: AppState) -> Router {
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .layer(TimeoutLayer::with_status_code(
             axum::http::StatusCode::REQUEST_TIMEOUT,
-            Duration::from_secs(30),
+            state.config.request_timeout,
         ))
         .layer(TraceLayer::new_for_http().make_span_with(|request: &Request| {
             let id = request.extensions().get::<RequestId>().map(|r| r.0.as_str()).unwrap_or("");

@@ -582,3 +582,153 @@ async fn stopping_cancels_a_stuck_postgres_write_cleanly() {
     let (config, _guard) = testing::postgres_config().await;
     stopping_cancels_a_stuck_write_cleanly("postgres pool", config, Some(Placement::Pool)).await;
 }
+
+/// A server like `w`'s whose requests time out after `timeout`.
+fn impatient(w: &World, timeout: Duration) -> AppState {
+    AppState::new(
+        w.state.store.clone(),
+        ServerConfig {
+            request_timeout: timeout,
+            ..ServerConfig::unthrottled()
+        },
+    )
+}
+
+/// PostgreSQL: a progress report that times out inside its transaction, holding the learner's
+/// lock, while its write waits for a row another transaction holds. It answers 408; once that
+/// row is free its transaction is rolled back (nothing of it kept) and the learner's next
+/// report goes through at once.
+#[tokio::test]
+async fn a_write_timing_out_inside_its_transaction_leaves_nothing_on_postgres() {
+    let (config, _guard) = testing::postgres_config().await;
+    let w = world(
+        "postgres pool",
+        config,
+        Some(Placement::Pool),
+        Duration::from_secs(5),
+    )
+    .await;
+    let (email, token) = &w.students[0];
+    let mut holder = w.state.store.begin_write(&w.tenant).await.unwrap();
+    let learner = users::by_email(&mut holder, &Email::parse(email).unwrap())
+        .await
+        .unwrap()
+        .unwrap()
+        .id;
+    let enrollment = enrollments::for_user(&mut holder, learner).await.unwrap()[0].id;
+    enrollments::set_due(&mut holder, enrollment, Some(chrono::Utc::now()))
+        .await
+        .unwrap();
+
+    let lesson = &w.lessons[0];
+    let report = |percent: u64| {
+        axum::http::Request::put(format!("/t/acme/api/v1/lessons/{lesson}/progress"))
+            .header("authorization", format!("Bearer {token}"))
+            .header("content-type", "application/json")
+            .body(axum::body::Body::from(
+                json!({ "percent": percent }).to_string(),
+            ))
+            .unwrap()
+    };
+    let (status, _, body) =
+        common::send(&impatient(&w, Duration::from_millis(300)), report(100)).await;
+    assert_eq!(status, StatusCode::REQUEST_TIMEOUT, "{body}");
+    holder.commit().await.unwrap();
+
+    let started = std::time::Instant::now();
+    let (status, _, body) = common::send(&w.state, report(30)).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(
+        body["lesson"]["percent"], 30,
+        "the timed-out 100 was kept: {body}"
+    );
+    assert!(
+        started.elapsed() < Duration::from_secs(2),
+        "{:?}",
+        started.elapsed()
+    );
+    let mut tx = w.state.store.begin(&w.tenant).await.unwrap();
+    let events = outbox::pending(&mut tx, 10_000).await.unwrap();
+    tx.commit().await.unwrap();
+    assert!(events.iter().all(|e| e.event_type != "lesson.completed"));
+    w.stop.send(()).unwrap();
+    w.server.await.unwrap().unwrap();
+}
+
+/// SQLite: a large CSV import that times out while it holds the tenant file's write lock: 408,
+/// not one row of it kept, and the tenant takes writes right after.
+#[tokio::test]
+async fn a_write_timing_out_holding_the_sqlite_lock_leaves_nothing() {
+    let (config, _guard) = testing::sqlite_config();
+    let w = world("sqlite", config, None, Duration::from_secs(5)).await;
+    let admin = {
+        let mut tx = w.state.store.begin_write(&w.tenant).await.unwrap();
+        let hash = auth::password::hash(PASSWORD.to_owned()).await.unwrap();
+        users::insert(
+            &mut tx,
+            &users::NewUser {
+                email: Email::parse("admin@acme.test").unwrap(),
+                display_name: "Admin".into(),
+                role: Role::Admin,
+                password_hash: Some(hash),
+            },
+        )
+        .await
+        .unwrap();
+        let mut csv = String::from("email\n");
+        for i in 0..3000 {
+            let email = format!("bulk{i}@acme.test");
+            users::insert(
+                &mut tx,
+                &users::NewUser {
+                    email: Email::parse(&email).unwrap(),
+                    display_name: email.clone(),
+                    role: Role::Student,
+                    password_hash: None,
+                },
+            )
+            .await
+            .unwrap();
+            csv.push_str(&email);
+            csv.push('\n');
+        }
+        tx.commit().await.unwrap();
+        csv
+    };
+    let token = common::token(&w.state, "acme", "admin@acme.test", PASSWORD).await;
+    let course = &w.courses[2];
+    let import = axum::http::Request::post(format!(
+        "/t/acme/api/v1/courses/{course}/enrollments/import"
+    ))
+    .header("authorization", format!("Bearer {token}"))
+    .header("content-type", "text/csv")
+    .body(axum::body::Body::from(admin))
+    .unwrap();
+    let (status, _, body) = common::send(&impatient(&w, Duration::from_millis(40)), import).await;
+    assert_eq!(status, StatusCode::REQUEST_TIMEOUT, "{body}");
+
+    let started = std::time::Instant::now();
+    let (email, token) = &w.students[0];
+    let (status, body) = call(
+        &w.state,
+        "POST",
+        &format!("/t/acme/api/v1/courses/{course}/enroll"),
+        Some(token),
+        None,
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED, "{email}: {body}");
+    assert!(
+        started.elapsed() < Duration::from_secs(2),
+        "{:?}",
+        started.elapsed()
+    );
+    let mut tx = w.state.store.begin(&w.tenant).await.unwrap();
+    let enrolled = enrollments::of_course(&mut tx, course.parse().unwrap())
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+    assert_eq!(enrolled.len(), 1, "rows of the timed-out import were kept");
+    w.stop.send(()).unwrap();
+    w.server.await.unwrap().unwrap();
+}
