@@ -177,18 +177,28 @@ fn open_fds() -> usize {
         .unwrap_or(0)
 }
 
-fn resident_mb() -> u64 {
+/// A number from `/proc/self/status` (`VmRSS` in kB, `Threads`), 0 where there is none.
+fn process_status(field: &str) -> u64 {
     std::fs::read_to_string("/proc/self/status")
         .ok()
         .and_then(|s| {
             s.lines()
-                .find(|l| l.starts_with("VmRSS:"))
-                .map(str::to_owned)
+                .find_map(|l| l.strip_prefix(field)?.strip_prefix(':').map(str::to_owned))
         })
-        .and_then(|l| {
-            l.split_whitespace()
-                .nth(1)
-                .and_then(|kb| kb.parse::<u64>().ok())
-        })
-        .map_or(0, |kb| kb / 1024)
+        .and_then(|v| v.split_whitespace().next()?.parse().ok())
+        .unwrap_or(0)
+}
+
+fn resident_mb() -> u64 {
+    process_status("VmRSS") / 1024
+}
+
+/// The process's resident memory, open descriptors and threads, for a bench line.
+pub(crate) fn footprint() -> String {
+    format!(
+        "RSS {} MB, {} fds, {} threads",
+        resident_mb(),
+        open_fds(),
+        process_status("Threads")
+    )
 }

@@ -6,7 +6,7 @@
 //! clients keep reporting progress, and progress reports alone from `--progress-clients` (8).
 //! Finally times a bulk enrollment from a CSV of `--csv-rows` (10,000) rows.
 
-use crate::bench::summary;
+use crate::bench::{footprint, summary};
 use crate::bench_api::{get, login, HttpClient, PASSWORD};
 use anyhow::{ensure, Context, Result};
 use axum::body::Bytes;
@@ -122,7 +122,7 @@ pub async fn run(store: &Store, args: &LearningBenchArgs, tag: &str) -> Result<(
         );
         if args.progress_only {
             let line = drive_progress(&client, &targets, args).await?;
-            println!("learning  progress  {line}");
+            println!("learning  progress  {line}; {}", footprint());
             return server.stop().await;
         }
         for (name, path) in [
@@ -130,7 +130,7 @@ pub async fn run(store: &Store, args: &LearningBenchArgs, tag: &str) -> Result<(
             ("dashboard", "/api/v1/me/dashboard"),
         ] {
             let line = drive(&client, &targets, path, 0, args).await?;
-            println!("learning  {name:<9} {cache:<8} {line}");
+            println!("learning  {name:<9} {cache:<8} {line}; {}", footprint());
         }
         if cache == "cached" {
             // Learners keep reporting progress meanwhile: their own writes, which retire their
