@@ -73,6 +73,9 @@ async fn main() {
 async fn run(cli: Cli) -> Result<()> {
     let settings = Settings::load(cli.config.as_deref())?;
     init_logging(&settings);
+    if matches!(cli.command, Command::Serve | Command::Demo) {
+        ensure_descriptors(&settings)?;
+    }
     let store = Store::open(settings.store_config()?).await?;
     let result = match cli.command {
         Command::Serve => serve(&settings, store.clone()).await,
@@ -100,6 +103,23 @@ async fn run(cli: Cli) -> Result<()> {
     };
     store.close().await;
     result
+}
+
+/// Raises the process's soft limit on open files to its hard limit, and refuses to serve when
+/// even that cannot hold what the configured pools may open (better a clear message at start
+/// than `Too many open files` under load).
+fn ensure_descriptors(settings: &Settings) -> Result<()> {
+    let limit =
+        rlimit::increase_nofile_limit(u64::MAX).context("cannot read the open-file limit")?;
+    let needed = settings.descriptors_needed();
+    anyhow::ensure!(
+        needed <= limit,
+        "the configured pools may open about {needed} file descriptors, but this process may open \
+         only {limit} (ulimit -n): raise the limit, or lower LYCEUM_MAX_OPEN_TENANT_POOLS or \
+         LYCEUM_TENANT_MAX_CONNECTIONS"
+    );
+    tracing::info!(limit, needed, "open-file limit");
+    Ok(())
 }
 
 async fn serve(settings: &Settings, store: Store) -> Result<()> {

@@ -196,6 +196,21 @@ impl Settings {
         })
     }
 
+    /// File descriptors the configured pools may hold at most, with room for the listener,
+    /// client sockets and logs: on SQLite three per connection (the file, its WAL and its
+    /// shared-memory index), on PostgreSQL one socket per connection.
+    pub fn descriptors_needed(&self) -> u64 {
+        const SOCKETS_AND_FILES: u64 = 256;
+        let tenant_connections =
+            self.max_open_tenant_pools * u64::from(self.tenant_max_connections);
+        let connections = match self.database_url {
+            None => 3 * (tenant_connections + u64::from(self.tenant_max_connections.max(2))),
+            // Shared, directory (at most 8), owner (2), notices (2) and listener (1).
+            Some(_) => tenant_connections + u64::from(self.shared_max_connections) + 13,
+        };
+        connections + SOCKETS_AND_FILES
+    }
+
     pub fn store_config(&self) -> Result<StoreConfig> {
         let mut config = match &self.database_url {
             None => StoreConfig::sqlite(&self.data_dir),

@@ -282,3 +282,71 @@ fn platform_user_create_bootstraps_an_operator_once() {
         .expect("a generated password is printed");
     assert!(password.len() >= 20, "{password}");
 }
+
+/// `serve` under a shell's open-file limit.
+fn serve_with_nofile(dir: &Path, limit: &str, pools: &str, port: u16) -> Child {
+    Command::new("sh")
+        .args(["-c", &format!("ulimit {limit} && exec \"$0\" serve")])
+        .arg(env!("CARGO_BIN_EXE_lyceum"))
+        .current_dir(dir)
+        .env_remove("LYCEUM_DATABASE_URL")
+        .env("LYCEUM_MAX_OPEN_TENANT_POOLS", pools)
+        .env("LYCEUM_BIND", format!("127.0.0.1:{port}"))
+        .env("LYCEUM_LOG", "warn")
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap()
+}
+
+/// More pools than the process may ever open files for: refused at start with a message that
+/// says what to change. A low soft limit under a high hard one is raised instead, and serves.
+#[test]
+fn serve_refuses_pools_the_open_file_limit_cannot_hold_and_raises_a_low_soft_limit() {
+    let dir = tempfile::tempdir().unwrap();
+    let free_port = || {
+        TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port()
+    };
+    let refused = serve_with_nofile(dir.path(), "-n 512", "1000", free_port())
+        .wait_with_output()
+        .unwrap();
+    assert_eq!(refused.status.code(), Some(1));
+    let message = stderr(&refused);
+    assert!(
+        message.contains("file descriptors") && message.contains("LYCEUM_MAX_OPEN_TENANT_POOLS"),
+        "{message}"
+    );
+
+    let hard: u64 = String::from_utf8(
+        Command::new("sh")
+            .args(["-c", "ulimit -Hn"])
+            .output()
+            .unwrap()
+            .stdout,
+    )
+    .unwrap()
+    .trim()
+    .parse()
+    .unwrap_or(u64::MAX);
+    assert!(
+        hard >= 12_500,
+        "this test needs a hard open-file limit of at least 12,500 (ulimit -Hn), found {hard}"
+    );
+    let port = free_port();
+    let mut server = Server(serve_with_nofile(dir.path(), "-Sn 512", "1000", port));
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        if let Some(response) = http_get(port, "/readyz") {
+            assert!(response.starts_with("HTTP/1.1 200"), "{response}");
+            break;
+        }
+        if let Some(exit) = server.0.try_wait().unwrap() {
+            panic!("serve stopped ({exit:?}) instead of raising its soft limit");
+        }
+        assert!(Instant::now() < deadline, "server did not come up");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
