@@ -13,7 +13,7 @@ use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::client::legacy::Client;
 use hyper_util::rt::TokioExecutor;
 use lyceum_domain::{Email, Plan, Role, Slug};
-use lyceum_server::{AppState, ServerConfig};
+use lyceum_server::{AppState, LocalServer, ServerConfig};
 use lyceum_store::repo::users;
 use lyceum_store::{NewTenant, Store};
 use std::sync::Arc;
@@ -66,17 +66,8 @@ pub async fn run(store: &Store, args: &ApiBenchArgs, tag: &str) -> Result<()> {
     tx.commit().await?;
 
     let state = AppState::new(store.clone(), ServerConfig::unthrottled());
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
-    let base = format!("http://{}/t/{}", listener.local_addr()?, tenant.slug);
-    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    let server = tokio::spawn(lyceum_server::serve(
-        listener,
-        state.clone(),
-        async {
-            stopped.await.ok();
-        },
-        std::time::Duration::from_secs(5),
-    ));
+    let server = LocalServer::start(state.clone(), std::time::Duration::from_secs(5)).await?;
+    let base = format!("http://{}/t/{}", server.address, tenant.slug);
     let client: HttpClient = Client::builder(TokioExecutor::new()).build_http();
 
     let token = login(&client, &base, "reader@bench.test").await?.0;
@@ -87,8 +78,7 @@ pub async fn run(store: &Store, args: &ApiBenchArgs, tag: &str) -> Result<()> {
     let busy = load(&client, &me, &token, args, Some(&base)).await?;
     println!("api /me      with sign-ins  {busy}");
 
-    stop.send(()).ok();
-    server.await??;
+    server.stop().await?;
     Ok(())
 }
 

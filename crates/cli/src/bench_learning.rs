@@ -18,7 +18,7 @@ use hyper_util::rt::TokioExecutor;
 use lyceum_domain::{
     CompletionRule, CourseStatus, Email, LessonId, LessonKind, Plan, Role, Slug, UserId,
 };
-use lyceum_server::{AppState, ResponseCacheConfig, ServerConfig};
+use lyceum_server::{AppState, LocalServer, ResponseCacheConfig, ServerConfig};
 use lyceum_store::repo::{courses, enrollments, lessons, modules, progress, users};
 use lyceum_store::{NewTenant, Store, Tenant};
 use std::sync::Arc;
@@ -101,7 +101,8 @@ pub async fn run(store: &Store, args: &LearningBenchArgs, tag: &str) -> Result<(
         ("cached", ServerConfig::unthrottled()),
         ("uncached", uncached),
     ] {
-        let server = Server::start(store, config).await?;
+        let state = AppState::new(store.clone(), config);
+        let server = LocalServer::start(state, Duration::from_secs(5)).await?;
         if targets.is_empty() {
             for (tenant, lesson) in tenants.iter().take(args.active.max(1)) {
                 let base = format!("http://{}/t/{}", server.address, tenant.slug);
@@ -123,7 +124,7 @@ pub async fn run(store: &Store, args: &LearningBenchArgs, tag: &str) -> Result<(
         if args.progress_only {
             let line = drive_progress(&client, &targets, args).await?;
             println!("learning  progress  {line}; {}", footprint());
-            return server.stop().await;
+            return Ok(server.stop().await?);
         }
         for (name, path) in [
             ("catalog", "/api/v1/courses?limit=50"),
@@ -154,41 +155,6 @@ struct Target {
     base: String,
     bearer: String,
     lesson: LessonId,
-}
-
-/// The real server on a local port.
-struct Server {
-    address: std::net::SocketAddr,
-    stop: tokio::sync::oneshot::Sender<()>,
-    task: tokio::task::JoinHandle<std::io::Result<()>>,
-}
-
-impl Server {
-    async fn start(store: &Store, config: ServerConfig) -> Result<Server> {
-        let state = AppState::new(store.clone(), config);
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
-        let address = listener.local_addr()?;
-        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-        let task = tokio::spawn(lyceum_server::serve(
-            listener,
-            state,
-            async {
-                stopped.await.ok();
-            },
-            std::time::Duration::from_secs(5),
-        ));
-        Ok(Server {
-            address,
-            stop,
-            task,
-        })
-    }
-
-    async fn stop(self) -> Result<()> {
-        self.stop.send(()).ok();
-        self.task.await??;
-        Ok(())
-    }
 }
 
 /// One tenant: an admin and a student, `courses` published courses (one module, two lessons

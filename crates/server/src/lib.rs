@@ -504,3 +504,34 @@ pub async fn serve(
         }
     }
 }
+
+/// The server on a free loopback port until [`LocalServer::stop`]: for benchmarks and tests
+/// that talk to it over real sockets.
+pub struct LocalServer {
+    pub address: std::net::SocketAddr,
+    stop: tokio::sync::oneshot::Sender<()>,
+    task: tokio::task::JoinHandle<std::io::Result<()>>,
+}
+
+impl LocalServer {
+    pub async fn start(state: AppState, grace: Duration) -> std::io::Result<LocalServer> {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+        let address = listener.local_addr()?;
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        let shutdown = async {
+            stopped.await.ok();
+        };
+        let task = tokio::spawn(serve(listener, state, shutdown, grace));
+        Ok(LocalServer {
+            address,
+            stop,
+            task,
+        })
+    }
+
+    /// Asks it to stop and waits until it has (see [`serve`]).
+    pub async fn stop(self) -> std::io::Result<()> {
+        self.stop.send(()).ok();
+        self.task.await.map_err(std::io::Error::other)?
+    }
+}

@@ -13,7 +13,7 @@ mod common;
 use axum::http::StatusCode;
 use common::call;
 use lyceum_domain::{Email, Placement, Plan, Role, Slug};
-use lyceum_server::{auth, AppState, ServerConfig};
+use lyceum_server::{auth, AppState, LocalServer, ServerConfig};
 use lyceum_store::repo::{enrollments, outbox, progress, users};
 use lyceum_store::{testing, LearnerLock, NewTenant, Store, StoreConfig, Tenant};
 use serde_json::{json, Value};
@@ -50,8 +50,7 @@ struct World {
     courses: Vec<String>,
     lessons: Vec<String>,
     students: Vec<(String, String)>,
-    stop: tokio::sync::oneshot::Sender<()>,
-    server: tokio::task::JoinHandle<std::io::Result<()>>,
+    server: LocalServer,
 }
 
 async fn world(
@@ -165,17 +164,8 @@ async fn world(
         students.push((email, token));
     }
 
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let port = listener.local_addr().unwrap().port();
-    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    let server = tokio::spawn(lyceum_server::serve(
-        listener,
-        state.clone(),
-        async {
-            stopped.await.ok();
-        },
-        grace,
-    ));
+    let server = LocalServer::start(state.clone(), grace).await.unwrap();
+    let port = server.address.port();
     World {
         label: label.to_owned(),
         state,
@@ -184,7 +174,6 @@ async fn world(
         courses,
         lessons,
         students,
-        stop,
         server,
     }
 }
@@ -468,8 +457,7 @@ async fn hang_ups_leave_nothing_jammed(
         ready["connections_released_in_transaction"], 0,
         "{label} seed {seed}: {ready}"
     );
-    w.stop.send(()).unwrap();
-    w.server.await.unwrap().unwrap();
+    w.server.stop().await.unwrap();
     w.state.store.close().await;
 }
 
@@ -529,11 +517,11 @@ async fn stopping_cancels_a_stuck_write_cleanly(
     let stuck = tokio::spawn(async move { exchange(port, &raw).await });
     tokio::time::sleep(Duration::from_millis(100)).await;
     let asked = std::time::Instant::now();
-    w.stop.send(()).unwrap();
+    let stopping = tokio::spawn(w.server.stop());
     let (status, body) = stuck.await.unwrap();
     assert!(status.contains(" 503 "), "{label}: {status} {body}");
     assert!(body.contains("SHUTTING_DOWN"), "{label}: {body}");
-    w.server.await.unwrap().unwrap();
+    stopping.await.unwrap().unwrap();
     let waited = asked.elapsed();
     assert!(
         waited >= grace && waited < grace + Duration::from_secs(2),
@@ -651,8 +639,7 @@ async fn a_write_timing_out_inside_its_transaction_leaves_nothing_on_postgres() 
     let events = outbox::pending(&mut tx, 10_000).await.unwrap();
     tx.commit().await.unwrap();
     assert!(events.iter().all(|e| e.event_type != "lesson.completed"));
-    w.stop.send(()).unwrap();
-    w.server.await.unwrap().unwrap();
+    w.server.stop().await.unwrap();
 }
 
 /// SQLite: a large CSV import that times out while it holds the tenant file's write lock: 408,
@@ -729,6 +716,5 @@ async fn a_write_timing_out_holding_the_sqlite_lock_leaves_nothing() {
         .unwrap();
     tx.commit().await.unwrap();
     assert_eq!(enrolled.len(), 1, "rows of the timed-out import were kept");
-    w.stop.send(()).unwrap();
-    w.server.await.unwrap().unwrap();
+    w.server.stop().await.unwrap();
 }

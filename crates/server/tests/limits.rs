@@ -7,7 +7,7 @@ use axum::body::Body;
 use axum::http::{Request, StatusCode};
 use common::{call, send, tenant_with_users};
 use lyceum_domain::Role;
-use lyceum_server::{AppState, LoginThrottleConfig, RateLimitConfig, ServerConfig};
+use lyceum_server::{AppState, LocalServer, LoginThrottleConfig, RateLimitConfig, ServerConfig};
 use lyceum_store::{testing, Store};
 use serde_json::json;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -216,17 +216,10 @@ async fn the_real_server_throttles_per_client_address_trusting_only_configured_p
         let store = Store::open(store_config).await.unwrap();
         tenant_with_users(&store, "acme", json!({}), &[]).await;
         let state = AppState::new(store, config(trusted));
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let port = listener.local_addr().unwrap().port();
-        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-        let server = tokio::spawn(lyceum_server::serve(
-            listener,
-            state,
-            async {
-                stopped.await.ok();
-            },
-            std::time::Duration::from_secs(5),
-        ));
+        let server = LocalServer::start(state, std::time::Duration::from_secs(5))
+            .await
+            .unwrap();
+        let port = server.address.port();
 
         // Three attempts on three accounts from one address, each claiming another origin.
         for (i, forwarded) in ["203.0.113.1", "203.0.113.2", "203.0.113.3"]
@@ -257,8 +250,7 @@ async fn the_real_server_throttles_per_client_address_trusting_only_configured_p
                 "the forwarded address ran out: {status}"
             );
         }
-        stop.send(()).unwrap();
-        server.await.unwrap().unwrap();
+        server.stop().await.unwrap();
     }
 }
 
