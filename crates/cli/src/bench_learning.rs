@@ -140,7 +140,7 @@ pub async fn run(store: &Store, args: &LearningBenchArgs, tag: &str) -> Result<(
             let line = drive(&client, &targets, "/api/v1/courses?limit=50", writers, args).await?;
             println!("learning  catalog   +{writers} progress writers {line}");
             let line = drive_progress(&client, &targets, args).await?;
-            println!("learning  progress  {line}");
+            println!("learning  progress  {line}; {}", footprint());
         }
         if cache == "uncached" {
             csv_import(store, &client, server.address, tag, &hash, args.csv_rows).await?;
