@@ -13,9 +13,7 @@ use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::Json;
 use chrono::Utc;
-use lyceum_domain::{
-    roll_up, CourseId, CourseProgress, CourseStatus, LessonId, ModuleOutline, Role, UserId,
-};
+use lyceum_domain::{roll_up, CourseId, CourseProgress, LessonId, ModuleOutline, UserId};
 use lyceum_store::repo::certificates::{self, Certificate};
 use lyceum_store::repo::enrollments;
 use lyceum_store::repo::lessons::{self, OutlineEntry};
@@ -157,11 +155,8 @@ pub(crate) async fn record_progress(
         .enrollment
         .clone()
         .filter(|(_, status)| status != "dropped");
-    let staff = auth.is_admin() || (auth.role != Role::Student && context.teaches);
-    let visible = staff
-        || context.course_status == CourseStatus::Published
-        || (context.course_status == CourseStatus::Archived && enrollment.is_some());
-    if !visible {
+    let staff = auth.is_staff_given(context.teaches);
+    if !super::visible_to(context.course_status, staff, enrollment.is_some()) {
         return Err(ApiError::not_found("no such course"));
     }
     let (enrollment, enrollment_status) = enrollment.ok_or_else(|| {
