@@ -326,6 +326,14 @@ impl Store {
     }
 
     async fn open_tx(&self, tenant: &Tenant, opening: Opening) -> Result<TenantTx, StoreError> {
+        let opened = self.try_open_tx(tenant, opening).await;
+        if matches!(opened, Err(StoreError::Busy)) {
+            self.inner.trouble.busy(tenant.id);
+        }
+        opened
+    }
+
+    async fn try_open_tx(&self, tenant: &Tenant, opening: Opening) -> Result<TenantTx, StoreError> {
         let write = opening != Opening::Read;
         if matches!(
             tenant.status,
@@ -342,7 +350,7 @@ impl Store {
         loop {
             let open = self.tenant_pool(tenant).await?;
             let writer = match open.writer.filter(|_| write) {
-                Some(turn) => Some(self.writer_turn(tenant.id, turn).await?),
+                Some(turn) => Some(self.writer_turn(turn).await?),
                 None => None,
             };
             let statement = match &open.pool {
@@ -356,13 +364,7 @@ impl Store {
             match TenantTx::begin(tenant.id, open.pool, statement, versions, writer).await {
                 Ok(tx) => return Ok(tx),
                 Err(sqlx::Error::PoolClosed) if attempts == 0 => attempts += 1,
-                Err(e) => {
-                    let error = StoreError::from(e);
-                    if matches!(error, StoreError::Busy) {
-                        self.inner.trouble.busy(tenant.id);
-                    }
-                    return Err(error);
-                }
+                Err(e) => return Err(e.into()),
             }
         }
     }
@@ -370,7 +372,6 @@ impl Store {
     /// This process's turn to write a SQLite tenant file, waited for at most the busy timeout.
     async fn writer_turn(
         &self,
-        tenant: TenantId,
         turn: Arc<tokio::sync::Semaphore>,
     ) -> Result<tokio::sync::OwnedSemaphorePermit, StoreError> {
         match tokio::time::timeout(self.inner.limits.sqlite_busy_timeout, turn.acquire_owned())
@@ -380,10 +381,7 @@ impl Store {
             Ok(Err(_closed)) => Err(StoreError::Unavailable(
                 "the tenant's storage was closed".to_owned(),
             )),
-            Err(_elapsed) => {
-                self.inner.trouble.busy(tenant);
-                Err(StoreError::Busy)
-            }
+            Err(_elapsed) => Err(StoreError::Busy),
         }
     }
 
