@@ -6,7 +6,7 @@ use anyhow::Result;
 use clap::Args;
 use lyceum_domain::{Email, Placement, Role, Slug};
 use lyceum_store::repo::users;
-use lyceum_store::{MigrationScope, NewTenant, Store};
+use lyceum_store::{NewTenant, Store, StoreConfig};
 use std::time::{Duration, Instant};
 
 #[derive(Args)]
@@ -17,19 +17,18 @@ pub struct BenchArgs {
     /// Reads timed for the scoping overhead.
     #[arg(long, default_value_t = 2000, value_parser = clap::value_parser!(u32).range(1..))]
     iterations: u32,
-    /// Additionally provision this many tenants in each of the schema and SQLite-file placements, then migrate all.
-    #[arg(long, default_value_t = 0)]
-    scale: usize,
-    /// After --scale, open a transaction in this many tenants and report resident memory.
-    #[arg(long, default_value_t = 200)]
-    touch: usize,
+    /// Tenants of the many-tenants benchmark (`--placement`) and of the learning one.
+    #[arg(long, default_value_t = 1000)]
+    tenants: usize,
     #[command(flatten)]
     api: crate::bench_api::ApiBenchArgs,
     #[command(flatten)]
     learning: crate::bench_learning::LearningBenchArgs,
+    #[command(flatten)]
+    many: crate::bench_tenants::TenantsBenchArgs,
 }
 
-pub async fn run(store: &Store, args: BenchArgs) -> Result<()> {
+pub async fn run(store: &Store, config: StoreConfig, args: BenchArgs) -> Result<()> {
     let run_id = uuid::Uuid::now_v7().simple().to_string();
     let tag = &run_id[run_id.len() - 6..];
     println!("engine: {}", store.engine());
@@ -37,7 +36,11 @@ pub async fn run(store: &Store, args: BenchArgs) -> Result<()> {
         return crate::bench_api::run(store, &args.api, tag).await;
     }
     if args.learning.enabled() {
-        return crate::bench_learning::run(store, &args.learning, tag).await;
+        return crate::bench_learning::run(store, args.tenants, &args.learning, tag).await;
+    }
+    if let Some(placement) = args.many.placement() {
+        return crate::bench_tenants::run(store, config, placement, args.tenants, &args.many, tag)
+            .await;
     }
     for &placement in store.placements() {
         let count = if placement == Placement::Database
@@ -90,68 +93,6 @@ pub async fn run(store: &Store, args: BenchArgs) -> Result<()> {
             (scoped.as_secs_f64() / plain.as_secs_f64() - 1.0) * 100.0
         );
     }
-    if args.scale > 0 {
-        scale(store, &args, tag).await?;
-    }
-    Ok(())
-}
-
-async fn scale(store: &Store, args: &BenchArgs, tag: &str) -> Result<()> {
-    let placements: Vec<Placement> = store
-        .placements()
-        .iter()
-        .copied()
-        .filter(|p| {
-            matches!(p, Placement::Schema) || store.engine() == lyceum_store::EngineKind::Sqlite
-        })
-        .collect();
-    let mut all = Vec::new();
-    for placement in placements {
-        let started = Instant::now();
-        for i in 0..args.scale {
-            let mut new = NewTenant::new(
-                Slug::parse(&format!("scale-{tag}-{placement}-{i}"))?,
-                "Scale",
-            );
-            new.placement = Some(placement);
-            all.push(store.provision(new).await?);
-        }
-        println!(
-            "scale     {placement:<9} provisioned {} tenants in {:.1} s, open fds {}",
-            args.scale,
-            started.elapsed().as_secs_f64(),
-            open_fds()
-        );
-    }
-    for (name, scope) in [
-        ("every tenant", MigrationScope::Every),
-        ("nothing to do", MigrationScope::Behind),
-    ] {
-        let started = Instant::now();
-        let report = store.migrate_all(scope, &|_| {}).await?;
-        println!(
-            "scale     migrate, {name}: {} targets in {:.2} s, {} failed, open fds {}",
-            report.targets,
-            started.elapsed().as_secs_f64(),
-            report.failures.len(),
-            open_fds()
-        );
-    }
-    let tenants = store.directory().list().await?;
-    let started = Instant::now();
-    for tenant in tenants.iter().rev().take(args.touch) {
-        let tx = store.begin(tenant).await?;
-        tx.commit().await?;
-    }
-    println!(
-        "scale     {} tenants in the directory, {} used in {:.2} s: open tenant pools {}, open fds {}, resident memory {} MB",
-        tenants.len(),
-        args.touch.min(tenants.len()),
-        started.elapsed().as_secs_f64(),
-        store.open_tenant_pools().await,
-        open_fds(),
-        resident_mb()
-    );
     Ok(())
 }
 

@@ -1,4 +1,4 @@
-//! `lyceum bench --learning`: the learning API under load. Loads `--tenants` tenants with
+//! `lyceum bench --learning`: the learning API under load. Loads `--tenants` (1,000) tenants with
 //! `--courses` published courses each and a student enrolled in `--enrollments` of them, then
 //! drives the real server on a local port from `--learning-clients` concurrent clients: the catalog
 //! (a page of 50) and the student dashboard, against the first `--active` tenants, once with the
@@ -29,9 +29,6 @@ pub struct LearningBenchArgs {
     /// Run the learning API benchmark (instead of the storage ones).
     #[arg(long)]
     learning: bool,
-    /// Tenants to load.
-    #[arg(long, default_value_t = 1000)]
-    tenants: usize,
     /// Published courses per tenant.
     #[arg(long, default_value_t = 100)]
     courses: usize,
@@ -67,19 +64,24 @@ impl LearningBenchArgs {
     }
 }
 
-pub async fn run(store: &Store, args: &LearningBenchArgs, tag: &str) -> Result<()> {
+pub async fn run(
+    store: &Store,
+    tenant_count: usize,
+    args: &LearningBenchArgs,
+    tag: &str,
+) -> Result<()> {
     let hash = lyceum_server::auth::password::hash(PASSWORD.to_owned())
         .await
         .map_err(|e| anyhow::anyhow!("{}", e.message))?;
     let started = Instant::now();
     ensure!(args.enrollments > 0, "--enrollments must be at least 1");
-    let mut tenants = Vec::with_capacity(args.tenants);
-    for i in 0..args.tenants {
+    let mut tenants = Vec::with_capacity(tenant_count);
+    for i in 0..tenant_count {
         tenants.push(load_tenant(store, args, &format!("learn-{tag}-{i}"), &hash).await?);
     }
     println!(
         "learning  loaded {} tenants x {} courses ({} enrollments each) in {:.1} s",
-        args.tenants,
+        tenant_count,
         args.courses,
         args.enrollments,
         started.elapsed().as_secs_f64()

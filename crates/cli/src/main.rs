@@ -3,6 +3,7 @@
 mod bench;
 mod bench_api;
 mod bench_learning;
+mod bench_tenants;
 mod demo;
 mod platform_user;
 mod settings;
@@ -76,7 +77,8 @@ async fn run(cli: Cli) -> Result<()> {
     if matches!(cli.command, Command::Serve | Command::Demo) {
         ensure_descriptors(&settings)?;
     }
-    let store = Store::open(settings.store_config()?).await?;
+    let store_config = settings.store_config()?;
+    let store = Store::open(store_config.clone()).await?;
     let result = match cli.command {
         Command::Serve => serve(&settings, store.clone()).await,
         Command::Demo => {
@@ -99,7 +101,7 @@ async fn run(cli: Cli) -> Result<()> {
         }
         Command::Tenant(command) => tenant::run(&store, command).await,
         Command::PlatformUser(command) => platform_user::run(&store, command).await,
-        Command::Bench(args) => bench::run(&store, args).await,
+        Command::Bench(args) => bench::run(&store, store_config, args).await,
     };
     store.close().await;
     result

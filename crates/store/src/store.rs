@@ -593,6 +593,21 @@ impl Store {
         Ok(Engine::Postgres(baseline))
     }
 
+    /// PostgreSQL: the backends connected to a database right now, of every role (its
+    /// `max_connections` counts them all; a role without `pg_read_all_stats` sees no more of
+    /// other roles' sessions than that they are there); `None` on SQLite.
+    pub async fn server_backends(&self) -> Result<Option<u64>, StoreError> {
+        let Backend::Postgres { placements, .. } = &self.inner.backend else {
+            return Ok(None);
+        };
+        let backends: i64 = sqlx::query_scalar(
+            "SELECT count(*) FROM pg_stat_activity WHERE datid IS NOT NULL",
+        )
+        .fetch_one(&placements.owner_pool)
+        .await?;
+        Ok(Some(backends as u64))
+    }
+
     /// Connection pools as they are now, for metrics: the shared runtime pool (PostgreSQL), the
     /// directory's, and the tenants' own pools summed.
     pub fn pool_stats(&self) -> Vec<PoolStats> {
