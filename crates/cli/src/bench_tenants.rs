@@ -59,7 +59,10 @@ pub async fn run(
 ) -> Result<()> {
     anyhow::ensure!(count > 0, "--tenants must be at least 1");
     if !store.placements().contains(&placement) {
-        println!("tenants   skipped: the {} engine offers no {placement} placement", store.engine());
+        println!(
+            "tenants   skipped: the {} engine offers no {placement} placement",
+            store.engine()
+        );
         return Ok(());
     }
     let hash = lyceum_server::auth::password::hash(PASSWORD.to_owned())
@@ -118,12 +121,13 @@ pub async fn run(
         },
         ..ServerConfig::unthrottled()
     };
-    for (cache, config) in [("cache on", ServerConfig::unthrottled()), ("cache off", uncached)] {
-        let server = LocalServer::start(
-            AppState::new(store.clone(), config),
-            Duration::from_secs(5),
-        )
-        .await?;
+    for (cache, config) in [
+        ("cache on", ServerConfig::unthrottled()),
+        ("cache off", uncached),
+    ] {
+        let server =
+            LocalServer::start(AppState::new(store.clone(), config), Duration::from_secs(5))
+                .await?;
         let bases: Vec<String> = tenants
             .iter()
             .map(|t| format!("http://{}/t/{}", server.address, t.slug))
@@ -266,11 +270,14 @@ fn mean_and_summary(mut times: Vec<Duration>) -> String {
     format!("mean {mean:.2?} {}", summary(&mut times))
 }
 
-/// PostgreSQL's client backends (from the server) and their memory (proportional set size of
-/// every `postgres` process readable on this host), for a bench line.
+/// PostgreSQL's backends (from the server) and their memory (proportional set size of every
+/// `postgres` process readable on this host), or on SQLite the memory SQLite holds.
 async fn postgres_footprint(store: &Store) -> String {
     let Some(backends) = store.server_backends().await.ok().flatten() else {
-        return "no PostgreSQL".to_owned();
+        return format!(
+            "SQLite holds {} MB",
+            lyceum_store::sqlite_memory_used() / (1024 * 1024)
+        );
     };
     let pss_kb: u64 = std::fs::read_dir("/proc")
         .into_iter()

@@ -34,7 +34,15 @@ pub struct Settings {
     pub auto_migrate: bool,
     pub shared_max_connections: u32,
     pub tenant_max_connections: u32,
-    pub max_open_tenant_pools: u64,
+    /// Tenants' own pools open at once; unset: as many as the tenant connection budget holds.
+    pub max_open_tenant_pools: Option<u64>,
+    /// PostgreSQL: connections this process may hold on its server; unset: the server's
+    /// `max_connections` less its superuser reserve and a tenth kept for other clients.
+    pub pg_connection_budget: Option<u32>,
+    /// Connections of all tenants' own pools together (dedicated databases, SQLite files);
+    /// unset: what the PostgreSQL budget leaves, or on SQLite 1,100 or what the open-file
+    /// limit holds.
+    pub tenant_connection_budget: Option<u64>,
     pub tenant_pool_idle_secs: u64,
     pub acquire_timeout_secs: u64,
     /// SQLite: milliseconds a write waits for a tenant file's write lock before it is refused
@@ -100,6 +108,8 @@ impl Default for Settings {
             shared_max_connections: limits.shared_max_connections,
             tenant_max_connections: limits.tenant_max_connections,
             max_open_tenant_pools: limits.max_open_tenant_pools,
+            pg_connection_budget: limits.postgres_connection_budget,
+            tenant_connection_budget: limits.tenant_connection_budget,
             tenant_pool_idle_secs: limits.tenant_pool_idle.as_secs(),
             acquire_timeout_secs: limits.acquire_timeout.as_secs(),
             sqlite_busy_timeout_ms: limits.sqlite_busy_timeout.as_millis() as u64,
@@ -196,21 +206,6 @@ impl Settings {
         })
     }
 
-    /// File descriptors the configured pools may hold at most, with room for the listener,
-    /// client sockets and logs: on SQLite three per connection (the file, its WAL and its
-    /// shared-memory index), on PostgreSQL one socket per connection.
-    pub fn descriptors_needed(&self) -> u64 {
-        const SOCKETS_AND_FILES: u64 = 256;
-        let tenant_connections =
-            self.max_open_tenant_pools * u64::from(self.tenant_max_connections);
-        let connections = match self.database_url {
-            None => 3 * (tenant_connections + u64::from(self.tenant_max_connections.max(2))),
-            // Shared, directory (at most 8), owner (2), notices (2) and listener (1).
-            Some(_) => tenant_connections + u64::from(self.shared_max_connections) + 13,
-        };
-        connections + SOCKETS_AND_FILES
-    }
-
     pub fn store_config(&self) -> Result<StoreConfig> {
         let mut config = match &self.database_url {
             None => StoreConfig::sqlite(&self.data_dir),
@@ -231,6 +226,8 @@ impl Settings {
             shared_max_connections: self.shared_max_connections,
             tenant_max_connections: self.tenant_max_connections,
             max_open_tenant_pools: self.max_open_tenant_pools,
+            postgres_connection_budget: self.pg_connection_budget,
+            tenant_connection_budget: self.tenant_connection_budget,
             tenant_pool_idle: Duration::from_secs(self.tenant_pool_idle_secs),
             acquire_timeout: Duration::from_secs(self.acquire_timeout_secs),
             tenant_cache_capacity: self.tenant_cache_capacity,
@@ -291,7 +288,7 @@ mod tests {
             jail.set_env("LYCEUM_MAX_OPEN_TENANT_POOLS", "20");
             let settings = Settings::load(None).unwrap();
             assert_eq!(settings.bind, "0.0.0.0:9000");
-            assert_eq!(settings.max_open_tenant_pools, 20);
+            assert_eq!(settings.max_open_tenant_pools, Some(20));
             assert_eq!(settings.default_placement, Some(Placement::Schema));
             Ok(())
         });

@@ -284,13 +284,13 @@ fn platform_user_create_bootstraps_an_operator_once() {
 }
 
 /// `serve` under a shell's open-file limit.
-fn serve_with_nofile(dir: &Path, limit: &str, pools: &str, port: u16) -> Child {
+fn serve_with_nofile(dir: &Path, limit: &str, connections: &str, port: u16) -> Child {
     Command::new("sh")
         .args(["-c", &format!("ulimit {limit} && exec \"$0\" serve")])
         .arg(env!("CARGO_BIN_EXE_lyceum"))
         .current_dir(dir)
         .env_remove("LYCEUM_DATABASE_URL")
-        .env("LYCEUM_MAX_OPEN_TENANT_POOLS", pools)
+        .env("LYCEUM_TENANT_CONNECTION_BUDGET", connections)
         .env("LYCEUM_BIND", format!("127.0.0.1:{port}"))
         .env("LYCEUM_LOG", "warn")
         .stderr(std::process::Stdio::piped())
@@ -298,10 +298,11 @@ fn serve_with_nofile(dir: &Path, limit: &str, pools: &str, port: u16) -> Child {
         .unwrap()
 }
 
-/// More pools than the process may ever open files for: refused at start with a message that
-/// says what to change. A low soft limit under a high hard one is raised instead, and serves.
+/// A connection budget the process may never open files for: refused at start with a message
+/// that says what to change. A low soft limit under a high hard one is raised instead, and
+/// serves.
 #[test]
-fn serve_refuses_pools_the_open_file_limit_cannot_hold_and_raises_a_low_soft_limit() {
+fn serve_refuses_a_budget_the_open_file_limit_cannot_hold_and_raises_a_low_soft_limit() {
     let dir = tempfile::tempdir().unwrap();
     let free_port = || {
         TcpListener::bind("127.0.0.1:0")
@@ -310,13 +311,15 @@ fn serve_refuses_pools_the_open_file_limit_cannot_hold_and_raises_a_low_soft_lim
             .unwrap()
             .port()
     };
-    let refused = serve_with_nofile(dir.path(), "-n 512", "1000", free_port())
+    let refused = serve_with_nofile(dir.path(), "-n 512", "3000", free_port())
         .wait_with_output()
         .unwrap();
     assert_eq!(refused.status.code(), Some(1));
     let message = stderr(&refused);
     assert!(
-        message.contains("file descriptors") && message.contains("LYCEUM_MAX_OPEN_TENANT_POOLS"),
+        message.contains("CONNECTION_BUDGET")
+            && message.contains("9256 open files")
+            && message.contains("LYCEUM_TENANT_CONNECTION_BUDGET"),
         "{message}"
     );
 
@@ -336,7 +339,7 @@ fn serve_refuses_pools_the_open_file_limit_cannot_hold_and_raises_a_low_soft_lim
         "this test needs a hard open-file limit of at least 12,500 (ulimit -Hn), found {hard}"
     );
     let port = free_port();
-    let mut server = Server(serve_with_nofile(dir.path(), "-Sn 512", "1000", port));
+    let mut server = Server(serve_with_nofile(dir.path(), "-Sn 512", "3000", port));
     let deadline = Instant::now() + Duration::from_secs(30);
     loop {
         if let Some(response) = http_get(port, "/readyz") {

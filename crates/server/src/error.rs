@@ -95,8 +95,9 @@ impl From<StoreError> for ApiError {
         };
         ApiError {
             alarm,
-            // Writers of a busy tenant are served in turn; one second is several turns.
-            retry_after: matches!(e, StoreError::Busy).then_some(1),
+            // Writers of a busy tenant are served in turn, one second is several turns; a
+            // database out of connections or a pool wait that timed out frees up as quickly.
+            retry_after: matches!(e, StoreError::Busy | StoreError::Unavailable(_)).then_some(1),
             ..ApiError::new(status, e.code(), message)
         }
     }

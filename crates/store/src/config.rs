@@ -31,15 +31,31 @@ pub enum EngineConfig {
     },
 }
 
+/// SQLite connections of tenants' own files held at once by default: about a connection per
+/// active tenant for a thousand of them (each costs a thread, three file descriptors and a few
+/// hundred KB; docs/operations.md, "Capacity planning").
+pub const DEFAULT_SQLITE_TENANT_CONNECTIONS: u64 = 1_100;
+
 /// Caps that keep connections and open files bounded however many tenants there are.
 #[derive(Debug, Clone, Copy)]
 pub struct PoolLimits {
     /// Connections of the shared PostgreSQL pool (pool and schema placements).
     pub shared_max_connections: u32,
-    /// Connections of each tenant's own pool (dedicated database or SQLite file).
+    /// Connections of each tenant's own pool (dedicated database or SQLite file), at most; a
+    /// pool starts empty, grows while the tenant connection budget allows, and shrinks when idle.
     pub tenant_max_connections: u32,
     /// How many tenants' own pools stay open at once; the least recently used is closed first.
-    pub max_open_tenant_pools: u64,
+    /// `None`: as many as the tenant connection budget holds at one connection each.
+    pub max_open_tenant_pools: Option<u64>,
+    /// PostgreSQL: connections this process may hold on its server, every pool included.
+    /// `None`: the server's `max_connections`, less its superuser reserve and a tenth (at least
+    /// 10) kept for other clients (psql, backups, a second process should set its own share).
+    pub postgres_connection_budget: Option<u32>,
+    /// Connections all tenants' own pools may hold together; when it is spent, a tenant that
+    /// needs one more takes it from the least recently used tenant. `None`: on PostgreSQL what
+    /// the connection budget leaves after the shared pools; on SQLite
+    /// [`DEFAULT_SQLITE_TENANT_CONNECTIONS`], or fewer if the open-file limit cannot hold them.
+    pub tenant_connection_budget: Option<u64>,
     /// A tenant's own pool is closed after this long unused.
     pub tenant_pool_idle: Duration,
     /// How long a request waits for a connection before failing with `DATABASE_UNAVAILABLE`.
@@ -61,7 +77,9 @@ impl Default for PoolLimits {
         Self {
             shared_max_connections: 16,
             tenant_max_connections: 4,
-            max_open_tenant_pools: 16,
+            max_open_tenant_pools: None,
+            postgres_connection_budget: None,
+            tenant_connection_budget: None,
             tenant_pool_idle: Duration::from_secs(300),
             acquire_timeout: Duration::from_secs(5),
             tenant_cache_capacity: 10_000,

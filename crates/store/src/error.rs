@@ -40,6 +40,8 @@ pub enum StoreError {
     Busy,
     #[error("unsafe database role: {0}")]
     UnsafeRole(String),
+    #[error("connection budget: {0}")]
+    Budget(String),
     #[error("migration of {target} failed: {message}")]
     Migration { target: String, message: String },
     #[error("storage i/o failed: {0}")]
@@ -68,6 +70,7 @@ impl StoreError {
             StoreError::Unavailable(_) => "DATABASE_UNAVAILABLE",
             StoreError::Busy => "TENANT_BUSY",
             StoreError::UnsafeRole(_) => "UNSAFE_DATABASE_ROLE",
+            StoreError::Budget(_) => "CONNECTION_BUDGET",
             StoreError::Migration { .. } => "MIGRATION_FAILED",
             StoreError::Io(_) => "STORAGE_IO",
             StoreError::Database(_) => "DATABASE_ERROR",
@@ -113,6 +116,10 @@ impl From<sqlx::Error> for StoreError {
                     _ => {}
                 }
                 match db.code().as_deref() {
+                    // `too_many_connections` and the rest of class 53, insufficient resources:
+                    // the server is full for now (its `max_connections` lowered under us, or
+                    // other clients took the reserve), not broken.
+                    Some(code) if code.starts_with("53") => StoreError::Unavailable(message),
                     Some(INSUFFICIENT_PRIVILEGE) if message.contains("row-level security") => {
                         StoreError::IsolationViolation(message)
                     }

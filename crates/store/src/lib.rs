@@ -10,6 +10,7 @@
 //! both engines bind by number) and run on either engine through [`engine::dispatch`]; only DDL,
 //! row-level security and the rare statement that truly differs are engine-specific.
 
+mod budget;
 mod config;
 mod directory;
 mod engine;
@@ -28,12 +29,15 @@ mod versions;
 #[cfg(test)]
 mod tests;
 
-pub use config::{EngineConfig, PoolLimits, SqliteSynchronous, StoreConfig};
+pub use config::{
+    EngineConfig, PoolLimits, SqliteSynchronous, StoreConfig, DEFAULT_SQLITE_TENANT_CONNECTIONS,
+};
 pub use directory::{Directory, KeyOwner, NewTenant, SigningKey, Tenant, TenantKey};
 pub use engine::EngineKind;
 pub use error::StoreError;
 pub use health::TransactionTrouble;
 pub use migrate::{MigrationProgress, MigrationReport, TenantMigrationFailure};
+pub use placement::sqlite_memory_used;
 pub use platform::{AuditEntry, AuditRecord, PlatformUser};
 pub use scope::{LearnerLock, TenantTx};
 pub use sqlx::postgres::PgConnectOptions;

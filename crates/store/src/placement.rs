@@ -17,7 +17,8 @@ use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode};
 use sqlx::{ConnectOptions, Connection, PgPool, SqlitePool};
 use std::num::NonZeroUsize;
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, Weak};
 use std::time::Instant;
 use tokio::sync::Semaphore;
 
@@ -68,6 +69,39 @@ pub(crate) fn sqlite_options(
         .disable_statement_logging()
 }
 
+/// Lookaside slots of every SQLite connection. SQLite's default (1,200 bytes x 100, allocated
+/// and touched when a connection opens) costs 120 KB per connection; with a file per tenant and
+/// a connection or more per active tenant, that alone would be 120 MB per thousand tenants.
+/// Small slots keep most of the speed-up for a sixth of the memory.
+const SQLITE_LOOKASIDE: (i32, i32) = (512, 40);
+
+/// Applies SQLite's process-wide memory settings, once, before the process's first SQLite
+/// connection (SQLite accepts them only before it initialises; later calls change nothing).
+pub(crate) fn configure_sqlite() {
+    static CONFIGURED: std::sync::Once = std::sync::Once::new();
+    CONFIGURED.call_once(|| {
+        let (slot_size, slots) = SQLITE_LOOKASIDE;
+        // SAFETY: `sqlite3_config` with SQLITE_CONFIG_LOOKASIDE takes two ints. Called before
+        // any connection opens (the store's first step), so SQLite is not initialised yet;
+        // were it, the call would only return SQLITE_MISUSE, which is harmless.
+        unsafe {
+            libsqlite3_sys::sqlite3_config(
+                libsqlite3_sys::SQLITE_CONFIG_LOOKASIDE,
+                slot_size,
+                slots,
+            );
+        }
+    });
+}
+
+/// Bytes SQLite holds right now in this process, over every connection (page caches, schemas,
+/// prepared statements, lookaside).
+pub fn sqlite_memory_used() -> u64 {
+    // SAFETY: a read of SQLite's memory counter; callable at any time from any thread.
+    let used = unsafe { libsqlite3_sys::sqlite3_memory_used() };
+    used.max(0) as u64
+}
+
 pub(crate) type TenantPool = Engine<PgPool, SqlitePool>;
 
 /// A tenant's open pool. On SQLite it comes with the file's write turn: a write transaction
@@ -79,24 +113,61 @@ pub(crate) struct OpenPool {
     pub(crate) writer: Option<Arc<Semaphore>>,
 }
 
-/// Open pools of tenants with storage of their own: at most `max_open_tenant_pools`, the least
-/// recently used closed first, and pools unused for `tenant_pool_idle` closed on the next
-/// access. Eviction hands the pool back synchronously, so every evicted pool is closed and
-/// connections and files stay within `max_open_tenant_pools x tenant_max_connections`.
+/// The open pools, the least recently used first out, each with when it was last used.
+type Registry = Mutex<LruCache<TenantId, (OpenPool, Instant)>>;
+
+/// Connections held by the pools in `open`, in use or idle.
+fn held(open: &LruCache<TenantId, (OpenPool, Instant)>) -> u64 {
+    open.iter()
+        .map(|(_, (pool, _))| u64::from(crate::engine::dispatch!(&pool.pool, p => p.size())))
+        .sum()
+}
+
+/// What tenants' own pools may hold together, sized by [`crate::Store::open`] from
+/// [`PoolLimits`] and what the engine allows.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct TenantBudget {
+    /// Connections over every tenant's own pool.
+    pub(crate) connections: u64,
+    /// Pools open at once.
+    pub(crate) pools: NonZeroUsize,
+    /// Whether a pool growing past its first connection takes that connection from other
+    /// tenants too (PostgreSQL: its server refuses connections beyond `max_connections`), or
+    /// may overshoot the budget while it is busy, trimmed as its connections come back (SQLite:
+    /// a connection more is only a thread and three descriptors for a moment, and evicting
+    /// other tenants' files to make room would cost them a reopen each).
+    pub(crate) growth_takes_from_others: bool,
+}
+
+/// Open pools of tenants with storage of their own, within a [`TenantBudget`]. A pool starts
+/// with the connection it is opened with, grows on demand up to `tenant_max_connections`, and
+/// shrinks when idle (`tenant_pool_idle`). A tenant that needs a connection when the budget is
+/// spent takes it from the least recently used tenants: their pools are closed (each gives its
+/// connections back as its transactions end) until one is free. Tenants that grew at the same
+/// moment can overshoot the budget briefly: a connection released while the pools hold more
+/// than the budget is closed instead of kept. Pools unused for `tenant_pool_idle` are closed on
+/// the next access.
 #[derive(Clone)]
 pub(crate) struct TenantPools {
-    open: Arc<Mutex<LruCache<TenantId, (OpenPool, Instant)>>>,
+    open: Arc<Registry>,
+    /// Pools being opened: not in the registry yet, but already in the budget.
+    opening: Arc<AtomicU64>,
     limits: PoolLimits,
+    budget: TenantBudget,
     trouble: Arc<TroubleCounts>,
 }
 
 impl TenantPools {
-    pub(crate) fn new(limits: PoolLimits, trouble: Arc<TroubleCounts>) -> Self {
-        let capacity =
-            NonZeroUsize::new(limits.max_open_tenant_pools.max(1) as usize).expect("at least one");
+    pub(crate) fn new(
+        limits: PoolLimits,
+        budget: TenantBudget,
+        trouble: Arc<TroubleCounts>,
+    ) -> Self {
         Self {
-            open: Arc::new(Mutex::new(LruCache::new(capacity))),
+            open: Arc::new(Mutex::new(LruCache::new(budget.pools))),
+            opening: Arc::default(),
             limits,
+            budget,
             trouble,
         }
     }
@@ -110,7 +181,9 @@ impl TenantPools {
         if let Some(pool) = self.cached(id) {
             return Ok(pool);
         }
-        let pool = pool_options(&self.limits, &self.trouble, Some(id))
+        let _opening = self.make_room_for_new_pool(id);
+        let pool = self
+            .pool_options(id)
             .connect_with(sqlite_options(&path(), false, &self.limits))
             .await?;
         Ok(self.keep(
@@ -131,9 +204,8 @@ impl TenantPools {
         if let Some(pool) = self.cached(id) {
             return Ok(pool);
         }
-        let pool = pool_options(&self.limits, &self.trouble, Some(id))
-            .connect_with(options())
-            .await?;
+        let _opening = self.make_room_for_new_pool(id);
+        let pool = self.pool_options(id).connect_with(options()).await?;
         Ok(self.keep(
             id,
             OpenPool {
@@ -155,10 +227,56 @@ impl TenantPools {
                 close_later(open.pool);
             }
         }
-        open.get_mut(&id).map(|(pool, used)| {
+        let pool = open.get_mut(&id).map(|(pool, used)| {
             *used = now;
             pool.clone()
-        })
+        })?;
+        drop(open);
+        // A pool with nothing idle and room to grow opens a connection for this transaction.
+        let (size, idle) = crate::engine::dispatch!(&pool.pool, p => (p.size(), p.num_idle()));
+        if self.budget.growth_takes_from_others
+            && idle == 0
+            && size < self.limits.tenant_max_connections
+        {
+            self.make_room(id);
+        }
+        Some(pool)
+    }
+
+    /// [`TenantPools::make_room`] for a pool about to be opened, which counts in the budget from
+    /// now until it is registered (or fails to open): the guard returned.
+    fn make_room_for_new_pool(&self, id: TenantId) -> OpeningPool {
+        self.make_room(id);
+        self.opening.fetch_add(1, Ordering::Relaxed);
+        OpeningPool(self.opening.clone())
+    }
+
+    /// Makes room in the budget for one more connection of tenant `id`: while the tenants'
+    /// pools (and the pools being opened) hold the whole budget, the least recently used pool
+    /// of another tenant is closed.
+    /// Closing is asynchronous (a pool waits for its transactions to end), so the budget can
+    /// be exceeded by connections still in use for a moment; the PostgreSQL reserve covers it,
+    /// and [`Wear::OverBudget`] closes the excess as it comes back.
+    fn make_room(&self, id: TenantId) {
+        let mut open = self.open.lock().expect("tenant pool registry poisoned");
+        let mut in_pools = held(&open) + self.opening.load(Ordering::Relaxed);
+        while in_pools >= self.budget.connections {
+            let Some((&coldest, _)) = open.peek_lru() else {
+                break;
+            };
+            if coldest == id {
+                if open.len() == 1 {
+                    break;
+                }
+                open.promote(&id);
+                continue;
+            }
+            if let Some((_, (evicted, _))) = open.pop_lru() {
+                let size = crate::engine::dispatch!(&evicted.pool, p => p.size());
+                in_pools = in_pools.saturating_sub(u64::from(size));
+                close_later(evicted.pool);
+            }
+        }
     }
 
     /// Registers a freshly opened pool, unless another task registered one first (then ours
@@ -176,6 +294,24 @@ impl TenantPools {
         pool
     }
 
+    /// Options of a tenant's own pool, on either engine.
+    fn pool_options<DB: sqlx::Database>(&self, tenant: TenantId) -> PoolOptions<DB> {
+        let most = u32::try_from(self.budget.connections).unwrap_or(u32::MAX);
+        close_if_in_transaction(
+            PoolOptions::new()
+                .max_connections(self.limits.tenant_max_connections.min(most).max(1))
+                .min_connections(0)
+                .idle_timeout(Some(self.limits.tenant_pool_idle))
+                .acquire_timeout(self.limits.acquire_timeout),
+            &self.trouble,
+            Some(tenant),
+            Wear::OverBudget {
+                pools: Arc::downgrade(&self.open),
+                budget: self.budget.connections,
+            },
+        )
+    }
+
     /// Closes and forgets a tenant's pool (before its storage is dropped or moved).
     pub(crate) async fn forget(&self, id: TenantId) {
         let removed = self
@@ -189,7 +325,7 @@ impl TenantPools {
         self.trouble.forget(id);
     }
 
-    /// Pools open right now (at most `max_open_tenant_pools`).
+    /// Pools open right now (at most the budget's `pools`).
     pub(crate) fn open_count(&self) -> u64 {
         self.open
             .lock()
@@ -217,40 +353,73 @@ impl TenantPools {
     }
 }
 
-/// Options of a tenant's own pool, on either engine.
-fn pool_options<DB: sqlx::Database>(
-    limits: &PoolLimits,
-    trouble: &Arc<TroubleCounts>,
-    tenant: Option<TenantId>,
-) -> PoolOptions<DB> {
-    close_if_in_transaction(
-        PoolOptions::new()
-            .max_connections(limits.tenant_max_connections)
-            .min_connections(0)
-            .idle_timeout(Some(limits.tenant_pool_idle))
-            .acquire_timeout(limits.acquire_timeout),
-        trouble,
-        tenant,
-    )
+/// A pool being opened, counted in [`TenantPools`]'s budget until dropped: once the pool is
+/// registered, or when opening it failed or was cancelled.
+struct OpeningPool(Arc<AtomicU64>);
+
+impl Drop for OpeningPool {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::Relaxed);
+    }
 }
 
 /// The last wall behind cancellation-safe transactions ([`crate::scope`]): a connection that
 /// comes back to its pool still inside a transaction is closed (which rolls the transaction
-/// back) and counted, never handed to the next user.
+/// back) and counted, never handed to the next user. Healthy connections are closed too when
+/// `wear` says they are worn.
 pub(crate) fn close_if_in_transaction<DB: sqlx::Database>(
     options: PoolOptions<DB>,
     trouble: &Arc<TroubleCounts>,
     tenant: Option<TenantId>,
+    wear: Wear,
 ) -> PoolOptions<DB> {
     let trouble = trouble.clone();
+    let releases = AtomicU64::new(0);
     options.after_release(move |conn, _| {
         let in_transaction = conn.is_in_transaction();
         if in_transaction {
             trouble.released_in_transaction(tenant);
         }
-        Box::pin(async move { Ok(!in_transaction) })
+        let worn = match &wear {
+            Wear::Never => false,
+            Wear::After(transactions) => {
+                (releases.fetch_add(1, Ordering::Relaxed) + 1).is_multiple_of(*transactions)
+            }
+            Wear::OverBudget { pools, budget } => pools.upgrade().is_some_and(|pools| {
+                let open = pools.lock().expect("tenant pool registry poisoned");
+                // Only a pool that grew gives a connection back: closing a tenant's last one
+                // would only make it open another on its next request, over budget again.
+                let grown = tenant
+                    .and_then(|id| open.peek(&id))
+                    .is_none_or(|(pool, _)| {
+                        crate::engine::dispatch!(&pool.pool, p => p.size()) > 1
+                    });
+                grown && held(&open) > *budget
+            }),
+        };
+        Box::pin(async move { Ok(!in_transaction && !worn) })
     })
 }
+
+/// When a healthy connection coming back to its pool is closed instead of kept.
+pub(crate) enum Wear {
+    Never,
+    /// After this many transactions on average (one release in that many closes its
+    /// connection): see [`SCHEMA_TRANSACTIONS_PER_CONNECTION`].
+    After(u64),
+    /// While the tenants' own pools hold more than their budget.
+    OverBudget {
+        pools: Weak<Registry>,
+        budget: u64,
+    },
+}
+
+/// Transactions a connection of the schema placement's pool serves, on average, before it is
+/// closed. A PostgreSQL backend keeps the catalog entries of every schema it has touched
+/// (some 30-40 KB per tenant schema), so one that cycled through a thousand tenants holds
+/// 30-40 MB, for as long as it lives; recycled this often, it holds at most this many schemas'
+/// worth, and reconnecting (a few milliseconds) costs a few per cent of the throughput.
+pub(crate) const SCHEMA_TRANSACTIONS_PER_CONNECTION: u64 = 200;
 
 /// Closing waits for the pool's connections to come back, so it runs on its own task instead
 /// of holding up the request that caused the eviction.

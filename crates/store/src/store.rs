@@ -1,13 +1,16 @@
 //! [`Store`]: the opened storage of one deployment. It provisions tenants into their placement,
 //! opens tenant-scoped transactions, and migrates every target.
 
+use crate::budget::{self, PgServerLimits};
 use crate::config::{EngineConfig, PoolLimits, StoreConfig};
 use crate::directory::{Directory, NewTenant, Tenant};
 use crate::engine::{quote_ident, Engine, EngineKind};
 use crate::error::StoreError;
 use crate::health::{TransactionTrouble, TroubleCounts};
 use crate::migrate::{self, MigrationProgress, MigrationReport, TenantMigrationFailure};
-use crate::placement::{self, OpenPool, PgPlacements, TenantPools, DIRECTORY_SCHEMA, POOL_SCHEMA};
+use crate::placement::{
+    self, OpenPool, PgPlacements, TenantBudget, TenantPools, Wear, DIRECTORY_SCHEMA, POOL_SCHEMA,
+};
 use crate::platform::AuditEntry;
 use crate::scope::{postgres_begin, LearnerLock, Opening, TenantTx};
 use crate::versions::{DataVersion, DataVersions, NoticeCounts};
@@ -42,7 +45,8 @@ pub struct ScopingFigures {
 /// One kind of connection pool, for metrics.
 #[derive(Debug, Clone)]
 pub struct PoolStats {
-    /// `shared`, `directory` or `tenant` (every tenant's own pool summed).
+    /// `shared` (pool placement), `schemas` (schema placement), `directory` or `tenant` (every
+    /// tenant's own pool summed).
     pub pool: &'static str,
     /// `postgres` or `sqlite`.
     pub engine: String,
@@ -85,8 +89,12 @@ struct Inner {
 enum Backend {
     Postgres {
         placements: PgPlacements,
-        /// Runtime-role pool for pool and schema placements (tenant set per transaction).
+        /// Runtime-role pool of the pool placement (tenant set per transaction).
         shared: PgPool,
+        /// Runtime-role pool of the schema placement (tenant and `search_path` set per
+        /// transaction), its connections recycled as they wear (see
+        /// [`placement::SCHEMA_TRANSACTIONS_PER_CONNECTION`]); opens nothing until used.
+        schemas: PgPool,
     },
     Sqlite {
         data_dir: PathBuf,
@@ -99,15 +107,17 @@ impl Store {
     pub async fn open(config: StoreConfig) -> Result<Store, StoreError> {
         let limits = config.limits;
         let trouble = Arc::new(TroubleCounts::default());
-        let (backend, directory, versions) = match config.engine {
+        let (backend, directory, versions, tenant_budget) = match config.engine {
             EngineConfig::Sqlite { data_dir } => {
+                let tenant_budget = budget::sqlite(&limits, budget::open_file_limit())?;
                 let (backend, directory) = open_sqlite(data_dir, &limits).await?;
-                (backend, directory, Arc::default())
+                (backend, directory, Arc::default(), tenant_budget)
             }
             EngineConfig::Postgres { runtime, owner } => {
-                let (backend, directory) =
+                let (backend, directory, tenant_budget) =
                     open_postgres(runtime.clone(), owner, &limits, &trouble).await?;
-                (backend, directory, DataVersions::shared(runtime).await?)
+                let versions = DataVersions::shared(runtime).await?;
+                (backend, directory, versions, tenant_budget)
             }
         };
         let engine_default = match backend {
@@ -118,7 +128,7 @@ impl Store {
             inner: Arc::new(Inner {
                 backend,
                 directory,
-                tenant_pools: TenantPools::new(limits, trouble.clone()),
+                tenant_pools: TenantPools::new(limits, tenant_budget, trouble.clone()),
                 default_placement: config.default_placement.unwrap_or(engine_default),
                 versions,
                 limits,
@@ -344,8 +354,8 @@ impl Store {
                 status: tenant.status.to_string(),
             });
         }
-        // A tenant pool can be evicted (and closed) between lookup and use; the retry gets a
-        // freshly opened one.
+        // A tenant pool can be evicted (and closed) between lookup and use, when other tenants
+        // need its connections; a retry gets a freshly opened one.
         let mut attempts = 0;
         loop {
             let open = self.tenant_pool(tenant).await?;
@@ -363,7 +373,7 @@ impl Store {
             let versions = write.then(|| self.inner.versions.clone());
             match TenantTx::begin(tenant.id, open.pool, statement, versions, writer).await {
                 Ok(tx) => return Ok(tx),
-                Err(sqlx::Error::PoolClosed) if attempts == 0 => attempts += 1,
+                Err(sqlx::Error::PoolClosed) if attempts < 3 => attempts += 1,
                 Err(e) => return Err(e.into()),
             }
         }
@@ -387,12 +397,14 @@ impl Store {
 
     async fn tenant_pool(&self, tenant: &Tenant) -> Result<OpenPool, StoreError> {
         match (&self.inner.backend, tenant.placement) {
-            (Backend::Postgres { shared, .. }, Placement::Pool | Placement::Schema) => {
-                Ok(OpenPool {
-                    pool: Engine::Postgres(shared.clone()),
-                    writer: None,
-                })
-            }
+            (Backend::Postgres { shared, .. }, Placement::Pool) => Ok(OpenPool {
+                pool: Engine::Postgres(shared.clone()),
+                writer: None,
+            }),
+            (Backend::Postgres { schemas, .. }, Placement::Schema) => Ok(OpenPool {
+                pool: Engine::Postgres(schemas.clone()),
+                writer: None,
+            }),
             (Backend::Postgres { placements, .. }, Placement::Database) => {
                 self.inner
                     .tenant_pools
@@ -600,11 +612,10 @@ impl Store {
         let Backend::Postgres { placements, .. } = &self.inner.backend else {
             return Ok(None);
         };
-        let backends: i64 = sqlx::query_scalar(
-            "SELECT count(*) FROM pg_stat_activity WHERE datid IS NOT NULL",
-        )
-        .fetch_one(&placements.owner_pool)
-        .await?;
+        let backends: i64 =
+            sqlx::query_scalar("SELECT count(*) FROM pg_stat_activity WHERE datid IS NOT NULL")
+                .fetch_one(&placements.owner_pool)
+                .await?;
         Ok(Some(backends as u64))
     }
 
@@ -613,12 +624,21 @@ impl Store {
     pub fn pool_stats(&self) -> Vec<PoolStats> {
         let mut stats = Vec::new();
         let engine = self.engine().to_string();
-        if let Backend::Postgres { shared, .. } = &self.inner.backend {
+        if let Backend::Postgres {
+            shared, schemas, ..
+        } = &self.inner.backend
+        {
             stats.push(PoolStats::of(
                 "shared",
                 &engine,
                 shared.size(),
                 shared.num_idle(),
+            ));
+            stats.push(PoolStats::of(
+                "schemas",
+                &engine,
+                schemas.size(),
+                schemas.num_idle(),
             ));
         }
         let (size, idle) = self.inner.directory.pool_size();
@@ -651,8 +671,14 @@ impl Store {
         self.inner.versions.close().await;
         self.inner.tenant_pools.close_all().await;
         self.inner.directory.close().await;
-        if let Backend::Postgres { placements, shared } = &self.inner.backend {
+        if let Backend::Postgres {
+            placements,
+            shared,
+            schemas,
+        } = &self.inner.backend
+        {
             shared.close().await;
+            schemas.close().await;
             placements.owner_pool.close().await;
         }
     }
@@ -665,11 +691,13 @@ impl Store {
         }
     }
 
+    /// The runtime pool of the pool or the schema placement.
     #[cfg(test)]
-    pub(crate) fn shared_pool_for_tests(&self) -> Engine<PgPool, SqlitePool> {
-        match &self.inner.backend {
-            Backend::Postgres { shared, .. } => Engine::Postgres(shared.clone()),
-            Backend::Sqlite { .. } => unreachable!("SQLite has no shared pool"),
+    pub(crate) fn shared_pool_for_tests(&self, placement: Placement) -> PgPool {
+        match (&self.inner.backend, placement) {
+            (Backend::Postgres { shared, .. }, Placement::Pool) => shared.clone(),
+            (Backend::Postgres { schemas, .. }, Placement::Schema) => schemas.clone(),
+            _ => unreachable!("no shared pool for {placement} on this engine"),
         }
     }
 
@@ -686,6 +714,7 @@ async fn open_sqlite(
     data_dir: PathBuf,
     limits: &PoolLimits,
 ) -> Result<(Backend, Directory), StoreError> {
+    placement::configure_sqlite();
     tokio::fs::create_dir_all(data_dir.join("tenants")).await?;
     let options = placement::sqlite_options(&data_dir.join("directory.sqlite"), true, limits);
     let pool: SqlitePool = SqlitePoolOptions::new()
@@ -711,9 +740,9 @@ async fn open_postgres(
     owner: sqlx::postgres::PgConnectOptions,
     limits: &PoolLimits,
     trouble: &Arc<TroubleCounts>,
-) -> Result<(Backend, Directory), StoreError> {
+) -> Result<(Backend, Directory, TenantBudget), StoreError> {
     // Probe once so that an unreachable server is reported as such, not as a pool timeout.
-    let probe = tokio::time::timeout(limits.acquire_timeout, owner.connect())
+    let mut probe = tokio::time::timeout(limits.acquire_timeout, owner.connect())
         .await
         .map_err(|_| {
             StoreError::Unavailable(format!("no answer from PostgreSQL at {}", describe(&owner)))
@@ -724,19 +753,37 @@ async fn open_postgres(
                 describe(&owner)
             ))
         })?;
+    let server = PgServerLimits::read(&mut probe, runtime.get_username()).await?;
     probe.close().await.ok();
+    let budget = budget::postgres(limits, server, budget::open_file_limit())?;
     let owner_pool = PgPoolOptions::new()
         .max_connections(2)
         .min_connections(0)
         .acquire_timeout(limits.acquire_timeout)
         .connect_with(owner.clone())
         .await?;
-    let shared = placement::close_if_in_transaction(
+    let schemas = placement::close_if_in_transaction(
         PgPoolOptions::new()
-            .max_connections(limits.shared_max_connections)
+            .max_connections(budget.schemas)
+            .min_connections(0)
+            .idle_timeout(Some(limits.tenant_pool_idle))
             .acquire_timeout(limits.acquire_timeout),
         trouble,
         None,
+        Wear::After(placement::SCHEMA_TRANSACTIONS_PER_CONNECTION),
+    )
+    .connect_lazy_with(
+        runtime
+            .clone()
+            .options([("search_path", POOL_SCHEMA), IDLE_IN_TRANSACTION_LIMIT]),
+    );
+    let shared = placement::close_if_in_transaction(
+        PgPoolOptions::new()
+            .max_connections(budget.shared)
+            .acquire_timeout(limits.acquire_timeout),
+        trouble,
+        None,
+        Wear::Never,
     )
     // Pool-placement transactions need no `SET LOCAL search_path`: the session default is
     // theirs. Schema-placement transactions set their own for the transaction.
@@ -786,7 +833,7 @@ async fn open_postgres(
     }
     check_runtime_owns_nothing(&shared).await?;
     let directory_pool = PgPoolOptions::new()
-        .max_connections(limits.shared_max_connections.clamp(2, 8))
+        .max_connections(budget.directory)
         .acquire_timeout(limits.acquire_timeout)
         .connect_with(runtime.clone().options([("search_path", DIRECTORY_SCHEMA)]))
         .await?;
@@ -797,12 +844,17 @@ async fn open_postgres(
         runtime_role,
     };
     Ok((
-        Backend::Postgres { placements, shared },
+        Backend::Postgres {
+            placements,
+            shared,
+            schemas,
+        },
         Directory::new(
             Engine::Postgres(directory_pool),
             limits.tenant_cache_capacity,
             limits.tenant_cache_ttl,
         ),
+        budget.tenants,
     ))
 }
 

@@ -25,7 +25,7 @@ pub fn test_limits() -> PoolLimits {
     PoolLimits {
         shared_max_connections: 4,
         tenant_max_connections: 2,
-        max_open_tenant_pools: 8,
+        max_open_tenant_pools: Some(8),
         ..PoolLimits::default()
     }
 }

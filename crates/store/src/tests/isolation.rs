@@ -170,62 +170,71 @@ async fn two_tenants_on_one_reused_connection_do_not_leak() {
     let (mut config, guard) = testing::postgres_config().await;
     config.limits.shared_max_connections = 1;
     let bed = bed_with("postgres", (config, guard)).await;
-    let a = provision(&bed.store, "ra-pool", Placement::Pool).await;
-    let b = provision(&bed.store, "rb-schema", Placement::Schema).await;
-    let c = provision(&bed.store, "rc-pool", Placement::Pool).await;
-    for (t, tag) in [(&a, "a"), (&b, "b"), (&c, "c")] {
-        seed(&bed.store, t, tag).await;
-    }
-    let mut pids = Vec::new();
-    for tenant in [&a, &b, &c, &a, &b] {
-        let mut tx = bed.store.begin_write(tenant).await.unwrap();
-        let foreign = count(
-            &mut tx,
-            "SELECT COUNT(*) FROM users WHERE tenant_id <> $1",
-            Some(tenant.id.as_uuid()),
-        )
-        .await
-        .unwrap();
-        let own = count(&mut tx, "SELECT COUNT(*) FROM users", None)
+    // The pool placement's tenants share one pool, the schema placement's another.
+    for (placement, slugs) in [
+        (Placement::Pool, ["ra-pool", "rb-pool"]),
+        (Placement::Schema, ["ra-schema", "rb-schema"]),
+    ] {
+        let a = provision(&bed.store, slugs[0], placement).await;
+        let b = provision(&bed.store, slugs[1], placement).await;
+        seed(&bed.store, &a, "a").await;
+        seed(&bed.store, &b, "b").await;
+        let mut pids = Vec::new();
+        for tenant in [&a, &b, &a, &b] {
+            let mut tx = bed.store.begin_write(tenant).await.unwrap();
+            let foreign = count(
+                &mut tx,
+                "SELECT COUNT(*) FROM users WHERE tenant_id <> $1",
+                Some(tenant.id.as_uuid()),
+            )
             .await
             .unwrap();
-        assert_eq!(
-            (foreign, own),
-            (0, 2),
-            "tenant {} on a reused connection",
-            tenant.slug
-        );
-        pids.push(
-            count(&mut tx, "SELECT pg_backend_pid()::bigint", None)
+            let own = count(&mut tx, "SELECT COUNT(*) FROM users", None)
                 .await
-                .unwrap(),
+                .unwrap();
+            assert_eq!(
+                (foreign, own),
+                (0, 2),
+                "tenant {} on a reused connection",
+                tenant.slug
+            );
+            pids.push(
+                count(&mut tx, "SELECT pg_backend_pid()::bigint", None)
+                    .await
+                    .unwrap(),
+            );
+            tx.commit().await.unwrap();
+        }
+        pids.dedup();
+        assert_eq!(
+            pids.len(),
+            1,
+            "{placement}: the test must reuse one connection"
         );
-        tx.commit().await.unwrap();
-    }
-    pids.dedup();
-    assert_eq!(pids.len(), 1, "the test must reuse one connection");
 
-    // After commit the connection carries no tenant, and the schema placement's search_path is
-    // back to the session default (the shared pool's own schema).
-    let Engine::Postgres(pool) = bed.store.shared_pool_for_tests() else {
-        unreachable!()
-    };
-    let (tenant, path): (Option<String>, String) = sqlx::query_as(
-        "SELECT current_setting('app.tenant_id', true), current_setting('search_path')",
-    )
-    .fetch_one(&pool)
-    .await
-    .unwrap();
-    assert!(
-        tenant.unwrap_or_default().is_empty(),
-        "tenant leaked past commit"
-    );
-    assert_eq!(path, "tenant_pool", "search_path leaked");
-    let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM tenant_pool.users")
+        // After commit the connection carries no tenant, and the schema placement's
+        // search_path is back to the session default (the shared pool's own schema).
+        let pool = bed.store.shared_pool_for_tests(placement);
+        let (tenant, path): (Option<String>, String) = sqlx::query_as(
+            "SELECT current_setting('app.tenant_id', true), current_setting('search_path')",
+        )
         .fetch_one(&pool)
         .await
         .unwrap();
-    assert_eq!(n, 0, "rows visible on the reused connection after commit");
+        assert!(
+            tenant.unwrap_or_default().is_empty(),
+            "{placement}: tenant leaked past commit"
+        );
+        assert_eq!(path, "tenant_pool", "{placement}: search_path leaked");
+        let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM tenant_pool.users")
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+        assert_eq!(
+            n, 0,
+            "{placement}: rows visible on the reused connection after commit"
+        );
+    }
 }
 
 #[tokio::test]
@@ -234,7 +243,7 @@ async fn database_placement_keeps_its_pool_cap() {
         ("sqlite", testing::sqlite_config()),
         ("postgres", testing::postgres_config().await),
     ] {
-        config.limits.max_open_tenant_pools = 3;
+        config.limits.max_open_tenant_pools = Some(3);
         config.limits.tenant_max_connections = 2;
         let bed = bed_with(label, (config, guard)).await;
         let mut tenants = Vec::new();
@@ -269,6 +278,138 @@ async fn database_placement_keeps_its_pool_cap() {
             );
         }
     }
+}
+
+/// More tenants than the connection budget, served at once: every transaction succeeds (a
+/// tenant that needs a connection takes it from the least recently used ones), and once the
+/// load is over the tenants' pools hold no more than the budget.
+#[tokio::test]
+async fn more_tenants_than_the_connection_budget_are_served_concurrently() {
+    const BUDGET: u64 = 3;
+    for (label, (mut config, guard)) in [
+        ("sqlite", testing::sqlite_config()),
+        ("postgres", testing::postgres_config().await),
+    ] {
+        config.limits.tenant_connection_budget = Some(BUDGET);
+        config.limits.max_open_tenant_pools = None;
+        config.limits.tenant_max_connections = 2;
+        let bed = bed_with(label, (config, guard)).await;
+        let mut tenants = Vec::new();
+        for i in 0..8 {
+            let t = provision(&bed.store, &format!("budget-{i}"), Placement::Database).await;
+            seed(&bed.store, &t, "x").await;
+            tenants.push(t);
+        }
+        let tenants = std::sync::Arc::new(tenants);
+        let workers: Vec<_> = (0..12)
+            .map(|worker| {
+                let (store, tenants) = (bed.store.clone(), tenants.clone());
+                tokio::spawn(async move {
+                    for round in 0..10 {
+                        let tenant = &tenants[(worker + round * 5) % tenants.len()];
+                        let mut tx = if round % 3 == 0 {
+                            store.begin_write(tenant).await?
+                        } else {
+                            store.begin(tenant).await?
+                        };
+                        let users = count(&mut tx, "SELECT COUNT(*) FROM users", None).await?;
+                        assert_eq!(users, 2, "{}", tenant.slug);
+                        tx.commit().await?;
+                    }
+                    Ok::<_, StoreError>(())
+                })
+            })
+            .collect();
+        for worker in workers {
+            worker
+                .await
+                .unwrap()
+                .unwrap_or_else(|e| panic!("{label}: a transaction failed: {e}"));
+        }
+        let mut held = u64::MAX;
+        for _ in 0..50 {
+            let stats = bed.store.pool_stats();
+            held = stats
+                .iter()
+                .find(|s| s.pool == "tenant")
+                .unwrap()
+                .connections;
+            if held <= BUDGET {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        assert!(
+            held <= BUDGET,
+            "{label}: tenants' pools hold {held} connections"
+        );
+        assert!(bed.store.open_tenant_pools().await <= BUDGET, "{label}");
+        if label == "postgres" {
+            let names: Vec<String> = tenants
+                .iter()
+                .map(|t| crate::placement::database_name(t.id))
+                .collect();
+            let open = settled_runtime_connections(&names, BUDGET as i64).await;
+            assert!(
+                open <= BUDGET as i64,
+                "{open} connections to tenant databases"
+            );
+        }
+    }
+}
+
+/// A PostgreSQL server out of connections for us (its `max_connections` lowered under a running
+/// process, a role limit, other clients holding the reserve) is "unavailable for now" (503 with
+/// `Retry-After` over HTTP), not an internal error.
+#[tokio::test]
+async fn a_server_out_of_connections_is_unavailable_not_broken() {
+    use sqlx::ConnectOptions;
+    let mut admin = connect(&testing::admin_options()).await;
+    let role = format!("lyceum_test_full_{}", uuid::Uuid::new_v4().simple());
+    sqlx::raw_sql(&format!("CREATE ROLE {role} LOGIN CONNECTION LIMIT 0"))
+        .execute(&mut admin)
+        .await
+        .unwrap();
+    let refused = testing::admin_options()
+        .username(&role)
+        .connect()
+        .await
+        .expect_err("a role limited to no connections connects");
+    let err = StoreError::from(refused);
+    assert!(matches!(err, StoreError::Unavailable(_)), "{err:?}");
+    assert_eq!(err.code(), "DATABASE_UNAVAILABLE");
+    sqlx::raw_sql(&format!("DROP ROLE {role}"))
+        .execute(&mut admin)
+        .await
+        .unwrap();
+}
+
+/// The schema placement's connections are recycled as they serve transactions, so no
+/// PostgreSQL backend keeps the catalog of every tenant schema it ever touched.
+#[tokio::test]
+async fn schema_placement_connections_are_recycled() {
+    let (mut config, guard) = testing::postgres_config().await;
+    config.limits.shared_max_connections = 1;
+    let bed = bed_with("postgres", (config, guard)).await;
+    let tenant = provision(&bed.store, "recycled-schema", Placement::Schema).await;
+    let rounds = 2 * crate::placement::SCHEMA_TRANSACTIONS_PER_CONNECTION + 10;
+    let mut backends = Vec::new();
+    for _ in 0..rounds {
+        let mut tx = bed.store.begin(&tenant).await.unwrap();
+        backends.push(
+            count(&mut tx, "SELECT pg_backend_pid()::bigint", None)
+                .await
+                .unwrap(),
+        );
+        tx.commit().await.unwrap();
+    }
+    backends.dedup();
+    assert_eq!(
+        backends.len(),
+        3,
+        "{rounds} transactions on one connection at a time: a backend per {} of them",
+        crate::placement::SCHEMA_TRANSACTIONS_PER_CONNECTION
+    );
 }
 
 #[tokio::test]
@@ -328,7 +469,7 @@ async fn database_placement_serves_concurrent_load_across_more_tenants_than_pool
         ("sqlite", testing::sqlite_config()),
         ("postgres", testing::postgres_config().await),
     ] {
-        config.limits.max_open_tenant_pools = 2;
+        config.limits.max_open_tenant_pools = Some(2);
         config.limits.tenant_max_connections = 2;
         let bed = bed_with(label, (config, guard)).await;
         let mut tenants = Vec::new();
