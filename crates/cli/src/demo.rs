@@ -143,13 +143,13 @@ pub async fn provision(store: &Store) -> Result<()> {
             for student in people.iter().filter(|u| u.role == Role::Student) {
                 let (enrollment, _) =
                     enrollments::enroll(&mut tx, course.id, student.id, None, instructor).await?;
-                outbox::append(
-                    &mut tx,
-                    "student.enrolled",
-                    enrollment.id.as_uuid(),
-                    &json!({"course_id": course.id, "user_id": student.id}),
-                )
-                .await?;
+                let enrolled = lyceum_domain::events::StudentEnrolled {
+                    course_id: course.id,
+                    user_id: student.id,
+                    enrollment_id: enrollment.id,
+                    by: None,
+                };
+                outbox::append(&mut tx, &enrolled.into()).await?;
                 if let Some(lesson) = first_lesson {
                     progress::record(&mut tx, student.id, lesson, 60).await?;
                 }

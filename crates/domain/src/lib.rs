@@ -10,6 +10,7 @@ pub mod content;
 pub mod course;
 pub mod email;
 pub mod error;
+pub mod events;
 pub mod ids;
 pub mod password;
 pub mod plan;
@@ -24,11 +25,12 @@ pub use course::{
 };
 pub use email::Email;
 pub use error::ValidationError;
+pub use events::{DomainEvent, EVENT_SCHEMA_VERSION};
 pub use ids::{
     CourseId, EnrollmentId, EventId, LessonId, ModuleId, PlatformUserId, TenantId, UserId,
 };
 pub use plan::{Plan, PlanLimits};
 pub use progress::{clamp_progress, roll_up, CourseProgress, ModuleOutline};
-pub use role::Role;
+pub use role::{Permission, Role};
 pub use slug::Slug;
 pub use tenant::{Placement, TenantStatus};

@@ -25,35 +25,103 @@ impl Role {
     }
 }
 
+/// Something a tenant user may do. Carried in access tokens by its text (`course:view`), so a
+/// typo in a rule does not compile, and a token naming a permission this release does not know
+/// is refused.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub enum Permission {
+    #[serde(rename = "course:view")]
+    CourseView,
+    #[serde(rename = "course:create")]
+    CourseCreate,
+    #[serde(rename = "course:edit")]
+    CourseEdit,
+    #[serde(rename = "course:delete")]
+    CourseDelete,
+    /// Enroll oneself (self-enrollment into an open course).
+    #[serde(rename = "enrollment:self")]
+    EnrollmentSelf,
+    #[serde(rename = "enrollment:view")]
+    EnrollmentView,
+    #[serde(rename = "enrollment:manage")]
+    EnrollmentManage,
+    /// Record one's own progress.
+    #[serde(rename = "progress:track")]
+    ProgressTrack,
+    /// See learners' progress.
+    #[serde(rename = "progress:view")]
+    ProgressView,
+    #[serde(rename = "assessment:grade")]
+    AssessmentGrade,
+    #[serde(rename = "user:manage")]
+    UserManage,
+    #[serde(rename = "report:view")]
+    ReportView,
+    #[serde(rename = "tenant:settings")]
+    TenantSettings,
+}
+
+impl Permission {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Permission::CourseView => "course:view",
+            Permission::CourseCreate => "course:create",
+            Permission::CourseEdit => "course:edit",
+            Permission::CourseDelete => "course:delete",
+            Permission::EnrollmentSelf => "enrollment:self",
+            Permission::EnrollmentView => "enrollment:view",
+            Permission::EnrollmentManage => "enrollment:manage",
+            Permission::ProgressTrack => "progress:track",
+            Permission::ProgressView => "progress:view",
+            Permission::AssessmentGrade => "assessment:grade",
+            Permission::UserManage => "user:manage",
+            Permission::ReportView => "report:view",
+            Permission::TenantSettings => "tenant:settings",
+        }
+    }
+}
+
+impl fmt::Display for Permission {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.pad(self.as_str())
+    }
+}
+
 impl Role {
     /// What the role may do inside its tenant. Scope rules (an instructor acts on the courses
     /// they teach, a student on the courses they are enrolled in) narrow these further.
-    pub fn permissions(self) -> &'static [&'static str] {
+    pub fn permissions(self) -> &'static [Permission] {
+        use Permission::*;
         match self {
-            Role::Student => &["course:view", "enrollment:self", "progress:track"],
+            Role::Student => &[CourseView, EnrollmentSelf, ProgressTrack],
             Role::Instructor => &[
-                "course:view",
-                "course:create",
-                "course:edit",
-                "enrollment:view",
-                "enrollment:manage",
-                "progress:view",
-                "assessment:grade",
+                CourseView,
+                CourseCreate,
+                CourseEdit,
+                EnrollmentView,
+                EnrollmentManage,
+                ProgressView,
+                AssessmentGrade,
             ],
             Role::Admin => &[
-                "course:view",
-                "course:create",
-                "course:edit",
-                "course:delete",
-                "enrollment:view",
-                "enrollment:manage",
-                "progress:view",
-                "assessment:grade",
-                "user:manage",
-                "report:view",
-                "tenant:settings",
+                CourseView,
+                CourseCreate,
+                CourseEdit,
+                CourseDelete,
+                EnrollmentView,
+                EnrollmentManage,
+                ProgressView,
+                AssessmentGrade,
+                UserManage,
+                ReportView,
+                TenantSettings,
             ],
         }
+    }
+
+    pub fn may(self, permission: Permission) -> bool {
+        self.permissions().contains(&permission)
     }
 }
 
@@ -82,12 +150,29 @@ mod tests {
     #[test]
     fn only_admins_manage_users_and_settings() {
         for role in [Role::Student, Role::Instructor] {
-            assert!(!role.permissions().contains(&"user:manage"), "{role}");
-            assert!(!role.permissions().contains(&"tenant:settings"), "{role}");
+            assert!(!role.may(Permission::UserManage), "{role}");
+            assert!(!role.may(Permission::TenantSettings), "{role}");
         }
-        assert!(Role::Admin.permissions().contains(&"user:manage"));
-        assert!(Role::Instructor.permissions().contains(&"course:edit"));
-        assert!(!Role::Student.permissions().contains(&"course:edit"));
+        assert!(Role::Admin.may(Permission::UserManage));
+        assert!(Role::Instructor.may(Permission::CourseEdit));
+        assert!(!Role::Student.may(Permission::CourseEdit));
+    }
+
+    #[test]
+    fn permissions_travel_as_their_text() {
+        for permission in Role::Admin
+            .permissions()
+            .iter()
+            .chain(Role::Student.permissions())
+        {
+            let text = serde_json::to_string(permission).unwrap();
+            assert_eq!(text, format!("\"{}\"", permission.as_str()));
+            assert_eq!(
+                serde_json::from_str::<Permission>(&text).unwrap(),
+                *permission
+            );
+        }
+        assert!(serde_json::from_str::<Permission>("\"course:veiw\"").is_err());
     }
 
     #[test]

@@ -11,11 +11,10 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::{Extension, Json};
 use chrono::{DateTime, Utc};
-use lyceum_domain::UserId;
+use lyceum_domain::{events, Permission, UserId};
 use lyceum_store::repo::{invitations, outbox, users};
 use lyceum_store::TenantTx;
 use serde::{Deserialize, Serialize};
-use serde_json::json;
 use utoipa::ToSchema;
 use uuid::Uuid;
 
@@ -39,13 +38,12 @@ pub(crate) async fn issue(
     let (token, hash) = auth::new_opaque_token()?;
     let expires_at = Utc::now() + VALID_FOR;
     invitations::issue(tx, user, &hash, expires_at, Some(by)).await?;
-    outbox::append(
-        tx,
-        "user.invited",
-        user.as_uuid(),
-        &json!({"user_id": user, "by": by, "expires_at": expires_at}),
-    )
-    .await?;
+    let invited = events::UserInvited {
+        user_id: user,
+        by,
+        expires_at,
+    };
+    outbox::append(tx, &invited.into()).await?;
     Ok(InvitationToken { token, expires_at })
 }
 
@@ -69,7 +67,7 @@ pub(crate) async fn reissue(
     auth: Authenticated,
     Path(InvitedPath { id }): Path<InvitedPath>,
 ) -> Result<(StatusCode, Json<InvitationToken>), ApiError> {
-    auth.require("user:manage")?;
+    auth.require(Permission::UserManage)?;
     let mut tx = state.store.begin_write(&auth.tenant).await?;
     let user = users::get(&mut tx, id)
         .await?
@@ -128,13 +126,11 @@ pub(crate) async fn accept(
     if !invitations::accept(&mut tx, invitation.id).await? {
         return Err(invalid());
     }
-    outbox::append(
-        &mut tx,
-        "user.activated",
-        user.id.as_uuid(),
-        &json!({"user_id": user.id, "invitation_id": invitation.id}),
-    )
-    .await?;
+    let activated = events::UserActivated {
+        user_id: user.id,
+        invitation_id: invitation.id,
+    };
+    outbox::append(&mut tx, &activated.into()).await?;
     let response = auth::sign_in(&state, &mut tx, &tenant, &user, Uuid::now_v7()).await?;
     tx.commit().await?;
     Ok(Json(response))

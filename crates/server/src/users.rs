@@ -11,11 +11,11 @@ use crate::AppState;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::{Extension, Json};
-use lyceum_domain::{Email, Plan, Role, UserId};
+use lyceum_domain::{events, Email, Permission, Plan, Role, UserId};
 use lyceum_store::repo::{outbox, refresh_tokens, users};
 use lyceum_store::TenantTx;
 use serde::{Deserialize, Serialize};
-use serde_json::{json, Value};
+use serde_json::Value;
 use utoipa::{IntoParams, ToSchema};
 
 #[derive(Deserialize, IntoParams)]
@@ -91,7 +91,7 @@ pub(crate) async fn list(
     auth: Authenticated,
     Query(page): Query<Page>,
 ) -> Result<Json<UserPage>, ApiError> {
-    auth.require("user:manage")?;
+    auth.require(Permission::UserManage)?;
     let limit = crate::paging::page_size(page.limit);
     let mut tx = state.store.begin(&auth.tenant).await?;
     let items = users::list(&mut tx, page.after, limit).await?;
@@ -122,7 +122,7 @@ pub(crate) async fn create(
     auth: Authenticated,
     ApiJson(request): ApiJson<NewUserRequest>,
 ) -> Result<(StatusCode, Json<CreatedUser>), ApiError> {
-    auth.require("user:manage")?;
+    auth.require(Permission::UserManage)?;
     let mut tx = state.store.begin_write(&auth.tenant).await?;
     let user = insert_user(
         &mut tx,
@@ -209,13 +209,13 @@ async fn insert_user(
         password_hash,
     };
     let user = users::insert_with_status(tx, &new, status).await?;
-    outbox::append(
-        tx,
-        "user.created",
-        user.id.as_uuid(),
-        &json!({"user_id": user.id, "role": user.role, "status": status, "created_by": created_by}),
-    )
-    .await?;
+    let created = events::UserCreated {
+        user_id: user.id,
+        role: user.role,
+        status: status.to_owned(),
+        created_by,
+    };
+    outbox::append(tx, &created.into()).await?;
     Ok(user)
 }
 
@@ -228,7 +228,7 @@ pub(crate) async fn show(
     Path(UserPath { id }): Path<UserPath>,
 ) -> Result<Json<users::User>, ApiError> {
     if auth.user_id != id {
-        auth.require("user:manage")?;
+        auth.require(Permission::UserManage)?;
     }
     let mut tx = state.store.begin(&auth.tenant).await?;
     let user = users::get(&mut tx, id).await?.ok_or_else(user_not_found)?;
@@ -250,7 +250,7 @@ pub(crate) async fn update(
     Path(UserPath { id }): Path<UserPath>,
     ApiJson(changes): ApiJson<UserChanges>,
 ) -> Result<Json<users::User>, ApiError> {
-    auth.require("user:manage")?;
+    auth.require(Permission::UserManage)?;
     let mut tx = state.store.begin_write(&auth.tenant).await?;
     if changes.role.is_some_and(|role| role != Role::Admin) {
         keep_an_admin(&mut tx, id).await?;
@@ -266,13 +266,12 @@ pub(crate) async fn update(
     let user = users::update(&mut tx, id, changes.display_name.as_deref(), changes.role)
         .await?
         .ok_or_else(user_not_found)?;
-    outbox::append(
-        &mut tx,
-        "user.updated",
-        id.as_uuid(),
-        &json!({"user_id": id, "role": user.role, "by": auth.user_id}),
-    )
-    .await?;
+    let updated = events::UserUpdated {
+        user_id: id,
+        role: user.role,
+        by: auth.user_id,
+    };
+    outbox::append(&mut tx, &updated.into()).await?;
     tx.commit().await?;
     Ok(Json(user))
 }
@@ -291,7 +290,7 @@ pub(crate) async fn deactivate(
     auth: Authenticated,
     Path(UserPath { id }): Path<UserPath>,
 ) -> Result<Json<users::User>, ApiError> {
-    auth.require("user:manage")?;
+    auth.require(Permission::UserManage)?;
     if auth.user_id == id {
         return Err(ApiError::new(
             StatusCode::CONFLICT,
@@ -305,13 +304,11 @@ pub(crate) async fn deactivate(
         .await?
         .ok_or_else(user_not_found)?;
     refresh_tokens::revoke_user(&mut tx, id).await?;
-    outbox::append(
-        &mut tx,
-        "user.deactivated",
-        id.as_uuid(),
-        &json!({"user_id": id, "by": auth.user_id}),
-    )
-    .await?;
+    let deactivated = events::UserDeactivated {
+        user_id: id,
+        by: auth.user_id,
+    };
+    outbox::append(&mut tx, &deactivated.into()).await?;
     tx.commit().await?;
     Ok(Json(user))
 }

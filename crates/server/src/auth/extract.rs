@@ -7,7 +7,7 @@ use crate::AppState;
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
 use axum::http::{header, HeaderMap, StatusCode};
-use lyceum_domain::{CourseId, Role, UserId};
+use lyceum_domain::{CourseId, Permission, Role, UserId};
 use lyceum_store::repo::courses;
 use lyceum_store::repo::enrollments::{self, Enrollment};
 use lyceum_store::TenantTx;
@@ -59,8 +59,8 @@ impl Authenticated {
     }
 
     /// Refuses with 403 `PERMISSION_DENIED` unless the user's role grants `permission`.
-    pub fn require(&self, permission: &str) -> Result<(), ApiError> {
-        if self.claims.permissions.iter().any(|p| p == permission) {
+    pub fn require(&self, permission: Permission) -> Result<(), ApiError> {
+        if self.claims.permissions.contains(&permission) {
             Ok(())
         } else {
             Err(ApiError::new(

@@ -12,7 +12,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::{Extension, Json};
 use chrono::Utc;
-use lyceum_domain::{Email, UserId};
+use lyceum_domain::{Email, Permission, UserId};
 use lyceum_store::repo::{refresh_tokens, users};
 use lyceum_store::{KeyOwner, Tenant, TenantTx};
 use serde::{Deserialize, Serialize};
@@ -144,7 +144,7 @@ pub(crate) struct Me {
     user: users::User,
     tenant: TenantSummary,
     /// What the user's role allows, as in the access token.
-    permissions: Vec<String>,
+    permissions: Vec<Permission>,
 }
 
 #[derive(Serialize, ToSchema)]

@@ -6,7 +6,7 @@ use axum::http::StatusCode;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine as _;
 use jsonwebtoken::{Algorithm, Header, Validation};
-use lyceum_domain::Role;
+use lyceum_domain::{Permission, Role};
 use lyceum_store::repo::users::User;
 use lyceum_store::{PlatformUser, Tenant};
 use ring::rand::{SecureRandom, SystemRandom};
@@ -23,7 +23,7 @@ pub struct Claims {
     pub tenant_id: Uuid,
     pub tenant_slug: String,
     pub role: Role,
-    pub permissions: Vec<String>,
+    pub permissions: Vec<Permission>,
     pub iss: String,
     pub aud: String,
     pub exp: i64,
@@ -54,12 +54,7 @@ pub(crate) fn tenant_claims(tenant: &Tenant, user: &User, issuer: &str, ttl: Dur
         tenant_id: tenant.id().as_uuid(),
         tenant_slug: tenant.slug.to_string(),
         role: user.role,
-        permissions: user
-            .role
-            .permissions()
-            .iter()
-            .map(|p| (*p).to_owned())
-            .collect(),
+        permissions: user.role.permissions().to_vec(),
         iss: issuer.to_owned(),
         aud: tenant.slug.to_string(),
         exp: now + ttl.as_secs() as i64,

@@ -11,12 +11,11 @@ use axum::extract::{OriginalUri, Path, Query, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
-use lyceum_domain::{CourseId, CourseStatus, Role, UserId};
+use lyceum_domain::{events, CourseId, CourseStatus, Permission, Role, UserId};
 use lyceum_store::repo::courses::{self, CatalogQuery, Course, CourseDraft, Visibility};
 use lyceum_store::repo::{enrollments, lessons, modules, users};
 use lyceum_store::TenantTx;
 use serde::{Deserialize, Serialize};
-use serde_json::json;
 use utoipa::{IntoParams, ToSchema};
 
 #[derive(Clone, Deserialize, Serialize, IntoParams)]
@@ -57,7 +56,7 @@ pub(crate) async fn list(
     Query(params): Query<CatalogParams>,
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
-    auth.require("course:view")?;
+    auth.require(Permission::CourseView)?;
     let params = CatalogParams {
         limit: Some(crate::paging::page_size(params.limit)),
         q: params.q.filter(|q| !q.trim().is_empty()),
@@ -180,7 +179,7 @@ pub(crate) async fn create(
     auth: Authenticated,
     ApiJson(request): ApiJson<CourseRequest>,
 ) -> Result<(StatusCode, Json<CourseDetail>), ApiError> {
-    auth.require("course:create")?;
+    auth.require(Permission::CourseCreate)?;
     let mut tx = state.store.begin_write(&auth.tenant).await?;
     let limits = auth.tenant.plan.limits();
     within_plan(
@@ -200,13 +199,12 @@ pub(crate) async fn create(
         request.prerequisites.as_deref(),
     )
     .await?;
-    record(
-        &mut tx,
-        "course.created",
-        course.id.as_uuid(),
-        json!({"course_id": course.id, "slug": course.slug, "by": auth.user_id}),
-    )
-    .await?;
+    let created = events::CourseCreated {
+        course_id: course.id,
+        slug: course.slug.clone(),
+        by: auth.user_id,
+    };
+    record(&mut tx, created).await?;
     let detail = detail(&mut tx, course).await?;
     tx.commit().await?;
     Ok((StatusCode::CREATED, Json(detail)))
@@ -314,13 +312,11 @@ pub(crate) async fn replace(
         request.prerequisites.as_deref(),
     )
     .await?;
-    record(
-        &mut tx,
-        "course.updated",
-        id.as_uuid(),
-        json!({"course_id": id, "by": auth.user_id}),
-    )
-    .await?;
+    let updated = events::CourseUpdated {
+        course_id: id,
+        by: auth.user_id,
+    };
+    record(&mut tx, updated).await?;
     let detail = detail(&mut tx, course).await?;
     tx.commit().await?;
     Ok(Json(detail))
@@ -364,13 +360,13 @@ pub(crate) async fn publish(
     let course = courses::set_status(&mut tx, id, CourseStatus::Published)
         .await?
         .ok_or_else(super::course_not_found)?;
-    record(
-        &mut tx,
-        "course.published",
-        id.as_uuid(),
-        json!({"course_id": id, "module_count": module_count, "lesson_count": lesson_count, "by": auth.user_id}),
-    )
-    .await?;
+    let published = events::CoursePublished {
+        course_id: id,
+        module_count: module_count as u64,
+        lesson_count: lesson_count.max(0) as u64,
+        by: auth.user_id,
+    };
+    record(&mut tx, published).await?;
     tx.commit().await?;
     Ok(Json(course))
 }
@@ -403,13 +399,11 @@ async fn archive_in(
     let course = courses::set_status(tx, id, CourseStatus::Archived)
         .await?
         .ok_or_else(super::course_not_found)?;
-    record(
-        tx,
-        "course.archived",
-        id.as_uuid(),
-        json!({"course_id": id, "by": auth.user_id}),
-    )
-    .await?;
+    let archived = events::CourseArchived {
+        course_id: id,
+        by: auth.user_id,
+    };
+    record(tx, archived).await?;
     Ok(course)
 }
 
@@ -427,7 +421,7 @@ pub(crate) async fn delete(
     auth: Authenticated,
     Path(CoursePath { id }): Path<CoursePath>,
 ) -> Result<Response, ApiError> {
-    auth.require("course:delete")?;
+    auth.require(Permission::CourseDelete)?;
     let mut tx = state.store.begin_write(&auth.tenant).await?;
     editable_course(&mut tx, &auth, id).await?;
     if enrollments::any_for_course(&mut tx, id).await? {
@@ -436,13 +430,11 @@ pub(crate) async fn delete(
         return Ok(Json(course).into_response());
     }
     courses::delete(&mut tx, id).await?;
-    record(
-        &mut tx,
-        "course.deleted",
-        id.as_uuid(),
-        json!({"course_id": id, "by": auth.user_id}),
-    )
-    .await?;
+    let deleted = events::CourseDeleted {
+        course_id: id,
+        by: auth.user_id,
+    };
+    record(&mut tx, deleted).await?;
     tx.commit().await?;
     Ok(StatusCode::NO_CONTENT.into_response())
 }

@@ -11,13 +11,12 @@ use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::Json;
 use chrono::{DateTime, NaiveDate, Utc};
-use lyceum_domain::{CourseStatus, Email, EnrollmentId, UserId};
+use lyceum_domain::{events, CourseStatus, DomainEvent, Email, EnrollmentId, Permission, UserId};
 use lyceum_store::repo::courses::{self, Course};
 use lyceum_store::repo::enrollments::{self, Enrollment};
 use lyceum_store::repo::users::{self, User};
 use lyceum_store::TenantTx;
 use serde::{Deserialize, Serialize};
-use serde_json::json;
 use std::collections::HashMap;
 use utoipa::{IntoParams, ToSchema};
 
@@ -34,7 +33,7 @@ fn conflict(code: &'static str, message: impl Into<String>) -> ApiError {
 
 /// Whether the user may enroll others in, or see the students of, a course they are `staff` of
 /// (see [`course_for`]) or not.
-fn manages(auth: &Authenticated, staff: bool, permission: &str) -> Result<(), ApiError> {
+fn manages(auth: &Authenticated, staff: bool, permission: Permission) -> Result<(), ApiError> {
     auth.require(permission)?;
     if staff {
         Ok(())
@@ -87,13 +86,13 @@ async fn enroll_one(
     }
     let (enrollment, created) = enrollments::enroll(tx, course.id, user, due_at, by).await?;
     if created {
-        record(
-            tx,
-            "student.enrolled",
-            enrollment.id.as_uuid(),
-            json!({"course_id": course.id, "user_id": user, "enrollment_id": enrollment.id, "by": by}),
-        )
-        .await?;
+        let enrolled = events::StudentEnrolled {
+            course_id: course.id,
+            user_id: user,
+            enrollment_id: enrollment.id,
+            by,
+        };
+        record(tx, enrolled).await?;
     }
     Ok((enrollment, created))
 }
@@ -127,7 +126,7 @@ pub(crate) async fn enroll(
     let (course, staff) = course_for(&mut tx, &auth, id).await?;
     let (user, by) = match request.user_id {
         Some(user) if user != auth.user_id => {
-            manages(&auth, staff, "enrollment:manage")?;
+            manages(&auth, staff, Permission::EnrollmentManage)?;
             let target = users::get(&mut tx, user).await?;
             if target.is_none_or(|u| u.status == "deactivated") {
                 return Err(ApiError::not_found("no such user"));
@@ -135,7 +134,7 @@ pub(crate) async fn enroll(
             (user, Some(auth.user_id))
         }
         _ => {
-            auth.require("enrollment:self")?;
+            auth.require(Permission::EnrollmentSelf)?;
             (auth.user_id, None)
         }
     };
@@ -173,7 +172,7 @@ pub(crate) async fn list(
 ) -> Result<Json<EnrollmentList>, ApiError> {
     let user = match filter.user_id {
         Some(user) if user != auth.user_id => {
-            auth.require("user:manage")?;
+            auth.require(Permission::UserManage)?;
             user
         }
         _ => auth.user_id,
@@ -218,7 +217,7 @@ pub(crate) async fn students(
     let limit = crate::paging::page_size(page.limit);
     let mut tx = state.store.begin(&auth.tenant).await?;
     let (_, staff) = course_for(&mut tx, &auth, id).await?;
-    manages(&auth, staff, "enrollment:view")?;
+    manages(&auth, staff, Permission::EnrollmentView)?;
     let page_items = enrollments::for_course(&mut tx, id, page.after, limit).await?;
     let ids: Vec<UserId> = page_items.iter().map(|e| e.user_id).collect();
     let mut people: HashMap<UserId, User> = users::by_ids(&mut tx, &ids)
@@ -250,7 +249,7 @@ async fn own_or_managed(
         .ok_or_else(|| ApiError::not_found("no such enrollment"))?;
     if manage_only || enrollment.user_id != auth.user_id {
         let staff = auth.is_staff_of(tx, enrollment.course_id).await?;
-        manages(auth, staff, "enrollment:manage")
+        manages(auth, staff, Permission::EnrollmentManage)
             .map_err(|_| ApiError::not_found("no such enrollment"))?;
     }
     Ok(enrollment)
@@ -282,13 +281,13 @@ pub(crate) async fn unenroll(
     let enrollment = enrollments::set_status(&mut tx, id, "dropped", None)
         .await?
         .ok_or_else(|| ApiError::not_found("no such enrollment"))?;
-    record(
-        &mut tx,
-        "enrollment.dropped",
-        id.as_uuid(),
-        json!({"enrollment_id": id, "course_id": enrollment.course_id, "user_id": enrollment.user_id, "by": auth.user_id}),
-    )
-    .await?;
+    let dropped = events::EnrollmentDropped {
+        enrollment_id: id,
+        course_id: enrollment.course_id,
+        user_id: enrollment.user_id,
+        by: auth.user_id,
+    };
+    record(&mut tx, dropped).await?;
     tx.commit().await?;
     Ok(Json(enrollment))
 }
@@ -323,13 +322,12 @@ pub(crate) async fn update(
     let enrollment = enrollments::set_due(&mut tx, id, changes.due_at)
         .await?
         .ok_or_else(|| ApiError::not_found("no such enrollment"))?;
-    record(
-        &mut tx,
-        "enrollment.due_changed",
-        id.as_uuid(),
-        json!({"enrollment_id": id, "due_at": changes.due_at, "by": auth.user_id}),
-    )
-    .await?;
+    let due_changed = events::EnrollmentDueChanged {
+        enrollment_id: id,
+        due_at: changes.due_at,
+        by: auth.user_id,
+    };
+    record(&mut tx, due_changed).await?;
     tx.commit().await?;
     Ok(Json(enrollment))
 }
@@ -379,7 +377,7 @@ pub(crate) async fn import(
 ) -> Result<Json<ImportReport>, ApiError> {
     let mut tx = state.store.begin_write(&auth.tenant).await?;
     let (course, staff) = course_for(&mut tx, &auth, id).await?;
-    manages(&auth, staff, "enrollment:manage")?;
+    manages(&auth, staff, Permission::EnrollmentManage)?;
     if course.status != CourseStatus::Published {
         return Err(conflict(
             "COURSE_NOT_OPEN",
@@ -494,14 +492,18 @@ pub(crate) async fn import(
         to_create.push((user.id, row.due));
     }
     let created = enrollments::enroll_many(&mut tx, id, &to_create, Some(auth.user_id)).await?;
-    let events: Vec<_> = created
+    let enrolled: Vec<DomainEvent> = created
         .iter()
         .map(|e| {
-            let payload = json!({"course_id": id, "user_id": e.user_id, "enrollment_id": e.id, "by": auth.user_id});
-            ("student.enrolled", e.id.as_uuid(), payload)
+            DomainEvent::from(events::StudentEnrolled {
+                course_id: id,
+                user_id: e.user_id,
+                enrollment_id: e.id,
+                by: Some(auth.user_id),
+            })
         })
         .collect();
-    lyceum_store::repo::outbox::append_many(&mut tx, &events).await?;
+    lyceum_store::repo::outbox::append_many(&mut tx, &enrolled).await?;
     tx.commit().await?;
     let created: std::collections::HashSet<UserId> = created.iter().map(|e| e.user_id).collect();
     let mut report = ImportReport {

@@ -12,7 +12,7 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::Json;
 use chrono::Utc;
-use lyceum_domain::{CourseId, LessonId, LessonKind, ReleaseRule, UserId};
+use lyceum_domain::{events, CourseId, LessonId, LessonKind, ReleaseRule, UserId};
 use lyceum_store::repo::lessons::{self, Lesson, LessonDraft, OutlineEntry};
 use lyceum_store::repo::modules;
 use lyceum_store::TenantTx;
@@ -178,13 +178,13 @@ pub(crate) async fn create(
     let mut tx = state.store.begin_write(&auth.tenant).await?;
     let module = editable_module(&mut tx, &auth, id).await?;
     let lesson = lessons::insert(&mut tx, id, &draft).await?;
-    record(
-        &mut tx,
-        "lesson.created",
-        lesson.id.as_uuid(),
-        json!({"course_id": module.course_id, "module_id": id, "lesson_id": lesson.id, "kind": lesson.kind}),
-    )
-    .await?;
+    let created = events::LessonCreated {
+        course_id: module.course_id,
+        module_id: id,
+        lesson_id: lesson.id,
+        kind: lesson.kind,
+    };
+    record(&mut tx, created).await?;
     tx.commit().await?;
     Ok((StatusCode::CREATED, Json(lesson)))
 }
@@ -262,13 +262,11 @@ pub(crate) async fn replace(
     let lesson = lessons::replace(&mut tx, id, &draft)
         .await?
         .ok_or_else(|| ApiError::not_found("no such lesson"))?;
-    record(
-        &mut tx,
-        "lesson.updated",
-        id.as_uuid(),
-        json!({"lesson_id": id, "by": auth.user_id}),
-    )
-    .await?;
+    let updated = events::LessonUpdated {
+        lesson_id: id,
+        by: auth.user_id,
+    };
+    record(&mut tx, updated).await?;
     tx.commit().await?;
     Ok(Json(lesson))
 }
@@ -285,13 +283,12 @@ pub(crate) async fn delete(
     let mut tx = state.store.begin_write(&auth.tenant).await?;
     let lesson = editable_lesson(&mut tx, &auth, id).await?;
     lessons::delete(&mut tx, id).await?;
-    record(
-        &mut tx,
-        "lesson.deleted",
-        id.as_uuid(),
-        json!({"lesson_id": id, "module_id": lesson.module_id, "by": auth.user_id}),
-    )
-    .await?;
+    let deleted = events::LessonDeleted {
+        lesson_id: id,
+        module_id: lesson.module_id,
+        by: auth.user_id,
+    };
+    record(&mut tx, deleted).await?;
     tx.commit().await?;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -316,13 +313,11 @@ pub(crate) async fn reorder(
     let mut tx = state.store.begin_write(&auth.tenant).await?;
     editable_module(&mut tx, &auth, id).await?;
     let items = lessons::reorder(&mut tx, id, &request.order).await?;
-    record(
-        &mut tx,
-        "lesson.reordered",
-        id.as_uuid(),
-        json!({"module_id": id, "order": request.order}),
-    )
-    .await?;
+    let reordered = events::LessonsReordered {
+        module_id: id,
+        order: request.order,
+    };
+    record(&mut tx, reordered).await?;
     tx.commit().await?;
     Ok(Json(items))
 }

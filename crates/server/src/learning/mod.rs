@@ -16,7 +16,7 @@ pub(crate) mod progress;
 use crate::auth::Authenticated;
 use crate::error::ApiError;
 use axum::http::StatusCode;
-use lyceum_domain::{CourseId, CourseStatus};
+use lyceum_domain::{CourseId, CourseStatus, DomainEvent, Permission};
 use lyceum_store::repo::courses::Course;
 use lyceum_store::repo::enrollments::Enrollment;
 use lyceum_store::repo::{courses as course_repo, outbox};
@@ -57,7 +57,7 @@ async fn course_for(
     auth: &Authenticated,
     id: CourseId,
 ) -> Result<(Course, bool), ApiError> {
-    auth.require("course:view")?;
+    auth.require(Permission::CourseView)?;
     let course = course_repo::get(tx, id)
         .await?
         .ok_or_else(course_not_found)?;
@@ -86,7 +86,7 @@ async fn editable_course(
     id: CourseId,
 ) -> Result<Course, ApiError> {
     let (course, staff) = course_for(tx, auth, id).await?;
-    auth.require("course:edit")?;
+    auth.require(Permission::CourseEdit)?;
     if staff {
         Ok(course)
     } else {
@@ -129,13 +129,8 @@ pub(crate) fn within_plan(limit_name: &str, used: i64, limit: Option<u32>) -> Re
     }
 }
 
-/// Appends a domain event about `aggregate` in the caller's transaction.
-async fn record(
-    tx: &mut TenantTx,
-    event: &str,
-    aggregate: uuid::Uuid,
-    payload: serde_json::Value,
-) -> Result<(), ApiError> {
-    outbox::append(tx, event, aggregate, &payload).await?;
+/// Records a domain event in the caller's transaction.
+async fn record(tx: &mut TenantTx, event: impl Into<DomainEvent>) -> Result<(), ApiError> {
+    outbox::append(tx, &event.into()).await?;
     Ok(())
 }

@@ -8,12 +8,11 @@ use crate::AppState;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::Json;
-use lyceum_domain::{CompletionRule, ModuleId};
+use lyceum_domain::{events, CompletionRule, ModuleId};
 use lyceum_store::repo::lessons;
 use lyceum_store::repo::modules::{self, Module};
 use lyceum_store::TenantTx;
 use serde::{Deserialize, Serialize};
-use serde_json::json;
 use utoipa::{IntoParams, ToSchema};
 
 /// `{id}` of `/modules/{id}`.
@@ -67,13 +66,11 @@ pub(crate) async fn create(
     let rule = request.completion_rule.unwrap_or(CompletionRule::All);
     rule.validate(&[])?;
     let module = modules::insert(&mut tx, id, &request.title, &rule).await?;
-    record(
-        &mut tx,
-        "module.created",
-        module.id.as_uuid(),
-        json!({"course_id": id, "module_id": module.id}),
-    )
-    .await?;
+    let created = events::ModuleCreated {
+        course_id: id,
+        module_id: module.id,
+    };
+    record(&mut tx, created).await?;
     tx.commit().await?;
     Ok((StatusCode::CREATED, Json(module)))
 }
@@ -126,13 +123,11 @@ pub(crate) async fn update(
     )
     .await?
     .ok_or_else(|| ApiError::not_found("no such module"))?;
-    record(
-        &mut tx,
-        "module.updated",
-        id.as_uuid(),
-        json!({"course_id": module.course_id, "module_id": id}),
-    )
-    .await?;
+    let updated = events::ModuleUpdated {
+        course_id: module.course_id,
+        module_id: id,
+    };
+    record(&mut tx, updated).await?;
     tx.commit().await?;
     Ok(Json(module))
 }
@@ -149,13 +144,11 @@ pub(crate) async fn delete(
     let mut tx = state.store.begin_write(&auth.tenant).await?;
     let module = editable_module(&mut tx, &auth, id).await?;
     modules::delete(&mut tx, id).await?;
-    record(
-        &mut tx,
-        "module.deleted",
-        id.as_uuid(),
-        json!({"course_id": module.course_id, "module_id": id}),
-    )
-    .await?;
+    let deleted = events::ModuleDeleted {
+        course_id: module.course_id,
+        module_id: id,
+    };
+    record(&mut tx, deleted).await?;
     tx.commit().await?;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -180,13 +173,11 @@ pub(crate) async fn reorder(
     let mut tx = state.store.begin_write(&auth.tenant).await?;
     editable_course(&mut tx, &auth, id).await?;
     let items = modules::reorder(&mut tx, id, &request.order).await?;
-    record(
-        &mut tx,
-        "module.reordered",
-        id.as_uuid(),
-        json!({"course_id": id, "order": request.order}),
-    )
-    .await?;
+    let reordered = events::ModulesReordered {
+        course_id: id,
+        order: request.order,
+    };
+    record(&mut tx, reordered).await?;
     tx.commit().await?;
     Ok(Json(ModuleList { items }))
 }

@@ -13,7 +13,10 @@ use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::Json;
 use chrono::Utc;
-use lyceum_domain::{roll_up, CourseId, CourseProgress, LessonId, ModuleOutline, UserId};
+use lyceum_domain::{
+    events, roll_up, CourseId, CourseProgress, DomainEvent, LessonId, ModuleOutline, Permission,
+    UserId,
+};
 use lyceum_store::repo::certificates::{self, Certificate};
 use lyceum_store::repo::enrollments;
 use lyceum_store::repo::lessons::{self, OutlineEntry};
@@ -21,7 +24,6 @@ use lyceum_store::repo::progress::{self as progress_repo, LessonProgress, Progre
 use lyceum_store::{LearnerLock, TenantTx};
 use ring::rand::{SecureRandom, SystemRandom};
 use serde::{Deserialize, Serialize};
-use serde_json::json;
 use std::collections::{HashMap, HashSet};
 use utoipa::{IntoParams, ToSchema};
 
@@ -135,8 +137,8 @@ pub(crate) async fn record_progress(
     Path(LessonPath { id }): Path<LessonPath>,
     ApiJson(request): ApiJson<ProgressRequest>,
 ) -> Result<Json<ProgressReport>, ApiError> {
-    auth.require("progress:track")?;
-    auth.require("course:view")?;
+    auth.require(Permission::ProgressTrack)?;
+    auth.require(Permission::CourseView)?;
     let requested = match request.status {
         Some(ProgressStatus::Completed) => 100,
         _ => request.percent,
@@ -186,22 +188,24 @@ pub(crate) async fn record_progress(
         .remove(&course)
         .unwrap_or_default();
     let rolled = roll_up(&modules, &completed);
-    let mut events = Vec::new();
+    let mut happened = Vec::new();
     if newly_completed {
-        events.push((
-            "lesson.completed",
-            id.as_uuid(),
-            json!({"lesson_id": id, "course_id": course, "user_id": auth.user_id, "course_progress_percent": rolled.percent}),
-        ));
+        happened.push(DomainEvent::from(events::LessonCompleted {
+            lesson_id: id,
+            course_id: course,
+            user_id: auth.user_id,
+            course_progress_percent: rolled.percent,
+        }));
     }
     let completes_course = rolled.completed && enrollment_status == "active";
     let now = Utc::now();
     if completes_course {
-        events.push((
-            "enrollment.completed",
-            enrollment.as_uuid(),
-            json!({"enrollment_id": enrollment, "course_id": course, "user_id": auth.user_id, "completed_at": now}),
-        ));
+        happened.push(DomainEvent::from(events::EnrollmentCompleted {
+            enrollment_id: enrollment,
+            course_id: course,
+            user_id: auth.user_id,
+            completed_at: now,
+        }));
     }
     let lesson = progress_repo::write(
         &mut tx,
@@ -212,7 +216,7 @@ pub(crate) async fn record_progress(
             enrollment,
             course_percent: i32::from(rolled.percent),
             course_completed_at: completes_course.then_some(now),
-            events: &events,
+            events: &happened,
         },
     )
     .await?;
@@ -227,13 +231,13 @@ pub(crate) async fn record_progress(
         )
         .await?;
         if created {
-            record(
-                &mut tx,
-                "certificate.issued",
-                issued.id,
-                json!({"certificate_id": issued.id, "code": issued.code, "course_id": course, "user_id": auth.user_id}),
-            )
-            .await?;
+            let certified = events::CertificateIssued {
+                certificate_id: issued.id,
+                code: issued.code.clone(),
+                course_id: course,
+                user_id: auth.user_id,
+            };
+            record(&mut tx, certified).await?;
         }
         certificate = Some(issued);
     }
@@ -270,7 +274,7 @@ pub(crate) async fn show(
     let learner = match filter.user_id {
         Some(learner) if learner != auth.user_id => {
             let (_, staff) = super::course_for(&mut tx, &auth, id).await?;
-            auth.require("progress:view")?;
+            auth.require(Permission::ProgressView)?;
             if !staff {
                 return Err(ApiError::new(
                     StatusCode::FORBIDDEN,

@@ -5,7 +5,7 @@ use crate::engine::dispatch;
 use crate::error::StoreError;
 use crate::scope::TenantTx;
 use chrono::{DateTime, Utc};
-use lyceum_domain::EventId;
+use lyceum_domain::{DomainEvent, EventId};
 use serde::Serialize;
 use sqlx::types::Json;
 use uuid::Uuid;
@@ -19,12 +19,9 @@ pub struct OutboxEvent {
     pub occurred_at: DateTime<Utc>,
 }
 
-pub async fn append(
-    tx: &mut TenantTx,
-    event_type: &str,
-    aggregate_id: Uuid,
-    payload: &serde_json::Value,
-) -> Result<EventId, StoreError> {
+/// Records `event` in the transaction's tenant outbox: it is delivered if, and only if, the
+/// transaction commits.
+pub async fn append(tx: &mut TenantTx, event: &DomainEvent) -> Result<EventId, StoreError> {
     let (tenant, id) = (tx.tenant(), EventId::new());
     dispatch!(tx.conn(), c => {
         sqlx::query(
@@ -32,9 +29,9 @@ pub async fn append(
         )
         .bind(tenant)
         .bind(id.as_uuid())
-        .bind(event_type)
-        .bind(aggregate_id)
-        .bind(Json(payload))
+        .bind(event.event_type())
+        .bind(event.aggregate_id())
+        .bind(Json(event.payload()))
         .bind(Utc::now())
         .execute(c)
         .await?.rows_affected()
@@ -42,23 +39,20 @@ pub async fn append(
     Ok(id)
 }
 
-/// Appends many events in few statements, for bulk operations: `(type, aggregate, payload)`.
-pub async fn append_many(
-    tx: &mut TenantTx,
-    events: &[(&str, Uuid, serde_json::Value)],
-) -> Result<(), StoreError> {
+/// Appends many events in few statements, for bulk operations.
+pub async fn append_many(tx: &mut TenantTx, events: &[DomainEvent]) -> Result<(), StoreError> {
     let (tenant, now) = (tx.tenant(), Utc::now());
     for chunk in events.chunks(super::BULK_ROWS) {
         dispatch!(tx.conn(), c => {
             let mut insert = sqlx::QueryBuilder::new(
                 "INSERT INTO outbox_events (tenant_id, id, event_type, aggregate_id, payload, occurred_at) ",
             );
-            insert.push_values(chunk, |mut row, (event_type, aggregate_id, payload)| {
+            insert.push_values(chunk, |mut row, event| {
                 row.push_bind(tenant)
                     .push_bind(EventId::new().as_uuid())
-                    .push_bind(*event_type)
-                    .push_bind(*aggregate_id)
-                    .push_bind(Json(payload))
+                    .push_bind(event.event_type())
+                    .push_bind(event.aggregate_id())
+                    .push_bind(Json(event.payload()))
                     .push_bind(now);
             });
             insert.build().execute(c).await?.rows_affected()

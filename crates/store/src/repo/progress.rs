@@ -7,8 +7,8 @@ use crate::error::StoreError;
 use crate::scope::TenantTx;
 use chrono::{DateTime, Utc};
 use lyceum_domain::{
-    CompletionRule, CourseId, CourseStatus, EnrollmentId, EventId, LessonId, ModuleId, ReleaseRule,
-    UserId,
+    CompletionRule, CourseId, CourseStatus, DomainEvent, EnrollmentId, EventId, LessonId, ModuleId,
+    ReleaseRule, UserId,
 };
 use serde::Serialize;
 use sqlx::types::Json;
@@ -100,8 +100,8 @@ pub struct ProgressWrite<'a> {
     pub course_percent: i32,
     /// Set when this report completes the course: the enrollment is completed then.
     pub course_completed_at: Option<DateTime<Utc>>,
-    /// The report's events: `(type, aggregate, payload)`.
-    pub events: &'a [(&'a str, Uuid, serde_json::Value)],
+    /// The report's events.
+    pub events: &'a [DomainEvent],
 }
 
 /// Writes a progress report: the lesson's row, the enrollment's roll-up and the events. On
@@ -144,9 +144,27 @@ pub async fn write(
             );
             Ok(bind_report!(sqlx::query_as(&sql))
                 .bind(ids)
-                .bind(write.events.iter().map(|e| e.0).collect::<Vec<_>>())
-                .bind(write.events.iter().map(|e| e.1).collect::<Vec<_>>())
-                .bind(write.events.iter().map(|e| Json(&e.2)).collect::<Vec<_>>())
+                .bind(
+                    write
+                        .events
+                        .iter()
+                        .map(DomainEvent::event_type)
+                        .collect::<Vec<_>>(),
+                )
+                .bind(
+                    write
+                        .events
+                        .iter()
+                        .map(DomainEvent::aggregate_id)
+                        .collect::<Vec<_>>(),
+                )
+                .bind(
+                    write
+                        .events
+                        .iter()
+                        .map(|e| Json(e.payload()))
+                        .collect::<Vec<_>>(),
+                )
                 .fetch_one(c)
                 .await?)
         }

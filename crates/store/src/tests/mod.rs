@@ -141,14 +141,13 @@ pub(crate) async fn seed(store: &Store, tenant: &Tenant, tag: &str) -> Seeded {
     )
     .await
     .unwrap();
-    outbox::append(
-        &mut tx,
-        "student.enrolled",
-        course.id.as_uuid(),
-        &serde_json::json!({"user": student.id}),
-    )
-    .await
-    .unwrap();
+    let enrolled = lyceum_domain::events::StudentEnrolled {
+        course_id: course.id,
+        user_id: student.id,
+        enrollment_id: lyceum_domain::EnrollmentId::new(),
+        by: None,
+    };
+    outbox::append(&mut tx, &enrolled.into()).await.unwrap();
     let token_hash = format!("refresh-{tag}-{}", uuid::Uuid::now_v7());
     refresh_tokens::insert(
         &mut tx,

@@ -295,14 +295,13 @@ async fn enrolling_twice_keeps_one_enrollment_and_events_commit_with_the_change(
 
         // An event appended in a rolled-back transaction is gone with it.
         let mut tx = bed.store.begin_write(&t).await.unwrap();
-        outbox::append(
-            &mut tx,
-            "course.published",
-            s.course.as_uuid(),
-            &serde_json::json!({}),
-        )
-        .await
-        .unwrap();
+        let published = lyceum_domain::events::CoursePublished {
+            course_id: s.course,
+            module_count: 1,
+            lesson_count: 1,
+            by: s.student,
+        };
+        outbox::append(&mut tx, &published.into()).await.unwrap();
         tx.rollback().await.unwrap();
         let mut tx = bed.store.begin_write(&t).await.unwrap();
         let pending = outbox::pending(&mut tx, 10).await.unwrap();

@@ -1,0 +1,256 @@
+//! Domain events: what happened inside a tenant, one struct per kind. They are recorded in the
+//! tenant's outbox in the same transaction as the change they describe (the store's
+//! `repo::outbox`), and delivered from there. The type name (`course.created`), the aggregate
+//! the event is about and the payload's fields are fixed here, so every caller (the API, the
+//! demo, later the portal and the worker) writes the same event for the same change. Every
+//! payload carries `schema_version`; a change that is not additive raises it.
+
+use crate::{CourseId, EnrollmentId, LessonId, LessonKind, ModuleId, Role, UserId};
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+/// Version of every payload's shape (`schema_version` in each payload).
+pub const EVENT_SCHEMA_VERSION: u32 = 1;
+
+/// Ids an event can be about.
+pub trait Aggregate {
+    fn aggregate(&self) -> Uuid;
+}
+
+macro_rules! aggregates {
+    ($($id:ty),*) => {$(
+        impl Aggregate for $id {
+            fn aggregate(&self) -> Uuid {
+                self.as_uuid()
+            }
+        }
+    )*};
+}
+aggregates!(CourseId, EnrollmentId, LessonId, ModuleId, UserId);
+
+impl Aggregate for Uuid {
+    fn aggregate(&self) -> Uuid {
+        *self
+    }
+}
+
+/// Declares each event's struct (its payload), its variant of [`DomainEvent`], its type name
+/// and the field naming its aggregate.
+macro_rules! domain_events {
+    ($(
+        $(#[$doc:meta])*
+        $name:ident = $kind:literal, about $aggregate:ident {
+            $($(#[$field_doc:meta])* $field:ident: $ty:ty),* $(,)?
+        }
+    )*) => {
+        $(
+            $(#[$doc])*
+            #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+            #[serde(deny_unknown_fields)]
+            pub struct $name {
+                $($(#[$field_doc])* pub $field: $ty),*
+            }
+
+            impl From<$name> for DomainEvent {
+                fn from(event: $name) -> Self {
+                    DomainEvent::$name(event)
+                }
+            }
+        )*
+
+        /// Every kind of domain event.
+        #[derive(Debug, Clone, PartialEq)]
+        pub enum DomainEvent {
+            $($name($name)),*
+        }
+
+        impl DomainEvent {
+            /// Every event type name, in declaration order.
+            pub const TYPES: &'static [&'static str] = &[$($kind),*];
+
+            /// The event's type name, as stored and delivered: `course.created`.
+            pub fn event_type(&self) -> &'static str {
+                match self {
+                    $(DomainEvent::$name(_) => $kind),*
+                }
+            }
+
+            /// The id of what the event is about.
+            pub fn aggregate_id(&self) -> Uuid {
+                match self {
+                    $(DomainEvent::$name(event) => event.$aggregate.aggregate()),*
+                }
+            }
+
+            /// The payload as stored: the event's fields plus `schema_version`.
+            pub fn payload(&self) -> serde_json::Value {
+                let mut payload = match self {
+                    $(DomainEvent::$name(event) => serde_json::to_value(event)),*
+                }
+                .expect("event payloads are plain data");
+                if let Some(fields) = payload.as_object_mut() {
+                    fields.insert("schema_version".to_owned(), EVENT_SCHEMA_VERSION.into());
+                }
+                payload
+            }
+        }
+    };
+}
+
+domain_events! {
+    CourseCreated = "course.created", about course_id {
+        course_id: CourseId,
+        slug: String,
+        by: UserId,
+    }
+    /// Its details, instructors or prerequisites changed.
+    CourseUpdated = "course.updated", about course_id {
+        course_id: CourseId,
+        by: UserId,
+    }
+    CoursePublished = "course.published", about course_id {
+        course_id: CourseId,
+        module_count: u64,
+        lesson_count: u64,
+        by: UserId,
+    }
+    CourseArchived = "course.archived", about course_id {
+        course_id: CourseId,
+        by: UserId,
+    }
+    CourseDeleted = "course.deleted", about course_id {
+        course_id: CourseId,
+        by: UserId,
+    }
+    ModuleCreated = "module.created", about module_id {
+        course_id: CourseId,
+        module_id: ModuleId,
+    }
+    ModuleUpdated = "module.updated", about module_id {
+        course_id: CourseId,
+        module_id: ModuleId,
+    }
+    ModuleDeleted = "module.deleted", about module_id {
+        course_id: CourseId,
+        module_id: ModuleId,
+    }
+    ModulesReordered = "module.reordered", about course_id {
+        course_id: CourseId,
+        order: Vec<ModuleId>,
+    }
+    LessonCreated = "lesson.created", about lesson_id {
+        course_id: CourseId,
+        module_id: ModuleId,
+        lesson_id: LessonId,
+        kind: LessonKind,
+    }
+    LessonUpdated = "lesson.updated", about lesson_id {
+        lesson_id: LessonId,
+        by: UserId,
+    }
+    LessonDeleted = "lesson.deleted", about lesson_id {
+        lesson_id: LessonId,
+        module_id: ModuleId,
+        by: UserId,
+    }
+    LessonsReordered = "lesson.reordered", about module_id {
+        module_id: ModuleId,
+        order: Vec<LessonId>,
+    }
+    /// A learner was enrolled: by themselves, by staff, by a CSV import (`by` who did it;
+    /// none when the system did).
+    StudentEnrolled = "student.enrolled", about enrollment_id {
+        course_id: CourseId,
+        user_id: UserId,
+        enrollment_id: EnrollmentId,
+        by: Option<UserId>,
+    }
+    EnrollmentDropped = "enrollment.dropped", about enrollment_id {
+        enrollment_id: EnrollmentId,
+        course_id: CourseId,
+        user_id: UserId,
+        by: UserId,
+    }
+    EnrollmentDueChanged = "enrollment.due_changed", about enrollment_id {
+        enrollment_id: EnrollmentId,
+        due_at: Option<DateTime<Utc>>,
+        by: UserId,
+    }
+    LessonCompleted = "lesson.completed", about lesson_id {
+        lesson_id: LessonId,
+        course_id: CourseId,
+        user_id: UserId,
+        /// The course's progress once this lesson counts.
+        course_progress_percent: u8,
+    }
+    EnrollmentCompleted = "enrollment.completed", about enrollment_id {
+        enrollment_id: EnrollmentId,
+        course_id: CourseId,
+        user_id: UserId,
+        completed_at: DateTime<Utc>,
+    }
+    CertificateIssued = "certificate.issued", about certificate_id {
+        certificate_id: Uuid,
+        /// The public verification code.
+        code: String,
+        course_id: CourseId,
+        user_id: UserId,
+    }
+    UserCreated = "user.created", about user_id {
+        user_id: UserId,
+        role: Role,
+        /// `active` (created with a password) or `invited`.
+        status: String,
+        created_by: Option<UserId>,
+    }
+    /// Their role or name changed.
+    UserUpdated = "user.updated", about user_id {
+        user_id: UserId,
+        role: Role,
+        by: UserId,
+    }
+    UserDeactivated = "user.deactivated", about user_id {
+        user_id: UserId,
+        by: UserId,
+    }
+    UserInvited = "user.invited", about user_id {
+        user_id: UserId,
+        by: UserId,
+        expires_at: DateTime<Utc>,
+    }
+    /// An invitation was accepted: the user set a password and is active.
+    UserActivated = "user.activated", about user_id {
+        user_id: UserId,
+        invitation_id: Uuid,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn type_names_are_unique_and_dotted() {
+        let mut names = DomainEvent::TYPES.to_vec();
+        names.sort_unstable();
+        names.dedup();
+        assert_eq!(names.len(), DomainEvent::TYPES.len());
+        assert!(names.iter().all(|n| n.split('.').count() == 2), "{names:?}");
+    }
+
+    #[test]
+    fn payloads_carry_their_fields_and_schema_version_and_name_their_aggregate() {
+        let (course, user) = (CourseId::new(), UserId::new());
+        let event = DomainEvent::from(CourseArchived {
+            course_id: course,
+            by: user,
+        });
+        assert_eq!(event.event_type(), "course.archived");
+        assert_eq!(event.aggregate_id(), course.as_uuid());
+        assert_eq!(
+            event.payload(),
+            serde_json::json!({"course_id": course, "by": user, "schema_version": 1})
+        );
+    }
+}
