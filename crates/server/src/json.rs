@@ -2,8 +2,10 @@
 //! stable codes. Request types deny unknown fields, so a `tenant_id` in a body is refused.
 
 use crate::error::ApiError;
+use axum::body::Bytes;
 use axum::extract::{FromRequest, Request};
 use axum::http::StatusCode;
+use axum::http::{header, HeaderMap};
 use axum::Json;
 use serde::de::DeserializeOwned;
 
@@ -12,21 +14,88 @@ pub struct ApiJson<T>(pub T);
 impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
     type Rejection = ApiError;
 
+    /// Every request body is a JSON object: serde would also fill a struct from an array of its
+    /// fields in order (`["email", "password"]`), which no client means on purpose.
     async fn from_request(request: Request, state: &S) -> Result<Self, ApiError> {
-        match Json::<T>::from_request(request, state).await {
+        if !json_content_type(request.headers()) {
+            return Err(ApiError::new(
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                "UNSUPPORTED_MEDIA_TYPE",
+                "send the body as `Content-Type: application/json`",
+            ));
+        }
+        let bytes =
+            Bytes::from_request(request, state)
+                .await
+                .map_err(|rejection| match rejection.status() {
+                    StatusCode::PAYLOAD_TOO_LARGE => ApiError::new(
+                        StatusCode::PAYLOAD_TOO_LARGE,
+                        "PAYLOAD_TOO_LARGE",
+                        rejection.body_text(),
+                    ),
+                    status => ApiError::new(status, "INVALID_JSON", rejection.body_text()),
+                })?;
+        let object = bytes.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'{');
+        if !object && serde_json::from_slice::<serde::de::IgnoredAny>(&bytes).is_ok() {
+            return Err(ApiError::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "VALIDATION_FAILED",
+                "the body must be a JSON object",
+            ));
+        }
+        match Json::<T>::from_bytes(&bytes) {
             Ok(Json(value)) => Ok(ApiJson(value)),
             Err(rejection) => {
-                let status = rejection.status();
-                let code = match status {
+                let code = match rejection.status() {
                     StatusCode::UNPROCESSABLE_ENTITY => "VALIDATION_FAILED",
-                    StatusCode::UNSUPPORTED_MEDIA_TYPE => "UNSUPPORTED_MEDIA_TYPE",
-                    StatusCode::PAYLOAD_TOO_LARGE => "PAYLOAD_TOO_LARGE",
                     _ => "INVALID_JSON",
                 };
-                Err(ApiError::new(status, code, rejection.body_text()))
+                Err(ApiError::new(
+                    rejection.status(),
+                    code,
+                    without_type_names(&rejection.body_text()),
+                ))
             }
         }
     }
+}
+
+/// `application/json`, or a `+json` type (`application/merge-patch+json`), parameters aside.
+fn json_content_type(headers: &HeaderMap) -> bool {
+    let Some(value) = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+    else {
+        return false;
+    };
+    let essence = value
+        .split(';')
+        .next()
+        .unwrap_or("")
+        .trim()
+        .to_ascii_lowercase();
+    essence == "application/json"
+        || essence
+            .strip_prefix("application/")
+            .is_some_and(|subtype| subtype.ends_with("+json"))
+}
+
+/// A deserializer's message without the Rust type it names (`invalid type: string, expected
+/// struct LoginRequest`): what the client sent was wrong, not our type.
+fn without_type_names(message: &str) -> String {
+    let mut out = String::with_capacity(message.len());
+    let mut rest = message;
+    while let Some(at) = rest.find("expected struct ") {
+        out.push_str(&rest[..at]);
+        out.push_str("expected a JSON object");
+        rest = &rest[at + "expected struct ".len()..];
+        let name_end = rest
+            .find(|c: char| !(c.is_alphanumeric() || c == '_'))
+            .unwrap_or(rest.len());
+        rest = &rest[name_end..];
+    }
+    out.push_str(rest);
+    out
 }
 
 /// A JSON body that may be left out: an empty body is `T::default()`; anything else must parse
@@ -41,6 +110,24 @@ pub(crate) fn optional_body<T: DeserializeOwned + Default>(body: &[u8]) -> Resul
         } else {
             (StatusCode::BAD_REQUEST, "INVALID_JSON")
         };
-        ApiError::new(status, code, e.to_string())
+        ApiError::new(status, code, without_type_names(&e.to_string()))
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn messages_lose_the_rust_type_names() {
+        let said = "invalid type: string \"x\", expected struct EnrollRequest at line 1 column 3";
+        assert_eq!(
+            without_type_names(said),
+            "invalid type: string \"x\", expected a JSON object at line 1 column 3"
+        );
+        assert_eq!(
+            without_type_names("missing field `email`"),
+            "missing field `email`"
+        );
+    }
 }

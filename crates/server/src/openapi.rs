@@ -73,7 +73,8 @@ use utoipa::{Modify, OpenApi};
         crate::platform::resume_tenant,
         crate::platform::audit_log,
     ),
-    modifiers(&BearerToken, &TenantRateLimit),
+    modifiers(&BearerToken, &TenantRateLimit, &OperationIds),
+    servers((url = "/", description = "This server; tenant routes are also served under `/t/{slug}`")),
     tags(
         (name = "operations", description = "Probes and the API description"),
         (name = "tenant", description = "The resolved tenant's public profile"),
@@ -152,6 +153,43 @@ impl Modify for TenantRateLimit {
                         )
                         .into()
                     });
+            }
+        }
+    }
+}
+
+/// Operation ids unique over the document: the path's fixed segments, then the handler's name
+/// unless the path already ends with it (`courses_show` for `GET /api/v1/courses/{id}`,
+/// `modules_lessons_create` for `POST /api/v1/modules/{id}/lessons`), since several resources
+/// have handlers of the same name.
+struct OperationIds;
+
+impl Modify for OperationIds {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        for (path, item) in openapi.paths.paths.iter_mut() {
+            let resource: Vec<String> = path
+                .split('/')
+                .filter(|s| !s.is_empty() && !s.starts_with('{') && *s != "api" && *s != "v1")
+                .map(|s| s.replace(|c: char| !c.is_ascii_alphanumeric(), "_"))
+                .collect();
+            let resource = resource.join("_");
+            for operation in [
+                &mut item.get,
+                &mut item.post,
+                &mut item.put,
+                &mut item.patch,
+                &mut item.delete,
+            ]
+            .into_iter()
+            .flatten()
+            {
+                if let Some(id) = operation.operation_id.as_mut() {
+                    if !resource.ends_with(id.as_str()) {
+                        *id = format!("{resource}_{id}");
+                    } else {
+                        *id = resource.clone();
+                    }
+                }
             }
         }
     }

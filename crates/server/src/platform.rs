@@ -104,6 +104,7 @@ pub(crate) async fn login(
 }
 
 #[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct TenantFilter {
     /// Only tenants in this status.
@@ -278,6 +279,7 @@ async fn change_status(
 }
 
 #[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct AuditQuery {
     /// Only entries about this tenant (slug).
@@ -308,7 +310,7 @@ pub(crate) async fn audit_log(
         Some(slug) => Some(tenant_by_slug(&state, slug).await?.id()),
         None => None,
     };
-    let limit = crate::paging::page_size(query.limit);
+    let limit = crate::paging::page_size(query.limit)?;
     let entries = state
         .store
         .directory()

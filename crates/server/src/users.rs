@@ -19,6 +19,7 @@ use serde_json::Value;
 use utoipa::{IntoParams, ToSchema};
 
 #[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct Page {
     /// `next_cursor` of the previous page.
@@ -92,7 +93,7 @@ pub(crate) async fn list(
     Query(page): Query<Page>,
 ) -> Result<Json<UserPage>, ApiError> {
     auth.require(Permission::UserManage)?;
-    let limit = crate::paging::page_size(page.limit);
+    let limit = crate::paging::page_size(page.limit)?;
     let mut tx = state.store.begin(&auth.tenant).await?;
     let items = users::list(&mut tx, page.after, limit).await?;
     tx.commit().await?;

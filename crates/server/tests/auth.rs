@@ -144,6 +144,27 @@ async fn bad_credentials_and_bad_bodies_get_clear_errors() {
             .unwrap();
         let response = app(w.state.clone()).oneshot(request).await.unwrap();
         assert_eq!(response.status(), StatusCode::BAD_REQUEST);
+
+        // The fields in order, as an array, would fill the request for serde: refused.
+        let (status, body) = call(
+            &w.state,
+            "POST",
+            path,
+            None,
+            Some(json!(["ada@example.org", "acme password 1"])),
+        )
+        .await;
+        assert_eq!(
+            (status, body["error"].as_str()),
+            (StatusCode::UNPROCESSABLE_ENTITY, Some("VALIDATION_FAILED")),
+            "{body}"
+        );
+        let request = Request::post(path)
+            .header("content-type", "text/plain")
+            .body(Body::from("{}"))
+            .unwrap();
+        let response = app(w.state.clone()).oneshot(request).await.unwrap();
+        assert_eq!(response.status(), StatusCode::UNSUPPORTED_MEDIA_TYPE);
     }
 }
 

@@ -1207,6 +1207,34 @@ async fn release_rules_hold_lessons_back_from_learners_only() {
     }
 }
 
+/// A page size outside 1 to 200 is refused, not quietly clamped: a client asking for 0 or for
+/// two billion rows learns its mistake instead of reading a short page as the end of the list.
+#[tokio::test]
+async fn page_sizes_out_of_range_are_refused() {
+    for w in worlds().await {
+        let t = &w.acme_tokens;
+        for path in [
+            "/t/acme/api/v1/courses?limit=0",
+            "/t/acme/api/v1/courses?limit=201",
+            "/t/acme/api/v1/courses?limit=2147483648",
+            "/t/acme/api/v1/users?limit=0",
+        ] {
+            let (status, body) = call(&w.state, "GET", path, Some(&t.admin), None).await;
+            assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{path}: {body}");
+            assert_eq!(body["error"], "VALIDATION_FAILED", "{path}");
+        }
+        let (status, _) = call(
+            &w.state,
+            "GET",
+            "/t/acme/api/v1/courses?limit=200",
+            Some(&t.admin),
+            None,
+        )
+        .await;
+        assert_eq!(status, StatusCode::OK);
+    }
+}
+
 #[tokio::test]
 async fn the_catalog_pages_without_skipping_or_repeating_while_courses_are_added() {
     for w in worlds().await {

@@ -82,7 +82,7 @@ impl Default for PoolLimits {
             tenant_connection_budget: None,
             tenant_pool_idle: Duration::from_secs(300),
             acquire_timeout: Duration::from_secs(5),
-            tenant_cache_capacity: 10_000,
+            tenant_cache_capacity: 100_000,
             tenant_cache_ttl: Duration::from_secs(30),
             sqlite_busy_timeout: Duration::from_secs(5),
             sqlite_synchronous: SqliteSynchronous::Normal,

@@ -49,12 +49,14 @@ pub struct KeyRing {
 
 impl KeyRing {
     pub fn new(store: Store, token_ttl: Duration) -> Self {
+        // Sized for every tenant of a large node (a miss reloads and parses the keys): a cache
+        // just below the number of tenants evicts on nearly every call once they are all busy.
         let cache = Cache::builder()
-            .max_capacity(10_000)
+            .max_capacity(100_000)
             .time_to_live(Duration::from_secs(300))
             .build();
         let verified = Cache::builder()
-            .max_capacity(20_000)
+            .max_capacity(50_000)
             .time_to_live(token_ttl)
             .build();
         Self {

@@ -19,6 +19,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 #[derive(Clone, Deserialize, Serialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct CatalogParams {
     /// Only courses in this status.
@@ -58,7 +59,7 @@ pub(crate) async fn list(
 ) -> Result<Response, ApiError> {
     auth.require(Permission::CourseView)?;
     let params = CatalogParams {
-        limit: Some(crate::paging::page_size(params.limit)),
+        limit: Some(crate::paging::page_size(params.limit)?),
         q: params.q.filter(|q| !q.trim().is_empty()),
         ..params
     };

@@ -155,6 +155,7 @@ pub(crate) struct EnrollmentList {
 }
 
 #[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct EnrollmentFilter {
     /// Another user's enrollments (admins only); default: yours.
@@ -184,6 +185,7 @@ pub(crate) async fn list(
 }
 
 #[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct StudentPage {
     /// `next_cursor` of the previous page.
@@ -214,7 +216,7 @@ pub(crate) async fn students(
     Path(CoursePath { id }): Path<CoursePath>,
     Query(page): Query<StudentPage>,
 ) -> Result<Json<StudentList>, ApiError> {
-    let limit = crate::paging::page_size(page.limit);
+    let limit = crate::paging::page_size(page.limit)?;
     let mut tx = state.store.begin(&auth.tenant).await?;
     let (_, staff) = course_for(&mut tx, &auth, id).await?;
     manages(&auth, staff, Permission::EnrollmentView)?;

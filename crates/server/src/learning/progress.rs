@@ -250,6 +250,7 @@ pub(crate) async fn record_progress(
 }
 
 #[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct LearnerFilter {
     /// A learner of the course (course staff and admins, with `progress:view`); default: you.
