@@ -1,9 +1,10 @@
 //! `lyceum demo`: two branded demo tenants with people, courses, enrollments and progress.
 //! Idempotent: tenants that exist already are left as they are.
 
-use anyhow::Result;
+use anyhow::{Context, Result};
+use lyceum_app::learning::{self, EnrolledBy};
 use lyceum_domain::{CompletionRule, CourseStatus, Email, LessonKind, Plan, Role, Slug};
-use lyceum_store::repo::{courses, enrollments, lessons, modules, outbox, progress, users};
+use lyceum_store::repo::{courses, lessons, modules, progress, users};
 use lyceum_store::{NewTenant, Store};
 use serde_json::json;
 
@@ -139,17 +140,12 @@ pub async fn provision(store: &Store) -> Result<()> {
                 .await?;
                 first_lesson.get_or_insert(lesson.id);
             }
-            courses::set_status(&mut tx, course.id, CourseStatus::Published).await?;
+            let course = courses::set_status(&mut tx, course.id, CourseStatus::Published)
+                .await?
+                .context("the course just created")?;
+            let by = instructor.map_or(EnrolledBy::System, EnrolledBy::Staff);
             for student in people.iter().filter(|u| u.role == Role::Student) {
-                let (enrollment, _) =
-                    enrollments::enroll(&mut tx, course.id, student.id, None, instructor).await?;
-                let enrolled = lyceum_domain::events::StudentEnrolled {
-                    course_id: course.id,
-                    user_id: student.id,
-                    enrollment_id: enrollment.id,
-                    by: None,
-                };
-                outbox::append(&mut tx, &enrolled.into()).await?;
+                learning::enroll(&mut tx, &course, student.id, None, by).await?;
                 if let Some(lesson) = first_lesson {
                     progress::record(&mut tx, student.id, lesson, 60).await?;
                 }

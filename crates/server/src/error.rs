@@ -5,6 +5,7 @@
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
+use lyceum_app::Refusal;
 use lyceum_store::StoreError;
 use serde::Serialize;
 use utoipa::ToSchema;
@@ -65,6 +66,25 @@ pub struct ErrorBody<'a> {
 impl From<lyceum_domain::ValidationError> for ApiError {
     fn from(e: lyceum_domain::ValidationError) -> Self {
         ApiError::from(StoreError::from(e))
+    }
+}
+
+/// A refusal of the application layer, as the API answers it: its code, with the status that
+/// fits its kind; a store failure as any other.
+impl From<Refusal> for ApiError {
+    fn from(refusal: Refusal) -> Self {
+        let status = match &refusal {
+            Refusal::Forbidden { .. } => StatusCode::FORBIDDEN,
+            Refusal::NotFound(_) => StatusCode::NOT_FOUND,
+            Refusal::Conflict { .. } => StatusCode::CONFLICT,
+            Refusal::Store(_) => {
+                let Refusal::Store(e) = refusal else {
+                    unreachable!("matched just above")
+                };
+                return e.into();
+            }
+        };
+        ApiError::new(status, refusal.code(), refusal.to_string())
     }
 }
 

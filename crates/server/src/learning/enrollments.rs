@@ -11,8 +11,9 @@ use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::Json;
 use chrono::{DateTime, NaiveDate, Utc};
+use lyceum_app::learning::{self, EnrolledBy};
+use lyceum_app::Refusal;
 use lyceum_domain::{events, CourseStatus, DomainEvent, Email, EnrollmentId, Permission, UserId};
-use lyceum_store::repo::courses::{self, Course};
 use lyceum_store::repo::enrollments::{self, Enrollment};
 use lyceum_store::repo::users::{self, User};
 use lyceum_store::TenantTx;
@@ -44,57 +45,6 @@ fn manages(auth: &Authenticated, staff: bool, permission: Permission) -> Result<
             "only the course's instructors and admins may do this",
         ))
     }
-}
-
-/// Enrolls `user` in `course` unless enrolled already (answers `false` then). The course must
-/// be published and have room; self-enrollment also needs the prerequisites completed.
-async fn enroll_one(
-    tx: &mut TenantTx,
-    course: &Course,
-    user: UserId,
-    due_at: Option<DateTime<Utc>>,
-    by: Option<UserId>,
-) -> Result<(Enrollment, bool), ApiError> {
-    if let Some(existing) = enrollments::find(tx, course.id, user).await? {
-        if existing.status != "dropped" {
-            return Ok((existing, false));
-        }
-    }
-    if course.status != CourseStatus::Published {
-        return Err(conflict(
-            "COURSE_NOT_OPEN",
-            format!("the course is {}, not open for enrollment", course.status),
-        ));
-    }
-    if let Some(max) = course.max_enrollment {
-        if enrollments::count_active(tx, course.id).await? >= i64::from(max) {
-            return Err(conflict(
-                "COURSE_FULL",
-                format!("the course is full ({max} learners)"),
-            ));
-        }
-    }
-    if by.is_none() {
-        let unmet = courses::unmet_prerequisites(tx, course.id, user).await?;
-        if !unmet.is_empty() {
-            let ids: Vec<String> = unmet.iter().map(ToString::to_string).collect();
-            return Err(conflict(
-                "PREREQUISITES_NOT_MET",
-                format!("complete these courses first: {}", ids.join(", ")),
-            ));
-        }
-    }
-    let (enrollment, created) = enrollments::enroll(tx, course.id, user, due_at, by).await?;
-    if created {
-        let enrolled = events::StudentEnrolled {
-            course_id: course.id,
-            user_id: user,
-            enrollment_id: enrollment.id,
-            by,
-        };
-        record(tx, enrolled).await?;
-    }
-    Ok((enrollment, created))
 }
 
 #[derive(Deserialize, ToSchema, Default)]
@@ -131,15 +81,16 @@ pub(crate) async fn enroll(
             if target.is_none_or(|u| u.status == "deactivated") {
                 return Err(ApiError::not_found("no such user"));
             }
-            (user, Some(auth.user_id))
+            (user, EnrolledBy::Staff(auth.user_id))
         }
         _ => {
             auth.require(Permission::EnrollmentSelf)?;
-            (auth.user_id, None)
+            (auth.user_id, EnrolledBy::Themselves)
         }
     };
     tx.affects_only(user);
-    let (enrollment, created) = enroll_one(&mut tx, &course, user, request.due_at, by).await?;
+    let (enrollment, created) =
+        learning::enroll(&mut tx, &course, user, request.due_at, by).await?;
     tx.commit().await?;
     let status = if created {
         StatusCode::CREATED
@@ -463,7 +414,8 @@ pub(crate) async fn import(
                     row.fail("COURSE_FULL", "the course is full");
                     continue;
                 }
-                match enroll_one(&mut tx, &course, user.id, row.due, Some(auth.user_id)).await {
+                let by = EnrolledBy::Staff(auth.user_id);
+                match learning::enroll(&mut tx, &course, user.id, row.due, by).await {
                     Ok(_) => {
                         row.outcome = Some(Ok(true));
                         enrolled.insert(user.id, "active".to_owned());
@@ -471,8 +423,8 @@ pub(crate) async fn import(
                             *left -= 1;
                         }
                     }
-                    Err(e) if e.status == StatusCode::CONFLICT => row.fail(e.code, &e.message),
-                    Err(e) => return Err(e),
+                    Err(e @ Refusal::Conflict { .. }) => row.fail(e.code(), &e.to_string()),
+                    Err(e) => return Err(e.into()),
                 }
                 continue;
             }

@@ -1,0 +1,14 @@
+//! Lyceum's application layer: what Lyceum does, for every face. The JSON API, the CLI (and
+//! later the portal, the worker and the standards interfaces) call the use cases here instead
+//! of the store's repositories, so that each rule (who may enroll, when a course is open, which
+//! event a change records) lives once, and every face obeys it the same way.
+//!
+//! A use case takes the tenant transaction it runs in (the caller opens and commits it, so
+//! several use cases can share one), and answers a [`Refusal`] when a rule says no: faces map
+//! refusals to their medium once (an HTTP status, a page, an exit code). Nothing here knows
+//! about HTTP.
+
+pub mod learning;
+mod refusal;
+
+pub use refusal::Refusal;
