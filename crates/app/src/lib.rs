@@ -8,7 +8,9 @@
 //! refusals to their medium once (an HTTP status, a page, an exit code). Nothing here knows
 //! about HTTP.
 
+mod actor;
 pub mod learning;
 mod refusal;
 
+pub use actor::Actor;
 pub use refusal::Refusal;

@@ -3,8 +3,9 @@
 
 use anyhow::{Context, Result};
 use lyceum_app::learning::{self, EnrolledBy};
+use lyceum_app::Actor;
 use lyceum_domain::{CompletionRule, CourseStatus, Email, LessonKind, Plan, Role, Slug};
-use lyceum_store::repo::{courses, lessons, modules, progress, users};
+use lyceum_store::repo::{courses, lessons, modules, users};
 use lyceum_store::{NewTenant, Store};
 use serde_json::json;
 
@@ -147,7 +148,11 @@ pub async fn provision(store: &Store) -> Result<()> {
             for student in people.iter().filter(|u| u.role == Role::Student) {
                 learning::enroll(&mut tx, &course, student.id, None, by).await?;
                 if let Some(lesson) = first_lesson {
-                    progress::record(&mut tx, student.id, lesson, 60).await?;
+                    let learner = Actor {
+                        user: student.id,
+                        role: student.role,
+                    };
+                    learning::report(&mut tx, learner, lesson, 60).await?;
                 }
             }
         }

@@ -77,11 +77,13 @@ impl From<Refusal> for ApiError {
             Refusal::Forbidden { .. } => StatusCode::FORBIDDEN,
             Refusal::NotFound(_) => StatusCode::NOT_FOUND,
             Refusal::Conflict { .. } => StatusCode::CONFLICT,
-            Refusal::Store(_) => {
-                let Refusal::Store(e) = refusal else {
-                    unreachable!("matched just above")
+            Refusal::Store(_) | Refusal::Invalid(_) | Refusal::Internal(_) => {
+                return match refusal {
+                    Refusal::Store(e) => e.into(),
+                    Refusal::Invalid(e) => e.into(),
+                    Refusal::Internal(message) => ApiError::internal(message),
+                    _ => unreachable!("matched just above"),
                 };
-                return e.into();
             }
         };
         ApiError::new(status, refusal.code(), refusal.to_string())

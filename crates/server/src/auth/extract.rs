@@ -41,10 +41,12 @@ impl Authenticated {
         Ok(self.is_admin() || self.teaches(tx, course).await?)
     }
 
-    /// [`Authenticated::is_staff_of`] for a caller that already read whether the user is listed
-    /// among the course's instructors.
-    pub fn is_staff_given(&self, listed_instructor: bool) -> bool {
-        self.is_admin() || (self.role != Role::Student && listed_instructor)
+    /// The user as the application layer's use cases see them.
+    pub fn actor(&self) -> lyceum_app::Actor {
+        lyceum_app::Actor {
+            user: self.user_id,
+            role: self.role,
+        }
     }
 
     /// Scope rule: the user's enrollment in `course`, unless dropped.

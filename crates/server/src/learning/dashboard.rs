@@ -3,7 +3,6 @@
 //! queries however many courses the learner has, and none while the learner's cached copy is
 //! current; `ETag` / `If-None-Match` spare the body too.
 
-use super::progress::course_progress;
 use crate::auth::Authenticated;
 use crate::error::ApiError;
 use crate::response_cache::{Page, PageKey};
@@ -12,6 +11,7 @@ use axum::extract::State;
 use axum::http::HeaderMap;
 use axum::response::Response;
 use chrono::{DateTime, Utc};
+use lyceum_app::learning::course_progress;
 use lyceum_domain::{CourseId, EnrollmentId, LessonId};
 use lyceum_store::repo::certificates::{self, Certificate};
 use lyceum_store::repo::progress::{self, Activity};

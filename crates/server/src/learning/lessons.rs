@@ -11,14 +11,13 @@ use crate::AppState;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::Json;
-use chrono::Utc;
-use lyceum_domain::{events, CourseId, LessonId, LessonKind, ReleaseRule, UserId};
-use lyceum_store::repo::lessons::{self, Lesson, LessonDraft, OutlineEntry};
+use lyceum_app::learning::Release;
+use lyceum_domain::{events, CourseId, LessonId, LessonKind, ReleaseRule};
+use lyceum_store::repo::lessons::{self, Lesson, LessonDraft};
 use lyceum_store::repo::modules;
 use lyceum_store::TenantTx;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
-use std::collections::HashSet;
 use utoipa::{IntoParams, ToSchema};
 
 /// `{id}` of `/lessons/{id}`.
@@ -40,55 +39,6 @@ pub(crate) struct LessonView {
 #[derive(Serialize, ToSchema)]
 pub(crate) struct LessonList {
     items: Vec<LessonView>,
-}
-
-/// Which of a course's lessons are still held back for a learner.
-pub(crate) struct Release {
-    /// Lessons in course order.
-    order: Vec<LessonId>,
-    completed: HashSet<LessonId>,
-}
-
-impl Release {
-    pub(crate) async fn load(
-        tx: &mut TenantTx,
-        course: CourseId,
-        learner: UserId,
-    ) -> Result<Self, ApiError> {
-        Ok(Self::of_outline(
-            &lessons::progress_outline(tx, learner, &[course]).await?,
-        ))
-    }
-
-    /// From a course outline with the learner's completions.
-    pub(crate) fn of_outline(outline: &[OutlineEntry]) -> Self {
-        let lessons = outline
-            .iter()
-            .filter_map(|e| e.lesson.map(|l| (l, e.completed)));
-        Release {
-            order: lessons.clone().map(|(lesson, _)| lesson).collect(),
-            completed: lessons.filter(|(_, done)| *done).map(|(l, _)| l).collect(),
-        }
-    }
-
-    pub(crate) fn locked(&self, lesson: &Lesson) -> bool {
-        self.locks(lesson.id, lesson.release_rule.as_ref())
-    }
-
-    /// Whether `rule` keeps `lesson` closed to the learner now.
-    pub(crate) fn locks(&self, lesson: LessonId, rule: Option<&ReleaseRule>) -> bool {
-        match rule {
-            None => false,
-            Some(ReleaseRule::OnDate { at }) => Utc::now() < *at,
-            Some(ReleaseRule::AfterPrevious) => {
-                let at = self.order.iter().position(|l| *l == lesson);
-                match at {
-                    Some(0) | None => false,
-                    Some(i) => !self.completed.contains(&self.order[i - 1]),
-                }
-            }
-        }
-    }
 }
 
 /// A view of `lesson` for the reader: learners get locked lessons without content.

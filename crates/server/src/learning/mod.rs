@@ -66,17 +66,11 @@ async fn course_for(
     let enrolled = course.status == CourseStatus::Archived
         && !staff
         && auth.enrollment(tx, id).await?.is_some();
-    if visible_to(course.status, staff, enrolled) {
+    if lyceum_app::learning::visible_to(course.status, staff, enrolled) {
         Ok((course, staff))
     } else {
         Err(course_not_found())
     }
-}
-
-/// Scope rule: a course's staff see it in any status, everyone else once it is published, or
-/// archived if they are enrolled (not dropped).
-fn visible_to(status: CourseStatus, staff: bool, enrolled: bool) -> bool {
-    staff || status == CourseStatus::Published || (status == CourseStatus::Archived && enrolled)
 }
 
 /// A course the user may change: `course:edit` and admin or one of its instructors.

@@ -1,10 +1,8 @@
-//! Progress: `PUT /lessons/{id}/progress` records a learner's progress on a lesson (never
-//! backwards), rolls course progress up through the modules' completion rules, and on course
-//! completion completes the enrollment and issues a certificate, all in one transaction with
-//! their events.
+//! Progress over HTTP: `PUT /lessons/{id}/progress` (the use case, its rules and events are
+//! `lyceum_app::learning::progress`), and a course's progress as its learner or staff sees it.
 
-use super::lessons::{LessonPath, Release};
-use super::{record, CoursePath};
+use super::lessons::LessonPath;
+use super::CoursePath;
 use crate::auth::Authenticated;
 use crate::error::{ApiError, ErrorBody};
 use crate::json::ApiJson;
@@ -12,69 +10,14 @@ use crate::AppState;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::Json;
-use chrono::Utc;
-use lyceum_domain::{
-    events, roll_up, CourseId, CourseProgress, DomainEvent, LessonId, ModuleOutline, Permission,
-    UserId,
-};
-use lyceum_store::repo::certificates::{self, Certificate};
+use lyceum_app::learning::progress;
+use lyceum_domain::{CourseId, CourseProgress, Permission, UserId};
+use lyceum_store::repo::certificates::Certificate;
 use lyceum_store::repo::enrollments;
-use lyceum_store::repo::lessons::{self, OutlineEntry};
-use lyceum_store::repo::progress::{self as progress_repo, LessonProgress, ProgressWrite};
-use lyceum_store::{LearnerLock, TenantTx};
-use ring::rand::{SecureRandom, SystemRandom};
+use lyceum_store::repo::progress::LessonProgress;
+use lyceum_store::LearnerLock;
 use serde::{Deserialize, Serialize};
-use std::collections::{HashMap, HashSet};
 use utoipa::{IntoParams, ToSchema};
-
-/// Course progress of `learner` in each of `courses`, in one query.
-pub(crate) async fn course_progress(
-    tx: &mut TenantTx,
-    courses: &[CourseId],
-    learner: UserId,
-) -> Result<HashMap<CourseId, CourseProgress>, ApiError> {
-    let entries = lessons::progress_outline(tx, learner, courses).await?;
-    let completed = completed_lessons(&entries);
-    let mut outlines = outlines(&entries);
-    Ok(courses
-        .iter()
-        .map(|course| {
-            let modules = outlines.remove(course).unwrap_or_default();
-            (*course, roll_up(&modules, &completed))
-        })
-        .collect())
-}
-
-/// The modules of each course in `entries` (in course order), with their lessons.
-fn outlines(entries: &[OutlineEntry]) -> HashMap<CourseId, Vec<ModuleOutline>> {
-    let mut outlines: HashMap<CourseId, Vec<ModuleOutline>> = HashMap::new();
-    for entry in entries {
-        let modules = outlines.entry(entry.course).or_default();
-        if modules.last().is_none_or(|m| m.id != entry.module) {
-            modules.push(ModuleOutline {
-                id: entry.module,
-                rule: entry.rule.clone(),
-                lessons: Vec::new(),
-            });
-        }
-        if let Some(lesson) = entry.lesson {
-            modules
-                .last_mut()
-                .expect("pushed above")
-                .lessons
-                .push(lesson);
-        }
-    }
-    outlines
-}
-
-fn completed_lessons(entries: &[OutlineEntry]) -> HashSet<LessonId> {
-    entries
-        .iter()
-        .filter(|entry| entry.completed)
-        .filter_map(|entry| entry.lesson)
-        .collect()
-}
 
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -143,109 +86,17 @@ pub(crate) async fn record_progress(
         Some(ProgressStatus::Completed) => 100,
         _ => request.percent,
     };
+    let actor = auth.actor();
     let lock = LearnerLock {
-        learner: auth.user_id,
+        learner: actor.user,
     };
     let mut tx = state.store.begin_learner_write(&auth.tenant, lock).await?;
-    tx.affects_only(auth.user_id);
-    let context = progress_repo::report_context(&mut tx, auth.user_id, id)
-        .await?
-        .ok_or_else(|| ApiError::not_found("no such lesson"))?;
-    let course = context.course;
-    // The scope rules of `readable_lesson`, decided on what the one read brought back.
-    let enrollment = context
-        .enrollment
-        .clone()
-        .filter(|(_, status)| status != "dropped");
-    let staff = auth.is_staff_given(context.teaches);
-    if !super::visible_to(context.course_status, staff, enrollment.is_some()) {
-        return Err(ApiError::not_found("no such course"));
-    }
-    let (enrollment, enrollment_status) = enrollment.ok_or_else(|| {
-        ApiError::new(
-            StatusCode::FORBIDDEN,
-            "NOT_ENROLLED",
-            "enroll in the course to record progress",
-        )
-    })?;
-    if !staff && Release::of_outline(&context.outline).locks(id, context.release_rule.as_ref()) {
-        return Err(ApiError::new(
-            StatusCode::FORBIDDEN,
-            "LESSON_LOCKED",
-            "this lesson is not released to you yet",
-        ));
-    }
-    let before = context.before.as_ref();
-    let percent = lyceum_domain::clamp_progress(
-        before.map(|(_, percent)| (*percent).clamp(0, 100) as u8),
-        requested,
-    )?;
-    let was_completed = before.is_some_and(|(status, _)| status == "completed");
-    let newly_completed = percent == 100 && !was_completed;
-    let mut completed = completed_lessons(&context.outline);
-    completed.extend((percent == 100).then_some(id));
-    let modules = outlines(&context.outline)
-        .remove(&course)
-        .unwrap_or_default();
-    let rolled = roll_up(&modules, &completed);
-    let mut happened = Vec::new();
-    if newly_completed {
-        happened.push(DomainEvent::from(events::LessonCompleted {
-            lesson_id: id,
-            course_id: course,
-            user_id: auth.user_id,
-            course_progress_percent: rolled.percent,
-        }));
-    }
-    let completes_course = rolled.completed && enrollment_status == "active";
-    let now = Utc::now();
-    if completes_course {
-        happened.push(DomainEvent::from(events::EnrollmentCompleted {
-            enrollment_id: enrollment,
-            course_id: course,
-            user_id: auth.user_id,
-            completed_at: now,
-        }));
-    }
-    let lesson = progress_repo::write(
-        &mut tx,
-        &ProgressWrite {
-            learner: auth.user_id,
-            lesson: id,
-            percent: i32::from(percent),
-            enrollment,
-            course_percent: i32::from(rolled.percent),
-            course_completed_at: completes_course.then_some(now),
-            events: &happened,
-        },
-    )
-    .await?;
-    let mut certificate = None;
-    if completes_course {
-        let (issued, created) = certificates::issue(
-            &mut tx,
-            enrollment,
-            auth.user_id,
-            course,
-            &verification_code()?,
-        )
-        .await?;
-        if created {
-            let certified = events::CertificateIssued {
-                certificate_id: issued.id,
-                code: issued.code.clone(),
-                course_id: course,
-                user_id: auth.user_id,
-            };
-            record(&mut tx, certified).await?;
-        }
-        certificate = Some(issued);
-    }
+    let reported = progress::report(&mut tx, actor, id, requested).await?;
     tx.commit().await?;
     Ok(Json(ProgressReport {
-        lesson,
-        course: CourseProgressView::new(course, &rolled),
-        certificate,
+        lesson: reported.lesson,
+        course: CourseProgressView::new(reported.course, &reported.progress),
+        certificate: reported.certificate,
     }))
 }
 
@@ -293,23 +144,10 @@ pub(crate) async fn show(
             auth.user_id
         }
     };
-    let rolled = course_progress(&mut tx, &[id], learner)
+    let rolled = progress::course_progress(&mut tx, &[id], learner)
         .await?
         .remove(&id)
         .unwrap_or_default();
     tx.commit().await?;
     Ok(Json(CourseProgressView::new(id, &rolled)))
-}
-
-/// 12 characters from an alphabet without look-alikes (about 60 bits).
-fn verification_code() -> Result<String, ApiError> {
-    const ALPHABET: &[u8] = b"ABCDEFGHJKLMNPQRSTUVWXYZ23456789";
-    let mut bytes = [0u8; 12];
-    SystemRandom::new()
-        .fill(&mut bytes)
-        .map_err(|_| ApiError::internal("random generator failed"))?;
-    Ok(bytes
-        .iter()
-        .map(|b| ALPHABET[usize::from(*b) % ALPHABET.len()] as char)
-        .collect())
 }

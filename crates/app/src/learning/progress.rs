@@ -1,0 +1,245 @@
+//! Progress: a learner's report on a lesson (never backwards), rolled up to the course through
+//! the modules' completion rules; on course completion the enrollment is completed and a
+//! certificate issued, all with their events, in the caller's transaction. Also the release
+//! rules that lock lessons, and course progress read for dashboards.
+
+use super::visible_to;
+use crate::{Actor, Refusal};
+use chrono::Utc;
+use lyceum_domain::{
+    clamp_progress, events, roll_up, CourseId, CourseProgress, DomainEvent, LessonId,
+    ModuleOutline, ReleaseRule, UserId,
+};
+use lyceum_store::repo::certificates::{self, Certificate};
+use lyceum_store::repo::lessons::{self, Lesson, OutlineEntry};
+use lyceum_store::repo::outbox;
+use lyceum_store::repo::progress::{self as progress_repo, LessonProgress, ProgressWrite};
+use lyceum_store::TenantTx;
+use ring::rand::{SecureRandom, SystemRandom};
+use std::collections::{HashMap, HashSet};
+
+/// Which lessons of a course a learner has reached: release rules decide on it.
+pub struct Release {
+    /// Lessons in course order.
+    order: Vec<LessonId>,
+    completed: HashSet<LessonId>,
+}
+
+impl Release {
+    pub async fn load(
+        tx: &mut TenantTx,
+        course: CourseId,
+        learner: UserId,
+    ) -> Result<Self, Refusal> {
+        Ok(Self::of_outline(
+            &lessons::progress_outline(tx, learner, &[course]).await?,
+        ))
+    }
+
+    /// From a course outline with the learner's completions.
+    pub fn of_outline(outline: &[OutlineEntry]) -> Self {
+        let lessons = outline
+            .iter()
+            .filter_map(|e| e.lesson.map(|l| (l, e.completed)));
+        Release {
+            order: lessons.clone().map(|(lesson, _)| lesson).collect(),
+            completed: lessons.filter(|(_, done)| *done).map(|(l, _)| l).collect(),
+        }
+    }
+
+    pub fn locked(&self, lesson: &Lesson) -> bool {
+        self.locks(lesson.id, lesson.release_rule.as_ref())
+    }
+
+    /// Whether `rule` keeps `lesson` closed to the learner now.
+    pub fn locks(&self, lesson: LessonId, rule: Option<&ReleaseRule>) -> bool {
+        match rule {
+            None => false,
+            Some(ReleaseRule::OnDate { at }) => Utc::now() < *at,
+            Some(ReleaseRule::AfterPrevious) => {
+                let at = self.order.iter().position(|l| *l == lesson);
+                match at {
+                    Some(0) | None => false,
+                    Some(i) => !self.completed.contains(&self.order[i - 1]),
+                }
+            }
+        }
+    }
+}
+
+/// Course progress of `learner` in each of `courses`, in one query.
+pub async fn course_progress(
+    tx: &mut TenantTx,
+    courses: &[CourseId],
+    learner: UserId,
+) -> Result<HashMap<CourseId, CourseProgress>, Refusal> {
+    let entries = lessons::progress_outline(tx, learner, courses).await?;
+    let completed = completed_lessons(&entries);
+    let mut outlines = outlines(&entries);
+    Ok(courses
+        .iter()
+        .map(|course| {
+            let modules = outlines.remove(course).unwrap_or_default();
+            (*course, roll_up(&modules, &completed))
+        })
+        .collect())
+}
+
+/// The modules of each course in `entries` (in course order), with their lessons.
+fn outlines(entries: &[OutlineEntry]) -> HashMap<CourseId, Vec<ModuleOutline>> {
+    let mut outlines: HashMap<CourseId, Vec<ModuleOutline>> = HashMap::new();
+    for entry in entries {
+        let modules = outlines.entry(entry.course).or_default();
+        if modules.last().is_none_or(|m| m.id != entry.module) {
+            modules.push(ModuleOutline {
+                id: entry.module,
+                rule: entry.rule.clone(),
+                lessons: Vec::new(),
+            });
+        }
+        if let Some(lesson) = entry.lesson {
+            modules
+                .last_mut()
+                .expect("pushed above")
+                .lessons
+                .push(lesson);
+        }
+    }
+    outlines
+}
+
+fn completed_lessons(entries: &[OutlineEntry]) -> HashSet<LessonId> {
+    entries
+        .iter()
+        .filter(|entry| entry.completed)
+        .filter_map(|entry| entry.lesson)
+        .collect()
+}
+
+/// What a progress report did.
+#[derive(Debug)]
+pub struct Reported {
+    pub lesson: LessonProgress,
+    pub course: CourseId,
+    pub progress: CourseProgress,
+    /// Issued by this report, when it completed the course.
+    pub certificate: Option<Certificate>,
+}
+
+/// Records `learner`'s progress on `lesson` (`percent`, 100 completes it; never lower than
+/// before), in a transaction opened with the learner's lock (`Store::begin_learner_write`), so
+/// that their concurrent reports run in turn. The learner must be enrolled, and the lesson
+/// released to them (course staff are exempt from release rules). Completing the course
+/// completes the enrollment and issues a certificate.
+pub async fn report(
+    tx: &mut TenantTx,
+    learner: Actor,
+    lesson: LessonId,
+    percent: u8,
+) -> Result<Reported, Refusal> {
+    tx.affects_only(learner.user);
+    let context = progress_repo::report_context(tx, learner.user, lesson)
+        .await?
+        .ok_or_else(|| Refusal::NotFound("no such lesson".to_owned()))?;
+    let course = context.course;
+    // The scope rules of reading a lesson, decided on what the one read brought back.
+    let enrollment = context
+        .enrollment
+        .clone()
+        .filter(|(_, status)| status != "dropped");
+    let staff = learner.is_staff_given(context.teaches);
+    if !visible_to(context.course_status, staff, enrollment.is_some()) {
+        return Err(Refusal::NotFound("no such course".to_owned()));
+    }
+    let (enrollment, enrollment_status) = enrollment.ok_or_else(|| Refusal::Forbidden {
+        code: "NOT_ENROLLED",
+        message: "enroll in the course to record progress".to_owned(),
+    })?;
+    if !staff && Release::of_outline(&context.outline).locks(lesson, context.release_rule.as_ref())
+    {
+        return Err(Refusal::Forbidden {
+            code: "LESSON_LOCKED",
+            message: "this lesson is not released to you yet".to_owned(),
+        });
+    }
+    let before = context.before.as_ref();
+    let percent = clamp_progress(
+        before.map(|(_, percent)| (*percent).clamp(0, 100) as u8),
+        percent,
+    )?;
+    let was_completed = before.is_some_and(|(status, _)| status == "completed");
+    let mut completed = completed_lessons(&context.outline);
+    completed.extend((percent == 100).then_some(lesson));
+    let modules = outlines(&context.outline)
+        .remove(&course)
+        .unwrap_or_default();
+    let rolled = roll_up(&modules, &completed);
+    let mut happened = Vec::new();
+    if percent == 100 && !was_completed {
+        happened.push(DomainEvent::from(events::LessonCompleted {
+            lesson_id: lesson,
+            course_id: course,
+            user_id: learner.user,
+            course_progress_percent: rolled.percent,
+        }));
+    }
+    let completes_course = rolled.completed && enrollment_status == "active";
+    let now = Utc::now();
+    if completes_course {
+        happened.push(DomainEvent::from(events::EnrollmentCompleted {
+            enrollment_id: enrollment,
+            course_id: course,
+            user_id: learner.user,
+            completed_at: now,
+        }));
+    }
+    let written = progress_repo::write(
+        tx,
+        &ProgressWrite {
+            learner: learner.user,
+            lesson,
+            percent: i32::from(percent),
+            enrollment,
+            course_percent: i32::from(rolled.percent),
+            course_completed_at: completes_course.then_some(now),
+            events: &happened,
+        },
+    )
+    .await?;
+    let mut certificate = None;
+    if completes_course {
+        let code = verification_code()?;
+        let (issued, created) =
+            certificates::issue(tx, enrollment, learner.user, course, &code).await?;
+        if created {
+            let certified = events::CertificateIssued {
+                certificate_id: issued.id,
+                code: issued.code.clone(),
+                course_id: course,
+                user_id: learner.user,
+            };
+            outbox::append(tx, &certified.into()).await?;
+        }
+        certificate = Some(issued);
+    }
+    Ok(Reported {
+        lesson: written,
+        course,
+        progress: rolled,
+        certificate,
+    })
+}
+
+/// A certificate's public verification code: 12 characters from an alphabet without
+/// look-alikes (about 60 bits).
+fn verification_code() -> Result<String, Refusal> {
+    const ALPHABET: &[u8] = b"ABCDEFGHJKLMNPQRSTUVWXYZ23456789";
+    let mut bytes = [0u8; 12];
+    SystemRandom::new()
+        .fill(&mut bytes)
+        .map_err(|_| Refusal::Internal("the system's random generator failed"))?;
+    Ok(bytes
+        .iter()
+        .map(|b| ALPHABET[usize::from(*b) % ALPHABET.len()] as char)
+        .collect())
+}
