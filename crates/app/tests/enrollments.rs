@@ -6,9 +6,9 @@ use lyceum_app::Refusal;
 use lyceum_domain::{CourseStatus, Email, Role, Slug};
 use lyceum_store::repo::courses::{self, Course, CourseDraft};
 use lyceum_store::repo::{outbox, users};
-use lyceum_store::{testing, NewTenant, Store, TenantTx};
+use lyceum_store::{testing, NewTenant, Store, WriteTx};
 
-async fn course(tx: &mut TenantTx, slug: &str, status: CourseStatus) -> Course {
+async fn course(tx: &mut WriteTx, slug: &str, status: CourseStatus) -> Course {
     let draft = CourseDraft {
         slug: slug.to_owned(),
         title: slug.to_owned(),

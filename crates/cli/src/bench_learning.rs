@@ -229,7 +229,7 @@ async fn load_tenant(
 }
 
 async fn enroll(
-    tx: &mut lyceum_store::TenantTx,
+    tx: &mut lyceum_store::WriteTx,
     course: lyceum_domain::CourseId,
     student: UserId,
     lesson: Option<lyceum_domain::LessonId>,

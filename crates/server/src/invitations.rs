@@ -13,7 +13,7 @@ use axum::{Extension, Json};
 use chrono::{DateTime, Utc};
 use lyceum_domain::{events, Permission, UserId};
 use lyceum_store::repo::{invitations, outbox, users};
-use lyceum_store::TenantTx;
+use lyceum_store::WriteTx;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use uuid::Uuid;
@@ -31,7 +31,7 @@ pub(crate) struct InvitationToken {
 
 /// Issues a fresh invitation for an invited user, withdrawing earlier ones; records the event.
 pub(crate) async fn issue(
-    tx: &mut TenantTx,
+    tx: &mut WriteTx,
     user: UserId,
     by: UserId,
 ) -> Result<InvitationToken, ApiError> {

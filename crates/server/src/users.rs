@@ -13,7 +13,7 @@ use axum::http::StatusCode;
 use axum::{Extension, Json};
 use lyceum_domain::{events, Email, Permission, Plan, Role, UserId};
 use lyceum_store::repo::{outbox, refresh_tokens, users};
-use lyceum_store::TenantTx;
+use lyceum_store::WriteTx;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use utoipa::{IntoParams, ToSchema};
@@ -68,7 +68,7 @@ pub(crate) struct UserPath {
 }
 
 /// Refuses to take the last active admin's role or access: nobody could manage the tenant.
-async fn keep_an_admin(tx: &mut TenantTx, user: UserId) -> Result<(), ApiError> {
+async fn keep_an_admin(tx: &mut WriteTx, user: UserId) -> Result<(), ApiError> {
     let admins = users::lock_active_admins(tx).await?;
     if admins == [user] {
         return Err(ApiError::new(
@@ -178,7 +178,7 @@ pub(crate) async fn sign_up(
 }
 
 async fn insert_user(
-    tx: &mut TenantTx,
+    tx: &mut WriteTx,
     plan: Plan,
     email: String,
     display_name: String,

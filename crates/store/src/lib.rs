@@ -39,7 +39,7 @@ pub use health::TransactionTrouble;
 pub use migrate::{MigrationProgress, MigrationReport, TenantMigrationFailure};
 pub use placement::sqlite_memory_used;
 pub use platform::{AuditEntry, AuditRecord, PlatformUser};
-pub use scope::{LearnerLock, TenantTx};
+pub use scope::{LearnerLock, TenantTx, WriteTx};
 pub use sqlx::postgres::PgConnectOptions;
 pub use store::{MigrationScope, PoolStats, ScopingFigures, Store, MIGRATION_PARALLELISM};
 pub use versions::{DataVersion, NoticeCounts};

@@ -85,19 +85,6 @@ impl TenantTx {
         receiver.await.map_err(|_| sqlx::Error::WorkerCrashed)?
     }
 
-    /// Declares that this transaction writes only `user`'s own records (their sign-in tokens,
-    /// enrollments, progress, certificates). Its commit then moves only that user's data
-    /// version: what is cached for this user is retired, what the tenant's users share (the
-    /// catalog) stays valid. Never declare it for a write to shared records (courses and their
-    /// content, other users). Declared for a second user, the commit moves the tenant's again.
-    pub fn affects_only(&mut self, user: UserId) {
-        self.declared = match self.declared {
-            Declared::Nothing => Declared::User(user),
-            Declared::User(declared) if declared == user => Declared::User(user),
-            Declared::User(_) | Declared::SeveralUsers => Declared::SeveralUsers,
-        };
-    }
-
     /// The tenant every statement in this transaction is scoped to.
     pub fn tenant_id(&self) -> TenantId {
         self.tenant_id
@@ -210,6 +197,70 @@ async fn run_to_end<T: Send + 'static>(
     tokio::spawn(work)
         .await
         .map_err(|e| StoreError::Unavailable(format!("transaction task failed: {e}")))
+}
+
+/// A tenant transaction opened to write ([`crate::Store::begin_write`],
+/// [`crate::Store::begin_learner_write`]). The repositories' writes take only this, so a write
+/// through a transaction opened to read does not compile (on PostgreSQL a read transaction is
+/// `READ ONLY` and would fail at run time; on SQLite it would commit without moving the data
+/// version, leaving cached pages stale). It reads like any [`TenantTx`], which it derefs to.
+///
+/// ```compile_fail
+/// # async fn f(store: &lyceum_store::Store, tenant: &lyceum_store::Tenant, event: lyceum_domain::DomainEvent) {
+/// let mut tx = store.begin(tenant).await.unwrap();
+/// lyceum_store::repo::outbox::append(&mut tx, &event).await.unwrap(); // a read transaction
+/// # }
+/// ```
+///
+/// ```no_run
+/// # async fn f(store: &lyceum_store::Store, tenant: &lyceum_store::Tenant, event: lyceum_domain::DomainEvent) {
+/// let mut tx = store.begin_write(tenant).await.unwrap();
+/// lyceum_store::repo::outbox::append(&mut tx, &event).await.unwrap();
+/// tx.commit().await.unwrap();
+/// # }
+/// ```
+pub struct WriteTx(TenantTx);
+
+impl WriteTx {
+    pub(crate) fn new(tx: TenantTx) -> Self {
+        WriteTx(tx)
+    }
+
+    /// Declares that this transaction writes only `user`'s own records (their sign-in tokens,
+    /// enrollments, progress, certificates). Its commit then moves only that user's data
+    /// version: what is cached for this user is retired, what the tenant's users share (the
+    /// catalog) stays valid. Never declare it for a write to shared records (courses and their
+    /// content, other users). Declared for a second user, the commit moves the tenant's again.
+    pub fn affects_only(&mut self, user: UserId) {
+        self.0.declared = match self.0.declared {
+            Declared::Nothing => Declared::User(user),
+            Declared::User(declared) if declared == user => Declared::User(user),
+            Declared::User(_) | Declared::SeveralUsers => Declared::SeveralUsers,
+        };
+    }
+
+    /// Commits; see [`TenantTx::commit`].
+    pub async fn commit(self) -> Result<(), StoreError> {
+        self.0.commit().await
+    }
+
+    pub async fn rollback(self) -> Result<(), StoreError> {
+        self.0.rollback().await
+    }
+}
+
+impl std::ops::Deref for WriteTx {
+    type Target = TenantTx;
+
+    fn deref(&self) -> &TenantTx {
+        &self.0
+    }
+}
+
+impl std::ops::DerefMut for WriteTx {
+    fn deref_mut(&mut self) -> &mut TenantTx {
+        &mut self.0
+    }
 }
 
 /// Advances a data version when dropped: after a commit, whether it succeeded or failed.

@@ -12,7 +12,7 @@ use crate::placement::{
     self, OpenPool, PgPlacements, TenantBudget, TenantPools, Wear, DIRECTORY_SCHEMA, POOL_SCHEMA,
 };
 use crate::platform::AuditEntry;
-use crate::scope::{postgres_begin, LearnerLock, Opening, TenantTx};
+use crate::scope::{postgres_begin, LearnerLock, Opening, TenantTx, WriteTx};
 use crate::versions::{DataVersion, DataVersions, NoticeCounts};
 use lyceum_domain::{Placement, Slug, TenantId, TenantStatus, UserId};
 use sqlx::postgres::PgPoolOptions;
@@ -306,8 +306,8 @@ impl Store {
     /// Like [`Store::begin`], for a transaction that writes. On SQLite it takes the write lock
     /// up front (`BEGIN IMMEDIATE`), so a read followed by a write waits for a concurrent writer
     /// (within the busy timeout) instead of failing with `SQLITE_BUSY` when it upgrades.
-    pub async fn begin_write(&self, tenant: &Tenant) -> Result<TenantTx, StoreError> {
-        self.open_tx(tenant, Opening::Write).await
+    pub async fn begin_write(&self, tenant: &Tenant) -> Result<WriteTx, StoreError> {
+        self.open_tx(tenant, Opening::Write).await.map(WriteTx::new)
     }
 
     /// Like [`Store::begin_write`], holding `lock` (one learner's writes) from the first round
@@ -316,13 +316,15 @@ impl Store {
         &self,
         tenant: &Tenant,
         lock: LearnerLock,
-    ) -> Result<TenantTx, StoreError> {
-        self.open_tx(tenant, Opening::LearnerWrite(lock)).await
+    ) -> Result<WriteTx, StoreError> {
+        self.open_tx(tenant, Opening::LearnerWrite(lock))
+            .await
+            .map(WriteTx::new)
     }
 
     /// The data version of the tenant and, with `user`, of that user's own records: it moves
     /// forward each time a transaction opened with [`Store::begin_write`] commits (one that
-    /// declared [`TenantTx::affects_only`] moves only that user's), here at once and, on
+    /// declared [`WriteTx::affects_only`] moves only that user's), here at once and, on
     /// PostgreSQL, in the other processes sharing the database a notice later. A cache that
     /// notes the version before it reads, and drops its copy once the version differs, does not
     /// serve a committed change stale.

@@ -4,7 +4,7 @@
 //! copy.
 //!
 //! A write transaction moves its tenant's version, unless it declared that it only writes one
-//! user's own records ([`crate::TenantTx::affects_only`]: a sign-in, an enrollment, progress):
+//! user's own records ([`crate::WriteTx::affects_only`]: a sign-in, an enrollment, progress):
 //! then it moves only that user's version, and what is cached for the rest of the tenant (the
 //! catalog) stays valid. A [`DataVersion`] read for a user includes both, so copies made for one
 //! user are retired by the tenant's changes and by theirs.

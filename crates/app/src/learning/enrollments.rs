@@ -6,7 +6,7 @@ use lyceum_domain::{events, CourseStatus, UserId};
 use lyceum_store::repo::courses::{self, Course};
 use lyceum_store::repo::enrollments::{self, Enrollment};
 use lyceum_store::repo::outbox;
-use lyceum_store::TenantTx;
+use lyceum_store::WriteTx;
 
 /// Who enrolls the learner.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -33,7 +33,7 @@ impl EnrolledBy {
 /// a learner enrolling themselves must have completed its prerequisites. Records
 /// `student.enrolled` in the same transaction.
 pub async fn enroll(
-    tx: &mut TenantTx,
+    tx: &mut WriteTx,
     course: &Course,
     learner: UserId,
     due_at: Option<DateTime<Utc>>,

@@ -14,7 +14,7 @@ use lyceum_store::repo::certificates::{self, Certificate};
 use lyceum_store::repo::lessons::{self, Lesson, OutlineEntry};
 use lyceum_store::repo::outbox;
 use lyceum_store::repo::progress::{self as progress_repo, LessonProgress, ProgressWrite};
-use lyceum_store::TenantTx;
+use lyceum_store::{TenantTx, WriteTx};
 use ring::rand::{SecureRandom, SystemRandom};
 use std::collections::{HashMap, HashSet};
 
@@ -132,7 +132,7 @@ pub struct Reported {
 /// released to them (course staff are exempt from release rules). Completing the course
 /// completes the enrollment and issues a certificate.
 pub async fn report(
-    tx: &mut TenantTx,
+    tx: &mut WriteTx,
     learner: Actor,
     lesson: LessonId,
     percent: u8,

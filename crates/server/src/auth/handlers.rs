@@ -14,7 +14,7 @@ use axum::{Extension, Json};
 use chrono::Utc;
 use lyceum_domain::{Email, Permission, UserId};
 use lyceum_store::repo::{refresh_tokens, users};
-use lyceum_store::{KeyOwner, Tenant, TenantTx};
+use lyceum_store::{KeyOwner, Tenant, WriteTx};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use uuid::Uuid;
@@ -182,7 +182,7 @@ pub(crate) async fn me(
 /// New tokens for `user`: an access token, and a refresh token of `family` stored in `tx`.
 pub(crate) async fn sign_in(
     state: &AppState,
-    tx: &mut TenantTx,
+    tx: &mut WriteTx,
     tenant: &Tenant,
     user: &users::User,
     family: Uuid,

@@ -14,7 +14,7 @@ use axum::Json;
 use lyceum_domain::{events, CourseId, CourseStatus, Permission, Role, UserId};
 use lyceum_store::repo::courses::{self, CatalogQuery, Course, CourseDraft, Visibility};
 use lyceum_store::repo::{enrollments, lessons, modules, users};
-use lyceum_store::TenantTx;
+use lyceum_store::{TenantTx, WriteTx};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
@@ -213,7 +213,7 @@ pub(crate) async fn create(
 
 /// Sets instructors (checked) and prerequisites (checked for existence and cycles).
 async fn set_people(
-    tx: &mut TenantTx,
+    tx: &mut WriteTx,
     course: &Course,
     instructors: &[UserId],
     prerequisites: Option<&[CourseId]>,
@@ -393,7 +393,7 @@ pub(crate) async fn archive(
 }
 
 async fn archive_in(
-    tx: &mut TenantTx,
+    tx: &mut WriteTx,
     auth: &Authenticated,
     id: CourseId,
 ) -> Result<Course, ApiError> {

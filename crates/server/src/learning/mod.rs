@@ -20,7 +20,7 @@ use lyceum_domain::{CourseId, CourseStatus, DomainEvent, Permission};
 use lyceum_store::repo::courses::Course;
 use lyceum_store::repo::enrollments::Enrollment;
 use lyceum_store::repo::{courses as course_repo, outbox};
-use lyceum_store::TenantTx;
+use lyceum_store::{TenantTx, WriteTx};
 use serde::Deserialize;
 use utoipa::IntoParams;
 
@@ -124,7 +124,7 @@ pub(crate) fn within_plan(limit_name: &str, used: i64, limit: Option<u32>) -> Re
 }
 
 /// Records a domain event in the caller's transaction.
-async fn record(tx: &mut TenantTx, event: impl Into<DomainEvent>) -> Result<(), ApiError> {
+async fn record(tx: &mut WriteTx, event: impl Into<DomainEvent>) -> Result<(), ApiError> {
     outbox::append(tx, &event.into()).await?;
     Ok(())
 }

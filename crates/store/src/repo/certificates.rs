@@ -2,7 +2,7 @@
 
 use crate::engine::dispatch;
 use crate::error::StoreError;
-use crate::scope::TenantTx;
+use crate::scope::{TenantTx, WriteTx};
 use chrono::{DateTime, Utc};
 use lyceum_domain::{CourseId, EnrollmentId, UserId};
 use serde::Serialize;
@@ -30,7 +30,7 @@ const SELECT: &str = "SELECT c.id, c.code, c.enrollment_id, c.user_id, c.course_
 
 /// Issues the certificate of an enrollment, once: a second call answers the first one.
 pub async fn issue(
-    tx: &mut TenantTx,
+    tx: &mut WriteTx,
     enrollment: EnrollmentId,
     user: UserId,
     course: CourseId,

@@ -2,7 +2,7 @@
 
 use crate::engine::dispatch;
 use crate::error::StoreError;
-use crate::scope::{TenantRow, TenantTx};
+use crate::scope::{TenantRow, TenantTx, WriteTx};
 use chrono::{DateTime, Utc};
 use lyceum_domain::error::required_text;
 use lyceum_domain::{CourseId, CourseStatus, UserId};
@@ -158,7 +158,7 @@ fn slug_taken(e: StoreError, slug: &str) -> StoreError {
 }
 
 /// A new draft course.
-pub async fn insert(tx: &mut TenantTx, draft: &CourseDraft) -> Result<Course, StoreError> {
+pub async fn insert(tx: &mut WriteTx, draft: &CourseDraft) -> Result<Course, StoreError> {
     let (draft, search) = checked(draft)?;
     let (tenant, id, now) = (tx.tenant(), CourseId::new(), Utc::now());
     let sql = format!(
@@ -186,7 +186,7 @@ pub async fn insert(tx: &mut TenantTx, draft: &CourseDraft) -> Result<Course, St
 
 /// Replaces the editable fields of a course.
 pub async fn replace(
-    tx: &mut TenantTx,
+    tx: &mut WriteTx,
     id: CourseId,
     draft: &CourseDraft,
 ) -> Result<Option<Course>, StoreError> {
@@ -217,7 +217,7 @@ pub async fn replace(
 
 /// Moves a course to `status`; publishing stamps `published_at` the first time.
 pub async fn set_status(
-    tx: &mut TenantTx,
+    tx: &mut WriteTx,
     id: CourseId,
     status: CourseStatus,
 ) -> Result<Option<Course>, StoreError> {
@@ -242,7 +242,7 @@ pub async fn set_status(
 
 /// Deletes a course with its modules, lessons, instructors and prerequisites. Callers make
 /// sure it has no enrollments (those are kept: the course is archived instead).
-pub async fn delete(tx: &mut TenantTx, id: CourseId) -> Result<bool, StoreError> {
+pub async fn delete(tx: &mut WriteTx, id: CourseId) -> Result<bool, StoreError> {
     super::delete_by_id(tx, "courses", id.as_uuid()).await
 }
 
@@ -350,7 +350,7 @@ pub async fn count_unarchived(tx: &mut TenantTx) -> Result<i64, StoreError> {
 
 /// Makes `instructors` the course's instructors (replacing any before).
 pub async fn set_instructors(
-    tx: &mut TenantTx,
+    tx: &mut WriteTx,
     course: CourseId,
     instructors: &[UserId],
 ) -> Result<(), StoreError> {
@@ -383,7 +383,7 @@ pub async fn teaches(
 
 /// Makes `requires` the courses to complete before `course` (replacing any before).
 pub async fn set_prerequisites(
-    tx: &mut TenantTx,
+    tx: &mut WriteTx,
     course: CourseId,
     requires: &[CourseId],
 ) -> Result<(), StoreError> {

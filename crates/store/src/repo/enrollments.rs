@@ -2,7 +2,7 @@
 
 use crate::engine::dispatch;
 use crate::error::StoreError;
-use crate::scope::{TenantRow, TenantTx};
+use crate::scope::{TenantRow, TenantTx, WriteTx};
 use chrono::{DateTime, Utc};
 use lyceum_domain::{CourseId, EnrollmentId, UserId};
 use serde::Serialize;
@@ -71,7 +71,7 @@ const COLUMNS: &str =
 /// Enrolls `user` unless an enrollment exists already; answers the enrollment and whether it
 /// was created now. A dropped enrollment is made active again.
 pub async fn enroll(
-    tx: &mut TenantTx,
+    tx: &mut WriteTx,
     course: CourseId,
     user: UserId,
     due_at: Option<DateTime<Utc>>,
@@ -124,7 +124,7 @@ pub async fn enroll(
 /// Enrolls many users at once (bulk enrollment): `(user, due date)`. Users enrolled already
 /// are skipped; answers the enrollments created.
 pub async fn enroll_many(
-    tx: &mut TenantTx,
+    tx: &mut WriteTx,
     course: CourseId,
     learners: &[(UserId, Option<DateTime<Utc>>)],
     by: Option<UserId>,
@@ -268,7 +268,7 @@ pub async fn any_for_course(tx: &mut TenantTx, course: CourseId) -> Result<bool,
 }
 
 pub async fn set_status(
-    tx: &mut TenantTx,
+    tx: &mut WriteTx,
     id: EnrollmentId,
     status: &str,
     completed_at: Option<DateTime<Utc>>,
@@ -290,7 +290,7 @@ pub async fn set_status(
 }
 
 pub async fn set_due(
-    tx: &mut TenantTx,
+    tx: &mut WriteTx,
     id: EnrollmentId,
     due_at: Option<DateTime<Utc>>,
 ) -> Result<Option<Enrollment>, StoreError> {

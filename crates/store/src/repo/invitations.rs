@@ -3,7 +3,7 @@
 
 use crate::engine::dispatch;
 use crate::error::StoreError;
-use crate::scope::{TenantRow, TenantTx};
+use crate::scope::{TenantRow, TenantTx, WriteTx};
 use chrono::{DateTime, Utc};
 use lyceum_domain::UserId;
 use uuid::Uuid;
@@ -26,7 +26,7 @@ impl TenantRow for Invitation {
 
 /// Issues an invitation for `user`, withdrawing the user's open ones.
 pub async fn issue(
-    tx: &mut TenantTx,
+    tx: &mut WriteTx,
     user: UserId,
     token_hash: &[u8],
     expires_at: DateTime<Utc>,
@@ -74,7 +74,7 @@ pub async fn by_hash(
 }
 
 /// Marks an open invitation accepted; `false` when it was accepted meanwhile.
-pub async fn accept(tx: &mut TenantTx, id: Uuid) -> Result<bool, StoreError> {
+pub async fn accept(tx: &mut WriteTx, id: Uuid) -> Result<bool, StoreError> {
     let tenant = tx.tenant();
     let done = dispatch!(tx.conn(), c => {
         sqlx::query("UPDATE invitations SET accepted_at = $3 WHERE tenant_id = $1 AND id = $2 AND accepted_at IS NULL")

@@ -3,7 +3,7 @@
 
 use crate::engine::dispatch;
 use crate::error::StoreError;
-use crate::scope::{TenantRow, TenantTx};
+use crate::scope::{TenantRow, TenantTx, WriteTx};
 use chrono::{DateTime, Utc};
 use lyceum_domain::error::required_text;
 use lyceum_domain::{
@@ -94,7 +94,7 @@ fn checked(draft: &LessonDraft) -> Result<String, StoreError> {
 
 /// Appends a lesson at the end of the module.
 pub async fn insert(
-    tx: &mut TenantTx,
+    tx: &mut WriteTx,
     module: ModuleId,
     draft: &LessonDraft,
 ) -> Result<Lesson, StoreError> {
@@ -124,7 +124,7 @@ pub async fn insert(
 
 /// Replaces a lesson's title, type, content, duration and release rule.
 pub async fn replace(
-    tx: &mut TenantTx,
+    tx: &mut WriteTx,
     id: LessonId,
     draft: &LessonDraft,
 ) -> Result<Option<Lesson>, StoreError> {
@@ -255,13 +255,13 @@ pub async fn count_in_course(tx: &mut TenantTx, course: CourseId) -> Result<i64,
     }))
 }
 
-pub async fn delete(tx: &mut TenantTx, id: LessonId) -> Result<bool, StoreError> {
+pub async fn delete(tx: &mut WriteTx, id: LessonId) -> Result<bool, StoreError> {
     super::delete_by_id(tx, "lessons", id.as_uuid()).await
 }
 
 /// Puts the module's lessons in the order given, which must name each of them once.
 pub async fn reorder(
-    tx: &mut TenantTx,
+    tx: &mut WriteTx,
     module: ModuleId,
     order: &[LessonId],
 ) -> Result<Vec<Lesson>, StoreError> {

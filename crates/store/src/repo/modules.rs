@@ -2,7 +2,7 @@
 
 use crate::engine::dispatch;
 use crate::error::StoreError;
-use crate::scope::{TenantRow, TenantTx};
+use crate::scope::{TenantRow, TenantTx, WriteTx};
 use chrono::{DateTime, Utc};
 use lyceum_domain::error::required_text;
 use lyceum_domain::{CompletionRule, CourseId, ModuleId};
@@ -60,7 +60,7 @@ const COLUMNS: &str =
 
 /// Appends a module at the end of the course.
 pub async fn insert(
-    tx: &mut TenantTx,
+    tx: &mut WriteTx,
     course: CourseId,
     title: &str,
     rule: &CompletionRule,
@@ -88,7 +88,7 @@ pub async fn insert(
 
 /// Changes a module's title or completion rule; `None` keeps the current value.
 pub async fn update(
-    tx: &mut TenantTx,
+    tx: &mut WriteTx,
     id: ModuleId,
     title: Option<&str>,
     rule: Option<&CompletionRule>,
@@ -133,13 +133,13 @@ pub async fn for_course(tx: &mut TenantTx, course: CourseId) -> Result<Vec<Modul
     rows.into_iter().map(|r| own(tx, r)).collect()
 }
 
-pub async fn delete(tx: &mut TenantTx, id: ModuleId) -> Result<bool, StoreError> {
+pub async fn delete(tx: &mut WriteTx, id: ModuleId) -> Result<bool, StoreError> {
     super::delete_by_id(tx, "modules", id.as_uuid()).await
 }
 
 /// Puts the course's modules in the order given, which must name each of them once.
 pub async fn reorder(
-    tx: &mut TenantTx,
+    tx: &mut WriteTx,
     course: CourseId,
     order: &[ModuleId],
 ) -> Result<Vec<Module>, StoreError> {

@@ -3,7 +3,7 @@
 
 use crate::engine::dispatch;
 use crate::error::StoreError;
-use crate::scope::TenantTx;
+use crate::scope::{TenantTx, WriteTx};
 use chrono::{DateTime, Utc};
 use lyceum_domain::{DomainEvent, EventId};
 use serde::Serialize;
@@ -21,7 +21,7 @@ pub struct OutboxEvent {
 
 /// Records `event` in the transaction's tenant outbox: it is delivered if, and only if, the
 /// transaction commits.
-pub async fn append(tx: &mut TenantTx, event: &DomainEvent) -> Result<EventId, StoreError> {
+pub async fn append(tx: &mut WriteTx, event: &DomainEvent) -> Result<EventId, StoreError> {
     let (tenant, id) = (tx.tenant(), EventId::new());
     dispatch!(tx.conn(), c => {
         sqlx::query(
@@ -40,7 +40,7 @@ pub async fn append(tx: &mut TenantTx, event: &DomainEvent) -> Result<EventId, S
 }
 
 /// Appends many events in few statements, for bulk operations.
-pub async fn append_many(tx: &mut TenantTx, events: &[DomainEvent]) -> Result<(), StoreError> {
+pub async fn append_many(tx: &mut WriteTx, events: &[DomainEvent]) -> Result<(), StoreError> {
     let (tenant, now) = (tx.tenant(), Utc::now());
     for chunk in events.chunks(super::BULK_ROWS) {
         dispatch!(tx.conn(), c => {

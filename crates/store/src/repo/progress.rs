@@ -4,7 +4,7 @@
 use super::lessons::OutlineEntry;
 use crate::engine::{dispatch, Engine};
 use crate::error::StoreError;
-use crate::scope::TenantTx;
+use crate::scope::{TenantTx, WriteTx};
 use chrono::{DateTime, Utc};
 use lyceum_domain::{
     CompletionRule, CourseId, CourseStatus, DomainEvent, EnrollmentId, EventId, LessonId, ModuleId,
@@ -48,7 +48,7 @@ const TOUCH_ENROLLMENT: &str = "UPDATE enrollments SET last_accessed_at = $6, \
 /// Records progress on one lesson alone (no roll-up, no events: for seeding and tests; the
 /// API's reports go through [`write`]). `percent` is 0 to 100 and 100 completes the lesson.
 pub async fn record(
-    tx: &mut TenantTx,
+    tx: &mut WriteTx,
     user: UserId,
     lesson: LessonId,
     percent: i32,
@@ -107,7 +107,7 @@ pub struct ProgressWrite<'a> {
 /// Writes a progress report: the lesson's row, the enrollment's roll-up and the events. On
 /// PostgreSQL in one statement (one round trip), on SQLite (in-process) in one per table.
 pub async fn write(
-    tx: &mut TenantTx,
+    tx: &mut WriteTx,
     write: &ProgressWrite<'_>,
 ) -> Result<LessonProgress, StoreError> {
     check_percent(write.percent)?;

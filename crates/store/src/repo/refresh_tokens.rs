@@ -3,7 +3,7 @@
 
 use crate::engine::dispatch;
 use crate::error::StoreError;
-use crate::scope::TenantTx;
+use crate::scope::{TenantTx, WriteTx};
 use chrono::{DateTime, Utc};
 use lyceum_domain::UserId;
 use uuid::Uuid;
@@ -19,7 +19,7 @@ pub struct RefreshToken {
 }
 
 pub async fn insert(
-    tx: &mut TenantTx,
+    tx: &mut WriteTx,
     family_id: Uuid,
     user: UserId,
     token_hash: &[u8],
@@ -63,7 +63,7 @@ pub async fn by_hash(
 }
 
 /// Spends a token; false if it was spent already (by a concurrent refresh, or a replay).
-pub async fn spend(tx: &mut TenantTx, id: Uuid) -> Result<bool, StoreError> {
+pub async fn spend(tx: &mut WriteTx, id: Uuid) -> Result<bool, StoreError> {
     let tenant = tx.tenant();
     let spent = dispatch!(tx.conn(), c => {
         sqlx::query("UPDATE refresh_tokens SET used_at = $3 WHERE tenant_id = $1 AND id = $2 AND used_at IS NULL AND revoked_at IS NULL")
@@ -78,7 +78,7 @@ pub async fn spend(tx: &mut TenantTx, id: Uuid) -> Result<bool, StoreError> {
 }
 
 /// Revokes every token of a family (logout, or reuse of a spent token).
-pub async fn revoke_family(tx: &mut TenantTx, family_id: Uuid) -> Result<u64, StoreError> {
+pub async fn revoke_family(tx: &mut WriteTx, family_id: Uuid) -> Result<u64, StoreError> {
     let tenant = tx.tenant();
     Ok(dispatch!(tx.conn(), c => {
         sqlx::query("UPDATE refresh_tokens SET revoked_at = $3 WHERE tenant_id = $1 AND family_id = $2 AND revoked_at IS NULL")
@@ -92,7 +92,7 @@ pub async fn revoke_family(tx: &mut TenantTx, family_id: Uuid) -> Result<u64, St
 }
 
 /// Revokes every token of a user (deactivation, password change).
-pub async fn revoke_user(tx: &mut TenantTx, user: UserId) -> Result<u64, StoreError> {
+pub async fn revoke_user(tx: &mut WriteTx, user: UserId) -> Result<u64, StoreError> {
     let tenant = tx.tenant();
     Ok(dispatch!(tx.conn(), c => {
         sqlx::query("UPDATE refresh_tokens SET revoked_at = $3 WHERE tenant_id = $1 AND user_id = $2 AND revoked_at IS NULL")
@@ -107,7 +107,7 @@ pub async fn revoke_user(tx: &mut TenantTx, user: UserId) -> Result<u64, StoreEr
 
 /// Forgets `user`'s refresh tokens that have expired (run at each sign-in, so that the rows of
 /// a user stay bounded by what is still valid).
-pub async fn purge_expired(tx: &mut TenantTx, user: UserId) -> Result<u64, StoreError> {
+pub async fn purge_expired(tx: &mut WriteTx, user: UserId) -> Result<u64, StoreError> {
     let tenant = tx.tenant();
     Ok(dispatch!(tx.conn(), c => {
         sqlx::query("DELETE FROM refresh_tokens WHERE tenant_id = $1 AND user_id = $2 AND expires_at < $3")

@@ -3,7 +3,7 @@
 
 use crate::engine::dispatch;
 use crate::error::StoreError;
-use crate::scope::{TenantRow, TenantTx};
+use crate::scope::{TenantRow, TenantTx, WriteTx};
 use chrono::{DateTime, Utc};
 use lyceum_domain::{Email, Role, UserId};
 use serde::Serialize;
@@ -71,13 +71,13 @@ fn own(tx: &TenantTx, row: UserRow) -> Result<User, StoreError> {
 pub(crate) const COLUMNS: &str =
     "tenant_id, id, email, display_name, role, status, created_at, updated_at";
 
-pub async fn insert(tx: &mut TenantTx, new: &NewUser) -> Result<User, StoreError> {
+pub async fn insert(tx: &mut WriteTx, new: &NewUser) -> Result<User, StoreError> {
     insert_with_status(tx, new, "active").await
 }
 
 /// Creates a user with a given status (`invited` users have no password yet).
 pub async fn insert_with_status(
-    tx: &mut TenantTx,
+    tx: &mut WriteTx,
     new: &NewUser,
     status: &str,
 ) -> Result<User, StoreError> {
@@ -229,7 +229,7 @@ pub async fn credentials(
 
 /// Changes a user's name and role; `None` keeps the current value.
 pub async fn update(
-    tx: &mut TenantTx,
+    tx: &mut WriteTx,
     id: UserId,
     display_name: Option<&str>,
     role: Option<Role>,
@@ -257,7 +257,7 @@ pub async fn update(
 
 /// Sets an invited user's password and makes them active.
 pub async fn activate_with_password(
-    tx: &mut TenantTx,
+    tx: &mut WriteTx,
     id: UserId,
     password_hash: &str,
 ) -> Result<Option<User>, StoreError> {
@@ -280,7 +280,7 @@ pub async fn activate_with_password(
 
 /// Sets a user's status (`active`, `invited`, `deactivated`).
 pub async fn set_status(
-    tx: &mut TenantTx,
+    tx: &mut WriteTx,
     id: UserId,
     status: &str,
 ) -> Result<Option<User>, StoreError> {
@@ -301,7 +301,7 @@ pub async fn set_status(
 /// Active admins of the tenant. On PostgreSQL their rows are locked until the transaction
 /// ends, so that two admins demoting each other at once cannot leave the tenant without one
 /// (SQLite write transactions are serialized already).
-pub async fn lock_active_admins(tx: &mut TenantTx) -> Result<Vec<UserId>, StoreError> {
+pub async fn lock_active_admins(tx: &mut WriteTx) -> Result<Vec<UserId>, StoreError> {
     let tenant = tx.tenant();
     let sql = format!(
         "SELECT id FROM users WHERE tenant_id = $1 AND role = 'admin' AND status = 'active' ORDER BY id{}",

@@ -307,14 +307,18 @@ async fn more_tenants_than_the_connection_budget_are_served_concurrently() {
                 tokio::spawn(async move {
                     for round in 0..10 {
                         let tenant = &tenants[(worker + round * 5) % tenants.len()];
-                        let mut tx = if round % 3 == 0 {
-                            store.begin_write(tenant).await?
+                        let users = if round % 3 == 0 {
+                            let mut tx = store.begin_write(tenant).await?;
+                            let users = count(&mut tx, "SELECT COUNT(*) FROM users", None).await?;
+                            tx.commit().await?;
+                            users
                         } else {
-                            store.begin(tenant).await?
+                            let mut tx = store.begin(tenant).await?;
+                            let users = count(&mut tx, "SELECT COUNT(*) FROM users", None).await?;
+                            tx.commit().await?;
+                            users
                         };
-                        let users = count(&mut tx, "SELECT COUNT(*) FROM users", None).await?;
                         assert_eq!(users, 2, "{}", tenant.slug);
-                        tx.commit().await?;
                     }
                     Ok::<_, StoreError>(())
                 })

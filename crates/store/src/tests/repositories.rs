@@ -409,9 +409,16 @@ async fn a_committed_write_advances_only_its_tenants_data_version() {
         tx.commit().await.unwrap();
         assert_eq!(version(&a), a0, "{}: a read moved the version", bed.label);
         if bed.store.engine() == crate::EngineKind::Postgres {
-            // A transaction opened to read cannot write (and so cannot skip the version).
+            // The repositories' writes take only a `WriteTx` (a compile-fail doc test on
+            // `WriteTx`); below them, a transaction opened to read is `READ ONLY`, so not even
+            // raw SQL writes through it (and skips the version).
             let mut tx = bed.store.begin(&a).await.unwrap();
-            let refused = users::insert(&mut tx, &new_user("read@only.test", Role::Student)).await;
+            let refused = execute(
+                &mut tx,
+                "DELETE FROM users WHERE tenant_id = $1",
+                Some(a.id.as_uuid()),
+            )
+            .await;
             assert!(refused.is_err(), "a write through begin() went through");
         }
 
