@@ -5,7 +5,7 @@
 //! demo, later the portal and the worker) writes the same event for the same change. Every
 //! payload carries `schema_version`; a change that is not additive raises it.
 
-use crate::{CourseId, EnrollmentId, LessonId, LessonKind, ModuleId, Role, UserId};
+use crate::{CourseId, EnrollmentId, LessonId, LessonKind, ModuleId, Role, UserId, UserStatus};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
@@ -201,7 +201,7 @@ domain_events! {
         user_id: UserId,
         role: Role,
         /// `active` (created with a password) or `invited`.
-        status: String,
+        status: UserStatus,
         created_by: Option<UserId>,
     }
     /// Their role or name changed.

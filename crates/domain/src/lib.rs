@@ -17,6 +17,7 @@ pub mod plan;
 pub mod progress;
 pub mod role;
 pub mod slug;
+pub mod status;
 pub mod tenant;
 
 pub use content::{parse_content, render_markdown, validate_content, video_duration, ContentBlock};
@@ -33,4 +34,5 @@ pub use plan::{Plan, PlanLimits};
 pub use progress::{clamp_progress, roll_up, CourseProgress, ModuleOutline};
 pub use role::{Permission, Role};
 pub use slug::Slug;
+pub use status::{EnrollmentStatus, LessonProgressStatus, UserStatus};
 pub use tenant::{Placement, TenantStatus};

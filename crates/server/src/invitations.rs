@@ -11,7 +11,7 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::{Extension, Json};
 use chrono::{DateTime, Utc};
-use lyceum_domain::{events, Permission, UserId};
+use lyceum_domain::{events, Permission, UserId, UserStatus};
 use lyceum_store::repo::{invitations, outbox, users};
 use lyceum_store::WriteTx;
 use serde::{Deserialize, Serialize};
@@ -72,7 +72,7 @@ pub(crate) async fn reissue(
     let user = users::get(&mut tx, id)
         .await?
         .ok_or_else(|| ApiError::not_found("no such user"))?;
-    if user.status != "invited" {
+    if user.status != UserStatus::Invited {
         return Err(ApiError::new(
             StatusCode::CONFLICT,
             "NOT_INVITED",

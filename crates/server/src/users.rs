@@ -11,7 +11,7 @@ use crate::AppState;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::{Extension, Json};
-use lyceum_domain::{events, Email, Permission, Plan, Role, UserId};
+use lyceum_domain::{events, Email, Permission, Plan, Role, UserId, UserStatus};
 use lyceum_store::repo::{outbox, refresh_tokens, users};
 use lyceum_store::WriteTx;
 use serde::{Deserialize, Serialize};
@@ -135,9 +135,11 @@ pub(crate) async fn create(
         Some(auth.user_id),
     )
     .await?;
-    let invitation = match user.status.as_str() {
-        "invited" => Some(crate::invitations::issue(&mut tx, user.id, auth.user_id).await?),
-        _ => None,
+    let invitation = match user.status {
+        UserStatus::Invited => {
+            Some(crate::invitations::issue(&mut tx, user.id, auth.user_id).await?)
+        }
+        UserStatus::Active | UserStatus::Deactivated => None,
     };
     tx.commit().await?;
     Ok((StatusCode::CREATED, Json(CreatedUser { user, invitation })))
@@ -199,9 +201,9 @@ async fn insert_user(
         None => None,
     };
     let status = if password_hash.is_some() {
-        "active"
+        UserStatus::Active
     } else {
-        "invited"
+        UserStatus::Invited
     };
     let new = users::NewUser {
         email,
@@ -213,7 +215,7 @@ async fn insert_user(
     let created = events::UserCreated {
         user_id: user.id,
         role: user.role,
-        status: status.to_owned(),
+        status,
         created_by,
     };
     outbox::append(tx, &created.into()).await?;
@@ -301,7 +303,7 @@ pub(crate) async fn deactivate(
     }
     let mut tx = state.store.begin_write(&auth.tenant).await?;
     keep_an_admin(&mut tx, id).await?;
-    let user = users::set_status(&mut tx, id, "deactivated")
+    let user = users::set_status(&mut tx, id, UserStatus::Deactivated)
         .await?
         .ok_or_else(user_not_found)?;
     refresh_tokens::revoke_user(&mut tx, id).await?;

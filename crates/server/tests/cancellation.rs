@@ -404,7 +404,9 @@ async fn data_is_whole(w: &World, seed: u64) {
                 .await
                 .unwrap();
             let key = format!("{}/{lesson}", user.id);
-            let done = row.as_ref().is_some_and(|p| p.status == "completed");
+            let done = row
+                .as_ref()
+                .is_some_and(|p| p.status == lyceum_domain::LessonProgressStatus::Completed);
             completions_seen += usize::from(done);
             assert_eq!(
                 completed.get(&key).copied().unwrap_or(0),

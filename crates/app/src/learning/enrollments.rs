@@ -2,7 +2,7 @@
 
 use crate::Refusal;
 use chrono::{DateTime, Utc};
-use lyceum_domain::{events, CourseStatus, UserId};
+use lyceum_domain::{events, CourseStatus, EnrollmentStatus, UserId};
 use lyceum_store::repo::courses::{self, Course};
 use lyceum_store::repo::enrollments::{self, Enrollment};
 use lyceum_store::repo::outbox;
@@ -40,7 +40,7 @@ pub async fn enroll(
     by: EnrolledBy,
 ) -> Result<(Enrollment, bool), Refusal> {
     if let Some(existing) = enrollments::find(tx, course.id, learner).await? {
-        if existing.status != "dropped" {
+        if existing.status != EnrollmentStatus::Dropped {
             return Ok((existing, false));
         }
     }

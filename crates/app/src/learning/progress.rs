@@ -7,8 +7,8 @@ use super::visible_to;
 use crate::{Actor, Refusal};
 use chrono::Utc;
 use lyceum_domain::{
-    clamp_progress, events, roll_up, CourseId, CourseProgress, DomainEvent, LessonId,
-    ModuleOutline, ReleaseRule, UserId,
+    clamp_progress, events, roll_up, CourseId, CourseProgress, DomainEvent, EnrollmentStatus,
+    LessonId, LessonProgressStatus, ModuleOutline, ReleaseRule, UserId,
 };
 use lyceum_store::repo::certificates::{self, Certificate};
 use lyceum_store::repo::lessons::{self, Lesson, OutlineEntry};
@@ -145,8 +145,7 @@ pub async fn report(
     // The scope rules of reading a lesson, decided on what the one read brought back.
     let enrollment = context
         .enrollment
-        .clone()
-        .filter(|(_, status)| status != "dropped");
+        .filter(|(_, status)| *status != EnrollmentStatus::Dropped);
     let staff = learner.is_staff_given(context.teaches);
     if !visible_to(context.course_status, staff, enrollment.is_some()) {
         return Err(Refusal::NotFound("no such course".to_owned()));
@@ -167,7 +166,8 @@ pub async fn report(
         before.map(|(_, percent)| (*percent).clamp(0, 100) as u8),
         percent,
     )?;
-    let was_completed = before.is_some_and(|(status, _)| status == "completed");
+    let was_completed =
+        before.is_some_and(|(status, _)| *status == LessonProgressStatus::Completed);
     let mut completed = completed_lessons(&context.outline);
     completed.extend((percent == 100).then_some(lesson));
     let modules = outlines(&context.outline)
@@ -183,7 +183,7 @@ pub async fn report(
             course_progress_percent: rolled.percent,
         }));
     }
-    let completes_course = rolled.completed && enrollment_status == "active";
+    let completes_course = rolled.completed && enrollment_status == EnrollmentStatus::Active;
     let now = Utc::now();
     if completes_course {
         happened.push(DomainEvent::from(events::EnrollmentCompleted {

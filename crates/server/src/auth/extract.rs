@@ -7,7 +7,7 @@ use crate::AppState;
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
 use axum::http::{header, HeaderMap, StatusCode};
-use lyceum_domain::{CourseId, Permission, Role, UserId};
+use lyceum_domain::{CourseId, EnrollmentStatus, Permission, Role, UserId};
 use lyceum_store::repo::courses;
 use lyceum_store::repo::enrollments::{self, Enrollment};
 use lyceum_store::TenantTx;
@@ -57,7 +57,7 @@ impl Authenticated {
     ) -> Result<Option<Enrollment>, ApiError> {
         Ok(enrollments::find(tx, course, self.user_id)
             .await?
-            .filter(|e| e.status != "dropped"))
+            .filter(|e| e.status != EnrollmentStatus::Dropped))
     }
 
     /// Refuses with 403 `PERMISSION_DENIED` unless the user's role grants `permission`.

@@ -12,7 +12,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::{Extension, Json};
 use chrono::Utc;
-use lyceum_domain::{Email, Permission, UserId};
+use lyceum_domain::{Email, Permission, UserId, UserStatus};
 use lyceum_store::repo::{refresh_tokens, users};
 use lyceum_store::{KeyOwner, Tenant, WriteTx};
 use serde::{Deserialize, Serialize};
@@ -111,7 +111,7 @@ pub(crate) async fn refresh(
     }
     let user = users::get(&mut tx, UserId::from_uuid(stored.user_id))
         .await?
-        .filter(|u| u.status == "active")
+        .filter(|u| u.status == UserStatus::Active)
         .ok_or_else(invalid_refresh)?;
     let response = sign_in(&state, &mut tx, &tenant, &user, stored.family_id).await?;
     tx.commit().await?;

@@ -11,7 +11,7 @@ use axum::extract::{OriginalUri, Path, Query, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
-use lyceum_domain::{events, CourseId, CourseStatus, Permission, Role, UserId};
+use lyceum_domain::{events, CourseId, CourseStatus, Permission, Role, UserId, UserStatus};
 use lyceum_store::repo::courses::{self, CatalogQuery, Course, CourseDraft, Visibility};
 use lyceum_store::repo::{enrollments, lessons, modules, users};
 use lyceum_store::{TenantTx, WriteTx};
@@ -220,7 +220,7 @@ async fn set_people(
 ) -> Result<(), ApiError> {
     for &id in instructors {
         let user = users::get(tx, id).await?;
-        if !user.is_some_and(|u| u.status == "active" && u.role != Role::Student) {
+        if !user.is_some_and(|u| u.status == UserStatus::Active && u.role != Role::Student) {
             return Err(ApiError::new(
                 StatusCode::UNPROCESSABLE_ENTITY,
                 "INVALID_INSTRUCTOR",

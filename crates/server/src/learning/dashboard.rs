@@ -12,7 +12,7 @@ use axum::http::HeaderMap;
 use axum::response::Response;
 use chrono::{DateTime, Utc};
 use lyceum_app::learning::course_progress;
-use lyceum_domain::{CourseId, EnrollmentId, LessonId};
+use lyceum_domain::{CourseId, EnrollmentId, EnrollmentStatus, LessonId};
 use lyceum_store::repo::certificates::{self, Certificate};
 use lyceum_store::repo::progress::{self, Activity};
 use lyceum_store::repo::{courses, enrollments};
@@ -26,7 +26,7 @@ pub(crate) struct DashboardCourse {
     title: String,
     enrollment_id: EnrollmentId,
     /// `active` or `completed`.
-    status: String,
+    status: EnrollmentStatus,
     progress_percent: u8,
     last_accessed_at: Option<DateTime<Utc>>,
     next_lesson: Option<LessonId>,
@@ -80,7 +80,7 @@ async fn dashboard(state: &AppState, auth: &Authenticated) -> Result<Dashboard, 
     let mine: Vec<_> = enrollments::for_user(&mut tx, auth.user_id)
         .await?
         .into_iter()
-        .filter(|e| e.status != "dropped")
+        .filter(|e| e.status != EnrollmentStatus::Dropped)
         .collect();
     let ids: Vec<CourseId> = mine.iter().map(|e| e.course_id).collect();
     let titles: HashMap<CourseId, String> = courses::by_ids(&mut tx, &ids)
@@ -102,13 +102,13 @@ async fn dashboard(state: &AppState, auth: &Authenticated) -> Result<Dashboard, 
             .cloned()
             .unwrap_or_default();
         let progress = rolled.remove(&enrollment.course_id).unwrap_or_default();
-        let percent = if enrollment.status == "completed" {
+        let percent = if enrollment.status == EnrollmentStatus::Completed {
             100
         } else {
             progress.percent
         };
         if let Some(due_at) = enrollment.due_at.filter(|d| *d > now) {
-            if enrollment.status == "active" {
+            if enrollment.status == EnrollmentStatus::Active {
                 upcoming.push(DueItem {
                     course_id: enrollment.course_id,
                     title: title.clone(),

@@ -13,7 +13,10 @@ use axum::Json;
 use chrono::{DateTime, NaiveDate, Utc};
 use lyceum_app::learning::{self, EnrolledBy};
 use lyceum_app::Refusal;
-use lyceum_domain::{events, CourseStatus, DomainEvent, Email, EnrollmentId, Permission, UserId};
+use lyceum_domain::{
+    events, CourseStatus, DomainEvent, Email, EnrollmentId, EnrollmentStatus, Permission, UserId,
+    UserStatus,
+};
 use lyceum_store::repo::enrollments::{self, Enrollment};
 use lyceum_store::repo::users::{self, User};
 use lyceum_store::TenantTx;
@@ -78,7 +81,7 @@ pub(crate) async fn enroll(
         Some(user) if user != auth.user_id => {
             manages(&auth, staff, Permission::EnrollmentManage)?;
             let target = users::get(&mut tx, user).await?;
-            if target.is_none_or(|u| u.status == "deactivated") {
+            if target.is_none_or(|u| u.status == UserStatus::Deactivated) {
                 return Err(ApiError::not_found("no such user"));
             }
             (user, EnrolledBy::Staff(auth.user_id))
@@ -221,17 +224,17 @@ pub(crate) async fn unenroll(
     let mut tx = state.store.begin_write(&auth.tenant).await?;
     let enrollment = own_or_managed(&mut tx, &auth, id, false).await?;
     tx.affects_only(enrollment.user_id);
-    match enrollment.status.as_str() {
-        "completed" => {
+    match enrollment.status {
+        EnrollmentStatus::Completed => {
             return Err(conflict(
                 "ENROLLMENT_COMPLETED",
                 "a completed enrollment stays on record",
             ))
         }
-        "dropped" => return Ok(Json(enrollment)),
-        _ => {}
+        EnrollmentStatus::Dropped => return Ok(Json(enrollment)),
+        EnrollmentStatus::Active => {}
     }
-    let enrollment = enrollments::set_status(&mut tx, id, "dropped", None)
+    let enrollment = enrollments::set_status(&mut tx, id, EnrollmentStatus::Dropped, None)
         .await?
         .ok_or_else(|| ApiError::not_found("no such enrollment"))?;
     let dropped = events::EnrollmentDropped {
@@ -385,13 +388,16 @@ pub(crate) async fn import(
         .into_iter()
         .map(|u| (u.email.to_string(), u))
         .collect();
-    let mut enrolled: HashMap<UserId, String> = enrollments::of_course(&mut tx, id)
+    let mut enrolled: HashMap<UserId, EnrollmentStatus> = enrollments::of_course(&mut tx, id)
         .await?
         .into_iter()
         .map(|(user, _, status)| (user, status))
         .collect();
     let mut seats = course.max_enrollment.map(|max| {
-        let active = enrolled.values().filter(|s| *s == "active").count();
+        let active = enrolled
+            .values()
+            .filter(|s| **s == EnrollmentStatus::Active)
+            .count();
         i64::from(max) - active as i64
     });
     let mut to_create = Vec::new();
@@ -403,12 +409,12 @@ pub(crate) async fn import(
             );
             continue;
         };
-        if user.status == "deactivated" {
+        if user.status == UserStatus::Deactivated {
             row.fail("USER_DEACTIVATED", "the user is deactivated");
             continue;
         }
-        match enrolled.get(&user.id).map(String::as_str) {
-            Some("dropped") => {
+        match enrolled.get(&user.id) {
+            Some(EnrollmentStatus::Dropped) => {
                 // Rare: a returning learner goes the single way.
                 if seats.is_some_and(|left| left <= 0) {
                     row.fail("COURSE_FULL", "the course is full");
@@ -418,7 +424,7 @@ pub(crate) async fn import(
                 match learning::enroll(&mut tx, &course, user.id, row.due, by).await {
                     Ok(_) => {
                         row.outcome = Some(Ok(true));
-                        enrolled.insert(user.id, "active".to_owned());
+                        enrolled.insert(user.id, EnrollmentStatus::Active);
                         if let Some(left) = seats.as_mut() {
                             *left -= 1;
                         }
@@ -441,7 +447,7 @@ pub(crate) async fn import(
             }
             *left -= 1;
         }
-        enrolled.insert(user.id, "active".to_owned());
+        enrolled.insert(user.id, EnrollmentStatus::Active);
         row.user = Some(user.id);
         to_create.push((user.id, row.due));
     }

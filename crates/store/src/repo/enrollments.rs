@@ -4,7 +4,7 @@ use crate::engine::dispatch;
 use crate::error::StoreError;
 use crate::scope::{TenantRow, TenantTx, WriteTx};
 use chrono::{DateTime, Utc};
-use lyceum_domain::{CourseId, EnrollmentId, UserId};
+use lyceum_domain::{CourseId, EnrollmentId, EnrollmentStatus, UserId};
 use serde::Serialize;
 use uuid::Uuid;
 
@@ -14,8 +14,7 @@ pub struct Enrollment {
     pub id: EnrollmentId,
     pub course_id: CourseId,
     pub user_id: UserId,
-    /// `active`, `completed` or `dropped`.
-    pub status: String,
+    pub status: EnrollmentStatus,
     pub due_at: Option<DateTime<Utc>>,
     pub enrolled_at: DateTime<Utc>,
     pub completed_at: Option<DateTime<Utc>>,
@@ -54,7 +53,7 @@ fn own(tx: &TenantTx, row: EnrollmentRow) -> Result<Enrollment, StoreError> {
         id: EnrollmentId::from_uuid(row.id),
         course_id: CourseId::from_uuid(row.course_id),
         user_id: UserId::from_uuid(row.user_id),
-        status: row.status,
+        status: row.status.parse()?,
         due_at: row.due_at,
         enrolled_at: row.enrolled_at,
         completed_at: row.completed_at,
@@ -101,7 +100,7 @@ pub async fn enroll(
     let enrollment = find(tx, course, user)
         .await?
         .ok_or(StoreError::NotFound("enrollment"))?;
-    if enrollment.status != "dropped" {
+    if enrollment.status != EnrollmentStatus::Dropped {
         return Ok((enrollment, false));
     }
     // A returning learner: active again, with the new due date and enroller.
@@ -141,7 +140,7 @@ pub async fn enroll_many(
                     .push_bind(EnrollmentId::new().as_uuid())
                     .push_bind(course.as_uuid())
                     .push_bind(user.as_uuid())
-                    .push_bind("active")
+                    .push_bind(EnrollmentStatus::Active.as_str())
                     .push_bind(*due_at)
                     .push_bind(now)
                     .push_bind(by.map(|b| b.as_uuid()));
@@ -161,7 +160,7 @@ pub async fn enroll_many(
 pub async fn of_course(
     tx: &mut TenantTx,
     course: CourseId,
-) -> Result<Vec<(UserId, EnrollmentId, String)>, StoreError> {
+) -> Result<Vec<(UserId, EnrollmentId, EnrollmentStatus)>, StoreError> {
     let tenant = tx.tenant();
     let rows: Vec<(Uuid, Uuid, String)> = dispatch!(tx.conn(), c => {
         sqlx::query_as("SELECT user_id, id, status FROM enrollments WHERE tenant_id = $1 AND course_id = $2")
@@ -170,10 +169,9 @@ pub async fn of_course(
             .fetch_all(c)
             .await?
     });
-    Ok(rows
-        .into_iter()
-        .map(|(u, e, s)| (UserId::from_uuid(u), EnrollmentId::from_uuid(e), s))
-        .collect())
+    rows.into_iter()
+        .map(|(u, e, s)| Ok((UserId::from_uuid(u), EnrollmentId::from_uuid(e), s.parse()?)))
+        .collect()
 }
 
 pub async fn get(tx: &mut TenantTx, id: EnrollmentId) -> Result<Option<Enrollment>, StoreError> {
@@ -270,7 +268,7 @@ pub async fn any_for_course(tx: &mut TenantTx, course: CourseId) -> Result<bool,
 pub async fn set_status(
     tx: &mut WriteTx,
     id: EnrollmentId,
-    status: &str,
+    status: EnrollmentStatus,
     completed_at: Option<DateTime<Utc>>,
 ) -> Result<Option<Enrollment>, StoreError> {
     let tenant = tx.tenant();
@@ -281,7 +279,7 @@ pub async fn set_status(
         sqlx::query_as(&sql)
             .bind(tenant)
             .bind(id.as_uuid())
-            .bind(status)
+            .bind(status.as_str())
             .bind(completed_at)
             .fetch_optional(c)
             .await?

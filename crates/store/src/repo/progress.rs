@@ -7,8 +7,8 @@ use crate::error::StoreError;
 use crate::scope::{TenantTx, WriteTx};
 use chrono::{DateTime, Utc};
 use lyceum_domain::{
-    CompletionRule, CourseId, CourseStatus, DomainEvent, EnrollmentId, EventId, LessonId, ModuleId,
-    ReleaseRule, UserId,
+    CompletionRule, CourseId, CourseStatus, DomainEvent, EnrollmentId, EnrollmentStatus, EventId,
+    LessonId, LessonProgressStatus, ModuleId, ReleaseRule, UserId,
 };
 use serde::Serialize;
 use sqlx::types::Json;
@@ -19,7 +19,8 @@ use uuid::Uuid;
 pub struct LessonProgress {
     pub user_id: Uuid,
     pub lesson_id: Uuid,
-    pub status: String,
+    #[sqlx(try_from = "String")]
+    pub status: LessonProgressStatus,
     pub percent: i32,
     pub started_at: DateTime<Utc>,
     pub completed_at: Option<DateTime<Utc>>,
@@ -83,9 +84,9 @@ fn check_percent(percent: i32) -> Result<(), StoreError> {
 /// The status a report of `percent` gives a lesson, and when it completed it.
 fn lesson_status(percent: i32, now: DateTime<Utc>) -> (&'static str, Option<DateTime<Utc>>) {
     if percent == 100 {
-        ("completed", Some(now))
+        (LessonProgressStatus::Completed.as_str(), Some(now))
     } else {
-        ("in_progress", None)
+        (LessonProgressStatus::InProgress.as_str(), None)
     }
 }
 
@@ -192,10 +193,10 @@ pub struct ReportContext {
     pub course_status: CourseStatus,
     pub teaches: bool,
     /// `(id, status)` of the learner's enrollment, in any status.
-    pub enrollment: Option<(EnrollmentId, String)>,
+    pub enrollment: Option<(EnrollmentId, EnrollmentStatus)>,
     pub release_rule: Option<ReleaseRule>,
     /// The learner's row on the lesson, as `(status, percent)`.
-    pub before: Option<(String, i32)>,
+    pub before: Option<(LessonProgressStatus, i32)>,
     /// The course's modules in order with their lessons, and which the learner completed.
     pub outline: Vec<OutlineEntry>,
 }
@@ -253,24 +254,25 @@ pub async fn report_context(
         course: CourseId::from_uuid(first.0),
         course_status: first.1.parse()?,
         teaches: first.2,
-        enrollment: first
-            .3
-            .zip(first.4.clone())
-            .map(|(id, status)| (EnrollmentId::from_uuid(id), status)),
+        enrollment: match first.3.zip(first.4.as_deref()) {
+            Some((id, status)) => Some((EnrollmentId::from_uuid(id), status.parse()?)),
+            None => None,
+        },
         release_rule: first.5.clone().map(|rule| rule.0),
         before: None,
         outline: Vec::with_capacity(rows.len()),
     };
     for (.., module, rule, row_lesson, status, percent) in rows {
+        let status: Option<LessonProgressStatus> = status.map(|s| s.parse()).transpose()?;
         if row_lesson == Some(lesson.as_uuid()) {
-            context.before = status.clone().zip(percent);
+            context.before = status.zip(percent);
         }
         context.outline.push(OutlineEntry {
             course: context.course,
             module: ModuleId::from_uuid(module),
             rule: rule.0,
             lesson: row_lesson.map(LessonId::from_uuid),
-            completed: status.as_deref() == Some("completed"),
+            completed: status == Some(LessonProgressStatus::Completed),
         });
     }
     Ok(Some(context))
@@ -303,7 +305,8 @@ pub struct Activity {
     pub lesson_id: Uuid,
     pub lesson_title: String,
     pub course_id: Uuid,
-    pub status: String,
+    #[sqlx(try_from = "String")]
+    pub status: LessonProgressStatus,
     pub percent: i32,
     pub updated_at: DateTime<Utc>,
 }

@@ -5,7 +5,7 @@ use crate::engine::dispatch;
 use crate::error::StoreError;
 use crate::scope::{TenantRow, TenantTx, WriteTx};
 use chrono::{DateTime, Utc};
-use lyceum_domain::{Email, Role, UserId};
+use lyceum_domain::{Email, Role, UserId, UserStatus};
 use serde::Serialize;
 use uuid::Uuid;
 
@@ -16,7 +16,7 @@ pub struct User {
     pub email: Email,
     pub display_name: String,
     pub role: Role,
-    pub status: String,
+    pub status: UserStatus,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
 }
@@ -49,7 +49,7 @@ impl TryFrom<UserRow> for User {
             email: Email::parse(&r.email)?,
             display_name: r.display_name,
             role: r.role.parse()?,
-            status: r.status,
+            status: r.status.parse()?,
             created_at: r.created_at,
             updated_at: r.updated_at,
         })
@@ -72,14 +72,14 @@ pub(crate) const COLUMNS: &str =
     "tenant_id, id, email, display_name, role, status, created_at, updated_at";
 
 pub async fn insert(tx: &mut WriteTx, new: &NewUser) -> Result<User, StoreError> {
-    insert_with_status(tx, new, "active").await
+    insert_with_status(tx, new, UserStatus::Active).await
 }
 
 /// Creates a user with a given status (`invited` users have no password yet).
 pub async fn insert_with_status(
     tx: &mut WriteTx,
     new: &NewUser,
-    status: &str,
+    status: UserStatus,
 ) -> Result<User, StoreError> {
     let display_name = lyceum_domain::error::required_text("display_name", &new.display_name, 200)?;
     let (tenant, id, now) = (tx.tenant(), UserId::new(), Utc::now());
@@ -96,7 +96,7 @@ pub async fn insert_with_status(
             .bind(new.role.as_str())
             .bind(new.password_hash.as_deref())
             .bind(now)
-            .bind(status)
+            .bind(status.as_str())
             .fetch_one(c)
             .await
     });
@@ -278,11 +278,11 @@ pub async fn activate_with_password(
     row.map(|r| own(tx, r)).transpose()
 }
 
-/// Sets a user's status (`active`, `invited`, `deactivated`).
+/// Sets a user's status.
 pub async fn set_status(
     tx: &mut WriteTx,
     id: UserId,
-    status: &str,
+    status: UserStatus,
 ) -> Result<Option<User>, StoreError> {
     let tenant = tx.tenant();
     let sql = format!("UPDATE users SET status = $3, updated_at = $4 WHERE tenant_id = $1 AND id = $2 RETURNING {COLUMNS}");
@@ -290,7 +290,7 @@ pub async fn set_status(
         sqlx::query_as(&sql)
             .bind(tenant)
             .bind(id.as_uuid())
-            .bind(status)
+            .bind(status.as_str())
             .bind(Utc::now())
             .fetch_optional(c)
             .await?

@@ -1,0 +1,104 @@
+//! Statuses of a tenant's records: a user's account, an enrollment, a learner's progress on a
+//! lesson. Stored and sent as their lower-case text; parsing any other text is refused.
+
+use crate::error::{parse_variant, ValidationError};
+use serde::{Deserialize, Serialize};
+use std::fmt;
+use std::str::FromStr;
+
+/// Declares a status enum with its text form, `ALL`, `Display` and `FromStr`.
+macro_rules! statuses {
+    ($(#[$doc:meta])* $name:ident, $what:literal { $($(#[$variant_doc:meta])* $variant:ident = $text:literal),+ $(,)? }) => {
+        $(#[$doc])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+        #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+        pub enum $name {
+            $($(#[$variant_doc])* #[serde(rename = $text)] $variant),+
+        }
+
+        impl $name {
+            pub const ALL: &'static [$name] = &[$($name::$variant),+];
+
+            pub fn as_str(self) -> &'static str {
+                match self {
+                    $($name::$variant => $text),+
+                }
+            }
+        }
+
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.pad(self.as_str())
+            }
+        }
+
+        impl FromStr for $name {
+            type Err = ValidationError;
+            fn from_str(s: &str) -> Result<Self, Self::Err> {
+                parse_variant($what, s, $name::ALL, $name::as_str)
+            }
+        }
+
+        /// For decoding a stored column.
+        impl TryFrom<String> for $name {
+            type Error = ValidationError;
+            fn try_from(s: String) -> Result<Self, Self::Error> {
+                s.parse()
+            }
+        }
+    };
+}
+
+statuses! {
+    /// A user's account in a tenant.
+    UserStatus, "user status" {
+        /// Can sign in.
+        Active = "active",
+        /// Created without a password: waits for the invitation to be accepted.
+        Invited = "invited",
+        /// Cannot sign in; their records stay.
+        Deactivated = "deactivated",
+    }
+}
+
+statuses! {
+    /// A learner's enrollment in a course.
+    EnrollmentStatus, "enrollment status" {
+        Active = "active",
+        /// Every module completed (kept once reached).
+        Completed = "completed",
+        /// Left the course; enrolling again takes it up.
+        Dropped = "dropped",
+    }
+}
+
+statuses! {
+    /// A learner's progress on one lesson.
+    LessonProgressStatus, "progress status" {
+        InProgress = "in_progress",
+        Completed = "completed",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn statuses_round_trip_through_their_text_and_refuse_others() {
+        for status in EnrollmentStatus::ALL {
+            assert_eq!(
+                status.as_str().parse::<EnrollmentStatus>().unwrap(),
+                *status
+            );
+            let json = serde_json::to_string(status).unwrap();
+            assert_eq!(json, format!("\"{status}\""));
+        }
+        assert_eq!(
+            "in_progress".parse::<LessonProgressStatus>().unwrap(),
+            LessonProgressStatus::InProgress
+        );
+        assert!("Active".parse::<UserStatus>().is_err());
+        assert!("gone".parse::<EnrollmentStatus>().is_err());
+    }
+}
