@@ -47,6 +47,7 @@ macro_rules! domain_events {
         $(
             $(#[$doc])*
             #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+            #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
             #[serde(deny_unknown_fields)]
             pub struct $name {
                 $($(#[$field_doc])* pub $field: $ty),*
@@ -83,6 +84,13 @@ macro_rules! domain_events {
                 }
             }
 
+            /// Each event type with the JSON Schema of its payload (`schema_version` included):
+            /// the catalogue under `docs/events/` is checked against these.
+            #[cfg(feature = "openapi")]
+            pub fn catalogue() -> Vec<(&'static str, serde_json::Value)> {
+                vec![$(($kind, payload_schema::<$name>())),*]
+            }
+
             /// The payload as stored: the event's fields plus `schema_version`.
             pub fn payload(&self) -> serde_json::Value {
                 let mut payload = match self {
@@ -96,6 +104,47 @@ macro_rules! domain_events {
             }
         }
     };
+}
+
+/// A payload struct's schema with `schema_version`, as a standalone JSON Schema document: the
+/// types it names (ids, roles) go under `$defs`.
+#[cfg(feature = "openapi")]
+fn payload_schema<T: utoipa::ToSchema>() -> serde_json::Value {
+    let mut named = Vec::new();
+    T::schemas(&mut named);
+    let defs: serde_json::Map<String, serde_json::Value> = named
+        .into_iter()
+        .map(|(name, schema)| {
+            (
+                name,
+                serde_json::to_value(schema).expect("schemas serialize"),
+            )
+        })
+        .collect();
+    let mut schema = serde_json::to_value(T::schema()).expect("schemas serialize");
+    if let Some(fields) = schema.as_object_mut() {
+        fields.insert(
+            "$schema".to_owned(),
+            "https://json-schema.org/draft/2020-12/schema".into(),
+        );
+        if !defs.is_empty() {
+            fields.insert("$defs".to_owned(), defs.into());
+        }
+        if let Some(properties) = fields.get_mut("properties").and_then(|p| p.as_object_mut()) {
+            properties.insert(
+                "schema_version".to_owned(),
+                serde_json::json!({"type": "integer", "const": EVENT_SCHEMA_VERSION}),
+            );
+        }
+        if let Some(required) = fields.get_mut("required").and_then(|r| r.as_array_mut()) {
+            required.push("schema_version".into());
+        }
+    }
+    // References point where OpenAPI keeps schemas; a JSON Schema keeps them in `$defs`.
+    let text = schema
+        .to_string()
+        .replace("#/components/schemas/", "#/$defs/");
+    serde_json::from_str(&text).expect("still JSON")
 }
 
 domain_events! {
@@ -229,6 +278,38 @@ domain_events! {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// `docs/events/<type>.json` is the JSON Schema of each event's payload, generated from
+    /// the structs above: a changed event without its catalogue entry fails here. Run with
+    /// `UPDATE_EVENT_CATALOGUE=1` to rewrite the catalogue after a deliberate change.
+    #[cfg(feature = "openapi")]
+    #[test]
+    fn the_event_catalogue_matches_the_events() {
+        let folder = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../docs/events");
+        let update = std::env::var_os("UPDATE_EVENT_CATALOGUE").is_some();
+        let catalogue = DomainEvent::catalogue();
+        for (kind, schema) in &catalogue {
+            let path = folder.join(format!("{kind}.json"));
+            let expected = serde_json::to_string_pretty(schema).unwrap() + "\n";
+            if update {
+                std::fs::create_dir_all(&folder).unwrap();
+                std::fs::write(&path, &expected).unwrap();
+            }
+            let documented = std::fs::read_to_string(&path).unwrap_or_else(|_| {
+                panic!("{kind} has no {path:?}; run with UPDATE_EVENT_CATALOGUE=1")
+            });
+            assert_eq!(documented, expected, "{path:?} is out of date");
+        }
+        let mut listed: Vec<String> = std::fs::read_dir(&folder)
+            .unwrap()
+            .filter_map(|e| e.ok()?.file_name().into_string().ok())
+            .filter_map(|name| name.strip_suffix(".json").map(str::to_owned))
+            .collect();
+        listed.sort();
+        let mut kinds: Vec<String> = catalogue.iter().map(|(k, _)| (*k).to_owned()).collect();
+        kinds.sort();
+        assert_eq!(listed, kinds, "docs/events lists events that do not exist");
+    }
 
     #[test]
     fn type_names_are_unique_and_dotted() {

@@ -6,14 +6,17 @@ use serde::{Deserialize, Serialize};
 use std::fmt;
 use std::str::FromStr;
 
-/// Declares a status enum with its text form, `ALL`, `Display` and `FromStr`.
+/// Declares a status enum with its text form (the variant's name in snake case: serde and the
+/// OpenAPI schema derive it the same way, and a test holds `as_str` to it), `ALL`, `Display`
+/// and `FromStr`.
 macro_rules! statuses {
     ($(#[$doc:meta])* $name:ident, $what:literal { $($(#[$variant_doc:meta])* $variant:ident = $text:literal),+ $(,)? }) => {
         $(#[$doc])*
         #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+        #[serde(rename_all = "snake_case")]
         #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
         pub enum $name {
-            $($(#[$variant_doc])* #[serde(rename = $text)] $variant),+
+            $($(#[$variant_doc])* $variant),+
         }
 
         impl $name {
@@ -86,14 +89,24 @@ mod tests {
 
     #[test]
     fn statuses_round_trip_through_their_text_and_refuse_others() {
-        for status in EnrollmentStatus::ALL {
-            assert_eq!(
-                status.as_str().parse::<EnrollmentStatus>().unwrap(),
-                *status
-            );
-            let json = serde_json::to_string(status).unwrap();
-            assert_eq!(json, format!("\"{status}\""));
+        fn check<T>(all: &[T])
+        where
+            T: Copy + PartialEq + fmt::Debug + fmt::Display + FromStr + Serialize,
+            <T as FromStr>::Err: fmt::Debug,
+        {
+            for status in all {
+                assert_eq!(status.to_string().parse::<T>().unwrap(), *status);
+                let json = serde_json::to_string(status).unwrap();
+                assert_eq!(
+                    json,
+                    format!("{:?}", status.to_string()),
+                    "serde and as_str disagree"
+                );
+            }
         }
+        check(UserStatus::ALL);
+        check(EnrollmentStatus::ALL);
+        check(LessonProgressStatus::ALL);
         assert_eq!(
             "in_progress".parse::<LessonProgressStatus>().unwrap(),
             LessonProgressStatus::InProgress
