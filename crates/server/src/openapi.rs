@@ -106,6 +106,21 @@ impl Modify for BearerToken {
     }
 }
 
+/// The operations of a path, whatever their method.
+fn operations(
+    item: &mut utoipa::openapi::PathItem,
+) -> impl Iterator<Item = &mut utoipa::openapi::path::Operation> {
+    [
+        &mut item.get,
+        &mut item.post,
+        &mut item.put,
+        &mut item.patch,
+        &mut item.delete,
+    ]
+    .into_iter()
+    .flatten()
+}
+
 /// Every tenant route may answer 429 `RATE_LIMITED` when its tenant is over its plan's rate.
 struct TenantRateLimit;
 
@@ -122,16 +137,7 @@ impl Modify for TenantRateLimit {
             if untenanted.iter().any(|p| path.starts_with(p)) {
                 continue;
             }
-            for operation in [
-                &mut item.get,
-                &mut item.post,
-                &mut item.put,
-                &mut item.patch,
-                &mut item.delete,
-            ]
-            .into_iter()
-            .flatten()
-            {
+            for operation in operations(item) {
                 operation.responses.responses.entry("429".to_owned()).or_insert_with(|| {
                     utoipa::openapi::ResponseBuilder::new()
                         .description(
@@ -173,16 +179,7 @@ impl Modify for OperationIds {
                 .map(|s| s.replace(|c: char| !c.is_ascii_alphanumeric(), "_"))
                 .collect();
             let resource = resource.join("_");
-            for operation in [
-                &mut item.get,
-                &mut item.post,
-                &mut item.put,
-                &mut item.patch,
-                &mut item.delete,
-            ]
-            .into_iter()
-            .flatten()
-            {
+            for operation in operations(item) {
                 if let Some(id) = operation.operation_id.as_mut() {
                     if !resource.ends_with(id.as_str()) {
                         *id = format!("{resource}_{id}");
