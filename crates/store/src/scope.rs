@@ -23,6 +23,28 @@ pub(crate) trait TenantRow {
     fn tenant_id(&self) -> uuid::Uuid;
 }
 
+/// A table's name, for [`Scoped`] rows of its public record type.
+pub(crate) trait Table {
+    const TABLE: &'static str;
+}
+
+/// A record read with its row's `tenant_id` (select it as `tenant_id`), so that
+/// [`TenantTx::own`] can check it before the record is handed out: for record types that do not
+/// carry their tenant themselves.
+#[derive(sqlx::FromRow)]
+pub(crate) struct Scoped<T> {
+    tenant_id: uuid::Uuid,
+    #[sqlx(flatten)]
+    pub(crate) record: T,
+}
+
+impl<T: Table> TenantRow for Scoped<T> {
+    const TABLE: &'static str = T::TABLE;
+    fn tenant_id(&self) -> uuid::Uuid {
+        self.tenant_id
+    }
+}
+
 type EngineTx = Engine<Transaction<'static, Postgres>, Transaction<'static, Sqlite>>;
 
 /// A transaction scoped to one tenant.
@@ -336,4 +358,42 @@ pub(crate) fn postgres_begin(
         ));
     }
     sql
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::tests::{beds, provision};
+
+    struct Probe;
+
+    impl Table for Probe {
+        const TABLE: &'static str = "probe";
+    }
+
+    /// Records that carry no tenant of their own (certificates, refresh tokens, progress,
+    /// outbox events) are read with their row's tenant, and one of another tenant is refused.
+    #[tokio::test]
+    async fn a_scoped_record_of_another_tenant_is_refused() {
+        for bed in beds().await {
+            let tenant = provision(&bed.store, "scoped", bed.store.default_placement()).await;
+            let tx = bed.store.begin(&tenant).await.unwrap();
+            let own = Scoped {
+                tenant_id: tenant.id.as_uuid(),
+                record: Probe,
+            };
+            assert!(tx.own(own).is_ok(), "{}", bed.label);
+            let foreign = Scoped {
+                tenant_id: uuid::Uuid::now_v7(),
+                record: Probe,
+            };
+            let refused = tx.own(foreign).map(|_| ()).unwrap_err();
+            assert!(
+                matches!(refused, StoreError::ForeignRow("probe")),
+                "{}: {refused}",
+                bed.label
+            );
+            tx.commit().await.unwrap();
+        }
+    }
 }

@@ -2,7 +2,7 @@
 
 use crate::engine::dispatch;
 use crate::error::StoreError;
-use crate::scope::{TenantTx, WriteTx};
+use crate::scope::{Scoped, Table, TenantTx, WriteTx};
 use chrono::{DateTime, Utc};
 use lyceum_domain::{CourseId, EnrollmentId, UserId};
 use serde::Serialize;
@@ -23,7 +23,12 @@ pub struct Certificate {
     pub course_title: String,
 }
 
-const SELECT: &str = "SELECT c.id, c.code, c.enrollment_id, c.user_id, c.course_id, c.issued_at, \
+impl Table for Certificate {
+    const TABLE: &'static str = "certificates";
+}
+
+const SELECT: &str =
+    "SELECT c.tenant_id, c.id, c.code, c.enrollment_id, c.user_id, c.course_id, c.issued_at, \
      u.display_name AS learner, k.title AS course_title FROM certificates c \
      JOIN users u ON u.tenant_id = c.tenant_id AND u.id = c.user_id \
      JOIN courses k ON k.tenant_id = c.tenant_id AND k.id = c.course_id";
@@ -54,25 +59,30 @@ pub async fn issue(
         .rows_affected()
     }) > 0;
     let sql = format!("{SELECT} WHERE c.tenant_id = $1 AND c.enrollment_id = $2");
-    let certificate = dispatch!(tx.conn(), c => {
+    let certificate: Scoped<Certificate> = dispatch!(tx.conn(), c => {
         sqlx::query_as(&sql).bind(tenant).bind(enrollment.as_uuid()).fetch_one(c).await?
     });
-    Ok((certificate, created))
+    Ok((tx.own(certificate)?.record, created))
 }
 
 pub async fn by_code(tx: &mut TenantTx, code: &str) -> Result<Option<Certificate>, StoreError> {
     let tenant = tx.tenant();
     let sql = format!("{SELECT} WHERE c.tenant_id = $1 AND c.code = $2");
-    Ok(dispatch!(tx.conn(), c => {
+    let certificate: Option<Scoped<Certificate>> = dispatch!(tx.conn(), c => {
         sqlx::query_as(&sql).bind(tenant).bind(code).fetch_optional(c).await?
-    }))
+    });
+    certificate.map(|c| Ok(tx.own(c)?.record)).transpose()
 }
 
 pub async fn for_user(tx: &mut TenantTx, user: UserId) -> Result<Vec<Certificate>, StoreError> {
     let tenant = tx.tenant();
     let sql =
         format!("{SELECT} WHERE c.tenant_id = $1 AND c.user_id = $2 ORDER BY c.issued_at DESC");
-    Ok(dispatch!(tx.conn(), c => {
+    let certificates: Vec<Scoped<Certificate>> = dispatch!(tx.conn(), c => {
         sqlx::query_as(&sql).bind(tenant).bind(user.as_uuid()).fetch_all(c).await?
-    }))
+    });
+    certificates
+        .into_iter()
+        .map(|c| Ok(tx.own(c)?.record))
+        .collect()
 }

@@ -3,7 +3,7 @@
 
 use crate::engine::dispatch;
 use crate::error::StoreError;
-use crate::scope::{TenantTx, WriteTx};
+use crate::scope::{Scoped, Table, TenantTx, WriteTx};
 use chrono::{DateTime, Utc};
 use lyceum_domain::{DomainEvent, EventId};
 use serde::Serialize;
@@ -17,6 +17,10 @@ pub struct OutboxEvent {
     pub aggregate_id: Uuid,
     pub payload: Json<serde_json::Value>,
     pub occurred_at: DateTime<Utc>,
+}
+
+impl Table for OutboxEvent {
+    const TABLE: &'static str = "outbox_events";
 }
 
 /// Records `event` in the transaction's tenant outbox: it is delivered if, and only if, the
@@ -64,14 +68,15 @@ pub async fn append_many(tx: &mut WriteTx, events: &[DomainEvent]) -> Result<(),
 /// Undelivered events, oldest first.
 pub async fn pending(tx: &mut TenantTx, limit: u32) -> Result<Vec<OutboxEvent>, StoreError> {
     let tenant = tx.tenant();
-    Ok(dispatch!(tx.conn(), c => {
+    let rows: Vec<Scoped<OutboxEvent>> = dispatch!(tx.conn(), c => {
         sqlx::query_as(
-            "SELECT id, event_type, aggregate_id, payload, occurred_at FROM outbox_events \
+            "SELECT tenant_id, id, event_type, aggregate_id, payload, occurred_at FROM outbox_events \
              WHERE tenant_id = $1 AND delivered_at IS NULL ORDER BY id LIMIT $2",
         )
         .bind(tenant)
         .bind(i64::from(limit))
         .fetch_all(c)
         .await?
-    }))
+    });
+    rows.into_iter().map(|r| Ok(tx.own(r)?.record)).collect()
 }

@@ -4,7 +4,7 @@
 use super::lessons::OutlineEntry;
 use crate::engine::{dispatch, Engine};
 use crate::error::StoreError;
-use crate::scope::{TenantTx, WriteTx};
+use crate::scope::{Scoped, Table, TenantTx, WriteTx};
 use chrono::{DateTime, Utc};
 use lyceum_domain::{
     CompletionRule, CourseId, CourseStatus, DomainEvent, EnrollmentId, EnrollmentStatus, EventId,
@@ -36,7 +36,7 @@ const UPSERT: &str = "INSERT INTO lesson_progress (tenant_id, user_id, lesson_id
        status = CASE WHEN lesson_progress.status = 'completed' THEN 'completed' ELSE excluded.status END, \
        completed_at = COALESCE(lesson_progress.completed_at, excluded.completed_at), \
        updated_at = excluded.updated_at \
-     RETURNING user_id, lesson_id, status, percent, started_at, completed_at, updated_at";
+     RETURNING tenant_id, user_id, lesson_id, status, percent, started_at, completed_at, updated_at";
 
 /// Rolls the learner's enrollment forward: `$1` tenant, `$6` now, `$8` enrollment, `$9` course
 /// percent (never lowered), `$10` completed at (completes it when set).
@@ -57,7 +57,7 @@ pub async fn record(
     check_percent(percent)?;
     let (tenant, now) = (tx.tenant(), Utc::now());
     let (status, completed_at) = lesson_status(percent, now);
-    Ok(dispatch!(tx.conn(), c => {
+    let row: Scoped<LessonProgress> = dispatch!(tx.conn(), c => {
         sqlx::query_as(UPSERT)
             .bind(tenant)
             .bind(user.as_uuid())
@@ -68,7 +68,8 @@ pub async fn record(
             .bind(completed_at)
             .fetch_one(c)
             .await?
-    }))
+    });
+    Ok(tx.own(row)?.record)
 }
 
 fn check_percent(percent: i32) -> Result<(), StoreError> {
@@ -129,7 +130,7 @@ pub async fn write(
                 .bind(write.course_completed_at)
         };
     }
-    match tx.conn() {
+    let row: Scoped<LessonProgress> = match tx.conn() {
         Engine::Postgres(c) => {
             let ids: Vec<Uuid> = write
                 .events
@@ -143,7 +144,7 @@ pub async fn write(
                    FROM UNNEST($11::uuid[], $12::text[], $13::uuid[], $14::jsonb[]) AS e(id, event_type, aggregate_id, payload)) \
                  {UPSERT}"
             );
-            Ok(bind_report!(sqlx::query_as(&sql))
+            bind_report!(sqlx::query_as(&sql))
                 .bind(ids)
                 .bind(
                     write
@@ -167,7 +168,7 @@ pub async fn write(
                         .collect::<Vec<_>>(),
                 )
                 .fetch_one(c)
-                .await?)
+                .await?
         }
         Engine::Sqlite(c) => {
             let row = bind_report!(sqlx::query_as(UPSERT))
@@ -177,9 +178,10 @@ pub async fn write(
                 .execute(&mut *c)
                 .await?;
             super::outbox::append_many(tx, write.events).await?;
-            Ok(row)
+            row
         }
-    }
+    };
+    Ok(tx.own(row)?.record)
 }
 
 /// What recording progress on a lesson needs to decide, read in one statement: the lesson's
@@ -285,9 +287,9 @@ pub async fn get(
     lesson: LessonId,
 ) -> Result<Option<LessonProgress>, StoreError> {
     let tenant = tx.tenant();
-    Ok(dispatch!(tx.conn(), c => {
+    let row: Option<Scoped<LessonProgress>> = dispatch!(tx.conn(), c => {
         sqlx::query_as(
-            "SELECT user_id, lesson_id, status, percent, started_at, completed_at, updated_at FROM lesson_progress \
+            "SELECT tenant_id, user_id, lesson_id, status, percent, started_at, completed_at, updated_at FROM lesson_progress \
              WHERE tenant_id = $1 AND user_id = $2 AND lesson_id = $3",
         )
         .bind(tenant)
@@ -295,7 +297,16 @@ pub async fn get(
         .bind(lesson.as_uuid())
         .fetch_optional(c)
         .await?
-    }))
+    });
+    row.map(|r| Ok(tx.own(r)?.record)).transpose()
+}
+
+impl Table for LessonProgress {
+    const TABLE: &'static str = "lesson_progress";
+}
+
+impl Table for Activity {
+    const TABLE: &'static str = "lesson_progress";
 }
 
 /// A learner's latest lesson activity, newest first.
@@ -317,9 +328,9 @@ pub async fn recent(
     limit: u32,
 ) -> Result<Vec<Activity>, StoreError> {
     let tenant = tx.tenant();
-    Ok(dispatch!(tx.conn(), c => {
+    let rows: Vec<Scoped<Activity>> = dispatch!(tx.conn(), c => {
         sqlx::query_as(
-            "SELECT p.lesson_id, l.title AS lesson_title, m.course_id, p.status, p.percent, p.updated_at \
+            "SELECT p.tenant_id, p.lesson_id, l.title AS lesson_title, m.course_id, p.status, p.percent, p.updated_at \
              FROM lesson_progress p \
              JOIN lessons l ON l.tenant_id = p.tenant_id AND l.id = p.lesson_id \
              JOIN modules m ON m.tenant_id = l.tenant_id AND m.id = l.module_id \
@@ -330,5 +341,6 @@ pub async fn recent(
         .bind(i64::from(limit))
         .fetch_all(c)
         .await?
-    }))
+    });
+    rows.into_iter().map(|r| Ok(tx.own(r)?.record)).collect()
 }

@@ -3,7 +3,7 @@
 
 use crate::engine::dispatch;
 use crate::error::StoreError;
-use crate::scope::{TenantTx, WriteTx};
+use crate::scope::{Scoped, Table, TenantTx, WriteTx};
 use chrono::{DateTime, Utc};
 use lyceum_domain::UserId;
 use uuid::Uuid;
@@ -16,6 +16,10 @@ pub struct RefreshToken {
     pub expires_at: DateTime<Utc>,
     pub used_at: Option<DateTime<Utc>>,
     pub revoked_at: Option<DateTime<Utc>>,
+}
+
+impl Table for RefreshToken {
+    const TABLE: &'static str = "refresh_tokens";
 }
 
 pub async fn insert(
@@ -50,16 +54,17 @@ pub async fn by_hash(
     token_hash: &[u8],
 ) -> Result<Option<RefreshToken>, StoreError> {
     let tenant = tx.tenant();
-    Ok(dispatch!(tx.conn(), c => {
+    let token: Option<Scoped<RefreshToken>> = dispatch!(tx.conn(), c => {
         sqlx::query_as(
-            "SELECT id, family_id, user_id, expires_at, used_at, revoked_at FROM refresh_tokens \
+            "SELECT tenant_id, id, family_id, user_id, expires_at, used_at, revoked_at FROM refresh_tokens \
              WHERE tenant_id = $1 AND token_hash = $2",
         )
         .bind(tenant)
         .bind(token_hash)
         .fetch_optional(c)
         .await?
-    }))
+    });
+    token.map(|t| Ok(tx.own(t)?.record)).transpose()
 }
 
 /// Spends a token; false if it was spent already (by a concurrent refresh, or a replay).
