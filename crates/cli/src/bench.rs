@@ -4,8 +4,7 @@
 
 use anyhow::Result;
 use clap::Args;
-use lyceum_domain::{Email, Placement, Role, Slug};
-use lyceum_store::repo::users;
+use lyceum_domain::{Placement, Slug};
 use lyceum_store::{NewTenant, Store, StoreConfig};
 use std::time::{Duration, Instant};
 
@@ -67,35 +66,62 @@ pub async fn run(store: &Store, config: StoreConfig, args: BenchArgs) -> Result<
             summary(&mut times)
         );
 
-        let tenant = &tenants[0];
-        let mut tx = store.begin_write(tenant).await?;
-        let user = users::insert(
-            &mut tx,
-            &users::NewUser {
-                email: Email::parse("bench@example.org")?,
-                display_name: "Bench".into(),
-                role: Role::Student,
-                password_hash: None,
-            },
-        )
-        .await?;
-        tx.commit().await?;
-        store.measure_scoping(tenant, user.id, 200).await?; // warm-up
-        let mut figures = store
-            .measure_scoping(tenant, user.id, args.iterations as usize)
-            .await?;
-        let (scoped, plain) = (median(&mut figures.scoped), median(&mut figures.unscoped));
-        println!(
-            "scoping   {placement:<9} n={:<5} scoped {}  plain {}  overhead {:+.1}% (p50)",
-            args.iterations,
-            summary(&mut figures.scoped),
-            summary(&mut figures.unscoped),
-            (scoped.as_secs_f64() / plain.as_secs_f64() - 1.0) * 100.0
-        );
+        scoping(store, &tenants[0], placement, args.iterations).await?;
     }
     Ok(())
 }
 
+/// The overhead of a scoped read (see [`Store::measure_scoping`]).
+#[cfg(feature = "bench")]
+async fn scoping(
+    store: &Store,
+    tenant: &lyceum_store::Tenant,
+    placement: Placement,
+    iterations: u32,
+) -> Result<()> {
+    use lyceum_domain::{Email, Role};
+    use lyceum_store::repo::users;
+    let mut tx = store.begin_write(tenant).await?;
+    let user = users::insert(
+        &mut tx,
+        &users::NewUser {
+            email: Email::parse("bench@example.org")?,
+            display_name: "Bench".into(),
+            role: Role::Student,
+            password_hash: None,
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    store.measure_scoping(tenant, user.id, 200).await?; // warm-up
+    let mut figures = store
+        .measure_scoping(tenant, user.id, iterations as usize)
+        .await?;
+    let (scoped, plain) = (median(&mut figures.scoped), median(&mut figures.unscoped));
+    println!(
+        "scoping   {placement:<9} n={:<5} scoped {}  plain {}  overhead {:+.1}% (p50)",
+        iterations,
+        summary(&mut figures.scoped),
+        summary(&mut figures.unscoped),
+        (scoped.as_secs_f64() / plain.as_secs_f64() - 1.0) * 100.0
+    );
+    Ok(())
+}
+
+#[cfg(not(feature = "bench"))]
+async fn scoping(
+    _store: &Store,
+    _tenant: &lyceum_store::Tenant,
+    placement: Placement,
+    _iterations: u32,
+) -> Result<()> {
+    println!(
+        "scoping   {placement:<9} not measured: build with `--features bench` (scripts/bench does)"
+    );
+    Ok(())
+}
+
+#[cfg(feature = "bench")]
 fn median(times: &mut [Duration]) -> Duration {
     times.sort();
     times[times.len() / 2]

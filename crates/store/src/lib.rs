@@ -41,5 +41,7 @@ pub use placement::sqlite_memory_used;
 pub use platform::{AuditEntry, AuditRecord, PlatformUser};
 pub use scope::{LearnerLock, TenantTx, WriteTx};
 pub use sqlx::postgres::PgConnectOptions;
-pub use store::{MigrationScope, PoolStats, ScopingFigures, Store, MIGRATION_PARALLELISM};
+#[cfg(feature = "bench")]
+pub use store::ScopingFigures;
+pub use store::{MigrationScope, PoolStats, Store, MIGRATION_PARALLELISM};
 pub use versions::{DataVersion, NoticeCounts};

@@ -42,6 +42,7 @@ pub(crate) fn sqlite_path(data_dir: &Path, id: TenantId) -> PathBuf {
 }
 
 /// The schema a PostgreSQL tenant transaction works in.
+#[cfg(feature = "bench")]
 pub(crate) fn search_path(id: TenantId, placement: Placement) -> String {
     match placement {
         Placement::Pool => POOL_SCHEMA.to_owned(),

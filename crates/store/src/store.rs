@@ -36,6 +36,7 @@ pub enum MigrationScope {
 }
 
 /// Latencies measured by [`Store::measure_scoping`].
+#[cfg(feature = "bench")]
 #[derive(Debug, Default, Clone)]
 pub struct ScopingFigures {
     pub scoped: Vec<std::time::Duration>,
@@ -544,7 +545,9 @@ impl Store {
     /// per-transaction scoping. On PostgreSQL the baseline runs on a one-connection pool whose
     /// session already carries the tenant and `search_path` (so row-level security lets the same
     /// row through and it is decoded the same way); on SQLite it is a plain transaction on the
-    /// tenant's own pool. For `lyceum bench`; reads only.
+    /// tenant's own pool. For `lyceum bench` only (feature `bench`): the baseline sets the
+    /// tenant for a whole session, which serving never does. Reads only.
+    #[cfg(feature = "bench")]
     pub async fn measure_scoping(
         &self,
         tenant: &Tenant,
@@ -589,6 +592,7 @@ impl Store {
 
     /// The baseline connection for [`Store::measure_scoping`]: the tenant's storage with the
     /// scoping done once for the session instead of once per transaction.
+    #[cfg(feature = "bench")]
     async fn unscoped_pool(&self, tenant: &Tenant) -> Result<placement::TenantPool, StoreError> {
         let pool = self.tenant_pool(tenant).await?.pool;
         let Engine::Postgres(shared) = pool else {
