@@ -232,13 +232,14 @@ async fn admins_cannot_reach_users_of_another_tenant() {
                 .0,
             StatusCode::NOT_FOUND
         );
-        let deactivate = format!("{user_path}/deactivate");
-        assert_eq!(
-            call(&w.state, "POST", &deactivate, Some(&w.admin), None)
-                .await
-                .0,
-            StatusCode::NOT_FOUND
-        );
+        for action in ["deactivate", "invitation"] {
+            let path = format!("{user_path}/{action}");
+            assert_eq!(
+                call(&w.state, "POST", &path, Some(&w.admin), None).await.0,
+                StatusCode::NOT_FOUND,
+                "{path}"
+            );
+        }
         // Acme's token on globex's address is refused outright.
         let (status, body) = call(
             &w.state,
