@@ -38,10 +38,13 @@ pub(crate) struct UserPage {
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct NewUserRequest {
+    #[schema(max_length = 254)]
     email: String,
+    #[schema(min_length = 1, max_length = 200)]
     display_name: String,
     role: Role,
     /// Without a password the user is `invited` and cannot sign in yet.
+    #[schema(min_length = 10, max_length = 256)]
     password: Option<String>,
 }
 
@@ -55,8 +58,11 @@ pub(crate) struct UserChanges {
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct SignUpRequest {
+    #[schema(max_length = 254)]
     email: String,
+    #[schema(min_length = 1, max_length = 200)]
     display_name: String,
+    #[schema(min_length = 10, max_length = 256)]
     password: String,
 }
 

@@ -145,3 +145,25 @@ async fn operation_ids_are_unique_and_a_server_is_named() {
     assert!(repeated.is_empty(), "repeated operationIds: {repeated:?}");
     assert_eq!(doc["servers"][0]["url"], "/");
 }
+
+/// Request schemas carry the rules the server enforces, so that a client (or a fuzzer) knows a
+/// value is out of range before sending it.
+#[tokio::test]
+async fn request_schemas_carry_the_servers_rules() {
+    let (state, _guard) = state().await;
+    let (_, doc) = call(&state, "GET", "/api/v1/openapi.json", None, None).await;
+    let schemas = &doc["components"]["schemas"];
+    assert_eq!(
+        schemas["ProgressRequest"]["properties"]["percent"]["maximum"],
+        100
+    );
+    let course = &schemas["CourseRequest"]["properties"];
+    assert_eq!(course["title"]["maxLength"], 300);
+    assert_eq!(course["slug"]["maxLength"], 100);
+    assert!(course["slug"]["pattern"].is_string(), "{}", course["slug"]);
+    assert_eq!(course["max_enrollment"]["minimum"], 1);
+    assert_eq!(
+        schemas["SignUpRequest"]["properties"]["password"]["minLength"],
+        10
+    );
+}

@@ -123,11 +123,20 @@ fn encode(params: &CatalogParams) -> Result<String, ApiError> {
 #[serde(deny_unknown_fields)]
 pub(crate) struct CourseRequest {
     /// Unique in the tenant: lower-case letters, digits, hyphens.
+    #[schema(
+        pattern = "^[a-z0-9]([a-z0-9-]{0,98}[a-z0-9])?$",
+        min_length = 1,
+        max_length = 100
+    )]
     slug: String,
+    #[schema(min_length = 1, max_length = 300)]
     title: String,
     #[serde(default)]
+    #[schema(max_length = 20000)]
     description: String,
+    #[schema(min_length = 1, max_length = 500)]
     cover_image: Option<String>,
+    #[schema(minimum = 1)]
     max_enrollment: Option<i32>,
     #[schema(value_type = Option<Object>)]
     settings: Option<serde_json::Map<String, serde_json::Value>>,

@@ -46,6 +46,7 @@ pub(crate) async fn list(
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct NewModuleRequest {
+    #[schema(min_length = 1, max_length = 300)]
     title: String,
     /// Default: every lesson.
     completion_rule: Option<CompletionRule>,

@@ -23,6 +23,7 @@ use utoipa::{IntoParams, ToSchema};
 #[serde(deny_unknown_fields)]
 pub(crate) struct ProgressRequest {
     /// 0 to 100; never lower than before. 100 completes the lesson.
+    #[schema(maximum = 100)]
     percent: u8,
     /// `completed` is the same as `percent: 100`.
     status: Option<ProgressStatus>,
