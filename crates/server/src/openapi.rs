@@ -73,7 +73,7 @@ use utoipa::{Modify, OpenApi};
         crate::platform::resume_tenant,
         crate::platform::audit_log,
     ),
-    modifiers(&BearerToken, &TenantRateLimit, &OperationIds),
+    modifiers(&BearerToken, &TenantRateLimit, &OperationIds, &CommonRefusals),
     servers((url = "/", description = "This server; tenant routes are also served under `/t/{slug}`")),
     tags(
         (name = "operations", description = "Probes and the API description"),
@@ -186,6 +186,72 @@ impl Modify for OperationIds {
                     } else {
                         *id = resource.clone();
                     }
+                }
+            }
+        }
+    }
+}
+
+/// The refusals every operation of a kind can answer, declared where the handler's annotation
+/// did not: a signed-in operation 401 (no, a malformed, a forged or an expired token); one with a
+/// body 400 (not JSON), 413 (too large), 415 (not `application/json`) and 422 (valid JSON of the
+/// wrong shape); one with path or query parameters 400 (a malformed id or query); one with query
+/// parameters 422 (a value out of range); one with path parameters 404. Each with the error
+/// body.
+struct CommonRefusals;
+
+impl Modify for CommonRefusals {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::path::ParameterIn;
+        let error = |description: &str| -> utoipa::openapi::RefOr<utoipa::openapi::Response> {
+            utoipa::openapi::ResponseBuilder::new()
+                .description(description)
+                .content(
+                    "application/json",
+                    utoipa::openapi::ContentBuilder::new()
+                        .schema(Some(utoipa::openapi::Ref::from_schema_name("ErrorBody")))
+                        .build(),
+                )
+                .into()
+        };
+        for item in openapi.paths.paths.values_mut() {
+            for operation in operations(item) {
+                let signed_in = operation.security.as_ref().is_some_and(|s| !s.is_empty());
+                let has_body = operation.request_body.is_some();
+                let parameters = operation.parameters.as_deref().unwrap_or_default();
+                let in_path = parameters
+                    .iter()
+                    .any(|p| matches!(p.parameter_in, ParameterIn::Path));
+                let in_query = parameters
+                    .iter()
+                    .any(|p| matches!(p.parameter_in, ParameterIn::Query));
+                let mut declare = |status: &str, description: &str| {
+                    operation
+                        .responses
+                        .responses
+                        .entry(status.to_owned())
+                        .or_insert_with(|| error(description));
+                };
+                if signed_in {
+                    declare(
+                        "401",
+                        "`UNAUTHENTICATED`, `INVALID_TOKEN`, `TOKEN_EXPIRED`: sign in (again)",
+                    );
+                }
+                if has_body {
+                    declare("400", "`INVALID_JSON`: the body is not JSON");
+                    declare("413", "`PAYLOAD_TOO_LARGE`");
+                    declare("415", "`UNSUPPORTED_MEDIA_TYPE`: send `application/json`");
+                    declare("422", "`VALIDATION_FAILED`: valid JSON of the wrong shape, or a value breaking a rule");
+                }
+                if in_path || in_query {
+                    declare("400", "`BAD_REQUEST`: a malformed id or query parameter");
+                }
+                if in_query {
+                    declare("422", "`VALIDATION_FAILED`: a value out of range (`limit`)");
+                }
+                if in_path {
+                    declare("404", "`NOT_FOUND`: nothing you may see by that id");
                 }
             }
         }

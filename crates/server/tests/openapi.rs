@@ -167,3 +167,35 @@ async fn request_schemas_carry_the_servers_rules() {
         10
     );
 }
+
+/// Operations declare the refusals of their kind with the error body: 401 when signed in; 400,
+/// 413, 415 and 422 with a body; 404 with an id in the path.
+#[tokio::test]
+async fn operations_declare_the_refusals_of_their_kind() {
+    let (state, _guard) = state().await;
+    let (_, doc) = call(&state, "GET", "/api/v1/openapi.json", None, None).await;
+    for (path, item) in doc["paths"].as_object().unwrap() {
+        for (method, operation) in item.as_object().unwrap() {
+            let responses = &operation["responses"];
+            let mut expected = Vec::new();
+            if operation["security"]
+                .as_array()
+                .is_some_and(|s| !s.is_empty())
+            {
+                expected.push("401");
+            }
+            if !operation["requestBody"].is_null() {
+                expected.extend(["400", "413", "415", "422"]);
+            }
+            if path.contains('{') {
+                expected.push("404");
+            }
+            for status in expected {
+                assert!(
+                    responses[status].is_object(),
+                    "{method} {path} does not declare {status}"
+                );
+            }
+        }
+    }
+}
