@@ -581,22 +581,12 @@ fn the_cross_tenant_list_covers_every_route_with_an_id() {
             !path.starts_with("/t/{slug}") && path.contains("/{") && !path.contains("/platform/")
         })
         .collect();
-    for route in &served {
-        assert!(
-            listed.contains(route),
-            "{} {} takes an id but is missing from the cross-tenant test",
-            route.0,
-            route.1
-        );
-    }
-    for route in &listed {
-        assert!(
-            served.contains(route),
-            "{} {} is not served",
-            route.0,
-            route.1
-        );
-    }
+    common::assert_same_routes(
+        &served,
+        &listed,
+        "takes an id but is missing from the cross-tenant test",
+        "is in the cross-tenant test but not served",
+    );
 }
 
 #[tokio::test]

@@ -47,22 +47,12 @@ async fn every_route_of_the_router_is_in_the_openapi_document_and_back() {
         .collect();
     served.sort();
     served.dedup();
-    for route in &served {
-        assert!(
-            documented.contains(route),
-            "{} {} is served but missing from the OpenAPI document",
-            route.0,
-            route.1
-        );
-    }
-    for operation in &documented {
-        assert!(
-            served.contains(operation),
-            "{} {} is documented but not served",
-            operation.0,
-            operation.1
-        );
-    }
+    common::assert_same_routes(
+        &served,
+        &documented,
+        "is served but missing from the OpenAPI document",
+        "is documented but not served",
+    );
 }
 
 #[tokio::test]

@@ -118,3 +118,25 @@ pub async fn send(
         .unwrap_or_else(|_| Value::String(String::from_utf8_lossy(&bytes).into_owned()));
     (status, headers, body)
 }
+
+/// Two lists of `(method, path)` routes name the same routes: each of `left` is in `right`
+/// (else `missing_from_right`), and each of `right` in `left` (else `missing_from_left`).
+pub fn assert_same_routes(
+    left: &[(String, String)],
+    right: &[(String, String)],
+    missing_from_right: &str,
+    missing_from_left: &str,
+) {
+    for (method, path) in left {
+        assert!(
+            right.contains(&(method.clone(), path.clone())),
+            "{method} {path} {missing_from_right}"
+        );
+    }
+    for (method, path) in right {
+        assert!(
+            left.contains(&(method.clone(), path.clone())),
+            "{method} {path} {missing_from_left}"
+        );
+    }
+}
