@@ -8,7 +8,7 @@ mod common;
 use axum::body::Body;
 use axum::http::{Request, StatusCode};
 use common::{call, send, tenant_on_plan, token};
-use lyceum_domain::{Plan, Role};
+use lyceum_domain::{Placement, Plan, Role};
 use lyceum_server::{AppState, ServerConfig};
 use lyceum_store::repo::outbox;
 use lyceum_store::{testing, Store, Tenant};
@@ -62,8 +62,31 @@ async fn tokens(state: &AppState, slug: &str) -> Tokens {
 }
 
 async fn worlds_on(plan: Plan) -> Vec<World> {
+    worlds_of(
+        vec![testing::sqlite_config(), testing::postgres_config().await],
+        plan,
+    )
+    .await
+}
+
+/// One world per engine and PostgreSQL placement: SQLite, and PostgreSQL with both tenants in
+/// the shared pool, in schemas of their own, and in databases of their own.
+async fn worlds_on_every_placement() -> Vec<World> {
+    let mut configs = vec![testing::sqlite_config()];
+    for placement in Placement::ALL {
+        let (mut config, guard) = testing::postgres_config().await;
+        config.default_placement = Some(placement);
+        configs.push((config, guard));
+    }
+    worlds_of(configs, Plan::Pro).await
+}
+
+async fn worlds_of(
+    configs: Vec<(lyceum_store::StoreConfig, testing::TestGuard)>,
+    plan: Plan,
+) -> Vec<World> {
     let mut out = Vec::new();
-    for (config, guard) in [testing::sqlite_config(), testing::postgres_config().await] {
+    for (config, guard) in configs {
         let store = Store::open(config).await.unwrap();
         let acme = tenant(&store, "acme", plan).await;
         tenant(&store, "globex", plan).await;
@@ -591,7 +614,8 @@ fn the_cross_tenant_list_covers_every_route_with_an_id() {
 
 #[tokio::test]
 async fn every_endpoint_refuses_another_tenants_ids() {
-    for w in worlds().await {
+    for w in worlds_on_every_placement().await {
+        let label = format!("{} {}", w.state.store.engine(), w.acme.placement());
         let t = &w.acme_tokens;
         let (course, modules) =
             course_with(&w, &t.teacher, "secret", &[json!({"kind": "all"})], 1).await;
@@ -632,7 +656,7 @@ async fn every_endpoint_refuses_another_tenants_ids() {
         assert_eq!(
             status,
             StatusCode::NOT_FOUND,
-            "an admin of globex does not find it"
+            "{label}: an admin of globex does not find it"
         );
         for ((method, path, body), (_, unknown, _)) in theirs.iter().zip(&nobodys) {
             for token in [&globex.admin, &globex.teacher, &globex.student] {
@@ -653,11 +677,14 @@ async fn every_endpoint_refuses_another_tenants_ids() {
                     body.clone(),
                 )
                 .await;
-                assert!(status.is_client_error(), "{method} {path}: {reply}");
+                assert!(
+                    status.is_client_error(),
+                    "{label}: {method} {path}: {reply}"
+                );
                 assert_eq!(
                     (status, &reply["error"]),
                     (expected, &baseline["error"]),
-                    "{method} {path} tells acme's ids apart"
+                    "{label}: {method} {path} tells acme's ids apart"
                 );
             }
             // An acme token on globex's address is refused (403) before anything else; the
@@ -675,7 +702,7 @@ async fn every_endpoint_refuses_another_tenants_ids() {
             } else {
                 StatusCode::FORBIDDEN
             };
-            assert_eq!(status, expected, "{method} {path}");
+            assert_eq!(status, expected, "{label}: {method} {path}");
         }
         let import = Request::post(format!(
             "/t/globex/api/v1/courses/{course}/enrollments/import"
