@@ -22,8 +22,27 @@ struct World {
 }
 
 async fn worlds() -> Vec<World> {
+    worlds_of(vec![
+        testing::sqlite_config(),
+        testing::postgres_config().await,
+    ])
+    .await
+}
+
+/// SQLite, and PostgreSQL with the tenants in each placement (shared pool, schemas, databases).
+async fn worlds_on_every_placement() -> Vec<World> {
+    let mut configs = vec![testing::sqlite_config()];
+    for placement in lyceum_domain::Placement::ALL {
+        let (mut config, guard) = testing::postgres_config().await;
+        config.default_placement = Some(placement);
+        configs.push((config, guard));
+    }
+    worlds_of(configs).await
+}
+
+async fn worlds_of(configs: Vec<(lyceum_store::StoreConfig, testing::TestGuard)>) -> Vec<World> {
     let mut out = Vec::new();
-    for (config, guard) in [testing::sqlite_config(), testing::postgres_config().await] {
+    for (config, guard) in configs {
         let store = Store::open(config).await.unwrap();
         let people = [
             ("admin@acme.test", PW, Role::Admin),
@@ -208,7 +227,12 @@ async fn created_users_sign_in_and_bad_input_is_refused_with_codes() {
 
 #[tokio::test]
 async fn admins_cannot_reach_users_of_another_tenant() {
-    for w in worlds().await {
+    for w in worlds_on_every_placement().await {
+        let label = format!(
+            "{} {}",
+            w.state.store.engine(),
+            w.state.store.default_placement()
+        );
         let (_, globex_me) = call(
             &w.state,
             "GET",
@@ -223,21 +247,23 @@ async fn admins_cannot_reach_users_of_another_tenant() {
             call(&w.state, "GET", &user_path, Some(&w.admin), None)
                 .await
                 .0,
-            StatusCode::NOT_FOUND
+            StatusCode::NOT_FOUND,
+            "{label}"
         );
         let patch = json!({"role": "student"});
         assert_eq!(
             call(&w.state, "PATCH", &user_path, Some(&w.admin), Some(patch))
                 .await
                 .0,
-            StatusCode::NOT_FOUND
+            StatusCode::NOT_FOUND,
+            "{label}"
         );
         for action in ["deactivate", "invitation"] {
             let path = format!("{user_path}/{action}");
             assert_eq!(
                 call(&w.state, "POST", &path, Some(&w.admin), None).await.0,
                 StatusCode::NOT_FOUND,
-                "{path}"
+                "{label}: {path}"
             );
         }
         // Acme's token on globex's address is refused outright.
