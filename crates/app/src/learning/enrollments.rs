@@ -1,4 +1,5 @@
-//! Enrolling a learner in a course: who may be enrolled when, and the event it records.
+//! Enrolling a learner in a course, dropping and due dates: who may be enrolled when, and the
+//! events each records.
 
 use crate::Refusal;
 use chrono::{DateTime, Utc};
@@ -80,4 +81,57 @@ pub async fn enroll(
         outbox::append(tx, &enrolled.into()).await?;
     }
     Ok((enrollment, created))
+}
+
+/// Drops `enrollment` (the learner leaves the course; their progress stays), as `by`, and
+/// records `enrollment.dropped`. A completed enrollment stays on record (`ENROLLMENT_COMPLETED`);
+/// a dropped one is answered as it is. The caller checked that `by` may.
+pub async fn unenroll(
+    tx: &mut WriteTx,
+    enrollment: Enrollment,
+    by: UserId,
+) -> Result<Enrollment, Refusal> {
+    tx.affects_only(enrollment.user_id);
+    match enrollment.status {
+        EnrollmentStatus::Completed => {
+            return Err(Refusal::conflict(
+                "ENROLLMENT_COMPLETED",
+                "a completed enrollment stays on record",
+            ))
+        }
+        EnrollmentStatus::Dropped => return Ok(enrollment),
+        EnrollmentStatus::Active => {}
+    }
+    let dropped = enrollments::set_status(tx, enrollment.id, EnrollmentStatus::Dropped, None)
+        .await?
+        .ok_or_else(|| Refusal::NotFound("no such enrollment".to_owned()))?;
+    let event = events::EnrollmentDropped {
+        enrollment_id: dropped.id,
+        course_id: dropped.course_id,
+        user_id: dropped.user_id,
+        by,
+    };
+    outbox::append(tx, &event.into()).await?;
+    Ok(dropped)
+}
+
+/// Sets (or, with `None`, clears) the learner's due date on `enrollment`, as `by`, and records
+/// `enrollment.due_changed`. The caller checked that `by` may.
+pub async fn set_due(
+    tx: &mut WriteTx,
+    enrollment: &Enrollment,
+    due_at: Option<DateTime<Utc>>,
+    by: UserId,
+) -> Result<Enrollment, Refusal> {
+    tx.affects_only(enrollment.user_id);
+    let changed = enrollments::set_due(tx, enrollment.id, due_at)
+        .await?
+        .ok_or_else(|| Refusal::NotFound("no such enrollment".to_owned()))?;
+    let event = events::EnrollmentDueChanged {
+        enrollment_id: changed.id,
+        due_at,
+        by,
+    };
+    outbox::append(tx, &event.into()).await?;
+    Ok(changed)
 }

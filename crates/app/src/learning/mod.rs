@@ -4,7 +4,7 @@
 pub mod enrollments;
 pub mod progress;
 
-pub use enrollments::{enroll, EnrolledBy};
+pub use enrollments::{enroll, set_due, unenroll, EnrolledBy};
 pub use progress::{course_progress, report, Release, Reported};
 
 use lyceum_domain::CourseStatus;

@@ -1,7 +1,7 @@
 //! Enrollments: self-enrollment, enrollment by course staff, bulk enrollment from CSV with a
 //! result per row, listing (mine, a course's students), unenrolling, and due dates.
 
-use super::{course_for, record, CoursePath};
+use super::{course_for, CoursePath};
 use crate::auth::Authenticated;
 use crate::error::{ApiError, ErrorBody};
 use crate::json::ApiJson;
@@ -223,27 +223,7 @@ pub(crate) async fn unenroll(
 ) -> Result<Json<Enrollment>, ApiError> {
     let mut tx = state.store.begin_write(&auth.tenant).await?;
     let enrollment = own_or_managed(&mut tx, &auth, id, false).await?;
-    tx.affects_only(enrollment.user_id);
-    match enrollment.status {
-        EnrollmentStatus::Completed => {
-            return Err(conflict(
-                "ENROLLMENT_COMPLETED",
-                "a completed enrollment stays on record",
-            ))
-        }
-        EnrollmentStatus::Dropped => return Ok(Json(enrollment)),
-        EnrollmentStatus::Active => {}
-    }
-    let enrollment = enrollments::set_status(&mut tx, id, EnrollmentStatus::Dropped, None)
-        .await?
-        .ok_or_else(|| ApiError::not_found("no such enrollment"))?;
-    let dropped = events::EnrollmentDropped {
-        enrollment_id: id,
-        course_id: enrollment.course_id,
-        user_id: enrollment.user_id,
-        by: auth.user_id,
-    };
-    record(&mut tx, dropped).await?;
+    let enrollment = learning::unenroll(&mut tx, enrollment, auth.user_id).await?;
     tx.commit().await?;
     Ok(Json(enrollment))
 }
@@ -273,17 +253,8 @@ pub(crate) async fn update(
     ApiJson(changes): ApiJson<EnrollmentChanges>,
 ) -> Result<Json<Enrollment>, ApiError> {
     let mut tx = state.store.begin_write(&auth.tenant).await?;
-    let learner = own_or_managed(&mut tx, &auth, id, true).await?.user_id;
-    tx.affects_only(learner);
-    let enrollment = enrollments::set_due(&mut tx, id, changes.due_at)
-        .await?
-        .ok_or_else(|| ApiError::not_found("no such enrollment"))?;
-    let due_changed = events::EnrollmentDueChanged {
-        enrollment_id: id,
-        due_at: changes.due_at,
-        by: auth.user_id,
-    };
-    record(&mut tx, due_changed).await?;
+    let enrollment = own_or_managed(&mut tx, &auth, id, true).await?;
+    let enrollment = learning::set_due(&mut tx, &enrollment, changes.due_at, auth.user_id).await?;
     tx.commit().await?;
     Ok(Json(enrollment))
 }
