@@ -8,7 +8,7 @@ mod common;
 use axum::body::Body;
 use axum::http::{Request, StatusCode};
 use common::{call, send, tenant_on_plan, token};
-use lyceum_domain::{Placement, Plan, Role};
+use lyceum_domain::{Plan, Role};
 use lyceum_server::{AppState, ServerConfig};
 use lyceum_store::repo::outbox;
 use lyceum_store::{testing, Store, Tenant};
@@ -69,16 +69,9 @@ async fn worlds_on(plan: Plan) -> Vec<World> {
     .await
 }
 
-/// One world per engine and PostgreSQL placement: SQLite, and PostgreSQL with both tenants in
-/// the shared pool, in schemas of their own, and in databases of their own.
+/// One world per engine and PostgreSQL placement (see [`common::configs_on_every_placement`]).
 async fn worlds_on_every_placement() -> Vec<World> {
-    let mut configs = vec![testing::sqlite_config()];
-    for placement in Placement::ALL {
-        let (mut config, guard) = testing::postgres_config().await;
-        config.default_placement = Some(placement);
-        configs.push((config, guard));
-    }
-    worlds_of(configs, Plan::Pro).await
+    worlds_of(common::configs_on_every_placement().await, Plan::Pro).await
 }
 
 async fn worlds_of(

@@ -29,15 +29,9 @@ async fn worlds() -> Vec<World> {
     .await
 }
 
-/// SQLite, and PostgreSQL with the tenants in each placement (shared pool, schemas, databases).
+/// One world per engine and PostgreSQL placement (see [`common::configs_on_every_placement`]).
 async fn worlds_on_every_placement() -> Vec<World> {
-    let mut configs = vec![testing::sqlite_config()];
-    for placement in lyceum_domain::Placement::ALL {
-        let (mut config, guard) = testing::postgres_config().await;
-        config.default_placement = Some(placement);
-        configs.push((config, guard));
-    }
-    worlds_of(configs).await
+    worlds_of(common::configs_on_every_placement().await).await
 }
 
 async fn worlds_of(configs: Vec<(lyceum_store::StoreConfig, testing::TestGuard)>) -> Vec<World> {

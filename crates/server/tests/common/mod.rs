@@ -6,7 +6,7 @@ use axum::http::{Request, StatusCode};
 use lyceum_domain::{Email, Plan, Role, Slug};
 use lyceum_server::{app, auth, AppState};
 use lyceum_store::repo::users;
-use lyceum_store::{NewTenant, Store, Tenant};
+use lyceum_store::{testing, NewTenant, Store, Tenant};
 use serde_json::{json, Value};
 use tower::ServiceExt;
 
@@ -139,4 +139,16 @@ pub fn assert_same_routes(
             "{method} {path} {missing_from_left}"
         );
     }
+}
+
+/// One store configuration per engine and PostgreSQL placement: SQLite, and PostgreSQL with
+/// new tenants in the shared pool, in schemas of their own, and in databases of their own.
+pub async fn configs_on_every_placement() -> Vec<(lyceum_store::StoreConfig, testing::TestGuard)> {
+    let mut configs = vec![testing::sqlite_config()];
+    for placement in lyceum_domain::Placement::ALL {
+        let (mut config, guard) = testing::postgres_config().await;
+        config.default_placement = Some(placement);
+        configs.push((config, guard));
+    }
+    configs
 }
