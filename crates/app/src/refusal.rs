@@ -7,18 +7,28 @@ use lyceum_store::StoreError;
 /// store failed.
 #[derive(Debug, thiserror::Error)]
 pub enum Refusal {
-    /// The actor may not do this (`PERMISSION_DENIED`, `NOT_ENROLLED`, ...).
+    /// The actor may not do this (`PERMISSION_DENIED`, `NOT_ENROLLED`, `PLAN_LIMIT_REACHED` ...).
     #[error("{message}")]
     Forbidden { code: &'static str, message: String },
-    /// Nothing the actor may see by that id.
-    #[error("{0}")]
-    NotFound(String),
+    /// Nothing the actor may see by that id (`NOT_FOUND`, `CERTIFICATE_NOT_FOUND` ...).
+    #[error("{message}")]
+    NotFound { code: &'static str, message: String },
     /// Not now, in the state things are in (`COURSE_FULL`, `COURSE_NOT_OPEN`, ...).
     #[error("{message}")]
     Conflict { code: &'static str, message: String },
     /// A value breaks a rule (`INVALID_PROGRESS`, `PROGRESS_DECREASE`, ...).
     #[error(transparent)]
     Invalid(#[from] ValidationError),
+    /// Well-formed, but naming something the rule does not accept (`INVALID_INSTRUCTOR`,
+    /// `INVALID_PREREQUISITE` ...).
+    #[error("{message}")]
+    Unacceptable { code: &'static str, message: String },
+    /// The input cannot be read at all (`INVALID_CSV` ...).
+    #[error("{message}")]
+    Malformed { code: &'static str, message: String },
+    /// Wrong credentials or a token that is no longer good (`INVALID_CREDENTIALS` ...).
+    #[error("{message}")]
+    Unauthenticated { code: &'static str, message: String },
     #[error(transparent)]
     Store(#[from] StoreError),
     /// Something Lyceum needs failed (not the caller's doing).
@@ -34,11 +44,42 @@ impl Refusal {
         }
     }
 
+    pub(crate) fn forbidden(code: &'static str, message: impl Into<String>) -> Self {
+        Refusal::Forbidden {
+            code,
+            message: message.into(),
+        }
+    }
+
+    /// `PERMISSION_DENIED`.
+    pub(crate) fn denied(message: impl Into<String>) -> Self {
+        Refusal::forbidden("PERMISSION_DENIED", message)
+    }
+
+    /// `NOT_FOUND`, naming what was asked for.
+    pub(crate) fn not_found(message: impl Into<String>) -> Self {
+        Refusal::NotFound {
+            code: "NOT_FOUND",
+            message: message.into(),
+        }
+    }
+
+    pub(crate) fn unacceptable(code: &'static str, message: impl Into<String>) -> Self {
+        Refusal::Unacceptable {
+            code,
+            message: message.into(),
+        }
+    }
+
     /// The stable code faces report.
     pub fn code(&self) -> &'static str {
         match self {
-            Refusal::Forbidden { code, .. } | Refusal::Conflict { code, .. } => code,
-            Refusal::NotFound(_) => "NOT_FOUND",
+            Refusal::Forbidden { code, .. }
+            | Refusal::NotFound { code, .. }
+            | Refusal::Conflict { code, .. }
+            | Refusal::Unacceptable { code, .. }
+            | Refusal::Malformed { code, .. }
+            | Refusal::Unauthenticated { code, .. } => code,
             Refusal::Invalid(e) => e.code(),
             Refusal::Store(e) => e.code(),
             Refusal::Internal(_) => "INTERNAL",

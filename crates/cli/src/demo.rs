@@ -151,6 +151,7 @@ pub async fn provision(store: &Store) -> Result<()> {
                     let learner = Actor {
                         user: student.id,
                         role: student.role,
+                        plan: tenant.plan,
                     };
                     learning::report(&mut tx, learner, lesson, 60).await?;
                 }

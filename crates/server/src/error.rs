@@ -75,8 +75,13 @@ impl From<Refusal> for ApiError {
     fn from(refusal: Refusal) -> Self {
         let status = match &refusal {
             Refusal::Forbidden { .. } => StatusCode::FORBIDDEN,
-            Refusal::NotFound(_) => StatusCode::NOT_FOUND,
+            Refusal::NotFound { .. } => StatusCode::NOT_FOUND,
             Refusal::Conflict { .. } => StatusCode::CONFLICT,
+            Refusal::Unacceptable { .. } => StatusCode::UNPROCESSABLE_ENTITY,
+            Refusal::Malformed { .. } => StatusCode::BAD_REQUEST,
+            Refusal::Unauthenticated { code, message } => {
+                return ApiError::unauthorized(code, message);
+            }
             Refusal::Store(_) | Refusal::Invalid(_) | Refusal::Internal(_) => {
                 return match refusal {
                     Refusal::Store(e) => e.into(),

@@ -281,7 +281,9 @@ fn tenant_operations() -> Vec<Operation> {
         (
             Method::POST,
             "/api/v1/courses/{id}/enrollments/import",
-            post(enrollments::import).layer(DefaultBodyLimit::max(enrollments::MAX_CSV_BYTES)),
+            post(enrollments::import).layer(DefaultBodyLimit::max(
+                lyceum_app::learning::import::MAX_CSV_BYTES,
+            )),
         ),
         (
             Method::GET,

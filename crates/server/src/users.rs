@@ -197,7 +197,7 @@ async fn insert_user(
     let email = Email::parse(&email)?;
     if role == Role::Student {
         let used = users::count_students(tx).await?;
-        crate::learning::within_plan("students", used, plan.limits().max_students)?;
+        lyceum_app::learning::courses::within_plan("students", used, plan.limits().max_students)?;
     }
     let password_hash = match password {
         Some(password) => {
@@ -269,7 +269,7 @@ pub(crate) async fn update(
         if current.role != Role::Student {
             let used = users::count_students(&mut tx).await?;
             let limit = auth.tenant.plan.limits().max_students;
-            crate::learning::within_plan("students", used, limit)?;
+            lyceum_app::learning::courses::within_plan("students", used, limit)?;
         }
     }
     let user = users::update(&mut tx, id, changes.display_name.as_deref(), changes.role)

@@ -1,10 +1,19 @@
-//! Learning: who sees a course, enrollments, progress and the release of lessons (the catalog,
-//! content and certificates follow).
+//! Learning: the catalog and a course's life, its content (modules, lessons, release rules),
+//! enrollments (one by one and from CSV), progress with its roll-up, completion and
+//! certificates, and the learner's dashboard. Scope rules live here: admins act on everything
+//! in their tenant, instructors on the courses they teach, students on published courses and
+//! the content of the courses they are enrolled in. Every change records its domain event in
+//! the same transaction.
 
+pub mod certificates;
+pub mod content;
+pub mod courses;
+pub mod dashboard;
 pub mod enrollments;
+pub mod import;
 pub mod progress;
 
-pub use enrollments::{enroll, set_due, unenroll, EnrolledBy};
+pub use enrollments::{enroll, EnrolledBy};
 pub use progress::{course_progress, report, Release, Reported};
 
 use lyceum_domain::CourseStatus;

@@ -3,20 +3,24 @@
 //! certificate issued, all with their events, in the caller's transaction. Also the release
 //! rules that lock lessons, and course progress read for dashboards.
 
+use super::courses::{course_content, course_for};
 use super::visible_to;
 use crate::{Actor, Refusal};
 use chrono::Utc;
 use lyceum_domain::{
     clamp_progress, events, roll_up, CourseId, CourseProgress, DomainEvent, EnrollmentStatus,
-    LessonId, LessonProgressStatus, ModuleOutline, ReleaseRule, UserId,
+    LessonId, LessonProgressStatus, ModuleOutline, Permission, ReleaseRule, UserId,
 };
 use lyceum_store::repo::certificates::{self, Certificate};
+use lyceum_store::repo::enrollments;
 use lyceum_store::repo::lessons::{self, Lesson, OutlineEntry};
 use lyceum_store::repo::outbox;
-use lyceum_store::repo::progress::{self as progress_repo, LessonProgress, ProgressWrite};
+use lyceum_store::repo::progress::{self as progress_repo, ProgressWrite};
 use lyceum_store::{TenantTx, WriteTx};
 use ring::rand::{SecureRandom, SystemRandom};
 use std::collections::{HashMap, HashSet};
+
+pub use lyceum_store::repo::progress::LessonProgress;
 
 /// Which lessons of a course a learner has reached: release rules decide on it.
 pub struct Release {
@@ -65,6 +69,39 @@ impl Release {
             }
         }
     }
+}
+
+/// The progress of the actor in `course` (whose content they may read), or with `learner` of
+/// another of its learners, which its staff with `progress:view` may see.
+pub async fn progress_in(
+    tx: &mut TenantTx,
+    actor: &Actor,
+    course: CourseId,
+    learner: Option<UserId>,
+) -> Result<CourseProgress, Refusal> {
+    let learner = match learner {
+        Some(learner) if learner != actor.user => {
+            let (_, staff) = course_for(tx, actor, course).await?;
+            actor.require(Permission::ProgressView)?;
+            if !staff {
+                return Err(Refusal::denied(
+                    "only the course's instructors and admins see a learner's progress",
+                ));
+            }
+            enrollments::find(tx, course, learner)
+                .await?
+                .ok_or_else(|| Refusal::not_found("no such learner in this course"))?;
+            learner
+        }
+        _ => {
+            course_content(tx, actor, course).await?;
+            actor.user
+        }
+    };
+    Ok(course_progress(tx, &[course], learner)
+        .await?
+        .remove(&course)
+        .unwrap_or_default())
 }
 
 /// Course progress of `learner` in each of `courses`, in one query.
@@ -137,10 +174,12 @@ pub async fn report(
     lesson: LessonId,
     percent: u8,
 ) -> Result<Reported, Refusal> {
+    learner.require(Permission::ProgressTrack)?;
+    learner.require(Permission::CourseView)?;
     tx.affects_only(learner.user);
     let context = progress_repo::report_context(tx, learner.user, lesson)
         .await?
-        .ok_or_else(|| Refusal::NotFound("no such lesson".to_owned()))?;
+        .ok_or_else(|| Refusal::not_found("no such lesson"))?;
     let course = context.course;
     // The scope rules of reading a lesson, decided on what the one read brought back.
     let enrollment = context
@@ -148,18 +187,14 @@ pub async fn report(
         .filter(|(_, status)| *status != EnrollmentStatus::Dropped);
     let staff = learner.is_staff_given(context.teaches);
     if !visible_to(context.course_status, staff, enrollment.is_some()) {
-        return Err(Refusal::NotFound("no such course".to_owned()));
+        return Err(Refusal::not_found("no such course"));
     }
-    let (enrollment, enrollment_status) = enrollment.ok_or_else(|| Refusal::Forbidden {
-        code: "NOT_ENROLLED",
-        message: "enroll in the course to record progress".to_owned(),
+    let (enrollment, enrollment_status) = enrollment.ok_or_else(|| {
+        Refusal::forbidden("NOT_ENROLLED", "enroll in the course to record progress")
     })?;
     if !staff && Release::of_outline(&context.outline).locks(lesson, context.release_rule.as_ref())
     {
-        return Err(Refusal::Forbidden {
-            code: "LESSON_LOCKED",
-            message: "this lesson is not released to you yet".to_owned(),
-        });
+        return Err(lesson_locked());
     }
     let before = context.before.as_ref();
     let percent = clamp_progress(
@@ -242,4 +277,9 @@ fn verification_code() -> Result<String, Refusal> {
         .iter()
         .map(|b| ALPHABET[usize::from(*b) % ALPHABET.len()] as char)
         .collect())
+}
+
+/// `LESSON_LOCKED`: a release rule holds the lesson back from the learner.
+pub(crate) fn lesson_locked() -> Refusal {
+    Refusal::forbidden("LESSON_LOCKED", "this lesson is not released to you yet")
 }

@@ -7,10 +7,7 @@ use crate::AppState;
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
 use axum::http::{header, HeaderMap, StatusCode};
-use lyceum_domain::{CourseId, EnrollmentStatus, Permission, Role, UserId};
-use lyceum_store::repo::courses;
-use lyceum_store::repo::enrollments::{self, Enrollment};
-use lyceum_store::TenantTx;
+use lyceum_domain::{Permission, Role, UserId};
 use lyceum_store::{KeyOwner, Tenant};
 use std::sync::Arc;
 
@@ -27,50 +24,18 @@ impl Authenticated {
         self.role == Role::Admin
     }
 
-    /// Scope rule: does the user teach `course`? Students never do, not even a former
-    /// instructor still listed among a course's instructors.
-    pub async fn teaches(&self, tx: &mut TenantTx, course: CourseId) -> Result<bool, ApiError> {
-        if self.role == Role::Student {
-            return Ok(false);
-        }
-        Ok(courses::teaches(tx, course, self.user_id).await?)
-    }
-
-    /// Scope rule: is the user staff of `course`: an admin, or one of its instructors?
-    pub async fn is_staff_of(&self, tx: &mut TenantTx, course: CourseId) -> Result<bool, ApiError> {
-        Ok(self.is_admin() || self.teaches(tx, course).await?)
-    }
-
     /// The user as the application layer's use cases see them.
     pub fn actor(&self) -> lyceum_app::Actor {
         lyceum_app::Actor {
             user: self.user_id,
             role: self.role,
+            plan: self.tenant.plan,
         }
-    }
-
-    /// Scope rule: the user's enrollment in `course`, unless dropped.
-    pub async fn enrollment(
-        &self,
-        tx: &mut TenantTx,
-        course: CourseId,
-    ) -> Result<Option<Enrollment>, ApiError> {
-        Ok(enrollments::find(tx, course, self.user_id)
-            .await?
-            .filter(|e| e.status != EnrollmentStatus::Dropped))
     }
 
     /// Refuses with 403 `PERMISSION_DENIED` unless the user's role grants `permission`.
     pub fn require(&self, permission: Permission) -> Result<(), ApiError> {
-        if self.claims.permissions.contains(&permission) {
-            Ok(())
-        } else {
-            Err(ApiError::new(
-                StatusCode::FORBIDDEN,
-                "PERMISSION_DENIED",
-                format!("your role ({}) does not allow {permission}", self.role),
-            ))
-        }
+        Ok(self.actor().require(permission)?)
     }
 }
 

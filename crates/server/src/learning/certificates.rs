@@ -5,10 +5,9 @@ use crate::error::{ApiError, ErrorBody};
 use crate::tenancy::CurrentTenant;
 use crate::AppState;
 use axum::extract::{Path, State};
-use axum::http::StatusCode;
 use axum::{Extension, Json};
 use chrono::{DateTime, Utc};
-use lyceum_store::repo::certificates;
+use lyceum_app::learning::certificates;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
@@ -38,21 +37,8 @@ pub(crate) async fn verify(
     Extension(CurrentTenant(tenant)): Extension<CurrentTenant>,
     Path(CodePath { code }): Path<CodePath>,
 ) -> Result<Json<Verification>, ApiError> {
-    let not_found = || {
-        ApiError::new(
-            StatusCode::NOT_FOUND,
-            "CERTIFICATE_NOT_FOUND",
-            "no certificate with this code here",
-        )
-    };
-    let code = code.trim().to_ascii_uppercase();
-    if code.is_empty() || code.len() > 64 {
-        return Err(not_found());
-    }
     let mut tx = state.store.begin(&tenant).await?;
-    let certificate = certificates::by_code(&mut tx, &code)
-        .await?
-        .ok_or_else(not_found)?;
+    let certificate = certificates::verify(&mut tx, &code).await?;
     tx.commit().await?;
     Ok(Json(Verification {
         code: certificate.code,

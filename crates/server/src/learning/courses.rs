@@ -1,7 +1,7 @@
 //! Courses: the catalog, create, read, replace, publish, archive, delete. The catalog and a
 //! course's detail answer `ETag` and 304 to a matching `If-None-Match`.
 
-use super::{editable_course, record, visible_course, within_plan, CoursePath};
+use super::CoursePath;
 use crate::auth::Authenticated;
 use crate::error::{ApiError, ErrorBody};
 use crate::json::ApiJson;
@@ -11,10 +11,10 @@ use axum::extract::{OriginalUri, Path, Query, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
-use lyceum_domain::{events, CourseId, CourseStatus, Permission, Role, UserId, UserStatus};
-use lyceum_store::repo::courses::{self, CatalogQuery, Course, CourseDraft, Visibility};
-use lyceum_store::repo::{enrollments, lessons, modules, users};
-use lyceum_store::{TenantTx, WriteTx};
+use lyceum_app::learning::courses::{
+    self, CatalogQuery, Course, CourseDetail, CourseDraft, CourseInput, Removal, Visibility,
+};
+use lyceum_domain::{CourseId, CourseStatus, Permission, UserId};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
@@ -63,11 +63,7 @@ pub(crate) async fn list(
         q: params.q.filter(|q| !q.trim().is_empty()),
         ..params
     };
-    let visibility = match auth.role {
-        Role::Admin => Visibility::All,
-        Role::Student => Visibility::Published,
-        Role::Instructor => Visibility::PublishedOrTaughtBy(auth.user_id),
-    };
+    let visibility = courses::catalog_visibility(&auth.actor());
     let request = format!("{}?{}", uri.path(), encode(&params)?);
     // All students of a tenant see the same catalog, as do all its admins.
     let key = match visibility {
@@ -98,7 +94,7 @@ async fn catalog_page(
         limit,
     };
     let mut tx = state.store.begin(&auth.tenant).await?;
-    let items = courses::list(&mut tx, &query).await?;
+    let items = courses::catalog(&mut tx, &auth.actor(), &query).await?;
     tx.commit().await?;
     let next_cursor = crate::paging::next_cursor(&items, limit, |c| c.id);
     let page = Page::json(&CoursePage { items, next_cursor })?;
@@ -147,32 +143,20 @@ pub(crate) struct CourseRequest {
 }
 
 impl CourseRequest {
-    fn draft(&self) -> CourseDraft {
-        CourseDraft {
-            slug: self.slug.clone(),
-            title: self.title.clone(),
-            description: self.description.clone(),
-            cover_image: self.cover_image.clone(),
-            max_enrollment: self.max_enrollment,
-            settings: serde_json::Value::Object(self.settings.clone().unwrap_or_default()),
+    fn input(self) -> CourseInput {
+        CourseInput {
+            draft: CourseDraft {
+                slug: self.slug,
+                title: self.title,
+                description: self.description,
+                cover_image: self.cover_image,
+                max_enrollment: self.max_enrollment,
+                settings: serde_json::Value::Object(self.settings.unwrap_or_default()),
+            },
+            instructors: self.instructors,
+            prerequisites: self.prerequisites,
         }
     }
-}
-
-#[derive(Serialize, ToSchema)]
-pub(crate) struct CourseDetail {
-    #[serde(flatten)]
-    course: Course,
-    instructors: Vec<UserId>,
-    prerequisites: Vec<CourseId>,
-}
-
-async fn detail(tx: &mut TenantTx, course: Course) -> Result<CourseDetail, ApiError> {
-    Ok(CourseDetail {
-        instructors: courses::instructors(tx, course.id).await?,
-        prerequisites: courses::prerequisites(tx, course.id).await?,
-        course,
-    })
 }
 
 /// Creates a draft course. Needs `course:create`; counts toward the plan's course limit.
@@ -189,77 +173,10 @@ pub(crate) async fn create(
     auth: Authenticated,
     ApiJson(request): ApiJson<CourseRequest>,
 ) -> Result<(StatusCode, Json<CourseDetail>), ApiError> {
-    auth.require(Permission::CourseCreate)?;
     let mut tx = state.store.begin_write(&auth.tenant).await?;
-    let limits = auth.tenant.plan.limits();
-    within_plan(
-        "courses",
-        courses::count_unarchived(&mut tx).await?,
-        limits.max_courses,
-    )?;
-    let course = courses::insert(&mut tx, &request.draft()).await?;
-    let mut instructors = request.instructors.clone().unwrap_or_default();
-    if auth.role == Role::Instructor && !instructors.contains(&auth.user_id) {
-        instructors.push(auth.user_id);
-    }
-    set_people(
-        &mut tx,
-        &course,
-        &instructors,
-        request.prerequisites.as_deref(),
-    )
-    .await?;
-    let created = events::CourseCreated {
-        course_id: course.id,
-        slug: course.slug.clone(),
-        by: auth.user_id,
-    };
-    record(&mut tx, created).await?;
-    let detail = detail(&mut tx, course).await?;
+    let detail = courses::create(&mut tx, &auth.actor(), &request.input()).await?;
     tx.commit().await?;
     Ok((StatusCode::CREATED, Json(detail)))
-}
-
-/// Sets instructors (checked) and prerequisites (checked for existence and cycles).
-async fn set_people(
-    tx: &mut WriteTx,
-    course: &Course,
-    instructors: &[UserId],
-    prerequisites: Option<&[CourseId]>,
-) -> Result<(), ApiError> {
-    for &id in instructors {
-        let user = users::get(tx, id).await?;
-        if !user.is_some_and(|u| u.status == UserStatus::Active && u.role != Role::Student) {
-            return Err(ApiError::new(
-                StatusCode::UNPROCESSABLE_ENTITY,
-                "INVALID_INSTRUCTOR",
-                format!("{id} is no active instructor or admin of this organization"),
-            ));
-        }
-    }
-    courses::set_instructors(tx, course.id, instructors).await?;
-    if let Some(requires) = prerequisites {
-        for &required in requires {
-            if courses::get(tx, required).await?.is_none() {
-                return Err(ApiError::new(
-                    StatusCode::UNPROCESSABLE_ENTITY,
-                    "INVALID_PREREQUISITE",
-                    format!("no course {required} in this organization"),
-                ));
-            }
-        }
-        let edges = courses::prerequisite_edges(tx).await?;
-        if let Some(cycle) = lyceum_domain::prerequisite_cycle(&edges, course.id, requires) {
-            let path: Vec<String> = cycle.iter().map(ToString::to_string).collect();
-            return Err(ApiError::new(
-                StatusCode::UNPROCESSABLE_ENTITY,
-                "PREREQUISITE_CYCLE",
-                format!("prerequisites would form a cycle: {}", path.join(" -> ")),
-            ));
-        }
-        courses::set_prerequisites(tx, course.id, requires).await?;
-    }
-    Ok(())
 }
 
 /// One course with its instructors and prerequisites. Answers `ETag`; a matching
@@ -278,8 +195,7 @@ pub(crate) async fn show(
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
     let mut tx = state.store.begin(&auth.tenant).await?;
-    let course = visible_course(&mut tx, &auth, id).await?;
-    let detail = detail(&mut tx, course).await?;
+    let detail = courses::detail(&mut tx, &auth.actor(), id).await?;
     tx.commit().await?;
     Ok(Page::json(&detail)?.respond(&headers))
 }
@@ -300,34 +216,7 @@ pub(crate) async fn replace(
     ApiJson(request): ApiJson<CourseRequest>,
 ) -> Result<Json<CourseDetail>, ApiError> {
     let mut tx = state.store.begin_write(&auth.tenant).await?;
-    editable_course(&mut tx, &auth, id).await?;
-    let course = courses::replace(&mut tx, id, &request.draft())
-        .await?
-        .ok_or_else(super::course_not_found)?;
-    let instructors = match &request.instructors {
-        Some(list) => list.clone(),
-        None => courses::instructors(&mut tx, id).await?,
-    };
-    if instructors.is_empty() && !auth.is_admin() {
-        return Err(ApiError::new(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "INVALID_INSTRUCTOR",
-            "an instructor cannot leave a course without instructors",
-        ));
-    }
-    set_people(
-        &mut tx,
-        &course,
-        &instructors,
-        request.prerequisites.as_deref(),
-    )
-    .await?;
-    let updated = events::CourseUpdated {
-        course_id: id,
-        by: auth.user_id,
-    };
-    record(&mut tx, updated).await?;
-    let detail = detail(&mut tx, course).await?;
+    let detail = courses::replace(&mut tx, &auth.actor(), id, &request.input()).await?;
     tx.commit().await?;
     Ok(Json(detail))
 }
@@ -347,36 +236,7 @@ pub(crate) async fn publish(
     Path(CoursePath { id }): Path<CoursePath>,
 ) -> Result<Json<Course>, ApiError> {
     let mut tx = state.store.begin_write(&auth.tenant).await?;
-    let course = editable_course(&mut tx, &auth, id).await?;
-    match course.status {
-        CourseStatus::Published => return Ok(Json(course)),
-        // Back from the archive: it counts toward the plan again.
-        CourseStatus::Archived => within_plan(
-            "courses",
-            courses::count_unarchived(&mut tx).await?,
-            auth.tenant.plan.limits().max_courses,
-        )?,
-        CourseStatus::Draft => {}
-    }
-    let lesson_count = lessons::count_in_course(&mut tx, id).await?;
-    if lesson_count == 0 {
-        return Err(ApiError::new(
-            StatusCode::CONFLICT,
-            "COURSE_EMPTY",
-            "a course needs at least one lesson to be published",
-        ));
-    }
-    let module_count = modules::for_course(&mut tx, id).await?.len();
-    let course = courses::set_status(&mut tx, id, CourseStatus::Published)
-        .await?
-        .ok_or_else(super::course_not_found)?;
-    let published = events::CoursePublished {
-        course_id: id,
-        module_count: module_count as u64,
-        lesson_count: lesson_count.max(0) as u64,
-        by: auth.user_id,
-    };
-    record(&mut tx, published).await?;
+    let course = courses::publish(&mut tx, &auth.actor(), id).await?;
     tx.commit().await?;
     Ok(Json(course))
 }
@@ -392,29 +252,9 @@ pub(crate) async fn archive(
     Path(CoursePath { id }): Path<CoursePath>,
 ) -> Result<Json<Course>, ApiError> {
     let mut tx = state.store.begin_write(&auth.tenant).await?;
-    let course = editable_course(&mut tx, &auth, id).await?;
-    if course.status == CourseStatus::Archived {
-        return Ok(Json(course));
-    }
-    let course = archive_in(&mut tx, &auth, id).await?;
+    let course = courses::archive(&mut tx, &auth.actor(), id).await?;
     tx.commit().await?;
     Ok(Json(course))
-}
-
-async fn archive_in(
-    tx: &mut WriteTx,
-    auth: &Authenticated,
-    id: CourseId,
-) -> Result<Course, ApiError> {
-    let course = courses::set_status(tx, id, CourseStatus::Archived)
-        .await?
-        .ok_or_else(super::course_not_found)?;
-    let archived = events::CourseArchived {
-        course_id: id,
-        by: auth.user_id,
-    };
-    record(tx, archived).await?;
-    Ok(course)
 }
 
 /// Deletes a course that never had an enrollment; one with enrollments is archived instead
@@ -431,20 +271,11 @@ pub(crate) async fn delete(
     auth: Authenticated,
     Path(CoursePath { id }): Path<CoursePath>,
 ) -> Result<Response, ApiError> {
-    auth.require(Permission::CourseDelete)?;
     let mut tx = state.store.begin_write(&auth.tenant).await?;
-    editable_course(&mut tx, &auth, id).await?;
-    if enrollments::any_for_course(&mut tx, id).await? {
-        let course = archive_in(&mut tx, &auth, id).await?;
-        tx.commit().await?;
-        return Ok(Json(course).into_response());
-    }
-    courses::delete(&mut tx, id).await?;
-    let deleted = events::CourseDeleted {
-        course_id: id,
-        by: auth.user_id,
-    };
-    record(&mut tx, deleted).await?;
+    let removal = courses::delete(&mut tx, &auth.actor(), id).await?;
     tx.commit().await?;
-    Ok(StatusCode::NO_CONTENT.into_response())
+    Ok(match removal {
+        Removal::Deleted => StatusCode::NO_CONTENT.into_response(),
+        Removal::Archived(course) => Json(course).into_response(),
+    })
 }

@@ -1,7 +1,8 @@
-//! Enrollments: self-enrollment, enrollment by course staff, bulk enrollment from CSV with a
-//! result per row, listing (mine, a course's students), unenrolling, and due dates.
+//! Enrollments over HTTP: self-enrollment, enrollment by course staff, bulk enrollment from CSV
+//! with a result per row, listing (mine, a course's students), unenrolling, and due dates. The
+//! rules are `lyceum_app::learning::{enrollments, import}`'s.
 
-use super::{course_for, CoursePath};
+use super::CoursePath;
 use crate::auth::Authenticated;
 use crate::error::{ApiError, ErrorBody};
 use crate::json::ApiJson;
@@ -10,18 +11,11 @@ use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::Json;
-use chrono::{DateTime, NaiveDate, Utc};
-use lyceum_app::learning::{self, EnrolledBy};
-use lyceum_app::Refusal;
-use lyceum_domain::{
-    events, CourseStatus, DomainEvent, Email, EnrollmentId, EnrollmentStatus, Permission, UserId,
-    UserStatus,
-};
-use lyceum_store::repo::enrollments::{self, Enrollment};
-use lyceum_store::repo::users::{self, User};
-use lyceum_store::TenantTx;
+use chrono::{DateTime, Utc};
+use lyceum_app::learning::enrollments::{self, Enrollment, Student};
+use lyceum_app::learning::import::{self, ImportReport};
+use lyceum_domain::{EnrollmentId, UserId};
 use serde::{Deserialize, Serialize};
-use std::collections::HashMap;
 use utoipa::{IntoParams, ToSchema};
 
 /// `{id}` of `/enrollments/{id}`.
@@ -29,25 +23,6 @@ use utoipa::{IntoParams, ToSchema};
 pub(crate) struct EnrollmentPath {
     /// The enrollment's id.
     id: EnrollmentId,
-}
-
-fn conflict(code: &'static str, message: impl Into<String>) -> ApiError {
-    ApiError::new(StatusCode::CONFLICT, code, message)
-}
-
-/// Whether the user may enroll others in, or see the students of, a course they are `staff` of
-/// (see [`course_for`]) or not.
-fn manages(auth: &Authenticated, staff: bool, permission: Permission) -> Result<(), ApiError> {
-    auth.require(permission)?;
-    if staff {
-        Ok(())
-    } else {
-        Err(ApiError::new(
-            StatusCode::FORBIDDEN,
-            "PERMISSION_DENIED",
-            "only the course's instructors and admins may do this",
-        ))
-    }
 }
 
 #[derive(Deserialize, ToSchema, Default)]
@@ -76,24 +51,8 @@ pub(crate) async fn enroll(
 ) -> Result<(StatusCode, Json<Enrollment>), ApiError> {
     let request: EnrollRequest = crate::json::optional_body(&body)?;
     let mut tx = state.store.begin_write(&auth.tenant).await?;
-    let (course, staff) = course_for(&mut tx, &auth, id).await?;
-    let (user, by) = match request.user_id {
-        Some(user) if user != auth.user_id => {
-            manages(&auth, staff, Permission::EnrollmentManage)?;
-            let target = users::get(&mut tx, user).await?;
-            if target.is_none_or(|u| u.status == UserStatus::Deactivated) {
-                return Err(ApiError::not_found("no such user"));
-            }
-            (user, EnrolledBy::Staff(auth.user_id))
-        }
-        _ => {
-            auth.require(Permission::EnrollmentSelf)?;
-            (auth.user_id, EnrolledBy::Themselves)
-        }
-    };
-    tx.affects_only(user);
     let (enrollment, created) =
-        learning::enroll(&mut tx, &course, user, request.due_at, by).await?;
+        enrollments::enroll_in(&mut tx, &auth.actor(), id, request.user_id, request.due_at).await?;
     tx.commit().await?;
     let status = if created {
         StatusCode::CREATED
@@ -125,15 +84,8 @@ pub(crate) async fn list(
     auth: Authenticated,
     Query(filter): Query<EnrollmentFilter>,
 ) -> Result<Json<EnrollmentList>, ApiError> {
-    let user = match filter.user_id {
-        Some(user) if user != auth.user_id => {
-            auth.require(Permission::UserManage)?;
-            user
-        }
-        _ => auth.user_id,
-    };
     let mut tx = state.store.begin(&auth.tenant).await?;
-    let items = enrollments::for_user(&mut tx, user).await?;
+    let items = enrollments::enrollments_of(&mut tx, &auth.actor(), filter.user_id).await?;
     tx.commit().await?;
     Ok(Json(EnrollmentList { items }))
 }
@@ -146,12 +98,6 @@ pub(crate) struct StudentPage {
     after: Option<EnrollmentId>,
     /// 1 to 200, default 50.
     limit: Option<u32>,
-}
-
-#[derive(Serialize, ToSchema)]
-pub(crate) struct Student {
-    enrollment: Enrollment,
-    user: User,
 }
 
 #[derive(Serialize, ToSchema)]
@@ -172,43 +118,10 @@ pub(crate) async fn students(
 ) -> Result<Json<StudentList>, ApiError> {
     let limit = crate::paging::page_size(page.limit)?;
     let mut tx = state.store.begin(&auth.tenant).await?;
-    let (_, staff) = course_for(&mut tx, &auth, id).await?;
-    manages(&auth, staff, Permission::EnrollmentView)?;
-    let page_items = enrollments::for_course(&mut tx, id, page.after, limit).await?;
-    let ids: Vec<UserId> = page_items.iter().map(|e| e.user_id).collect();
-    let mut people: HashMap<UserId, User> = users::by_ids(&mut tx, &ids)
-        .await?
-        .into_iter()
-        .map(|u| (u.id, u))
-        .collect();
+    let items = enrollments::students(&mut tx, &auth.actor(), id, page.after, limit).await?;
     tx.commit().await?;
-    let next_cursor = crate::paging::next_cursor(&page_items, limit, |e| e.id);
-    let items = page_items
-        .into_iter()
-        .filter_map(|enrollment| {
-            let user = people.remove(&enrollment.user_id)?;
-            Some(Student { enrollment, user })
-        })
-        .collect();
+    let next_cursor = crate::paging::next_cursor(&items, limit, |s| s.enrollment.id);
     Ok(Json(StudentList { items, next_cursor }))
-}
-
-/// The enrollment, if the user is its learner or manages its course.
-async fn own_or_managed(
-    tx: &mut TenantTx,
-    auth: &Authenticated,
-    id: EnrollmentId,
-    manage_only: bool,
-) -> Result<Enrollment, ApiError> {
-    let enrollment = enrollments::get(tx, id)
-        .await?
-        .ok_or_else(|| ApiError::not_found("no such enrollment"))?;
-    if manage_only || enrollment.user_id != auth.user_id {
-        let staff = auth.is_staff_of(tx, enrollment.course_id).await?;
-        manages(auth, staff, Permission::EnrollmentManage)
-            .map_err(|_| ApiError::not_found("no such enrollment"))?;
-    }
-    Ok(enrollment)
 }
 
 /// Unenrolls: the enrollment becomes `dropped` (its progress is kept). The learner or the
@@ -222,8 +135,7 @@ pub(crate) async fn unenroll(
     Path(EnrollmentPath { id }): Path<EnrollmentPath>,
 ) -> Result<Json<Enrollment>, ApiError> {
     let mut tx = state.store.begin_write(&auth.tenant).await?;
-    let enrollment = own_or_managed(&mut tx, &auth, id, false).await?;
-    let enrollment = learning::unenroll(&mut tx, enrollment, auth.user_id).await?;
+    let enrollment = enrollments::unenroll(&mut tx, &auth.actor(), id).await?;
     tx.commit().await?;
     Ok(Json(enrollment))
 }
@@ -253,37 +165,10 @@ pub(crate) async fn update(
     ApiJson(changes): ApiJson<EnrollmentChanges>,
 ) -> Result<Json<Enrollment>, ApiError> {
     let mut tx = state.store.begin_write(&auth.tenant).await?;
-    let enrollment = own_or_managed(&mut tx, &auth, id, true).await?;
-    let enrollment = learning::set_due(&mut tx, &enrollment, changes.due_at, auth.user_id).await?;
+    let enrollment = enrollments::set_due(&mut tx, &auth.actor(), id, changes.due_at).await?;
     tx.commit().await?;
     Ok(Json(enrollment))
 }
-
-/// The outcome of one CSV row.
-#[derive(Serialize, ToSchema)]
-pub(crate) struct RowResult {
-    /// 1-based line number in the file (the header is line 1).
-    line: u64,
-    email: String,
-    /// `created`, `already_enrolled` or `failed`.
-    result: &'static str,
-    /// Why it failed: a stable code.
-    code: Option<&'static str>,
-    reason: Option<String>,
-}
-
-#[derive(Serialize, ToSchema)]
-pub(crate) struct ImportReport {
-    created: usize,
-    already_enrolled: usize,
-    failed: usize,
-    rows: Vec<RowResult>,
-}
-
-/// Rows per file.
-const MAX_CSV_ROWS: usize = 50_000;
-/// Bytes per file: room for `MAX_CSV_ROWS` rows of a long e-mail address and a date.
-pub(crate) const MAX_CSV_BYTES: usize = 8 * 1024 * 1024;
 
 /// Bulk enrollment from a CSV upload (`text/csv`, UTF-8): a header row with an `email`
 /// column and an optional `due_at` column (RFC 3339 or `YYYY-MM-DD`). Each row is enrolled,
@@ -303,250 +188,7 @@ pub(crate) async fn import(
     body: Bytes,
 ) -> Result<Json<ImportReport>, ApiError> {
     let mut tx = state.store.begin_write(&auth.tenant).await?;
-    let (course, staff) = course_for(&mut tx, &auth, id).await?;
-    manages(&auth, staff, Permission::EnrollmentManage)?;
-    if course.status != CourseStatus::Published {
-        return Err(conflict(
-            "COURSE_NOT_OPEN",
-            format!("the course is {}, not open for enrollment", course.status),
-        ));
-    }
-    let invalid = |message: String| ApiError::new(StatusCode::BAD_REQUEST, "INVALID_CSV", message);
-    let text = std::str::from_utf8(&body).map_err(|e| {
-        invalid(format!(
-            "the file is not UTF-8 (first bad byte at offset {})",
-            e.valid_up_to()
-        ))
-    })?;
-    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
-    let mut reader = csv::ReaderBuilder::new()
-        .trim(csv::Trim::All)
-        .flexible(true)
-        .from_reader(text.as_bytes());
-    let headers = reader
-        .headers()
-        .map_err(|e| invalid(format!("unreadable header row: {e}")))?
-        .clone();
-    let column = |name: &str| headers.iter().position(|h| h.eq_ignore_ascii_case(name));
-    let email_at = column("email").ok_or_else(|| {
-        invalid(format!(
-            "the header row needs an `email` column (found: {})",
-            headers.iter().collect::<Vec<_>>().join(", ")
-        ))
-    })?;
-    let due_at = column("due_at");
-
-    // Read and check every row first; the database is then asked in bulk.
-    let mut rows = Vec::new();
-    for (index, record) in reader.records().enumerate() {
-        if index >= MAX_CSV_ROWS {
-            return Err(invalid(format!("at most {MAX_CSV_ROWS} rows per file")));
-        }
-        let line = index as u64 + 2;
-        rows.push(match record {
-            Err(e) => CsvRow::failed(line, String::new(), "INVALID_ROW", e.to_string()),
-            Ok(record) => {
-                let email = record.get(email_at).unwrap_or_default().to_owned();
-                let due = due_at.and_then(|i| record.get(i)).unwrap_or_default();
-                CsvRow::parse(line, email, due)
-            }
-        });
-    }
-
-    let emails: Vec<Email> = rows.iter().filter_map(|r| r.parsed.clone()).collect();
-    let people: HashMap<String, User> = users::by_emails(&mut tx, &emails)
-        .await?
-        .into_iter()
-        .map(|u| (u.email.to_string(), u))
-        .collect();
-    let mut enrolled: HashMap<UserId, EnrollmentStatus> = enrollments::of_course(&mut tx, id)
-        .await?
-        .into_iter()
-        .map(|(user, _, status)| (user, status))
-        .collect();
-    let mut seats = course.max_enrollment.map(|max| {
-        let active = enrolled
-            .values()
-            .filter(|s| **s == EnrollmentStatus::Active)
-            .count();
-        i64::from(max) - active as i64
-    });
-    let mut to_create = Vec::new();
-    for row in rows.iter_mut().filter(|r| r.outcome.is_none()) {
-        let Some(user) = row.parsed.as_ref().and_then(|e| people.get(e.as_str())) else {
-            row.fail(
-                "UNKNOWN_USER",
-                "no user with this e-mail in the organization",
-            );
-            continue;
-        };
-        if user.status == UserStatus::Deactivated {
-            row.fail("USER_DEACTIVATED", "the user is deactivated");
-            continue;
-        }
-        match enrolled.get(&user.id) {
-            Some(EnrollmentStatus::Dropped) => {
-                // Rare: a returning learner goes the single way.
-                if seats.is_some_and(|left| left <= 0) {
-                    row.fail("COURSE_FULL", "the course is full");
-                    continue;
-                }
-                let by = EnrolledBy::Staff(auth.user_id);
-                match learning::enroll(&mut tx, &course, user.id, row.due, by).await {
-                    Ok(_) => {
-                        row.outcome = Some(Ok(true));
-                        enrolled.insert(user.id, EnrollmentStatus::Active);
-                        if let Some(left) = seats.as_mut() {
-                            *left -= 1;
-                        }
-                    }
-                    Err(e @ Refusal::Conflict { .. }) => row.fail(e.code(), &e.to_string()),
-                    Err(e) => return Err(e.into()),
-                }
-                continue;
-            }
-            Some(_) => {
-                row.outcome = Some(Ok(false));
-                continue;
-            }
-            None => {}
-        }
-        if let Some(left) = seats.as_mut() {
-            if *left <= 0 {
-                row.fail("COURSE_FULL", "the course is full");
-                continue;
-            }
-            *left -= 1;
-        }
-        enrolled.insert(user.id, EnrollmentStatus::Active);
-        row.user = Some(user.id);
-        to_create.push((user.id, row.due));
-    }
-    let created = enrollments::enroll_many(&mut tx, id, &to_create, Some(auth.user_id)).await?;
-    let enrolled: Vec<DomainEvent> = created
-        .iter()
-        .map(|e| {
-            DomainEvent::from(events::StudentEnrolled {
-                course_id: id,
-                user_id: e.user_id,
-                enrollment_id: e.id,
-                by: Some(auth.user_id),
-            })
-        })
-        .collect();
-    lyceum_store::repo::outbox::append_many(&mut tx, &enrolled).await?;
+    let report = import::import_enrollments(&mut tx, &auth.actor(), id, &body).await?;
     tx.commit().await?;
-    let created: std::collections::HashSet<UserId> = created.iter().map(|e| e.user_id).collect();
-    let mut report = ImportReport {
-        created: 0,
-        already_enrolled: 0,
-        failed: 0,
-        rows: Vec::with_capacity(rows.len()),
-    };
-    for row in rows {
-        let outcome = match (row.outcome, row.user) {
-            (Some(outcome), _) => outcome,
-            // Enrolled meanwhile by someone else: nothing new.
-            (None, Some(user)) => Ok(created.contains(&user)),
-            (None, None) => Ok(false),
-        };
-        match outcome {
-            Ok(true) => report.push(row.line, row.email, "created"),
-            Ok(false) => report.push(row.line, row.email, "already_enrolled"),
-            Err((code, reason)) => report.push_failed(row.line, row.email, code, reason),
-        }
-    }
     Ok(Json(report))
-}
-
-/// A CSV row on its way through the import.
-struct CsvRow {
-    line: u64,
-    email: String,
-    parsed: Option<Email>,
-    due: Option<DateTime<Utc>>,
-    user: Option<UserId>,
-    /// Decided: `Ok(created)` or the failure.
-    outcome: Option<Result<bool, (&'static str, String)>>,
-}
-
-impl CsvRow {
-    fn failed(line: u64, email: String, code: &'static str, reason: String) -> Self {
-        CsvRow {
-            line,
-            email,
-            parsed: None,
-            due: None,
-            user: None,
-            outcome: Some(Err((code, reason))),
-        }
-    }
-
-    fn parse(line: u64, email: String, due: &str) -> Self {
-        let Ok(parsed) = Email::parse(&email) else {
-            let reason = format!("{email:?} is no e-mail address");
-            return CsvRow::failed(line, email, "INVALID_EMAIL", reason);
-        };
-        let due = match due {
-            "" => None,
-            text => match parse_due(text) {
-                Some(at) => Some(at),
-                None => {
-                    let reason = format!("due_at {text:?} is neither RFC 3339 nor YYYY-MM-DD");
-                    return CsvRow::failed(line, email, "INVALID_DATE", reason);
-                }
-            },
-        };
-        CsvRow {
-            line,
-            email,
-            parsed: Some(parsed),
-            due,
-            user: None,
-            outcome: None,
-        }
-    }
-
-    fn fail(&mut self, code: &'static str, reason: &str) {
-        self.outcome = Some(Err((code, reason.to_owned())));
-    }
-}
-
-fn parse_due(text: &str) -> Option<DateTime<Utc>> {
-    DateTime::parse_from_rfc3339(text)
-        .map(|d| d.with_timezone(&Utc))
-        .ok()
-        .or_else(|| {
-            NaiveDate::parse_from_str(text, "%Y-%m-%d")
-                .ok()
-                .and_then(|d| d.and_hms_opt(23, 59, 59))
-                .map(|d| d.and_utc())
-        })
-}
-
-impl ImportReport {
-    fn push(&mut self, line: u64, email: String, result: &'static str) {
-        match result {
-            "created" => self.created += 1,
-            _ => self.already_enrolled += 1,
-        }
-        self.rows.push(RowResult {
-            line,
-            email,
-            result,
-            code: None,
-            reason: None,
-        });
-    }
-
-    fn push_failed(&mut self, line: u64, email: String, code: &'static str, reason: String) {
-        self.failed += 1;
-        self.rows.push(RowResult {
-            line,
-            email,
-            result: "failed",
-            code: Some(code),
-            reason: Some(reason),
-        });
-    }
 }

@@ -1,6 +1,6 @@
 //! Modules of a course: list, add, change (title, completion rule), remove, reorder.
 
-use super::{editable_course, record, visible_course, CoursePath};
+use super::CoursePath;
 use crate::auth::Authenticated;
 use crate::error::{ApiError, ErrorBody};
 use crate::json::ApiJson;
@@ -8,10 +8,8 @@ use crate::AppState;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::Json;
-use lyceum_domain::{events, CompletionRule, ModuleId};
-use lyceum_store::repo::lessons;
-use lyceum_store::repo::modules::{self, Module};
-use lyceum_store::TenantTx;
+use lyceum_app::learning::content::{self, Module};
+use lyceum_domain::{CompletionRule, ModuleId};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
@@ -37,8 +35,7 @@ pub(crate) async fn list(
     Path(CoursePath { id }): Path<CoursePath>,
 ) -> Result<Json<ModuleList>, ApiError> {
     let mut tx = state.store.begin(&auth.tenant).await?;
-    visible_course(&mut tx, &auth, id).await?;
-    let items = modules::for_course(&mut tx, id).await?;
+    let items = content::modules_of(&mut tx, &auth.actor(), id).await?;
     tx.commit().await?;
     Ok(Json(ModuleList { items }))
 }
@@ -63,30 +60,16 @@ pub(crate) async fn create(
     ApiJson(request): ApiJson<NewModuleRequest>,
 ) -> Result<(StatusCode, Json<Module>), ApiError> {
     let mut tx = state.store.begin_write(&auth.tenant).await?;
-    editable_course(&mut tx, &auth, id).await?;
-    let rule = request.completion_rule.unwrap_or(CompletionRule::All);
-    rule.validate(&[])?;
-    let module = modules::insert(&mut tx, id, &request.title, &rule).await?;
-    let created = events::ModuleCreated {
-        course_id: id,
-        module_id: module.id,
-    };
-    record(&mut tx, created).await?;
+    let module = content::add_module(
+        &mut tx,
+        &auth.actor(),
+        id,
+        &request.title,
+        request.completion_rule,
+    )
+    .await?;
     tx.commit().await?;
     Ok((StatusCode::CREATED, Json(module)))
-}
-
-/// The module and its course, if the user may edit that course.
-pub(super) async fn editable_module(
-    tx: &mut TenantTx,
-    auth: &Authenticated,
-    id: ModuleId,
-) -> Result<Module, ApiError> {
-    let module = modules::get(tx, id)
-        .await?
-        .ok_or_else(|| ApiError::not_found("no such module"))?;
-    editable_course(tx, auth, module.course_id).await?;
-    Ok(module)
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -107,28 +90,14 @@ pub(crate) async fn update(
     ApiJson(changes): ApiJson<ModuleChanges>,
 ) -> Result<Json<Module>, ApiError> {
     let mut tx = state.store.begin_write(&auth.tenant).await?;
-    editable_module(&mut tx, &auth, id).await?;
-    if let Some(rule) = &changes.completion_rule {
-        let ids: Vec<_> = lessons::for_module(&mut tx, id)
-            .await?
-            .into_iter()
-            .map(|l| l.id)
-            .collect();
-        rule.validate(&ids)?;
-    }
-    let module = modules::update(
+    let module = content::change_module(
         &mut tx,
+        &auth.actor(),
         id,
         changes.title.as_deref(),
         changes.completion_rule.as_ref(),
     )
-    .await?
-    .ok_or_else(|| ApiError::not_found("no such module"))?;
-    let updated = events::ModuleUpdated {
-        course_id: module.course_id,
-        module_id: id,
-    };
-    record(&mut tx, updated).await?;
+    .await?;
     tx.commit().await?;
     Ok(Json(module))
 }
@@ -143,13 +112,7 @@ pub(crate) async fn delete(
     Path(ModulePath { id }): Path<ModulePath>,
 ) -> Result<StatusCode, ApiError> {
     let mut tx = state.store.begin_write(&auth.tenant).await?;
-    let module = editable_module(&mut tx, &auth, id).await?;
-    modules::delete(&mut tx, id).await?;
-    let deleted = events::ModuleDeleted {
-        course_id: module.course_id,
-        module_id: id,
-    };
-    record(&mut tx, deleted).await?;
+    content::remove_module(&mut tx, &auth.actor(), id).await?;
     tx.commit().await?;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -172,13 +135,7 @@ pub(crate) async fn reorder(
     ApiJson(request): ApiJson<ModuleOrder>,
 ) -> Result<Json<ModuleList>, ApiError> {
     let mut tx = state.store.begin_write(&auth.tenant).await?;
-    editable_course(&mut tx, &auth, id).await?;
-    let items = modules::reorder(&mut tx, id, &request.order).await?;
-    let reordered = events::ModulesReordered {
-        course_id: id,
-        order: request.order,
-    };
-    record(&mut tx, reordered).await?;
+    let items = content::reorder_modules(&mut tx, &auth.actor(), id, request.order).await?;
     tx.commit().await?;
     Ok(Json(ModuleList { items }))
 }

@@ -8,13 +8,11 @@ use crate::error::{ApiError, ErrorBody};
 use crate::json::ApiJson;
 use crate::AppState;
 use axum::extract::{Path, Query, State};
-use axum::http::StatusCode;
 use axum::Json;
+use lyceum_app::learning::certificates::Certificate;
 use lyceum_app::learning::progress;
-use lyceum_domain::{CourseId, CourseProgress, Permission, UserId};
-use lyceum_store::repo::certificates::Certificate;
-use lyceum_store::repo::enrollments;
-use lyceum_store::repo::progress::LessonProgress;
+use lyceum_app::learning::progress::LessonProgress;
+use lyceum_domain::{CourseId, CourseProgress, UserId};
 use lyceum_store::LearnerLock;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -81,8 +79,6 @@ pub(crate) async fn record_progress(
     Path(LessonPath { id }): Path<LessonPath>,
     ApiJson(request): ApiJson<ProgressRequest>,
 ) -> Result<Json<ProgressReport>, ApiError> {
-    auth.require(Permission::ProgressTrack)?;
-    auth.require(Permission::CourseView)?;
     let requested = match request.status {
         Some(ProgressStatus::Completed) => 100,
         _ => request.percent,
@@ -124,31 +120,7 @@ pub(crate) async fn show(
     Query(filter): Query<LearnerFilter>,
 ) -> Result<Json<CourseProgressView>, ApiError> {
     let mut tx = state.store.begin(&auth.tenant).await?;
-    let learner = match filter.user_id {
-        Some(learner) if learner != auth.user_id => {
-            let (_, staff) = super::course_for(&mut tx, &auth, id).await?;
-            auth.require(Permission::ProgressView)?;
-            if !staff {
-                return Err(ApiError::new(
-                    StatusCode::FORBIDDEN,
-                    "PERMISSION_DENIED",
-                    "only the course's instructors and admins see a learner's progress",
-                ));
-            }
-            enrollments::find(&mut tx, id, learner)
-                .await?
-                .ok_or_else(|| ApiError::not_found("no such learner in this course"))?;
-            learner
-        }
-        _ => {
-            super::course_content(&mut tx, &auth, id).await?;
-            auth.user_id
-        }
-    };
-    let rolled = progress::course_progress(&mut tx, &[id], learner)
-        .await?
-        .remove(&id)
-        .unwrap_or_default();
+    let rolled = progress::progress_in(&mut tx, &auth.actor(), id, filter.user_id).await?;
     tx.commit().await?;
     Ok(Json(CourseProgressView::new(id, &rolled)))
 }

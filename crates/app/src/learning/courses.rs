@@ -1,0 +1,345 @@
+//! Courses: who sees and who changes a course, the catalog, and a course's life (create,
+//! replace, publish, archive, delete) with the plan's course limit and the events each records.
+
+use super::visible_to;
+use crate::{Actor, Refusal};
+use lyceum_domain::{events, CourseId, CourseStatus, Permission, Role, UserId, UserStatus};
+use lyceum_store::repo::courses;
+use lyceum_store::repo::enrollments::{self, Enrollment};
+use lyceum_store::repo::{lessons, modules, outbox, users};
+use lyceum_store::{TenantTx, WriteTx};
+use serde::Serialize;
+
+pub use lyceum_store::repo::courses::{CatalogQuery, Course, CourseDraft, Visibility};
+
+/// `NOT_FOUND` for a course: also what a draft the actor may not see answers, so that it does
+/// not reveal that it exists.
+pub(crate) fn course_not_found() -> Refusal {
+    Refusal::not_found("no such course")
+}
+
+/// A course the actor may see (see [`visible_to`]) and whether they are its staff: an admin or
+/// one of its instructors (asked once, for students not at all).
+pub async fn course_for(
+    tx: &mut TenantTx,
+    actor: &Actor,
+    id: CourseId,
+) -> Result<(Course, bool), Refusal> {
+    actor.require(Permission::CourseView)?;
+    let course = courses::get(tx, id).await?.ok_or_else(course_not_found)?;
+    let staff = actor.is_staff_of(tx, id).await?;
+    // The enrollment matters (and is read) only for an archived course.
+    let enrolled = course.status == CourseStatus::Archived
+        && !staff
+        && actor.enrollment(tx, id).await?.is_some();
+    if visible_to(course.status, staff, enrolled) {
+        Ok((course, staff))
+    } else {
+        Err(course_not_found())
+    }
+}
+
+/// A course the actor may see; see [`course_for`].
+pub async fn visible_course(
+    tx: &mut TenantTx,
+    actor: &Actor,
+    id: CourseId,
+) -> Result<Course, Refusal> {
+    Ok(course_for(tx, actor, id).await?.0)
+}
+
+/// Refuses with `PERMISSION_DENIED` unless the actor has `permission` and is the course's
+/// staff (`staff`, as [`course_for`] answered it).
+pub fn manages(actor: &Actor, staff: bool, permission: Permission) -> Result<(), Refusal> {
+    actor.require(permission)?;
+    if staff {
+        Ok(())
+    } else {
+        Err(Refusal::denied(
+            "only the course's instructors and admins may do this",
+        ))
+    }
+}
+
+/// A course the actor may change: `course:edit`, and admin or one of its instructors.
+pub async fn editable_course(
+    tx: &mut TenantTx,
+    actor: &Actor,
+    id: CourseId,
+) -> Result<Course, Refusal> {
+    let (course, staff) = course_for(tx, actor, id).await?;
+    actor.require(Permission::CourseEdit)?;
+    if staff {
+        Ok(course)
+    } else {
+        Err(Refusal::denied(
+            "only the course's instructors and admins may change it",
+        ))
+    }
+}
+
+/// A course whose content (modules' lessons, progress) the actor may read: staff of the course,
+/// or an enrolled learner. Answers the learner's enrollment (`None` for staff).
+pub async fn course_content(
+    tx: &mut TenantTx,
+    actor: &Actor,
+    id: CourseId,
+) -> Result<(Course, Option<Enrollment>), Refusal> {
+    let (course, staff) = course_for(tx, actor, id).await?;
+    if staff {
+        return Ok((course, None));
+    }
+    match actor.enrollment(tx, id).await? {
+        Some(enrollment) => Ok((course, Some(enrollment))),
+        None => Err(Refusal::forbidden(
+            "NOT_ENROLLED",
+            "enroll in the course to see its content",
+        )),
+    }
+}
+
+/// `PLAN_LIMIT_REACHED` naming the limit, when `used` has reached the plan's `limit`.
+pub fn within_plan(limit_name: &str, used: i64, limit: Option<u32>) -> Result<(), Refusal> {
+    match limit {
+        Some(max) if used >= i64::from(max) => Err(Refusal::forbidden(
+            "PLAN_LIMIT_REACHED",
+            format!("the plan allows {max} {limit_name}; upgrade the plan or archive some"),
+        )),
+        _ => Ok(()),
+    }
+}
+
+/// Which courses the actor's catalog lists: admins every course, instructors published ones
+/// and those they teach, students published ones.
+pub fn catalog_visibility(actor: &Actor) -> Visibility {
+    match actor.role {
+        Role::Admin => Visibility::All,
+        Role::Student => Visibility::Published,
+        Role::Instructor => Visibility::PublishedOrTaughtBy(actor.user),
+    }
+}
+
+/// A page of the catalog as the actor sees it (`query.visibility` from
+/// [`catalog_visibility`]).
+pub async fn catalog(
+    tx: &mut TenantTx,
+    actor: &Actor,
+    query: &CatalogQuery,
+) -> Result<Vec<Course>, Refusal> {
+    actor.require(Permission::CourseView)?;
+    Ok(courses::list(tx, query).await?)
+}
+
+/// A course with its instructors and prerequisites.
+#[derive(Debug, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct CourseDetail {
+    #[serde(flatten)]
+    pub course: Course,
+    pub instructors: Vec<UserId>,
+    pub prerequisites: Vec<CourseId>,
+}
+
+/// A course the actor may see, with its instructors and prerequisites.
+pub async fn detail(
+    tx: &mut TenantTx,
+    actor: &Actor,
+    id: CourseId,
+) -> Result<CourseDetail, Refusal> {
+    let course = visible_course(tx, actor, id).await?;
+    detail_of(tx, course).await
+}
+
+async fn detail_of(tx: &mut TenantTx, course: Course) -> Result<CourseDetail, Refusal> {
+    Ok(CourseDetail {
+        instructors: courses::instructors(tx, course.id).await?,
+        prerequisites: courses::prerequisites(tx, course.id).await?,
+        course,
+    })
+}
+
+/// What a course is made of, as its editor gives it.
+#[derive(Debug, Clone)]
+pub struct CourseInput {
+    pub draft: CourseDraft,
+    /// Instructors (active users with role instructor or admin); `None` keeps them on a
+    /// replace. A creating instructor is added.
+    pub instructors: Option<Vec<UserId>>,
+    /// Courses to complete before enrolling; `None` keeps them on a replace.
+    pub prerequisites: Option<Vec<CourseId>>,
+}
+
+/// Creates a draft course: `course:create`, within the plan's course limit. Records
+/// `course.created`.
+pub async fn create(
+    tx: &mut WriteTx,
+    actor: &Actor,
+    input: &CourseInput,
+) -> Result<CourseDetail, Refusal> {
+    actor.require(Permission::CourseCreate)?;
+    within_plan(
+        "courses",
+        courses::count_unarchived(tx).await?,
+        actor.plan.limits().max_courses,
+    )?;
+    let course = courses::insert(tx, &input.draft).await?;
+    let mut instructors = input.instructors.clone().unwrap_or_default();
+    if actor.role == Role::Instructor && !instructors.contains(&actor.user) {
+        instructors.push(actor.user);
+    }
+    set_people(tx, &course, &instructors, input.prerequisites.as_deref()).await?;
+    let created = events::CourseCreated {
+        course_id: course.id,
+        slug: course.slug.clone(),
+        by: actor.user,
+    };
+    outbox::append(tx, &created.into()).await?;
+    detail_of(tx, course).await
+}
+
+/// Sets instructors (checked) and prerequisites (checked for existence and cycles).
+async fn set_people(
+    tx: &mut WriteTx,
+    course: &Course,
+    instructors: &[UserId],
+    prerequisites: Option<&[CourseId]>,
+) -> Result<(), Refusal> {
+    for &id in instructors {
+        let user = users::get(tx, id).await?;
+        if !user.is_some_and(|u| u.status == UserStatus::Active && u.role != Role::Student) {
+            return Err(Refusal::unacceptable(
+                "INVALID_INSTRUCTOR",
+                format!("{id} is no active instructor or admin of this organization"),
+            ));
+        }
+    }
+    courses::set_instructors(tx, course.id, instructors).await?;
+    if let Some(requires) = prerequisites {
+        for &required in requires {
+            if courses::get(tx, required).await?.is_none() {
+                return Err(Refusal::unacceptable(
+                    "INVALID_PREREQUISITE",
+                    format!("no course {required} in this organization"),
+                ));
+            }
+        }
+        let edges = courses::prerequisite_edges(tx).await?;
+        if let Some(cycle) = lyceum_domain::prerequisite_cycle(&edges, course.id, requires) {
+            return Err(lyceum_domain::ValidationError::PrerequisiteCycle(cycle).into());
+        }
+        courses::set_prerequisites(tx, course.id, requires).await?;
+    }
+    Ok(())
+}
+
+/// Replaces a course's details, instructors and prerequisites: its staff. An instructor cannot
+/// leave a course without instructors. Records `course.updated`.
+pub async fn replace(
+    tx: &mut WriteTx,
+    actor: &Actor,
+    id: CourseId,
+    input: &CourseInput,
+) -> Result<CourseDetail, Refusal> {
+    editable_course(tx, actor, id).await?;
+    let course = courses::replace(tx, id, &input.draft)
+        .await?
+        .ok_or_else(course_not_found)?;
+    let instructors = match &input.instructors {
+        Some(list) => list.clone(),
+        None => courses::instructors(tx, id).await?,
+    };
+    if instructors.is_empty() && !actor.is_admin() {
+        return Err(Refusal::unacceptable(
+            "INVALID_INSTRUCTOR",
+            "an instructor cannot leave a course without instructors",
+        ));
+    }
+    set_people(tx, &course, &instructors, input.prerequisites.as_deref()).await?;
+    let updated = events::CourseUpdated {
+        course_id: id,
+        by: actor.user,
+    };
+    outbox::append(tx, &updated.into()).await?;
+    detail_of(tx, course).await
+}
+
+/// Publishes a course: it needs at least one lesson; back from the archive it counts toward
+/// the plan again. Records `course.published` with its module and lesson counts.
+pub async fn publish(tx: &mut WriteTx, actor: &Actor, id: CourseId) -> Result<Course, Refusal> {
+    let course = editable_course(tx, actor, id).await?;
+    match course.status {
+        CourseStatus::Published => return Ok(course),
+        CourseStatus::Archived => within_plan(
+            "courses",
+            courses::count_unarchived(tx).await?,
+            actor.plan.limits().max_courses,
+        )?,
+        CourseStatus::Draft => {}
+    }
+    let lesson_count = lessons::count_in_course(tx, id).await?;
+    if lesson_count == 0 {
+        return Err(Refusal::conflict(
+            "COURSE_EMPTY",
+            "a course needs at least one lesson to be published",
+        ));
+    }
+    let module_count = modules::for_course(tx, id).await?.len();
+    let course = courses::set_status(tx, id, CourseStatus::Published)
+        .await?
+        .ok_or_else(course_not_found)?;
+    let published = events::CoursePublished {
+        course_id: id,
+        module_count: module_count as u64,
+        lesson_count: lesson_count.max(0) as u64,
+        by: actor.user,
+    };
+    outbox::append(tx, &published.into()).await?;
+    Ok(course)
+}
+
+/// Archives a course: it leaves the catalog and takes no new enrollments; enrolled learners
+/// keep their progress and certificates. Records `course.archived`.
+pub async fn archive(tx: &mut WriteTx, actor: &Actor, id: CourseId) -> Result<Course, Refusal> {
+    let course = editable_course(tx, actor, id).await?;
+    if course.status == CourseStatus::Archived {
+        return Ok(course);
+    }
+    archive_in(tx, actor, id).await
+}
+
+async fn archive_in(tx: &mut WriteTx, actor: &Actor, id: CourseId) -> Result<Course, Refusal> {
+    let course = courses::set_status(tx, id, CourseStatus::Archived)
+        .await?
+        .ok_or_else(course_not_found)?;
+    let archived = events::CourseArchived {
+        course_id: id,
+        by: actor.user,
+    };
+    outbox::append(tx, &archived.into()).await?;
+    Ok(course)
+}
+
+/// What deleting a course did.
+#[derive(Debug)]
+pub enum Removal {
+    Deleted,
+    /// It had enrollments: archived instead, so no learner's record is lost.
+    Archived(Course),
+}
+
+/// Deletes a course that never had an enrollment (`course:delete`, its staff) and records
+/// `course.deleted`; one with enrollments is archived instead.
+pub async fn delete(tx: &mut WriteTx, actor: &Actor, id: CourseId) -> Result<Removal, Refusal> {
+    actor.require(Permission::CourseDelete)?;
+    editable_course(tx, actor, id).await?;
+    if enrollments::any_for_course(tx, id).await? {
+        return Ok(Removal::Archived(archive_in(tx, actor, id).await?));
+    }
+    courses::delete(tx, id).await?;
+    let deleted = events::CourseDeleted {
+        course_id: id,
+        by: actor.user,
+    };
+    outbox::append(tx, &deleted.into()).await?;
+    Ok(Removal::Deleted)
+}
