@@ -22,6 +22,7 @@ mod platform;
 pub mod repo;
 mod scope;
 mod store;
+pub mod tables;
 #[cfg(any(test, feature = "testing"))]
 pub mod testing;
 mod versions;

@@ -7,6 +7,7 @@ mod isolation;
 mod migrations;
 mod provisioning;
 mod repositories;
+mod tables;
 
 use crate::engine::{dispatch, Engine};
 use crate::repo::{

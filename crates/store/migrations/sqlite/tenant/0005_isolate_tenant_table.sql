@@ -1,0 +1,3 @@
+-- Nothing to do on SQLite, which has no row-level security: the PostgreSQL migration of the same
+-- number adds the function that secures a tenant table. This file keeps the version numbers of
+-- the two engines' tenant migrations the same.

@@ -1,0 +1,94 @@
+//! The registry of tenant tables: every table the tenant migrations create (in
+//! `migrations/{postgres,sqlite}/tenant/`), in foreign-key order, parents before children.
+//!
+//! Work that walks a tenant's data table by table (export, deletion, a move between placements)
+//! reads this list: forwards to insert, backwards to delete. The store's tests hold it against
+//! the migrated schemas of both engines (every table registered, nothing else, the same tables
+//! and columns on both, `parents` equal to the real foreign keys, order respected, and on
+//! PostgreSQL forced row-level security with both tenant policies), so a new tenant table fails
+//! the suite until it is added here.
+
+/// One tenant table.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TenantTable {
+    /// The table's name (unqualified: the schema is the placement's).
+    pub name: &'static str,
+    /// The other tenant tables it has foreign keys to, each named once; all come earlier in
+    /// [`TENANT_TABLES`]. Ids kept without a foreign key (`enrollments.enrolled_by`,
+    /// `invitations.created_by`, `outbox_events.aggregate_id`) make no parent.
+    pub parents: &'static [&'static str],
+    /// What a row holds, in one line.
+    pub holds: &'static str,
+}
+
+const fn table(
+    name: &'static str,
+    parents: &'static [&'static str],
+    holds: &'static str,
+) -> TenantTable {
+    TenantTable {
+        name,
+        parents,
+        holds,
+    }
+}
+
+/// Every tenant table, parents before children.
+pub const TENANT_TABLES: &[TenantTable] = &[
+    table(
+        "users",
+        &[],
+        "a user: email, name, role, password hash, status",
+    ),
+    table(
+        "courses",
+        &[],
+        "a course: slug, title, description, status, settings",
+    ),
+    table(
+        "course_instructors",
+        &["courses", "users"],
+        "a user who teaches a course",
+    ),
+    table("modules", &["courses"], "a module of a course, in order"),
+    table(
+        "lessons",
+        &["modules"],
+        "a lesson of a module: kind, content, release rule",
+    ),
+    table(
+        "enrollments",
+        &["courses", "users"],
+        "a learner enrolled in a course: status, due date, progress",
+    ),
+    table(
+        "lesson_progress",
+        &["users", "lessons"],
+        "a learner's progress through one lesson",
+    ),
+    table(
+        "outbox_events",
+        &[],
+        "a domain event waiting for (or past) delivery",
+    ),
+    table(
+        "refresh_tokens",
+        &["users"],
+        "a refresh token's hash, in its family, spent or revoked",
+    ),
+    table(
+        "course_prerequisites",
+        &["courses"],
+        "a course that must be completed before another",
+    ),
+    table(
+        "certificates",
+        &["enrollments", "users", "courses"],
+        "a certificate issued for a completed enrollment",
+    ),
+    table(
+        "invitations",
+        &["users"],
+        "an invitation's one-time token hash, open or accepted",
+    ),
+];
