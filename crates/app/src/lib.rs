@@ -9,6 +9,7 @@
 //! about HTTP.
 
 mod actor;
+pub mod identity;
 pub mod learning;
 mod refusal;
 

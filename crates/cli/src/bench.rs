@@ -79,23 +79,16 @@ async fn scoping(
     placement: Placement,
     iterations: u32,
 ) -> Result<()> {
-    use lyceum_domain::{Email, Role};
-    use lyceum_store::repo::users;
+    let password =
+        lyceum_app::identity::NewPassword::choose(crate::bench_api::PASSWORD.into()).await?;
     let mut tx = store.begin_write(tenant).await?;
-    let user = users::insert(
-        &mut tx,
-        &users::NewUser {
-            email: Email::parse("bench@example.org")?,
-            display_name: "Bench".into(),
-            role: Role::Student,
-            password_hash: None,
-        },
-    )
-    .await?;
+    let user = crate::bench_seed::admin(&mut tx, tenant.plan, &password)
+        .await?
+        .user;
     tx.commit().await?;
-    store.measure_scoping(tenant, user.id, 200).await?; // warm-up
+    store.measure_scoping(tenant, user, 200).await?; // warm-up
     let mut figures = store
-        .measure_scoping(tenant, user.id, iterations as usize)
+        .measure_scoping(tenant, user, iterations as usize)
         .await?;
     let (scoped, plain) = (median(&mut figures.scoped), median(&mut figures.unscoped));
     println!(

@@ -4,6 +4,7 @@
 //! clients, alone and while sign-ins (Argon2id, deliberately slow) run at a fixed rate.
 
 use crate::bench::summary;
+use crate::bench_seed;
 use anyhow::{ensure, Context, Result};
 use axum::body::Bytes;
 use axum::http::{header, HeaderMap, HeaderValue, Method, Request, StatusCode};
@@ -12,9 +13,9 @@ use http_body_util::{BodyExt, Full};
 use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::client::legacy::Client;
 use hyper_util::rt::TokioExecutor;
-use lyceum_domain::{Email, Plan, Role, Slug};
+use lyceum_app::identity::NewPassword;
+use lyceum_domain::{Plan, Role, Slug};
 use lyceum_server::{AppState, LocalServer, ServerConfig};
-use lyceum_store::repo::users;
 use lyceum_store::{NewTenant, Store};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -50,18 +51,11 @@ pub async fn run(store: &Store, args: &ApiBenchArgs, tag: &str) -> Result<()> {
     let mut new = NewTenant::new(Slug::parse(&format!("bench-{tag}-api"))?, "Bench API");
     new.plan = Plan::Enterprise;
     let tenant = store.provision(new).await?;
-    let hash = lyceum_server::auth::password::hash(PASSWORD.to_owned())
-        .await
-        .map_err(|e| anyhow::anyhow!("{}", e.message))?;
+    let password = NewPassword::choose(PASSWORD.to_owned()).await?;
     let mut tx = store.begin_write(&tenant).await?;
+    let admin = bench_seed::admin(&mut tx, tenant.plan, &password).await?;
     for email in ["reader@bench.test", "signer@bench.test"] {
-        let user = users::NewUser {
-            email: Email::parse(email)?,
-            display_name: "Bench".into(),
-            role: Role::Student,
-            password_hash: Some(hash.clone()),
-        };
-        users::insert(&mut tx, &user).await?;
+        bench_seed::person(&mut tx, &admin, email, Role::Student, Some(&password)).await?;
     }
     tx.commit().await?;
 

@@ -8,6 +8,7 @@
 
 use crate::bench::{footprint, summary};
 use crate::bench_api::{get, login, HttpClient, PASSWORD};
+use crate::bench_seed;
 use anyhow::{ensure, Context, Result};
 use axum::body::Bytes;
 use axum::http::{header, Request, StatusCode};
@@ -15,11 +16,10 @@ use clap::Args;
 use http_body_util::{BodyExt, Full};
 use hyper_util::client::legacy::Client;
 use hyper_util::rt::TokioExecutor;
-use lyceum_domain::{
-    CompletionRule, CourseStatus, Email, LessonId, LessonKind, Plan, Role, Slug, UserId,
-};
+use lyceum_app::identity::NewPassword;
+use lyceum_app::learning::{self, enrollments};
+use lyceum_domain::{LessonId, Plan, Role, Slug};
 use lyceum_server::{AppState, LocalServer, ResponseCacheConfig, ServerConfig};
-use lyceum_store::repo::{courses, enrollments, lessons, modules, progress, users};
 use lyceum_store::{NewTenant, Store, Tenant};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -70,14 +70,12 @@ pub async fn run(
     args: &LearningBenchArgs,
     tag: &str,
 ) -> Result<()> {
-    let hash = lyceum_server::auth::password::hash(PASSWORD.to_owned())
-        .await
-        .map_err(|e| anyhow::anyhow!("{}", e.message))?;
+    let password = NewPassword::choose(PASSWORD.to_owned()).await?;
     let started = Instant::now();
     ensure!(args.enrollments > 0, "--enrollments must be at least 1");
     let mut tenants = Vec::with_capacity(tenant_count);
     for i in 0..tenant_count {
-        tenants.push(load_tenant(store, args, &format!("learn-{tag}-{i}"), &hash).await?);
+        tenants.push(load_tenant(store, args, &format!("learn-{tag}-{i}"), &password).await?);
     }
     println!(
         "learning  loaded {} tenants x {} courses ({} enrollments each) in {:.1} s",
@@ -145,7 +143,15 @@ pub async fn run(
             println!("learning  progress  {line}; {}", footprint());
         }
         if cache == "uncached" {
-            csv_import(store, &client, server.address, tag, &hash, args.csv_rows).await?;
+            csv_import(
+                store,
+                &client,
+                server.address,
+                tag,
+                &password,
+                args.csv_rows,
+            )
+            .await?;
         }
         server.stop().await?;
     }
@@ -165,80 +171,30 @@ async fn load_tenant(
     store: &Store,
     args: &LearningBenchArgs,
     slug: &str,
-    hash: &str,
+    password: &NewPassword,
 ) -> Result<(Tenant, LessonId)> {
     let mut new = NewTenant::new(Slug::parse(slug)?, "Bench learning");
     new.plan = Plan::Enterprise;
     let tenant = store.provision(new).await?;
     let mut tx = store.begin_write(&tenant).await?;
-    let person = |email: &str, role| users::NewUser {
-        email: Email::parse(email).expect("valid e-mail"),
-        display_name: "Bench".into(),
-        role,
-        password_hash: Some(hash.to_owned()),
-    };
-    let admin = users::insert(&mut tx, &person("admin@bench.test", Role::Admin)).await?;
-    let student = users::insert(&mut tx, &person("student@bench.test", Role::Student)).await?;
-    let content = lyceum_domain::validate_content(
-        LessonKind::Text,
-        &serde_json::json!([{"type": "markdown", "markdown": "# Lesson\n\nRead and practise."}]),
-    )?;
+    let admin = bench_seed::admin(&mut tx, tenant.plan, password).await?;
+    let student = "student@bench.test";
+    let student =
+        bench_seed::person(&mut tx, &admin, student, Role::Student, Some(password)).await?;
     let mut second_lesson = None;
     for c in 0..args.courses {
-        let course = courses::insert(
-            &mut tx,
-            &courses::CourseDraft {
-                slug: format!("course-{c}"),
-                title: format!("Course number {c}"),
-                description: "A course to measure the catalog with.".into(),
-                cover_image: None,
-                max_enrollment: None,
-                settings: serde_json::json!({}),
-            },
-        )
-        .await?;
-        courses::set_instructors(&mut tx, course.id, &[admin.id]).await?;
-        let module = modules::insert(&mut tx, course.id, "Module", &CompletionRule::All).await?;
-        let mut first = None;
-        for l in 0..2 {
-            let lesson = lessons::insert(
-                &mut tx,
-                module.id,
-                &lessons::LessonDraft {
-                    title: format!("Lesson {l}"),
-                    kind: LessonKind::Text,
-                    content: content.clone(),
-                    duration_seconds: Some(300),
-                    release_rule: None,
-                },
-            )
-            .await?;
-            first.get_or_insert(lesson.id);
-            if c == 0 && l == 1 {
-                second_lesson = Some(lesson.id);
-            }
+        let (course, lessons) = bench_seed::published_course(&mut tx, &admin, c, 2).await?;
+        if c == 0 {
+            second_lesson = lessons.get(1).copied();
         }
-        courses::set_status(&mut tx, course.id, CourseStatus::Published).await?;
         if c < args.enrollments {
-            enroll(&mut tx, course.id, student.id, first).await?;
+            enrollments::enroll_in(&mut tx, &admin, course, Some(student.user), None).await?;
+            learning::report(&mut tx, student, lessons[0], 100).await?;
         }
     }
     tx.commit().await?;
     let lesson = second_lesson.context("a tenant without courses")?;
     Ok((tenant, lesson))
-}
-
-async fn enroll(
-    tx: &mut lyceum_store::WriteTx,
-    course: lyceum_domain::CourseId,
-    student: UserId,
-    lesson: Option<lyceum_domain::LessonId>,
-) -> Result<()> {
-    enrollments::enroll(tx, course, student, None, None).await?;
-    if let Some(lesson) = lesson {
-        progress::record(tx, student, lesson, 100).await?;
-    }
-    Ok(())
 }
 
 /// `--learning-clients` loops calling `path` on random active tenants, while `writers` more
@@ -357,61 +313,31 @@ async fn csv_import(
     client: &HttpClient,
     address: std::net::SocketAddr,
     tag: &str,
-    hash: &str,
+    password: &NewPassword,
     rows: usize,
 ) -> Result<()> {
     let mut new = NewTenant::new(Slug::parse(&format!("learn-{tag}-csv"))?, "Bench CSV");
     new.plan = Plan::Enterprise;
     let tenant = store.provision(new).await?;
     let mut tx = store.begin_write(&tenant).await?;
-    let admin = users::insert(
-        &mut tx,
-        &users::NewUser {
-            email: Email::parse("admin@bench.test")?,
-            display_name: "Bench".into(),
-            role: Role::Admin,
-            password_hash: Some(hash.to_owned()),
-        },
-    )
-    .await?;
+    let admin = bench_seed::admin(&mut tx, tenant.plan, password).await?;
     let mut csv = String::from("email,due_at\n");
     for i in 0..rows {
         let email = format!("learner{i}@bench.test");
-        let user = users::NewUser {
-            email: Email::parse(&email)?,
-            display_name: format!("Learner {i}"),
-            role: Role::Student,
-            password_hash: None,
-        };
-        users::insert(&mut tx, &user).await?;
+        // Invited (no password), as people arriving in bulk are.
+        bench_seed::person(&mut tx, &admin, &email, Role::Student, None).await?;
         csv.push_str(&email);
         csv.push_str(",2027-06-30\n");
     }
-    let course = courses::insert(
-        &mut tx,
-        &courses::CourseDraft {
-            slug: "bulk".into(),
-            title: "Bulk".into(),
-            description: String::new(),
-            cover_image: None,
-            max_enrollment: None,
-            settings: serde_json::json!({}),
-        },
-    )
-    .await?;
-    courses::set_instructors(&mut tx, course.id, &[admin.id]).await?;
-    courses::set_status(&mut tx, course.id, CourseStatus::Published).await?;
+    let (course, _) = bench_seed::published_course(&mut tx, &admin, 0, 1).await?;
     tx.commit().await?;
 
     let base = format!("http://{address}/t/{}", tenant.slug);
     let token = login(client, &base, "admin@bench.test").await?.0;
-    let request = Request::post(format!(
-        "{base}/api/v1/courses/{}/enrollments/import",
-        course.id
-    ))
-    .header(header::AUTHORIZATION, format!("Bearer {token}"))
-    .header(header::CONTENT_TYPE, "text/csv")
-    .body(Full::new(Bytes::from(csv)))?;
+    let request = Request::post(format!("{base}/api/v1/courses/{course}/enrollments/import"))
+        .header(header::AUTHORIZATION, format!("Bearer {token}"))
+        .header(header::CONTENT_TYPE, "text/csv")
+        .body(Full::new(Bytes::from(csv)))?;
     let started = Instant::now();
     let response = client.request(request).await?;
     let status = response.status();

@@ -8,6 +8,7 @@
 
 use crate::bench::{footprint, summary};
 use crate::bench_api::{login, HttpClient, PASSWORD};
+use crate::bench_seed;
 use anyhow::{Context, Result};
 use axum::body::Bytes;
 use axum::http::{header, Request, StatusCode};
@@ -16,9 +17,9 @@ use futures_util::{stream, StreamExt, TryStreamExt};
 use http_body_util::{BodyExt, Full};
 use hyper_util::client::legacy::Client;
 use hyper_util::rt::TokioExecutor;
-use lyceum_domain::{CourseStatus, Email, Placement, Plan, Role, Slug};
+use lyceum_app::identity::NewPassword;
+use lyceum_domain::{Placement, Plan, Role, Slug};
 use lyceum_server::{AppState, LocalServer, ResponseCacheConfig, ServerConfig};
-use lyceum_store::repo::{courses, users};
 use lyceum_store::{MigrationScope, NewTenant, Store, StoreConfig, Tenant};
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -65,9 +66,7 @@ pub async fn run(
         );
         return Ok(());
     }
-    let hash = lyceum_server::auth::password::hash(PASSWORD.to_owned())
-        .await
-        .map_err(|e| anyhow::anyhow!("{}", e.message))?;
+    let password = NewPassword::choose(PASSWORD.to_owned()).await?;
     let started = Instant::now();
     let mut provisioning = Vec::with_capacity(count);
     let mut tenants = Vec::with_capacity(count);
@@ -78,7 +77,7 @@ pub async fn run(
         let begun = Instant::now();
         let tenant = store.provision(new).await?;
         provisioning.push(begun.elapsed());
-        fill(store, &tenant, &hash).await?;
+        fill(store, &tenant, &password).await?;
         tenants.push(tenant);
     }
     let edge = count.min(100);
@@ -162,33 +161,14 @@ pub async fn run(
     Ok(())
 }
 
-/// A tenant's student and its published courses.
-async fn fill(store: &Store, tenant: &Tenant, hash: &str) -> Result<()> {
+/// A tenant's admin, its student and its published courses.
+async fn fill(store: &Store, tenant: &Tenant, password: &NewPassword) -> Result<()> {
     let mut tx = store.begin_write(tenant).await?;
-    users::insert(
-        &mut tx,
-        &users::NewUser {
-            email: Email::parse("student@bench.test")?,
-            display_name: "Bench student".into(),
-            role: Role::Student,
-            password_hash: Some(hash.to_owned()),
-        },
-    )
-    .await?;
+    let admin = bench_seed::admin(&mut tx, tenant.plan, password).await?;
+    let student = "student@bench.test";
+    bench_seed::person(&mut tx, &admin, student, Role::Student, Some(password)).await?;
     for c in 0..COURSES {
-        let course = courses::insert(
-            &mut tx,
-            &courses::CourseDraft {
-                slug: format!("course-{c}"),
-                title: format!("Course {c}"),
-                description: "A course of a node with many tenants.".into(),
-                cover_image: None,
-                max_enrollment: None,
-                settings: serde_json::json!({}),
-            },
-        )
-        .await?;
-        courses::set_status(&mut tx, course.id, CourseStatus::Published).await?;
+        bench_seed::published_course(&mut tx, &admin, c, 1).await?;
     }
     tx.commit().await?;
     Ok(())

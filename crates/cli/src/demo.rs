@@ -1,11 +1,15 @@
-//! `lyceum demo`: two branded demo tenants with people, courses, enrollments and progress.
-//! Idempotent: tenants that exist already are left as they are.
+//! `lyceum demo`: two branded demo tenants with people, courses, enrollments and progress, made
+//! through the same use cases as the API's (so with the same rules and events). Idempotent:
+//! tenants that exist already are left as they are.
 
 use anyhow::{Context, Result};
-use lyceum_app::learning::{self, EnrolledBy};
+use lyceum_app::identity::users::{self, NewPerson};
+use lyceum_app::identity::NewPassword;
+use lyceum_app::learning::content::{self, LessonInput};
+use lyceum_app::learning::courses::{self, CourseDraft, CourseInput};
+use lyceum_app::learning::{self, enrollments};
 use lyceum_app::Actor;
-use lyceum_domain::{CompletionRule, CourseStatus, Email, LessonKind, Plan, Role, Slug};
-use lyceum_store::repo::{courses, lessons, modules, users};
+use lyceum_domain::{LessonKind, Plan, Role, Slug};
 use lyceum_store::{NewTenant, Store};
 use serde_json::json;
 
@@ -73,9 +77,7 @@ const TENANTS: &[fn() -> DemoTenant] = &[
 pub const PASSWORD: &str = "lyceum-demo-pass";
 
 pub async fn provision(store: &Store) -> Result<()> {
-    let password_hash = lyceum_server::auth::password::hash(PASSWORD.to_owned())
-        .await
-        .map_err(|e| anyhow::anyhow!("{}: {}", e.code, e.message))?;
+    let password = NewPassword::choose(PASSWORD.to_owned()).await?;
     for make in TENANTS {
         let demo = make();
         if store.directory().by_slug(demo.slug).await?.is_some() {
@@ -87,24 +89,41 @@ pub async fn provision(store: &Store) -> Result<()> {
         new.settings = json!({"branding": demo.branding, "self_signup": demo.plan == Plan::Free});
         let tenant = store.provision(new).await?;
         let mut tx = store.begin_write(&tenant).await?;
-        let mut people = Vec::new();
-        for (email, name, role) in demo.people {
-            let user = users::NewUser {
-                email: Email::parse(email)?,
+        let ((email, name, _), others) = demo
+            .people
+            .split_first()
+            .context("a demo tenant without people")?;
+        let admin = users::first_admin(
+            &mut tx,
+            tenant.plan,
+            (*email).to_owned(),
+            (*name).to_owned(),
+            password.clone(),
+        )
+        .await?;
+        let mut people = vec![admin];
+        for (email, name, role) in others {
+            let person = NewPerson {
+                email: (*email).to_owned(),
                 display_name: (*name).to_owned(),
                 role: *role,
-                password_hash: Some(password_hash.clone()),
+                password: Some(password.clone()),
             };
-            people.push(users::insert(&mut tx, &user).await?);
+            let (user, _) = users::create(&mut tx, &admin, person).await?;
+            people.push(Actor {
+                user: user.id,
+                role: user.role,
+                plan: tenant.plan,
+            });
         }
-        let instructor = people
+        // Courses are the instructor's (the admin's where there is none).
+        let teacher = *people
             .iter()
-            .find(|u| u.role == Role::Instructor)
-            .map(|u| u.id);
+            .find(|p| p.role == Role::Instructor)
+            .unwrap_or(&admin);
         for (slug, title, module_titles) in demo.courses {
-            let course = courses::insert(
-                &mut tx,
-                &courses::CourseDraft {
+            let input = CourseInput {
+                draft: CourseDraft {
                     slug: (*slug).to_owned(),
                     title: (*title).to_owned(),
                     description: format!("{title} at {}", demo.name),
@@ -112,48 +131,33 @@ pub async fn provision(store: &Store) -> Result<()> {
                     max_enrollment: None,
                     settings: json!({}),
                 },
-            )
-            .await?;
-            if let Some(instructor) = instructor {
-                courses::set_instructors(&mut tx, course.id, &[instructor]).await?;
-            }
+                instructors: None,
+                prerequisites: None,
+            };
+            let course = courses::create(&mut tx, &teacher, &input).await?.course;
             let mut first_lesson = None;
             for module_title in module_titles.iter() {
                 let module =
-                    modules::insert(&mut tx, course.id, module_title, &CompletionRule::All).await?;
+                    content::add_module(&mut tx, &teacher, course.id, module_title, None).await?;
                 let markdown =
                     format!("# {module_title}\n\nRead this first, then try the exercise.");
-                let content = lyceum_domain::validate_content(
-                    LessonKind::Text,
-                    &json!([{"type": "markdown", "markdown": markdown}]),
-                )?;
-                let lesson = lessons::insert(
-                    &mut tx,
-                    module.id,
-                    &lessons::LessonDraft {
-                        title: format!("{module_title}: the essentials"),
-                        kind: LessonKind::Text,
-                        content,
-                        duration_seconds: Some(600),
-                        release_rule: None,
-                    },
-                )
-                .await?;
+                let lesson = LessonInput {
+                    title: format!("{module_title}: the essentials"),
+                    kind: LessonKind::Text,
+                    content: json!([{"type": "markdown", "markdown": markdown}]),
+                    duration_seconds: Some(600),
+                    release_rule: None,
+                };
+                let lesson =
+                    content::add_lesson(&mut tx, &teacher, module.id, &lesson.draft()?).await?;
                 first_lesson.get_or_insert(lesson.id);
             }
-            let course = courses::set_status(&mut tx, course.id, CourseStatus::Published)
-                .await?
-                .context("the course just created")?;
-            let by = instructor.map_or(EnrolledBy::System, EnrolledBy::Staff);
-            for student in people.iter().filter(|u| u.role == Role::Student) {
-                learning::enroll(&mut tx, &course, student.id, None, by).await?;
+            courses::publish(&mut tx, &teacher, course.id).await?;
+            for student in people.iter().filter(|p| p.role == Role::Student) {
+                enrollments::enroll_in(&mut tx, &teacher, course.id, Some(student.user), None)
+                    .await?;
                 if let Some(lesson) = first_lesson {
-                    let learner = Actor {
-                        user: student.id,
-                        role: student.role,
-                        plan: tenant.plan,
-                    };
-                    learning::report(&mut tx, learner, lesson, 60).await?;
+                    learning::report(&mut tx, *student, lesson, 60).await?;
                 }
             }
         }

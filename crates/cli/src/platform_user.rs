@@ -1,10 +1,10 @@
 //! `lyceum platform-user create EMAIL`: bootstraps a platform operator (`super_admin`), who then
 //! signs in at `/api/v1/platform/auth/login`.
 
-use anyhow::{anyhow, Result};
+use anyhow::Result;
 use clap::Subcommand;
+use lyceum_app::identity::passwords;
 use lyceum_domain::Email;
-use lyceum_server::auth::password;
 use lyceum_store::{AuditEntry, Store, StoreError};
 use std::io::BufRead;
 
@@ -35,14 +35,9 @@ pub async fn run(store: &Store, command: PlatformUserCommand) -> Result<()> {
         lyceum_domain::password::check_policy(&secret).map_err(StoreError::from)?;
         (secret, false)
     } else {
-        (
-            password::generate().map_err(|e| anyhow!("{}", e.message))?,
-            true,
-        )
+        (passwords::generate()?, true)
     };
-    let hash = password::hash(secret.clone())
-        .await
-        .map_err(|e| anyhow!("{}", e.message))?;
+    let hash = passwords::hash(secret.clone()).await?;
     let mut audit = AuditEntry::cli("platform_user.create");
     audit.detail = serde_json::json!({ "email": email.as_str() });
     let user = store

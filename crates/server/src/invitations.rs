@@ -1,8 +1,9 @@
-//! Invitations: an admin creates a user without a password (`invited`) or re-invites one, and
-//! hands the one-time token to the person (Lyceum sends no mail itself); the person accepts
-//! with `POST /api/v1/auth/accept-invitation`, sets a password and is signed in.
+//! Invitations over HTTP: an admin re-invites an invited user and hands the one-time token to
+//! the person (Lyceum sends no mail itself); the person accepts with
+//! `POST /api/v1/auth/accept-invitation`, sets a password and is signed in. The rules are
+//! `lyceum_app::identity::invitations`'s.
 
-use crate::auth::{self, password, Authenticated, TokenResponse};
+use crate::auth::{self, Authenticated, TokenResponse};
 use crate::error::{ApiError, ErrorBody};
 use crate::json::ApiJson;
 use crate::tenancy::CurrentTenant;
@@ -10,42 +11,12 @@ use crate::AppState;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::{Extension, Json};
-use chrono::{DateTime, Utc};
-use lyceum_domain::{events, Permission, UserId, UserStatus};
-use lyceum_store::repo::{invitations, outbox, users};
-use lyceum_store::WriteTx;
-use serde::{Deserialize, Serialize};
+use lyceum_app::identity::invitations::{self, InvitationToken};
+use lyceum_app::identity::NewPassword;
+use lyceum_domain::UserId;
+use serde::Deserialize;
 use utoipa::ToSchema;
 use uuid::Uuid;
-
-/// How long an invitation can be accepted.
-const VALID_FOR: chrono::Duration = chrono::Duration::days(7);
-
-/// What the admin passes on to the invited person.
-#[derive(Serialize, ToSchema)]
-pub(crate) struct InvitationToken {
-    /// One-time; shown only here.
-    token: String,
-    expires_at: DateTime<Utc>,
-}
-
-/// Issues a fresh invitation for an invited user, withdrawing earlier ones; records the event.
-pub(crate) async fn issue(
-    tx: &mut WriteTx,
-    user: UserId,
-    by: UserId,
-) -> Result<InvitationToken, ApiError> {
-    let (token, hash) = auth::new_opaque_token()?;
-    let expires_at = Utc::now() + VALID_FOR;
-    invitations::issue(tx, user, &hash, expires_at, Some(by)).await?;
-    let invited = events::UserInvited {
-        user_id: user,
-        by,
-        expires_at,
-    };
-    outbox::append(tx, &invited.into()).await?;
-    Ok(InvitationToken { token, expires_at })
-}
 
 /// `{id}` of `/users/{id}/invitation`.
 #[derive(Deserialize, utoipa::IntoParams)]
@@ -67,19 +38,8 @@ pub(crate) async fn reissue(
     auth: Authenticated,
     Path(InvitedPath { id }): Path<InvitedPath>,
 ) -> Result<(StatusCode, Json<InvitationToken>), ApiError> {
-    auth.require(Permission::UserManage)?;
     let mut tx = state.store.begin_write(&auth.tenant).await?;
-    let user = users::get(&mut tx, id)
-        .await?
-        .ok_or_else(|| ApiError::not_found("no such user"))?;
-    if user.status != UserStatus::Invited {
-        return Err(ApiError::new(
-            StatusCode::CONFLICT,
-            "NOT_INVITED",
-            format!("the user is {}, not invited", user.status),
-        ));
-    }
-    let invitation = issue(&mut tx, id, auth.user_id).await?;
+    let invitation = invitations::reinvite(&mut tx, &auth.actor(), id).await?;
     tx.commit().await?;
     Ok((StatusCode::CREATED, Json(invitation)))
 }
@@ -104,33 +64,9 @@ pub(crate) async fn accept(
     Extension(CurrentTenant(tenant)): Extension<CurrentTenant>,
     ApiJson(request): ApiJson<AcceptRequest>,
 ) -> Result<Json<TokenResponse>, ApiError> {
-    lyceum_domain::password::check_policy(&request.password)?;
-    let invalid = || {
-        ApiError::new(
-            StatusCode::BAD_REQUEST,
-            "INVALID_INVITATION",
-            "this invitation is unknown, used or expired; ask for a new one",
-        )
-    };
-    let hash = password::hash(request.password).await?;
+    let password = NewPassword::choose(request.password).await?;
     let mut tx = state.store.begin_write(&tenant).await?;
-    let invitation = invitations::by_hash(&mut tx, &auth::opaque_token_hash(&request.token))
-        .await?
-        .filter(|i| i.accepted_at.is_none() && i.expires_at > Utc::now())
-        .ok_or_else(invalid)?;
-    let user_id = UserId::from_uuid(invitation.user_id);
-    tx.affects_only(user_id);
-    let user = users::activate_with_password(&mut tx, user_id, &hash)
-        .await?
-        .ok_or_else(invalid)?;
-    if !invitations::accept(&mut tx, invitation.id).await? {
-        return Err(invalid());
-    }
-    let activated = events::UserActivated {
-        user_id: user.id,
-        invitation_id: invitation.id,
-    };
-    outbox::append(&mut tx, &activated.into()).await?;
+    let user = invitations::accept(&mut tx, &request.token, &password).await?;
     let response = auth::sign_in(&state, &mut tx, &tenant, &user, Uuid::now_v7()).await?;
     tx.commit().await?;
     Ok(Json(response))

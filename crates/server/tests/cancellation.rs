@@ -13,7 +13,7 @@ mod common;
 use axum::http::StatusCode;
 use common::call;
 use lyceum_domain::{Email, Placement, Plan, Role, Slug};
-use lyceum_server::{auth, AppState, LocalServer, ServerConfig};
+use lyceum_server::{AppState, LocalServer, ServerConfig};
 use lyceum_store::repo::{enrollments, outbox, progress, users};
 use lyceum_store::{testing, LearnerLock, NewTenant, Store, StoreConfig, Tenant};
 use serde_json::{json, Value};
@@ -64,7 +64,9 @@ async fn world(
     new.plan = Plan::Pro;
     new.placement = placement;
     let tenant = store.provision(new).await.unwrap();
-    let hash = auth::password::hash(PASSWORD.to_owned()).await.unwrap();
+    let hash = lyceum_app::identity::passwords::hash(PASSWORD.to_owned())
+        .await
+        .unwrap();
     let mut people = vec![("teacher@acme.test".to_owned(), Role::Instructor)];
     people.extend((0..STUDENTS).map(|i| (format!("s{i}@acme.test"), Role::Student)));
     let mut tx = store.begin_write(&tenant).await.unwrap();
@@ -652,7 +654,9 @@ async fn a_write_timing_out_holding_the_sqlite_lock_leaves_nothing() {
     let w = world("sqlite", config, None, Duration::from_secs(5)).await;
     let admin = {
         let mut tx = w.state.store.begin_write(&w.tenant).await.unwrap();
-        let hash = auth::password::hash(PASSWORD.to_owned()).await.unwrap();
+        let hash = lyceum_app::identity::passwords::hash(PASSWORD.to_owned())
+            .await
+            .unwrap();
         users::insert(
             &mut tx,
             &users::NewUser {

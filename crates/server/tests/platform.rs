@@ -7,7 +7,7 @@ mod common;
 use axum::http::StatusCode;
 use common::{call, tenant_with_users, token};
 use lyceum_domain::{Email, Role};
-use lyceum_server::{auth, AppState, ServerConfig};
+use lyceum_server::{AppState, ServerConfig};
 use lyceum_store::{testing, AuditEntry, Store};
 use serde_json::{json, Value};
 
@@ -23,7 +23,7 @@ async fn worlds() -> Vec<World> {
     let mut out = Vec::new();
     for (config, guard) in [testing::sqlite_config(), testing::postgres_config().await] {
         let store = Store::open(config).await.unwrap();
-        let hash = auth::password::hash(OPERATOR_PASSWORD.to_owned())
+        let hash = lyceum_app::identity::passwords::hash(OPERATOR_PASSWORD.to_owned())
             .await
             .unwrap();
         store

@@ -261,6 +261,14 @@ impl WriteTx {
         };
     }
 
+    /// Declares that this transaction writes records the tenant's users share (courses, their
+    /// content, people): its commit moves the tenant's data version, whatever
+    /// [`WriteTx::affects_only`] declares before or after. Use cases that write shared records
+    /// declare it, so that several use cases can share one transaction.
+    pub fn affects_all_users(&mut self) {
+        self.0.declared = Declared::SeveralUsers;
+    }
+
     /// Commits; see [`TenantTx::commit`].
     pub async fn commit(self) -> Result<(), StoreError> {
         self.0.commit().await

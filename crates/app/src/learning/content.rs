@@ -45,6 +45,7 @@ pub async fn add_module(
     title: &str,
     rule: Option<CompletionRule>,
 ) -> Result<Module, Refusal> {
+    tx.affects_all_users();
     editable_course(tx, actor, course).await?;
     let rule = rule.unwrap_or(CompletionRule::All);
     rule.validate(&[])?;
@@ -77,6 +78,7 @@ pub async fn change_module(
     title: Option<&str>,
     rule: Option<&CompletionRule>,
 ) -> Result<Module, Refusal> {
+    tx.affects_all_users();
     editable_module(tx, actor, id).await?;
     if let Some(rule) = rule {
         let ids: Vec<_> = lessons::for_module(tx, id)
@@ -99,6 +101,7 @@ pub async fn change_module(
 
 /// Removes a module and its lessons. Records `module.deleted`.
 pub async fn remove_module(tx: &mut WriteTx, actor: &Actor, id: ModuleId) -> Result<(), Refusal> {
+    tx.affects_all_users();
     let module = editable_module(tx, actor, id).await?;
     modules::delete(tx, id).await?;
     let deleted = events::ModuleDeleted {
@@ -116,6 +119,7 @@ pub async fn reorder_modules(
     course: CourseId,
     order: Vec<ModuleId>,
 ) -> Result<Vec<Module>, Refusal> {
+    tx.affects_all_users();
     editable_course(tx, actor, course).await?;
     let items = modules::reorder(tx, course, &order).await?;
     let reordered = events::ModulesReordered {
@@ -202,6 +206,7 @@ pub async fn add_lesson(
     module: ModuleId,
     draft: &LessonDraft,
 ) -> Result<Lesson, Refusal> {
+    tx.affects_all_users();
     let module = editable_module(tx, actor, module).await?;
     let lesson = lessons::insert(tx, module.id, draft).await?;
     let created = events::LessonCreated {
@@ -252,6 +257,7 @@ pub async fn replace_lesson(
     id: LessonId,
     draft: &LessonDraft,
 ) -> Result<Lesson, Refusal> {
+    tx.affects_all_users();
     editable_lesson(tx, actor, id).await?;
     let lesson = lessons::replace(tx, id, draft)
         .await?
@@ -266,6 +272,7 @@ pub async fn replace_lesson(
 
 /// Removes a lesson (learners' progress on it goes with it). Records `lesson.deleted`.
 pub async fn remove_lesson(tx: &mut WriteTx, actor: &Actor, id: LessonId) -> Result<(), Refusal> {
+    tx.affects_all_users();
     let lesson = editable_lesson(tx, actor, id).await?;
     lessons::delete(tx, id).await?;
     let deleted = events::LessonDeleted {
@@ -284,6 +291,7 @@ pub async fn reorder_lessons(
     module: ModuleId,
     order: Vec<LessonId>,
 ) -> Result<Vec<Lesson>, Refusal> {
+    tx.affects_all_users();
     editable_module(tx, actor, module).await?;
     let items = lessons::reorder(tx, module, &order).await?;
     let reordered = events::LessonsReordered {

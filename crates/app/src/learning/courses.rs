@@ -176,6 +176,7 @@ pub async fn create(
     actor: &Actor,
     input: &CourseInput,
 ) -> Result<CourseDetail, Refusal> {
+    tx.affects_all_users();
     actor.require(Permission::CourseCreate)?;
     within_plan(
         "courses",
@@ -240,6 +241,7 @@ pub async fn replace(
     id: CourseId,
     input: &CourseInput,
 ) -> Result<CourseDetail, Refusal> {
+    tx.affects_all_users();
     editable_course(tx, actor, id).await?;
     let course = courses::replace(tx, id, &input.draft)
         .await?
@@ -266,6 +268,7 @@ pub async fn replace(
 /// Publishes a course: it needs at least one lesson; back from the archive it counts toward
 /// the plan again. Records `course.published` with its module and lesson counts.
 pub async fn publish(tx: &mut WriteTx, actor: &Actor, id: CourseId) -> Result<Course, Refusal> {
+    tx.affects_all_users();
     let course = editable_course(tx, actor, id).await?;
     match course.status {
         CourseStatus::Published => return Ok(course),
@@ -300,6 +303,7 @@ pub async fn publish(tx: &mut WriteTx, actor: &Actor, id: CourseId) -> Result<Co
 /// Archives a course: it leaves the catalog and takes no new enrollments; enrolled learners
 /// keep their progress and certificates. Records `course.archived`.
 pub async fn archive(tx: &mut WriteTx, actor: &Actor, id: CourseId) -> Result<Course, Refusal> {
+    tx.affects_all_users();
     let course = editable_course(tx, actor, id).await?;
     if course.status == CourseStatus::Archived {
         return Ok(course);
@@ -330,6 +334,7 @@ pub enum Removal {
 /// Deletes a course that never had an enrollment (`course:delete`, its staff) and records
 /// `course.deleted`; one with enrollments is archived instead.
 pub async fn delete(tx: &mut WriteTx, actor: &Actor, id: CourseId) -> Result<Removal, Refusal> {
+    tx.affects_all_users();
     actor.require(Permission::CourseDelete)?;
     editable_course(tx, actor, id).await?;
     if enrollments::any_for_course(tx, id).await? {

@@ -1,7 +1,7 @@
 //! `POST /api/v1/auth/login`, `/auth/refresh`, `/auth/logout` and `GET /api/v1/me`.
 
 use super::throttle::password_sign_in;
-use super::tokens::{self, new_opaque_token, opaque_token_hash};
+use super::tokens;
 use super::{Authenticated, ClientAddress};
 use crate::error::{ApiError, ErrorBody};
 use crate::json::ApiJson;
@@ -12,8 +12,9 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::{Extension, Json};
 use chrono::Utc;
-use lyceum_domain::{Email, Permission, UserId, UserStatus};
-use lyceum_store::repo::{refresh_tokens, users};
+use lyceum_app::identity::sessions::{self, Refreshed};
+use lyceum_app::identity::User;
+use lyceum_domain::{Email, Permission};
 use lyceum_store::{KeyOwner, Tenant, WriteTx};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -41,10 +42,6 @@ pub(crate) struct TokenResponse {
     expires_in: u64,
 }
 
-fn invalid_refresh() -> ApiError {
-    ApiError::unauthorized("INVALID_TOKEN", "the refresh token is not valid")
-}
-
 /// Signs in with e-mail and password: a short-lived access token and a refresh token.
 #[utoipa::path(post, path = "/api/v1/auth/login", tag = "auth", request_body = LoginRequest,
     responses(
@@ -62,7 +59,7 @@ pub(crate) async fn login(
     let lookup = async {
         let Some(email) = email else { return Ok(None) };
         let mut tx = state.store.begin(&tenant).await?;
-        let found = users::credentials(&mut tx, &email).await?;
+        let found = sessions::credentials(&mut tx, &email).await?;
         tx.commit().await?;
         Ok(found)
     };
@@ -73,7 +70,6 @@ pub(crate) async fn login(
         Err(refused) => return Ok(refused),
     };
     let mut tx = state.store.begin_write(&tenant).await?;
-    tx.affects_only(user.id);
     let response = sign_in(&state, &mut tx, &tenant, &user, Uuid::now_v7()).await?;
     tx.commit().await?;
     Ok(Json(response).into_response())
@@ -92,28 +88,19 @@ pub(crate) async fn refresh(
     ApiJson(request): ApiJson<RefreshRequest>,
 ) -> Result<Json<TokenResponse>, ApiError> {
     let mut tx = state.store.begin_write(&tenant).await?;
-    let stored = refresh_tokens::by_hash(&mut tx, &opaque_token_hash(&request.refresh_token))
-        .await?
-        .ok_or_else(invalid_refresh)?;
-    tx.affects_only(UserId::from_uuid(stored.user_id));
-    if stored.revoked_at.is_some() || stored.expires_at <= Utc::now() {
-        return Err(invalid_refresh());
-    }
-    // A spent token presented again means it was stolen or replayed: end the whole family.
-    if stored.used_at.is_some() || !refresh_tokens::spend(&mut tx, stored.id).await? {
-        refresh_tokens::revoke_family(&mut tx, stored.family_id).await?;
-        tx.commit().await?;
-        tracing::warn!(target: "security", tenant = %tenant.slug, family = %stored.family_id, "refresh token reused; family revoked");
-        return Err(ApiError::unauthorized(
-            "REFRESH_TOKEN_REUSED",
-            "this refresh token was already used; sign in again",
-        ));
-    }
-    let user = users::get(&mut tx, UserId::from_uuid(stored.user_id))
-        .await?
-        .filter(|u| u.status == UserStatus::Active)
-        .ok_or_else(invalid_refresh)?;
-    let response = sign_in(&state, &mut tx, &tenant, &user, stored.family_id).await?;
+    let (user, family) = match sessions::refresh(&mut tx, &request.refresh_token).await? {
+        Refreshed::Rotated { user, family } => (user, family),
+        // A spent token presented again means it was stolen or replayed: the whole family ends.
+        Refreshed::Reused { family } => {
+            tx.commit().await?;
+            tracing::warn!(target: "security", tenant = %tenant.slug, %family, "refresh token reused; family revoked");
+            return Err(ApiError::unauthorized(
+                "REFRESH_TOKEN_REUSED",
+                "this refresh token was already used; sign in again",
+            ));
+        }
+    };
+    let response = sign_in(&state, &mut tx, &tenant, &user, family).await?;
     tx.commit().await?;
     Ok(Json(response))
 }
@@ -128,20 +115,17 @@ pub(crate) async fn logout(
 ) -> Result<StatusCode, ApiError> {
     let mut tx = state.store.begin_write(&tenant).await?;
     // An unknown token changes nothing (and, rolled back, retires no cached page).
-    match refresh_tokens::by_hash(&mut tx, &opaque_token_hash(&request.refresh_token)).await? {
-        Some(stored) => {
-            tx.affects_only(UserId::from_uuid(stored.user_id));
-            refresh_tokens::revoke_family(&mut tx, stored.family_id).await?;
-            tx.commit().await?;
-        }
-        None => tx.rollback().await?,
+    if sessions::sign_out(&mut tx, &request.refresh_token).await? {
+        tx.commit().await?;
+    } else {
+        tx.rollback().await?;
     }
     Ok(StatusCode::NO_CONTENT)
 }
 
 #[derive(Serialize, ToSchema)]
 pub(crate) struct Me {
-    user: users::User,
+    user: User,
     tenant: TenantSummary,
     /// What the user's role allows, as in the access token.
     permissions: Vec<Permission>,
@@ -165,9 +149,7 @@ pub(crate) async fn me(
     auth: Authenticated,
 ) -> Result<Json<Me>, ApiError> {
     let mut tx = state.store.begin(&auth.tenant).await?;
-    let user = users::get(&mut tx, auth.user_id)
-        .await?
-        .ok_or_else(|| ApiError::not_found("user not found"))?;
+    let user = sessions::me(&mut tx, &auth.actor()).await?;
     tx.commit().await?;
     Ok(Json(Me {
         user,
@@ -184,14 +166,12 @@ pub(crate) async fn sign_in(
     state: &AppState,
     tx: &mut WriteTx,
     tenant: &Tenant,
-    user: &users::User,
+    user: &User,
     family: Uuid,
 ) -> Result<TokenResponse, ApiError> {
-    refresh_tokens::purge_expired(tx, user.id).await?;
-    let (refresh_token, hash) = new_opaque_token()?;
     let expires = Utc::now()
         + chrono::Duration::from_std(state.config.auth.refresh_token_ttl).unwrap_or_default();
-    refresh_tokens::insert(tx, family, user.id, &hash, expires).await?;
+    let refresh_token = sessions::open(tx, user, family, expires).await?;
     let keys = state.keys.get(KeyOwner::Tenant(tenant.id())).await?;
     let ttl = state.config.auth.access_token_ttl;
     let claims = tokens::tenant_claims(tenant, user, &state.config.auth.issuer, ttl);

@@ -1,12 +1,12 @@
-//! Identity inside a tenant: passwords (Argon2id, hashed off the async threads), per-tenant
-//! Ed25519 signing keys, short-lived access tokens (JWT), rotating refresh tokens with reuse
-//! detection, and the [`Authenticated`] extractor that turns a bearer token into a user of the
-//! resolved tenant. A token of one tenant is never accepted by another.
+//! Identity over HTTP: sign-in with its throttle, per-tenant Ed25519 signing keys, short-lived
+//! access tokens (JWT) beside the refresh tokens of `lyceum_app::identity::sessions`, and the
+//! [`Authenticated`] extractor that turns a bearer token into a user of the resolved tenant. A
+//! token of one tenant is never accepted by another. People, passwords and sessions follow the
+//! rules of `lyceum_app::identity`.
 
 mod extract;
 pub(crate) mod handlers;
 mod keys;
-pub mod password;
 mod throttle;
 mod tokens;
 
@@ -18,9 +18,7 @@ pub(crate) use handlers::{
 pub use keys::KeyRing;
 pub use throttle::LoginThrottleConfig;
 pub(crate) use throttle::{password_sign_in, ClientAddress, LoginThrottle};
-pub(crate) use tokens::{
-    new_opaque_token, opaque_token_hash, platform_claims, sign, PLATFORM_AUDIENCE,
-};
+pub(crate) use tokens::{platform_claims, sign, PLATFORM_AUDIENCE};
 pub use tokens::{Claims, PlatformClaims};
 
 /// The unverified claims of a request's bearer token (for routing only, never to authorize).

@@ -153,7 +153,7 @@ where
         Some((user, hash)) => (Some(user), hash),
         None => (None, None),
     };
-    let verified = super::password::verify(request.password, hash).await;
+    let verified = lyceum_app::identity::passwords::verify(request.password, hash).await;
     match user {
         Some(user) if verified => {
             throttle.succeeded(tenant, &request.email).await;

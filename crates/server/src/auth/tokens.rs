@@ -3,13 +3,10 @@
 use super::keys::Keys;
 use crate::error::ApiError;
 use axum::http::StatusCode;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use base64::Engine as _;
 use jsonwebtoken::{Algorithm, Header, Validation};
+use lyceum_app::identity::User;
 use lyceum_domain::{Permission, Role};
-use lyceum_store::repo::users::User;
 use lyceum_store::{PlatformUser, Tenant};
-use ring::rand::{SecureRandom, SystemRandom};
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use std::time::Duration;
@@ -136,21 +133,4 @@ pub(crate) fn verify<C: DeserializeOwned>(
             )),
             _ => invalid("the token is not valid here"),
         })
-}
-
-/// A new opaque token (refresh tokens, invitations) and the hash under which it is stored.
-pub(crate) fn new_opaque_token() -> Result<(String, Vec<u8>), ApiError> {
-    let mut bytes = [0u8; 32];
-    SystemRandom::new()
-        .fill(&mut bytes)
-        .map_err(|_| ApiError::internal("random generator failed"))?;
-    let token = URL_SAFE_NO_PAD.encode(bytes);
-    let hash = opaque_token_hash(&token);
-    Ok((token, hash))
-}
-
-pub(crate) fn opaque_token_hash(token: &str) -> Vec<u8> {
-    ring::digest::digest(&ring::digest::SHA256, token.as_bytes())
-        .as_ref()
-        .to_vec()
 }

@@ -4,7 +4,7 @@
 use axum::body::Body;
 use axum::http::{Request, StatusCode};
 use lyceum_domain::{Email, Plan, Role, Slug};
-use lyceum_server::{app, auth, AppState};
+use lyceum_server::{app, AppState};
 use lyceum_store::repo::users;
 use lyceum_store::{testing, NewTenant, Store, Tenant};
 use serde_json::{json, Value};
@@ -67,7 +67,11 @@ pub async fn tenant_on_plan(
             email: Email::parse(email).unwrap(),
             display_name: format!("{role} of {slug}"),
             role: *role,
-            password_hash: Some(auth::password::hash((*password).to_owned()).await.unwrap()),
+            password_hash: Some(
+                lyceum_app::identity::passwords::hash((*password).to_owned())
+                    .await
+                    .unwrap(),
+            ),
         };
         users::insert(&mut tx, &user).await.unwrap();
     }

@@ -1,14 +1,37 @@
-//! Argon2id password hashing. Hashing is deliberately slow and memory-hard (19 MiB a hash), so
+//! Passwords: the policy a new one must meet, and Argon2id hashing. Hashing is deliberately slow and memory-hard (19 MiB a hash), so
 //! it runs on a few dedicated threads: it never stalls the request threads, sign-ins cannot take
 //! every core from other requests, and the memory hashes hold stays bounded (the allocator keeps
 //! a freed hash's block per thread, so a thread per sign-in would pile them up).
 
-use crate::error::ApiError;
+use crate::Refusal;
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use argon2::Argon2;
-use axum::http::StatusCode;
 use ring::rand::{SecureRandom, SystemRandom};
 use std::sync::OnceLock;
+
+/// A password a person chose, checked against the policy and hashed: what the use cases that
+/// set a password take (hashed before any transaction opens, so no lock waits on Argon2).
+#[derive(Clone)]
+pub struct NewPassword(String);
+
+impl NewPassword {
+    /// Checks `password` against the policy (`WEAK_PASSWORD`) and hashes it.
+    pub async fn choose(password: String) -> Result<Self, Refusal> {
+        lyceum_domain::password::check_policy(&password)?;
+        Ok(NewPassword(hash(password).await?))
+    }
+
+    /// The stored form (PHC string).
+    pub fn hash(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Debug for NewPassword {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("NewPassword(..)")
+    }
+}
 
 /// The hashing threads: one per core, at least two, at most eight.
 fn hashing_pool() -> &'static rayon::ThreadPool {
@@ -26,7 +49,7 @@ fn hashing_pool() -> &'static rayon::ThreadPool {
 /// Runs `job` on the hashing threads.
 async fn hashing<T: Send + 'static>(
     job: impl FnOnce() -> T + Send + 'static,
-) -> Result<T, ApiError> {
+) -> Result<T, Refusal> {
     let (done, result) = tokio::sync::oneshot::channel();
     hashing_pool().spawn(move || {
         let _ = done.send(job());
@@ -35,11 +58,11 @@ async fn hashing<T: Send + 'static>(
 }
 
 /// Hashes a password that has passed the policy.
-pub async fn hash(password: String) -> Result<String, ApiError> {
+pub async fn hash(password: String) -> Result<String, Refusal> {
     hashing(move || hash_now(&password)).await?
 }
 
-fn hash_now(password: &str) -> Result<String, ApiError> {
+fn hash_now(password: &str) -> Result<String, Refusal> {
     let mut salt = [0u8; 16];
     SystemRandom::new()
         .fill(&mut salt)
@@ -52,7 +75,7 @@ fn hash_now(password: &str) -> Result<String, ApiError> {
 }
 
 /// A random password (24 characters, 144 bits) for a bootstrap account.
-pub fn generate() -> Result<String, ApiError> {
+pub fn generate() -> Result<String, Refusal> {
     use base64::Engine as _;
     let mut bytes = [0u8; 18];
     SystemRandom::new()
@@ -63,7 +86,7 @@ pub fn generate() -> Result<String, ApiError> {
 
 /// Checks a password against a stored hash. Without a hash (unknown user, no password set) the
 /// same work is done against a throwaway hash, so timing does not reveal which e-mails exist.
-pub(crate) async fn verify(password: String, stored: Option<String>) -> bool {
+pub async fn verify(password: String, stored: Option<String>) -> bool {
     hashing(move || match stored.as_deref().map(PasswordHash::new) {
         Some(Ok(parsed)) => Argon2::default()
             .verify_password(password.as_bytes(), &parsed)
@@ -77,10 +100,6 @@ pub(crate) async fn verify(password: String, stored: Option<String>) -> bool {
     .unwrap_or(false)
 }
 
-fn internal() -> ApiError {
-    ApiError::new(
-        StatusCode::INTERNAL_SERVER_ERROR,
-        "INTERNAL",
-        "password hashing failed",
-    )
+fn internal() -> Refusal {
+    Refusal::Internal("password hashing failed")
 }

@@ -1,0 +1,92 @@
+//! Invitations: an admin creates a user without a password (`invited`) or invites them again,
+//! and hands the one-time token to the person; the person accepts it, sets a password and is
+//! active.
+
+use super::{new_opaque_token, opaque_token_hash, NewPassword, User};
+use crate::{Actor, Refusal};
+use chrono::{DateTime, Utc};
+use lyceum_domain::{events, Permission, UserId, UserStatus};
+use lyceum_store::repo::{invitations, outbox, users};
+use lyceum_store::WriteTx;
+use serde::Serialize;
+
+/// How long an invitation can be accepted.
+const VALID_FOR: chrono::Duration = chrono::Duration::days(7);
+
+/// What the admin passes on to the invited person.
+#[derive(Debug, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct InvitationToken {
+    /// One-time; shown only here.
+    pub token: String,
+    pub expires_at: DateTime<Utc>,
+}
+
+/// Issues a fresh invitation for an invited user, withdrawing earlier ones, and records
+/// `user.invited`.
+pub(crate) async fn issue(
+    tx: &mut WriteTx,
+    user: UserId,
+    by: UserId,
+) -> Result<InvitationToken, Refusal> {
+    let (token, hash) = new_opaque_token()?;
+    let expires_at = Utc::now() + VALID_FOR;
+    invitations::issue(tx, user, &hash, expires_at, Some(by)).await?;
+    let invited = events::UserInvited {
+        user_id: user,
+        by,
+        expires_at,
+    };
+    outbox::append(tx, &invited.into()).await?;
+    Ok(InvitationToken { token, expires_at })
+}
+
+/// Invites an invited user again (`user:manage`): a new token; earlier ones stop working.
+pub async fn reinvite(
+    tx: &mut WriteTx,
+    actor: &Actor,
+    user: UserId,
+) -> Result<InvitationToken, Refusal> {
+    actor.require(Permission::UserManage)?;
+    let invited = users::get(tx, user)
+        .await?
+        .ok_or_else(|| Refusal::not_found("no such user"))?;
+    if invited.status != UserStatus::Invited {
+        return Err(Refusal::conflict(
+            "NOT_INVITED",
+            format!("the user is {}, not invited", invited.status),
+        ));
+    }
+    issue(tx, user, actor.user).await
+}
+
+/// Accepts the invitation `token`: sets the password, activates the user and records
+/// `user.activated`. An unknown, used or expired token is `INVALID_INVITATION`.
+pub async fn accept(
+    tx: &mut WriteTx,
+    token: &str,
+    password: &NewPassword,
+) -> Result<User, Refusal> {
+    let invalid = || Refusal::Malformed {
+        code: "INVALID_INVITATION",
+        message: "this invitation is unknown, used or expired; ask for a new one".to_owned(),
+    };
+    let invitation = invitations::by_hash(tx, &opaque_token_hash(token))
+        .await?
+        .filter(|i| i.accepted_at.is_none() && i.expires_at > Utc::now())
+        .ok_or_else(invalid)?;
+    let user_id = UserId::from_uuid(invitation.user_id);
+    tx.affects_only(user_id);
+    let user = users::activate_with_password(tx, user_id, password.hash())
+        .await?
+        .ok_or_else(invalid)?;
+    if !invitations::accept(tx, invitation.id).await? {
+        return Err(invalid());
+    }
+    let activated = events::UserActivated {
+        user_id: user.id,
+        invitation_id: invitation.id,
+    };
+    outbox::append(tx, &activated.into()).await?;
+    Ok(user)
+}

@@ -1,0 +1,222 @@
+//! The people of a tenant, as its admins manage them: list, create (active with a password, or
+//! invited), read, change name and role, deactivate; and self sign-up as a student where the
+//! tenant allows it. The plan's student limit binds every way in, and a tenant never loses its
+//! last active admin.
+
+use super::invitations::{issue, InvitationToken};
+use super::{NewPassword, User};
+use crate::learning::courses::within_plan;
+use crate::{Actor, Refusal};
+use lyceum_domain::{events, Email, Permission, Plan, Role, UserId, UserStatus};
+use lyceum_store::repo::{outbox, refresh_tokens, users};
+use lyceum_store::{Tenant, TenantTx, WriteTx};
+
+fn user_not_found() -> Refusal {
+    Refusal::not_found("no such user")
+}
+
+/// A page of the tenant's users, oldest first, after `after` (`user:manage`).
+pub async fn list(
+    tx: &mut TenantTx,
+    actor: &Actor,
+    after: Option<UserId>,
+    limit: u32,
+) -> Result<Vec<User>, Refusal> {
+    actor.require(Permission::UserManage)?;
+    Ok(users::list(tx, after, limit).await?)
+}
+
+/// A person to add to the tenant.
+#[derive(Debug, Clone)]
+pub struct NewPerson {
+    pub email: String,
+    pub display_name: String,
+    pub role: Role,
+    /// Without one the user is `invited` and cannot sign in until they accept.
+    pub password: Option<NewPassword>,
+}
+
+/// Creates a user (`user:manage`) and records `user.created`; an invited one (no password) also
+/// gets an invitation, whose token the answer carries.
+pub async fn create(
+    tx: &mut WriteTx,
+    actor: &Actor,
+    person: NewPerson,
+) -> Result<(User, Option<InvitationToken>), Refusal> {
+    tx.affects_all_users();
+    actor.require(Permission::UserManage)?;
+    let user = insert(tx, actor.plan, person, Some(actor.user)).await?;
+    let invitation = match user.status {
+        UserStatus::Invited => Some(issue(tx, user.id, actor.user).await?),
+        UserStatus::Active | UserStatus::Deactivated => None,
+    };
+    Ok((user, invitation))
+}
+
+/// Creates the first user of a tenant that has none yet, an admin (provisioning and the demo:
+/// nobody is there to invite them); `TENANT_HAS_USERS` once it has any. Records `user.created`.
+pub async fn first_admin(
+    tx: &mut WriteTx,
+    plan: Plan,
+    email: String,
+    display_name: String,
+    password: NewPassword,
+) -> Result<Actor, Refusal> {
+    tx.affects_all_users();
+    if !users::list(tx, None, 1).await?.is_empty() {
+        return Err(Refusal::conflict(
+            "TENANT_HAS_USERS",
+            "the organization has users already; its admins invite the next ones",
+        ));
+    }
+    let person = NewPerson {
+        email,
+        display_name,
+        role: Role::Admin,
+        password: Some(password),
+    };
+    let admin = insert(tx, plan, person, None).await?;
+    Ok(Actor {
+        user: admin.id,
+        role: admin.role,
+        plan,
+    })
+}
+
+/// Signs a person up as a student of `tenant`, where its settings allow self sign-up
+/// (`SIGNUP_DISABLED` otherwise). Records `user.created`.
+pub async fn sign_up(
+    tx: &mut WriteTx,
+    tenant: &Tenant,
+    email: String,
+    display_name: String,
+    password: NewPassword,
+) -> Result<User, Refusal> {
+    tx.affects_all_users();
+    let allowed = tenant
+        .settings
+        .get("self_signup")
+        .and_then(serde_json::Value::as_bool);
+    if allowed != Some(true) {
+        return Err(Refusal::forbidden(
+            "SIGNUP_DISABLED",
+            "this organization does not allow self sign-up",
+        ));
+    }
+    let person = NewPerson {
+        email,
+        display_name,
+        role: Role::Student,
+        password: Some(password),
+    };
+    insert(tx, tenant.plan, person, None).await
+}
+
+async fn insert(
+    tx: &mut WriteTx,
+    plan: Plan,
+    person: NewPerson,
+    created_by: Option<UserId>,
+) -> Result<User, Refusal> {
+    let email = Email::parse(&person.email)?;
+    if person.role == Role::Student {
+        let used = users::count_students(tx).await?;
+        within_plan("students", used, plan.limits().max_students)?;
+    }
+    let status = match person.password {
+        Some(_) => UserStatus::Active,
+        None => UserStatus::Invited,
+    };
+    let new = users::NewUser {
+        email,
+        display_name: person.display_name,
+        role: person.role,
+        password_hash: person.password.map(|p| p.hash().to_owned()),
+    };
+    let user = users::insert_with_status(tx, &new, status).await?;
+    let created = events::UserCreated {
+        user_id: user.id,
+        role: user.role,
+        status,
+        created_by,
+    };
+    outbox::append(tx, &created.into()).await?;
+    Ok(user)
+}
+
+/// One user: everyone may read themselves, others need `user:manage`.
+pub async fn show(tx: &mut TenantTx, actor: &Actor, id: UserId) -> Result<User, Refusal> {
+    if actor.user != id {
+        actor.require(Permission::UserManage)?;
+    }
+    users::get(tx, id).await?.ok_or_else(user_not_found)
+}
+
+/// Refuses to take the last active admin's role or access: nobody could manage the tenant.
+async fn keep_an_admin(tx: &mut WriteTx, user: UserId) -> Result<(), Refusal> {
+    let admins = users::lock_active_admins(tx).await?;
+    if admins == [user] {
+        return Err(Refusal::conflict(
+            "LAST_ADMIN",
+            "the organization needs at least one active admin; appoint another first",
+        ));
+    }
+    Ok(())
+}
+
+/// Changes a user's name or role (`user:manage`); a new student counts toward the plan. Records
+/// `user.updated`.
+pub async fn change(
+    tx: &mut WriteTx,
+    actor: &Actor,
+    id: UserId,
+    display_name: Option<&str>,
+    role: Option<Role>,
+) -> Result<User, Refusal> {
+    tx.affects_all_users();
+    actor.require(Permission::UserManage)?;
+    if role.is_some_and(|role| role != Role::Admin) {
+        keep_an_admin(tx, id).await?;
+    }
+    if role == Some(Role::Student) {
+        let current = users::get(tx, id).await?.ok_or_else(user_not_found)?;
+        if current.role != Role::Student {
+            let used = users::count_students(tx).await?;
+            within_plan("students", used, actor.plan.limits().max_students)?;
+        }
+    }
+    let user = users::update(tx, id, display_name, role)
+        .await?
+        .ok_or_else(user_not_found)?;
+    let updated = events::UserUpdated {
+        user_id: id,
+        role: user.role,
+        by: actor.user,
+    };
+    outbox::append(tx, &updated.into()).await?;
+    Ok(user)
+}
+
+/// Deactivates a user (`user:manage`; not oneself, not the last admin) and signs them out
+/// everywhere (their refresh tokens are revoked). Records `user.deactivated`.
+pub async fn deactivate(tx: &mut WriteTx, actor: &Actor, id: UserId) -> Result<User, Refusal> {
+    tx.affects_all_users();
+    actor.require(Permission::UserManage)?;
+    if actor.user == id {
+        return Err(Refusal::conflict(
+            "CANNOT_DEACTIVATE_SELF",
+            "ask another admin to deactivate you",
+        ));
+    }
+    keep_an_admin(tx, id).await?;
+    let user = users::set_status(tx, id, UserStatus::Deactivated)
+        .await?
+        .ok_or_else(user_not_found)?;
+    refresh_tokens::revoke_user(tx, id).await?;
+    let deactivated = events::UserDeactivated {
+        user_id: id,
+        by: actor.user,
+    };
+    outbox::append(tx, &deactivated.into()).await?;
+    Ok(user)
+}
