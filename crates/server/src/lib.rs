@@ -1,25 +1,18 @@
 //! Lyceum's HTTP server: the axum router and what sits in front of every handler.
 //!
 //! This crate owns HTTP concerns only: routing, tenant resolution, status codes and the error
-//! shape, request ids, body limits, timeouts and request logging. It never talks SQL: it reaches
-//! data through `lyceum_store::Store`.
+//! shape, request ids, body limits, timeouts and request logging. `http/` holds that plumbing,
+//! `api/` the JSON API's resources (the web portal goes beside them). It never talks SQL and
+//! holds no rule of Lyceum's: handlers open tenant transactions on `lyceum_store::Store` and
+//! call `lyceum_app`'s use cases in them.
 
-pub mod auth;
-mod context;
-mod error;
-mod health;
-mod invitations;
-mod json;
-mod learning;
-pub mod metrics;
-mod openapi;
-mod paging;
-pub mod platform;
-mod ratelimit;
-mod response_cache;
-mod tenancy;
-mod tenant_profile;
-mod users;
+mod api;
+mod http;
+
+pub use api::{auth, platform};
+use api::{invitations, learning, tenant_profile, users};
+pub use http::metrics;
+use http::{context, error, health, openapi, ratelimit, response_cache, tenancy};
 
 use axum::extract::{DefaultBodyLimit, Request};
 use axum::http::Method;

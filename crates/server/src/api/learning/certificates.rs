@@ -1,8 +1,8 @@
 //! `GET /verify/{code}`: anyone holding a certificate's code can confirm it with the tenant
 //! that issued it: learner, course and date. No sign-in needed; nothing else is revealed.
 
-use crate::error::{ApiError, ErrorBody};
-use crate::tenancy::CurrentTenant;
+use crate::http::error::{ApiError, ErrorBody};
+use crate::http::tenancy::CurrentTenant;
 use crate::AppState;
 use axum::extract::{Path, State};
 use axum::{Extension, Json};

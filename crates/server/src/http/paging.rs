@@ -1,7 +1,7 @@
 //! Keyset pagination shared by every list endpoint: the page size a request may ask for, and
 //! the cursor of the next page.
 
-use crate::error::ApiError;
+use crate::http::error::ApiError;
 use axum::http::StatusCode;
 
 /// Rows per page when the request names no `limit`.

@@ -5,8 +5,8 @@
 //! isolation alarms, each also logged as a security event with request id and tenant. The
 //! registry belongs to the [`crate::AppState`], not to the process.
 
-use crate::context::RequestId;
-use crate::error::ApiError;
+use crate::http::context::RequestId;
+use crate::http::error::ApiError;
 use crate::AppState;
 use axum::extract::{ConnectInfo, MatchedPath, Request, State};
 use axum::http::header;
@@ -321,12 +321,12 @@ pub(crate) async fn track(State(state): State<AppState>, request: Request, next:
 #[utoipa::path(get, path = "/metrics", tag = "operations",
     responses(
         (status = 200, description = "OpenMetrics text", content_type = "application/openmetrics-text"),
-        (status = 403, description = "`METRICS_FORBIDDEN`", body = crate::error::ErrorBody),
+        (status = 403, description = "`METRICS_FORBIDDEN`", body = crate::http::error::ErrorBody),
     ))]
 pub(crate) async fn scrape(State(state): State<AppState>, request: Request) -> Response {
     let allowed = match &state.config.metrics_token {
         // Compared as digests, so the comparison's timing tells nothing about the token.
-        Some(expected) => crate::auth::bearer(request.headers()).is_some_and(|token| {
+        Some(expected) => crate::api::auth::bearer(request.headers()).is_some_and(|token| {
             let digest = |t: &str| ring::digest::digest(&ring::digest::SHA256, t.as_bytes());
             digest(token).as_ref() == digest(expected).as_ref()
         }),

@@ -2,10 +2,10 @@
 //! course's detail answer `ETag` and 304 to a matching `If-None-Match`.
 
 use super::CoursePath;
-use crate::auth::Authenticated;
-use crate::error::{ApiError, ErrorBody};
-use crate::json::ApiJson;
-use crate::response_cache::{Page, PageKey};
+use crate::api::auth::Authenticated;
+use crate::http::error::{ApiError, ErrorBody};
+use crate::http::json::ApiJson;
+use crate::http::response_cache::{Page, PageKey};
 use crate::AppState;
 use axum::extract::{OriginalUri, Path, Query, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode};
@@ -59,7 +59,7 @@ pub(crate) async fn list(
 ) -> Result<Response, ApiError> {
     auth.require(Permission::CourseView)?;
     let params = CatalogParams {
-        limit: Some(crate::paging::page_size(params.limit)?),
+        limit: Some(crate::http::paging::page_size(params.limit)?),
         q: params.q.filter(|q| !q.trim().is_empty()),
         ..params
     };
@@ -96,7 +96,7 @@ async fn catalog_page(
     let mut tx = state.store.begin(&auth.tenant).await?;
     let items = courses::catalog(&mut tx, &auth.actor(), &query).await?;
     tx.commit().await?;
-    let next_cursor = crate::paging::next_cursor(&items, limit, |c| c.id);
+    let next_cursor = crate::http::paging::next_cursor(&items, limit, |c| c.id);
     let page = Page::json(&CoursePage { items, next_cursor })?;
     let link = match next_cursor {
         Some(cursor) => {

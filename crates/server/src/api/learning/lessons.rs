@@ -3,9 +3,9 @@
 //! hold lessons back from learners until the previous lesson is done or a date has come.
 
 use super::modules::ModulePath;
-use crate::auth::Authenticated;
-use crate::error::{ApiError, ErrorBody};
-use crate::json::ApiJson;
+use crate::api::auth::Authenticated;
+use crate::http::error::{ApiError, ErrorBody};
+use crate::http::json::ApiJson;
 use crate::AppState;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;

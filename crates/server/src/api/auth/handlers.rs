@@ -3,9 +3,9 @@
 use super::throttle::password_sign_in;
 use super::tokens;
 use super::{Authenticated, ClientAddress};
-use crate::error::{ApiError, ErrorBody};
-use crate::json::ApiJson;
-use crate::tenancy::CurrentTenant;
+use crate::http::error::{ApiError, ErrorBody};
+use crate::http::json::ApiJson;
+use crate::http::tenancy::CurrentTenant;
 use crate::AppState;
 use axum::extract::State;
 use axum::http::StatusCode;

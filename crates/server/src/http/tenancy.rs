@@ -5,9 +5,9 @@
 //! slug); the bearer token's tenant claim. A later explicit source that names another tenant is refused (`TENANT_MISMATCH`).
 //! Lookups go through the directory's bounded, expiring cache.
 
-use crate::error::ApiError;
-use crate::metrics::ResolvedTenant;
-use crate::ratelimit::Verdict;
+use crate::http::error::ApiError;
+use crate::http::metrics::ResolvedTenant;
+use crate::http::ratelimit::Verdict;
 use crate::AppState;
 use axum::extract::{OriginalUri, Request, State};
 use axum::http::{header, HeaderMap, StatusCode};
@@ -130,7 +130,7 @@ async fn resolve(
     // Where nothing else names a tenant, the bearer token's claim does; the signature is
     // checked against that tenant's keys when the route authenticates.
     if resolved.is_none() {
-        if let Some(claims) = crate::auth::extract_bearer_claims(headers) {
+        if let Some(claims) = crate::api::auth::extract_bearer_claims(headers) {
             resolved =
                 Some(lookup(state, TenantKey::Id(TenantId::from_uuid(claims.tenant_id))).await?);
         }

@@ -1,7 +1,7 @@
 //! Access tokens (JWT, EdDSA, `kid` in the header) and opaque refresh tokens.
 
 use super::keys::Keys;
-use crate::error::ApiError;
+use crate::http::error::ApiError;
 use axum::http::StatusCode;
 use jsonwebtoken::{Algorithm, Header, Validation};
 use lyceum_app::identity::User;

@@ -1,7 +1,7 @@
 //! `GET /api/v1/tenant`: the public face of the resolved tenant (name and branding), which a
 //! login page needs before anyone has signed in. Nothing private is returned.
 
-use crate::tenancy::CurrentTenant;
+use crate::http::tenancy::CurrentTenant;
 use axum::{Extension, Json};
 use serde::Serialize;
 use serde_json::{json, Value};
@@ -22,7 +22,7 @@ pub(crate) struct TenantProfile {
 #[utoipa::path(get, path = "/api/v1/tenant", tag = "tenant",
     responses(
         (status = 200, body = TenantProfile),
-        (status = "4XX", description = "Tenant not resolved, unknown or suspended", body = crate::error::ErrorBody),
+        (status = "4XX", description = "Tenant not resolved, unknown or suspended", body = crate::http::error::ErrorBody),
     ))]
 pub(crate) async fn show(
     Extension(CurrentTenant(tenant)): Extension<CurrentTenant>,

@@ -3,9 +3,9 @@
 
 use super::lessons::LessonPath;
 use super::CoursePath;
-use crate::auth::Authenticated;
-use crate::error::{ApiError, ErrorBody};
-use crate::json::ApiJson;
+use crate::api::auth::Authenticated;
+use crate::http::error::{ApiError, ErrorBody};
+use crate::http::json::ApiJson;
 use crate::AppState;
 use axum::extract::{Path, Query, State};
 use axum::Json;

@@ -36,7 +36,7 @@ pub(crate) async fn healthz() -> Json<Health> {
 #[utoipa::path(get, path = "/readyz", tag = "operations",
     responses(
         (status = 200, description = "Ready to serve", body = Readiness),
-        (status = 503, description = "A database does not answer", body = crate::error::ErrorBody),
+        (status = 503, description = "A database does not answer", body = crate::http::error::ErrorBody),
     ))]
 pub(crate) async fn readyz(State(state): State<AppState>) -> Result<Json<Readiness>, ApiError> {
     state.store.check_ready().await?;

@@ -8,9 +8,9 @@
 //! answer with its entity tag (`ETag`, 304 to a matching `If-None-Match`), is also how course
 //! detail answers, uncached.
 
-use crate::auth::Authenticated;
-use crate::error::ApiError;
-use crate::metrics::Metrics;
+use crate::api::auth::Authenticated;
+use crate::http::error::ApiError;
+use crate::http::metrics::Metrics;
 use axum::body::Bytes;
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};

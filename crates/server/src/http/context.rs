@@ -1,7 +1,7 @@
 //! Per-request context: the request id (honoured from `X-Request-Id` when it is a sane token,
 //! generated otherwise, returned on every response) and the final shape of error bodies.
 
-use crate::error::{ApiError, ErrorBody};
+use crate::http::error::{ApiError, ErrorBody};
 use axum::extract::Request;
 use axum::http::{header, HeaderName, HeaderValue, StatusCode};
 use axum::middleware::Next;

@@ -3,9 +3,9 @@
 //! rules are `lyceum_app::learning::{enrollments, import}`'s.
 
 use super::CoursePath;
-use crate::auth::Authenticated;
-use crate::error::{ApiError, ErrorBody};
-use crate::json::ApiJson;
+use crate::api::auth::Authenticated;
+use crate::http::error::{ApiError, ErrorBody};
+use crate::http::json::ApiJson;
 use crate::AppState;
 use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
@@ -49,7 +49,7 @@ pub(crate) async fn enroll(
     Path(CoursePath { id }): Path<CoursePath>,
     body: Bytes,
 ) -> Result<(StatusCode, Json<Enrollment>), ApiError> {
-    let request: EnrollRequest = crate::json::optional_body(&body)?;
+    let request: EnrollRequest = crate::http::json::optional_body(&body)?;
     let mut tx = state.store.begin_write(&auth.tenant).await?;
     let (enrollment, created) =
         enrollments::enroll_in(&mut tx, &auth.actor(), id, request.user_id, request.due_at).await?;
@@ -116,11 +116,11 @@ pub(crate) async fn students(
     Path(CoursePath { id }): Path<CoursePath>,
     Query(page): Query<StudentPage>,
 ) -> Result<Json<StudentList>, ApiError> {
-    let limit = crate::paging::page_size(page.limit)?;
+    let limit = crate::http::paging::page_size(page.limit)?;
     let mut tx = state.store.begin(&auth.tenant).await?;
     let items = enrollments::students(&mut tx, &auth.actor(), id, page.after, limit).await?;
     tx.commit().await?;
-    let next_cursor = crate::paging::next_cursor(&items, limit, |s| s.enrollment.id);
+    let next_cursor = crate::http::paging::next_cursor(&items, limit, |s| s.enrollment.id);
     Ok(Json(StudentList { items, next_cursor }))
 }
 

@@ -1,7 +1,7 @@
 //! [`ApiJson`]: JSON request bodies whose rejections answer in the API's error shape with
 //! stable codes. Request types deny unknown fields, so a `tenant_id` in a body is refused.
 
-use crate::error::ApiError;
+use crate::http::error::ApiError;
 use axum::body::Bytes;
 use axum::extract::{FromRequest, Request};
 use axum::http::StatusCode;

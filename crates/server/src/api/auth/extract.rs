@@ -1,8 +1,8 @@
 //! [`Authenticated`]: the signed-in user of the resolved tenant, from a bearer token.
 
 use super::tokens::{self, Claims, Rejected};
-use crate::error::ApiError;
-use crate::tenancy::CurrentTenant;
+use crate::http::error::ApiError;
+use crate::http::tenancy::CurrentTenant;
 use crate::AppState;
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;

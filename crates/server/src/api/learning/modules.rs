@@ -1,9 +1,9 @@
 //! Modules of a course: list, add, change (title, completion rule), remove, reorder.
 
 use super::CoursePath;
-use crate::auth::Authenticated;
-use crate::error::{ApiError, ErrorBody};
-use crate::json::ApiJson;
+use crate::api::auth::Authenticated;
+use crate::http::error::{ApiError, ErrorBody};
+use crate::http::json::ApiJson;
 use crate::AppState;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;

@@ -3,9 +3,9 @@
 //! queries however many courses the learner has, and none while the learner's cached copy is
 //! current; `ETag` / `If-None-Match` spare the body too.
 
-use crate::auth::Authenticated;
-use crate::error::ApiError;
-use crate::response_cache::{Page, PageKey};
+use crate::api::auth::Authenticated;
+use crate::http::error::ApiError;
+use crate::http::response_cache::{Page, PageKey};
 use crate::AppState;
 use axum::extract::State;
 use axum::http::HeaderMap;

@@ -3,10 +3,10 @@
 //! `POST /api/v1/auth/accept-invitation`, sets a password and is signed in. The rules are
 //! `lyceum_app::identity::invitations`'s.
 
-use crate::auth::{self, Authenticated, TokenResponse};
-use crate::error::{ApiError, ErrorBody};
-use crate::json::ApiJson;
-use crate::tenancy::CurrentTenant;
+use crate::api::auth::{self, Authenticated, TokenResponse};
+use crate::http::error::{ApiError, ErrorBody};
+use crate::http::json::ApiJson;
+use crate::http::tenancy::CurrentTenant;
 use crate::AppState;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;

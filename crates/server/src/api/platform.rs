@@ -4,10 +4,12 @@
 //! user's token is refused here and a platform token is refused on tenant routes (different
 //! keys and audience). Every action is written to the audit log with the change it records.
 
-use crate::auth::{password_sign_in, verify_token, ClientAddress, LoginRequest, PlatformClaims};
-use crate::context::RequestId;
-use crate::error::{ApiError, ErrorBody};
-use crate::json::ApiJson;
+use crate::api::auth::{
+    password_sign_in, verify_token, ClientAddress, LoginRequest, PlatformClaims,
+};
+use crate::http::context::RequestId;
+use crate::http::error::{ApiError, ErrorBody};
+use crate::http::json::ApiJson;
 use crate::AppState;
 use axum::extract::{FromRequestParts, Path, Query, State};
 use axum::http::request::Parts;
@@ -45,14 +47,14 @@ impl FromRequestParts<AppState> for PlatformOperator {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
-        let token = crate::auth::bearer(&parts.headers).ok_or_else(|| {
+        let token = crate::api::auth::bearer(&parts.headers).ok_or_else(|| {
             ApiError::unauthorized("UNAUTHENTICATED", "sign in first: no bearer token")
         })?;
         let claims: PlatformClaims = verify_token(
             state,
             KeyOwner::Platform,
             token,
-            crate::auth::PLATFORM_AUDIENCE,
+            crate::api::auth::PLATFORM_AUDIENCE,
         )
         .await?;
         Ok(PlatformOperator {
@@ -94,9 +96,9 @@ pub(crate) async fn login(
     };
     let ttl = state.config.auth.access_token_ttl;
     let keys = state.keys.get(KeyOwner::Platform).await?;
-    let claims = crate::auth::platform_claims(&user, &state.config.auth.issuer, ttl);
+    let claims = crate::api::auth::platform_claims(&user, &state.config.auth.issuer, ttl);
     Ok(Json(PlatformTokenResponse {
-        access_token: crate::auth::sign(&keys, &claims)?,
+        access_token: crate::api::auth::sign(&keys, &claims)?,
         token_type: "Bearer",
         expires_in: ttl.as_secs(),
     })
@@ -310,13 +312,13 @@ pub(crate) async fn audit_log(
         Some(slug) => Some(tenant_by_slug(&state, slug).await?.id()),
         None => None,
     };
-    let limit = crate::paging::page_size(query.limit)?;
+    let limit = crate::http::paging::page_size(query.limit)?;
     let entries = state
         .store
         .directory()
         .audit_log(tenant, query.before, limit)
         .await?;
-    let next_cursor = crate::paging::next_cursor(&entries, limit, |e| e.id);
+    let next_cursor = crate::http::paging::next_cursor(&entries, limit, |e| e.id);
     Ok(Json(AuditPage {
         entries,
         next_cursor,

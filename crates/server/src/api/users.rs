@@ -3,10 +3,10 @@
 //! (`POST /api/v1/auth/signup`) where the tenant's settings allow it. The rules and events are
 //! `lyceum_app::identity::users`'s.
 
-use crate::auth::Authenticated;
-use crate::error::{ApiError, ErrorBody};
-use crate::json::ApiJson;
-use crate::tenancy::CurrentTenant;
+use crate::api::auth::Authenticated;
+use crate::http::error::{ApiError, ErrorBody};
+use crate::http::json::ApiJson;
+use crate::http::tenancy::CurrentTenant;
 use crate::AppState;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
@@ -81,11 +81,11 @@ pub(crate) async fn list(
     auth: Authenticated,
     Query(page): Query<Page>,
 ) -> Result<Json<UserPage>, ApiError> {
-    let limit = crate::paging::page_size(page.limit)?;
+    let limit = crate::http::paging::page_size(page.limit)?;
     let mut tx = state.store.begin(&auth.tenant).await?;
     let items = users::list(&mut tx, &auth.actor(), page.after, limit).await?;
     tx.commit().await?;
-    let next_cursor = crate::paging::next_cursor(&items, limit, |u| u.id);
+    let next_cursor = crate::http::paging::next_cursor(&items, limit, |u| u.id);
     Ok(Json(UserPage { items, next_cursor }))
 }
 

@@ -5,8 +5,8 @@
 //! `X-Forwarded-For` header counts only when the peer is a configured trusted proxy.
 
 use super::handlers::LoginRequest;
-use crate::error::ApiError;
-use crate::ratelimit::{Buckets, Verdict};
+use crate::http::error::ApiError;
+use crate::http::ratelimit::{Buckets, Verdict};
 use crate::AppState;
 use axum::extract::{ConnectInfo, FromRequestParts};
 use axum::http::request::Parts;

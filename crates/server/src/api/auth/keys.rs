@@ -3,7 +3,7 @@
 //! verifying until every token they signed has expired.
 
 use super::tokens::Claims;
-use crate::error::ApiError;
+use crate::http::error::ApiError;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine as _;
 use chrono::Utc;
