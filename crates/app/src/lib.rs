@@ -11,6 +11,7 @@
 mod actor;
 pub mod identity;
 pub mod learning;
+pub mod platform;
 mod refusal;
 
 pub use actor::Actor;

@@ -88,9 +88,11 @@ fn main() {
 async fn run_cli() {
     let cli = Cli::parse();
     if let Err(error) = run(cli).await {
+        // A refusal of the application layer, or a store error, prints its stable code.
         let code = error
-            .downcast_ref::<lyceum_store::StoreError>()
+            .downcast_ref::<lyceum_app::Refusal>()
             .map(|e| e.code())
+            .or_else(|| error.downcast_ref::<StoreError>().map(|e| e.code()))
             .unwrap_or("ERROR");
         eprintln!("error: {code}: {error:#}");
         std::process::exit(1);

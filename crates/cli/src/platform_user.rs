@@ -3,9 +3,10 @@
 
 use anyhow::Result;
 use clap::Subcommand;
-use lyceum_app::identity::passwords;
+use lyceum_app::identity::{passwords, NewPassword};
+use lyceum_app::platform::{self, Operator};
 use lyceum_domain::Email;
-use lyceum_store::{AuditEntry, Store, StoreError};
+use lyceum_store::{Store, StoreError};
 use std::io::BufRead;
 
 #[derive(Subcommand)]
@@ -31,19 +32,13 @@ pub async fn run(store: &Store, command: PlatformUserCommand) -> Result<()> {
     let (secret, generated) = if password_stdin {
         let mut line = String::new();
         std::io::stdin().lock().read_line(&mut line)?;
-        let secret = line.trim_end_matches(['\r', '\n']).to_owned();
-        lyceum_domain::password::check_policy(&secret).map_err(StoreError::from)?;
-        (secret, false)
+        (line.trim_end_matches(['\r', '\n']).to_owned(), false)
     } else {
         (passwords::generate()?, true)
     };
-    let hash = passwords::hash(secret.clone()).await?;
-    let mut audit = AuditEntry::cli("platform_user.create");
-    audit.detail = serde_json::json!({ "email": email.as_str() });
-    let user = store
-        .directory()
-        .insert_platform_user(&email, &name, &hash, &audit)
-        .await?;
+    let password = NewPassword::choose(secret.clone()).await?;
+    let user =
+        platform::create_operator(store, &Operator::Console, &email, &name, &password).await?;
     println!("created platform user {} ({})", user.email, user.id);
     if generated {
         println!("password (shown once): {secret}");

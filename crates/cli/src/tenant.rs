@@ -1,10 +1,11 @@
 //! `lyceum tenant ...` and `lyceum migrate`: operator commands on the directory.
 
-use anyhow::{anyhow, Result};
+use anyhow::Result;
 use clap::Subcommand;
 use indicatif::{ProgressBar, ProgressStyle};
-use lyceum_domain::{Placement, Plan, Slug};
-use lyceum_store::{MigrationScope, NewTenant, Store, Tenant};
+use lyceum_app::platform::{self, Operator, TenantRequest};
+use lyceum_domain::{Placement, Plan};
+use lyceum_store::{MigrationScope, Store, StoreError, Tenant};
 
 #[derive(Subcommand)]
 pub enum TenantCommand {
@@ -44,22 +45,19 @@ pub async fn run(store: &Store, command: TenantCommand) -> Result<()> {
             plan,
             region,
         } => {
-            let mut new = NewTenant::new(
-                Slug::parse(&slug).map_err(lyceum_store::StoreError::from)?,
+            let request = TenantRequest {
+                slug,
                 name,
-            );
-            new.placement = placement
-                .map(|p| p.parse::<Placement>())
-                .transpose()
-                .map_err(lyceum_store::StoreError::from)?;
-            new.plan = plan
-                .parse::<Plan>()
-                .map_err(lyceum_store::StoreError::from)?;
-            new.region = region;
+                plan: Some(plan.parse::<Plan>().map_err(StoreError::from)?),
+                placement: placement
+                    .map(|p| p.parse::<Placement>())
+                    .transpose()
+                    .map_err(StoreError::from)?,
+                region: Some(region),
+                settings: None,
+            };
             let started = std::time::Instant::now();
-            let mut audit = lyceum_store::AuditEntry::cli("tenant.create");
-            audit.detail = serde_json::json!({ "plan": new.plan, "placement": new.placement });
-            let tenant = store.provision_recorded(new, Some(audit)).await?;
+            let tenant = platform::create_tenant(store, &Operator::Console, request).await?;
             println!(
                 "created tenant {} ({}) in placement {} at schema version {} in {} ms",
                 tenant.slug,
@@ -70,7 +68,7 @@ pub async fn run(store: &Store, command: TenantCommand) -> Result<()> {
             );
         }
         TenantCommand::List { json } => {
-            let tenants = store.directory().list().await?;
+            let tenants = platform::tenants(store, None).await?;
             if json {
                 println!("{}", serde_json::to_string_pretty(&tenants)?);
             } else {
@@ -92,11 +90,7 @@ pub async fn run(store: &Store, command: TenantCommand) -> Result<()> {
             }
         }
         TenantCommand::Show { slug, json } => {
-            let tenant = store
-                .directory()
-                .by_slug(&slug)
-                .await?
-                .ok_or_else(|| anyhow!(lyceum_store::StoreError::TenantNotFound(slug)))?;
+            let tenant = platform::tenant(store, &slug).await?;
             if json {
                 println!("{}", serde_json::to_string_pretty(&tenant)?);
             } else {

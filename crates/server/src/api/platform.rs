@@ -16,10 +16,10 @@ use axum::http::request::Parts;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::{Extension, Json};
-use lyceum_domain::{Email, Placement, Plan, PlatformUserId, Slug, TenantId, TenantStatus};
-use lyceum_store::{AuditEntry, AuditRecord, KeyOwner, NewTenant, Tenant};
+use lyceum_app::platform::{self, Operator, TenantRequest};
+use lyceum_domain::{Email, Placement, Plan, PlatformUserId, TenantStatus};
+use lyceum_store::{AuditRecord, KeyOwner, Tenant};
 use serde::{Deserialize, Serialize};
-use serde_json::json;
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
@@ -31,13 +31,11 @@ pub struct PlatformOperator {
 }
 
 impl PlatformOperator {
-    fn audit(&self, action: &'static str, request_id: &RequestId) -> AuditEntry {
-        AuditEntry {
-            actor_id: Some(self.id),
-            actor: self.email.clone(),
-            action,
-            tenant: None,
-            detail: json!({}),
+    /// The operator as the platform use cases see them, on the request `request_id`.
+    fn operator(&self, request_id: &RequestId) -> Operator {
+        Operator::User {
+            id: self.id,
+            email: self.email.clone(),
             request_id: Some(request_id.0.clone()),
         }
     }
@@ -87,8 +85,7 @@ pub(crate) async fn login(
     let email = Email::parse(&request.email).ok();
     let lookup = async {
         let Some(email) = email else { return Ok(None) };
-        let found = state.store.directory().platform_credentials(&email).await?;
-        Ok(found.map(|(user, hash)| (user, Some(hash))))
+        Ok(platform::operator_credentials(&state.store, &email).await?)
     };
     let user = match password_sign_in(&state, None, "platform", request, client, lookup).await {
         Ok(user) => user,
@@ -127,14 +124,7 @@ pub(crate) async fn list_tenants(
     _operator: PlatformOperator,
     Query(filter): Query<TenantFilter>,
 ) -> Result<Json<TenantList>, ApiError> {
-    let tenants = state
-        .store
-        .directory()
-        .list()
-        .await?
-        .into_iter()
-        .filter(|t| filter.status.is_none_or(|s| t.status() == s))
-        .collect();
+    let tenants = platform::tenants(&state.store, filter.status).await?;
     Ok(Json(TenantList { tenants }))
 }
 
@@ -165,20 +155,16 @@ pub(crate) async fn create_tenant(
     Extension(request_id): Extension<RequestId>,
     ApiJson(request): ApiJson<NewTenantRequest>,
 ) -> Result<(StatusCode, Json<Tenant>), ApiError> {
-    let mut new = NewTenant::new(Slug::parse(&request.slug)?, request.name);
-    new.placement = request.placement;
-    if let Some(plan) = request.plan {
-        new.plan = plan;
-    }
-    if let Some(region) = request.region {
-        new.region = lyceum_domain::error::required_text("region", &region, 64)?;
-    }
-    if let Some(settings) = request.settings {
-        new.settings = serde_json::Value::Object(settings);
-    }
-    let mut audit = operator.audit("tenant.create", &request_id);
-    audit.detail = json!({ "plan": new.plan, "placement": new.placement });
-    let tenant = state.store.provision_detached(new, Some(audit)).await?;
+    let request = TenantRequest {
+        slug: request.slug,
+        name: request.name,
+        plan: request.plan,
+        placement: request.placement,
+        region: request.region,
+        settings: request.settings,
+    };
+    let operator = operator.operator(&request_id);
+    let tenant = platform::create_tenant(&state.store, &operator, request).await?;
     Ok((StatusCode::CREATED, Json(tenant)))
 }
 
@@ -186,15 +172,6 @@ pub(crate) async fn create_tenant(
 pub(crate) struct TenantPath {
     /// The tenant's slug.
     slug: String,
-}
-
-async fn tenant_by_slug(state: &AppState, slug: &str) -> Result<Tenant, ApiError> {
-    state
-        .store
-        .directory()
-        .by_slug(slug)
-        .await?
-        .ok_or_else(|| ApiError::new(StatusCode::NOT_FOUND, "TENANT_NOT_FOUND", "no such tenant"))
 }
 
 /// One tenant, with its placement, plan, status and migration state.
@@ -206,7 +183,7 @@ pub(crate) async fn show_tenant(
     _operator: PlatformOperator,
     Path(path): Path<TenantPath>,
 ) -> Result<Json<Tenant>, ApiError> {
-    Ok(Json(tenant_by_slug(&state, &path.slug).await?))
+    Ok(Json(platform::tenant(&state.store, &path.slug).await?))
 }
 
 /// Suspends a tenant: its users are refused with `TENANT_SUSPENDED` until it is resumed;
@@ -251,33 +228,9 @@ async fn change_status(
     Path(path): Path<TenantPath>,
     to: TenantStatus,
 ) -> Result<Json<Tenant>, ApiError> {
-    let tenant = tenant_by_slug(&state, &path.slug).await?;
-    if !matches!(
-        tenant.status(),
-        TenantStatus::Active | TenantStatus::Suspended
-    ) {
-        return Err(ApiError::new(
-            StatusCode::CONFLICT,
-            "TENANT_STATE_CONFLICT",
-            format!("a {} tenant cannot be {to}", tenant.status()),
-        ));
-    }
-    if tenant.status() != to {
-        let action = match to {
-            TenantStatus::Suspended => "tenant.suspend",
-            _ => "tenant.resume",
-        };
-        let mut audit = operator
-            .audit(action, &request_id)
-            .on_tenant(tenant.id(), tenant.slug.as_str());
-        audit.detail = json!({ "from": tenant.status(), "to": to });
-        state
-            .store
-            .directory()
-            .set_status(tenant.id(), to, Some(&audit))
-            .await?;
-    }
-    Ok(Json(tenant_by_slug(&state, &path.slug).await?))
+    let operator = operator.operator(&request_id);
+    let tenant = platform::set_tenant_status(&state.store, &operator, &path.slug, to).await?;
+    Ok(Json(tenant))
 }
 
 #[derive(Deserialize, IntoParams)]
@@ -308,16 +261,9 @@ pub(crate) async fn audit_log(
     _operator: PlatformOperator,
     Query(query): Query<AuditQuery>,
 ) -> Result<Json<AuditPage>, ApiError> {
-    let tenant: Option<TenantId> = match &query.tenant {
-        Some(slug) => Some(tenant_by_slug(&state, slug).await?.id()),
-        None => None,
-    };
     let limit = crate::http::paging::page_size(query.limit)?;
-    let entries = state
-        .store
-        .directory()
-        .audit_log(tenant, query.before, limit)
-        .await?;
+    let slug = query.tenant.as_deref();
+    let entries = platform::audit_log(&state.store, slug, query.before, limit).await?;
     let next_cursor = crate::http::paging::next_cursor(&entries, limit, |e| e.id);
     Ok(Json(AuditPage {
         entries,

@@ -1,0 +1,180 @@
+//! The platform operator's use cases, across every tenant of the node: tenants (list, create,
+//! show, suspend, resume) and the platform audit log. Each change is an audited operation: its
+//! audit entry, naming who did it and from where, is written with the change.
+
+use crate::identity::NewPassword;
+use crate::Refusal;
+use lyceum_domain::{Email, Placement, Plan, PlatformUserId, Slug, TenantId, TenantStatus};
+use lyceum_store::{AuditEntry, AuditRecord, NewTenant, PlatformUser, Store, Tenant};
+use serde_json::json;
+use uuid::Uuid;
+
+/// Who operates the platform.
+#[derive(Debug, Clone)]
+pub enum Operator {
+    /// A signed-in platform user, through the API (`request_id` is quoted in the audit log).
+    User {
+        id: PlatformUserId,
+        email: String,
+        request_id: Option<String>,
+    },
+    /// Whoever runs the `lyceum` command on the node.
+    Console,
+}
+
+impl Operator {
+    fn audit(&self, action: &'static str) -> AuditEntry {
+        match self {
+            Operator::User {
+                id,
+                email,
+                request_id,
+            } => AuditEntry {
+                actor_id: Some(*id),
+                actor: email.clone(),
+                action,
+                tenant: None,
+                detail: json!({}),
+                request_id: request_id.clone(),
+            },
+            Operator::Console => AuditEntry::cli(action),
+        }
+    }
+}
+
+/// Creates a platform user (`super_admin`) with `password`, recording `platform_user.create`.
+pub async fn create_operator(
+    store: &Store,
+    operator: &Operator,
+    email: &Email,
+    name: &str,
+    password: &NewPassword,
+) -> Result<PlatformUser, Refusal> {
+    let mut audit = operator.audit("platform_user.create");
+    audit.detail = json!({ "email": email.as_str() });
+    Ok(store
+        .directory()
+        .insert_platform_user(email, name, password.hash(), &audit)
+        .await?)
+}
+
+/// The platform user with this e-mail and their password hash, for the sign-in to check.
+pub async fn operator_credentials(
+    store: &Store,
+    email: &Email,
+) -> Result<Option<(PlatformUser, Option<String>)>, Refusal> {
+    let found = store.directory().platform_credentials(email).await?;
+    Ok(found.map(|(user, hash)| (user, Some(hash))))
+}
+
+/// Every tenant (in `status`, if given), oldest first.
+pub async fn tenants(store: &Store, status: Option<TenantStatus>) -> Result<Vec<Tenant>, Refusal> {
+    Ok(store
+        .directory()
+        .list()
+        .await?
+        .into_iter()
+        .filter(|t| status.is_none_or(|s| t.status() == s))
+        .collect())
+}
+
+/// The tenant `slug`, or `TENANT_NOT_FOUND`.
+pub async fn tenant(store: &Store, slug: &str) -> Result<Tenant, Refusal> {
+    store
+        .directory()
+        .by_slug(slug)
+        .await?
+        .ok_or_else(|| Refusal::NotFound {
+            code: "TENANT_NOT_FOUND",
+            message: format!("no tenant {slug:?}"),
+        })
+}
+
+/// A tenant to provision; what is not given takes the defaults (free plan, the engine's
+/// placement, region `default`, no settings).
+#[derive(Debug, Clone, Default)]
+pub struct TenantRequest {
+    pub slug: String,
+    pub name: String,
+    pub plan: Option<Plan>,
+    pub placement: Option<Placement>,
+    pub region: Option<String>,
+    pub settings: Option<serde_json::Map<String, serde_json::Value>>,
+}
+
+/// Provisions a tenant in its placement, migrated to the latest version, and records
+/// `tenant.create`. It runs to its end even if the caller goes away, and a failure leaves
+/// nothing behind.
+pub async fn create_tenant(
+    store: &Store,
+    operator: &Operator,
+    request: TenantRequest,
+) -> Result<Tenant, Refusal> {
+    let mut new = NewTenant::new(Slug::parse(&request.slug)?, request.name);
+    new.placement = request.placement;
+    if let Some(plan) = request.plan {
+        new.plan = plan;
+    }
+    if let Some(region) = request.region {
+        new.region = lyceum_domain::error::required_text("region", &region, 64)?;
+    }
+    if let Some(settings) = request.settings {
+        new.settings = serde_json::Value::Object(settings);
+    }
+    let mut audit = operator.audit("tenant.create");
+    audit.detail = json!({ "plan": new.plan, "placement": new.placement });
+    Ok(store.provision_detached(new, Some(audit)).await?)
+}
+
+/// Suspends (its users are refused with `TENANT_SUSPENDED`; nothing is deleted) or resumes
+/// tenant `slug`, recording `tenant.suspend` or `tenant.resume`. Only an active or suspended
+/// tenant can be either (`TENANT_STATE_CONFLICT`).
+pub async fn set_tenant_status(
+    store: &Store,
+    operator: &Operator,
+    slug: &str,
+    to: TenantStatus,
+) -> Result<Tenant, Refusal> {
+    let tenant = tenant(store, slug).await?;
+    if !matches!(
+        tenant.status(),
+        TenantStatus::Active | TenantStatus::Suspended
+    ) || !matches!(to, TenantStatus::Active | TenantStatus::Suspended)
+    {
+        return Err(Refusal::conflict(
+            "TENANT_STATE_CONFLICT",
+            format!("a {} tenant cannot be {to}", tenant.status()),
+        ));
+    }
+    if tenant.status() == to {
+        return Ok(tenant);
+    }
+    let action = match to {
+        TenantStatus::Suspended => "tenant.suspend",
+        _ => "tenant.resume",
+    };
+    let mut audit = operator
+        .audit(action)
+        .on_tenant(tenant.id(), tenant.slug.as_str());
+    audit.detail = json!({ "from": tenant.status(), "to": to });
+    store
+        .directory()
+        .set_status(tenant.id(), to, Some(&audit))
+        .await?;
+    self::tenant(store, slug).await
+}
+
+/// A page of the platform audit log, newest first: entries before `before`, about tenant
+/// `slug` if given.
+pub async fn audit_log(
+    store: &Store,
+    slug: Option<&str>,
+    before: Option<Uuid>,
+    limit: u32,
+) -> Result<Vec<AuditRecord>, Refusal> {
+    let tenant: Option<TenantId> = match slug {
+        Some(slug) => Some(tenant(store, slug).await?.id()),
+        None => None,
+    };
+    Ok(store.directory().audit_log(tenant, before, limit).await?)
+}
