@@ -10,7 +10,7 @@ use lyceum_store::{testing, NewTenant, Store, WriteTx};
 
 async fn course(tx: &mut WriteTx, slug: &str, status: CourseStatus) -> Course {
     let draft = CourseDraft {
-        slug: slug.to_owned(),
+        slug: lyceum_domain::CourseSlug::parse(slug).unwrap(),
         title: slug.to_owned(),
         description: String::new(),
         cover_image: None,

@@ -7,7 +7,7 @@ use lyceum_app::identity::NewPassword;
 use lyceum_app::learning::content::{self, LessonInput};
 use lyceum_app::learning::courses::{self, CourseDraft, CourseInput};
 use lyceum_app::Actor;
-use lyceum_domain::{CourseId, LessonId, LessonKind, Plan, Role};
+use lyceum_domain::{CourseId, CourseSlug, LessonId, LessonKind, Plan, Role};
 use lyceum_store::WriteTx;
 
 /// The tenant's first user, `admin@bench.test`.
@@ -48,7 +48,7 @@ pub async fn published_course(
 ) -> Result<(CourseId, Vec<LessonId>)> {
     let input = CourseInput {
         draft: CourseDraft {
-            slug: format!("course-{number}"),
+            slug: CourseSlug::parse(&format!("course-{number}"))?,
             title: format!("Course number {number}"),
             description: "A course to measure with.".into(),
             cover_image: None,

@@ -9,7 +9,7 @@ use lyceum_app::learning::content::{self, LessonInput};
 use lyceum_app::learning::courses::{self, CourseDraft, CourseInput};
 use lyceum_app::learning::{self, enrollments};
 use lyceum_app::Actor;
-use lyceum_domain::{LessonKind, Plan, Role, Slug};
+use lyceum_domain::{CourseSlug, LessonKind, Plan, Role, Slug};
 use lyceum_store::{NewTenant, Store};
 use serde_json::json;
 
@@ -124,7 +124,7 @@ pub async fn provision(store: &Store) -> Result<()> {
         for (slug, title, module_titles) in demo.courses {
             let input = CourseInput {
                 draft: CourseDraft {
-                    slug: (*slug).to_owned(),
+                    slug: CourseSlug::parse(slug)?,
                     title: (*title).to_owned(),
                     description: format!("{title} at {}", demo.name),
                     cover_image: None,

@@ -5,7 +5,9 @@
 //! demo, later the portal and the worker) writes the same event for the same change. Every
 //! payload carries `schema_version`; a change that is not additive raises it.
 
-use crate::{CourseId, EnrollmentId, LessonId, LessonKind, ModuleId, Role, UserId, UserStatus};
+use crate::{
+    CourseId, CourseSlug, EnrollmentId, LessonId, LessonKind, ModuleId, Role, UserId, UserStatus,
+};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
@@ -150,7 +152,7 @@ fn payload_schema<T: utoipa::ToSchema>() -> serde_json::Value {
 domain_events! {
     CourseCreated = "course.created", about course_id {
         course_id: CourseId,
-        slug: String,
+        slug: CourseSlug,
         by: UserId,
     }
     /// Its details, instructors or prerequisites changed.

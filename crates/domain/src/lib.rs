@@ -33,6 +33,6 @@ pub use ids::{
 pub use plan::{Plan, PlanLimits};
 pub use progress::{clamp_progress, roll_up, CourseProgress, ModuleOutline};
 pub use role::{Permission, Role};
-pub use slug::Slug;
+pub use slug::{CourseSlug, Slug};
 pub use status::{EnrollmentStatus, LessonProgressStatus, UserStatus};
 pub use tenant::{Placement, TenantStatus};

@@ -5,7 +5,7 @@ use crate::error::StoreError;
 use crate::scope::{TenantRow, TenantTx, WriteTx};
 use chrono::{DateTime, Utc};
 use lyceum_domain::error::required_text;
-use lyceum_domain::{CourseId, CourseStatus, UserId};
+use lyceum_domain::{CourseId, CourseSlug, CourseStatus, UserId};
 use serde::Serialize;
 use sqlx::types::Json;
 use uuid::Uuid;
@@ -14,7 +14,7 @@ use uuid::Uuid;
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Course {
     pub id: CourseId,
-    pub slug: String,
+    pub slug: CourseSlug,
     pub title: String,
     pub description: String,
     pub status: CourseStatus,
@@ -32,7 +32,7 @@ pub struct Course {
 /// The editable part of a course: what create and replace take.
 #[derive(Debug, Clone)]
 pub struct CourseDraft {
-    pub slug: String,
+    pub slug: CourseSlug,
     pub title: String,
     pub description: String,
     pub cover_image: Option<String>,
@@ -67,7 +67,7 @@ fn own(tx: &TenantTx, row: CourseRow) -> Result<Course, StoreError> {
     let row = tx.own(row)?;
     Ok(Course {
         id: CourseId::from_uuid(row.id),
-        slug: row.slug,
+        slug: CourseSlug::parse(&row.slug)?,
         title: row.title,
         description: row.description,
         status: row.status.parse()?,
@@ -84,31 +84,8 @@ const COLUMNS: &str =
     "tenant_id, id, slug, title, description, status, cover_image, max_enrollment, \
      settings, published_at, created_at, updated_at";
 
-/// A course slug: 1 to 100 lower-case letters, digits and inner hyphens (for URLs).
-fn course_slug(value: &str) -> Result<String, lyceum_domain::ValidationError> {
-    let value = value.trim();
-    let invalid = |reason| lyceum_domain::ValidationError::InvalidSlug {
-        value: value.chars().take(40).collect(),
-        reason,
-    };
-    if value.is_empty() || value.len() > 100 {
-        return Err(invalid("must be 1 to 100 characters"));
-    }
-    if !value
-        .bytes()
-        .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
-    {
-        return Err(invalid("only lower-case letters, digits and hyphens"));
-    }
-    if value.starts_with('-') || value.ends_with('-') {
-        return Err(invalid("must not start or end with a hyphen"));
-    }
-    Ok(value.to_owned())
-}
-
 /// Checks a draft and answers it trimmed, with its search key.
 fn checked(draft: &CourseDraft) -> Result<(CourseDraft, String), StoreError> {
-    let slug = course_slug(&draft.slug)?;
     let title = required_text("title", &draft.title, 300)?;
     if draft.description.chars().count() > 20_000 {
         return Err(lyceum_domain::ValidationError::TooLong {
@@ -137,7 +114,7 @@ fn checked(draft: &CourseDraft) -> Result<(CourseDraft, String), StoreError> {
     let search = title.to_lowercase();
     Ok((
         CourseDraft {
-            slug,
+            slug: draft.slug.clone(),
             title,
             description: draft.description.clone(),
             cover_image,
@@ -169,7 +146,7 @@ pub async fn insert(tx: &mut WriteTx, draft: &CourseDraft) -> Result<Course, Sto
         sqlx::query_as(&sql)
             .bind(tenant)
             .bind(id.as_uuid())
-            .bind(&draft.slug)
+            .bind(draft.slug.as_str())
             .bind(&draft.title)
             .bind(&search)
             .bind(&draft.description)
@@ -180,7 +157,7 @@ pub async fn insert(tx: &mut WriteTx, draft: &CourseDraft) -> Result<Course, Sto
             .fetch_one(c)
             .await
     });
-    let row = row.map_err(|e| slug_taken(e.into(), &draft.slug))?;
+    let row = row.map_err(|e| slug_taken(e.into(), draft.slug.as_str()))?;
     own(tx, row)
 }
 
@@ -200,7 +177,7 @@ pub async fn replace(
         sqlx::query_as(&sql)
             .bind(tenant)
             .bind(id.as_uuid())
-            .bind(&draft.slug)
+            .bind(draft.slug.as_str())
             .bind(&draft.title)
             .bind(&search)
             .bind(&draft.description)
@@ -211,7 +188,7 @@ pub async fn replace(
             .fetch_optional(c)
             .await
     });
-    let row = row.map_err(|e| slug_taken(e.into(), &draft.slug))?;
+    let row = row.map_err(|e| slug_taken(e.into(), draft.slug.as_str()))?;
     row.map(|r| own(tx, r)).transpose()
 }
 

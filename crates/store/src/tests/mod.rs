@@ -90,7 +90,7 @@ pub(crate) async fn seed(store: &Store, tenant: &Tenant, tag: &str) -> Seeded {
     .await
     .unwrap();
     let draft = |slug: String| courses::CourseDraft {
-        slug,
+        slug: lyceum_domain::CourseSlug::parse(&slug).unwrap(),
         title: format!("Course {tag}"),
         description: String::new(),
         cover_image: None,

@@ -148,7 +148,7 @@ async fn course_tree_round_trips_in_order_and_reorders() {
                 1
             );
             let draft = courses::CourseDraft {
-                slug: "course-t".into(),
+                slug: lyceum_domain::CourseSlug::parse("course-t").unwrap(),
                 title: "Dup".into(),
                 description: String::new(),
                 cover_image: None,
@@ -172,7 +172,7 @@ async fn catalog_search_is_case_insensitive_and_literal_on_both_engines() {
             ("go", "Go_lang basics"),
         ] {
             let draft = courses::CourseDraft {
-                slug: slug.into(),
+                slug: lyceum_domain::CourseSlug::parse(slug).unwrap(),
                 title: title.into(),
                 description: String::new(),
                 cover_image: None,
@@ -201,7 +201,7 @@ async fn catalog_search_is_case_insensitive_and_literal_on_both_engines() {
                 .await
                 .unwrap()
                 .into_iter()
-                .map(|c| c.slug)
+                .map(|c| c.slug.to_string())
                 .collect();
             assert_eq!(found, expected, "{} search {q:?}", bed.label);
         }

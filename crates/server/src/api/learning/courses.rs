@@ -14,7 +14,7 @@ use axum::Json;
 use lyceum_app::learning::courses::{
     self, CatalogQuery, Course, CourseDetail, CourseDraft, CourseInput, Removal, Visibility,
 };
-use lyceum_domain::{CourseId, CourseStatus, Permission, UserId};
+use lyceum_domain::{CourseId, CourseSlug, CourseStatus, Permission, UserId};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
@@ -143,10 +143,10 @@ pub(crate) struct CourseRequest {
 }
 
 impl CourseRequest {
-    fn input(self) -> CourseInput {
-        CourseInput {
+    fn input(self) -> Result<CourseInput, ApiError> {
+        Ok(CourseInput {
             draft: CourseDraft {
-                slug: self.slug,
+                slug: CourseSlug::parse(&self.slug)?,
                 title: self.title,
                 description: self.description,
                 cover_image: self.cover_image,
@@ -155,7 +155,7 @@ impl CourseRequest {
             },
             instructors: self.instructors,
             prerequisites: self.prerequisites,
-        }
+        })
     }
 }
 
@@ -173,8 +173,9 @@ pub(crate) async fn create(
     auth: Authenticated,
     ApiJson(request): ApiJson<CourseRequest>,
 ) -> Result<(StatusCode, Json<CourseDetail>), ApiError> {
+    let input = request.input()?;
     let mut tx = state.store.begin_write(&auth.tenant).await?;
-    let detail = courses::create(&mut tx, &auth.actor(), &request.input()).await?;
+    let detail = courses::create(&mut tx, &auth.actor(), &input).await?;
     tx.commit().await?;
     Ok((StatusCode::CREATED, Json(detail)))
 }
@@ -215,8 +216,9 @@ pub(crate) async fn replace(
     Path(CoursePath { id }): Path<CoursePath>,
     ApiJson(request): ApiJson<CourseRequest>,
 ) -> Result<Json<CourseDetail>, ApiError> {
+    let input = request.input()?;
     let mut tx = state.store.begin_write(&auth.tenant).await?;
-    let detail = courses::replace(&mut tx, &auth.actor(), id, &request.input()).await?;
+    let detail = courses::replace(&mut tx, &auth.actor(), id, &input).await?;
     tx.commit().await?;
     Ok(Json(detail))
 }
