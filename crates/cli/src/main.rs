@@ -121,8 +121,11 @@ async fn run(cli: Cli) -> Result<()> {
         Command::Demo => {
             demo::provision(&store).await?;
             println!(
-                "sign in, for example:\n  curl -X POST http://{}/t/acme/api/v1/auth/login -H 'content-type: application/json' \\\n    -d '{{\"email\":\"admin@acme.test\",\"password\":\"{}\"}}'\n\
+                "portal: http://{}/t/acme/ and http://{}/t/northwind/ (sign in as a demo user)\n\
+                 API, for example:\n  curl -X POST http://{}/t/acme/api/v1/auth/login -H 'content-type: application/json' \\\n    -d '{{\"email\":\"admin@acme.test\",\"password\":\"{}\"}}'\n\
                  demo users: admin@acme.test, irene@acme.test, sam@acme.test, kim@acme.test (acme); head@northwind.test, ms.lee@northwind.test, sam@acme.test, noah@northwind.test (northwind)",
+                settings.bind,
+                settings.bind,
                 settings.bind,
                 demo::PASSWORD
             );

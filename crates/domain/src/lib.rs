@@ -6,6 +6,7 @@
 //! built valid ("parse, don't validate") let the store and the server trust them without
 //! checking again.
 
+pub mod branding;
 pub mod content;
 pub mod course;
 pub mod email;
@@ -20,6 +21,7 @@ pub mod slug;
 pub mod status;
 pub mod tenant;
 
+pub use branding::{Branding, Rgb};
 pub use content::{parse_content, render_markdown, validate_content, video_duration, ContentBlock};
 pub use course::{
     check_prerequisites, prerequisite_cycle, CompletionRule, CourseStatus, LessonKind, ReleaseRule,

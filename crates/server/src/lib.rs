@@ -8,6 +8,7 @@
 
 mod api;
 mod http;
+mod portal;
 
 pub use api::{auth, platform};
 use api::{invitations, learning, tenant_profile, users};
@@ -376,10 +377,17 @@ pub fn served_routes() -> Vec<(Method, String)> {
 pub fn app(state: AppState) -> Router {
     let tenant_routes = router_of(tenant_operations())
         .route_layer(from_fn_with_state(state.clone(), tenancy::resolve_tenant));
+    let portal_routes = portal::tenant_routes()
+        .route_layer(from_fn_with_state(state.clone(), portal::resolve_tenant));
+    let portal_home = portal::home_with_slash()
+        .route_layer(from_fn_with_state(state.clone(), portal::resolve_tenant));
     let cors = cors_layer(&state.config.cors_origins);
     let router = router_of(global_operations())
-        .nest("/t/{slug}", tenant_routes.clone())
+        .route("/assets/portal.css", get(portal::stylesheet))
+        .nest("/t/{slug}", tenant_routes.clone().merge(portal_routes.clone()))
         .merge(tenant_routes)
+        .merge(portal_routes)
+        .merge(portal_home)
         .fallback(context::not_found)
         .with_state(state.clone())
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))

@@ -34,6 +34,20 @@ pub async fn open(
     Ok(token)
 }
 
+/// The active user whose session `token` is (a refresh token neither spent, revoked nor
+/// expired), without spending it: how a browser's session cookie is checked on each page.
+pub async fn resume(tx: &mut TenantTx, token: &str) -> Result<Option<User>, Refusal> {
+    let Some(stored) = refresh_tokens::by_hash(tx, &opaque_token_hash(token)).await? else {
+        return Ok(None);
+    };
+    if stored.revoked_at.is_some() || stored.used_at.is_some() || stored.expires_at <= Utc::now() {
+        return Ok(None);
+    }
+    Ok(users::get(tx, UserId::from_uuid(stored.user_id))
+        .await?
+        .filter(|u| u.status == UserStatus::Active))
+}
+
 /// What presenting a refresh token did.
 #[derive(Debug)]
 pub enum Refreshed {

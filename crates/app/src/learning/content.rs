@@ -171,6 +171,78 @@ pub async fn lessons_of(
         .collect())
 }
 
+/// A lesson's place in a course outline, as its reader sees it.
+#[derive(Debug, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct OutlineLesson {
+    pub id: LessonId,
+    pub title: String,
+    pub kind: LessonKind,
+    /// Held back from the learner by its release rule.
+    pub locked: bool,
+    /// Completed by the reader.
+    pub completed: bool,
+}
+
+/// A module of a course outline with its lessons in order.
+#[derive(Debug, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct OutlineModule {
+    pub module: Module,
+    pub lessons: Vec<OutlineLesson>,
+}
+
+/// A course as its reader (staff, or an enrolled learner) goes through it: its modules and
+/// lessons in order, which are locked and completed, and the reader's progress.
+#[derive(Debug, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct CourseOutline {
+    pub course: super::courses::Course,
+    pub modules: Vec<OutlineModule>,
+    pub progress: lyceum_domain::CourseProgress,
+}
+
+impl CourseOutline {
+    /// The lessons in course order.
+    pub fn lessons(&self) -> impl Iterator<Item = &OutlineLesson> {
+        self.modules.iter().flat_map(|m| m.lessons.iter())
+    }
+}
+
+/// The outline of a course whose content the actor may read.
+pub async fn course_outline(
+    tx: &mut TenantTx,
+    actor: &Actor,
+    course: CourseId,
+) -> Result<CourseOutline, Refusal> {
+    let (course, enrollment) = course_content(tx, actor, course).await?;
+    let release = Release::load(tx, course.id, actor.user).await?;
+    let mut outline = Vec::new();
+    for module in modules::for_course(tx, course.id).await? {
+        let lessons = lessons::for_module(tx, module.id)
+            .await?
+            .into_iter()
+            .map(|lesson| OutlineLesson {
+                locked: enrollment.is_some() && release.locked(&lesson),
+                completed: release.completed(lesson.id),
+                id: lesson.id,
+                title: lesson.title,
+                kind: lesson.kind,
+            })
+            .collect();
+        outline.push(OutlineModule { module, lessons });
+    }
+    let progress = super::course_progress(tx, &[course.id], actor.user)
+        .await?
+        .remove(&course.id)
+        .unwrap_or_default();
+    Ok(CourseOutline {
+        course,
+        modules: outline,
+        progress,
+    })
+}
+
 /// A lesson as its editor gives it; [`LessonInput::draft`] checks its content.
 #[derive(Debug, Clone)]
 pub struct LessonInput {

@@ -130,6 +130,38 @@ pub async fn catalog(
     Ok(courses::list(tx, query).await?)
 }
 
+/// A page of the published catalog, as anyone may see it before signing in (the tenant's
+/// public landing page).
+pub async fn public_catalog(
+    tx: &mut TenantTx,
+    search: Option<String>,
+    after: Option<CourseId>,
+    limit: u32,
+) -> Result<Vec<Course>, Refusal> {
+    let query = CatalogQuery {
+        visibility: Visibility::Published,
+        status: None,
+        search,
+        after,
+        limit,
+    };
+    Ok(courses::list(tx, &query).await?)
+}
+
+/// A published course as anyone may see it before signing in, with its modules' titles (not
+/// their lessons' content).
+pub async fn public_course(
+    tx: &mut TenantTx,
+    id: CourseId,
+) -> Result<(Course, Vec<lyceum_store::repo::modules::Module>), Refusal> {
+    let course = courses::get(tx, id).await?.ok_or_else(course_not_found)?;
+    if course.status != CourseStatus::Published {
+        return Err(course_not_found());
+    }
+    let outline = modules::for_course(tx, id).await?;
+    Ok((course, outline))
+}
+
 /// A course with its instructors and prerequisites.
 #[derive(Debug, Serialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]

@@ -51,6 +51,11 @@ impl Release {
         }
     }
 
+    /// Has the learner completed `lesson`?
+    pub fn completed(&self, lesson: LessonId) -> bool {
+        self.completed.contains(&lesson)
+    }
+
     pub fn locked(&self, lesson: &Lesson) -> bool {
         self.locks(lesson.id, lesson.release_rule.as_ref())
     }

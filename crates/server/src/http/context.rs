@@ -40,9 +40,9 @@ pub(crate) async fn request_context(mut request: Request, next: Next) -> Respons
                 response.headers_mut().append(name, value.clone());
             }
         }
-    } else if response.status().is_client_error() && !is_json(&response) {
+    } else if response.status().is_client_error() && !is_json(&response) && !is_page(&response) {
         // Rejections of axum's own extractors and layers (bad path or query, 405, 413 ...)
-        // answer in plain text; give them the API's shape too.
+        // answer in plain text; give them the API's shape too (the portal's pages stay pages).
         let status = response.status();
         let text = axum::body::to_bytes(std::mem::take(response.body_mut()), 16 * 1024)
             .await
@@ -74,12 +74,20 @@ fn error_body(status: StatusCode, code: &str, message: &str, id: &str) -> Respon
     (status, Json(body)).into_response()
 }
 
-fn is_json(response: &Response) -> bool {
+fn content_type_is(response: &Response, media_type: &str) -> bool {
     response
         .headers()
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.starts_with("application/json"))
+        .is_some_and(|v| v.starts_with(media_type))
+}
+
+fn is_json(response: &Response) -> bool {
+    content_type_is(response, "application/json")
+}
+
+fn is_page(response: &Response) -> bool {
+    content_type_is(response, "text/html")
 }
 
 fn code_for(status: StatusCode) -> &'static str {

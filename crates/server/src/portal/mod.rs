@@ -1,0 +1,308 @@
+//! The web portal: a tenant's branded LMS in server-rendered HTML, a second face over the same
+//! `lyceum_app` use cases as the JSON API. Served by the same router, resolved like the API
+//! (`/t/{slug}/...`, or the tenant's own host), working without JavaScript (the pages send no
+//! script at all), with a strict Content-Security-Policy and a per-tenant stylesheet carrying
+//! the tenant's checked colours.
+//!
+//! `session` owns browser sessions and CSRF, `pages` the pages themselves; this module the
+//! request context every page shares ([`Visit`]), rendering and the portal's error pages.
+
+mod pages;
+mod session;
+
+use crate::http::error::ApiError;
+use crate::http::tenancy::{self, CurrentTenant};
+use crate::AppState;
+use askama::Template;
+use axum::extract::{FromRequestParts, OriginalUri, Request, State};
+use axum::http::request::Parts;
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::middleware::Next;
+use axum::response::{Html, IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::Router;
+use axum_extra::extract::cookie::{CookieJar, SameSite};
+use lyceum_app::identity::{sessions, User};
+use lyceum_app::Actor;
+use lyceum_domain::Branding;
+use lyceum_store::Tenant;
+use std::sync::Arc;
+
+/// The portal's pages of a tenant (mounted under `/t/{slug}` and at the root of tenant hosts).
+pub(crate) fn tenant_routes() -> Router<AppState> {
+    Router::new()
+        .route("/", get(pages::home))
+        .route("/theme.css", get(pages::theme))
+        .route("/sign-in", get(pages::sign_in_form).post(pages::sign_in))
+        .route("/sign-out", post(pages::sign_out))
+        .route("/courses/{id}", get(pages::course))
+        .route("/courses/{id}/enroll", post(pages::enroll))
+        .route("/learn", get(pages::dashboard))
+        .route("/learn/courses/{id}", get(pages::outline))
+        .route("/learn/lessons/{id}", get(pages::lesson))
+        .route("/learn/lessons/{id}/complete", post(pages::complete))
+        .route("/certificates/{code}", get(pages::certificate))
+}
+
+/// The tenant's home under the path form, `/t/{slug}/` (the nested routes serve `/t/{slug}`).
+pub(crate) fn home_with_slash() -> Router<AppState> {
+    Router::new().route("/t/{slug}/", get(pages::home))
+}
+
+/// The portal's stylesheet, the same for every tenant (the tenant's colours come in
+/// `theme.css`).
+pub(crate) async fn stylesheet() -> Response {
+    let mut response = include_str!("../../assets/portal.css").into_response();
+    let headers = response.headers_mut();
+    headers.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("text/css; charset=utf-8"),
+    );
+    headers.insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static("public, max-age=3600"),
+    );
+    response
+}
+
+/// Resolves the tenant of a portal page like the API does, answering a page (not JSON) when
+/// there is none to serve.
+pub(crate) async fn resolve_tenant(
+    State(state): State<AppState>,
+    OriginalUri(uri): OriginalUri,
+    mut request: Request,
+    next: Next,
+) -> Response {
+    match tenancy::serving_tenant(&state, uri.path(), request.headers()).await {
+        Ok(tenant) => {
+            tracing::Span::current().record("tenant", tenant.slug.as_str());
+            request.extensions_mut().insert(CurrentTenant(tenant));
+            next.run(request).await
+        }
+        Err(e) => bare_problem(e.status, &e.message),
+    }
+}
+
+/// A page without a tenant to brand it (the tenant is unknown or not served).
+fn bare_problem(status: StatusCode, message: &str) -> Response {
+    let body = format!(
+        "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\">\
+         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
+         <title>{status}</title><link rel=\"stylesheet\" href=\"/assets/portal.css\"></head>\
+         <body><main id=\"main\"><h1>{}</h1><p>{}</p></main></body></html>",
+        status.canonical_reason().unwrap_or("Error"),
+        escape(message)
+    );
+    let mut response = (status, Html(body)).into_response();
+    secure_headers(response.headers_mut(), false);
+    response
+}
+
+fn escape(text: &str) -> String {
+    text.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+}
+
+/// What every portal page knows of its request: the tenant and its branding, where the
+/// portal is mounted, the signed-in user if any, and the form token.
+pub(crate) struct Visit {
+    pub tenant: Arc<Tenant>,
+    pub branding: Branding,
+    /// `/t/acme` under the path form, empty on the tenant's own host.
+    pub base: String,
+    pub user: Option<User>,
+    /// The session cookie's token, when it names a session.
+    pub session: Option<String>,
+    pub csrf: String,
+    /// The CSRF cookie must be set with the answer (the browser had none).
+    csrf_is_new: bool,
+    pub secure: bool,
+    /// The page asked for (path and query), to come back to after signing in.
+    pub asked_for: String,
+}
+
+impl FromRequestParts<AppState> for Visit {
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Response> {
+        let CurrentTenant(tenant) = parts
+            .extensions
+            .get::<CurrentTenant>()
+            .cloned()
+            .ok_or_else(|| bare_problem(StatusCode::INTERNAL_SERVER_ERROR, "no tenant"))?;
+        let uri = parts
+            .extensions
+            .get::<OriginalUri>()
+            .map_or_else(|| parts.uri.clone(), |o| o.0.clone());
+        let base = match uri.path().strip_prefix("/t/") {
+            Some(rest) => format!("/t/{}", rest.split('/').next().unwrap_or_default()),
+            None => String::new(),
+        };
+        let jar = CookieJar::from_headers(&parts.headers);
+        let (csrf, csrf_is_new) = match jar.get(session::CSRF_COOKIE) {
+            Some(c) if c.value().len() == 32 => (c.value().to_owned(), false),
+            _ => (session::new_csrf_token(), true),
+        };
+        let token = jar
+            .get(session::SESSION_COOKIE)
+            .map(|c| c.value().to_owned());
+        let user = match &token {
+            Some(token) if !token.is_empty() && token.len() <= 128 => {
+                let mut tx = state.store.begin(&tenant).await.map_err(problem_of)?;
+                let user = sessions::resume(&mut tx, token).await.map_err(problem_of)?;
+                tx.commit().await.map_err(problem_of)?;
+                user
+            }
+            _ => None,
+        };
+        Ok(Visit {
+            branding: Branding::from_settings(&tenant.settings),
+            session: token.filter(|_| user.is_some()),
+            user,
+            tenant,
+            base,
+            csrf,
+            csrf_is_new,
+            secure: session::over_tls(&parts.headers),
+            asked_for: uri
+                .path_and_query()
+                .map_or_else(|| uri.path().to_owned(), |p| p.as_str().to_owned()),
+        })
+    }
+}
+
+fn problem_of(e: impl Into<ApiError>) -> Response {
+    let e = e.into();
+    bare_problem(e.status, &e.message)
+}
+
+/// What the page frame (header, navigation, footer) shows.
+pub(crate) struct Chrome {
+    pub tenant_name: String,
+    pub base: String,
+    pub logo_url: Option<String>,
+    pub locale: String,
+    pub user_name: Option<String>,
+    pub csrf: String,
+}
+
+impl Visit {
+    pub fn chrome(&self) -> Chrome {
+        Chrome {
+            tenant_name: self.tenant.name.clone(),
+            base: self.base.clone(),
+            logo_url: self.branding.logo_url.clone(),
+            locale: self.branding.locale.clone(),
+            user_name: self.user.as_ref().map(|u| u.display_name.clone()),
+            csrf: self.csrf.clone(),
+        }
+    }
+
+    /// The signed-in user as the use cases see them.
+    pub fn actor(&self) -> Option<Actor> {
+        self.user.as_ref().map(|u| Actor {
+            user: u.id,
+            role: u.role,
+            plan: self.tenant.plan,
+        })
+    }
+
+    /// A portal address of this tenant.
+    pub fn link(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+
+    /// The rendered page, with the portal's headers (and the CSRF cookie when new).
+    pub fn page(&self, status: StatusCode, template: &impl Template) -> Response {
+        match template.render() {
+            Ok(html) => {
+                let mut response = (status, Html(html)).into_response();
+                secure_headers(response.headers_mut(), self.user.is_some());
+                self.keep_csrf(response.headers_mut());
+                response
+            }
+            Err(e) => {
+                tracing::error!(error = %e, "a portal page failed to render");
+                bare_problem(
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "this page failed to render",
+                )
+            }
+        }
+    }
+
+    fn keep_csrf(&self, headers: &mut HeaderMap) {
+        if self.csrf_is_new {
+            let cookie = session::cookie(
+                session::CSRF_COOKIE,
+                self.csrf.clone(),
+                &self.base,
+                self.secure,
+                SameSite::Strict,
+            );
+            session::set_cookie(headers, &cookie);
+        }
+    }
+
+    /// A redirect (303, so the browser follows with GET) to a path of this tenant's portal.
+    pub fn redirect(&self, path: &str) -> Response {
+        let mut response = StatusCode::SEE_OTHER.into_response();
+        if let Ok(location) = HeaderValue::from_str(&self.link(path)) {
+            response.headers_mut().insert(header::LOCATION, location);
+        }
+        secure_headers(response.headers_mut(), self.user.is_some());
+        self.keep_csrf(response.headers_mut());
+        response
+    }
+
+    /// The page explaining why something failed, branded, with the status that fits.
+    pub fn problem(&self, e: impl Into<ApiError>) -> Response {
+        let e = e.into();
+        let title = match e.status {
+            StatusCode::NOT_FOUND => "Not found",
+            StatusCode::FORBIDDEN => "Not allowed",
+            StatusCode::CONFLICT => "Not possible now",
+            s if s.is_server_error() => "Something went wrong",
+            _ => "That did not work",
+        };
+        let message = if e.status.is_server_error() {
+            "Please try again in a moment.".to_owned()
+        } else {
+            e.message
+        };
+        let page = pages::Problem {
+            chrome: self.chrome(),
+            title,
+            message,
+        };
+        self.page(e.status, &page)
+    }
+}
+
+/// Headers of every portal answer: no script may run, nothing is framed, and pages with
+/// personal data are never stored by a cache.
+fn secure_headers(headers: &mut HeaderMap, personal: bool) {
+    headers.insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static(
+            "default-src 'none'; style-src 'self'; img-src 'self' https: data:; \
+             media-src 'self' https:; form-action 'self'; frame-ancestors 'none'; \
+             base-uri 'none'",
+        ),
+    );
+    headers.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    headers.insert(
+        header::REFERRER_POLICY,
+        HeaderValue::from_static("same-origin"),
+    );
+    headers.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+    headers.insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static(if personal { "no-store" } else { "no-cache" }),
+    );
+}

@@ -1,0 +1,619 @@
+//! The portal's pages: the tenant's public catalog and course pages, signing in and out, and
+//! the learner's dashboard, course outline, lesson player and certificates. Each handler reads
+//! the request, calls the use cases of `lyceum_app` in a tenant transaction and renders a
+//! template; a refusal becomes a branded page with the status that fits.
+
+use super::session::{self, CSRF_COOKIE, SESSION_COOKIE};
+use super::{Chrome, Visit};
+use crate::api::auth::{password_sign_in, ClientAddress, LoginRequest};
+use crate::http::error::ApiError;
+use crate::AppState;
+use askama::Template;
+use axum::extract::{Path, Query, State};
+use axum::http::{header, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::Form;
+use axum_extra::extract::cookie::{CookieJar, SameSite};
+use chrono::Utc;
+use lyceum_app::identity::sessions;
+use lyceum_app::learning::certificates::{self, Certificate};
+use lyceum_app::learning::content::{self, CourseOutline, Lesson, Module};
+use lyceum_app::learning::courses::{self, Course};
+use lyceum_app::learning::dashboard::{dashboard as learner_dashboard, Dashboard};
+use lyceum_app::learning::{enrollments, progress};
+use lyceum_app::Refusal;
+use lyceum_domain::{ContentBlock, CourseId, Email, LessonId};
+use lyceum_store::LearnerLock;
+use serde::Deserialize;
+use uuid::Uuid;
+
+/// `{id}` of a page's path, by name: under `/t/{slug}` the path has a second parameter.
+#[derive(Deserialize)]
+pub(crate) struct Id<T> {
+    id: T,
+}
+
+/// `{code}` of a certificate's page.
+#[derive(Deserialize)]
+pub(crate) struct Code {
+    code: String,
+}
+
+/// Courses per catalog page.
+const CATALOG_PAGE: u32 = 24;
+
+/// The page explaining a refusal.
+#[derive(Template)]
+#[template(path = "portal/problem.html")]
+pub(super) struct Problem {
+    pub chrome: Chrome,
+    pub title: &'static str,
+    pub message: String,
+}
+
+#[derive(Template)]
+#[template(path = "portal/home.html")]
+struct Home {
+    chrome: Chrome,
+    query: String,
+    courses: Vec<Course>,
+    next_page: Option<String>,
+}
+
+#[derive(Deserialize)]
+pub(crate) struct CatalogQuery {
+    q: Option<String>,
+    after: Option<CourseId>,
+}
+
+/// The tenant's landing page: its published catalog, searchable, a page at a time.
+pub(crate) async fn home(
+    State(state): State<AppState>,
+    visit: Visit,
+    Query(query): Query<CatalogQuery>,
+) -> Response {
+    let search: String = query.q.unwrap_or_default().chars().take(200).collect();
+    let search = search.trim().to_owned();
+    let found = async {
+        let mut tx = state.store.begin(&visit.tenant).await?;
+        let filter = (!search.is_empty()).then(|| search.clone());
+        let page = courses::public_catalog(&mut tx, filter, query.after, CATALOG_PAGE).await?;
+        tx.commit().await?;
+        Ok::<_, Refusal>(page)
+    };
+    let courses = match found.await {
+        Ok(courses) => courses,
+        Err(e) => return visit.problem(e),
+    };
+    let next_page = (courses.len() == CATALOG_PAGE as usize)
+        .then(|| courses.last())
+        .flatten()
+        .map(|last| {
+            let q: String = url_encode(&search);
+            visit.link(&format!("/?q={q}&after={}", last.id))
+        });
+    let page = Home {
+        chrome: visit.chrome(),
+        query: search,
+        courses,
+        next_page,
+    };
+    visit.page(StatusCode::OK, &page)
+}
+
+fn url_encode(text: &str) -> String {
+    serde_urlencoded::to_string([("", text)])
+        .map(|s| s.trim_start_matches('=').to_owned())
+        .unwrap_or_default()
+}
+
+/// The tenant's colours as CSS custom properties (checked when read: see `Branding`).
+pub(crate) async fn theme(visit: Visit) -> Response {
+    let b = &visit.branding;
+    let css = format!(
+        ":root {{ --primary: {}; --on-primary: {}; --accent: {}; --on-accent: {}; }}\n",
+        b.primary,
+        b.primary.readable_text(),
+        b.accent,
+        b.accent.readable_text()
+    );
+    let mut response = css.into_response();
+    let headers = response.headers_mut();
+    headers.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("text/css; charset=utf-8"),
+    );
+    headers.insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static("public, max-age=300"),
+    );
+    response
+}
+
+#[derive(Template)]
+#[template(path = "portal/course.html")]
+struct CoursePage {
+    chrome: Chrome,
+    course: Course,
+    modules: Vec<Module>,
+    enrolled: bool,
+}
+
+/// A published course as a visitor sees it, with a way to enroll.
+pub(crate) async fn course(
+    State(state): State<AppState>,
+    visit: Visit,
+    Path(Id { id }): Path<Id<CourseId>>,
+) -> Response {
+    let read = async {
+        let mut tx = state.store.begin(&visit.tenant).await?;
+        let (course, modules) = courses::public_course(&mut tx, id).await?;
+        let enrolled = match visit.actor() {
+            Some(actor) => actor.enrollment(&mut tx, id).await?.is_some(),
+            None => false,
+        };
+        tx.commit().await?;
+        Ok::<_, Refusal>((course, modules, enrolled))
+    };
+    match read.await {
+        Ok((course, modules, enrolled)) => {
+            let page = CoursePage {
+                chrome: visit.chrome(),
+                course,
+                modules,
+                enrolled,
+            };
+            visit.page(StatusCode::OK, &page)
+        }
+        Err(e) => visit.problem(e),
+    }
+}
+
+/// Fields every state-changing form carries.
+#[derive(Deserialize)]
+pub(crate) struct Protected {
+    #[serde(default)]
+    csrf: String,
+}
+
+/// The refusal of a form whose CSRF field does not match the browser's cookie, if it does not.
+fn refused_form(visit: &Visit, jar: &CookieJar, field: &str) -> Option<Response> {
+    let cookie = jar.get(CSRF_COOKIE).map(|c| c.value()).unwrap_or_default();
+    (!session::csrf_matches(cookie, field)).then(|| {
+        visit.problem(ApiError::new(
+            StatusCode::FORBIDDEN,
+            "CSRF_REFUSED",
+            "this form has expired; go back, reload the page and send it again",
+        ))
+    })
+}
+
+/// Enrolls the signed-in learner, then opens the course.
+pub(crate) async fn enroll(
+    State(state): State<AppState>,
+    visit: Visit,
+    jar: CookieJar,
+    Path(Id { id }): Path<Id<CourseId>>,
+    Form(form): Form<Protected>,
+) -> Response {
+    if let Some(refused) = refused_form(&visit, &jar, &form.csrf) {
+        return refused;
+    }
+    let Some(actor) = visit.actor() else {
+        return to_sign_in(&visit, &visit.link(&format!("/courses/{id}")));
+    };
+    let enrolled = async {
+        let mut tx = state.store.begin_write(&visit.tenant).await?;
+        enrollments::enroll_in(&mut tx, &actor, id, None, None).await?;
+        tx.commit().await?;
+        Ok::<_, Refusal>(())
+    };
+    match enrolled.await {
+        Ok(()) => visit.redirect(&format!("/learn/courses/{id}")),
+        Err(e) => visit.problem(e),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "portal/sign_in.html")]
+struct SignIn {
+    chrome: Chrome,
+    problem: Option<&'static str>,
+    email: String,
+    next: String,
+}
+
+#[derive(Deserialize)]
+pub(crate) struct NextPage {
+    next: Option<String>,
+}
+
+/// Where to go after signing in: the page asked for when it is one of this tenant's portal
+/// pages (a path, never another site), else the learner's dashboard.
+fn next_target(visit: &Visit, next: Option<&str>) -> String {
+    let fallback = visit.link("/learn");
+    let Some(next) = next else { return fallback };
+    let ours = if visit.base.is_empty() {
+        next.starts_with('/')
+    } else {
+        next.starts_with(&format!("{}/", visit.base)) || next == visit.base
+    };
+    let safe = ours
+        && !next.starts_with("//")
+        && !next.contains('\\')
+        && !next.chars().any(char::is_control)
+        && next.len() <= 1000;
+    if safe {
+        next.to_owned()
+    } else {
+        fallback
+    }
+}
+
+/// The sign-in form.
+pub(crate) async fn sign_in_form(visit: Visit, Query(next): Query<NextPage>) -> Response {
+    if visit.user.is_some() {
+        return visit.redirect(
+            next_target(&visit, next.next.as_deref())
+                .strip_prefix(&visit.base)
+                .unwrap_or("/learn"),
+        );
+    }
+    let page = SignIn {
+        chrome: visit.chrome(),
+        problem: None,
+        email: String::new(),
+        next: next_target(&visit, next.next.as_deref()),
+    };
+    visit.page(StatusCode::OK, &page)
+}
+
+#[derive(Deserialize)]
+pub(crate) struct SignInForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    email: String,
+    #[serde(default)]
+    password: String,
+    next: Option<String>,
+}
+
+/// Signs in with e-mail and password (throttled like the API's sign-in): a session cookie,
+/// then the page asked for.
+pub(crate) async fn sign_in(
+    State(state): State<AppState>,
+    visit: Visit,
+    jar: CookieJar,
+    ClientAddress(client): ClientAddress,
+    Form(form): Form<SignInForm>,
+) -> Response {
+    if let Some(refused) = refused_form(&visit, &jar, &form.csrf) {
+        return refused;
+    }
+    let next = next_target(&visit, form.next.as_deref());
+    let email: String = form.email.trim().chars().take(254).collect();
+    let again = |problem: &'static str, status: StatusCode| {
+        let page = SignIn {
+            chrome: visit.chrome(),
+            problem: Some(problem),
+            email: email.clone(),
+            next: next.clone(),
+        };
+        visit.page(status, &page)
+    };
+    let parsed = Email::parse(&email).ok();
+    let tenant = visit.tenant.clone();
+    let lookup = async {
+        let Some(email) = parsed else { return Ok(None) };
+        let mut tx = state.store.begin(&tenant).await?;
+        let found = sessions::credentials(&mut tx, &email).await?;
+        tx.commit().await?;
+        Ok(found)
+    };
+    let request = LoginRequest {
+        email: email.clone(),
+        password: form.password,
+    };
+    let account = Some(visit.tenant.id().as_uuid());
+    let label = visit.tenant.slug.as_str();
+    let user = match password_sign_in(&state, account, label, request, client, lookup).await {
+        Ok(user) => user,
+        Err(refused) if refused.status() == StatusCode::TOO_MANY_REQUESTS => {
+            return again(
+                "Too many attempts. Wait a minute, then try again.",
+                StatusCode::TOO_MANY_REQUESTS,
+            )
+        }
+        Err(refused) if refused.status() == StatusCode::UNAUTHORIZED => {
+            return again("Wrong e-mail or password.", StatusCode::UNAUTHORIZED)
+        }
+        Err(refused) => return refused,
+    };
+    let expires = Utc::now()
+        + chrono::Duration::from_std(state.config.auth.refresh_token_ttl).unwrap_or_default();
+    let opened = async {
+        let mut tx = state.store.begin_write(&visit.tenant).await?;
+        let token = sessions::open(&mut tx, &user, Uuid::now_v7(), expires).await?;
+        tx.commit().await?;
+        Ok::<_, Refusal>(token)
+    };
+    let token = match opened.await {
+        Ok(token) => token,
+        Err(e) => return visit.problem(e),
+    };
+    let mut response = StatusCode::SEE_OTHER.into_response();
+    if let Ok(location) = HeaderValue::from_str(&next) {
+        response.headers_mut().insert(header::LOCATION, location);
+    }
+    let cookie = session::cookie(
+        SESSION_COOKIE,
+        token,
+        &visit.base,
+        visit.secure,
+        SameSite::Lax,
+    );
+    session::set_cookie(response.headers_mut(), &cookie);
+    response
+        .headers_mut()
+        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    response
+}
+
+/// Signs out: the session ends on the server (its token family is revoked) and the cookie is
+/// cleared.
+pub(crate) async fn sign_out(
+    State(state): State<AppState>,
+    visit: Visit,
+    jar: CookieJar,
+    Form(form): Form<Protected>,
+) -> Response {
+    if let Some(refused) = refused_form(&visit, &jar, &form.csrf) {
+        return refused;
+    }
+    if let Some(token) = &visit.session {
+        let ended = async {
+            let mut tx = state.store.begin_write(&visit.tenant).await?;
+            sessions::sign_out(&mut tx, token).await?;
+            tx.commit().await?;
+            Ok::<_, Refusal>(())
+        };
+        if let Err(e) = ended.await {
+            return visit.problem(e);
+        }
+    }
+    let mut response = visit.redirect("/");
+    let mut gone = session::cookie(
+        SESSION_COOKIE,
+        String::new(),
+        &visit.base,
+        visit.secure,
+        SameSite::Lax,
+    );
+    gone.make_removal();
+    session::set_cookie(response.headers_mut(), &gone);
+    response
+}
+
+/// To signing in, and back to `back` (a portal address) after.
+fn to_sign_in(visit: &Visit, back: &str) -> Response {
+    visit.redirect(&format!("/sign-in?next={}", url_encode(back)))
+}
+
+#[derive(Template)]
+#[template(path = "portal/dashboard.html")]
+struct DashboardPage {
+    chrome: Chrome,
+    dashboard: Dashboard,
+}
+
+/// The learner's dashboard.
+pub(crate) async fn dashboard(State(state): State<AppState>, visit: Visit) -> Response {
+    let Some(actor) = visit.actor() else {
+        return to_sign_in(&visit, &visit.asked_for);
+    };
+    let read = async {
+        let mut tx = state.store.begin(&visit.tenant).await?;
+        let dashboard = learner_dashboard(&mut tx, &actor).await?;
+        tx.commit().await?;
+        Ok::<_, Refusal>(dashboard)
+    };
+    match read.await {
+        Ok(dashboard) => {
+            let page = DashboardPage {
+                chrome: visit.chrome(),
+                dashboard,
+            };
+            visit.page(StatusCode::OK, &page)
+        }
+        Err(e) => visit.problem(e),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "portal/outline.html")]
+struct OutlinePage {
+    chrome: Chrome,
+    outline: CourseOutline,
+}
+
+/// A course the learner takes: its modules and lessons, locked and completed, and progress.
+pub(crate) async fn outline(
+    State(state): State<AppState>,
+    visit: Visit,
+    Path(Id { id }): Path<Id<CourseId>>,
+) -> Response {
+    let Some(actor) = visit.actor() else {
+        return to_sign_in(&visit, &visit.asked_for);
+    };
+    let read = async {
+        let mut tx = state.store.begin(&visit.tenant).await?;
+        let outline = content::course_outline(&mut tx, &actor, id).await?;
+        tx.commit().await?;
+        Ok::<_, Refusal>(outline)
+    };
+    match read.await {
+        Ok(outline) => {
+            let page = OutlinePage {
+                chrome: visit.chrome(),
+                outline,
+            };
+            visit.page(StatusCode::OK, &page)
+        }
+        Err(e) => visit.problem(e),
+    }
+}
+
+/// A content block as the lesson player shows it.
+enum Block {
+    /// Sanitised HTML (rendered Markdown).
+    Html(String),
+    Video(String),
+    Image {
+        src: String,
+        alt: String,
+    },
+    /// What cannot be shown here yet, said in words.
+    Unavailable(&'static str),
+}
+
+/// Media the page may load: an `https://` address or a path of this server.
+fn media(reference: &str) -> Option<String> {
+    let ok = (reference.starts_with("https://")
+        || (reference.starts_with('/') && !reference.starts_with("//")))
+        && !reference
+            .chars()
+            .any(|c| c.is_whitespace() || c.is_control());
+    ok.then(|| reference.to_owned())
+}
+
+fn blocks_of(lesson: &Lesson) -> Vec<Block> {
+    let parsed: Vec<ContentBlock> =
+        serde_json::from_value(lesson.content.clone()).unwrap_or_default();
+    parsed
+        .into_iter()
+        .map(|block| match block {
+            ContentBlock::Markdown { html, .. } => Block::Html(html),
+            ContentBlock::Video { media: m, .. } => match media(&m) {
+                Some(src) => Block::Video(src),
+                None => Block::Unavailable("This video is not available here."),
+            },
+            ContentBlock::Image { media: m, alt } => match media(&m) {
+                Some(src) => Block::Image { src, alt },
+                None => Block::Unavailable("This image is not available here."),
+            },
+            ContentBlock::Assessment { .. } => {
+                Block::Unavailable("This lesson's quiz or assignment opens here soon.")
+            }
+        })
+        .collect()
+}
+
+#[derive(Template)]
+#[template(path = "portal/lesson.html")]
+struct LessonPage {
+    chrome: Chrome,
+    lesson: Lesson,
+    course: CourseId,
+    blocks: Vec<Block>,
+    completed: bool,
+}
+
+/// The lesson player.
+pub(crate) async fn lesson(
+    State(state): State<AppState>,
+    visit: Visit,
+    Path(Id { id }): Path<Id<LessonId>>,
+) -> Response {
+    let Some(actor) = visit.actor() else {
+        return to_sign_in(&visit, &visit.asked_for);
+    };
+    let read = async {
+        let mut tx = state.store.begin(&visit.tenant).await?;
+        let (lesson, course) = content::readable_lesson(&mut tx, &actor, id).await?;
+        let outline = content::course_outline(&mut tx, &actor, course).await?;
+        tx.commit().await?;
+        Ok::<_, Refusal>((lesson, course, outline))
+    };
+    match read.await {
+        Ok((lesson, course, outline)) => {
+            let completed = outline.lessons().any(|l| l.id == id && l.completed);
+            let page = LessonPage {
+                chrome: visit.chrome(),
+                blocks: blocks_of(&lesson),
+                lesson,
+                course,
+                completed,
+            };
+            visit.page(StatusCode::OK, &page)
+        }
+        Err(e) => visit.problem(e),
+    }
+}
+
+/// Marks a lesson complete (progress 100 %), then opens the next lesson, or the course's
+/// outline after the last one (or the certificate it just earned).
+pub(crate) async fn complete(
+    State(state): State<AppState>,
+    visit: Visit,
+    jar: CookieJar,
+    Path(Id { id }): Path<Id<LessonId>>,
+    Form(form): Form<Protected>,
+) -> Response {
+    if let Some(refused) = refused_form(&visit, &jar, &form.csrf) {
+        return refused;
+    }
+    let Some(actor) = visit.actor() else {
+        return to_sign_in(&visit, &visit.link(&format!("/learn/lessons/{id}")));
+    };
+    let reported = async {
+        let lock = LearnerLock {
+            learner: actor.user,
+        };
+        let mut tx = state.store.begin_learner_write(&visit.tenant, lock).await?;
+        let reported = progress::report(&mut tx, actor, id, 100).await?;
+        tx.commit().await?;
+        Ok::<_, Refusal>(reported)
+    };
+    match reported.await {
+        Ok(reported) => match (&reported.certificate, reported.progress.next_lesson) {
+            (Some(certificate), _) => {
+                visit.redirect(&format!("/certificates/{}", certificate.code))
+            }
+            (None, Some(next)) => visit.redirect(&format!("/learn/lessons/{next}")),
+            (None, None) => visit.redirect(&format!("/learn/courses/{}", reported.course)),
+        },
+        Err(e) => visit.problem(e),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "portal/certificate.html")]
+struct CertificatePage {
+    chrome: Chrome,
+    certificate: Certificate,
+}
+
+/// A certificate's public page: anyone with its code can confirm it (printable).
+pub(crate) async fn certificate(
+    State(state): State<AppState>,
+    visit: Visit,
+    Path(Code { code }): Path<Code>,
+) -> Response {
+    let read = async {
+        let mut tx = state.store.begin(&visit.tenant).await?;
+        let certificate = certificates::verify(&mut tx, &code).await?;
+        tx.commit().await?;
+        Ok::<_, Refusal>(certificate)
+    };
+    match read.await {
+        Ok(certificate) => {
+            let page = CertificatePage {
+                chrome: visit.chrome(),
+                certificate,
+            };
+            visit.page(StatusCode::OK, &page)
+        }
+        Err(e) => visit.problem(e),
+    }
+}

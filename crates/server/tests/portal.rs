@@ -1,0 +1,470 @@
+//! The web portal over real HTTP through the real router, on SQLite and every PostgreSQL
+//! placement: a learner's journey from signing in to the public certificate page, sessions that
+//! end on the server and stay in their tenant, CSRF refusals, safe redirects, escaping, and the
+//! headers every page carries. (The same journeys in a real browser: `tests/browser.rs`.)
+
+mod common;
+
+use axum::body::Body;
+use axum::http::{header, HeaderMap, Request, StatusCode};
+use common::{configs_on_every_placement, tenant_on_plan};
+use lyceum_app::learning::content::{self, LessonInput};
+use lyceum_app::learning::courses::{self, CourseDraft, CourseInput};
+use lyceum_app::Actor;
+use lyceum_domain::{CourseSlug, Email, LessonKind, Plan, Role};
+use lyceum_server::{app, AppState, ServerConfig};
+use lyceum_store::repo::users;
+use lyceum_store::{Store, Tenant};
+use std::collections::HashMap;
+use tower::ServiceExt;
+
+const PASSWORD: &str = "portal password 1";
+
+/// A browser of sorts: keeps the cookies the server sets, per name, and sends them back.
+struct Browser {
+    state: AppState,
+    cookies: HashMap<String, String>,
+    label: String,
+}
+
+struct Page {
+    status: StatusCode,
+    headers: HeaderMap,
+    body: String,
+}
+
+impl Page {
+    /// Asserts the answer is an HTML page (a refusal too: never the API's JSON).
+    fn is_html(&self) -> bool {
+        self.headers
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.starts_with("text/html"))
+            && self.body.starts_with("<!DOCTYPE html>")
+    }
+
+    fn location(&self) -> &str {
+        self.headers
+            .get(header::LOCATION)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default()
+    }
+}
+
+impl Browser {
+    fn new(state: &AppState, label: &str) -> Self {
+        Browser {
+            state: state.clone(),
+            cookies: HashMap::new(),
+            label: label.to_owned(),
+        }
+    }
+
+    async fn send(&mut self, request: axum::http::request::Builder, body: Body) -> Page {
+        let cookie: Vec<String> = self
+            .cookies
+            .iter()
+            .map(|(name, value)| format!("{name}={value}"))
+            .collect();
+        let request = request
+            .header(header::COOKIE, cookie.join("; "))
+            .header(header::ACCEPT, "text/html")
+            .body(body)
+            .unwrap();
+        let response = app(self.state.clone()).oneshot(request).await.unwrap();
+        let headers = response.headers().clone();
+        for set in headers.get_all(header::SET_COOKIE) {
+            let set = set.to_str().unwrap();
+            let (pair, _) = set.split_once(';').unwrap_or((set, ""));
+            let (name, value) = pair.split_once('=').unwrap();
+            if set.contains("Max-Age=0") || value.is_empty() {
+                self.cookies.remove(name);
+            } else {
+                self.cookies.insert(name.to_owned(), value.to_owned());
+            }
+        }
+        let status = response.status();
+        let bytes = axum::body::to_bytes(response.into_body(), 8 << 20)
+            .await
+            .unwrap();
+        Page {
+            status,
+            headers,
+            body: String::from_utf8_lossy(&bytes).into_owned(),
+        }
+    }
+
+    async fn get(&mut self, path: &str) -> Page {
+        self.send(Request::get(path), Body::empty()).await
+    }
+
+    /// Posts a form, with the page's CSRF token unless `csrf` says otherwise.
+    async fn post(&mut self, path: &str, fields: &[(&str, &str)], csrf: Option<&str>) -> Page {
+        let token = csrf
+            .map(str::to_owned)
+            .unwrap_or_else(|| self.cookies.get("lyceum_csrf").cloned().unwrap_or_default());
+        let mut all: Vec<(&str, &str)> = fields.to_vec();
+        all.push(("csrf", &token));
+        let body = serde_urlencoded::to_string(&all).unwrap();
+        let request =
+            Request::post(path).header(header::CONTENT_TYPE, "application/x-www-form-urlencoded");
+        self.send(request, Body::from(body)).await
+    }
+
+    async fn sign_in(&mut self, slug: &str, email: &str) -> Page {
+        let form = self.get(&format!("/t/{slug}/sign-in")).await;
+        assert_eq!(form.status, StatusCode::OK, "{}: {}", self.label, form.body);
+        let fields = [("email", email), ("password", PASSWORD)];
+        self.post(&format!("/t/{slug}/sign-in"), &fields, None)
+            .await
+    }
+}
+
+/// A tenant with an admin, an instructor and a student, and a published course of `lessons`
+/// lessons (the title carries markup, which pages must escape).
+async fn school(store: &Store, slug: &str, colour: &str, lessons: usize) -> (Tenant, String) {
+    let settings = serde_json::json!({"branding": {"primary_color": colour}});
+    let people = [
+        (format!("admin@{slug}.test"), Role::Admin),
+        (format!("teacher@{slug}.test"), Role::Instructor),
+        (format!("student@{slug}.test"), Role::Student),
+    ];
+    let people: Vec<(&str, &str, Role)> = people
+        .iter()
+        .map(|(email, role)| (email.as_str(), PASSWORD, *role))
+        .collect();
+    let tenant = tenant_on_plan(store, slug, Plan::Pro, settings, &people).await;
+    let mut tx = store.begin_write(&tenant).await.unwrap();
+    let teacher = users::by_email(
+        &mut tx,
+        &Email::parse(&format!("teacher@{slug}.test")).unwrap(),
+    )
+    .await
+    .unwrap()
+    .unwrap();
+    let teacher = Actor {
+        user: teacher.id,
+        role: teacher.role,
+        plan: tenant.plan,
+    };
+    let input = CourseInput {
+        draft: CourseDraft {
+            slug: CourseSlug::parse("basics").unwrap(),
+            title: "Basics <script>alert(1)</script>".into(),
+            description: "Start here & learn".into(),
+            cover_image: None,
+            max_enrollment: None,
+            settings: serde_json::json!({}),
+        },
+        instructors: None,
+        prerequisites: None,
+    };
+    let course = courses::create(&mut tx, &teacher, &input)
+        .await
+        .unwrap()
+        .course;
+    let module = content::add_module(&mut tx, &teacher, course.id, "Module one", None)
+        .await
+        .unwrap();
+    for l in 0..lessons {
+        let lesson = LessonInput {
+            title: format!("Lesson {l}"),
+            kind: LessonKind::Text,
+            content: serde_json::json!([{"type": "markdown", "markdown": format!("# Part {l}\n\n<img src=x onerror=alert(1)> text")}]),
+            duration_seconds: None,
+            release_rule: None,
+        };
+        let draft = lesson.draft().unwrap();
+        content::add_lesson(&mut tx, &teacher, module.id, &draft)
+            .await
+            .unwrap();
+    }
+    courses::publish(&mut tx, &teacher, course.id)
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+    (tenant, course.id.to_string())
+}
+
+fn label(config: &lyceum_store::StoreConfig) -> String {
+    match (&config.engine, config.default_placement) {
+        (lyceum_store::EngineConfig::Sqlite { .. }, _) => "sqlite".to_owned(),
+        (_, placement) => format!("postgres/{placement:?}"),
+    }
+}
+
+#[tokio::test]
+async fn a_learner_signs_in_enrolls_completes_a_course_and_the_certificate_is_public() {
+    for (config, _guard) in configs_on_every_placement().await {
+        let label = label(&config);
+        let store = Store::open(config).await.unwrap();
+        let (_, course) = school(&store, "north", "#2e7d32", 2).await;
+        let state = AppState::new(store, ServerConfig::unthrottled());
+        let mut browser = Browser::new(&state, &label);
+
+        // The public landing page lists the course, its title escaped.
+        let home = browser.get("/t/north/").await;
+        assert_eq!(home.status, StatusCode::OK, "{label}");
+        assert!(
+            home.body.contains("Basics &lt;script&gt;")
+                || home.body.contains("Basics &#60;script&#62;"),
+            "{label}: {}",
+            home.body
+        );
+        assert!(
+            !home.body.contains("<script>"),
+            "{label}: markup must be escaped"
+        );
+
+        // A page that needs a session sends to sign-in and back.
+        let away = browser.get("/t/north/learn").await;
+        assert_eq!(away.status, StatusCode::SEE_OTHER, "{label}");
+        assert_eq!(
+            away.location(),
+            "/t/north/sign-in?next=%2Ft%2Fnorth%2Flearn"
+        );
+
+        let wrong = browser
+            .post(
+                "/t/north/sign-in",
+                &[
+                    ("email", "student@north.test"),
+                    ("password", "nope nope nope"),
+                ],
+                None,
+            )
+            .await;
+        assert_eq!(wrong.status, StatusCode::UNAUTHORIZED, "{label}");
+        assert!(wrong.body.contains("Wrong e-mail or password"), "{label}");
+        assert!(wrong.is_html(), "{label}: {}", wrong.body);
+        assert!(
+            wrong.body.contains("value=\"student@north.test\""),
+            "{label}: the form keeps the e-mail: {}",
+            wrong.body
+        );
+
+        let signed = browser.sign_in("north", "student@north.test").await;
+        assert_eq!(
+            signed.status,
+            StatusCode::SEE_OTHER,
+            "{label}: {}",
+            signed.body
+        );
+        assert_eq!(signed.location(), "/t/north/learn", "{label}");
+        let set = signed
+            .headers
+            .get(header::SET_COOKIE)
+            .unwrap()
+            .to_str()
+            .unwrap();
+        for part in ["HttpOnly", "SameSite=Lax", "Path=/t/north"] {
+            assert!(set.contains(part), "{label}: {set}");
+        }
+
+        let overview = browser.get(&format!("/t/north/courses/{course}")).await;
+        assert!(overview.body.contains("Enroll in this course"), "{label}");
+        let enrolled = browser
+            .post(&format!("/t/north/courses/{course}/enroll"), &[], None)
+            .await;
+        assert_eq!(
+            enrolled.location(),
+            format!("/t/north/learn/courses/{course}"),
+            "{label}"
+        );
+
+        let outline = browser
+            .get(&format!("/t/north/learn/courses/{course}"))
+            .await;
+        assert_eq!(outline.status, StatusCode::OK, "{label}");
+        assert_eq!(
+            outline.headers.get(header::CACHE_CONTROL).unwrap(),
+            "no-store",
+            "{label}: pages with personal data are not stored"
+        );
+        let first = outline
+            .body
+            .split("/t/north/learn/lessons/")
+            .nth(1)
+            .and_then(|rest| rest.split('"').next())
+            .unwrap()
+            .to_owned();
+        let lesson = browser
+            .get(&format!("/t/north/learn/lessons/{first}"))
+            .await;
+        assert!(
+            lesson.body.contains("<h1>Part 0</h1>"),
+            "{label}: {}",
+            lesson.body
+        );
+        assert!(
+            !lesson.body.contains("onerror"),
+            "{label}: lesson HTML is sanitised"
+        );
+
+        // Completing each lesson leads to the next, the last to the certificate.
+        let mut at = format!("/t/north/learn/lessons/{first}");
+        let certificate = loop {
+            let done = browser.post(&format!("{at}/complete"), &[], None).await;
+            assert_eq!(done.status, StatusCode::SEE_OTHER, "{label}: {}", done.body);
+            at = done.location().to_owned();
+            if at.contains("/certificates/") {
+                break at;
+            }
+        };
+        let dashboard = browser.get("/t/north/learn").await;
+        assert!(
+            dashboard.body.contains("100 %"),
+            "{label}: {}",
+            dashboard.body
+        );
+        assert!(
+            dashboard.body.contains(&certificate),
+            "{label}: the certificate is listed"
+        );
+
+        // Anyone can verify it, signed in or not.
+        let mut stranger = Browser::new(&state, &label);
+        let public = stranger.get(&certificate).await;
+        assert_eq!(public.status, StatusCode::OK, "{label}");
+        assert!(public.body.contains("Certificate of completion"), "{label}");
+        assert!(
+            public.body.contains("student of north"),
+            "{label}: {}",
+            public.body
+        );
+        let forged = stranger.get("/t/north/certificates/NOPE12345").await;
+        assert_eq!(forged.status, StatusCode::NOT_FOUND, "{label}");
+        assert!(
+            forged.body.contains("<html"),
+            "{label}: a refusal is a page, not JSON"
+        );
+    }
+}
+
+#[tokio::test]
+async fn sessions_end_on_the_server_and_stay_in_their_tenant() {
+    for (config, _guard) in configs_on_every_placement().await {
+        let label = label(&config);
+        let store = Store::open(config).await.unwrap();
+        school(&store, "alpha", "#0b5fff", 1).await;
+        school(&store, "beta", "#c62828", 1).await;
+        let state = AppState::new(store, ServerConfig::unthrottled());
+
+        let mut alice = Browser::new(&state, &label);
+        alice.sign_in("alpha", "student@alpha.test").await;
+        let session = alice.cookies["lyceum_session"].clone();
+        assert_eq!(
+            alice.get("/t/alpha/learn").await.status,
+            StatusCode::OK,
+            "{label}"
+        );
+
+        // Alpha's session cookie presented to beta's portal names nobody there.
+        let mut intruder = Browser::new(&state, &label);
+        intruder
+            .cookies
+            .insert("lyceum_session".into(), session.clone());
+        let there = intruder.get("/t/beta/learn").await;
+        assert_eq!(there.status, StatusCode::SEE_OTHER, "{label}");
+        assert!(there.location().starts_with("/t/beta/sign-in"), "{label}");
+
+        // Each tenant's colour reaches its stylesheet, and only its own.
+        let alpha = alice.get("/t/alpha/theme.css").await.body;
+        let beta = intruder.get("/t/beta/theme.css").await.body;
+        assert!(alpha.contains("--primary: #0b5fff"), "{label}: {alpha}");
+        assert!(beta.contains("--primary: #c62828"), "{label}: {beta}");
+
+        // Signing out ends the session on the server: the old cookie is refused afterwards.
+        let out = alice.post("/t/alpha/sign-out", &[], None).await;
+        assert_eq!(out.status, StatusCode::SEE_OTHER, "{label}");
+        assert!(
+            !alice.cookies.contains_key("lyceum_session"),
+            "{label}: cookie cleared"
+        );
+        let mut replay = Browser::new(&state, &label);
+        replay.cookies.insert("lyceum_session".into(), session);
+        assert_eq!(
+            replay.get("/t/alpha/learn").await.status,
+            StatusCode::SEE_OTHER,
+            "{label}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn forms_without_their_token_and_foreign_redirects_are_refused() {
+    let (config, _guard) = lyceum_store::testing::sqlite_config();
+    let store = Store::open(config).await.unwrap();
+    let (_, course) = school(&store, "gamma", "#ffee00", 1).await;
+    let state = AppState::new(store, ServerConfig::unthrottled());
+    let mut browser = Browser::new(&state, "sqlite");
+
+    // No token, a wrong one, or none in the cookie: 403, and nobody is signed in.
+    browser.get("/t/gamma/sign-in").await;
+    let fields = [("email", "student@gamma.test"), ("password", PASSWORD)];
+    for csrf in ["", "0123456789abcdef0123456789abcdef"] {
+        let refused = browser.post("/t/gamma/sign-in", &fields, Some(csrf)).await;
+        assert_eq!(refused.status, StatusCode::FORBIDDEN, "csrf {csrf:?}");
+        assert!(refused.body.contains("expired"), "{}", refused.body);
+        assert!(refused.is_html(), "{}", refused.body);
+        assert!(!browser.cookies.contains_key("lyceum_session"));
+    }
+
+    // A redirect target off this tenant's portal is replaced by the dashboard.
+    for next in [
+        "//evil.example/",
+        "https://evil.example/",
+        "/t/other/learn",
+        "/t/gamma\\@evil",
+    ] {
+        let fields = [
+            ("email", "student@gamma.test"),
+            ("password", PASSWORD),
+            ("next", next),
+        ];
+        let page = browser.post("/t/gamma/sign-in", &fields, None).await;
+        assert_eq!(page.location(), "/t/gamma/learn", "next {next:?}");
+    }
+
+    // Signed in, a state-changing form still needs its token.
+    let refused = browser
+        .post(&format!("/t/gamma/courses/{course}/enroll"), &[], Some(""))
+        .await;
+    assert_eq!(refused.status, StatusCode::FORBIDDEN);
+    let dashboard = browser.get("/t/gamma/learn").await;
+    assert!(
+        dashboard.body.contains("not enrolled in any course"),
+        "{}",
+        dashboard.body
+    );
+
+    // Every page forbids scripts and framing; a pale brand colour is darkened to stay readable.
+    let home = browser.get("/t/gamma/").await;
+    let csp = home
+        .headers
+        .get(header::CONTENT_SECURITY_POLICY)
+        .unwrap()
+        .to_str()
+        .unwrap();
+    assert!(
+        csp.contains("default-src 'none'") && !csp.contains("script-src"),
+        "{csp}"
+    );
+    assert_eq!(home.headers.get(header::X_FRAME_OPTIONS).unwrap(), "DENY");
+    let theme = browser.get("/t/gamma/theme.css").await.body;
+    assert!(!theme.contains("#ffee00"), "{theme}");
+
+    // Unknown tenants and courses answer pages, not JSON.
+    let unknown = browser.get("/t/nobody-here/").await;
+    assert_eq!(unknown.status, StatusCode::NOT_FOUND);
+    assert!(unknown.is_html(), "{}", unknown.body);
+    let missing = browser
+        .get("/t/gamma/courses/01a23315-acda-737d-8783-9d247397d59a")
+        .await;
+    assert_eq!(missing.status, StatusCode::NOT_FOUND);
+    assert!(
+        missing.body.contains("Back to the catalog"),
+        "{}",
+        missing.body
+    );
+}
