@@ -10,15 +10,17 @@
 //! both engines bind by number) and run on either engine through [`engine::dispatch`]; only DDL,
 //! row-level security and the rare statement that truly differs are engine-specific.
 
-mod budget;
+#[cfg(feature = "bench")]
+mod bench;
 mod config;
-mod directory;
+mod control;
 mod engine;
 mod error;
 mod health;
+mod lifecycle;
 mod migrate;
+mod open;
 mod placement;
-mod platform;
 pub mod repo;
 mod scope;
 mod store;
@@ -30,19 +32,22 @@ mod versions;
 #[cfg(test)]
 mod tests;
 
+#[cfg(feature = "bench")]
+pub use bench::ScopingFigures;
 pub use config::{
     EngineConfig, PoolLimits, SqliteSynchronous, StoreConfig, DEFAULT_SQLITE_TENANT_CONNECTIONS,
 };
-pub use directory::{Directory, KeyOwner, NewTenant, SigningKey, Tenant, TenantKey};
+pub use control::{
+    AuditEntry, AuditRecord, Directory, KeyOwner, NewTenant, PlatformUser, SigningKey, Tenant,
+    TenantKey,
+};
 pub use engine::EngineKind;
 pub use error::StoreError;
 pub use health::TransactionTrouble;
+pub use lifecycle::{MigrationScope, MIGRATION_PARALLELISM};
 pub use migrate::{MigrationProgress, MigrationReport, TenantMigrationFailure};
-pub use placement::sqlite_memory_used;
-pub use platform::{AuditEntry, AuditRecord, PlatformUser};
+pub use open::sqlite_memory_used;
 pub use scope::{LearnerLock, TenantTx, WriteTx};
 pub use sqlx::postgres::PgConnectOptions;
-#[cfg(feature = "bench")]
-pub use store::ScopingFigures;
-pub use store::{MigrationScope, PoolStats, Store, MIGRATION_PARALLELISM};
+pub use store::{PoolStats, Store};
 pub use versions::{DataVersion, NoticeCounts};

@@ -2,7 +2,7 @@
 //! tenant) and the append-only platform audit log. Every platform action writes its audit entry
 //! in the same directory transaction as the change it records.
 
-use crate::directory::Directory;
+use super::directory::Directory;
 use crate::engine::dispatch;
 use crate::error::StoreError;
 use chrono::{DateTime, Utc};
