@@ -1,11 +1,23 @@
 //! The OpenAPI 3.1 document, generated from the handlers' annotations and served at
 //! `GET /api/v1/openapi.json`. Tenant routes are documented once, without the `/t/{slug}`
-//! prefix under which they are also served.
+//! prefix under which they are also served: the document's `servers` name both forms (see
+//! [`TenantForms`]), and tenant operations declare the `X-Tenant-ID` header.
+//!
+//! The modifiers add what every operation of a kind shares, so that no handler has to repeat
+//! it: the security scheme, unique operation ids, how a tenant is named, the refusals of tenant
+//! resolution and rate limits, the refusals of bodies, ids and queries, and the error body on
+//! every error response. `crates/server/tests/openapi.rs` holds the result against the router
+//! and against the official OpenAPI 3.1 schema.
 
 use axum::response::{IntoResponse, Response};
 
 use std::sync::OnceLock;
+use utoipa::openapi::path::{Operation, ParameterBuilder, ParameterIn};
+use utoipa::openapi::response::{ResponseBuilder, Responses};
+use utoipa::openapi::schema::{ObjectBuilder, Type};
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::openapi::server::{Server, ServerBuilder, ServerVariableBuilder};
+use utoipa::openapi::{ContentBuilder, Header, Ref, RefOr, Required};
 use utoipa::{Modify, OpenApi};
 
 #[derive(OpenApi)]
@@ -73,8 +85,14 @@ use utoipa::{Modify, OpenApi};
         crate::api::platform::resume_tenant,
         crate::api::platform::audit_log,
     ),
-    modifiers(&BearerToken, &TenantRateLimit, &OperationIds, &CommonRefusals),
-    servers((url = "/", description = "This server; tenant routes are also served under `/t/{slug}`")),
+    modifiers(
+        &BearerToken,
+        &OperationIds,
+        &TenantForms,
+        &CommonRefusals,
+        &TenantRefusals,
+        &ErrorShape
+    ),
     tags(
         (name = "operations", description = "Probes and the API description"),
         (name = "tenant", description = "The resolved tenant's public profile"),
@@ -107,9 +125,7 @@ impl Modify for BearerToken {
 }
 
 /// The operations of a path, whatever their method.
-fn operations(
-    item: &mut utoipa::openapi::PathItem,
-) -> impl Iterator<Item = &mut utoipa::openapi::path::Operation> {
+fn operations(item: &mut utoipa::openapi::PathItem) -> impl Iterator<Item = &mut Operation> {
     [
         &mut item.get,
         &mut item.post,
@@ -121,46 +137,253 @@ fn operations(
     .flatten()
 }
 
-/// Every tenant route may answer 429 `RATE_LIMITED` when its tenant is over its plan's rate.
-struct TenantRateLimit;
+/// Whether the router serves `path` as a tenant route (resolving a tenant, also under
+/// `/t/{slug}`): read from the router's own table, so the document cannot disagree with it.
+fn is_tenant_path(path: &str) -> bool {
+    static TENANT_PATHS: OnceLock<Vec<&'static str>> = OnceLock::new();
+    TENANT_PATHS
+        .get_or_init(|| {
+            crate::tenant_operations()
+                .into_iter()
+                .map(|(_, path, _)| path)
+                .collect()
+        })
+        .contains(&path)
+}
 
-impl Modify for TenantRateLimit {
+/// Routes of the platform operator: no tenant, but the database behind them.
+fn is_platform_path(path: &str) -> bool {
+    path.starts_with("/api/v1/platform/")
+}
+
+/// The `tenant` server variable: the tenant's slug.
+fn tenant_variable() -> utoipa::openapi::server::ServerVariable {
+    ServerVariableBuilder::new()
+        .default_value("acme")
+        .description(Some("The tenant's slug"))
+        .build()
+}
+
+/// How a request names its tenant, as the document's `servers` and parameters say it:
+///
+/// - `/`: this host. Tenant routes take the tenant from the host name (a sub-domain of the base
+///   domain, or a tenant's verified custom domain), else from the `X-Tenant-ID` header, else
+///   from the bearer token;
+/// - `/t/{tenant}`: the path prefix, on any host;
+/// - `https://{tenant}.{base_domain}`: the sub-domain form spelled out.
+///
+/// Paths that are not tenant routes (probes, this document, the platform operator's routes)
+/// override the list with `/` alone, since they are not served under `/t/{slug}` nor resolve a
+/// sub-domain. Every tenant operation declares the optional `X-Tenant-ID` header.
+struct TenantForms;
+
+impl Modify for TenantForms {
     fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
-        let untenanted = [
-            "/healthz",
-            "/readyz",
-            "/metrics",
-            "/api/v1/openapi.json",
-            "/api/v1/platform/",
-        ];
+        openapi.servers = Some(vec![
+            ServerBuilder::new()
+                .url("/")
+                .description(Some(
+                    "This host. Tenant routes take their tenant from the host name (a sub-domain \
+                     of the configured `base_domain`, or a tenant's verified custom domain), else \
+                     from the `X-Tenant-ID` header, else from the bearer token's tenant",
+                ))
+                .build(),
+            ServerBuilder::new()
+                .url("/t/{tenant}")
+                .description(Some(
+                    "Tenant routes under the tenant's path prefix, on any host (not the probes, \
+                     this document or the platform routes)",
+                ))
+                .parameter("tenant", tenant_variable())
+                .build(),
+            ServerBuilder::new()
+                .url("https://{tenant}.{base_domain}")
+                .description(Some(
+                    "Tenant routes on the tenant's sub-domain of the configured `base_domain`",
+                ))
+                .parameter("tenant", tenant_variable())
+                .parameter(
+                    "base_domain",
+                    ServerVariableBuilder::new()
+                        .default_value("lms.example")
+                        .description(Some("The server's configured `base_domain`"))
+                        .build(),
+                )
+                .build(),
+        ]);
         for (path, item) in openapi.paths.paths.iter_mut() {
-            if untenanted.iter().any(|p| path.starts_with(p)) {
+            if !is_tenant_path(path) {
+                item.servers = Some(vec![Server::new("/")]);
                 continue;
             }
             for operation in operations(item) {
-                operation.responses.responses.entry("429".to_owned()).or_insert_with(|| {
-                    utoipa::openapi::ResponseBuilder::new()
-                        .description(
-                            "`RATE_LIMITED`: the tenant is over its plan's request rate; see \
-                             `Retry-After`, `RateLimit-Limit`, `RateLimit-Remaining`, `RateLimit-Reset`",
-                        )
-                        .into()
-                });
                 operation
-                    .responses
-                    .responses
-                    .entry("503".to_owned())
-                    .or_insert_with(|| {
-                        utoipa::openapi::ResponseBuilder::new()
-                        .description(
-                            "`TENANT_BUSY`: the tenant's data stayed locked by other writes for \
-                             the busy timeout, try again after `Retry-After`; \
-                             `DATABASE_UNAVAILABLE`; `SHUTTING_DOWN`",
-                        )
-                        .into()
-                    });
+                    .parameters
+                    .get_or_insert_with(Vec::new)
+                    .push(tenant_header());
             }
         }
+    }
+}
+
+/// The optional `X-Tenant-ID` request header.
+fn tenant_header() -> utoipa::openapi::path::Parameter {
+    ParameterBuilder::new()
+        .name("X-Tenant-ID")
+        .parameter_in(ParameterIn::Header)
+        .required(Required::False)
+        .description(Some(
+            "The tenant, by id (UUID) or slug, where neither the path (`/t/{slug}`) nor the host \
+             names it; refused with 403 `TENANT_MISMATCH` when it names another tenant than they \
+             do",
+        ))
+        .schema(Some(
+            ObjectBuilder::new()
+                .schema_type(Type::String)
+                .examples(["acme"]),
+        ))
+        .build()
+}
+
+/// An integer response header.
+fn integer_header(description: &str, minimum: u32) -> Header {
+    let mut header = Header::new(
+        ObjectBuilder::new()
+            .schema_type(Type::Integer)
+            .minimum(Some(minimum)),
+    );
+    header.description = Some(description.to_owned());
+    header
+}
+
+fn retry_after() -> (&'static str, Header) {
+    (
+        "Retry-After",
+        integer_header("Seconds to wait before trying again", 1),
+    )
+}
+
+/// The refusals of tenant resolution (`tenancy.rs`) on every tenant operation: 400 when nothing
+/// names a tenant or the host is malformed, 403 when the tenant is suspended or two sources name
+/// different tenants, 404 when the named tenant does not exist, 429 when the tenant is over its
+/// plan's rate (`ratelimit.rs`), and 503 when its data or the database is unavailable (a store
+/// refusal, `error.rs`) or the server stops. The platform operator's routes reach the database
+/// too: 503 there.
+struct TenantRefusals;
+
+impl Modify for TenantRefusals {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        for (path, item) in openapi.paths.paths.iter_mut() {
+            let tenant = is_tenant_path(path);
+            if !tenant && !is_platform_path(path) {
+                continue;
+            }
+            for operation in operations(item) {
+                let responses = &mut operation.responses;
+                if !tenant {
+                    declare(
+                        responses,
+                        "503",
+                        "`DATABASE_UNAVAILABLE`: the database does not answer, retry after \
+                         `Retry-After`; `SHUTTING_DOWN`: the server stopped while serving the \
+                         request",
+                        [retry_after()],
+                    );
+                    continue;
+                }
+                declare(
+                    responses,
+                    "400",
+                    "`TENANT_NOT_RESOLVED`: neither path, host, `X-Tenant-ID` nor a bearer token \
+                     names a tenant; `INVALID_HOST`: a malformed `Host` header",
+                    [],
+                );
+                declare(
+                    responses,
+                    "403",
+                    "`TENANT_SUSPENDED`: the tenant is suspended; `TENANT_MISMATCH`: \
+                     `X-Tenant-ID`, or a bearer token, names another tenant than the request's \
+                     address",
+                    [],
+                );
+                declare(responses, "404", "`TENANT_NOT_FOUND`: no such tenant", []);
+                declare(
+                    responses,
+                    "429",
+                    "`RATE_LIMITED`: the tenant is over its plan's request rate, retry after \
+                     `Retry-After`",
+                    [
+                        retry_after(),
+                        (
+                            "RateLimit-Limit",
+                            integer_header("The tenant's burst: requests at once", 1),
+                        ),
+                        (
+                            "RateLimit-Remaining",
+                            integer_header("Requests left in the burst (0 when refused)", 0),
+                        ),
+                        (
+                            "RateLimit-Reset",
+                            integer_header("Seconds until a request is allowed again", 1),
+                        ),
+                    ],
+                );
+                declare(
+                    responses,
+                    "503",
+                    "`TENANT_BUSY`: the tenant's data stayed locked by other writes for the busy \
+                     timeout, and `DATABASE_UNAVAILABLE`: the database does not answer, both to \
+                     retry after `Retry-After`; `SHUTTING_DOWN`: the server stopped while serving \
+                     the request",
+                    [retry_after()],
+                );
+            }
+        }
+    }
+}
+
+/// An error response with the error body.
+fn error_response(description: &str) -> RefOr<utoipa::openapi::Response> {
+    ResponseBuilder::new()
+        .description(description)
+        .content("application/json", error_content())
+        .into()
+}
+
+fn error_content() -> utoipa::openapi::Content {
+    ContentBuilder::new()
+        .schema(Some(Ref::from_schema_name("ErrorBody")))
+        .build()
+}
+
+/// Declares that the operation answers `status` with the error body for the refusal(s) that
+/// `text` names (its first code in backquotes, `` `CODE` ``, stands for them): a new response,
+/// or, where the status is already declared (by the handler or an earlier modifier), `text`
+/// added to its description unless that already names the code, and `headers` added where
+/// missing.
+fn declare<const N: usize>(
+    responses: &mut Responses,
+    status: &str,
+    text: &str,
+    headers: [(&str, Header); N],
+) {
+    let response = responses
+        .responses
+        .entry(status.to_owned())
+        .or_insert_with(|| error_response(""));
+    let RefOr::T(response) = response else {
+        return; // a shared response says it all
+    };
+    let code = text.split('`').nth(1).map(|code| format!("`{code}`"));
+    let code = code.as_deref().unwrap_or(text);
+    if !response.description.contains(code) {
+        if !response.description.is_empty() {
+            response.description.push_str("; ");
+        }
+        response.description.push_str(text);
+    }
+    for (name, header) in headers {
+        response.headers.entry(name.to_owned()).or_insert(header);
     }
 }
 
@@ -193,27 +416,16 @@ impl Modify for OperationIds {
 }
 
 /// The refusals every operation of a kind can answer, declared where the handler's annotation
-/// did not: a signed-in operation 401 (no, a malformed, a forged or an expired token); one with a
-/// body 400 (not JSON), 413 (too large), 415 (not `application/json`) and 422 (valid JSON of the
-/// wrong shape); one with path or query parameters 400 (a malformed id or query); one with query
-/// parameters 422 (a value out of range); one with path parameters 404. Each with the error
-/// body.
+/// did not declare the status: a signed-in operation 401 (no, a malformed, a forged or an
+/// expired token); one with a body 400 (not JSON), 413 (too large), 415 (not
+/// `application/json`) and 422 (valid JSON of the wrong shape); one with path or query
+/// parameters 400 (a malformed id or query); one with query parameters 422 (a value out of
+/// range); one with path parameters 404. Each with the error body. A status the handler
+/// declared is left to it.
 struct CommonRefusals;
 
 impl Modify for CommonRefusals {
     fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
-        use utoipa::openapi::path::ParameterIn;
-        let error = |description: &str| -> utoipa::openapi::RefOr<utoipa::openapi::Response> {
-            utoipa::openapi::ResponseBuilder::new()
-                .description(description)
-                .content(
-                    "application/json",
-                    utoipa::openapi::ContentBuilder::new()
-                        .schema(Some(utoipa::openapi::Ref::from_schema_name("ErrorBody")))
-                        .build(),
-                )
-                .into()
-        };
         for item in openapi.paths.paths.values_mut() {
             for operation in operations(item) {
                 let signed_in = operation.security.as_ref().is_some_and(|s| !s.is_empty());
@@ -225,33 +437,72 @@ impl Modify for CommonRefusals {
                 let in_query = parameters
                     .iter()
                     .any(|p| matches!(p.parameter_in, ParameterIn::Query));
-                let mut declare = |status: &str, description: &str| {
-                    operation
-                        .responses
-                        .responses
-                        .entry(status.to_owned())
-                        .or_insert_with(|| error(description));
+                let by_handler: Vec<String> =
+                    operation.responses.responses.keys().cloned().collect();
+                let mut refuse = |status: &str, text: &str| {
+                    if !by_handler.iter().any(|s| s == status) {
+                        declare(&mut operation.responses, status, text, []);
+                    }
                 };
                 if signed_in {
-                    declare(
+                    refuse(
                         "401",
                         "`UNAUTHENTICATED`, `INVALID_TOKEN`, `TOKEN_EXPIRED`: sign in (again)",
                     );
                 }
                 if has_body {
-                    declare("400", "`INVALID_JSON`: the body is not JSON");
-                    declare("413", "`PAYLOAD_TOO_LARGE`");
-                    declare("415", "`UNSUPPORTED_MEDIA_TYPE`: send `application/json`");
-                    declare("422", "`VALIDATION_FAILED`: valid JSON of the wrong shape, or a value breaking a rule");
+                    refuse("400", "`INVALID_JSON`: the body is not JSON");
+                    refuse("413", "`PAYLOAD_TOO_LARGE`");
+                    refuse("415", "`UNSUPPORTED_MEDIA_TYPE`: send `application/json`");
+                    refuse(
+                        "422",
+                        "`VALIDATION_FAILED`: valid JSON of the wrong shape, or a value breaking \
+                         a rule",
+                    );
                 }
                 if in_path || in_query {
-                    declare("400", "`BAD_REQUEST`: a malformed id or query parameter");
+                    refuse("400", "`BAD_REQUEST`: a malformed id or query parameter");
                 }
                 if in_query {
-                    declare("422", "`VALIDATION_FAILED`: a value out of range (`limit`)");
+                    refuse("422", "`VALIDATION_FAILED`: a value out of range (`limit`)");
                 }
                 if in_path {
-                    declare("404", "`NOT_FOUND`: nothing you may see by that id");
+                    refuse("404", "`NOT_FOUND`: nothing you may see by that id");
+                }
+            }
+        }
+    }
+}
+
+/// Every error answers with the error body (`error.rs`, `context.rs`): each 4xx and 5xx
+/// response declared without content gets it, each 429 its `Retry-After`, and `default` stands
+/// for the errors no status names (500 `INTERNAL`, 408 `REQUEST_TIMEOUT`, ...).
+struct ErrorShape;
+
+impl Modify for ErrorShape {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        for item in openapi.paths.paths.values_mut() {
+            for operation in operations(item) {
+                let responses = &mut operation.responses.responses;
+                responses.entry("default".to_owned()).or_insert_with(|| {
+                    error_response(
+                        "Any other error, such as 500 `INTERNAL` or 408 `REQUEST_TIMEOUT`",
+                    )
+                });
+                for (status, response) in responses.iter_mut() {
+                    let RefOr::T(response) = response else {
+                        continue;
+                    };
+                    let error = status == "default" || status.starts_with(['4', '5']);
+                    if error && response.content.is_empty() {
+                        response
+                            .content
+                            .insert("application/json".to_owned(), error_content());
+                    }
+                    if status == "429" {
+                        let (name, header) = retry_after();
+                        response.headers.entry(name.to_owned()).or_insert(header);
+                    }
                 }
             }
         }
