@@ -4,62 +4,44 @@
 mod common;
 
 use axum::http::StatusCode;
-use common::{call, login, tenant_with_users, token};
-use lyceum_domain::Role;
-use lyceum_server::{AppState, ServerConfig};
-use lyceum_store::{testing, Store};
+use common::world::{User, World, PASSWORD as PW};
+use lyceum_domain::{Plan, Role};
+use serde::Deserialize;
 use serde_json::{json, Value};
 
-const PW: &str = "a long passphrase";
-
-struct World {
-    state: AppState,
-    admin: String,
-    instructor: String,
-    student: String,
-    globex_admin: String,
-    _guard: testing::TestGuard,
+/// Acme's admin, instructor and student, and globex's admin (globex allows self sign-up).
+struct Cast {
+    admin: User,
+    instructor: User,
+    student: User,
+    globex_admin: User,
 }
 
-async fn worlds() -> Vec<World> {
-    worlds_of(vec![
-        testing::sqlite_config(),
-        testing::postgres_config().await,
-    ])
-    .await
-}
-
-/// One world per engine and PostgreSQL placement (see [`common::configs_on_every_placement`]).
-async fn worlds_on_every_placement() -> Vec<World> {
-    worlds_of(common::configs_on_every_placement().await).await
-}
-
-async fn worlds_of(configs: Vec<(lyceum_store::StoreConfig, testing::TestGuard)>) -> Vec<World> {
-    let mut out = Vec::new();
-    for (config, guard) in configs {
-        let store = Store::open(config).await.unwrap();
-        let people = [
-            ("admin@acme.test", PW, Role::Admin),
-            ("teacher@acme.test", PW, Role::Instructor),
-            ("student@acme.test", PW, Role::Student),
-        ];
-        tenant_with_users(&store, "acme", json!({}), &people).await;
-        tenant_with_users(
-            &store,
-            "globex",
-            json!({"self_signup": true}),
-            &[("admin@globex.test", PW, Role::Admin)],
-        )
+async fn cast(w: &World) -> Cast {
+    w.provision("acme", Plan::Free, json!({})).await;
+    w.provision("globex", Plan::Free, json!({"self_signup": true}))
         .await;
-        let state = AppState::new(store, ServerConfig::default());
-        out.push(World {
-            admin: token(&state, "acme", "admin@acme.test", PW).await,
-            instructor: token(&state, "acme", "teacher@acme.test", PW).await,
-            student: token(&state, "acme", "student@acme.test", PW).await,
-            globex_admin: token(&state, "globex", "admin@globex.test", PW).await,
-            state,
-            _guard: guard,
-        });
+    Cast {
+        admin: w.user("acme", "admin@acme.test", Role::Admin).await,
+        instructor: w.user("acme", "teacher@acme.test", Role::Instructor).await,
+        student: w.user("acme", "student@acme.test", Role::Student).await,
+        globex_admin: w.user("globex", "admin@globex.test", Role::Admin).await,
+    }
+}
+
+async fn worlds() -> Vec<(World, Cast)> {
+    with_cast(World::on_each_engine().await).await
+}
+
+async fn worlds_on_every_placement() -> Vec<(World, Cast)> {
+    with_cast(World::on_every_placement().await).await
+}
+
+async fn with_cast(worlds: Vec<World>) -> Vec<(World, Cast)> {
+    let mut out = Vec::new();
+    for w in worlds {
+        let cast = cast(&w).await;
+        out.push((w, cast));
     }
     out
 }
@@ -68,92 +50,89 @@ fn new_user(email: &str, role: &str, password: Option<&str>) -> Value {
     json!({"email": email, "display_name": "New Person", "role": role, "password": password})
 }
 
+/// A page of the user list.
+#[derive(Deserialize)]
+struct Page {
+    items: Vec<Listed>,
+    next_cursor: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct Listed {
+    id: String,
+    email: String,
+}
+
+#[derive(Deserialize)]
+struct Tokens {
+    access_token: String,
+}
+
 #[tokio::test]
 async fn only_admins_manage_users() {
-    for w in worlds().await {
-        for (who, token, allowed) in [
-            ("admin", &w.admin, true),
-            ("instructor", &w.instructor, false),
-            ("student", &w.student, false),
+    for (w, c) in worlds().await {
+        for (who, user, allowed) in [
+            ("admin", &c.admin, true),
+            ("instructor", &c.instructor, false),
+            ("student", &c.student, false),
         ] {
-            let (status, body) =
-                call(&w.state, "GET", "/t/acme/api/v1/users", Some(token), None).await;
-            let expected = if allowed {
-                StatusCode::OK
+            let list = w.as_(user).get("/api/v1/users");
+            if allowed {
+                list.expect(StatusCode::OK).await;
             } else {
-                StatusCode::FORBIDDEN
-            };
-            assert_eq!(status, expected, "{who} listing users: {body}");
-            if !allowed {
-                assert_eq!(body["error"], "PERMISSION_DENIED");
+                list.expect_error(StatusCode::FORBIDDEN, "PERMISSION_DENIED")
+                    .await;
             }
             let email = format!("made-by-{who}@acme.test");
-            let (status, _) = call(
-                &w.state,
-                "POST",
-                "/t/acme/api/v1/users",
-                Some(token),
-                Some(new_user(&email, "student", Some(PW))),
-            )
-            .await;
             let expected = if allowed {
                 StatusCode::CREATED
             } else {
                 StatusCode::FORBIDDEN
             };
-            assert_eq!(status, expected, "{who} creating a user");
+            w.as_(user)
+                .post("/api/v1/users")
+                .json(&new_user(&email, "student", Some(PW)))
+                .expect(expected)
+                .await;
         }
         // Everyone may read their own record.
-        let (_, me) = call(&w.state, "GET", "/t/acme/api/v1/me", Some(&w.student), None).await;
-        let own = format!(
-            "/t/acme/api/v1/users/{}",
-            me["user"]["id"].as_str().unwrap()
-        );
-        assert_eq!(
-            call(&w.state, "GET", &own, Some(&w.student), None).await.0,
-            StatusCode::OK
-        );
+        w.as_(&c.student)
+            .get(format!("/api/v1/users/{}", c.student.id))
+            .expect(StatusCode::OK)
+            .await;
     }
 }
 
 #[tokio::test]
 async fn created_users_sign_in_and_bad_input_is_refused_with_codes() {
-    for w in worlds().await {
-        let path = "/t/acme/api/v1/users";
-        let (status, created) = call(
-            &w.state,
-            "POST",
-            path,
-            Some(&w.admin),
-            Some(new_user("Grace@Acme.test", "instructor", Some(PW))),
-        )
-        .await;
-        assert_eq!(status, StatusCode::CREATED, "{created}");
+    for (w, c) in worlds().await {
+        let admin = w.as_(&c.admin);
+        let path = "/api/v1/users";
+        let created = admin
+            .post(path)
+            .json(&new_user("Grace@Acme.test", "instructor", Some(PW)))
+            .expect(StatusCode::CREATED)
+            .await
+            .json_value();
         assert_eq!(
             (created["email"].as_str(), created["status"].as_str()),
-            (Some("grace@acme.test"), Some("active"))
+            (Some("grace@acme.test"), Some("active")),
+            "{w}: {created}"
         );
-        assert_eq!(
-            login(&w.state, "acme", "grace@acme.test", PW).await.0,
-            StatusCode::OK
-        );
+        w.login("acme", "grace@acme.test", PW)
+            .expect(StatusCode::OK)
+            .await;
 
-        let (status, invited) = call(
-            &w.state,
-            "POST",
-            path,
-            Some(&w.admin),
-            Some(new_user("ian@acme.test", "student", None)),
-        )
-        .await;
-        assert_eq!(
-            (status, invited["status"].as_str()),
-            (StatusCode::CREATED, Some("invited"))
-        );
-        assert_eq!(
-            login(&w.state, "acme", "ian@acme.test", "").await.0,
-            StatusCode::UNAUTHORIZED
-        );
+        let invited = admin
+            .post(path)
+            .json(&new_user("ian@acme.test", "student", None))
+            .expect(StatusCode::CREATED)
+            .await
+            .json_value();
+        assert_eq!(invited["status"], "invited", "{w}: {invited}");
+        w.login("acme", "ian@acme.test", "")
+            .expect(StatusCode::UNAUTHORIZED)
+            .await;
 
         for (body, status, code) in [
             (
@@ -182,483 +161,307 @@ async fn created_users_sign_in_and_bad_input_is_refused_with_codes() {
                 "VALIDATION_FAILED",
             ),
         ] {
-            let (got, reply) =
-                call(&w.state, "POST", path, Some(&w.admin), Some(body.clone())).await;
-            assert_eq!(
-                (got, reply["error"].as_str()),
-                (status, Some(code)),
-                "{body}: {reply}"
-            );
+            admin
+                .post(path)
+                .json(&body)
+                .expect_error(status, code)
+                .await;
         }
-        let (status, body) = call(
-            &w.state,
-            "GET",
-            "/t/acme/api/v1/users/not-a-uuid",
-            Some(&w.admin),
-            None,
-        )
-        .await;
-        assert_eq!(
-            (status, body["error"].as_str()),
-            (StatusCode::BAD_REQUEST, Some("BAD_REQUEST")),
-            "{body}"
-        );
-        assert!(body["request_id"].is_string());
-        let (status, body) = call(
-            &w.state,
-            "DELETE",
-            "/t/acme/api/v1/users",
-            Some(&w.admin),
-            None,
-        )
-        .await;
-        assert_eq!(
-            (status, body["error"].as_str()),
-            (StatusCode::METHOD_NOT_ALLOWED, Some("METHOD_NOT_ALLOWED"))
-        );
+        let reply = admin
+            .get("/api/v1/users/not-a-uuid")
+            .expect_error(StatusCode::BAD_REQUEST, "BAD_REQUEST")
+            .await;
+        assert!(reply.json_value()["request_id"].is_string(), "{reply}");
+        admin
+            .delete(path)
+            .expect_error(StatusCode::METHOD_NOT_ALLOWED, "METHOD_NOT_ALLOWED")
+            .await;
     }
 }
 
 #[tokio::test]
 async fn admins_cannot_reach_users_of_another_tenant() {
-    for w in worlds_on_every_placement().await {
-        let label = format!(
-            "{} {}",
-            w.state.store.engine(),
-            w.state.store.default_placement()
-        );
-        let (_, globex_me) = call(
-            &w.state,
-            "GET",
-            "/t/globex/api/v1/me",
-            Some(&w.globex_admin),
-            None,
-        )
-        .await;
-        let globex_user = globex_me["user"]["id"].as_str().unwrap().to_owned();
-        let user_path = format!("/t/acme/api/v1/users/{globex_user}");
-        assert_eq!(
-            call(&w.state, "GET", &user_path, Some(&w.admin), None)
-                .await
-                .0,
-            StatusCode::NOT_FOUND,
-            "{label}"
-        );
-        let patch = json!({"role": "student"});
-        assert_eq!(
-            call(&w.state, "PATCH", &user_path, Some(&w.admin), Some(patch))
-                .await
-                .0,
-            StatusCode::NOT_FOUND,
-            "{label}"
-        );
+    for (w, c) in worlds_on_every_placement().await {
+        let admin = w.as_(&c.admin);
+        let user_path = format!("/api/v1/users/{}", c.globex_admin.id);
+        admin.get(&user_path).expect(StatusCode::NOT_FOUND).await;
+        admin
+            .patch(&user_path)
+            .json(&json!({"role": "student"}))
+            .expect(StatusCode::NOT_FOUND)
+            .await;
         for action in ["deactivate", "invitation"] {
-            let path = format!("{user_path}/{action}");
-            assert_eq!(
-                call(&w.state, "POST", &path, Some(&w.admin), None).await.0,
-                StatusCode::NOT_FOUND,
-                "{label}: {path}"
-            );
+            admin
+                .post(format!("{user_path}/{action}"))
+                .expect(StatusCode::NOT_FOUND)
+                .await;
         }
         // Acme's token on globex's address is refused outright.
-        let (status, body) = call(
-            &w.state,
-            "GET",
-            &format!("/t/globex/api/v1/users/{globex_user}"),
-            Some(&w.admin),
-            None,
-        )
-        .await;
-        assert_eq!(
-            (status, body["error"].as_str()),
-            (StatusCode::FORBIDDEN, Some("TENANT_MISMATCH"))
-        );
-        let (_, listed) = call(
-            &w.state,
-            "GET",
-            "/t/acme/api/v1/users",
-            Some(&w.admin),
-            None,
-        )
-        .await;
-        let emails: Vec<&str> = listed["items"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|u| u["email"].as_str().unwrap())
-            .collect();
+        w.as_(&c.admin)
+            .at("globex")
+            .get(&user_path)
+            .expect_error(StatusCode::FORBIDDEN, "TENANT_MISMATCH")
+            .await;
+        let listed: Page = admin
+            .get("/api/v1/users")
+            .expect(StatusCode::OK)
+            .await
+            .json();
+        let emails: Vec<&str> = listed.items.iter().map(|u| u.email.as_str()).collect();
         assert!(
             emails.iter().all(|e| e.ends_with("@acme.test")),
-            "{emails:?}"
+            "{w}: {emails:?}"
         );
         // The globex admin is untouched.
-        assert_eq!(
-            login(&w.state, "globex", "admin@globex.test", PW).await.0,
-            StatusCode::OK
-        );
+        w.login("globex", "admin@globex.test", PW)
+            .expect(StatusCode::OK)
+            .await;
     }
 }
 
 #[tokio::test]
 async fn user_list_pages_with_a_cursor_without_gaps_or_repeats() {
-    for w in worlds().await {
+    for (w, c) in worlds().await {
+        let admin = w.as_(&c.admin);
         for i in 0..5 {
-            let body = new_user(&format!("p{i}@acme.test"), "student", None);
-            call(
-                &w.state,
-                "POST",
-                "/t/acme/api/v1/users",
-                Some(&w.admin),
-                Some(body),
-            )
-            .await;
+            admin
+                .post("/api/v1/users")
+                .json(&new_user(&format!("p{i}@acme.test"), "student", None))
+                .expect(StatusCode::CREATED)
+                .await;
         }
         let mut seen = Vec::new();
-        let mut path = "/t/acme/api/v1/users?limit=3".to_owned();
+        let mut path = "/api/v1/users?limit=3".to_owned();
         loop {
-            let (status, page) = call(&w.state, "GET", &path, Some(&w.admin), None).await;
-            assert_eq!(status, StatusCode::OK, "{page}");
-            seen.extend(
-                page["items"]
-                    .as_array()
-                    .unwrap()
-                    .iter()
-                    .map(|u| u["id"].as_str().unwrap().to_owned()),
-            );
-            match page["next_cursor"].as_str() {
-                Some(cursor) => path = format!("/t/acme/api/v1/users?limit=3&after={cursor}"),
+            let page: Page = admin.get(&path).expect(StatusCode::OK).await.json();
+            seen.extend(page.items.into_iter().map(|u| u.id));
+            match page.next_cursor {
+                Some(cursor) => path = format!("/api/v1/users?limit=3&after={cursor}"),
                 None => break,
             }
         }
         let mut unique = seen.clone();
+        unique.sort();
         unique.dedup();
         assert_eq!(
             (seen.len(), unique.len()),
             (8, 8),
-            "3 seeded + 5 created, each once"
+            "{w}: 3 seeded + 5 created, each once"
         );
     }
 }
 
 #[tokio::test]
 async fn deactivation_ends_sign_in_and_refresh_and_role_changes_apply() {
-    for w in worlds().await {
-        let (_, session) = login(&w.state, "acme", "teacher@acme.test", PW).await;
-        let (_, me) = call(
-            &w.state,
-            "GET",
-            "/t/acme/api/v1/me",
-            Some(&w.instructor),
-            None,
-        )
-        .await;
-        let path = format!(
-            "/t/acme/api/v1/users/{}",
-            me["user"]["id"].as_str().unwrap()
-        );
-        let (status, changed) = call(
-            &w.state,
-            "PATCH",
-            &path,
-            Some(&w.admin),
-            Some(json!({"role": "admin"})),
-        )
-        .await;
-        assert_eq!(
-            (status, changed["role"].as_str()),
-            (StatusCode::OK, Some("admin"))
-        );
-        let promoted = token(&w.state, "acme", "teacher@acme.test", PW).await;
-        assert_eq!(
-            call(
-                &w.state,
-                "GET",
-                "/t/acme/api/v1/users",
-                Some(&promoted),
-                None
-            )
+    for (w, c) in worlds().await {
+        let admin = w.as_(&c.admin);
+        let session = w
+            .login("acme", "teacher@acme.test", PW)
+            .expect(StatusCode::OK)
             .await
-            .0,
-            StatusCode::OK
-        );
-
-        let (status, gone) = call(
-            &w.state,
-            "POST",
-            &format!("{path}/deactivate"),
-            Some(&w.admin),
-            None,
-        )
-        .await;
-        assert_eq!(
-            (status, gone["status"].as_str()),
-            (StatusCode::OK, Some("deactivated"))
-        );
-        let (status, body) = login(&w.state, "acme", "teacher@acme.test", PW).await;
-        assert_eq!(
-            (status, body["error"].as_str()),
-            (StatusCode::UNAUTHORIZED, Some("INVALID_CREDENTIALS"))
-        );
-        let refresh = json!({"refresh_token": session["refresh_token"]});
-        assert_eq!(
-            call(
-                &w.state,
-                "POST",
-                "/t/acme/api/v1/auth/refresh",
-                None,
-                Some(refresh)
-            )
+            .json_value();
+        let path = format!("/api/v1/users/{}", c.instructor.id);
+        let changed = admin
+            .patch(&path)
+            .json(&json!({"role": "admin"}))
+            .expect(StatusCode::OK)
             .await
-            .0,
-            StatusCode::UNAUTHORIZED
-        );
+            .json_value();
+        assert_eq!(changed["role"], "admin", "{w}: {changed}");
+        let promoted = w.sign_in(&c.instructor).await;
+        w.as_(&promoted)
+            .get("/api/v1/users")
+            .expect(StatusCode::OK)
+            .await;
 
-        let (_, admin_me) = call(&w.state, "GET", "/t/acme/api/v1/me", Some(&w.admin), None).await;
-        let own = format!(
-            "/t/acme/api/v1/users/{}/deactivate",
-            admin_me["user"]["id"].as_str().unwrap()
-        );
-        let (status, body) = call(&w.state, "POST", &own, Some(&w.admin), None).await;
-        assert_eq!(
-            (status, body["error"].as_str()),
-            (StatusCode::CONFLICT, Some("CANNOT_DEACTIVATE_SELF"))
-        );
+        let gone = admin
+            .post(format!("{path}/deactivate"))
+            .expect(StatusCode::OK)
+            .await
+            .json_value();
+        assert_eq!(gone["status"], "deactivated", "{w}: {gone}");
+        w.login("acme", "teacher@acme.test", PW)
+            .expect_error(StatusCode::UNAUTHORIZED, "INVALID_CREDENTIALS")
+            .await;
+        w.anonymous()
+            .at("acme")
+            .post("/api/v1/auth/refresh")
+            .json(&json!({"refresh_token": session["refresh_token"]}))
+            .expect(StatusCode::UNAUTHORIZED)
+            .await;
+
+        admin
+            .post(format!("/api/v1/users/{}/deactivate", c.admin.id))
+            .expect_error(StatusCode::CONFLICT, "CANNOT_DEACTIVATE_SELF")
+            .await;
     }
 }
 
 #[tokio::test]
 async fn self_sign_up_only_where_the_tenant_allows_it() {
-    for w in worlds().await {
+    for (w, _) in worlds().await {
         let body =
             json!({"email": "new@learner.test", "display_name": "New Learner", "password": PW});
-        let (status, user) = call(
-            &w.state,
-            "POST",
-            "/t/globex/api/v1/auth/signup",
-            None,
-            Some(body.clone()),
-        )
-        .await;
-        assert_eq!(
-            (status, user["role"].as_str()),
-            (StatusCode::CREATED, Some("student")),
-            "{user}"
-        );
-        assert_eq!(
-            login(&w.state, "globex", "new@learner.test", PW).await.0,
-            StatusCode::OK
-        );
-        let (status, reply) = call(
-            &w.state,
-            "POST",
-            "/t/acme/api/v1/auth/signup",
-            None,
-            Some(body),
-        )
-        .await;
-        assert_eq!(
-            (status, reply["error"].as_str()),
-            (StatusCode::FORBIDDEN, Some("SIGNUP_DISABLED"))
-        );
+        let user = w
+            .anonymous()
+            .at("globex")
+            .post("/api/v1/auth/signup")
+            .json(&body)
+            .expect(StatusCode::CREATED)
+            .await
+            .json_value();
+        assert_eq!(user["role"], "student", "{w}: {user}");
+        w.login("globex", "new@learner.test", PW)
+            .expect(StatusCode::OK)
+            .await;
+        w.anonymous()
+            .at("acme")
+            .post("/api/v1/auth/signup")
+            .json(&body)
+            .expect_error(StatusCode::FORBIDDEN, "SIGNUP_DISABLED")
+            .await;
     }
 }
 
 #[tokio::test]
 async fn the_last_active_admin_cannot_be_demoted_or_deactivated() {
-    for w in worlds().await {
-        let (_, me) = call(&w.state, "GET", "/t/acme/api/v1/me", Some(&w.admin), None).await;
-        let path = format!(
-            "/t/acme/api/v1/users/{}",
-            me["user"]["id"].as_str().unwrap()
-        );
+    for (w, c) in worlds().await {
+        let admin = w.as_(&c.admin);
+        let path = format!("/api/v1/users/{}", c.admin.id);
         let demote = json!({"role": "instructor"});
-        let (status, body) = call(
-            &w.state,
-            "PATCH",
-            &path,
-            Some(&w.admin),
-            Some(demote.clone()),
-        )
-        .await;
-        assert_eq!(
-            (status, body["error"].as_str()),
-            (StatusCode::CONFLICT, Some("LAST_ADMIN"))
-        );
-        let (status, body) = call(
-            &w.state,
-            "PATCH",
-            &path,
-            Some(&w.admin),
-            Some(json!({"display_name": "Still the boss"})),
-        )
-        .await;
-        assert_eq!(status, StatusCode::OK, "a rename is no demotion: {body}");
+        admin
+            .patch(&path)
+            .json(&demote)
+            .expect_error(StatusCode::CONFLICT, "LAST_ADMIN")
+            .await;
+        // A rename is no demotion.
+        admin
+            .patch(&path)
+            .json(&json!({"display_name": "Still the boss"}))
+            .expect(StatusCode::OK)
+            .await;
 
         // With a second admin, the first may step down; then the second is the last one.
-        let (_, teacher) = call(
-            &w.state,
-            "GET",
-            "/t/acme/api/v1/me",
-            Some(&w.instructor),
-            None,
-        )
-        .await;
-        let teacher_path = format!(
-            "/t/acme/api/v1/users/{}",
-            teacher["user"]["id"].as_str().unwrap()
-        );
-        let promote = json!({"role": "admin"});
-        let (status, _) = call(
-            &w.state,
-            "PATCH",
-            &teacher_path,
-            Some(&w.admin),
-            Some(promote),
-        )
-        .await;
-        assert_eq!(status, StatusCode::OK);
-        let (status, body) = call(&w.state, "PATCH", &path, Some(&w.admin), Some(demote)).await;
-        assert_eq!(status, StatusCode::OK, "{body}");
-        let second = token(&w.state, "acme", "teacher@acme.test", PW).await;
-        let (status, body) = call(
-            &w.state,
-            "POST",
-            &format!("{path}/deactivate"),
-            Some(&second),
-            None,
-        )
-        .await;
-        assert_eq!(status, StatusCode::OK, "the former admin can go: {body}");
-        let (status, body) = call(
-            &w.state,
-            "PATCH",
-            &teacher_path,
-            Some(&second),
-            Some(json!({"role": "student"})),
-        )
-        .await;
-        assert_eq!(body["error"], "LAST_ADMIN", "{status} {body}");
+        let teacher_path = format!("/api/v1/users/{}", c.instructor.id);
+        admin
+            .patch(&teacher_path)
+            .json(&json!({"role": "admin"}))
+            .expect(StatusCode::OK)
+            .await;
+        admin
+            .patch(&path)
+            .json(&demote)
+            .expect(StatusCode::OK)
+            .await;
+        let second = w.sign_in(&c.instructor).await;
+        // The former admin can go.
+        w.as_(&second)
+            .post(format!("{path}/deactivate"))
+            .expect(StatusCode::OK)
+            .await;
+        let reply = w
+            .as_(&second)
+            .patch(&teacher_path)
+            .json(&json!({"role": "student"}))
+            .send()
+            .await;
+        assert_eq!(reply.error_code(), Some("LAST_ADMIN"), "{reply}");
     }
 }
 
 #[tokio::test]
 async fn invited_users_accept_once_set_a_password_and_are_signed_in() {
-    for w in worlds().await {
+    for (w, c) in worlds().await {
+        let admin = w.as_(&c.admin);
         let invite = |email: &str| new_user(email, "instructor", None);
-        let (status, created) = call(
-            &w.state,
-            "POST",
-            "/t/acme/api/v1/users",
-            Some(&w.admin),
-            Some(invite("new@acme.test")),
-        )
-        .await;
-        assert_eq!(status, StatusCode::CREATED, "{created}");
-        assert_eq!(created["status"], "invited");
+        let created = admin
+            .post("/api/v1/users")
+            .json(&invite("new@acme.test"))
+            .expect(StatusCode::CREATED)
+            .await
+            .json_value();
+        assert_eq!(created["status"], "invited", "{w}: {created}");
         let invitation = created["invitation"]["token"].as_str().unwrap().to_owned();
-        let (status, _) = login(&w.state, "acme", "new@acme.test", "").await;
-        assert_eq!(status, StatusCode::UNAUTHORIZED, "no password yet");
+        // No password yet.
+        w.login("acme", "new@acme.test", "")
+            .expect(StatusCode::UNAUTHORIZED)
+            .await;
 
         let accept = |token: &str, password: &str| json!({"token": token, "password": password});
-        let path = "/t/acme/api/v1/auth/accept-invitation";
-        let (status, body) = call(
-            &w.state,
-            "POST",
-            path,
-            None,
-            Some(accept(&invitation, "password")),
-        )
-        .await;
-        assert_eq!(
-            (status, body["error"].as_str()),
-            (StatusCode::UNPROCESSABLE_ENTITY, Some("WEAK_PASSWORD"))
-        );
-        let (status, body) = call(
-            &w.state,
-            "POST",
-            path,
-            None,
-            Some(accept("forged-token", PW)),
-        )
-        .await;
-        assert_eq!(
-            (status, body["error"].as_str()),
-            (StatusCode::BAD_REQUEST, Some("INVALID_INVITATION"))
-        );
+        let acme = w.anonymous().at("acme");
+        let path = "/api/v1/auth/accept-invitation";
+        acme.post(path)
+            .json(&accept(&invitation, "password"))
+            .expect_error(StatusCode::UNPROCESSABLE_ENTITY, "WEAK_PASSWORD")
+            .await;
+        acme.post(path)
+            .json(&accept("forged-token", PW))
+            .expect_error(StatusCode::BAD_REQUEST, "INVALID_INVITATION")
+            .await;
         // Another tenant does not know the token.
-        let (status, _) = call(
-            &w.state,
-            "POST",
-            "/t/globex/api/v1/auth/accept-invitation",
-            None,
-            Some(accept(&invitation, PW)),
-        )
-        .await;
-        assert_eq!(status, StatusCode::BAD_REQUEST);
+        w.anonymous()
+            .at("globex")
+            .post(path)
+            .json(&accept(&invitation, PW))
+            .expect(StatusCode::BAD_REQUEST)
+            .await;
 
-        let (status, tokens) =
-            call(&w.state, "POST", path, None, Some(accept(&invitation, PW))).await;
-        assert_eq!(status, StatusCode::OK, "{tokens}");
-        let (status, me) = call(
-            &w.state,
-            "GET",
-            "/t/acme/api/v1/me",
-            tokens["access_token"].as_str(),
-            None,
-        )
-        .await;
-        assert_eq!(
-            (status, me["user"]["status"].as_str()),
-            (StatusCode::OK, Some("active"))
-        );
-        token(&w.state, "acme", "new@acme.test", PW).await;
-        let (status, _) = call(
-            &w.state,
-            "POST",
-            path,
-            None,
-            Some(accept(&invitation, "another passphrase")),
-        )
-        .await;
-        assert_eq!(status, StatusCode::BAD_REQUEST, "an invitation works once");
+        let tokens: Tokens = acme
+            .post(path)
+            .json(&accept(&invitation, PW))
+            .expect(StatusCode::OK)
+            .await
+            .json();
+        let me = w
+            .bearer(&tokens.access_token)
+            .at("acme")
+            .get("/api/v1/me")
+            .expect(StatusCode::OK)
+            .await
+            .json_value();
+        assert_eq!(me["user"]["status"], "active", "{w}: {me}");
+        w.login("acme", "new@acme.test", PW)
+            .expect(StatusCode::OK)
+            .await;
+        // An invitation works once.
+        acme.post(path)
+            .json(&accept(&invitation, "another passphrase"))
+            .expect(StatusCode::BAD_REQUEST)
+            .await;
 
         // Re-inviting replaces the earlier token; an active user cannot be re-invited.
-        let (_, second) = call(
-            &w.state,
-            "POST",
-            "/t/acme/api/v1/users",
-            Some(&w.admin),
-            Some(invite("second@acme.test")),
-        )
-        .await;
+        let second = admin
+            .post("/api/v1/users")
+            .json(&invite("second@acme.test"))
+            .expect(StatusCode::CREATED)
+            .await
+            .json_value();
         let first_token = second["invitation"]["token"].as_str().unwrap().to_owned();
         let again = format!(
-            "/t/acme/api/v1/users/{}/invitation",
+            "/api/v1/users/{}/invitation",
             second["id"].as_str().unwrap()
         );
-        let (status, fresh) = call(&w.state, "POST", &again, Some(&w.admin), None).await;
-        assert_eq!(status, StatusCode::CREATED, "{fresh}");
-        let (status, _) = call(&w.state, "POST", path, None, Some(accept(&first_token, PW))).await;
-        assert_eq!(
-            status,
-            StatusCode::BAD_REQUEST,
-            "the earlier token was withdrawn"
-        );
-        let (status, _) = call(
-            &w.state,
-            "POST",
-            path,
-            None,
-            Some(accept(fresh["token"].as_str().unwrap(), PW)),
-        )
-        .await;
-        assert_eq!(status, StatusCode::OK);
-        let (status, body) = call(&w.state, "POST", &again, Some(&w.admin), None).await;
-        assert_eq!(
-            (status, body["error"].as_str()),
-            (StatusCode::CONFLICT, Some("NOT_INVITED"))
-        );
-        let (status, _) = call(&w.state, "POST", &again, Some(&w.student), None).await;
-        assert_eq!(status, StatusCode::FORBIDDEN);
+        let fresh = admin
+            .post(&again)
+            .expect(StatusCode::CREATED)
+            .await
+            .json_value();
+        // The earlier token was withdrawn.
+        acme.post(path)
+            .json(&accept(&first_token, PW))
+            .expect(StatusCode::BAD_REQUEST)
+            .await;
+        acme.post(path)
+            .json(&accept(fresh["token"].as_str().unwrap(), PW))
+            .expect(StatusCode::OK)
+            .await;
+        admin
+            .post(&again)
+            .expect_error(StatusCode::CONFLICT, "NOT_INVITED")
+            .await;
+        w.as_(&c.student)
+            .post(&again)
+            .expect(StatusCode::FORBIDDEN)
+            .await;
     }
 }

@@ -1,5 +1,8 @@
-//! Helpers for HTTP tests: a request through the real router, tenants with users, sign-in.
+//! Helpers for HTTP tests: a request through the real router, tenants with users, sign-in, and
+//! [`world::World`], a store on one engine and placement with a typed client.
 #![allow(dead_code)] // each test file uses a different subset
+
+pub mod world;
 
 use axum::body::Body;
 use axum::http::{Request, StatusCode};
@@ -46,26 +49,32 @@ pub async fn tenant_with_users(
     settings: Value,
     people: &[(&str, &str, Role)],
 ) -> Tenant {
-    tenant_on_plan(store, slug, Plan::Free, settings, people).await
+    let tenant = provision(store, slug, Plan::Free, settings).await;
+    add_users(store, &tenant, people).await;
+    tenant
 }
 
-/// A tenant on `plan` with the given users (e-mail, password, role) and settings.
-pub async fn tenant_on_plan(
-    store: &Store,
-    slug: &str,
-    plan: Plan,
-    settings: Value,
-    people: &[(&str, &str, Role)],
-) -> Tenant {
+/// A tenant on `plan` with the given settings, in the store's default placement.
+pub async fn provision(store: &Store, slug: &str, plan: Plan, settings: Value) -> Tenant {
     let mut new = NewTenant::new(Slug::parse(slug).unwrap(), slug);
     new.settings = settings;
     new.plan = plan;
-    let tenant = store.provision(new).await.unwrap();
-    let mut tx = store.begin_write(&tenant).await.unwrap();
+    store.provision(new).await.unwrap()
+}
+
+/// Active users (e-mail, password, role) in `tenant`, named `"{role} of {slug}"`, in one
+/// transaction.
+pub async fn add_users(
+    store: &Store,
+    tenant: &Tenant,
+    people: &[(&str, &str, Role)],
+) -> Vec<users::User> {
+    let mut tx = store.begin_write(tenant).await.unwrap();
+    let mut made = Vec::new();
     for (email, password, role) in people {
         let user = users::NewUser {
             email: Email::parse(email).unwrap(),
-            display_name: format!("{role} of {slug}"),
+            display_name: format!("{role} of {}", tenant.slug),
             role: *role,
             password_hash: Some(
                 lyceum_app::identity::passwords::hash((*password).to_owned())
@@ -73,10 +82,10 @@ pub async fn tenant_on_plan(
                     .unwrap(),
             ),
         };
-        users::insert(&mut tx, &user).await.unwrap();
+        made.push(users::insert(&mut tx, &user).await.unwrap());
     }
     tx.commit().await.unwrap();
-    tenant
+    made
 }
 
 pub async fn login(
