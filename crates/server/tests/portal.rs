@@ -7,13 +7,12 @@ mod common;
 
 use axum::body::Body;
 use axum::http::{header, HeaderMap, Request, StatusCode};
-use common::{configs_on_every_placement, tenant_on_plan};
+use common::{add_users, configs_on_every_placement, provision};
 use lyceum_app::learning::content::{self, LessonInput};
 use lyceum_app::learning::courses::{self, CourseDraft, CourseInput};
 use lyceum_app::Actor;
-use lyceum_domain::{CourseSlug, Email, LessonKind, Plan, Role};
+use lyceum_domain::{CourseSlug, LessonKind, Plan, Role};
 use lyceum_server::{app, AppState, ServerConfig};
-use lyceum_store::repo::users;
 use lyceum_store::{Store, Tenant};
 use std::collections::HashMap;
 use tower::ServiceExt;
@@ -133,15 +132,10 @@ async fn school(store: &Store, slug: &str, colour: &str, lessons: usize) -> (Ten
         .iter()
         .map(|(email, role)| (email.as_str(), PASSWORD, *role))
         .collect();
-    let tenant = tenant_on_plan(store, slug, Plan::Pro, settings, &people).await;
+    let tenant = provision(store, slug, Plan::Pro, settings).await;
+    let made = add_users(store, &tenant, &people).await;
+    let teacher = &made[1];
     let mut tx = store.begin_write(&tenant).await.unwrap();
-    let teacher = users::by_email(
-        &mut tx,
-        &Email::parse(&format!("teacher@{slug}.test")).unwrap(),
-    )
-    .await
-    .unwrap()
-    .unwrap();
     let teacher = Actor {
         user: teacher.id,
         role: teacher.role,
