@@ -7,17 +7,11 @@ mod common;
 
 use axum::body::Body;
 use axum::http::{header, HeaderMap, Request, StatusCode};
-use common::{add_users, configs_on_every_placement, provision};
-use lyceum_app::learning::content::{self, LessonInput};
-use lyceum_app::learning::courses::{self, CourseDraft, CourseInput};
-use lyceum_app::Actor;
-use lyceum_domain::{CourseSlug, LessonKind, Plan, Role};
+use common::{configs_on_every_placement, school, PORTAL_PASSWORD as PASSWORD};
 use lyceum_server::{app, AppState, ServerConfig};
-use lyceum_store::{Store, Tenant};
+use lyceum_store::Store;
 use std::collections::HashMap;
 use tower::ServiceExt;
-
-const PASSWORD: &str = "portal password 1";
 
 /// A browser of sorts: keeps the cookies the server sets, per name, and sends them back.
 struct Browser {
@@ -117,67 +111,6 @@ impl Browser {
         self.post(&format!("/t/{slug}/sign-in"), &fields, None)
             .await
     }
-}
-
-/// A tenant with an admin, an instructor and a student, and a published course of `lessons`
-/// lessons (the title carries markup, which pages must escape).
-async fn school(store: &Store, slug: &str, colour: &str, lessons: usize) -> (Tenant, String) {
-    let settings = serde_json::json!({"branding": {"primary_color": colour}});
-    let people = [
-        (format!("admin@{slug}.test"), Role::Admin),
-        (format!("teacher@{slug}.test"), Role::Instructor),
-        (format!("student@{slug}.test"), Role::Student),
-    ];
-    let people: Vec<(&str, &str, Role)> = people
-        .iter()
-        .map(|(email, role)| (email.as_str(), PASSWORD, *role))
-        .collect();
-    let tenant = provision(store, slug, Plan::Pro, settings).await;
-    let made = add_users(store, &tenant, &people).await;
-    let teacher = &made[1];
-    let mut tx = store.begin_write(&tenant).await.unwrap();
-    let teacher = Actor {
-        user: teacher.id,
-        role: teacher.role,
-        plan: tenant.plan,
-    };
-    let input = CourseInput {
-        draft: CourseDraft {
-            slug: CourseSlug::parse("basics").unwrap(),
-            title: "Basics <script>alert(1)</script>".into(),
-            description: "Start here & learn".into(),
-            cover_image: None,
-            max_enrollment: None,
-            settings: serde_json::json!({}),
-        },
-        instructors: None,
-        prerequisites: None,
-    };
-    let course = courses::create(&mut tx, &teacher, &input)
-        .await
-        .unwrap()
-        .course;
-    let module = content::add_module(&mut tx, &teacher, course.id, "Module one", None)
-        .await
-        .unwrap();
-    for l in 0..lessons {
-        let lesson = LessonInput {
-            title: format!("Lesson {l}"),
-            kind: LessonKind::Text,
-            content: serde_json::json!([{"type": "markdown", "markdown": format!("# Part {l}\n\n<img src=x onerror=alert(1)> text")}]),
-            duration_seconds: None,
-            release_rule: None,
-        };
-        let draft = lesson.draft().unwrap();
-        content::add_lesson(&mut tx, &teacher, module.id, &draft)
-            .await
-            .unwrap();
-    }
-    courses::publish(&mut tx, &teacher, course.id)
-        .await
-        .unwrap();
-    tx.commit().await.unwrap();
-    (tenant, course.id.to_string())
 }
 
 fn label(config: &lyceum_store::StoreConfig) -> String {

@@ -1,0 +1,281 @@
+//! The portal in a real browser: headless Chromium driven over WebDriver (`chromedriver`),
+//! against a real server on a local port, on SQLite and on PostgreSQL. `scripts/test` installs
+//! Debian's `chromium` and `chromium-driver` when they are missing; without them these tests
+//! fail and say how to get them. A failing journey leaves a screenshot of the page it was on in
+//! `target/browser-artifacts/`.
+
+mod common;
+
+use common::{school, PORTAL_PASSWORD};
+use fantoccini::{Client, ClientBuilder, Locator};
+use hyper_util::client::legacy::connect::HttpConnector;
+use lyceum_server::{AppState, LocalServer, ServerConfig};
+use lyceum_store::{testing, Store, StoreConfig};
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+fn tool(variable: &str, default: &str) -> PathBuf {
+    let path = PathBuf::from(std::env::var(variable).unwrap_or_else(|_| default.to_owned()));
+    assert!(
+        path.exists(),
+        "{} not found: install Debian's chromium and chromium-driver (`apt-get install chromium \
+         chromium-driver`, which scripts/test does when they are missing) or set {variable}",
+        path.display()
+    );
+    path
+}
+
+/// A `chromedriver` on a free local port, stopped when dropped.
+struct Driver {
+    child: Child,
+    url: String,
+    profile: tempfile::TempDir,
+}
+
+impl Driver {
+    async fn start() -> Driver {
+        let driver = tool("LYCEUM_TEST_CHROMEDRIVER", "/usr/bin/chromedriver");
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .and_then(|l| l.local_addr())
+            .expect("a free port")
+            .port();
+        let child = Command::new(driver)
+            .arg(format!("--port={port}"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("chromedriver starts");
+        for _ in 0..100 {
+            if tokio::net::TcpStream::connect(("127.0.0.1", port))
+                .await
+                .is_ok()
+            {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        Driver {
+            child,
+            url: format!("http://127.0.0.1:{port}"),
+            profile: tempfile::tempdir().expect("a browser profile folder"),
+        }
+    }
+
+    /// A fresh headless browser (its own profile: no cookies from another test).
+    async fn browser(&self) -> Client {
+        let chromium = tool("LYCEUM_TEST_CHROMIUM", "/usr/bin/chromium");
+        let profile = tempfile::tempdir_in(self.profile.path()).expect("a profile");
+        let args = [
+            "--headless=new".to_owned(),
+            "--no-sandbox".to_owned(),
+            "--disable-gpu".to_owned(),
+            "--disable-dev-shm-usage".to_owned(),
+            "--disable-quic".to_owned(),
+            "--no-first-run".to_owned(),
+            "--disable-background-networking".to_owned(),
+            "--disable-component-update".to_owned(),
+            "--disable-sync".to_owned(),
+            "--window-size=1024,900".to_owned(),
+            format!("--user-data-dir={}", profile.keep().display()),
+        ];
+        let mut capabilities = serde_json::Map::new();
+        capabilities.insert(
+            "goog:chromeOptions".to_owned(),
+            serde_json::json!({"binary": chromium, "args": args}),
+        );
+        ClientBuilder::new(HttpConnector::new())
+            .capabilities(capabilities)
+            .connect(&self.url)
+            .await
+            .expect("a browser session")
+    }
+}
+
+impl Drop for Driver {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+type Step = Result<(), String>;
+
+/// Runs a journey; on failure keeps a screenshot of the page and fails with the step's reason.
+async fn journey(browser: &Client, name: &str, steps: impl std::future::Future<Output = Step>) {
+    if let Err(reason) = steps.await {
+        let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../target/browser-artifacts");
+        let _ = std::fs::create_dir_all(&dir);
+        let shot = dir.join(format!("{name}.png"));
+        if let Ok(png) = browser.screenshot().await {
+            let _ = std::fs::write(&shot, png);
+        }
+        let url = browser.current_url().await.map(|u| u.to_string());
+        panic!(
+            "{name}: {reason} (at {url:?}; screenshot {})",
+            shot.display()
+        );
+    }
+}
+
+fn fail(what: &str) -> impl Fn(fantoccini::error::CmdError) -> String + '_ {
+    move |e| format!("{what}: {e}")
+}
+
+/// The element, once the page shows it (a click's navigation may still be under way).
+async fn element(
+    browser: &Client,
+    locator: Locator<'_>,
+) -> Result<fantoccini::elements::Element, String> {
+    browser
+        .wait()
+        .at_most(Duration::from_secs(10))
+        .for_element(locator)
+        .await
+        .map_err(|e| format!("{locator:?}: {e}"))
+}
+
+async fn click_link(browser: &Client, text: &str) -> Step {
+    let link = element(browser, Locator::LinkText(text)).await?;
+    link.click().await.map_err(fail(text))
+}
+
+async fn press(browser: &Client, css: &str) -> Step {
+    let button = element(browser, Locator::Css(css)).await?;
+    button.click().await.map_err(fail(css))
+}
+
+async fn text_of(browser: &Client, css: &str) -> Result<String, String> {
+    let found = element(browser, Locator::Css(css)).await?;
+    found.text().await.map_err(fail(css))
+}
+
+/// Waits until the page's `main h1` reads `title` (the page the last click led to is there).
+async fn arrive(browser: &Client, title: &str) -> Step {
+    for _ in 0..100 {
+        if let Ok(h1) = browser.find(Locator::Css("main h1")).await {
+            if h1.text().await.is_ok_and(|t| t == title) {
+                return Ok(());
+            }
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let seen = text_of(browser, "main h1").await.unwrap_or_default();
+    Err(format!("expected the page {title:?}, still on {seen:?}"))
+}
+
+async fn sign_in(browser: &Client, email: &str) -> Step {
+    let form = browser
+        .form(Locator::Css("form.stack"))
+        .await
+        .map_err(fail("form"))?;
+    form.set_by_name("email", email)
+        .await
+        .map_err(fail("email"))?;
+    form.set_by_name("password", PORTAL_PASSWORD)
+        .await
+        .map_err(fail("password"))?;
+    form.submit().await.map_err(fail("submit"))
+}
+
+async fn header_colour(browser: &Client) -> Result<String, String> {
+    let script = "return getComputedStyle(document.querySelector('header.site')).backgroundColor";
+    let value = browser
+        .execute(script, vec![])
+        .await
+        .map_err(fail("computed style"))?;
+    Ok(value.as_str().unwrap_or_default().to_owned())
+}
+
+async fn learner_journey(config: StoreConfig, label: &str, driver: &Driver) {
+    let store = Store::open(config).await.unwrap();
+    let (_, course) = school(&store, "north", "#2e7d32", 2).await;
+    school(&store, "south", "#c62828", 1).await;
+    let state = AppState::new(store, ServerConfig::unthrottled());
+    let server = LocalServer::start(state, Duration::from_secs(5))
+        .await
+        .unwrap();
+    let base = format!("http://{}", server.address);
+    let browser = driver.browser().await;
+    let name = format!("learner-{}", label.replace('/', "-"));
+    journey(&browser, &name, async {
+        browser
+            .goto(&format!("{base}/t/north/"))
+            .await
+            .map_err(fail("home"))?;
+        let north = header_colour(&browser).await?;
+        if north != "rgb(46, 125, 50)" {
+            return Err(format!("north's header is {north}, not its brand colour"));
+        }
+        click_link(&browser, "Basics <script>alert(1)</script>").await?;
+        click_link(&browser, "Sign in to enroll").await?;
+        arrive(&browser, "Sign in to north").await?;
+        sign_in(&browser, "student@north.test").await?;
+        // Back on the course page, now with the enroll button.
+        press(&browser, "form[action$='/enroll'] button").await?;
+        let at = browser.current_url().await.map_err(fail("url"))?;
+        if !at.path().contains(&format!("/courses/{course}")) {
+            return Err(format!(
+                "after signing in the learner was at {at}, not the course"
+            ));
+        }
+        click_link(&browser, "Lesson 0").await?;
+        arrive(&browser, "Lesson 0").await?;
+        press(&browser, "form.actions button").await?;
+        arrive(&browser, "Lesson 1").await?;
+        press(&browser, "form.actions button").await?;
+        arrive(&browser, "Certificate of completion").await?;
+        let certificate = browser.current_url().await.map_err(fail("url"))?;
+
+        // Without the form's token (its cookie gone), a form is refused with a page.
+        click_link(&browser, "Catalog").await?;
+        arrive(&browser, "Courses at north").await?;
+        browser
+            .delete_cookie("lyceum_csrf")
+            .await
+            .map_err(fail("delete cookie"))?;
+        press(&browser, "header form button").await?;
+        let refused = text_of(&browser, "main p.refusal").await?;
+        if !refused.contains("expired") {
+            return Err(format!(
+                "a form without its token was not refused: {refused:?}"
+            ));
+        }
+        // With a fresh token, signing out works, and the certificate stays public.
+        press(&browser, "header form button").await?;
+        element(&browser, Locator::LinkText("Sign in")).await?;
+        browser
+            .goto(certificate.as_str())
+            .await
+            .map_err(fail("certificate"))?;
+        arrive(&browser, "Certificate of completion").await?;
+        let learner = text_of(&browser, ".certificate .learner").await?;
+        if learner != "student of north" {
+            return Err(format!("the public certificate names {learner:?}"));
+        }
+
+        // Another tenant, another colour.
+        browser
+            .goto(&format!("{base}/t/south/"))
+            .await
+            .map_err(fail("south"))?;
+        arrive(&browser, "Courses at south").await?;
+        let south = header_colour(&browser).await?;
+        if south == north || south != "rgb(198, 40, 40)" {
+            return Err(format!("south's header is {south} (north's: {north})"));
+        }
+        Ok(())
+    })
+    .await;
+    browser.close().await.ok();
+    server.stop().await.unwrap();
+}
+
+#[tokio::test]
+async fn a_learner_completes_a_course_in_a_real_browser_on_both_engines() {
+    let driver = Driver::start().await;
+    let (sqlite, _guard) = testing::sqlite_config();
+    learner_journey(sqlite, "sqlite", &driver).await;
+    let (postgres, _guard) = testing::postgres_config().await;
+    learner_journey(postgres, "postgres", &driver).await;
+}
