@@ -13,6 +13,7 @@ pub mod identity;
 pub mod learning;
 pub mod platform;
 mod refusal;
+pub mod tenant;
 
 pub use actor::Actor;
 pub use refusal::Refusal;

@@ -279,3 +279,92 @@ async fn a_learner_completes_a_course_in_a_real_browser_on_both_engines() {
     let (postgres, _guard) = testing::postgres_config().await;
     learner_journey(postgres, "postgres", &driver).await;
 }
+
+async fn fill(browser: &Client, css: &str, value: &str) -> Step {
+    let field = element(browser, Locator::Css(css)).await?;
+    field.send_keys(value).await.map_err(fail(css))
+}
+
+async fn staff_journeys(config: StoreConfig, label: &str, driver: &Driver) {
+    let store = Store::open(config).await.unwrap();
+    school(&store, "east", "#00695c", 1).await;
+    let state = AppState::new(store, ServerConfig::unthrottled());
+    let server = LocalServer::start(state, Duration::from_secs(5))
+        .await
+        .unwrap();
+    let base = format!("http://{}", server.address);
+
+    // An instructor builds a course and publishes it.
+    let teacher = driver.browser().await;
+    let name = format!("instructor-{}", label.replace('/', "-"));
+    journey(&teacher, &name, async {
+        teacher
+            .goto(&format!("{base}/t/east/sign-in"))
+            .await
+            .map_err(fail("sign-in"))?;
+        sign_in(&teacher, "teacher@east.test").await?;
+        click_link(&teacher, "Teaching").await?;
+        click_link(&teacher, "New course").await?;
+        fill(&teacher, "#title", "Fire drills").await?;
+        fill(&teacher, "#slug", "fire-drills").await?;
+        press(&teacher, "form.stack button").await?;
+        arrive(&teacher, "Fire drills").await?;
+        fill(&teacher, "#module-title", "Before the alarm").await?;
+        press(&teacher, "form[action$='/modules'] button").await?;
+        press(&teacher, "details summary").await?;
+        fill(&teacher, "details input[name=title]", "Exits").await?;
+        fill(&teacher, "details textarea", "Know **two** ways out.").await?;
+        press(&teacher, "details form button").await?;
+        press(&teacher, "form[action$='/publish'] button").await?;
+        for _ in 0..50 {
+            if text_of(&teacher, "#status").await? == "published" {
+                return Ok(());
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        Err("the course did not become published".to_owned())
+    })
+    .await;
+    teacher.close().await.ok();
+
+    // An admin invites a person, who accepts through the link and is signed in.
+    let admin = driver.browser().await;
+    let name = format!("admin-{}", label.replace('/', "-"));
+    journey(&admin, &name, async {
+        admin
+            .goto(&format!("{base}/t/east/sign-in"))
+            .await
+            .map_err(fail("sign-in"))?;
+        sign_in(&admin, "admin@east.test").await?;
+        click_link(&admin, "People").await?;
+        arrive(&admin, "People").await?;
+        fill(&admin, "#invite-email", "omar@east.test").await?;
+        fill(&admin, "#invite-name", "Omar").await?;
+        press(&admin, "form[aria-labelledby=invite] button").await?;
+        let link = text_of(&admin, "#invitation-link").await?;
+        press(&admin, "header form button").await?;
+        element(&admin, Locator::LinkText("Sign in")).await?;
+        admin.goto(&link).await.map_err(fail("invitation link"))?;
+        arrive(&admin, "Join east").await?;
+        fill(&admin, "#password", "omar's long password").await?;
+        press(&admin, "form.stack button").await?;
+        arrive(&admin, "My learning").await?;
+        let who = text_of(&admin, "header .who").await?;
+        if who != "(Omar)" {
+            return Err(format!("signed in as {who:?}, not Omar"));
+        }
+        Ok(())
+    })
+    .await;
+    admin.close().await.ok();
+    server.stop().await.unwrap();
+}
+
+#[tokio::test]
+async fn staff_build_courses_and_invite_people_in_a_real_browser_on_both_engines() {
+    let driver = Driver::start().await;
+    let (sqlite, _guard) = testing::sqlite_config();
+    staff_journeys(sqlite, "sqlite", &driver).await;
+    let (postgres, _guard) = testing::postgres_config().await;
+    staff_journeys(postgres, "postgres", &driver).await;
+}

@@ -395,3 +395,243 @@ async fn forms_without_their_token_and_foreign_redirects_are_refused() {
         missing.body
     );
 }
+
+/// The first `action` of a form on the page that starts with `prefix` (its id follows).
+fn form_target(page: &Page, prefix: &str) -> String {
+    let at = page
+        .body
+        .find(&format!("action=\"{prefix}"))
+        .unwrap_or_else(|| panic!("no form posting to {prefix}* in {}", page.body));
+    let rest = &page.body[at + "action=\"".len()..];
+    rest[..rest.find('"').unwrap()].to_owned()
+}
+
+#[tokio::test]
+async fn instructors_build_courses_and_admins_invite_people_in_the_portal() {
+    let (config, _guard) = lyceum_store::testing::sqlite_config();
+    let store = Store::open(config).await.unwrap();
+    school(&store, "delta", "#6a1b9a", 1).await;
+    let state = AppState::new(store, ServerConfig::unthrottled());
+
+    // A student sees no teaching or people pages.
+    let mut student = Browser::new(&state, "sqlite");
+    student.sign_in("delta", "student@delta.test").await;
+    assert_eq!(
+        student.get("/t/delta/teach").await.status,
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(
+        student.get("/t/delta/admin/people").await.status,
+        StatusCode::FORBIDDEN
+    );
+    let refused = student
+        .post(
+            "/t/delta/teach/new",
+            &[("title", "Mine"), ("slug", "mine")],
+            None,
+        )
+        .await;
+    assert_eq!(refused.status, StatusCode::FORBIDDEN);
+
+    // An instructor starts a course; a bad address name comes back with what was typed.
+    let mut teacher = Browser::new(&state, "sqlite");
+    teacher.sign_in("delta", "teacher@delta.test").await;
+    assert!(teacher
+        .get("/t/delta/")
+        .await
+        .body
+        .contains("/teach\">Teaching"));
+    let bad = teacher
+        .post(
+            "/t/delta/teach/new",
+            &[("title", "Safety"), ("slug", "Not A Slug")],
+            None,
+        )
+        .await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        bad.is_html() && bad.body.contains("value=\"Safety\""),
+        "{}",
+        bad.body
+    );
+    let made = teacher
+        .post(
+            "/t/delta/teach/new",
+            &[("title", "Safety"), ("slug", "safety")],
+            None,
+        )
+        .await;
+    assert_eq!(made.status, StatusCode::SEE_OTHER, "{}", made.body);
+    let builder_path = made.location().to_owned();
+    assert!(builder_path.starts_with("/t/delta/teach/courses/"));
+    let taken = teacher
+        .post(
+            "/t/delta/teach/new",
+            &[("title", "Again"), ("slug", "safety")],
+            None,
+        )
+        .await;
+    assert_eq!(
+        taken.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "{}",
+        taken.body
+    );
+
+    let builder = teacher.get(&builder_path).await;
+    let add_module = form_target(&builder, "/t/delta/teach/courses/");
+    let add_module = add_module.replace("/publish", "/modules");
+    let module = teacher
+        .post(&add_module, &[("title", "Hazards")], None)
+        .await;
+    assert_eq!(module.location(), builder_path);
+    // Publishing an empty course is refused on the builder, which says why.
+    let publish = format!("{builder_path}/publish");
+    let empty = teacher.post(&publish, &[], None).await;
+    assert_eq!(empty.status, StatusCode::CONFLICT);
+    assert!(empty.body.contains("at least one lesson"), "{}", empty.body);
+    let builder = teacher.get(&builder_path).await;
+    let add_lesson = form_target(&builder, "/t/delta/teach/modules/");
+    let lesson = teacher
+        .post(
+            &add_lesson,
+            &[
+                ("title", "Spotting hazards"),
+                ("markdown", "Look **around**."),
+            ],
+            None,
+        )
+        .await;
+    assert_eq!(lesson.location(), builder_path);
+    let published = teacher.post(&publish, &[], None).await;
+    assert_eq!(published.location(), builder_path);
+    let builder = teacher.get(&builder_path).await;
+    assert!(
+        builder
+            .body
+            .contains("<strong id=\"status\">published</strong>"),
+        "{}",
+        builder.body
+    );
+    assert!(builder.body.contains("Spotting hazards"));
+    assert!(Browser::new(&state, "sqlite")
+        .get("/t/delta/")
+        .await
+        .body
+        .contains("Safety"));
+
+    // An admin sees the plan's usage and invites a person, who accepts through the link.
+    let mut admin = Browser::new(&state, "sqlite");
+    admin.sign_in("delta", "admin@delta.test").await;
+    let people = admin.get("/t/delta/admin/people").await;
+    assert!(
+        people.body.contains("1 students of 5000"),
+        "{}",
+        people.body
+    );
+    let invalid = admin
+        .post(
+            "/t/delta/admin/people",
+            &[
+                ("email", "not-an-address"),
+                ("display_name", "Nia"),
+                ("role", "student"),
+            ],
+            None,
+        )
+        .await;
+    assert_eq!(invalid.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        invalid.body.contains("value=\"not-an-address\""),
+        "{}",
+        invalid.body
+    );
+    let invited = admin
+        .post(
+            "/t/delta/admin/people",
+            &[
+                ("email", "nia@delta.test"),
+                ("display_name", "Nia"),
+                ("role", "student"),
+            ],
+            None,
+        )
+        .await;
+    assert_eq!(invited.status, StatusCode::CREATED, "{}", invited.body);
+    let link = invited
+        .body
+        .split("<code id=\"invitation-link\">")
+        .nth(1)
+        .and_then(|rest| rest.split('<').next())
+        .unwrap()
+        .replace("&#61;", "=")
+        .replace("&amp;", "&");
+    let mut nia = Browser::new(&state, "sqlite");
+    let form = nia.get(&link).await;
+    assert_eq!(form.status, StatusCode::OK, "{link}: {}", form.body);
+    let token = link.split("token=").nth(1).unwrap();
+    let token = url_decode(token);
+    let weak = nia
+        .post(
+            "/t/delta/accept-invitation",
+            &[("token", &token), ("password", "short")],
+            None,
+        )
+        .await;
+    assert_eq!(
+        weak.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "{}",
+        weak.body
+    );
+    let accepted = nia
+        .post(
+            "/t/delta/accept-invitation",
+            &[("token", &token), ("password", "a good long password")],
+            None,
+        )
+        .await;
+    assert_eq!(accepted.location(), "/t/delta/learn", "{}", accepted.body);
+    assert_eq!(nia.get("/t/delta/learn").await.status, StatusCode::OK);
+    let again = Browser::new(&state, "sqlite")
+        .post(
+            "/t/delta/accept-invitation",
+            &[("token", &token), ("password", "another long password")],
+            Some(""),
+        )
+        .await;
+    assert_eq!(again.status, StatusCode::FORBIDDEN, "without a form token");
+
+    // Admins change roles; the last admin cannot leave.
+    let people = admin.get("/t/delta/admin/people").await;
+    assert!(people.body.contains("nia@delta.test"));
+    let own = people
+        .body
+        .split("admin@delta.test")
+        .nth(1)
+        .map(|rest| {
+            form_target(
+                &Page {
+                    status: StatusCode::OK,
+                    headers: HeaderMap::new(),
+                    body: rest.to_owned(),
+                },
+                "/t/delta/admin/people/",
+            )
+        })
+        .unwrap();
+    let demote = admin.post(&own, &[("role", "student")], None).await;
+    assert_eq!(demote.status, StatusCode::CONFLICT, "{}", demote.body);
+    assert!(
+        demote.body.contains("at least one active admin"),
+        "{}",
+        demote.body
+    );
+}
+
+fn url_decode(text: &str) -> String {
+    serde_urlencoded::from_str::<Vec<(String, String)>>(&format!("t={text}"))
+        .unwrap()
+        .remove(0)
+        .1
+}

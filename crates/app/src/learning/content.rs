@@ -69,6 +69,15 @@ async fn editable_module(
     Ok(module)
 }
 
+/// The course of a module the actor may change.
+pub async fn module_course(
+    tx: &mut TenantTx,
+    actor: &Actor,
+    module: ModuleId,
+) -> Result<CourseId, Refusal> {
+    Ok(editable_module(tx, actor, module).await?.course_id)
+}
+
 /// Changes a module's title and completion rule (checked against its lessons). Records
 /// `module.updated`.
 pub async fn change_module(

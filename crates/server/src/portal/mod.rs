@@ -4,11 +4,13 @@
 //! script at all), with a strict Content-Security-Policy and a per-tenant stylesheet carrying
 //! the tenant's checked colours.
 //!
-//! `session` owns browser sessions and CSRF, `pages` the pages themselves; this module the
+//! `session` owns browser sessions and CSRF, `pages` the public and learners' pages, `staff`
+//! the instructors' and admins' pages; this module the
 //! request context every page shares ([`Visit`]), rendering and the portal's error pages.
 
 mod pages;
 mod session;
+mod staff;
 
 use crate::http::error::ApiError;
 use crate::http::tenancy::{self, CurrentTenant};
@@ -24,7 +26,7 @@ use axum::Router;
 use axum_extra::extract::cookie::{CookieJar, SameSite};
 use lyceum_app::identity::{sessions, User};
 use lyceum_app::Actor;
-use lyceum_domain::Branding;
+use lyceum_domain::{Branding, Role};
 use lyceum_store::Tenant;
 use std::sync::Arc;
 
@@ -42,6 +44,23 @@ pub(crate) fn tenant_routes() -> Router<AppState> {
         .route("/learn/lessons/{id}", get(pages::lesson))
         .route("/learn/lessons/{id}/complete", post(pages::complete))
         .route("/certificates/{code}", get(pages::certificate))
+        .route(
+            "/accept-invitation",
+            get(pages::accept_form).post(pages::accept),
+        )
+        .route("/teach", get(staff::teaching))
+        .route(
+            "/teach/new",
+            get(staff::new_course_form).post(staff::new_course),
+        )
+        .route("/teach/courses/{id}", get(staff::builder))
+        .route("/teach/courses/{id}/modules", post(staff::add_module))
+        .route("/teach/courses/{id}/publish", post(staff::publish))
+        .route("/teach/courses/{id}/archive", post(staff::archive))
+        .route("/teach/modules/{id}/lessons", post(staff::add_lesson))
+        .route("/admin/people", get(staff::people).post(staff::invite))
+        .route("/admin/people/{id}/role", post(staff::set_role))
+        .route("/admin/people/{id}/deactivate", post(staff::deactivate))
 }
 
 /// The tenant's home under the path form, `/t/{slug}/` (the nested routes serve `/t/{slug}`).
@@ -185,6 +204,10 @@ pub(crate) struct Chrome {
     pub logo_url: Option<String>,
     pub locale: String,
     pub user_name: Option<String>,
+    /// Shows the teaching pages (instructors and admins).
+    pub teaches: bool,
+    /// Shows the people pages (admins).
+    pub administers: bool,
     pub csrf: String,
 }
 
@@ -196,6 +219,8 @@ impl Visit {
             logo_url: self.branding.logo_url.clone(),
             locale: self.branding.locale.clone(),
             user_name: self.user.as_ref().map(|u| u.display_name.clone()),
+            teaches: self.user.as_ref().is_some_and(|u| u.role != Role::Student),
+            administers: self.user.as_ref().is_some_and(|u| u.role == Role::Admin),
             csrf: self.csrf.clone(),
         }
     }

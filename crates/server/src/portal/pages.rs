@@ -15,7 +15,7 @@ use axum::response::{IntoResponse, Response};
 use axum::Form;
 use axum_extra::extract::cookie::{CookieJar, SameSite};
 use chrono::Utc;
-use lyceum_app::identity::sessions;
+use lyceum_app::identity::{invitations, sessions, NewPassword};
 use lyceum_app::learning::certificates::{self, Certificate};
 use lyceum_app::learning::content::{self, CourseOutline, Lesson, Module};
 use lyceum_app::learning::courses::{self, Course};
@@ -30,7 +30,7 @@ use uuid::Uuid;
 /// `{id}` of a page's path, by name: under `/t/{slug}` the path has a second parameter.
 #[derive(Deserialize)]
 pub(crate) struct Id<T> {
-    id: T,
+    pub(super) id: T,
 }
 
 /// `{code}` of a certificate's page.
@@ -101,7 +101,7 @@ pub(crate) async fn home(
     visit.page(StatusCode::OK, &page)
 }
 
-fn url_encode(text: &str) -> String {
+pub(super) fn url_encode(text: &str) -> String {
     serde_urlencoded::to_string([("", text)])
         .map(|s| s.trim_start_matches('=').to_owned())
         .unwrap_or_default()
@@ -173,11 +173,11 @@ pub(crate) async fn course(
 #[derive(Deserialize)]
 pub(crate) struct Protected {
     #[serde(default)]
-    csrf: String,
+    pub(super) csrf: String,
 }
 
 /// The refusal of a form whose CSRF field does not match the browser's cookie, if it does not.
-fn refused_form(visit: &Visit, jar: &CookieJar, field: &str) -> Option<Response> {
+pub(super) fn refused_form(visit: &Visit, jar: &CookieJar, field: &str) -> Option<Response> {
     let cookie = jar.get(CSRF_COOKIE).map(|c| c.value()).unwrap_or_default();
     (!session::csrf_matches(cookie, field)).then(|| {
         visit.problem(ApiError::new(
@@ -396,7 +396,7 @@ pub(crate) async fn sign_out(
 }
 
 /// To signing in, and back to `back` (a portal address) after.
-fn to_sign_in(visit: &Visit, back: &str) -> Response {
+pub(super) fn to_sign_in(visit: &Visit, back: &str) -> Response {
     visit.redirect(&format!("/sign-in?next={}", url_encode(back)))
 }
 
@@ -613,6 +613,92 @@ pub(crate) async fn certificate(
                 certificate,
             };
             visit.page(StatusCode::OK, &page)
+        }
+        Err(e) => visit.problem(e),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "portal/accept.html")]
+struct Accept {
+    chrome: Chrome,
+    problem: Option<String>,
+    token: String,
+}
+
+#[derive(Deserialize)]
+pub(crate) struct InvitationLink {
+    #[serde(default)]
+    token: String,
+}
+
+/// The page an invitation link opens: choose a password.
+pub(crate) async fn accept_form(visit: Visit, Query(link): Query<InvitationLink>) -> Response {
+    let page = Accept {
+        chrome: visit.chrome(),
+        problem: None,
+        token: link.token.chars().take(128).collect(),
+    };
+    visit.page(StatusCode::OK, &page)
+}
+
+#[derive(Deserialize)]
+pub(crate) struct AcceptForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    token: String,
+    #[serde(default)]
+    password: String,
+}
+
+/// Accepts an invitation: sets the password, activates the person and signs them in.
+pub(crate) async fn accept(
+    State(state): State<AppState>,
+    visit: Visit,
+    jar: CookieJar,
+    Form(form): Form<AcceptForm>,
+) -> Response {
+    if let Some(refused) = refused_form(&visit, &jar, &form.csrf) {
+        return refused;
+    }
+    let token: String = form.token.chars().take(128).collect();
+    let again = |problem: String, status: StatusCode| {
+        let page = Accept {
+            chrome: visit.chrome(),
+            problem: Some(problem),
+            token: token.clone(),
+        };
+        visit.page(status, &page)
+    };
+    let password = match NewPassword::choose(form.password).await {
+        Ok(password) => password,
+        Err(e) => return again(e.to_string(), StatusCode::UNPROCESSABLE_ENTITY),
+    };
+    let expires = Utc::now()
+        + chrono::Duration::from_std(state.config.auth.refresh_token_ttl).unwrap_or_default();
+    let accepted = async {
+        let mut tx = state.store.begin_write(&visit.tenant).await?;
+        let user = invitations::accept(&mut tx, &token, &password).await?;
+        let session = sessions::open(&mut tx, &user, Uuid::now_v7(), expires).await?;
+        tx.commit().await?;
+        Ok::<_, Refusal>(session)
+    };
+    match accepted.await {
+        Ok(session) => {
+            let mut response = visit.redirect("/learn");
+            let cookie = session::cookie(
+                SESSION_COOKIE,
+                session,
+                &visit.base,
+                visit.secure,
+                SameSite::Lax,
+            );
+            session::set_cookie(response.headers_mut(), &cookie);
+            response
+        }
+        Err(e @ (Refusal::Malformed { .. } | Refusal::Invalid(_))) => {
+            again(e.to_string(), StatusCode::BAD_REQUEST)
         }
         Err(e) => visit.problem(e),
     }
