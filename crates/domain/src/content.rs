@@ -15,7 +15,7 @@
 
 use crate::course::LessonKind;
 use crate::error::ValidationError;
-use pulldown_cmark::{html, Options, Parser};
+use pulldown_cmark::{html, Event, Options, Parser};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use std::borrow::Cow;
@@ -159,12 +159,18 @@ pub fn video_duration(blocks: &Value) -> Option<u32> {
 
 /// Renders Markdown (CommonMark plus tables and strikethrough) to sanitised HTML: no scripts,
 /// styles, event handlers, forms, frames or `javascript:`/`data:` URLs; links get
-/// `rel="noopener noreferrer"`; code blocks keep their `language-*` class.
+/// `rel="noopener noreferrer"`; code blocks keep their `language-*` class. Images come only
+/// from Markdown's own syntax (`![description](address)`), which always gives them a text
+/// alternative: raw HTML holding an `<img>` is left out.
 pub fn render_markdown(markdown: &str) -> String {
     let parser = Parser::new_ext(
         markdown,
         Options::ENABLE_TABLES | Options::ENABLE_STRIKETHROUGH,
-    );
+    )
+    .filter(|event| match event {
+        Event::Html(html) | Event::InlineHtml(html) => !html.to_ascii_lowercase().contains("<img"),
+        _ => true,
+    });
     let mut raw = String::with_capacity(markdown.len() * 3 / 2);
     html::push_html(&mut raw, parser);
     sanitizer().clean(&raw).to_string()
@@ -882,5 +888,16 @@ mod tests {
             "{html}"
         );
         assert!(html.contains("<b>b</b>"), "{html}");
+    }
+
+    #[test]
+    fn images_come_only_from_markdown_syntax_and_have_a_text_alternative() {
+        let html = render_markdown("![A map](https://x.test/map.png)\n\n<img src=\"x\" onerror=\"alert(1)\">\n\nInline <img src=y> too.");
+        assert!(
+            html.contains("<img src=\"https://x.test/map.png\" alt=\"A map\">"),
+            "{html}"
+        );
+        assert_eq!(html.matches("<img").count(), 1, "{html}");
+        assert!(!html.contains("onerror"), "{html}");
     }
 }

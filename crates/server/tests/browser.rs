@@ -1,8 +1,9 @@
 //! The portal in a real browser: headless Chromium driven over WebDriver (`chromedriver`),
 //! against a real server on a local port, on SQLite and on PostgreSQL. `scripts/test` installs
 //! Debian's `chromium` and `chromium-driver` when they are missing; without them these tests
-//! fail and say how to get them. A failing journey leaves a screenshot of the page it was on in
-//! `target/browser-artifacts/`.
+//! fail and say how to get them. Every page the journeys pass is audited with axe-core (vendored
+//! in `fixtures/`): no serious or critical violation. A failing journey leaves a screenshot of
+//! the page it was on in `target/browser-artifacts/`.
 
 mod common;
 
@@ -100,6 +101,37 @@ impl Drop for Driver {
 }
 
 type Step = Result<(), String>;
+
+/// axe-core, vendored for the tests (see `fixtures/README.md`).
+const AXE: &str = include_str!("fixtures/axe-core/axe.min.js");
+
+/// Runs axe-core on the page and fails on any serious or critical violation, naming the rule
+/// and the elements.
+async fn audit(browser: &Client, page: &str) -> Step {
+    browser
+        .execute(&format!("{AXE}\nreturn true;"), vec![])
+        .await
+        .map_err(fail("load axe"))?;
+    let script = "const done = arguments[arguments.length - 1];\n\
+        axe.run(document, {resultTypes: ['violations']})\n\
+          .then(r => done(r.violations\n\
+            .filter(v => v.impact === 'serious' || v.impact === 'critical')\n\
+            .map(v => v.id + ': ' + v.help + ' at ' + v.nodes.map(n => n.target.join(' ')).join(', '))))\n\
+          .catch(e => done(['axe failed: ' + e]));";
+    let found = browser
+        .execute_async(script, vec![])
+        .await
+        .map_err(fail("run axe"))?;
+    let violations: Vec<String> = serde_json::from_value(found).map_err(|e| e.to_string())?;
+    if violations.is_empty() {
+        Ok(())
+    } else {
+        Err(format!(
+            "accessibility on {page}: {}",
+            violations.join("; ")
+        ))
+    }
+}
 
 /// Runs a journey; on failure keeps a screenshot of the page and fails with the step's reason.
 async fn journey(browser: &Client, name: &str, steps: impl std::future::Future<Output = Step>) {
@@ -203,6 +235,7 @@ async fn learner_journey(config: StoreConfig, label: &str, driver: &Driver) {
             .goto(&format!("{base}/t/north/"))
             .await
             .map_err(fail("home"))?;
+        audit(&browser, "catalog").await?;
         let north = header_colour(&browser).await?;
         if north != "rgb(46, 125, 50)" {
             return Err(format!("north's header is {north}, not its brand colour"));
@@ -210,8 +243,10 @@ async fn learner_journey(config: StoreConfig, label: &str, driver: &Driver) {
         click_link(&browser, "Basics <script>alert(1)</script>").await?;
         click_link(&browser, "Sign in to enroll").await?;
         arrive(&browser, "Sign in to north").await?;
+        audit(&browser, "sign-in").await?;
         sign_in(&browser, "student@north.test").await?;
         // Back on the course page, now with the enroll button.
+        audit(&browser, "course").await?;
         press(&browser, "form[action$='/enroll'] button").await?;
         let at = browser.current_url().await.map_err(fail("url"))?;
         if !at.path().contains(&format!("/courses/{course}")) {
@@ -219,13 +254,20 @@ async fn learner_journey(config: StoreConfig, label: &str, driver: &Driver) {
                 "after signing in the learner was at {at}, not the course"
             ));
         }
+        element(&browser, Locator::LinkText("Lesson 0")).await?;
+        audit(&browser, "outline").await?;
         click_link(&browser, "Lesson 0").await?;
         arrive(&browser, "Lesson 0").await?;
+        audit(&browser, "lesson").await?;
         press(&browser, "form.actions button").await?;
         arrive(&browser, "Lesson 1").await?;
         press(&browser, "form.actions button").await?;
         arrive(&browser, "Certificate of completion").await?;
+        audit(&browser, "certificate").await?;
         let certificate = browser.current_url().await.map_err(fail("url"))?;
+        click_link(&browser, "My learning").await?;
+        arrive(&browser, "My learning").await?;
+        audit(&browser, "dashboard").await?;
 
         // Without the form's token (its cookie gone), a form is refused with a page.
         click_link(&browser, "Catalog").await?;
@@ -241,6 +283,7 @@ async fn learner_journey(config: StoreConfig, label: &str, driver: &Driver) {
                 "a form without its token was not refused: {refused:?}"
             ));
         }
+        audit(&browser, "refusal").await?;
         // With a fresh token, signing out works, and the certificate stays public.
         press(&browser, "header form button").await?;
         element(&browser, Locator::LinkText("Sign in")).await?;
@@ -304,11 +347,16 @@ async fn staff_journeys(config: StoreConfig, label: &str, driver: &Driver) {
             .map_err(fail("sign-in"))?;
         sign_in(&teacher, "teacher@east.test").await?;
         click_link(&teacher, "Teaching").await?;
+        arrive(&teacher, "Teaching").await?;
+        audit(&teacher, "teaching").await?;
         click_link(&teacher, "New course").await?;
+        arrive(&teacher, "New course").await?;
+        audit(&teacher, "new course").await?;
         fill(&teacher, "#title", "Fire drills").await?;
         fill(&teacher, "#slug", "fire-drills").await?;
         press(&teacher, "form.stack button").await?;
         arrive(&teacher, "Fire drills").await?;
+        audit(&teacher, "course builder").await?;
         fill(&teacher, "#module-title", "Before the alarm").await?;
         press(&teacher, "form[action$='/modules'] button").await?;
         press(&teacher, "details summary").await?;
@@ -338,6 +386,7 @@ async fn staff_journeys(config: StoreConfig, label: &str, driver: &Driver) {
         sign_in(&admin, "admin@east.test").await?;
         click_link(&admin, "People").await?;
         arrive(&admin, "People").await?;
+        audit(&admin, "people").await?;
         fill(&admin, "#invite-email", "omar@east.test").await?;
         fill(&admin, "#invite-name", "Omar").await?;
         press(&admin, "form[aria-labelledby=invite] button").await?;
@@ -346,6 +395,7 @@ async fn staff_journeys(config: StoreConfig, label: &str, driver: &Driver) {
         element(&admin, Locator::LinkText("Sign in")).await?;
         admin.goto(&link).await.map_err(fail("invitation link"))?;
         arrive(&admin, "Join east").await?;
+        audit(&admin, "accept invitation").await?;
         fill(&admin, "#password", "omar's long password").await?;
         press(&admin, "form.stack button").await?;
         arrive(&admin, "My learning").await?;
