@@ -384,6 +384,7 @@ pub fn app(state: AppState) -> Router {
     let cors = cors_layer(&state.config.cors_origins);
     let router = router_of(global_operations())
         .route("/assets/portal.css", get(portal::stylesheet))
+        .merge(portal::console_routes())
         .nest("/t/{slug}", tenant_routes.clone().merge(portal_routes.clone()))
         .merge(tenant_routes)
         .merge(portal_routes)

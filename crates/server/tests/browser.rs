@@ -331,6 +331,18 @@ async fn fill(browser: &Client, css: &str, value: &str) -> Step {
 async fn staff_journeys(config: StoreConfig, label: &str, driver: &Driver) {
     let store = Store::open(config).await.unwrap();
     school(&store, "east", "#00695c", 1).await;
+    let password = lyceum_app::identity::NewPassword::choose(PORTAL_PASSWORD.to_owned());
+    let email = lyceum_domain::Email::parse("ops@lyceum.test").unwrap();
+    let console = lyceum_app::platform::Operator::Console;
+    lyceum_app::platform::create_operator(
+        &store,
+        &console,
+        &email,
+        "Ops",
+        &password.await.unwrap(),
+    )
+    .await
+    .unwrap();
     let state = AppState::new(store, ServerConfig::unthrottled());
     let server = LocalServer::start(state, Duration::from_secs(5))
         .await
@@ -407,11 +419,47 @@ async fn staff_journeys(config: StoreConfig, label: &str, driver: &Driver) {
     })
     .await;
     admin.close().await.ok();
+
+    // An operator suspends the tenant: its portal then refuses to sign anyone in.
+    let operator = driver.browser().await;
+    let name = format!("operator-{}", label.replace('/', "-"));
+    journey(&operator, &name, async {
+        operator
+            .goto(&format!("{base}/platform/sign-in"))
+            .await
+            .map_err(fail("console"))?;
+        audit(&operator, "console sign-in").await?;
+        fill(&operator, "#email", "ops@lyceum.test").await?;
+        fill(&operator, "#password", PORTAL_PASSWORD).await?;
+        press(&operator, "form.stack button").await?;
+        arrive(&operator, "Tenants").await?;
+        audit(&operator, "tenants").await?;
+        press(&operator, "form[action$='/east/suspend'] button").await?;
+        element(
+            &operator,
+            Locator::Css("form[action$='/east/resume'] button"),
+        )
+        .await?;
+        click_link(&operator, "Audit log").await?;
+        arrive(&operator, "Audit log").await?;
+        audit(&operator, "audit log").await?;
+        operator
+            .goto(&format!("{base}/t/east/sign-in"))
+            .await
+            .map_err(fail("suspended portal"))?;
+        let said = text_of(&operator, "main p").await?;
+        if !said.contains("suspended") {
+            return Err(format!("a suspended tenant's portal said {said:?}"));
+        }
+        Ok(())
+    })
+    .await;
+    operator.close().await.ok();
     server.stop().await.unwrap();
 }
 
 #[tokio::test]
-async fn staff_build_courses_and_invite_people_in_a_real_browser_on_both_engines() {
+async fn staff_and_operators_work_in_a_real_browser_on_both_engines() {
     let driver = Driver::start().await;
     let (sqlite, _guard) = testing::sqlite_config();
     staff_journeys(sqlite, "sqlite", &driver).await;

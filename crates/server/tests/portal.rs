@@ -635,3 +635,122 @@ fn url_decode(text: &str) -> String {
         .remove(0)
         .1
 }
+
+#[tokio::test]
+async fn operators_run_tenants_from_the_console() {
+    let (config, _guard) = lyceum_store::testing::sqlite_config();
+    let store = Store::open(config).await.unwrap();
+    school(&store, "omega", "#37474f", 1).await;
+    let password = lyceum_app::identity::NewPassword::choose(PASSWORD.to_owned())
+        .await
+        .unwrap();
+    let email = lyceum_domain::Email::parse("ops@lyceum.test").unwrap();
+    let console = lyceum_app::platform::Operator::Console;
+    lyceum_app::platform::create_operator(&store, &console, &email, "Ops", &password)
+        .await
+        .unwrap();
+    let state = AppState::new(store, ServerConfig::unthrottled());
+
+    // A tenant's session is nobody here.
+    let mut learner = Browser::new(&state, "sqlite");
+    learner.sign_in("omega", "student@omega.test").await;
+    assert_eq!(
+        learner.get("/platform/").await.location(),
+        "/platform/sign-in"
+    );
+
+    let mut ops = Browser::new(&state, "sqlite");
+    ops.get("/platform/sign-in").await;
+    let wrong = ops
+        .post(
+            "/platform/sign-in",
+            &[("email", "ops@lyceum.test"), ("password", "not it at all")],
+            None,
+        )
+        .await;
+    assert_eq!(wrong.status, StatusCode::UNAUTHORIZED);
+    assert!(wrong.is_html() && wrong.body.contains("Wrong e-mail or password"));
+    let forged = ops
+        .post(
+            "/platform/sign-in",
+            &[("email", "ops@lyceum.test"), ("password", PASSWORD)],
+            Some(""),
+        )
+        .await;
+    assert_eq!(
+        forged.status,
+        StatusCode::FORBIDDEN,
+        "a form without its token"
+    );
+    let signed = ops
+        .post(
+            "/platform/sign-in",
+            &[("email", "ops@lyceum.test"), ("password", PASSWORD)],
+            None,
+        )
+        .await;
+    assert_eq!(signed.location(), "/platform/", "{}", signed.body);
+    let cookie = signed
+        .headers
+        .get(header::SET_COOKIE)
+        .unwrap()
+        .to_str()
+        .unwrap();
+    assert!(
+        cookie.contains("Path=/platform")
+            && cookie.contains("SameSite=Strict")
+            && cookie.contains("HttpOnly"),
+        "{cookie}"
+    );
+    let list = ops.get("/platform/").await;
+    assert!(list.body.contains("omega"), "{}", list.body);
+
+    // A tenant made here; a bad slug comes back with what was typed.
+    let bad = ops
+        .post(
+            "/platform/tenants",
+            &[("name", "Zeta school"), ("slug", "Zeta!"), ("plan", "pro")],
+            None,
+        )
+        .await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", bad.body);
+    assert!(bad.body.contains("value=\"Zeta school\""), "{}", bad.body);
+    let made = ops
+        .post(
+            "/platform/tenants",
+            &[("name", "Zeta school"), ("slug", "zeta"), ("plan", "pro")],
+            None,
+        )
+        .await;
+    assert_eq!(made.location(), "/platform/", "{}", made.body);
+    assert_eq!(ops.get("/t/zeta/").await.status, StatusCode::OK);
+
+    // Suspended, a tenant's portal refuses its people; resumed, it serves them again.
+    let suspended = ops.post("/platform/tenants/omega/suspend", &[], None).await;
+    assert_eq!(suspended.location(), "/platform/");
+    let refused = Browser::new(&state, "sqlite").get("/t/omega/sign-in").await;
+    assert_eq!(refused.status, StatusCode::FORBIDDEN);
+    assert!(
+        refused.is_html() && refused.body.contains("suspended"),
+        "{}",
+        refused.body
+    );
+    assert_eq!(
+        learner.get("/t/omega/learn").await.status,
+        StatusCode::FORBIDDEN
+    );
+    ops.post("/platform/tenants/omega/resume", &[], None).await;
+    assert_eq!(learner.get("/t/omega/learn").await.status, StatusCode::OK);
+
+    let audit = ops.get("/platform/audit").await;
+    for action in ["tenant.create", "tenant.suspend", "tenant.resume"] {
+        assert!(audit.body.contains(action), "{action}: {}", audit.body);
+    }
+    assert!(audit.body.contains("ops@lyceum.test"));
+    let out = ops.post("/platform/sign-out", &[], None).await;
+    assert_eq!(out.location(), "/platform/sign-in");
+    assert_eq!(
+        ops.get("/platform/audit").await.location(),
+        "/platform/sign-in"
+    );
+}

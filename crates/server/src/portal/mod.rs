@@ -8,6 +8,7 @@
 //! the instructors' and admins' pages; this module the
 //! request context every page shares ([`Visit`]), rendering and the portal's error pages.
 
+mod console;
 mod pages;
 mod session;
 mod staff;
@@ -61,6 +62,11 @@ pub(crate) fn tenant_routes() -> Router<AppState> {
         .route("/admin/people", get(staff::people).post(staff::invite))
         .route("/admin/people/{id}/role", post(staff::set_role))
         .route("/admin/people/{id}/deactivate", post(staff::deactivate))
+}
+
+/// The platform operator's console at `/platform/`.
+pub(crate) fn console_routes() -> Router<AppState> {
+    console::routes()
 }
 
 /// The tenant's home under the path form, `/t/{slug}/` (the nested routes serve `/t/{slug}`).

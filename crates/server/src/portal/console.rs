@@ -1,0 +1,417 @@
+//! The platform operator's console at `/platform/`: tenants (list, create, suspend, resume) and
+//! the audit log, over `lyceum_app::platform`'s audited use cases. An operator signs in like on
+//! the platform API (same throttle) and holds a platform token (the API's, as short-lived) in an
+//! `HttpOnly`, `SameSite=Strict` cookie scoped to `/platform`; forms carry the CSRF token of the
+//! tenant portal's kind.
+
+use super::session::{self, CSRF_COOKIE};
+use super::{bare_problem, secure_headers};
+use crate::api::auth::{
+    password_sign_in, platform_claims, sign, verify_token, ClientAddress, LoginRequest,
+    PlatformClaims, PLATFORM_AUDIENCE,
+};
+use crate::http::context::RequestId;
+use crate::http::error::ApiError;
+use crate::AppState;
+use askama::Template;
+use axum::extract::{FromRequestParts, Path, State};
+use axum::http::request::Parts;
+use axum::http::{header, HeaderValue, StatusCode};
+use axum::response::{Html, IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Form, Router};
+use axum_extra::extract::cookie::{CookieJar, SameSite};
+use lyceum_app::platform::{self, Operator, TenantRequest};
+use lyceum_domain::{Email, Plan, PlatformUserId, TenantStatus};
+use lyceum_store::{AuditRecord, KeyOwner, Tenant};
+use serde::Deserialize;
+
+const OPERATOR_COOKIE: &str = "lyceum_operator";
+/// Where the console lives; its cookies are scoped to it.
+const CONSOLE: &str = "/platform";
+/// Audit entries shown.
+const AUDIT_SHOWN: u32 = 200;
+
+/// The console's routes (no tenant is resolved here).
+pub(crate) fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/platform/", get(tenants))
+        .route("/platform/sign-in", get(sign_in_form).post(sign_in))
+        .route("/platform/sign-out", post(sign_out))
+        .route("/platform/tenants", post(create_tenant))
+        .route("/platform/tenants/{slug}/suspend", post(suspend))
+        .route("/platform/tenants/{slug}/resume", post(resume))
+        .route("/platform/audit", get(audit))
+}
+
+/// What every console page knows: the signed-in operator, if any, and the form token.
+pub(crate) struct Desk {
+    /// The operator's e-mail, when signed in.
+    pub operator: Option<String>,
+    operator_id: Option<PlatformUserId>,
+    pub csrf: String,
+    csrf_is_new: bool,
+    secure: bool,
+    request_id: Option<String>,
+}
+
+impl FromRequestParts<AppState> for Desk {
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Response> {
+        let jar = CookieJar::from_headers(&parts.headers);
+        let (csrf, csrf_is_new) = match jar.get(CSRF_COOKIE) {
+            Some(c) if c.value().len() == 32 => (c.value().to_owned(), false),
+            _ => (session::new_csrf_token(), true),
+        };
+        let claims = match jar.get(OPERATOR_COOKIE) {
+            Some(token) if token.value().len() <= 4096 => verify_token::<PlatformClaims>(
+                state,
+                KeyOwner::Platform,
+                token.value(),
+                PLATFORM_AUDIENCE,
+            )
+            .await
+            .ok(),
+            _ => None,
+        };
+        Ok(Desk {
+            operator: claims.as_ref().map(|c| c.email.clone()),
+            operator_id: claims.map(|c| PlatformUserId::from_uuid(c.sub)),
+            csrf,
+            csrf_is_new,
+            secure: session::over_tls(&parts.headers),
+            request_id: parts.extensions.get::<RequestId>().map(|r| r.0.clone()),
+        })
+    }
+}
+
+impl Desk {
+    fn operator(&self) -> Option<Operator> {
+        Some(Operator::User {
+            id: self.operator_id?,
+            email: self.operator.clone()?,
+            request_id: self.request_id.clone(),
+        })
+    }
+
+    fn page(&self, status: StatusCode, template: &impl Template) -> Response {
+        match template.render() {
+            Ok(html) => self.finish((status, Html(html)).into_response()),
+            Err(e) => {
+                tracing::error!(error = %e, "a console page failed to render");
+                bare_problem(
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "this page failed to render",
+                )
+            }
+        }
+    }
+
+    fn redirect(&self, to: &'static str) -> Response {
+        let mut response = StatusCode::SEE_OTHER.into_response();
+        response
+            .headers_mut()
+            .insert(header::LOCATION, HeaderValue::from_static(to));
+        self.finish(response)
+    }
+
+    fn finish(&self, mut response: Response) -> Response {
+        secure_headers(response.headers_mut(), true);
+        if self.csrf_is_new {
+            let cookie = session::cookie(
+                CSRF_COOKIE,
+                self.csrf.clone(),
+                CONSOLE,
+                self.secure,
+                SameSite::Strict,
+            );
+            session::set_cookie(response.headers_mut(), &cookie);
+        }
+        response
+    }
+
+    fn refused_form(&self, jar: &CookieJar, field: &str) -> Option<Response> {
+        let cookie = jar.get(CSRF_COOKIE).map(|c| c.value()).unwrap_or_default();
+        (!session::csrf_matches(cookie, field)).then(|| {
+            self.finish(bare_problem(
+                StatusCode::FORBIDDEN,
+                "this form has expired; go back, reload the page and send it again",
+            ))
+        })
+    }
+
+    fn problem(&self, e: impl Into<ApiError>) -> Response {
+        let e = e.into();
+        let message = if e.status.is_server_error() {
+            "Something went wrong; please try again in a moment.".to_owned()
+        } else {
+            e.message
+        };
+        self.finish(bare_problem(e.status, &message))
+    }
+}
+
+#[derive(Template)]
+#[template(path = "portal/console_sign_in.html")]
+struct SignIn {
+    desk: Desk,
+    problem: Option<&'static str>,
+    email: String,
+}
+
+async fn sign_in_form(desk: Desk) -> Response {
+    if desk.operator.is_some() {
+        return desk.redirect("/platform/");
+    }
+    let page = SignIn {
+        desk,
+        problem: None,
+        email: String::new(),
+    };
+    page.desk.page(StatusCode::OK, &page)
+}
+
+#[derive(Deserialize)]
+struct SignInForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    email: String,
+    #[serde(default)]
+    password: String,
+}
+
+async fn sign_in(
+    State(state): State<AppState>,
+    desk: Desk,
+    jar: CookieJar,
+    ClientAddress(client): ClientAddress,
+    Form(form): Form<SignInForm>,
+) -> Response {
+    if let Some(refused) = desk.refused_form(&jar, &form.csrf) {
+        return refused;
+    }
+    let email: String = form.email.trim().chars().take(254).collect();
+    let parsed = Email::parse(&email).ok();
+    let store = state.store.clone();
+    let lookup = async move {
+        let Some(email) = parsed else { return Ok(None) };
+        Ok(platform::operator_credentials(&store, &email).await?)
+    };
+    let request = LoginRequest {
+        email: email.clone(),
+        password: form.password,
+    };
+    let user = match password_sign_in(&state, None, "platform", request, client, lookup).await {
+        Ok(user) => user,
+        Err(refused) => {
+            let problem = if refused.status() == StatusCode::TOO_MANY_REQUESTS {
+                "Too many attempts. Wait a minute, then try again."
+            } else {
+                "Wrong e-mail or password."
+            };
+            let status = refused.status();
+            let page = SignIn {
+                desk,
+                problem: Some(problem),
+                email,
+            };
+            return page.desk.page(status, &page);
+        }
+    };
+    let ttl = state.config.auth.access_token_ttl;
+    let claims = platform_claims(&user, &state.config.auth.issuer, ttl);
+    let token = match state.keys.get(KeyOwner::Platform).await {
+        Ok(keys) => match sign(&keys, &claims) {
+            Ok(token) => token,
+            Err(e) => return desk.problem(e),
+        },
+        Err(e) => return desk.problem(e),
+    };
+    let mut response = desk.redirect("/platform/");
+    let cookie = session::cookie(
+        OPERATOR_COOKIE,
+        token,
+        CONSOLE,
+        desk.secure,
+        SameSite::Strict,
+    );
+    session::set_cookie(response.headers_mut(), &cookie);
+    response
+}
+
+#[derive(Deserialize)]
+struct Protected {
+    #[serde(default)]
+    csrf: String,
+}
+
+/// Signs out: the cookie is cleared (the platform token, like the API's, simply expires).
+async fn sign_out(desk: Desk, jar: CookieJar, Form(form): Form<Protected>) -> Response {
+    if let Some(refused) = desk.refused_form(&jar, &form.csrf) {
+        return refused;
+    }
+    let mut response = desk.redirect("/platform/sign-in");
+    let mut gone = session::cookie(
+        OPERATOR_COOKIE,
+        String::new(),
+        CONSOLE,
+        desk.secure,
+        SameSite::Strict,
+    );
+    gone.make_removal();
+    session::set_cookie(response.headers_mut(), &gone);
+    response
+}
+
+#[derive(Template)]
+#[template(path = "portal/console_tenants.html")]
+struct Tenants {
+    desk: Desk,
+    tenants: Vec<Tenant>,
+    plans: [Plan; 3],
+    problem: Option<String>,
+    form_name: String,
+    form_slug: String,
+}
+
+async fn tenants_page(
+    state: &AppState,
+    desk: Desk,
+    problem: Option<String>,
+    form: (String, String),
+    status: StatusCode,
+) -> Response {
+    match platform::tenants(&state.store, None).await {
+        Ok(tenants) => {
+            let page = Tenants {
+                desk,
+                tenants,
+                plans: [Plan::Free, Plan::Pro, Plan::Enterprise],
+                problem,
+                form_name: form.0,
+                form_slug: form.1,
+            };
+            page.desk.page(status, &page)
+        }
+        Err(e) => desk.problem(e),
+    }
+}
+
+/// Every tenant, with a form to create one and buttons to suspend or resume each.
+async fn tenants(State(state): State<AppState>, desk: Desk) -> Response {
+    if desk.operator.is_none() {
+        return desk.redirect("/platform/sign-in");
+    }
+    tenants_page(&state, desk, None, Default::default(), StatusCode::OK).await
+}
+
+#[derive(Deserialize)]
+struct NewTenantForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    name: String,
+    #[serde(default)]
+    slug: String,
+    plan: Option<Plan>,
+}
+
+async fn create_tenant(
+    State(state): State<AppState>,
+    desk: Desk,
+    jar: CookieJar,
+    Form(form): Form<NewTenantForm>,
+) -> Response {
+    if let Some(refused) = desk.refused_form(&jar, &form.csrf) {
+        return refused;
+    }
+    let Some(operator) = desk.operator() else {
+        return desk.redirect("/platform/sign-in");
+    };
+    let request = TenantRequest {
+        slug: form.slug.trim().to_owned(),
+        name: form.name.clone(),
+        plan: form.plan,
+        ..TenantRequest::default()
+    };
+    match platform::create_tenant(&state.store, &operator, request).await {
+        Ok(_) => desk.redirect("/platform/"),
+        Err(e) => {
+            let problem = ApiError::from(e);
+            if problem.status.is_client_error() {
+                let typed = (form.name, form.slug);
+                tenants_page(&state, desk, Some(problem.message), typed, problem.status).await
+            } else {
+                desk.problem(problem)
+            }
+        }
+    }
+}
+
+#[derive(Deserialize)]
+struct SlugPath {
+    slug: String,
+}
+
+async fn suspend(
+    state: State<AppState>,
+    desk: Desk,
+    jar: CookieJar,
+    path: Path<SlugPath>,
+    form: Form<Protected>,
+) -> Response {
+    set_status(state, desk, jar, path, form, TenantStatus::Suspended).await
+}
+
+async fn resume(
+    state: State<AppState>,
+    desk: Desk,
+    jar: CookieJar,
+    path: Path<SlugPath>,
+    form: Form<Protected>,
+) -> Response {
+    set_status(state, desk, jar, path, form, TenantStatus::Active).await
+}
+
+async fn set_status(
+    State(state): State<AppState>,
+    desk: Desk,
+    jar: CookieJar,
+    Path(SlugPath { slug }): Path<SlugPath>,
+    Form(form): Form<Protected>,
+    to: TenantStatus,
+) -> Response {
+    if let Some(refused) = desk.refused_form(&jar, &form.csrf) {
+        return refused;
+    }
+    let Some(operator) = desk.operator() else {
+        return desk.redirect("/platform/sign-in");
+    };
+    match platform::set_tenant_status(&state.store, &operator, &slug, to).await {
+        Ok(_) => desk.redirect("/platform/"),
+        Err(e) => desk.problem(e),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "portal/console_audit.html")]
+struct Audit {
+    desk: Desk,
+    entries: Vec<AuditRecord>,
+}
+
+/// The platform audit log, newest first.
+async fn audit(State(state): State<AppState>, desk: Desk) -> Response {
+    if desk.operator.is_none() {
+        return desk.redirect("/platform/sign-in");
+    }
+    match platform::audit_log(&state.store, None, None, AUDIT_SHOWN).await {
+        Ok(entries) => {
+            let page = Audit { desk, entries };
+            page.desk.page(StatusCode::OK, &page)
+        }
+        Err(e) => desk.problem(e),
+    }
+}
