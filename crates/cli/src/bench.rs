@@ -24,6 +24,8 @@ pub struct BenchArgs {
     #[command(flatten)]
     learning: crate::bench_learning::LearningBenchArgs,
     #[command(flatten)]
+    portal: crate::bench_portal::PortalBenchArgs,
+    #[command(flatten)]
     many: crate::bench_tenants::TenantsBenchArgs,
 }
 
@@ -33,6 +35,9 @@ pub async fn run(store: &Store, config: StoreConfig, args: BenchArgs) -> Result<
     println!("engine: {}", store.engine());
     if args.api.enabled() {
         return crate::bench_api::run(store, &args.api, tag).await;
+    }
+    if args.portal.enabled() {
+        return crate::bench_portal::run(store, &args.portal).await;
     }
     if args.learning.enabled() {
         return crate::bench_learning::run(store, args.tenants, &args.learning, tag).await;

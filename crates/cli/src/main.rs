@@ -3,6 +3,7 @@
 mod bench;
 mod bench_api;
 mod bench_learning;
+mod bench_portal;
 mod bench_seed;
 mod bench_tenants;
 mod demo;

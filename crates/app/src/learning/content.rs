@@ -211,13 +211,6 @@ pub struct CourseOutline {
     pub progress: lyceum_domain::CourseProgress,
 }
 
-impl CourseOutline {
-    /// The lessons in course order.
-    pub fn lessons(&self) -> impl Iterator<Item = &OutlineLesson> {
-        self.modules.iter().flat_map(|m| m.lessons.iter())
-    }
-}
-
 /// The outline of a course whose content the actor may read.
 pub async fn course_outline(
     tx: &mut TenantTx,

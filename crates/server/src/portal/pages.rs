@@ -20,7 +20,7 @@ use lyceum_app::learning::certificates::{self, Certificate};
 use lyceum_app::learning::content::{self, CourseOutline, Lesson, Module};
 use lyceum_app::learning::courses::{self, Course};
 use lyceum_app::learning::dashboard::{dashboard as learner_dashboard, Dashboard};
-use lyceum_app::learning::{enrollments, progress};
+use lyceum_app::learning::{enrollments, progress, Release};
 use lyceum_app::Refusal;
 use lyceum_domain::{ContentBlock, CourseId, Email, LessonId};
 use lyceum_store::LearnerLock;
@@ -531,13 +531,14 @@ pub(crate) async fn lesson(
     let read = async {
         let mut tx = state.store.begin(&visit.tenant).await?;
         let (lesson, course) = content::readable_lesson(&mut tx, &actor, id).await?;
-        let outline = content::course_outline(&mut tx, &actor, course).await?;
+        let completed = Release::load(&mut tx, course, actor.user)
+            .await?
+            .completed(id);
         tx.commit().await?;
-        Ok::<_, Refusal>((lesson, course, outline))
+        Ok::<_, Refusal>((lesson, course, completed))
     };
     match read.await {
-        Ok((lesson, course, outline)) => {
-            let completed = outline.lessons().any(|l| l.id == id && l.completed);
+        Ok((lesson, course, completed)) => {
             let page = LessonPage {
                 chrome: visit.chrome(),
                 blocks: blocks_of(&lesson),
