@@ -182,18 +182,24 @@ async fn text_of(browser: &Client, css: &str) -> Result<String, String> {
     found.text().await.map_err(fail(css))
 }
 
-/// Waits until the page's `main h1` reads `title` (the page the last click led to is there).
-async fn arrive(browser: &Client, title: &str) -> Step {
-    for _ in 0..100 {
-        if let Ok(h1) = browser.find(Locator::Css("main h1")).await {
-            if h1.text().await.is_ok_and(|t| t == title) {
+/// Waits until the text of `css` on the page satisfies `wanted` (the page a click led to is
+/// there: a page still leaving, or not yet loaded, only makes it wait longer).
+async fn until(browser: &Client, css: &str, wanted: impl Fn(&str) -> bool) -> Result<(), String> {
+    for _ in 0..150 {
+        if let Ok(found) = browser.find(Locator::Css(css)).await {
+            if found.text().await.is_ok_and(|t| wanted(&t)) {
                 return Ok(());
             }
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
-    let seen = text_of(browser, "main h1").await.unwrap_or_default();
-    Err(format!("expected the page {title:?}, still on {seen:?}"))
+    let seen = text_of(browser, css).await.unwrap_or_default();
+    Err(format!("{css} still reads {seen:?}"))
+}
+
+/// Waits until the page's `main h1` reads `title`.
+async fn arrive(browser: &Client, title: &str) -> Step {
+    until(browser, "main h1", |t| t == title).await
 }
 
 async fn sign_in(browser: &Client, email: &str) -> Step {
@@ -371,18 +377,14 @@ async fn staff_journeys(config: StoreConfig, label: &str, driver: &Driver) {
         audit(&teacher, "course builder").await?;
         fill(&teacher, "#module-title", "Before the alarm").await?;
         press(&teacher, "form[action$='/modules'] button").await?;
+        until(&teacher, "section.module h2", |t| t == "Before the alarm").await?;
         press(&teacher, "details summary").await?;
         fill(&teacher, "details input[name=title]", "Exits").await?;
         fill(&teacher, "details textarea", "Know **two** ways out.").await?;
         press(&teacher, "details form button").await?;
+        until(&teacher, "ol.lessons", |t| t.contains("Exits")).await?;
         press(&teacher, "form[action$='/publish'] button").await?;
-        for _ in 0..50 {
-            if text_of(&teacher, "#status").await? == "published" {
-                return Ok(());
-            }
-            tokio::time::sleep(Duration::from_millis(100)).await;
-        }
-        Err("the course did not become published".to_owned())
+        until(&teacher, "#status", |t| t == "published").await
     })
     .await;
     teacher.close().await.ok();

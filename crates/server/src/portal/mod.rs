@@ -26,9 +26,9 @@ use axum::routing::{get, post};
 use axum::Router;
 use axum_extra::extract::cookie::{CookieJar, SameSite};
 use lyceum_app::identity::{sessions, User};
-use lyceum_app::Actor;
+use lyceum_app::{Actor, Refusal};
 use lyceum_domain::{Branding, Role};
-use lyceum_store::Tenant;
+use lyceum_store::{Tenant, TenantTx, WriteTx};
 use std::sync::Arc;
 
 /// The portal's pages of a tenant (mounted under `/t/{slug}` and at the root of tenant hosts).
@@ -238,6 +238,42 @@ impl Visit {
             role: u.role,
             plan: self.tenant.plan,
         })
+    }
+
+    /// Runs `read` in a read transaction of the tenant, committed when it succeeds.
+    pub async fn read<T>(
+        &self,
+        state: &AppState,
+        read: impl AsyncFnOnce(&mut TenantTx) -> Result<T, Refusal>,
+    ) -> Result<T, Refusal> {
+        let mut tx = state.store.begin(&self.tenant).await?;
+        let value = read(&mut tx).await?;
+        tx.commit().await?;
+        Ok(value)
+    }
+
+    /// Runs `write` in a write transaction of the tenant, committed when it succeeds.
+    pub async fn write<T>(
+        &self,
+        state: &AppState,
+        write: impl AsyncFnOnce(&mut WriteTx) -> Result<T, Refusal>,
+    ) -> Result<T, Refusal> {
+        let mut tx = state.store.begin_write(&self.tenant).await?;
+        let value = write(&mut tx).await?;
+        tx.commit().await?;
+        Ok(value)
+    }
+
+    /// The page `render` makes of what a use case answered, or the page of its refusal.
+    pub fn show<T, P: Template>(
+        &self,
+        outcome: Result<T, Refusal>,
+        render: impl FnOnce(T, Chrome) -> P,
+    ) -> Response {
+        match outcome {
+            Ok(value) => self.page(StatusCode::OK, &render(value, self.chrome())),
+            Err(e) => self.problem(e),
+        }
     }
 
     /// A portal address of this tenant.

@@ -74,14 +74,14 @@ pub(crate) async fn home(
 ) -> Response {
     let search: String = query.q.unwrap_or_default().chars().take(200).collect();
     let search = search.trim().to_owned();
-    let found = async {
-        let mut tx = state.store.begin(&visit.tenant).await?;
-        let filter = (!search.is_empty()).then(|| search.clone());
-        let page = courses::public_catalog(&mut tx, filter, query.after, CATALOG_PAGE).await?;
-        tx.commit().await?;
-        Ok::<_, Refusal>(page)
-    };
-    let courses = match found.await {
+    let found = visit
+        .read(&state, async |tx| {
+            let filter = (!search.is_empty()).then(|| search.clone());
+            let page = courses::public_catalog(tx, filter, query.after, CATALOG_PAGE).await?;
+            Ok(page)
+        })
+        .await;
+    let courses = match found {
         Ok(courses) => courses,
         Err(e) => return visit.problem(e),
     };
@@ -145,28 +145,22 @@ pub(crate) async fn course(
     visit: Visit,
     Path(Id { id }): Path<Id<CourseId>>,
 ) -> Response {
-    let read = async {
-        let mut tx = state.store.begin(&visit.tenant).await?;
-        let (course, modules) = courses::public_course(&mut tx, id).await?;
-        let enrolled = match visit.actor() {
-            Some(actor) => actor.enrollment(&mut tx, id).await?.is_some(),
-            None => false,
-        };
-        tx.commit().await?;
-        Ok::<_, Refusal>((course, modules, enrolled))
-    };
-    match read.await {
-        Ok((course, modules, enrolled)) => {
-            let page = CoursePage {
-                chrome: visit.chrome(),
-                course,
-                modules,
-                enrolled,
+    let read = visit
+        .read(&state, async |tx| {
+            let (course, modules) = courses::public_course(tx, id).await?;
+            let enrolled = match visit.actor() {
+                Some(actor) => actor.enrollment(tx, id).await?.is_some(),
+                None => false,
             };
-            visit.page(StatusCode::OK, &page)
-        }
-        Err(e) => visit.problem(e),
-    }
+            Ok((course, modules, enrolled))
+        })
+        .await;
+    visit.show(read, |(course, modules, enrolled), chrome| CoursePage {
+        chrome,
+        course,
+        modules,
+        enrolled,
+    })
 }
 
 /// Fields every state-changing form carries.
@@ -202,13 +196,13 @@ pub(crate) async fn enroll(
     let Some(actor) = visit.actor() else {
         return to_sign_in(&visit, &visit.link(&format!("/courses/{id}")));
     };
-    let enrolled = async {
-        let mut tx = state.store.begin_write(&visit.tenant).await?;
-        enrollments::enroll_in(&mut tx, &actor, id, None, None).await?;
-        tx.commit().await?;
-        Ok::<_, Refusal>(())
-    };
-    match enrolled.await {
+    let enrolled = visit
+        .write(&state, async |tx| {
+            enrollments::enroll_in(tx, &actor, id, None, None).await?;
+            Ok(())
+        })
+        .await;
+    match enrolled {
         Ok(()) => visit.redirect(&format!("/learn/courses/{id}")),
         Err(e) => visit.problem(e),
     }
@@ -332,13 +326,13 @@ pub(crate) async fn sign_in(
     };
     let expires = Utc::now()
         + chrono::Duration::from_std(state.config.auth.refresh_token_ttl).unwrap_or_default();
-    let opened = async {
-        let mut tx = state.store.begin_write(&visit.tenant).await?;
-        let token = sessions::open(&mut tx, &user, Uuid::now_v7(), expires).await?;
-        tx.commit().await?;
-        Ok::<_, Refusal>(token)
-    };
-    let token = match opened.await {
+    let opened = visit
+        .write(&state, async |tx| {
+            let token = sessions::open(tx, &user, Uuid::now_v7(), expires).await?;
+            Ok(token)
+        })
+        .await;
+    let token = match opened {
         Ok(token) => token,
         Err(e) => return visit.problem(e),
     };
@@ -372,13 +366,13 @@ pub(crate) async fn sign_out(
         return refused;
     }
     if let Some(token) = &visit.session {
-        let ended = async {
-            let mut tx = state.store.begin_write(&visit.tenant).await?;
-            sessions::sign_out(&mut tx, token).await?;
-            tx.commit().await?;
-            Ok::<_, Refusal>(())
-        };
-        if let Err(e) = ended.await {
+        let ended = visit
+            .write(&state, async |tx| {
+                sessions::sign_out(tx, token).await?;
+                Ok(())
+            })
+            .await;
+        if let Err(e) = ended {
             return visit.problem(e);
         }
     }
@@ -412,22 +406,16 @@ pub(crate) async fn dashboard(State(state): State<AppState>, visit: Visit) -> Re
     let Some(actor) = visit.actor() else {
         return to_sign_in(&visit, &visit.asked_for);
     };
-    let read = async {
-        let mut tx = state.store.begin(&visit.tenant).await?;
-        let dashboard = learner_dashboard(&mut tx, &actor).await?;
-        tx.commit().await?;
-        Ok::<_, Refusal>(dashboard)
-    };
-    match read.await {
-        Ok(dashboard) => {
-            let page = DashboardPage {
-                chrome: visit.chrome(),
-                dashboard,
-            };
-            visit.page(StatusCode::OK, &page)
-        }
-        Err(e) => visit.problem(e),
-    }
+    let read = visit
+        .read(&state, async |tx| {
+            let dashboard = learner_dashboard(tx, &actor).await?;
+            Ok(dashboard)
+        })
+        .await;
+    visit.show(read, |dashboard, chrome| DashboardPage {
+        chrome,
+        dashboard,
+    })
 }
 
 #[derive(Template)]
@@ -446,22 +434,12 @@ pub(crate) async fn outline(
     let Some(actor) = visit.actor() else {
         return to_sign_in(&visit, &visit.asked_for);
     };
-    let read = async {
-        let mut tx = state.store.begin(&visit.tenant).await?;
-        let outline = content::course_outline(&mut tx, &actor, id).await?;
-        tx.commit().await?;
-        Ok::<_, Refusal>(outline)
-    };
-    match read.await {
-        Ok(outline) => {
-            let page = OutlinePage {
-                chrome: visit.chrome(),
-                outline,
-            };
-            visit.page(StatusCode::OK, &page)
-        }
-        Err(e) => visit.problem(e),
-    }
+    let outline = visit
+        .read(&state, async |tx| {
+            content::course_outline(tx, &actor, id).await
+        })
+        .await;
+    visit.show(outline, |outline, chrome| OutlinePage { chrome, outline })
 }
 
 /// A content block as the lesson player shows it.
@@ -528,28 +506,20 @@ pub(crate) async fn lesson(
     let Some(actor) = visit.actor() else {
         return to_sign_in(&visit, &visit.asked_for);
     };
-    let read = async {
-        let mut tx = state.store.begin(&visit.tenant).await?;
-        let (lesson, course) = content::readable_lesson(&mut tx, &actor, id).await?;
-        let completed = Release::load(&mut tx, course, actor.user)
-            .await?
-            .completed(id);
-        tx.commit().await?;
-        Ok::<_, Refusal>((lesson, course, completed))
-    };
-    match read.await {
-        Ok((lesson, course, completed)) => {
-            let page = LessonPage {
-                chrome: visit.chrome(),
-                blocks: blocks_of(&lesson),
-                lesson,
-                course,
-                completed,
-            };
-            visit.page(StatusCode::OK, &page)
-        }
-        Err(e) => visit.problem(e),
-    }
+    let read = visit
+        .read(&state, async |tx| {
+            let (lesson, course) = content::readable_lesson(tx, &actor, id).await?;
+            let completed = Release::load(tx, course, actor.user).await?.completed(id);
+            Ok((lesson, course, completed))
+        })
+        .await;
+    visit.show(read, |(lesson, course, completed), chrome| LessonPage {
+        chrome,
+        blocks: blocks_of(&lesson),
+        lesson,
+        course,
+        completed,
+    })
 }
 
 /// Marks a lesson complete (progress 100 %), then opens the next lesson, or the course's
@@ -601,22 +571,16 @@ pub(crate) async fn certificate(
     visit: Visit,
     Path(Code { code }): Path<Code>,
 ) -> Response {
-    let read = async {
-        let mut tx = state.store.begin(&visit.tenant).await?;
-        let certificate = certificates::verify(&mut tx, &code).await?;
-        tx.commit().await?;
-        Ok::<_, Refusal>(certificate)
-    };
-    match read.await {
-        Ok(certificate) => {
-            let page = CertificatePage {
-                chrome: visit.chrome(),
-                certificate,
-            };
-            visit.page(StatusCode::OK, &page)
-        }
-        Err(e) => visit.problem(e),
-    }
+    let read = visit
+        .read(&state, async |tx| {
+            let certificate = certificates::verify(tx, &code).await?;
+            Ok(certificate)
+        })
+        .await;
+    visit.show(read, |certificate, chrome| CertificatePage {
+        chrome,
+        certificate,
+    })
 }
 
 #[derive(Template)]
@@ -678,14 +642,14 @@ pub(crate) async fn accept(
     };
     let expires = Utc::now()
         + chrono::Duration::from_std(state.config.auth.refresh_token_ttl).unwrap_or_default();
-    let accepted = async {
-        let mut tx = state.store.begin_write(&visit.tenant).await?;
-        let user = invitations::accept(&mut tx, &token, &password).await?;
-        let session = sessions::open(&mut tx, &user, Uuid::now_v7(), expires).await?;
-        tx.commit().await?;
-        Ok::<_, Refusal>(session)
-    };
-    match accepted.await {
+    let accepted = visit
+        .write(&state, async |tx| {
+            let user = invitations::accept(tx, &token, &password).await?;
+            let session = sessions::open(tx, &user, Uuid::now_v7(), expires).await?;
+            Ok(session)
+        })
+        .await;
+    match accepted {
         Ok(session) => {
             let mut response = visit.redirect("/learn");
             let cookie = session::cookie(

@@ -42,35 +42,26 @@ pub(crate) async fn teaching(State(state): State<AppState>, visit: Visit) -> Res
     let Some(actor) = visit.actor() else {
         return to_sign_in(&visit, &visit.asked_for);
     };
-    let read = async {
-        actor.require(Permission::CourseEdit)?;
-        let mut tx = state.store.begin(&visit.tenant).await?;
-        let query = courses::CatalogQuery {
-            visibility: courses::catalog_visibility(&actor),
-            status: None,
-            search: None,
-            after: None,
-            limit: 200,
-        };
-        let mut editable = Vec::new();
-        for course in courses::catalog(&mut tx, &actor, &query).await? {
-            if actor.is_staff_of(&mut tx, course.id).await? {
-                editable.push(course);
-            }
-        }
-        tx.commit().await?;
-        Ok::<_, Refusal>(editable)
-    };
-    match read.await {
-        Ok(courses) => {
-            let page = Teaching {
-                chrome: visit.chrome(),
-                courses,
+    let editable = visit
+        .read(&state, async |tx| {
+            actor.require(Permission::CourseEdit)?;
+            let query = courses::CatalogQuery {
+                visibility: courses::catalog_visibility(&actor),
+                status: None,
+                search: None,
+                after: None,
+                limit: 200,
             };
-            visit.page(StatusCode::OK, &page)
-        }
-        Err(e) => visit.problem(e),
-    }
+            let mut editable = Vec::new();
+            for course in courses::catalog(tx, &actor, &query).await? {
+                if actor.is_staff_of(tx, course.id).await? {
+                    editable.push(course);
+                }
+            }
+            Ok(editable)
+        })
+        .await;
+    visit.show(editable, |courses, chrome| Teaching { chrome, courses })
 }
 
 #[derive(Template)]
@@ -197,15 +188,15 @@ async fn builder_page(
     problem: Option<String>,
     status: StatusCode,
 ) -> Response {
-    let read = async {
-        let mut tx = state.store.begin(&visit.tenant).await?;
-        courses::editable_course(&mut tx, actor, id).await?;
-        let outline = content::course_outline(&mut tx, actor, id).await?;
-        let students = enrollments::students(&mut tx, actor, id, None, LEARNERS_SHOWN).await?;
-        tx.commit().await?;
-        Ok::<_, Refusal>((outline, students))
-    };
-    match read.await {
+    let read = visit
+        .read(state, async |tx| {
+            courses::editable_course(tx, actor, id).await?;
+            let outline = content::course_outline(tx, actor, id).await?;
+            let students = enrollments::students(tx, actor, id, None, LEARNERS_SHOWN).await?;
+            Ok((outline, students))
+        })
+        .await;
+    match read {
         Ok((outline, students)) => {
             let page = Builder {
                 chrome: visit.chrome(),
@@ -273,13 +264,13 @@ pub(crate) async fn add_module(
     let Some(actor) = visit.actor() else {
         return to_sign_in(&visit, &visit.link(&format!("/teach/courses/{id}")));
     };
-    let added = async {
-        let mut tx = state.store.begin_write(&visit.tenant).await?;
-        content::add_module(&mut tx, &actor, id, &form.title, None).await?;
-        tx.commit().await?;
-        Ok::<_, Refusal>(())
-    };
-    let outcome = added.await;
+    let added = visit
+        .write(&state, async |tx| {
+            content::add_module(tx, &actor, id, &form.title, None).await?;
+            Ok(())
+        })
+        .await;
+    let outcome = added;
     after_change(&state, &visit, &actor, id, outcome).await
 }
 
@@ -307,22 +298,26 @@ pub(crate) async fn add_lesson(
     let Some(actor) = visit.actor() else {
         return to_sign_in(&visit, &visit.link("/teach"));
     };
-    let added = async {
-        let lesson = LessonInput {
-            title: form.title.clone(),
-            kind: LessonKind::Text,
-            content: serde_json::json!([{"type": "markdown", "markdown": form.markdown}]),
-            duration_seconds: None,
-            release_rule: None,
-        };
-        let draft = lesson.draft()?;
-        let mut tx = state.store.begin_write(&visit.tenant).await?;
-        let course = content::module_course(&mut tx, &actor, id).await?;
-        content::add_lesson(&mut tx, &actor, id, &draft).await?;
-        tx.commit().await?;
-        Ok::<_, Refusal>(course)
+    let lesson = LessonInput {
+        title: form.title.clone(),
+        kind: LessonKind::Text,
+        content: serde_json::json!([{"type": "markdown", "markdown": form.markdown}]),
+        duration_seconds: None,
+        release_rule: None,
     };
-    match added.await {
+    let added = match lesson.draft() {
+        Ok(draft) => {
+            visit
+                .write(&state, async |tx| {
+                    let course = content::module_course(tx, &actor, id).await?;
+                    content::add_lesson(tx, &actor, id, &draft).await?;
+                    Ok(course)
+                })
+                .await
+        }
+        Err(e) => Err(e),
+    };
+    match added {
         Ok(course) => visit.redirect(&format!("/teach/courses/{course}")),
         Err(e) => visit.problem(e),
     }
@@ -364,16 +359,16 @@ async fn set_status(
     let Some(actor) = visit.actor() else {
         return to_sign_in(&visit, &visit.link(&format!("/teach/courses/{id}")));
     };
-    let changed = async {
-        let mut tx = state.store.begin_write(&visit.tenant).await?;
-        match to {
-            CourseStatus::Published => courses::publish(&mut tx, &actor, id).await?,
-            _ => courses::archive(&mut tx, &actor, id).await?,
-        };
-        tx.commit().await?;
-        Ok::<_, Refusal>(())
-    };
-    let outcome = changed.await;
+    let changed = visit
+        .write(&state, async |tx| {
+            match to {
+                CourseStatus::Published => courses::publish(tx, &actor, id).await?,
+                _ => courses::archive(tx, &actor, id).await?,
+            };
+            Ok(())
+        })
+        .await;
+    let outcome = changed;
     after_change(&state, &visit, &actor, id, outcome).await
 }
 
@@ -409,14 +404,14 @@ async fn people_page(
     note: PeopleNote,
     status: StatusCode,
 ) -> Response {
-    let read = async {
-        let mut tx = state.store.begin(&visit.tenant).await?;
-        let people = users::list(&mut tx, actor, None, PEOPLE_SHOWN).await?;
-        let usage = plan_usage(&mut tx, actor).await?;
-        tx.commit().await?;
-        Ok::<_, Refusal>((people, usage))
-    };
-    match read.await {
+    let read = visit
+        .read(state, async |tx| {
+            let people = users::list(tx, actor, None, PEOPLE_SHOWN).await?;
+            let usage = plan_usage(tx, actor).await?;
+            Ok((people, usage))
+        })
+        .await;
+    match read {
         Ok((people, usage)) => {
             let page = People {
                 chrome: visit.chrome(),
@@ -482,13 +477,13 @@ pub(crate) async fn invite(
         role: form.role.unwrap_or(Role::Student),
         password: None,
     };
-    let invited = async {
-        let mut tx = state.store.begin_write(&visit.tenant).await?;
-        let (_, invitation) = users::create(&mut tx, &actor, person).await?;
-        tx.commit().await?;
-        Ok::<_, Refusal>(invitation)
-    };
-    match invited.await {
+    let invited = visit
+        .write(&state, async |tx| {
+            let (_, invitation) = users::create(tx, &actor, person).await?;
+            Ok(invitation)
+        })
+        .await;
+    match invited {
         Ok(invitation) => {
             let link = invitation.map(|i| {
                 let query = super::pages::url_encode(&i.token);
@@ -536,13 +531,13 @@ pub(crate) async fn set_role(
     let Some(actor) = visit.actor() else {
         return to_sign_in(&visit, &visit.link("/admin/people"));
     };
-    let changed = async {
-        let mut tx = state.store.begin_write(&visit.tenant).await?;
-        users::change(&mut tx, &actor, id, None, Some(form.role)).await?;
-        tx.commit().await?;
-        Ok::<_, Refusal>(())
-    };
-    after_people_change(&state, &visit, &actor, changed.await).await
+    let changed = visit
+        .write(&state, async |tx| {
+            users::change(tx, &actor, id, None, Some(form.role)).await?;
+            Ok(())
+        })
+        .await;
+    after_people_change(&state, &visit, &actor, changed).await
 }
 
 /// Deactivates a person: they are signed out everywhere.
@@ -559,13 +554,13 @@ pub(crate) async fn deactivate(
     let Some(actor) = visit.actor() else {
         return to_sign_in(&visit, &visit.link("/admin/people"));
     };
-    let changed = async {
-        let mut tx = state.store.begin_write(&visit.tenant).await?;
-        users::deactivate(&mut tx, &actor, id).await?;
-        tx.commit().await?;
-        Ok::<_, Refusal>(())
-    };
-    after_people_change(&state, &visit, &actor, changed.await).await
+    let changed = visit
+        .write(&state, async |tx| {
+            users::deactivate(tx, &actor, id).await?;
+            Ok(())
+        })
+        .await;
+    after_people_change(&state, &visit, &actor, changed).await
 }
 
 async fn after_people_change(
