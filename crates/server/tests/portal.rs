@@ -754,3 +754,41 @@ async fn operators_run_tenants_from_the_console() {
         "/platform/sign-in"
     );
 }
+
+#[tokio::test]
+async fn portal_pages_spend_the_tenants_request_rate_like_the_api() {
+    let (config, _guard) = lyceum_store::testing::sqlite_config();
+    let store = Store::open(config).await.unwrap();
+    common::provision(
+        &store,
+        "slow",
+        lyceum_domain::Plan::Free,
+        serde_json::json!({}),
+    )
+    .await;
+    let server = ServerConfig {
+        rate_limit: lyceum_server::RateLimitConfig {
+            enabled: true,
+            burst_seconds: 1,
+        },
+        ..ServerConfig::default()
+    };
+    let state = AppState::new(store, server);
+    let mut browser = Browser::new(&state, "sqlite");
+    let mut refused = None;
+    for _ in 0..200 {
+        let page = browser.get("/t/slow/").await;
+        if page.status == StatusCode::TOO_MANY_REQUESTS {
+            refused = Some(page);
+            break;
+        }
+        assert_eq!(page.status, StatusCode::OK);
+        assert!(page.headers.contains_key("ratelimit-remaining"));
+    }
+    let refused = refused.expect("the free plan's rate runs out within 200 pages");
+    assert!(refused.is_html(), "{}", refused.body);
+    assert!(refused.headers.contains_key(header::RETRY_AFTER));
+    // One bucket per tenant, whichever face spends it.
+    let (status, _) = common::call(&state, "GET", "/t/slow/api/v1/tenant", None, None).await;
+    assert_eq!(status, StatusCode::TOO_MANY_REQUESTS);
+}

@@ -27,21 +27,37 @@ const TENANT_HEADER: &str = "x-tenant-id";
 pub(crate) async fn resolve_tenant(
     State(state): State<AppState>,
     OriginalUri(uri): OriginalUri,
-    mut request: Request,
+    request: Request,
     next: Next,
 ) -> Result<Response, ApiError> {
     let tenant = serving_tenant(&state, uri.path(), request.headers()).await?;
     tracing::Span::current().record("tenant", tenant.slug.as_str());
+    Ok(within_rate(&state, tenant, request, next, |tenant| {
+        ApiError::new(
+            StatusCode::TOO_MANY_REQUESTS,
+            "RATE_LIMITED",
+            format!("tenant {} is over its plan's request rate", tenant.slug),
+        )
+        .into_response()
+    })
+    .await)
+}
+
+/// Serves `request` for `tenant` within its plan's request rate, whichever face it reaches:
+/// the handler's answer with the `RateLimit` headers, or, over the rate, what `refused` says
+/// (each face in its own medium) with `Retry-After`.
+pub(crate) async fn within_rate(
+    state: &AppState,
+    tenant: Arc<Tenant>,
+    mut request: Request,
+    next: Next,
+    refused: impl FnOnce(&Tenant) -> Response,
+) -> Response {
     let verdict = state.rate_limits.check(tenant.id(), tenant.plan);
     let mut response = match verdict {
         Some(Verdict::Refused { .. }) => {
             state.metrics.rate_limited(tenant.slug.as_str());
-            ApiError::new(
-                StatusCode::TOO_MANY_REQUESTS,
-                "RATE_LIMITED",
-                format!("tenant {} is over its plan's request rate", tenant.slug),
-            )
-            .into_response()
+            refused(&tenant)
         }
         _ => {
             request
@@ -57,7 +73,7 @@ pub(crate) async fn resolve_tenant(
     response
         .extensions_mut()
         .insert(ResolvedTenant(tenant.slug.to_string()));
-    Ok(response)
+    response
 }
 
 /// The tenant a request names, if it is being served (not suspended, provisioning, deleted).

@@ -90,19 +90,24 @@ pub(crate) async fn stylesheet() -> Response {
     response
 }
 
-/// Resolves the tenant of a portal page like the API does, answering a page (not JSON) when
-/// there is none to serve.
+/// Resolves the tenant of a portal page like the API does, within the same per-tenant request
+/// rate, answering a page (not JSON) when there is none to serve or the rate is spent.
 pub(crate) async fn resolve_tenant(
     State(state): State<AppState>,
     OriginalUri(uri): OriginalUri,
-    mut request: Request,
+    request: Request,
     next: Next,
 ) -> Response {
     match tenancy::serving_tenant(&state, uri.path(), request.headers()).await {
         Ok(tenant) => {
             tracing::Span::current().record("tenant", tenant.slug.as_str());
-            request.extensions_mut().insert(CurrentTenant(tenant));
-            next.run(request).await
+            tenancy::within_rate(&state, tenant, request, next, |_| {
+                bare_problem(
+                    StatusCode::TOO_MANY_REQUESTS,
+                    "Too many requests for this organisation right now; try again in a moment.",
+                )
+            })
+            .await
         }
         Err(e) => bare_problem(e.status, &e.message),
     }
