@@ -792,3 +792,88 @@ async fn portal_pages_spend_the_tenants_request_rate_like_the_api() {
     let (status, _) = common::call(&state, "GET", "/t/slow/api/v1/tenant", None, None).await;
     assert_eq!(status, StatusCode::TOO_MANY_REQUESTS);
 }
+
+#[tokio::test]
+async fn people_sign_themselves_up_where_the_tenant_allows_it() {
+    let (config, _guard) = lyceum_store::testing::sqlite_config();
+    let store = Store::open(config).await.unwrap();
+    let open = serde_json::json!({"self_signup": true});
+    common::provision(&store, "open-door", lyceum_domain::Plan::Free, open).await;
+    school(&store, "closed", "#1565c0", 1).await;
+    let state = AppState::new(store, ServerConfig::unthrottled());
+
+    let mut closed = Browser::new(&state, "sqlite");
+    assert!(!closed
+        .get("/t/closed/sign-in")
+        .await
+        .body
+        .contains("/sign-up"));
+    assert_eq!(
+        closed.get("/t/closed/sign-up").await.status,
+        StatusCode::FORBIDDEN
+    );
+    let refused = closed
+        .post(
+            "/t/closed/sign-up",
+            &[
+                ("display_name", "Eve"),
+                ("email", "eve@x.test"),
+                ("password", "a long password here"),
+            ],
+            None,
+        )
+        .await;
+    assert_eq!(refused.status, StatusCode::FORBIDDEN, "{}", refused.body);
+
+    let mut newcomer = Browser::new(&state, "sqlite");
+    assert!(newcomer
+        .get("/t/open-door/sign-in")
+        .await
+        .body
+        .contains("/t/open-door/sign-up"));
+    newcomer.get("/t/open-door/sign-up").await;
+    let weak = newcomer
+        .post(
+            "/t/open-door/sign-up",
+            &[
+                ("display_name", "Lea <b>"),
+                ("email", "lea@x.test"),
+                ("password", "short"),
+            ],
+            None,
+        )
+        .await;
+    assert_eq!(weak.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        weak.body.contains("value=\"Lea &#60;b&#62;\"")
+            || weak.body.contains("value=\"Lea &lt;b&gt;\""),
+        "{}",
+        weak.body
+    );
+    let joined = newcomer
+        .post(
+            "/t/open-door/sign-up",
+            &[
+                ("display_name", "Lea"),
+                ("email", "lea@x.test"),
+                ("password", "a long password here"),
+            ],
+            None,
+        )
+        .await;
+    assert_eq!(joined.location(), "/t/open-door/learn", "{}", joined.body);
+    let dashboard = newcomer.get("/t/open-door/learn").await;
+    assert!(dashboard.body.contains("(Lea)"), "{}", dashboard.body);
+    let again = Browser::new(&state, "sqlite")
+        .post(
+            "/t/open-door/sign-up",
+            &[
+                ("display_name", "Lea"),
+                ("email", "lea@x.test"),
+                ("password", "a long password here"),
+            ],
+            Some(""),
+        )
+        .await;
+    assert_eq!(again.status, StatusCode::FORBIDDEN, "without a form token");
+}

@@ -21,22 +21,22 @@ use std::collections::HashMap;
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct RowResult {
     /// 1-based line number in the file (the header is line 1).
-    line: u64,
-    email: String,
+    pub line: u64,
+    pub email: String,
     /// `created`, `already_enrolled` or `failed`.
-    result: &'static str,
+    pub result: &'static str,
     /// Why it failed: a stable code.
-    code: Option<&'static str>,
-    reason: Option<String>,
+    pub code: Option<&'static str>,
+    pub reason: Option<String>,
 }
 
 #[derive(Debug, Serialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ImportReport {
-    created: usize,
-    already_enrolled: usize,
-    failed: usize,
-    rows: Vec<RowResult>,
+    pub created: usize,
+    pub already_enrolled: usize,
+    pub failed: usize,
+    pub rows: Vec<RowResult>,
 }
 
 /// Rows per file.

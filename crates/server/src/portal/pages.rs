@@ -15,7 +15,7 @@ use axum::response::{IntoResponse, Response};
 use axum::Form;
 use axum_extra::extract::cookie::{CookieJar, SameSite};
 use chrono::Utc;
-use lyceum_app::identity::{invitations, sessions, NewPassword};
+use lyceum_app::identity::{invitations, sessions, users, NewPassword};
 use lyceum_app::learning::certificates::{self, Certificate};
 use lyceum_app::learning::content::{self, CourseOutline, Lesson, Module};
 use lyceum_app::learning::courses::{self, Course};
@@ -215,6 +215,8 @@ struct SignIn {
     problem: Option<&'static str>,
     email: String,
     next: String,
+    /// The tenant lets people sign themselves up.
+    open_sign_up: bool,
 }
 
 #[derive(Deserialize)]
@@ -258,6 +260,7 @@ pub(crate) async fn sign_in_form(visit: Visit, Query(next): Query<NextPage>) -> 
         problem: None,
         email: String::new(),
         next: next_target(&visit, next.next.as_deref()),
+        open_sign_up: open_sign_up(&visit),
     };
     visit.page(StatusCode::OK, &page)
 }
@@ -293,6 +296,7 @@ pub(crate) async fn sign_in(
             problem: Some(problem),
             email: email.clone(),
             next: next.clone(),
+            open_sign_up: open_sign_up(&visit),
         };
         visit.page(status, &page)
     };
@@ -666,5 +670,117 @@ pub(crate) async fn accept(
             again(e.to_string(), StatusCode::BAD_REQUEST)
         }
         Err(e) => visit.problem(e),
+    }
+}
+
+/// Does the tenant let people sign themselves up (its `self_signup` setting)?
+fn open_sign_up(visit: &Visit) -> bool {
+    visit
+        .tenant
+        .settings
+        .get("self_signup")
+        .and_then(serde_json::Value::as_bool)
+        == Some(true)
+}
+
+#[derive(Template)]
+#[template(path = "portal/sign_up.html")]
+struct SignUp {
+    chrome: Chrome,
+    problem: Option<String>,
+    name: String,
+    email: String,
+}
+
+/// The self sign-up form, where the tenant allows it.
+pub(crate) async fn sign_up_form(visit: Visit) -> Response {
+    if !open_sign_up(&visit) {
+        return visit.problem(ApiError::new(
+            StatusCode::FORBIDDEN,
+            "SIGNUP_DISABLED",
+            "this organization does not allow self sign-up; ask its admins for an invitation",
+        ));
+    }
+    let page = SignUp {
+        chrome: visit.chrome(),
+        problem: None,
+        name: String::new(),
+        email: String::new(),
+    };
+    visit.page(StatusCode::OK, &page)
+}
+
+#[derive(Deserialize)]
+pub(crate) struct SignUpForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    display_name: String,
+    #[serde(default)]
+    email: String,
+    #[serde(default)]
+    password: String,
+}
+
+/// Signs a person up as a student (the tenant's rule and plan limit apply), then signs them in.
+pub(crate) async fn sign_up(
+    State(state): State<AppState>,
+    visit: Visit,
+    jar: CookieJar,
+    Form(form): Form<SignUpForm>,
+) -> Response {
+    if let Some(refused) = refused_form(&visit, &jar, &form.csrf) {
+        return refused;
+    }
+    let again = |problem: String, status: StatusCode| {
+        let page = SignUp {
+            chrome: visit.chrome(),
+            problem: Some(problem),
+            name: form.display_name.clone(),
+            email: form.email.clone(),
+        };
+        visit.page(status, &page)
+    };
+    let password = match NewPassword::choose(form.password.clone()).await {
+        Ok(password) => password,
+        Err(e) => return again(e.to_string(), StatusCode::UNPROCESSABLE_ENTITY),
+    };
+    let expires = Utc::now()
+        + chrono::Duration::from_std(state.config.auth.refresh_token_ttl).unwrap_or_default();
+    let tenant = visit.tenant.clone();
+    let joined = visit
+        .write(&state, async |tx| {
+            let user = users::sign_up(
+                tx,
+                &tenant,
+                form.email.trim().to_owned(),
+                form.display_name.clone(),
+                password,
+            )
+            .await?;
+            sessions::open(tx, &user, Uuid::now_v7(), expires).await
+        })
+        .await;
+    match joined {
+        Ok(session) => {
+            let mut response = visit.redirect("/learn");
+            let cookie = session::cookie(
+                SESSION_COOKIE,
+                session,
+                &visit.base,
+                visit.secure,
+                SameSite::Lax,
+            );
+            session::set_cookie(response.headers_mut(), &cookie);
+            response
+        }
+        Err(e) => {
+            let problem = ApiError::from(e);
+            if problem.status.is_client_error() {
+                again(problem.message, problem.status)
+            } else {
+                visit.problem(problem)
+            }
+        }
     }
 }

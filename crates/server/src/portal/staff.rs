@@ -18,6 +18,7 @@ use lyceum_app::identity::User;
 use lyceum_app::learning::content::{self, CourseOutline, LessonInput};
 use lyceum_app::learning::courses::{self, Course, CourseDraft, CourseInput};
 use lyceum_app::learning::enrollments::{self, Student};
+use lyceum_app::learning::import::{import_enrollments, ImportReport};
 use lyceum_app::tenant::plan_usage;
 use lyceum_app::{Actor, Refusal};
 use lyceum_domain::{
@@ -578,6 +579,59 @@ async fn after_people_change(
                     ..PeopleNote::default()
                 };
                 people_page(state, visit, actor, note, status).await
+            }
+            None => visit.problem(e),
+        },
+    }
+}
+
+#[derive(Template)]
+#[template(path = "portal/import_report.html")]
+struct ImportReportPage {
+    chrome: Chrome,
+    report: ImportReport,
+    course: CourseId,
+}
+
+#[derive(Deserialize)]
+pub(crate) struct CsvForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    csv: String,
+}
+
+/// Enrolls the learners a pasted CSV names, and shows the result of each row.
+pub(crate) async fn import(
+    State(state): State<AppState>,
+    visit: Visit,
+    jar: CookieJar,
+    Path(Id { id }): Path<Id<CourseId>>,
+    Form(form): Form<CsvForm>,
+) -> Response {
+    if let Some(refused) = refused_form(&visit, &jar, &form.csrf) {
+        return refused;
+    }
+    let Some(actor) = visit.actor() else {
+        return to_sign_in(&visit, &visit.link(&format!("/teach/courses/{id}")));
+    };
+    let report = visit
+        .write(&state, async |tx| {
+            import_enrollments(tx, &actor, id, form.csv.as_bytes()).await
+        })
+        .await;
+    match report {
+        Ok(report) => {
+            let page = ImportReportPage {
+                chrome: visit.chrome(),
+                report,
+                course: id,
+            };
+            visit.page(StatusCode::OK, &page)
+        }
+        Err(e) => match shown_in_form(&e) {
+            Some(status) => {
+                builder_page(&state, &visit, &actor, id, Some(e.to_string()), status).await
             }
             None => visit.problem(e),
         },
