@@ -18,7 +18,7 @@ use hyper_util::client::legacy::Client;
 use hyper_util::rt::TokioExecutor;
 use lyceum_app::identity::NewPassword;
 use lyceum_app::learning::{self, enrollments};
-use lyceum_domain::{LessonId, Plan, Role, Slug};
+use lyceum_domain::{LessonId, Percent, Plan, Role, Slug};
 use lyceum_server::{AppState, LocalServer, ResponseCacheConfig, ServerConfig};
 use lyceum_store::{NewTenant, Store, Tenant};
 use std::sync::Arc;
@@ -189,7 +189,7 @@ async fn load_tenant(
         }
         if c < args.enrollments {
             enrollments::enroll_in(&mut tx, &admin, course, Some(student.user), None).await?;
-            learning::report(&mut tx, student, lessons[0], 100).await?;
+            learning::report(&mut tx, student, lessons[0], Percent::COMPLETE).await?;
         }
     }
     tx.commit().await?;

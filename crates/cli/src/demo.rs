@@ -9,7 +9,7 @@ use lyceum_app::learning::content::{self, LessonInput};
 use lyceum_app::learning::courses::{self, CourseDraft, CourseInput};
 use lyceum_app::learning::{self, enrollments};
 use lyceum_app::Actor;
-use lyceum_domain::{CourseSlug, LessonKind, Plan, Role, Slug};
+use lyceum_domain::{CourseSlug, LessonKind, Percent, Plan, Role, Slug};
 use lyceum_store::{NewTenant, Store};
 use serde_json::json;
 
@@ -157,7 +157,7 @@ pub async fn provision(store: &Store) -> Result<()> {
                 enrollments::enroll_in(&mut tx, &teacher, course.id, Some(student.user), None)
                     .await?;
                 if let Some(lesson) = first_lesson {
-                    learning::report(&mut tx, *student, lesson, 60).await?;
+                    learning::report(&mut tx, *student, lesson, Percent::new(60)?).await?;
                 }
             }
         }

@@ -33,7 +33,7 @@ pub use ids::{
     CourseId, EnrollmentId, EventId, LessonId, ModuleId, PlatformUserId, TenantId, UserId,
 };
 pub use plan::{Plan, PlanLimits};
-pub use progress::{clamp_progress, roll_up, CourseProgress, ModuleOutline};
+pub use progress::{clamp_progress, roll_up, CourseProgress, ModuleOutline, Percent};
 pub use role::{Permission, Role};
 pub use slug::{CourseSlug, Slug};
 pub use status::{EnrollmentStatus, LessonProgressStatus, UserStatus};

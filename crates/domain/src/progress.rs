@@ -76,16 +76,64 @@ pub fn roll_up(modules: &[ModuleOutline], completed: &HashSet<LessonId>) -> Cour
     }
 }
 
-/// Checks a lesson progress report (a percentage): at most 100, and never below what was
-/// recorded before. Returns the value to store.
-pub fn clamp_progress(previous: Option<u8>, requested: u8) -> Result<u8, ValidationError> {
-    if requested > 100 {
-        return Err(ValidationError::InvalidProgress(requested));
+/// How far a learner is through a lesson: 0 to 100 (100 completes it).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(transparent)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema), schema(value_type = u8))]
+pub struct Percent(u8);
+
+impl Percent {
+    /// All of it: the lesson is complete.
+    pub const COMPLETE: Percent = Percent(100);
+
+    /// `value` if it is at most 100 (`INVALID_PROGRESS` otherwise).
+    pub fn new(value: u8) -> Result<Self, ValidationError> {
+        if value > 100 {
+            Err(ValidationError::InvalidProgress(value))
+        } else {
+            Ok(Percent(value))
+        }
     }
+
+    /// A value read back from storage, where it was checked when written (out of range is
+    /// clamped rather than trusted).
+    pub fn stored(value: i32) -> Self {
+        Percent(value.clamp(0, 100) as u8)
+    }
+
+    pub fn get(self) -> u8 {
+        self.0
+    }
+
+    pub fn is_complete(self) -> bool {
+        self == Self::COMPLETE
+    }
+}
+
+impl TryFrom<u8> for Percent {
+    type Error = ValidationError;
+
+    fn try_from(value: u8) -> Result<Self, ValidationError> {
+        Percent::new(value)
+    }
+}
+
+impl<'de> Deserialize<'de> for Percent {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        Percent::new(u8::deserialize(d)?).map_err(serde::de::Error::custom)
+    }
+}
+
+/// Checks a lesson progress report against what was recorded before: never lower. Returns the
+/// value to store.
+pub fn clamp_progress(
+    previous: Option<Percent>,
+    requested: Percent,
+) -> Result<Percent, ValidationError> {
     match previous {
         Some(previous) if requested < previous => Err(ValidationError::ProgressDecrease {
-            previous,
-            requested,
+            previous: previous.get(),
+            requested: requested.get(),
         }),
         _ => Ok(requested),
     }
@@ -278,18 +326,19 @@ mod tests {
 
     #[test]
     fn progress_accepts_0_to_100_and_never_decreases() {
-        assert_eq!(clamp_progress(None, 0), Ok(0));
-        assert_eq!(clamp_progress(None, 100), Ok(100));
-        assert_eq!(clamp_progress(Some(40), 40), Ok(40));
-        assert_eq!(clamp_progress(Some(40), 75), Ok(75));
-        let err = clamp_progress(None, 101).unwrap_err();
+        let p = |v| Percent::new(v).unwrap();
+        assert_eq!(clamp_progress(None, p(0)), Ok(p(0)));
+        assert_eq!(clamp_progress(None, p(100)), Ok(Percent::COMPLETE));
+        assert_eq!(clamp_progress(Some(p(40)), p(40)), Ok(p(40)));
+        assert_eq!(clamp_progress(Some(p(40)), p(75)), Ok(p(75)));
+        let err = Percent::new(101).unwrap_err();
         assert_eq!(err.code(), "INVALID_PROGRESS");
         assert_eq!(err, ValidationError::InvalidProgress(101));
-        assert_eq!(
-            clamp_progress(Some(100), 255).unwrap_err().code(),
-            "INVALID_PROGRESS"
-        );
-        let err = clamp_progress(Some(60), 59).unwrap_err();
+        assert_eq!(Percent::new(255).unwrap_err().code(), "INVALID_PROGRESS");
+        assert!(serde_json::from_str::<Percent>("101").is_err());
+        assert_eq!(serde_json::from_str::<Percent>("42").unwrap(), p(42));
+        assert_eq!(Percent::stored(140), Percent::COMPLETE);
+        let err = clamp_progress(Some(p(60)), p(59)).unwrap_err();
         assert_eq!(err.code(), "PROGRESS_DECREASE");
         assert_eq!(err.to_string(), "progress cannot go down from 60 to 59");
     }

@@ -9,7 +9,7 @@ use crate::{Actor, Refusal};
 use chrono::Utc;
 use lyceum_domain::{
     clamp_progress, events, roll_up, CourseId, CourseProgress, DomainEvent, EnrollmentStatus,
-    LessonId, LessonProgressStatus, ModuleOutline, Permission, ReleaseRule, UserId,
+    LessonId, LessonProgressStatus, ModuleOutline, Percent, Permission, ReleaseRule, UserId,
 };
 use lyceum_store::repo::certificates::{self, Certificate};
 use lyceum_store::repo::enrollments;
@@ -177,7 +177,7 @@ pub async fn report(
     tx: &mut WriteTx,
     learner: Actor,
     lesson: LessonId,
-    percent: u8,
+    percent: Percent,
 ) -> Result<Reported, Refusal> {
     learner.require(Permission::ProgressTrack)?;
     learner.require(Permission::CourseView)?;
@@ -203,19 +203,19 @@ pub async fn report(
     }
     let before = context.before.as_ref();
     let percent = clamp_progress(
-        before.map(|(_, percent)| (*percent).clamp(0, 100) as u8),
+        before.map(|(_, percent)| Percent::stored(*percent)),
         percent,
     )?;
     let was_completed =
         before.is_some_and(|(status, _)| *status == LessonProgressStatus::Completed);
     let mut completed = completed_lessons(&context.outline);
-    completed.extend((percent == 100).then_some(lesson));
+    completed.extend(percent.is_complete().then_some(lesson));
     let modules = outlines(&context.outline)
         .remove(&course)
         .unwrap_or_default();
     let rolled = roll_up(&modules, &completed);
     let mut happened = Vec::new();
-    if percent == 100 && !was_completed {
+    if percent.is_complete() && !was_completed {
         happened.push(DomainEvent::from(events::LessonCompleted {
             lesson_id: lesson,
             course_id: course,
@@ -238,7 +238,7 @@ pub async fn report(
         &ProgressWrite {
             learner: learner.user,
             lesson,
-            percent: i32::from(percent),
+            percent: i32::from(percent.get()),
             enrollment,
             course_percent: i32::from(rolled.percent),
             course_completed_at: completes_course.then_some(now),

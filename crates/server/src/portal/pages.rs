@@ -22,7 +22,7 @@ use lyceum_app::learning::courses::{self, Course};
 use lyceum_app::learning::dashboard::{dashboard as learner_dashboard, Dashboard};
 use lyceum_app::learning::{enrollments, progress, Release};
 use lyceum_app::Refusal;
-use lyceum_domain::{ContentBlock, CourseId, Email, LessonId};
+use lyceum_domain::{ContentBlock, CourseId, Email, LessonId, Percent};
 use lyceum_store::LearnerLock;
 use serde::Deserialize;
 use uuid::Uuid;
@@ -546,7 +546,7 @@ pub(crate) async fn complete(
             learner: actor.user,
         };
         let mut tx = state.store.begin_learner_write(&visit.tenant, lock).await?;
-        let reported = progress::report(&mut tx, actor, id, 100).await?;
+        let reported = progress::report(&mut tx, actor, id, Percent::COMPLETE).await?;
         tx.commit().await?;
         Ok::<_, Refusal>(reported)
     };

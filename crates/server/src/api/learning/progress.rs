@@ -12,7 +12,7 @@ use axum::Json;
 use lyceum_app::learning::certificates::Certificate;
 use lyceum_app::learning::progress;
 use lyceum_app::learning::progress::LessonProgress;
-use lyceum_domain::{CourseId, CourseProgress, UserId};
+use lyceum_domain::{CourseId, CourseProgress, Percent, UserId};
 use lyceum_store::LearnerLock;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -80,8 +80,8 @@ pub(crate) async fn record_progress(
     ApiJson(request): ApiJson<ProgressRequest>,
 ) -> Result<Json<ProgressReport>, ApiError> {
     let requested = match request.status {
-        Some(ProgressStatus::Completed) => 100,
-        _ => request.percent,
+        Some(ProgressStatus::Completed) => Percent::COMPLETE,
+        _ => Percent::new(request.percent)?,
     };
     let actor = auth.actor();
     let lock = LearnerLock {
