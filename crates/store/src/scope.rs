@@ -128,6 +128,24 @@ impl TenantTx {
         }
     }
 
+    /// The values of rows read together with their row's `tenant_id` (selected first), once each
+    /// is this tenant's: the foreign-row guard for id lists and pairs without a record type.
+    pub(crate) fn own_all<T>(
+        &self,
+        table: &'static str,
+        rows: Vec<(uuid::Uuid, T)>,
+    ) -> Result<Vec<T>, StoreError> {
+        rows.into_iter()
+            .map(|(tenant, value)| {
+                if tenant == self.tenant() {
+                    Ok(value)
+                } else {
+                    Err(StoreError::ForeignRow(table))
+                }
+            })
+            .collect()
+    }
+
     /// ` FOR UPDATE` on PostgreSQL, to lock the rows a read will change; nothing on SQLite,
     /// whose write transactions are serialized already.
     pub(crate) fn row_lock(&self) -> &'static str {

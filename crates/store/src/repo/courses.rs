@@ -381,13 +381,15 @@ pub async fn prerequisite_edges(
     tx: &mut TenantTx,
 ) -> Result<Vec<(CourseId, CourseId)>, StoreError> {
     let tenant = tx.tenant();
-    let edges: Vec<(Uuid, Uuid)> = dispatch!(tx.conn(), c => {
-        sqlx::query_as("SELECT course_id, requires_id FROM course_prerequisites WHERE tenant_id = $1")
+    let rows: Vec<(Uuid, Uuid, Uuid)> = dispatch!(tx.conn(), c => {
+        sqlx::query_as("SELECT tenant_id, course_id, requires_id FROM course_prerequisites WHERE tenant_id = $1")
             .bind(tenant)
             .fetch_all(c)
             .await?
     });
-    Ok(edges
+    let edges = rows.into_iter().map(|(t, c, r)| (t, (c, r))).collect();
+    Ok(tx
+        .own_all("course_prerequisites", edges)?
         .into_iter()
         .map(|(c, r)| (CourseId::from_uuid(c), CourseId::from_uuid(r)))
         .collect())
@@ -400,9 +402,9 @@ pub async fn unmet_prerequisites(
     user: UserId,
 ) -> Result<Vec<CourseId>, StoreError> {
     let tenant = tx.tenant();
-    let ids: Vec<Uuid> = dispatch!(tx.conn(), c => {
-        sqlx::query_scalar(
-            "SELECT p.requires_id FROM course_prerequisites p WHERE p.tenant_id = $1 AND p.course_id = $2 \
+    let rows: Vec<(Uuid, Uuid)> = dispatch!(tx.conn(), c => {
+        sqlx::query_as(
+            "SELECT p.tenant_id, p.requires_id FROM course_prerequisites p WHERE p.tenant_id = $1 AND p.course_id = $2 \
              AND NOT EXISTS (SELECT 1 FROM enrollments e WHERE e.tenant_id = p.tenant_id \
                  AND e.course_id = p.requires_id AND e.user_id = $3 AND e.status = 'completed') \
              ORDER BY p.requires_id",
@@ -413,5 +415,6 @@ pub async fn unmet_prerequisites(
         .fetch_all(c)
         .await?
     });
+    let ids = tx.own_all("course_prerequisites", rows)?;
     Ok(ids.into_iter().map(CourseId::from_uuid).collect())
 }

@@ -162,14 +162,19 @@ pub async fn of_course(
     course: CourseId,
 ) -> Result<Vec<(UserId, EnrollmentId, EnrollmentStatus)>, StoreError> {
     let tenant = tx.tenant();
-    let rows: Vec<(Uuid, Uuid, String)> = dispatch!(tx.conn(), c => {
-        sqlx::query_as("SELECT user_id, id, status FROM enrollments WHERE tenant_id = $1 AND course_id = $2")
+    let rows: Vec<(Uuid, Uuid, Uuid, String)> = dispatch!(tx.conn(), c => {
+        sqlx::query_as("SELECT tenant_id, user_id, id, status FROM enrollments WHERE tenant_id = $1 AND course_id = $2")
             .bind(tenant)
             .bind(course.as_uuid())
             .fetch_all(c)
             .await?
     });
-    rows.into_iter()
+    let rows = rows
+        .into_iter()
+        .map(|(t, u, e, s)| (t, (u, e, s)))
+        .collect();
+    tx.own_all("enrollments", rows)?
+        .into_iter()
         .map(|(u, e, s)| Ok((UserId::from_uuid(u), EnrollmentId::from_uuid(e), s.parse()?)))
         .collect()
 }

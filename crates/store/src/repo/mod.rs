@@ -96,17 +96,18 @@ async fn replace_course_links(
 /// The targets `course` links to in a link table (`course_id` plus `column`), in order.
 async fn course_links(
     tx: &mut TenantTx,
-    table: &str,
+    table: &'static str,
     column: &str,
     course: CourseId,
 ) -> Result<Vec<Uuid>, StoreError> {
     let tenant = tx.tenant();
     let sql = format!(
-        "SELECT {column} FROM {table} WHERE tenant_id = $1 AND course_id = $2 ORDER BY {column}"
+        "SELECT tenant_id, {column} FROM {table} WHERE tenant_id = $1 AND course_id = $2 ORDER BY {column}"
     );
-    Ok(dispatch!(tx.conn(), c => {
-        sqlx::query_scalar(&sql).bind(tenant).bind(course.as_uuid()).fetch_all(c).await?
-    }))
+    let rows: Vec<(Uuid, Uuid)> = dispatch!(tx.conn(), c => {
+        sqlx::query_as(&sql).bind(tenant).bind(course.as_uuid()).fetch_all(c).await?
+    });
+    tx.own_all(table, rows)
 }
 
 /// Deletes the row `id` of `table`; `false` when there was none.

@@ -304,12 +304,13 @@ pub async fn set_status(
 pub async fn lock_active_admins(tx: &mut WriteTx) -> Result<Vec<UserId>, StoreError> {
     let tenant = tx.tenant();
     let sql = format!(
-        "SELECT id FROM users WHERE tenant_id = $1 AND role = 'admin' AND status = 'active' ORDER BY id{}",
+        "SELECT tenant_id, id FROM users WHERE tenant_id = $1 AND role = 'admin' AND status = 'active' ORDER BY id{}",
         tx.row_lock()
     );
-    let ids: Vec<Uuid> = dispatch!(tx.conn(), c => {
-        sqlx::query_scalar(&sql).bind(tenant).fetch_all(c).await?
+    let rows: Vec<(Uuid, Uuid)> = dispatch!(tx.conn(), c => {
+        sqlx::query_as(&sql).bind(tenant).fetch_all(c).await?
     });
+    let ids = tx.own_all("users", rows)?;
     Ok(ids.into_iter().map(UserId::from_uuid).collect())
 }
 
@@ -340,6 +341,14 @@ mod tests {
             assert!(matches!(err, StoreError::ForeignRow("users")), "{err}");
             assert_eq!(err.code(), "TENANT_ISOLATION_VIOLATION");
             own(&tx, row(tenant.id.as_uuid())).expect("own rows pass");
+
+            // Id lists and pairs read with their rows' tenant: one foreign row refuses them all.
+            let mine = tenant.id.as_uuid();
+            let ids = tx.own_all("course_instructors", vec![(mine, 1), (mine, 2)]);
+            assert_eq!(ids.unwrap(), [1, 2]);
+            let mixed = vec![(mine, 1), (Uuid::now_v7(), 2)];
+            let err = tx.own_all("course_instructors", mixed).unwrap_err();
+            assert!(matches!(err, StoreError::ForeignRow("course_instructors")), "{err}");
         }
     }
 }
