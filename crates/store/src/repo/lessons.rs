@@ -211,7 +211,7 @@ pub async fn progress_outline(
     }
     let tenant = tx.tenant();
     let sql = format!(
-        "SELECT m.course_id, m.id, m.completion_rule, l.id, \
+        "SELECT m.tenant_id, m.course_id, m.id, m.completion_rule, l.id, \
                 CASE WHEN p.status = 'completed' THEN 1 ELSE 0 END \
          FROM modules m \
          LEFT JOIN lessons l ON l.tenant_id = m.tenant_id AND l.module_id = m.id \
@@ -220,7 +220,7 @@ pub async fn progress_outline(
          ORDER BY m.course_id, m.position, m.id, l.position, l.id",
         super::placeholders(3, courses.len())
     );
-    type Row = (Uuid, Uuid, Json<CompletionRule>, Option<Uuid>, i32);
+    type Row = (Uuid, Uuid, Uuid, Json<CompletionRule>, Option<Uuid>, i32);
     let rows: Vec<Row> = dispatch!(tx.conn(), c => {
         let mut query = sqlx::query_as(&sql).bind(tenant).bind(learner.as_uuid());
         for course in courses {
@@ -228,7 +228,15 @@ pub async fn progress_outline(
         }
         query.fetch_all(c).await?
     });
-    Ok(rows
+    // Lessons and progress join on the module's tenant: checking the module's covers them.
+    let rows = rows
+        .into_iter()
+        .map(|(t, course, module, rule, lesson, completed)| {
+            (t, (course, module, rule, lesson, completed))
+        })
+        .collect();
+    Ok(tx
+        .own_all("modules", rows)?
         .into_iter()
         .map(|(course, module, rule, lesson, completed)| OutlineEntry {
             course: CourseId::from_uuid(course),

@@ -217,7 +217,7 @@ pub async fn report_context(
          enrolled AS (\
            SELECT e.id, e.status FROM enrollments e \
            WHERE e.tenant_id = $1 AND e.user_id = $2 AND e.course_id = (SELECT course_id FROM target)) \
-         SELECT t.course_id, c.status, \
+         SELECT m.tenant_id, t.course_id, c.status, \
                 EXISTS (SELECT 1 FROM course_instructors i WHERE i.tenant_id = $1 AND i.course_id = t.course_id AND i.user_id = $2), \
                 en.id, en.status, t.release_rule, \
                 m.id, m.completion_rule, l.id, p.status, p.percent \
@@ -229,6 +229,7 @@ pub async fn report_context(
          LEFT JOIN lesson_progress p ON p.tenant_id = l.tenant_id AND p.lesson_id = l.id AND p.user_id = $2 \
          ORDER BY m.position, m.id, l.position, l.id";
     type Row = (
+        Uuid,
         Uuid,
         String,
         bool,
@@ -249,18 +250,23 @@ pub async fn report_context(
             .fetch_all(c)
             .await?
     });
+    // Every row is a module of the course (the other tables join on the tenant given).
+    let rows = tx.own_all(
+        "modules",
+        rows.into_iter().map(|row| (row.0, row)).collect(),
+    )?;
     let Some(first) = rows.first() else {
         return Ok(None);
     };
     let mut context = ReportContext {
-        course: CourseId::from_uuid(first.0),
-        course_status: first.1.parse()?,
-        teaches: first.2,
-        enrollment: match first.3.zip(first.4.as_deref()) {
+        course: CourseId::from_uuid(first.1),
+        course_status: first.2.parse()?,
+        teaches: first.3,
+        enrollment: match first.4.zip(first.5.as_deref()) {
             Some((id, status)) => Some((EnrollmentId::from_uuid(id), status.parse()?)),
             None => None,
         },
-        release_rule: first.5.clone().map(|rule| rule.0),
+        release_rule: first.6.clone().map(|rule| rule.0),
         before: None,
         outline: Vec::with_capacity(rows.len()),
     };

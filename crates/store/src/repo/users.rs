@@ -348,7 +348,10 @@ mod tests {
             assert_eq!(ids.unwrap(), [1, 2]);
             let mixed = vec![(mine, 1), (Uuid::now_v7(), 2)];
             let err = tx.own_all("course_instructors", mixed).unwrap_err();
-            assert!(matches!(err, StoreError::ForeignRow("course_instructors")), "{err}");
+            assert!(
+                matches!(err, StoreError::ForeignRow("course_instructors")),
+                "{err}"
+            );
         }
     }
 }
