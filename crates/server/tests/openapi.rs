@@ -631,3 +631,22 @@ async fn error_responses_carry_the_error_body_and_tenant_refusals() {
         "{login}"
     );
 }
+
+/// Every paging `limit` says what the server accepts (1 to 200; others are refused).
+#[tokio::test]
+async fn page_sizes_are_documented_with_their_range() {
+    let (state, _guard) = state().await;
+    let doc = document(&state).await;
+    let mut seen = 0;
+    for (method, path, operation) in operations(&doc) {
+        for parameter in operation["parameters"].as_array().into_iter().flatten() {
+            if parameter["name"] == "limit" {
+                seen += 1;
+                let schema = &parameter["schema"];
+                assert_eq!(schema["minimum"], 1, "{method} {path}: {schema}");
+                assert_eq!(schema["maximum"], 200, "{method} {path}: {schema}");
+            }
+        }
+    }
+    assert!(seen >= 4, "only {seen} paged operations found");
+}

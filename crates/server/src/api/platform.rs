@@ -242,6 +242,7 @@ pub(crate) struct AuditQuery {
     /// `next_cursor` of the previous page.
     before: Option<Uuid>,
     /// 1 to 200, default 50.
+    #[param(minimum = 1, maximum = 200)]
     limit: Option<u32>,
 }
 

@@ -25,6 +25,7 @@ pub(crate) struct Page {
     /// `next_cursor` of the previous page.
     after: Option<UserId>,
     /// 1 to 200, default 50.
+    #[param(minimum = 1, maximum = 200)]
     limit: Option<u32>,
 }
 

@@ -29,6 +29,7 @@ pub(crate) struct CatalogParams {
     /// `next_cursor` of the previous page.
     after: Option<CourseId>,
     /// 1 to 200, default 50.
+    #[param(minimum = 1, maximum = 200)]
     limit: Option<u32>,
 }
 

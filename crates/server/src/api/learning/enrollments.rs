@@ -97,6 +97,7 @@ pub(crate) struct StudentPage {
     /// `next_cursor` of the previous page.
     after: Option<EnrollmentId>,
     /// 1 to 200, default 50.
+    #[param(minimum = 1, maximum = 200)]
     limit: Option<u32>,
 }
 
