@@ -566,7 +566,49 @@ async fn instructors_build_courses_and_admins_invite_people_in_the_portal() {
         .unwrap()
         .replace("&#61;", "=")
         .replace("&amp;", "&");
+    // A lost link: inviting again makes a new one, and the old one stops working.
+    let people = admin.get("/t/delta/admin/people").await;
+    let again_at = people
+        .body
+        .split("nia@delta.test")
+        .nth(1)
+        .map(|rest| {
+            form_target(
+                &Page {
+                    status: StatusCode::OK,
+                    headers: HeaderMap::new(),
+                    body: rest.to_owned(),
+                },
+                "/t/delta/admin/people/",
+            )
+        })
+        .unwrap()
+        .replace("/role", "/invitation");
+    let reinvited = admin.post(&again_at, &[], None).await;
+    assert_eq!(reinvited.status, StatusCode::CREATED, "{}", reinvited.body);
+    let old_token = url_decode(link.split("token=").nth(1).unwrap());
+    let link = reinvited
+        .body
+        .split("<code id=\"invitation-link\">")
+        .nth(1)
+        .and_then(|rest| rest.split('<').next())
+        .unwrap()
+        .to_owned();
     let mut nia = Browser::new(&state, "sqlite");
+    nia.get(&link).await;
+    let stale = nia
+        .post(
+            "/t/delta/accept-invitation",
+            &[("token", &old_token), ("password", "a good long password")],
+            None,
+        )
+        .await;
+    assert_eq!(
+        stale.status,
+        StatusCode::BAD_REQUEST,
+        "the first link no longer works: {}",
+        stale.body
+    );
     let form = nia.get(&link).await;
     assert_eq!(form.status, StatusCode::OK, "{link}: {}", form.body);
     let token = link.split("token=").nth(1).unwrap();

@@ -64,6 +64,7 @@ pub(crate) fn tenant_routes() -> Router<AppState> {
         .route("/admin/people", get(staff::people).post(staff::invite))
         .route("/admin/people/{id}/role", post(staff::set_role))
         .route("/admin/people/{id}/deactivate", post(staff::deactivate))
+        .route("/admin/people/{id}/invitation", post(staff::reinvite))
 }
 
 /// The platform operator's console at `/platform/`.

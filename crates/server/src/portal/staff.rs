@@ -13,6 +13,7 @@ use axum::http::StatusCode;
 use axum::response::Response;
 use axum::Form;
 use axum_extra::extract::cookie::CookieJar;
+use lyceum_app::identity::invitations::{self, InvitationToken};
 use lyceum_app::identity::users::{self, NewPerson};
 use lyceum_app::identity::User;
 use lyceum_app::learning::content::{self, CourseOutline, LessonInput};
@@ -486,12 +487,8 @@ pub(crate) async fn invite(
         .await;
     match invited {
         Ok(invitation) => {
-            let link = invitation.map(|i| {
-                let query = super::pages::url_encode(&i.token);
-                visit.link(&format!("/accept-invitation?token={query}"))
-            });
             let note = PeopleNote {
-                invitation: link,
+                invitation: invitation.map(|i| invitation_link(&visit, &i)),
                 ..PeopleNote::default()
             };
             people_page(&state, &visit, &actor, note, StatusCode::CREATED).await
@@ -635,5 +632,42 @@ pub(crate) async fn import(
             }
             None => visit.problem(e),
         },
+    }
+}
+
+/// The portal address an invitation's token opens.
+fn invitation_link(visit: &Visit, invitation: &InvitationToken) -> String {
+    let query = super::pages::url_encode(&invitation.token);
+    visit.link(&format!("/accept-invitation?token={query}"))
+}
+
+/// Invites an invited person again: a new link; the earlier ones stop working.
+pub(crate) async fn reinvite(
+    State(state): State<AppState>,
+    visit: Visit,
+    jar: CookieJar,
+    Path(Id { id }): Path<Id<UserId>>,
+    Form(form): Form<Protected>,
+) -> Response {
+    if let Some(refused) = refused_form(&visit, &jar, &form.csrf) {
+        return refused;
+    }
+    let Some(actor) = visit.actor() else {
+        return to_sign_in(&visit, &visit.link("/admin/people"));
+    };
+    let invited = visit
+        .write(&state, async |tx| {
+            invitations::reinvite(tx, &actor, id).await
+        })
+        .await;
+    match invited {
+        Ok(invitation) => {
+            let note = PeopleNote {
+                invitation: Some(invitation_link(&visit, &invitation)),
+                ..PeopleNote::default()
+            };
+            people_page(&state, &visit, &actor, note, StatusCode::CREATED).await
+        }
+        Err(e) => visit.problem(e),
     }
 }
