@@ -17,7 +17,7 @@ use crate::http::error::ApiError;
 use crate::http::tenancy::{self, CurrentTenant};
 use crate::AppState;
 use askama::Template;
-use axum::extract::{FromRequestParts, OriginalUri, Request, State};
+use axum::extract::{FromRequest, FromRequestParts, OriginalUri, Request, State};
 use axum::http::request::Parts;
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::middleware::Next;
@@ -29,6 +29,8 @@ use lyceum_app::identity::{sessions, User};
 use lyceum_app::{Actor, Refusal};
 use lyceum_domain::{Branding, Role};
 use lyceum_store::{Tenant, TenantTx, WriteTx};
+use serde::de::DeserializeOwned;
+use serde::Deserialize;
 use std::sync::Arc;
 
 /// The portal's pages of a tenant (mounted under `/t/{slug}` and at the root of tenant hosts).
@@ -209,6 +211,61 @@ impl FromRequestParts<AppState> for Visit {
 fn problem_of(e: impl Into<ApiError>) -> Response {
     let e = e.into();
     bare_problem(e.status, &e.message)
+}
+
+/// The fields of a form that changes something, taken only once its `csrf` field matches the
+/// browser's CSRF cookie: a handler that takes its form this way cannot forget the check. A
+/// form that fails it, or cannot be read, is answered with a page before the handler runs.
+pub(crate) struct CheckedForm<T>(pub T);
+
+#[derive(Deserialize)]
+struct CsrfField {
+    #[serde(default)]
+    csrf: String,
+}
+
+impl<T: DeserializeOwned> FromRequest<AppState> for CheckedForm<T> {
+    type Rejection = Response;
+
+    async fn from_request(request: Request, state: &AppState) -> Result<Self, Response> {
+        let (mut parts, body) = request.into_parts();
+        let cookie = CookieJar::from_headers(&parts.headers)
+            .get(session::CSRF_COOKIE)
+            .map(|c| c.value().to_owned())
+            .unwrap_or_default();
+        let refused = |status: StatusCode, code: &'static str, message: &'static str| {
+            ApiError::new(status, code, message)
+        };
+        let problem = match axum::body::to_bytes(body, crate::MAX_BODY_BYTES).await {
+            Ok(bytes) => {
+                let field: Option<CsrfField> = serde_urlencoded::from_bytes(&bytes).ok();
+                let token = field.map(|f| f.csrf).unwrap_or_default();
+                if !session::csrf_matches(&cookie, &token) {
+                    refused(
+                        StatusCode::FORBIDDEN,
+                        "CSRF_REFUSED",
+                        "this form has expired; go back, reload the page and send it again",
+                    )
+                } else {
+                    match serde_urlencoded::from_bytes(&bytes) {
+                        Ok(form) => return Ok(CheckedForm(form)),
+                        Err(_) => refused(
+                            StatusCode::UNPROCESSABLE_ENTITY,
+                            "VALIDATION_FAILED",
+                            "this form could not be read; go back and send it again",
+                        ),
+                    }
+                }
+            }
+            Err(_) => refused(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "PAYLOAD_TOO_LARGE",
+                "this form is too large",
+            ),
+        };
+        let visit = Visit::from_request_parts(&mut parts, state).await?;
+        Err(visit.problem(problem))
+    }
 }
 
 /// What the page frame (header, navigation, footer) shows.

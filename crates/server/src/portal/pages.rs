@@ -3,8 +3,8 @@
 //! the request, calls the use cases of `lyceum_app` in a tenant transaction and renders a
 //! template; a refusal becomes a branded page with the status that fits.
 
-use super::session::{self, CSRF_COOKIE, SESSION_COOKIE};
-use super::{Chrome, Visit};
+use super::session::{self, SESSION_COOKIE};
+use super::{CheckedForm, Chrome, Visit};
 use crate::api::auth::{password_sign_in, ClientAddress, LoginRequest};
 use crate::http::error::ApiError;
 use crate::AppState;
@@ -12,8 +12,7 @@ use askama::Template;
 use axum::extract::{Path, Query, State};
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
-use axum::Form;
-use axum_extra::extract::cookie::{CookieJar, SameSite};
+use axum_extra::extract::cookie::SameSite;
 use chrono::Utc;
 use lyceum_app::identity::{invitations, sessions, users, NewPassword};
 use lyceum_app::learning::certificates::{self, Certificate};
@@ -163,36 +162,17 @@ pub(crate) async fn course(
     })
 }
 
-/// Fields every state-changing form carries.
+/// A form with no fields of its own (its CSRF token is checked by [`CheckedForm`]).
 #[derive(Deserialize)]
-pub(crate) struct Protected {
-    #[serde(default)]
-    pub(super) csrf: String,
-}
-
-/// The refusal of a form whose CSRF field does not match the browser's cookie, if it does not.
-pub(super) fn refused_form(visit: &Visit, jar: &CookieJar, field: &str) -> Option<Response> {
-    let cookie = jar.get(CSRF_COOKIE).map(|c| c.value()).unwrap_or_default();
-    (!session::csrf_matches(cookie, field)).then(|| {
-        visit.problem(ApiError::new(
-            StatusCode::FORBIDDEN,
-            "CSRF_REFUSED",
-            "this form has expired; go back, reload the page and send it again",
-        ))
-    })
-}
+pub(crate) struct Protected {}
 
 /// Enrolls the signed-in learner, then opens the course.
 pub(crate) async fn enroll(
     State(state): State<AppState>,
     visit: Visit,
-    jar: CookieJar,
     Path(Id { id }): Path<Id<CourseId>>,
-    Form(form): Form<Protected>,
+    _: CheckedForm<Protected>,
 ) -> Response {
-    if let Some(refused) = refused_form(&visit, &jar, &form.csrf) {
-        return refused;
-    }
     let Some(actor) = visit.actor() else {
         return to_sign_in(&visit, &visit.link(&format!("/courses/{id}")));
     };
@@ -268,8 +248,6 @@ pub(crate) async fn sign_in_form(visit: Visit, Query(next): Query<NextPage>) -> 
 #[derive(Deserialize)]
 pub(crate) struct SignInForm {
     #[serde(default)]
-    csrf: String,
-    #[serde(default)]
     email: String,
     #[serde(default)]
     password: String,
@@ -281,13 +259,9 @@ pub(crate) struct SignInForm {
 pub(crate) async fn sign_in(
     State(state): State<AppState>,
     visit: Visit,
-    jar: CookieJar,
     ClientAddress(client): ClientAddress,
-    Form(form): Form<SignInForm>,
+    CheckedForm(form): CheckedForm<SignInForm>,
 ) -> Response {
-    if let Some(refused) = refused_form(&visit, &jar, &form.csrf) {
-        return refused;
-    }
     let next = next_target(&visit, form.next.as_deref());
     let email: String = form.email.trim().chars().take(254).collect();
     let again = |problem: &'static str, status: StatusCode| {
@@ -363,12 +337,8 @@ pub(crate) async fn sign_in(
 pub(crate) async fn sign_out(
     State(state): State<AppState>,
     visit: Visit,
-    jar: CookieJar,
-    Form(form): Form<Protected>,
+    _: CheckedForm<Protected>,
 ) -> Response {
-    if let Some(refused) = refused_form(&visit, &jar, &form.csrf) {
-        return refused;
-    }
     if let Some(token) = &visit.session {
         let ended = visit
             .write(&state, async |tx| {
@@ -531,13 +501,9 @@ pub(crate) async fn lesson(
 pub(crate) async fn complete(
     State(state): State<AppState>,
     visit: Visit,
-    jar: CookieJar,
     Path(Id { id }): Path<Id<LessonId>>,
-    Form(form): Form<Protected>,
+    _: CheckedForm<Protected>,
 ) -> Response {
-    if let Some(refused) = refused_form(&visit, &jar, &form.csrf) {
-        return refused;
-    }
     let Some(actor) = visit.actor() else {
         return to_sign_in(&visit, &visit.link(&format!("/learn/lessons/{id}")));
     };
@@ -614,8 +580,6 @@ pub(crate) async fn accept_form(visit: Visit, Query(link): Query<InvitationLink>
 #[derive(Deserialize)]
 pub(crate) struct AcceptForm {
     #[serde(default)]
-    csrf: String,
-    #[serde(default)]
     token: String,
     #[serde(default)]
     password: String,
@@ -625,12 +589,8 @@ pub(crate) struct AcceptForm {
 pub(crate) async fn accept(
     State(state): State<AppState>,
     visit: Visit,
-    jar: CookieJar,
-    Form(form): Form<AcceptForm>,
+    CheckedForm(form): CheckedForm<AcceptForm>,
 ) -> Response {
-    if let Some(refused) = refused_form(&visit, &jar, &form.csrf) {
-        return refused;
-    }
     let token: String = form.token.chars().take(128).collect();
     let again = |problem: String, status: StatusCode| {
         let page = Accept {
@@ -713,8 +673,6 @@ pub(crate) async fn sign_up_form(visit: Visit) -> Response {
 #[derive(Deserialize)]
 pub(crate) struct SignUpForm {
     #[serde(default)]
-    csrf: String,
-    #[serde(default)]
     display_name: String,
     #[serde(default)]
     email: String,
@@ -726,12 +684,8 @@ pub(crate) struct SignUpForm {
 pub(crate) async fn sign_up(
     State(state): State<AppState>,
     visit: Visit,
-    jar: CookieJar,
-    Form(form): Form<SignUpForm>,
+    CheckedForm(form): CheckedForm<SignUpForm>,
 ) -> Response {
-    if let Some(refused) = refused_form(&visit, &jar, &form.csrf) {
-        return refused;
-    }
     let again = |problem: String, status: StatusCode| {
         let page = SignUp {
             chrome: visit.chrome(),

@@ -4,15 +4,13 @@
 //! rules (who may, plan limits, the last admin) are the use cases'; a refusal is shown on the
 //! page it came from, with what the person typed.
 
-use super::pages::{refused_form, to_sign_in, Id, Protected};
-use super::{Chrome, Visit};
+use super::pages::{to_sign_in, Id, Protected};
+use super::{CheckedForm, Chrome, Visit};
 use crate::AppState;
 use askama::Template;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::Response;
-use axum::Form;
-use axum_extra::extract::cookie::CookieJar;
 use lyceum_app::identity::invitations::{self, InvitationToken};
 use lyceum_app::identity::users::{self, NewPerson};
 use lyceum_app::identity::User;
@@ -97,8 +95,6 @@ pub(crate) async fn new_course_form(visit: Visit) -> Response {
 #[derive(Deserialize)]
 pub(crate) struct NewCourseForm {
     #[serde(default)]
-    csrf: String,
-    #[serde(default)]
     title: String,
     #[serde(default)]
     slug: String,
@@ -110,12 +106,8 @@ pub(crate) struct NewCourseForm {
 pub(crate) async fn new_course(
     State(state): State<AppState>,
     visit: Visit,
-    jar: CookieJar,
-    Form(form): Form<NewCourseForm>,
+    CheckedForm(form): CheckedForm<NewCourseForm>,
 ) -> Response {
-    if let Some(refused) = refused_form(&visit, &jar, &form.csrf) {
-        return refused;
-    }
     let Some(actor) = visit.actor() else {
         return to_sign_in(&visit, &visit.link("/teach/new"));
     };
@@ -247,8 +239,6 @@ async fn after_change(
 #[derive(Deserialize)]
 pub(crate) struct TitleForm {
     #[serde(default)]
-    csrf: String,
-    #[serde(default)]
     title: String,
 }
 
@@ -256,13 +246,9 @@ pub(crate) struct TitleForm {
 pub(crate) async fn add_module(
     State(state): State<AppState>,
     visit: Visit,
-    jar: CookieJar,
     Path(Id { id }): Path<Id<CourseId>>,
-    Form(form): Form<TitleForm>,
+    CheckedForm(form): CheckedForm<TitleForm>,
 ) -> Response {
-    if let Some(refused) = refused_form(&visit, &jar, &form.csrf) {
-        return refused;
-    }
     let Some(actor) = visit.actor() else {
         return to_sign_in(&visit, &visit.link(&format!("/teach/courses/{id}")));
     };
@@ -279,8 +265,6 @@ pub(crate) async fn add_module(
 #[derive(Deserialize)]
 pub(crate) struct LessonForm {
     #[serde(default)]
-    csrf: String,
-    #[serde(default)]
     title: String,
     #[serde(default)]
     markdown: String,
@@ -290,13 +274,9 @@ pub(crate) struct LessonForm {
 pub(crate) async fn add_lesson(
     State(state): State<AppState>,
     visit: Visit,
-    jar: CookieJar,
     Path(Id { id }): Path<Id<ModuleId>>,
-    Form(form): Form<LessonForm>,
+    CheckedForm(form): CheckedForm<LessonForm>,
 ) -> Response {
-    if let Some(refused) = refused_form(&visit, &jar, &form.csrf) {
-        return refused;
-    }
     let Some(actor) = visit.actor() else {
         return to_sign_in(&visit, &visit.link("/teach"));
     };
@@ -329,35 +309,29 @@ pub(crate) async fn add_lesson(
 pub(crate) async fn publish(
     state: State<AppState>,
     visit: Visit,
-    jar: CookieJar,
     path: Path<Id<CourseId>>,
-    form: Form<Protected>,
+    form: CheckedForm<Protected>,
 ) -> Response {
-    set_status(state, visit, jar, path, form, CourseStatus::Published).await
+    set_status(state, visit, path, form, CourseStatus::Published).await
 }
 
 /// Archives the course.
 pub(crate) async fn archive(
     state: State<AppState>,
     visit: Visit,
-    jar: CookieJar,
     path: Path<Id<CourseId>>,
-    form: Form<Protected>,
+    form: CheckedForm<Protected>,
 ) -> Response {
-    set_status(state, visit, jar, path, form, CourseStatus::Archived).await
+    set_status(state, visit, path, form, CourseStatus::Archived).await
 }
 
 async fn set_status(
     State(state): State<AppState>,
     visit: Visit,
-    jar: CookieJar,
     Path(Id { id }): Path<Id<CourseId>>,
-    Form(form): Form<Protected>,
+    _: CheckedForm<Protected>,
     to: CourseStatus,
 ) -> Response {
-    if let Some(refused) = refused_form(&visit, &jar, &form.csrf) {
-        return refused;
-    }
     let Some(actor) = visit.actor() else {
         return to_sign_in(&visit, &visit.link(&format!("/teach/courses/{id}")));
     };
@@ -451,8 +425,6 @@ pub(crate) async fn people(State(state): State<AppState>, visit: Visit) -> Respo
 #[derive(Deserialize)]
 pub(crate) struct InviteForm {
     #[serde(default)]
-    csrf: String,
-    #[serde(default)]
     email: String,
     #[serde(default)]
     display_name: String,
@@ -464,12 +436,8 @@ pub(crate) struct InviteForm {
 pub(crate) async fn invite(
     State(state): State<AppState>,
     visit: Visit,
-    jar: CookieJar,
-    Form(form): Form<InviteForm>,
+    CheckedForm(form): CheckedForm<InviteForm>,
 ) -> Response {
-    if let Some(refused) = refused_form(&visit, &jar, &form.csrf) {
-        return refused;
-    }
     let Some(actor) = visit.actor() else {
         return to_sign_in(&visit, &visit.link("/admin/people"));
     };
@@ -510,8 +478,6 @@ pub(crate) async fn invite(
 
 #[derive(Deserialize)]
 pub(crate) struct RoleForm {
-    #[serde(default)]
-    csrf: String,
     role: Role,
 }
 
@@ -519,13 +485,9 @@ pub(crate) struct RoleForm {
 pub(crate) async fn set_role(
     State(state): State<AppState>,
     visit: Visit,
-    jar: CookieJar,
     Path(Id { id }): Path<Id<UserId>>,
-    Form(form): Form<RoleForm>,
+    CheckedForm(form): CheckedForm<RoleForm>,
 ) -> Response {
-    if let Some(refused) = refused_form(&visit, &jar, &form.csrf) {
-        return refused;
-    }
     let Some(actor) = visit.actor() else {
         return to_sign_in(&visit, &visit.link("/admin/people"));
     };
@@ -542,13 +504,9 @@ pub(crate) async fn set_role(
 pub(crate) async fn deactivate(
     State(state): State<AppState>,
     visit: Visit,
-    jar: CookieJar,
     Path(Id { id }): Path<Id<UserId>>,
-    Form(form): Form<Protected>,
+    _: CheckedForm<Protected>,
 ) -> Response {
-    if let Some(refused) = refused_form(&visit, &jar, &form.csrf) {
-        return refused;
-    }
     let Some(actor) = visit.actor() else {
         return to_sign_in(&visit, &visit.link("/admin/people"));
     };
@@ -593,8 +551,6 @@ struct ImportReportPage {
 #[derive(Deserialize)]
 pub(crate) struct CsvForm {
     #[serde(default)]
-    csrf: String,
-    #[serde(default)]
     csv: String,
 }
 
@@ -602,13 +558,9 @@ pub(crate) struct CsvForm {
 pub(crate) async fn import(
     State(state): State<AppState>,
     visit: Visit,
-    jar: CookieJar,
     Path(Id { id }): Path<Id<CourseId>>,
-    Form(form): Form<CsvForm>,
+    CheckedForm(form): CheckedForm<CsvForm>,
 ) -> Response {
-    if let Some(refused) = refused_form(&visit, &jar, &form.csrf) {
-        return refused;
-    }
     let Some(actor) = visit.actor() else {
         return to_sign_in(&visit, &visit.link(&format!("/teach/courses/{id}")));
     };
@@ -645,13 +597,9 @@ fn invitation_link(visit: &Visit, invitation: &InvitationToken) -> String {
 pub(crate) async fn reinvite(
     State(state): State<AppState>,
     visit: Visit,
-    jar: CookieJar,
     Path(Id { id }): Path<Id<UserId>>,
-    Form(form): Form<Protected>,
+    _: CheckedForm<Protected>,
 ) -> Response {
-    if let Some(refused) = refused_form(&visit, &jar, &form.csrf) {
-        return refused;
-    }
     let Some(actor) = visit.actor() else {
         return to_sign_in(&visit, &visit.link("/admin/people"));
     };
