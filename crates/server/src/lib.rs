@@ -19,7 +19,7 @@ use axum::extract::{DefaultBodyLimit, Request};
 use axum::http::Method;
 use axum::middleware::{from_fn, from_fn_with_state, Next};
 use axum::response::IntoResponse;
-use axum::routing::{delete, get, patch, post, put, MethodRouter};
+use axum::routing::get;
 use axum::Router;
 use learning::{certificates, courses, dashboard, enrollments, lessons, modules, progress};
 use lyceum_store::Store;
@@ -29,6 +29,8 @@ use std::time::Duration;
 use tower_http::cors::{AllowOrigin, CorsLayer};
 use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
+use utoipa_axum::router::{OpenApiRouter, UtoipaMethodRouter};
+use utoipa_axum::routes;
 
 use auth::LoginThrottle;
 pub use auth::LoginThrottleConfig;
@@ -158,231 +160,109 @@ impl AppState {
     }
 }
 
-/// An operation of the API: method, path and handler.
-type Operation = (Method, &'static str, MethodRouter<AppState>);
-
-/// Routes of a tenant, served at the root (tenant from host, header or token) and under
-/// `/t/{slug}`.
-fn tenant_operations() -> Vec<Operation> {
-    vec![
-        (Method::GET, "/api/v1/tenant", get(tenant_profile::show)),
-        (Method::GET, "/.well-known/jwks.json", get(auth::jwks)),
-        (Method::POST, "/api/v1/auth/login", post(auth::login)),
-        (Method::POST, "/api/v1/auth/refresh", post(auth::refresh)),
-        (Method::POST, "/api/v1/auth/logout", post(auth::logout)),
-        (Method::GET, "/api/v1/me", get(auth::me)),
-        (Method::POST, "/api/v1/auth/signup", post(users::sign_up)),
-        (Method::GET, "/api/v1/users", get(users::list)),
-        (Method::POST, "/api/v1/users", post(users::create)),
-        (Method::GET, "/api/v1/users/{id}", get(users::show)),
-        (Method::PATCH, "/api/v1/users/{id}", patch(users::update)),
-        (
-            Method::POST,
-            "/api/v1/users/{id}/deactivate",
-            post(users::deactivate),
-        ),
-        (
-            Method::POST,
-            "/api/v1/users/{id}/invitation",
-            post(invitations::reissue),
-        ),
-        (
-            Method::POST,
-            "/api/v1/auth/accept-invitation",
-            post(invitations::accept),
-        ),
-        (Method::GET, "/api/v1/courses", get(courses::list)),
-        (Method::POST, "/api/v1/courses", post(courses::create)),
-        (Method::GET, "/api/v1/courses/{id}", get(courses::show)),
-        (Method::PUT, "/api/v1/courses/{id}", put(courses::replace)),
-        (
-            Method::DELETE,
-            "/api/v1/courses/{id}",
-            delete(courses::delete),
-        ),
-        (
-            Method::POST,
-            "/api/v1/courses/{id}/publish",
-            post(courses::publish),
-        ),
-        (
-            Method::POST,
-            "/api/v1/courses/{id}/archive",
-            post(courses::archive),
-        ),
-        (
-            Method::GET,
-            "/api/v1/courses/{id}/modules",
-            get(modules::list),
-        ),
-        (
-            Method::POST,
-            "/api/v1/courses/{id}/modules",
-            post(modules::create),
-        ),
-        (
-            Method::PUT,
-            "/api/v1/courses/{id}/modules/order",
-            put(modules::reorder),
-        ),
-        (
-            Method::PATCH,
-            "/api/v1/modules/{id}",
-            patch(modules::update),
-        ),
-        (
-            Method::DELETE,
-            "/api/v1/modules/{id}",
-            delete(modules::delete),
-        ),
-        (
-            Method::GET,
-            "/api/v1/modules/{id}/lessons",
-            get(lessons::list),
-        ),
-        (
-            Method::POST,
-            "/api/v1/modules/{id}/lessons",
-            post(lessons::create),
-        ),
-        (
-            Method::PUT,
-            "/api/v1/modules/{id}/lessons/order",
-            put(lessons::reorder),
-        ),
-        (Method::GET, "/api/v1/lessons/{id}", get(lessons::show)),
-        (Method::PUT, "/api/v1/lessons/{id}", put(lessons::replace)),
-        (
-            Method::DELETE,
-            "/api/v1/lessons/{id}",
-            delete(lessons::delete),
-        ),
-        (
-            Method::PUT,
-            "/api/v1/lessons/{id}/progress",
-            put(progress::record_progress),
-        ),
-        (
-            Method::GET,
-            "/api/v1/courses/{id}/progress",
-            get(progress::show),
-        ),
-        (
-            Method::POST,
-            "/api/v1/courses/{id}/enroll",
-            post(enrollments::enroll),
-        ),
-        (
-            Method::POST,
-            "/api/v1/courses/{id}/enrollments/import",
-            post(enrollments::import).layer(DefaultBodyLimit::max(
-                lyceum_app::learning::import::MAX_CSV_BYTES,
-            )),
-        ),
-        (
-            Method::GET,
-            "/api/v1/courses/{id}/students",
-            get(enrollments::students),
-        ),
-        (Method::GET, "/api/v1/enrollments", get(enrollments::list)),
-        (
-            Method::PATCH,
-            "/api/v1/enrollments/{id}",
-            patch(enrollments::update),
-        ),
-        (
-            Method::DELETE,
-            "/api/v1/enrollments/{id}",
-            delete(enrollments::unenroll),
-        ),
-        (Method::GET, "/api/v1/me/dashboard", get(dashboard::show)),
-        (Method::GET, "/verify/{code}", get(certificates::verify)),
-    ]
+/// The API's operations that resolve a tenant, served at the root (tenant from host, header or
+/// token) and under `/t/{slug}`. Each handler's `#[utoipa::path]` annotation gives both its
+/// method and path to the router and its description to the OpenAPI document: one annotation,
+/// so the two cannot disagree.
+fn tenant_api() -> OpenApiRouter<AppState> {
+    OpenApiRouter::default()
+        .routes(routes!(tenant_profile::show))
+        .routes(routes!(auth::handlers::jwks))
+        .routes(routes!(auth::handlers::login))
+        .routes(routes!(auth::handlers::refresh))
+        .routes(routes!(auth::handlers::logout))
+        .routes(routes!(auth::handlers::me))
+        .routes(routes!(users::sign_up))
+        .routes(routes!(users::list, users::create))
+        .routes(routes!(users::show, users::update))
+        .routes(routes!(users::deactivate))
+        .routes(routes!(invitations::reissue))
+        .routes(routes!(invitations::accept))
+        .routes(routes!(courses::list, courses::create))
+        .routes(routes!(courses::show, courses::replace, courses::delete))
+        .routes(routes!(courses::publish))
+        .routes(routes!(courses::archive))
+        .routes(routes!(modules::list, modules::create))
+        .routes(routes!(modules::reorder))
+        .routes(routes!(modules::update, modules::delete))
+        .routes(routes!(lessons::list, lessons::create))
+        .routes(routes!(lessons::reorder))
+        .routes(routes!(lessons::show, lessons::replace, lessons::delete))
+        .routes(routes!(progress::record_progress))
+        .routes(routes!(progress::show))
+        .routes(routes!(enrollments::enroll))
+        .routes(with_body_limit(
+            routes!(enrollments::import),
+            lyceum_app::learning::import::MAX_CSV_BYTES,
+        ))
+        .routes(routes!(enrollments::students))
+        .routes(routes!(enrollments::list))
+        .routes(routes!(enrollments::update, enrollments::unenroll))
+        .routes(routes!(dashboard::show))
+        .routes(routes!(certificates::verify))
 }
 
-/// Routes that resolve no tenant: probes, the API description, the platform operator's API.
-fn global_operations() -> Vec<Operation> {
-    vec![
-        (Method::GET, "/healthz", get(health::healthz)),
-        (Method::GET, "/readyz", get(health::readyz)),
-        (Method::GET, "/api/v1/openapi.json", get(openapi::document)),
-        (Method::GET, "/metrics", get(metrics::scrape)),
-        (
-            Method::POST,
-            "/api/v1/platform/auth/login",
-            post(platform::login),
-        ),
-        (
-            Method::GET,
-            "/api/v1/platform/.well-known/jwks.json",
-            get(auth::platform_jwks),
-        ),
-        (
-            Method::GET,
-            "/api/v1/platform/tenants",
-            get(platform::list_tenants),
-        ),
-        (
-            Method::POST,
-            "/api/v1/platform/tenants",
-            post(platform::create_tenant),
-        ),
-        (
-            Method::GET,
-            "/api/v1/platform/tenants/{slug}",
-            get(platform::show_tenant),
-        ),
-        (
-            Method::POST,
-            "/api/v1/platform/tenants/{slug}/suspend",
-            post(platform::suspend_tenant),
-        ),
-        (
-            Method::POST,
-            "/api/v1/platform/tenants/{slug}/resume",
-            post(platform::resume_tenant),
-        ),
-        (
-            Method::GET,
-            "/api/v1/platform/audit-log",
-            get(platform::audit_log),
-        ),
-    ]
+/// The API's operations that resolve no tenant: probes, the API description, the platform
+/// operator's API.
+fn global_api() -> OpenApiRouter<AppState> {
+    OpenApiRouter::default()
+        .routes(routes!(health::healthz))
+        .routes(routes!(health::readyz))
+        .routes(routes!(openapi::document))
+        .routes(routes!(metrics::scrape))
+        .routes(routes!(platform::login))
+        .routes(routes!(auth::handlers::platform_jwks))
+        .routes(routes!(platform::list_tenants, platform::create_tenant))
+        .routes(routes!(platform::show_tenant))
+        .routes(routes!(platform::suspend_tenant))
+        .routes(routes!(platform::resume_tenant))
+        .routes(routes!(platform::audit_log))
 }
 
-fn router_of(operations: Vec<Operation>) -> Router<AppState> {
-    operations
-        .into_iter()
-        .fold(Router::new(), |router, (_, path, handler)| {
-            router.route(path, handler)
-        })
+/// An operation whose body may be larger than [`MAX_BODY_BYTES`] (up to `limit`).
+fn with_body_limit(
+    (schemas, paths, handler): UtoipaMethodRouter<AppState>,
+    limit: usize,
+) -> UtoipaMethodRouter<AppState> {
+    (schemas, paths, handler.layer(DefaultBodyLimit::max(limit)))
 }
 
-/// Every method and path the router serves (tenant routes also under `/t/{slug}`): the router
-/// is built from this list alone, so a test can hold it against the OpenAPI document.
+/// The API's operations as the OpenAPI document describes them before its shared parts are
+/// added: the tenant operations' paths, and every operation.
+pub(crate) fn api_paths() -> (Vec<String>, utoipa::openapi::OpenApi) {
+    let tenant = tenant_api().into_openapi();
+    let tenant_paths = tenant.paths.paths.keys().cloned().collect();
+    let mut every = global_api().into_openapi();
+    every.merge(tenant);
+    (tenant_paths, every)
+}
+
+/// Every method and path the router serves (tenant routes also under `/t/{slug}`), read from
+/// the same annotations that route them.
 pub fn served_routes() -> Vec<(Method, String)> {
-    let tenant = tenant_operations();
-    let prefixed = tenant
-        .iter()
-        .map(|(method, path, _)| (method.clone(), format!("/t/{{slug}}{path}")));
-    tenant
-        .iter()
-        .chain(global_operations().iter())
-        .map(|(method, path, _)| (method.clone(), (*path).to_owned()))
-        .chain(prefixed)
-        .collect()
+    let (tenant_paths, every) = api_paths();
+    let mut served = Vec::new();
+    for (path, item) in &every.paths.paths {
+        for method in http::openapi::methods_of(item) {
+            if tenant_paths.contains(path) {
+                served.push((method.clone(), format!("/t/{{slug}}{path}")));
+            }
+            served.push((method, path.clone()));
+        }
+    }
+    served
 }
 
 /// The router with all routes and layers; drive it in tests with `tower::ServiceExt::oneshot`.
 pub fn app(state: AppState) -> Router {
-    let tenant_routes = router_of(tenant_operations())
+    let tenant_routes = Router::from(tenant_api())
         .route_layer(from_fn_with_state(state.clone(), tenancy::resolve_tenant));
     let portal_routes = portal::tenant_routes()
         .route_layer(from_fn_with_state(state.clone(), portal::resolve_tenant));
     let portal_home = portal::home_with_slash()
         .route_layer(from_fn_with_state(state.clone(), portal::resolve_tenant));
     let cors = cors_layer(&state.config.cors_origins);
-    let router = router_of(global_operations())
+    let router = Router::from(global_api())
         .route("/assets/portal.css", get(portal::stylesheet))
         .merge(portal::console_routes())
         .nest("/t/{slug}", tenant_routes.clone().merge(portal_routes.clone()))

@@ -9,6 +9,7 @@
 //! every error response. `crates/server/tests/openapi.rs` holds the result against the router
 //! and against the official OpenAPI 3.1 schema.
 
+use axum::http::Method;
 use axum::response::{IntoResponse, Response};
 
 use std::sync::OnceLock;
@@ -28,70 +29,6 @@ use utoipa::{Modify, OpenApi};
             order: the path prefix `/t/{slug}`, a sub-domain of the configured base domain, a \
             verified custom domain, the `X-Tenant-ID` header (id or slug), or the bearer token. \
             Every error answers `{\"error\": CODE, \"message\": ..., \"request_id\": ...}`."
-    ),
-    paths(
-        crate::http::health::healthz,
-        crate::http::health::readyz,
-        document,
-        crate::http::metrics::scrape,
-        crate::api::tenant_profile::show,
-        crate::api::auth::handlers::jwks,
-        crate::api::auth::handlers::login,
-        crate::api::auth::handlers::refresh,
-        crate::api::auth::handlers::logout,
-        crate::api::auth::handlers::me,
-        crate::api::users::sign_up,
-        crate::api::users::list,
-        crate::api::users::create,
-        crate::api::users::show,
-        crate::api::users::update,
-        crate::api::users::deactivate,
-        crate::api::invitations::reissue,
-        crate::api::invitations::accept,
-        crate::api::learning::courses::list,
-        crate::api::learning::courses::create,
-        crate::api::learning::courses::show,
-        crate::api::learning::courses::replace,
-        crate::api::learning::courses::delete,
-        crate::api::learning::courses::publish,
-        crate::api::learning::courses::archive,
-        crate::api::learning::modules::list,
-        crate::api::learning::modules::create,
-        crate::api::learning::modules::reorder,
-        crate::api::learning::modules::update,
-        crate::api::learning::modules::delete,
-        crate::api::learning::lessons::list,
-        crate::api::learning::lessons::create,
-        crate::api::learning::lessons::reorder,
-        crate::api::learning::lessons::show,
-        crate::api::learning::lessons::replace,
-        crate::api::learning::lessons::delete,
-        crate::api::learning::progress::record_progress,
-        crate::api::learning::progress::show,
-        crate::api::learning::enrollments::enroll,
-        crate::api::learning::enrollments::import,
-        crate::api::learning::enrollments::students,
-        crate::api::learning::enrollments::list,
-        crate::api::learning::enrollments::update,
-        crate::api::learning::enrollments::unenroll,
-        crate::api::learning::dashboard::show,
-        crate::api::learning::certificates::verify,
-        crate::api::platform::login,
-        crate::api::auth::handlers::platform_jwks,
-        crate::api::platform::list_tenants,
-        crate::api::platform::create_tenant,
-        crate::api::platform::show_tenant,
-        crate::api::platform::suspend_tenant,
-        crate::api::platform::resume_tenant,
-        crate::api::platform::audit_log,
-    ),
-    modifiers(
-        &BearerToken,
-        &OperationIds,
-        &TenantForms,
-        &CommonRefusals,
-        &TenantRefusals,
-        &ErrorShape
     ),
     tags(
         (name = "operations", description = "Probes and the API description"),
@@ -137,18 +74,14 @@ fn operations(item: &mut utoipa::openapi::PathItem) -> impl Iterator<Item = &mut
     .flatten()
 }
 
-/// Whether the router serves `path` as a tenant route (resolving a tenant, also under
-/// `/t/{slug}`): read from the router's own table, so the document cannot disagree with it.
-fn is_tenant_path(path: &str) -> bool {
-    static TENANT_PATHS: OnceLock<Vec<&'static str>> = OnceLock::new();
-    TENANT_PATHS
-        .get_or_init(|| {
-            crate::tenant_operations()
-                .into_iter()
-                .map(|(_, path, _)| path)
-                .collect()
-        })
-        .contains(&path)
+/// The API's tenant paths (served also under `/t/{slug}`, resolving a tenant): read from the
+/// router's own registration, so the document cannot disagree with it.
+struct TenantPaths(Vec<String>);
+
+impl TenantPaths {
+    fn contains(&self, path: &str) -> bool {
+        self.0.iter().any(|tenant| tenant == path)
+    }
 }
 
 /// Routes of the platform operator: no tenant, but the database behind them.
@@ -175,9 +108,9 @@ fn tenant_variable() -> utoipa::openapi::server::ServerVariable {
 /// Paths that are not tenant routes (probes, this document, the platform operator's routes)
 /// override the list with `/` alone, since they are not served under `/t/{slug}` nor resolve a
 /// sub-domain. Every tenant operation declares the optional `X-Tenant-ID` header.
-struct TenantForms;
+struct TenantForms<'a>(&'a TenantPaths);
 
-impl Modify for TenantForms {
+impl Modify for TenantForms<'_> {
     fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
         openapi.servers = Some(vec![
             ServerBuilder::new()
@@ -212,7 +145,7 @@ impl Modify for TenantForms {
                 .build(),
         ]);
         for (path, item) in openapi.paths.paths.iter_mut() {
-            if !is_tenant_path(path) {
+            if !self.0.contains(path) {
                 item.servers = Some(vec![Server::new("/")]);
                 continue;
             }
@@ -269,12 +202,12 @@ fn retry_after() -> (&'static str, Header) {
 /// plan's rate (`ratelimit.rs`), and 503 when its data or the database is unavailable (a store
 /// refusal, `error.rs`) or the server stops. The platform operator's routes reach the database
 /// too: 503 there.
-struct TenantRefusals;
+struct TenantRefusals<'a>(&'a TenantPaths);
 
-impl Modify for TenantRefusals {
+impl Modify for TenantRefusals<'_> {
     fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
         for (path, item) in openapi.paths.paths.iter_mut() {
-            let tenant = is_tenant_path(path);
+            let tenant = self.0.contains(path);
             if !tenant && !is_platform_path(path) {
                 continue;
             }
@@ -509,13 +442,52 @@ impl Modify for ErrorShape {
     }
 }
 
+/// The whole document: the operations the router registers (each from its handler's
+/// annotation), the document's own parts ([`ApiDoc`]), then what every operation of a kind
+/// shares.
+fn description() -> utoipa::openapi::OpenApi {
+    let (tenant_paths, operations) = crate::api_paths();
+    let tenant_paths = TenantPaths(tenant_paths);
+    let mut doc = ApiDoc::openapi();
+    doc.merge(operations);
+    let shared: [&dyn Modify; 6] = [
+        &BearerToken,
+        &OperationIds,
+        &TenantForms(&tenant_paths),
+        &CommonRefusals,
+        &TenantRefusals(&tenant_paths),
+        &ErrorShape,
+    ];
+    for modifier in shared {
+        modifier.modify(&mut doc);
+    }
+    doc
+}
+
+/// The methods `item` holds an operation under.
+pub(crate) fn methods_of(item: &utoipa::openapi::PathItem) -> Vec<Method> {
+    [
+        (&item.get, Method::GET),
+        (&item.put, Method::PUT),
+        (&item.post, Method::POST),
+        (&item.delete, Method::DELETE),
+        (&item.options, Method::OPTIONS),
+        (&item.head, Method::HEAD),
+        (&item.patch, Method::PATCH),
+        (&item.trace, Method::TRACE),
+    ]
+    .into_iter()
+    .filter_map(|(operation, method)| operation.is_some().then_some(method))
+    .collect()
+}
+
 /// This document.
 #[utoipa::path(get, path = "/api/v1/openapi.json", tag = "operations",
     responses((status = 200, description = "The OpenAPI 3.1 document", body = Object)))]
 pub(crate) async fn document() -> Response {
     static DOCUMENT: OnceLock<String> = OnceLock::new();
     let json = DOCUMENT.get_or_init(|| {
-        ApiDoc::openapi()
+        description()
             .to_json()
             .expect("the OpenAPI document serializes")
     });

@@ -12,9 +12,7 @@ mod tokens;
 
 pub use extract::Authenticated;
 pub(crate) use extract::{bearer, verify_token};
-pub(crate) use handlers::{
-    jwks, login, logout, me, platform_jwks, refresh, sign_in, LoginRequest, TokenResponse,
-};
+pub(crate) use handlers::{sign_in, LoginRequest, TokenResponse};
 pub use keys::KeyRing;
 pub use throttle::LoginThrottleConfig;
 pub(crate) use throttle::{password_sign_in, ClientAddress, LoginThrottle};
