@@ -1,18 +1,21 @@
-//! [`Actor`]: who asks for a use case, and the scope rules that follow from who they are.
+//! [`Actor`]: who asks for a use case, from where, and the scope rules that follow from who
+//! they are.
 
 use crate::Refusal;
-use lyceum_domain::{CourseId, EnrollmentStatus, Permission, Plan, Role, UserId};
+use lyceum_domain::{CourseId, EnrollmentStatus, Origin, Permission, Plan, Role, UserId};
 use lyceum_store::repo::courses;
 use lyceum_store::repo::enrollments::{self, Enrollment};
 use lyceum_store::TenantTx;
 
 /// A signed-in user of the tenant the transaction is scoped to, with the tenant's plan (whose
-/// limits bind what they create).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// limits bind what they create) and where their request came from (which the audit log
+/// records).
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Actor {
     pub user: UserId,
     pub role: Role,
     pub plan: Plan,
+    pub origin: Origin,
 }
 
 impl Actor {

@@ -9,6 +9,7 @@
 //! about HTTP.
 
 mod actor;
+pub mod audit;
 pub mod identity;
 pub mod learning;
 pub mod platform;

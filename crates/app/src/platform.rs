@@ -4,7 +4,7 @@
 
 use crate::identity::NewPassword;
 use crate::Refusal;
-use lyceum_domain::{Email, Placement, Plan, PlatformUserId, Slug, TenantId, TenantStatus};
+use lyceum_domain::{Email, Origin, Placement, Plan, PlatformUserId, Slug, TenantId, TenantStatus};
 use lyceum_store::{AuditEntry, AuditRecord, NewTenant, PlatformUser, Store, Tenant};
 use serde_json::json;
 use uuid::Uuid;
@@ -12,11 +12,12 @@ use uuid::Uuid;
 /// Who operates the platform.
 #[derive(Debug, Clone)]
 pub enum Operator {
-    /// A signed-in platform user, through the API (`request_id` is quoted in the audit log).
+    /// A signed-in platform user, through the API or the console, asking from `origin` (which
+    /// the audit log records).
     User {
         id: PlatformUserId,
         email: String,
-        request_id: Option<String>,
+        origin: Origin,
     },
     /// Whoever runs the `lyceum` command on the node.
     Console,
@@ -25,17 +26,13 @@ pub enum Operator {
 impl Operator {
     fn audit(&self, action: &'static str) -> AuditEntry {
         match self {
-            Operator::User {
-                id,
-                email,
-                request_id,
-            } => AuditEntry {
+            Operator::User { id, email, origin } => AuditEntry {
                 actor_id: Some(*id),
                 actor: email.clone(),
                 action,
                 tenant: None,
                 detail: json!({}),
-                request_id: request_id.clone(),
+                request_id: origin.request_id().map(str::to_owned),
             },
             Operator::Console => AuditEntry::cli(action),
         }

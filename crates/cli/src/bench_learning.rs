@@ -189,7 +189,7 @@ async fn load_tenant(
         }
         if c < args.enrollments {
             enrollments::enroll_in(&mut tx, &admin, course, Some(student.user), None).await?;
-            learning::report(&mut tx, student, lessons[0], Percent::COMPLETE).await?;
+            learning::report(&mut tx, &student, lessons[0], Percent::COMPLETE).await?;
         }
     }
     tx.commit().await?;

@@ -7,7 +7,7 @@ use lyceum_app::identity::NewPassword;
 use lyceum_app::learning::content::{self, LessonInput};
 use lyceum_app::learning::courses::{self, CourseDraft, CourseInput};
 use lyceum_app::Actor;
-use lyceum_domain::{CourseId, CourseSlug, LessonId, LessonKind, Plan, Role};
+use lyceum_domain::{CourseId, CourseSlug, LessonId, LessonKind, Origin, Plan, Role};
 use lyceum_store::WriteTx;
 
 /// The tenant's first user, `admin@bench.test`.
@@ -35,6 +35,7 @@ pub async fn person(
         user: user.id,
         role: user.role,
         plan: admin.plan,
+        origin: Origin::default(),
     })
 }
 

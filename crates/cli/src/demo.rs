@@ -9,7 +9,7 @@ use lyceum_app::learning::content::{self, LessonInput};
 use lyceum_app::learning::courses::{self, CourseDraft, CourseInput};
 use lyceum_app::learning::{self, enrollments};
 use lyceum_app::Actor;
-use lyceum_domain::{CourseSlug, LessonKind, Percent, Plan, Role, Slug};
+use lyceum_domain::{CourseSlug, LessonKind, Origin, Percent, Plan, Role, Slug};
 use lyceum_store::{NewTenant, Store};
 use serde_json::json;
 
@@ -101,7 +101,7 @@ pub async fn provision(store: &Store) -> Result<()> {
             password.clone(),
         )
         .await?;
-        let mut people = vec![admin];
+        let mut people = vec![admin.clone()];
         for (email, name, role) in others {
             let person = NewPerson {
                 email: (*email).to_owned(),
@@ -114,13 +114,15 @@ pub async fn provision(store: &Store) -> Result<()> {
                 user: user.id,
                 role: user.role,
                 plan: tenant.plan,
+                origin: Origin::default(),
             });
         }
         // Courses are the instructor's (the admin's where there is none).
-        let teacher = *people
+        let teacher = people
             .iter()
             .find(|p| p.role == Role::Instructor)
-            .unwrap_or(&admin);
+            .unwrap_or(&admin)
+            .clone();
         for (slug, title, module_titles) in demo.courses {
             let input = CourseInput {
                 draft: CourseDraft {
@@ -157,7 +159,7 @@ pub async fn provision(store: &Store) -> Result<()> {
                 enrollments::enroll_in(&mut tx, &teacher, course.id, Some(student.user), None)
                     .await?;
                 if let Some(lesson) = first_lesson {
-                    learning::report(&mut tx, *student, lesson, Percent::new(60)?).await?;
+                    learning::report(&mut tx, student, lesson, Percent::new(60)?).await?;
                 }
             }
         }

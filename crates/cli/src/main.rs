@@ -1,5 +1,7 @@
-//! The `lyceum` command: run the server, migrate, administer tenants, load demo data, measure.
+//! The `lyceum` command: run the server, migrate, administer tenants, check audit logs, load demo
+//! data, measure.
 
+mod audit;
 mod bench;
 mod bench_api;
 mod bench_learning;
@@ -56,6 +58,9 @@ enum Command {
     /// Create platform operators (super_admin).
     #[command(subcommand)]
     PlatformUser(platform_user::PlatformUserCommand),
+    /// Check the audit logs' hash chains.
+    #[command(subcommand)]
+    Audit(audit::AuditCommand),
     /// Measure provisioning and tenant-scoping costs on the configured engine.
     Bench(bench::BenchArgs),
 }
@@ -142,6 +147,7 @@ async fn run(cli: Cli) -> Result<()> {
         }
         Command::Tenant(command) => tenant::run(&store, command).await,
         Command::PlatformUser(command) => platform_user::run(&store, command).await,
+        Command::Audit(command) => audit::run(&store, command).await,
         Command::Bench(args) => bench::run(&store, store_config, args).await,
     };
     store.close().await;

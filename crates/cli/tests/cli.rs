@@ -353,3 +353,91 @@ fn serve_refuses_a_budget_the_open_file_limit_cannot_hold_and_raises_a_low_soft_
         std::thread::sleep(Duration::from_millis(50));
     }
 }
+
+/// Writes three audit entries into tenant `slug`'s log through the application layer, as the
+/// server would: its first admin made, and two people invited.
+fn audited_changes(dir: &Path, slug: &str) {
+    use lyceum_app::identity::users::{self, NewPerson};
+    use lyceum_app::identity::NewPassword;
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    runtime.block_on(async {
+        let config = lyceum_store::StoreConfig::sqlite(dir.join("lyceum-data"));
+        let store = lyceum_store::Store::open(config).await.unwrap();
+        let tenant = lyceum_app::platform::tenant(&store, slug).await.unwrap();
+        let mut tx = store.begin_write(&tenant).await.unwrap();
+        let password = NewPassword::choose("a long passphrase".into())
+            .await
+            .unwrap();
+        let admin = users::first_admin(
+            &mut tx,
+            tenant.plan,
+            "a@x.test".into(),
+            "A".into(),
+            password,
+        )
+        .await
+        .unwrap();
+        for email in ["b@x.test", "c@x.test"] {
+            let person = NewPerson {
+                email: email.into(),
+                display_name: email.into(),
+                role: lyceum_domain::Role::Student,
+                password: None,
+            };
+            users::create(&mut tx, &admin, person).await.unwrap();
+        }
+        tx.commit().await.unwrap();
+        store.close().await;
+    });
+}
+
+/// Runs `sql` on the one tenant file of the data folder, as someone with access to it would.
+fn tamper(dir: &Path, sql: &str) {
+    use sqlx::{Connection, Executor};
+    let file = std::fs::read_dir(dir.join("lyceum-data/tenants"))
+        .unwrap()
+        .map(|entry| entry.unwrap().path())
+        .find(|path| path.extension().is_some_and(|e| e == "sqlite"))
+        .expect("a tenant file");
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    runtime.block_on(async {
+        let url = format!("sqlite://{}", file.display());
+        let mut conn = sqlx::SqliteConnection::connect(&url).await.unwrap();
+        let done = conn.execute(sql).await.unwrap();
+        assert_eq!(done.rows_affected(), 1, "{sql}");
+        conn.close().await.unwrap();
+    });
+}
+
+#[test]
+fn audit_verify_names_the_entry_edited_in_the_database() {
+    let dir = tempfile::tempdir().unwrap();
+    let created = lyceum(dir.path(), &["tenant", "create", "acme", "--name", "Acme"]);
+    assert!(created.status.success(), "{}", stderr(&created));
+    audited_changes(dir.path(), "acme");
+
+    let intact = lyceum(dir.path(), &["audit", "verify"]);
+    let out = String::from_utf8_lossy(&intact.stdout);
+    assert!(intact.status.success(), "{out} {}", stderr(&intact));
+    assert!(
+        out.starts_with("acme: intact, 3 entries, newest entry 3 "),
+        "{out}"
+    );
+
+    tamper(
+        dir.path(),
+        "UPDATE audit_log SET actor = 'someone@x.test' WHERE seq = 2",
+    );
+    let broken = lyceum(dir.path(), &["audit", "verify", "acme"]);
+    let out = String::from_utf8_lossy(&broken.stdout);
+    assert_eq!(broken.status.code(), Some(1), "{out}");
+    assert!(out.contains("acme: BROKEN: entry 2 was edited"), "{out}");
+    assert!(
+        stderr(&broken).contains("AUDIT_CHAIN_BROKEN"),
+        "{}",
+        stderr(&broken)
+    );
+
+    let unknown = lyceum(dir.path(), &["audit", "verify", "nobody"]);
+    assert!(stderr(&unknown).contains("TENANT_NOT_FOUND"));
+}

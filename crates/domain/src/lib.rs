@@ -6,6 +6,7 @@
 //! built valid ("parse, don't validate") let the store and the server trust them without
 //! checking again.
 
+pub mod audit;
 pub mod branding;
 pub mod content;
 pub mod course;
@@ -21,6 +22,7 @@ pub mod slug;
 pub mod status;
 pub mod tenant;
 
+pub use audit::{AuditAction, AuditTarget, Origin};
 pub use branding::{Branding, Rgb};
 pub use content::{parse_content, render_markdown, validate_content, video_duration, ContentBlock};
 pub use course::{

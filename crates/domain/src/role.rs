@@ -60,6 +60,9 @@ pub enum Permission {
     ReportView,
     #[serde(rename = "tenant:settings")]
     TenantSettings,
+    /// Read the tenant's audit log.
+    #[serde(rename = "audit:view")]
+    AuditView,
 }
 
 impl Permission {
@@ -78,6 +81,7 @@ impl Permission {
             Permission::UserManage => "user:manage",
             Permission::ReportView => "report:view",
             Permission::TenantSettings => "tenant:settings",
+            Permission::AuditView => "audit:view",
         }
     }
 }
@@ -116,6 +120,7 @@ impl Role {
                 UserManage,
                 ReportView,
                 TenantSettings,
+                AuditView,
             ],
         }
     }
@@ -148,12 +153,14 @@ mod tests {
     use super::*;
 
     #[test]
-    fn only_admins_manage_users_and_settings() {
+    fn only_admins_manage_users_and_settings_and_read_the_audit_log() {
         for role in [Role::Student, Role::Instructor] {
             assert!(!role.may(Permission::UserManage), "{role}");
             assert!(!role.may(Permission::TenantSettings), "{role}");
+            assert!(!role.may(Permission::AuditView), "{role}");
         }
         assert!(Role::Admin.may(Permission::UserManage));
+        assert!(Role::Admin.may(Permission::AuditView));
         assert!(Role::Instructor.may(Permission::CourseEdit));
         assert!(!Role::Student.may(Permission::CourseEdit));
     }

@@ -10,8 +10,8 @@ mod api;
 mod http;
 mod portal;
 
+use api::{audit, invitations, learning, tenant_profile, users};
 pub use api::{auth, platform};
-use api::{invitations, learning, tenant_profile, users};
 pub use http::metrics;
 use http::{context, error, health, openapi, ratelimit, response_cache, tenancy};
 
@@ -200,6 +200,7 @@ fn tenant_api() -> OpenApiRouter<AppState> {
         .routes(routes!(enrollments::update, enrollments::unenroll))
         .routes(routes!(dashboard::show))
         .routes(routes!(certificates::verify))
+        .routes(routes!(audit::list))
 }
 
 /// The API's operations that resolve no tenant: probes, the API description, the platform
@@ -320,6 +321,7 @@ fn cors_layer(origins: &[String]) -> Option<CorsLayer> {
             axum::http::header::LINK,
             axum::http::header::RETRY_AFTER,
             axum::http::HeaderName::from_static("x-request-id"),
+            axum::http::HeaderName::from_static("x-next-cursor"),
             axum::http::HeaderName::from_static("ratelimit-limit"),
             axum::http::HeaderName::from_static("ratelimit-remaining"),
             axum::http::HeaderName::from_static("ratelimit-reset"),
@@ -337,7 +339,8 @@ pub async fn authenticate(
     headers: &axum::http::HeaderMap,
 ) -> Result<auth::Authenticated, ApiError> {
     let tenant = tenancy::serving_tenant(state, path, headers).await?;
-    auth::Authenticated::of(state, tenant, headers).await
+    let origin = lyceum_domain::Origin::default();
+    auth::Authenticated::of(state, tenant, headers, origin).await
 }
 
 /// Serves `app` on `listener` until `shutdown` resolves, then lets requests in flight finish

@@ -389,7 +389,8 @@ async fn staff_journeys(config: StoreConfig, label: &str, driver: &Driver) {
     .await;
     teacher.close().await.ok();
 
-    // An admin invites a person, who accepts through the link and is signed in.
+    // An admin invites a person, sees it in the audit log, and the person accepts through the
+    // link and is signed in.
     let admin = driver.browser().await;
     let name = format!("admin-{}", label.replace('/', "-"));
     journey(&admin, &name, async {
@@ -405,6 +406,10 @@ async fn staff_journeys(config: StoreConfig, label: &str, driver: &Driver) {
         fill(&admin, "#invite-name", "Omar").await?;
         press(&admin, "form[aria-labelledby=invite] button").await?;
         let link = text_of(&admin, "#invitation-link").await?;
+        click_link(&admin, "Audit log").await?;
+        arrive(&admin, "Audit log").await?;
+        audit(&admin, "tenant audit log").await?;
+        until(&admin, "table tbody", |t| t.contains("user.invited")).await?;
         press(&admin, "header form button").await?;
         element(&admin, Locator::LinkText("Sign in")).await?;
         admin.goto(&link).await.map_err(fail("invitation link"))?;

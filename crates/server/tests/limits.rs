@@ -214,8 +214,8 @@ async fn the_real_server_throttles_per_client_address_trusting_only_configured_p
     for trusted in ["", "127.0.0.1/32"] {
         let (store_config, _guard) = testing::sqlite_config();
         let store = Store::open(store_config).await.unwrap();
-        tenant_with_users(&store, "acme", json!({}), &[]).await;
-        let state = AppState::new(store, config(trusted));
+        let tenant = tenant_with_users(&store, "acme", json!({}), &[]).await;
+        let state = AppState::new(store.clone(), config(trusted));
         let server = LocalServer::start(state, std::time::Duration::from_secs(5))
             .await
             .unwrap();
@@ -251,6 +251,31 @@ async fn the_real_server_throttles_per_client_address_trusting_only_configured_p
             );
         }
         server.stop().await.unwrap();
+
+        // The audit log names the same address for each failed sign-in (none for a throttled one).
+        let mut tx = store.begin(&tenant).await.unwrap();
+        let filter = lyceum_store::repo::audit::AuditFilter::default();
+        let failed = lyceum_store::repo::audit::page(&mut tx, &filter, None, 20)
+            .await
+            .unwrap();
+        tx.commit().await.unwrap();
+        let mut addresses: Vec<&str> = failed.iter().filter_map(|e| e.ip.as_deref()).collect();
+        addresses.sort();
+        if trusted.is_empty() {
+            assert_eq!(addresses, ["127.0.0.1"; 3], "{failed:?}");
+        } else {
+            let expected = [
+                "203.0.113.1",
+                "203.0.113.1",
+                "203.0.113.1",
+                "203.0.113.2",
+                "203.0.113.3",
+            ];
+            assert_eq!(addresses, expected, "{failed:?}");
+        }
+        assert!(failed
+            .iter()
+            .all(|e| e.action == lyceum_domain::AuditAction::SignInFailed));
     }
 }
 

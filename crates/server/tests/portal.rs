@@ -919,3 +919,81 @@ async fn people_sign_themselves_up_where_the_tenant_allows_it() {
         .await;
     assert_eq!(again.status, StatusCode::FORBIDDEN, "without a form token");
 }
+
+#[tokio::test]
+async fn admins_read_filter_and_download_the_audit_log_in_the_portal() {
+    for (config, _guard) in configs_on_every_placement().await {
+        let label = label(&config);
+        let store = Store::open(config).await.unwrap();
+        school(&store, "echo", "#00695c", 1).await;
+        let state = AppState::new(store, ServerConfig::unthrottled());
+
+        let mut student = Browser::new(&state, &label);
+        student.sign_in("echo", "student@echo.test").await;
+        let refused = student.get("/t/echo/admin/audit").await;
+        assert_eq!(refused.status, StatusCode::FORBIDDEN, "{label}");
+        assert!(refused.is_html(), "{label}");
+        assert!(!student
+            .get("/t/echo/learn")
+            .await
+            .body
+            .contains("/admin/audit"));
+        let csv = student.get("/t/echo/admin/audit.csv").await;
+        assert_eq!(csv.status, StatusCode::FORBIDDEN, "{label}");
+
+        let mut stranger = Browser::new(&state, &label);
+        let wrong = stranger.sign_in("echo", "=cmd@echo.test").await;
+        assert_eq!(wrong.status, StatusCode::UNAUTHORIZED, "{label}");
+
+        let mut admin = Browser::new(&state, &label);
+        admin.sign_in("echo", "admin@echo.test").await;
+        let home = admin.get("/t/echo/learn").await;
+        assert!(
+            home.body.contains("/t/echo/admin/audit\">Audit log"),
+            "{label}"
+        );
+        let log = admin.get("/t/echo/admin/audit").await;
+        assert_eq!(log.status, StatusCode::OK, "{label}: {}", log.body);
+        assert_eq!(log.headers["cache-control"], "no-store", "{label}");
+        for seen in ["sign_in_failed", "admin@echo.test", "student@echo.test"] {
+            assert!(log.body.contains(seen), "{label}: {seen}: {}", log.body);
+        }
+        let failed = admin.get("/t/echo/admin/audit?action=sign_in_failed").await;
+        assert_eq!(failed.status, StatusCode::OK, "{label}");
+        assert!(failed.body.contains("cmd@echo.test"), "{label}");
+        assert!(!failed.body.contains("<td>sign_in</td>"), "{label}");
+        assert!(
+            failed.body.contains("audit.csv?action=sign_in_failed"),
+            "{label}: the download keeps the filter"
+        );
+        let mine = admin
+            .get("/t/echo/admin/audit?actor=admin%40echo.test")
+            .await;
+        assert!(!mine.body.contains("cmd@echo.test"), "{label}");
+
+        let file = admin
+            .get("/t/echo/admin/audit.csv?action=sign_in_failed")
+            .await;
+        assert_eq!(file.status, StatusCode::OK, "{label}");
+        assert!(file.headers["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/csv"));
+        assert_eq!(file.headers["cache-control"], "no-store", "{label}");
+        let rows: Vec<&str> = file.body.lines().collect();
+        assert_eq!(rows.len(), 2, "{label}: {}", file.body);
+        assert!(
+            rows[1].contains(",'=cmd@echo.test,"),
+            "{label}: {}",
+            rows[1]
+        );
+
+        let bad = admin.get("/t/echo/admin/audit?from=31.12.2025").await;
+        assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY, "{label}");
+        assert!(bad.is_html() && bad.body.contains("YYYY-MM-DD"), "{label}");
+        let markup = admin
+            .get("/t/echo/admin/audit?actor=%3Cb%3Ex%3C%2Fb%3E%00")
+            .await;
+        assert!(markup.is_html() && !markup.body.contains("<b>x"), "{label}");
+    }
+}

@@ -12,6 +12,7 @@
 
 #[cfg(feature = "bench")]
 mod bench;
+mod chain;
 mod config;
 mod control;
 mod engine;
@@ -34,6 +35,7 @@ mod tests;
 
 #[cfg(feature = "bench")]
 pub use bench::ScopingFigures;
+pub use chain::{ChainBreak, ChainHash, ChainHead, ChainReport};
 pub use config::{
     EngineConfig, PoolLimits, SqliteSynchronous, StoreConfig, DEFAULT_SQLITE_TENANT_CONNECTIONS,
 };

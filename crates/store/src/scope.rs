@@ -72,6 +72,8 @@ pub struct TenantTx {
 #[derive(Clone, Copy)]
 enum Declared {
     Nothing,
+    /// Only records no cache holds (the audit log).
+    Uncached,
     User(UserId),
     SeveralUsers,
 }
@@ -167,17 +169,21 @@ impl TenantTx {
     }
 
     /// Commits, on a task of its own (see [`TenantTx`]); a write transaction then advances its
-    /// data version, also when the commit fails (the database may have committed all the
+    /// data version (unless it declared [`WriteTx::affects_nothing_cached`]), also when the
+    /// commit fails (the database may have committed all the
     /// same, and an extra advance only costs a cache miss). The version moves only once the
     /// commit is over, so no reader can cache the old data under the new version.
     pub async fn commit(mut self) -> Result<(), StoreError> {
-        let advance = self.versions.take().map(|versions| Advance {
+        let reach = match self.declared {
+            Declared::Uncached => None,
+            Declared::User(user) => Some(Reach::User(user)),
+            Declared::Nothing | Declared::SeveralUsers => Some(Reach::Tenant),
+        };
+        let versions = self.versions.take();
+        let advance = versions.zip(reach).map(|(versions, reach)| Advance {
             versions,
             tenant: self.tenant_id,
-            reach: match self.declared {
-                Declared::User(user) => Reach::User(user),
-                Declared::Nothing | Declared::SeveralUsers => Reach::Tenant,
-            },
+            reach,
         });
         let (tx, writer) = self.finish();
         run_to_end(async move {
@@ -273,7 +279,7 @@ impl WriteTx {
     /// content, other users). Declared for a second user, the commit moves the tenant's again.
     pub fn affects_only(&mut self, user: UserId) {
         self.0.declared = match self.0.declared {
-            Declared::Nothing => Declared::User(user),
+            Declared::Nothing | Declared::Uncached => Declared::User(user),
             Declared::User(declared) if declared == user => Declared::User(user),
             Declared::User(_) | Declared::SeveralUsers => Declared::SeveralUsers,
         };
@@ -285,6 +291,15 @@ impl WriteTx {
     /// declare it, so that several use cases can share one transaction.
     pub fn affects_all_users(&mut self) {
         self.0.declared = Declared::SeveralUsers;
+    }
+
+    /// Declares that this transaction writes only records no cache holds (an audit entry of a
+    /// failed sign-in): its commit moves no data version, so a stream of such writes retires
+    /// no cached page. Any other declaration, before or after, takes precedence.
+    pub fn affects_nothing_cached(&mut self) {
+        if let Declared::Nothing = self.0.declared {
+            self.0.declared = Declared::Uncached;
+        }
     }
 
     /// Commits; see [`TenantTx::commit`].

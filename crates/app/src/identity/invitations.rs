@@ -3,9 +3,10 @@
 //! active.
 
 use super::{new_opaque_token, opaque_token_hash, NewPassword, User};
+use crate::audit::{self, Change};
 use crate::{Actor, Refusal};
 use chrono::{DateTime, Utc};
-use lyceum_domain::{events, Permission, UserId, UserStatus};
+use lyceum_domain::{events, AuditAction, AuditTarget, Origin, Permission, UserId, UserStatus};
 use lyceum_store::repo::{invitations, outbox, users};
 use lyceum_store::WriteTx;
 use serde::Serialize;
@@ -42,6 +43,7 @@ pub(crate) async fn issue(
 }
 
 /// Invites an invited user again (`user:manage`): a new token; earlier ones stop working.
+/// Audited as `user.invited`.
 pub async fn reinvite(
     tx: &mut WriteTx,
     actor: &Actor,
@@ -57,15 +59,22 @@ pub async fn reinvite(
             format!("the user is {}, not invited", invited.status),
         ));
     }
-    issue(tx, user, actor.user).await
+    let invitation = issue(tx, user, actor.user).await?;
+    let change = Change::new(AuditAction::UserInvited)
+        .on(AuditTarget::User(user))
+        .after(serde_json::json!({ "expires_at": invitation.expires_at }));
+    audit::record(tx, actor, change).await?;
+    Ok(invitation)
 }
 
-/// Accepts the invitation `token`: sets the password, activates the user and records
-/// `user.activated`. An unknown, used or expired token is `INVALID_INVITATION`.
+/// Accepts the invitation `token`, sent from `origin`: sets the password, activates the user
+/// and records `user.activated` (audited as done by the person). An unknown, used or expired
+/// token is `INVALID_INVITATION`.
 pub async fn accept(
     tx: &mut WriteTx,
     token: &str,
     password: &NewPassword,
+    origin: &Origin,
 ) -> Result<User, Refusal> {
     let invalid = || Refusal::Malformed {
         code: "INVALID_INVITATION",
@@ -88,5 +97,10 @@ pub async fn accept(
         invitation_id: invitation.id,
     };
     outbox::append(tx, &activated.into()).await?;
+    let change = Change::new(AuditAction::UserActivated)
+        .on(AuditTarget::User(user.id))
+        .before(serde_json::json!({ "status": UserStatus::Invited }))
+        .after(serde_json::json!({ "status": user.status }));
+    audit::record_by(tx, &user, origin, change).await?;
     Ok(user)
 }

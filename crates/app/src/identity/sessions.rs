@@ -3,9 +3,10 @@
 //! revokes its whole family (it was stolen or replayed).
 
 use super::{new_opaque_token, opaque_token_hash, User};
+use crate::audit::{self, Change};
 use crate::{Actor, Refusal};
 use chrono::{DateTime, Utc};
-use lyceum_domain::{Email, UserId, UserStatus};
+use lyceum_domain::{AuditAction, Email, Origin, UserId, UserStatus};
 use lyceum_store::repo::{refresh_tokens, users};
 use lyceum_store::{TenantTx, WriteTx};
 use uuid::Uuid;
@@ -19,8 +20,37 @@ pub async fn credentials(
     Ok(users::credentials(tx, email).await?)
 }
 
+/// Starts a session for `user`, who signed in from `origin` (with their password, or by
+/// accepting an invitation or signing up): a refresh token of a new family, good until
+/// `expires_at`. Audited as `sign_in`.
+pub async fn sign_in(
+    tx: &mut WriteTx,
+    user: &User,
+    expires_at: DateTime<Utc>,
+    origin: &Origin,
+) -> Result<String, Refusal> {
+    let token = open(tx, user, Uuid::now_v7(), expires_at).await?;
+    audit::record_by(tx, user, origin, Change::new(AuditAction::SignIn)).await?;
+    Ok(token)
+}
+
+/// Records a sign-in refused for a wrong e-mail or password, in a transaction of its own that
+/// the caller commits even though the sign-in fails. `tried` is the e-mail as typed, `user`
+/// the active person it names, if any. Audited as `sign_in_failed`.
+pub async fn sign_in_failed(
+    tx: &mut WriteTx,
+    tried: &str,
+    user: Option<&User>,
+    origin: &Origin,
+) -> Result<(), Refusal> {
+    // Nothing cached changes: a stream of failures retires no cached page.
+    tx.affects_nothing_cached();
+    audit::record_failed_sign_in(tx, tried, user, origin).await
+}
+
 /// Stores a new refresh token of `family` for `user`, good until `expires_at` (the user's
-/// expired ones are cleared on the way), and answers it.
+/// expired ones are cleared on the way), and answers it: a session started or, rotated, going
+/// on.
 pub async fn open(
     tx: &mut WriteTx,
     user: &User,

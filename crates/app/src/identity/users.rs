@@ -5,9 +5,12 @@
 
 use super::invitations::{issue, InvitationToken};
 use super::{NewPassword, User};
+use crate::audit::{self, Change};
 use crate::learning::courses::within_plan;
 use crate::{Actor, Refusal};
-use lyceum_domain::{events, Email, Permission, Plan, Role, UserId, UserStatus};
+use lyceum_domain::{
+    events, AuditAction, AuditTarget, Email, Origin, Permission, Plan, Role, UserId, UserStatus,
+};
 use lyceum_store::repo::{outbox, refresh_tokens, users};
 use lyceum_store::{Tenant, TenantTx, WriteTx};
 
@@ -37,7 +40,8 @@ pub struct NewPerson {
 }
 
 /// Creates a user (`user:manage`) and records `user.created`; an invited one (no password) also
-/// gets an invitation, whose token the answer carries.
+/// gets an invitation, whose token the answer carries. Audited as `user.created` or
+/// `user.invited`.
 pub async fn create(
     tx: &mut WriteTx,
     actor: &Actor,
@@ -46,15 +50,32 @@ pub async fn create(
     tx.affects_all_users();
     actor.require(Permission::UserManage)?;
     let user = insert(tx, actor.plan, person, Some(actor.user)).await?;
-    let invitation = match user.status {
-        UserStatus::Invited => Some(issue(tx, user.id, actor.user).await?),
-        UserStatus::Active | UserStatus::Deactivated => None,
+    let (action, invitation) = match user.status {
+        UserStatus::Invited => (
+            AuditAction::UserInvited,
+            Some(issue(tx, user.id, actor.user).await?),
+        ),
+        UserStatus::Active | UserStatus::Deactivated => (AuditAction::UserCreated, None),
     };
+    audit::record(tx, actor, created(action, &user)).await?;
     Ok((user, invitation))
 }
 
+/// The audit entry of a new person.
+fn created(action: AuditAction, user: &User) -> Change {
+    Change::new(action)
+        .on(AuditTarget::User(user.id))
+        .after(serde_json::json!({
+            "email": user.email,
+            "display_name": user.display_name,
+            "role": user.role,
+            "status": user.status,
+        }))
+}
+
 /// Creates the first user of a tenant that has none yet, an admin (provisioning and the demo:
-/// nobody is there to invite them); `TENANT_HAS_USERS` once it has any. Records `user.created`.
+/// nobody is there to invite them); `TENANT_HAS_USERS` once it has any. Records `user.created`,
+/// audited as done by the system. The actor answered acts from nowhere ([`Origin::default`]).
 pub async fn first_admin(
     tx: &mut WriteTx,
     plan: Plan,
@@ -76,21 +97,24 @@ pub async fn first_admin(
         password: Some(password),
     };
     let admin = insert(tx, plan, person, None).await?;
+    audit::record_by_system(tx, created(AuditAction::UserCreated, &admin)).await?;
     Ok(Actor {
         user: admin.id,
         role: admin.role,
         plan,
+        origin: Origin::default(),
     })
 }
 
-/// Signs a person up as a student of `tenant`, where its settings allow self sign-up
-/// (`SIGNUP_DISABLED` otherwise). Records `user.created`.
+/// Signs a person up as a student of `tenant`, from `origin`, where its settings allow self
+/// sign-up (`SIGNUP_DISABLED` otherwise). Records `user.created`, audited as done by the person.
 pub async fn sign_up(
     tx: &mut WriteTx,
     tenant: &Tenant,
     email: String,
     display_name: String,
     password: NewPassword,
+    origin: &Origin,
 ) -> Result<User, Refusal> {
     tx.affects_all_users();
     let allowed = tenant
@@ -109,7 +133,10 @@ pub async fn sign_up(
         role: Role::Student,
         password: Some(password),
     };
-    insert(tx, tenant.plan, person, None).await
+    let user = insert(tx, tenant.plan, person, None).await?;
+    let change = created(AuditAction::UserCreated, &user);
+    audit::record_by(tx, &user, origin, change).await?;
+    Ok(user)
 }
 
 async fn insert(
@@ -165,7 +192,8 @@ async fn keep_an_admin(tx: &mut WriteTx, user: UserId) -> Result<(), Refusal> {
 }
 
 /// Changes a user's name or role (`user:manage`); a new student counts toward the plan. Records
-/// `user.updated`.
+/// `user.updated`; audited as `user.role_changed` (or `user.renamed` when only the name
+/// changed), with what changed before and after.
 pub async fn change(
     tx: &mut WriteTx,
     actor: &Actor,
@@ -178,12 +206,10 @@ pub async fn change(
     if role.is_some_and(|role| role != Role::Admin) {
         keep_an_admin(tx, id).await?;
     }
-    if role == Some(Role::Student) {
-        let current = users::get(tx, id).await?.ok_or_else(user_not_found)?;
-        if current.role != Role::Student {
-            let used = users::count_students(tx).await?;
-            within_plan("students", used, actor.plan.limits().max_students)?;
-        }
+    let current = users::get(tx, id).await?.ok_or_else(user_not_found)?;
+    if role == Some(Role::Student) && current.role != Role::Student {
+        let used = users::count_students(tx).await?;
+        within_plan("students", used, actor.plan.limits().max_students)?;
     }
     let user = users::update(tx, id, display_name, role)
         .await?
@@ -194,11 +220,39 @@ pub async fn change(
         by: actor.user,
     };
     outbox::append(tx, &updated.into()).await?;
+    if let Some(change) = changed(&current, &user) {
+        audit::record(tx, actor, change).await?;
+    }
     Ok(user)
 }
 
+/// The audit entry of a change from `before` to `after`: the fields that changed, or nothing.
+fn changed(before: &User, after: &User) -> Option<Change> {
+    let (mut old, mut new) = (serde_json::Map::new(), serde_json::Map::new());
+    if before.display_name != after.display_name {
+        old.insert("display_name".into(), before.display_name.clone().into());
+        new.insert("display_name".into(), after.display_name.clone().into());
+    }
+    let action = if before.role != after.role {
+        old.insert("role".into(), before.role.as_str().into());
+        new.insert("role".into(), after.role.as_str().into());
+        AuditAction::UserRoleChanged
+    } else if !new.is_empty() {
+        AuditAction::UserRenamed
+    } else {
+        return None;
+    };
+    Some(
+        Change::new(action)
+            .on(AuditTarget::User(after.id))
+            .before(old.into())
+            .after(new.into()),
+    )
+}
+
 /// Deactivates a user (`user:manage`; not oneself, not the last admin) and signs them out
-/// everywhere (their refresh tokens are revoked). Records `user.deactivated`.
+/// everywhere (their refresh tokens are revoked). Records `user.deactivated`, audited with the
+/// status before and after.
 pub async fn deactivate(tx: &mut WriteTx, actor: &Actor, id: UserId) -> Result<User, Refusal> {
     tx.affects_all_users();
     actor.require(Permission::UserManage)?;
@@ -209,6 +263,7 @@ pub async fn deactivate(tx: &mut WriteTx, actor: &Actor, id: UserId) -> Result<U
         ));
     }
     keep_an_admin(tx, id).await?;
+    let before = users::get(tx, id).await?.ok_or_else(user_not_found)?;
     let user = users::set_status(tx, id, UserStatus::Deactivated)
         .await?
         .ok_or_else(user_not_found)?;
@@ -218,5 +273,10 @@ pub async fn deactivate(tx: &mut WriteTx, actor: &Actor, id: UserId) -> Result<U
         by: actor.user,
     };
     outbox::append(tx, &deactivated.into()).await?;
+    let change = Change::new(AuditAction::UserDeactivated)
+        .on(AuditTarget::User(id))
+        .before(serde_json::json!({ "status": before.status }))
+        .after(serde_json::json!({ "status": user.status }));
+    audit::record(tx, actor, change).await?;
     Ok(user)
 }

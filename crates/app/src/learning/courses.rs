@@ -2,8 +2,11 @@
 //! replace, publish, archive, delete) with the plan's course limit and the events each records.
 
 use super::visible_to;
+use crate::audit::{self, Change};
 use crate::{Actor, Refusal};
-use lyceum_domain::{events, CourseId, CourseStatus, Permission, Role, UserId, UserStatus};
+use lyceum_domain::{
+    events, AuditAction, AuditTarget, CourseId, CourseStatus, Permission, Role, UserId, UserStatus,
+};
 use lyceum_store::repo::courses;
 use lyceum_store::repo::enrollments::{self, Enrollment};
 use lyceum_store::repo::{lessons, modules, outbox, users};
@@ -298,7 +301,8 @@ pub async fn replace(
 }
 
 /// Publishes a course: it needs at least one lesson; back from the archive it counts toward
-/// the plan again. Records `course.published` with its module and lesson counts.
+/// the plan again. Records `course.published` with its module and lesson counts; audited with
+/// the status before and after.
 pub async fn publish(tx: &mut WriteTx, actor: &Actor, id: CourseId) -> Result<Course, Refusal> {
     tx.affects_all_users();
     let course = editable_course(tx, actor, id).await?;
@@ -319,6 +323,7 @@ pub async fn publish(tx: &mut WriteTx, actor: &Actor, id: CourseId) -> Result<Co
         ));
     }
     let module_count = modules::for_course(tx, id).await?.len();
+    let before = course.status;
     let course = courses::set_status(tx, id, CourseStatus::Published)
         .await?
         .ok_or_else(course_not_found)?;
@@ -329,21 +334,33 @@ pub async fn publish(tx: &mut WriteTx, actor: &Actor, id: CourseId) -> Result<Co
         by: actor.user,
     };
     outbox::append(tx, &published.into()).await?;
+    let change = status_change(AuditAction::CoursePublished, before, &course);
+    audit::record(tx, actor, change).await?;
     Ok(course)
 }
 
+/// The audit entry of a course's move from status `before` to its status now.
+fn status_change(action: AuditAction, before: CourseStatus, course: &Course) -> Change {
+    Change::new(action)
+        .on(AuditTarget::Course(course.id))
+        .before(serde_json::json!({ "status": before }))
+        .after(serde_json::json!({ "status": course.status }))
+}
+
 /// Archives a course: it leaves the catalog and takes no new enrollments; enrolled learners
-/// keep their progress and certificates. Records `course.archived`.
+/// keep their progress and certificates. Records `course.archived`; audited with the status
+/// before and after.
 pub async fn archive(tx: &mut WriteTx, actor: &Actor, id: CourseId) -> Result<Course, Refusal> {
     tx.affects_all_users();
     let course = editable_course(tx, actor, id).await?;
     if course.status == CourseStatus::Archived {
         return Ok(course);
     }
-    archive_in(tx, actor, id).await
+    archive_in(tx, actor, course).await
 }
 
-async fn archive_in(tx: &mut WriteTx, actor: &Actor, id: CourseId) -> Result<Course, Refusal> {
+async fn archive_in(tx: &mut WriteTx, actor: &Actor, course: Course) -> Result<Course, Refusal> {
+    let (id, before) = (course.id, course.status);
     let course = courses::set_status(tx, id, CourseStatus::Archived)
         .await?
         .ok_or_else(course_not_found)?;
@@ -352,6 +369,8 @@ async fn archive_in(tx: &mut WriteTx, actor: &Actor, id: CourseId) -> Result<Cou
         by: actor.user,
     };
     outbox::append(tx, &archived.into()).await?;
+    let change = status_change(AuditAction::CourseArchived, before, &course);
+    audit::record(tx, actor, change).await?;
     Ok(course)
 }
 
@@ -364,13 +383,14 @@ pub enum Removal {
 }
 
 /// Deletes a course that never had an enrollment (`course:delete`, its staff) and records
-/// `course.deleted`; one with enrollments is archived instead.
+/// `course.deleted` (audited with what the course was); one with enrollments is archived
+/// instead.
 pub async fn delete(tx: &mut WriteTx, actor: &Actor, id: CourseId) -> Result<Removal, Refusal> {
     tx.affects_all_users();
     actor.require(Permission::CourseDelete)?;
-    editable_course(tx, actor, id).await?;
+    let course = editable_course(tx, actor, id).await?;
     if enrollments::any_for_course(tx, id).await? {
-        return Ok(Removal::Archived(archive_in(tx, actor, id).await?));
+        return Ok(Removal::Archived(archive_in(tx, actor, course).await?));
     }
     courses::delete(tx, id).await?;
     let deleted = events::CourseDeleted {
@@ -378,5 +398,13 @@ pub async fn delete(tx: &mut WriteTx, actor: &Actor, id: CourseId) -> Result<Rem
         by: actor.user,
     };
     outbox::append(tx, &deleted.into()).await?;
+    let change = Change::new(AuditAction::CourseDeleted)
+        .on(AuditTarget::Course(id))
+        .before(serde_json::json!({
+            "slug": course.slug,
+            "title": course.title,
+            "status": course.status,
+        }));
+    audit::record(tx, actor, change).await?;
     Ok(Removal::Deleted)
 }

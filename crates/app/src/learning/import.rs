@@ -4,11 +4,12 @@
 
 use super::courses::{course_for, manages};
 use super::enrollments::{enroll, EnrolledBy};
+use crate::audit::{self, Change};
 use crate::{Actor, Refusal};
 use chrono::{DateTime, NaiveDate, Utc};
 use lyceum_domain::{
-    events, CourseId, CourseStatus, DomainEvent, Email, EnrollmentStatus, Permission, UserId,
-    UserStatus,
+    events, AuditAction, AuditTarget, CourseId, CourseStatus, DomainEvent, Email, EnrollmentStatus,
+    Permission, UserId, UserStatus,
 };
 use lyceum_store::repo::users::{self, User};
 use lyceum_store::repo::{enrollments, outbox};
@@ -46,7 +47,8 @@ pub const MAX_CSV_BYTES: usize = 8 * 1024 * 1024;
 
 /// Enrolls the learners a CSV file names in `course` (its staff, with `enrollment:manage`; the
 /// course must be published), within its seats. Records `student.enrolled` for each new
-/// enrollment. Refuses the whole file (`INVALID_CSV`) only when it cannot be read.
+/// enrollment; audited as `enrollment.imported` with the counts. Refuses the whole file
+/// (`INVALID_CSV`) only when it cannot be read.
 pub async fn import_enrollments(
     tx: &mut WriteTx,
     actor: &Actor,
@@ -209,6 +211,14 @@ pub async fn import_enrollments(
             Err((code, reason)) => report.push_failed(row.line, row.email, code, reason),
         }
     }
+    let change = Change::new(AuditAction::EnrollmentImported)
+        .on(AuditTarget::Course(id))
+        .after(serde_json::json!({
+            "created": report.created,
+            "already_enrolled": report.already_enrolled,
+            "failed": report.failed,
+        }));
+    audit::record(tx, actor, change).await?;
     Ok(report)
 }
 

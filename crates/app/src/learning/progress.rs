@@ -175,7 +175,7 @@ pub struct Reported {
 /// completes the enrollment and issues a certificate.
 pub async fn report(
     tx: &mut WriteTx,
-    learner: Actor,
+    learner: &Actor,
     lesson: LessonId,
     percent: Percent,
 ) -> Result<Reported, Refusal> {

@@ -4,6 +4,7 @@
 //! `lyceum_app::identity::invitations`'s.
 
 use crate::api::auth::{self, Authenticated, TokenResponse};
+use crate::http::context::RequestOrigin;
 use crate::http::error::{ApiError, ErrorBody};
 use crate::http::json::ApiJson;
 use crate::http::tenancy::CurrentTenant;
@@ -12,11 +13,10 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::{Extension, Json};
 use lyceum_app::identity::invitations::{self, InvitationToken};
-use lyceum_app::identity::NewPassword;
+use lyceum_app::identity::{sessions, NewPassword};
 use lyceum_domain::UserId;
 use serde::Deserialize;
 use utoipa::ToSchema;
-use uuid::Uuid;
 
 /// `{id}` of `/users/{id}/invitation`.
 #[derive(Deserialize, utoipa::IntoParams)]
@@ -62,12 +62,15 @@ pub(crate) struct AcceptRequest {
 pub(crate) async fn accept(
     State(state): State<AppState>,
     Extension(CurrentTenant(tenant)): Extension<CurrentTenant>,
+    RequestOrigin(origin): RequestOrigin,
     ApiJson(request): ApiJson<AcceptRequest>,
 ) -> Result<Json<TokenResponse>, ApiError> {
     let password = NewPassword::choose(request.password).await?;
     let mut tx = state.store.begin_write(&tenant).await?;
-    let user = invitations::accept(&mut tx, &request.token, &password).await?;
-    let response = auth::sign_in(&state, &mut tx, &tenant, &user, Uuid::now_v7()).await?;
+    let user = invitations::accept(&mut tx, &request.token, &password, &origin).await?;
+    let expires = auth::refresh_expiry(&state);
+    let refresh_token = sessions::sign_in(&mut tx, &user, expires, &origin).await?;
+    let response = auth::tokens_for(&state, &tenant, &user, refresh_token).await?;
     tx.commit().await?;
     Ok(Json(response))
 }

@@ -4,10 +4,8 @@
 //! user's token is refused here and a platform token is refused on tenant routes (different
 //! keys and audience). Every action is written to the audit log with the change it records.
 
-use crate::api::auth::{
-    password_sign_in, verify_token, ClientAddress, LoginRequest, PlatformClaims,
-};
-use crate::http::context::RequestId;
+use crate::api::auth::{password_sign_in, verify_token, LoginRequest, PlatformClaims};
+use crate::http::context::RequestOrigin;
 use crate::http::error::{ApiError, ErrorBody};
 use crate::http::json::ApiJson;
 use crate::AppState;
@@ -15,9 +13,9 @@ use axum::extract::{FromRequestParts, Path, Query, State};
 use axum::http::request::Parts;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use axum::{Extension, Json};
+use axum::Json;
 use lyceum_app::platform::{self, Operator, TenantRequest};
-use lyceum_domain::{Email, Placement, Plan, PlatformUserId, TenantStatus};
+use lyceum_domain::{Email, Origin, Placement, Plan, PlatformUserId, TenantStatus};
 use lyceum_store::{AuditRecord, KeyOwner, Tenant};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -31,12 +29,12 @@ pub struct PlatformOperator {
 }
 
 impl PlatformOperator {
-    /// The operator as the platform use cases see them, on the request `request_id`.
-    fn operator(&self, request_id: &RequestId) -> Operator {
+    /// The operator as the platform use cases see them, asking from `origin`.
+    fn operator(&self, origin: Origin) -> Operator {
         Operator::User {
             id: self.id,
             email: self.email.clone(),
-            request_id: Some(request_id.0.clone()),
+            origin,
         }
     }
 }
@@ -79,7 +77,7 @@ pub(crate) struct PlatformTokenResponse {
     ))]
 pub(crate) async fn login(
     State(state): State<AppState>,
-    ClientAddress(client): ClientAddress,
+    RequestOrigin(origin): RequestOrigin,
     ApiJson(request): ApiJson<LoginRequest>,
 ) -> Result<Response, ApiError> {
     let email = Email::parse(&request.email).ok();
@@ -87,9 +85,10 @@ pub(crate) async fn login(
         let Some(email) = email else { return Ok(None) };
         Ok(platform::operator_credentials(&state.store, &email).await?)
     };
+    let client = origin.address();
     let user = match password_sign_in(&state, None, "platform", request, client, lookup).await {
         Ok(user) => user,
-        Err(refused) => return Ok(refused),
+        Err(refused) => return Ok(refused.into_response()),
     };
     let ttl = state.config.auth.access_token_ttl;
     let keys = state.keys.get(KeyOwner::Platform).await?;
@@ -152,7 +151,7 @@ pub(crate) struct NewTenantRequest {
 pub(crate) async fn create_tenant(
     State(state): State<AppState>,
     operator: PlatformOperator,
-    Extension(request_id): Extension<RequestId>,
+    RequestOrigin(origin): RequestOrigin,
     ApiJson(request): ApiJson<NewTenantRequest>,
 ) -> Result<(StatusCode, Json<Tenant>), ApiError> {
     let request = TenantRequest {
@@ -163,7 +162,7 @@ pub(crate) async fn create_tenant(
         region: request.region,
         settings: request.settings,
     };
-    let operator = operator.operator(&request_id);
+    let operator = operator.operator(origin);
     let tenant = platform::create_tenant(&state.store, &operator, request).await?;
     Ok((StatusCode::CREATED, Json(tenant)))
 }
@@ -198,10 +197,10 @@ pub(crate) async fn show_tenant(
 pub(crate) async fn suspend_tenant(
     state: State<AppState>,
     operator: PlatformOperator,
-    request_id: Extension<RequestId>,
+    origin: RequestOrigin,
     path: Path<TenantPath>,
 ) -> Result<Json<Tenant>, ApiError> {
-    change_status(state, operator, request_id, path, TenantStatus::Suspended).await
+    change_status(state, operator, origin, path, TenantStatus::Suspended).await
 }
 
 /// Resumes a suspended tenant.
@@ -215,20 +214,20 @@ pub(crate) async fn suspend_tenant(
 pub(crate) async fn resume_tenant(
     state: State<AppState>,
     operator: PlatformOperator,
-    request_id: Extension<RequestId>,
+    origin: RequestOrigin,
     path: Path<TenantPath>,
 ) -> Result<Json<Tenant>, ApiError> {
-    change_status(state, operator, request_id, path, TenantStatus::Active).await
+    change_status(state, operator, origin, path, TenantStatus::Active).await
 }
 
 async fn change_status(
     State(state): State<AppState>,
     operator: PlatformOperator,
-    Extension(request_id): Extension<RequestId>,
+    RequestOrigin(origin): RequestOrigin,
     Path(path): Path<TenantPath>,
     to: TenantStatus,
 ) -> Result<Json<Tenant>, ApiError> {
-    let operator = operator.operator(&request_id);
+    let operator = operator.operator(origin);
     let tenant = platform::set_tenant_status(&state.store, &operator, &path.slug, to).await?;
     Ok(Json(tenant))
 }

@@ -4,6 +4,7 @@
 //! `lyceum_app::identity::users`'s.
 
 use crate::api::auth::Authenticated;
+use crate::http::context::RequestOrigin;
 use crate::http::error::{ApiError, ErrorBody};
 use crate::http::json::ApiJson;
 use crate::http::tenancy::CurrentTenant;
@@ -138,6 +139,7 @@ pub(crate) async fn create(
 pub(crate) async fn sign_up(
     State(state): State<AppState>,
     Extension(CurrentTenant(tenant)): Extension<CurrentTenant>,
+    RequestOrigin(origin): RequestOrigin,
     ApiJson(request): ApiJson<SignUpRequest>,
 ) -> Result<(StatusCode, Json<User>), ApiError> {
     let password = NewPassword::choose(request.password).await?;
@@ -148,6 +150,7 @@ pub(crate) async fn sign_up(
         request.email,
         request.display_name,
         password,
+        &origin,
     )
     .await?;
     tx.commit().await?;

@@ -1,8 +1,12 @@
 //! Per-request context: the request id (honoured from `X-Request-Id` when it is a sane token,
-//! generated otherwise, returned on every response) and the final shape of error bodies.
+//! generated otherwise, returned on every response), where a request came from (for the audit
+//! logs) and the final shape of error bodies.
 
+use crate::api::auth::ClientAddress;
 use crate::http::error::{ApiError, ErrorBody};
-use axum::extract::Request;
+use crate::AppState;
+use axum::extract::{FromRequestParts, Request};
+use axum::http::request::Parts;
 use axum::http::{header, HeaderName, HeaderValue, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
@@ -13,6 +17,30 @@ pub(crate) static REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id
 /// The id of the current request, in request extensions.
 #[derive(Debug, Clone)]
 pub struct RequestId(pub String);
+
+/// Where a request came from, as the audit logs record it: the client's address (the peer, or
+/// the nearest untrusted hop behind trusted proxies: the sign-in throttle's rule), its user
+/// agent and the request id.
+pub(crate) struct RequestOrigin(pub lyceum_domain::Origin);
+
+impl FromRequestParts<AppState> for RequestOrigin {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let ClientAddress(address) = ClientAddress::from_request_parts(parts, state).await?;
+        let agent = parts
+            .headers
+            .get(header::USER_AGENT)
+            .and_then(|v| v.to_str().ok());
+        let request_id = parts.extensions.get::<RequestId>().map(|r| r.0.as_str());
+        Ok(RequestOrigin(lyceum_domain::Origin::new(
+            address, agent, request_id,
+        )))
+    }
+}
 
 fn acceptable(id: &str) -> bool {
     (1..=128).contains(&id.len())

@@ -7,10 +7,10 @@
 use super::session::{self, CSRF_COOKIE};
 use super::{bare_problem, secure_headers};
 use crate::api::auth::{
-    password_sign_in, platform_claims, sign, verify_token, ClientAddress, LoginRequest,
-    PlatformClaims, PLATFORM_AUDIENCE,
+    password_sign_in, platform_claims, sign, verify_token, LoginRequest, PlatformClaims,
+    PLATFORM_AUDIENCE,
 };
-use crate::http::context::RequestId;
+use crate::http::context::RequestOrigin;
 use crate::http::error::ApiError;
 use crate::AppState;
 use askama::Template;
@@ -22,7 +22,7 @@ use axum::routing::{get, post};
 use axum::{Form, Router};
 use axum_extra::extract::cookie::{CookieJar, SameSite};
 use lyceum_app::platform::{self, Operator, TenantRequest};
-use lyceum_domain::{Email, Plan, PlatformUserId, TenantStatus};
+use lyceum_domain::{Email, Origin, Plan, PlatformUserId, TenantStatus};
 use lyceum_store::{AuditRecord, KeyOwner, Tenant};
 use serde::Deserialize;
 
@@ -52,7 +52,7 @@ pub(crate) struct Desk {
     pub csrf: String,
     csrf_is_new: bool,
     secure: bool,
-    request_id: Option<String>,
+    origin: Origin,
 }
 
 impl FromRequestParts<AppState> for Desk {
@@ -64,6 +64,7 @@ impl FromRequestParts<AppState> for Desk {
             Some(c) if c.value().len() == 32 => (c.value().to_owned(), false),
             _ => (session::new_csrf_token(), true),
         };
+        let Ok(RequestOrigin(origin)) = RequestOrigin::from_request_parts(parts, state).await;
         let claims = match jar.get(OPERATOR_COOKIE) {
             Some(token) if token.value().len() <= 4096 => verify_token::<PlatformClaims>(
                 state,
@@ -81,7 +82,7 @@ impl FromRequestParts<AppState> for Desk {
             csrf,
             csrf_is_new,
             secure: session::over_tls(&parts.headers),
-            request_id: parts.extensions.get::<RequestId>().map(|r| r.0.clone()),
+            origin,
         })
     }
 }
@@ -91,7 +92,7 @@ impl Desk {
         Some(Operator::User {
             id: self.operator_id?,
             email: self.operator.clone()?,
-            request_id: self.request_id.clone(),
+            origin: self.origin.clone(),
         })
     }
 
@@ -186,7 +187,6 @@ async fn sign_in(
     State(state): State<AppState>,
     desk: Desk,
     jar: CookieJar,
-    ClientAddress(client): ClientAddress,
     Form(form): Form<SignInForm>,
 ) -> Response {
     if let Some(refused) = desk.refused_form(&jar, &form.csrf) {
@@ -203,9 +203,11 @@ async fn sign_in(
         email: email.clone(),
         password: form.password,
     };
+    let client = desk.origin.address();
     let user = match password_sign_in(&state, None, "platform", request, client, lookup).await {
         Ok(user) => user,
         Err(refused) => {
+            let refused = refused.into_response();
             let problem = if refused.status() == StatusCode::TOO_MANY_REQUESTS {
                 "Too many attempts. Wait a minute, then try again."
             } else {

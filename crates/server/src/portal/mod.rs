@@ -13,6 +13,7 @@ mod pages;
 mod session;
 mod staff;
 
+use crate::http::context::RequestOrigin;
 use crate::http::error::ApiError;
 use crate::http::tenancy::{self, CurrentTenant};
 use crate::AppState;
@@ -67,6 +68,8 @@ pub(crate) fn tenant_routes() -> Router<AppState> {
         .route("/admin/people/{id}/role", post(staff::set_role))
         .route("/admin/people/{id}/deactivate", post(staff::deactivate))
         .route("/admin/people/{id}/invitation", post(staff::reinvite))
+        .route("/admin/audit", get(staff::audit_log))
+        .route("/admin/audit.csv", get(staff::audit_csv))
 }
 
 /// The platform operator's console at `/platform/`.
@@ -156,6 +159,8 @@ pub(crate) struct Visit {
     pub secure: bool,
     /// The page asked for (path and query), to come back to after signing in.
     pub asked_for: String,
+    /// Where the request came from.
+    pub origin: lyceum_domain::Origin,
 }
 
 impl FromRequestParts<AppState> for Visit {
@@ -183,6 +188,7 @@ impl FromRequestParts<AppState> for Visit {
         let token = jar
             .get(session::SESSION_COOKIE)
             .map(|c| c.value().to_owned());
+        let Ok(RequestOrigin(origin)) = RequestOrigin::from_request_parts(parts, state).await;
         let user = match &token {
             Some(token) if !token.is_empty() && token.len() <= 128 => {
                 let mut tx = state.store.begin(&tenant).await.map_err(problem_of)?;
@@ -204,6 +210,7 @@ impl FromRequestParts<AppState> for Visit {
             asked_for: uri
                 .path_and_query()
                 .map_or_else(|| uri.path().to_owned(), |p| p.as_str().to_owned()),
+            origin,
         })
     }
 }
@@ -302,6 +309,7 @@ impl Visit {
             user: u.id,
             role: u.role,
             plan: self.tenant.plan,
+            origin: self.origin.clone(),
         })
     }
 
@@ -376,6 +384,14 @@ impl Visit {
             );
             session::set_cookie(headers, &cookie);
         }
+    }
+
+    /// A file to download (its type and name set already), with the portal's headers: never
+    /// stored by a cache.
+    pub fn download(&self, mut response: Response) -> Response {
+        secure_headers(response.headers_mut(), true);
+        self.keep_csrf(response.headers_mut());
+        response
     }
 
     /// A redirect (303, so the browser follows with GET) to a path of this tenant's portal.

@@ -5,7 +5,7 @@
 
 use super::session::{self, SESSION_COOKIE};
 use super::{CheckedForm, Chrome, Visit};
-use crate::api::auth::{password_sign_in, ClientAddress, LoginRequest};
+use crate::api::auth::{refresh_expiry, tenant_password_sign_in, LoginRequest};
 use crate::http::error::ApiError;
 use crate::AppState;
 use askama::Template;
@@ -13,7 +13,6 @@ use axum::extract::{Path, Query, State};
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum_extra::extract::cookie::SameSite;
-use chrono::Utc;
 use lyceum_app::identity::{invitations, sessions, users, NewPassword};
 use lyceum_app::learning::certificates::{self, Certificate};
 use lyceum_app::learning::content::{self, CourseOutline, Lesson, Module};
@@ -21,10 +20,9 @@ use lyceum_app::learning::courses::{self, Course};
 use lyceum_app::learning::dashboard::{dashboard as learner_dashboard, Dashboard};
 use lyceum_app::learning::{enrollments, progress, Release};
 use lyceum_app::Refusal;
-use lyceum_domain::{ContentBlock, CourseId, Email, LessonId, Percent};
+use lyceum_domain::{ContentBlock, CourseId, LessonId, Percent};
 use lyceum_store::LearnerLock;
 use serde::Deserialize;
-use uuid::Uuid;
 
 /// `{id}` of a page's path, by name: under `/t/{slug}` the path has a second parameter.
 #[derive(Deserialize)]
@@ -259,7 +257,6 @@ pub(crate) struct SignInForm {
 pub(crate) async fn sign_in(
     State(state): State<AppState>,
     visit: Visit,
-    ClientAddress(client): ClientAddress,
     CheckedForm(form): CheckedForm<SignInForm>,
 ) -> Response {
     let next = next_target(&visit, form.next.as_deref());
@@ -274,22 +271,11 @@ pub(crate) async fn sign_in(
         };
         visit.page(status, &page)
     };
-    let parsed = Email::parse(&email).ok();
-    let tenant = visit.tenant.clone();
-    let lookup = async {
-        let Some(email) = parsed else { return Ok(None) };
-        let mut tx = state.store.begin(&tenant).await?;
-        let found = sessions::credentials(&mut tx, &email).await?;
-        tx.commit().await?;
-        Ok(found)
-    };
     let request = LoginRequest {
         email: email.clone(),
         password: form.password,
     };
-    let account = Some(visit.tenant.id().as_uuid());
-    let label = visit.tenant.slug.as_str();
-    let user = match password_sign_in(&state, account, label, request, client, lookup).await {
+    let user = match tenant_password_sign_in(&state, &visit.tenant, request, &visit.origin).await {
         Ok(user) => user,
         Err(refused) if refused.status() == StatusCode::TOO_MANY_REQUESTS => {
             return again(
@@ -302,12 +288,10 @@ pub(crate) async fn sign_in(
         }
         Err(refused) => return refused,
     };
-    let expires = Utc::now()
-        + chrono::Duration::from_std(state.config.auth.refresh_token_ttl).unwrap_or_default();
+    let expires = refresh_expiry(&state);
     let opened = visit
         .write(&state, async |tx| {
-            let token = sessions::open(tx, &user, Uuid::now_v7(), expires).await?;
-            Ok(token)
+            sessions::sign_in(tx, &user, expires, &visit.origin).await
         })
         .await;
     let token = match opened {
@@ -512,7 +496,7 @@ pub(crate) async fn complete(
             learner: actor.user,
         };
         let mut tx = state.store.begin_learner_write(&visit.tenant, lock).await?;
-        let reported = progress::report(&mut tx, actor, id, Percent::COMPLETE).await?;
+        let reported = progress::report(&mut tx, &actor, id, Percent::COMPLETE).await?;
         tx.commit().await?;
         Ok::<_, Refusal>(reported)
     };
@@ -604,13 +588,11 @@ pub(crate) async fn accept(
         Ok(password) => password,
         Err(e) => return again(e.to_string(), StatusCode::UNPROCESSABLE_ENTITY),
     };
-    let expires = Utc::now()
-        + chrono::Duration::from_std(state.config.auth.refresh_token_ttl).unwrap_or_default();
+    let expires = refresh_expiry(&state);
     let accepted = visit
         .write(&state, async |tx| {
-            let user = invitations::accept(tx, &token, &password).await?;
-            let session = sessions::open(tx, &user, Uuid::now_v7(), expires).await?;
-            Ok(session)
+            let user = invitations::accept(tx, &token, &password, &visit.origin).await?;
+            sessions::sign_in(tx, &user, expires, &visit.origin).await
         })
         .await;
     match accepted {
@@ -699,8 +681,7 @@ pub(crate) async fn sign_up(
         Ok(password) => password,
         Err(e) => return again(e.to_string(), StatusCode::UNPROCESSABLE_ENTITY),
     };
-    let expires = Utc::now()
-        + chrono::Duration::from_std(state.config.auth.refresh_token_ttl).unwrap_or_default();
+    let expires = refresh_expiry(&state);
     let tenant = visit.tenant.clone();
     let joined = visit
         .write(&state, async |tx| {
@@ -710,9 +691,10 @@ pub(crate) async fn sign_up(
                 form.email.trim().to_owned(),
                 form.display_name.clone(),
                 password,
+                &visit.origin,
             )
             .await?;
-            sessions::open(tx, &user, Uuid::now_v7(), expires).await
+            sessions::sign_in(tx, &user, expires, &visit.origin).await
         })
         .await;
     match joined {

@@ -1,16 +1,20 @@
 //! The portal's pages for course staff and tenant admins: the courses one can edit, a course
-//! builder (modules, text lessons, publishing, archiving) with the learners' progress, and the
-//! people of the tenant (inviting, changing roles, deactivating) with the plan's usage. The
+//! builder (modules, text lessons, publishing, archiving) with the learners' progress, the
+//! people of the tenant (inviting, changing roles, deactivating) with the plan's usage, and the
+//! audit log (filters, older pages, a CSV download). The
 //! rules (who may, plan limits, the last admin) are the use cases'; a refusal is shown on the
 //! page it came from, with what the person typed.
 
 use super::pages::{to_sign_in, Id, Protected};
 use super::{CheckedForm, Chrome, Visit};
+use crate::http::error::ApiError;
 use crate::AppState;
 use askama::Template;
-use axum::extract::{Path, State};
+use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::Response;
+use chrono::{DateTime, NaiveDate, NaiveTime, Utc};
+use lyceum_app::audit::{self, AuditFilter, AuditLogEntry};
 use lyceum_app::identity::invitations::{self, InvitationToken};
 use lyceum_app::identity::users::{self, NewPerson};
 use lyceum_app::identity::User;
@@ -21,7 +25,8 @@ use lyceum_app::learning::import::{import_enrollments, ImportReport};
 use lyceum_app::tenant::plan_usage;
 use lyceum_app::{Actor, Refusal};
 use lyceum_domain::{
-    CourseId, CourseSlug, CourseStatus, LessonKind, ModuleId, Permission, Plan, Role, UserId,
+    AuditAction, CourseId, CourseSlug, CourseStatus, LessonKind, ModuleId, Permission, Plan, Role,
+    UserId,
 };
 use serde::Deserialize;
 
@@ -615,6 +620,138 @@ pub(crate) async fn reinvite(
                 ..PeopleNote::default()
             };
             people_page(&state, &visit, &actor, note, StatusCode::CREATED).await
+        }
+        Err(e) => visit.problem(e),
+    }
+}
+
+/// Audit entries on one page of the audit log.
+const AUDIT_SHOWN: u32 = 50;
+
+#[derive(Template)]
+#[template(path = "portal/audit.html")]
+struct AuditLog {
+    chrome: Chrome,
+    entries: Vec<AuditLogEntry>,
+    actions: &'static [AuditAction],
+    form: AuditForm,
+    /// The filters as a query string (`actor=...&action=...`), for the CSV link and the next
+    /// page.
+    query: String,
+    next_cursor: Option<i64>,
+}
+
+/// The audit log's filters as the page's form sends them (every field may be blank).
+#[derive(Deserialize, Default)]
+pub(crate) struct AuditForm {
+    #[serde(default)]
+    actor: String,
+    #[serde(default)]
+    action: String,
+    /// A day (`2025-01-31`): entries from its start on.
+    #[serde(default)]
+    from: String,
+    /// A day: entries up to its end.
+    #[serde(default)]
+    to: String,
+    before: Option<i64>,
+}
+
+impl AuditForm {
+    fn filter(&self) -> Result<AuditFilter, ApiError> {
+        let day = |field: &str, text: &str| -> Result<Option<DateTime<Utc>>, ApiError> {
+            let text = text.trim();
+            if text.is_empty() {
+                return Ok(None);
+            }
+            let date = NaiveDate::parse_from_str(text, "%Y-%m-%d").map_err(|_| {
+                ApiError::new(
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    "VALIDATION_FAILED",
+                    format!("{field} must be a day written as YYYY-MM-DD"),
+                )
+            })?;
+            Ok(Some(date.and_time(NaiveTime::MIN).and_utc()))
+        };
+        let action = match self.action.trim() {
+            "" => None,
+            text => Some(text.parse::<AuditAction>()?),
+        };
+        Ok(AuditFilter {
+            actor: audit::actor_filter(&self.actor)?,
+            action,
+            target: None,
+            from: day("from", &self.from)?,
+            to: day("to", &self.to)?.map(|day| day + chrono::Days::new(1)),
+        })
+    }
+
+    /// The filters (not the page) as a query string.
+    fn query(&self) -> String {
+        let fields = [
+            ("actor", self.actor.trim()),
+            ("action", self.action.trim()),
+            ("from", self.from.trim()),
+            ("to", self.to.trim()),
+        ];
+        let given: Vec<_> = fields.iter().filter(|(_, v)| !v.is_empty()).collect();
+        serde_urlencoded::to_string(given).unwrap_or_default()
+    }
+}
+
+/// The tenant's audit log for its admins, newest first, with filters, older pages and a CSV
+/// download of what the filters select.
+pub(crate) async fn audit_log(
+    State(state): State<AppState>,
+    visit: Visit,
+    Query(form): Query<AuditForm>,
+) -> Response {
+    let Some(actor) = visit.actor() else {
+        return to_sign_in(&visit, &visit.asked_for);
+    };
+    let filter = match form.filter() {
+        Ok(filter) => filter,
+        Err(e) => return visit.problem(e),
+    };
+    let read = visit
+        .read(&state, async |tx| {
+            audit::entries(tx, &actor, &filter, form.before, AUDIT_SHOWN).await
+        })
+        .await;
+    visit.show(read, |entries, chrome| AuditLog {
+        chrome,
+        next_cursor: crate::http::paging::next_cursor(&entries, AUDIT_SHOWN, |e| e.seq),
+        entries,
+        actions: AuditAction::ALL,
+        query: form.query(),
+        form,
+    })
+}
+
+/// What the audit log's filters select, as a CSV file (at most
+/// [`crate::api::audit::CSV_MAX_ROWS`] entries, newest first).
+pub(crate) async fn audit_csv(
+    State(state): State<AppState>,
+    visit: Visit,
+    Query(form): Query<AuditForm>,
+) -> Response {
+    let Some(actor) = visit.actor() else {
+        return to_sign_in(&visit, &visit.link("/admin/audit"));
+    };
+    let filter = match form.filter() {
+        Ok(filter) => filter,
+        Err(e) => return visit.problem(e),
+    };
+    let limit = crate::api::audit::CSV_MAX_ROWS;
+    let read = visit
+        .read(&state, async |tx| {
+            audit::entries(tx, &actor, &filter, form.before, limit).await
+        })
+        .await;
+    match read {
+        Ok(entries) => {
+            let name = format!("audit-log-{}.csv", visit.tenant.slug);
+            visit.download(crate::api::audit::csv_file(&entries, &name))
         }
         Err(e) => visit.problem(e),
     }

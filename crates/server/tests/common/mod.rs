@@ -193,6 +193,7 @@ pub async fn school(store: &Store, slug: &str, colour: &str, lessons: usize) -> 
         user: teacher.id,
         role: teacher.role,
         plan: tenant.plan,
+        origin: lyceum_domain::Origin::default(),
     };
     let input = CourseInput {
         draft: CourseDraft {

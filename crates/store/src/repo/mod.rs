@@ -1,6 +1,7 @@
 //! Repositories, one module per aggregate. Every function takes `&mut TenantTx`, binds the
 //! transaction's tenant into every statement, and is written once for both engines.
 
+pub mod audit;
 pub mod certificates;
 pub mod courses;
 pub mod enrollments;

@@ -2,6 +2,7 @@
 //! placement. They live inside the crate so that they can run the raw SQL an attacker or a
 //! careless repository would (a forgotten `WHERE tenant_id`) through a real tenant transaction.
 
+mod audit_log;
 mod catalog;
 mod isolation;
 mod migrations;
@@ -11,7 +12,7 @@ mod tables;
 
 use crate::engine::{dispatch, Engine};
 use crate::repo::{
-    certificates, courses, enrollments, invitations, lessons, modules, outbox, progress,
+    audit, certificates, courses, enrollments, invitations, lessons, modules, outbox, progress,
     refresh_tokens, users,
 };
 use crate::testing::{self, TestGuard};
@@ -168,6 +169,16 @@ pub(crate) async fn seed(store: &Store, tenant: &Tenant, tag: &str) -> Seeded {
     )
     .await
     .unwrap();
+    let created = audit::NewEntry {
+        action: lyceum_domain::AuditAction::UserCreated,
+        actor_id: None,
+        actor: "system",
+        target: Some(lyceum_domain::AuditTarget::User(student.id)),
+        origin: &lyceum_domain::Origin::default(),
+        before: None,
+        after: Some(serde_json::json!({ "tag": tag })),
+    };
+    audit::append(&mut tx, &created).await.unwrap();
     tx.commit().await.unwrap();
     Seeded {
         student: student.id,

@@ -1,13 +1,14 @@
 //! [`Authenticated`]: the signed-in user of the resolved tenant, from a bearer token.
 
 use super::tokens::{self, Claims, Rejected};
+use crate::http::context::RequestOrigin;
 use crate::http::error::ApiError;
 use crate::http::tenancy::CurrentTenant;
 use crate::AppState;
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
 use axum::http::{header, HeaderMap, StatusCode};
-use lyceum_domain::{Permission, Role, UserId};
+use lyceum_domain::{Origin, Permission, Role, UserId};
 use lyceum_store::{KeyOwner, Tenant};
 use std::sync::Arc;
 
@@ -17,6 +18,8 @@ pub struct Authenticated {
     pub role: Role,
     pub tenant: Arc<Tenant>,
     pub claims: Claims,
+    /// Where the request came from.
+    pub origin: Origin,
 }
 
 impl Authenticated {
@@ -30,6 +33,7 @@ impl Authenticated {
             user: self.user_id,
             role: self.role,
             plan: self.tenant.plan,
+            origin: self.origin.clone(),
         }
     }
 
@@ -60,17 +64,19 @@ impl FromRequestParts<AppState> for Authenticated {
             .ok_or_else(|| {
                 ApiError::internal("authentication used on a route without tenant resolution")
             })?;
-        Authenticated::of(state, tenant, &parts.headers).await
+        let Ok(RequestOrigin(origin)) = RequestOrigin::from_request_parts(parts, state).await;
+        Authenticated::of(state, tenant, &parts.headers, origin).await
     }
 }
 
 impl Authenticated {
     /// The user of `tenant` whom the request's bearer token names, once the token is verified
-    /// against that tenant's keys and audience.
+    /// against that tenant's keys and audience, asking from `origin`.
     pub(crate) async fn of(
         state: &AppState,
         tenant: Arc<Tenant>,
         headers: &HeaderMap,
+        origin: Origin,
     ) -> Result<Self, ApiError> {
         let token = bearer(headers).ok_or_else(|| {
             ApiError::unauthorized("UNAUTHENTICATED", "sign in first: no bearer token")
@@ -85,6 +91,7 @@ impl Authenticated {
                         role: claims.role,
                         tenant,
                         claims: (*claims).clone(),
+                        origin,
                     });
                 }
                 return Err(ApiError::unauthorized(
@@ -115,6 +122,7 @@ impl Authenticated {
             role: claims.role,
             tenant,
             claims,
+            origin,
         })
     }
 }

@@ -1,8 +1,9 @@
 //! `POST /api/v1/auth/login`, `/auth/refresh`, `/auth/logout` and `GET /api/v1/me`.
 
-use super::throttle::password_sign_in;
+use super::throttle::{password_sign_in, SignInRefused};
 use super::tokens;
-use super::{Authenticated, ClientAddress};
+use super::Authenticated;
+use crate::http::context::RequestOrigin;
 use crate::http::error::{ApiError, ErrorBody};
 use crate::http::json::ApiJson;
 use crate::http::tenancy::CurrentTenant;
@@ -14,11 +15,10 @@ use axum::{Extension, Json};
 use chrono::Utc;
 use lyceum_app::identity::sessions::{self, Refreshed};
 use lyceum_app::identity::User;
-use lyceum_domain::{Email, Permission};
-use lyceum_store::{KeyOwner, Tenant, WriteTx};
+use lyceum_domain::{Email, Origin, Permission};
+use lyceum_store::{KeyOwner, Tenant};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
-use uuid::Uuid;
 
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -52,27 +52,58 @@ pub(crate) struct TokenResponse {
 pub(crate) async fn login(
     State(state): State<AppState>,
     Extension(CurrentTenant(tenant)): Extension<CurrentTenant>,
-    ClientAddress(client): ClientAddress,
+    RequestOrigin(origin): RequestOrigin,
     ApiJson(request): ApiJson<LoginRequest>,
 ) -> Result<Response, ApiError> {
+    let user = match tenant_password_sign_in(&state, &tenant, request, &origin).await {
+        Ok(user) => user,
+        Err(refused) => return Ok(refused),
+    };
+    let mut tx = state.store.begin_write(&tenant).await?;
+    let refresh_token = sessions::sign_in(&mut tx, &user, refresh_expiry(&state), &origin).await?;
+    let response = tokens_for(&state, &tenant, &user, refresh_token).await?;
+    tx.commit().await?;
+    Ok(Json(response).into_response())
+}
+
+/// A tenant user's sign-in with e-mail and password, throttled (see [`password_sign_in`]). A
+/// wrong e-mail or password is recorded in the tenant's audit log, in a transaction of its own
+/// committed before the refusal is answered (after the password check, whose cost bounds how
+/// fast anyone can add such entries). Any refusal comes back as the response to send.
+pub(crate) async fn tenant_password_sign_in(
+    state: &AppState,
+    tenant: &Tenant,
+    request: LoginRequest,
+    origin: &Origin,
+) -> Result<User, Response> {
     let email = Email::parse(&request.email).ok();
+    let tried = request.email.clone();
     let lookup = async {
         let Some(email) = email else { return Ok(None) };
-        let mut tx = state.store.begin(&tenant).await?;
+        let mut tx = state.store.begin(tenant).await?;
         let found = sessions::credentials(&mut tx, &email).await?;
         tx.commit().await?;
         Ok(found)
     };
     let account = Some(tenant.id().as_uuid());
     let label = tenant.slug.as_str();
-    let user = match password_sign_in(&state, account, label, request, client, lookup).await {
-        Ok(user) => user,
-        Err(refused) => return Ok(refused),
-    };
-    let mut tx = state.store.begin_write(&tenant).await?;
-    let response = sign_in(&state, &mut tx, &tenant, &user, Uuid::now_v7()).await?;
-    tx.commit().await?;
-    Ok(Json(response).into_response())
+    let client = origin.address();
+    match password_sign_in(state, account, label, request, client, lookup).await {
+        Ok(user) => Ok(user),
+        Err(SignInRefused::WrongCredentials { user, response }) => {
+            let recorded = async {
+                let mut tx = state.store.begin_write(tenant).await?;
+                sessions::sign_in_failed(&mut tx, &tried, user.as_ref(), origin).await?;
+                tx.commit().await?;
+                Ok::<_, ApiError>(())
+            };
+            match recorded.await {
+                Ok(()) => Err(response),
+                Err(e) => Err(e.into_response()),
+            }
+        }
+        Err(refused) => Err(refused.into_response()),
+    }
 }
 
 /// Trades a refresh token for new tokens. Each refresh token works once; presenting a spent
@@ -100,7 +131,8 @@ pub(crate) async fn refresh(
             ));
         }
     };
-    let response = sign_in(&state, &mut tx, &tenant, &user, family).await?;
+    let refresh_token = sessions::open(&mut tx, &user, family, refresh_expiry(&state)).await?;
+    let response = tokens_for(&state, &tenant, &user, refresh_token).await?;
     tx.commit().await?;
     Ok(Json(response))
 }
@@ -161,17 +193,18 @@ pub(crate) async fn me(
     }))
 }
 
-/// New tokens for `user`: an access token, and a refresh token of `family` stored in `tx`.
-pub(crate) async fn sign_in(
+/// When a refresh token issued now expires.
+pub(crate) fn refresh_expiry(state: &AppState) -> chrono::DateTime<Utc> {
+    Utc::now() + chrono::Duration::from_std(state.config.auth.refresh_token_ttl).unwrap_or_default()
+}
+
+/// The tokens `user` gets: a fresh access token beside `refresh_token`, stored already.
+pub(crate) async fn tokens_for(
     state: &AppState,
-    tx: &mut WriteTx,
     tenant: &Tenant,
     user: &User,
-    family: Uuid,
+    refresh_token: String,
 ) -> Result<TokenResponse, ApiError> {
-    let expires = Utc::now()
-        + chrono::Duration::from_std(state.config.auth.refresh_token_ttl).unwrap_or_default();
-    let refresh_token = sessions::open(tx, user, family, expires).await?;
     let keys = state.keys.get(KeyOwner::Tenant(tenant.id())).await?;
     let ttl = state.config.auth.access_token_ttl;
     let claims = tokens::tenant_claims(tenant, user, &state.config.auth.issuer, ttl);

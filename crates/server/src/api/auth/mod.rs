@@ -12,7 +12,9 @@ mod tokens;
 
 pub use extract::Authenticated;
 pub(crate) use extract::{bearer, verify_token};
-pub(crate) use handlers::{sign_in, LoginRequest, TokenResponse};
+pub(crate) use handlers::{
+    refresh_expiry, tenant_password_sign_in, tokens_for, LoginRequest, TokenResponse,
+};
 pub use keys::KeyRing;
 pub use throttle::LoginThrottleConfig;
 pub(crate) use throttle::{password_sign_in, ClientAddress, LoginThrottle};

@@ -132,7 +132,7 @@ impl LoginThrottle {
 /// its rate, looks the account up with `lookup` (user and password hash, if any), verifies the
 /// password (against a throwaway hash when there is none, so timing does not tell which
 /// e-mails exist) and counts the outcome. `tenant` is `None` for platform operators; `label`
-/// names them in the metrics. Any refusal comes back as the response to send.
+/// names them in the metrics.
 pub(crate) async fn password_sign_in<U, Lookup>(
     state: &AppState,
     tenant: Option<Uuid>,
@@ -140,16 +140,19 @@ pub(crate) async fn password_sign_in<U, Lookup>(
     request: LoginRequest,
     client: Option<IpAddr>,
     lookup: Lookup,
-) -> Result<U, Response>
+) -> Result<U, SignInRefused<U>>
 where
     Lookup: std::future::Future<Output = Result<Option<(U, Option<String>)>, ApiError>>,
 {
     let throttle = &state.login_throttle;
     if let Err(throttled) = throttle.admit(tenant, &request.email, client).await {
         state.metrics.login_throttled(label);
-        return Err(throttled.into_response());
+        return Err(SignInRefused::Early(throttled.into_response()));
     }
-    let (user, hash) = match lookup.await.map_err(IntoResponse::into_response)? {
+    let found = lookup
+        .await
+        .map_err(|e| SignInRefused::Early(e.into_response()))?;
+    let (user, hash) = match found {
         Some((user, hash)) => (Some(user), hash),
         None => (None, None),
     };
@@ -159,12 +162,31 @@ where
             throttle.succeeded(tenant, &request.email).await;
             Ok(user)
         }
-        _ => {
+        user => {
             throttle.failed(tenant, &request.email).await;
-            Err(
+            let response =
                 ApiError::unauthorized("INVALID_CREDENTIALS", "wrong e-mail or password")
-                    .into_response(),
-            )
+                    .into_response();
+            Err(SignInRefused::WrongCredentials { user, response })
+        }
+    }
+}
+
+/// Why a sign-in did not pass, with the response that says so.
+pub(crate) enum SignInRefused<U> {
+    /// Before any password was checked: throttled, or the account could not be looked up.
+    Early(Response),
+    /// A wrong e-mail or password (401 `INVALID_CREDENTIALS`); `user` is the person the
+    /// e-mail names, if any.
+    WrongCredentials { user: Option<U>, response: Response },
+}
+
+impl<U> IntoResponse for SignInRefused<U> {
+    fn into_response(self) -> Response {
+        match self {
+            SignInRefused::Early(response) | SignInRefused::WrongCredentials { response, .. } => {
+                response
+            }
         }
     }
 }

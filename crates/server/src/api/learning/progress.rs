@@ -88,7 +88,7 @@ pub(crate) async fn record_progress(
         learner: actor.user,
     };
     let mut tx = state.store.begin_learner_write(&auth.tenant, lock).await?;
-    let reported = progress::report(&mut tx, actor, id, requested).await?;
+    let reported = progress::report(&mut tx, &actor, id, requested).await?;
     tx.commit().await?;
     Ok(Json(ProgressReport {
         lesson: reported.lesson,

@@ -1,0 +1,198 @@
+//! The vocabulary of a tenant's audit log: what was done ([`AuditAction`]), to what
+//! ([`AuditTarget`]), and from where the request came ([`Origin`]). The log itself (its hash
+//! chain, its storage) is the store's; which use case records which action is the application
+//! layer's.
+
+use crate::error::{parse_variant, ValidationError};
+use crate::ids::{CourseId, UserId};
+use serde::{Deserialize, Serialize};
+use std::fmt;
+use std::net::IpAddr;
+use std::str::FromStr;
+
+/// Declares [`AuditAction`] with its text form, `ALL`, `Display` and `FromStr`.
+macro_rules! audit_actions {
+    ($($(#[$doc:meta])* $variant:ident = $text:literal),+ $(,)?) => {
+        /// Something a tenant's audit log records. Stored and sent as its text
+        /// (`user.role_changed`); a new action is a new variant, never a string at a call site.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+        #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+        pub enum AuditAction {
+            $($(#[$doc])* #[serde(rename = $text)] $variant),+
+        }
+
+        impl AuditAction {
+            pub const ALL: &'static [AuditAction] = &[$(AuditAction::$variant),+];
+
+            pub fn as_str(self) -> &'static str {
+                match self {
+                    $(AuditAction::$variant => $text),+
+                }
+            }
+        }
+    };
+}
+
+audit_actions! {
+    /// A person signed in with their password (or right after accepting an invitation or
+    /// signing up).
+    SignIn = "sign_in",
+    /// A sign-in with a wrong e-mail or password.
+    SignInFailed = "sign_in_failed",
+    /// An admin created a person with a password, the person signed up, or the tenant's first
+    /// admin was made.
+    UserCreated = "user.created",
+    /// An admin invited a person (created them without a password, or invited them again).
+    UserInvited = "user.invited",
+    /// A person accepted their invitation and chose a password.
+    UserActivated = "user.activated",
+    /// An admin changed a person's name.
+    UserRenamed = "user.renamed",
+    /// An admin changed a person's role.
+    UserRoleChanged = "user.role_changed",
+    /// An admin deactivated a person.
+    UserDeactivated = "user.deactivated",
+    /// Course staff published a course.
+    CoursePublished = "course.published",
+    /// Course staff archived a course.
+    CourseArchived = "course.archived",
+    /// An admin deleted a course.
+    CourseDeleted = "course.deleted",
+    /// Course staff enrolled learners from a CSV file.
+    EnrollmentImported = "enrollment.imported",
+}
+
+impl fmt::Display for AuditAction {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.pad(self.as_str())
+    }
+}
+
+impl FromStr for AuditAction {
+    type Err = ValidationError;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        parse_variant("audit action", s, AuditAction::ALL, AuditAction::as_str)
+    }
+}
+
+/// What an audited action was done to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AuditTarget {
+    User(UserId),
+    Course(CourseId),
+}
+
+impl AuditTarget {
+    /// The kind of record, as stored: `user`, `course`.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            AuditTarget::User(_) => "user",
+            AuditTarget::Course(_) => "course",
+        }
+    }
+
+    pub fn id(&self) -> uuid::Uuid {
+        match self {
+            AuditTarget::User(id) => id.as_uuid(),
+            AuditTarget::Course(id) => id.as_uuid(),
+        }
+    }
+
+    /// The target a stored kind and id name.
+    pub fn from_parts(kind: &str, id: uuid::Uuid) -> Result<Self, ValidationError> {
+        match kind {
+            "user" => Ok(AuditTarget::User(UserId::from_uuid(id))),
+            "course" => Ok(AuditTarget::Course(CourseId::from_uuid(id))),
+            other => Err(ValidationError::UnknownVariant {
+                kind: "audit target",
+                value: other.chars().take(40).collect(),
+                expected: "user, course".to_owned(),
+            }),
+        }
+    }
+}
+
+/// The longest user agent an entry keeps.
+const MAX_USER_AGENT_CHARS: usize = 256;
+/// The longest request id an entry keeps (the server accepts no longer ones).
+const MAX_REQUEST_ID_CHARS: usize = 128;
+
+/// Where a request came from, as far as the face that took it knows: the client's address,
+/// its user agent and the request's id. The audit log records it with each entry; a command
+/// run on the node has none of them ([`Origin::default`]).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Origin {
+    address: Option<IpAddr>,
+    user_agent: Option<String>,
+    request_id: Option<String>,
+}
+
+impl Origin {
+    /// An origin whose texts are kept printable and short: control characters (NUL included)
+    /// are dropped, and what is left is cut to a bounded length; an empty text is none.
+    pub fn new(
+        address: Option<IpAddr>,
+        user_agent: Option<&str>,
+        request_id: Option<&str>,
+    ) -> Self {
+        Origin {
+            address,
+            user_agent: user_agent.and_then(|text| printable(text, MAX_USER_AGENT_CHARS)),
+            request_id: request_id.and_then(|text| printable(text, MAX_REQUEST_ID_CHARS)),
+        }
+    }
+
+    pub fn address(&self) -> Option<IpAddr> {
+        self.address
+    }
+
+    pub fn user_agent(&self) -> Option<&str> {
+        self.user_agent.as_deref()
+    }
+
+    pub fn request_id(&self) -> Option<&str> {
+        self.request_id.as_deref()
+    }
+}
+
+fn printable(text: &str, max: usize) -> Option<String> {
+    let kept: String = text.chars().filter(|c| !c.is_control()).take(max).collect();
+    let kept = kept.trim();
+    (!kept.is_empty()).then(|| kept.to_owned())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn actions_round_trip_through_their_text_and_serde_agrees() {
+        for action in AuditAction::ALL {
+            assert_eq!(action.as_str().parse::<AuditAction>().unwrap(), *action);
+            let json = serde_json::to_string(action).unwrap();
+            assert_eq!(json, format!("{:?}", action.as_str()));
+        }
+        assert!("user.deleted".parse::<AuditAction>().is_err());
+    }
+
+    #[test]
+    fn an_origin_keeps_printable_bounded_text() {
+        let huge = "x".repeat(10_000);
+        let origin = Origin::new(None, Some(&format!("agent\0<b>{huge}")), Some("\u{7}"));
+        let agent = origin.user_agent().unwrap();
+        assert!(agent.starts_with("agent<b>"), "{agent}");
+        assert_eq!(agent.chars().count(), MAX_USER_AGENT_CHARS);
+        assert_eq!(origin.request_id(), None, "nothing printable is none");
+        assert_eq!(Origin::new(None, Some("  "), None).user_agent(), None);
+    }
+
+    #[test]
+    fn targets_round_trip_through_their_parts() {
+        let user = AuditTarget::User(UserId::new());
+        assert_eq!(
+            AuditTarget::from_parts(user.kind(), user.id()).unwrap(),
+            user
+        );
+        assert!(AuditTarget::from_parts("lesson", user.id()).is_err());
+    }
+}
