@@ -1,11 +1,12 @@
 //! The platform operator's use cases, across every tenant of the node: tenants (list, create,
-//! show, suspend, resume) and the platform audit log. Each change is an audited operation: its
-//! audit entry, naming who did it and from where, is written with the change.
+//! show, suspend, resume) and the platform audit log (read, and its chain checked). Each change
+//! is an audited operation: its audit entry, naming who did it and from where, is written with
+//! the change.
 
 use crate::identity::NewPassword;
 use crate::Refusal;
 use lyceum_domain::{Email, Origin, Placement, Plan, PlatformUserId, Slug, TenantId, TenantStatus};
-use lyceum_store::{AuditEntry, AuditRecord, NewTenant, PlatformUser, Store, Tenant};
+use lyceum_store::{AuditEntry, AuditRecord, ChainReport, NewTenant, PlatformUser, Store, Tenant};
 use serde_json::json;
 use uuid::Uuid;
 
@@ -32,7 +33,7 @@ impl Operator {
                 action,
                 tenant: None,
                 detail: json!({}),
-                request_id: origin.request_id().map(str::to_owned),
+                origin: origin.clone(),
             },
             Operator::Console => AuditEntry::cli(action),
         }
@@ -174,4 +175,10 @@ pub async fn audit_log(
         None => None,
     };
     Ok(store.directory().audit_log(tenant, before, limit).await?)
+}
+
+/// Checks the platform audit log's hash chain and names the first entry edited, removed or
+/// moved (see `lyceum audit verify`).
+pub async fn verify_audit_log(store: &Store) -> Result<ChainReport, Refusal> {
+    Ok(store.directory().verify_audit_log().await?)
 }

@@ -1,6 +1,7 @@
-//! `lyceum audit verify [SLUG]`: checks the hash chain of a tenant's audit log (every tenant's
-//! when no slug is given, a few at a time) and names the first entry that was edited, removed
-//! or moved; exits non-zero (`AUDIT_CHAIN_BROKEN`) when any chain is broken.
+//! `lyceum audit verify [SLUG | --platform]`: checks the hash chain of a tenant's audit log (the
+//! platform's and every tenant's when no slug is given, tenants a few at a time) and names the
+//! first entry that was edited, removed or moved; exits non-zero (`AUDIT_CHAIN_BROKEN`) when any
+//! chain is broken.
 
 use anyhow::Result;
 use clap::Subcommand;
@@ -14,14 +15,32 @@ const PARALLEL_CHECKS: usize = 4;
 
 #[derive(Subcommand)]
 pub enum AuditCommand {
-    /// Check audit logs: the tenant SLUG's, or every tenant's. Prints each log's state and
-    /// newest entry (keep it: it tells later that nothing was cut off or rewritten).
-    Verify { slug: Option<String> },
+    /// Check audit logs: the tenant SLUG's, the platform's (--platform), or the platform's and
+    /// every tenant's. Prints each log's state and newest entry (keep it: it tells later that
+    /// nothing was cut off or rewritten).
+    Verify {
+        slug: Option<String>,
+        /// Only the platform audit log.
+        #[arg(long, conflicts_with = "slug")]
+        platform: bool,
+    },
 }
 
 pub async fn run(store: &Store, command: AuditCommand) -> Result<()> {
-    let AuditCommand::Verify { slug } = command;
+    let AuditCommand::Verify {
+        slug,
+        platform: only_platform,
+    } = command;
+    let mut broken = 0;
+    if slug.is_none() {
+        let report = platform::verify_audit_log(store).await?;
+        if !report.is_intact() {
+            broken += 1;
+        }
+        println!("platform: {}", describe(&report));
+    }
     let tenants = match slug {
+        _ if only_platform => Vec::new(),
         Some(slug) => vec![platform::tenant(store, &slug).await?],
         None => platform::tenants(store, None)
             .await?
@@ -35,7 +54,6 @@ pub async fn run(store: &Store, command: AuditCommand) -> Result<()> {
             (tenant, report)
         })
         .buffer_unordered(PARALLEL_CHECKS);
-    let mut broken = 0;
     while let Some((tenant, report)) = checks.next().await {
         let report = report?;
         if !report.is_intact() {
@@ -62,11 +80,23 @@ fn describe(report: &ChainReport) -> String {
         Some(head) => format!("entry {} {}", head.seq, head.hash),
         None => "none".to_owned(),
     };
+    let before = match report.unchained {
+        0 => String::new(),
+        n => format!(" (and {} before the chain, unprotected)", entries(n)),
+    };
     match &report.broken {
-        None => format!("intact, {} entries, newest {head}", report.entries),
+        None => format!("intact, {}{before}, newest {head}", entries(report.entries)),
         Some(broken) => format!(
-            "BROKEN: {broken} ({} entries before it hold, the last {head})",
-            report.entries
+            "BROKEN: {broken} ({} before it hold, the last {head})",
+            entries(report.entries)
         ),
+    }
+}
+
+/// `1 entry`, `2 entries`.
+fn entries(n: u64) -> String {
+    match n {
+        1 => "1 entry".to_owned(),
+        n => format!("{n} entries"),
     }
 }

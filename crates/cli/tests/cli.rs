@@ -420,8 +420,12 @@ fn audit_verify_names_the_entry_edited_in_the_database() {
     let out = String::from_utf8_lossy(&intact.stdout);
     assert!(intact.status.success(), "{out} {}", stderr(&intact));
     assert!(
-        out.starts_with("acme: intact, 3 entries, newest entry 3 "),
+        out.contains("\nacme: intact, 3 entries, newest entry 3 "),
         "{out}"
+    );
+    assert!(
+        out.starts_with("platform: intact, 1 entry, newest entry 1 "),
+        "tenant.create: {out}"
     );
 
     tamper(
@@ -436,6 +440,14 @@ fn audit_verify_names_the_entry_edited_in_the_database() {
         stderr(&broken).contains("AUDIT_CHAIN_BROKEN"),
         "{}",
         stderr(&broken)
+    );
+
+    let platform = lyceum(dir.path(), &["audit", "verify", "--platform"]);
+    let out = String::from_utf8_lossy(&platform.stdout);
+    assert!(platform.status.success(), "{out}");
+    assert!(
+        out.starts_with("platform: intact") && !out.contains("acme"),
+        "{out}"
     );
 
     let unknown = lyceum(dir.path(), &["audit", "verify", "nobody"]);

@@ -221,3 +221,113 @@ async fn the_csv_export_neutralises_formulas() {
         }
     }
 }
+
+#[tokio::test]
+async fn courses_imports_invitations_and_sign_ups_are_recorded() {
+    for w in World::on_each_engine().await {
+        w.provision("acme", Plan::Pro, json!({"self_signup": true}))
+            .await;
+        let admin = w.user("acme", "admin@acme.test", Role::Admin).await;
+        let learner = w.user("acme", "learner@acme.test", Role::Student).await;
+        let mut courses = Vec::new();
+        for slug in ["kept", "dropped"] {
+            let course = w
+                .as_(&admin)
+                .post("/api/v1/courses")
+                .json(&json!({"slug": slug, "title": slug}))
+                .expect(StatusCode::CREATED)
+                .await
+                .json_value();
+            courses.push(course["id"].as_str().unwrap().to_owned());
+        }
+        let kept = &courses[0];
+        let module = w
+            .as_(&admin)
+            .post(format!("/api/v1/courses/{kept}/modules"))
+            .json(&json!({"title": "Module", "completion_rule": {"kind": "all"}}))
+            .expect(StatusCode::CREATED)
+            .await
+            .json_value();
+        let lesson = json!({"title": "Lesson", "kind": "text",
+            "content": [{"type": "markdown", "markdown": "Body."}]});
+        w.as_(&admin)
+            .post(format!(
+                "/api/v1/modules/{}/lessons",
+                module["id"].as_str().unwrap()
+            ))
+            .json(&lesson)
+            .expect(StatusCode::CREATED)
+            .await;
+        w.as_(&admin)
+            .post(format!("/api/v1/courses/{kept}/publish"))
+            .expect(StatusCode::OK)
+            .await;
+        w.as_(&admin)
+            .post(format!("/api/v1/courses/{kept}/enrollments/import"))
+            .body("text/csv", "email\nlearner@acme.test\nnobody@acme.test\n")
+            .expect(StatusCode::OK)
+            .await;
+        w.as_(&admin)
+            .post(format!("/api/v1/courses/{kept}/archive"))
+            .expect(StatusCode::OK)
+            .await;
+        w.as_(&admin)
+            .delete(format!("/api/v1/courses/{}", courses[1]))
+            .send()
+            .await;
+        w.as_(&admin)
+            .patch(format!("/api/v1/users/{}", learner.id))
+            .json(&json!({"display_name": "Lea"}))
+            .expect(StatusCode::OK)
+            .await;
+        let invited = w
+            .as_(&admin)
+            .post("/api/v1/users")
+            .json(&json!({"email": "new@acme.test", "display_name": "New", "role": "student"}))
+            .expect(StatusCode::CREATED)
+            .await
+            .json_value();
+        w.anonymous()
+            .at("acme")
+            .post("/api/v1/auth/accept-invitation")
+            .json(
+                &json!({"token": invited["invitation"]["token"], "password": "a long passphrase"}),
+            )
+            .expect(StatusCode::OK)
+            .await;
+        w.anonymous()
+            .at("acme")
+            .post("/api/v1/auth/signup")
+            .json(&json!({"email": "self@acme.test", "display_name": "Self", "password": "a long passphrase"}))
+            .expect(StatusCode::CREATED)
+            .await;
+
+        let log = entries(&w, &admin, "/api/v1/audit-log").await;
+        let seen: Vec<(&str, &str)> = log
+            .iter()
+            .map(|e| (e["action"].as_str().unwrap(), e["actor"].as_str().unwrap()))
+            .collect();
+        let expected = [
+            ("user.created", "self@acme.test"),
+            ("sign_in", "new@acme.test"),
+            ("user.activated", "new@acme.test"),
+            ("user.invited", "admin@acme.test"),
+            ("user.renamed", "admin@acme.test"),
+            ("course.deleted", "admin@acme.test"),
+            ("course.archived", "admin@acme.test"),
+            ("enrollment.imported", "admin@acme.test"),
+            ("course.published", "admin@acme.test"),
+        ];
+        assert_eq!(seen[..expected.len()], expected, "{w}: {log:#?}");
+        let imported = &log[7];
+        assert_eq!(imported["target_id"], kept.as_str(), "{w}");
+        assert_eq!(
+            imported["after"],
+            json!({"created": 1, "already_enrolled": 0, "failed": 1}),
+            "{w}"
+        );
+        assert_eq!(log[5]["before"]["slug"], "dropped", "{w}");
+        assert_eq!(log[4]["after"], json!({"display_name": "Lea"}), "{w}");
+        assert_eq!(log[8]["before"], json!({"status": "draft"}), "{w}");
+    }
+}

@@ -244,6 +244,8 @@ async fn operators_create_suspend_and_resume_tenants_and_every_action_is_audited
             assert_eq!(entry["actor"], OPERATOR);
             assert_eq!(entry["tenant_slug"], "globex");
             assert!(entry["request_id"].as_str().is_some_and(|r| !r.is_empty()));
+            assert!(entry["seq"].as_i64().is_some_and(|seq| seq > 0), "{entry}");
+            assert_eq!(entry["hash"].as_str().map(str::len), Some(64), "{entry}");
         }
         assert_eq!(
             entries[1]["detail"],

@@ -789,6 +789,11 @@ async fn operators_run_tenants_from_the_console() {
         assert!(audit.body.contains(action), "{action}: {}", audit.body);
     }
     assert!(audit.body.contains("ops@lyceum.test"));
+    assert!(
+        audit.body.contains("Chain intact: 4 entries checked"),
+        "the operator's creation, then create, suspend, resume: {}",
+        audit.body
+    );
     let out = ops.post("/platform/sign-out", &[], None).await;
     assert_eq!(out.location(), "/platform/sign-in");
     assert_eq!(

@@ -10,6 +10,7 @@
 //! newest entries were cut off, nor that it was rewritten whole: the head it reports
 //! ([`ChainReport::head`]) is what an operator keeps elsewhere to tell.
 
+use crate::error::StoreError;
 use serde::Serialize;
 use std::fmt;
 
@@ -86,11 +87,44 @@ impl Canonical {
         self.bytes(value.as_ref().map(|id| id.as_bytes().as_slice()))
     }
 
+    /// A JSON value, with object keys in order at every depth: the same value hashes the same
+    /// however an engine stored it (PostgreSQL's `jsonb` reorders keys).
+    pub(crate) fn json(self, value: Option<&serde_json::Value>) -> Self {
+        self.text(value.map(canonical_json).as_deref())
+    }
+
     pub(crate) fn finish(self) -> ChainHash {
         let digest = self.0.finish();
         let mut hash = [0; HASH_LEN];
         hash.copy_from_slice(digest.as_ref());
         ChainHash(hash)
+    }
+}
+
+/// `value` as compact JSON text with object keys sorted at every depth.
+fn canonical_json(value: &serde_json::Value) -> String {
+    use serde_json::Value;
+    match value {
+        Value::Object(map) => {
+            let mut keys: Vec<&String> = map.keys().collect();
+            keys.sort();
+            let fields: Vec<String> = keys
+                .into_iter()
+                .map(|key| {
+                    format!(
+                        "{}:{}",
+                        Value::from(key.as_str()),
+                        canonical_json(&map[key])
+                    )
+                })
+                .collect();
+            format!("{{{}}}", fields.join(","))
+        }
+        Value::Array(items) => {
+            let items: Vec<String> = items.iter().map(canonical_json).collect();
+            format!("[{}]", items.join(","))
+        }
+        scalar => scalar.to_string(),
     }
 }
 
@@ -166,8 +200,53 @@ pub(crate) struct Link<'a> {
     pub recomputed: ChainHash,
 }
 
+/// A chain as stored: read in `seq` order, a batch at a time, and searched by hash.
+pub(crate) trait ChainSource {
+    type Entry;
+
+    /// Up to `limit` entries after entry `seq`, in `seq` order.
+    async fn after(&mut self, seq: i64, limit: u32) -> Result<Vec<Self::Entry>, StoreError>;
+
+    /// Is there an entry whose hash is `hash`?
+    async fn holds(&mut self, hash: &[u8]) -> Result<bool, StoreError>;
+
+    /// An entry as the walk sees it.
+    fn link(entry: &Self::Entry) -> Link<'_>;
+}
+
+/// Entries read per round trip while checking a chain.
+const CHECK_BATCH: u32 = 1_000;
+
+/// Checks the chain of `source` from its first entry to its last, and names the first entry
+/// that was edited, removed or moved. `unchained` entries (written before the chain began) are
+/// reported as counted.
+pub(crate) async fn check<S: ChainSource>(
+    source: &mut S,
+    unchained: u64,
+) -> Result<ChainReport, StoreError> {
+    let mut walk = Walk::new();
+    loop {
+        let entries = source.after(walk.after(), CHECK_BATCH).await?;
+        let done = entries.len() < CHECK_BATCH as usize;
+        for entry in &entries {
+            match walk.step(S::link(entry)) {
+                Ok(()) => {}
+                Err(Stop::Broken(broken)) => return Ok(walk.report(Some(broken), unchained)),
+                Err(Stop::Unlinked { seq, names }) => {
+                    let elsewhere = source.holds(&names).await?;
+                    let broken = walk.resolve(seq, elsewhere);
+                    return Ok(walk.report(Some(broken), unchained));
+                }
+            }
+        }
+        if done {
+            return Ok(walk.report(None, unchained));
+        }
+    }
+}
+
 /// Why the walk stopped at an entry.
-pub(crate) enum Stop {
+enum Stop {
     Broken(ChainBreak),
     /// Entry `seq` names as its predecessor `names`, which is not the entry before it: moved
     /// if an entry with that hash exists elsewhere, else its predecessor was removed (see
@@ -179,7 +258,7 @@ pub(crate) enum Stop {
 }
 
 /// A walk along a chain in `seq` order.
-pub(crate) struct Walk {
+struct Walk {
     next_seq: i64,
     prev: Vec<u8>,
     head: Option<ChainHead>,
@@ -187,7 +266,7 @@ pub(crate) struct Walk {
 }
 
 impl Walk {
-    pub(crate) fn new() -> Self {
+    fn new() -> Self {
         Walk {
             next_seq: 1,
             prev: GENESIS.as_bytes().to_vec(),
@@ -197,12 +276,12 @@ impl Walk {
     }
 
     /// The `seq` after the last entry that held.
-    pub(crate) fn after(&self) -> i64 {
+    fn after(&self) -> i64 {
         self.next_seq - 1
     }
 
     /// Checks the next entry.
-    pub(crate) fn step(&mut self, link: Link<'_>) -> Result<(), Stop> {
+    fn step(&mut self, link: Link<'_>) -> Result<(), Stop> {
         if link.prev_hash != self.prev.as_slice() {
             return Err(Stop::Unlinked {
                 seq: link.seq,
@@ -226,7 +305,7 @@ impl Walk {
     /// elsewhere in the chain: moved there, or (its predecessor gone) a removal; when no `seq`
     /// is missing before it, its own `prev_hash` was changed, or entries were renumbered to
     /// hide a removal, and it is reported edited.
-    pub(crate) fn resolve(&self, seq: i64, found_elsewhere: bool) -> ChainBreak {
+    fn resolve(&self, seq: i64, found_elsewhere: bool) -> ChainBreak {
         if found_elsewhere {
             ChainBreak::Reordered { seq }
         } else if seq > self.next_seq {
@@ -237,7 +316,7 @@ impl Walk {
     }
 
     /// The report once the walk is over (`broken` where it stopped).
-    pub(crate) fn report(self, broken: Option<ChainBreak>, unchained: u64) -> ChainReport {
+    fn report(self, broken: Option<ChainBreak>, unchained: u64) -> ChainReport {
         ChainReport {
             entries: self.entries,
             head: self.head,
@@ -271,34 +350,41 @@ mod tests {
             .finish()
     }
 
-    /// Walks `entries` as a store would: stops at the first break, resolving an unlinked entry
-    /// by looking its predecessor's hash up among all entries.
-    fn walk(entries: &[(i64, Vec<u8>, Vec<u8>, i64)]) -> ChainReport {
-        let mut walk = Walk::new();
-        for (seq, prev, hash, content) in entries {
-            let link = Link {
-                seq: *seq,
-                prev_hash: prev,
-                hash,
-                recomputed: content_hash(*seq, prev, *content),
-            };
-            match walk.step(link) {
-                Ok(()) => {}
-                Err(Stop::Broken(broken)) => return walk.report(Some(broken), 0),
-                Err(Stop::Unlinked { seq, names }) => {
-                    let found = entries.iter().any(|(_, _, hash, _)| *hash == names);
-                    let broken = walk.resolve(seq, found);
-                    return walk.report(Some(broken), 0);
-                }
+    /// Entries as a store holds them: `(seq, prev_hash, hash, content)`.
+    struct Stored(Vec<(i64, Vec<u8>, Vec<u8>, i64)>);
+
+    impl ChainSource for Stored {
+        type Entry = (i64, Vec<u8>, Vec<u8>, i64);
+
+        async fn after(&mut self, seq: i64, limit: u32) -> Result<Vec<Self::Entry>, StoreError> {
+            let mut entries: Vec<_> = self.0.iter().filter(|e| e.0 > seq).cloned().collect();
+            entries.sort_by_key(|e| e.0);
+            entries.truncate(limit as usize);
+            Ok(entries)
+        }
+
+        async fn holds(&mut self, hash: &[u8]) -> Result<bool, StoreError> {
+            Ok(self.0.iter().any(|e| e.2 == hash))
+        }
+
+        fn link(entry: &Self::Entry) -> Link<'_> {
+            Link {
+                seq: entry.0,
+                prev_hash: &entry.1,
+                hash: &entry.2,
+                recomputed: content_hash(entry.0, &entry.1, entry.3),
             }
         }
-        walk.report(None, 0)
     }
 
-    #[test]
-    fn an_intact_chain_holds_and_reports_its_head() {
+    async fn walk(entries: &[(i64, Vec<u8>, Vec<u8>, i64)]) -> ChainReport {
+        check(&mut Stored(entries.to_vec()), 0).await.unwrap()
+    }
+
+    #[tokio::test]
+    async fn an_intact_chain_holds_and_reports_its_head() {
         let entries = chain(5);
-        let report = walk(&entries);
+        let report = walk(&entries).await;
         assert!(report.is_intact());
         assert_eq!(report.entries, 5);
         assert_eq!(report.head.unwrap().seq, 5);
@@ -306,22 +392,28 @@ mod tests {
             report.head.unwrap().hash.as_bytes(),
             entries[4].2.as_slice()
         );
-        assert!(walk(&[]).is_intact());
+        assert!(walk(&[]).await.is_intact());
     }
 
-    #[test]
-    fn edits_removals_and_moves_are_named_at_their_entry() {
+    #[tokio::test]
+    async fn edits_removals_and_moves_are_named_at_their_entry() {
         let mut edited = chain(5);
         edited[2].3 = 99;
-        assert_eq!(walk(&edited).broken, Some(ChainBreak::Edited { seq: 3 }));
+        assert_eq!(
+            walk(&edited).await.broken,
+            Some(ChainBreak::Edited { seq: 3 })
+        );
 
         let mut removed = chain(5);
         removed.remove(2);
-        assert_eq!(walk(&removed).broken, Some(ChainBreak::Removed { seq: 3 }));
+        assert_eq!(
+            walk(&removed).await.broken,
+            Some(ChainBreak::Removed { seq: 3 })
+        );
         let mut first_removed = chain(3);
         first_removed.remove(0);
         assert_eq!(
-            walk(&first_removed).broken,
+            walk(&first_removed).await.broken,
             Some(ChainBreak::Removed { seq: 1 })
         );
 
@@ -330,16 +422,22 @@ mod tests {
         moved.swap(2, 3);
         moved[2].0 = 3;
         moved[3].0 = 4;
-        assert_eq!(walk(&moved).broken, Some(ChainBreak::Reordered { seq: 3 }));
+        assert_eq!(
+            walk(&moved).await.broken,
+            Some(ChainBreak::Reordered { seq: 3 })
+        );
 
         let mut relinked = chain(5);
         relinked[3].1 = vec![7; HASH_LEN];
-        assert_eq!(walk(&relinked).broken, Some(ChainBreak::Edited { seq: 4 }));
+        assert_eq!(
+            walk(&relinked).await.broken,
+            Some(ChainBreak::Edited { seq: 4 })
+        );
 
         let mut renumbered = chain(5);
         renumbered[4].0 = 6;
         assert_eq!(
-            walk(&renumbered).broken,
+            walk(&renumbered).await.broken,
             Some(ChainBreak::Edited { seq: 6 })
         );
     }

@@ -1,5 +1,5 @@
 //! The platform operator's console at `/platform/`: tenants (list, create, suspend, resume) and
-//! the audit log, over `lyceum_app::platform`'s audited use cases. An operator signs in like on
+//! the audit log with the state of its hash chain, over `lyceum_app::platform`'s audited use cases. An operator signs in like on
 //! the platform API (same throttle) and holds a platform token (the API's, as short-lived) in an
 //! `HttpOnly`, `SameSite=Strict` cookie scoped to `/platform`; forms carry the CSRF token of the
 //! tenant portal's kind.
@@ -23,7 +23,7 @@ use axum::{Form, Router};
 use axum_extra::extract::cookie::{CookieJar, SameSite};
 use lyceum_app::platform::{self, Operator, TenantRequest};
 use lyceum_domain::{Email, Origin, Plan, PlatformUserId, TenantStatus};
-use lyceum_store::{AuditRecord, KeyOwner, Tenant};
+use lyceum_store::{AuditRecord, ChainReport, KeyOwner, Tenant};
 use serde::Deserialize;
 
 const OPERATOR_COOKIE: &str = "lyceum_operator";
@@ -402,16 +402,28 @@ async fn set_status(
 struct Audit {
     desk: Desk,
     entries: Vec<AuditRecord>,
+    /// The state of the log's hash chain.
+    chain: ChainReport,
 }
 
-/// The platform audit log, newest first.
+/// The platform audit log, newest first, with the state of its hash chain (checked whole on
+/// each visit: the platform log grows with operators' actions only).
 async fn audit(State(state): State<AppState>, desk: Desk) -> Response {
     if desk.operator.is_none() {
         return desk.redirect("/platform/sign-in");
     }
-    match platform::audit_log(&state.store, None, None, AUDIT_SHOWN).await {
-        Ok(entries) => {
-            let page = Audit { desk, entries };
+    let read = async {
+        let chain = platform::verify_audit_log(&state.store).await?;
+        let entries = platform::audit_log(&state.store, None, None, AUDIT_SHOWN).await?;
+        Ok::<_, lyceum_app::Refusal>((chain, entries))
+    };
+    match read.await {
+        Ok((chain, entries)) => {
+            let page = Audit {
+                desk,
+                entries,
+                chain,
+            };
             page.desk.page(StatusCode::OK, &page)
         }
         Err(e) => desk.problem(e),

@@ -1,13 +1,17 @@
 //! The platform operator's side of the directory: platform users (`super_admin`, outside every
-//! tenant) and the append-only platform audit log. Every platform action writes its audit entry
-//! in the same directory transaction as the change it records.
+//! tenant) and the append-only platform audit log, hash-chained like a tenant's (see
+//! [`crate::chain`]). Every platform action writes its audit entry in the same directory
+//! transaction as the change it records; appends wait for each other (a transaction-scoped
+//! lock), so the chain never forks.
 
 use super::directory::Directory;
-use crate::engine::dispatch;
+use crate::chain::{self, Canonical, ChainHash, ChainReport, ChainSource, Link, GENESIS};
+use crate::engine::{dispatch, Engine};
 use crate::error::StoreError;
-use chrono::{DateTime, Utc};
-use lyceum_domain::{Email, PlatformUserId, TenantId};
+use chrono::{DateTime, SubsecRound, Utc};
+use lyceum_domain::{Email, Origin, PlatformUserId, TenantId};
 use serde::Serialize;
+use sqlx::{PgPool, SqlitePool};
 use uuid::Uuid;
 
 /// A platform operator.
@@ -56,7 +60,8 @@ pub struct AuditEntry {
     pub action: &'static str,
     pub tenant: Option<(TenantId, String)>,
     pub detail: serde_json::Value,
-    pub request_id: Option<String>,
+    /// Where the request came from (nothing for the command line).
+    pub origin: Origin,
 }
 
 impl AuditEntry {
@@ -68,7 +73,7 @@ impl AuditEntry {
             action,
             tenant: None,
             detail: serde_json::json!({}),
-            request_id: None,
+            origin: Origin::default(),
         }
     }
 
@@ -79,7 +84,7 @@ impl AuditEntry {
 }
 
 /// A written audit entry.
-#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+#[derive(Debug, Clone, Serialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct AuditRecord {
     pub id: Uuid,
@@ -89,30 +94,170 @@ pub struct AuditRecord {
     pub tenant_id: Option<Uuid>,
     pub tenant_slug: Option<String>,
     #[cfg_attr(feature = "openapi", schema(value_type = Object))]
-    pub detail: sqlx::types::Json<serde_json::Value>,
+    pub detail: serde_json::Value,
     pub request_id: Option<String>,
+    /// The client's address.
+    pub ip: Option<String>,
+    pub user_agent: Option<String>,
     pub created_at: DateTime<Utc>,
+    /// The entry's place in the chain: 1, 2, 3 ...; `null` for an entry written before the log
+    /// was chained.
+    pub seq: Option<i64>,
+    /// The entry's hash (SHA-256, hexadecimal), which the next entry carries; `null` as `seq`.
+    pub hash: Option<String>,
 }
 
-/// Appends `$entry` on the transaction `$tx` (either engine).
+/// Tags the canonical bytes of the platform log's entries.
+const CHAIN_TAG: &str = "lyceum.platform_audit_log.v1";
+
+const AUDIT_COLUMNS: &str =
+    "id, actor_id, actor, action, tenant_id, tenant_slug, detail, request_id, ip, \
+     user_agent, created_at, seq, prev_hash, hash";
+
+/// A row of `platform_audit_log`.
+#[derive(sqlx::FromRow)]
+pub(crate) struct AuditRow {
+    pub(crate) id: Uuid,
+    pub(crate) actor_id: Option<Uuid>,
+    pub(crate) actor: String,
+    pub(crate) action: String,
+    pub(crate) tenant_id: Option<Uuid>,
+    pub(crate) tenant_slug: Option<String>,
+    pub(crate) detail: sqlx::types::Json<serde_json::Value>,
+    pub(crate) request_id: Option<String>,
+    pub(crate) ip: Option<String>,
+    pub(crate) user_agent: Option<String>,
+    pub(crate) created_at: DateTime<Utc>,
+    pub(crate) seq: Option<i64>,
+    pub(crate) prev_hash: Option<Vec<u8>>,
+    pub(crate) hash: Option<Vec<u8>>,
+}
+
+impl AuditRow {
+    /// `entry`, chained after `last` (the newest entry's `seq` and hash, if any).
+    pub(crate) fn chained(entry: &AuditEntry, last: Option<(i64, Vec<u8>)>) -> Self {
+        let (seq, prev_hash) = match last {
+            Some((seq, hash)) => (seq + 1, hash),
+            None => (1, GENESIS.as_bytes().to_vec()),
+        };
+        let mut row = AuditRow {
+            id: Uuid::now_v7(),
+            actor_id: entry.actor_id.map(|id| id.as_uuid()),
+            actor: entry.actor.clone(),
+            action: entry.action.to_owned(),
+            tenant_id: entry.tenant.as_ref().map(|(id, _)| id.as_uuid()),
+            tenant_slug: entry.tenant.as_ref().map(|(_, slug)| slug.clone()),
+            detail: sqlx::types::Json(entry.detail.clone()),
+            request_id: entry.origin.request_id().map(str::to_owned),
+            ip: entry.origin.address().map(|ip| ip.to_string()),
+            user_agent: entry.origin.user_agent().map(str::to_owned),
+            // Microseconds: what both engines store exactly, so the hash reads back the same.
+            created_at: Utc::now().trunc_subsecs(6),
+            seq: Some(seq),
+            prev_hash: Some(prev_hash),
+            hash: None,
+        };
+        row.hash = Some(row.content_hash().as_bytes().to_vec());
+        row
+    }
+
+    /// The hash of the row's fields as stored, `prev_hash` included.
+    fn content_hash(&self) -> ChainHash {
+        Canonical::new(CHAIN_TAG)
+            .uuid(Some(self.id))
+            .int(self.seq.unwrap_or_default())
+            .int(self.created_at.timestamp_micros())
+            .text(Some(&self.action))
+            .uuid(self.actor_id)
+            .text(Some(&self.actor))
+            .uuid(self.tenant_id)
+            .text(self.tenant_slug.as_deref())
+            .json(Some(&self.detail.0))
+            .text(self.request_id.as_deref())
+            .text(self.ip.as_deref())
+            .text(self.user_agent.as_deref())
+            .bytes(self.prev_hash.as_deref())
+            .finish()
+    }
+}
+
+impl From<AuditRow> for AuditRecord {
+    fn from(row: AuditRow) -> Self {
+        AuditRecord {
+            id: row.id,
+            actor_id: row.actor_id,
+            actor: row.actor,
+            action: row.action,
+            tenant_id: row.tenant_id,
+            tenant_slug: row.tenant_slug,
+            detail: row.detail.0,
+            request_id: row.request_id,
+            ip: row.ip,
+            user_agent: row.user_agent,
+            created_at: row.created_at,
+            seq: row.seq,
+            hash: row.hash.as_deref().map(crate::chain::hex),
+        }
+    }
+}
+
+/// The statement that makes the platform chain a directory transaction's own until it ends,
+/// so that two appends never fork it: on PostgreSQL a transaction-scoped advisory lock, on
+/// SQLite a write (that changes nothing), which takes the file's write lock.
+pub(crate) trait ChainLock {
+    const STATEMENT: &'static str;
+}
+
+impl ChainLock for sqlx::PgConnection {
+    const STATEMENT: &'static str = "SELECT pg_advisory_xact_lock(7023766281526617153)";
+}
+
+impl ChainLock for sqlx::SqliteConnection {
+    const STATEMENT: &'static str = "UPDATE platform_audit_log SET seq = seq WHERE 0 = 1";
+}
+
+/// The chain lock of the connection `_conn` is one of.
+pub(crate) fn chain_lock<C: ChainLock>(_conn: &C) -> &'static str {
+    C::STATEMENT
+}
+
+/// The newest chained entry.
+pub(crate) const LAST_ENTRY: &str =
+    "SELECT seq, hash FROM platform_audit_log WHERE seq IS NOT NULL ORDER BY seq DESC LIMIT 1";
+
+/// Inserts a row of every column.
+pub(crate) const INSERT_ENTRY: &str =
+    "INSERT INTO platform_audit_log (id, actor_id, actor, action, \
+     tenant_id, tenant_slug, detail, request_id, ip, user_agent, created_at, seq, prev_hash, hash) \
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)";
+
+/// Appends `$entry` on the transaction `$tx` (either engine), chained after the newest entry;
+/// the chain stays the transaction's until it ends.
 macro_rules! append_audit {
     ($tx:expr, $entry:expr) => {{
+        use $crate::control::platform::{chain_lock, AuditRow, INSERT_ENTRY, LAST_ENTRY};
         let entry: &AuditEntry = $entry;
-        sqlx::query(
-            "INSERT INTO platform_audit_log (id, actor_id, actor, action, tenant_id, tenant_slug, detail, request_id, created_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
-        )
-        .bind(Uuid::now_v7())
-        .bind(entry.actor_id.map(|id| id.as_uuid()))
-        .bind(&entry.actor)
-        .bind(entry.action)
-        .bind(entry.tenant.as_ref().map(|(id, _)| id.as_uuid()))
-        .bind(entry.tenant.as_ref().map(|(_, slug)| slug.as_str()))
-        .bind(sqlx::types::Json(&entry.detail))
-        .bind(&entry.request_id)
-        .bind(Utc::now())
-        .execute(&mut *$tx)
-        .await?
+        sqlx::query(chain_lock(&*$tx)).execute(&mut *$tx).await?;
+        let last: Option<(i64, Vec<u8>)> =
+            sqlx::query_as(LAST_ENTRY).fetch_optional(&mut *$tx).await?;
+        let row = AuditRow::chained(entry, last);
+        sqlx::query(INSERT_ENTRY)
+            .bind(row.id)
+            .bind(row.actor_id)
+            .bind(&row.actor)
+            .bind(&row.action)
+            .bind(row.tenant_id)
+            .bind(&row.tenant_slug)
+            .bind(&row.detail)
+            .bind(&row.request_id)
+            .bind(&row.ip)
+            .bind(&row.user_agent)
+            .bind(row.created_at)
+            .bind(row.seq)
+            .bind(&row.prev_hash)
+            .bind(&row.hash)
+            .execute(&mut *$tx)
+            .await?
     }};
 }
 pub(crate) use append_audit;
@@ -181,17 +326,67 @@ impl Directory {
         before: Option<Uuid>,
         limit: u32,
     ) -> Result<Vec<AuditRecord>, StoreError> {
-        let sql = "SELECT id, actor_id, actor, action, tenant_id, tenant_slug, detail, request_id, created_at \
-                   FROM platform_audit_log \
-                   WHERE ($1 IS NULL OR tenant_id = $1) AND ($2 IS NULL OR id < $2) \
-                   ORDER BY id DESC LIMIT $3";
-        Ok(dispatch!(&self.pool, p => {
-            sqlx::query_as(sql)
+        let sql = format!(
+            "SELECT {AUDIT_COLUMNS} FROM platform_audit_log \
+             WHERE ($1 IS NULL OR tenant_id = $1) AND ($2 IS NULL OR id < $2) \
+             ORDER BY id DESC LIMIT $3"
+        );
+        let rows: Vec<AuditRow> = dispatch!(&self.pool, p => {
+            sqlx::query_as(&sql)
                 .bind(tenant.map(|id| id.as_uuid()))
                 .bind(before)
                 .bind(i64::from(limit))
                 .fetch_all(p)
                 .await?
+        });
+        Ok(rows.into_iter().map(AuditRecord::from).collect())
+    }
+
+    /// Checks the platform audit log's chain from its first entry to its last, and names the
+    /// first entry edited, removed or moved; entries written before the chain began are
+    /// counted apart.
+    pub async fn verify_audit_log(&self) -> Result<ChainReport, StoreError> {
+        let unchained: i64 = dispatch!(&self.pool, p => {
+            sqlx::query_scalar("SELECT COUNT(*) FROM platform_audit_log WHERE seq IS NULL")
+                .fetch_one(p)
+                .await?
+        });
+        let unchained = u64::try_from(unchained).unwrap_or_default();
+        chain::check(&mut PlatformChain(&self.pool), unchained).await
+    }
+}
+
+/// The platform log's chain, read from the directory.
+struct PlatformChain<'a>(&'a Engine<PgPool, SqlitePool>);
+
+impl ChainSource for PlatformChain<'_> {
+    type Entry = AuditRow;
+
+    async fn after(&mut self, seq: i64, limit: u32) -> Result<Vec<AuditRow>, StoreError> {
+        let sql = format!(
+            "SELECT {AUDIT_COLUMNS} FROM platform_audit_log WHERE seq > $1 ORDER BY seq LIMIT $2"
+        );
+        Ok(dispatch!(self.0, p => {
+            sqlx::query_as(&sql).bind(seq).bind(i64::from(limit)).fetch_all(p).await?
         }))
+    }
+
+    async fn holds(&mut self, hash: &[u8]) -> Result<bool, StoreError> {
+        let found: Option<i64> = dispatch!(self.0, p => {
+            sqlx::query_scalar("SELECT seq FROM platform_audit_log WHERE hash = $1 LIMIT 1")
+                .bind(hash)
+                .fetch_optional(p)
+                .await?
+        });
+        Ok(found.is_some())
+    }
+
+    fn link(row: &AuditRow) -> Link<'_> {
+        Link {
+            seq: row.seq.unwrap_or_default(),
+            prev_hash: row.prev_hash.as_deref().unwrap_or_default(),
+            hash: row.hash.as_deref().unwrap_or_default(),
+            recomputed: row.content_hash(),
+        }
     }
 }

@@ -7,7 +7,7 @@
 //! entry is read, so the read sees whatever the previous holder committed), on SQLite by the
 //! file's write lock every write transaction holds from its start.
 
-use crate::chain::{Canonical, ChainReport, Link, Stop, Walk};
+use crate::chain::{self, Canonical, ChainReport, ChainSource, Link};
 use crate::engine::{dispatch, Engine};
 use crate::error::StoreError;
 use crate::scope::{TenantRow, TenantTx, WriteTx};
@@ -18,8 +18,6 @@ use uuid::Uuid;
 
 /// Tags the canonical bytes of a tenant's entries.
 const CHAIN_TAG: &str = "lyceum.audit_log.v1";
-/// Entries read per round trip while checking a chain.
-const VERIFY_BATCH: u32 = 1_000;
 
 /// An entry to append.
 #[derive(Debug, Clone)]
@@ -291,47 +289,51 @@ pub async fn page(
 /// Checks the tenant's chain from its first entry to its last, and names the first entry
 /// that was edited, removed or moved.
 pub async fn verify(tx: &mut TenantTx) -> Result<ChainReport, StoreError> {
-    let tenant = tx.tenant();
-    let sql = format!(
-        "SELECT {COLUMNS} FROM audit_log WHERE tenant_id = $1 AND seq > $2 ORDER BY seq LIMIT $3"
-    );
-    let mut walk = Walk::new();
-    loop {
+    chain::check(&mut TenantChain(tx), 0).await
+}
+
+/// The tenant's chain, read in its transaction.
+struct TenantChain<'a>(&'a mut TenantTx);
+
+impl ChainSource for TenantChain<'_> {
+    type Entry = EntryRow;
+
+    async fn after(&mut self, seq: i64, limit: u32) -> Result<Vec<EntryRow>, StoreError> {
+        let tx = &mut *self.0;
+        let tenant = tx.tenant();
+        let sql = format!(
+            "SELECT {COLUMNS} FROM audit_log WHERE tenant_id = $1 AND seq > $2 ORDER BY seq LIMIT $3"
+        );
         let rows: Vec<EntryRow> = dispatch!(tx.conn(), c => {
             sqlx::query_as(&sql)
                 .bind(tenant)
-                .bind(walk.after())
-                .bind(i64::from(VERIFY_BATCH))
+                .bind(seq)
+                .bind(i64::from(limit))
                 .fetch_all(c)
                 .await?
         });
-        let done = rows.len() < VERIFY_BATCH as usize;
-        for row in rows {
-            let row = tx.own(row)?;
-            let link = Link {
-                seq: row.seq,
-                prev_hash: &row.prev_hash,
-                hash: &row.hash,
-                recomputed: row.content_hash(),
-            };
-            match walk.step(link) {
-                Ok(()) => {}
-                Err(Stop::Broken(broken)) => return Ok(walk.report(Some(broken), 0)),
-                Err(Stop::Unlinked { seq, names }) => {
-                    let elsewhere: Option<i64> = dispatch!(tx.conn(), c => {
-                        sqlx::query_scalar("SELECT seq FROM audit_log WHERE tenant_id = $1 AND hash = $2 LIMIT 1")
-                            .bind(tenant)
-                            .bind(&names)
-                            .fetch_optional(c)
-                            .await?
-                    });
-                    let broken = walk.resolve(seq, elsewhere.is_some());
-                    return Ok(walk.report(Some(broken), 0));
-                }
-            }
-        }
-        if done {
-            return Ok(walk.report(None, 0));
+        rows.into_iter().map(|row| tx.own(row)).collect()
+    }
+
+    async fn holds(&mut self, hash: &[u8]) -> Result<bool, StoreError> {
+        let tx = &mut *self.0;
+        let tenant = tx.tenant();
+        let found: Option<i64> = dispatch!(tx.conn(), c => {
+            sqlx::query_scalar("SELECT seq FROM audit_log WHERE tenant_id = $1 AND hash = $2 LIMIT 1")
+                .bind(tenant)
+                .bind(hash)
+                .fetch_optional(c)
+                .await?
+        });
+        Ok(found.is_some())
+    }
+
+    fn link(row: &EntryRow) -> Link<'_> {
+        Link {
+            seq: row.seq,
+            prev_hash: &row.prev_hash,
+            hash: &row.hash,
+            recomputed: row.content_hash(),
         }
     }
 }

@@ -191,3 +191,130 @@ async fn a_rolled_back_entry_is_gone_and_pages_filter_newest_first() {
         tx.commit().await.unwrap();
     }
 }
+
+/// Runs `sql` on the directory, as someone with database access would; answers the rows
+/// changed.
+async fn tamper_directory(store: &Store, sql: &str) -> u64 {
+    crate::engine::dispatch!(&store.directory().pool, p => {
+        sqlx::query(sql).execute(p).await.unwrap().rows_affected()
+    })
+}
+
+async fn platform_break(store: &Store) -> Option<ChainBreak> {
+    store.directory().verify_audit_log().await.unwrap().broken
+}
+
+#[tokio::test]
+async fn the_platform_log_is_chained_and_tampering_with_it_is_named() {
+    for bed in beds().await {
+        let (store, label) = (&bed.store, bed.label);
+        // An entry from before the chain, as a deployment migrated from an older release has.
+        let legacy = "INSERT INTO platform_audit_log (id, actor, action, detail, created_at) \
+                      VALUES ($1, 'cli', 'tenant.create', '{}', $2)";
+        crate::engine::dispatch!(&store.directory().pool, p => {
+            sqlx::query(legacy)
+                .bind(uuid::Uuid::now_v7())
+                .bind(chrono::Utc::now())
+                .execute(p)
+                .await
+                .unwrap()
+                .rows_affected()
+        });
+        let tenant = provision(store, "chained", store.default_placement()).await;
+        for i in 0..3 {
+            let email = Email::parse(&format!("op{i}@example.org")).unwrap();
+            let audit = crate::AuditEntry::cli("platform_user.create");
+            store
+                .directory()
+                .insert_platform_user(&email, "Op", "hash", &audit)
+                .await
+                .unwrap();
+        }
+        // Keys in an order `jsonb` does not keep.
+        let mut suspend = crate::AuditEntry::cli("tenant.suspend").on_tenant(tenant.id, "chained");
+        suspend.detail = serde_json::json!({"to": "suspended", "from": "active"});
+        let suspended = lyceum_domain::TenantStatus::Suspended;
+        store
+            .directory()
+            .set_status(tenant.id, suspended, Some(&suspend))
+            .await
+            .unwrap();
+
+        let report = store.directory().verify_audit_log().await.unwrap();
+        assert!(report.is_intact(), "{label}: {report:?}");
+        assert_eq!((report.entries, report.unchained), (4, 1), "{label}");
+        let newest = store.directory().audit_log(None, None, 1).await.unwrap();
+        assert_eq!(newest[0].seq, Some(4), "{label}");
+        assert_eq!(
+            newest[0].hash.as_deref(),
+            Some(report.head.unwrap().hash.to_hex().as_str()),
+            "{label}"
+        );
+
+        let edit = "UPDATE platform_audit_log SET actor = 'someone' WHERE seq = 2";
+        assert_eq!(tamper_directory(store, edit).await, 1);
+        assert_eq!(
+            platform_break(store).await,
+            Some(ChainBreak::Edited { seq: 2 }),
+            "{label}"
+        );
+        tamper_directory(
+            store,
+            "UPDATE platform_audit_log SET actor = 'cli' WHERE seq = 2",
+        )
+        .await;
+        assert_eq!(platform_break(store).await, None, "{label}: undone");
+
+        for swap in [
+            "seq = 100 WHERE seq = 1",
+            "seq = 1 WHERE seq = 2",
+            "seq = 2 WHERE seq = 100",
+        ] {
+            tamper_directory(store, &format!("UPDATE platform_audit_log SET {swap}")).await;
+        }
+        assert_eq!(
+            platform_break(store).await,
+            Some(ChainBreak::Reordered { seq: 1 }),
+            "{label}"
+        );
+        for swap in [
+            "seq = 100 WHERE seq = 1",
+            "seq = 1 WHERE seq = 2",
+            "seq = 2 WHERE seq = 100",
+        ] {
+            tamper_directory(store, &format!("UPDATE platform_audit_log SET {swap}")).await;
+        }
+        assert_eq!(platform_break(store).await, None, "{label}: put back");
+
+        tamper_directory(store, "DELETE FROM platform_audit_log WHERE seq = 3").await;
+        assert_eq!(
+            platform_break(store).await,
+            Some(ChainBreak::Removed { seq: 3 }),
+            "{label}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn concurrent_platform_appends_keep_one_chain() {
+    for bed in beds().await {
+        let writers = (0..6).map(|i| {
+            let store = bed.store.clone();
+            tokio::spawn(async move {
+                let email = Email::parse(&format!("op{i}@example.org")).unwrap();
+                let audit = crate::AuditEntry::cli("platform_user.create");
+                store
+                    .directory()
+                    .insert_platform_user(&email, "Op", "hash", &audit)
+                    .await
+                    .unwrap();
+            })
+        });
+        for writer in writers.collect::<Vec<_>>() {
+            writer.await.unwrap();
+        }
+        let report = bed.store.directory().verify_audit_log().await.unwrap();
+        assert!(report.is_intact(), "{}: {report:?}", bed.label);
+        assert_eq!(report.entries, 6, "{}", bed.label);
+    }
+}
