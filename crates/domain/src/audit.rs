@@ -97,19 +97,6 @@ impl AuditTarget {
             AuditTarget::Course(id) => id.as_uuid(),
         }
     }
-
-    /// The target a stored kind and id name.
-    pub fn from_parts(kind: &str, id: uuid::Uuid) -> Result<Self, ValidationError> {
-        match kind {
-            "user" => Ok(AuditTarget::User(UserId::from_uuid(id))),
-            "course" => Ok(AuditTarget::Course(CourseId::from_uuid(id))),
-            other => Err(ValidationError::UnknownVariant {
-                kind: "audit target",
-                value: other.chars().take(40).collect(),
-                expected: "user, course".to_owned(),
-            }),
-        }
-    }
 }
 
 /// The longest user agent an entry keeps.
@@ -184,15 +171,5 @@ mod tests {
         assert_eq!(agent.chars().count(), MAX_USER_AGENT_CHARS);
         assert_eq!(origin.request_id(), None, "nothing printable is none");
         assert_eq!(Origin::new(None, Some("  "), None).user_agent(), None);
-    }
-
-    #[test]
-    fn targets_round_trip_through_their_parts() {
-        let user = AuditTarget::User(UserId::new());
-        assert_eq!(
-            AuditTarget::from_parts(user.kind(), user.id()).unwrap(),
-            user
-        );
-        assert!(AuditTarget::from_parts("lesson", user.id()).is_err());
     }
 }

@@ -835,9 +835,19 @@ async fn portal_pages_spend_the_tenants_request_rate_like_the_api() {
     let refused = refused.expect("the free plan's rate runs out within 200 pages");
     assert!(refused.is_html(), "{}", refused.body);
     assert!(refused.headers.contains_key(header::RETRY_AFTER));
-    // One bucket per tenant, whichever face spends it.
-    let (status, _) = common::call(&state, "GET", "/t/slow/api/v1/tenant", None, None).await;
-    assert_eq!(status, StatusCode::TOO_MANY_REQUESTS);
+    // One bucket per tenant, whichever face spends it: the API finds it empty (or, on a busy
+    // machine, holding the one token that came back since: a bucket of its own would hold 10).
+    let request = Request::get("/t/slow/api/v1/tenant")
+        .body(Body::empty())
+        .unwrap();
+    let (status, headers, _) = common::send(&state, request).await;
+    let remaining = headers
+        .get("ratelimit-remaining")
+        .and_then(|v| v.to_str().ok());
+    assert!(
+        status == StatusCode::TOO_MANY_REQUESTS || remaining == Some("0"),
+        "{status}, {remaining:?} left"
+    );
 }
 
 #[tokio::test]
@@ -927,7 +937,12 @@ async fn people_sign_themselves_up_where_the_tenant_allows_it() {
 
 #[tokio::test]
 async fn admins_read_filter_and_download_the_audit_log_in_the_portal() {
-    for (config, _guard) in configs_on_every_placement().await {
+    // One store per engine: the placements' differences are the API tests' (tests/audit.rs).
+    let engines = [
+        lyceum_store::testing::sqlite_config(),
+        lyceum_store::testing::postgres_config().await,
+    ];
+    for (config, _guard) in engines {
         let label = label(&config);
         let store = Store::open(config).await.unwrap();
         school(&store, "echo", "#00695c", 1).await;
