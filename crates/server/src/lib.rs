@@ -129,6 +129,8 @@ pub struct Shared {
     pub store: Store,
     pub config: ServerConfig,
     pub keys: auth::KeyRing,
+    /// Signed-in users' current roles, which each request's token is held against.
+    pub standings: auth::Standings,
     pub metrics: Metrics,
     rate_limits: TenantRateLimits,
     login_throttle: LoginThrottle,
@@ -149,6 +151,7 @@ impl AppState {
         let metrics = Metrics::new(config.metrics_tenant_labels, store.clone());
         let pages = ResponseCache::new(&config.response_cache, store.clone(), metrics.clone());
         Self(Arc::new(Shared {
+            standings: auth::Standings::new(store.clone()),
             store,
             keys,
             metrics,

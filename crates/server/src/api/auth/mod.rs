@@ -7,6 +7,7 @@
 mod extract;
 pub(crate) mod handlers;
 mod keys;
+mod standing;
 mod throttle;
 mod tokens;
 
@@ -14,6 +15,7 @@ pub use extract::Authenticated;
 pub(crate) use extract::{bearer, verify_token};
 pub(crate) use handlers::{sign_in, LoginRequest, TokenResponse};
 pub use keys::KeyRing;
+pub use standing::Standings;
 pub use throttle::LoginThrottleConfig;
 pub(crate) use throttle::{password_sign_in, ClientAddress, LoginThrottle};
 pub(crate) use tokens::{platform_claims, sign, PLATFORM_AUDIENCE};
