@@ -13,7 +13,7 @@ mod portal;
 pub use api::{auth, platform};
 use api::{invitations, learning, tenant_profile, users};
 pub use http::metrics;
-use http::{context, error, health, openapi, ratelimit, response_cache, tenancy};
+use http::{context, error, health, nul, openapi, ratelimit, response_cache, tenancy};
 
 use axum::extract::{DefaultBodyLimit, Request};
 use axum::http::Method;
@@ -274,6 +274,7 @@ pub fn app(state: AppState) -> Router {
         .merge(portal_home)
         .fallback(context::not_found)
         .with_state(state.clone())
+        .layer(from_fn(nul::refuse_nul))
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .layer(TimeoutLayer::with_status_code(
             axum::http::StatusCode::REQUEST_TIMEOUT,

@@ -7,6 +7,7 @@ pub(crate) mod error;
 pub(crate) mod health;
 pub(crate) mod json;
 pub mod metrics;
+pub(crate) mod nul;
 pub(crate) mod openapi;
 pub(crate) mod paging;
 pub(crate) mod ratelimit;

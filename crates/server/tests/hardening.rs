@@ -1,0 +1,129 @@
+//! Hardening found by trying Lyceum from outside: what a hostile or careless client sends is
+//! refused plainly, on both engines and every placement.
+
+mod common;
+
+use axum::http::{Method, StatusCode};
+use common::world::{World, PASSWORD};
+use lyceum_domain::{Plan, Role};
+use serde_json::json;
+
+/// A NUL character in a path, a query, a JSON or form body, or a CSV file is refused with 400
+/// `VALIDATION_FAILED` (the CSV with `INVALID_CSV`) on every route, and nothing is written.
+/// Routes come from the router itself, so a new one is covered without touching this test.
+#[tokio::test]
+async fn a_nul_character_is_refused_everywhere_and_writes_nothing() {
+    for w in World::on_every_placement().await {
+        w.provision("acme", Plan::Pro, json!({})).await;
+        let admin = w.user("acme", "admin@acme.test", Role::Admin).await;
+        let client = w.as_(&admin);
+
+        for (method, path) in lyceum_server::served_routes() {
+            if path.starts_with("/t/{slug}") {
+                continue;
+            }
+            let in_path = if path.contains('{') {
+                let mut concrete = String::new();
+                for segment in path.split('/').skip(1) {
+                    concrete.push('/');
+                    concrete.push_str(if segment.starts_with('{') {
+                        "a%00b"
+                    } else {
+                        segment
+                    });
+                }
+                concrete
+            } else {
+                format!("{path}?q=a%00b")
+            };
+            let refused = client.request(method.clone(), &in_path).send().await;
+            assert_eq!(
+                (refused.status, refused.error_code()),
+                (StatusCode::BAD_REQUEST, Some("VALIDATION_FAILED")),
+                "{w}: {method} {in_path}"
+            );
+            if [Method::POST, Method::PUT, Method::PATCH].contains(&method) {
+                let with_body = path.replace("{id}", &uuid::Uuid::now_v7().to_string());
+                let refused = client
+                    .request(method.clone(), &with_body)
+                    .body("application/json", br#"{"title": "a\u0000b"}"#.to_vec())
+                    .send()
+                    .await;
+                assert_eq!(
+                    (refused.status, refused.error_code()),
+                    (StatusCode::BAD_REQUEST, Some("VALIDATION_FAILED")),
+                    "{w}: {method} {with_body} with a NUL in its JSON body"
+                );
+            }
+        }
+
+        // A real write with a NUL in one field leaves nothing behind.
+        client
+            .post("/api/v1/courses")
+            .json(&json!({"slug": "nul", "title": "Bad\u{0}Title"}))
+            .expect_error(StatusCode::BAD_REQUEST, "VALIDATION_FAILED")
+            .await;
+        let courses = client
+            .get("/api/v1/courses")
+            .expect(StatusCode::OK)
+            .await
+            .json_value();
+        assert_eq!(courses["items"], json!([]), "{w}: {courses}");
+
+        // Sign-in, as JSON and as the portal's form.
+        w.anonymous()
+            .at("acme")
+            .post("/api/v1/auth/login")
+            .json(&json!({"email": "admin@acme.test\u{0}", "password": PASSWORD}))
+            .expect_error(StatusCode::BAD_REQUEST, "VALIDATION_FAILED")
+            .await;
+        let form = w
+            .anonymous()
+            .post("/t/acme/sign-in")
+            .body(
+                "application/x-www-form-urlencoded",
+                "email=admin%40acme.test%00&password=x",
+            )
+            .send()
+            .await;
+        assert_eq!(form.status, StatusCode::BAD_REQUEST, "{w}: portal form");
+
+        // A CSV file is read by the import, which names where the NUL is.
+        let course = client
+            .post("/api/v1/courses")
+            .json(&json!({"slug": "open", "title": "Open"}))
+            .expect(StatusCode::CREATED)
+            .await
+            .json_value();
+        let id = course["id"].as_str().unwrap();
+        let module = client
+            .post(format!("/api/v1/courses/{id}/modules"))
+            .json(&json!({"title": "M"}))
+            .expect(StatusCode::CREATED)
+            .await
+            .json_value();
+        client
+            .post(format!(
+                "/api/v1/modules/{}/lessons",
+                module["id"].as_str().unwrap()
+            ))
+            .json(&json!({"title": "L", "kind": "text",
+                "content": [{"type": "markdown", "markdown": "Body."}]}))
+            .expect(StatusCode::CREATED)
+            .await;
+        client
+            .post(format!("/api/v1/courses/{id}/publish"))
+            .expect(StatusCode::OK)
+            .await;
+        let refused = client
+            .post(format!("/api/v1/courses/{id}/enrollments/import"))
+            .body("text/csv", b"email\nadmin@acme.test\0\n".to_vec())
+            .expect_error(StatusCode::BAD_REQUEST, "INVALID_CSV")
+            .await
+            .json_value();
+        assert!(
+            refused["message"].as_str().unwrap().contains("offset"),
+            "{w}: {refused}"
+        );
+    }
+}
