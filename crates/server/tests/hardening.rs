@@ -127,3 +127,52 @@ async fn a_nul_character_is_refused_everywhere_and_writes_nothing() {
         );
     }
 }
+
+/// Deeply nested Markdown (20,000 quotes in a row) is refused at once with its place, instead
+/// of taking the sanitiser seconds, and the lesson is not saved.
+#[tokio::test]
+async fn deeply_nested_content_is_refused_quickly_and_saves_nothing() {
+    for w in World::on_every_placement().await {
+        w.provision("acme", Plan::Pro, json!({})).await;
+        let admin = w.user("acme", "admin@acme.test", Role::Admin).await;
+        let client = w.as_(&admin);
+        let course = client
+            .post("/api/v1/courses")
+            .json(&json!({"slug": "deep", "title": "Deep"}))
+            .expect(StatusCode::CREATED)
+            .await
+            .json_value();
+        let module = client
+            .post(format!(
+                "/api/v1/courses/{}/modules",
+                course["id"].as_str().unwrap()
+            ))
+            .json(&json!({"title": "M"}))
+            .expect(StatusCode::CREATED)
+            .await
+            .json_value();
+        let lessons = format!("/api/v1/modules/{}/lessons", module["id"].as_str().unwrap());
+        for hostile in [">".repeat(20_000), "<div>".repeat(5_000)] {
+            let refused = client
+                .post(&lessons)
+                .json(&json!({"title": "L", "kind": "text",
+                    "content": [{"type": "markdown", "markdown": hostile}]}))
+                .expect_error(StatusCode::UNPROCESSABLE_ENTITY, "INVALID_CONTENT")
+                .await
+                .json_value();
+            assert!(
+                refused["message"]
+                    .as_str()
+                    .unwrap()
+                    .starts_with("content[0].markdown"),
+                "{w}: {refused}"
+            );
+        }
+        let saved = client
+            .get(&lessons)
+            .expect(StatusCode::OK)
+            .await
+            .json_value();
+        assert_eq!(saved["items"], json!([]), "{w}: {saved}");
+    }
+}
