@@ -13,7 +13,7 @@ mod portal;
 pub use api::{auth, platform};
 use api::{invitations, learning, tenant_profile, users};
 pub use http::metrics;
-use http::{context, error, health, nul, openapi, ratelimit, response_cache, tenancy};
+use http::{context, error, headers, health, nul, openapi, ratelimit, response_cache, tenancy};
 
 use axum::extract::{DefaultBodyLimit, Request};
 use axum::http::Method;
@@ -64,6 +64,8 @@ pub struct ServerConfig {
     /// A request still running after this long is cancelled (408 `REQUEST_TIMEOUT`) and its
     /// transaction rolled back.
     pub request_timeout: Duration,
+    /// `max-age` of the `Strict-Transport-Security` header on every answer; 0 sends none.
+    pub hsts_max_age_secs: u64,
 }
 
 impl Default for ServerConfig {
@@ -78,6 +80,7 @@ impl Default for ServerConfig {
             metrics_token: None,
             response_cache: ResponseCacheConfig::default(),
             request_timeout: Duration::from_secs(30),
+            hsts_max_age_secs: 0,
         }
     }
 }
@@ -135,6 +138,8 @@ pub struct Shared {
     rate_limits: TenantRateLimits,
     login_throttle: LoginThrottle,
     pages: ResponseCache,
+    /// The `Strict-Transport-Security` header, if the configuration asks for one.
+    hsts: Option<axum::http::HeaderValue>,
 }
 
 impl std::ops::Deref for AppState {
@@ -158,6 +163,7 @@ impl AppState {
             pages,
             rate_limits: TenantRateLimits::new(&config.rate_limit),
             login_throttle: LoginThrottle::new(config.login_throttle.clone()),
+            hsts: headers::hsts(config.hsts_max_age_secs),
             config,
         }))
     }
@@ -284,8 +290,9 @@ pub fn app(state: AppState) -> Router {
             let id = request.extensions().get::<RequestId>().map(|r| r.0.as_str()).unwrap_or("");
             tracing::info_span!("request", request_id = id, method = %request.method(), path = %request.uri().path(), tenant = tracing::field::Empty)
         }))
-        .layer(from_fn_with_state(state, metrics::track))
-        .layer(from_fn(context::request_context));
+        .layer(from_fn_with_state(state.clone(), metrics::track))
+        .layer(from_fn(context::request_context))
+        .layer(from_fn_with_state(state, headers::secure_headers));
     match cors {
         Some(cors) => router.layer(cors),
         None => router,

@@ -6,6 +6,8 @@ mod common;
 use axum::http::{Method, StatusCode};
 use common::world::{World, PASSWORD};
 use lyceum_domain::{Plan, Role};
+use lyceum_server::ServerConfig;
+use lyceum_store::testing;
 use serde_json::json;
 
 /// A NUL character in a path, a query, a JSON or form body, or a CSV file is refused with 400
@@ -175,4 +177,66 @@ async fn deeply_nested_content_is_refused_quickly_and_saves_nothing() {
             .json_value();
         assert_eq!(saved["items"], json!([]), "{w}: {saved}");
     }
+}
+
+/// Every answer, of every route, face and status, carries the security headers, and answers
+/// with tokens or personal data are never stored by a cache; HSTS when configured.
+#[tokio::test]
+async fn every_answer_carries_the_security_headers() {
+    let (config, guard) = testing::sqlite_config();
+    let server = ServerConfig {
+        hsts_max_age_secs: 31_536_000,
+        ..ServerConfig::default()
+    };
+    let w = World::with_server(config, Some(guard), server).await;
+    w.provision("acme", Plan::Pro, json!({})).await;
+    let admin = w.user("acme", "admin@acme.test", Role::Admin).await;
+    let expect_secure = |what: &str, answer: &common::world::Response, cache: &str| {
+        for (name, value) in [
+            ("x-content-type-options", "nosniff"),
+            ("x-frame-options", "DENY"),
+            ("referrer-policy", "same-origin"),
+            (
+                "strict-transport-security",
+                "max-age=31536000; includeSubDomains",
+            ),
+            ("cache-control", cache),
+        ] {
+            assert_eq!(answer.header(name), Some(value), "{what}: {name}");
+        }
+    };
+
+    for (method, path) in lyceum_server::served_routes() {
+        let concrete = path
+            .replace("{slug}", "acme")
+            .replace("{id}", "x")
+            .replace("{code}", "x");
+        let answer = w
+            .anonymous()
+            .request(method.clone(), &concrete)
+            .send()
+            .await;
+        if path != "/metrics" {
+            expect_secure(
+                &format!("{method} {path} ({})", answer.status),
+                &answer,
+                "no-store",
+            );
+        }
+    }
+    let signed_in = w
+        .login("acme", "admin@acme.test", PASSWORD)
+        .expect(StatusCode::OK)
+        .await;
+    expect_secure("login", &signed_in, "no-store");
+    let me = w.as_(&admin).get("/api/v1/me").expect(StatusCode::OK).await;
+    expect_secure("me", &me, "no-store");
+    let unknown = w.anonymous().get("/no/such/page").send().await;
+    expect_secure("unknown route", &unknown, "no-store");
+    let portal = w
+        .anonymous()
+        .get("/t/acme/sign-in")
+        .expect(StatusCode::OK)
+        .await;
+    expect_secure("portal sign-in page", &portal, "no-store");
 }

@@ -4,6 +4,7 @@
 
 pub(crate) mod context;
 pub(crate) mod error;
+pub(crate) mod headers;
 pub(crate) mod health;
 pub(crate) mod json;
 pub mod metrics;
