@@ -15,6 +15,7 @@ pub mod learning;
 pub mod platform;
 mod refusal;
 pub mod tenant;
+mod work;
 
 pub use actor::Actor;
 pub use refusal::Refusal;

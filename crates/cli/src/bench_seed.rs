@@ -71,7 +71,7 @@ pub async fn published_course(
             release_rule: None,
         };
         ids.push(
-            content::add_lesson(tx, teacher, module.id, &lesson.draft()?)
+            content::add_lesson(tx, teacher, module.id, &lesson.draft().await?)
                 .await?
                 .id,
         );

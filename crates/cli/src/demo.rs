@@ -151,7 +151,8 @@ pub async fn provision(store: &Store) -> Result<()> {
                     release_rule: None,
                 };
                 let lesson =
-                    content::add_lesson(&mut tx, &teacher, module.id, &lesson.draft()?).await?;
+                    content::add_lesson(&mut tx, &teacher, module.id, &lesson.draft().await?)
+                        .await?;
                 first_lesson.get_or_insert(lesson.id);
             }
             courses::publish(&mut tx, &teacher, course.id).await?;

@@ -53,6 +53,8 @@ pub struct Settings {
     pub sqlite_synchronous: String,
     /// Seconds after which a request is cancelled (408) and its transaction rolled back.
     pub request_timeout_secs: u64,
+    /// `max-age` of `Strict-Transport-Security` on every answer (behind TLS); 0 sends none.
+    pub hsts_max_age_secs: u64,
     /// Seconds `serve` waits, once asked to stop, for requests in flight; the rest are then
     /// cancelled and their transactions rolled back.
     pub shutdown_grace_secs: u64,
@@ -115,6 +117,7 @@ impl Default for Settings {
             sqlite_busy_timeout_ms: limits.sqlite_busy_timeout.as_millis() as u64,
             sqlite_synchronous: "normal".to_owned(),
             request_timeout_secs: 30,
+            hsts_max_age_secs: 0,
             shutdown_grace_secs: 10,
             access_token_ttl_secs: 15 * 60,
             refresh_token_ttl_secs: 30 * 24 * 3600,
@@ -203,6 +206,7 @@ impl Settings {
                 ttl: Duration::from_secs(self.response_cache_ttl_secs),
             },
             request_timeout: Duration::from_secs(self.request_timeout_secs.max(1)),
+            hsts_max_age_secs: self.hsts_max_age_secs,
         })
     }
 

@@ -28,6 +28,8 @@ pub const MAX_BLOCKS: usize = 200;
 pub const MAX_MARKDOWN_CHARS: usize = 200_000;
 /// Longest media reference, in characters.
 pub const MAX_MEDIA_CHARS: usize = 500;
+/// Deepest nesting of Markdown blocks and inlines plus raw HTML elements in one block.
+pub const MAX_NESTING: usize = 32;
 /// Longest image description, in characters.
 pub const MAX_ALT_CHARS: usize = 1_000;
 
@@ -162,18 +164,81 @@ pub fn video_duration(blocks: &Value) -> Option<u32> {
 /// `rel="noopener noreferrer"`; code blocks keep their `language-*` class. Images come only
 /// from Markdown's own syntax (`![description](address)`), which always gives them a text
 /// alternative: raw HTML holding an `<img>` is left out.
-pub fn render_markdown(markdown: &str) -> String {
+///
+/// Refused (with the reason) when blocks, inlines and raw HTML elements nest deeper than
+/// [`MAX_NESTING`]: the sanitiser's work grows with the square of the depth, and no lesson needs
+/// a quote in a quote thirty levels down.
+pub fn render_markdown(markdown: &str) -> Result<String, String> {
     let parser = Parser::new_ext(
         markdown,
         Options::ENABLE_TABLES | Options::ENABLE_STRIKETHROUGH,
-    )
-    .filter(|event| match event {
-        Event::Html(html) | Event::InlineHtml(html) => !html.to_ascii_lowercase().contains("<img"),
-        _ => true,
-    });
-    let mut raw = String::with_capacity(markdown.len() * 3 / 2);
-    html::push_html(&mut raw, parser);
-    sanitizer().clean(&raw).to_string()
+    );
+    let mut events = Vec::new();
+    let (mut depth, mut raw) = (0usize, RawHtmlDepth::default());
+    for event in parser {
+        match &event {
+            Event::Start(_) => depth += 1,
+            Event::End(_) => depth = depth.saturating_sub(1),
+            Event::Html(html) | Event::InlineHtml(html) => {
+                if html.to_ascii_lowercase().contains("<img") {
+                    continue;
+                }
+                raw.read(html);
+            }
+            _ => {}
+        }
+        if depth + raw.deepest > MAX_NESTING {
+            return Err(format!(
+                "nests blocks, inlines or HTML elements more than {MAX_NESTING} levels deep"
+            ));
+        }
+        events.push(event);
+    }
+    let mut html = String::with_capacity(markdown.len() * 3 / 2);
+    html::push_html(&mut html, events.into_iter());
+    Ok(sanitizer().clean(&html).to_string())
+}
+
+/// How deep raw HTML elements nest, read tag by tag. Elements that close themselves or whose
+/// end tag HTML leaves optional (`<br>`, `<p>`, `<li>` ...) are not counted: they do not pile
+/// up in the sanitiser's tree.
+#[derive(Default)]
+struct RawHtmlDepth {
+    open: usize,
+    deepest: usize,
+}
+
+impl RawHtmlDepth {
+    /// Elements that never nest by their own tags alone.
+    const FLAT: &'static [&'static str] = &[
+        "area", "base", "br", "col", "colgroup", "dd", "dt", "embed", "hr", "img", "input", "li",
+        "link", "meta", "option", "p", "param", "rp", "rt", "source", "tbody", "td", "tfoot", "th",
+        "thead", "tr", "track", "wbr",
+    ];
+
+    fn read(&mut self, html: &str) {
+        let mut rest = html;
+        while let Some(at) = rest.find('<') {
+            rest = &rest[at + 1..];
+            let closing = rest.starts_with('/');
+            let name: String = rest
+                .trim_start_matches('/')
+                .chars()
+                .take_while(|c| c.is_ascii_alphanumeric())
+                .map(|c| c.to_ascii_lowercase())
+                .collect();
+            if name.is_empty() || Self::FLAT.contains(&name.as_str()) {
+                continue;
+            }
+            let self_closing = rest.find('>').is_some_and(|end| rest[..end].ends_with('/'));
+            if closing {
+                self.open = self.open.saturating_sub(1);
+            } else if !self_closing {
+                self.open += 1;
+                self.deepest = self.deepest.max(self.open);
+            }
+        }
+    }
 }
 
 fn sanitizer() -> &'static ammonia::Builder<'static> {
@@ -271,7 +336,7 @@ fn parse_block(
             }
             ContentBlock::Markdown {
                 markdown: markdown.to_owned(),
-                html: render_markdown(markdown),
+                html: render_markdown(markdown).map_err(|r| invalid(path("markdown"), r))?,
             }
         }
         "video" => {
@@ -371,6 +436,32 @@ mod tests {
         let err = validate_content(kind, &blocks).unwrap_err();
         assert_eq!(err.code(), "INVALID_CONTENT", "{err}");
         err.to_string()
+    }
+
+    #[test]
+    fn deep_nesting_is_refused_and_shallow_nesting_rendered() {
+        let refused = |source: &str| render_markdown(source).unwrap_err();
+        assert!(refused(&">".repeat(20_000)).contains("levels deep"));
+        assert!(refused(&format!("{}x", "- ".repeat(100))).contains("levels deep"));
+        assert!(refused(&"<div>".repeat(100)).contains("levels deep"));
+        let mixed = format!("{}{}x", "> ".repeat(20), "<em>".repeat(20));
+        assert!(
+            refused(&mixed).contains("levels deep"),
+            "quotes and HTML add up"
+        );
+        let fine = render_markdown(&format!("{}x", "> ".repeat(8))).unwrap();
+        assert_eq!(fine.matches("<blockquote>").count(), 8, "{fine}");
+        // Elements that close themselves or whose end tag is optional do not pile up.
+        let list = render_markdown(&"<ul><li>a<li>b<br><p>c</ul>".repeat(200)).unwrap();
+        assert!(list.contains("<li>"), "{list}");
+        let parsed = parse_content(
+            LessonKind::Text,
+            &json!([{"type": "markdown", "markdown": ">".repeat(1_000)}]),
+        );
+        assert!(
+            matches!(&parsed, Err(ValidationError::InvalidContent { path, .. }) if path == "content[0].markdown"),
+            "{parsed:?}"
+        );
     }
 
     #[test]
@@ -767,12 +858,13 @@ mod tests {
     fn scripts_are_removed_with_their_content() {
         let html = render_markdown(
             "Hello\n\n<script>alert('x')</script>\n\nworld <script>steal()</script>",
-        );
+        )
+        .unwrap();
         assert!(!html.contains("<script"), "{html}");
         assert!(!html.contains("alert"), "{html}");
         assert!(!html.contains("steal"), "{html}");
         assert!(html.contains("Hello") && html.contains("world"), "{html}");
-        let html = render_markdown("<style>body{display:none}</style>\n\ntext");
+        let html = render_markdown("<style>body{display:none}</style>\n\ntext").unwrap();
         assert!(
             !html.contains("<style") && !html.contains("display"),
             "{html}"
@@ -787,7 +879,7 @@ mod tests {
             "<p onmouseover=\"steal()\">hover</p>",
             "<div ONCLICK='steal()'>x</div>",
         ] {
-            let html = render_markdown(source);
+            let html = render_markdown(source).unwrap();
             assert!(!html.to_lowercase().contains(" on"), "{source} -> {html}");
             assert!(!html.contains("steal"), "{source} -> {html}");
         }
@@ -805,7 +897,7 @@ mod tests {
             "[data](data:text/html;base64,PHNjcmlwdD5hbGVydCgxKTwvc2NyaXB0Pg==)",
             "<a href=\"vbscript:msgbox(1)\">vb</a>",
         ] {
-            let html = render_markdown(source);
+            let html = render_markdown(source).unwrap();
             let lower = html.to_lowercase();
             assert!(!lower.contains("javascript"), "{source} -> {html}");
             assert!(!lower.contains("script:"), "{source} -> {html}");
@@ -818,7 +910,7 @@ mod tests {
     fn dangerous_elements_are_removed() {
         let html = render_markdown(
             "<iframe src=\"https://evil.example\"></iframe>\n\n<form action=\"/x\"><input name=\"a\"></form>\n\n<object data=\"x.swf\"></object>\n\n<p style=\"background:url(x)\">styled</p>",
-        );
+        ).unwrap();
         for banned in ["<iframe", "<form", "<input", "<object", "style="] {
             assert!(!html.contains(banned), "{banned} in {html}");
         }
@@ -829,7 +921,7 @@ mod tests {
     fn headings_lists_links_and_code_survive() {
         let html = render_markdown(
             "## Section\n\n- one\n- two\n\n1. first\n2. second\n\nSee [the docs](https://example.com/docs \"Docs\") and `inline()`.\n\n```rust\nfn main() { println!(\"<hi>\"); }\n```\n\n> quoted **bold** ~~gone~~\n\n| a | b |\n|---|---|\n| 1 | 2 |\n\n![diagram](https://example.com/d.png)\n",
-        );
+        ).unwrap();
         for expected in [
             "<h2>Section</h2>",
             "<ul>\n<li>one</li>\n<li>two</li>\n</ul>",
@@ -850,7 +942,8 @@ mod tests {
 
     #[test]
     fn relative_and_mail_links_survive() {
-        let html = render_markdown("[next](../lesson-2) and [mail](mailto:teacher@example.com)");
+        let html =
+            render_markdown("[next](../lesson-2) and [mail](mailto:teacher@example.com)").unwrap();
         assert!(html.contains("href=\"../lesson-2\""), "{html}");
         assert!(
             html.contains("href=\"mailto:teacher@example.com\""),
@@ -860,11 +953,12 @@ mod tests {
 
     #[test]
     fn code_classes_other_than_languages_are_dropped() {
-        let html = render_markdown("<code class=\"admin-banner\">x</code> <p class=\"x\">y</p>");
+        let html =
+            render_markdown("<code class=\"admin-banner\">x</code> <p class=\"x\">y</p>").unwrap();
         assert!(!html.contains("class"), "{html}");
-        let html = render_markdown("```c++\nint x;\n```");
+        let html = render_markdown("```c++\nint x;\n```").unwrap();
         assert!(html.contains("<code class=\"language-c++\">"), "{html}");
-        let html = render_markdown("<code class='language-x\" onclick=\"y'>z</code>");
+        let html = render_markdown("<code class='language-x\" onclick=\"y'>z</code>").unwrap();
         assert!(!html.contains("onclick=\""), "{html}");
     }
 
@@ -892,7 +986,7 @@ mod tests {
 
     #[test]
     fn images_come_only_from_markdown_syntax_and_have_a_text_alternative() {
-        let html = render_markdown("![A map](https://x.test/map.png)\n\n<img src=\"x\" onerror=\"alert(1)\">\n\nInline <img src=y> too.");
+        let html = render_markdown("![A map](https://x.test/map.png)\n\n<img src=\"x\" onerror=\"alert(1)\">\n\nInline <img src=y> too.").unwrap();
         assert!(
             html.contains("<img src=\"https://x.test/map.png\" alt=\"A map\">"),
             "{html}"

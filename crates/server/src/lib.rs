@@ -13,7 +13,7 @@ mod portal;
 use api::{audit, invitations, learning, tenant_profile, users};
 pub use api::{auth, platform};
 pub use http::metrics;
-use http::{context, error, health, openapi, ratelimit, response_cache, tenancy};
+use http::{context, error, headers, health, nul, openapi, ratelimit, response_cache, tenancy};
 
 use axum::extract::{DefaultBodyLimit, Request};
 use axum::http::Method;
@@ -64,6 +64,8 @@ pub struct ServerConfig {
     /// A request still running after this long is cancelled (408 `REQUEST_TIMEOUT`) and its
     /// transaction rolled back.
     pub request_timeout: Duration,
+    /// `max-age` of the `Strict-Transport-Security` header on every answer; 0 sends none.
+    pub hsts_max_age_secs: u64,
 }
 
 impl Default for ServerConfig {
@@ -78,6 +80,7 @@ impl Default for ServerConfig {
             metrics_token: None,
             response_cache: ResponseCacheConfig::default(),
             request_timeout: Duration::from_secs(30),
+            hsts_max_age_secs: 0,
         }
     }
 }
@@ -129,10 +132,14 @@ pub struct Shared {
     pub store: Store,
     pub config: ServerConfig,
     pub keys: auth::KeyRing,
+    /// Signed-in users' current roles, which each request's token is held against.
+    pub standings: auth::Standings,
     pub metrics: Metrics,
     rate_limits: TenantRateLimits,
     login_throttle: LoginThrottle,
     pages: ResponseCache,
+    /// The `Strict-Transport-Security` header, if the configuration asks for one.
+    hsts: Option<axum::http::HeaderValue>,
 }
 
 impl std::ops::Deref for AppState {
@@ -149,12 +156,14 @@ impl AppState {
         let metrics = Metrics::new(config.metrics_tenant_labels, store.clone());
         let pages = ResponseCache::new(&config.response_cache, store.clone(), metrics.clone());
         Self(Arc::new(Shared {
+            standings: auth::Standings::new(store.clone()),
             store,
             keys,
             metrics,
             pages,
             rate_limits: TenantRateLimits::new(&config.rate_limit),
             login_throttle: LoginThrottle::new(config.login_throttle.clone()),
+            hsts: headers::hsts(config.hsts_max_age_secs),
             config,
         }))
     }
@@ -272,6 +281,7 @@ pub fn app(state: AppState) -> Router {
         .merge(portal_home)
         .fallback(context::not_found)
         .with_state(state.clone())
+        .layer(from_fn(nul::refuse_nul))
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .layer(TimeoutLayer::with_status_code(
             axum::http::StatusCode::REQUEST_TIMEOUT,
@@ -281,8 +291,9 @@ pub fn app(state: AppState) -> Router {
             let id = request.extensions().get::<RequestId>().map(|r| r.0.as_str()).unwrap_or("");
             tracing::info_span!("request", request_id = id, method = %request.method(), path = %request.uri().path(), tenant = tracing::field::Empty)
         }))
-        .layer(from_fn_with_state(state, metrics::track))
-        .layer(from_fn(context::request_context));
+        .layer(from_fn_with_state(state.clone(), metrics::track))
+        .layer(from_fn(context::request_context))
+        .layer(from_fn_with_state(state, headers::secure_headers));
     match cors {
         Some(cors) => router.layer(cors),
         None => router,

@@ -822,6 +822,9 @@ async fn portal_pages_spend_the_tenants_request_rate_like_the_api() {
     };
     let state = AppState::new(store, server);
     let mut browser = Browser::new(&state, "sqlite");
+    // Made before the bucket runs dry: building a router takes longer than the bucket takes
+    // to earn a request back.
+    let api = app(state.clone());
     let mut refused = None;
     for _ in 0..200 {
         let page = browser.get("/t/slow/").await;
@@ -835,18 +838,18 @@ async fn portal_pages_spend_the_tenants_request_rate_like_the_api() {
     let refused = refused.expect("the free plan's rate runs out within 200 pages");
     assert!(refused.is_html(), "{}", refused.body);
     assert!(refused.headers.contains_key(header::RETRY_AFTER));
-    // One bucket per tenant, whichever face spends it: the API finds it empty (or, on a busy
-    // machine, holding the one token that came back since: a bucket of its own would hold 10).
+    // One bucket per tenant, whichever face spends it: the API finds it empty, or on a busy
+    // machine holding the one request earned back since (a bucket of its own would hold 10).
     let request = Request::get("/t/slow/api/v1/tenant")
         .body(Body::empty())
         .unwrap();
-    let (status, headers, _) = common::send(&state, request).await;
-    let remaining = headers
-        .get("ratelimit-remaining")
-        .and_then(|v| v.to_str().ok());
+    let response = api.oneshot(request).await.unwrap();
+    let remaining = response.headers().get("ratelimit-remaining").cloned();
     assert!(
-        status == StatusCode::TOO_MANY_REQUESTS || remaining == Some("0"),
-        "{status}, {remaining:?} left"
+        response.status() == StatusCode::TOO_MANY_REQUESTS
+            || remaining.as_ref().is_some_and(|left| left == "0"),
+        "{}, {remaining:?} left",
+        response.status()
     );
 }
 
@@ -1012,8 +1015,9 @@ async fn admins_read_filter_and_download_the_audit_log_in_the_portal() {
         assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY, "{label}");
         assert!(bad.is_html() && bad.body.contains("YYYY-MM-DD"), "{label}");
         let markup = admin
-            .get("/t/echo/admin/audit?actor=%3Cb%3Ex%3C%2Fb%3E%00")
+            .get("/t/echo/admin/audit?actor=%3Cb%3Ex%3C%2Fb%3E")
             .await;
+        assert_eq!(markup.status, StatusCode::UNPROCESSABLE_ENTITY, "{label}");
         assert!(markup.is_html() && !markup.body.contains("<b>x"), "{label}");
     }
 }

@@ -297,6 +297,56 @@ async fn deactivation_ends_sign_in_and_refresh_and_role_changes_apply() {
     }
 }
 
+/// An access token stays signed with the role of its day, but every request is held against the
+/// user's role and status now: a demotion and a deactivation take effect on the next request,
+/// not when the token expires.
+#[tokio::test]
+async fn a_demotion_or_deactivation_reaches_tokens_already_issued() {
+    for (w, c) in worlds().await {
+        let admin = w.as_(&c.admin);
+        let path = format!("/api/v1/users/{}", c.instructor.id);
+        admin
+            .patch(&path)
+            .json(&json!({"role": "admin"}))
+            .expect(StatusCode::OK)
+            .await;
+        let promoted = w.sign_in(&c.instructor).await;
+        let promoted = w.as_(&promoted);
+        promoted.get("/api/v1/users").expect(StatusCode::OK).await;
+
+        admin
+            .patch(&path)
+            .json(&json!({"role": "instructor"}))
+            .expect(StatusCode::OK)
+            .await;
+        promoted
+            .get("/api/v1/users")
+            .expect_error(StatusCode::FORBIDDEN, "PERMISSION_DENIED")
+            .await;
+        let me = promoted
+            .get("/api/v1/me")
+            .expect(StatusCode::OK)
+            .await
+            .json_value();
+        assert_eq!(me["user"]["role"], "instructor", "{w}: {me}");
+
+        admin
+            .post(format!("{path}/deactivate"))
+            .expect(StatusCode::OK)
+            .await;
+        promoted
+            .get("/api/v1/me")
+            .expect_error(StatusCode::UNAUTHORIZED, "INVALID_TOKEN")
+            .await;
+        promoted
+            .get("/api/v1/courses")
+            .expect_error(StatusCode::UNAUTHORIZED, "INVALID_TOKEN")
+            .await;
+        // The admin's own token, read before and after, is untouched.
+        admin.get("/api/v1/users").expect(StatusCode::OK).await;
+    }
+}
+
 #[tokio::test]
 async fn self_sign_up_only_where_the_tenant_allows_it() {
     for (w, _) in worlds().await {

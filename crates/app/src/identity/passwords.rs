@@ -3,11 +3,11 @@
 //! every core from other requests, and the memory hashes hold stays bounded (the allocator keeps
 //! a freed hash's block per thread, so a thread per sign-in would pile them up).
 
+use crate::work::Workers;
 use crate::Refusal;
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use argon2::Argon2;
 use ring::rand::{SecureRandom, SystemRandom};
-use std::sync::OnceLock;
 
 /// A password a person chose, checked against the policy and hashed: what the use cases that
 /// set a password take (hashed before any transaction opens, so no lock waits on Argon2).
@@ -33,33 +33,12 @@ impl std::fmt::Debug for NewPassword {
     }
 }
 
-/// The hashing threads: one per core, at least two, at most eight.
-fn hashing_pool() -> &'static rayon::ThreadPool {
-    static POOL: OnceLock<rayon::ThreadPool> = OnceLock::new();
-    POOL.get_or_init(|| {
-        let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
-        rayon::ThreadPoolBuilder::new()
-            .num_threads(cores.clamp(2, 8))
-            .thread_name(|i| format!("lyceum-argon2-{i}"))
-            .build()
-            .expect("the password hashing threads start")
-    })
-}
-
-/// Runs `job` on the hashing threads.
-async fn hashing<T: Send + 'static>(
-    job: impl FnOnce() -> T + Send + 'static,
-) -> Result<T, Refusal> {
-    let (done, result) = tokio::sync::oneshot::channel();
-    hashing_pool().spawn(move || {
-        let _ = done.send(job());
-    });
-    result.await.map_err(|_| internal())
-}
+/// The hashing threads.
+static HASHING: Workers = Workers::new("argon2");
 
 /// Hashes a password that has passed the policy.
 pub async fn hash(password: String) -> Result<String, Refusal> {
-    hashing(move || hash_now(&password)).await?
+    HASHING.run(move || hash_now(&password)).await?
 }
 
 fn hash_now(password: &str) -> Result<String, Refusal> {
@@ -87,17 +66,18 @@ pub fn generate() -> Result<String, Refusal> {
 /// Checks a password against a stored hash. Without a hash (unknown user, no password set) the
 /// same work is done against a throwaway hash, so timing does not reveal which e-mails exist.
 pub async fn verify(password: String, stored: Option<String>) -> bool {
-    hashing(move || match stored.as_deref().map(PasswordHash::new) {
-        Some(Ok(parsed)) => Argon2::default()
-            .verify_password(password.as_bytes(), &parsed)
-            .is_ok(),
-        _ => {
-            let _ = hash_now(&password);
-            false
-        }
-    })
-    .await
-    .unwrap_or(false)
+    HASHING
+        .run(move || match stored.as_deref().map(PasswordHash::new) {
+            Some(Ok(parsed)) => Argon2::default()
+                .verify_password(password.as_bytes(), &parsed)
+                .is_ok(),
+            _ => {
+                let _ = hash_now(&password);
+                false
+            }
+        })
+        .await
+        .unwrap_or(false)
 }
 
 fn internal() -> Refusal {

@@ -6,7 +6,7 @@ use super::{new_opaque_token, opaque_token_hash, User};
 use crate::audit::{self, Change};
 use crate::{Actor, Refusal};
 use chrono::{DateTime, Utc};
-use lyceum_domain::{AuditAction, Email, Origin, UserId, UserStatus};
+use lyceum_domain::{AuditAction, Email, Origin, Role, UserId, UserStatus};
 use lyceum_store::repo::{refresh_tokens, users};
 use lyceum_store::{TenantTx, WriteTx};
 use uuid::Uuid;
@@ -76,6 +76,16 @@ pub async fn resume(tx: &mut TenantTx, token: &str) -> Result<Option<User>, Refu
     Ok(users::get(tx, UserId::from_uuid(stored.user_id))
         .await?
         .filter(|u| u.status == UserStatus::Active))
+}
+
+/// The role `user` holds now, or `None` once they are no longer active (deactivated, or gone):
+/// what an access token, signed with the role of its day, is held against on each request, so
+/// that deactivating or demoting someone takes effect on their next request.
+pub async fn standing(tx: &mut TenantTx, user: UserId) -> Result<Option<Role>, Refusal> {
+    Ok(users::get(tx, user)
+        .await?
+        .filter(|u| u.status == UserStatus::Active)
+        .map(|u| u.role))
 }
 
 /// What presenting a refresh token did.

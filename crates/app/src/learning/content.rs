@@ -5,6 +5,7 @@
 use super::courses::{course_content, editable_course, visible_course};
 use super::progress::lesson_locked;
 use super::Release;
+use crate::work::Workers;
 use crate::{Actor, Refusal};
 use lyceum_domain::{
     events, CompletionRule, CourseId, LessonId, LessonKind, ModuleId, ReleaseRule,
@@ -14,6 +15,7 @@ use lyceum_store::repo::modules;
 use lyceum_store::repo::outbox;
 use lyceum_store::{TenantTx, WriteTx};
 use serde::Serialize;
+use std::time::Duration;
 
 pub use lyceum_store::repo::lessons::Lesson;
 pub use lyceum_store::repo::modules::Module;
@@ -255,11 +257,37 @@ pub struct LessonInput {
     pub release_rule: Option<ReleaseRule>,
 }
 
+/// Longest the checking and rendering of one lesson's content may take, waiting for a
+/// rendering thread included.
+const RENDER_BUDGET: Duration = Duration::from_secs(5);
+
+/// The threads lesson content is rendered on.
+static RENDERING: Workers = Workers::new("render");
+
 impl LessonInput {
     /// The content blocks validated for the lesson's kind (Markdown rendered to sanitised
-    /// HTML); a video lesson's duration taken from its video when not given.
-    pub fn draft(self) -> Result<LessonDraft, Refusal> {
-        let content = lyceum_domain::validate_content(self.kind, &self.content)?;
+    /// HTML); a video lesson's duration taken from its video when not given. Rendering runs on
+    /// its own threads, off the async executor, within [`RENDER_BUDGET`]
+    /// (`CONTENT_TOO_COMPLEX` past it), so heavy content stalls no other request.
+    pub async fn draft(self) -> Result<LessonDraft, Refusal> {
+        self.draft_within(RENDER_BUDGET).await
+    }
+
+    async fn draft_within(self, budget: Duration) -> Result<LessonDraft, Refusal> {
+        let (kind, blocks) = (self.kind, self.content);
+        let content = RENDERING
+            .run_within(budget, move || {
+                lyceum_domain::validate_content(kind, &blocks)
+            })
+            .await?
+            .ok_or_else(|| Refusal::Unacceptable {
+                code: "CONTENT_TOO_COMPLEX",
+                message: format!(
+                    "the lesson's content could not be checked and rendered within {} seconds; \
+                     split it into smaller lessons",
+                    budget.as_secs()
+                ),
+            })??;
         let duration_seconds = self.duration_seconds.or_else(|| {
             lyceum_domain::video_duration(&content).and_then(|d| i32::try_from(d).ok())
         });
@@ -374,4 +402,62 @@ pub async fn reorder_lessons(
     };
     outbox::append(tx, &reordered.into()).await?;
     Ok(items)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    /// Quotes thirty deep, `times` over: legal, and slow to sanitise.
+    fn heavy(times: usize) -> LessonInput {
+        let markdown: String = ("> ".repeat(30) + "x\n\n").repeat(times);
+        LessonInput {
+            title: "Heavy".to_owned(),
+            kind: LessonKind::Text,
+            content: json!([{"type": "markdown", "markdown": markdown}]),
+            duration_seconds: None,
+            release_rule: None,
+        }
+    }
+
+    #[tokio::test]
+    async fn content_is_rendered_off_the_executor() {
+        // Run on the executor, the first poll would render and answer at once.
+        let mut draft = std::pin::pin!(heavy(300).draft());
+        let first = futures_poll_once(draft.as_mut()).await;
+        assert!(
+            first.is_none(),
+            "the first poll rendered the content on the executor"
+        );
+        let draft = draft.await.expect("legal content renders");
+        assert!(draft.content.to_string().contains("<blockquote>"));
+    }
+
+    #[tokio::test]
+    async fn content_over_the_budget_is_refused() {
+        let refused = heavy(3_000).draft_within(Duration::from_millis(1)).await;
+        assert!(
+            matches!(
+                refused,
+                Err(Refusal::Unacceptable {
+                    code: "CONTENT_TOO_COMPLEX",
+                    ..
+                })
+            ),
+            "{refused:?}"
+        );
+    }
+
+    /// Polls `future` once: its answer if it was ready.
+    async fn futures_poll_once<F: std::future::Future + Unpin>(future: F) -> Option<F::Output> {
+        let mut future = future;
+        std::future::poll_fn(|cx| {
+            std::task::Poll::Ready(match std::pin::Pin::new(&mut future).poll(cx) {
+                std::task::Poll::Ready(answer) => Some(answer),
+                std::task::Poll::Pending => None,
+            })
+        })
+        .await
+    }
 }

@@ -75,6 +75,11 @@ pub async fn import_enrollments(
         ))
     })?;
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    if let Some(at) = text.find('\0') {
+        return Err(invalid(format!(
+            "the file holds a NUL character (\\0) at offset {at}, which no text may contain"
+        )));
+    }
     let mut reader = csv::ReaderBuilder::new()
         .trim(csv::Trim::All)
         .flexible(true)

@@ -4,9 +4,11 @@
 
 pub(crate) mod context;
 pub(crate) mod error;
+pub(crate) mod headers;
 pub(crate) mod health;
 pub(crate) mod json;
 pub mod metrics;
+pub(crate) mod nul;
 pub(crate) mod openapi;
 pub(crate) mod paging;
 pub(crate) mod ratelimit;

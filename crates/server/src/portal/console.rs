@@ -118,7 +118,7 @@ impl Desk {
     }
 
     fn finish(&self, mut response: Response) -> Response {
-        secure_headers(response.headers_mut(), true);
+        secure_headers(response.headers_mut());
         if self.csrf_is_new {
             let cookie = session::cookie(
                 CSRF_COOKIE,

@@ -132,7 +132,7 @@ fn bare_problem(status: StatusCode, message: &str) -> Response {
         escape(message)
     );
     let mut response = (status, Html(body)).into_response();
-    secure_headers(response.headers_mut(), false);
+    secure_headers(response.headers_mut());
     response
 }
 
@@ -359,7 +359,7 @@ impl Visit {
         match template.render() {
             Ok(html) => {
                 let mut response = (status, Html(html)).into_response();
-                secure_headers(response.headers_mut(), self.user.is_some());
+                secure_headers(response.headers_mut());
                 self.keep_csrf(response.headers_mut());
                 response
             }
@@ -386,10 +386,9 @@ impl Visit {
         }
     }
 
-    /// A file to download (its type and name set already), with the portal's headers: never
-    /// stored by a cache.
+    /// A file to download (its type and name set already), with the portal's headers.
     pub fn download(&self, mut response: Response) -> Response {
-        secure_headers(response.headers_mut(), true);
+        secure_headers(response.headers_mut());
         self.keep_csrf(response.headers_mut());
         response
     }
@@ -400,7 +399,7 @@ impl Visit {
         if let Ok(location) = HeaderValue::from_str(&self.link(path)) {
             response.headers_mut().insert(header::LOCATION, location);
         }
-        secure_headers(response.headers_mut(), self.user.is_some());
+        secure_headers(response.headers_mut());
         self.keep_csrf(response.headers_mut());
         response
     }
@@ -429,9 +428,10 @@ impl Visit {
     }
 }
 
-/// Headers of every portal answer: no script may run, nothing is framed, and pages with
-/// personal data are never stored by a cache.
-fn secure_headers(headers: &mut HeaderMap, personal: bool) {
+/// The portal's content policy: no script may run and nothing is framed. The headers every
+/// answer carries (`http::headers`) add the rest, `Cache-Control: no-store` included: every
+/// portal page holds a form's CSRF token, and most hold personal data.
+fn secure_headers(headers: &mut HeaderMap) {
     headers.insert(
         header::CONTENT_SECURITY_POLICY,
         HeaderValue::from_static(
@@ -439,18 +439,5 @@ fn secure_headers(headers: &mut HeaderMap, personal: bool) {
              media-src 'self' https:; form-action 'self'; frame-ancestors 'none'; \
              base-uri 'none'",
         ),
-    );
-    headers.insert(
-        header::X_CONTENT_TYPE_OPTIONS,
-        HeaderValue::from_static("nosniff"),
-    );
-    headers.insert(
-        header::REFERRER_POLICY,
-        HeaderValue::from_static("same-origin"),
-    );
-    headers.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
-    headers.insert(
-        header::CACHE_CONTROL,
-        HeaderValue::from_static(if personal { "no-store" } else { "no-cache" }),
     );
 }

@@ -292,7 +292,7 @@ pub(crate) async fn add_lesson(
         duration_seconds: None,
         release_rule: None,
     };
-    let added = match lesson.draft() {
+    let added = match lesson.draft().await {
         Ok(draft) => {
             visit
                 .write(&state, async |tx| {

@@ -222,7 +222,7 @@ pub async fn school(store: &Store, slug: &str, colour: &str, lessons: usize) -> 
             duration_seconds: None,
             release_rule: None,
         };
-        let draft = lesson.draft().unwrap();
+        let draft = lesson.draft().await.unwrap();
         content::add_lesson(&mut tx, &teacher, module.id, &draft)
             .await
             .unwrap();

@@ -15,6 +15,7 @@ use std::sync::Arc;
 #[derive(Debug, Clone)]
 pub struct Authenticated {
     pub user_id: UserId,
+    /// The role the user holds now (the token's `role` claim is the one it was signed with).
     pub role: Role,
     pub tenant: Arc<Tenant>,
     pub claims: Claims,
@@ -86,13 +87,7 @@ impl Authenticated {
         if let Some(claims) = state.keys.verified(token).await {
             if claims.tenant_id == tenant.id().as_uuid() && claims.aud == tenant.slug.as_str() {
                 if claims.exp > chrono::Utc::now().timestamp() {
-                    return Ok(Authenticated {
-                        user_id: UserId::from_uuid(claims.sub),
-                        role: claims.role,
-                        tenant,
-                        claims: (*claims).clone(),
-                        origin,
-                    });
+                    return Authenticated::standing(state, tenant, (*claims).clone(), origin).await;
                 }
                 return Err(ApiError::unauthorized(
                     "TOKEN_EXPIRED",
@@ -117,9 +112,22 @@ impl Authenticated {
         )
         .await?;
         state.keys.remember(token, &claims).await;
+        Authenticated::standing(state, tenant, claims, origin).await
+    }
+
+    /// The user a verified token names, with the role they hold now (refused once they are no
+    /// longer active): see [`super::standing`]; asking from `origin`.
+    async fn standing(
+        state: &AppState,
+        tenant: Arc<Tenant>,
+        claims: Claims,
+        origin: Origin,
+    ) -> Result<Self, ApiError> {
+        let user_id = UserId::from_uuid(claims.sub);
+        let role = state.standings.role(&tenant, user_id).await?;
         Ok(Authenticated {
-            user_id: UserId::from_uuid(claims.sub),
-            role: claims.role,
+            user_id,
+            role,
             tenant,
             claims,
             origin,

@@ -7,6 +7,7 @@
 mod extract;
 pub(crate) mod handlers;
 mod keys;
+mod standing;
 mod throttle;
 mod tokens;
 
@@ -16,6 +17,7 @@ pub(crate) use handlers::{
     refresh_expiry, tenant_password_sign_in, tokens_for, LoginRequest, TokenResponse,
 };
 pub use keys::KeyRing;
+pub use standing::Standings;
 pub use throttle::LoginThrottleConfig;
 pub(crate) use throttle::{password_sign_in, ClientAddress, LoginThrottle};
 pub(crate) use tokens::{platform_claims, sign, PLATFORM_AUDIENCE};

@@ -81,7 +81,7 @@ pub(crate) async fn create(
     Path(ModulePath { id }): Path<ModulePath>,
     ApiJson(request): ApiJson<LessonRequest>,
 ) -> Result<(StatusCode, Json<Lesson>), ApiError> {
-    let draft = request.input().draft()?;
+    let draft = request.input().draft().await?;
     let mut tx = state.store.begin_write(&auth.tenant).await?;
     let lesson = content::add_lesson(&mut tx, &auth.actor(), id, &draft).await?;
     tx.commit().await?;
@@ -118,7 +118,7 @@ pub(crate) async fn replace(
     Path(LessonPath { id }): Path<LessonPath>,
     ApiJson(request): ApiJson<LessonRequest>,
 ) -> Result<Json<Lesson>, ApiError> {
-    let draft = request.input().draft()?;
+    let draft = request.input().draft().await?;
     let mut tx = state.store.begin_write(&auth.tenant).await?;
     let lesson = content::replace_lesson(&mut tx, &auth.actor(), id, &draft).await?;
     tx.commit().await?;

@@ -1,0 +1,242 @@
+//! Hardening found by trying Lyceum from outside: what a hostile or careless client sends is
+//! refused plainly, on both engines and every placement.
+
+mod common;
+
+use axum::http::{Method, StatusCode};
+use common::world::{World, PASSWORD};
+use lyceum_domain::{Plan, Role};
+use lyceum_server::ServerConfig;
+use lyceum_store::testing;
+use serde_json::json;
+
+/// A NUL character in a path, a query, a JSON or form body, or a CSV file is refused with 400
+/// `VALIDATION_FAILED` (the CSV with `INVALID_CSV`) on every route, and nothing is written.
+/// Routes come from the router itself, so a new one is covered without touching this test.
+#[tokio::test]
+async fn a_nul_character_is_refused_everywhere_and_writes_nothing() {
+    for w in World::on_every_placement().await {
+        w.provision("acme", Plan::Pro, json!({})).await;
+        let admin = w.user("acme", "admin@acme.test", Role::Admin).await;
+        let client = w.as_(&admin);
+
+        for (method, path) in lyceum_server::served_routes() {
+            if path.starts_with("/t/{slug}") {
+                continue;
+            }
+            let in_path = if path.contains('{') {
+                let mut concrete = String::new();
+                for segment in path.split('/').skip(1) {
+                    concrete.push('/');
+                    concrete.push_str(if segment.starts_with('{') {
+                        "a%00b"
+                    } else {
+                        segment
+                    });
+                }
+                concrete
+            } else {
+                format!("{path}?q=a%00b")
+            };
+            let refused = client.request(method.clone(), &in_path).send().await;
+            assert_eq!(
+                (refused.status, refused.error_code()),
+                (StatusCode::BAD_REQUEST, Some("VALIDATION_FAILED")),
+                "{w}: {method} {in_path}"
+            );
+            if [Method::POST, Method::PUT, Method::PATCH].contains(&method) {
+                let with_body = path.replace("{id}", &uuid::Uuid::now_v7().to_string());
+                let refused = client
+                    .request(method.clone(), &with_body)
+                    .body("application/json", br#"{"title": "a\u0000b"}"#.to_vec())
+                    .send()
+                    .await;
+                assert_eq!(
+                    (refused.status, refused.error_code()),
+                    (StatusCode::BAD_REQUEST, Some("VALIDATION_FAILED")),
+                    "{w}: {method} {with_body} with a NUL in its JSON body"
+                );
+            }
+        }
+
+        // A real write with a NUL in one field leaves nothing behind.
+        client
+            .post("/api/v1/courses")
+            .json(&json!({"slug": "nul", "title": "Bad\u{0}Title"}))
+            .expect_error(StatusCode::BAD_REQUEST, "VALIDATION_FAILED")
+            .await;
+        let courses = client
+            .get("/api/v1/courses")
+            .expect(StatusCode::OK)
+            .await
+            .json_value();
+        assert_eq!(courses["items"], json!([]), "{w}: {courses}");
+
+        // Sign-in, as JSON and as the portal's form.
+        w.anonymous()
+            .at("acme")
+            .post("/api/v1/auth/login")
+            .json(&json!({"email": "admin@acme.test\u{0}", "password": PASSWORD}))
+            .expect_error(StatusCode::BAD_REQUEST, "VALIDATION_FAILED")
+            .await;
+        let form = w
+            .anonymous()
+            .post("/t/acme/sign-in")
+            .body(
+                "application/x-www-form-urlencoded",
+                "email=admin%40acme.test%00&password=x",
+            )
+            .send()
+            .await;
+        assert_eq!(form.status, StatusCode::BAD_REQUEST, "{w}: portal form");
+
+        // A CSV file is read by the import, which names where the NUL is.
+        let course = client
+            .post("/api/v1/courses")
+            .json(&json!({"slug": "open", "title": "Open"}))
+            .expect(StatusCode::CREATED)
+            .await
+            .json_value();
+        let id = course["id"].as_str().unwrap();
+        let module = client
+            .post(format!("/api/v1/courses/{id}/modules"))
+            .json(&json!({"title": "M"}))
+            .expect(StatusCode::CREATED)
+            .await
+            .json_value();
+        client
+            .post(format!(
+                "/api/v1/modules/{}/lessons",
+                module["id"].as_str().unwrap()
+            ))
+            .json(&json!({"title": "L", "kind": "text",
+                "content": [{"type": "markdown", "markdown": "Body."}]}))
+            .expect(StatusCode::CREATED)
+            .await;
+        client
+            .post(format!("/api/v1/courses/{id}/publish"))
+            .expect(StatusCode::OK)
+            .await;
+        let refused = client
+            .post(format!("/api/v1/courses/{id}/enrollments/import"))
+            .body("text/csv", b"email\nadmin@acme.test\0\n".to_vec())
+            .expect_error(StatusCode::BAD_REQUEST, "INVALID_CSV")
+            .await
+            .json_value();
+        assert!(
+            refused["message"].as_str().unwrap().contains("offset"),
+            "{w}: {refused}"
+        );
+    }
+}
+
+/// Deeply nested Markdown (20,000 quotes in a row) is refused at once with its place, instead
+/// of taking the sanitiser seconds, and the lesson is not saved.
+#[tokio::test]
+async fn deeply_nested_content_is_refused_quickly_and_saves_nothing() {
+    for w in World::on_every_placement().await {
+        w.provision("acme", Plan::Pro, json!({})).await;
+        let admin = w.user("acme", "admin@acme.test", Role::Admin).await;
+        let client = w.as_(&admin);
+        let course = client
+            .post("/api/v1/courses")
+            .json(&json!({"slug": "deep", "title": "Deep"}))
+            .expect(StatusCode::CREATED)
+            .await
+            .json_value();
+        let module = client
+            .post(format!(
+                "/api/v1/courses/{}/modules",
+                course["id"].as_str().unwrap()
+            ))
+            .json(&json!({"title": "M"}))
+            .expect(StatusCode::CREATED)
+            .await
+            .json_value();
+        let lessons = format!("/api/v1/modules/{}/lessons", module["id"].as_str().unwrap());
+        for hostile in [">".repeat(20_000), "<div>".repeat(5_000)] {
+            let refused = client
+                .post(&lessons)
+                .json(&json!({"title": "L", "kind": "text",
+                    "content": [{"type": "markdown", "markdown": hostile}]}))
+                .expect_error(StatusCode::UNPROCESSABLE_ENTITY, "INVALID_CONTENT")
+                .await
+                .json_value();
+            assert!(
+                refused["message"]
+                    .as_str()
+                    .unwrap()
+                    .starts_with("content[0].markdown"),
+                "{w}: {refused}"
+            );
+        }
+        let saved = client
+            .get(&lessons)
+            .expect(StatusCode::OK)
+            .await
+            .json_value();
+        assert_eq!(saved["items"], json!([]), "{w}: {saved}");
+    }
+}
+
+/// Every answer, of every route, face and status, carries the security headers, and answers
+/// with tokens or personal data are never stored by a cache; HSTS when configured.
+#[tokio::test]
+async fn every_answer_carries_the_security_headers() {
+    let (config, guard) = testing::sqlite_config();
+    let server = ServerConfig {
+        hsts_max_age_secs: 31_536_000,
+        ..ServerConfig::default()
+    };
+    let w = World::with_server(config, Some(guard), server).await;
+    w.provision("acme", Plan::Pro, json!({})).await;
+    let admin = w.user("acme", "admin@acme.test", Role::Admin).await;
+    let expect_secure = |what: &str, answer: &common::world::Response, cache: &str| {
+        for (name, value) in [
+            ("x-content-type-options", "nosniff"),
+            ("x-frame-options", "DENY"),
+            ("referrer-policy", "same-origin"),
+            (
+                "strict-transport-security",
+                "max-age=31536000; includeSubDomains",
+            ),
+            ("cache-control", cache),
+        ] {
+            assert_eq!(answer.header(name), Some(value), "{what}: {name}");
+        }
+    };
+
+    for (method, path) in lyceum_server::served_routes() {
+        let concrete = path
+            .replace("{slug}", "acme")
+            .replace("{id}", "x")
+            .replace("{code}", "x");
+        let answer = w
+            .anonymous()
+            .request(method.clone(), &concrete)
+            .send()
+            .await;
+        if path != "/metrics" {
+            expect_secure(
+                &format!("{method} {path} ({})", answer.status),
+                &answer,
+                "no-store",
+            );
+        }
+    }
+    let signed_in = w
+        .login("acme", "admin@acme.test", PASSWORD)
+        .expect(StatusCode::OK)
+        .await;
+    expect_secure("login", &signed_in, "no-store");
+    let me = w.as_(&admin).get("/api/v1/me").expect(StatusCode::OK).await;
+    expect_secure("me", &me, "no-store");
+    let unknown = w.anonymous().get("/no/such/page").send().await;
+    expect_secure("unknown route", &unknown, "no-store");
+    let portal = w
+        .anonymous()
+        .get("/t/acme/sign-in")
+        .expect(StatusCode::OK)
+        .await;
+    expect_secure("portal sign-in page", &portal, "no-store");
+}
