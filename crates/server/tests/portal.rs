@@ -104,6 +104,46 @@ impl Browser {
         self.send(request, Body::from(body)).await
     }
 
+    /// Posts a file as a `multipart/form-data` form of the fields `csrf` (the page's token
+    /// unless `csrf` says otherwise) and `file`, in that order unless `file_first`.
+    async fn upload(
+        &mut self,
+        path: &str,
+        file: &[u8],
+        csrf: Option<&str>,
+        file_first: bool,
+    ) -> Page {
+        let token = csrf
+            .map(str::to_owned)
+            .unwrap_or_else(|| self.cookies.get("lyceum_csrf").cloned().unwrap_or_default());
+        let boundary = "lyceum-test-boundary";
+        let csrf_part = format!(
+            "--{boundary}\r\nContent-Disposition: form-data; name=\"csrf\"\r\n\r\n{token}\r\n"
+        )
+        .into_bytes();
+        let mut file_part = format!(
+            "--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; \
+             filename=\"learners.csv\"\r\nContent-Type: text/csv\r\n\r\n"
+        )
+        .into_bytes();
+        file_part.extend_from_slice(file);
+        file_part.extend_from_slice(b"\r\n");
+        let mut body = Vec::new();
+        if file_first {
+            body.extend(file_part);
+            body.extend(csrf_part);
+        } else {
+            body.extend(csrf_part);
+            body.extend(file_part);
+        }
+        body.extend(format!("--{boundary}--\r\n").into_bytes());
+        let request = Request::post(path).header(
+            header::CONTENT_TYPE,
+            format!("multipart/form-data; boundary={boundary}"),
+        );
+        self.send(request, Body::from(body)).await
+    }
+
     async fn sign_in(&mut self, slug: &str, email: &str) -> Page {
         let form = self.get(&format!("/t/{slug}/sign-in")).await;
         assert_eq!(form.status, StatusCode::OK, "{}: {}", self.label, form.body);
@@ -1438,5 +1478,238 @@ async fn instructors_edit_courses_modules_and_lessons_in_the_builder() {
             StatusCode::NOT_FOUND,
             "{label}"
         );
+    }
+}
+
+#[tokio::test]
+async fn staff_enroll_learners_from_an_uploaded_csv_file() {
+    for (config, _guard) in configs_on_each_engine().await {
+        let label = label(&config);
+        let store = Store::open(config).await.unwrap();
+        let (_, course) = school(&store, "iota", "#283593", 1).await;
+        let state = AppState::new(store, ServerConfig::unthrottled());
+        let builder = format!("/t/iota/teach/courses/{course}");
+        let import = format!("{builder}/enrollments");
+        let mut teacher = Browser::new(&state, &label);
+        teacher.sign_in("iota", "teacher@iota.test").await;
+        let page = teacher.get(&builder).await;
+        assert!(
+            page.body.contains("enctype=\"multipart/form-data\""),
+            "{label}"
+        );
+        let csv =
+            b"email,due_at\nstudent@iota.test,2030-01-15\nnobody@iota.test,\nnot-an-address,\n";
+
+        // The token must match, and come before the file: nothing is enrolled otherwise.
+        let wrong = "0123456789abcdef0123456789abcdef";
+        for (csrf, file_first) in [(Some(""), false), (Some(wrong), false), (None, true)] {
+            let refused = teacher.upload(&import, csv, csrf, file_first).await;
+            assert_eq!(refused.status, StatusCode::FORBIDDEN, "{label}: {csrf:?}");
+            assert!(
+                refused.is_html() && refused.body.contains("expired"),
+                "{label}"
+            );
+        }
+        let page = teacher.get(&builder).await;
+        assert!(page.body.contains("Nobody is enrolled yet"), "{label}");
+
+        let report = teacher.upload(&import, csv, None, false).await;
+        assert_eq!(report.status, StatusCode::OK, "{label}: {}", report.body);
+        assert!(
+            report
+                .body
+                .contains("<p id=\"summary\">1 enrolled, 0 already enrolled, 2 failed.</p>"),
+            "{label}: {}",
+            report.body
+        );
+        assert!(
+            report.body.contains("<td>3</td><td>nobody@iota.test</td>"),
+            "{label}"
+        );
+        assert!(
+            report.body.contains("<td>4</td><td>not-an-address</td>"),
+            "{label}"
+        );
+        let again = teacher.upload(&import, csv, None, false).await;
+        assert!(
+            again
+                .body
+                .contains("0 enrolled, 1 already enrolled, 2 failed."),
+            "{label}: {}",
+            again.body
+        );
+        // The learners' table shows the due date the file gave.
+        let page = teacher.get(&builder).await;
+        assert!(
+            page.body.contains("<td>2030-01-15</td>"),
+            "{label}: {}",
+            page.body
+        );
+
+        // A file that cannot be read comes back on the builder, next to the file field.
+        let unreadable = teacher.upload(&import, b"\xff\xfe", None, false).await;
+        assert_eq!(unreadable.status, StatusCode::BAD_REQUEST, "{label}");
+        assert!(
+            unreadable.body.contains("id=\"csv-problem\""),
+            "{label}: {}",
+            unreadable.body
+        );
+        assert!(unreadable.body.contains("not UTF-8"), "{label}");
+        // A file past the limit is refused.
+        let huge = vec![b'a'; lyceum_app::learning::import::MAX_CSV_BYTES + 1];
+        let refused = teacher.upload(&import, &huge, None, false).await;
+        assert_eq!(refused.status, StatusCode::PAYLOAD_TOO_LARGE, "{label}");
+        assert!(refused.is_html(), "{label}: {}", refused.body);
+
+        // A student may not; an unknown course (or another tenant's) is not found.
+        let mut student = Browser::new(&state, &label);
+        student.sign_in("iota", "student@iota.test").await;
+        let refused = student.upload(&import, csv, None, false).await;
+        assert_eq!(refused.status, StatusCode::FORBIDDEN, "{label}");
+        let unknown = "/t/iota/teach/courses/01a23315-acda-737d-8783-9d247397d59a/enrollments";
+        let missing = teacher.upload(unknown, csv, None, false).await;
+        assert_eq!(missing.status, StatusCode::NOT_FOUND, "{label}");
+    }
+}
+
+#[tokio::test]
+async fn admins_search_people_and_page_through_them() {
+    for (config, _guard) in configs_on_each_engine().await {
+        let label = label(&config);
+        let store = Store::open(config).await.unwrap();
+        let (tenant, _) = school(&store, "kappa", "#ad1457", 1).await;
+        let mut tx = store.begin_write(&tenant).await.unwrap();
+        let mut people: Vec<(String, String, lyceum_domain::Role)> = (0..105)
+            .map(|i| {
+                let email = format!("learner{i:03}@kappa.test");
+                (
+                    email,
+                    format!("Learner {i:03}"),
+                    lyceum_domain::Role::Student,
+                )
+            })
+            .collect();
+        let zoe = (
+            "zoe@kappa.test".to_owned(),
+            "Zoë Percent_100 <b>".to_owned(),
+        );
+        people.push((zoe.0, zoe.1, lyceum_domain::Role::Instructor));
+        for (email, name, role) in people {
+            let person = lyceum_store::repo::users::NewUser {
+                email: lyceum_domain::Email::parse(&email).unwrap(),
+                display_name: name,
+                role,
+                password_hash: None,
+            };
+            lyceum_store::repo::users::insert(&mut tx, &person)
+                .await
+                .unwrap();
+        }
+        tx.commit().await.unwrap();
+        let state = AppState::new(store, ServerConfig::unthrottled());
+        let mut admin = Browser::new(&state, &label);
+        admin.sign_in("kappa", "admin@kappa.test").await;
+
+        // 109 people: a first page of 100 and a link to the rest.
+        let first = admin.get("/t/kappa/admin/people").await;
+        assert_eq!(first.status, StatusCode::OK, "{label}");
+        assert!(first.body.contains("learner096@kappa.test"), "{label}");
+        assert!(!first.body.contains("learner097@kappa.test"), "{label}");
+        let more = first
+            .body
+            .split("<a href=\"")
+            .find_map(|rest| rest.split_once("\" rel=\"next\">More people"))
+            .map(|(href, _)| href.replace("&amp;", "&").replace("&#38;", "&"))
+            .unwrap_or_else(|| panic!("{label}: no link to more people: {}", first.body));
+        let second = admin.get(&more).await;
+        assert_eq!(second.status, StatusCode::OK, "{label}: {more}");
+        for shown in [
+            "learner097@kappa.test",
+            "learner104@kappa.test",
+            "zoe@kappa.test",
+        ] {
+            assert!(second.body.contains(shown), "{label}: {shown}");
+        }
+        assert!(!second.body.contains("learner096@kappa.test"), "{label}");
+        assert!(
+            !second.body.contains("More people"),
+            "{label}: the last page"
+        );
+
+        // Search by part of a name or an address, whatever the case; wildcards are text.
+        let found = admin.get("/t/kappa/admin/people?q=LEARNER%20007").await;
+        assert!(found.body.contains("learner007@kappa.test"), "{label}");
+        assert!(!found.body.contains("learner008@kappa.test"), "{label}");
+        assert!(
+            found.body.contains("value=\"LEARNER 007\""),
+            "{label}: the search stays"
+        );
+        let by_mail = admin.get("/t/kappa/admin/people?q=zoe%40").await;
+        assert!(
+            by_mail.body.contains("Zoë Percent_100 &#60;b&#62;")
+                || by_mail.body.contains("Zoë Percent_100 &lt;b&gt;"),
+            "{label}: {}",
+            by_mail.body
+        );
+        assert!(!by_mail.body.contains("learner0"), "{label}");
+        let exact = admin.get("/t/kappa/admin/people?q=Zo%C3%AB").await;
+        assert!(
+            exact.body.contains("zoe@kappa.test"),
+            "{label}: non-ASCII as stored"
+        );
+        let underscore = admin.get("/t/kappa/admin/people?q=t_1").await;
+        assert!(underscore.body.contains("zoe@kappa.test"), "{label}");
+        assert!(
+            !underscore.body.contains("learner0"),
+            "{label}: _ is no wildcard"
+        );
+        let none = admin.get("/t/kappa/admin/people?q=%25%00nobody").await;
+        assert_eq!(none.status, StatusCode::OK, "{label}");
+        assert!(
+            none.body.contains("Nobody matches"),
+            "{label}: {}",
+            none.body
+        );
+        let long = format!("/t/kappa/admin/people?q={}", "a".repeat(5_000));
+        assert_eq!(admin.get(&long).await.status, StatusCode::OK, "{label}");
+        // A search pages too.
+        let many = admin.get("/t/kappa/admin/people?q=learner").await;
+        assert!(
+            many.body.contains("q=learner&amp;after=")
+                || many.body.contains("q=learner&#38;after="),
+            "{label}: {}",
+            many.body
+        );
+
+        // A student may not look; the API's list filters the same way.
+        let mut student = Browser::new(&state, &label);
+        student.sign_in("kappa", "student@kappa.test").await;
+        let refused = student.get("/t/kappa/admin/people?q=zoe").await;
+        assert_eq!(refused.status, StatusCode::FORBIDDEN, "{label}");
+        let token = common::token(&state, "kappa", "admin@kappa.test", PASSWORD).await;
+        let list = |query: String| {
+            let state = state.clone();
+            let token = token.clone();
+            async move {
+                let path = format!("/t/kappa/api/v1/users?{query}");
+                let (status, body) = common::call(&state, "GET", &path, Some(&token), None).await;
+                assert_eq!(status, StatusCode::OK, "{path}: {body}");
+                body
+            }
+        };
+        let body = list("q=learner%20010&limit=5".into()).await;
+        let emails: Vec<&str> = body["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|u| u["email"].as_str().unwrap())
+            .collect();
+        assert_eq!(emails, ["learner010@kappa.test"], "{label}");
+        let body = list("q=LEARNER&limit=100".into()).await;
+        assert_eq!(body["items"].as_array().unwrap().len(), 100, "{label}");
+        let after = body["next_cursor"].as_str().unwrap().to_owned();
+        let body = list(format!("q=LEARNER&limit=100&after={after}")).await;
+        assert_eq!(body["items"].as_array().unwrap().len(), 5, "{label}");
+        assert!(body["next_cursor"].is_null(), "{label}");
     }
 }

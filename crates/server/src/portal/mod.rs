@@ -403,15 +403,18 @@ impl<const MAX: usize> FromRequest<AppState> for CheckedFile<MAX> {
 const MAX_CSRF_FIELD: usize = 64;
 
 async fn checked_file(form: &mut Multipart, cookie: &str, max: usize) -> Result<Vec<u8>, ApiError> {
-    let Ok(Some(mut field)) = form.next_field().await else {
-        return Err(csrf_refused());
+    // The token's field ends before the next is asked for (multer reads one at a time).
+    let token = {
+        let Ok(Some(mut field)) = form.next_field().await else {
+            return Err(csrf_refused());
+        };
+        if field.name() != Some("csrf") {
+            return Err(csrf_refused());
+        }
+        read_field(&mut field, MAX_CSRF_FIELD)
+            .await
+            .map_err(|_| csrf_refused())?
     };
-    if field.name() != Some("csrf") {
-        return Err(csrf_refused());
-    }
-    let token = read_field(&mut field, MAX_CSRF_FIELD)
-        .await
-        .map_err(|_| csrf_refused())?;
     if !session::csrf_matches(cookie, &String::from_utf8_lossy(&token)) {
         return Err(csrf_refused());
     }
