@@ -410,32 +410,32 @@ async fn submit(
         )
         .await;
     }
-    let draft = match sheet.input() {
-        Ok(input) => input.draft(),
+    let mut input = match sheet.input() {
+        Ok(input) => input,
         Err(problems) => {
             let status = StatusCode::UNPROCESSABLE_ENTITY;
             return editor_page(state, visit, actor, target, Some(sheet), problems, status).await;
         }
     };
-    let saved = match draft {
-        Ok(draft) => {
-            visit
-                .write(state, async |tx| match target {
-                    Target::Module(module) => {
-                        let course = content::module_course(tx, actor, module).await?;
-                        content::add_lesson(tx, actor, module, &draft).await?;
-                        Ok(course)
-                    }
-                    Target::Lesson(lesson) => {
-                        let (_, course) = content::lesson_to_edit(tx, actor, lesson).await?;
-                        content::replace_lesson(tx, actor, lesson, &draft).await?;
-                        Ok(course)
-                    }
-                })
-                .await
-        }
-        Err(e) => Err(e),
-    };
+    let saved = visit
+        .write(state, async |tx| match target {
+            Target::Module(module) => {
+                let course = content::module_course(tx, actor, module).await?;
+                content::add_lesson(tx, actor, module, &input.draft()?).await?;
+                Ok(course)
+            }
+            Target::Lesson(lesson) => {
+                let (before, course) = content::lesson_to_edit(tx, actor, lesson).await?;
+                // The editor has no field for a text lesson's duration: one given over the API
+                // stays (a video lesson's comes from its video).
+                if input.kind != LessonKind::Video && before.kind != LessonKind::Video {
+                    input.duration_seconds = before.duration_seconds;
+                }
+                content::replace_lesson(tx, actor, lesson, &input.draft()?).await?;
+                Ok(course)
+            }
+        })
+        .await;
     match saved {
         Ok(course) => visit.redirect(&builder_path(course)),
         Err(e) => refused(state, visit, actor, target, sheet, e).await,
