@@ -5,8 +5,9 @@
 //! the tenant's checked colours.
 //!
 //! `session` owns browser sessions and CSRF, `pages` the public and learners' pages, `staff`
-//! the instructors' and admins' pages; this module the
-//! request context every page shares ([`Visit`]), rendering and the portal's error pages.
+//! the instructors' and admins' pages, with the course builder in `builder` and `lessons`;
+//! this module the request context every page shares ([`Visit`]), the checked forms
+//! ([`CheckedForm`], [`CheckedFile`]), rendering and the portal's error pages.
 
 mod builder;
 mod console;
