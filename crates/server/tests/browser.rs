@@ -384,7 +384,44 @@ async fn staff_journeys(config: StoreConfig, label: &str, driver: &Driver) {
         press(&teacher, "details form button").await?;
         until(&teacher, "ol.lessons", |t| t.contains("Exits")).await?;
         press(&teacher, "form[action$='/publish'] button").await?;
-        until(&teacher, "#status", |t| t == "published").await
+        until(&teacher, "#status", |t| t == "published").await?;
+        // Its details, its module's completion rule, a video lesson moved up, then deleted.
+        click_link(&teacher, "Edit details and prerequisites").await?;
+        arrive(&teacher, "Details and prerequisites").await?;
+        audit(&teacher, "course details").await?;
+        fill(&teacher, "#description", "What to do when the alarm rings.").await?;
+        press(&teacher, "form[action$='/details'] button").await?;
+        arrive(&teacher, "Fire drills").await?;
+        press(&teacher, "section.module .actions-row a").await?;
+        arrive(&teacher, "Edit the module").await?;
+        audit(&teacher, "module").await?;
+        press(&teacher, "#rule-at-least").await?;
+        fill(&teacher, "#count", "1").await?;
+        press(&teacher, "main form button").await?;
+        until(&teacher, "section.module p.hint", |t| {
+            t.contains("at least 1")
+        })
+        .await?;
+        click_link(&teacher, "video").await?;
+        arrive(&teacher, "New lesson in Before the alarm").await?;
+        fill(&teacher, "#title", "Drill video").await?;
+        fill(&teacher, "#b0-media", "https://cdn.example/drill.mp4").await?;
+        fill(&teacher, "#b0-seconds", "60").await?;
+        press(&teacher, "button[value=add-markdown]").await?;
+        fill(&teacher, "#b1-markdown", "Watch it **twice**.").await?;
+        audit(&teacher, "lesson editor").await?;
+        press(&teacher, "button[value=save]").await?;
+        until(&teacher, "ol.lessons", |t| t.contains("Drill video")).await?;
+        press(&teacher, "ol.lessons li:nth-child(2) button[value=earlier]").await?;
+        until(&teacher, "ol.lessons li:first-child a", |t| {
+            t == "Drill video"
+        })
+        .await?;
+        press(&teacher, "ol.lessons li:first-child a[href$='/delete']").await?;
+        arrive(&teacher, "Delete the lesson “Drill video”?").await?;
+        audit(&teacher, "confirm deletion").await?;
+        press(&teacher, "main form button").await?;
+        until(&teacher, "ol.lessons", |t| !t.contains("Drill video")).await
     })
     .await;
     teacher.close().await.ok();

@@ -5,7 +5,7 @@ mod common;
 
 use axum::body::Body;
 use axum::http::{Request, StatusCode};
-use common::{call, send, tenant_with_users};
+use common::{call, send, send_through, tenant_with_users};
 use lyceum_domain::Role;
 use lyceum_server::{AppState, LocalServer, LoginThrottleConfig, RateLimitConfig, ServerConfig};
 use lyceum_store::{testing, Store};
@@ -51,15 +51,16 @@ async fn a_tenant_over_its_rate_gets_429_and_the_other_tenant_is_not_starved() {
         ..ServerConfig::default()
     };
     for (state, _guard) in worlds(config).await {
+        let router = lyceum_server::app(state.clone());
         // Tokens come back continuously (one per 100 ms), so count until the bucket is dry
         // instead of expecting the eleventh request to be the one refused.
-        let (status, headers, _) = send(&state, profile("acme")).await;
+        let (status, headers, _) = send_through(&router, profile("acme")).await;
         assert_eq!(status, StatusCode::OK);
         assert_eq!(headers["ratelimit-limit"], "10");
         assert_eq!(headers["ratelimit-remaining"], "9");
         let mut allowed = 1;
         let (headers, body) = loop {
-            let (status, headers, body) = send(&state, profile("acme")).await;
+            let (status, headers, body) = send_through(&router, profile("acme")).await;
             if status == StatusCode::TOO_MANY_REQUESTS {
                 break (headers, body);
             }
@@ -74,15 +75,15 @@ async fn a_tenant_over_its_rate_gets_429_and_the_other_tenant_is_not_starved() {
         let retry: u64 = headers["retry-after"].to_str().unwrap().parse().unwrap();
         assert_eq!(retry, 1, "a token comes back within a second");
 
-        let (status, _, _) = send(&state, profile("globex")).await;
+        let (status, _, _) = send_through(&router, profile("globex")).await;
         assert_eq!(
             status,
             StatusCode::OK,
             "another tenant keeps its own bucket"
         );
 
-        let (_, _, metrics) = send(
-            &state,
+        let (_, _, metrics) = send_through(
+            &router,
             Request::get("/metrics").body(Body::empty()).unwrap(),
         )
         .await;

@@ -104,6 +104,46 @@ impl Browser {
         self.send(request, Body::from(body)).await
     }
 
+    /// Posts a file as a `multipart/form-data` form of the fields `csrf` (the page's token
+    /// unless `csrf` says otherwise) and `file`, in that order unless `file_first`.
+    async fn upload(
+        &mut self,
+        path: &str,
+        file: &[u8],
+        csrf: Option<&str>,
+        file_first: bool,
+    ) -> Page {
+        let token = csrf
+            .map(str::to_owned)
+            .unwrap_or_else(|| self.cookies.get("lyceum_csrf").cloned().unwrap_or_default());
+        let boundary = "lyceum-test-boundary";
+        let csrf_part = format!(
+            "--{boundary}\r\nContent-Disposition: form-data; name=\"csrf\"\r\n\r\n{token}\r\n"
+        )
+        .into_bytes();
+        let mut file_part = format!(
+            "--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; \
+             filename=\"learners.csv\"\r\nContent-Type: text/csv\r\n\r\n"
+        )
+        .into_bytes();
+        file_part.extend_from_slice(file);
+        file_part.extend_from_slice(b"\r\n");
+        let mut body = Vec::new();
+        if file_first {
+            body.extend(file_part);
+            body.extend(csrf_part);
+        } else {
+            body.extend(csrf_part);
+            body.extend(file_part);
+        }
+        body.extend(format!("--{boundary}--\r\n").into_bytes());
+        let request = Request::post(path).header(
+            header::CONTENT_TYPE,
+            format!("multipart/form-data; boundary={boundary}"),
+        );
+        self.send(request, Body::from(body)).await
+    }
+
     async fn sign_in(&mut self, slug: &str, email: &str) -> Page {
         let form = self.get(&format!("/t/{slug}/sign-in")).await;
         assert_eq!(form.status, StatusCode::OK, "{}: {}", self.label, form.body);
@@ -497,7 +537,9 @@ async fn instructors_build_courses_and_admins_invite_people_in_the_portal() {
             &add_lesson,
             &[
                 ("title", "Spotting hazards"),
-                ("markdown", "Look **around**."),
+                ("kind", "text"),
+                ("block-0-type", "markdown"),
+                ("block-0-markdown", "Look **around**."),
             ],
             None,
         )
@@ -941,11 +983,7 @@ async fn people_sign_themselves_up_where_the_tenant_allows_it() {
 #[tokio::test]
 async fn admins_read_filter_and_download_the_audit_log_in_the_portal() {
     // One store per engine: the placements' differences are the API tests' (tests/audit.rs).
-    let engines = [
-        lyceum_store::testing::sqlite_config(),
-        lyceum_store::testing::postgres_config().await,
-    ];
-    for (config, _guard) in engines {
+    for (config, _guard) in configs_on_each_engine().await {
         let label = label(&config);
         let store = Store::open(config).await.unwrap();
         school(&store, "echo", "#00695c", 1).await;
@@ -1019,5 +1057,771 @@ async fn admins_read_filter_and_download_the_audit_log_in_the_portal() {
             .await;
         assert_eq!(markup.status, StatusCode::UNPROCESSABLE_ENTITY, "{label}");
         assert!(markup.is_html() && !markup.body.contains("<b>x"), "{label}");
+    }
+}
+
+/// One store configuration per engine: SQLite, and PostgreSQL in its default placement.
+async fn configs_on_each_engine(
+) -> Vec<(lyceum_store::StoreConfig, lyceum_store::testing::TestGuard)> {
+    vec![
+        lyceum_store::testing::sqlite_config(),
+        lyceum_store::testing::postgres_config().await,
+    ]
+}
+
+/// The ids following `prefix` on a page, each once, in the order they first appear.
+fn ids_after(page: &Page, prefix: &str) -> Vec<String> {
+    let mut ids: Vec<String> = Vec::new();
+    for piece in page.body.split(prefix).skip(1) {
+        let id: String = piece.chars().take(36).collect();
+        if id.len() == 36 && uuid::Uuid::parse_str(&id).is_ok() && !ids.contains(&id) {
+            ids.push(id);
+        }
+    }
+    ids
+}
+
+/// Where `text` first stands on a page.
+fn at(page: &Page, text: &str) -> usize {
+    page.body
+        .find(text)
+        .unwrap_or_else(|| panic!("{text:?} is not on the page: {}", page.body))
+}
+
+#[tokio::test]
+async fn instructors_edit_courses_modules_and_lessons_in_the_builder() {
+    for (config, _guard) in configs_on_each_engine().await {
+        let label = label(&config);
+        let store = Store::open(config).await.unwrap();
+        let (_, course) = school(&store, "eta", "#00695c", 2).await;
+        let (_, foreign) = school(&store, "theta", "#4e342e", 1).await;
+        let state = AppState::new(store, ServerConfig::unthrottled());
+        let builder = format!("/t/eta/teach/courses/{course}");
+        let mut teacher = Browser::new(&state, &label);
+        teacher.sign_in("eta", "teacher@eta.test").await;
+
+        // Details: an empty title comes back next to its field, with what was typed.
+        let details = format!("{builder}/details");
+        assert_eq!(
+            teacher.get(&details).await.status,
+            StatusCode::OK,
+            "{label}"
+        );
+        let empty = teacher
+            .post(
+                &details,
+                &[("title", " "), ("description", "Kept <i>")],
+                None,
+            )
+            .await;
+        assert_eq!(empty.status, StatusCode::UNPROCESSABLE_ENTITY, "{label}");
+        assert!(empty.is_html(), "{label}");
+        assert!(
+            empty.body.contains("id=\"title-problem\""),
+            "{label}: {}",
+            empty.body
+        );
+        assert!(empty.body.contains("Kept &#60;i&#62;") || empty.body.contains("Kept &lt;i&gt;"));
+        let long = "x".repeat(5_000);
+        let too_long = teacher.post(&details, &[("title", &long)], None).await;
+        assert_eq!(too_long.status, StatusCode::UNPROCESSABLE_ENTITY, "{label}");
+        assert!(too_long.body.contains("longer than 300"), "{label}");
+        let nul = teacher
+            .post(&details, &[("title", "Basics\0 two")], None)
+            .await;
+        assert_eq!(
+            nul.status,
+            StatusCode::BAD_REQUEST,
+            "{label}: a NUL is refused"
+        );
+        let saved = teacher
+            .post(
+                &details,
+                &[
+                    ("title", "Basics <b>two</b>"),
+                    ("description", "New & better"),
+                ],
+                None,
+            )
+            .await;
+        assert_eq!(saved.location(), builder, "{label}: {}", saved.body);
+        let page = teacher.get(&builder).await;
+        assert!(
+            page.body
+                .contains("<h1>Basics &#60;b&#62;two&#60;/b&#62;</h1>")
+                || page.body.contains("<h1>Basics &lt;b&gt;two&lt;/b&gt;</h1>"),
+            "{label}: the markup escaped: {}",
+            page.body
+        );
+
+        // Prerequisites: a second course requires this one; the reverse would be a cycle.
+        let made = teacher
+            .post(
+                "/t/eta/teach/new",
+                &[("title", "Advanced"), ("slug", "advanced")],
+                None,
+            )
+            .await;
+        let advanced = made.location().rsplit('/').next().unwrap().to_owned();
+        let required = teacher
+            .post(
+                &format!("/t/eta/teach/courses/{advanced}/details"),
+                &[("title", "Advanced"), ("prerequisite", &course)],
+                None,
+            )
+            .await;
+        assert_eq!(
+            required.status,
+            StatusCode::SEE_OTHER,
+            "{label}: {}",
+            required.body
+        );
+        let cycle = teacher
+            .post(
+                &details,
+                &[("title", "Basics"), ("prerequisite", &advanced)],
+                None,
+            )
+            .await;
+        assert_eq!(cycle.status, StatusCode::UNPROCESSABLE_ENTITY, "{label}");
+        assert!(
+            cycle
+                .body
+                .contains("would go round in a circle: Basics → Advanced → Basics"),
+            "{label}: {}",
+            cycle.body
+        );
+        assert!(
+            cycle
+                .body
+                .contains(&format!("value=\"{advanced}\" checked")),
+            "{label}: the choice is kept"
+        );
+        let unknown = teacher
+            .post(
+                &details,
+                &[("title", "Basics"), ("prerequisite", "nope")],
+                None,
+            )
+            .await;
+        assert_eq!(unknown.status, StatusCode::UNPROCESSABLE_ENTITY, "{label}");
+        assert!(unknown.body.contains("not offered"), "{label}");
+
+        // Modules: a second one, moved up; its rule and title changed.
+        let added = teacher
+            .post(&format!("{builder}/modules"), &[("title", "Warm-up")], None)
+            .await;
+        assert_eq!(added.location(), builder, "{label}");
+        let page = teacher.get(&builder).await;
+        let modules = ids_after(&page, "/t/eta/teach/modules/");
+        assert_eq!(modules.len(), 2, "{label}");
+        let (first, warm_up) = (modules[0].clone(), modules[1].clone());
+        let refused = teacher
+            .post(
+                &format!("/t/eta/teach/modules/{warm_up}/move"),
+                &[("step", "earlier")],
+                Some(""),
+            )
+            .await;
+        assert_eq!(
+            refused.status,
+            StatusCode::FORBIDDEN,
+            "{label}: no form token"
+        );
+        assert_eq!(
+            ids_after(&teacher.get(&builder).await, "/t/eta/teach/modules/"),
+            modules,
+            "{label}: a refused move moves nothing"
+        );
+        let moved = teacher
+            .post(
+                &format!("/t/eta/teach/modules/{warm_up}/move"),
+                &[("step", "earlier")],
+                None,
+            )
+            .await;
+        assert_eq!(moved.location(), builder, "{label}");
+        let page = teacher.get(&builder).await;
+        assert_eq!(
+            ids_after(&page, "/t/eta/teach/modules/"),
+            vec![warm_up.clone(), first.clone()],
+            "{label}"
+        );
+        assert!(
+            at(&page, ">Warm-up</h2>") < at(&page, ">Module one</h2>"),
+            "{label}"
+        );
+
+        let lessons = ids_after(&page, "/t/eta/teach/lessons/");
+        assert_eq!(lessons.len(), 2, "{label}");
+        let module_form = format!("/t/eta/teach/modules/{first}");
+        assert_eq!(teacher.get(&module_form).await.status, StatusCode::OK);
+        let zero = teacher
+            .post(
+                &module_form,
+                &[
+                    ("title", "Module one"),
+                    ("rule", "at_least"),
+                    ("count", "0"),
+                ],
+                None,
+            )
+            .await;
+        assert_eq!(zero.status, StatusCode::UNPROCESSABLE_ENTITY, "{label}");
+        assert!(
+            zero.body.contains("id=\"rule-problem\""),
+            "{label}: {}",
+            zero.body
+        );
+        assert!(zero.body.contains("at least 1"), "{label}");
+        let words = teacher
+            .post(
+                &module_form,
+                &[("title", "Typed"), ("rule", "at_least"), ("count", "two")],
+                None,
+            )
+            .await;
+        assert_eq!(words.status, StatusCode::UNPROCESSABLE_ENTITY, "{label}");
+        assert!(words.body.contains("give the number of lessons"), "{label}");
+        assert!(words.body.contains("value=\"Typed\""), "{label}");
+        let changed = teacher
+            .post(
+                &module_form,
+                &[
+                    ("title", "Essentials"),
+                    ("rule", "required"),
+                    ("required", &lessons[1]),
+                ],
+                None,
+            )
+            .await;
+        assert_eq!(changed.location(), builder, "{label}: {}", changed.body);
+        let page = teacher.get(&builder).await;
+        assert!(page.body.contains(">Essentials</h2>"), "{label}");
+        assert!(page.body.contains("its 1 required lessons"), "{label}");
+
+        // Lessons: the second moved up.
+        let moved = teacher
+            .post(
+                &format!("/t/eta/teach/lessons/{}/move", lessons[1]),
+                &[("step", "earlier")],
+                None,
+            )
+            .await;
+        assert_eq!(moved.location(), builder, "{label}");
+        let page = teacher.get(&builder).await;
+        assert_eq!(
+            ids_after(&page, "/t/eta/teach/lessons/"),
+            vec![lessons[1].clone(), lessons[0].clone()],
+            "{label}"
+        );
+        // At the top already, a move up changes nothing.
+        teacher
+            .post(
+                &format!("/t/eta/teach/lessons/{}/move", lessons[1]),
+                &[("step", "earlier")],
+                None,
+            )
+            .await;
+        assert_eq!(
+            ids_after(&teacher.get(&builder).await, "/t/eta/teach/lessons/")[0],
+            lessons[1],
+            "{label}"
+        );
+
+        // A video lesson: refused blocks come back next to themselves; the buttons edit the
+        // form without saving; then it is saved with a release date.
+        let new_video = format!("/t/eta/teach/modules/{warm_up}/lessons/new?kind=video");
+        let form = teacher.get(&new_video).await;
+        assert_eq!(form.status, StatusCode::OK, "{label}");
+        assert!(form.body.contains("Video address"), "{label}");
+        assert!(
+            form.body.contains("<option value=\"quiz\" disabled>"),
+            "{label}"
+        );
+        let add = format!("/t/eta/teach/modules/{warm_up}/lessons");
+        let video = |media: &'static str, seconds: &'static str| {
+            vec![
+                ("title", "Clip"),
+                ("kind", "video"),
+                ("release", "none"),
+                ("block-0-type", "video"),
+                ("block-0-media", media),
+                ("block-0-seconds", seconds),
+            ]
+        };
+        let bad = teacher.post(&add, &video("", "90"), None).await;
+        assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY, "{label}");
+        assert!(
+            bad.body.contains("id=\"b0-problem\""),
+            "{label}: {}",
+            bad.body
+        );
+        assert!(bad.body.contains("media: must not be empty"), "{label}");
+        let bad = teacher
+            .post(&add, &video("https://cdn.example/v.mp4", "soon"), None)
+            .await;
+        assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY, "{label}");
+        assert!(
+            bad.body
+                .contains("duration_seconds: must be a whole number"),
+            "{label}"
+        );
+        assert!(bad.body.contains("value=\"soon\""), "{label}: typed, kept");
+        let mut fields = video("https://cdn.example/v.mp4", "90");
+        fields.push(("action", "add-markdown"));
+        let grown = teacher.post(&add, &fields, None).await;
+        assert_eq!(grown.status, StatusCode::OK, "{label}");
+        assert!(grown.body.contains("name=\"block-1-markdown\""), "{label}");
+        assert!(
+            !grown.body.contains("value=\"add-video\""),
+            "{label}: one video only"
+        );
+        let mut fields = video("https://cdn.example/v.mp4", "90");
+        fields.extend([
+            ("block-1-type", "markdown"),
+            ("block-1-markdown", "Watch **closely**"),
+            ("action", "up-1"),
+        ]);
+        let swapped = teacher.post(&add, &fields, None).await;
+        assert_eq!(swapped.status, StatusCode::OK, "{label}");
+        assert!(
+            at(&swapped, "name=\"block-0-markdown\"") < at(&swapped, "name=\"block-1-media\""),
+            "{label}: the text block is first now"
+        );
+        assert_eq!(
+            ids_after(&teacher.get(&builder).await, "/t/eta/teach/lessons/").len(),
+            2,
+            "{label}: nothing saved yet"
+        );
+        let mut fields = vec![
+            ("title", "Clip"),
+            ("kind", "video"),
+            ("release", "on_date"),
+            ("release_at", "someday"),
+            ("block-0-type", "markdown"),
+            ("block-0-markdown", "Watch **closely**"),
+            ("block-1-type", "video"),
+            ("block-1-media", "https://cdn.example/v.mp4"),
+            ("block-1-seconds", "90"),
+        ];
+        let undated = teacher.post(&add, &fields, None).await;
+        assert_eq!(undated.status, StatusCode::UNPROCESSABLE_ENTITY, "{label}");
+        assert!(undated.body.contains("id=\"release-problem\""), "{label}");
+        fields[3] = ("release_at", "2030-01-31T09:00");
+        let saved = teacher.post(&add, &fields, None).await;
+        assert_eq!(saved.location(), builder, "{label}: {}", saved.body);
+        let page = teacher.get(&builder).await;
+        let clip = ids_after(&page, "/t/eta/teach/lessons/")[0].clone();
+        let editor = teacher.get(&format!("/t/eta/teach/lessons/{clip}")).await;
+        assert_eq!(editor.status, StatusCode::OK, "{label}");
+        for kept in [
+            "value=\"2030-01-31T09:00\"",
+            "value=\"on_date\" checked",
+            "value=\"https://cdn.example/v.mp4\"",
+            "value=\"90\"",
+            "Watch **closely**",
+        ] {
+            assert!(
+                editor.body.contains(kept),
+                "{label}: {kept} in {}",
+                editor.body
+            );
+        }
+        // Saved again as a text lesson with an image: the video block must go first.
+        let text = [
+            ("title", "Pictures"),
+            ("kind", "text"),
+            ("release", "after_previous"),
+            ("block-0-type", "markdown"),
+            ("block-0-markdown", "Look"),
+            ("block-1-type", "image"),
+            ("block-1-media", "https://cdn.example/map.png"),
+            ("block-1-alt", "A map"),
+        ];
+        let edit = format!("/t/eta/teach/lessons/{clip}");
+        assert_eq!(teacher.post(&edit, &text, None).await.location(), builder);
+        let editor = teacher.get(&edit).await;
+        assert!(editor.body.contains("value=\"A map\""), "{label}");
+        assert!(
+            editor.body.contains("value=\"after_previous\" checked"),
+            "{label}"
+        );
+        // The builder's short form: a refusal opens the editor with what was typed.
+        let short = teacher
+            .post(
+                &add,
+                &[
+                    ("kind", "text"),
+                    ("block-0-type", "markdown"),
+                    ("block-0-markdown", "Body"),
+                ],
+                None,
+            )
+            .await;
+        assert_eq!(short.status, StatusCode::UNPROCESSABLE_ENTITY, "{label}");
+        assert!(
+            short.body.contains("id=\"title-problem\""),
+            "{label}: {}",
+            short.body
+        );
+        assert!(short.body.contains(">Body</textarea>"), "{label}");
+
+        // Deleting asks first.
+        let confirm = teacher
+            .get(&format!("/t/eta/teach/lessons/{clip}/delete"))
+            .await;
+        assert!(
+            confirm.body.contains("Delete the lesson “Pictures”?"),
+            "{label}"
+        );
+        let gone = teacher
+            .post(&format!("/t/eta/teach/lessons/{clip}/delete"), &[], None)
+            .await;
+        assert_eq!(gone.location(), builder, "{label}");
+        let confirm = teacher
+            .get(&format!("/t/eta/teach/modules/{warm_up}/delete"))
+            .await;
+        assert!(
+            confirm.body.contains("Delete the module “Warm-up”?"),
+            "{label}"
+        );
+        teacher
+            .post(&format!("/t/eta/teach/modules/{warm_up}/delete"), &[], None)
+            .await;
+        let page = teacher.get(&builder).await;
+        assert!(
+            !page.body.contains("Warm-up") && !page.body.contains("Pictures"),
+            "{label}"
+        );
+        assert_eq!(
+            ids_after(&page, "/t/eta/teach/modules/"),
+            vec![first.clone()]
+        );
+
+        // Another tenant's module or lesson is not found here; a student may not edit.
+        let mut other = Browser::new(&state, &label);
+        other.sign_in("theta", "teacher@theta.test").await;
+        let theta = other
+            .get(&format!("/t/theta/teach/courses/{foreign}"))
+            .await;
+        let foreign_module = ids_after(&theta, "/t/theta/teach/modules/")[0].clone();
+        let foreign_lesson = ids_after(&theta, "/t/theta/teach/lessons/")[0].clone();
+        for path in [
+            format!("/t/eta/teach/courses/{foreign}/details"),
+            format!("/t/eta/teach/modules/{foreign_module}"),
+            format!("/t/eta/teach/lessons/{foreign_lesson}"),
+            format!("/t/eta/teach/lessons/{foreign_lesson}/delete"),
+        ] {
+            let page = teacher.get(&path).await;
+            assert_eq!(page.status, StatusCode::NOT_FOUND, "{label}: {path}");
+            assert!(page.is_html(), "{label}: {path}");
+        }
+        let refused = teacher
+            .post(
+                &format!("/t/eta/teach/modules/{foreign_module}/delete"),
+                &[],
+                None,
+            )
+            .await;
+        assert_eq!(refused.status, StatusCode::NOT_FOUND, "{label}");
+        assert!(other
+            .get(&format!("/t/theta/teach/courses/{foreign}"))
+            .await
+            .body
+            .contains(&foreign_module));
+        let mut student = Browser::new(&state, &label);
+        student.sign_in("eta", "student@eta.test").await;
+        for path in [
+            details.clone(),
+            module_form.clone(),
+            format!("/t/eta/teach/lessons/{}", lessons[0]),
+        ] {
+            assert_eq!(
+                student.get(&path).await.status,
+                StatusCode::FORBIDDEN,
+                "{label}: {path}"
+            );
+        }
+        let refused = student
+            .post(&module_form, &[("title", "Mine"), ("rule", "all")], None)
+            .await;
+        assert_eq!(refused.status, StatusCode::FORBIDDEN, "{label}");
+
+        // Deleting a course: not for instructors; an admin deletes the draft.
+        let delete = format!("/t/eta/teach/courses/{advanced}/delete");
+        assert!(!teacher
+            .get(&format!("/t/eta/teach/courses/{advanced}"))
+            .await
+            .body
+            .contains(&delete));
+        assert_eq!(
+            teacher.get(&delete).await.status,
+            StatusCode::FORBIDDEN,
+            "{label}"
+        );
+        let mut admin = Browser::new(&state, &label);
+        admin.sign_in("eta", "admin@eta.test").await;
+        let draft = admin.get(&format!("/t/eta/teach/courses/{advanced}")).await;
+        assert!(draft.body.contains(&delete), "{label}");
+        assert!(!admin
+            .get(&builder)
+            .await
+            .body
+            .contains("/delete\">Delete the course"));
+        let confirm = admin.get(&delete).await;
+        assert!(
+            confirm.body.contains("Delete the course “Advanced”?"),
+            "{label}"
+        );
+        let deleted = admin.post(&delete, &[], None).await;
+        assert_eq!(deleted.location(), "/t/eta/teach", "{label}");
+        assert_eq!(
+            admin
+                .get(&format!("/t/eta/teach/courses/{advanced}"))
+                .await
+                .status,
+            StatusCode::NOT_FOUND,
+            "{label}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn staff_enroll_learners_from_an_uploaded_csv_file() {
+    for (config, _guard) in configs_on_each_engine().await {
+        let label = label(&config);
+        let store = Store::open(config).await.unwrap();
+        let (_, course) = school(&store, "iota", "#283593", 1).await;
+        let state = AppState::new(store, ServerConfig::unthrottled());
+        let builder = format!("/t/iota/teach/courses/{course}");
+        let import = format!("{builder}/enrollments");
+        let mut teacher = Browser::new(&state, &label);
+        teacher.sign_in("iota", "teacher@iota.test").await;
+        let page = teacher.get(&builder).await;
+        assert!(
+            page.body.contains("enctype=\"multipart/form-data\""),
+            "{label}"
+        );
+        let csv =
+            b"email,due_at\nstudent@iota.test,2030-01-15\nnobody@iota.test,\nnot-an-address,\n";
+
+        // The token must match, and come before the file: nothing is enrolled otherwise.
+        let wrong = "0123456789abcdef0123456789abcdef";
+        for (csrf, file_first) in [(Some(""), false), (Some(wrong), false), (None, true)] {
+            let refused = teacher.upload(&import, csv, csrf, file_first).await;
+            assert_eq!(refused.status, StatusCode::FORBIDDEN, "{label}: {csrf:?}");
+            assert!(
+                refused.is_html() && refused.body.contains("expired"),
+                "{label}"
+            );
+        }
+        let page = teacher.get(&builder).await;
+        assert!(page.body.contains("Nobody is enrolled yet"), "{label}");
+
+        let report = teacher.upload(&import, csv, None, false).await;
+        assert_eq!(report.status, StatusCode::OK, "{label}: {}", report.body);
+        assert!(
+            report
+                .body
+                .contains("<p id=\"summary\">1 enrolled, 0 already enrolled, 2 failed.</p>"),
+            "{label}: {}",
+            report.body
+        );
+        assert!(
+            report.body.contains("<td>3</td><td>nobody@iota.test</td>"),
+            "{label}"
+        );
+        assert!(
+            report.body.contains("<td>4</td><td>not-an-address</td>"),
+            "{label}"
+        );
+        let again = teacher.upload(&import, csv, None, false).await;
+        assert!(
+            again
+                .body
+                .contains("0 enrolled, 1 already enrolled, 2 failed."),
+            "{label}: {}",
+            again.body
+        );
+        // The learners' table shows the due date the file gave.
+        let page = teacher.get(&builder).await;
+        assert!(
+            page.body.contains("<td>2030-01-15</td>"),
+            "{label}: {}",
+            page.body
+        );
+
+        // A file that cannot be read comes back on the builder, next to the file field.
+        let unreadable = teacher.upload(&import, b"\xff\xfe", None, false).await;
+        assert_eq!(unreadable.status, StatusCode::BAD_REQUEST, "{label}");
+        assert!(
+            unreadable.body.contains("id=\"csv-problem\""),
+            "{label}: {}",
+            unreadable.body
+        );
+        assert!(unreadable.body.contains("not UTF-8"), "{label}");
+        // A file past the limit is refused.
+        let huge = vec![b'a'; lyceum_app::learning::import::MAX_CSV_BYTES + 1];
+        let refused = teacher.upload(&import, &huge, None, false).await;
+        assert_eq!(refused.status, StatusCode::PAYLOAD_TOO_LARGE, "{label}");
+        assert!(refused.is_html(), "{label}: {}", refused.body);
+
+        // A student may not; an unknown course (or another tenant's) is not found.
+        let mut student = Browser::new(&state, &label);
+        student.sign_in("iota", "student@iota.test").await;
+        let refused = student.upload(&import, csv, None, false).await;
+        assert_eq!(refused.status, StatusCode::FORBIDDEN, "{label}");
+        let unknown = "/t/iota/teach/courses/01a23315-acda-737d-8783-9d247397d59a/enrollments";
+        let missing = teacher.upload(unknown, csv, None, false).await;
+        assert_eq!(missing.status, StatusCode::NOT_FOUND, "{label}");
+    }
+}
+
+#[tokio::test]
+async fn admins_search_people_and_page_through_them() {
+    for (config, _guard) in configs_on_each_engine().await {
+        let label = label(&config);
+        let store = Store::open(config).await.unwrap();
+        let (tenant, _) = school(&store, "kappa", "#ad1457", 1).await;
+        let mut tx = store.begin_write(&tenant).await.unwrap();
+        let mut people: Vec<(String, String, lyceum_domain::Role)> = (0..105)
+            .map(|i| {
+                let email = format!("learner{i:03}@kappa.test");
+                (
+                    email,
+                    format!("Learner {i:03}"),
+                    lyceum_domain::Role::Student,
+                )
+            })
+            .collect();
+        let zoe = (
+            "zoe@kappa.test".to_owned(),
+            "Zoë Percent_100 <b>".to_owned(),
+        );
+        people.push((zoe.0, zoe.1, lyceum_domain::Role::Instructor));
+        for (email, name, role) in people {
+            let person = lyceum_store::repo::users::NewUser {
+                email: lyceum_domain::Email::parse(&email).unwrap(),
+                display_name: name,
+                role,
+                password_hash: None,
+            };
+            lyceum_store::repo::users::insert(&mut tx, &person)
+                .await
+                .unwrap();
+        }
+        tx.commit().await.unwrap();
+        let state = AppState::new(store, ServerConfig::unthrottled());
+        let mut admin = Browser::new(&state, &label);
+        admin.sign_in("kappa", "admin@kappa.test").await;
+
+        // 109 people: a first page of 100 and a link to the rest.
+        let first = admin.get("/t/kappa/admin/people").await;
+        assert_eq!(first.status, StatusCode::OK, "{label}");
+        assert!(first.body.contains("learner096@kappa.test"), "{label}");
+        assert!(!first.body.contains("learner097@kappa.test"), "{label}");
+        let more = first
+            .body
+            .split("<a href=\"")
+            .find_map(|rest| rest.split_once("\" rel=\"next\">More people"))
+            .map(|(href, _)| href.replace("&amp;", "&").replace("&#38;", "&"))
+            .unwrap_or_else(|| panic!("{label}: no link to more people: {}", first.body));
+        let second = admin.get(&more).await;
+        assert_eq!(second.status, StatusCode::OK, "{label}: {more}");
+        for shown in [
+            "learner097@kappa.test",
+            "learner104@kappa.test",
+            "zoe@kappa.test",
+        ] {
+            assert!(second.body.contains(shown), "{label}: {shown}");
+        }
+        assert!(!second.body.contains("learner096@kappa.test"), "{label}");
+        assert!(
+            !second.body.contains("More people"),
+            "{label}: the last page"
+        );
+
+        // Search by part of a name or an address, whatever the case; wildcards are text.
+        let found = admin.get("/t/kappa/admin/people?q=LEARNER%20007").await;
+        assert!(found.body.contains("learner007@kappa.test"), "{label}");
+        assert!(!found.body.contains("learner008@kappa.test"), "{label}");
+        assert!(
+            found.body.contains("value=\"LEARNER 007\""),
+            "{label}: the search stays"
+        );
+        let by_mail = admin.get("/t/kappa/admin/people?q=zoe%40").await;
+        assert!(
+            by_mail.body.contains("Zoë Percent_100 &#60;b&#62;")
+                || by_mail.body.contains("Zoë Percent_100 &lt;b&gt;"),
+            "{label}: {}",
+            by_mail.body
+        );
+        assert!(!by_mail.body.contains("learner0"), "{label}");
+        let exact = admin.get("/t/kappa/admin/people?q=Zo%C3%AB").await;
+        assert!(
+            exact.body.contains("zoe@kappa.test"),
+            "{label}: non-ASCII as stored"
+        );
+        let underscore = admin.get("/t/kappa/admin/people?q=t_1").await;
+        assert!(underscore.body.contains("zoe@kappa.test"), "{label}");
+        assert!(
+            !underscore.body.contains("learner0"),
+            "{label}: _ is no wildcard"
+        );
+        let nul = admin.get("/t/kappa/admin/people?q=%00nobody").await;
+        assert_eq!(
+            nul.status,
+            StatusCode::BAD_REQUEST,
+            "{label}: a NUL is refused"
+        );
+        let none = admin.get("/t/kappa/admin/people?q=%25nobody").await;
+        assert_eq!(none.status, StatusCode::OK, "{label}");
+        assert!(
+            none.body.contains("Nobody matches"),
+            "{label}: {}",
+            none.body
+        );
+        let long = format!("/t/kappa/admin/people?q={}", "a".repeat(5_000));
+        assert_eq!(admin.get(&long).await.status, StatusCode::OK, "{label}");
+        // A search pages too.
+        let many = admin.get("/t/kappa/admin/people?q=learner").await;
+        assert!(
+            many.body.contains("q=learner&amp;after=")
+                || many.body.contains("q=learner&#38;after="),
+            "{label}: {}",
+            many.body
+        );
+
+        // A student may not look; the API's list filters the same way.
+        let mut student = Browser::new(&state, &label);
+        student.sign_in("kappa", "student@kappa.test").await;
+        let refused = student.get("/t/kappa/admin/people?q=zoe").await;
+        assert_eq!(refused.status, StatusCode::FORBIDDEN, "{label}");
+        let token = common::token(&state, "kappa", "admin@kappa.test", PASSWORD).await;
+        let list = |query: String| {
+            let state = state.clone();
+            let token = token.clone();
+            async move {
+                let path = format!("/t/kappa/api/v1/users?{query}");
+                let (status, body) = common::call(&state, "GET", &path, Some(&token), None).await;
+                assert_eq!(status, StatusCode::OK, "{path}: {body}");
+                body
+            }
+        };
+        let body = list("q=learner%20010&limit=5".into()).await;
+        let emails: Vec<&str> = body["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|u| u["email"].as_str().unwrap())
+            .collect();
+        assert_eq!(emails, ["learner010@kappa.test"], "{label}");
+        let body = list("q=LEARNER&limit=100".into()).await;
+        assert_eq!(body["items"].as_array().unwrap().len(), 100, "{label}");
+        let after = body["next_cursor"].as_str().unwrap().to_owned();
+        let body = list(format!("q=LEARNER&limit=100&after={after}")).await;
+        assert_eq!(body["items"].as_array().unwrap().len(), 5, "{label}");
+        assert!(body["next_cursor"].is_null(), "{label}");
     }
 }

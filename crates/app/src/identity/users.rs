@@ -18,15 +18,27 @@ fn user_not_found() -> Refusal {
     Refusal::not_found("no such user")
 }
 
-/// A page of the tenant's users, oldest first, after `after` (`user:manage`).
+/// Longest search text taken; the rest is ignored.
+pub const MAX_SEARCH_CHARS: usize = 200;
+
+/// A page of the tenant's users, oldest first, after `after` (`user:manage`); with `search`,
+/// those whose name or e-mail address holds it, whatever the case (control characters and
+/// surrounding spaces ignored, at most [`MAX_SEARCH_CHARS`]; nothing left searches nothing).
 pub async fn list(
     tx: &mut TenantTx,
     actor: &Actor,
+    search: Option<&str>,
     after: Option<UserId>,
     limit: u32,
 ) -> Result<Vec<User>, Refusal> {
     actor.require(Permission::UserManage)?;
-    Ok(users::list(tx, after, limit).await?)
+    let search: Option<String> = search
+        .map(|s| {
+            let kept: String = s.chars().filter(|c| !c.is_control()).collect();
+            kept.trim().chars().take(MAX_SEARCH_CHARS).collect()
+        })
+        .filter(|s: &String| !s.is_empty());
+    Ok(users::list(tx, search.as_deref(), after, limit).await?)
 }
 
 /// A person to add to the tenant.
@@ -84,7 +96,7 @@ pub async fn first_admin(
     password: NewPassword,
 ) -> Result<Actor, Refusal> {
     tx.affects_all_users();
-    if !users::list(tx, None, 1).await?.is_empty() {
+    if !users::list(tx, None, None, 1).await?.is_empty() {
         return Err(Refusal::conflict(
             "TENANT_HAS_USERS",
             "the organization has users already; its admins invite the next ones",

@@ -141,6 +141,62 @@ pub async fn reorder_modules(
     Ok(items)
 }
 
+/// One place earlier or later in an ordered list (a course's modules, a module's lessons).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Step {
+    Earlier,
+    Later,
+}
+
+impl Step {
+    /// `order` with the item at `at` swapped with its neighbour in this direction; `None` when
+    /// it is first (earlier) or last (later) already.
+    fn applied<T: Copy>(self, order: &[T], at: usize) -> Option<Vec<T>> {
+        let other = match self {
+            Step::Earlier => at.checked_sub(1)?,
+            Step::Later => Some(at + 1).filter(|&i| i < order.len())?,
+        };
+        let mut moved = order.to_vec();
+        moved.swap(at, other);
+        Some(moved)
+    }
+}
+
+/// Moves a module one place in its course (see [`reorder_modules`]); a module already first
+/// or last stays where it is, and nothing is recorded. Answers the module's course.
+pub async fn move_module(
+    tx: &mut WriteTx,
+    actor: &Actor,
+    id: ModuleId,
+    step: Step,
+) -> Result<CourseId, Refusal> {
+    let course = editable_module(tx, actor, id).await?.course_id;
+    let order: Vec<ModuleId> = modules::for_course(tx, course)
+        .await?
+        .into_iter()
+        .map(|m| m.id)
+        .collect();
+    let at = order
+        .iter()
+        .position(|m| *m == id)
+        .ok_or_else(module_not_found)?;
+    if let Some(order) = step.applied(&order, at) {
+        reorder_modules(tx, actor, course, order).await?;
+    }
+    Ok(course)
+}
+
+/// A module of a course the actor may change, with its lessons in order (its editor's page).
+pub async fn module_to_edit(
+    tx: &mut TenantTx,
+    actor: &Actor,
+    id: ModuleId,
+) -> Result<(Module, Vec<Lesson>), Refusal> {
+    let module = editable_module(tx, actor, id).await?;
+    let lessons = lessons::for_module(tx, id).await?;
+    Ok((module, lessons))
+}
+
 /// A lesson as a reader of the course sees it: a lesson its release rule still holds back from
 /// the learner is listed without its content.
 #[derive(Debug, Serialize)]
@@ -347,9 +403,21 @@ async fn editable_lesson(
     actor: &Actor,
     id: LessonId,
 ) -> Result<Lesson, Refusal> {
+    Ok(lesson_to_edit(tx, actor, id).await?.0)
+}
+
+/// A lesson of a course the actor may change, whole (release rule and content, also for
+/// staff of a course whose learners it is locked to), with its course.
+pub async fn lesson_to_edit(
+    tx: &mut TenantTx,
+    actor: &Actor,
+    id: LessonId,
+) -> Result<(Lesson, CourseId), Refusal> {
     let lesson = lessons::get(tx, id).await?.ok_or_else(lesson_not_found)?;
-    editable_module(tx, actor, lesson.module_id).await?;
-    Ok(lesson)
+    let course = editable_module(tx, actor, lesson.module_id)
+        .await?
+        .course_id;
+    Ok((lesson, course))
 }
 
 /// Replaces a lesson. Records `lesson.updated`.
@@ -402,6 +470,30 @@ pub async fn reorder_lessons(
     };
     outbox::append(tx, &reordered.into()).await?;
     Ok(items)
+}
+
+/// Moves a lesson one place in its module (see [`reorder_lessons`]); a lesson already first or
+/// last stays where it is, and nothing is recorded. Answers the lesson's course.
+pub async fn move_lesson(
+    tx: &mut WriteTx,
+    actor: &Actor,
+    id: LessonId,
+    step: Step,
+) -> Result<CourseId, Refusal> {
+    let (lesson, course) = lesson_to_edit(tx, actor, id).await?;
+    let order: Vec<LessonId> = lessons::for_module(tx, lesson.module_id)
+        .await?
+        .into_iter()
+        .map(|l| l.id)
+        .collect();
+    let at = order
+        .iter()
+        .position(|l| *l == id)
+        .ok_or_else(lesson_not_found)?;
+    if let Some(order) = step.applied(&order, at) {
+        reorder_lessons(tx, actor, lesson.module_id, order).await?;
+    }
+    Ok(course)
 }
 
 #[cfg(test)]
@@ -459,5 +551,15 @@ mod tests {
             })
         })
         .await
+    }
+
+    #[test]
+    fn a_step_swaps_with_the_neighbour_and_stops_at_the_ends() {
+        let order = [1, 2, 3];
+        assert_eq!(Step::Earlier.applied(&order, 1), Some(vec![2, 1, 3]));
+        assert_eq!(Step::Later.applied(&order, 1), Some(vec![1, 3, 2]));
+        assert_eq!(Step::Earlier.applied(&order, 0), None);
+        assert_eq!(Step::Later.applied(&order, 2), None);
+        assert_eq!(Step::Later.applied(&[7], 0), None);
     }
 }

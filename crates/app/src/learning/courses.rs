@@ -193,6 +193,54 @@ async fn detail_of(tx: &mut TenantTx, course: Course) -> Result<CourseDetail, Re
     })
 }
 
+/// A course its editor may choose as a prerequisite of another, and whether it is one now.
+#[derive(Debug)]
+pub struct PrerequisiteChoice {
+    pub course: Course,
+    pub chosen: bool,
+}
+
+/// Most courses offered as prerequisites (besides those chosen already).
+const PREREQUISITE_CHOICES: u32 = 500;
+
+/// The courses the editor of `id` may choose as its prerequisites: its current ones and the
+/// other courses the actor's catalog lists (the first 500), by title.
+pub async fn prerequisite_choices(
+    tx: &mut TenantTx,
+    actor: &Actor,
+    id: CourseId,
+) -> Result<Vec<PrerequisiteChoice>, Refusal> {
+    editable_course(tx, actor, id).await?;
+    let chosen = courses::prerequisites(tx, id).await?;
+    let query = CatalogQuery {
+        visibility: catalog_visibility(actor),
+        status: None,
+        search: None,
+        after: None,
+        limit: PREREQUISITE_CHOICES,
+    };
+    let others = courses::list(tx, &query).await?;
+    let mut choices: Vec<PrerequisiteChoice> = courses::by_ids(tx, &chosen)
+        .await?
+        .into_iter()
+        .map(|course| PrerequisiteChoice {
+            course,
+            chosen: true,
+        })
+        .collect();
+    choices.extend(
+        others
+            .into_iter()
+            .filter(|c| c.id != id && !chosen.contains(&c.id))
+            .map(|course| PrerequisiteChoice {
+                course,
+                chosen: false,
+            }),
+    );
+    choices.sort_by(|a, b| a.course.title.cmp(&b.course.title));
+    Ok(choices)
+}
+
 /// What a course is made of, as its editor gives it.
 #[derive(Debug, Clone)]
 pub struct CourseInput {

@@ -23,6 +23,9 @@ use utoipa::{IntoParams, ToSchema};
 #[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct Page {
+    /// Only users whose name or e-mail address holds this text, whatever the case (ASCII
+    /// letters only on SQLite); surrounding spaces are ignored, and text beyond 200 characters.
+    q: Option<String>,
     /// `next_cursor` of the previous page.
     after: Option<UserId>,
     /// 1 to 200, default 50.
@@ -75,7 +78,7 @@ pub(crate) struct UserPath {
     id: UserId,
 }
 
-/// The tenant's users, oldest first, a page at a time. Needs `user:manage`.
+/// The tenant's users, oldest first, a page at a time, or those `q` finds. Needs `user:manage`.
 #[utoipa::path(get, path = "/api/v1/users", tag = "users", params(Page), security(("bearer" = [])),
     responses((status = 200, body = UserPage), (status = 403, description = "`PERMISSION_DENIED`", body = ErrorBody)))]
 pub(crate) async fn list(
@@ -85,7 +88,7 @@ pub(crate) async fn list(
 ) -> Result<Json<UserPage>, ApiError> {
     let limit = crate::http::paging::page_size(page.limit)?;
     let mut tx = state.store.begin(&auth.tenant).await?;
-    let items = users::list(&mut tx, &auth.actor(), page.after, limit).await?;
+    let items = users::list(&mut tx, &auth.actor(), page.q.as_deref(), page.after, limit).await?;
     tx.commit().await?;
     let next_cursor = crate::http::paging::next_cursor(&items, limit, |u| u.id);
     Ok(Json(UserPage { items, next_cursor }))

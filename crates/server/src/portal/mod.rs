@@ -5,10 +5,13 @@
 //! the tenant's checked colours.
 //!
 //! `session` owns browser sessions and CSRF, `pages` the public and learners' pages, `staff`
-//! the instructors' and admins' pages; this module the
-//! request context every page shares ([`Visit`]), rendering and the portal's error pages.
+//! the instructors' and admins' pages, with the course builder in `builder` and `lessons`;
+//! this module the request context every page shares ([`Visit`]), the checked forms
+//! ([`CheckedForm`], [`CheckedFile`]), rendering and the portal's error pages.
 
+mod builder;
 mod console;
+mod lessons;
 mod pages;
 mod session;
 mod staff;
@@ -18,6 +21,8 @@ use crate::http::error::ApiError;
 use crate::http::tenancy::{self, CurrentTenant};
 use crate::AppState;
 use askama::Template;
+use axum::extract::multipart::{Field, Multipart};
+use axum::extract::DefaultBodyLimit;
 use axum::extract::{FromRequest, FromRequestParts, OriginalUri, Request, State};
 use axum::http::request::Parts;
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
@@ -27,12 +32,16 @@ use axum::routing::{get, post};
 use axum::Router;
 use axum_extra::extract::cookie::{CookieJar, SameSite};
 use lyceum_app::identity::{sessions, User};
+use lyceum_app::learning::import::MAX_CSV_BYTES;
 use lyceum_app::{Actor, Refusal};
 use lyceum_domain::{Branding, Role};
 use lyceum_store::{Tenant, TenantTx, WriteTx};
 use serde::de::DeserializeOwned;
 use serde::Deserialize;
 use std::sync::Arc;
+
+/// Room in an upload's body for its form around the file (boundaries, headers, the token).
+const UPLOAD_FORM_BYTES: usize = 64 * 1024;
 
 /// The portal's pages of a tenant (mounted under `/t/{slug}` and at the root of tenant hosts).
 pub(crate) fn tenant_routes() -> Router<AppState> {
@@ -58,12 +67,45 @@ pub(crate) fn tenant_routes() -> Router<AppState> {
             "/teach/new",
             get(staff::new_course_form).post(staff::new_course),
         )
-        .route("/teach/courses/{id}", get(staff::builder))
-        .route("/teach/courses/{id}/modules", post(staff::add_module))
-        .route("/teach/courses/{id}/publish", post(staff::publish))
-        .route("/teach/courses/{id}/archive", post(staff::archive))
-        .route("/teach/courses/{id}/enrollments", post(staff::import))
-        .route("/teach/modules/{id}/lessons", post(staff::add_lesson))
+        .route("/teach/courses/{id}", get(builder::builder))
+        .route(
+            "/teach/courses/{id}/details",
+            get(builder::details_form).post(builder::save_details),
+        )
+        .route(
+            "/teach/courses/{id}/delete",
+            get(builder::delete_course_form).post(builder::delete_course),
+        )
+        .route("/teach/courses/{id}/modules", post(builder::add_module))
+        .route("/teach/courses/{id}/publish", post(builder::publish))
+        .route("/teach/courses/{id}/archive", post(builder::archive))
+        .route(
+            "/teach/courses/{id}/enrollments",
+            post(builder::import).layer(DefaultBodyLimit::max(MAX_CSV_BYTES + UPLOAD_FORM_BYTES)),
+        )
+        .route(
+            "/teach/modules/{id}",
+            get(builder::module_form).post(builder::save_module),
+        )
+        .route("/teach/modules/{id}/move", post(builder::move_module))
+        .route(
+            "/teach/modules/{id}/delete",
+            get(builder::delete_module_form).post(builder::delete_module),
+        )
+        .route("/teach/modules/{id}/lessons", post(lessons::add_lesson))
+        .route(
+            "/teach/modules/{id}/lessons/new",
+            get(lessons::new_lesson_form),
+        )
+        .route(
+            "/teach/lessons/{id}",
+            get(lessons::lesson_form).post(lessons::save_lesson),
+        )
+        .route("/teach/lessons/{id}/move", post(lessons::move_lesson))
+        .route(
+            "/teach/lessons/{id}/delete",
+            get(lessons::delete_lesson_form).post(lessons::delete_lesson),
+        )
         .route("/admin/people", get(staff::people).post(staff::invite))
         .route("/admin/people/{id}/role", post(staff::set_role))
         .route("/admin/people/{id}/deactivate", post(staff::deactivate))
@@ -223,6 +265,7 @@ fn problem_of(e: impl Into<ApiError>) -> Response {
 /// The fields of a form that changes something, taken only once its `csrf` field matches the
 /// browser's CSRF cookie: a handler that takes its form this way cannot forget the check. A
 /// form that fails it, or cannot be read, is answered with a page before the handler runs.
+/// (A form holding a NUL character never gets here: `http::nul` refuses it.)
 pub(crate) struct CheckedForm<T>(pub T);
 
 #[derive(Deserialize)]
@@ -231,48 +274,176 @@ struct CsrfField {
     csrf: String,
 }
 
+/// The CSRF cookie of a request (empty without one).
+fn csrf_cookie(parts: &Parts) -> String {
+    CookieJar::from_headers(&parts.headers)
+        .get(session::CSRF_COOKIE)
+        .map(|c| c.value().to_owned())
+        .unwrap_or_default()
+}
+
+fn csrf_refused() -> ApiError {
+    ApiError::new(
+        StatusCode::FORBIDDEN,
+        "CSRF_REFUSED",
+        "this form has expired; go back, reload the page and send it again",
+    )
+}
+
+fn unreadable_form() -> ApiError {
+    ApiError::new(
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "VALIDATION_FAILED",
+        "this form could not be read; go back and send it again",
+    )
+}
+
+fn too_large(what: &'static str) -> ApiError {
+    ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, "PAYLOAD_TOO_LARGE", what)
+}
+
+/// The page a form refused before its handler ran.
+async fn form_refused(mut parts: Parts, state: &AppState, problem: ApiError) -> Response {
+    match Visit::from_request_parts(&mut parts, state).await {
+        Ok(visit) => visit.problem(problem),
+        Err(page) => page,
+    }
+}
+
 impl<T: DeserializeOwned> FromRequest<AppState> for CheckedForm<T> {
     type Rejection = Response;
 
     async fn from_request(request: Request, state: &AppState) -> Result<Self, Response> {
-        let (mut parts, body) = request.into_parts();
-        let cookie = CookieJar::from_headers(&parts.headers)
-            .get(session::CSRF_COOKIE)
-            .map(|c| c.value().to_owned())
-            .unwrap_or_default();
-        let refused = |status: StatusCode, code: &'static str, message: &'static str| {
-            ApiError::new(status, code, message)
-        };
+        let (parts, body) = request.into_parts();
+        let cookie = csrf_cookie(&parts);
         let problem = match axum::body::to_bytes(body, crate::MAX_BODY_BYTES).await {
             Ok(bytes) => {
                 let field: Option<CsrfField> = serde_urlencoded::from_bytes(&bytes).ok();
                 let token = field.map(|f| f.csrf).unwrap_or_default();
                 if !session::csrf_matches(&cookie, &token) {
-                    refused(
-                        StatusCode::FORBIDDEN,
-                        "CSRF_REFUSED",
-                        "this form has expired; go back, reload the page and send it again",
-                    )
+                    csrf_refused()
                 } else {
                     match serde_urlencoded::from_bytes(&bytes) {
                         Ok(form) => return Ok(CheckedForm(form)),
-                        Err(_) => refused(
-                            StatusCode::UNPROCESSABLE_ENTITY,
-                            "VALIDATION_FAILED",
-                            "this form could not be read; go back and send it again",
-                        ),
+                        Err(_) => unreadable_form(),
                     }
                 }
             }
-            Err(_) => refused(
-                StatusCode::PAYLOAD_TOO_LARGE,
-                "PAYLOAD_TOO_LARGE",
-                "this form is too large",
-            ),
+            Err(_) => too_large("this form is too large"),
         };
-        let visit = Visit::from_request_parts(&mut parts, state).await?;
-        Err(visit.problem(problem))
+        Err(form_refused(parts, state, problem).await)
     }
+}
+
+/// The fields of a form, in the order sent, for forms whose names repeat or are numbered
+/// (checkbox lists, a lesson's blocks).
+#[derive(Deserialize)]
+#[serde(transparent)]
+pub(crate) struct Fields(Vec<(String, String)>);
+
+impl Fields {
+    /// The first value named `name`.
+    pub fn one(&self, name: &str) -> Option<&str> {
+        self.0
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, v)| v.as_str())
+    }
+
+    /// The first value named `name`, or an empty text.
+    pub fn text(&self, name: &str) -> String {
+        self.one(name).unwrap_or_default().to_owned()
+    }
+
+    /// Every value named `name`, in order.
+    pub fn all<'a>(&'a self, name: &'a str) -> impl Iterator<Item = &'a str> + 'a {
+        self.0
+            .iter()
+            .filter(move |(n, _)| n == name)
+            .map(|(_, v)| v.as_str())
+    }
+
+    /// Every field, in order.
+    pub fn iter(&self) -> impl Iterator<Item = (&str, &str)> {
+        self.0.iter().map(|(n, v)| (n.as_str(), v.as_str()))
+    }
+}
+
+/// A file sent with a form (`multipart/form-data`) of two fields: `csrf` first, then `file`,
+/// of at most `MAX` bytes. The file is read only once the token matches the browser's CSRF
+/// cookie (browsers send fields in the form's order, so the token arrives first); a form that
+/// fails, or a larger file, is answered with a page before the handler runs.
+pub(crate) struct CheckedFile<const MAX: usize>(pub Vec<u8>);
+
+impl<const MAX: usize> FromRequest<AppState> for CheckedFile<MAX> {
+    type Rejection = Response;
+
+    async fn from_request(request: Request, state: &AppState) -> Result<Self, Response> {
+        let (parts, body) = request.into_parts();
+        let cookie = csrf_cookie(&parts);
+        let request = Request::from_parts(parts.clone(), body);
+        let problem = match Multipart::from_request(request, state).await {
+            Ok(mut form) => match checked_file(&mut form, &cookie, MAX).await {
+                Ok(file) => return Ok(CheckedFile(file)),
+                Err(problem) => problem,
+            },
+            Err(_) => unreadable_form(),
+        };
+        Err(form_refused(parts, state, problem).await)
+    }
+}
+
+/// Longest CSRF field read (the token is 32 characters).
+const MAX_CSRF_FIELD: usize = 64;
+
+async fn checked_file(form: &mut Multipart, cookie: &str, max: usize) -> Result<Vec<u8>, ApiError> {
+    // The token's field ends before the next is asked for (multer reads one at a time).
+    let token = {
+        let Ok(Some(mut field)) = form.next_field().await else {
+            return Err(csrf_refused());
+        };
+        if field.name() != Some("csrf") {
+            return Err(csrf_refused());
+        }
+        read_field(&mut field, MAX_CSRF_FIELD)
+            .await
+            .map_err(|_| csrf_refused())?
+    };
+    if !session::csrf_matches(cookie, &String::from_utf8_lossy(&token)) {
+        return Err(csrf_refused());
+    }
+    match form.next_field().await {
+        Ok(Some(mut field)) if field.name() == Some("file") => {
+            read_field(&mut field, max).await.map_err(|e| match e {
+                FieldError::TooLarge => too_large("this file is too large"),
+                FieldError::Unreadable => unreadable_form(),
+            })
+        }
+        _ => Err(unreadable_form()),
+    }
+}
+
+enum FieldError {
+    TooLarge,
+    Unreadable,
+}
+
+/// A multipart field's bytes, refused as soon as they pass `max`.
+async fn read_field(field: &mut Field<'_>, max: usize) -> Result<Vec<u8>, FieldError> {
+    let mut bytes = Vec::new();
+    while let Some(chunk) = field.chunk().await.map_err(|e| {
+        if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+            FieldError::TooLarge
+        } else {
+            FieldError::Unreadable
+        }
+    })? {
+        if bytes.len() + chunk.len() > max {
+            return Err(FieldError::TooLarge);
+        }
+        bytes.extend_from_slice(&chunk);
+    }
+    Ok(bytes)
 }
 
 /// What the page frame (header, navigation, footer) shows.

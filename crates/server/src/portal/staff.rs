@@ -1,11 +1,12 @@
-//! The portal's pages for course staff and tenant admins: the courses one can edit, a course
-//! builder (modules, text lessons, publishing, archiving) with the learners' progress, the
-//! people of the tenant (inviting, changing roles, deactivating) with the plan's usage, and the
-//! audit log (filters, older pages, a CSV download). The
-//! rules (who may, plan limits, the last admin) are the use cases'; a refusal is shown on the
-//! page it came from, with what the person typed.
+//! The portal's pages for course staff and tenant admins: the courses one can edit, starting a
+//! course, and the people of the tenant (searching, inviting, changing roles, deactivating)
+//! with the plan's usage, and the audit log (filters, older pages, a CSV download); the course
+//! builder is in `builder` and `lessons`. The rules (who may, plan limits, the last admin) are
+//! the use cases'; a refusal is shown on the page it came from, next to the field it is about,
+//! with what the person typed. Also what every staff form
+//! shares: [`shown_in_form`], [`Problems`] and the forms' own messages ([`messages`]).
 
-use super::pages::{to_sign_in, Id, Protected};
+use super::pages::{to_sign_in, url_encode, Id, Protected};
 use super::{CheckedForm, Chrome, Visit};
 use crate::http::error::ApiError;
 use crate::AppState;
@@ -18,22 +19,136 @@ use lyceum_app::audit::{self, AuditFilter, AuditLogEntry};
 use lyceum_app::identity::invitations::{self, InvitationToken};
 use lyceum_app::identity::users::{self, NewPerson};
 use lyceum_app::identity::User;
-use lyceum_app::learning::content::{self, CourseOutline, LessonInput};
 use lyceum_app::learning::courses::{self, Course, CourseDraft, CourseInput};
-use lyceum_app::learning::enrollments::{self, Student};
-use lyceum_app::learning::import::{import_enrollments, ImportReport};
 use lyceum_app::tenant::plan_usage;
 use lyceum_app::{Actor, Refusal};
-use lyceum_domain::{
-    AuditAction, CourseId, CourseSlug, CourseStatus, LessonKind, ModuleId, Permission, Plan, Role,
-    UserId,
-};
+use lyceum_domain::{AuditAction, CourseSlug, Permission, Plan, Role, UserId, ValidationError};
+use lyceum_store::StoreError;
 use serde::Deserialize;
 
-/// Learners listed on a course's builder page.
-const LEARNERS_SHOWN: u32 = 200;
-/// People listed on the people page.
-const PEOPLE_SHOWN: u32 = 200;
+/// The messages of the staff forms that come from the portal itself (the use cases' refusals
+/// bring their own).
+pub(super) mod messages {
+    pub const RELEASE_DATE: &str =
+        "give the date and time (UTC) the lesson opens, such as 2030-01-31 09:00";
+    pub const LESSON_COUNT: &str = "give the number of lessons, 1 or more";
+    pub const REQUIRED_LESSONS: &str = "choose the lessons that must be completed";
+    pub const UNKNOWN_CHOICE: &str = "that choice is not offered; reload the page and choose again";
+}
+
+/// People per page of the people page.
+const PEOPLE_PAGE: u32 = 100;
+
+/// The status a refusal a form can explain is shown with (the form comes back with it); `None`
+/// for refusals that are not about what was typed.
+pub(super) fn shown_in_form(refusal: &Refusal) -> Option<StatusCode> {
+    match refusal {
+        Refusal::Invalid(_) | Refusal::Unacceptable { .. } => {
+            Some(StatusCode::UNPROCESSABLE_ENTITY)
+        }
+        Refusal::Store(e) if e.code() == "CONFLICT" || e.code() == "VALIDATION_FAILED" => {
+            Some(StatusCode::UNPROCESSABLE_ENTITY)
+        }
+        Refusal::Malformed { .. } => Some(StatusCode::BAD_REQUEST),
+        Refusal::Conflict { .. } => Some(StatusCode::CONFLICT),
+        Refusal::Forbidden { code, .. } if *code == "PLAN_LIMIT_REACHED" => {
+            Some(StatusCode::FORBIDDEN)
+        }
+        _ => None,
+    }
+}
+
+/// The field of a form a refusal is about, by the name the forms give it (`title`, `slug`,
+/// `prerequisites`, `rule`, `block-2` for a lesson's third block ...), when it names one.
+fn field_of(refusal: &Refusal) -> Option<String> {
+    let invalid = match refusal {
+        Refusal::Invalid(e) | Refusal::Store(StoreError::Validation(e)) => e,
+        Refusal::Store(StoreError::Conflict(_)) => return Some("slug".to_owned()),
+        Refusal::Unacceptable { code, .. } if *code == "INVALID_PREREQUISITE" => {
+            return Some("prerequisites".to_owned())
+        }
+        _ => return None,
+    };
+    let field = match invalid {
+        ValidationError::Empty { field } | ValidationError::TooLong { field, .. } => {
+            (*field).to_owned()
+        }
+        ValidationError::InvalidSlug { .. } | ValidationError::ReservedSlug(_) => "slug".into(),
+        ValidationError::InvalidEmail(_) => "email".into(),
+        ValidationError::PrerequisiteCycle(_) => "prerequisites".into(),
+        ValidationError::InvalidCompletionRule(_) => "rule".into(),
+        ValidationError::InvalidContent { path, .. } => {
+            let index = path
+                .strip_prefix("content[")
+                .and_then(|rest| rest.split(']').next())
+                .and_then(|n| n.parse::<usize>().ok());
+            match index {
+                Some(i) => format!("block-{i}"),
+                None => "blocks".into(),
+            }
+        }
+        _ => return None,
+    };
+    Some(field)
+}
+
+/// What a form shows of a refusal: its message, next to the field it is about or above the
+/// form.
+#[derive(Default)]
+pub(super) struct Problems {
+    field: Option<String>,
+    message: Option<String>,
+}
+
+impl Problems {
+    /// A refusal, placed by the field it names (a content block's problem without the
+    /// block's place, which its place on the form says).
+    pub fn of(refusal: &Refusal) -> Self {
+        let message = match refusal {
+            Refusal::Invalid(ValidationError::InvalidContent { path, reason }) => {
+                match path.split_once("].") {
+                    Some((_, part)) => format!("{part}: {reason}"),
+                    None => reason.clone(),
+                }
+            }
+            _ => refusal.to_string(),
+        };
+        Problems {
+            field: field_of(refusal),
+            message: Some(message),
+        }
+    }
+
+    /// A message of the portal about `field`.
+    pub fn at(field: impl Into<String>, message: impl Into<String>) -> Self {
+        Problems {
+            field: Some(field.into()),
+            message: Some(message.into()),
+        }
+    }
+
+    /// The message about `field`.
+    pub fn on(&self, field: &str) -> Option<&str> {
+        match &self.field {
+            Some(f) if f == field => self.message.as_deref(),
+            _ => None,
+        }
+    }
+
+    /// The message about no field the form shows: it goes above the form. `shown` lists the
+    /// fields the form shows a message next to.
+    pub fn above(&self, shown: &[&str]) -> Option<&str> {
+        match &self.field {
+            Some(f) if shown.contains(&f.as_str()) => None,
+            _ => self.message.as_deref(),
+        }
+    }
+
+    /// Whether any message is about a field starting with `prefix` (a lesson's blocks).
+    pub fn is_about(&self, prefix: &str) -> bool {
+        self.message.is_some() && self.field.as_deref().is_some_and(|f| f.starts_with(prefix))
+    }
+}
 
 #[derive(Template)]
 #[template(path = "portal/teach.html")]
@@ -73,7 +188,7 @@ pub(crate) async fn teaching(State(state): State<AppState>, visit: Visit) -> Res
 #[template(path = "portal/new_course.html")]
 struct NewCourse {
     chrome: Chrome,
-    problem: Option<String>,
+    problems: Problems,
     title: String,
     slug: String,
     description: String,
@@ -89,7 +204,7 @@ pub(crate) async fn new_course_form(visit: Visit) -> Response {
     }
     let page = NewCourse {
         chrome: visit.chrome(),
-        problem: None,
+        problems: Problems::default(),
         title: String::new(),
         slug: String::new(),
         description: String::new(),
@@ -140,7 +255,7 @@ pub(crate) async fn new_course(
             Some(status) => {
                 let page = NewCourse {
                     chrome: visit.chrome(),
-                    problem: Some(e.to_string()),
+                    problems: Problems::of(&e),
                     title: form.title,
                     slug: form.slug,
                     description: form.description,
@@ -152,207 +267,6 @@ pub(crate) async fn new_course(
     }
 }
 
-/// The status a refusal a form can explain is shown with (the form comes back with it); `None`
-/// for refusals that are not about what was typed.
-fn shown_in_form(refusal: &Refusal) -> Option<StatusCode> {
-    match refusal {
-        Refusal::Invalid(_) | Refusal::Unacceptable { .. } => {
-            Some(StatusCode::UNPROCESSABLE_ENTITY)
-        }
-        Refusal::Store(e) if e.code() == "CONFLICT" || e.code() == "VALIDATION_FAILED" => {
-            Some(StatusCode::UNPROCESSABLE_ENTITY)
-        }
-        Refusal::Conflict { .. } => Some(StatusCode::CONFLICT),
-        Refusal::Forbidden { code, .. } if *code == "PLAN_LIMIT_REACHED" => {
-            Some(StatusCode::FORBIDDEN)
-        }
-        _ => None,
-    }
-}
-
-#[derive(Template)]
-#[template(path = "portal/builder.html")]
-struct Builder {
-    chrome: Chrome,
-    outline: CourseOutline,
-    students: Vec<Student>,
-    problem: Option<String>,
-}
-
-async fn builder_page(
-    state: &AppState,
-    visit: &Visit,
-    actor: &Actor,
-    id: CourseId,
-    problem: Option<String>,
-    status: StatusCode,
-) -> Response {
-    let read = visit
-        .read(state, async |tx| {
-            courses::editable_course(tx, actor, id).await?;
-            let outline = content::course_outline(tx, actor, id).await?;
-            let students = enrollments::students(tx, actor, id, None, LEARNERS_SHOWN).await?;
-            Ok((outline, students))
-        })
-        .await;
-    match read {
-        Ok((outline, students)) => {
-            let page = Builder {
-                chrome: visit.chrome(),
-                outline,
-                students,
-                problem,
-            };
-            visit.page(status, &page)
-        }
-        Err(e) => visit.problem(e),
-    }
-}
-
-/// A course's builder: its modules and lessons, forms to add to them, publishing and
-/// archiving, and its learners' progress.
-pub(crate) async fn builder(
-    State(state): State<AppState>,
-    visit: Visit,
-    Path(Id { id }): Path<Id<CourseId>>,
-) -> Response {
-    let Some(actor) = visit.actor() else {
-        return to_sign_in(&visit, &visit.asked_for);
-    };
-    builder_page(&state, &visit, &actor, id, None, StatusCode::OK).await
-}
-
-/// After a builder form: back to the builder, or the builder again with the refusal.
-async fn after_change(
-    state: &AppState,
-    visit: &Visit,
-    actor: &Actor,
-    course: CourseId,
-    outcome: Result<(), Refusal>,
-) -> Response {
-    match outcome {
-        Ok(()) => visit.redirect(&format!("/teach/courses/{course}")),
-        Err(e) => match shown_in_form(&e) {
-            Some(status) => {
-                builder_page(state, visit, actor, course, Some(e.to_string()), status).await
-            }
-            None => visit.problem(e),
-        },
-    }
-}
-
-#[derive(Deserialize)]
-pub(crate) struct TitleForm {
-    #[serde(default)]
-    title: String,
-}
-
-/// Adds a module to the course.
-pub(crate) async fn add_module(
-    State(state): State<AppState>,
-    visit: Visit,
-    Path(Id { id }): Path<Id<CourseId>>,
-    CheckedForm(form): CheckedForm<TitleForm>,
-) -> Response {
-    let Some(actor) = visit.actor() else {
-        return to_sign_in(&visit, &visit.link(&format!("/teach/courses/{id}")));
-    };
-    let added = visit
-        .write(&state, async |tx| {
-            content::add_module(tx, &actor, id, &form.title, None).await?;
-            Ok(())
-        })
-        .await;
-    let outcome = added;
-    after_change(&state, &visit, &actor, id, outcome).await
-}
-
-#[derive(Deserialize)]
-pub(crate) struct LessonForm {
-    #[serde(default)]
-    title: String,
-    #[serde(default)]
-    markdown: String,
-}
-
-/// Adds a text lesson (one Markdown block) to a module.
-pub(crate) async fn add_lesson(
-    State(state): State<AppState>,
-    visit: Visit,
-    Path(Id { id }): Path<Id<ModuleId>>,
-    CheckedForm(form): CheckedForm<LessonForm>,
-) -> Response {
-    let Some(actor) = visit.actor() else {
-        return to_sign_in(&visit, &visit.link("/teach"));
-    };
-    let lesson = LessonInput {
-        title: form.title.clone(),
-        kind: LessonKind::Text,
-        content: serde_json::json!([{"type": "markdown", "markdown": form.markdown}]),
-        duration_seconds: None,
-        release_rule: None,
-    };
-    let added = match lesson.draft().await {
-        Ok(draft) => {
-            visit
-                .write(&state, async |tx| {
-                    let course = content::module_course(tx, &actor, id).await?;
-                    content::add_lesson(tx, &actor, id, &draft).await?;
-                    Ok(course)
-                })
-                .await
-        }
-        Err(e) => Err(e),
-    };
-    match added {
-        Ok(course) => visit.redirect(&format!("/teach/courses/{course}")),
-        Err(e) => visit.problem(e),
-    }
-}
-
-/// Publishes the course (it needs a lesson; the builder says so otherwise).
-pub(crate) async fn publish(
-    state: State<AppState>,
-    visit: Visit,
-    path: Path<Id<CourseId>>,
-    form: CheckedForm<Protected>,
-) -> Response {
-    set_status(state, visit, path, form, CourseStatus::Published).await
-}
-
-/// Archives the course.
-pub(crate) async fn archive(
-    state: State<AppState>,
-    visit: Visit,
-    path: Path<Id<CourseId>>,
-    form: CheckedForm<Protected>,
-) -> Response {
-    set_status(state, visit, path, form, CourseStatus::Archived).await
-}
-
-async fn set_status(
-    State(state): State<AppState>,
-    visit: Visit,
-    Path(Id { id }): Path<Id<CourseId>>,
-    _: CheckedForm<Protected>,
-    to: CourseStatus,
-) -> Response {
-    let Some(actor) = visit.actor() else {
-        return to_sign_in(&visit, &visit.link(&format!("/teach/courses/{id}")));
-    };
-    let changed = visit
-        .write(&state, async |tx| {
-            match to {
-                CourseStatus::Published => courses::publish(tx, &actor, id).await?,
-                _ => courses::archive(tx, &actor, id).await?,
-            };
-            Ok(())
-        })
-        .await;
-    let outcome = changed;
-    after_change(&state, &visit, &actor, id, outcome).await
-}
-
 #[derive(Template)]
 #[template(path = "portal/people.html")]
 struct People {
@@ -362,38 +276,64 @@ struct People {
     plan: Plan,
     students: i64,
     max_students: Option<u32>,
-    problem: Option<String>,
+    problems: Problems,
     invitation: Option<String>,
     form_email: String,
     form_name: String,
+    /// The search as typed (empty: everyone).
+    query: String,
+    /// The next page of the list, when this one is full.
+    next_page: Option<String>,
 }
 
 /// What the people page shows besides the list: a refusal and the form as typed, or the
 /// invitation link just made.
 #[derive(Default)]
 struct PeopleNote {
-    problem: Option<String>,
+    problems: Problems,
     invitation: Option<String>,
     email: String,
     name: String,
+}
+
+/// Which page of the people list to show.
+#[derive(Deserialize, Default)]
+pub(crate) struct PeopleQuery {
+    q: Option<String>,
+    after: Option<UserId>,
 }
 
 async fn people_page(
     state: &AppState,
     visit: &Visit,
     actor: &Actor,
+    list: PeopleQuery,
     note: PeopleNote,
     status: StatusCode,
 ) -> Response {
+    let query: String = list
+        .q
+        .unwrap_or_default()
+        .trim()
+        .chars()
+        .take(200)
+        .collect();
     let read = visit
         .read(state, async |tx| {
-            let people = users::list(tx, actor, None, PEOPLE_SHOWN).await?;
+            let people = users::list(tx, actor, Some(&query), list.after, PEOPLE_PAGE).await?;
             let usage = plan_usage(tx, actor).await?;
             Ok((people, usage))
         })
         .await;
     match read {
         Ok((people, usage)) => {
+            let next_page = (people.len() == PEOPLE_PAGE as usize)
+                .then(|| people.last())
+                .flatten()
+                .map(|last| {
+                    let q = url_encode(&query);
+                    visit.link(&format!("/admin/people?q={q}&after={}", last.id))
+                });
             let page = People {
                 chrome: visit.chrome(),
                 people,
@@ -401,10 +341,12 @@ async fn people_page(
                 plan: usage.plan,
                 students: usage.students,
                 max_students: usage.max_students,
-                problem: note.problem,
+                problems: note.problems,
                 invitation: note.invitation,
                 form_email: note.email,
                 form_name: note.name,
+                query,
+                next_page,
             };
             visit.page(status, &page)
         }
@@ -412,19 +354,18 @@ async fn people_page(
     }
 }
 
-/// The tenant's people, with the plan's usage and a form to invite someone.
-pub(crate) async fn people(State(state): State<AppState>, visit: Visit) -> Response {
+/// The tenant's people, a page at a time or those a search finds, with the plan's usage and a
+/// form to invite someone.
+pub(crate) async fn people(
+    State(state): State<AppState>,
+    visit: Visit,
+    Query(list): Query<PeopleQuery>,
+) -> Response {
     let Some(actor) = visit.actor() else {
         return to_sign_in(&visit, &visit.asked_for);
     };
-    people_page(
-        &state,
-        &visit,
-        &actor,
-        PeopleNote::default(),
-        StatusCode::OK,
-    )
-    .await
+    let note = PeopleNote::default();
+    people_page(&state, &visit, &actor, list, note, StatusCode::OK).await
 }
 
 #[derive(Deserialize)]
@@ -464,17 +405,25 @@ pub(crate) async fn invite(
                 invitation: invitation.map(|i| invitation_link(&visit, &i)),
                 ..PeopleNote::default()
             };
-            people_page(&state, &visit, &actor, note, StatusCode::CREATED).await
+            people_page(
+                &state,
+                &visit,
+                &actor,
+                PeopleQuery::default(),
+                note,
+                StatusCode::CREATED,
+            )
+            .await
         }
         Err(e) => match shown_in_form(&e) {
             Some(status) => {
                 let note = PeopleNote {
-                    problem: Some(e.to_string()),
+                    problems: Problems::of(&e),
                     email: form.email,
                     name: form.display_name,
                     ..PeopleNote::default()
                 };
-                people_page(&state, &visit, &actor, note, status).await
+                people_page(&state, &visit, &actor, PeopleQuery::default(), note, status).await
             }
             None => visit.problem(e),
         },
@@ -535,57 +484,10 @@ async fn after_people_change(
         Err(e) => match shown_in_form(&e) {
             Some(status) => {
                 let note = PeopleNote {
-                    problem: Some(e.to_string()),
+                    problems: Problems::of(&e),
                     ..PeopleNote::default()
                 };
-                people_page(state, visit, actor, note, status).await
-            }
-            None => visit.problem(e),
-        },
-    }
-}
-
-#[derive(Template)]
-#[template(path = "portal/import_report.html")]
-struct ImportReportPage {
-    chrome: Chrome,
-    report: ImportReport,
-    course: CourseId,
-}
-
-#[derive(Deserialize)]
-pub(crate) struct CsvForm {
-    #[serde(default)]
-    csv: String,
-}
-
-/// Enrolls the learners a pasted CSV names, and shows the result of each row.
-pub(crate) async fn import(
-    State(state): State<AppState>,
-    visit: Visit,
-    Path(Id { id }): Path<Id<CourseId>>,
-    CheckedForm(form): CheckedForm<CsvForm>,
-) -> Response {
-    let Some(actor) = visit.actor() else {
-        return to_sign_in(&visit, &visit.link(&format!("/teach/courses/{id}")));
-    };
-    let report = visit
-        .write(&state, async |tx| {
-            import_enrollments(tx, &actor, id, form.csv.as_bytes()).await
-        })
-        .await;
-    match report {
-        Ok(report) => {
-            let page = ImportReportPage {
-                chrome: visit.chrome(),
-                report,
-                course: id,
-            };
-            visit.page(StatusCode::OK, &page)
-        }
-        Err(e) => match shown_in_form(&e) {
-            Some(status) => {
-                builder_page(&state, &visit, &actor, id, Some(e.to_string()), status).await
+                people_page(state, visit, actor, PeopleQuery::default(), note, status).await
             }
             None => visit.problem(e),
         },
@@ -594,7 +496,7 @@ pub(crate) async fn import(
 
 /// The portal address an invitation's token opens.
 fn invitation_link(visit: &Visit, invitation: &InvitationToken) -> String {
-    let query = super::pages::url_encode(&invitation.token);
+    let query = url_encode(&invitation.token);
     visit.link(&format!("/accept-invitation?token={query}"))
 }
 
@@ -619,7 +521,15 @@ pub(crate) async fn reinvite(
                 invitation: Some(invitation_link(&visit, &invitation)),
                 ..PeopleNote::default()
             };
-            people_page(&state, &visit, &actor, note, StatusCode::CREATED).await
+            people_page(
+                &state,
+                &visit,
+                &actor,
+                PeopleQuery::default(),
+                note,
+                StatusCode::CREATED,
+            )
+            .await
         }
         Err(e) => visit.problem(e),
     }

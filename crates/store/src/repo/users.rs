@@ -184,19 +184,34 @@ pub async fn count_students(tx: &mut TenantTx) -> Result<i64, StoreError> {
     }))
 }
 
-/// Users in id (creation) order, `limit` at most, after the cursor `after`.
+/// Users in id (creation) order, `limit` at most, after the cursor `after`; with `search`,
+/// those whose name or e-mail holds it, whatever the case.
 pub async fn list(
     tx: &mut TenantTx,
+    search: Option<&str>,
     after: Option<UserId>,
     limit: u32,
 ) -> Result<Vec<User>, StoreError> {
     let tenant = tx.tenant();
+    // Both sides lower-cased by the engine alike: PostgreSQL folds every letter, SQLite the
+    // ASCII ones (text typed as it is stored always matches).
+    let pattern = search.map(|s| {
+        let escaped = s
+            .replace('\\', "\\\\")
+            .replace('%', "\\%")
+            .replace('_', "\\_");
+        format!("%{escaped}%")
+    });
     let sql = format!(
-        "SELECT {COLUMNS} FROM users WHERE tenant_id = $1 AND ($2 IS NULL OR id > $2) ORDER BY id LIMIT $3"
+        "SELECT {COLUMNS} FROM users WHERE tenant_id = $1 \
+         AND ($2 IS NULL OR LOWER(display_name) LIKE LOWER($2) ESCAPE '\\' \
+              OR LOWER(email) LIKE LOWER($2) ESCAPE '\\') \
+         AND ($3 IS NULL OR id > $3) ORDER BY id LIMIT $4"
     );
     let rows: Vec<UserRow> = dispatch!(tx.conn(), c => {
         sqlx::query_as(&sql)
             .bind(tenant)
+            .bind(pattern.as_deref())
             .bind(after.map(|a| a.as_uuid()))
             .bind(i64::from(limit))
             .fetch_all(c)

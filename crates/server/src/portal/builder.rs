@@ -1,0 +1,649 @@
+//! The course builder, for a course's staff: the course's page (its modules and lessons, each
+//! with edit, move and delete; publishing and archiving; enrolling learners from a CSV file;
+//! the learners' progress), the course's details and prerequisites, a module's title and
+//! completion rule, and the confirmations before deleting a course or a module. The lesson
+//! editor is in `lessons`. Every change goes through a `lyceum_app` use case; a refusal about
+//! what was sent comes back on the form, next to its field, with what was typed.
+
+use super::pages::{to_sign_in, Id, Protected};
+use super::staff::{messages, shown_in_form, Problems};
+use super::{CheckedFile, CheckedForm, Chrome, Fields, Visit};
+use crate::AppState;
+use askama::Template;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::Response;
+use lyceum_app::learning::content::{self, CourseOutline, Lesson, Module, Step};
+use lyceum_app::learning::courses::{self, CourseDraft, CourseInput, PrerequisiteChoice, Removal};
+use lyceum_app::learning::enrollments::{self, Student};
+use lyceum_app::learning::import::{import_enrollments, ImportReport, MAX_CSV_BYTES};
+use lyceum_app::{Actor, Refusal};
+use lyceum_domain::{
+    CompletionRule, CourseId, CourseStatus, LessonId, ModuleId, Permission, ValidationError,
+};
+use serde::Deserialize;
+
+/// Learners listed on a course's builder page.
+const LEARNERS_SHOWN: u32 = 200;
+
+#[derive(Template)]
+#[template(path = "portal/builder.html")]
+struct Builder {
+    chrome: Chrome,
+    outline: CourseOutline,
+    students: Vec<Student>,
+    problems: Problems,
+    /// The course is a draft the actor may delete (admins).
+    may_delete: bool,
+}
+
+async fn builder_page(
+    state: &AppState,
+    visit: &Visit,
+    actor: &Actor,
+    id: CourseId,
+    problems: Problems,
+    status: StatusCode,
+) -> Response {
+    let read = visit
+        .read(state, async |tx| {
+            courses::editable_course(tx, actor, id).await?;
+            let outline = content::course_outline(tx, actor, id).await?;
+            let students = enrollments::students(tx, actor, id, None, LEARNERS_SHOWN).await?;
+            Ok((outline, students))
+        })
+        .await;
+    match read {
+        Ok((outline, students)) => {
+            let page = Builder {
+                chrome: visit.chrome(),
+                may_delete: actor.role.may(Permission::CourseDelete)
+                    && outline.course.status == CourseStatus::Draft,
+                outline,
+                students,
+                problems,
+            };
+            visit.page(status, &page)
+        }
+        Err(e) => visit.problem(e),
+    }
+}
+
+/// A course's builder: its modules and lessons with what can be done to them, publishing and
+/// archiving, enrolling learners, and their progress.
+pub(crate) async fn builder(
+    State(state): State<AppState>,
+    visit: Visit,
+    Path(Id { id }): Path<Id<CourseId>>,
+) -> Response {
+    let Some(actor) = visit.actor() else {
+        return to_sign_in(&visit, &visit.asked_for);
+    };
+    builder_page(
+        &state,
+        &visit,
+        &actor,
+        id,
+        Problems::default(),
+        StatusCode::OK,
+    )
+    .await
+}
+
+/// The builder's address of a course.
+pub(super) fn builder_path(course: CourseId) -> String {
+    format!("/teach/courses/{course}")
+}
+
+/// After a builder form: back to the builder, or the builder again with the refusal.
+async fn after_change(
+    state: &AppState,
+    visit: &Visit,
+    actor: &Actor,
+    course: CourseId,
+    outcome: Result<(), Refusal>,
+) -> Response {
+    match outcome {
+        Ok(()) => visit.redirect(&builder_path(course)),
+        Err(e) => match shown_in_form(&e) {
+            Some(status) => {
+                builder_page(state, visit, actor, course, Problems::of(&e), status).await
+            }
+            None => visit.problem(e),
+        },
+    }
+}
+
+#[derive(Deserialize)]
+pub(crate) struct TitleForm {
+    #[serde(default)]
+    title: String,
+}
+
+/// Adds a module to the course.
+pub(crate) async fn add_module(
+    State(state): State<AppState>,
+    visit: Visit,
+    Path(Id { id }): Path<Id<CourseId>>,
+    CheckedForm(form): CheckedForm<TitleForm>,
+) -> Response {
+    let Some(actor) = visit.actor() else {
+        return to_sign_in(&visit, &visit.link(&builder_path(id)));
+    };
+    let added = visit
+        .write(&state, async |tx| {
+            content::add_module(tx, &actor, id, &form.title, None).await?;
+            Ok(())
+        })
+        .await;
+    after_change(&state, &visit, &actor, id, added).await
+}
+
+/// Publishes the course (it needs a lesson; the builder says so otherwise).
+pub(crate) async fn publish(
+    state: State<AppState>,
+    visit: Visit,
+    path: Path<Id<CourseId>>,
+    form: CheckedForm<Protected>,
+) -> Response {
+    set_status(state, visit, path, form, CourseStatus::Published).await
+}
+
+/// Archives the course.
+pub(crate) async fn archive(
+    state: State<AppState>,
+    visit: Visit,
+    path: Path<Id<CourseId>>,
+    form: CheckedForm<Protected>,
+) -> Response {
+    set_status(state, visit, path, form, CourseStatus::Archived).await
+}
+
+async fn set_status(
+    State(state): State<AppState>,
+    visit: Visit,
+    Path(Id { id }): Path<Id<CourseId>>,
+    _: CheckedForm<Protected>,
+    to: CourseStatus,
+) -> Response {
+    let Some(actor) = visit.actor() else {
+        return to_sign_in(&visit, &visit.link(&builder_path(id)));
+    };
+    let changed = visit
+        .write(&state, async |tx| {
+            match to {
+                CourseStatus::Published => courses::publish(tx, &actor, id).await?,
+                _ => courses::archive(tx, &actor, id).await?,
+            };
+            Ok(())
+        })
+        .await;
+    after_change(&state, &visit, &actor, id, changed).await
+}
+
+#[derive(Template)]
+#[template(path = "portal/course_details.html")]
+struct CourseDetails {
+    chrome: Chrome,
+    course: CourseId,
+    title: String,
+    description: String,
+    /// The courses offered as prerequisites, `chosen` as typed.
+    choices: Vec<PrerequisiteChoice>,
+    problems: Problems,
+    /// The titles along the prerequisite cycle the choice would make, first course last again.
+    cycle: Vec<String>,
+}
+
+/// The form of a course's title, description and prerequisites.
+pub(crate) async fn details_form(
+    State(state): State<AppState>,
+    visit: Visit,
+    Path(Id { id }): Path<Id<CourseId>>,
+) -> Response {
+    let Some(actor) = visit.actor() else {
+        return to_sign_in(&visit, &visit.asked_for);
+    };
+    let read = visit
+        .read(&state, async |tx| {
+            let course = courses::editable_course(tx, &actor, id).await?;
+            let choices = courses::prerequisite_choices(tx, &actor, id).await?;
+            Ok((course, choices))
+        })
+        .await;
+    visit.show(read, |(course, choices), chrome| CourseDetails {
+        chrome,
+        course: id,
+        title: course.title,
+        description: course.description,
+        choices,
+        problems: Problems::default(),
+        cycle: Vec::new(),
+    })
+}
+
+/// Saves a course's title, description and prerequisites (its address name, seats and
+/// settings stay); a refusal (a cycle of prerequisites, an empty title) re-shows the form.
+pub(crate) async fn save_details(
+    State(state): State<AppState>,
+    visit: Visit,
+    Path(Id { id }): Path<Id<CourseId>>,
+    CheckedForm(fields): CheckedForm<Fields>,
+) -> Response {
+    let Some(actor) = visit.actor() else {
+        return to_sign_in(&visit, &visit.link(&format!("/teach/courses/{id}/details")));
+    };
+    let title = fields.text("title");
+    let description = fields.text("description");
+    let chosen: Result<Vec<CourseId>, _> = fields.all("prerequisite").map(|v| v.parse()).collect();
+    let (problems, status, cycle) = match chosen {
+        Ok(prerequisites) => {
+            let saved = visit
+                .write(&state, async |tx| {
+                    let course = courses::editable_course(tx, &actor, id).await?;
+                    let input = CourseInput {
+                        draft: CourseDraft {
+                            slug: course.slug,
+                            title: title.clone(),
+                            description: description.clone(),
+                            cover_image: course.cover_image,
+                            max_enrollment: course.max_enrollment,
+                            settings: course.settings,
+                        },
+                        instructors: None,
+                        prerequisites: Some(prerequisites),
+                    };
+                    courses::replace(tx, &actor, id, &input).await?;
+                    Ok(())
+                })
+                .await;
+            match saved {
+                Ok(()) => return visit.redirect(&builder_path(id)),
+                Err(e) => match shown_in_form(&e) {
+                    Some(status) => {
+                        let cycle = match &e {
+                            Refusal::Invalid(ValidationError::PrerequisiteCycle(path)) => {
+                                path.clone()
+                            }
+                            _ => Vec::new(),
+                        };
+                        (Problems::of(&e), status, cycle)
+                    }
+                    None => return visit.problem(e),
+                },
+            }
+        }
+        Err(_) => (
+            Problems::at("prerequisites", messages::UNKNOWN_CHOICE),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            Vec::new(),
+        ),
+    };
+    let typed: Vec<&str> = fields.all("prerequisite").collect();
+    let read = visit
+        .read(&state, async |tx| {
+            courses::prerequisite_choices(tx, &actor, id).await
+        })
+        .await;
+    let mut choices = match read {
+        Ok(choices) => choices,
+        Err(e) => return visit.problem(e),
+    };
+    for choice in &mut choices {
+        choice.chosen = typed.contains(&choice.course.id.to_string().as_str());
+    }
+    // The course itself is no choice: it goes by the title typed.
+    let cycle = cycle
+        .iter()
+        .map(|step| {
+            choices
+                .iter()
+                .find(|c| c.course.id == *step)
+                .map_or_else(|| title.clone(), |c| c.course.title.clone())
+        })
+        .collect();
+    let page = CourseDetails {
+        chrome: visit.chrome(),
+        course: id,
+        title,
+        description,
+        choices,
+        problems,
+        cycle,
+    };
+    visit.page(status, &page)
+}
+
+/// What a confirmation before deleting names.
+#[derive(Template)]
+#[template(path = "portal/confirm_delete.html")]
+pub(super) struct ConfirmDelete {
+    pub chrome: Chrome,
+    /// `course`, `module` or `lesson`.
+    pub what: &'static str,
+    pub name: String,
+    /// Where the form posts.
+    pub action: String,
+    /// Where keeping it leads back to.
+    pub back: String,
+}
+
+/// Asks before deleting a draft course (admins: `course:delete`).
+pub(crate) async fn delete_course_form(
+    State(state): State<AppState>,
+    visit: Visit,
+    Path(Id { id }): Path<Id<CourseId>>,
+) -> Response {
+    let Some(actor) = visit.actor() else {
+        return to_sign_in(&visit, &visit.asked_for);
+    };
+    let read = visit
+        .read(&state, async |tx| {
+            actor.require(Permission::CourseDelete)?;
+            courses::editable_course(tx, &actor, id).await
+        })
+        .await;
+    visit.show(read, |course, chrome| ConfirmDelete {
+        chrome,
+        what: "course",
+        name: course.title,
+        action: visit.link(&format!("/teach/courses/{id}/delete")),
+        back: visit.link(&builder_path(id)),
+    })
+}
+
+/// Deletes a course, then back to the teaching page; one that has learners is archived
+/// instead (the use case keeps their records), and its builder opens again.
+pub(crate) async fn delete_course(
+    State(state): State<AppState>,
+    visit: Visit,
+    Path(Id { id }): Path<Id<CourseId>>,
+    _: CheckedForm<Protected>,
+) -> Response {
+    let Some(actor) = visit.actor() else {
+        return to_sign_in(&visit, &visit.link(&builder_path(id)));
+    };
+    let removed = visit
+        .write(&state, async |tx| courses::delete(tx, &actor, id).await)
+        .await;
+    match removed {
+        Ok(Removal::Deleted) => visit.redirect("/teach"),
+        Ok(Removal::Archived(_)) => visit.redirect(&builder_path(id)),
+        Err(e) => visit.problem(e),
+    }
+}
+
+/// A lesson of the module as its completion rule's form offers it.
+struct LessonChoice {
+    id: LessonId,
+    title: String,
+    required: bool,
+}
+
+#[derive(Template)]
+#[template(path = "portal/module.html")]
+struct ModulePage {
+    chrome: Chrome,
+    module: ModuleId,
+    course: CourseId,
+    title: String,
+    /// `all`, `at_least` or `required`.
+    rule: &'static str,
+    count: String,
+    lessons: Vec<LessonChoice>,
+    problems: Problems,
+}
+
+impl ModulePage {
+    fn of(chrome: Chrome, module: Module, lessons: Vec<Lesson>) -> Self {
+        let (rule, count, required) = match &module.completion_rule {
+            CompletionRule::All => ("all", String::new(), Vec::new()),
+            CompletionRule::AtLeast { count } => ("at_least", count.to_string(), Vec::new()),
+            CompletionRule::Required { lessons } => ("required", String::new(), lessons.clone()),
+        };
+        ModulePage {
+            chrome,
+            module: module.id,
+            course: module.course_id,
+            title: module.title,
+            rule,
+            count,
+            lessons: lessons
+                .into_iter()
+                .map(|l| LessonChoice {
+                    required: required.contains(&l.id),
+                    id: l.id,
+                    title: l.title,
+                })
+                .collect(),
+            problems: Problems::default(),
+        }
+    }
+}
+
+/// A module's form: its title and the rule that completes it.
+pub(crate) async fn module_form(
+    State(state): State<AppState>,
+    visit: Visit,
+    Path(Id { id }): Path<Id<ModuleId>>,
+) -> Response {
+    let Some(actor) = visit.actor() else {
+        return to_sign_in(&visit, &visit.asked_for);
+    };
+    let read = visit
+        .read(&state, async |tx| {
+            content::module_to_edit(tx, &actor, id).await
+        })
+        .await;
+    visit.show(read, |(module, lessons), chrome| {
+        ModulePage::of(chrome, module, lessons)
+    })
+}
+
+/// The completion rule a module's form names, or why it names none.
+fn completion_rule(fields: &Fields) -> Result<CompletionRule, Problems> {
+    match fields.one("rule") {
+        Some("all") => Ok(CompletionRule::All),
+        Some("at_least") => match fields.text("count").trim().parse::<u32>() {
+            Ok(count) => Ok(CompletionRule::AtLeast { count }),
+            Err(_) => Err(Problems::at("rule", messages::LESSON_COUNT)),
+        },
+        Some("required") => {
+            let lessons: Result<Vec<LessonId>, _> =
+                fields.all("required").map(str::parse).collect();
+            match lessons {
+                Ok(lessons) if lessons.is_empty() => {
+                    Err(Problems::at("rule", messages::REQUIRED_LESSONS))
+                }
+                Ok(lessons) => Ok(CompletionRule::Required { lessons }),
+                Err(_) => Err(Problems::at("rule", messages::UNKNOWN_CHOICE)),
+            }
+        }
+        _ => Err(Problems::at("rule", messages::UNKNOWN_CHOICE)),
+    }
+}
+
+/// Saves a module's title and completion rule; a refusal re-shows the form as typed.
+pub(crate) async fn save_module(
+    State(state): State<AppState>,
+    visit: Visit,
+    Path(Id { id }): Path<Id<ModuleId>>,
+    CheckedForm(fields): CheckedForm<Fields>,
+) -> Response {
+    let Some(actor) = visit.actor() else {
+        return to_sign_in(&visit, &visit.link(&format!("/teach/modules/{id}")));
+    };
+    let title = fields.text("title");
+    let (problems, status) = match completion_rule(&fields) {
+        Ok(rule) => {
+            let saved = visit
+                .write(&state, async |tx| {
+                    content::change_module(tx, &actor, id, Some(&title), Some(&rule)).await
+                })
+                .await;
+            match saved {
+                Ok(module) => return visit.redirect(&builder_path(module.course_id)),
+                Err(e) => match shown_in_form(&e) {
+                    Some(status) => (Problems::of(&e), status),
+                    None => return visit.problem(e),
+                },
+            }
+        }
+        Err(problems) => (problems, StatusCode::UNPROCESSABLE_ENTITY),
+    };
+    let read = visit
+        .read(&state, async |tx| {
+            content::module_to_edit(tx, &actor, id).await
+        })
+        .await;
+    let (module, lessons) = match read {
+        Ok(read) => read,
+        Err(e) => return visit.problem(e),
+    };
+    let typed: Vec<&str> = fields.all("required").collect();
+    let mut page = ModulePage::of(visit.chrome(), module, lessons);
+    page.title = title;
+    page.rule = match fields.one("rule") {
+        Some("at_least") => "at_least",
+        Some("required") => "required",
+        _ => "all",
+    };
+    page.count = fields.text("count");
+    for lesson in &mut page.lessons {
+        lesson.required = typed.contains(&lesson.id.to_string().as_str());
+    }
+    page.problems = problems;
+    visit.page(status, &page)
+}
+
+/// Which way a move button moves.
+#[derive(Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub(super) enum Direction {
+    Earlier,
+    Later,
+}
+
+#[derive(Deserialize)]
+pub(crate) struct MoveForm {
+    pub(super) step: Direction,
+}
+
+impl From<Direction> for Step {
+    fn from(direction: Direction) -> Step {
+        match direction {
+            Direction::Earlier => Step::Earlier,
+            Direction::Later => Step::Later,
+        }
+    }
+}
+
+/// Moves a module one place up or down its course.
+pub(crate) async fn move_module(
+    State(state): State<AppState>,
+    visit: Visit,
+    Path(Id { id }): Path<Id<ModuleId>>,
+    CheckedForm(form): CheckedForm<MoveForm>,
+) -> Response {
+    let Some(actor) = visit.actor() else {
+        return to_sign_in(&visit, &visit.link("/teach"));
+    };
+    let moved = visit
+        .write(&state, async |tx| {
+            content::move_module(tx, &actor, id, form.step.into()).await
+        })
+        .await;
+    match moved {
+        Ok(course) => visit.redirect(&builder_path(course)),
+        Err(e) => visit.problem(e),
+    }
+}
+
+/// Asks before deleting a module and its lessons.
+pub(crate) async fn delete_module_form(
+    State(state): State<AppState>,
+    visit: Visit,
+    Path(Id { id }): Path<Id<ModuleId>>,
+) -> Response {
+    let Some(actor) = visit.actor() else {
+        return to_sign_in(&visit, &visit.asked_for);
+    };
+    let read = visit
+        .read(&state, async |tx| {
+            content::module_to_edit(tx, &actor, id).await
+        })
+        .await;
+    visit.show(read, |(module, _), chrome| ConfirmDelete {
+        chrome,
+        what: "module",
+        name: module.title,
+        action: visit.link(&format!("/teach/modules/{id}/delete")),
+        back: visit.link(&builder_path(module.course_id)),
+    })
+}
+
+/// Deletes a module and its lessons, then back to the builder.
+pub(crate) async fn delete_module(
+    State(state): State<AppState>,
+    visit: Visit,
+    Path(Id { id }): Path<Id<ModuleId>>,
+    _: CheckedForm<Protected>,
+) -> Response {
+    let Some(actor) = visit.actor() else {
+        return to_sign_in(&visit, &visit.link("/teach"));
+    };
+    let removed = visit
+        .write(&state, async |tx| {
+            let course = content::module_course(tx, &actor, id).await?;
+            content::remove_module(tx, &actor, id).await?;
+            Ok(course)
+        })
+        .await;
+    match removed {
+        Ok(course) => visit.redirect(&builder_path(course)),
+        Err(e) => visit.problem(e),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "portal/import_report.html")]
+struct ImportReportPage {
+    chrome: Chrome,
+    report: ImportReport,
+    course: CourseId,
+}
+
+/// Enrolls the learners an uploaded CSV file names, and shows the result of each row; a file
+/// refused as a whole comes back on the builder, next to the file field.
+pub(crate) async fn import(
+    State(state): State<AppState>,
+    visit: Visit,
+    Path(Id { id }): Path<Id<CourseId>>,
+    CheckedFile(csv): CheckedFile<MAX_CSV_BYTES>,
+) -> Response {
+    let Some(actor) = visit.actor() else {
+        return to_sign_in(&visit, &visit.link(&builder_path(id)));
+    };
+    let report = visit
+        .write(&state, async |tx| {
+            import_enrollments(tx, &actor, id, &csv).await
+        })
+        .await;
+    match report {
+        Ok(report) => {
+            let page = ImportReportPage {
+                chrome: visit.chrome(),
+                report,
+                course: id,
+            };
+            visit.page(StatusCode::OK, &page)
+        }
+        Err(e) => match shown_in_form(&e) {
+            Some(status) => {
+                let problems = Problems::at("csv", e.to_string());
+                builder_page(&state, &visit, &actor, id, problems, status).await
+            }
+            None => visit.problem(e),
+        },
+    }
+}
