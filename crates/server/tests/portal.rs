@@ -840,7 +840,7 @@ async fn operators_run_tenants_from_the_console() {
 }
 
 #[tokio::test]
-async fn portal_pages_spend_the_tenants_request_rate_like_the_api() {
+async fn portal_pages_spend_the_same_request_rate_as_the_api() {
     let (config, _guard) = lyceum_store::testing::sqlite_config();
     let store = Store::open(config).await.unwrap();
     common::provision(
@@ -870,12 +870,15 @@ async fn portal_pages_spend_the_tenants_request_rate_like_the_api() {
             break;
         }
         assert_eq!(page.status, StatusCode::OK);
-        assert!(page.headers.contains_key("ratelimit-remaining"));
+        assert!(
+            !page.headers.contains_key("ratelimit-remaining"),
+            "a visitor is not shown the tenant's bucket"
+        );
     }
     let refused = refused.expect("the free plan's rate runs out within 200 pages");
     assert!(refused.is_html(), "{}", refused.body);
     assert!(refused.headers.contains_key(header::RETRY_AFTER));
-    // One bucket per tenant, whichever face spends it.
+    // One bucket per tenant and visiting address, whichever face spends it.
     let request = Request::get("/t/slow/api/v1/tenant")
         .body(Body::empty())
         .unwrap();
