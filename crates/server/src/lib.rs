@@ -143,8 +143,18 @@ impl std::ops::Deref for AppState {
 
 impl AppState {
     pub fn new(store: Store, config: ServerConfig) -> Self {
+        Self::with_metrics_of(store, config, Vec::new())
+    }
+
+    /// Like [`AppState::new`], with the metrics of `others` on `/metrics` too (the worker's,
+    /// when it runs in the same process).
+    pub fn with_metrics_of(
+        store: Store,
+        config: ServerConfig,
+        others: Vec<Box<dyn prometheus_client::collector::Collector>>,
+    ) -> Self {
         let keys = auth::KeyRing::new(store.clone(), config.auth.access_token_ttl);
-        let metrics = Metrics::new(config.metrics_tenant_labels, store.clone());
+        let metrics = Metrics::new(config.metrics_tenant_labels, store.clone(), others);
         let pages = ResponseCache::new(&config.response_cache, store.clone(), metrics.clone());
         Self(Arc::new(Shared {
             store,
