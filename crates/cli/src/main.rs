@@ -15,9 +15,11 @@ mod tenant;
 
 use anyhow::{Context, Result};
 use clap::{Parser, Subcommand};
+use futures_util::future::BoxFuture;
 use lyceum_server::AppState;
 use lyceum_store::{MigrationScope, Store, StoreError};
 use lyceum_worker::Worker;
+use prometheus_client::collector::Collector;
 use settings::{Settings, WorkerMode};
 use std::path::PathBuf;
 
@@ -207,34 +209,77 @@ async fn prepare(settings: &Settings, store: &Store) -> Result<()> {
 
 async fn serve(settings: &Settings, store: Store) -> Result<()> {
     prepare(settings, &store).await?;
-    let listener = tokio::net::TcpListener::bind(&settings.bind)
-        .await
-        .with_context(|| format!("cannot listen on {}", settings.bind))?;
+    let listener = listen(settings).await?;
     tracing::info!(address = %listener.local_addr()?, engine = %store.engine(), "lyceum is serving");
     let worker = match settings.worker {
         WorkerMode::On => Some(Worker::new(store.clone(), settings.worker_config()?)),
         WorkerMode::Off => None,
     };
-    let collectors: Vec<Box<dyn prometheus_client::collector::Collector>> = worker
-        .iter()
-        .map(|w| Box::new(w.collector()) as Box<dyn prometheus_client::collector::Collector>)
-        .collect();
-    let state = AppState::with_metrics_of(store, settings.server_config()?, collectors);
+    let state = AppState::with_metrics_of(store, settings.server_config()?, collectors(&worker));
     let grace = std::time::Duration::from_secs(settings.shutdown_grace_secs);
+    until_stopped(worker, grace, |stopped| {
+        lyceum_server::serve(listener, state, stopped, grace)
+    })
+    .await?;
+    tracing::info!("lyceum stopped");
+    Ok(())
+}
+
+/// `lyceum worker`: the worker alone, with the probes (`/healthz`, `/readyz`, `/metrics`) on
+/// `bind`, until SIGTERM or Ctrl-C; then its running jobs get the grace period to finish.
+async fn work(settings: &Settings, store: Store) -> Result<()> {
+    prepare(settings, &store).await?;
+    let listener = listen(settings).await?;
+    tracing::info!(address = %listener.local_addr()?, engine = %store.engine(), "lyceum worker is working");
+    let worker = Some(Worker::new(store.clone(), settings.worker_config()?));
+    let state = AppState::with_metrics_of(store, settings.server_config()?, collectors(&worker));
+    let grace = std::time::Duration::from_secs(settings.shutdown_grace_secs);
+    until_stopped(worker, grace, |stopped| {
+        lyceum_server::serve_probes(listener, state, stopped, grace)
+    })
+    .await?;
+    tracing::info!("lyceum worker stopped");
+    Ok(())
+}
+
+async fn listen(settings: &Settings) -> Result<tokio::net::TcpListener> {
+    tokio::net::TcpListener::bind(&settings.bind)
+        .await
+        .with_context(|| format!("cannot listen on {}", settings.bind))
+}
+
+fn collectors(worker: &Option<Worker>) -> Vec<Box<dyn Collector>> {
+    worker
+        .iter()
+        .map(|w| Box::new(w.collector()) as Box<dyn Collector>)
+        .collect()
+}
+
+/// Starts `worker` and runs `serving` (given the future that says when to stop) until SIGTERM
+/// or Ctrl-C: then the server lets its requests finish and the worker its jobs, each within
+/// `grace`. A server that fails stops the worker too.
+async fn until_stopped<F>(
+    worker: Option<Worker>,
+    grace: std::time::Duration,
+    serving: impl FnOnce(BoxFuture<'static, ()>) -> F,
+) -> std::io::Result<()>
+where
+    F: std::future::Future<Output = std::io::Result<()>>,
+{
     let running = worker.map(Worker::start);
-    // One signal stops both: the server lets requests finish, the worker its jobs, each within
-    // the grace period. A server that fails stops the worker too.
     let stop = std::sync::Arc::new(tokio::sync::watch::channel(false).0);
     let signalled = stop.clone();
     tokio::spawn(async move {
         shutdown_signal().await;
         signalled.send_replace(true);
     });
-    let asked = |mut stopping: tokio::sync::watch::Receiver<bool>| async move {
-        let _ = stopping.wait_for(|stop| *stop).await;
+    let asked = |mut stopping: tokio::sync::watch::Receiver<bool>| -> BoxFuture<'static, ()> {
+        Box::pin(async move {
+            let _ = stopping.wait_for(|stop| *stop).await;
+        })
     };
     let server = async {
-        let served = lyceum_server::serve(listener, state, asked(stop.subscribe()), grace).await;
+        let served = serving(asked(stop.subscribe())).await;
         stop.send_replace(true);
         served
     };
@@ -245,23 +290,7 @@ async fn serve(settings: &Settings, store: Store) -> Result<()> {
         }
     };
     let (served, ()) = tokio::join!(server, worker_stopped);
-    served?;
-    tracing::info!("lyceum stopped");
-    Ok(())
-}
-
-/// `lyceum worker`: the worker alone, until SIGTERM or Ctrl-C; then its running jobs get the
-/// grace period to finish.
-async fn work(settings: &Settings, store: Store) -> Result<()> {
-    prepare(settings, &store).await?;
-    let running = Worker::new(store.clone(), settings.worker_config()?).start();
-    tracing::info!(engine = %store.engine(), "lyceum worker is working");
-    shutdown_signal().await;
-    running
-        .stop(std::time::Duration::from_secs(settings.shutdown_grace_secs))
-        .await;
-    tracing::info!("lyceum worker stopped");
-    Ok(())
+    served
 }
 
 async fn shutdown_signal() {

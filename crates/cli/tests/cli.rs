@@ -354,8 +354,9 @@ fn serve_refuses_a_budget_the_open_file_limit_cannot_hold_and_raises_a_low_soft_
     }
 }
 
-/// `lyceum <command>` serving on a free port, with `vars` set; answers once `/readyz` does.
-fn serving(dir: &Path, command: &str, vars: &[(&str, &str)]) -> Server {
+/// `lyceum <command>` serving on a free port, with `vars` set; answers once `/readyz` does,
+/// with the port.
+fn serving(dir: &Path, command: &str, vars: &[(&str, &str)]) -> (Server, u16) {
     let port = TcpListener::bind("127.0.0.1:0")
         .unwrap()
         .local_addr()
@@ -377,11 +378,11 @@ fn serving(dir: &Path, command: &str, vars: &[(&str, &str)]) -> Server {
         assert!(Instant::now() < deadline, "{command} did not come up");
         std::thread::sleep(Duration::from_millis(50));
     }
-    server
+    (server, port)
 }
 
 /// Ends the process at once, as a crash would: no shutdown, nothing flushed.
-fn kill_hard(mut server: Server) {
+fn kill_hard((mut server, _): (Server, u16)) {
     server.0.kill().unwrap();
     server.0.wait().unwrap();
 }
@@ -451,7 +452,8 @@ fn events_and_jobs_committed_before_a_crash_are_done_after_the_restart() {
     assert!(retried.status.success(), "{}", stderr(&retried));
     assert!(String::from_utf8_lossy(&retried.stdout).contains("is queued"));
 
-    let _restarted = serving(dir.path(), "serve", &[("LYCEUM_WORKER_SWEEP_SECS", "1")]);
+    // This time the worker alone, which serves only the probes.
+    let (worker, port) = serving(dir.path(), "worker", &[("LYCEUM_WORKER_SWEEP_SECS", "1")]);
     eventually("the job run after the restart", || {
         let jobs = json_of(dir.path(), &["jobs", "list", "--tenant", "acme", "--json"]);
         jobs.as_array()
@@ -459,6 +461,18 @@ fn events_and_jobs_committed_before_a_crash_are_done_after_the_restart() {
             .iter()
             .any(|j| j["job"]["id"] == id.as_str() && j["job"]["state"] == "succeeded")
     });
+    // Counted once its verdict is recorded.
+    eventually("the worker's metrics", || {
+        http_get(port, "/metrics").is_some_and(|metrics| {
+            metrics.contains(r#"lyceum_jobs_run_total{kind="housekeeping",outcome="succeeded"} 1"#)
+        })
+    });
+    let api = http_get(port, "/t/acme/api/v1/tenant").unwrap();
+    assert!(
+        api.starts_with("HTTP/1.1 404"),
+        "the worker serves no API: {api}"
+    );
+    drop(worker);
     let cancelled = lyceum(dir.path(), &["jobs", "cancel", &id]);
     assert_eq!(cancelled.status.code(), Some(1));
     assert!(

@@ -479,8 +479,42 @@ pub async fn serve(
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
     grace: Duration,
 ) -> std::io::Result<()> {
+    serve_router(listener, app(state), shutdown, grace).await
+}
+
+/// The probes alone: `/healthz`, `/readyz` and `/metrics` (answered as by [`app`]), for a
+/// process that serves no API (`lyceum worker`) but is watched and scraped like the others.
+pub fn probes(state: AppState) -> Router {
+    let probes = global_operations()
+        .into_iter()
+        .filter(|(_, path, _)| PROBES.contains(path))
+        .collect();
+    router_of(probes)
+        .fallback(context::not_found)
+        .with_state(state)
+        .layer(from_fn(context::request_context))
+}
+
+const PROBES: [&str; 3] = ["/healthz", "/readyz", "/metrics"];
+
+/// Serves [`probes`] like [`serve`] serves the whole application.
+pub async fn serve_probes(
+    listener: tokio::net::TcpListener,
+    state: AppState,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+    grace: Duration,
+) -> std::io::Result<()> {
+    serve_router(listener, probes(state), shutdown, grace).await
+}
+
+async fn serve_router(
+    listener: tokio::net::TcpListener,
+    router: Router,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+    grace: Duration,
+) -> std::io::Result<()> {
     let (give_up, given_up) = tokio::sync::watch::channel(false);
-    let router = app(state).layer(from_fn(move |request: Request, next: Next| {
+    let router = router.layer(from_fn(move |request: Request, next: Next| {
         let mut given_up = given_up.clone();
         async move {
             tokio::select! {

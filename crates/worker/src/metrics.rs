@@ -123,3 +123,36 @@ impl Collector for WorkerCollector {
         Ok(())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use prometheus_client::registry::Registry;
+
+    #[test]
+    fn jobs_are_counted_by_kind_and_outcome_and_gauged_by_kind_and_state() {
+        let metrics = Arc::new(WorkerMetrics::default());
+        metrics.job_ran("housekeeping", "succeeded");
+        metrics.job_ran("housekeeping", "succeeded");
+        metrics.job_ran("mail", "dead");
+        metrics.dispatched(3);
+        let mut census = Census::default();
+        census.jobs.insert(("mail".into(), "queued"), 7);
+        census.pending_events = 2;
+        metrics.surveyed(census);
+        let mut registry = Registry::with_prefix("lyceum");
+        registry.register_collector(Box::new(WorkerCollector(metrics)));
+        let mut text = String::new();
+        prometheus_client::encoding::text::encode(&mut text, &registry).unwrap();
+        for line in [
+            r#"lyceum_jobs_run_total{kind="housekeeping",outcome="succeeded"} 2"#,
+            r#"lyceum_jobs_run_total{kind="mail",outcome="dead"} 1"#,
+            "lyceum_outbox_events_dispatched_total 3",
+            r#"lyceum_jobs{kind="mail",state="queued"} 7"#,
+            "lyceum_outbox_events_pending 2",
+            "lyceum_worker_tenants_in_line 0",
+        ] {
+            assert!(text.contains(line), "{line} missing from\n{text}");
+        }
+    }
+}
