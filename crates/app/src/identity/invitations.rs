@@ -37,7 +37,7 @@ pub(crate) async fn issue(
         by,
         expires_at,
     };
-    outbox::append(tx, &invited.into()).await?;
+    outbox::append(tx, Some(by), &invited.into()).await?;
     Ok(InvitationToken { token, expires_at })
 }
 
@@ -87,6 +87,6 @@ pub async fn accept(
         user_id: user.id,
         invitation_id: invitation.id,
     };
-    outbox::append(tx, &activated.into()).await?;
+    outbox::append(tx, Some(user.id), &activated.into()).await?;
     Ok(user)
 }

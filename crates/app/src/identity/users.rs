@@ -57,7 +57,7 @@ pub async fn create(
 ) -> Result<(User, Option<InvitationToken>), Refusal> {
     tx.affects_all_users();
     actor.require(Permission::UserManage)?;
-    let user = insert(tx, actor.plan, person, Some(actor.user)).await?;
+    let user = insert(tx, actor.plan, person, Creator::Admin(actor.user)).await?;
     let invitation = match user.status {
         UserStatus::Invited => Some(issue(tx, user.id, actor.user).await?),
         UserStatus::Active | UserStatus::Deactivated => None,
@@ -87,7 +87,7 @@ pub async fn first_admin(
         role: Role::Admin,
         password: Some(password),
     };
-    let admin = insert(tx, plan, person, None).await?;
+    let admin = insert(tx, plan, person, Creator::Platform).await?;
     Ok(Actor {
         user: admin.id,
         role: admin.role,
@@ -121,14 +121,25 @@ pub async fn sign_up(
         role: Role::Student,
         password: Some(password),
     };
-    insert(tx, tenant.plan, person, None).await
+    insert(tx, tenant.plan, person, Creator::Themself).await
+}
+
+/// Who makes a user.
+#[derive(Clone, Copy)]
+enum Creator {
+    /// An admin of the tenant.
+    Admin(UserId),
+    /// The person, signing up.
+    Themself,
+    /// Provisioning (the first admin): nobody in the tenant.
+    Platform,
 }
 
 async fn insert(
     tx: &mut WriteTx,
     plan: Plan,
     person: NewPerson,
-    created_by: Option<UserId>,
+    creator: Creator,
 ) -> Result<User, Refusal> {
     let email = Email::parse(&person.email)?;
     if person.role == Role::Student {
@@ -150,9 +161,17 @@ async fn insert(
         user_id: user.id,
         role: user.role,
         status,
-        created_by,
+        created_by: match creator {
+            Creator::Admin(admin) => Some(admin),
+            Creator::Themself | Creator::Platform => None,
+        },
     };
-    outbox::append(tx, &created.into()).await?;
+    let actor = match creator {
+        Creator::Admin(admin) => Some(admin),
+        Creator::Themself => Some(user.id),
+        Creator::Platform => None,
+    };
+    outbox::append(tx, actor, &created.into()).await?;
     Ok(user)
 }
 
@@ -205,7 +224,7 @@ pub async fn change(
         role: user.role,
         by: actor.user,
     };
-    outbox::append(tx, &updated.into()).await?;
+    outbox::append(tx, Some(actor.user), &updated.into()).await?;
     Ok(user)
 }
 
@@ -229,6 +248,6 @@ pub async fn deactivate(tx: &mut WriteTx, actor: &Actor, id: UserId) -> Result<U
         user_id: id,
         by: actor.user,
     };
-    outbox::append(tx, &deactivated.into()).await?;
+    outbox::append(tx, Some(actor.user), &deactivated.into()).await?;
     Ok(user)
 }

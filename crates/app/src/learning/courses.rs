@@ -274,7 +274,7 @@ pub async fn create(
         slug: course.slug.clone(),
         by: actor.user,
     };
-    outbox::append(tx, &created.into()).await?;
+    outbox::append(tx, Some(actor.user), &created.into()).await?;
     detail_of(tx, course).await
 }
 
@@ -341,7 +341,7 @@ pub async fn replace(
         course_id: id,
         by: actor.user,
     };
-    outbox::append(tx, &updated.into()).await?;
+    outbox::append(tx, Some(actor.user), &updated.into()).await?;
     detail_of(tx, course).await
 }
 
@@ -376,7 +376,7 @@ pub async fn publish(tx: &mut WriteTx, actor: &Actor, id: CourseId) -> Result<Co
         lesson_count: lesson_count.max(0) as u64,
         by: actor.user,
     };
-    outbox::append(tx, &published.into()).await?;
+    outbox::append(tx, Some(actor.user), &published.into()).await?;
     Ok(course)
 }
 
@@ -399,7 +399,7 @@ async fn archive_in(tx: &mut WriteTx, actor: &Actor, id: CourseId) -> Result<Cou
         course_id: id,
         by: actor.user,
     };
-    outbox::append(tx, &archived.into()).await?;
+    outbox::append(tx, Some(actor.user), &archived.into()).await?;
     Ok(course)
 }
 
@@ -425,6 +425,6 @@ pub async fn delete(tx: &mut WriteTx, actor: &Actor, id: CourseId) -> Result<Rem
         course_id: id,
         by: actor.user,
     };
-    outbox::append(tx, &deleted.into()).await?;
+    outbox::append(tx, Some(actor.user), &deleted.into()).await?;
     Ok(Removal::Deleted)
 }
