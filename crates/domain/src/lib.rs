@@ -13,6 +13,7 @@ pub mod email;
 pub mod error;
 pub mod events;
 pub mod ids;
+pub mod locale;
 pub mod password;
 pub mod plan;
 pub mod progress;
@@ -32,6 +33,7 @@ pub use events::{DomainEvent, EVENT_SCHEMA_VERSION};
 pub use ids::{
     CourseId, EnrollmentId, EventId, LessonId, ModuleId, PlatformUserId, TenantId, UserId,
 };
+pub use locale::Locale;
 pub use plan::{Plan, PlanLimits};
 pub use progress::{clamp_progress, roll_up, CourseProgress, ModuleOutline, Percent};
 pub use role::{Permission, Role};
