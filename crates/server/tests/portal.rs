@@ -536,7 +536,7 @@ async fn instructors_build_courses_and_admins_invite_people_in_the_portal() {
     admin.sign_in("delta", "admin@delta.test").await;
     let people = admin.get("/t/delta/admin/people").await;
     assert!(
-        people.body.contains("1 students of 5000"),
+        people.body.contains("Plan Pro: 1 of 5,000 students."),
         "{}",
         people.body
     );
@@ -1035,6 +1035,27 @@ async fn pages_speak_the_persons_language_then_the_tenants_and_show_dates_in_its
             .await;
         assert_eq!(forged.status, StatusCode::FORBIDDEN, "{label}");
         assert!(forged.body.contains("expired"), "{label}: {}", forged.body);
+
+        // Staff pages speak the tenant's language too, roles and statuses included.
+        let mut teacher = Browser::new(&state, &label);
+        teacher.sign_in("paris", "teacher@paris.test").await;
+        let teaching = teacher.get("/t/paris/teach").await;
+        assert_eq!(lang(&teaching), "fr", "{label}");
+        assert!(
+            teaching.body.contains("Enseignement"),
+            "{label}: {}",
+            teaching.body
+        );
+        assert!(teaching.body.contains("<td>publié</td>"), "{label}");
+        let builder = teacher
+            .get(&format!("/t/paris/teach/courses/{course}"))
+            .await;
+        assert!(builder.body.contains("Ajouter un module"), "{label}");
+        assert!(
+            builder.body.contains("<td>en cours</td><td>0\u{a0}%</td>"),
+            "{label}: {}",
+            builder.body
+        );
 
         // No choice of one's own: the tenant's language again.
         browser

@@ -13,7 +13,10 @@ use chrono::{DateTime, Datelike, Utc};
 use chrono_tz::Tz;
 use fluent_bundle::concurrent::FluentBundle;
 use fluent_bundle::{FluentArgs, FluentResource, FluentValue};
-use lyceum_domain::{EnrollmentStatus, Locale, Placement, Plan, TenantStatus, ValidationError};
+use lyceum_domain::{
+    CourseStatus, EnrollmentStatus, LessonKind, Locale, Placement, Plan, Role, TenantStatus,
+    UserStatus, ValidationError,
+};
 use std::fmt;
 use std::sync::Arc;
 
@@ -200,8 +203,8 @@ impl PageLocale {
     }
 
     /// A percentage: `45%`, `45 %`.
-    pub fn percent(&self, value: &u8) -> Message<'_> {
-        self.msg("percent").arg("value", *value)
+    pub fn percent<'p>(&'p self, value: impl Into<FluentValue<'p>>) -> Message<'p> {
+        self.msg("percent").arg("value", value)
     }
 
     /// A language's name in itself (`Français` on every page), for choosing it.
@@ -209,6 +212,39 @@ impl PageLocale {
         match locale {
             Locale::En => self.msg("language-en"),
             Locale::Fr => self.msg("language-fr"),
+        }
+    }
+
+    pub fn role(&self, role: &Role) -> Message<'_> {
+        match role {
+            Role::Student => self.msg("role-student"),
+            Role::Instructor => self.msg("role-instructor"),
+            Role::Admin => self.msg("role-admin"),
+        }
+    }
+
+    pub fn user_status(&self, status: &UserStatus) -> Message<'_> {
+        match status {
+            UserStatus::Active => self.msg("user-status-active"),
+            UserStatus::Invited => self.msg("user-status-invited"),
+            UserStatus::Deactivated => self.msg("user-status-deactivated"),
+        }
+    }
+
+    pub fn course_status(&self, status: &CourseStatus) -> Message<'_> {
+        match status {
+            CourseStatus::Draft => self.msg("course-status-draft"),
+            CourseStatus::Published => self.msg("course-status-published"),
+            CourseStatus::Archived => self.msg("course-status-archived"),
+        }
+    }
+
+    pub fn lesson_kind(&self, kind: &LessonKind) -> Message<'_> {
+        match kind {
+            LessonKind::Video => self.msg("lesson-kind-video"),
+            LessonKind::Text => self.msg("lesson-kind-text"),
+            LessonKind::Quiz => self.msg("lesson-kind-quiz"),
+            LessonKind::Assignment => self.msg("lesson-kind-assignment"),
         }
     }
 
@@ -272,6 +308,12 @@ impl PageLocale {
             Some(message) => message.to_string(),
             None => self.problem_fallback(error.status).to_string(),
         }
+    }
+
+    /// Why a row of an enrollment list failed, by its code.
+    pub fn row_failure(&self, code: &str) -> Message<'_> {
+        self.refusal(code)
+            .unwrap_or_else(|| self.msg("refusal-validation-failed"))
     }
 
     fn problem_fallback(&self, status: StatusCode) -> Message<'_> {
@@ -465,8 +507,8 @@ mod tests {
             "{}",
             students(Locale::Fr)
         );
-        assert_eq!(page(Locale::En).percent(&45).to_string(), "45%");
-        assert_eq!(page(Locale::Fr).percent(&45).to_string(), "45\u{a0}%");
+        assert_eq!(page(Locale::En).percent(45).to_string(), "45%");
+        assert_eq!(page(Locale::Fr).percent(45).to_string(), "45\u{a0}%");
     }
 
     #[test]

@@ -135,7 +135,7 @@ pub(crate) async fn new_course(
             Some(status) => {
                 let page = NewCourse {
                     chrome: visit.chrome(),
-                    problem: Some(e.to_string()),
+                    problem: Some(visit.locale.explain(e)),
                     title: form.title,
                     slug: form.slug,
                     description: form.description,
@@ -229,7 +229,15 @@ async fn after_change(
         Ok(()) => visit.redirect(&format!("/teach/courses/{course}")),
         Err(e) => match shown_in_form(&e) {
             Some(status) => {
-                builder_page(state, visit, actor, course, Some(e.to_string()), status).await
+                builder_page(
+                    state,
+                    visit,
+                    actor,
+                    course,
+                    Some(visit.locale.explain(e)),
+                    status,
+                )
+                .await
             }
             None => visit.problem(e),
         },
@@ -464,7 +472,7 @@ pub(crate) async fn invite(
         Err(e) => match shown_in_form(&e) {
             Some(status) => {
                 let note = PeopleNote {
-                    problem: Some(e.to_string()),
+                    problem: Some(visit.locale.explain(e)),
                     email: form.email,
                     name: form.display_name,
                     ..PeopleNote::default()
@@ -530,7 +538,7 @@ async fn after_people_change(
         Err(e) => match shown_in_form(&e) {
             Some(status) => {
                 let note = PeopleNote {
-                    problem: Some(e.to_string()),
+                    problem: Some(visit.locale.explain(e)),
                     ..PeopleNote::default()
                 };
                 people_page(state, visit, actor, note, status).await
@@ -580,7 +588,15 @@ pub(crate) async fn import(
         }
         Err(e) => match shown_in_form(&e) {
             Some(status) => {
-                builder_page(&state, &visit, &actor, id, Some(e.to_string()), status).await
+                builder_page(
+                    &state,
+                    &visit,
+                    &actor,
+                    id,
+                    Some(visit.locale.explain(e)),
+                    status,
+                )
+                .await
             }
             None => visit.problem(e),
         },
