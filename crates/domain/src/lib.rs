@@ -13,6 +13,7 @@ pub mod email;
 pub mod error;
 pub mod events;
 pub mod ids;
+pub mod locale;
 pub mod password;
 pub mod plan;
 pub mod progress;
@@ -22,7 +23,9 @@ pub mod status;
 pub mod tenant;
 
 pub use branding::{Branding, Rgb};
-pub use content::{parse_content, render_markdown, validate_content, video_duration, ContentBlock};
+pub use content::{
+    parse_content, render_markdown, validate_content, video_duration, ContentBlock, ContentFault,
+};
 pub use course::{
     check_prerequisites, prerequisite_cycle, CompletionRule, CourseStatus, LessonKind, ReleaseRule,
 };
@@ -32,6 +35,7 @@ pub use events::{DomainEvent, EVENT_SCHEMA_VERSION};
 pub use ids::{
     CourseId, EnrollmentId, EventId, LessonId, ModuleId, PlatformUserId, TenantId, UserId,
 };
+pub use locale::Locale;
 pub use plan::{Plan, PlanLimits};
 pub use progress::{clamp_progress, roll_up, CourseProgress, ModuleOutline, Percent};
 pub use role::{Permission, Role};
