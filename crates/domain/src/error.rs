@@ -32,9 +32,13 @@ pub enum ValidationError {
     InvalidProgress(u8),
     #[error("progress cannot go down from {previous} to {requested}")]
     ProgressDecrease { previous: u8, requested: u8 },
-    /// `path` names the offending place, e.g. `content[2].media`.
+    /// `path` names the offending place, e.g. `content[2].media`, and `reason` what is wrong
+    /// there.
     #[error("{path}: {reason}")]
-    InvalidContent { path: String, reason: String },
+    InvalidContent {
+        path: String,
+        reason: crate::content::ContentFault,
+    },
 }
 
 fn cycle_path(path: &[CourseId]) -> String {

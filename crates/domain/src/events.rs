@@ -315,7 +315,7 @@ domain_events! {
         status: UserStatus,
         created_by: Option<UserId>,
     }
-    /// Their role or name changed.
+    /// Their role, name or language changed.
     UserUpdated = "user.updated", about user_id {
         user_id: UserId,
         role: Role,

@@ -14,6 +14,7 @@ pub mod error;
 pub mod events;
 pub mod ids;
 pub mod jobs;
+pub mod locale;
 pub mod password;
 pub mod plan;
 pub mod progress;
@@ -23,7 +24,9 @@ pub mod status;
 pub mod tenant;
 
 pub use branding::{Branding, Rgb};
-pub use content::{parse_content, render_markdown, validate_content, video_duration, ContentBlock};
+pub use content::{
+    parse_content, render_markdown, validate_content, video_duration, ContentBlock, ContentFault,
+};
 pub use course::{
     check_prerequisites, prerequisite_cycle, CompletionRule, CourseStatus, LessonKind, ReleaseRule,
 };
@@ -34,6 +37,7 @@ pub use ids::{
     CourseId, EnrollmentId, EventId, JobId, LessonId, ModuleId, PlatformUserId, TenantId, UserId,
 };
 pub use jobs::{Backoff, Job};
+pub use locale::Locale;
 pub use plan::{Plan, PlanLimits};
 pub use progress::{clamp_progress, roll_up, CourseProgress, ModuleOutline, Percent};
 pub use role::{Permission, Role};

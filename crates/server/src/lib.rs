@@ -140,6 +140,8 @@ pub struct Shared {
     pages: ResponseCache,
     /// The `Strict-Transport-Security` header, if the configuration asks for one.
     hsts: Option<axum::http::HeaderValue>,
+    /// The portal's messages in every language, parsed once.
+    catalogue: Arc<portal::Catalogue>,
 }
 
 impl std::ops::Deref for AppState {
@@ -174,6 +176,7 @@ impl AppState {
             rate_limits: TenantRateLimits::new(&config.rate_limit),
             login_throttle: LoginThrottle::new(config.login_throttle.clone()),
             hsts: headers::hsts(config.hsts_max_age_secs),
+            catalogue: Arc::new(portal::Catalogue::embedded()),
             config,
         }))
     }
@@ -190,7 +193,7 @@ fn tenant_api() -> OpenApiRouter<AppState> {
         .routes(routes!(auth::handlers::login))
         .routes(routes!(auth::handlers::refresh))
         .routes(routes!(auth::handlers::logout))
-        .routes(routes!(auth::handlers::me))
+        .routes(routes!(auth::handlers::me, auth::handlers::change_me))
         .routes(routes!(users::sign_up))
         .routes(routes!(users::list, users::create))
         .routes(routes!(users::show, users::update))

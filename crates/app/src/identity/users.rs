@@ -1,13 +1,13 @@
 //! The people of a tenant, as its admins manage them: list, create (active with a password, or
-//! invited), read, change name and role, deactivate; and self sign-up as a student where the
-//! tenant allows it. The plan's student limit binds every way in, and a tenant never loses its
-//! last active admin.
+//! invited), read, change name and role, deactivate; self sign-up as a student where the
+//! tenant allows it; and each person's own choice of language. The plan's student limit binds
+//! every way in, and a tenant never loses its last active admin.
 
 use super::invitations::{issue, InvitationToken};
 use super::{NewPassword, User};
 use crate::learning::courses::within_plan;
 use crate::{Actor, Refusal};
-use lyceum_domain::{events, Email, Permission, Plan, Role, UserId, UserStatus};
+use lyceum_domain::{events, Email, Locale, Permission, Plan, Role, UserId, UserStatus};
 use lyceum_store::repo::{outbox, refresh_tokens, users};
 use lyceum_store::{Tenant, TenantTx, WriteTx};
 
@@ -221,6 +221,26 @@ pub async fn change(
         .ok_or_else(user_not_found)?;
     let updated = events::UserUpdated {
         user_id: id,
+        role: user.role,
+        by: actor.user,
+    };
+    outbox::append(tx, Some(actor.user), &updated.into()).await?;
+    Ok(user)
+}
+
+/// Sets the language the signed-in person reads the pages in (`None`: the tenant's, then their
+/// browser's). Everyone chooses their own, and only their own. Records `user.updated`.
+pub async fn choose_locale(
+    tx: &mut WriteTx,
+    actor: &Actor,
+    locale: Option<Locale>,
+) -> Result<User, Refusal> {
+    tx.affects_only(actor.user);
+    let user = users::set_locale(tx, actor.user, locale)
+        .await?
+        .ok_or_else(user_not_found)?;
+    let updated = events::UserUpdated {
+        user_id: user.id,
         role: user.role,
         by: actor.user,
     };
