@@ -1,5 +1,5 @@
-//! Lyceum's application layer: what Lyceum does, for every face. The JSON API, the CLI (and
-//! later the portal, the worker and the standards interfaces) call the use cases here instead
+//! Lyceum's application layer: what Lyceum does, for every face. The JSON API, the portal, the
+//! CLI and the worker (and later the standards interfaces) call the use cases here instead
 //! of the store's repositories, so that each rule (who may enroll, when a course is open, which
 //! event a change records) lives once, and every face obeys it the same way.
 //!
@@ -10,7 +10,10 @@
 
 mod actor;
 pub mod audit;
+pub mod dispatch;
+pub mod housekeeping;
 pub mod identity;
+pub mod jobs;
 pub mod learning;
 pub mod platform;
 mod refusal;

@@ -25,7 +25,7 @@ pub enum Operator {
 }
 
 impl Operator {
-    fn audit(&self, action: &'static str) -> AuditEntry {
+    pub(crate) fn audit(&self, action: &'static str) -> AuditEntry {
         match self {
             Operator::User { id, email, origin } => AuditEntry {
                 actor_id: Some(*id),
@@ -74,6 +74,22 @@ pub async fn tenants(store: &Store, status: Option<TenantStatus>) -> Result<Vec<
         .into_iter()
         .filter(|t| status.is_none_or(|s| t.status() == s))
         .collect())
+}
+
+/// Tenant `slug`, or every tenant whose storage is there to read (active or suspended): what
+/// the operator's views of tenants' data walk.
+pub(crate) async fn with_storage(
+    store: &Store,
+    slug: Option<&str>,
+) -> Result<Vec<Tenant>, Refusal> {
+    match slug {
+        Some(slug) => Ok(vec![tenant(store, slug).await?]),
+        None => Ok(tenants(store, None)
+            .await?
+            .into_iter()
+            .filter(|t| t.status().has_storage())
+            .collect()),
+    }
 }
 
 /// The tenant `slug`, or `TENANT_NOT_FOUND`.

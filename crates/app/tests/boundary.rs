@@ -5,7 +5,7 @@
 use std::path::{Path, PathBuf};
 
 /// The face crates' sources (tests may set up data through the repositories).
-const FACES: &[&str] = &["server/src", "cli/src"];
+const FACES: &[&str] = &["server/src", "cli/src", "worker/src"];
 
 /// Does `source` reach the store's repositories: a `lyceum_store::repo` path, or `repo` inside a
 /// `use lyceum_store::{...}` group?

@@ -27,12 +27,17 @@ pub struct BenchArgs {
     portal: crate::bench_portal::PortalBenchArgs,
     #[command(flatten)]
     many: crate::bench_tenants::TenantsBenchArgs,
+    #[command(flatten)]
+    worker: crate::bench_worker::WorkerBenchArgs,
 }
 
 pub async fn run(store: &Store, config: StoreConfig, args: BenchArgs) -> Result<()> {
     let run_id = uuid::Uuid::now_v7().simple().to_string();
     let tag = &run_id[run_id.len() - 6..];
     println!("engine: {}", store.engine());
+    if args.worker.enabled() {
+        return crate::bench_worker::run(store, &args.worker, tag).await;
+    }
     if args.api.enabled() {
         return crate::bench_api::run(store, &args.api, tag).await;
     }

@@ -1,5 +1,5 @@
-//! The `lyceum` command: run the server, migrate, administer tenants, check audit logs, load demo
-//! data, measure.
+//! The `lyceum` command: run the server (and the worker), migrate, administer tenants and jobs,
+//! check audit logs, load demo data, measure.
 
 mod audit;
 mod bench;
@@ -8,16 +8,21 @@ mod bench_learning;
 mod bench_portal;
 mod bench_seed;
 mod bench_tenants;
+mod bench_worker;
 mod demo;
+mod jobs;
 mod platform_user;
 mod settings;
 mod tenant;
 
 use anyhow::{Context, Result};
 use clap::{Parser, Subcommand};
+use futures_util::future::BoxFuture;
 use lyceum_server::AppState;
 use lyceum_store::{MigrationScope, Store, StoreError};
-use settings::Settings;
+use lyceum_worker::Worker;
+use prometheus_client::collector::Collector;
+use settings::{Settings, WorkerMode};
 use std::path::PathBuf;
 
 /// Sign-ins allocate 19 MiB each (Argon2id); glibc's allocator kept those blocks after use (RSS
@@ -41,8 +46,11 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Run the HTTP server.
+    /// Run the HTTP server, and the worker unless `LYCEUM_WORKER=off`.
     Serve,
+    /// Run the worker alone (outbox delivery and jobs), for deployments that separate it from
+    /// the HTTP servers.
+    Worker,
     /// Provision the demo tenants (if missing), then run the HTTP server.
     Demo,
     /// Apply pending migrations to the directory and the tenants the directory records as
@@ -55,6 +63,12 @@ enum Command {
     /// Create, list and inspect tenants.
     #[command(subcommand)]
     Tenant(tenant::TenantCommand),
+    /// List, retry and cancel the tenants' background jobs.
+    #[command(subcommand)]
+    Jobs(jobs::JobsCommand),
+    /// How the delivery of the tenants' events stands.
+    #[command(subcommand)]
+    Outbox(OutboxCommand),
     /// Create platform operators (super_admin).
     #[command(subcommand)]
     PlatformUser(platform_user::PlatformUserCommand),
@@ -63,6 +77,18 @@ enum Command {
     Audit(audit::AuditCommand),
     /// Measure provisioning and tenant-scoping costs on the configured engine.
     Bench(bench::BenchArgs),
+}
+
+#[derive(Subcommand)]
+enum OutboxCommand {
+    /// Per tenant: events waiting, delivered so far, failed batches in a row, the last error.
+    Status {
+        /// Only this tenant (default: every tenant).
+        #[arg(long)]
+        tenant: Option<String>,
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 /// `mi_option_purge_delay` in mimalloc's `mi_option_t` (mimalloc.h, v2 and v3 alike; the Rust
@@ -109,7 +135,10 @@ async fn run(cli: Cli) -> Result<()> {
     let settings = Settings::load(cli.config.as_deref())?;
     purge_freed_memory_at_once(&settings);
     init_logging(&settings);
-    if matches!(cli.command, Command::Serve | Command::Demo) {
+    if matches!(
+        cli.command,
+        Command::Serve | Command::Demo | Command::Worker
+    ) {
         raise_open_file_limit()?;
     }
     let store_config = settings.store_config()?;
@@ -145,6 +174,11 @@ async fn run(cli: Cli) -> Result<()> {
             };
             tenant::migrate(&store, scope).await
         }
+        Command::Worker => work(&settings, store.clone()).await,
+        Command::Jobs(command) => jobs::run(&store, command).await,
+        Command::Outbox(OutboxCommand::Status { tenant, json }) => {
+            jobs::outbox_status(&store, tenant.as_deref(), json).await
+        }
         Command::Tenant(command) => tenant::run(&store, command).await,
         Command::PlatformUser(command) => platform_user::run(&store, command).await,
         Command::Audit(command) => audit::run(&store, command).await,
@@ -164,7 +198,9 @@ fn raise_open_file_limit() -> Result<()> {
     Ok(())
 }
 
-async fn serve(settings: &Settings, store: Store) -> Result<()> {
+/// What `serve` and `worker` do before they start: reclaim abandoned provisionings and, with
+/// `auto_migrate`, bring the tenants to this release's schema.
+async fn prepare(settings: &Settings, store: &Store) -> Result<()> {
     store
         .reclaim_abandoned_provisioning(tenant::ABANDONED_PROVISIONING_AGE)
         .await?;
@@ -174,15 +210,93 @@ async fn serve(settings: &Settings, store: Store) -> Result<()> {
             tracing::error!(tenant = %failure.slug, code = failure.code, "{}", failure.message);
         }
     }
-    let listener = tokio::net::TcpListener::bind(&settings.bind)
-        .await
-        .with_context(|| format!("cannot listen on {}", settings.bind))?;
+    Ok(())
+}
+
+async fn serve(settings: &Settings, store: Store) -> Result<()> {
+    prepare(settings, &store).await?;
+    let listener = listen(settings).await?;
     tracing::info!(address = %listener.local_addr()?, engine = %store.engine(), "lyceum is serving");
-    let state = AppState::new(store, settings.server_config()?);
+    let worker = match settings.worker {
+        WorkerMode::On => Some(Worker::new(store.clone(), settings.worker_config()?)),
+        WorkerMode::Off => None,
+    };
+    let state = AppState::with_metrics_of(store, settings.server_config()?, collectors(&worker));
     let grace = std::time::Duration::from_secs(settings.shutdown_grace_secs);
-    lyceum_server::serve(listener, state, shutdown_signal(), grace).await?;
+    until_stopped(worker, grace, |stopped| {
+        lyceum_server::serve(listener, state, stopped, grace)
+    })
+    .await?;
     tracing::info!("lyceum stopped");
     Ok(())
+}
+
+/// `lyceum worker`: the worker alone, with the probes (`/healthz`, `/readyz`, `/metrics`) on
+/// `bind`, until SIGTERM or Ctrl-C; then its running jobs get the grace period to finish.
+async fn work(settings: &Settings, store: Store) -> Result<()> {
+    prepare(settings, &store).await?;
+    let listener = listen(settings).await?;
+    tracing::info!(address = %listener.local_addr()?, engine = %store.engine(), "lyceum worker is working");
+    let worker = Some(Worker::new(store.clone(), settings.worker_config()?));
+    let state = AppState::with_metrics_of(store, settings.server_config()?, collectors(&worker));
+    let grace = std::time::Duration::from_secs(settings.shutdown_grace_secs);
+    until_stopped(worker, grace, |stopped| {
+        lyceum_server::serve_probes(listener, state, stopped, grace)
+    })
+    .await?;
+    tracing::info!("lyceum worker stopped");
+    Ok(())
+}
+
+async fn listen(settings: &Settings) -> Result<tokio::net::TcpListener> {
+    tokio::net::TcpListener::bind(&settings.bind)
+        .await
+        .with_context(|| format!("cannot listen on {}", settings.bind))
+}
+
+fn collectors(worker: &Option<Worker>) -> Vec<Box<dyn Collector>> {
+    worker
+        .iter()
+        .map(|w| Box::new(w.collector()) as Box<dyn Collector>)
+        .collect()
+}
+
+/// Starts `worker` and runs `serving` (given the future that says when to stop) until SIGTERM
+/// or Ctrl-C: then the server lets its requests finish and the worker its jobs, each within
+/// `grace`. A server that fails stops the worker too.
+async fn until_stopped<F>(
+    worker: Option<Worker>,
+    grace: std::time::Duration,
+    serving: impl FnOnce(BoxFuture<'static, ()>) -> F,
+) -> std::io::Result<()>
+where
+    F: std::future::Future<Output = std::io::Result<()>>,
+{
+    let running = worker.map(Worker::start);
+    let stop = std::sync::Arc::new(tokio::sync::watch::channel(false).0);
+    let signalled = stop.clone();
+    tokio::spawn(async move {
+        shutdown_signal().await;
+        signalled.send_replace(true);
+    });
+    let asked = |mut stopping: tokio::sync::watch::Receiver<bool>| -> BoxFuture<'static, ()> {
+        Box::pin(async move {
+            let _ = stopping.wait_for(|stop| *stop).await;
+        })
+    };
+    let server = async {
+        let served = serving(asked(stop.subscribe())).await;
+        stop.send_replace(true);
+        served
+    };
+    let worker_stopped = async {
+        if let Some(running) = running {
+            asked(stop.subscribe()).await;
+            running.stop(grace).await;
+        }
+    };
+    let (served, ()) = tokio::join!(server, worker_stopped);
+    served
 }
 
 async fn shutdown_signal() {

@@ -6,6 +6,7 @@ use figment::providers::{Env, Format, Serialized, Toml};
 use figment::Figment;
 use lyceum_domain::Placement;
 use lyceum_store::{PgConnectOptions, PoolLimits, SqliteSynchronous, StoreConfig};
+use lyceum_worker::WorkerConfig;
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
@@ -13,6 +14,16 @@ use std::time::Duration;
 
 /// Longest a cached page may be served (it bounds how late changes by other processes show).
 const MAX_RESPONSE_CACHE_TTL_SECS: u64 = 24 * 3600;
+
+const DAY: u64 = 24 * 3600;
+
+/// Whether `lyceum serve` runs the worker in its process.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum WorkerMode {
+    On,
+    Off,
+}
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(default)]
@@ -90,6 +101,18 @@ pub struct Settings {
     /// notice lost to a broken connection, a due date passing, changes by another process on
     /// SQLite.
     pub response_cache_ttl_secs: u64,
+    /// `on`: `serve` runs the worker (outbox delivery, jobs) in process; `off`: it does not (run
+    /// `lyceum worker` somewhere instead).
+    pub worker: WorkerMode,
+    /// Tenants the worker works on at once.
+    pub worker_concurrency: usize,
+    /// Seconds between the worker's sweeps of every tenant.
+    pub worker_sweep_secs: u64,
+    /// Seconds a job is its worker's before another may claim it again.
+    pub worker_job_lease_secs: u64,
+    /// Days delivered events and finished jobs are kept before the daily housekeeping deletes
+    /// them.
+    pub retention_days: u64,
     /// Log filter, in `tracing` syntax (`info`, `lyceum=debug,sqlx=warn`).
     pub log: String,
     /// `text` or `json`.
@@ -99,6 +122,7 @@ pub struct Settings {
 impl Default for Settings {
     fn default() -> Self {
         let limits = PoolLimits::default();
+        let worker = WorkerConfig::default();
         Self {
             data_dir: PathBuf::from("./lyceum-data"),
             database_url: None,
@@ -134,6 +158,11 @@ impl Default for Settings {
             metrics_token: None,
             response_cache_mb: 64,
             response_cache_ttl_secs: 10,
+            worker: WorkerMode::On,
+            worker_concurrency: worker.concurrency,
+            worker_sweep_secs: worker.sweep_every.as_secs(),
+            worker_job_lease_secs: worker.job_lease.as_secs(),
+            retention_days: worker.retention.as_secs() / DAY,
             log: "info".to_owned(),
             log_format: "text".to_owned(),
         }
@@ -207,6 +236,20 @@ impl Settings {
             },
             request_timeout: Duration::from_secs(self.request_timeout_secs.max(1)),
             hsts_max_age_secs: self.hsts_max_age_secs,
+        })
+    }
+
+    pub fn worker_config(&self) -> Result<WorkerConfig> {
+        anyhow::ensure!(
+            self.worker_job_lease_secs > 0 && self.worker_sweep_secs > 0,
+            "LYCEUM_WORKER_JOB_LEASE_SECS and LYCEUM_WORKER_SWEEP_SECS must be above 0"
+        );
+        Ok(WorkerConfig {
+            concurrency: self.worker_concurrency.max(1),
+            job_lease: Duration::from_secs(self.worker_job_lease_secs),
+            sweep_every: Duration::from_secs(self.worker_sweep_secs),
+            retention: Duration::from_secs(self.retention_days.saturating_mul(DAY)),
+            ..WorkerConfig::default()
         })
     }
 
@@ -321,6 +364,22 @@ mod tests {
                 format!("{err:#}").contains("LYCEUM_TRUSTED_PROXIES"),
                 "{err:#}"
             );
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn the_worker_runs_in_serve_unless_switched_off() {
+        figment::Jail::expect_with(|jail| {
+            assert_eq!(Settings::load(None).unwrap().worker, WorkerMode::On);
+            jail.set_env("LYCEUM_WORKER", "off");
+            jail.set_env("LYCEUM_RETENTION_DAYS", "30");
+            let settings = Settings::load(None).unwrap();
+            assert_eq!(settings.worker, WorkerMode::Off);
+            let config = settings.worker_config().unwrap();
+            assert_eq!(config.retention, Duration::from_secs(30 * DAY));
+            jail.set_env("LYCEUM_WORKER", "sometimes");
+            assert!(Settings::load(None).is_err());
             Ok(())
         });
     }

@@ -453,3 +453,131 @@ fn audit_verify_names_the_entry_edited_in_the_database() {
     let unknown = lyceum(dir.path(), &["audit", "verify", "nobody"]);
     assert!(stderr(&unknown).contains("TENANT_NOT_FOUND"));
 }
+
+/// `lyceum <command>` serving on a free port, with `vars` set; answers once `/readyz` does,
+/// with the port.
+fn serving(dir: &Path, command: &str, vars: &[(&str, &str)]) -> (Server, u16) {
+    let port = TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let server = Server(
+        Command::new(env!("CARGO_BIN_EXE_lyceum"))
+            .arg(command)
+            .current_dir(dir)
+            .env_remove("LYCEUM_DATABASE_URL")
+            .env("LYCEUM_BIND", format!("127.0.0.1:{port}"))
+            .env("LYCEUM_LOG", "warn")
+            .envs(vars.iter().copied())
+            .spawn()
+            .unwrap(),
+    );
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while !http_get(port, "/readyz").is_some_and(|r| r.starts_with("HTTP/1.1 200")) {
+        assert!(Instant::now() < deadline, "{command} did not come up");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    (server, port)
+}
+
+/// Ends the process at once, as a crash would: no shutdown, nothing flushed.
+fn kill_hard((mut server, _): (Server, u16)) {
+    server.0.kill().unwrap();
+    server.0.wait().unwrap();
+}
+
+fn json_of(dir: &Path, args: &[&str]) -> serde_json::Value {
+    let out = lyceum(dir, args);
+    assert!(out.status.success(), "{args:?}: {}", stderr(&out));
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+fn eventually(what: &str, mut done: impl FnMut() -> bool) {
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while !done() {
+        assert!(Instant::now() < deadline, "{what}: not within 30 s");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
+/// The process dies (SIGKILL) after committing events and before delivering them, and after
+/// queueing jobs and before running them: after a restart, the events are delivered and the
+/// jobs run.
+#[test]
+fn events_and_jobs_committed_before_a_crash_are_done_after_the_restart() {
+    let dir = tempfile::tempdir().unwrap();
+    // The demo's changes commit their events; with the worker off nothing delivers them.
+    kill_hard(serving(dir.path(), "demo", &[("LYCEUM_WORKER", "off")]));
+    let outbox = json_of(
+        dir.path(),
+        &["outbox", "status", "--tenant", "acme", "--json"],
+    );
+    let pending = outbox[0]["pending"].as_u64().unwrap();
+    assert!(pending > 10, "the demo recorded events: {outbox}");
+    assert!(
+        outbox[0]["dispatch"].is_null(),
+        "nothing dispatched yet: {outbox}"
+    );
+
+    let restarted = serving(dir.path(), "serve", &[("LYCEUM_WORKER_SWEEP_SECS", "1")]);
+    eventually("delivery after the restart", || {
+        let outbox = json_of(
+            dir.path(),
+            &["outbox", "status", "--tenant", "acme", "--json"],
+        );
+        outbox[0]["pending"] == 0 && outbox[0]["dispatch"]["delivered"] == pending
+    });
+    // Its sweep queued each tenant's housekeeping for later; the process dies again.
+    let housekeeping = || {
+        json_of(
+            dir.path(),
+            &[
+                "jobs",
+                "list",
+                "--tenant",
+                "acme",
+                "--kind",
+                "housekeeping",
+                "--json",
+            ],
+        )
+    };
+    eventually("housekeeping queued", || {
+        housekeeping()[0]["job"]["state"] == "queued"
+    });
+    kill_hard(restarted);
+    let id = housekeeping()[0]["job"]["id"].as_str().unwrap().to_owned();
+    let retried = lyceum(dir.path(), &["jobs", "retry", &id]);
+    assert!(retried.status.success(), "{}", stderr(&retried));
+    assert!(String::from_utf8_lossy(&retried.stdout).contains("is queued"));
+
+    // This time the worker alone, which serves only the probes.
+    let (worker, port) = serving(dir.path(), "worker", &[("LYCEUM_WORKER_SWEEP_SECS", "1")]);
+    eventually("the job run after the restart", || {
+        let jobs = json_of(dir.path(), &["jobs", "list", "--tenant", "acme", "--json"]);
+        jobs.as_array()
+            .unwrap()
+            .iter()
+            .any(|j| j["job"]["id"] == id.as_str() && j["job"]["state"] == "succeeded")
+    });
+    // Counted once its verdict is recorded.
+    eventually("the worker's metrics", || {
+        http_get(port, "/metrics").is_some_and(|metrics| {
+            metrics.contains(r#"lyceum_jobs_run_total{kind="housekeeping",outcome="succeeded"} 1"#)
+        })
+    });
+    let api = http_get(port, "/t/acme/api/v1/tenant").unwrap();
+    assert!(
+        api.starts_with("HTTP/1.1 404"),
+        "the worker serves no API: {api}"
+    );
+    drop(worker);
+    let cancelled = lyceum(dir.path(), &["jobs", "cancel", &id]);
+    assert_eq!(cancelled.status.code(), Some(1));
+    assert!(
+        stderr(&cancelled).contains("JOB_STATE_CONFLICT"),
+        "{}",
+        stderr(&cancelled)
+    );
+}

@@ -1,7 +1,10 @@
-//! A tenant's branding: its colours, logo and locale, read from its settings and checked, so
-//! that what reaches a page (a CSS custom property, an image address) is always safe there and
-//! readable: text on the brand colour takes whichever of black or white contrasts more.
+//! A tenant's branding: its colours, logo, language and time zone, read from its settings and
+//! checked, so that what reaches a page (a CSS custom property, an image address) is always
+//! safe there and readable: text on the brand colour takes whichever of black or white
+//! contrasts more.
 
+use crate::Locale;
+use chrono_tz::Tz;
 use serde_json::Value;
 
 /// Lyceum's own colours, for a tenant that names none (or none usable).
@@ -81,8 +84,11 @@ pub struct Branding {
     pub accent: Rgb,
     /// An `https://` address or a path on this server; never anything a page could run.
     pub logo_url: Option<String>,
-    /// A BCP 47 language tag such as `en-GB`.
-    pub locale: String,
+    /// The language of the tenant's pages (its `locale`, a BCP 47 tag such as `fr-CA`), when
+    /// it is one Lyceum speaks; otherwise each visitor's own.
+    pub locale: Option<Locale>,
+    /// Where dates and times are shown: an IANA name (`Europe/Paris`), UTC by default.
+    pub time_zone: Tz,
 }
 
 impl Branding {
@@ -103,10 +109,10 @@ impl Branding {
             logo_url: text("logo_url")
                 .filter(|url| safe_url(url))
                 .map(str::to_owned),
-            locale: text("locale")
-                .filter(|l| language_tag(l))
-                .unwrap_or("en")
-                .to_owned(),
+            locale: text("locale").and_then(Locale::from_tag),
+            time_zone: text("time_zone")
+                .and_then(|name| name.parse().ok())
+                .unwrap_or(Tz::UTC),
         }
     }
 }
@@ -119,10 +125,6 @@ fn safe_url(url: &str) -> bool {
         && url.chars().all(|c| {
             c.is_ascii_graphic() && !matches!(c, '"' | '\'' | '<' | '>' | '\\' | '(' | ')')
         })
-}
-
-fn language_tag(tag: &str) -> bool {
-    (2..=35).contains(&tag.len()) && tag.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
 }
 
 #[cfg(test)]
@@ -152,17 +154,22 @@ mod tests {
     fn settings_become_safe_branding() {
         let acme = Branding::from_settings(&json!({"branding": {
             "primary_color": "#0B5FFF", "accent_color": "#FFB800",
-            "logo_url": "/media/acme/logo.svg", "locale": "en-US"}}));
+            "logo_url": "/media/acme/logo.svg", "locale": "fr-CA",
+            "time_zone": "Europe/Paris"}}));
         assert_eq!(acme.primary, Rgb(0x0b, 0x5f, 0xff));
         assert_eq!(acme.logo_url.as_deref(), Some("/media/acme/logo.svg"));
-        assert_eq!(acme.locale, "en-US");
+        assert_eq!(acme.locale, Some(Locale::Fr));
+        assert_eq!(acme.time_zone, Tz::Europe__Paris);
 
         let hostile = Branding::from_settings(&json!({"branding": {
             "primary_color": "red;} body{display:none", "logo_url": "javascript:alert(1)",
-            "locale": "en\"><script>"}}));
+            "locale": "en\"><script>", "time_zone": "Mars/Olympus_Mons"}}));
         assert_eq!(hostile.primary, DEFAULT_PRIMARY);
         assert_eq!(hostile.logo_url, None);
-        assert_eq!(hostile.locale, "en");
+        assert_eq!(hostile.locale, None);
+        assert_eq!(hostile.time_zone, Tz::UTC);
+        let unspoken = json!({"branding": {"locale": "de-CH"}});
+        assert_eq!(Branding::from_settings(&unspoken).locale, None);
         let quoted = json!({"branding": {"logo_url": "https://x.test/a\"onerror=\"x"}});
         assert_eq!(Branding::from_settings(&quoted).logo_url, None);
         assert_eq!(Branding::from_settings(&json!({})).primary, DEFAULT_PRIMARY);

@@ -70,6 +70,118 @@ impl ContentBlock {
 
 const BLOCK_TYPES: &str = "markdown, video, image, assessment";
 
+/// The block types a lesson of `kind` may hold.
+fn allowed_blocks(kind: LessonKind) -> &'static [&'static str] {
+    match kind {
+        LessonKind::Text => &["markdown", "image"],
+        LessonKind::Video => &["video", "markdown", "image"],
+        LessonKind::Quiz | LessonKind::Assignment => &["assessment", "markdown"],
+    }
+}
+
+/// What breaks the content rules at the place an `INVALID_CONTENT` refusal names (its
+/// `path`): typed, so a face can word it in its reader's language; written out (`Display`) as
+/// the API's message says it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ContentFault {
+    /// The content is not an array.
+    NotAnArray,
+    /// More than [`MAX_BLOCKS`] blocks (how many there are).
+    TooManyBlocks(usize),
+    /// A block that is not an object.
+    NotAnObject,
+    /// A field the block needs is missing.
+    Required,
+    /// A field that must be a string is not.
+    NotAString,
+    /// A block type Lyceum does not know (as sent, shortened).
+    UnknownType(String),
+    /// A field a block of this type does not have.
+    UnknownField { block: &'static str },
+    /// A block type a lesson of this kind cannot hold.
+    NotAllowed {
+        kind: LessonKind,
+        block: &'static str,
+    },
+    /// A second video or assessment block.
+    OnlyOne {
+        kind: LessonKind,
+        block: &'static str,
+    },
+    /// The block a lesson of this kind needs is missing (a text lesson's Markdown, a video
+    /// lesson's video, a quiz's or an assignment's assessment).
+    Missing(LessonKind),
+    /// An empty text.
+    Empty,
+    /// The lesson's Markdown, all blocks together, is longer than [`MAX_MARKDOWN_CHARS`].
+    MarkdownTooLong,
+    /// Markdown nested deeper than [`MAX_NESTING`] levels.
+    TooDeep,
+    /// A video's duration that is no whole number of seconds above 0.
+    NotSeconds,
+    /// A text longer than this many characters.
+    TooLong(usize),
+    /// A media reference holding control characters.
+    ControlCharacter,
+    /// An assessment id that is no UUID.
+    NotAUuid,
+}
+
+impl std::fmt::Display for ContentFault {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            ContentFault::NotAnArray => f.write_str("must be an array of blocks"),
+            ContentFault::TooManyBlocks(count) => {
+                write!(f, "holds {count} blocks; at most {MAX_BLOCKS} are allowed")
+            }
+            ContentFault::NotAnObject => f.write_str("must be an object"),
+            ContentFault::Required => f.write_str("is required"),
+            ContentFault::NotAString => f.write_str("must be a string"),
+            ContentFault::UnknownType(other) => {
+                write!(
+                    f,
+                    "unknown block type {other:?}; expected one of: {BLOCK_TYPES}"
+                )
+            }
+            ContentFault::UnknownField { block } => {
+                write!(f, "unknown field for a {block} block")
+            }
+            ContentFault::NotAllowed { kind, block } => write!(
+                f,
+                "a {kind} lesson cannot hold {block} blocks (allowed: {})",
+                allowed_blocks(*kind).join(", ")
+            ),
+            ContentFault::OnlyOne { kind, block } => {
+                write!(f, "a {kind} lesson holds exactly one {block} block")
+            }
+            ContentFault::Missing(LessonKind::Text) => {
+                f.write_str("a text lesson needs at least one markdown block")
+            }
+            ContentFault::Missing(LessonKind::Video) => {
+                f.write_str("a video lesson needs one video block")
+            }
+            ContentFault::Missing(kind) => {
+                write!(f, "a {kind} lesson needs one assessment block")
+            }
+            ContentFault::Empty => f.write_str("must not be empty"),
+            ContentFault::MarkdownTooLong => write!(
+                f,
+                "the lesson's Markdown exceeds {MAX_MARKDOWN_CHARS} characters in total"
+            ),
+            ContentFault::TooDeep => write!(
+                f,
+                "nests blocks, inlines or HTML elements more than {MAX_NESTING} levels deep"
+            ),
+            ContentFault::NotSeconds => {
+                f.write_str("must be a whole number of seconds greater than 0")
+            }
+            ContentFault::TooLong(max) => write!(f, "must be at most {max} characters"),
+            ContentFault::ControlCharacter => f.write_str("must not contain control characters"),
+            ContentFault::NotAUuid => f.write_str("must be a UUID"),
+        }
+    }
+}
+
 /// Checks lesson content for a lesson of `kind` and returns it normalized (JSON), or the first
 /// problem as `INVALID_CONTENT`, its path naming the block (`content[2].media: ...`).
 pub fn validate_content(kind: LessonKind, blocks: &Value) -> Result<Value, ValidationError> {
@@ -83,35 +195,23 @@ pub fn parse_content(
     blocks: &Value,
 ) -> Result<Vec<ContentBlock>, ValidationError> {
     let Value::Array(items) = blocks else {
-        return Err(invalid("content", "must be an array of blocks"));
+        return Err(invalid("content", ContentFault::NotAnArray));
     };
     if items.len() > MAX_BLOCKS {
-        return Err(invalid(
-            "content",
-            format!(
-                "holds {} blocks; at most {MAX_BLOCKS} are allowed",
-                items.len()
-            ),
-        ));
+        return Err(invalid("content", ContentFault::TooManyBlocks(items.len())));
     }
     let mut markdown_chars = 0;
     let (mut markdowns, mut videos, mut assessments) = (0, 0, 0);
     let mut parsed = Vec::with_capacity(items.len());
     for (index, item) in items.iter().enumerate() {
         let block = parse_block(index, item, &mut markdown_chars)?;
-        let allowed: &[&str] = match kind {
-            LessonKind::Text => &["markdown", "image"],
-            LessonKind::Video => &["video", "markdown", "image"],
-            LessonKind::Quiz | LessonKind::Assignment => &["assessment", "markdown"],
-        };
-        if !allowed.contains(&block.type_name()) {
+        if !allowed_blocks(kind).contains(&block.type_name()) {
             return Err(invalid(
                 format!("content[{index}].type"),
-                format!(
-                    "a {kind} lesson cannot hold {} blocks (allowed: {})",
-                    block.type_name(),
-                    allowed.join(", ")
-                ),
+                ContentFault::NotAllowed {
+                    kind,
+                    block: block.type_name(),
+                },
             ));
         }
         match block {
@@ -123,28 +223,23 @@ pub fn parse_content(
         if videos > 1 || assessments > 1 {
             return Err(invalid(
                 format!("content[{index}]"),
-                format!(
-                    "a {kind} lesson holds exactly one {} block",
-                    block.type_name()
-                ),
+                ContentFault::OnlyOne {
+                    kind,
+                    block: block.type_name(),
+                },
             ));
         }
         parsed.push(block);
     }
-    match kind {
-        LessonKind::Text if markdowns == 0 => Err(invalid(
-            "content",
-            "a text lesson needs at least one markdown block",
-        )),
-        LessonKind::Video if videos == 0 => {
-            Err(invalid("content", "a video lesson needs one video block"))
-        }
-        LessonKind::Quiz | LessonKind::Assignment if assessments == 0 => Err(invalid(
-            "content",
-            format!("a {kind} lesson needs one assessment block"),
-        )),
-        _ => Ok(parsed),
+    let missing = match kind {
+        LessonKind::Text => markdowns == 0,
+        LessonKind::Video => videos == 0,
+        LessonKind::Quiz | LessonKind::Assignment => assessments == 0,
+    };
+    if missing {
+        return Err(invalid("content", ContentFault::Missing(kind)));
     }
+    Ok(parsed)
 }
 
 /// The duration of the content's video block, if it has a valid one. Meant for normalized
@@ -169,6 +264,11 @@ pub fn video_duration(blocks: &Value) -> Option<u32> {
 /// [`MAX_NESTING`]: the sanitiser's work grows with the square of the depth, and no lesson needs
 /// a quote in a quote thirty levels down.
 pub fn render_markdown(markdown: &str) -> Result<String, String> {
+    render(markdown).map_err(|fault| fault.to_string())
+}
+
+/// [`render_markdown`], refusing with [`ContentFault::TooDeep`].
+fn render(markdown: &str) -> Result<String, ContentFault> {
     let parser = Parser::new_ext(
         markdown,
         Options::ENABLE_TABLES | Options::ENABLE_STRIKETHROUGH,
@@ -188,9 +288,7 @@ pub fn render_markdown(markdown: &str) -> Result<String, String> {
             _ => {}
         }
         if depth + raw.deepest > MAX_NESTING {
-            return Err(format!(
-                "nests blocks, inlines or HTML elements more than {MAX_NESTING} levels deep"
-            ));
+            return Err(ContentFault::TooDeep);
         }
         events.push(event);
     }
@@ -265,10 +363,10 @@ fn sanitizer() -> &'static ammonia::Builder<'static> {
     })
 }
 
-fn invalid(path: impl Into<String>, reason: impl Into<String>) -> ValidationError {
+fn invalid(path: impl Into<String>, reason: ContentFault) -> ValidationError {
     ValidationError::InvalidContent {
         path: path.into(),
-        reason: reason.into(),
+        reason,
     }
 }
 
@@ -278,44 +376,40 @@ fn parse_block(
     markdown_chars: &mut usize,
 ) -> Result<ContentBlock, ValidationError> {
     let Value::Object(fields) = item else {
-        return Err(invalid(format!("content[{index}]"), "must be an object"));
+        return Err(invalid(
+            format!("content[{index}]"),
+            ContentFault::NotAnObject,
+        ));
     };
     let path = |field: &str| format!("content[{index}].{}", truncate(field, 40));
     let block_type = match fields.get("type") {
-        None => return Err(invalid(path("type"), "is required")),
+        None => return Err(invalid(path("type"), ContentFault::Required)),
         Some(Value::String(t)) => t.as_str(),
-        Some(_) => return Err(invalid(path("type"), "must be a string")),
+        Some(_) => return Err(invalid(path("type"), ContentFault::NotAString)),
     };
-    let known: &[&str] = match block_type {
-        "markdown" => &["type", "markdown", "html"],
-        "video" => &["type", "media", "duration_seconds"],
-        "image" => &["type", "media", "alt"],
-        "assessment" => &["type", "assessment_id"],
+    let (block_type, known): (&'static str, &[&str]) = match block_type {
+        "markdown" => ("markdown", &["type", "markdown", "html"]),
+        "video" => ("video", &["type", "media", "duration_seconds"]),
+        "image" => ("image", &["type", "media", "alt"]),
+        "assessment" => ("assessment", &["type", "assessment_id"]),
         other => {
-            return Err(invalid(
-                path("type"),
-                format!(
-                    "unknown block type {:?}; expected one of: {BLOCK_TYPES}",
-                    truncate(other, 40)
-                ),
-            ))
+            let other = truncate(other, 40).into_owned();
+            return Err(invalid(path("type"), ContentFault::UnknownType(other)));
         }
     };
     if let Some(unknown) = fields.keys().find(|k| !known.contains(&k.as_str())) {
-        return Err(invalid(
-            path(unknown),
-            format!("unknown field for a {block_type} block"),
-        ));
+        let fault = ContentFault::UnknownField { block: block_type };
+        return Err(invalid(path(unknown), fault));
     }
     let text = |name: &str| -> Result<Option<&str>, ValidationError> {
         match fields.get(name) {
             None => Ok(None),
             Some(Value::String(s)) => Ok(Some(s.as_str())),
-            Some(_) => Err(invalid(path(name), "must be a string")),
+            Some(_) => Err(invalid(path(name), ContentFault::NotAString)),
         }
     };
     let required = |name: &str| -> Result<&str, ValidationError> {
-        text(name)?.ok_or_else(|| invalid(path(name), "is required"))
+        text(name)?.ok_or_else(|| invalid(path(name), ContentFault::Required))
     };
     let block = match block_type {
         "markdown" => {
@@ -323,37 +417,27 @@ fn parse_block(
             // `html` is derived; a string sent back (a round-tripped block) is ignored.
             text("html")?;
             if markdown.trim().is_empty() {
-                return Err(invalid(path("markdown"), "must not be empty"));
+                return Err(invalid(path("markdown"), ContentFault::Empty));
             }
             *markdown_chars += markdown.chars().count();
             if *markdown_chars > MAX_MARKDOWN_CHARS {
-                return Err(invalid(
-                    path("markdown"),
-                    format!(
-                        "the lesson's Markdown exceeds {MAX_MARKDOWN_CHARS} characters in total"
-                    ),
-                ));
+                return Err(invalid(path("markdown"), ContentFault::MarkdownTooLong));
             }
             ContentBlock::Markdown {
                 markdown: markdown.to_owned(),
-                html: render_markdown(markdown).map_err(|r| invalid(path("markdown"), r))?,
+                html: render(markdown).map_err(|r| invalid(path("markdown"), r))?,
             }
         }
         "video" => {
             let media =
                 media_reference(required("media")?).map_err(|r| invalid(path("media"), r))?;
             let duration_seconds = match fields.get("duration_seconds") {
-                None => return Err(invalid(path("duration_seconds"), "is required")),
+                None => return Err(invalid(path("duration_seconds"), ContentFault::Required)),
                 Some(value) => value
                     .as_u64()
                     .and_then(|s| u32::try_from(s).ok())
                     .filter(|s| *s > 0)
-                    .ok_or_else(|| {
-                        invalid(
-                            path("duration_seconds"),
-                            "must be a whole number of seconds greater than 0",
-                        )
-                    })?,
+                    .ok_or_else(|| invalid(path("duration_seconds"), ContentFault::NotSeconds))?,
             };
             ContentBlock::Video {
                 media,
@@ -365,10 +449,7 @@ fn parse_block(
                 media_reference(required("media")?).map_err(|r| invalid(path("media"), r))?;
             let alt = text("alt")?.unwrap_or_default().trim();
             if alt.chars().count() > MAX_ALT_CHARS {
-                return Err(invalid(
-                    path("alt"),
-                    format!("must be at most {MAX_ALT_CHARS} characters"),
-                ));
+                return Err(invalid(path("alt"), ContentFault::TooLong(MAX_ALT_CHARS)));
             }
             ContentBlock::Image {
                 media,
@@ -378,7 +459,7 @@ fn parse_block(
         "assessment" => {
             let id = required("assessment_id")?;
             let assessment_id = Uuid::try_parse(id)
-                .map_err(|_| invalid(path("assessment_id"), "must be a UUID"))?;
+                .map_err(|_| invalid(path("assessment_id"), ContentFault::NotAUuid))?;
             ContentBlock::Assessment { assessment_id }
         }
         _ => unreachable!("block types are checked above"),
@@ -387,16 +468,16 @@ fn parse_block(
 }
 
 /// Checks a media reference (a storage key or URL the media service resolves) and trims it.
-fn media_reference(value: &str) -> Result<String, String> {
+fn media_reference(value: &str) -> Result<String, ContentFault> {
     let value = value.trim();
     if value.is_empty() {
-        return Err("must not be empty".to_owned());
+        return Err(ContentFault::Empty);
     }
     if value.chars().count() > MAX_MEDIA_CHARS {
-        return Err(format!("must be at most {MAX_MEDIA_CHARS} characters"));
+        return Err(ContentFault::TooLong(MAX_MEDIA_CHARS));
     }
     if value.chars().any(char::is_control) {
-        return Err("must not contain control characters".to_owned());
+        return Err(ContentFault::ControlCharacter);
     }
     Ok(value.to_owned())
 }

@@ -24,6 +24,8 @@ pub enum ValidationError {
     Empty { field: &'static str },
     #[error("{field} is longer than {max} characters")]
     TooLong { field: &'static str, max: usize },
+    #[error("{field} must be a day written as YYYY-MM-DD, not {value:?}")]
+    InvalidDay { field: &'static str, value: String },
     #[error("invalid completion rule: {0}")]
     InvalidCompletionRule(String),
     #[error("prerequisites would form a cycle: {}", cycle_path(.0))]
@@ -32,9 +34,13 @@ pub enum ValidationError {
     InvalidProgress(u8),
     #[error("progress cannot go down from {previous} to {requested}")]
     ProgressDecrease { previous: u8, requested: u8 },
-    /// `path` names the offending place, e.g. `content[2].media`.
+    /// `path` names the offending place, e.g. `content[2].media`, and `reason` what is wrong
+    /// there.
     #[error("{path}: {reason}")]
-    InvalidContent { path: String, reason: String },
+    InvalidContent {
+        path: String,
+        reason: crate::content::ContentFault,
+    },
 }
 
 fn cycle_path(path: &[CourseId]) -> String {
@@ -53,7 +59,9 @@ impl ValidationError {
             Self::InvalidEmail(_) => "INVALID_EMAIL",
             Self::WeakPassword(_) => "WEAK_PASSWORD",
             Self::UnknownVariant { .. } => "VALIDATION_FAILED",
-            Self::Empty { .. } | Self::TooLong { .. } => "VALIDATION_FAILED",
+            Self::Empty { .. } | Self::TooLong { .. } | Self::InvalidDay { .. } => {
+                "VALIDATION_FAILED"
+            }
             Self::InvalidCompletionRule(_) => "INVALID_COMPLETION_RULE",
             Self::PrerequisiteCycle(_) => "PREREQUISITE_CYCLE",
             Self::InvalidProgress(_) => "INVALID_PROGRESS",

@@ -53,6 +53,13 @@ macro_rules! id_type {
                 id.0
             }
         }
+
+        /// For decoding a stored column.
+        impl From<Uuid> for $name {
+            fn from(id: Uuid) -> $name {
+                $name(id)
+            }
+        }
     };
 }
 
@@ -83,6 +90,10 @@ id_type!(
 id_type!(
     /// A domain event in the outbox.
     EventId
+);
+id_type!(
+    /// A background job in a tenant's queue.
+    JobId
 );
 id_type!(
     /// A platform operator (`super_admin`), kept in the directory, outside every tenant.

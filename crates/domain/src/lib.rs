@@ -1,7 +1,7 @@
 //! Lyceum's domain: the types and rules every layer shares.
 //!
 //! This crate owns the vocabulary (tenants, slugs, plans, placements, roles, e-mails, ids,
-//! courses, progress, lesson content) and the rules that make a value valid. It never performs
+//! courses, progress, lesson content, events and background jobs) and the rules that make a value valid. It never performs
 //! I/O: no database, no clock reads beyond id generation, no network. Values that can only be
 //! built valid ("parse, don't validate") let the store and the server trust them without
 //! checking again.
@@ -14,6 +14,8 @@ pub mod email;
 pub mod error;
 pub mod events;
 pub mod ids;
+pub mod jobs;
+pub mod locale;
 pub mod password;
 pub mod plan;
 pub mod progress;
@@ -24,19 +26,23 @@ pub mod tenant;
 
 pub use audit::{AuditAction, AuditTarget, Origin};
 pub use branding::{Branding, Rgb};
-pub use content::{parse_content, render_markdown, validate_content, video_duration, ContentBlock};
+pub use content::{
+    parse_content, render_markdown, validate_content, video_duration, ContentBlock, ContentFault,
+};
 pub use course::{
     check_prerequisites, prerequisite_cycle, CompletionRule, CourseStatus, LessonKind, ReleaseRule,
 };
 pub use email::Email;
 pub use error::ValidationError;
-pub use events::{DomainEvent, EVENT_SCHEMA_VERSION};
+pub use events::{DomainEvent, EventEnvelope, EVENT_SCHEMA_VERSION};
 pub use ids::{
-    CourseId, EnrollmentId, EventId, LessonId, ModuleId, PlatformUserId, TenantId, UserId,
+    CourseId, EnrollmentId, EventId, JobId, LessonId, ModuleId, PlatformUserId, TenantId, UserId,
 };
+pub use jobs::{Backoff, Job};
+pub use locale::Locale;
 pub use plan::{Plan, PlanLimits};
 pub use progress::{clamp_progress, roll_up, CourseProgress, ModuleOutline, Percent};
 pub use role::{Permission, Role};
 pub use slug::{CourseSlug, Slug};
-pub use status::{EnrollmentStatus, LessonProgressStatus, UserStatus};
+pub use status::{EnrollmentStatus, JobState, LessonProgressStatus, UserStatus};
 pub use tenant::{Placement, TenantStatus};

@@ -83,6 +83,24 @@ statuses! {
     }
 }
 
+statuses! {
+    /// Where a background job stands in its tenant's queue.
+    JobState, "job state" {
+        /// Waiting for its `run_at` (a first run or a retry).
+        Queued = "queued",
+        /// Claimed by a worker, whose lease on it ends at `locked_until`; a job whose lease ran
+        /// out (its worker died) is claimed again.
+        Running = "running",
+        /// Done.
+        Succeeded = "succeeded",
+        /// Failed on its last allowed attempt, or failed for good: waits for an operator
+        /// (`lyceum jobs retry`).
+        Dead = "dead",
+        /// Cancelled by an operator, or superseded by a queued job with the same unique key.
+        Cancelled = "cancelled",
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -107,6 +125,7 @@ mod tests {
         check(UserStatus::ALL);
         check(EnrollmentStatus::ALL);
         check(LessonProgressStatus::ALL);
+        check(JobState::ALL);
         assert_eq!(
             "in_progress".parse::<LessonProgressStatus>().unwrap(),
             LessonProgressStatus::InProgress

@@ -71,6 +71,12 @@ impl TenantStatus {
             TenantStatus::Deleted => "deleted",
         }
     }
+
+    /// Its storage is there to use: active or suspended (a provisioning tenant's is still being
+    /// made, a deleted one's is gone).
+    pub fn has_storage(self) -> bool {
+        matches!(self, TenantStatus::Active | TenantStatus::Suspended)
+    }
 }
 
 impl fmt::Display for TenantStatus {

@@ -140,6 +140,8 @@ pub struct Shared {
     pages: ResponseCache,
     /// The `Strict-Transport-Security` header, if the configuration asks for one.
     hsts: Option<axum::http::HeaderValue>,
+    /// The portal's messages in every language, parsed once.
+    catalogue: Arc<portal::Catalogue>,
 }
 
 impl std::ops::Deref for AppState {
@@ -152,8 +154,18 @@ impl std::ops::Deref for AppState {
 
 impl AppState {
     pub fn new(store: Store, config: ServerConfig) -> Self {
+        Self::with_metrics_of(store, config, Vec::new())
+    }
+
+    /// Like [`AppState::new`], with the metrics of `others` on `/metrics` too (the worker's,
+    /// when it runs in the same process).
+    pub fn with_metrics_of(
+        store: Store,
+        config: ServerConfig,
+        others: Vec<Box<dyn prometheus_client::collector::Collector>>,
+    ) -> Self {
         let keys = auth::KeyRing::new(store.clone(), config.auth.access_token_ttl);
-        let metrics = Metrics::new(config.metrics_tenant_labels, store.clone());
+        let metrics = Metrics::new(config.metrics_tenant_labels, store.clone(), others);
         let pages = ResponseCache::new(&config.response_cache, store.clone(), metrics.clone());
         Self(Arc::new(Shared {
             standings: auth::Standings::new(store.clone()),
@@ -164,6 +176,7 @@ impl AppState {
             rate_limits: TenantRateLimits::new(&config.rate_limit),
             login_throttle: LoginThrottle::new(config.login_throttle.clone()),
             hsts: headers::hsts(config.hsts_max_age_secs),
+            catalogue: Arc::new(portal::Catalogue::embedded()),
             config,
         }))
     }
@@ -180,7 +193,7 @@ fn tenant_api() -> OpenApiRouter<AppState> {
         .routes(routes!(auth::handlers::login))
         .routes(routes!(auth::handlers::refresh))
         .routes(routes!(auth::handlers::logout))
-        .routes(routes!(auth::handlers::me))
+        .routes(routes!(auth::handlers::me, auth::handlers::change_me))
         .routes(routes!(users::sign_up))
         .routes(routes!(users::list, users::create))
         .routes(routes!(users::show, users::update))
@@ -215,11 +228,8 @@ fn tenant_api() -> OpenApiRouter<AppState> {
 /// The API's operations that resolve no tenant: probes, the API description, the platform
 /// operator's API.
 fn global_api() -> OpenApiRouter<AppState> {
-    OpenApiRouter::default()
-        .routes(routes!(health::healthz))
-        .routes(routes!(health::readyz))
+    probe_api()
         .routes(routes!(openapi::document))
-        .routes(routes!(metrics::scrape))
         .routes(routes!(platform::login))
         .routes(routes!(auth::handlers::platform_jwks))
         .routes(routes!(platform::list_tenants, platform::create_tenant))
@@ -227,6 +237,14 @@ fn global_api() -> OpenApiRouter<AppState> {
         .routes(routes!(platform::suspend_tenant))
         .routes(routes!(platform::resume_tenant))
         .routes(routes!(platform::audit_log))
+}
+
+/// The probes: liveness, readiness and metrics.
+fn probe_api() -> OpenApiRouter<AppState> {
+    OpenApiRouter::default()
+        .routes(routes!(health::healthz))
+        .routes(routes!(health::readyz))
+        .routes(routes!(metrics::scrape))
 }
 
 /// An operation whose body may be larger than [`MAX_BODY_BYTES`] (up to `limit`).
@@ -363,8 +381,36 @@ pub async fn serve(
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
     grace: Duration,
 ) -> std::io::Result<()> {
+    serve_router(listener, app(state), shutdown, grace).await
+}
+
+/// The probes alone: `/healthz`, `/readyz` and `/metrics` (answered as by [`app`]), for a
+/// process that serves no API (`lyceum worker`) but is watched and scraped like the others.
+pub fn probes(state: AppState) -> Router {
+    Router::from(probe_api())
+        .fallback(context::not_found)
+        .with_state(state)
+        .layer(from_fn(context::request_context))
+}
+
+/// Serves [`probes`] like [`serve`] serves the whole application.
+pub async fn serve_probes(
+    listener: tokio::net::TcpListener,
+    state: AppState,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+    grace: Duration,
+) -> std::io::Result<()> {
+    serve_router(listener, probes(state), shutdown, grace).await
+}
+
+async fn serve_router(
+    listener: tokio::net::TcpListener,
+    router: Router,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+    grace: Duration,
+) -> std::io::Result<()> {
     let (give_up, given_up) = tokio::sync::watch::channel(false);
-    let router = app(state).layer(from_fn(move |request: Request, next: Next| {
+    let router = router.layer(from_fn(move |request: Request, next: Next| {
         let mut given_up = given_up.clone();
         async move {
             tokio::select! {

@@ -275,6 +275,26 @@ async fn learner_journey(config: StoreConfig, label: &str, driver: &Driver) {
         arrive(&browser, "My learning").await?;
         audit(&browser, "dashboard").await?;
 
+        // The learner reads the pages in French for a while, chosen on their account page.
+        click_link(&browser, "My account").await?;
+        arrive(&browser, "My account").await?;
+        audit(&browser, "account").await?;
+        let language = element(&browser, Locator::Css("#locale")).await?;
+        language
+            .select_by_value("fr")
+            .await
+            .map_err(fail("French"))?;
+        press(&browser, "main form button").await?;
+        arrive(&browser, "Mon compte").await?;
+        audit(&browser, "account in French").await?;
+        let language = element(&browser, Locator::Css("#locale")).await?;
+        language
+            .select_by_value("")
+            .await
+            .map_err(fail("no language"))?;
+        press(&browser, "main form button").await?;
+        arrive(&browser, "My account").await?;
+
         // Without the form's token (its cookie gone), a form is refused with a page.
         click_link(&browser, "Catalog").await?;
         arrive(&browser, "Courses at north").await?;

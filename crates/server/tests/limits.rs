@@ -40,6 +40,14 @@ fn profile(slug: &str) -> Request<Body> {
         .unwrap()
 }
 
+/// The tenant's profile asked for with a bearer token.
+fn profile_as(slug: &str, token: &str) -> Request<Body> {
+    Request::get(format!("/t/{slug}/api/v1/tenant"))
+        .header("authorization", format!("Bearer {token}"))
+        .body(Body::empty())
+        .unwrap()
+}
+
 #[tokio::test]
 async fn a_tenant_over_its_rate_gets_429_and_the_other_tenant_is_not_starved() {
     // One second of the free plan's 600 requests a minute: a burst of 10.
@@ -52,15 +60,16 @@ async fn a_tenant_over_its_rate_gets_429_and_the_other_tenant_is_not_starved() {
     };
     for (state, _guard) in worlds(config).await {
         let router = lyceum_server::app(state.clone());
+        let ada = common::token(&state, "acme", "ada@acme.test", PASSWORD).await;
         // Tokens come back continuously (one per 100 ms), so count until the bucket is dry
         // instead of expecting the eleventh request to be the one refused.
-        let (status, headers, _) = send_through(&router, profile("acme")).await;
+        let (status, headers, _) = send_through(&router, profile_as("acme", &ada)).await;
         assert_eq!(status, StatusCode::OK);
         assert_eq!(headers["ratelimit-limit"], "10");
         assert_eq!(headers["ratelimit-remaining"], "9");
         let mut allowed = 1;
         let (headers, body) = loop {
-            let (status, headers, body) = send_through(&router, profile("acme")).await;
+            let (status, headers, body) = send_through(&router, profile_as("acme", &ada)).await;
             if status == StatusCode::TOO_MANY_REQUESTS {
                 break (headers, body);
             }
@@ -93,6 +102,64 @@ async fn a_tenant_over_its_rate_gets_429_and_the_other_tenant_is_not_starved() {
             "{metrics}"
         );
         assert!(metrics.contains("lyceum_tenant_requests_total{tenant=\"globex\"} 1"));
+    }
+}
+
+/// Requests that are not from a member of the tenant (anonymous, or with a token that is bad
+/// or another tenant's) spend a bucket of their own, per client address, and are not shown the
+/// tenant's: however many there are, the tenant's signed-in members keep their whole rate.
+#[tokio::test]
+async fn visitors_and_refused_tokens_do_not_spend_the_members_rate() {
+    let config = || ServerConfig {
+        rate_limit: RateLimitConfig {
+            enabled: true,
+            burst_seconds: 1,
+        },
+        ..ServerConfig::default()
+    };
+    for (state, _guard) in worlds(config).await {
+        let router = lyceum_server::app(state.clone());
+        let ada = common::token(&state, "acme", "ada@acme.test", PASSWORD).await;
+        let globex = common::token(&state, "globex", "ada@globex.test", PASSWORD).await;
+
+        let (status, headers, _) = send_through(&router, profile("acme")).await;
+        assert_eq!(status, StatusCode::OK);
+        assert!(
+            !headers.contains_key("ratelimit-limit"),
+            "a visitor is not shown the tenant's bucket: {headers:?}"
+        );
+        // Forged, foreign and missing tokens, until the visitors' bucket runs dry.
+        let forged = format!("{}x", &ada[..ada.len() - 1]);
+        let mut refused = 0;
+        for round in 0..200 {
+            let request = match round % 3 {
+                0 => profile_as("acme", &forged),
+                1 => profile_as("acme", &globex),
+                _ => profile("acme"),
+            };
+            let (status, headers, _) = send_through(&router, request).await;
+            if status == StatusCode::TOO_MANY_REQUESTS {
+                assert!(headers.contains_key("retry-after"));
+                refused += 1;
+                break;
+            }
+        }
+        assert_eq!(
+            refused, 1,
+            "the visitors' bucket ran dry within 200 requests"
+        );
+
+        let (status, headers, _) = send_through(&router, profile_as("acme", &ada)).await;
+        assert_eq!(status, StatusCode::OK, "the member is served");
+        let remaining: u32 = headers["ratelimit-remaining"]
+            .to_str()
+            .unwrap()
+            .parse()
+            .unwrap();
+        assert!(
+            remaining >= 8,
+            "the member's bucket is nearly full: {remaining}"
+        );
     }
 }
 
@@ -187,12 +254,16 @@ async fn http(port: u16, request: &str) -> (String, String) {
 }
 
 fn login_request(email: &str, forwarded_for: Option<&str>) -> String {
+    login_request_at("acme", email, forwarded_for)
+}
+
+fn login_request_at(slug: &str, email: &str, forwarded_for: Option<&str>) -> String {
     let body = json!({"email": email, "password": "wrong password 1"}).to_string();
     let forwarded = forwarded_for
         .map(|f| format!("X-Forwarded-For: {f}\r\n"))
         .unwrap_or_default();
     format!(
-        "POST /t/acme/api/v1/auth/login HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\
+        "POST /t/{slug}/api/v1/auth/login HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\
          Content-Type: application/json\r\nContent-Length: {}\r\n{forwarded}\r\n{body}",
         body.len()
     )
@@ -278,6 +349,60 @@ async fn the_real_server_throttles_per_client_address_trusting_only_configured_p
             .iter()
             .all(|e| e.action == lyceum_domain::AuditAction::SignInFailed));
     }
+}
+
+/// The per-address sign-in limit is counted per tenant: failures at one tenant from an office's
+/// address do not lock another tenant's people out from it. It is still bounded overall: the
+/// address gets four tenants' worth of attempts in all.
+#[tokio::test]
+async fn the_address_limit_on_sign_in_is_per_tenant_and_bounded_overall() {
+    // One attempt a minute per tenant, four in all: a bucket earns an attempt back only after
+    // 15 seconds, far longer than this test takes.
+    let config = ServerConfig {
+        login_throttle: LoginThrottleConfig {
+            attempts_per_minute_per_address: 1,
+            ..LoginThrottleConfig::default()
+        },
+        ..ServerConfig::default()
+    };
+    let (store_config, _guard) = testing::sqlite_config();
+    let store = Store::open(store_config).await.unwrap();
+    let slugs = ["ten0", "ten1", "ten2", "ten3", "ten4"];
+    for slug in slugs {
+        tenant_with_users(&store, slug, json!({}), &[]).await;
+    }
+    let server = LocalServer::start(
+        AppState::new(store, config),
+        std::time::Duration::from_secs(5),
+    )
+    .await
+    .unwrap();
+    let port = server.address.port();
+    let attempt = |slug: &'static str, email: &'static str| {
+        let request = login_request_at(slug, email, None);
+        async move { http(port, &request).await }
+    };
+
+    let (status, body) = attempt("ten0", "a@ten0.test").await;
+    assert!(status.contains("401"), "{status} {body}");
+    let (status, body) = attempt("ten0", "b@ten0.test").await;
+    assert!(
+        status.contains("429"),
+        "ten0's bucket for the address ran out: {status} {body}"
+    );
+    for slug in ["ten1", "ten2", "ten3"] {
+        let (status, body) = attempt(slug, "a@t.test").await;
+        assert!(
+            status.contains("401"),
+            "{slug} is not locked out by ten0: {status} {body}"
+        );
+    }
+    let (status, body) = attempt("ten4", "a@ten4.test").await;
+    assert!(
+        status.contains("429") && body.contains("LOGIN_THROTTLED"),
+        "four tenants' worth of attempts spent the address's bucket for all: {status} {body}"
+    );
+    server.stop().await.unwrap();
 }
 
 #[tokio::test]

@@ -515,3 +515,71 @@ async fn invited_users_accept_once_set_a_password_and_are_signed_in() {
             .await;
     }
 }
+
+#[tokio::test]
+async fn everyone_chooses_their_own_language_and_only_one_lyceum_speaks() {
+    for (w, c) in worlds().await {
+        let me = w.as_(&c.student);
+        let shown = me.get("/api/v1/me").expect(StatusCode::OK).await;
+        assert_eq!(
+            shown.json_value()["user"]["locale"],
+            Value::Null,
+            "{}",
+            w.label
+        );
+
+        let chosen = me
+            .patch("/api/v1/me")
+            .json(&json!({"locale": "fr"}))
+            .expect(StatusCode::OK)
+            .await;
+        assert_eq!(chosen.json_value()["user"]["locale"], "fr", "{}", w.label);
+        // Left out, it stays; an admin reads it too.
+        let kept = me
+            .patch("/api/v1/me")
+            .json(&json!({}))
+            .expect(StatusCode::OK)
+            .await;
+        assert_eq!(kept.json_value()["user"]["locale"], "fr", "{}", w.label);
+        let read = w
+            .as_(&c.admin)
+            .get(format!("/api/v1/users/{}", c.student.id))
+            .expect(StatusCode::OK)
+            .await;
+        assert_eq!(read.json_value()["locale"], "fr", "{}", w.label);
+
+        for refused in [
+            json!({"locale": "de"}),
+            json!({"locale": "fr-CA"}),
+            json!({"role": "admin"}),
+        ] {
+            me.patch("/api/v1/me")
+                .json(&refused)
+                .expect_error(StatusCode::UNPROCESSABLE_ENTITY, "VALIDATION_FAILED")
+                .await;
+        }
+        let cleared = me
+            .patch("/api/v1/me")
+            .json(&json!({"locale": null}))
+            .expect(StatusCode::OK)
+            .await;
+        assert_eq!(
+            cleared.json_value()["user"]["locale"],
+            Value::Null,
+            "{}",
+            w.label
+        );
+        // One's own choice only: the admin's stays unset.
+        let admin = w
+            .as_(&c.admin)
+            .get("/api/v1/me")
+            .expect(StatusCode::OK)
+            .await;
+        assert_eq!(
+            admin.json_value()["user"]["locale"],
+            Value::Null,
+            "{}",
+            w.label
+        );
+    }
+}

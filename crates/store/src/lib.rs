@@ -29,6 +29,7 @@ pub mod tables;
 #[cfg(any(test, feature = "testing"))]
 pub mod testing;
 mod versions;
+mod work;
 
 #[cfg(test)]
 mod tests;
@@ -53,3 +54,4 @@ pub use scope::{LearnerLock, TenantTx, WriteTx};
 pub use sqlx::postgres::PgConnectOptions;
 pub use store::{PoolStats, Store};
 pub use versions::{DataVersion, NoticeCounts};
+pub use work::{CommitNotice, CommitObserver, Wake, WorkNotices};

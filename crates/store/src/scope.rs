@@ -67,6 +67,8 @@ pub struct TenantTx {
     declared: Declared,
     /// SQLite write transactions: this process's turn to write the tenant's file.
     writer: Option<OwnedSemaphorePermit>,
+    /// It recorded background work (outbox events, jobs): its commit tells the worker.
+    queued_work: bool,
 }
 
 #[derive(Clone, Copy)]
@@ -102,6 +104,7 @@ impl TenantTx {
                 versions,
                 declared: Declared::Nothing,
                 writer,
+                queued_work: false,
             });
             // Nobody waits any more: dropping the handle rolls it back.
             let _ = begun.send(handle);
@@ -157,6 +160,22 @@ impl TenantTx {
         }
     }
 
+    /// ` FOR UPDATE SKIP LOCKED` on PostgreSQL, to claim rows no other transaction holds (the
+    /// rows it holds are passed over, not waited for); nothing on SQLite, whose write
+    /// transactions are serialized already.
+    pub(crate) fn skip_locked(&self) -> &'static str {
+        match self.tx {
+            Some(Engine::Postgres(_)) => " FOR UPDATE SKIP LOCKED",
+            _ => "",
+        }
+    }
+
+    /// Notes that this transaction recorded background work (outbox events, jobs): once it
+    /// commits, the worker is told that the tenant has work (see [`crate::WorkNotices`]).
+    pub(crate) fn queues_work(&mut self) {
+        self.queued_work = true;
+    }
+
     pub(crate) fn conn(&mut self) -> Conn<'_> {
         match self
             .tx
@@ -179,11 +198,11 @@ impl TenantTx {
             Declared::User(user) => Some(Reach::User(user)),
             Declared::Nothing | Declared::SeveralUsers => Some(Reach::Tenant),
         };
-        let versions = self.versions.take();
-        let advance = versions.zip(reach).map(|(versions, reach)| Advance {
+        let advance = self.versions.take().map(|versions| Advance {
             versions,
             tenant: self.tenant_id,
             reach,
+            queued_work: self.queued_work,
         });
         let (tx, writer) = self.finish();
         run_to_end(async move {
@@ -254,14 +273,14 @@ async fn run_to_end<T: Send + 'static>(
 /// ```compile_fail
 /// # async fn f(store: &lyceum_store::Store, tenant: &lyceum_store::Tenant, event: lyceum_domain::DomainEvent) {
 /// let mut tx = store.begin(tenant).await.unwrap();
-/// lyceum_store::repo::outbox::append(&mut tx, &event).await.unwrap(); // a read transaction
+/// lyceum_store::repo::outbox::append(&mut tx, None, &event).await.unwrap(); // a read transaction
 /// # }
 /// ```
 ///
 /// ```no_run
 /// # async fn f(store: &lyceum_store::Store, tenant: &lyceum_store::Tenant, event: lyceum_domain::DomainEvent) {
 /// let mut tx = store.begin_write(tenant).await.unwrap();
-/// lyceum_store::repo::outbox::append(&mut tx, &event).await.unwrap();
+/// lyceum_store::repo::outbox::append(&mut tx, None, &event).await.unwrap();
 /// tx.commit().await.unwrap();
 /// # }
 /// ```
@@ -326,16 +345,24 @@ impl std::ops::DerefMut for WriteTx {
     }
 }
 
-/// Advances a data version when dropped: after a commit, whether it succeeded or failed.
+/// Advances a data version when dropped: after a commit, whether it succeeded or failed; and
+/// tells the worker of the work the transaction queued (a needless notice only costs it a look).
 struct Advance {
     versions: Arc<DataVersions>,
     tenant: TenantId,
-    reach: Reach,
+    /// None when the transaction wrote only records no cache holds.
+    reach: Option<Reach>,
+    queued_work: bool,
 }
 
 impl Drop for Advance {
     fn drop(&mut self) {
-        self.versions.advance(self.tenant, self.reach);
+        if let Some(reach) = self.reach {
+            self.versions.advance(self.tenant, reach);
+        }
+        if self.queued_work {
+            self.versions.work_queued(self.tenant);
+        }
     }
 }
 

@@ -10,7 +10,7 @@ use crate::health::{TransactionTrouble, TroubleCounts};
 use crate::placement::{self, OpenPool, PgPlacements, TenantPools};
 use crate::scope::{postgres_begin, LearnerLock, Opening, TenantTx, WriteTx};
 use crate::versions::{DataVersion, DataVersions, NoticeCounts};
-use lyceum_domain::{Placement, TenantId, TenantStatus, UserId};
+use lyceum_domain::{Placement, TenantId, UserId};
 use sqlx::PgPool;
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -148,6 +148,12 @@ impl Store {
         self.inner.versions.current(tenant, user)
     }
 
+    /// The tenants that committed background work (outbox events, jobs), here and on PostgreSQL
+    /// in the other processes: what wakes the worker, and what a live event feed observes.
+    pub fn work_notices(&self) -> &crate::WorkNotices {
+        &self.inner.versions.work
+    }
+
     /// On PostgreSQL, how the data change notices between server processes went so far.
     pub fn notice_counts(&self) -> Option<NoticeCounts> {
         self.inner.versions.notice_counts()
@@ -163,10 +169,7 @@ impl Store {
 
     async fn try_open_tx(&self, tenant: &Tenant, opening: Opening) -> Result<TenantTx, StoreError> {
         let write = opening != Opening::Read;
-        if matches!(
-            tenant.status,
-            TenantStatus::Provisioning | TenantStatus::Deleted
-        ) {
+        if !tenant.status.has_storage() {
             return Err(StoreError::TenantUnavailable {
                 slug: tenant.slug.to_string(),
                 status: tenant.status.to_string(),

@@ -15,8 +15,8 @@ pub struct TenantTable {
     pub name: &'static str,
     /// The other tenant tables it has foreign keys to, each named once; all come earlier in
     /// [`TENANT_TABLES`]. Ids kept without a foreign key (`enrollments.enrolled_by`,
-    /// `invitations.created_by`, `outbox_events.aggregate_id`, `audit_log.actor_id`) make no
-    /// parent.
+    /// `invitations.created_by`, `outbox_events.aggregate_id` and `actor_id`,
+    /// `audit_log.actor_id`) make no parent.
     pub parents: &'static [&'static str],
     /// What a row holds, in one line.
     pub holds: &'static str,
@@ -91,6 +91,16 @@ pub const TENANT_TABLES: &[TenantTable] = &[
         "invitations",
         &["users"],
         "an invitation's one-time token hash, open or accepted",
+    ),
+    table(
+        "jobs",
+        &[],
+        "a background job: kind, payload, state, attempts, when it runs next",
+    ),
+    table(
+        "outbox_dispatch",
+        &[],
+        "where the outbox dispatcher stands: events delivered, the last failure",
     ),
     table(
         "audit_log",

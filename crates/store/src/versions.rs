@@ -14,8 +14,13 @@
 //! (`NOTIFY`), and every process listens and moves its own versions: the others see the change
 //! a network round trip later. If the listening connection drops, notices may have been missed,
 //! so every version moves.
+//!
+//! The same channel carries the worker's notices: a commit that queued background work
+//! (`'<process> work <tenant>'`) rings its tenant in every process's [`WorkNotices`], and lost
+//! notices ring every tenant there too.
 
 use crate::error::StoreError;
+use crate::work::WorkNotices;
 use lyceum_domain::{TenantId, UserId};
 use sqlx::postgres::{PgConnectOptions, PgListener, PgPool, PgPoolOptions};
 use std::collections::HashMap;
@@ -28,6 +33,8 @@ use uuid::Uuid;
 const CHANNEL: &str = "lyceum_data_versions";
 /// The notice that every version moved.
 const EVERYTHING: &str = "everything";
+/// The word before the tenant in a notice of queued work.
+const WORK: &str = "work";
 
 /// Users whose version is remembered; past this the memory is cleared and every user's version
 /// moves once (the caches refill).
@@ -90,6 +97,8 @@ pub(crate) struct DataVersions {
     overflowed: AtomicBool,
     counts: Counts,
     listener: Mutex<Option<Listening>>,
+    /// Tenants that committed background work, for this process's worker.
+    pub(crate) work: WorkNotices,
 }
 
 /// This process on the shared channel: notices carry its id, so its own are not heard twice.
@@ -157,12 +166,23 @@ impl DataVersions {
     /// a commit that failed or was interrupted advances too, a needless miss being harmless).
     pub(crate) fn advance(&self, tenant: TenantId, reach: Reach) {
         self.moved(tenant, reach);
+        self.announce(|process| match reach {
+            Reach::Tenant => format!("{process} {tenant}"),
+            Reach::User(user) => format!("{process} {tenant} {user}"),
+        });
+    }
+
+    /// Called after a write transaction of `tenant` that queued background work committed in
+    /// this process: rings the tenant here and, on PostgreSQL, in the other processes.
+    pub(crate) fn work_queued(&self, tenant: TenantId) {
+        self.work.ring(tenant);
+        self.announce(|process| format!("{process} {WORK} {tenant}"));
+    }
+
+    /// Queues a notice to the other processes (PostgreSQL), or marks the overflow.
+    fn announce(&self, notice: impl FnOnce(Uuid) -> String) {
         if let Some(Announcer { process, queue, .. }) = lock(&self.announcer).as_ref() {
-            let notice = match reach {
-                Reach::Tenant => format!("{process} {tenant}"),
-                Reach::User(user) => format!("{process} {tenant} {user}"),
-            };
-            if queue.try_send(notice).is_err() {
+            if queue.try_send(notice(*process)).is_err() {
                 count(&self.counts.overflows, 1);
                 self.overflowed.store(true, Ordering::Release);
             }
@@ -203,10 +223,11 @@ impl DataVersions {
         }
     }
 
-    /// Every version moves.
+    /// Every version moves (and every tenant may have work): notices may have been lost.
     fn all_moved(&self) {
         let version = self.next();
         self.floor.fetch_max(version, Ordering::AcqRel);
+        self.work.ring_everything();
     }
 
     fn next(&self) -> u64 {
@@ -303,6 +324,14 @@ async fn listen(weak: Weak<DataVersions>, mut listener: PgListener, process: Uui
                     continue;
                 }
                 count(&versions.counts.heard, 1);
+                let mut parts = parts.peekable();
+                if parts.next_if_eq(&WORK).is_some() {
+                    match parts.next().map(str::parse::<Uuid>) {
+                        Some(Ok(tenant)) => versions.work.ring(TenantId::from_uuid(tenant)),
+                        _ => versions.all_moved(),
+                    }
+                    continue;
+                }
                 let id = |part: Option<&str>| part.map(str::parse::<Uuid>);
                 match (id(parts.next()), id(parts.next())) {
                     (Some(Ok(tenant)), None) => {

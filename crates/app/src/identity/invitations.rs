@@ -38,7 +38,7 @@ pub(crate) async fn issue(
         by,
         expires_at,
     };
-    outbox::append(tx, &invited.into()).await?;
+    outbox::append(tx, Some(by), &invited.into()).await?;
     Ok(InvitationToken { token, expires_at })
 }
 
@@ -96,7 +96,7 @@ pub async fn accept(
         user_id: user.id,
         invitation_id: invitation.id,
     };
-    outbox::append(tx, &activated.into()).await?;
+    outbox::append(tx, Some(user.id), &activated.into()).await?;
     let change = Change::new(AuditAction::UserActivated)
         .on(AuditTarget::User(user.id))
         .before(serde_json::json!({ "status": UserStatus::Invited }))

@@ -58,7 +58,7 @@ pub async fn open(
     expires_at: DateTime<Utc>,
 ) -> Result<String, Refusal> {
     tx.affects_only(user.id);
-    refresh_tokens::purge_expired(tx, user.id).await?;
+    refresh_tokens::purge_expired(tx, Some(user.id)).await?;
     let (token, hash) = new_opaque_token()?;
     refresh_tokens::insert(tx, family, user.id, &hash, expires_at).await?;
     Ok(token)

@@ -1,7 +1,7 @@
 //! The people of a tenant, as its admins manage them: list, create (active with a password, or
-//! invited), read, change name and role, deactivate; and self sign-up as a student where the
-//! tenant allows it. The plan's student limit binds every way in, and a tenant never loses its
-//! last active admin.
+//! invited), read, change name and role, deactivate; self sign-up as a student where the
+//! tenant allows it; and each person's own choice of language. The plan's student limit binds
+//! every way in, and a tenant never loses its last active admin.
 
 use super::invitations::{issue, InvitationToken};
 use super::{NewPassword, User};
@@ -9,7 +9,8 @@ use crate::audit::{self, Change};
 use crate::learning::courses::within_plan;
 use crate::{Actor, Refusal};
 use lyceum_domain::{
-    events, AuditAction, AuditTarget, Email, Origin, Permission, Plan, Role, UserId, UserStatus,
+    events, AuditAction, AuditTarget, Email, Locale, Origin, Permission, Plan, Role, UserId,
+    UserStatus,
 };
 use lyceum_store::repo::{outbox, refresh_tokens, users};
 use lyceum_store::{Tenant, TenantTx, WriteTx};
@@ -61,7 +62,7 @@ pub async fn create(
 ) -> Result<(User, Option<InvitationToken>), Refusal> {
     tx.affects_all_users();
     actor.require(Permission::UserManage)?;
-    let user = insert(tx, actor.plan, person, Some(actor.user)).await?;
+    let user = insert(tx, actor.plan, person, Creator::Admin(actor.user)).await?;
     let (action, invitation) = match user.status {
         UserStatus::Invited => (
             AuditAction::UserInvited,
@@ -108,7 +109,7 @@ pub async fn first_admin(
         role: Role::Admin,
         password: Some(password),
     };
-    let admin = insert(tx, plan, person, None).await?;
+    let admin = insert(tx, plan, person, Creator::Platform).await?;
     audit::record_by_system(tx, created(AuditAction::UserCreated, &admin)).await?;
     Ok(Actor {
         user: admin.id,
@@ -145,17 +146,28 @@ pub async fn sign_up(
         role: Role::Student,
         password: Some(password),
     };
-    let user = insert(tx, tenant.plan, person, None).await?;
+    let user = insert(tx, tenant.plan, person, Creator::Themself).await?;
     let change = created(AuditAction::UserCreated, &user);
     audit::record_by(tx, &user, origin, change).await?;
     Ok(user)
+}
+
+/// Who makes a user.
+#[derive(Clone, Copy)]
+enum Creator {
+    /// An admin of the tenant.
+    Admin(UserId),
+    /// The person, signing up.
+    Themself,
+    /// Provisioning (the first admin): nobody in the tenant.
+    Platform,
 }
 
 async fn insert(
     tx: &mut WriteTx,
     plan: Plan,
     person: NewPerson,
-    created_by: Option<UserId>,
+    creator: Creator,
 ) -> Result<User, Refusal> {
     let email = Email::parse(&person.email)?;
     if person.role == Role::Student {
@@ -177,9 +189,17 @@ async fn insert(
         user_id: user.id,
         role: user.role,
         status,
-        created_by,
+        created_by: match creator {
+            Creator::Admin(admin) => Some(admin),
+            Creator::Themself | Creator::Platform => None,
+        },
     };
-    outbox::append(tx, &created.into()).await?;
+    let actor = match creator {
+        Creator::Admin(admin) => Some(admin),
+        Creator::Themself => Some(user.id),
+        Creator::Platform => None,
+    };
+    outbox::append(tx, actor, &created.into()).await?;
     Ok(user)
 }
 
@@ -231,10 +251,30 @@ pub async fn change(
         role: user.role,
         by: actor.user,
     };
-    outbox::append(tx, &updated.into()).await?;
+    outbox::append(tx, Some(actor.user), &updated.into()).await?;
     if let Some(change) = changed(&current, &user) {
         audit::record(tx, actor, change).await?;
     }
+    Ok(user)
+}
+
+/// Sets the language the signed-in person reads the pages in (`None`: the tenant's, then their
+/// browser's). Everyone chooses their own, and only their own. Records `user.updated`.
+pub async fn choose_locale(
+    tx: &mut WriteTx,
+    actor: &Actor,
+    locale: Option<Locale>,
+) -> Result<User, Refusal> {
+    tx.affects_only(actor.user);
+    let user = users::set_locale(tx, actor.user, locale)
+        .await?
+        .ok_or_else(user_not_found)?;
+    let updated = events::UserUpdated {
+        user_id: user.id,
+        role: user.role,
+        by: actor.user,
+    };
+    outbox::append(tx, Some(actor.user), &updated.into()).await?;
     Ok(user)
 }
 
@@ -284,7 +324,7 @@ pub async fn deactivate(tx: &mut WriteTx, actor: &Actor, id: UserId) -> Result<U
         user_id: id,
         by: actor.user,
     };
-    outbox::append(tx, &deactivated.into()).await?;
+    outbox::append(tx, Some(actor.user), &deactivated.into()).await?;
     let change = Change::new(AuditAction::UserDeactivated)
         .on(AuditTarget::User(id))
         .before(serde_json::json!({ "status": before.status }))

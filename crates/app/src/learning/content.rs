@@ -56,7 +56,7 @@ pub async fn add_module(
         course_id: course,
         module_id: module.id,
     };
-    outbox::append(tx, &created.into()).await?;
+    outbox::append(tx, Some(actor.user), &created.into()).await?;
     Ok(module)
 }
 
@@ -106,7 +106,7 @@ pub async fn change_module(
         course_id: module.course_id,
         module_id: id,
     };
-    outbox::append(tx, &updated.into()).await?;
+    outbox::append(tx, Some(actor.user), &updated.into()).await?;
     Ok(module)
 }
 
@@ -119,7 +119,7 @@ pub async fn remove_module(tx: &mut WriteTx, actor: &Actor, id: ModuleId) -> Res
         course_id: module.course_id,
         module_id: id,
     };
-    outbox::append(tx, &deleted.into()).await?;
+    outbox::append(tx, Some(actor.user), &deleted.into()).await?;
     Ok(())
 }
 
@@ -137,7 +137,7 @@ pub async fn reorder_modules(
         course_id: course,
         order,
     };
-    outbox::append(tx, &reordered.into()).await?;
+    outbox::append(tx, Some(actor.user), &reordered.into()).await?;
     Ok(items)
 }
 
@@ -373,7 +373,7 @@ pub async fn add_lesson(
         lesson_id: lesson.id,
         kind: lesson.kind,
     };
-    outbox::append(tx, &created.into()).await?;
+    outbox::append(tx, Some(actor.user), &created.into()).await?;
     Ok(lesson)
 }
 
@@ -436,7 +436,7 @@ pub async fn replace_lesson(
         lesson_id: id,
         by: actor.user,
     };
-    outbox::append(tx, &updated.into()).await?;
+    outbox::append(tx, Some(actor.user), &updated.into()).await?;
     Ok(lesson)
 }
 
@@ -450,7 +450,7 @@ pub async fn remove_lesson(tx: &mut WriteTx, actor: &Actor, id: LessonId) -> Res
         module_id: lesson.module_id,
         by: actor.user,
     };
-    outbox::append(tx, &deleted.into()).await?;
+    outbox::append(tx, Some(actor.user), &deleted.into()).await?;
     Ok(())
 }
 
@@ -468,7 +468,7 @@ pub async fn reorder_lessons(
         module_id: module,
         order,
     };
-    outbox::append(tx, &reordered.into()).await?;
+    outbox::append(tx, Some(actor.user), &reordered.into()).await?;
     Ok(items)
 }
 

@@ -277,7 +277,7 @@ pub async fn create(
         slug: course.slug.clone(),
         by: actor.user,
     };
-    outbox::append(tx, &created.into()).await?;
+    outbox::append(tx, Some(actor.user), &created.into()).await?;
     detail_of(tx, course).await
 }
 
@@ -344,7 +344,7 @@ pub async fn replace(
         course_id: id,
         by: actor.user,
     };
-    outbox::append(tx, &updated.into()).await?;
+    outbox::append(tx, Some(actor.user), &updated.into()).await?;
     detail_of(tx, course).await
 }
 
@@ -381,7 +381,7 @@ pub async fn publish(tx: &mut WriteTx, actor: &Actor, id: CourseId) -> Result<Co
         lesson_count: lesson_count.max(0) as u64,
         by: actor.user,
     };
-    outbox::append(tx, &published.into()).await?;
+    outbox::append(tx, Some(actor.user), &published.into()).await?;
     let change = status_change(AuditAction::CoursePublished, before, &course);
     audit::record(tx, actor, change).await?;
     Ok(course)
@@ -416,7 +416,7 @@ async fn archive_in(tx: &mut WriteTx, actor: &Actor, course: Course) -> Result<C
         course_id: id,
         by: actor.user,
     };
-    outbox::append(tx, &archived.into()).await?;
+    outbox::append(tx, Some(actor.user), &archived.into()).await?;
     let change = status_change(AuditAction::CourseArchived, before, &course);
     audit::record(tx, actor, change).await?;
     Ok(course)
@@ -445,7 +445,7 @@ pub async fn delete(tx: &mut WriteTx, actor: &Actor, id: CourseId) -> Result<Rem
         course_id: id,
         by: actor.user,
     };
-    outbox::append(tx, &deleted.into()).await?;
+    outbox::append(tx, Some(actor.user), &deleted.into()).await?;
     let change = Change::new(AuditAction::CourseDeleted)
         .on(AuditTarget::Course(id))
         .before(serde_json::json!({

@@ -86,7 +86,12 @@ pub async fn enroll(
             enrollment_id: enrollment.id,
             by: by.user(),
         };
-        outbox::append(tx, &enrolled.into()).await?;
+        let actor = match by {
+            EnrolledBy::Themselves => Some(learner),
+            EnrolledBy::Staff(user) => Some(user),
+            EnrolledBy::System => None,
+        };
+        outbox::append(tx, actor, &enrolled.into()).await?;
     }
     Ok((enrollment, created))
 }
@@ -226,7 +231,7 @@ pub async fn drop_out(
         user_id: dropped.user_id,
         by,
     };
-    outbox::append(tx, &event.into()).await?;
+    outbox::append(tx, Some(by), &event.into()).await?;
     Ok(dropped)
 }
 
@@ -249,6 +254,6 @@ pub async fn set_due(
         due_at,
         by,
     };
-    outbox::append(tx, &event.into()).await?;
+    outbox::append(tx, Some(by), &event.into()).await?;
     Ok(changed)
 }

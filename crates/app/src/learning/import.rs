@@ -195,7 +195,7 @@ pub async fn import_enrollments(
             })
         })
         .collect();
-    outbox::append_many(tx, &enrolled).await?;
+    outbox::append_many(tx, Some(actor.user), &enrolled).await?;
     let created: std::collections::HashSet<UserId> = created.iter().map(|e| e.user_id).collect();
     let mut report = ImportReport {
         created: 0,

@@ -258,7 +258,7 @@ pub async fn report(
                 course_id: course,
                 user_id: learner.user,
             };
-            outbox::append(tx, &certified.into()).await?;
+            outbox::append(tx, Some(learner.user), &certified.into()).await?;
         }
         certificate = Some(issued);
     }

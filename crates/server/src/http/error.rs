@@ -20,6 +20,9 @@ pub struct ApiError {
     pub alarm: Option<&'static str>,
     /// Seconds after which a retry may succeed, sent as `Retry-After`.
     pub retry_after: Option<u32>,
+    /// The rejected value behind the error, for a face that words it in the reader's language
+    /// (the portal); the API answers `message`.
+    pub invalid: Option<Box<lyceum_domain::ValidationError>>,
 }
 
 impl ApiError {
@@ -30,6 +33,7 @@ impl ApiError {
             message: message.into(),
             alarm: None,
             retry_after: None,
+            invalid: None,
         }
     }
 
@@ -122,6 +126,10 @@ impl From<StoreError> for ApiError {
         };
         ApiError {
             alarm,
+            invalid: match &e {
+                StoreError::Validation(invalid) => Some(Box::new(invalid.clone())),
+                _ => None,
+            },
             // Writers of a busy tenant are served in turn, one second is several turns; a
             // database out of connections or a pool wait that timed out frees up as quickly.
             retry_after: matches!(e, StoreError::Busy | StoreError::Unavailable(_)).then_some(1),

@@ -81,9 +81,17 @@ struct Inner {
 }
 
 impl Metrics {
-    pub fn new(max_tenant_labels: usize, store: lyceum_store::Store) -> Self {
+    /// The server's metrics, plus those of `others` (the worker's, when it runs in process).
+    pub fn new(
+        max_tenant_labels: usize,
+        store: lyceum_store::Store,
+        others: Vec<Box<dyn Collector>>,
+    ) -> Self {
         let mut registry = Registry::with_prefix("lyceum");
         registry.register_collector(Box::new(StoreCollector(store)));
+        for collector in others {
+            registry.register_collector(collector);
+        }
         let latency = Family::<RouteLabels, Histogram>::new_with_constructor(|| {
             Histogram::new(exponential_buckets(0.000_25, 2.0, 18))
         });

@@ -9,6 +9,7 @@ use governor::state::keyed::DefaultKeyedStateStore;
 use governor::{Quota, RateLimiter};
 use lyceum_domain::{Plan, TenantId};
 use std::hash::Hash;
+use std::net::IpAddr;
 use std::num::NonZeroU32;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
@@ -103,9 +104,25 @@ impl Default for RateLimitConfig {
     }
 }
 
-/// One bucket per tenant, sized by the tenant's plan.
+/// Who a tenant request is charged to. A member of the tenant (a bearer token the tenant
+/// signed, verified) spends the tenant's bucket; anyone else (no token, a bad or expired one,
+/// another tenant's, and browsers, whose session the page checks later) spends a bucket of
+/// their own for this tenant and client address. Anonymous traffic then cannot starve the
+/// tenant's members, and a request refused for its token costs the tenant nothing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Payer {
+    Member,
+    Visitor(Option<IpAddr>),
+}
+
+/// A bucket per tenant and one per tenant and visiting address, sized by the tenant's plan.
 pub(crate) struct TenantRateLimits {
-    by_plan: Option<Vec<(Plan, Buckets<TenantId>)>>,
+    by_plan: Option<Vec<(Plan, PlanBuckets)>>,
+}
+
+struct PlanBuckets {
+    members: Buckets<TenantId>,
+    visitors: Buckets<(TenantId, Option<IpAddr>)>,
 }
 
 impl TenantRateLimits {
@@ -116,18 +133,26 @@ impl TenantRateLimits {
                 .map(|&plan| {
                     let per_minute = plan.limits().requests_per_minute;
                     let burst = per_minute.saturating_mul(config.burst_seconds) / 60;
-                    (plan, Buckets::new(per_minute, burst))
+                    let buckets = PlanBuckets {
+                        members: Buckets::new(per_minute, burst),
+                        visitors: Buckets::new(per_minute, burst),
+                    };
+                    (plan, buckets)
                 })
                 .collect()
         });
         TenantRateLimits { by_plan }
     }
 
-    /// `None` when rate limits are off.
-    pub(crate) fn check(&self, tenant: TenantId, plan: Plan) -> Option<Verdict> {
+    /// Takes a token from the bucket `payer` spends for `tenant`; `None` when rate limits are
+    /// off.
+    pub(crate) fn check(&self, tenant: TenantId, plan: Plan, payer: Payer) -> Option<Verdict> {
         let by_plan = self.by_plan.as_ref()?;
         let (_, buckets) = by_plan.iter().find(|(p, _)| *p == plan)?;
-        Some(buckets.check(&tenant))
+        Some(match payer {
+            Payer::Member => buckets.members.check(&tenant),
+            Payer::Visitor(address) => buckets.visitors.check(&(tenant, address)),
+        })
     }
 }
 

@@ -5,9 +5,10 @@
 //! slug); the bearer token's tenant claim. A later explicit source that names another tenant is refused (`TENANT_MISMATCH`).
 //! Lookups go through the directory's bounded, expiring cache.
 
+use crate::api::auth;
 use crate::http::error::ApiError;
 use crate::http::metrics::ResolvedTenant;
-use crate::http::ratelimit::Verdict;
+use crate::http::ratelimit::{Payer, Verdict};
 use crate::AppState;
 use axum::extract::{OriginalUri, Request, State};
 use axum::http::{header, HeaderMap, StatusCode};
@@ -16,6 +17,7 @@ use axum::response::IntoResponse;
 use axum::response::Response;
 use lyceum_domain::{Slug, TenantId, TenantStatus};
 use lyceum_store::{Tenant, TenantKey};
+use std::net::IpAddr;
 use std::sync::Arc;
 
 /// The tenant this request serves, in request extensions.
@@ -53,7 +55,10 @@ pub(crate) async fn within_rate(
     next: Next,
     refused: impl FnOnce(&Tenant) -> Response,
 ) -> Response {
-    let verdict = state.rate_limits.check(tenant.id(), tenant.plan);
+    let token = auth::bearer(request.headers()).map(str::to_owned);
+    let address = auth::client_address(state, request.extensions(), request.headers());
+    let payer = payer(state, &tenant, token.as_deref(), address).await;
+    let verdict = state.rate_limits.check(tenant.id(), tenant.plan, payer);
     let mut response = match verdict {
         Some(Verdict::Refused { .. }) => {
             state.metrics.rate_limited(tenant.slug.as_str());
@@ -66,14 +71,35 @@ pub(crate) async fn within_rate(
             next.run(request).await
         }
     };
-    // A handler's own limit (sign-in throttling) speaks for itself.
-    if let Some(verdict) = verdict.filter(|_| !response.headers().contains_key("ratelimit-limit")) {
+    // A handler's own limit (sign-in throttling) speaks for itself. The tenant's bucket is
+    // shown to its members only; a visitor learns only when to come back.
+    let shown =
+        |verdict: &Verdict| payer == Payer::Member || matches!(verdict, Verdict::Refused { .. });
+    if let Some(verdict) = verdict
+        .filter(shown)
+        .filter(|_| !response.headers().contains_key("ratelimit-limit"))
+    {
         verdict.write_headers(response.headers_mut());
     }
     response
         .extensions_mut()
         .insert(ResolvedTenant(tenant.slug.to_string()));
     response
+}
+
+/// Who pays for a request to `tenant` bearing `token`, from `address` (see [`Payer`]).
+async fn payer(
+    state: &AppState,
+    tenant: &Tenant,
+    token: Option<&str>,
+    address: Option<IpAddr>,
+) -> Payer {
+    if let Some(token) = token {
+        if auth::verified_claims(state, tenant, token).await.is_ok() {
+            return Payer::Member;
+        }
+    }
+    Payer::Visitor(address)
 }
 
 /// The tenant a request names, if it is being served (not suspended, provisioning, deleted).

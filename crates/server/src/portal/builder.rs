@@ -5,6 +5,7 @@
 //! editor is in `lessons`. Every change goes through a `lyceum_app` use case; a refusal about
 //! what was sent comes back on the form, next to its field, with what was typed.
 
+use super::i18n::PageLocale;
 use super::pages::{to_sign_in, Id, Protected};
 use super::staff::{messages, shown_in_form, Problems};
 use super::{CheckedFile, CheckedForm, Chrome, Fields, Visit};
@@ -107,7 +108,8 @@ async fn after_change(
         Ok(()) => visit.redirect(&builder_path(course)),
         Err(e) => match shown_in_form(&e) {
             Some(status) => {
-                builder_page(state, visit, actor, course, Problems::of(&e), status).await
+                let problems = Problems::of(&visit.locale, e);
+                builder_page(state, visit, actor, course, problems, status).await
             }
             None => visit.problem(e),
         },
@@ -267,14 +269,14 @@ pub(crate) async fn save_details(
                             }
                             _ => Vec::new(),
                         };
-                        (Problems::of(&e), status, cycle)
+                        (Problems::of(&visit.locale, e), status, cycle)
                     }
                     None => return visit.problem(e),
                 },
             }
         }
         Err(_) => (
-            Problems::at("prerequisites", messages::UNKNOWN_CHOICE),
+            Problems::at("prerequisites", messages::unknown_choice(&visit.locale)),
             StatusCode::UNPROCESSABLE_ENTITY,
             Vec::new(),
         ),
@@ -440,26 +442,26 @@ pub(crate) async fn module_form(
     })
 }
 
-/// The completion rule a module's form names, or why it names none.
-fn completion_rule(fields: &Fields) -> Result<CompletionRule, Problems> {
+/// The completion rule a module's form names, or why it names none (in `locale`).
+fn completion_rule(fields: &Fields, locale: &PageLocale) -> Result<CompletionRule, Problems> {
     match fields.one("rule") {
         Some("all") => Ok(CompletionRule::All),
         Some("at_least") => match fields.text("count").trim().parse::<u32>() {
             Ok(count) => Ok(CompletionRule::AtLeast { count }),
-            Err(_) => Err(Problems::at("rule", messages::LESSON_COUNT)),
+            Err(_) => Err(Problems::at("rule", messages::lesson_count(locale))),
         },
         Some("required") => {
             let lessons: Result<Vec<LessonId>, _> =
                 fields.all("required").map(str::parse).collect();
             match lessons {
                 Ok(lessons) if lessons.is_empty() => {
-                    Err(Problems::at("rule", messages::REQUIRED_LESSONS))
+                    Err(Problems::at("rule", messages::required_lessons(locale)))
                 }
                 Ok(lessons) => Ok(CompletionRule::Required { lessons }),
-                Err(_) => Err(Problems::at("rule", messages::UNKNOWN_CHOICE)),
+                Err(_) => Err(Problems::at("rule", messages::unknown_choice(locale))),
             }
         }
-        _ => Err(Problems::at("rule", messages::UNKNOWN_CHOICE)),
+        _ => Err(Problems::at("rule", messages::unknown_choice(locale))),
     }
 }
 
@@ -474,7 +476,7 @@ pub(crate) async fn save_module(
         return to_sign_in(&visit, &visit.link(&format!("/teach/modules/{id}")));
     };
     let title = fields.text("title");
-    let (problems, status) = match completion_rule(&fields) {
+    let (problems, status) = match completion_rule(&fields, &visit.locale) {
         Ok(rule) => {
             let saved = visit
                 .write(&state, async |tx| {
@@ -484,7 +486,7 @@ pub(crate) async fn save_module(
             match saved {
                 Ok(module) => return visit.redirect(&builder_path(module.course_id)),
                 Err(e) => match shown_in_form(&e) {
-                    Some(status) => (Problems::of(&e), status),
+                    Some(status) => (Problems::of(&visit.locale, e), status),
                     None => return visit.problem(e),
                 },
             }
@@ -640,7 +642,7 @@ pub(crate) async fn import(
         }
         Err(e) => match shown_in_form(&e) {
             Some(status) => {
-                let problems = Problems::at("csv", e.to_string());
+                let problems = Problems::at("csv", visit.locale.explain(e));
                 builder_page(&state, &visit, &actor, id, problems, status).await
             }
             None => visit.problem(e),

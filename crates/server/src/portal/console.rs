@@ -2,8 +2,10 @@
 //! the audit log with the state of its hash chain, over `lyceum_app::platform`'s audited use cases. An operator signs in like on
 //! the platform API (same throttle) and holds a platform token (the API's, as short-lived) in an
 //! `HttpOnly`, `SameSite=Strict` cookie scoped to `/platform`; forms carry the CSRF token of the
-//! tenant portal's kind.
+//! tenant portal's kind. The console speaks the operator's browser's language; its times are
+//! in UTC (no tenant's zone applies to the whole platform).
 
+use super::i18n::{self, PageLocale};
 use super::session::{self, CSRF_COOKIE};
 use super::{bare_problem, secure_headers};
 use crate::api::auth::{
@@ -44,8 +46,10 @@ pub(crate) fn routes() -> Router<AppState> {
         .route("/platform/audit", get(audit))
 }
 
-/// What every console page knows: the signed-in operator, if any, and the form token.
+/// What every console page knows: the signed-in operator, if any, the page's language and the
+/// form token.
 pub(crate) struct Desk {
+    pub locale: PageLocale,
     /// The operator's e-mail, when signed in.
     pub operator: Option<String>,
     operator_id: Option<PlatformUserId>,
@@ -76,7 +80,9 @@ impl FromRequestParts<AppState> for Desk {
             .ok(),
             _ => None,
         };
+        let locale = i18n::choose(None, None, &parts.headers);
         Ok(Desk {
+            locale: PageLocale::new(state.catalogue.clone(), locale, chrono_tz::Tz::UTC),
             operator: claims.as_ref().map(|c| c.email.clone()),
             operator_id: claims.map(|c| PlatformUserId::from_uuid(c.sub)),
             csrf,
@@ -101,10 +107,8 @@ impl Desk {
             Ok(html) => self.finish((status, Html(html)).into_response()),
             Err(e) => {
                 tracing::error!(error = %e, "a console page failed to render");
-                bare_problem(
-                    StatusCode::INTERNAL_SERVER_ERROR,
-                    "this page failed to render",
-                )
+                let failed = ApiError::internal("a console page failed to render");
+                bare_problem(&self.locale, failed)
             }
         }
     }
@@ -135,21 +139,13 @@ impl Desk {
     fn refused_form(&self, jar: &CookieJar, field: &str) -> Option<Response> {
         let cookie = jar.get(CSRF_COOKIE).map(|c| c.value()).unwrap_or_default();
         (!session::csrf_matches(cookie, field)).then(|| {
-            self.finish(bare_problem(
-                StatusCode::FORBIDDEN,
-                "this form has expired; go back, reload the page and send it again",
-            ))
+            let expired = ApiError::new(StatusCode::FORBIDDEN, "CSRF_REFUSED", "");
+            self.finish(bare_problem(&self.locale, expired))
         })
     }
 
     fn problem(&self, e: impl Into<ApiError>) -> Response {
-        let e = e.into();
-        let message = if e.status.is_server_error() {
-            "Something went wrong; please try again in a moment.".to_owned()
-        } else {
-            e.message
-        };
-        self.finish(bare_problem(e.status, &message))
+        self.finish(bare_problem(&self.locale, e.into()))
     }
 }
 
@@ -157,7 +153,7 @@ impl Desk {
 #[template(path = "portal/console_sign_in.html")]
 struct SignIn {
     desk: Desk,
-    problem: Option<&'static str>,
+    problem: Option<String>,
     email: String,
 }
 
@@ -209,9 +205,9 @@ async fn sign_in(
         Err(refused) => {
             let refused = refused.into_response();
             let problem = if refused.status() == StatusCode::TOO_MANY_REQUESTS {
-                "Too many attempts. Wait a minute, then try again."
+                desk.locale.msg("refusal-login-throttled").to_string()
             } else {
-                "Wrong e-mail or password."
+                desk.locale.msg("refusal-invalid-credentials").to_string()
             };
             let status = refused.status();
             let page = SignIn {
@@ -344,7 +340,9 @@ async fn create_tenant(
             let problem = ApiError::from(e);
             if problem.status.is_client_error() {
                 let typed = (form.name, form.slug);
-                tenants_page(&state, desk, Some(problem.message), typed, problem.status).await
+                let status = problem.status;
+                let message = desk.locale.explain(problem);
+                tenants_page(&state, desk, Some(message), typed, status).await
             } else {
                 desk.problem(problem)
             }

@@ -6,6 +6,7 @@
 //! assessments: offered disabled, and not edited here.
 
 use super::builder::{builder_path, ConfirmDelete, MoveForm};
+use super::i18n::PageLocale;
 use super::pages::{to_sign_in, Id, Protected};
 use super::staff::{messages, shown_in_form, Problems};
 use super::{CheckedForm, Chrome, Fields, Visit};
@@ -260,8 +261,8 @@ impl LessonSheet {
         }
     }
 
-    /// The lesson for the use cases, or the problem with the release date.
-    fn input(&self) -> Result<LessonInput, Problems> {
+    /// The lesson for the use cases, or the problem with the release date (in `locale`).
+    fn input(&self, locale: &PageLocale) -> Result<LessonInput, Problems> {
         let release_rule = match self.release {
             "after_previous" => Some(ReleaseRule::AfterPrevious),
             "on_date" => {
@@ -269,7 +270,7 @@ impl LessonSheet {
                 let at = NaiveDateTime::parse_from_str(typed, RELEASE_AT)
                     .or_else(|_| NaiveDateTime::parse_from_str(typed, "%Y-%m-%dT%H:%M:%S"))
                     .or_else(|_| NaiveDateTime::parse_from_str(typed, "%Y-%m-%d %H:%M"))
-                    .map_err(|_| Problems::at("release", messages::RELEASE_DATE))?;
+                    .map_err(|_| Problems::at("release", messages::release_date(locale)))?;
                 Some(ReleaseRule::OnDate { at: at.and_utc() })
             }
             _ => None,
@@ -410,7 +411,7 @@ async fn submit(
         )
         .await;
     }
-    let mut input = match sheet.input() {
+    let mut input = match sheet.input(&visit.locale) {
         Ok(input) => input,
         Err(problems) => {
             let status = StatusCode::UNPROCESSABLE_ENTITY;
@@ -452,7 +453,7 @@ async fn refused(
 ) -> Response {
     match shown_in_form(&refusal) {
         Some(status) => {
-            let problems = Problems::of(&refusal);
+            let problems = Problems::of(&visit.locale, refusal);
             editor_page(state, visit, actor, target, Some(sheet), problems, status).await
         }
         None => visit.problem(refusal),

@@ -4,19 +4,23 @@
 //! script at all), with a strict Content-Security-Policy and a per-tenant stylesheet carrying
 //! the tenant's checked colours.
 //!
-//! `session` owns browser sessions and CSRF, `pages` the public and learners' pages, `staff`
-//! the instructors' and admins' pages, with the course builder in `builder` and `lessons`;
-//! this module the request context every page shares ([`Visit`]), the checked forms
+//! `session` owns browser sessions and CSRF, `i18n` the languages (catalogues, the choice of a
+//! request's locale, dates and numbers), `pages` the public and learners' pages, `staff` the
+//! instructors' and admins' pages, with the course builder in `builder` and `lessons`; this
+//! module the request context every page shares ([`Visit`]), the checked forms
 //! ([`CheckedForm`], [`CheckedFile`]), rendering and the portal's error pages.
 
 mod builder;
 mod console;
+mod i18n;
 mod lessons;
 mod pages;
 mod session;
 mod staff;
 
 use crate::http::context::RequestOrigin;
+pub(crate) use i18n::Catalogue;
+
 use crate::http::error::ApiError;
 use crate::http::tenancy::{self, CurrentTenant};
 use crate::AppState;
@@ -31,6 +35,8 @@ use axum::response::{Html, IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::Router;
 use axum_extra::extract::cookie::{CookieJar, SameSite};
+use chrono_tz::Tz;
+use i18n::PageLocale;
 use lyceum_app::identity::{sessions, User};
 use lyceum_app::learning::import::MAX_CSV_BYTES;
 use lyceum_app::{Actor, Refusal};
@@ -58,6 +64,7 @@ pub(crate) fn tenant_routes() -> Router<AppState> {
         .route("/learn/lessons/{id}", get(pages::lesson))
         .route("/learn/lessons/{id}/complete", post(pages::complete))
         .route("/certificates/{code}", get(pages::certificate))
+        .route("/account", get(pages::account).post(pages::save_account))
         .route(
             "/accept-invitation",
             get(pages::accept_form).post(pages::accept),
@@ -151,27 +158,45 @@ pub(crate) async fn resolve_tenant(
     match tenancy::serving_tenant(&state, uri.path(), request.headers()).await {
         Ok(tenant) => {
             tracing::Span::current().record("tenant", tenant.slug.as_str());
+            let branding = Branding::from_settings(&tenant.settings);
+            let locale = visitor_locale(&state, Some(&branding), request.headers());
             tenancy::within_rate(&state, tenant, request, next, |_| {
-                bare_problem(
-                    StatusCode::TOO_MANY_REQUESTS,
-                    "Too many requests for this organisation right now; try again in a moment.",
-                )
+                let busy = ApiError::new(StatusCode::TOO_MANY_REQUESTS, "RATE_LIMITED", "");
+                bare_problem(&locale, busy)
             })
             .await
         }
-        Err(e) => bare_problem(e.status, &e.message),
+        Err(e) => bare_problem(&visitor_locale(&state, None, request.headers()), e),
     }
 }
 
-/// A page without a tenant to brand it (the tenant is unknown or not served).
-fn bare_problem(status: StatusCode, message: &str) -> Response {
+/// The locale of a visitor nobody has signed in as: the tenant's language, if a tenant is
+/// known, else the browser's; the tenant's time zone, else UTC.
+fn visitor_locale(
+    state: &AppState,
+    branding: Option<&Branding>,
+    headers: &HeaderMap,
+) -> PageLocale {
+    let tenant_locale = branding.and_then(|b| b.locale);
+    PageLocale::new(
+        state.catalogue.clone(),
+        i18n::choose(None, tenant_locale, headers),
+        branding.map_or(Tz::UTC, |b| b.time_zone),
+    )
+}
+
+/// A page without a tenant to brand it (the tenant is unknown or not served, or the page could
+/// not be made), in the visitor's language.
+fn bare_problem(locale: &PageLocale, e: ApiError) -> Response {
+    let status = e.status;
     let body = format!(
-        "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\">\
+        "<!DOCTYPE html><html lang=\"{}\"><head><meta charset=\"utf-8\">\
          <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
-         <title>{status}</title><link rel=\"stylesheet\" href=\"/assets/portal.css\"></head>\
-         <body><main id=\"main\"><h1>{}</h1><p>{}</p></main></body></html>",
-        status.canonical_reason().unwrap_or("Error"),
-        escape(message)
+         <title>{title}</title><link rel=\"stylesheet\" href=\"/assets/portal.css\"></head>\
+         <body><main id=\"main\"><h1>{title}</h1><p>{}</p></main></body></html>",
+        locale.locale(),
+        escape(&locale.explain(e)),
+        title = escape(&locale.problem_title(status).to_string()),
     );
     let mut response = (status, Html(body)).into_response();
     secure_headers(response.headers_mut());
@@ -186,10 +211,11 @@ fn escape(text: &str) -> String {
 }
 
 /// What every portal page knows of its request: the tenant and its branding, where the
-/// portal is mounted, the signed-in user if any, and the form token.
+/// portal is mounted, the signed-in user if any, the page's language and the form token.
 pub(crate) struct Visit {
     pub tenant: Arc<Tenant>,
     pub branding: Branding,
+    pub locale: PageLocale,
     /// `/t/acme` under the path form, empty on the tenant's own host.
     pub base: String,
     pub user: Option<User>,
@@ -213,7 +239,16 @@ impl FromRequestParts<AppState> for Visit {
             .extensions
             .get::<CurrentTenant>()
             .cloned()
-            .ok_or_else(|| bare_problem(StatusCode::INTERNAL_SERVER_ERROR, "no tenant"))?;
+            .ok_or_else(|| {
+                let locale = visitor_locale(state, None, &parts.headers);
+                bare_problem(
+                    &locale,
+                    ApiError::internal("a portal page without a tenant"),
+                )
+            })?;
+        let branding = Branding::from_settings(&tenant.settings);
+        let visitor = visitor_locale(state, Some(&branding), &parts.headers);
+        let problem_of = |e: Refusal| bare_problem(&visitor, e.into());
         let uri = parts
             .extensions
             .get::<OriginalUri>()
@@ -233,15 +268,23 @@ impl FromRequestParts<AppState> for Visit {
         let Ok(RequestOrigin(origin)) = RequestOrigin::from_request_parts(parts, state).await;
         let user = match &token {
             Some(token) if !token.is_empty() && token.len() <= 128 => {
-                let mut tx = state.store.begin(&tenant).await.map_err(problem_of)?;
-                let user = sessions::resume(&mut tx, token).await.map_err(problem_of)?;
-                tx.commit().await.map_err(problem_of)?;
-                user
+                let resumed = async {
+                    let mut tx = state.store.begin(&tenant).await?;
+                    let user = sessions::resume(&mut tx, token).await?;
+                    tx.commit().await?;
+                    Ok::<_, Refusal>(user)
+                };
+                resumed.await.map_err(problem_of)?
             }
             _ => None,
         };
+        let locale = match user.as_ref().and_then(|u| u.locale) {
+            Some(own) => PageLocale::new(state.catalogue.clone(), own, branding.time_zone),
+            None => visitor,
+        };
         Ok(Visit {
-            branding: Branding::from_settings(&tenant.settings),
+            branding,
+            locale,
             session: token.filter(|_| user.is_some()),
             user,
             tenant,
@@ -255,11 +298,6 @@ impl FromRequestParts<AppState> for Visit {
             origin,
         })
     }
-}
-
-fn problem_of(e: impl Into<ApiError>) -> Response {
-    let e = e.into();
-    bare_problem(e.status, &e.message)
 }
 
 /// The fields of a form that changes something, taken only once its `csrf` field matches the
@@ -451,7 +489,7 @@ pub(crate) struct Chrome {
     pub tenant_name: String,
     pub base: String,
     pub logo_url: Option<String>,
-    pub locale: String,
+    pub locale: PageLocale,
     pub user_name: Option<String>,
     /// Shows the teaching pages (instructors and admins).
     pub teaches: bool,
@@ -466,7 +504,7 @@ impl Visit {
             tenant_name: self.tenant.name.clone(),
             base: self.base.clone(),
             logo_url: self.branding.logo_url.clone(),
-            locale: self.branding.locale.clone(),
+            locale: self.locale.clone(),
             user_name: self.user.as_ref().map(|u| u.display_name.clone()),
             teaches: self.user.as_ref().is_some_and(|u| u.role != Role::Student),
             administers: self.user.as_ref().is_some_and(|u| u.role == Role::Admin),
@@ -536,10 +574,7 @@ impl Visit {
             }
             Err(e) => {
                 tracing::error!(error = %e, "a portal page failed to render");
-                bare_problem(
-                    StatusCode::INTERNAL_SERVER_ERROR,
-                    "this page failed to render",
-                )
+                bare_problem(&self.locale, ApiError::internal("a page failed to render"))
             }
         }
     }
@@ -578,24 +613,13 @@ impl Visit {
     /// The page explaining why something failed, branded, with the status that fits.
     pub fn problem(&self, e: impl Into<ApiError>) -> Response {
         let e = e.into();
-        let title = match e.status {
-            StatusCode::NOT_FOUND => "Not found",
-            StatusCode::FORBIDDEN => "Not allowed",
-            StatusCode::CONFLICT => "Not possible now",
-            s if s.is_server_error() => "Something went wrong",
-            _ => "That did not work",
-        };
-        let message = if e.status.is_server_error() {
-            "Please try again in a moment.".to_owned()
-        } else {
-            e.message
-        };
+        let status = e.status;
         let page = pages::Problem {
+            title: self.locale.problem_title(status).to_string(),
+            message: self.locale.explain(e),
             chrome: self.chrome(),
-            title,
-            message,
         };
-        self.page(e.status, &page)
+        self.page(status, &page)
     }
 }
 

@@ -1,5 +1,6 @@
-//! The portal's pages: the tenant's public catalog and course pages, signing in and out, and
-//! the learner's dashboard, course outline, lesson player and certificates. Each handler reads
+//! The portal's pages: the tenant's public catalog and course pages, signing in and out, the
+//! learner's dashboard, course outline, lesson player and certificates, and one's own account
+//! (the language of the pages). Each handler reads
 //! the request, calls the use cases of `lyceum_app` in a tenant transaction and renders a
 //! template; a refusal becomes a branded page with the status that fits.
 
@@ -20,7 +21,7 @@ use lyceum_app::learning::courses::{self, Course};
 use lyceum_app::learning::dashboard::{dashboard as learner_dashboard, Dashboard};
 use lyceum_app::learning::{enrollments, progress, Release};
 use lyceum_app::Refusal;
-use lyceum_domain::{ContentBlock, CourseId, LessonId, Percent};
+use lyceum_domain::{ContentBlock, CourseId, LessonId, Locale, Percent};
 use lyceum_store::LearnerLock;
 use serde::Deserialize;
 
@@ -44,7 +45,7 @@ const CATALOG_PAGE: u32 = 24;
 #[template(path = "portal/problem.html")]
 pub(super) struct Problem {
     pub chrome: Chrome,
-    pub title: &'static str,
+    pub title: String,
     pub message: String,
 }
 
@@ -190,7 +191,7 @@ pub(crate) async fn enroll(
 #[template(path = "portal/sign_in.html")]
 struct SignIn {
     chrome: Chrome,
-    problem: Option<&'static str>,
+    problem: Option<String>,
     email: String,
     next: String,
     /// The tenant lets people sign themselves up.
@@ -261,7 +262,7 @@ pub(crate) async fn sign_in(
 ) -> Response {
     let next = next_target(&visit, form.next.as_deref());
     let email: String = form.email.trim().chars().take(254).collect();
-    let again = |problem: &'static str, status: StatusCode| {
+    let again = |problem: String, status: StatusCode| {
         let page = SignIn {
             chrome: visit.chrome(),
             problem: Some(problem),
@@ -278,13 +279,12 @@ pub(crate) async fn sign_in(
     let user = match tenant_password_sign_in(&state, &visit.tenant, request, &visit.origin).await {
         Ok(user) => user,
         Err(refused) if refused.status() == StatusCode::TOO_MANY_REQUESTS => {
-            return again(
-                "Too many attempts. Wait a minute, then try again.",
-                StatusCode::TOO_MANY_REQUESTS,
-            )
+            let problem = visit.locale.msg("refusal-login-throttled").to_string();
+            return again(problem, StatusCode::TOO_MANY_REQUESTS);
         }
         Err(refused) if refused.status() == StatusCode::UNAUTHORIZED => {
-            return again("Wrong e-mail or password.", StatusCode::UNAUTHORIZED)
+            let problem = visit.locale.msg("refusal-invalid-credentials").to_string();
+            return again(problem, StatusCode::UNAUTHORIZED);
         }
         Err(refused) => return refused,
     };
@@ -410,7 +410,16 @@ enum Block {
         alt: String,
     },
     /// What cannot be shown here yet, said in words.
-    Unavailable(&'static str),
+    Unavailable(Missing),
+}
+
+/// Content the player cannot show.
+enum Missing {
+    /// Media that is neither `https://` nor on this server.
+    Video,
+    Image,
+    /// Quizzes and assignments are not built yet.
+    Assessment,
 }
 
 /// Media the page may load: an `https://` address or a path of this server.
@@ -432,15 +441,13 @@ fn blocks_of(lesson: &Lesson) -> Vec<Block> {
             ContentBlock::Markdown { html, .. } => Block::Html(html),
             ContentBlock::Video { media: m, .. } => match media(&m) {
                 Some(src) => Block::Video(src),
-                None => Block::Unavailable("This video is not available here."),
+                None => Block::Unavailable(Missing::Video),
             },
             ContentBlock::Image { media: m, alt } => match media(&m) {
                 Some(src) => Block::Image { src, alt },
-                None => Block::Unavailable("This image is not available here."),
+                None => Block::Unavailable(Missing::Image),
             },
-            ContentBlock::Assessment { .. } => {
-                Block::Unavailable("This lesson's quiz or assignment opens here soon.")
-            }
+            ContentBlock::Assessment { .. } => Block::Unavailable(Missing::Assessment),
         })
         .collect()
 }
@@ -586,7 +593,7 @@ pub(crate) async fn accept(
     };
     let password = match NewPassword::choose(form.password).await {
         Ok(password) => password,
-        Err(e) => return again(e.to_string(), StatusCode::UNPROCESSABLE_ENTITY),
+        Err(e) => return again(visit.locale.explain(e), StatusCode::UNPROCESSABLE_ENTITY),
     };
     let expires = refresh_expiry(&state);
     let accepted = visit
@@ -609,7 +616,7 @@ pub(crate) async fn accept(
             response
         }
         Err(e @ (Refusal::Malformed { .. } | Refusal::Invalid(_))) => {
-            again(e.to_string(), StatusCode::BAD_REQUEST)
+            again(visit.locale.explain(e), StatusCode::BAD_REQUEST)
         }
         Err(e) => visit.problem(e),
     }
@@ -679,7 +686,7 @@ pub(crate) async fn sign_up(
     };
     let password = match NewPassword::choose(form.password.clone()).await {
         Ok(password) => password,
-        Err(e) => return again(e.to_string(), StatusCode::UNPROCESSABLE_ENTITY),
+        Err(e) => return again(visit.locale.explain(e), StatusCode::UNPROCESSABLE_ENTITY),
     };
     let expires = refresh_expiry(&state);
     let tenant = visit.tenant.clone();
@@ -713,10 +720,92 @@ pub(crate) async fn sign_up(
         Err(e) => {
             let problem = ApiError::from(e);
             if problem.status.is_client_error() {
-                again(problem.message, problem.status)
+                let status = problem.status;
+                again(visit.locale.explain(problem), status)
             } else {
                 visit.problem(problem)
             }
         }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "portal/account.html")]
+struct Account {
+    chrome: Chrome,
+    /// The person's own language, if they chose one.
+    chosen: Option<Locale>,
+    choices: Vec<LanguageChoice>,
+    saved: bool,
+}
+
+/// A language offered on the account page.
+struct LanguageChoice {
+    code: Locale,
+    /// In the language itself.
+    name: String,
+    chosen: bool,
+}
+
+#[derive(Deserialize)]
+pub(crate) struct AccountQuery {
+    #[serde(default)]
+    saved: bool,
+}
+
+/// The signed-in person's account: the language they read the pages in.
+pub(crate) async fn account(visit: Visit, Query(query): Query<AccountQuery>) -> Response {
+    let Some(user) = &visit.user else {
+        return to_sign_in(&visit, &visit.asked_for);
+    };
+    let choices = Locale::ALL
+        .into_iter()
+        .map(|code| LanguageChoice {
+            code,
+            name: visit.locale.language(code).to_string(),
+            chosen: user.locale == Some(code),
+        })
+        .collect();
+    let page = Account {
+        chrome: visit.chrome(),
+        chosen: user.locale,
+        choices,
+        saved: query.saved,
+    };
+    visit.page(StatusCode::OK, &page)
+}
+
+#[derive(Deserialize)]
+pub(crate) struct AccountForm {
+    /// A language's code, or empty for none of one's own.
+    #[serde(default)]
+    locale: String,
+}
+
+/// Saves the person's language, then shows the account page in it.
+pub(crate) async fn save_account(
+    State(state): State<AppState>,
+    visit: Visit,
+    CheckedForm(form): CheckedForm<AccountForm>,
+) -> Response {
+    let Some(actor) = visit.actor() else {
+        return to_sign_in(&visit, &visit.link("/account"));
+    };
+    let locale = match form.locale.as_str() {
+        "" => None,
+        code => match code.parse::<Locale>() {
+            Ok(locale) => Some(locale),
+            Err(e) => return visit.problem(e),
+        },
+    };
+    let chosen = visit
+        .write(&state, async |tx| {
+            users::choose_locale(tx, &actor, locale).await?;
+            Ok(())
+        })
+        .await;
+    match chosen {
+        Ok(()) => visit.redirect("/account?saved=true"),
+        Err(e) => visit.problem(e),
     }
 }

@@ -3,9 +3,10 @@
 //! with the plan's usage, and the audit log (filters, older pages, a CSV download); the course
 //! builder is in `builder` and `lessons`. The rules (who may, plan limits, the last admin) are
 //! the use cases'; a refusal is shown on the page it came from, next to the field it is about,
-//! with what the person typed. Also what every staff form
-//! shares: [`shown_in_form`], [`Problems`] and the forms' own messages ([`messages`]).
+//! with what the person typed, in the page's language. Also what every staff form shares:
+//! [`shown_in_form`], [`Problems`] and the forms' own messages ([`messages`]).
 
+use super::i18n::PageLocale;
 use super::pages::{to_sign_in, url_encode, Id, Protected};
 use super::{CheckedForm, Chrome, Visit};
 use crate::http::error::ApiError;
@@ -15,6 +16,7 @@ use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::Response;
 use chrono::{DateTime, NaiveDate, NaiveTime, Utc};
+use chrono_tz::Tz;
 use lyceum_app::audit::{self, AuditFilter, AuditLogEntry};
 use lyceum_app::identity::invitations::{self, InvitationToken};
 use lyceum_app::identity::users::{self, NewPerson};
@@ -26,14 +28,30 @@ use lyceum_domain::{AuditAction, CourseSlug, Permission, Plan, Role, UserId, Val
 use lyceum_store::StoreError;
 use serde::Deserialize;
 
-/// The messages of the staff forms that come from the portal itself (the use cases' refusals
-/// bring their own).
+/// The messages of the staff forms that come from the portal itself, in the page's language
+/// (the use cases' refusals are worded by `PageLocale::explain`).
 pub(super) mod messages {
-    pub const RELEASE_DATE: &str =
-        "give the date and time (UTC) the lesson opens, such as 2030-01-31 09:00";
-    pub const LESSON_COUNT: &str = "give the number of lessons, 1 or more";
-    pub const REQUIRED_LESSONS: &str = "choose the lessons that must be completed";
-    pub const UNKNOWN_CHOICE: &str = "that choice is not offered; reload the page and choose again";
+    use super::super::i18n::{Message, PageLocale};
+
+    /// A lesson's opening date and time that cannot be read.
+    pub fn release_date(locale: &PageLocale) -> Message<'_> {
+        locale.msg("form-release-date")
+    }
+
+    /// A module's "at least this many lessons" without a number.
+    pub fn lesson_count(locale: &PageLocale) -> Message<'_> {
+        locale.msg("form-lesson-count")
+    }
+
+    /// A module's "the lessons chosen here" with none chosen.
+    pub fn required_lessons(locale: &PageLocale) -> Message<'_> {
+        locale.msg("form-required-lessons")
+    }
+
+    /// A choice the form did not offer (a forged or outdated form).
+    pub fn unknown_choice(locale: &PageLocale) -> Message<'_> {
+        locale.msg("form-unknown-choice")
+    }
 }
 
 /// People per page of the people page.
@@ -92,8 +110,8 @@ fn field_of(refusal: &Refusal) -> Option<String> {
     Some(field)
 }
 
-/// What a form shows of a refusal: its message, next to the field it is about or above the
-/// form.
+/// What a form shows of a refusal: its message in the page's language, next to the field it
+/// is about or above the form.
 #[derive(Default)]
 pub(super) struct Problems {
     field: Option<String>,
@@ -101,29 +119,20 @@ pub(super) struct Problems {
 }
 
 impl Problems {
-    /// A refusal, placed by the field it names (a content block's problem without the
-    /// block's place, which its place on the form says).
-    pub fn of(refusal: &Refusal) -> Self {
-        let message = match refusal {
-            Refusal::Invalid(ValidationError::InvalidContent { path, reason }) => {
-                match path.split_once("].") {
-                    Some((_, part)) => format!("{part}: {reason}"),
-                    None => reason.clone(),
-                }
-            }
-            _ => refusal.to_string(),
-        };
+    /// A refusal, worded in `locale` and placed by the field it names (a content block's
+    /// problem is worded by the block's field, its place on the form saying which block).
+    pub fn of(locale: &PageLocale, refusal: Refusal) -> Self {
         Problems {
-            field: field_of(refusal),
-            message: Some(message),
+            field: field_of(&refusal),
+            message: Some(locale.explain(refusal)),
         }
     }
 
-    /// A message of the portal about `field`.
-    pub fn at(field: impl Into<String>, message: impl Into<String>) -> Self {
+    /// A message of the portal about `field` (see [`messages`]).
+    pub fn at(field: impl Into<String>, message: impl std::fmt::Display) -> Self {
         Problems {
             field: Some(field.into()),
-            message: Some(message.into()),
+            message: Some(message.to_string()),
         }
     }
 
@@ -255,7 +264,7 @@ pub(crate) async fn new_course(
             Some(status) => {
                 let page = NewCourse {
                     chrome: visit.chrome(),
-                    problems: Problems::of(&e),
+                    problems: Problems::of(&visit.locale, e),
                     title: form.title,
                     slug: form.slug,
                     description: form.description,
@@ -418,7 +427,7 @@ pub(crate) async fn invite(
         Err(e) => match shown_in_form(&e) {
             Some(status) => {
                 let note = PeopleNote {
-                    problems: Problems::of(&e),
+                    problems: Problems::of(&visit.locale, e),
                     email: form.email,
                     name: form.display_name,
                     ..PeopleNote::default()
@@ -484,7 +493,7 @@ async fn after_people_change(
         Err(e) => match shown_in_form(&e) {
             Some(status) => {
                 let note = PeopleNote {
-                    problems: Problems::of(&e),
+                    problems: Problems::of(&visit.locale, e),
                     ..PeopleNote::default()
                 };
                 people_page(state, visit, actor, PeopleQuery::default(), note, status).await
@@ -568,20 +577,30 @@ pub(crate) struct AuditForm {
 }
 
 impl AuditForm {
-    fn filter(&self) -> Result<AuditFilter, ApiError> {
-        let day = |field: &str, text: &str| -> Result<Option<DateTime<Utc>>, ApiError> {
+    /// The filters, the days read in the tenant's time zone `zone`.
+    fn filter(&self, zone: Tz) -> Result<AuditFilter, ApiError> {
+        // The start of the day typed, or of the day `later` days after it.
+        let day = |field: &'static str,
+                   text: &str,
+                   later: u64|
+         -> Result<Option<DateTime<Utc>>, ApiError> {
             let text = text.trim();
             if text.is_empty() {
                 return Ok(None);
             }
-            let date = NaiveDate::parse_from_str(text, "%Y-%m-%d").map_err(|_| {
-                ApiError::new(
-                    StatusCode::UNPROCESSABLE_ENTITY,
-                    "VALIDATION_FAILED",
-                    format!("{field} must be a day written as YYYY-MM-DD"),
-                )
-            })?;
-            Ok(Some(date.and_time(NaiveTime::MIN).and_utc()))
+            let midnight = NaiveDate::parse_from_str(text, "%Y-%m-%d")
+                .ok()
+                .and_then(|date| date.checked_add_days(chrono::Days::new(later)))
+                .and_then(|date| {
+                    date.and_time(NaiveTime::MIN)
+                        .and_local_timezone(zone)
+                        .earliest()
+                })
+                .ok_or_else(|| ValidationError::InvalidDay {
+                    field,
+                    value: text.to_owned(),
+                })?;
+            Ok(Some(midnight.with_timezone(&Utc)))
         };
         let action = match self.action.trim() {
             "" => None,
@@ -591,8 +610,8 @@ impl AuditForm {
             actor: audit::actor_filter(&self.actor)?,
             action,
             target: None,
-            from: day("from", &self.from)?,
-            to: day("to", &self.to)?.map(|day| day + chrono::Days::new(1)),
+            from: day("from", &self.from, 0)?,
+            to: day("to", &self.to, 1)?,
         })
     }
 
@@ -619,7 +638,7 @@ pub(crate) async fn audit_log(
     let Some(actor) = visit.actor() else {
         return to_sign_in(&visit, &visit.asked_for);
     };
-    let filter = match form.filter() {
+    let filter = match form.filter(visit.locale.zone()) {
         Ok(filter) => filter,
         Err(e) => return visit.problem(e),
     };
@@ -648,7 +667,7 @@ pub(crate) async fn audit_csv(
     let Some(actor) = visit.actor() else {
         return to_sign_in(&visit, &visit.link("/admin/audit"));
     };
-    let filter = match form.filter() {
+    let filter = match form.filter(visit.locale.zone()) {
         Ok(filter) => filter,
         Err(e) => return visit.problem(e),
     };

@@ -185,6 +185,16 @@ pub const PORTAL_PASSWORD: &str = "portal password 1";
 /// lessons (the title carries markup, which pages must escape).
 pub async fn school(store: &Store, slug: &str, colour: &str, lessons: usize) -> (Tenant, String) {
     let settings = serde_json::json!({"branding": {"primary_color": colour}});
+    school_with(store, slug, settings, lessons).await
+}
+
+/// A school as [`school`] makes it, with the given tenant settings.
+pub async fn school_with(
+    store: &Store,
+    slug: &str,
+    settings: Value,
+    lessons: usize,
+) -> (Tenant, String) {
     let people = [
         (format!("admin@{slug}.test"), Role::Admin),
         (format!("teacher@{slug}.test"), Role::Instructor),

@@ -318,6 +318,17 @@ impl Directory {
         .transpose()
     }
 
+    /// Records `entry` on its own: for a platform operation whose change is made in a tenant's
+    /// storage (a job retried or cancelled), which no directory transaction can share; the
+    /// entry is written once the change committed.
+    pub async fn record(&self, entry: &AuditEntry) -> Result<(), StoreError> {
+        dispatch!(&self.pool, p => {
+            let mut conn = p.acquire().await?;
+            append_audit!(conn, entry);
+        });
+        Ok(())
+    }
+
     /// Audit entries, newest first, optionally of one tenant; `before` is the last id of the
     /// previous page.
     pub async fn audit_log(

@@ -6,6 +6,7 @@ pub mod certificates;
 pub mod courses;
 pub mod enrollments;
 pub mod invitations;
+pub mod jobs;
 pub mod lessons;
 pub mod modules;
 pub mod outbox;

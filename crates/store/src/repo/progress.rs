@@ -115,6 +115,9 @@ pub async fn write(
     check_percent(write.percent)?;
     let (tenant, now) = (tx.tenant(), Utc::now());
     let (status, completed_at) = lesson_status(write.percent, now);
+    if !write.events.is_empty() {
+        tx.queues_work();
+    }
     macro_rules! bind_report {
         ($query:expr) => {
             $query
@@ -139,8 +142,8 @@ pub async fn write(
                 .collect();
             let sql = format!(
                 "WITH touched AS ({TOUCH_ENROLLMENT}), events AS (\
-                   INSERT INTO outbox_events (tenant_id, id, event_type, aggregate_id, payload, occurred_at) \
-                   SELECT $1, e.id, e.event_type, e.aggregate_id, e.payload, $6 \
+                   INSERT INTO outbox_events (tenant_id, id, event_type, aggregate_id, actor_id, payload, occurred_at) \
+                   SELECT $1, e.id, e.event_type, e.aggregate_id, $2, e.payload, $6 \
                    FROM UNNEST($11::uuid[], $12::text[], $13::uuid[], $14::jsonb[]) AS e(id, event_type, aggregate_id, payload)) \
                  {UPSERT}"
             );
@@ -177,7 +180,7 @@ pub async fn write(
             bind_report!(sqlx::query(TOUCH_ENROLLMENT))
                 .execute(&mut *c)
                 .await?;
-            super::outbox::append_many(tx, write.events).await?;
+            super::outbox::append_many(tx, Some(write.learner), write.events).await?;
             row
         }
     };

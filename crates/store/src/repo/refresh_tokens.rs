@@ -110,14 +110,15 @@ pub async fn revoke_user(tx: &mut WriteTx, user: UserId) -> Result<u64, StoreErr
     }))
 }
 
-/// Forgets `user`'s refresh tokens that have expired (run at each sign-in, so that the rows of
-/// a user stay bounded by what is still valid).
-pub async fn purge_expired(tx: &mut WriteTx, user: UserId) -> Result<u64, StoreError> {
+/// Forgets the refresh tokens that have expired: `user`'s (run at each sign-in, so that the
+/// rows of a user stay bounded by what is still valid), or with `None` everyone's (the
+/// tenant's housekeeping, for users who never sign in again).
+pub async fn purge_expired(tx: &mut WriteTx, user: Option<UserId>) -> Result<u64, StoreError> {
     let tenant = tx.tenant();
     Ok(dispatch!(tx.conn(), c => {
-        sqlx::query("DELETE FROM refresh_tokens WHERE tenant_id = $1 AND user_id = $2 AND expires_at < $3")
+        sqlx::query("DELETE FROM refresh_tokens WHERE tenant_id = $1 AND ($2 IS NULL OR user_id = $2) AND expires_at < $3")
             .bind(tenant)
-            .bind(user.as_uuid())
+            .bind(user.map(|u| u.as_uuid()))
             .bind(Utc::now())
             .execute(c)
             .await?

@@ -5,7 +5,7 @@ use crate::engine::dispatch;
 use crate::error::StoreError;
 use crate::scope::{TenantRow, TenantTx, WriteTx};
 use chrono::{DateTime, Utc};
-use lyceum_domain::{Email, Role, UserId, UserStatus};
+use lyceum_domain::{Email, Locale, Role, UserId, UserStatus};
 use serde::Serialize;
 use uuid::Uuid;
 
@@ -17,6 +17,9 @@ pub struct User {
     pub display_name: String,
     pub role: Role,
     pub status: UserStatus,
+    /// The language the person chose for the pages; `null` follows the tenant's, then the
+    /// browser's.
+    pub locale: Option<Locale>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
 }
@@ -37,6 +40,7 @@ pub(crate) struct UserRow {
     display_name: String,
     role: String,
     status: String,
+    locale: Option<String>,
     created_at: DateTime<Utc>,
     updated_at: DateTime<Utc>,
 }
@@ -50,6 +54,8 @@ impl TryFrom<UserRow> for User {
             display_name: r.display_name,
             role: r.role.parse()?,
             status: r.status.parse()?,
+            // A language this release does not speak (any more) is no preference.
+            locale: r.locale.and_then(|l| l.parse().ok()),
             created_at: r.created_at,
             updated_at: r.updated_at,
         })
@@ -69,7 +75,7 @@ fn own(tx: &TenantTx, row: UserRow) -> Result<User, StoreError> {
 }
 
 pub(crate) const COLUMNS: &str =
-    "tenant_id, id, email, display_name, role, status, created_at, updated_at";
+    "tenant_id, id, email, display_name, role, status, locale, created_at, updated_at";
 
 pub async fn insert(tx: &mut WriteTx, new: &NewUser) -> Result<User, StoreError> {
     insert_with_status(tx, new, UserStatus::Active).await
@@ -270,6 +276,28 @@ pub async fn update(
     row.map(|r| own(tx, r)).transpose()
 }
 
+/// Sets a user's own language for the pages (`None`: no preference of their own).
+pub async fn set_locale(
+    tx: &mut WriteTx,
+    id: UserId,
+    locale: Option<Locale>,
+) -> Result<Option<User>, StoreError> {
+    let tenant = tx.tenant();
+    let sql = format!(
+        "UPDATE users SET locale = $3, updated_at = $4 WHERE tenant_id = $1 AND id = $2 RETURNING {COLUMNS}"
+    );
+    let row: Option<UserRow> = dispatch!(tx.conn(), c => {
+        sqlx::query_as(&sql)
+            .bind(tenant)
+            .bind(id.as_uuid())
+            .bind(locale.map(Locale::as_str))
+            .bind(Utc::now())
+            .fetch_optional(c)
+            .await?
+    });
+    row.map(|r| own(tx, r)).transpose()
+}
+
 /// Sets an invited user's password and makes them active.
 pub async fn activate_with_password(
     tx: &mut WriteTx,
@@ -349,6 +377,7 @@ mod tests {
                 display_name: "Eve".into(),
                 role: "admin".into(),
                 status: "active".into(),
+                locale: None,
                 created_at: Utc::now(),
                 updated_at: Utc::now(),
             };

@@ -3,6 +3,7 @@
 //! careless repository would (a forgotten `WHERE tenant_id`) through a real tenant transaction.
 
 mod audit_log;
+mod background;
 mod catalog;
 mod isolation;
 mod migrations;
@@ -12,8 +13,8 @@ mod tables;
 
 use crate::engine::{dispatch, Engine};
 use crate::repo::{
-    audit, certificates, courses, enrollments, invitations, lessons, modules, outbox, progress,
-    refresh_tokens, users,
+    audit, certificates, courses, enrollments, invitations, jobs, lessons, modules, outbox,
+    progress, refresh_tokens, users,
 };
 use crate::testing::{self, TestGuard};
 use crate::{NewTenant, Store, StoreConfig, StoreError, Tenant, TenantTx};
@@ -149,7 +150,26 @@ pub(crate) async fn seed(store: &Store, tenant: &Tenant, tag: &str) -> Seeded {
         enrollment_id: lyceum_domain::EnrollmentId::new(),
         by: None,
     };
-    outbox::append(&mut tx, &enrolled.into()).await.unwrap();
+    outbox::append(&mut tx, Some(student.id), &enrolled.into())
+        .await
+        .unwrap();
+    outbox::lock_dispatch(&mut tx)
+        .await
+        .unwrap()
+        .expect("nobody else dispatches a new tenant");
+    jobs::enqueue(
+        &mut tx,
+        &jobs::NewJob {
+            kind: "seeded",
+            payload: serde_json::json!({"tag": tag}),
+            unique_key: Some(format!("seeded-{tag}")),
+            run_at: chrono::Utc::now(),
+            max_attempts: 3,
+        },
+    )
+    .await
+    .unwrap()
+    .expect("a new key queues a job");
     let token_hash = format!("refresh-{tag}-{}", uuid::Uuid::now_v7());
     refresh_tokens::insert(
         &mut tx,

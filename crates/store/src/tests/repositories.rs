@@ -301,7 +301,9 @@ async fn enrolling_twice_keeps_one_enrollment_and_events_commit_with_the_change(
             lesson_count: 1,
             by: s.student,
         };
-        outbox::append(&mut tx, &published.into()).await.unwrap();
+        outbox::append(&mut tx, Some(s.student), &published.into())
+            .await
+            .unwrap();
         tx.rollback().await.unwrap();
         let mut tx = bed.store.begin_write(&t).await.unwrap();
         let pending = outbox::pending(&mut tx, 10).await.unwrap();
@@ -378,7 +380,7 @@ async fn expired_refresh_tokens_are_purged_and_valid_ones_kept() {
         .unwrap();
         // The seed's token expired at its creation too.
         assert_eq!(
-            refresh_tokens::purge_expired(&mut tx, s.student)
+            refresh_tokens::purge_expired(&mut tx, Some(s.student))
                 .await
                 .unwrap(),
             2,

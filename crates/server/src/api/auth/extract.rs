@@ -82,36 +82,7 @@ impl Authenticated {
         let token = bearer(headers).ok_or_else(|| {
             ApiError::unauthorized("UNAUTHENTICATED", "sign in first: no bearer token")
         })?;
-        // The same bytes verified before for this tenant need no second signature check; the
-        // expiry still does.
-        if let Some(claims) = state.keys.verified(token).await {
-            if claims.tenant_id == tenant.id().as_uuid() && claims.aud == tenant.slug.as_str() {
-                if claims.exp > chrono::Utc::now().timestamp() {
-                    return Authenticated::standing(state, tenant, (*claims).clone(), origin).await;
-                }
-                return Err(ApiError::unauthorized(
-                    "TOKEN_EXPIRED",
-                    "the access token has expired",
-                ));
-            }
-        }
-        if let Some(claimed) = tokens::unverified_claims(token) {
-            if claimed.tenant_id != tenant.id().as_uuid() {
-                return Err(ApiError::new(
-                    StatusCode::FORBIDDEN,
-                    "TENANT_MISMATCH",
-                    "the token belongs to another tenant",
-                ));
-            }
-        }
-        let claims: Claims = verify_token(
-            state,
-            KeyOwner::Tenant(tenant.id()),
-            token,
-            tenant.slug.as_str(),
-        )
-        .await?;
-        state.keys.remember(token, &claims).await;
+        let claims = verified_claims(state, &tenant, token).await?;
         Authenticated::standing(state, tenant, claims, origin).await
     }
 
@@ -133,6 +104,45 @@ impl Authenticated {
             origin,
         })
     }
+}
+
+/// The claims of `token` once verified for `tenant`: its signature by one of the tenant's keys,
+/// issuer, audience and expiry. The same bytes verified before need no second signature check
+/// (the expiry still does), so a request's middleware and its handler can both ask.
+pub(crate) async fn verified_claims(
+    state: &AppState,
+    tenant: &Tenant,
+    token: &str,
+) -> Result<Claims, ApiError> {
+    if let Some(claims) = state.keys.verified(token).await {
+        if claims.tenant_id == tenant.id().as_uuid() && claims.aud == tenant.slug.as_str() {
+            if claims.exp > chrono::Utc::now().timestamp() {
+                return Ok((*claims).clone());
+            }
+            return Err(ApiError::unauthorized(
+                "TOKEN_EXPIRED",
+                "the access token has expired",
+            ));
+        }
+    }
+    if let Some(claimed) = tokens::unverified_claims(token) {
+        if claimed.tenant_id != tenant.id().as_uuid() {
+            return Err(ApiError::new(
+                StatusCode::FORBIDDEN,
+                "TENANT_MISMATCH",
+                "the token belongs to another tenant",
+            ));
+        }
+    }
+    let claims: Claims = verify_token(
+        state,
+        KeyOwner::Tenant(tenant.id()),
+        token,
+        tenant.slug.as_str(),
+    )
+    .await?;
+    state.keys.remember(token, &claims).await;
+    Ok(claims)
 }
 
 /// Verifies `token` against the owner's keys, reloading them once when the `kid` is unknown

@@ -14,10 +14,10 @@ use axum::response::{IntoResponse, Response};
 use axum::{Extension, Json};
 use chrono::Utc;
 use lyceum_app::identity::sessions::{self, Refreshed};
-use lyceum_app::identity::User;
-use lyceum_domain::{Email, Origin, Permission};
+use lyceum_app::identity::{users, User};
+use lyceum_domain::{Email, Locale, Origin, Permission};
 use lyceum_store::{KeyOwner, Tenant};
-use serde::{Deserialize, Serialize};
+use serde::{Deserialize, Deserializer, Serialize};
 use utoipa::ToSchema;
 
 #[derive(Deserialize, ToSchema)]
@@ -182,6 +182,55 @@ pub(crate) async fn me(
 ) -> Result<Json<Me>, ApiError> {
     let mut tx = state.store.begin(&auth.tenant).await?;
     let user = sessions::me(&mut tx, &auth.actor()).await?;
+    tx.commit().await?;
+    Ok(Json(Me {
+        user,
+        tenant: TenantSummary {
+            slug: auth.tenant.slug.to_string(),
+            name: auth.tenant.name.clone(),
+        },
+        permissions: auth.claims.permissions,
+    }))
+}
+
+/// What the signed-in user may change of their own account.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct MyChanges {
+    /// The language of the portal's pages for this user; `null` follows the tenant's, then the
+    /// browser's. Left out, it stays as it is.
+    #[serde(default, deserialize_with = "given")]
+    #[schema(value_type = Option<Locale>, nullable)]
+    locale: Option<Option<Locale>>,
+}
+
+/// A field that was sent, `null` included (`Some(None)`), as opposed to one left out (`None`).
+fn given<'de, D: Deserializer<'de>, T: Deserialize<'de>>(
+    deserializer: D,
+) -> Result<Option<Option<T>>, D::Error> {
+    Option::<T>::deserialize(deserializer).map(Some)
+}
+
+/// Changes the signed-in user's own account: their language.
+#[utoipa::path(patch, path = "/api/v1/me", tag = "auth", request_body = MyChanges,
+    security(("bearer" = [])),
+    responses(
+        (status = 200, body = Me),
+        (status = 401, description = "`UNAUTHENTICATED`, `INVALID_TOKEN`, `TOKEN_EXPIRED`", body = ErrorBody),
+        (status = 403, description = "`TENANT_MISMATCH`", body = ErrorBody),
+        (status = 422, description = "`VALIDATION_FAILED`: a language Lyceum does not speak", body = ErrorBody),
+    ))]
+pub(crate) async fn change_me(
+    State(state): State<AppState>,
+    auth: Authenticated,
+    ApiJson(changes): ApiJson<MyChanges>,
+) -> Result<Json<Me>, ApiError> {
+    let actor = auth.actor();
+    let mut tx = state.store.begin_write(&auth.tenant).await?;
+    let user = match changes.locale {
+        Some(locale) => users::choose_locale(&mut tx, &actor, locale).await?,
+        None => sessions::me(&mut tx, &actor).await?,
+    };
     tx.commit().await?;
     Ok(Json(Me {
         user,

@@ -12,14 +12,14 @@ mod throttle;
 mod tokens;
 
 pub use extract::Authenticated;
-pub(crate) use extract::{bearer, verify_token};
+pub(crate) use extract::{bearer, verified_claims, verify_token};
 pub(crate) use handlers::{
     refresh_expiry, tenant_password_sign_in, tokens_for, LoginRequest, TokenResponse,
 };
 pub use keys::KeyRing;
 pub use standing::Standings;
 pub use throttle::LoginThrottleConfig;
-pub(crate) use throttle::{password_sign_in, ClientAddress, LoginThrottle};
+pub(crate) use throttle::{client_address, password_sign_in, ClientAddress, LoginThrottle};
 pub(crate) use tokens::{platform_claims, sign, PLATFORM_AUDIENCE};
 pub use tokens::{Claims, PlatformClaims};
 

@@ -1,6 +1,9 @@
 //! Login throttling, for tenant users and platform operators alike: per account, failed
 //! attempts within a window lock the account's sign-in until the window has passed since the
-//! last failure; per client address, every attempt takes a token from a bucket. Either answers
+//! last failure; per client address, every attempt takes a token from that address's bucket
+//! for the tenant (failures at one tenant do not lock another tenant's people out of a shared
+//! office address) and one from its bucket for all tenants, which holds
+//! [`ADDRESS_TENANTS`] times as much. Either answers
 //! 429 `LOGIN_THROTTLED` with `Retry-After`. The client address is the socket's peer; an
 //! `X-Forwarded-For` header counts only when the peer is a configured trusted proxy.
 
@@ -10,7 +13,7 @@ use crate::http::ratelimit::{Buckets, Verdict};
 use crate::AppState;
 use axum::extract::{ConnectInfo, FromRequestParts};
 use axum::http::request::Parts;
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::{Extensions, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use ipnet::IpNet;
 use moka::future::Cache;
@@ -44,12 +47,18 @@ impl Default for LoginThrottleConfig {
 /// An account: the tenant (`None` for the platform) and the e-mail as typed, lower-cased.
 type Account = (Option<Uuid>, String);
 
+/// How many tenants' worth of sign-in attempts one address may make in all.
+pub const ADDRESS_TENANTS: u32 = 4;
+
 pub(crate) struct LoginThrottle {
     config: LoginThrottleConfig,
     /// Failures and the time of the last one; an entry lives `failure_window` after its last
     /// failure.
     failures: Cache<Account, (u32, Instant)>,
-    per_address: Buckets<IpAddr>,
+    /// Attempts per tenant (`None`: the platform) and address.
+    per_address: Buckets<(Option<Uuid>, IpAddr)>,
+    /// Attempts per address, whatever the tenant.
+    per_address_overall: Buckets<IpAddr>,
 }
 
 impl LoginThrottle {
@@ -59,8 +68,10 @@ impl LoginThrottle {
             .time_to_live(config.failure_window)
             .build();
         let per_minute = config.attempts_per_minute_per_address;
+        let overall = per_minute.saturating_mul(ADDRESS_TENANTS);
         LoginThrottle {
             per_address: Buckets::new(per_minute, per_minute),
+            per_address_overall: Buckets::new(overall, overall),
             failures,
             config,
         }
@@ -85,7 +96,11 @@ impl LoginThrottle {
             }
         }
         if let Some(address) = client {
-            if let refused @ Verdict::Refused { .. } = self.per_address.check(&address) {
+            // The overall bucket is charged only for attempts the tenant's bucket let through.
+            if let refused @ Verdict::Refused { .. } = self.per_address.check(&(tenant, address)) {
+                return Err(Throttled(refused));
+            }
+            if let refused @ Verdict::Refused { .. } = self.per_address_overall.check(&address) {
                 return Err(Throttled(refused));
             }
         }
@@ -218,14 +233,24 @@ impl FromRequestParts<AppState> for ClientAddress {
         parts: &mut Parts,
         state: &AppState,
     ) -> Result<Self, Self::Rejection> {
-        let peer = parts
-            .extensions
-            .get::<ConnectInfo<SocketAddr>>()
-            .map(|ConnectInfo(addr)| addr.ip().to_canonical());
-        Ok(ClientAddress(peer.map(|peer| {
-            state.login_throttle.client_address(peer, &parts.headers)
-        })))
+        Ok(ClientAddress(client_address(
+            state,
+            &parts.extensions,
+            &parts.headers,
+        )))
     }
+}
+
+/// The client address of a request (see [`ClientAddress`]).
+pub(crate) fn client_address(
+    state: &AppState,
+    extensions: &Extensions,
+    headers: &HeaderMap,
+) -> Option<IpAddr> {
+    let peer = extensions
+        .get::<ConnectInfo<SocketAddr>>()
+        .map(|ConnectInfo(addr)| addr.ip().to_canonical())?;
+    Some(state.login_throttle.client_address(peer, headers))
 }
 
 #[cfg(test)]

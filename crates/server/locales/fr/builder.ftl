@@ -1,0 +1,135 @@
+# La construction d'un cours : la page d'un cours, ses informations et ses prérequis, le
+# formulaire d'un module, l'éditeur de leçon, les confirmations avant suppression et les
+# messages de leurs formulaires.
+
+## La page d'un cours
+
+builder-title = Modifier { $course }
+builder-status = Statut :
+builder-edit-details = Modifier les informations et les prérequis
+builder-publish = Publier
+builder-archive = Archiver
+builder-delete-course = Supprimer le cours
+builder-back = Retour au cours
+builder-rule-all = Terminé lorsque l'apprenant a terminé toutes ses leçons.
+builder-rule-at-least = Terminé lorsque l'apprenant a terminé au moins { $count } de ses leçons.
+builder-rule-required = Terminé lorsque l'apprenant a terminé { $count ->
+    [one] sa leçon obligatoire
+   *[other] ses { $count } leçons obligatoires
+}.
+builder-edit-module = Modifier le module
+builder-delete-module = Supprimer le module
+builder-move-up = Monter
+builder-move-down = Descendre
+builder-delete = Supprimer
+# Après le mot d'un bouton, pour les lecteurs d'écran : « Monter le module Les bases ».
+builder-the-module = le module { $module }
+builder-the-lesson = la leçon { $lesson }
+builder-new-lesson-in = Nouvelle leçon dans { $module } :
+builder-new-text-lesson = texte et images
+builder-new-video-lesson = vidéo
+builder-add-text-lesson-to = Ajouter une leçon de texte à { $module }
+builder-lesson-title = Titre de la leçon
+builder-lesson-text = Texte (Markdown)
+builder-add-lesson = Ajouter la leçon
+builder-new-module = Ajouter un module
+builder-module-title = Titre du module
+builder-add-module = Ajouter le module
+builder-bulk = Inscrire des apprenants depuis un fichier
+builder-bulk-help = Un fichier CSV avec une ligne d'en-tête : une colonne email et, si vous le souhaitez, une colonne due_at (AAAA-MM-JJ) ; 8 Mio au plus. Le cours doit être publié ; chaque ligne reçoit son propre résultat.
+builder-bulk-field = Apprenants (fichier CSV)
+builder-bulk-submit = Les inscrire
+builder-learners = Apprenants
+builder-no-learners = Personne n'est encore inscrit.
+builder-learners-caption = Progression des apprenants du cours
+builder-learner = Apprenant
+builder-learner-status = Statut
+builder-learner-progress = Progression
+builder-learner-completed = Terminé le
+builder-learner-due = Échéance
+
+## Les informations et les prérequis d'un cours
+
+details-title = Informations sur { $course }
+details-heading = Informations et prérequis
+details-field-title = Titre
+details-description = Description
+details-prerequisites = Prérequis : les cours qu'un apprenant termine avant de s'inscrire
+# $cycle : les titres des cours, reliés par des flèches.
+details-cycle = Ces prérequis tourneraient en rond : { $cycle }. Retirez-en un.
+details-no-choice = Il n'y a aucun autre cours à choisir.
+details-save = Enregistrer les informations
+
+## Un module
+
+module-title = Modifier { $module }
+module-heading = Modifier le module
+module-field-title = Titre
+module-rule = Le module est terminé lorsque l'apprenant a terminé
+module-rule-all = toutes ses leçons
+module-rule-at-least = au moins ce nombre de leçons :
+module-count = Nombre de leçons
+module-rule-required = les leçons choisies ici (les autres sont facultatives) :
+module-no-lessons = Le module n'a pas encore de leçon.
+module-save = Enregistrer le module
+
+## L'éditeur de leçon
+
+editor-new-title = Nouvelle leçon dans { $module }
+editor-edit-title = Modifier { $lesson }
+editor-edit-heading = Modifier la leçon { $lesson }
+editor-waits-for-assessments = Cette leçon est un quiz ou un devoir. Ces leçons se modifieront ici une fois les évaluations en place ; d'ici là, modifiez-les par l'API.
+editor-delete = Supprimer la leçon
+editor-field-title = Titre
+editor-save = Enregistrer la leçon
+editor-kind = Type
+editor-kind-text = Texte et images
+editor-kind-video = Vidéo
+editor-kind-quiz = Quiz (en attente des évaluations)
+editor-kind-assignment = Devoir (en attente des évaluations)
+editor-kind-hint = Une leçon de texte contient du texte et des images, dont au moins un bloc de texte ; une leçon vidéo contient une vidéo, avec du texte et des images si vous le souhaitez. Après avoir changé le type, ajoutez les blocs qu'il demande.
+editor-release = Quand elle s'ouvre aux apprenants
+editor-release-none = tout de suite
+editor-release-after = une fois que l'apprenant a terminé la leçon précédente
+editor-release-on-date = à partir d'une date :
+editor-release-at = Date et heure d'ouverture (UTC)
+editor-utc = (UTC)
+editor-content = Contenu
+editor-no-blocks = Pas encore de contenu : ajoutez un bloc ci-dessous.
+editor-block-text = Bloc { $number } : texte
+editor-block-image = Bloc { $number } : image
+editor-block-video = Bloc { $number } : vidéo
+editor-markdown = Texte (Markdown)
+editor-image-address = Adresse de l'image
+editor-video-address = Adresse de la vidéo
+editor-address-hint = (https://…, ou un chemin sur ce site)
+editor-alt = Ce que montre l'image
+editor-alt-hint = (pour les personnes qui ne peuvent pas la voir)
+editor-seconds = Durée en secondes
+editor-remove = Retirer
+# Après le mot d'un bouton, pour les lecteurs d'écran : « Monter le bloc 2 ».
+editor-the-block = le bloc { $number }
+editor-add-markdown = Ajouter un bloc de texte
+editor-add-image = Ajouter une image
+editor-add-video = Ajouter la vidéo
+
+## Avant de supprimer
+
+confirm-title = Supprimer { $name }
+confirm-course-heading = Supprimer le cours « { $name } » ?
+confirm-course-text = Le cours, ses modules et ses leçons sont supprimés définitivement. (Un cours qui a des apprenants est archivé à la place, pour que personne ne perde son parcours.)
+confirm-delete-course = Supprimer le cours
+confirm-module-heading = Supprimer le module « { $name } » ?
+confirm-module-text = Le module et toutes ses leçons sont supprimés définitivement, avec la progression des apprenants sur ces leçons.
+confirm-delete-module = Supprimer le module
+confirm-lesson-heading = Supprimer la leçon « { $name } » ?
+confirm-lesson-text = La leçon est supprimée définitivement, avec la progression des apprenants sur cette leçon.
+confirm-delete-lesson = Supprimer la leçon
+confirm-keep = Conserver
+
+## Les messages propres aux formulaires (les refus des cas d'usage sont dans refusals.ftl)
+
+form-release-date = Indiquez la date et l'heure (UTC) d'ouverture de la leçon, par exemple 2030-01-31 09:00.
+form-lesson-count = Indiquez le nombre de leçons, 1 ou plus.
+form-required-lessons = Choisissez les leçons à terminer obligatoirement.
+form-unknown-choice = Ce choix n'est pas proposé ; rechargez la page et choisissez de nouveau.

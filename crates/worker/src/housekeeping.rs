@@ -1,0 +1,36 @@
+//! The handler of the tenants' daily [`Housekeeping`] job.
+
+use crate::{JobContext, JobHandler, WorkError};
+use futures_util::future::BoxFuture;
+use lyceum_app::housekeeping;
+use lyceum_domain::jobs::Housekeeping;
+use std::time::Duration;
+
+/// Runs [`Housekeeping`]: deletes what is older than `retention` and queues the next run.
+pub struct Tidy {
+    pub retention: Duration,
+}
+
+impl JobHandler for Tidy {
+    type Job = Housekeeping;
+
+    fn run<'a>(
+        &'a self,
+        context: &'a JobContext,
+        _job: Housekeeping,
+    ) -> BoxFuture<'a, Result<(), WorkError>> {
+        Box::pin(async move {
+            let mut tx = context.store.begin_write(&context.tenant).await?;
+            let tidied = housekeeping::tidy(&mut tx, self.retention).await?;
+            tx.commit().await?;
+            tracing::info!(
+                tenant = %context.tenant.slug,
+                events = tidied.events,
+                jobs = tidied.jobs,
+                refresh_tokens = tidied.refresh_tokens,
+                "housekeeping"
+            );
+            Ok(())
+        })
+    }
+}
