@@ -243,6 +243,9 @@ fn global_api() -> OpenApiRouter<AppState> {
         .routes(routes!(platform::suspend_tenant))
         .routes(routes!(platform::resume_tenant))
         .routes(routes!(platform::audit_log))
+        .routes(routes!(platform::list_operators))
+        .routes(routes!(platform::deactivate_operator))
+        .routes(routes!(platform::reactivate_operator))
 }
 
 /// The probes: liveness, readiness and metrics.
