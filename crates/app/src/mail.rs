@@ -11,7 +11,7 @@ use crate::jobs::{self, Queueing};
 use crate::learning::dashboard;
 use crate::{Actor, Refusal};
 use chrono::{DateTime, Utc};
-use lyceum_domain::mail::{DueReminders, Digests};
+use lyceum_domain::mail::{Digests, DueReminders};
 use lyceum_domain::{
     Branding, Email, EnrollmentStatus, Locale, Mail, MailToken, Origin, SendMail, UserId,
     UserStatus,

@@ -22,7 +22,11 @@ async fn stores() -> Vec<(&'static str, Store, testing::TestGuard)> {
     let (postgres, postgres_guard) = testing::postgres_config().await;
     vec![
         ("sqlite", Store::open(sqlite).await.unwrap(), sqlite_guard),
-        ("postgres", Store::open(postgres).await.unwrap(), postgres_guard),
+        (
+            "postgres",
+            Store::open(postgres).await.unwrap(),
+            postgres_guard,
+        ),
     ]
 }
 
@@ -125,7 +129,11 @@ async fn an_invitation_queues_its_mail_in_the_transaction_that_issues_it() {
         let letter = mail::letter(&mut tx, &tenant, &queued[0]).await.unwrap();
         let letter = letter.expect("an open invitation is mailed");
         assert_eq!(letter.to.as_str(), "hire@acme.test");
-        assert_eq!(letter.locale, Locale::En, "{label}: nobody asked for another");
+        assert_eq!(
+            letter.locale,
+            Locale::En,
+            "{label}: nobody asked for another"
+        );
         tx.commit().await.unwrap();
 
         // Invited again: a second mail; the first one's token is withdrawn, so it is not sent.
@@ -164,9 +172,15 @@ async fn due_reminders_are_queued_once_per_enrollment_and_due_date() {
         let (first, _) = enrollments::enroll(&mut tx, safety.id, soon.id, Some(due_soon), None)
             .await
             .unwrap();
-        enrollments::enroll(&mut tx, safety.id, later.id, Some(now + Days::days(10)), None)
-            .await
-            .unwrap();
+        enrollments::enroll(
+            &mut tx,
+            safety.id,
+            later.id,
+            Some(now + Days::days(10)),
+            None,
+        )
+        .await
+        .unwrap();
         enrollments::enroll(&mut tx, safety.id, english.id, Some(due_soon), None)
             .await
             .unwrap();
@@ -174,7 +188,11 @@ async fn due_reminders_are_queued_once_per_enrollment_and_due_date() {
 
         let within = Duration::from_secs(3 * 24 * 3600);
         let mut tx = store.begin_write(&tenant).await.unwrap();
-        assert_eq!(mail::remind_due(&mut tx, within).await.unwrap(), 2, "{label}");
+        assert_eq!(
+            mail::remind_due(&mut tx, within).await.unwrap(),
+            2,
+            "{label}"
+        );
         tx.commit().await.unwrap();
         let mut tx = store.begin_write(&tenant).await.unwrap();
         assert_eq!(
@@ -198,7 +216,10 @@ async fn due_reminders_are_queued_once_per_enrollment_and_due_date() {
             "{label}"
         );
         let to_soon = queued.iter().find(|m| m.to == soon.id).unwrap().clone();
-        let letter = mail::letter(&mut tx, &tenant, &to_soon).await.unwrap().unwrap();
+        let letter = mail::letter(&mut tx, &tenant, &to_soon)
+            .await
+            .unwrap()
+            .unwrap();
         assert_eq!(letter.locale, Locale::Fr, "{label}: the tenant's language");
         let Body::DueReminder { course } = &letter.body else {
             panic!("{label}: {:?}", letter.body);
@@ -218,7 +239,11 @@ async fn due_reminders_are_queued_once_per_enrollment_and_due_date() {
             .await
             .unwrap()
             .is_none());
-        assert_eq!(mail::remind_due(&mut tx, within).await.unwrap(), 1, "{label}");
+        assert_eq!(
+            mail::remind_due(&mut tx, within).await.unwrap(),
+            1,
+            "{label}"
+        );
         tx.commit().await.unwrap();
         store.close().await;
     }
@@ -242,7 +267,11 @@ async fn a_learner_with_courses_in_progress_gets_one_digest_while_one_waits() {
 
         let week = Duration::from_secs(7 * 24 * 3600);
         let mut tx = store.begin_write(&tenant).await.unwrap();
-        assert_eq!(mail::queue_digests(&mut tx, week).await.unwrap(), 1, "{label}");
+        assert_eq!(
+            mail::queue_digests(&mut tx, week).await.unwrap(),
+            1,
+            "{label}"
+        );
         assert_eq!(
             mail::queue_digests(&mut tx, week).await.unwrap(),
             0,
@@ -254,7 +283,10 @@ async fn a_learner_with_courses_in_progress_gets_one_digest_while_one_waits() {
         };
         assert_eq!(jobs::list(&mut tx, &filter, 10).await.unwrap().len(), 1);
         let queued = mails(&mut tx).await;
-        let letter = mail::letter(&mut tx, &tenant, &queued[0]).await.unwrap().unwrap();
+        let letter = mail::letter(&mut tx, &tenant, &queued[0])
+            .await
+            .unwrap()
+            .unwrap();
         let Body::Digest { courses } = &letter.body else {
             panic!("{label}: {:?}", letter.body);
         };

@@ -313,7 +313,9 @@ impl Settings {
                     .clone()
                     .filter(|h| !h.trim().is_empty())
                     .ok_or_else(|| {
-                        anyhow::anyhow!("LYCEUM_MAIL_SMTP_HOST is required with LYCEUM_MAIL_TRANSPORT=smtp")
+                        anyhow::anyhow!(
+                            "LYCEUM_MAIL_SMTP_HOST is required with LYCEUM_MAIL_TRANSPORT=smtp"
+                        )
                     })?;
                 anyhow::ensure!(
                     self.mail_smtp_timeout_secs > 0,
@@ -489,7 +491,10 @@ mod tests {
             assert_eq!(config.link_base, "http://127.0.0.1:8080");
             jail.set_env("LYCEUM_MAIL_TRANSPORT", "smtp");
             let refused = Settings::load(None).unwrap().mail_config().unwrap_err();
-            assert!(refused.to_string().contains("LYCEUM_MAIL_SMTP_HOST"), "{refused}");
+            assert!(
+                refused.to_string().contains("LYCEUM_MAIL_SMTP_HOST"),
+                "{refused}"
+            );
             jail.set_env("LYCEUM_MAIL_SMTP_HOST", "smtp.example");
             jail.set_env("LYCEUM_MAIL_SMTP_TLS", "tls");
             jail.set_env("LYCEUM_MAIL_SMTP_USERNAME", "lyceum");

@@ -44,11 +44,12 @@ impl Catalogue {
                 let tag = locale.as_str().parse().unwrap_or_default();
                 let mut bundle = Bundle::new_concurrent(vec![tag]);
                 bundle.set_use_isolating(false);
-                let resource = FluentResource::try_new(source(locale).to_owned())
-                    .unwrap_or_else(|(resource, errors)| {
+                let resource = FluentResource::try_new(source(locale).to_owned()).unwrap_or_else(
+                    |(resource, errors)| {
                         tracing::error!(?errors, %locale, "the mail catalogue has errors");
                         resource
-                    });
+                    },
+                );
                 if let Err(errors) = bundle.add_resource(resource) {
                     tracing::error!(?errors, %locale, "the mail catalogue repeats messages");
                 }
@@ -250,32 +251,50 @@ fn compose(
     let (subject, action) = match &letter.body {
         Body::Invitation { token, expires_at } => {
             paragraphs.push(msg("invitation-body", &of_tenant())?);
-            notes.push(msg("invitation-expiry", &[("when", text(when(*expires_at)?))])?);
+            notes.push(msg(
+                "invitation-expiry",
+                &[("when", text(when(*expires_at)?))],
+            )?);
             notes.push(msg("ignore", &[])?);
             let url = links.portal(
                 slug,
                 &format!("/accept-invitation?token={}", query(token.expose())),
             );
             let label = msg("invitation-action", &[])?;
-            (msg("invitation-subject", &of_tenant())?, Some(Action { label, url }))
+            (
+                msg("invitation-subject", &of_tenant())?,
+                Some(Action { label, url }),
+            )
         }
         Body::PasswordReset { token, expires_at } => {
             paragraphs.push(msg("password-reset-body", &of_tenant())?);
-            notes.push(msg("password-reset-expiry", &[("when", text(when(*expires_at)?))])?);
+            notes.push(msg(
+                "password-reset-expiry",
+                &[("when", text(when(*expires_at)?))],
+            )?);
             notes.push(msg("ignore", &[])?);
             let url = links.portal(
                 slug,
                 &format!("/reset-password?token={}", query(token.expose())),
             );
             let label = msg("password-reset-action", &[])?;
-            (msg("password-reset-subject", &of_tenant())?, Some(Action { label, url }))
+            (
+                msg("password-reset-subject", &of_tenant())?,
+                Some(Action { label, url }),
+            )
         }
         Body::AccountLocked { until } => {
-            paragraphs.push(msg("account-locked-body", &[("when", text(when(*until)?))])?);
+            paragraphs.push(msg(
+                "account-locked-body",
+                &[("when", text(when(*until)?))],
+            )?);
             paragraphs.push(msg("account-locked-advice", &[])?);
             let url = links.portal(slug, "/sign-in");
             let label = msg("account-locked-action", &[])?;
-            (msg("account-locked-subject", &of_tenant())?, Some(Action { label, url }))
+            (
+                msg("account-locked-subject", &of_tenant())?,
+                Some(Action { label, url }),
+            )
         }
         Body::DueReminder { course } => {
             let title = one_line(&course.title);
@@ -288,7 +307,10 @@ fn compose(
             paragraphs.push(msg("due-reminder-body", &args)?);
             let url = links.portal(slug, &format!("/learn/courses/{}", course.course_id));
             let label = msg("due-reminder-action", &[])?;
-            (msg("due-reminder-subject", &args)?, Some(Action { label, url }))
+            (
+                msg("due-reminder-subject", &args)?,
+                Some(Action { label, url }),
+            )
         }
         Body::Digest { courses } => {
             paragraphs.push(msg("digest-body", &[])?);
@@ -297,7 +319,10 @@ fn compose(
             }
             let url = links.portal(slug, "/learn");
             let label = msg("digest-action", &[])?;
-            (msg("digest-subject", &of_tenant())?, Some(Action { label, url }))
+            (
+                msg("digest-subject", &of_tenant())?,
+                Some(Action { label, url }),
+            )
         }
     };
     Ok(View {
@@ -411,7 +436,7 @@ mod tests {
     fn letters(locale: Locale) -> Vec<Letter> {
         let course = CourseLine {
             course_id: CourseId::new(),
-            title: "Safety <b>first</b>".to_owned(),
+            title: "Safety <b>first</b>\r\nBcc: eve@evil.test\0".to_owned(),
             progress_percent: 40,
             due_at: Some(Utc::now()),
         };
@@ -471,8 +496,34 @@ mod tests {
     }
 
     #[test]
+    fn a_course_title_is_escaped_in_html_and_cannot_break_the_subject() {
+        let catalogue = Catalogue::embedded();
+        let links = Links {
+            base: "https://lms.example".to_owned(),
+        };
+        let from: Mailbox = "no-reply@lms.example".parse().unwrap();
+        let slug = Slug::parse("acme").unwrap();
+        let reminder = letters(Locale::En).remove(3);
+        let message = message(&catalogue, &links, &from, (&slug, "Acme"), &reminder).unwrap();
+        let raw = String::from_utf8(message.formatted()).unwrap();
+        let head = raw.split("\r\n\r\n").next().unwrap();
+        assert!(!head.lines().any(|l| l.starts_with("Bcc:")), "{head}");
+        assert!(!raw.contains('\0'));
+        let view = compose(&catalogue, &links, (&slug, "Acme"), &reminder).unwrap();
+        assert!(view
+            .subject
+            .starts_with("Reminder: Safety <b>first</b> Bcc: eve@evil.test is due"));
+        let html = HtmlLetter { view: &view }.render().unwrap();
+        assert!(!html.contains("<b>first</b>"));
+        assert!(html.contains("Safety &#60;b&#62;first&#60;/b&#62; Bcc: eve@evil.test"));
+    }
+
+    #[test]
     fn people_text_loses_its_control_characters() {
-        assert_eq!(one_line("Ada\r\nBcc: eve@evil.test\0 "), "Ada Bcc: eve@evil.test");
+        assert_eq!(
+            one_line("Ada\r\nBcc: eve@evil.test\0 "),
+            "Ada Bcc: eve@evil.test"
+        );
         assert_eq!(query("a+b/c=="), "a%2Bb%2Fc%3D%3D");
     }
 }

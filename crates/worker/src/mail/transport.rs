@@ -17,7 +17,9 @@ use std::time::Duration;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum MailTransport {
     /// Each message written as `<folder>/<tenant slug>/<job id>.eml`.
-    File { folder: PathBuf },
+    File {
+        folder: PathBuf,
+    },
     Smtp(SmtpConfig),
 }
 
