@@ -120,8 +120,8 @@ pub struct SendMail {
 
 impl Job for SendMail {
     const KIND: &'static str = "mail.send";
-    /// With [`Self::BACKOFF`], attempts spread over some seven hours: an SMTP server down for
-    /// an afternoon loses no mail.
+    /// With [`Self::BACKOFF`], attempts spread over two and a half to five hours: an SMTP
+    /// server down for a while loses no mail.
     const MAX_ATTEMPTS: u32 = 12;
     const BACKOFF: Backoff = Backoff {
         first: Duration::from_secs(30),
