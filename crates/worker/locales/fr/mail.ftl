@@ -50,13 +50,13 @@ account-locked-action = Aller à la page de connexion
 ## Rappel d’échéance
 
 due-reminder-subject = Rappel : { $course } est à terminer pour le { $date }
-due-reminder-body = Le cours { $course } est à terminer pour le { $date }, et vous en avez fait { $percent } %.
+due-reminder-body = Le cours { $course } est à terminer pour le { $date }, et vous en avez fait { $percent } %.
 due-reminder-action = Continuer le cours
 
 ## Récapitulatif
 
 digest-subject = Vos cours chez { $tenant }
 digest-body = Voici où vous en êtes dans les cours que vous suivez.
-digest-progress = { $percent } % terminé
-digest-progress-due = { $percent } % terminé, à terminer pour le { $date }
+digest-progress = { $percent } % terminé
+digest-progress-due = { $percent } % terminé, à terminer pour le { $date }
 digest-action = Ouvrir votre tableau de bord

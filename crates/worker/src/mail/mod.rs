@@ -115,7 +115,7 @@ impl JobHandler for Postman {
                 &letter,
             )?;
             self.outbox.send(&tenant.slug, context.job, message).await?;
-            tracing::info!(tenant = %tenant.slug, job = %context.job, kind = %render::kind(&letter), "mail sent");
+            tracing::info!(tenant = %tenant.slug, job = %context.job, kind = %job.mail.kind(), "mail sent");
             Ok(())
         })
     }

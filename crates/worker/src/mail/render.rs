@@ -17,7 +17,7 @@ use lettre::message::header::{HeaderName, HeaderValue};
 use lettre::message::{Mailbox, MultiPart};
 use lettre::Message;
 use lyceum_app::mail::{Body, CourseLine, Letter};
-use lyceum_domain::{Branding, Locale, MailKind, Slug};
+use lyceum_domain::{Branding, Locale, Slug};
 
 type Bundle = FluentBundle<FluentResource>;
 
@@ -416,22 +416,21 @@ fn query(text: &str) -> String {
     encoded
 }
 
-/// The kind a letter is of.
-pub(crate) fn kind(letter: &Letter) -> MailKind {
-    match letter.body {
-        Body::Invitation { .. } => MailKind::Invitation,
-        Body::PasswordReset { .. } => MailKind::PasswordReset,
-        Body::AccountLocked { .. } => MailKind::AccountLocked,
-        Body::DueReminder { .. } => MailKind::DueReminder,
-        Body::Digest { .. } => MailKind::Digest,
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
     use lyceum_app::mail::CourseLine;
-    use lyceum_domain::{CourseId, Email, MailToken};
+    use lyceum_domain::{CourseId, Email, MailKind, MailToken};
+
+    fn kind(letter: &Letter) -> MailKind {
+        match letter.body {
+            Body::Invitation { .. } => MailKind::Invitation,
+            Body::PasswordReset { .. } => MailKind::PasswordReset,
+            Body::AccountLocked { .. } => MailKind::AccountLocked,
+            Body::DueReminder { .. } => MailKind::DueReminder,
+            Body::Digest { .. } => MailKind::Digest,
+        }
+    }
 
     fn letters(locale: Locale) -> Vec<Letter> {
         let course = CourseLine {
