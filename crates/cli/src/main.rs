@@ -20,6 +20,7 @@ use clap::{Parser, Subcommand};
 use futures_util::future::BoxFuture;
 use lyceum_server::AppState;
 use lyceum_store::{MigrationScope, Store, StoreError};
+use lyceum_worker::mail::MailTransport;
 use lyceum_worker::Worker;
 use prometheus_client::collector::Collector;
 use settings::{Settings, WorkerMode};
@@ -164,6 +165,9 @@ async fn run(cli: Cli) -> Result<()> {
                 settings.bind,
                 demo::PASSWORD
             );
+            if let MailTransport::File { folder } = settings.mail_config()?.transport {
+                println!("mail: each message an .eml file under {}", folder.display());
+            }
             serve(&settings, store.clone()).await
         }
         Command::Migrate { every } => {
