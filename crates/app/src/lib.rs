@@ -16,6 +16,7 @@ pub mod identity;
 pub mod jobs;
 pub mod learning;
 pub mod live;
+pub mod mail;
 pub mod platform;
 mod refusal;
 pub mod tenant;

@@ -20,6 +20,7 @@ use clap::{Parser, Subcommand};
 use futures_util::future::BoxFuture;
 use lyceum_server::AppState;
 use lyceum_store::{MigrationScope, Store, StoreError};
+use lyceum_worker::mail::MailTransport;
 use lyceum_worker::Worker;
 use prometheus_client::collector::Collector;
 use settings::{Settings, WorkerMode};
@@ -164,6 +165,9 @@ async fn run(cli: Cli) -> Result<()> {
                 settings.bind,
                 demo::PASSWORD
             );
+            if let MailTransport::File { folder } = settings.mail_config()?.transport {
+                println!("mail: each message an .eml file under {}", folder.display());
+            }
             serve(&settings, store.clone()).await
         }
         Command::Migrate { every } => {
@@ -218,7 +222,7 @@ async fn serve(settings: &Settings, store: Store) -> Result<()> {
     let listener = listen(settings).await?;
     tracing::info!(address = %listener.local_addr()?, engine = %store.engine(), "lyceum is serving");
     let worker = match settings.worker {
-        WorkerMode::On => Some(Worker::new(store.clone(), settings.worker_config()?)),
+        WorkerMode::On => Some(worker(settings, &store)?),
         WorkerMode::Off => None,
     };
     let state = AppState::with_metrics_of(store, settings.server_config()?, collectors(&worker));
@@ -237,7 +241,7 @@ async fn work(settings: &Settings, store: Store) -> Result<()> {
     prepare(settings, &store).await?;
     let listener = listen(settings).await?;
     tracing::info!(address = %listener.local_addr()?, engine = %store.engine(), "lyceum worker is working");
-    let worker = Some(Worker::new(store.clone(), settings.worker_config()?));
+    let worker = Some(worker(settings, &store)?);
     let state = AppState::with_metrics_of(store, settings.server_config()?, collectors(&worker));
     let grace = std::time::Duration::from_secs(settings.shutdown_grace_secs);
     until_stopped(worker, grace, |stopped| {
@@ -246,6 +250,11 @@ async fn work(settings: &Settings, store: Store) -> Result<()> {
     .await?;
     tracing::info!("lyceum worker stopped");
     Ok(())
+}
+
+/// The worker `serve` and `worker` run: Lyceum's job kinds, mail included.
+fn worker(settings: &Settings, store: &Store) -> Result<Worker> {
+    Ok(Worker::new(store.clone(), settings.worker_config()?).send_mail(settings.mail_config()?)?)
 }
 
 async fn listen(settings: &Settings) -> Result<tokio::net::TcpListener> {

@@ -4,8 +4,10 @@
 use anyhow::{Context, Result};
 use figment::providers::{Env, Format, Serialized, Toml};
 use figment::Figment;
+use lyceum_domain::mail::DigestEvery;
 use lyceum_domain::Placement;
 use lyceum_store::{PgConnectOptions, PoolLimits, SqliteSynchronous, StoreConfig};
+use lyceum_worker::mail::{MailConfig, MailTransport, SmtpConfig, SmtpTls};
 use lyceum_worker::WorkerConfig;
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
@@ -16,6 +18,16 @@ use std::time::Duration;
 const MAX_RESPONSE_CACHE_TTL_SECS: u64 = 24 * 3600;
 
 const DAY: u64 = 24 * 3600;
+
+/// How the worker sends mail.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum MailTransportKind {
+    /// `.eml` files under `mail_folder`.
+    File,
+    /// The SMTP server `mail_smtp_host`.
+    Smtp,
+}
 
 /// Whether `lyceum serve` runs the worker in its process.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -113,6 +125,28 @@ pub struct Settings {
     /// Days delivered events and finished jobs are kept before the daily housekeeping deletes
     /// them.
     pub retention_days: u64,
+    /// `file` (the default: each message an `.eml` file under `mail_folder`) or `smtp`.
+    pub mail_transport: MailTransportKind,
+    /// Folder of the `file` transport; unset: `<data_dir>/mail/outbox`.
+    pub mail_folder: Option<PathBuf>,
+    /// The sender of every message (`Lyceum <no-reply@lms.example>`; a bare address carries
+    /// the tenant's name).
+    pub mail_from: String,
+    /// Where messages' links lead (`https://lms.example`); unset: `http://<bind>`.
+    pub mail_link_base: Option<String>,
+    pub mail_smtp_host: Option<String>,
+    /// Unset: 25, 587 or 465, as `mail_smtp_tls` asks.
+    pub mail_smtp_port: Option<u16>,
+    /// `none`, `starttls` or `tls`.
+    pub mail_smtp_tls: SmtpTls,
+    pub mail_smtp_username: Option<String>,
+    pub mail_smtp_password: Option<String>,
+    /// Seconds a whole SMTP send may take before it counts as failed (and is retried).
+    pub mail_smtp_timeout_secs: u64,
+    /// Days ahead learners are reminded of a due date; 0: no reminders.
+    pub mail_remind_days: u32,
+    /// `off`, `daily` or `weekly`: how often learners get a digest of their courses.
+    pub mail_digest: DigestEvery,
     /// Log filter, in `tracing` syntax (`info`, `lyceum=debug,sqlx=warn`).
     pub log: String,
     /// `text` or `json`.
@@ -163,6 +197,18 @@ impl Default for Settings {
             worker_sweep_secs: worker.sweep_every.as_secs(),
             worker_job_lease_secs: worker.job_lease.as_secs(),
             retention_days: worker.retention.as_secs() / DAY,
+            mail_transport: MailTransportKind::File,
+            mail_folder: None,
+            mail_from: "no-reply@localhost".to_owned(),
+            mail_link_base: None,
+            mail_smtp_host: None,
+            mail_smtp_port: None,
+            mail_smtp_tls: SmtpTls::StartTls,
+            mail_smtp_username: None,
+            mail_smtp_password: None,
+            mail_smtp_timeout_secs: 30,
+            mail_remind_days: 3,
+            mail_digest: DigestEvery::Weekly,
             log: "info".to_owned(),
             log_format: "text".to_owned(),
         }
@@ -250,6 +296,53 @@ impl Settings {
             sweep_every: Duration::from_secs(self.worker_sweep_secs),
             retention: Duration::from_secs(self.retention_days.saturating_mul(DAY)),
             ..WorkerConfig::default()
+        })
+    }
+
+    pub fn mail_config(&self) -> Result<MailConfig> {
+        let transport = match self.mail_transport {
+            MailTransportKind::File => MailTransport::File {
+                folder: self
+                    .mail_folder
+                    .clone()
+                    .unwrap_or_else(|| self.data_dir.join("mail").join("outbox")),
+            },
+            MailTransportKind::Smtp => {
+                let host = self
+                    .mail_smtp_host
+                    .clone()
+                    .filter(|h| !h.trim().is_empty())
+                    .ok_or_else(|| {
+                        anyhow::anyhow!(
+                            "LYCEUM_MAIL_SMTP_HOST is required with LYCEUM_MAIL_TRANSPORT=smtp"
+                        )
+                    })?;
+                anyhow::ensure!(
+                    self.mail_smtp_timeout_secs > 0,
+                    "LYCEUM_MAIL_SMTP_TIMEOUT_SECS must be above 0"
+                );
+                MailTransport::Smtp(SmtpConfig {
+                    port: self
+                        .mail_smtp_port
+                        .unwrap_or_else(|| self.mail_smtp_tls.default_port()),
+                    host,
+                    tls: self.mail_smtp_tls,
+                    username: self.mail_smtp_username.clone().filter(|u| !u.is_empty()),
+                    password: self.mail_smtp_password.clone().filter(|p| !p.is_empty()),
+                    timeout: Duration::from_secs(self.mail_smtp_timeout_secs),
+                })
+            }
+        };
+        Ok(MailConfig {
+            transport,
+            from: self.mail_from.clone(),
+            link_base: self
+                .mail_link_base
+                .clone()
+                .filter(|b| !b.trim().is_empty())
+                .unwrap_or_else(|| format!("http://{}", self.bind)),
+            remind_days: self.mail_remind_days,
+            digest: self.mail_digest,
         })
     }
 
@@ -379,6 +472,44 @@ mod tests {
             let config = settings.worker_config().unwrap();
             assert_eq!(config.retention, Duration::from_secs(30 * DAY));
             jail.set_env("LYCEUM_WORKER", "sometimes");
+            assert!(Settings::load(None).is_err());
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn mail_goes_to_files_under_the_data_folder_unless_smtp_is_configured() {
+        figment::Jail::expect_with(|jail| {
+            jail.set_env("LYCEUM_DATA_DIR", "/srv/lyceum");
+            let config = Settings::load(None).unwrap().mail_config().unwrap();
+            assert_eq!(
+                config.transport,
+                MailTransport::File {
+                    folder: PathBuf::from("/srv/lyceum/mail/outbox")
+                }
+            );
+            assert_eq!(config.link_base, "http://127.0.0.1:8080");
+            jail.set_env("LYCEUM_MAIL_TRANSPORT", "smtp");
+            let refused = Settings::load(None).unwrap().mail_config().unwrap_err();
+            assert!(
+                refused.to_string().contains("LYCEUM_MAIL_SMTP_HOST"),
+                "{refused}"
+            );
+            jail.set_env("LYCEUM_MAIL_SMTP_HOST", "smtp.example");
+            jail.set_env("LYCEUM_MAIL_SMTP_TLS", "tls");
+            jail.set_env("LYCEUM_MAIL_SMTP_USERNAME", "lyceum");
+            jail.set_env("LYCEUM_MAIL_SMTP_PASSWORD", "secret");
+            jail.set_env("LYCEUM_MAIL_DIGEST", "off");
+            let settings = Settings::load(None).unwrap();
+            assert_eq!(settings.mail_digest, DigestEvery::Off);
+            let MailTransport::Smtp(smtp) = settings.mail_config().unwrap().transport else {
+                panic!("not SMTP");
+            };
+            assert_eq!((smtp.host.as_str(), smtp.port), ("smtp.example", 465));
+            assert_eq!(smtp.tls, SmtpTls::Tls);
+            assert_eq!(smtp.password.as_deref(), Some("secret"));
+            assert!(!format!("{smtp:?}").contains("secret"));
+            jail.set_env("LYCEUM_MAIL_SMTP_TLS", "sometimes");
             assert!(Settings::load(None).is_err());
             Ok(())
         });

@@ -1,7 +1,7 @@
 //! Lyceum's domain: the types and rules every layer shares.
 //!
 //! This crate owns the vocabulary (tenants, slugs, plans, placements, roles, e-mails, ids,
-//! courses, progress, lesson content, events and background jobs) and the rules that make a value valid. It never performs
+//! courses, progress, lesson content, events, background jobs and e-mail) and the rules that make a value valid. It never performs
 //! I/O: no database, no clock reads beyond id generation, no network. Values that can only be
 //! built valid ("parse, don't validate") let the store and the server trust them without
 //! checking again.
@@ -16,6 +16,7 @@ pub mod events;
 pub mod ids;
 pub mod jobs;
 pub mod locale;
+pub mod mail;
 pub mod password;
 pub mod plan;
 pub mod progress;
@@ -40,6 +41,7 @@ pub use ids::{
 };
 pub use jobs::{Backoff, Job};
 pub use locale::Locale;
+pub use mail::{Mail, MailKind, MailToken, SendMail};
 pub use plan::{Plan, PlanLimits};
 pub use progress::{clamp_progress, roll_up, CourseProgress, ModuleOutline, Percent};
 pub use role::{Permission, Role};

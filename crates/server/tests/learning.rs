@@ -457,10 +457,12 @@ fn routes(
 /// Routes whose cross-tenant test lives elsewhere: the user routes in
 /// `users.rs::admins_cannot_reach_users_of_another_tenant`, the CSV import right in
 /// `every_endpoint_refuses_another_tenants_ids` (it takes a CSV body, not JSON).
-const CROSS_TENANT_TESTED_ELSEWHERE: [(&str, &str); 5] = [
+const CROSS_TENANT_TESTED_ELSEWHERE: [(&str, &str); 7] = [
     ("GET", "/api/v1/users/{id}"),
     ("PATCH", "/api/v1/users/{id}"),
     ("POST", "/api/v1/users/{id}/deactivate"),
+    ("POST", "/api/v1/users/{id}/reactivate"),
+    ("POST", "/api/v1/users/{id}/unlock"),
     ("POST", "/api/v1/users/{id}/invitation"),
     ("POST", "/api/v1/courses/{id}/enrollments/import"),
 ];

@@ -1,9 +1,11 @@
 //! The handler of the tenants' daily [`Housekeeping`] job.
 
-use crate::{JobContext, JobHandler, WorkError};
+use crate::{JobContext, JobHandler, Recurring, WorkError};
 use futures_util::future::BoxFuture;
-use lyceum_app::housekeeping;
+use lyceum_app::{housekeeping, Refusal};
 use lyceum_domain::jobs::Housekeeping;
+use lyceum_domain::Job;
+use lyceum_store::WriteTx;
 use std::time::Duration;
 
 /// Runs [`Housekeeping`]: deletes what is older than `retention` and queues the next run.
@@ -32,5 +34,15 @@ impl JobHandler for Tidy {
             );
             Ok(())
         })
+    }
+}
+
+impl Recurring for Tidy {
+    fn kind(&self) -> &'static str {
+        Housekeeping::KIND
+    }
+
+    fn schedule<'a>(&'a self, tx: &'a mut WriteTx) -> BoxFuture<'a, Result<(), Refusal>> {
+        Box::pin(housekeeping::schedule(tx))
     }
 }

@@ -18,7 +18,9 @@
 mod consumers;
 mod handlers;
 mod housekeeping;
+pub mod mail;
 mod metrics;
+mod recurring;
 mod schedule;
 mod sweep;
 mod turn;
@@ -27,6 +29,7 @@ pub use consumers::{Consumer, Consumers};
 pub use handlers::{Handlers, JobContext, JobHandler};
 pub use housekeeping::Tidy;
 pub use metrics::{WorkerCollector, WorkerMetrics};
+pub use recurring::Recurring;
 
 use futures_util::FutureExt;
 use lyceum_app::Refusal;
@@ -109,6 +112,7 @@ struct Shared {
     config: WorkerConfig,
     consumers: Consumers,
     handlers: Handlers,
+    recurring: Vec<Arc<dyn Recurring>>,
     metrics: Arc<WorkerMetrics>,
 }
 
@@ -116,18 +120,29 @@ impl Worker {
     /// A worker on `store` with Lyceum's own job kinds (the tenants' housekeeping) and no event
     /// consumer yet.
     pub fn new(store: Store, config: WorkerConfig) -> Self {
-        let handlers = Handlers::default().with(Tidy {
+        let tidy = Tidy {
             retention: config.retention,
-        });
+        };
+        let recurring: Vec<Arc<dyn Recurring>> = vec![Arc::new(Tidy {
+            retention: config.retention,
+        })];
         Self {
             shared: Shared {
                 store,
                 config,
                 consumers: Consumers::default(),
-                handlers,
+                handlers: Handlers::default().with(tidy),
+                recurring,
                 metrics: Arc::default(),
             },
         }
+    }
+
+    /// Adds a recurring job kind: the sweep queues one for every tenant that has none (its
+    /// handler, added with [`Worker::handle`], queues the next run).
+    pub fn recur(mut self, recurring: impl Recurring) -> Self {
+        self.shared.recurring.push(Arc::new(recurring));
+        self
     }
 
     /// Adds an event consumer.

@@ -1,6 +1,7 @@
 //! The sweep: every tenant with storage surveyed, a few at a time, for what waits without a
 //! notice (events a crash left undelivered, jobs queued for later, notices lost). Each survey
-//! wakes the tenant or sets its timer; the sweep also gives every tenant its housekeeping job
+//! wakes the tenant or sets its timer; the sweep also gives every tenant its recurring jobs (housekeeping, the mail's reminders
+//! and digests)
 //! and refreshes the queue's gauges.
 
 use crate::schedule::Schedule;
@@ -9,9 +10,8 @@ use crate::Shared;
 use chrono::{DateTime, Utc};
 use futures_util::StreamExt;
 use lyceum_app::jobs;
-use lyceum_app::{dispatch, housekeeping, platform, Refusal};
-use lyceum_domain::jobs::Housekeeping;
-use lyceum_domain::{Job, JobState, TenantId};
+use lyceum_app::{dispatch, platform, Refusal};
+use lyceum_domain::{JobState, TenantId};
 use lyceum_store::Tenant;
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -94,12 +94,20 @@ async fn survey(shared: &Shared, tenant: &Tenant) -> Result<(Survey, Counts), Re
     let next_due = jobs::next_due(&mut tx).await?;
     let counts = jobs::census(&mut tx).await?;
     tx.commit().await?;
-    let housekept = counts.iter().any(|(kind, state, _)| {
-        kind == Housekeeping::KIND && matches!(state, JobState::Queued | JobState::Running)
-    });
-    if !housekept {
+    let missing: Vec<_> = shared
+        .recurring
+        .iter()
+        .filter(|recurring| {
+            !counts.iter().any(|(kind, state, _)| {
+                kind == recurring.kind() && matches!(state, JobState::Queued | JobState::Running)
+            })
+        })
+        .collect();
+    if !missing.is_empty() {
         let mut tx = store.begin_write(tenant).await?;
-        housekeeping::schedule(&mut tx).await?;
+        for recurring in missing {
+            recurring.schedule(&mut tx).await?;
+        }
         tx.commit().await?;
     }
     let survey = Survey {

@@ -1,10 +1,10 @@
-//! Invitations: an admin creates a user without a password (`invited`) or invites them again,
-//! and hands the one-time token to the person; the person accepts it, sets a password and is
-//! active.
+//! Invitations: an admin creates a user without a password (`invited`) or invites them again;
+//! the one-time token is mailed to the person (and shown to the admin, who may pass it on
+//! themselves); the person accepts it, sets a password and is active.
 
 use super::{new_opaque_token, opaque_token_hash, NewPassword, User};
 use crate::audit::{self, Change};
-use crate::{Actor, Refusal};
+use crate::{mail, Actor, Refusal};
 use chrono::{DateTime, Utc};
 use lyceum_domain::{events, AuditAction, AuditTarget, Origin, Permission, UserId, UserStatus};
 use lyceum_store::repo::{invitations, outbox, users};
@@ -23,8 +23,8 @@ pub struct InvitationToken {
     pub expires_at: DateTime<Utc>,
 }
 
-/// Issues a fresh invitation for an invited user, withdrawing earlier ones, and records
-/// `user.invited`.
+/// Issues a fresh invitation for an invited user, withdrawing earlier ones, records
+/// `user.invited` and queues the invitation mail.
 pub(crate) async fn issue(
     tx: &mut WriteTx,
     user: UserId,
@@ -39,6 +39,7 @@ pub(crate) async fn issue(
         expires_at,
     };
     outbox::append(tx, Some(by), &invited.into()).await?;
+    mail::invitation(tx, user, &token, expires_at).await?;
     Ok(InvitationToken { token, expires_at })
 }
 

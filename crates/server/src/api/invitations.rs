@@ -1,5 +1,6 @@
-//! Invitations over HTTP: an admin re-invites an invited user and hands the one-time token to
-//! the person (Lyceum sends no mail itself); the person accepts with
+//! Invitations over HTTP: an admin re-invites an invited user; the invitation goes out by mail
+//! (a job queued with it), and the answer carries the one-time token too, for an admin who
+//! prefers to pass it on; the person accepts with
 //! `POST /api/v1/auth/accept-invitation`, sets a password and is signed in. The rules are
 //! `lyceum_app::identity::invitations`'s.
 

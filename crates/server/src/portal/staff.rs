@@ -400,8 +400,8 @@ pub(crate) struct InviteForm {
     role: Option<Role>,
 }
 
-/// Invites a person: an invited user and the one-time link to pass on (Lyceum sends no mail
-/// yet).
+/// Invites a person: an invited user, whose invitation goes out by mail; the page also shows
+/// the one-time link, for an admin who prefers to pass it on.
 pub(crate) async fn invite(
     State(state): State<AppState>,
     visit: Visit,

@@ -12,6 +12,7 @@ pub mod modules;
 pub mod outbox;
 pub mod progress;
 pub mod refresh_tokens;
+pub mod reminders;
 pub mod users;
 
 use crate::engine::dispatch;

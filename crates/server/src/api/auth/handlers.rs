@@ -67,7 +67,8 @@ pub(crate) async fn login(
 }
 
 /// A tenant user's sign-in with e-mail and password, throttled (see [`password_sign_in`]). A
-/// wrong e-mail or password is recorded in the tenant's audit log, in a transaction of its own
+/// wrong e-mail or password is recorded in the tenant's audit log (and, when it locks a
+/// person's account, the mail that tells them is queued), in a transaction of its own
 /// committed before the refusal is answered (after the password check, whose cost bounds how
 /// fast anyone can add such entries). Any refusal comes back as the response to send.
 pub(crate) async fn tenant_password_sign_in(
@@ -90,10 +91,18 @@ pub(crate) async fn tenant_password_sign_in(
     let client = origin.address();
     match password_sign_in(state, account, label, request, client, lookup).await {
         Ok(user) => Ok(user),
-        Err(SignInRefused::WrongCredentials { user, response }) => {
+        Err(SignInRefused::WrongCredentials {
+            user,
+            locked_for,
+            response,
+        }) => {
             let recorded = async {
                 let mut tx = state.store.begin_write(tenant).await?;
                 sessions::sign_in_failed(&mut tx, &tried, user.as_ref(), origin).await?;
+                if let (Some(user), Some(locked_for)) = (&user, locked_for) {
+                    let until = Utc::now() + locked_for;
+                    lyceum_app::mail::account_locked(&mut tx, user.id, until).await?;
+                }
                 tx.commit().await?;
                 Ok::<_, ApiError>(())
             };

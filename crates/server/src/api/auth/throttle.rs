@@ -107,12 +107,13 @@ impl LoginThrottle {
         Ok(())
     }
 
-    pub(crate) async fn failed(&self, tenant: Option<Uuid>, email: &str) {
+    /// Counts a failure; answers how long the account is locked when this failure locked it
+    /// (the one that reached `max_failures`; later ones are refused before they count).
+    pub(crate) async fn failed(&self, tenant: Option<Uuid>, email: &str) -> Option<Duration> {
         let account = (tenant, email.trim().to_lowercase());
-        let count = self.failures.get(&account).await.map_or(0, |(c, _)| c);
-        self.failures
-            .insert(account, (count + 1, Instant::now()))
-            .await;
+        let count = self.failures.get(&account).await.map_or(0, |(c, _)| c) + 1;
+        self.failures.insert(account, (count, Instant::now())).await;
+        (count == self.config.max_failures.max(1)).then_some(self.config.failure_window)
     }
 
     /// Forgets the account's failures: after a good password, or an admin's unlock.
@@ -188,11 +189,15 @@ where
             Ok(user)
         }
         user => {
-            throttle.failed(tenant, &request.email).await;
+            let locked_for = throttle.failed(tenant, &request.email).await;
             let response =
                 ApiError::unauthorized("INVALID_CREDENTIALS", "wrong e-mail or password")
                     .into_response();
-            Err(SignInRefused::WrongCredentials { user, response })
+            Err(SignInRefused::WrongCredentials {
+                user,
+                locked_for,
+                response,
+            })
         }
     }
 }
@@ -202,8 +207,12 @@ pub(crate) enum SignInRefused<U> {
     /// Before any password was checked: throttled, or the account could not be looked up.
     Early(Response),
     /// A wrong e-mail or password (401 `INVALID_CREDENTIALS`); `user` is the person the
-    /// e-mail names, if any.
-    WrongCredentials { user: Option<U>, response: Response },
+    /// e-mail names, if any; `locked_for`, how long this failure locked the account.
+    WrongCredentials {
+        user: Option<U>,
+        locked_for: Option<Duration>,
+        response: Response,
+    },
 }
 
 impl<U> IntoResponse for SignInRefused<U> {
