@@ -18,6 +18,7 @@ pub mod learning;
 pub mod live;
 pub mod platform;
 mod refusal;
+pub mod settings;
 pub mod tenant;
 mod work;
 
