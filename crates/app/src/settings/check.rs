@@ -115,7 +115,7 @@ impl DomainCheck {
     }
 
     /// The address whose answer must be the token.
-    pub fn url(domain: &DomainName) -> String {
+    pub fn url(domain: &impl std::fmt::Display) -> String {
         format!("http://{domain}{WELL_KNOWN_PATH}")
     }
 
