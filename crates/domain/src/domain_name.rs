@@ -48,7 +48,9 @@ impl DomainName {
         }
         let labels: Vec<&str> = ascii.split('.').collect();
         if labels.len() < 2 {
-            return Err(invalid("it needs at least two labels, as in learn.example.com"));
+            return Err(invalid(
+                "it needs at least two labels, as in learn.example.com",
+            ));
         }
         let label_ok = |label: &&str| {
             (1..=MAX_LABEL).contains(&label.len())
@@ -107,7 +109,10 @@ mod tests {
         let parse = |s| DomainName::parse(s).map(|d| d.to_string());
         assert_eq!(parse(" Learn.Example.COM. ").unwrap(), "learn.example.com");
         assert_eq!(parse("bücher.example").unwrap(), "xn--bcher-kva.example");
-        assert_eq!(parse("xn--bcher-kva.example").unwrap(), "xn--bcher-kva.example");
+        assert_eq!(
+            parse("xn--bcher-kva.example").unwrap(),
+            "xn--bcher-kva.example"
+        );
     }
 
     #[test]

@@ -302,7 +302,11 @@ mod tests {
             ..change()
         });
         assert_eq!(e.code(), "LOW_CONTRAST");
-        for url in ["http://x.test/logo.png", "javascript:alert(1)", "https://x/\"><b>"] {
+        for url in [
+            "http://x.test/logo.png",
+            "javascript:alert(1)",
+            "https://x/\"><b>",
+        ] {
             let e = refused(SettingsChange {
                 logo_url: text(url),
                 ..change()
@@ -329,7 +333,9 @@ mod tests {
             ..change()
         });
         assert_eq!(e.code(), "VALIDATION_FAILED");
-        let many = (0..=MAX_SIGNUP_DOMAINS).map(|i| format!("d{i}.test")).collect();
+        let many = (0..=MAX_SIGNUP_DOMAINS)
+            .map(|i| format!("d{i}.test"))
+            .collect();
         let e = refused(SettingsChange {
             signup_domains: Some(many),
             ..change()

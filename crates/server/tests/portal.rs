@@ -2384,12 +2384,18 @@ async fn admins_change_the_organisations_settings_in_both_languages() {
         let mut admin = Browser::new(&state, &label).speaking("en");
         admin.sign_in("echo", "admin@echo.test").await;
         let home = admin.get("/t/echo/").await;
-        assert!(home.body.contains("/t/echo/admin/settings\">Settings"), "{label}");
+        assert!(
+            home.body.contains("/t/echo/admin/settings\">Settings"),
+            "{label}"
+        );
         let page = admin.get("/t/echo/admin/settings").await;
         assert_eq!(page.status, StatusCode::OK, "{label}: {}", page.body);
         assert!(page.body.contains("Organisation settings"), "{label}");
         assert!(page.body.contains("value=\"#0b5fff\""), "{label}");
-        assert!(page.body.contains("Europe/Paris"), "{label}: the time zones are offered");
+        assert!(
+            page.body.contains("Europe/Paris"),
+            "{label}: the time zones are offered"
+        );
 
         // Without the form token nothing changes.
         let forged = admin
@@ -2415,8 +2421,15 @@ async fn admins_change_the_organisations_settings_in_both_languages() {
         pale.push(("intent", "preview"));
         let checked = admin.post("/t/echo/admin/settings", &pale, None).await;
         assert_eq!(checked.status, StatusCode::UNPROCESSABLE_ENTITY, "{label}");
-        assert!(checked.body.contains("id=\"primary_color-problem\""), "{label}");
-        assert!(checked.body.contains("it needs at least 4.5:1"), "{label}: {}", checked.body);
+        assert!(
+            checked.body.contains("id=\"primary_color-problem\""),
+            "{label}"
+        );
+        assert!(
+            checked.body.contains("it needs at least 4.5:1"),
+            "{label}: {}",
+            checked.body
+        );
         assert!(checked.body.contains("value=\"Echo School\""), "{label}");
         // A preview that passes saves nothing.
         let mut fine = form("Echo School", "#0b5fff");
@@ -2428,37 +2441,82 @@ async fn admins_change_the_organisations_settings_in_both_languages() {
         assert_eq!(stored.name, "echo", "{label}");
 
         let saved = admin
-            .post("/t/echo/admin/settings", &form("Echo <School>", "#0b5fff"), None)
+            .post(
+                "/t/echo/admin/settings",
+                &form("Echo <School>", "#0b5fff"),
+                None,
+            )
             .await;
-        assert_eq!(saved.location(), "/t/echo/admin/settings?saved=1", "{label}: {}", saved.body);
+        assert_eq!(
+            saved.location(),
+            "/t/echo/admin/settings?saved=1",
+            "{label}: {}",
+            saved.body
+        );
         // The tenant's language is now French, and its name is escaped on every page.
         let french = admin.get("/t/echo/admin/settings?saved=1").await;
         assert_eq!(lang(&french), "fr", "{label}");
-        assert!(french.body.contains("Les réglages sont enregistrés."), "{label}");
-        assert!(french.body.contains("Echo &#60;School&#62;") || french.body.contains("Echo &lt;School&gt;"), "{label}");
+        assert!(
+            french.body.contains("Les réglages sont enregistrés."),
+            "{label}"
+        );
+        assert!(
+            french.body.contains("Echo &#60;School&#62;")
+                || french.body.contains("Echo &lt;School&gt;"),
+            "{label}"
+        );
         assert!(french.body.contains("xn--bcher-kva.example"), "{label}");
         let refused = admin
             .post("/t/echo/admin/settings", &form("Echo", "rouge"), None)
             .await;
         assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY, "{label}");
-        assert!(refused.body.contains("n’est pas une couleur"), "{label}: {}", refused.body);
+        assert!(
+            refused.body.contains("n’est pas une couleur"),
+            "{label}: {}",
+            refused.body
+        );
 
         // Custom domains: claimed on the page, with the token to publish; taken ones refused.
         let added = admin
-            .post("/t/echo/admin/settings/domains", &[("domain", "learn.echo.test")], None)
+            .post(
+                "/t/echo/admin/settings/domains",
+                &[("domain", "learn.echo.test")],
+                None,
+            )
             .await;
-        assert_eq!(added.location(), "/t/echo/admin/settings#domains", "{label}: {}", added.body);
+        assert_eq!(
+            added.location(),
+            "/t/echo/admin/settings#domains",
+            "{label}: {}",
+            added.body
+        );
         let page = admin.get("/t/echo/admin/settings").await;
-        assert!(page.body.contains("http://learn.echo.test/.well-known/lyceum-domain-verification"), "{label}");
+        assert!(
+            page.body
+                .contains("http://learn.echo.test/.well-known/lyceum-domain-verification"),
+            "{label}"
+        );
         let bad = admin
-            .post("/t/echo/admin/settings/domains", &[("domain", "10.0.0.1")], None)
+            .post(
+                "/t/echo/admin/settings/domains",
+                &[("domain", "10.0.0.1")],
+                None,
+            )
             .await;
         assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY, "{label}");
         assert!(bad.body.contains("id=\"domain-problem\""), "{label}");
         let removed = admin
-            .post("/t/echo/admin/settings/domains/remove", &[("domain", "learn.echo.test")], None)
+            .post(
+                "/t/echo/admin/settings/domains/remove",
+                &[("domain", "learn.echo.test")],
+                None,
+            )
             .await;
-        assert_eq!(removed.location(), "/t/echo/admin/settings#domains", "{label}");
+        assert_eq!(
+            removed.location(),
+            "/t/echo/admin/settings#domains",
+            "{label}"
+        );
         let page = admin.get("/t/echo/admin/settings").await;
         assert!(!page.body.contains("learn.echo.test"), "{label}");
     }

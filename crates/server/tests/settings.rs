@@ -49,10 +49,7 @@ async fn well_known(State(site): State<Site>, headers: HeaderMap) -> Response {
 /// Serves `site` on `listener` until the test ends.
 fn serve(listener: TcpListener, site: Site) {
     let app = Router::new()
-        .route(
-            "/.well-known/lyceum-domain-verification",
-            get(well_known),
-        )
+        .route("/.well-known/lyceum-domain-verification", get(well_known))
         .with_state(site);
     tokio::spawn(async move { axum::serve(listener, app).await });
 }
@@ -92,8 +89,12 @@ async fn audited(w: &World, admin: &User, action: &str) -> Vec<Value> {
 #[tokio::test]
 async fn admins_read_and_change_settings_and_every_bad_value_is_refused() {
     for w in World::on_every_placement().await {
-        w.provision("acme", Plan::Pro, json!({"branding": {"primary_color": "#0B5FFF"}, "keep": 1}))
-            .await;
+        w.provision(
+            "acme",
+            Plan::Pro,
+            json!({"branding": {"primary_color": "#0B5FFF"}, "keep": 1}),
+        )
+        .await;
         let admin = w.user("acme", "admin@acme.test", Role::Admin).await;
         let shown = w
             .as_(&admin)
@@ -124,7 +125,11 @@ async fn admins_read_and_change_settings_and_every_bad_value_is_refused() {
         assert_eq!(changed["branding"]["primary_color"], Value::Null, "{w}");
         assert_eq!(changed["branding"]["accent_color"], json!("#b25e00"), "{w}");
         assert_eq!(changed["branding"]["locale"], json!("fr"), "{w}");
-        assert_eq!(changed["branding"]["time_zone"], json!("Europe/Paris"), "{w}");
+        assert_eq!(
+            changed["branding"]["time_zone"],
+            json!("Europe/Paris"),
+            "{w}"
+        );
         assert_eq!(
             changed["signup_domains"],
             json!(["acme.test", "xn--bcher-kva.example"]),
@@ -140,20 +145,54 @@ async fn admins_read_and_change_settings_and_every_bad_value_is_refused() {
             .json_value();
         assert_eq!(profile["name"], json!("Acme <b>Learning</b>"), "{w}");
         assert_eq!(profile["self_signup"], json!(true), "{w}");
-        let stored = w.store().directory().by_slug("acme").await.unwrap().unwrap();
-        assert_eq!(stored.settings["keep"], json!(1), "{w}: other keys are kept");
+        let stored = w
+            .store()
+            .directory()
+            .by_slug("acme")
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(
+            stored.settings["keep"],
+            json!(1),
+            "{w}: other keys are kept"
+        );
 
         let refusals = [
-            (json!({"branding": {"primary_color": "red"}}), "INVALID_COLOR"),
-            (json!({"branding": {"primary_color": "#ffee00"}}), "LOW_CONTRAST"),
-            (json!({"branding": {"accent_color": "#f8f8f8"}}), "LOW_CONTRAST"),
-            (json!({"branding": {"time_zone": "Mars/Base"}}), "UNKNOWN_TIME_ZONE"),
+            (
+                json!({"branding": {"primary_color": "red"}}),
+                "INVALID_COLOR",
+            ),
+            (
+                json!({"branding": {"primary_color": "#ffee00"}}),
+                "LOW_CONTRAST",
+            ),
+            (
+                json!({"branding": {"accent_color": "#f8f8f8"}}),
+                "LOW_CONTRAST",
+            ),
+            (
+                json!({"branding": {"time_zone": "Mars/Base"}}),
+                "UNKNOWN_TIME_ZONE",
+            ),
             (json!({"branding": {"locale": "de-CH"}}), "UNKNOWN_LOCALE"),
-            (json!({"branding": {"logo_url": "http://cdn.example/a.svg"}}), "INVALID_LOGO_URL"),
-            (json!({"branding": {"logo_url": "javascript:alert(1)"}}), "INVALID_LOGO_URL"),
-            (json!({"branding": {"logo_url": "https://x.test/\"><script>"}}), "INVALID_LOGO_URL"),
+            (
+                json!({"branding": {"logo_url": "http://cdn.example/a.svg"}}),
+                "INVALID_LOGO_URL",
+            ),
+            (
+                json!({"branding": {"logo_url": "javascript:alert(1)"}}),
+                "INVALID_LOGO_URL",
+            ),
+            (
+                json!({"branding": {"logo_url": "https://x.test/\"><script>"}}),
+                "INVALID_LOGO_URL",
+            ),
             (json!({"signup_domains": ["10.0.0.1"]}), "INVALID_DOMAIN"),
-            (json!({"signup_domains": ["acme.test:8080"]}), "INVALID_DOMAIN"),
+            (
+                json!({"signup_domains": ["acme.test:8080"]}),
+                "INVALID_DOMAIN",
+            ),
             (json!({"name": "  "}), "VALIDATION_FAILED"),
             (json!({"name": "A\u{7}B"}), "VALIDATION_FAILED"),
             (json!({"tenant_id": "x"}), "VALIDATION_FAILED"),
@@ -188,14 +227,22 @@ async fn admins_read_and_change_settings_and_every_bad_value_is_refused() {
         assert_eq!(entries.len(), 1, "{w}: {entries:?}");
         assert_eq!(entries[0]["target_kind"], json!("tenant"), "{w}");
         assert_eq!(entries[0]["before"]["name"], json!("acme"), "{w}");
-        assert_eq!(entries[0]["after"]["branding"]["locale"], json!("fr"), "{w}");
+        assert_eq!(
+            entries[0]["after"]["branding"]["locale"],
+            json!("fr"),
+            "{w}"
+        );
         // Nothing changed, nothing recorded.
         w.as_(&admin)
             .patch("/api/v1/tenant/settings")
             .json(&json!({"self_signup": true}))
             .expect(StatusCode::OK)
             .await;
-        assert_eq!(audited(&w, &admin, "tenant.settings_changed").await.len(), 1, "{w}");
+        assert_eq!(
+            audited(&w, &admin, "tenant.settings_changed").await.len(),
+            1,
+            "{w}"
+        );
     }
 }
 
@@ -235,7 +282,13 @@ async fn only_the_tenants_own_admins_reach_its_settings() {
             .get("/api/v1/tenant/settings")
             .expect_error(StatusCode::FORBIDDEN, "TENANT_MISMATCH")
             .await;
-        let acme = w.store().directory().by_slug("acme").await.unwrap().unwrap();
+        let acme = w
+            .store()
+            .directory()
+            .by_slug("acme")
+            .await
+            .unwrap()
+            .unwrap();
         assert_eq!(acme.name, "acme", "{w}");
     }
 }
@@ -246,9 +299,12 @@ async fn self_sign_up_admits_only_the_listed_email_domains() {
         w.provision("acme", Plan::Pro, json!({})).await;
         let admin = w.user("acme", "admin@acme.test", Role::Admin).await;
         let sign_up = |email: &str| {
-            w.anonymous().at("acme").post("/api/v1/auth/signup").json(&json!({
-                "email": email, "display_name": "Sam", "password": "a long passphrase"
-            }))
+            w.anonymous()
+                .at("acme")
+                .post("/api/v1/auth/signup")
+                .json(&json!({
+                    "email": email, "display_name": "Sam", "password": "a long passphrase"
+                }))
         };
         sign_up("sam@acme.test")
             .expect_error(StatusCode::FORBIDDEN, "SIGNUP_DISABLED")
@@ -295,7 +351,12 @@ async fn custom_domains_are_claimed_verified_over_http_taken_and_removed() {
             .await;
 
         // Bad names and the service's own domain.
-        for bad in ["127.0.0.1", "learn.acme.test:8080", "https://learn.acme.test/", "localhost"] {
+        for bad in [
+            "127.0.0.1",
+            "learn.acme.test:8080",
+            "https://learn.acme.test/",
+            "localhost",
+        ] {
             w.as_(&admin)
                 .post("/api/v1/tenant/domains")
                 .json(&json!({"domain": bad}))
@@ -318,7 +379,10 @@ async fn custom_domains_are_claimed_verified_over_http_taken_and_removed() {
         let claimed = claimed.json_value();
         assert_eq!(claimed["domain"], json!("learn.acme.test"), "{w}");
         assert_eq!(claimed["verified"], json!(false), "{w}");
-        let token = claimed["verification"]["token"].as_str().unwrap().to_owned();
+        let token = claimed["verification"]["token"]
+            .as_str()
+            .unwrap()
+            .to_owned();
         assert_eq!(
             claimed["verification"]["url"],
             json!("http://learn.acme.test/.well-known/lyceum-domain-verification"),
@@ -367,11 +431,17 @@ async fn custom_domains_are_claimed_verified_over_http_taken_and_removed() {
             .expect_error(StatusCode::NOT_FOUND, "TENANT_NOT_FOUND")
             .await;
 
-        let verify = || w.as_(&admin).post("/api/v1/tenant/domains/learn.acme.test/verify");
+        let verify = || {
+            w.as_(&admin)
+                .post("/api/v1/tenant/domains/learn.acme.test/verify")
+        };
         if !served {
             // The web server is down.
             let down = verify()
-                .expect_error(StatusCode::UNPROCESSABLE_ENTITY, "DOMAIN_VERIFICATION_FAILED")
+                .expect_error(
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    "DOMAIN_VERIFICATION_FAILED",
+                )
                 .await;
             let message = down.json_value()["message"].as_str().unwrap().to_owned();
             assert!(message.contains("could not connect"), "{w}: {message}");
@@ -381,18 +451,34 @@ async fn custom_domains_are_claimed_verified_over_http_taken_and_removed() {
         }
         // Nothing published yet: 404.
         let missing = verify()
-            .expect_error(StatusCode::UNPROCESSABLE_ENTITY, "DOMAIN_VERIFICATION_FAILED")
-            .await;
-        assert!(missing.json_value()["message"].as_str().unwrap().contains("404"), "{w}");
-        // A wrong token.
-        site.lock()
-            .unwrap()
-            .insert("learn.acme.test".into(), Published::Text("not-the-token".into()));
-        let wrong = verify()
-            .expect_error(StatusCode::UNPROCESSABLE_ENTITY, "DOMAIN_VERIFICATION_FAILED")
+            .expect_error(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "DOMAIN_VERIFICATION_FAILED",
+            )
             .await;
         assert!(
-            wrong.json_value()["message"].as_str().unwrap().contains("does not hold the token"),
+            missing.json_value()["message"]
+                .as_str()
+                .unwrap()
+                .contains("404"),
+            "{w}"
+        );
+        // A wrong token.
+        site.lock().unwrap().insert(
+            "learn.acme.test".into(),
+            Published::Text("not-the-token".into()),
+        );
+        let wrong = verify()
+            .expect_error(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "DOMAIN_VERIFICATION_FAILED",
+            )
+            .await;
+        assert!(
+            wrong.json_value()["message"]
+                .as_str()
+                .unwrap()
+                .contains("does not hold the token"),
             "{w}"
         );
         // A redirect to another host (which would hold the token) is not followed.
@@ -406,21 +492,31 @@ async fn custom_domains_are_claimed_verified_over_http_taken_and_removed() {
             ),
         );
         let redirected = verify()
-            .expect_error(StatusCode::UNPROCESSABLE_ENTITY, "DOMAIN_VERIFICATION_FAILED")
+            .expect_error(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "DOMAIN_VERIFICATION_FAILED",
+            )
             .await;
         assert!(
-            redirected.json_value()["message"].as_str().unwrap().contains("another host"),
+            redirected.json_value()["message"]
+                .as_str()
+                .unwrap()
+                .contains("another host"),
             "{w}"
         );
-        assert!(audited(&w, &admin, "domain.verified").await.is_empty(), "{w}");
+        assert!(
+            audited(&w, &admin, "domain.verified").await.is_empty(),
+            "{w}"
+        );
         by_host()
             .expect_error(StatusCode::NOT_FOUND, "TENANT_NOT_FOUND")
             .await;
 
         // The token, with a line break as files have it.
-        site.lock()
-            .unwrap()
-            .insert("learn.acme.test".into(), Published::Text(format!("{token}\n")));
+        site.lock().unwrap().insert(
+            "learn.acme.test".into(),
+            Published::Text(format!("{token}\n")),
+        );
         let verified = verify().expect(StatusCode::OK).await.json_value();
         assert_eq!(verified["verified"], json!(true), "{w}");
         assert_eq!(verified["verification"], Value::Null, "{w}");
@@ -434,7 +530,10 @@ async fn custom_domains_are_claimed_verified_over_http_taken_and_removed() {
             .header("host", "LEARN.acme.test:443")
             .expect(StatusCode::OK)
             .await;
-        assert!(String::from_utf8_lossy(page.bytes()).contains("acme"), "{w}");
+        assert!(
+            String::from_utf8_lossy(page.bytes()).contains("acme"),
+            "{w}"
+        );
 
         // Removed: it reaches nobody again, and another tenant may claim it.
         w.as_(&admin)

@@ -174,7 +174,11 @@ pub async fn remove(
 }
 
 /// The tenant's own claim on `domain`, or `DOMAIN_NOT_FOUND` (also for another tenant's).
-async fn held(store: &Store, tenant: &Tenant, domain: &DomainName) -> Result<CustomDomain, Refusal> {
+async fn held(
+    store: &Store,
+    tenant: &Tenant,
+    domain: &DomainName,
+) -> Result<CustomDomain, Refusal> {
     store
         .directory()
         .custom_domains(tenant.id())

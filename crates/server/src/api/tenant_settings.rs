@@ -272,8 +272,14 @@ pub(crate) async fn add_domain(
     ApiJson(request): ApiJson<NewDomain>,
 ) -> Result<Response, ApiError> {
     let base = state.config.base_domain.as_deref();
-    let claimed =
-        domains::add(&state.store, &auth.tenant, &auth.actor(), &request.domain, base).await?;
+    let claimed = domains::add(
+        &state.store,
+        &auth.tenant,
+        &auth.actor(),
+        &request.domain,
+        base,
+    )
+    .await?;
     Ok(unstored(StatusCode::CREATED, DomainBody::from(claimed)))
 }
 

@@ -122,8 +122,14 @@ pub(crate) fn tenant_routes() -> Router<AppState> {
         .route("/admin/audit.csv", get(staff::audit_csv))
         .route("/admin/settings", get(settings::show).post(settings::save))
         .route("/admin/settings/domains", post(settings::add_domain))
-        .route("/admin/settings/domains/verify", post(settings::verify_domain))
-        .route("/admin/settings/domains/remove", post(settings::remove_domain))
+        .route(
+            "/admin/settings/domains/verify",
+            post(settings::verify_domain),
+        )
+        .route(
+            "/admin/settings/domains/remove",
+            post(settings::remove_domain),
+        )
 }
 
 /// The platform operator's console at `/platform/`.

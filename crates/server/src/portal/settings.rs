@@ -63,7 +63,10 @@ impl SettingsForm {
             accent_color: brand.accent_color.unwrap_or(SHOWN_ACCENT).to_string(),
             accent_default: on(brand.accent_color.is_none()),
             logo_url: brand.logo_url.clone().unwrap_or_default(),
-            locale: brand.locale.map(|l| l.as_str().to_owned()).unwrap_or_default(),
+            locale: brand
+                .locale
+                .map(|l| l.as_str().to_owned())
+                .unwrap_or_default(),
             time_zone: brand
                 .time_zone
                 .map(|tz| tz.name().to_owned())
@@ -82,9 +85,8 @@ impl SettingsForm {
 
     /// The change this form asks for: every field, as typed.
     fn change(&self) -> SettingsChange {
-        let colour = |text: &str, default: &Option<String>| {
-            Some(default.is_none().then(|| text.to_owned()))
-        };
+        let colour =
+            |text: &str, default: &Option<String>| Some(default.is_none().then(|| text.to_owned()));
         SettingsChange {
             name: Some(self.name.clone()),
             primary_color: colour(&self.primary_color, &self.primary_default),
@@ -183,9 +185,8 @@ fn field_of(refusal: &Refusal) -> Option<&'static str> {
         ValidationError::Empty { .. }
         | ValidationError::TooLong { .. }
         | ValidationError::ControlCharacters { .. } => "name",
-        ValidationError::InvalidColor { field, .. } | ValidationError::LowContrast { field, .. } => {
-            field
-        }
+        ValidationError::InvalidColor { field, .. }
+        | ValidationError::LowContrast { field, .. } => field,
         ValidationError::InvalidLogoUrl(_) => "logo_url",
         ValidationError::UnknownLocale(_) => "locale",
         ValidationError::UnknownTimeZone(_) => "time_zone",

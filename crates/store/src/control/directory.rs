@@ -412,7 +412,9 @@ impl Directory {
             self.invalidate_cache();
         }
         Ok(match holder {
-            Some((tenant, row)) if tenant == id.as_uuid() && inserted > 0 => DomainClaim::Claimed(row),
+            Some((tenant, row)) if tenant == id.as_uuid() && inserted > 0 => {
+                DomainClaim::Claimed(row)
+            }
             Some((tenant, row)) if tenant == id.as_uuid() => DomainClaim::AlreadyOurs(row),
             // Held by another, or removed by its holder between the two statements.
             _ => DomainClaim::HeldByAnother,
