@@ -419,7 +419,7 @@ async fn custom_domains_are_claimed_verified_over_http_taken_and_removed() {
             .await
             .json_value();
         assert_eq!(rivals, json!([]), "{w}");
-        assert!(audited(&w, &rival, "domain.added").await.is_empty(), "{w}");
+        assert!(audited(w, &rival, "domain.added").await.is_empty(), "{w}");
 
         // Not verified: the domain reaches nobody.
         let by_host = || {
@@ -505,7 +505,7 @@ async fn custom_domains_are_claimed_verified_over_http_taken_and_removed() {
             "{w}"
         );
         assert!(
-            audited(&w, &admin, "domain.verified").await.is_empty(),
+            audited(w, &admin, "domain.verified").await.is_empty(),
             "{w}"
         );
         by_host()
@@ -550,7 +550,7 @@ async fn custom_domains_are_claimed_verified_over_http_taken_and_removed() {
             .await;
 
         for action in ["domain.added", "domain.verified", "domain.removed"] {
-            let entries = audited(&w, &admin, action).await;
+            let entries = audited(w, &admin, action).await;
             assert_eq!(entries.len(), 1, "{w}: {action}: {entries:?}");
             assert_eq!(entries[0]["actor"], json!("admin@acme.test"), "{w}");
         }

@@ -145,6 +145,14 @@ pub struct CustomDomain {
     pub created_at: DateTime<Utc>,
 }
 
+/// A custom domain with the tenant holding it.
+#[derive(sqlx::FromRow)]
+struct HeldDomain {
+    tenant_id: Uuid,
+    #[sqlx(flatten)]
+    domain: CustomDomain,
+}
+
 /// What claiming a custom domain came to.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum DomainClaim {
@@ -396,17 +404,14 @@ impl Directory {
             .execute(p)
             .await?
             .rows_affected();
-            let holder: Option<(Uuid, String, Option<String>, Option<DateTime<Utc>>, DateTime<Utc>)> =
-                sqlx::query_as(
-                    "SELECT tenant_id, domain, verification_token, verified_at, created_at \
-                     FROM custom_domains WHERE domain = $1",
-                )
-                .bind(domain.as_str())
-                .fetch_optional(p)
-                .await?;
-            (inserted, holder.map(|(tenant, domain, verification_token, verified_at, created_at)| {
-                (tenant, CustomDomain { domain, verification_token, verified_at, created_at })
-            }))
+            let holder: Option<HeldDomain> = sqlx::query_as(
+                "SELECT tenant_id, domain, verification_token, verified_at, created_at \
+                 FROM custom_domains WHERE domain = $1",
+            )
+            .bind(domain.as_str())
+            .fetch_optional(p)
+            .await?;
+            (inserted, holder.map(|h| (h.tenant_id, h.domain)))
         });
         if inserted > 0 {
             self.invalidate_cache();
