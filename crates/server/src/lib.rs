@@ -214,6 +214,8 @@ fn tenant_api() -> OpenApiRouter<AppState> {
         .routes(routes!(users::list, users::create))
         .routes(routes!(users::show, users::update))
         .routes(routes!(users::deactivate))
+        .routes(routes!(users::reactivate))
+        .routes(routes!(users::unlock))
         .routes(routes!(invitations::reissue))
         .routes(routes!(invitations::accept))
         .routes(routes!(courses::list, courses::create))
