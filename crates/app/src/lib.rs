@@ -19,6 +19,7 @@ pub mod live;
 pub mod mail;
 pub mod platform;
 mod refusal;
+pub mod settings;
 pub mod tenant;
 mod work;
 

@@ -78,6 +78,13 @@ pub struct Settings {
     pub request_timeout_secs: u64,
     /// `max-age` of `Strict-Transport-Security` on every answer (behind TLS); 0 sends none.
     pub hsts_max_age_secs: u64,
+    /// For tests and private set-ups only: the address a custom domain's verification check
+    /// connects to instead of the domain's public DNS addresses (any address, loopback and
+    /// private ones included). Unset in production.
+    pub domain_verify_address: Option<std::net::IpAddr>,
+    /// For tests and private set-ups only: the port the verification check connects to
+    /// instead of 80 (443 after a redirect to https). Unset in production.
+    pub domain_verify_port: Option<u16>,
     /// Seconds `serve` waits, once asked to stop, for requests in flight; the rest are then
     /// cancelled and their transactions rolled back.
     pub shutdown_grace_secs: u64,
@@ -176,6 +183,8 @@ impl Default for Settings {
             sqlite_synchronous: "normal".to_owned(),
             request_timeout_secs: 30,
             hsts_max_age_secs: 0,
+            domain_verify_address: None,
+            domain_verify_port: None,
             shutdown_grace_secs: 10,
             access_token_ttl_secs: 15 * 60,
             refresh_token_ttl_secs: 30 * 24 * 3600,
@@ -253,6 +262,13 @@ impl Settings {
                     })
             })
             .collect::<Result<Vec<_>>>()?;
+        if self.domain_verify_address.is_some() || self.domain_verify_port.is_some() {
+            tracing::warn!(
+                address = ?self.domain_verify_address,
+                port = ?self.domain_verify_port,
+                "custom domain checks go to a configured address or port instead of the domains' public addresses (LYCEUM_DOMAIN_VERIFY_*): meant for tests and private set-ups"
+            );
+        }
         Ok(lyceum_server::ServerConfig {
             base_domain: self
                 .base_domain
@@ -282,6 +298,11 @@ impl Settings {
             },
             request_timeout: Duration::from_secs(self.request_timeout_secs.max(1)),
             hsts_max_age_secs: self.hsts_max_age_secs,
+            domain_check: lyceum_app::settings::DomainCheckConfig {
+                address: self.domain_verify_address,
+                port: self.domain_verify_port,
+                ..Default::default()
+            },
         })
     }
 

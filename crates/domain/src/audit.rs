@@ -4,7 +4,7 @@
 //! layer's.
 
 use crate::error::{parse_variant, ValidationError};
-use crate::ids::{CourseId, UserId};
+use crate::ids::{CourseId, TenantId, UserId};
 use serde::{Deserialize, Serialize};
 use std::fmt;
 use std::net::IpAddr;
@@ -64,6 +64,15 @@ audit_actions! {
     CourseDeleted = "course.deleted",
     /// Course staff enrolled learners from a CSV file.
     EnrollmentImported = "enrollment.imported",
+    /// An admin changed the organisation's name or settings (brand, language, time zone, self
+    /// sign-up and its e-mail domains).
+    TenantSettingsChanged = "tenant.settings_changed",
+    /// An admin claimed a custom domain (it answers nothing until verified).
+    DomainAdded = "domain.added",
+    /// A custom domain's verification file was found: the domain now reaches the tenant.
+    DomainVerified = "domain.verified",
+    /// An admin removed a custom domain.
+    DomainRemoved = "domain.removed",
 }
 
 impl fmt::Display for AuditAction {
@@ -84,6 +93,8 @@ impl FromStr for AuditAction {
 pub enum AuditTarget {
     User(UserId),
     Course(CourseId),
+    /// The organisation itself (its settings, its custom domains).
+    Tenant(TenantId),
 }
 
 impl AuditTarget {
@@ -92,6 +103,7 @@ impl AuditTarget {
         match self {
             AuditTarget::User(_) => "user",
             AuditTarget::Course(_) => "course",
+            AuditTarget::Tenant(_) => "tenant",
         }
     }
 
@@ -99,6 +111,7 @@ impl AuditTarget {
         match self {
             AuditTarget::User(id) => id.as_uuid(),
             AuditTarget::Course(id) => id.as_uuid(),
+            AuditTarget::Tenant(id) => id.as_uuid(),
         }
     }
 }

@@ -11,11 +11,18 @@ use serde_json::Value;
 const DEFAULT_PRIMARY: Rgb = Rgb(0x1f, 0x4e, 0x9c);
 const DEFAULT_ACCENT: Rgb = Rgb(0xb2, 0x5e, 0x00);
 
+/// How much a link colour must contrast with the white page (WCAG 2.1 AA, normal text).
+pub(crate) const LINK_CONTRAST: f64 = 4.5;
+/// How much a focus outline must contrast with the white page (WCAG 2.1, non-text).
+pub(crate) const FOCUS_CONTRAST: f64 = 3.0;
+
 /// A colour `#rrggbb`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Rgb(pub u8, pub u8, pub u8);
 
 impl Rgb {
+    pub const WHITE: Rgb = Rgb(255, 255, 255);
+
     /// `#rrggbb` (or `#rgb`), case-insensitive; anything else is no colour.
     pub fn parse(text: &str) -> Option<Rgb> {
         let hex = text.trim().strip_prefix('#')?;
@@ -97,12 +104,11 @@ impl Branding {
     pub fn from_settings(settings: &Value) -> Branding {
         let branding = settings.get("branding");
         let text = |key: &str| branding.and_then(|b| b.get(key)).and_then(Value::as_str);
-        let white = Rgb(255, 255, 255);
         Branding {
             primary: text("primary_color")
                 .and_then(Rgb::parse)
                 .unwrap_or(DEFAULT_PRIMARY)
-                .readable_under(white, 4.5),
+                .readable_under(Rgb::WHITE, LINK_CONTRAST),
             accent: text("accent_color")
                 .and_then(Rgb::parse)
                 .unwrap_or(DEFAULT_ACCENT),
@@ -119,7 +125,7 @@ impl Branding {
 
 /// An address a page may load an image from: `https://` or a path of this server, short,
 /// without characters that could end an attribute or a CSS value.
-fn safe_url(url: &str) -> bool {
+pub(crate) fn safe_url(url: &str) -> bool {
     (url.starts_with("https://") || (url.starts_with('/') && !url.starts_with("//")))
         && url.len() <= 500
         && url.chars().all(|c| {

@@ -24,6 +24,30 @@ pub enum ValidationError {
     Empty { field: &'static str },
     #[error("{field} is longer than {max} characters")]
     TooLong { field: &'static str, max: usize },
+    #[error("{field} holds more than {max} values")]
+    TooMany { field: &'static str, max: usize },
+    #[error("{field} must not hold control characters")]
+    ControlCharacters { field: &'static str },
+    #[error("{field} must be a colour written #rrggbb or #rgb, not {value:?}")]
+    InvalidColor { field: &'static str, value: String },
+    #[error(
+        "{field} has a contrast of {}:1 against white; it needs at least {}:1",
+        tenths_text(*.tenths),
+        tenths_text(*.needed_tenths)
+    )]
+    LowContrast {
+        field: &'static str,
+        tenths: u16,
+        needed_tenths: u16,
+    },
+    #[error("logo_url must be an https:// address or a path on this server, at most 500 characters without quotes or brackets, not {0:?}")]
+    InvalidLogoUrl(String),
+    #[error("unknown locale {0:?}; Lyceum speaks en and fr")]
+    UnknownLocale(String),
+    #[error("unknown time zone {0:?}; use an IANA name such as Europe/Paris")]
+    UnknownTimeZone(String),
+    #[error("invalid domain {value:?}: {reason}")]
+    InvalidDomain { value: String, reason: &'static str },
     #[error("{field} must be a day written as YYYY-MM-DD, not {value:?}")]
     InvalidDay { field: &'static str, value: String },
     #[error("invalid completion rule: {0}")]
@@ -43,6 +67,11 @@ pub enum ValidationError {
     },
 }
 
+/// `45` as `4.5`.
+fn tenths_text(tenths: u16) -> String {
+    format!("{}.{}", tenths / 10, tenths % 10)
+}
+
 fn cycle_path(path: &[CourseId]) -> String {
     path.iter()
         .map(ToString::to_string)
@@ -59,9 +88,17 @@ impl ValidationError {
             Self::InvalidEmail(_) => "INVALID_EMAIL",
             Self::WeakPassword(_) => "WEAK_PASSWORD",
             Self::UnknownVariant { .. } => "VALIDATION_FAILED",
-            Self::Empty { .. } | Self::TooLong { .. } | Self::InvalidDay { .. } => {
-                "VALIDATION_FAILED"
-            }
+            Self::Empty { .. }
+            | Self::TooLong { .. }
+            | Self::TooMany { .. }
+            | Self::ControlCharacters { .. }
+            | Self::InvalidDay { .. } => "VALIDATION_FAILED",
+            Self::InvalidColor { .. } => "INVALID_COLOR",
+            Self::LowContrast { .. } => "LOW_CONTRAST",
+            Self::InvalidLogoUrl(_) => "INVALID_LOGO_URL",
+            Self::UnknownLocale(_) => "UNKNOWN_LOCALE",
+            Self::UnknownTimeZone(_) => "UNKNOWN_TIME_ZONE",
+            Self::InvalidDomain { .. } => "INVALID_DOMAIN",
             Self::InvalidCompletionRule(_) => "INVALID_COMPLETION_RULE",
             Self::PrerequisiteCycle(_) => "PREREQUISITE_CYCLE",
             Self::InvalidProgress(_) => "INVALID_PROGRESS",

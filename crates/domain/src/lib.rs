@@ -10,6 +10,7 @@ pub mod audit;
 pub mod branding;
 pub mod content;
 pub mod course;
+pub mod domain_name;
 pub mod email;
 pub mod error;
 pub mod events;
@@ -21,6 +22,7 @@ pub mod password;
 pub mod plan;
 pub mod progress;
 pub mod role;
+pub mod settings;
 pub mod slug;
 pub mod status;
 pub mod tenant;
@@ -33,6 +35,7 @@ pub use content::{
 pub use course::{
     check_prerequisites, prerequisite_cycle, CompletionRule, CourseStatus, LessonKind, ReleaseRule,
 };
+pub use domain_name::DomainName;
 pub use email::Email;
 pub use error::ValidationError;
 pub use events::{DomainEvent, EventEnvelope, EVENT_SCHEMA_VERSION};
@@ -45,6 +48,7 @@ pub use mail::{Mail, MailKind, MailToken, SendMail};
 pub use plan::{Plan, PlanLimits};
 pub use progress::{clamp_progress, roll_up, CourseProgress, ModuleOutline, Percent};
 pub use role::{Permission, Role};
+pub use settings::{BrandChoice, SettingsChange, TenantSettings};
 pub use slug::{CourseSlug, Slug};
 pub use status::{EnrollmentStatus, JobState, LessonProgressStatus, UserStatus};
 pub use tenant::{Placement, TenantStatus};

@@ -10,7 +10,7 @@ mod api;
 mod http;
 mod portal;
 
-use api::{audit, invitations, learning, tenant_profile, users};
+use api::{audit, invitations, learning, tenant_profile, tenant_settings, users};
 pub use api::{auth, live, platform};
 pub use http::metrics;
 use http::{context, error, headers, health, nul, openapi, ratelimit, response_cache, tenancy};
@@ -66,6 +66,8 @@ pub struct ServerConfig {
     pub request_timeout: Duration,
     /// `max-age` of the `Strict-Transport-Security` header on every answer; 0 sends none.
     pub hsts_max_age_secs: u64,
+    /// How a custom domain's verification file is fetched.
+    pub domain_check: lyceum_app::settings::DomainCheckConfig,
 }
 
 impl Default for ServerConfig {
@@ -81,6 +83,7 @@ impl Default for ServerConfig {
             response_cache: ResponseCacheConfig::default(),
             request_timeout: Duration::from_secs(30),
             hsts_max_age_secs: 0,
+            domain_check: Default::default(),
         }
     }
 }
@@ -144,6 +147,8 @@ pub struct Shared {
     catalogue: Arc<portal::Catalogue>,
     /// The tenants' live event feeds, for their open event streams.
     live: Arc<api::live::LiveFeeds>,
+    /// Fetches custom domains' verification files; `None` if its TLS stack could not start.
+    domain_check: Option<lyceum_app::settings::DomainCheck>,
 }
 
 impl std::ops::Deref for AppState {
@@ -180,6 +185,7 @@ impl AppState {
             hsts: headers::hsts(config.hsts_max_age_secs),
             catalogue: Arc::new(portal::Catalogue::embedded()),
             live: Arc::default(),
+            domain_check: lyceum_app::settings::DomainCheck::new(config.domain_check.clone()).ok(),
             config,
         }))
     }
@@ -192,6 +198,13 @@ impl AppState {
 fn tenant_api() -> OpenApiRouter<AppState> {
     OpenApiRouter::default()
         .routes(routes!(tenant_profile::show))
+        .routes(routes!(tenant_settings::show, tenant_settings::update))
+        .routes(routes!(
+            tenant_settings::list_domains,
+            tenant_settings::add_domain
+        ))
+        .routes(routes!(tenant_settings::verify_domain))
+        .routes(routes!(tenant_settings::remove_domain))
         .routes(routes!(auth::handlers::jwks))
         .routes(routes!(auth::handlers::login))
         .routes(routes!(auth::handlers::refresh))

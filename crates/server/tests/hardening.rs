@@ -240,3 +240,69 @@ async fn every_answer_carries_the_security_headers() {
         .await;
     expect_secure("portal sign-in page", &portal, "no-store");
 }
+
+/// Refusals of malformed queries, paths and bodies speak Lyceum's words with stable codes:
+/// no framework phrase (`Failed to deserialize query string`), no Rust type name, no database
+/// constraint name.
+#[tokio::test]
+async fn refusals_carry_no_framework_text_type_names_or_constraint_names() {
+    let (config, guard) = testing::sqlite_config();
+    let w = World::open(config, Some(guard)).await;
+    w.provision("acme", Plan::Pro, json!({})).await;
+    let admin = w.user("acme", "admin@acme.test", Role::Admin).await;
+    let client = w.as_(&admin);
+    let refused = [
+        (client.get("/api/v1/audit-log?limit=abc"), StatusCode::BAD_REQUEST),
+        (client.get("/api/v1/audit-log?action=user.eaten"), StatusCode::BAD_REQUEST),
+        (client.get("/api/v1/users?color=red"), StatusCode::BAD_REQUEST),
+        (client.get("/api/v1/users/not-an-id"), StatusCode::BAD_REQUEST),
+        (
+            client
+                .post("/api/v1/users")
+                .json(&json!({"email": 5, "display_name": "X", "role": "student"})),
+            StatusCode::UNPROCESSABLE_ENTITY,
+        ),
+        (
+            client
+                .post("/api/v1/users")
+                .json(&json!({"email": "a@acme.test", "display_name": "X", "role": "king"})),
+            StatusCode::UNPROCESSABLE_ENTITY,
+        ),
+        (
+            client
+                .post("/api/v1/users")
+                .body("application/json", b"{\"email\": ".to_vec()),
+            StatusCode::BAD_REQUEST,
+        ),
+        (
+            client
+                .post("/api/v1/users")
+                .json(&json!({"email": "admin@acme.test", "display_name": "Again", "role": "student", "password": PASSWORD})),
+            StatusCode::CONFLICT,
+        ),
+    ];
+    for (call, status) in refused {
+        let answer = call.send().await;
+        assert_eq!(answer.status, status, "{answer:?}");
+        let body = answer.json_value();
+        let message = body["message"].as_str().unwrap_or_default();
+        assert!(
+            body["error"].as_str().is_some_and(|c| !c.is_empty()),
+            "{body}"
+        );
+        for leak in [
+            "Failed to",
+            "deserialize",
+            "struct ",
+            "enum ",
+            "u32",
+            "u64",
+            "Uuid",
+            "constraint",
+            "_key",
+            "Invalid URL",
+        ] {
+            assert!(!message.contains(leak), "{leak:?} in {message:?}");
+        }
+    }
+}

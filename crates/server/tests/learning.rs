@@ -457,7 +457,7 @@ fn routes(
 /// Routes whose cross-tenant test lives elsewhere: the user routes in
 /// `users.rs::admins_cannot_reach_users_of_another_tenant`, the CSV import right in
 /// `every_endpoint_refuses_another_tenants_ids` (it takes a CSV body, not JSON).
-const CROSS_TENANT_TESTED_ELSEWHERE: [(&str, &str); 7] = [
+const CROSS_TENANT_TESTED_ELSEWHERE: [(&str, &str); 9] = [
     ("GET", "/api/v1/users/{id}"),
     ("PATCH", "/api/v1/users/{id}"),
     ("POST", "/api/v1/users/{id}/deactivate"),
@@ -465,6 +465,9 @@ const CROSS_TENANT_TESTED_ELSEWHERE: [(&str, &str); 7] = [
     ("POST", "/api/v1/users/{id}/unlock"),
     ("POST", "/api/v1/users/{id}/invitation"),
     ("POST", "/api/v1/courses/{id}/enrollments/import"),
+    // tests/settings.rs: another tenant's domain is `DOMAIN_NOT_FOUND`.
+    ("POST", "/api/v1/tenant/domains/{domain}/verify"),
+    ("DELETE", "/api/v1/tenant/domains/{domain}"),
 ];
 
 /// Every tenant route that takes an id in its path is in the cross-tenant list below (or in

@@ -2393,6 +2393,167 @@ fn own_words(template: &str) -> Vec<String> {
     words
 }
 
+#[tokio::test]
+async fn admins_change_the_organisations_settings_in_both_languages() {
+    let (sqlite, _sqlite_guard) = lyceum_store::testing::sqlite_config();
+    let (postgres, _postgres_guard) = lyceum_store::testing::postgres_config().await;
+    for config in [sqlite, postgres] {
+        let label = label(&config);
+        let store = Store::open(config).await.unwrap();
+        school(&store, "echo", "#0b5fff", 1).await;
+        let state = AppState::new(store.clone(), ServerConfig::unthrottled());
+
+        let mut student = Browser::new(&state, &label);
+        student.sign_in("echo", "student@echo.test").await;
+        let refused = student.get("/t/echo/admin/settings").await;
+        assert_eq!(refused.status, StatusCode::FORBIDDEN, "{label}");
+        assert!(refused.is_html(), "{label}");
+        let refused = student
+            .post("/t/echo/admin/settings", &[("name", "Mine")], None)
+            .await;
+        assert_eq!(refused.status, StatusCode::FORBIDDEN, "{label}");
+
+        let mut admin = Browser::new(&state, &label).speaking("en");
+        admin.sign_in("echo", "admin@echo.test").await;
+        let home = admin.get("/t/echo/").await;
+        assert!(
+            home.body.contains("/t/echo/admin/settings\">Settings"),
+            "{label}"
+        );
+        let page = admin.get("/t/echo/admin/settings").await;
+        assert_eq!(page.status, StatusCode::OK, "{label}: {}", page.body);
+        assert!(page.body.contains("Organisation settings"), "{label}");
+        assert!(page.body.contains("value=\"#0b5fff\""), "{label}");
+        assert!(
+            page.body.contains("Europe/Paris"),
+            "{label}: the time zones are offered"
+        );
+
+        // Without the form token nothing changes.
+        let forged = admin
+            .post("/t/echo/admin/settings", &[("name", "Forged")], Some("x"))
+            .await;
+        assert_eq!(forged.status, StatusCode::FORBIDDEN, "{label}");
+
+        let form = |name: &'static str, primary: &'static str| {
+            vec![
+                ("name", name),
+                ("primary_color", primary),
+                ("accent_color", "#b25e00"),
+                ("logo_url", ""),
+                ("locale", "fr"),
+                ("time_zone", "Europe/Paris"),
+                ("self_signup", "on"),
+                ("signup_domains", "echo.test\r\nbücher.example"),
+            ]
+        };
+        // A pale colour is refused next to its field, with its contrast shown; what was typed
+        // stays.
+        let mut pale = form("Echo School", "#ffee00");
+        pale.push(("intent", "preview"));
+        let checked = admin.post("/t/echo/admin/settings", &pale, None).await;
+        assert_eq!(checked.status, StatusCode::UNPROCESSABLE_ENTITY, "{label}");
+        assert!(
+            checked.body.contains("id=\"primary_color-problem\""),
+            "{label}"
+        );
+        assert!(
+            checked.body.contains("it needs at least 4.5:1"),
+            "{label}: {}",
+            checked.body
+        );
+        assert!(checked.body.contains("value=\"Echo School\""), "{label}");
+        // A preview that passes saves nothing.
+        let mut fine = form("Echo School", "#0b5fff");
+        fine.push(("intent", "preview"));
+        let previewed = admin.post("/t/echo/admin/settings", &fine, None).await;
+        assert_eq!(previewed.status, StatusCode::OK, "{label}");
+        assert!(previewed.body.contains("nothing is saved yet"), "{label}");
+        let stored = store.directory().by_slug("echo").await.unwrap().unwrap();
+        assert_eq!(stored.name, "echo", "{label}");
+
+        let saved = admin
+            .post(
+                "/t/echo/admin/settings",
+                &form("Echo <School>", "#0b5fff"),
+                None,
+            )
+            .await;
+        assert_eq!(
+            saved.location(),
+            "/t/echo/admin/settings?saved=1",
+            "{label}: {}",
+            saved.body
+        );
+        // The tenant's language is now French, and its name is escaped on every page.
+        let french = admin.get("/t/echo/admin/settings?saved=1").await;
+        assert_eq!(lang(&french), "fr", "{label}");
+        assert!(
+            french.body.contains("Les réglages sont enregistrés."),
+            "{label}"
+        );
+        assert!(
+            french.body.contains("Echo &#60;School&#62;")
+                || french.body.contains("Echo &lt;School&gt;"),
+            "{label}"
+        );
+        assert!(french.body.contains("xn--bcher-kva.example"), "{label}");
+        let refused = admin
+            .post("/t/echo/admin/settings", &form("Echo", "rouge"), None)
+            .await;
+        assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY, "{label}");
+        assert!(
+            refused.body.contains("n’est pas une couleur"),
+            "{label}: {}",
+            refused.body
+        );
+
+        // Custom domains: claimed on the page, with the token to publish; taken ones refused.
+        let added = admin
+            .post(
+                "/t/echo/admin/settings/domains",
+                &[("domain", "learn.echo.test")],
+                None,
+            )
+            .await;
+        assert_eq!(
+            added.location(),
+            "/t/echo/admin/settings#domains",
+            "{label}: {}",
+            added.body
+        );
+        let page = admin.get("/t/echo/admin/settings").await;
+        assert!(
+            page.body
+                .contains("http://learn.echo.test/.well-known/lyceum-domain-verification"),
+            "{label}"
+        );
+        let bad = admin
+            .post(
+                "/t/echo/admin/settings/domains",
+                &[("domain", "10.0.0.1")],
+                None,
+            )
+            .await;
+        assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY, "{label}");
+        assert!(bad.body.contains("id=\"domain-problem\""), "{label}");
+        let removed = admin
+            .post(
+                "/t/echo/admin/settings/domains/remove",
+                &[("domain", "learn.echo.test")],
+                None,
+            )
+            .await;
+        assert_eq!(
+            removed.location(),
+            "/t/echo/admin/settings#domains",
+            "{label}"
+        );
+        let page = admin.get("/t/echo/admin/settings").await;
+        assert!(!page.body.contains("learn.echo.test"), "{label}");
+    }
+}
+
 /// Release dates are typed and shown in the tenant's time zone, and kept in UTC.
 #[tokio::test]
 async fn lesson_release_dates_are_read_and_shown_in_the_tenants_time_zone() {

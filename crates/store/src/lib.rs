@@ -41,8 +41,8 @@ pub use config::{
     EngineConfig, PoolLimits, SqliteSynchronous, StoreConfig, DEFAULT_SQLITE_TENANT_CONNECTIONS,
 };
 pub use control::{
-    AuditEntry, AuditRecord, Directory, KeyOwner, NewTenant, PlatformUser, SigningKey, Tenant,
-    TenantKey,
+    AuditEntry, AuditRecord, CustomDomain, Directory, DomainClaim, KeyOwner, NewTenant,
+    PlatformUser, SigningKey, Tenant, TenantKey,
 };
 pub use engine::EngineKind;
 pub use error::StoreError;

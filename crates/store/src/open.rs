@@ -43,6 +43,7 @@ impl Store {
                 (backend, directory, versions, tenant_budget)
             }
         };
+        let directory = directory.hearing(versions.clone());
         let engine_default = match backend {
             Backend::Postgres { .. } => Placement::Pool,
             Backend::Sqlite { .. } => Placement::Database,

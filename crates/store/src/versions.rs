@@ -18,7 +18,9 @@
 //! The same channel carries the worker's notices: a commit that queued background work
 //! (`'<process> work <tenant>'`) rings its tenant in every process's [`WorkNotices`], and lost
 //! notices ring every tenant there too. So do deliveries of outbox events
-//! (`'<process> delivered <tenant>'`), which wake the live event feeds.
+//! (`'<process> delivered <tenant>'`), which wake the live event feeds, and changes to the
+//! directory (`'<process> directory'`: a tenant's settings, status or custom domains), after
+//! which every process forgets the tenants it resolved.
 
 use crate::error::StoreError;
 use crate::work::WorkNotices;
@@ -38,6 +40,8 @@ const EVERYTHING: &str = "everything";
 const WORK: &str = "work";
 /// The word before the tenant in a notice of delivered events.
 const DELIVERED: &str = "delivered";
+/// The notice that the directory changed (tenants, their settings or domains).
+const DIRECTORY: &str = "directory";
 
 /// Users whose version is remembered; past this the memory is cleared and every user's version
 /// moves once (the caches refill).
@@ -102,6 +106,9 @@ pub(crate) struct DataVersions {
     listener: Mutex<Option<Listening>>,
     /// Tenants that committed background work, for this process's worker.
     pub(crate) work: WorkNotices,
+    /// Directory changes heard from other processes (or possibly missed): the directory's
+    /// resolution cache forgets everything when this moves.
+    directory: AtomicU64,
 }
 
 /// This process on the shared channel: notices carry its id, so its own are not heard twice.
@@ -189,6 +196,17 @@ impl DataVersions {
         self.announce(|process| format!("{process} {DELIVERED} {tenant}"));
     }
 
+    /// Called after this process changed the directory: tells the other processes (PostgreSQL)
+    /// to forget the tenants they resolved.
+    pub(crate) fn directory_changed(&self) {
+        self.announce(|process| format!("{process} {DIRECTORY}"));
+    }
+
+    /// Moves whenever another process changed the directory, or notices may have been lost.
+    pub(crate) fn directory_changes(&self) -> u64 {
+        self.directory.load(Ordering::Acquire)
+    }
+
     /// Queues a notice to the other processes (PostgreSQL), or marks the overflow.
     fn announce(&self, notice: impl FnOnce(Uuid) -> String) {
         if let Some(Announcer { process, queue, .. }) = lock(&self.announcer).as_ref() {
@@ -237,6 +255,7 @@ impl DataVersions {
     fn all_moved(&self) {
         let version = self.next();
         self.floor.fetch_max(version, Ordering::AcqRel);
+        self.directory.fetch_add(1, Ordering::AcqRel);
         self.work.ring_everything();
     }
 
@@ -340,6 +359,10 @@ async fn listen(weak: Weak<DataVersions>, mut listener: PgListener, process: Uui
                         Some(Ok(tenant)) => versions.work.ring(TenantId::from_uuid(tenant)),
                         _ => versions.all_moved(),
                     }
+                    continue;
+                }
+                if parts.next_if_eq(&DIRECTORY).is_some() {
+                    versions.directory.fetch_add(1, Ordering::AcqRel);
                     continue;
                 }
                 if parts.next_if_eq(&DELIVERED).is_some() {

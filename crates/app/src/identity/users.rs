@@ -9,8 +9,8 @@ use crate::audit::{self, Change};
 use crate::learning::courses::within_plan;
 use crate::{Actor, Refusal};
 use lyceum_domain::{
-    events, AuditAction, AuditTarget, Email, Locale, Origin, Permission, Plan, Role, UserId,
-    UserStatus,
+    events, AuditAction, AuditTarget, Email, Locale, Origin, Permission, Plan, Role,
+    TenantSettings, UserId, UserStatus,
 };
 use lyceum_store::repo::{outbox, refresh_tokens, users};
 use lyceum_store::{Tenant, TenantTx, WriteTx};
@@ -120,7 +120,8 @@ pub async fn first_admin(
 }
 
 /// Signs a person up as a student of `tenant`, from `origin`, where its settings allow self
-/// sign-up (`SIGNUP_DISABLED` otherwise). Records `user.created`, audited as done by the person.
+/// sign-up (`SIGNUP_DISABLED` otherwise) for the address's domain (`SIGNUP_DOMAIN_NOT_ALLOWED`
+/// outside the domains it lists, if any). Records `user.created`, audited as done by the person.
 pub async fn sign_up(
     tx: &mut WriteTx,
     tenant: &Tenant,
@@ -130,14 +131,17 @@ pub async fn sign_up(
     origin: &Origin,
 ) -> Result<User, Refusal> {
     tx.affects_all_users();
-    let allowed = tenant
-        .settings
-        .get("self_signup")
-        .and_then(serde_json::Value::as_bool);
-    if allowed != Some(true) {
+    let settings = TenantSettings::read(&tenant.settings);
+    if !settings.self_signup {
         return Err(Refusal::forbidden(
             "SIGNUP_DISABLED",
             "this organization does not allow self sign-up",
+        ));
+    }
+    if !settings.admits(&Email::parse(&email)?) {
+        return Err(Refusal::forbidden(
+            "SIGNUP_DOMAIN_NOT_ALLOWED",
+            "this organization admits self sign-up only from its own e-mail domains",
         ));
     }
     let person = NewPerson {

@@ -9,4 +9,5 @@ pub(crate) mod learning;
 pub mod live;
 pub mod platform;
 pub(crate) mod tenant_profile;
+pub(crate) mod tenant_settings;
 pub(crate) mod users;

@@ -35,10 +35,6 @@ pub(crate) async fn show(
             .get("branding")
             .cloned()
             .unwrap_or_else(|| json!({})),
-        self_signup: tenant
-            .settings
-            .get("self_signup")
-            .and_then(Value::as_bool)
-            .unwrap_or(false),
+        self_signup: lyceum_domain::TenantSettings::read(&tenant.settings).self_signup,
     })
 }

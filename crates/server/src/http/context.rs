@@ -82,7 +82,7 @@ pub(crate) async fn request_context(mut request: Request, next: Next) -> Respons
                 .unwrap_or("bad request")
                 .to_owned()
         } else {
-            text
+            crate::http::error::in_our_words(&text)
         };
         response = error_body(status, code_for(status), &message, &id);
     }

@@ -118,11 +118,27 @@ impl From<StoreError> for ApiError {
             StoreError::ForeignRow(_) => Some("foreign_row"),
             _ => None,
         };
-        let message = if status == StatusCode::INTERNAL_SERVER_ERROR {
-            tracing::error!(error = %e, code = e.code(), "request failed");
-            "internal error".to_owned()
-        } else {
-            e.to_string()
+        let message = match &e {
+            _ if status == StatusCode::INTERNAL_SERVER_ERROR => {
+                tracing::error!(error = %e, code = e.code(), "request failed");
+                "internal error".to_owned()
+            }
+            // The database's own words name constraints, tables and hosts: logged, not sent.
+            StoreError::Conflict(_)
+            | StoreError::InvalidReference(_)
+            | StoreError::ConstraintViolation(_)
+            | StoreError::Unavailable(_)
+            | StoreError::StorageMissing(_) => {
+                tracing::info!(error = %e, code = e.code(), "request refused by the database");
+                match &e {
+                    StoreError::Conflict(_) => "this clashes with something that exists already",
+                    StoreError::InvalidReference(_) => "something this names does not exist",
+                    StoreError::ConstraintViolation(_) => "a value is not acceptable",
+                    _ => "the database is unavailable; try again in a moment",
+                }
+                .to_owned()
+            }
+            _ => e.to_string(),
         };
         ApiError {
             alarm,
@@ -138,6 +154,103 @@ impl From<StoreError> for ApiError {
     }
 }
 
+/// A message axum or serde wrote about a request, in Lyceum's words: without the framework's
+/// phrases (`Failed to deserialize query string`) and without Rust's type names
+/// (`expected struct LoginRequest`, ``Cannot parse `x` to a `u64` ``): the client sent
+/// something wrong, which is theirs to fix, not our types.
+pub(crate) fn in_our_words(text: &str) -> String {
+    const PHRASES: [(&str, &str); 8] = [
+        (
+            "Failed to deserialize query string: ",
+            "the query is not valid: ",
+        ),
+        (
+            "Failed to deserialize query string",
+            "the query is not valid",
+        ),
+        (
+            "Failed to deserialize the JSON body into the target type: ",
+            "the body is not valid: ",
+        ),
+        (
+            "Failed to parse the request body as JSON: ",
+            "the body is not valid JSON: ",
+        ),
+        (
+            "Failed to buffer the request body: ",
+            "the body could not be read: ",
+        ),
+        (
+            "Failed to deserialize form body: ",
+            "the form is not valid: ",
+        ),
+        ("Failed to deserialize form: ", "the form is not valid: "),
+        ("Invalid URL: ", "the address is not valid: "),
+    ];
+    let mut text = text.trim().to_owned();
+    for (theirs, ours) in PHRASES {
+        if let Some(rest) = text.strip_prefix(theirs) {
+            text = format!("{ours}{rest}");
+            break;
+        }
+    }
+    if text.contains("Cannot parse `") {
+        // `Cannot parse `abc` to a `u64``: name the value, not the type.
+        let value = text
+            .split('`')
+            .nth(1)
+            .map(str::to_owned)
+            .unwrap_or_default();
+        return format!("the address is not valid: {value:?} is not a value it accepts");
+    }
+    if text.starts_with("Wrong number of path arguments") || text.contains("path arguments") {
+        return "the address is not valid".to_owned();
+    }
+    let text = text.replace(
+        "Expected request with `Content-Type: application/x-www-form-urlencoded`",
+        "send the form as `application/x-www-form-urlencoded`",
+    );
+    without_type_names(&text)
+}
+
+/// Rust's type names in a deserializer's message replaced by what they mean to a client.
+fn without_type_names(message: &str) -> String {
+    let mut out = String::with_capacity(message.len());
+    let mut rest = message;
+    while let Some(at) = rest.find("expected ") {
+        out.push_str(&rest[..at + "expected ".len()]);
+        rest = &rest[at + "expected ".len()..];
+        let word_end = |s: &str| {
+            s.find(|c: char| !(c.is_alphanumeric() || c == '_'))
+                .unwrap_or(s.len())
+        };
+        for (kind, meaning) in [
+            ("struct ", "a JSON object"),
+            ("enum ", "one of the values allowed"),
+        ] {
+            if let Some(after) = rest.strip_prefix(kind) {
+                out.push_str(meaning);
+                rest = &after[word_end(after)..];
+            }
+        }
+        let word = &rest[..word_end(rest)];
+        let meaning = match word {
+            "u8" | "u16" | "u32" | "u64" | "usize" | "i8" | "i16" | "i32" | "i64" | "isize" => {
+                Some("a whole number")
+            }
+            "f32" | "f64" => Some("a number"),
+            "bool" => Some("true or false"),
+            _ => None,
+        };
+        if let Some(meaning) = meaning {
+            out.push_str(meaning);
+            rest = &rest[word.len()..];
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         // The request-context middleware re-renders this with the request id.
@@ -150,5 +263,51 @@ impl IntoResponse for ApiError {
         }
         response.extensions_mut().insert(self);
         response
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn framework_phrases_and_rust_types_become_our_words() {
+        let cases = [
+            (
+                "Failed to deserialize query string: limit: invalid digit found in string",
+                "the query is not valid: limit: invalid digit found in string",
+            ),
+            (
+                "Failed to deserialize the JSON body into the target type: invalid type: string \"x\", expected struct EnrollRequest at line 1 column 3",
+                "the body is not valid: invalid type: string \"x\", expected a JSON object at line 1 column 3",
+            ),
+            (
+                "invalid type: string \"x\", expected u32 at line 1 column 9",
+                "invalid type: string \"x\", expected a whole number at line 1 column 9",
+            ),
+            ("expected enum Role", "expected one of the values allowed"),
+            ("missing field `email`", "missing field `email`"),
+            (
+                "Invalid URL: Cannot parse `abc` to a `u64`",
+                "the address is not valid: \"abc\" is not a value it accepts",
+            ),
+        ];
+        for (theirs, ours) in cases {
+            assert_eq!(in_our_words(theirs), ours, "{theirs}");
+        }
+    }
+
+    #[test]
+    fn database_words_stay_in_the_log() {
+        let conflict = StoreError::Conflict(
+            "duplicate key value violates unique constraint \"users_tenant_id_email_key\"".into(),
+        );
+        let answered = ApiError::from(conflict);
+        assert_eq!(answered.code, "CONFLICT");
+        assert!(!answered.message.contains("users_tenant_id_email_key"));
+        let down = ApiError::from(StoreError::Unavailable(
+            "cannot connect to db.internal:5432".into(),
+        ));
+        assert!(!down.message.contains("db.internal"));
     }
 }

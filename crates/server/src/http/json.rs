@@ -1,7 +1,7 @@
 //! [`ApiJson`]: JSON request bodies whose rejections answer in the API's error shape with
 //! stable codes. Request types deny unknown fields, so a `tenant_id` in a body is refused.
 
-use crate::http::error::ApiError;
+use crate::http::error::{in_our_words, ApiError};
 use axum::body::Bytes;
 use axum::extract::{FromRequest, Request};
 use axum::http::StatusCode;
@@ -31,9 +31,11 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
                     StatusCode::PAYLOAD_TOO_LARGE => ApiError::new(
                         StatusCode::PAYLOAD_TOO_LARGE,
                         "PAYLOAD_TOO_LARGE",
-                        rejection.body_text(),
+                        "the body is larger than this address accepts",
                     ),
-                    status => ApiError::new(status, "INVALID_JSON", rejection.body_text()),
+                    status => {
+                        ApiError::new(status, "INVALID_JSON", in_our_words(&rejection.body_text()))
+                    }
                 })?;
         let object = bytes.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'{');
         if !object && serde_json::from_slice::<serde::de::IgnoredAny>(&bytes).is_ok() {
@@ -53,7 +55,7 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
                 Err(ApiError::new(
                     rejection.status(),
                     code,
-                    without_type_names(&rejection.body_text()),
+                    in_our_words(&rejection.body_text()),
                 ))
             }
         }
@@ -80,24 +82,6 @@ fn json_content_type(headers: &HeaderMap) -> bool {
             .is_some_and(|subtype| subtype.ends_with("+json"))
 }
 
-/// A deserializer's message without the Rust type it names (`invalid type: string, expected
-/// struct LoginRequest`): what the client sent was wrong, not our type.
-fn without_type_names(message: &str) -> String {
-    let mut out = String::with_capacity(message.len());
-    let mut rest = message;
-    while let Some(at) = rest.find("expected struct ") {
-        out.push_str(&rest[..at]);
-        out.push_str("expected a JSON object");
-        rest = &rest[at + "expected struct ".len()..];
-        let name_end = rest
-            .find(|c: char| !(c.is_alphanumeric() || c == '_'))
-            .unwrap_or(rest.len());
-        rest = &rest[name_end..];
-    }
-    out.push_str(rest);
-    out
-}
-
 /// A JSON body that may be left out: an empty body is `T::default()`; anything else must parse
 /// as `T`, with the same codes as [`ApiJson`].
 pub(crate) fn optional_body<T: DeserializeOwned + Default>(body: &[u8]) -> Result<T, ApiError> {
@@ -110,24 +94,6 @@ pub(crate) fn optional_body<T: DeserializeOwned + Default>(body: &[u8]) -> Resul
         } else {
             (StatusCode::BAD_REQUEST, "INVALID_JSON")
         };
-        ApiError::new(status, code, without_type_names(&e.to_string()))
+        ApiError::new(status, code, in_our_words(&e.to_string()))
     })
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn messages_lose_the_rust_type_names() {
-        let said = "invalid type: string \"x\", expected struct EnrollRequest at line 1 column 3";
-        assert_eq!(
-            without_type_names(said),
-            "invalid type: string \"x\", expected a JSON object at line 1 column 3"
-        );
-        assert_eq!(
-            without_type_names("missing field `email`"),
-            "missing field `email`"
-        );
-    }
 }

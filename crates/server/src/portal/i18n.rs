@@ -25,7 +25,7 @@ type Bundle = FluentBundle<FluentResource>;
 
 /// The Fluent files of a locale, in the order they are added to its bundle. A new language is
 /// a new arm here, a folder of the same files, and a variant of [`Locale`].
-fn sources(locale: Locale) -> [&'static str; 5] {
+fn sources(locale: Locale) -> [&'static str; 6] {
     match locale {
         Locale::En => [
             include_str!("../../locales/en/portal.ftl"),
@@ -33,6 +33,7 @@ fn sources(locale: Locale) -> [&'static str; 5] {
             include_str!("../../locales/en/builder.ftl"),
             include_str!("../../locales/en/console.ftl"),
             include_str!("../../locales/en/refusals.ftl"),
+            include_str!("../../locales/en/settings.ftl"),
         ],
         Locale::Fr => [
             include_str!("../../locales/fr/portal.ftl"),
@@ -40,6 +41,7 @@ fn sources(locale: Locale) -> [&'static str; 5] {
             include_str!("../../locales/fr/builder.ftl"),
             include_str!("../../locales/fr/console.ftl"),
             include_str!("../../locales/fr/refusals.ftl"),
+            include_str!("../../locales/fr/settings.ftl"),
         ],
     }
 }
@@ -182,6 +184,15 @@ impl PageLocale {
     /// The locale (for `<html lang>` and the language form).
     pub fn locale(&self) -> Locale {
         self.locale
+    }
+
+    /// A ratio given in tenths (`45`), written with the language's decimal sign (`4.5`, `4,5`).
+    pub fn tenths(&self, tenths: u16) -> String {
+        let sign = match self.locale {
+            Locale::En => '.',
+            Locale::Fr => ',',
+        };
+        format!("{}{sign}{}", tenths / 10, tenths % 10)
     }
 
     /// The message `id`, to which arguments may be added before it is shown.
@@ -372,6 +383,29 @@ impl PageLocale {
                 self.msg("invalid-progress")
             }
             ValidationError::InvalidContent { path, reason } => self.content_fault(path, reason),
+            ValidationError::TooMany { max, .. } => self.msg("invalid-too-many").arg("max", *max),
+            ValidationError::ControlCharacters { .. } => self.msg("invalid-control-characters"),
+            ValidationError::InvalidColor { value, .. } => {
+                self.msg("invalid-color").arg("value", value.as_str())
+            }
+            ValidationError::LowContrast {
+                tenths,
+                needed_tenths,
+                ..
+            } => self
+                .msg("invalid-low-contrast")
+                .arg("ratio", self.tenths(*tenths))
+                .arg("needed", self.tenths(*needed_tenths)),
+            ValidationError::InvalidLogoUrl(_) => self.msg("invalid-logo-url"),
+            ValidationError::UnknownLocale(value) => {
+                self.msg("invalid-locale").arg("value", value.as_str())
+            }
+            ValidationError::UnknownTimeZone(value) => {
+                self.msg("invalid-time-zone").arg("value", value.as_str())
+            }
+            ValidationError::InvalidDomain { value, .. } => {
+                self.msg("invalid-domain").arg("value", value.as_str())
+            }
         }
     }
 
@@ -462,6 +496,13 @@ impl PageLocale {
             "INVALID_ROW" => self.msg("refusal-invalid-row"),
             "UNKNOWN_USER" => self.msg("refusal-unknown-user"),
             "USER_DEACTIVATED" => self.msg("refusal-user-deactivated"),
+            "SIGNUP_DOMAIN_NOT_ALLOWED" => self.msg("refusal-signup-domain-not-allowed"),
+            "PLAN_FEATURE_UNAVAILABLE" => self.msg("refusal-plan-feature-unavailable"),
+            "DOMAIN_TAKEN" => self.msg("refusal-domain-taken"),
+            "DOMAIN_RESERVED" => self.msg("refusal-domain-reserved"),
+            "DOMAIN_NOT_FOUND" => self.msg("refusal-domain-not-found"),
+            "DOMAIN_VERIFICATION_FAILED" => self.msg("refusal-domain-verification-failed"),
+            "DOMAIN_STATE_CONFLICT" => self.msg("refusal-domain-state-conflict"),
             _ => return None,
         })
     }

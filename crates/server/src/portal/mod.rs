@@ -16,6 +16,7 @@ mod i18n;
 mod lessons;
 mod pages;
 mod session;
+mod settings;
 mod staff;
 
 use crate::http::context::RequestOrigin;
@@ -127,6 +128,16 @@ pub(crate) fn tenant_routes() -> Router<AppState> {
         .route("/admin/people/{id}/invitation", post(staff::reinvite))
         .route("/admin/audit", get(staff::audit_log))
         .route("/admin/audit.csv", get(staff::audit_csv))
+        .route("/admin/settings", get(settings::show).post(settings::save))
+        .route("/admin/settings/domains", post(settings::add_domain))
+        .route(
+            "/admin/settings/domains/verify",
+            post(settings::verify_domain),
+        )
+        .route(
+            "/admin/settings/domains/remove",
+            post(settings::remove_domain),
+        )
 }
 
 /// The platform operator's console at `/platform/`.

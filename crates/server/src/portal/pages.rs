@@ -624,12 +624,7 @@ pub(crate) async fn accept(
 
 /// Does the tenant let people sign themselves up (its `self_signup` setting)?
 fn open_sign_up(visit: &Visit) -> bool {
-    visit
-        .tenant
-        .settings
-        .get("self_signup")
-        .and_then(serde_json::Value::as_bool)
-        == Some(true)
+    lyceum_domain::TenantSettings::read(&visit.tenant.settings).self_signup
 }
 
 #[derive(Template)]

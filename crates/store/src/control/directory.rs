@@ -7,8 +7,9 @@
 use super::platform::{append_audit, AuditEntry};
 use crate::engine::{dispatch, Engine};
 use crate::error::StoreError;
+use crate::versions::DataVersions;
 use chrono::{DateTime, Utc};
-use lyceum_domain::{Placement, Plan, Slug, TenantId, TenantStatus};
+use lyceum_domain::{DomainName, Placement, Plan, Slug, TenantId, TenantStatus};
 use moka::future::Cache;
 use serde::Serialize;
 use sqlx::{PgPool, SqlitePool};
@@ -130,16 +131,54 @@ pub enum TenantKey {
     Domain(String),
 }
 
+/// A custom domain of a tenant: claimed by its admins, answering for the tenant once verified.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, sqlx::FromRow)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct CustomDomain {
+    /// Lower case, ASCII (punycode).
+    pub domain: String,
+    /// What `http://<domain>/.well-known/lyceum-domain-verification` must answer; none for a
+    /// domain the operator mapped.
+    pub verification_token: Option<String>,
+    /// When the verification file was found; until then the domain reaches nobody.
+    pub verified_at: Option<DateTime<Utc>>,
+    pub created_at: DateTime<Utc>,
+}
+
+/// A custom domain with the tenant holding it.
+#[derive(sqlx::FromRow)]
+struct HeldDomain {
+    tenant_id: Uuid,
+    #[sqlx(flatten)]
+    domain: CustomDomain,
+}
+
+/// What claiming a custom domain came to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DomainClaim {
+    /// The domain is now the tenant's, waiting for verification.
+    Claimed(CustomDomain),
+    /// The tenant had claimed it already (its token is unchanged).
+    AlreadyOurs(CustomDomain),
+    /// Another tenant holds it; nothing was written.
+    HeldByAnother,
+}
+
 /// Handle on the directory. Cheap to clone; clones share the resolution cache.
 #[derive(Clone)]
 pub struct Directory {
     pub(crate) pool: Engine<PgPool, SqlitePool>,
-    /// Tenants found, bounded and expiring so that changes made by other processes are seen
-    /// within the TTL; changes made here invalidate at once. Misses are not cached, so a tenant
-    /// created by another process is found on its first request.
+    /// Tenants found, bounded and expiring; changes made here invalidate at once, and on
+    /// PostgreSQL changes made by other processes a notice later (or, should notices be lost,
+    /// within the TTL). Misses are not cached, so a tenant created by another process is found
+    /// on its first request.
     cache: Cache<TenantKey, Arc<Tenant>>,
     /// Bumped by every change; a lookup that raced with a change does not keep its result.
     generation: Arc<AtomicU64>,
+    /// Where changes are announced to other processes and theirs are heard.
+    versions: Arc<DataVersions>,
+    /// The other processes' changes this cache has forgotten its entries for.
+    heard: Arc<AtomicU64>,
 }
 
 impl Directory {
@@ -156,15 +195,34 @@ impl Directory {
             pool,
             cache,
             generation: Arc::new(AtomicU64::new(0)),
+            versions: Arc::default(),
+            heard: Arc::new(AtomicU64::new(0)),
         }
+    }
+
+    /// This directory, announcing its changes on `versions` and hearing the other processes'.
+    pub(crate) fn hearing(self, versions: Arc<DataVersions>) -> Self {
+        Self { versions, ..self }
+    }
+
+    /// A number that moves with every change to the directory, here or heard from elsewhere.
+    fn changes(&self) -> (u64, u64) {
+        (
+            self.generation.load(Ordering::Acquire),
+            self.versions.directory_changes(),
+        )
     }
 
     /// The tenant a request names, through the cache.
     pub async fn resolve(&self, key: &TenantKey) -> Result<Option<Arc<Tenant>>, StoreError> {
+        let remote = self.versions.directory_changes();
+        if self.heard.swap(remote, Ordering::AcqRel) != remote {
+            self.cache.invalidate_all();
+        }
         if let Some(hit) = self.cache.get(key).await {
             return Ok(Some(hit));
         }
-        let before = self.generation.load(Ordering::Acquire);
+        let before = self.changes();
         let found = match key {
             TenantKey::Slug(slug) => self.by_slug(slug).await?,
             TenantKey::Id(id) => self.by_id(*id).await?,
@@ -174,17 +232,19 @@ impl Directory {
         if let Some(tenant) = &found {
             self.cache.insert(key.clone(), tenant.clone()).await;
             // A change that landed while we read may have been missed by our row: drop it.
-            if self.generation.load(Ordering::Acquire) != before {
+            if self.changes() != before {
                 self.cache.invalidate(key).await;
             }
         }
         Ok(found)
     }
 
-    /// Forgets every cached resolution (after a change to a tenant or its domains).
+    /// Forgets every cached resolution (after a change to a tenant or its domains), here and,
+    /// on PostgreSQL, in the other processes.
     pub fn invalidate_cache(&self) {
         self.generation.fetch_add(1, Ordering::AcqRel);
         self.cache.invalidate_all();
+        self.versions.directory_changed();
     }
 
     pub async fn by_slug(&self, slug: &str) -> Result<Option<Tenant>, StoreError> {
@@ -284,6 +344,127 @@ impl Directory {
         });
         self.invalidate_cache();
         Ok(())
+    }
+
+    /// Renames a tenant and replaces its settings (the whole JSON object).
+    pub async fn update_settings(
+        &self,
+        id: TenantId,
+        name: &str,
+        settings: &serde_json::Value,
+    ) -> Result<(), StoreError> {
+        let done = dispatch!(&self.pool, p => {
+            sqlx::query("UPDATE tenants SET name = $2, settings = $3, updated_at = $4 WHERE id = $1")
+                .bind(id.as_uuid())
+                .bind(name)
+                .bind(sqlx::types::Json(settings))
+                .bind(Utc::now())
+                .execute(p)
+                .await?
+                .rows_affected()
+        });
+        self.invalidate_cache();
+        if done == 0 {
+            return Err(StoreError::TenantNotFound(id.to_string()));
+        }
+        Ok(())
+    }
+
+    /// The tenant's custom domains, verified or not, by name.
+    pub async fn custom_domains(&self, id: TenantId) -> Result<Vec<CustomDomain>, StoreError> {
+        Ok(dispatch!(&self.pool, p => {
+            sqlx::query_as(
+                "SELECT domain, verification_token, verified_at, created_at FROM custom_domains \
+                 WHERE tenant_id = $1 ORDER BY domain",
+            )
+            .bind(id.as_uuid())
+            .fetch_all(p)
+            .await?
+        }))
+    }
+
+    /// Claims `domain` for tenant `id` with `token` to verify it, unless some tenant holds it
+    /// already (two claims at once: one wins, the other is told the domain is held).
+    pub async fn claim_custom_domain(
+        &self,
+        id: TenantId,
+        domain: &DomainName,
+        token: &str,
+    ) -> Result<DomainClaim, StoreError> {
+        let now = Utc::now();
+        let (inserted, holder): (u64, Option<(Uuid, CustomDomain)>) = dispatch!(&self.pool, p => {
+            let inserted = sqlx::query(
+                "INSERT INTO custom_domains (domain, tenant_id, verification_token, verified_at, created_at) \
+                 VALUES ($1, $2, $3, NULL, $4) ON CONFLICT (domain) DO NOTHING",
+            )
+            .bind(domain.as_str())
+            .bind(id.as_uuid())
+            .bind(token)
+            .bind(now)
+            .execute(p)
+            .await?
+            .rows_affected();
+            let holder: Option<HeldDomain> = sqlx::query_as(
+                "SELECT tenant_id, domain, verification_token, verified_at, created_at \
+                 FROM custom_domains WHERE domain = $1",
+            )
+            .bind(domain.as_str())
+            .fetch_optional(p)
+            .await?;
+            (inserted, holder.map(|h| (h.tenant_id, h.domain)))
+        });
+        if inserted > 0 {
+            self.invalidate_cache();
+        }
+        Ok(match holder {
+            Some((tenant, row)) if tenant == id.as_uuid() && inserted > 0 => {
+                DomainClaim::Claimed(row)
+            }
+            Some((tenant, row)) if tenant == id.as_uuid() => DomainClaim::AlreadyOurs(row),
+            // Held by another, or removed by its holder between the two statements.
+            _ => DomainClaim::HeldByAnother,
+        })
+    }
+
+    /// Marks tenant `id`'s claim on `domain` verified: from now on the domain reaches the
+    /// tenant. `false` if the tenant holds no such claim.
+    pub async fn mark_domain_verified(
+        &self,
+        id: TenantId,
+        domain: &DomainName,
+    ) -> Result<bool, StoreError> {
+        let done = dispatch!(&self.pool, p => {
+            sqlx::query(
+                "UPDATE custom_domains SET verified_at = $3 \
+                 WHERE domain = $1 AND tenant_id = $2 AND verified_at IS NULL",
+            )
+            .bind(domain.as_str())
+            .bind(id.as_uuid())
+            .bind(Utc::now())
+            .execute(p)
+            .await?
+            .rows_affected()
+        });
+        self.invalidate_cache();
+        Ok(done > 0)
+    }
+
+    /// Removes tenant `id`'s custom domain; `false` if it holds no such domain.
+    pub async fn remove_custom_domain(
+        &self,
+        id: TenantId,
+        domain: &DomainName,
+    ) -> Result<bool, StoreError> {
+        let done = dispatch!(&self.pool, p => {
+            sqlx::query("DELETE FROM custom_domains WHERE domain = $1 AND tenant_id = $2")
+                .bind(domain.as_str())
+                .bind(id.as_uuid())
+                .execute(p)
+                .await?
+                .rows_affected()
+        });
+        self.invalidate_cache();
+        Ok(done > 0)
     }
 
     /// Open and idle connections of the directory's pool.

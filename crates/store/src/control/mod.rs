@@ -7,6 +7,6 @@ mod directory;
 mod keys;
 mod platform;
 
-pub use directory::{Directory, NewTenant, Tenant, TenantKey};
+pub use directory::{CustomDomain, Directory, DomainClaim, NewTenant, Tenant, TenantKey};
 pub use keys::{KeyOwner, SigningKey};
 pub use platform::{AuditEntry, AuditRecord, PlatformUser};

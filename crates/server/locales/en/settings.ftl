@@ -1,0 +1,56 @@
+# The organisation's settings page (admins), and the refusals of settings and custom domains.
+
+nav-settings = Settings
+settings-title = Organisation settings
+settings-saved = The settings are saved.
+settings-previewed = These settings pass every check; nothing is saved yet.
+settings-organisation = Organisation
+settings-name = Name
+settings-brand = Brand
+settings-primary-color = Main colour
+settings-primary-color-hint = (header, buttons and links; at least 4.5:1 against white)
+settings-accent-color = Accent colour
+settings-accent-color-hint = (the keyboard focus outline; at least 3:1 against white)
+settings-color-default = Use Lyceum’s colour instead
+settings-contrast = Contrast against white: { $ratio }:1
+settings-logo-url = Logo address
+settings-logo-url-hint = (https:// or a path on this server)
+settings-locale = Language of the pages
+settings-locale-visitors = Each visitor’s own
+settings-time-zone = Time zone
+settings-time-zone-utc = UTC
+settings-sign-up = Signing up
+settings-self-signup = People may create their own learner account
+settings-signup-domains = E-mail domains that may sign up
+settings-signup-domains-hint = (one a line; none: every address)
+settings-save = Save the settings
+settings-preview = Check without saving
+settings-domains = Custom domains
+settings-domains-not-in-plan = Your plan does not include custom domains.
+settings-domains-caption = Custom domains of { $tenant }
+settings-domain = Domain
+settings-domain-state = State
+settings-domain-change = Change
+settings-domain-verified = Verified: it reaches this portal.
+settings-domain-waiting = Waiting: point the domain at this service, then publish this token as the whole content of { $url }
+settings-domain-verify = Verify
+settings-domain-remove = Remove
+settings-domain-new = A domain of yours, such as learn.example.com
+settings-domain-add = Add the domain
+
+invalid-too-many = There are more than { $max } of these.
+invalid-control-characters = This must not hold control characters.
+invalid-color = “{ $value }” is not a colour: write it as #rrggbb.
+invalid-low-contrast = This colour has a contrast of { $ratio }:1 against white; it needs at least { $needed }:1 to be readable.
+invalid-logo-url = A logo address starts with https:// (or is a path on this server) and holds no quotes or brackets.
+invalid-locale = “{ $value }” is not a language Lyceum speaks.
+invalid-time-zone = “{ $value }” is not a time zone.
+invalid-domain = “{ $value }” is not a domain such as learn.example.com.
+
+refusal-signup-domain-not-allowed = This organisation admits sign-ups only from its own e-mail domains.
+refusal-plan-feature-unavailable = Your plan does not include this.
+refusal-domain-taken = Another organisation already uses this domain.
+refusal-domain-reserved = This domain belongs to this service itself.
+refusal-domain-not-found = This organisation has no such domain.
+refusal-domain-verification-failed = The domain could not be verified: its verification file is missing, does not hold the token, or could not be reached.
+refusal-domain-state-conflict = The domain changed meanwhile; try again.

@@ -1,0 +1,56 @@
+# La page des réglages de l’organisation (administrateurs), et les refus des réglages et des domaines.
+
+nav-settings = Réglages
+settings-title = Réglages de l’organisation
+settings-saved = Les réglages sont enregistrés.
+settings-previewed = Ces réglages passent tous les contrôles ; rien n’est encore enregistré.
+settings-organisation = Organisation
+settings-name = Nom
+settings-brand = Identité visuelle
+settings-primary-color = Couleur principale
+settings-primary-color-hint = (en-tête, boutons et liens ; au moins 4,5:1 contre le blanc)
+settings-accent-color = Couleur d’accent
+settings-accent-color-hint = (le contour du focus clavier ; au moins 3:1 contre le blanc)
+settings-color-default = Utiliser plutôt la couleur de Lyceum
+settings-contrast = Contraste contre le blanc : { $ratio }:1
+settings-logo-url = Adresse du logo
+settings-logo-url-hint = (https:// ou un chemin sur ce serveur)
+settings-locale = Langue des pages
+settings-locale-visitors = Celle de chaque visiteur
+settings-time-zone = Fuseau horaire
+settings-time-zone-utc = UTC
+settings-sign-up = Inscription
+settings-self-signup = Chacun peut créer son propre compte d’apprenant
+settings-signup-domains = Domaines de messagerie admis à l’inscription
+settings-signup-domains-hint = (un par ligne ; aucun : toute adresse)
+settings-save = Enregistrer les réglages
+settings-preview = Vérifier sans enregistrer
+settings-domains = Domaines personnalisés
+settings-domains-not-in-plan = Votre formule ne comprend pas les domaines personnalisés.
+settings-domains-caption = Domaines personnalisés de { $tenant }
+settings-domain = Domaine
+settings-domain-state = État
+settings-domain-change = Modifier
+settings-domain-verified = Vérifié : il mène à ce portail.
+settings-domain-waiting = En attente : faites pointer le domaine vers ce service, puis publiez ce jeton comme seul contenu de { $url }
+settings-domain-verify = Vérifier
+settings-domain-remove = Retirer
+settings-domain-new = Un de vos domaines, par exemple learn.example.com
+settings-domain-add = Ajouter le domaine
+
+invalid-too-many = Il y en a plus de { $max }.
+invalid-control-characters = Ce champ ne doit pas contenir de caractères de contrôle.
+invalid-color = « { $value } » n’est pas une couleur : écrivez-la #rrvvbb.
+invalid-low-contrast = Cette couleur a un contraste de { $ratio }:1 contre le blanc ; il faut au moins { $needed }:1 pour qu’elle soit lisible.
+invalid-logo-url = L’adresse d’un logo commence par https:// (ou est un chemin sur ce serveur) et ne contient ni guillemets ni chevrons.
+invalid-locale = « { $value } » n’est pas une langue que Lyceum parle.
+invalid-time-zone = « { $value } » n’est pas un fuseau horaire.
+invalid-domain = « { $value } » n’est pas un domaine comme learn.example.com.
+
+refusal-signup-domain-not-allowed = Cette organisation n’admet à l’inscription que ses propres domaines de messagerie.
+refusal-plan-feature-unavailable = Votre formule ne comprend pas ceci.
+refusal-domain-taken = Une autre organisation utilise déjà ce domaine.
+refusal-domain-reserved = Ce domaine appartient à ce service lui-même.
+refusal-domain-not-found = Cette organisation n’a pas ce domaine.
+refusal-domain-verification-failed = Le domaine n’a pas pu être vérifié : son fichier de vérification manque, ne contient pas le jeton, ou n’a pas pu être atteint.
+refusal-domain-state-conflict = Le domaine a changé entre-temps ; réessayez.
