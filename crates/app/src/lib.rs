@@ -18,6 +18,7 @@ pub mod learning;
 pub mod platform;
 mod refusal;
 pub mod tenant;
+pub mod webhooks;
 mod work;
 
 pub use actor::Actor;

@@ -4,7 +4,7 @@
 //! layer's.
 
 use crate::error::{parse_variant, ValidationError};
-use crate::ids::{CourseId, UserId};
+use crate::ids::{CourseId, UserId, WebhookId};
 use serde::{Deserialize, Serialize};
 use std::fmt;
 use std::net::IpAddr;
@@ -60,6 +60,16 @@ audit_actions! {
     CourseDeleted = "course.deleted",
     /// Course staff enrolled learners from a CSV file.
     EnrollmentImported = "enrollment.imported",
+    /// An admin added a webhook endpoint.
+    WebhookCreated = "webhook.created",
+    /// An admin changed a webhook endpoint (its URL, events, description, or enabled it again).
+    WebhookUpdated = "webhook.updated",
+    /// An admin deleted a webhook endpoint.
+    WebhookDeleted = "webhook.deleted",
+    /// An admin replaced a webhook endpoint's signing secret.
+    WebhookSecretRotated = "webhook.secret_rotated",
+    /// An admin sent a webhook delivery again.
+    WebhookDeliveryReplayed = "webhook.delivery_replayed",
 }
 
 impl fmt::Display for AuditAction {
@@ -80,6 +90,7 @@ impl FromStr for AuditAction {
 pub enum AuditTarget {
     User(UserId),
     Course(CourseId),
+    Webhook(WebhookId),
 }
 
 impl AuditTarget {
@@ -88,6 +99,7 @@ impl AuditTarget {
         match self {
             AuditTarget::User(_) => "user",
             AuditTarget::Course(_) => "course",
+            AuditTarget::Webhook(_) => "webhook",
         }
     }
 
@@ -95,6 +107,7 @@ impl AuditTarget {
         match self {
             AuditTarget::User(id) => id.as_uuid(),
             AuditTarget::Course(id) => id.as_uuid(),
+            AuditTarget::Webhook(id) => id.as_uuid(),
         }
     }
 }

@@ -13,6 +13,7 @@ pub mod outbox;
 pub mod progress;
 pub mod refresh_tokens;
 pub mod users;
+pub mod webhooks;
 
 use crate::engine::dispatch;
 use crate::error::StoreError;
