@@ -18,13 +18,12 @@ use chrono::{DateTime, Utc};
 use lyceum_domain::webhook::{FailingEndpoint, MAX_DESCRIPTION_CHARS};
 use lyceum_domain::{
     events, AuditAction, AuditTarget, DeliveryId, DeliveryStatus, EventEnvelope, EventFilter,
-    Permission, TargetFault, TargetPolicy, ValidationError, WebhookDelivery, WebhookId,
-    WebhookUrl,
+    Permission, TargetFault, TargetPolicy, ValidationError, WebhookDelivery, WebhookId, WebhookUrl,
 };
+use lyceum_store::repo::outbox;
 use lyceum_store::repo::webhooks::{
     self as repo, AttemptRecord, EndpointSettings, NewDelivery, NewEndpoint,
 };
-use lyceum_store::repo::outbox;
 use lyceum_store::{TenantTx, WriteTx};
 use ring::rand::SecureRandom;
 use serde_json::json;
@@ -98,7 +97,10 @@ impl Target {
 
 /// The addresses `url`'s host resolves to, each one allowed by `policy`; refused if any is not
 /// (a name that also leads somewhere private is not trusted), or if there are none.
-pub async fn resolve(url: &WebhookUrl, policy: TargetPolicy) -> Result<Vec<SocketAddr>, TargetFault> {
+pub async fn resolve(
+    url: &WebhookUrl,
+    policy: TargetPolicy,
+) -> Result<Vec<SocketAddr>, TargetFault> {
     resolve_host(url.host(), url.port(), policy).await
 }
 
@@ -116,7 +118,9 @@ pub async fn resolve_host(
             .collect(),
     };
     if addresses.is_empty() {
-        return Err(TargetFault::Refused(format!("{host} resolves to no address")));
+        return Err(TargetFault::Refused(format!(
+            "{host} resolves to no address"
+        )));
     }
     for address in &addresses {
         policy.check(address.ip())?;
@@ -582,8 +586,14 @@ mod tests {
         assert_eq!(header.len(), "t=0,v1=".len() + 64);
         let again = signature("Jefe", 0, b"what do ya want for nothing?");
         assert_eq!(header, again);
-        assert_ne!(header, signature("Jeff", 0, b"what do ya want for nothing?"));
-        assert_ne!(header, signature("Jefe", 1, b"what do ya want for nothing?"));
+        assert_ne!(
+            header,
+            signature("Jeff", 0, b"what do ya want for nothing?")
+        );
+        assert_ne!(
+            header,
+            signature("Jefe", 1, b"what do ya want for nothing?")
+        );
     }
 
     #[test]

@@ -218,7 +218,7 @@ async fn serve(settings: &Settings, store: Store) -> Result<()> {
     let listener = listen(settings).await?;
     tracing::info!(address = %listener.local_addr()?, engine = %store.engine(), "lyceum is serving");
     let worker = match settings.worker {
-        WorkerMode::On => Some(Worker::new(store.clone(), settings.worker_config()?)),
+        WorkerMode::On => Some(settings.worker(store.clone())?),
         WorkerMode::Off => None,
     };
     let state = AppState::with_metrics_of(store, settings.server_config()?, collectors(&worker));
@@ -237,7 +237,7 @@ async fn work(settings: &Settings, store: Store) -> Result<()> {
     prepare(settings, &store).await?;
     let listener = listen(settings).await?;
     tracing::info!(address = %listener.local_addr()?, engine = %store.engine(), "lyceum worker is working");
-    let worker = Some(Worker::new(store.clone(), settings.worker_config()?));
+    let worker = Some(settings.worker(store.clone())?);
     let state = AppState::with_metrics_of(store, settings.server_config()?, collectors(&worker));
     let grace = std::time::Duration::from_secs(settings.shutdown_grace_secs);
     until_stopped(worker, grace, |stopped| {

@@ -4,9 +4,9 @@
 use anyhow::{Context, Result};
 use figment::providers::{Env, Format, Serialized, Toml};
 use figment::Figment;
-use lyceum_domain::Placement;
+use lyceum_domain::{Placement, TargetPolicy};
 use lyceum_store::{PgConnectOptions, PoolLimits, SqliteSynchronous, StoreConfig};
-use lyceum_worker::WorkerConfig;
+use lyceum_worker::{WebhookConfig, Worker, WorkerConfig};
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
@@ -113,6 +113,12 @@ pub struct Settings {
     /// Days delivered events and finished jobs are kept before the daily housekeeping deletes
     /// them.
     pub retention_days: u64,
+    /// Let webhook endpoints be on loopback, private, link-local or other non-public addresses
+    /// (receivers on the operator's own network); off, they are refused when saved and at
+    /// every delivery.
+    pub webhook_allow_private_targets: bool,
+    /// Seconds a webhook delivery attempt may take in all (connect, send, answer).
+    pub webhook_timeout_secs: u64,
     /// Log filter, in `tracing` syntax (`info`, `lyceum=debug,sqlx=warn`).
     pub log: String,
     /// `text` or `json`.
@@ -163,6 +169,8 @@ impl Default for Settings {
             worker_sweep_secs: worker.sweep_every.as_secs(),
             worker_job_lease_secs: worker.job_lease.as_secs(),
             retention_days: worker.retention.as_secs() / DAY,
+            webhook_allow_private_targets: false,
+            webhook_timeout_secs: WebhookConfig::default().timeout.as_secs(),
             log: "info".to_owned(),
             log_format: "text".to_owned(),
         }
@@ -236,7 +244,29 @@ impl Settings {
             },
             request_timeout: Duration::from_secs(self.request_timeout_secs.max(1)),
             hsts_max_age_secs: self.hsts_max_age_secs,
+            webhook_targets: self.webhook_targets(),
         })
+    }
+
+    fn webhook_targets(&self) -> TargetPolicy {
+        TargetPolicy {
+            allow_private: self.webhook_allow_private_targets,
+        }
+    }
+
+    pub fn webhook_config(&self) -> WebhookConfig {
+        WebhookConfig {
+            targets: self.webhook_targets(),
+            timeout: Duration::from_secs(self.webhook_timeout_secs.max(1)),
+            ..WebhookConfig::default()
+        }
+    }
+
+    /// The worker `serve` and `worker` run: the outbox, the job queues and webhooks.
+    pub fn worker(&self, store: lyceum_store::Store) -> Result<Worker> {
+        Worker::new(store, self.worker_config()?)
+            .webhooks(self.webhook_config())
+            .map_err(|e| anyhow::anyhow!("{e}"))
     }
 
     pub fn worker_config(&self) -> Result<WorkerConfig> {

@@ -64,7 +64,14 @@ macro_rules! aggregates {
         }
     )*};
 }
-aggregates!(CourseId, EnrollmentId, LessonId, ModuleId, UserId, WebhookId);
+aggregates!(
+    CourseId,
+    EnrollmentId,
+    LessonId,
+    ModuleId,
+    UserId,
+    WebhookId
+);
 
 impl Aggregate for Uuid {
     fn aggregate(&self) -> Uuid {

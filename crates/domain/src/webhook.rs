@@ -347,7 +347,12 @@ mod tests {
             };
             assert!(allowed.check(address.parse().unwrap()).is_ok(), "{address}");
         }
-        for address in ["93.184.216.34", "1.1.1.1", "2606:4700:4700::1111", "::ffff:8.8.8.8"] {
+        for address in [
+            "93.184.216.34",
+            "1.1.1.1",
+            "2606:4700:4700::1111",
+            "::ffff:8.8.8.8",
+        ] {
             assert!(!refused(address), "{address} should be allowed");
         }
         let fault = TargetPolicy::default()
@@ -358,8 +363,8 @@ mod tests {
 
     #[test]
     fn filters_take_known_event_types_or_everything() {
-        let only = EventFilter::parse(&["course.published".into(), "course.published".into()])
-            .unwrap();
+        let only =
+            EventFilter::parse(&["course.published".into(), "course.published".into()]).unwrap();
         assert_eq!(only.types(), vec!["course.published".to_owned()]);
         assert!(only.matches("course.published"));
         assert!(!only.matches("course.created"));
@@ -377,6 +382,9 @@ mod tests {
             since: now - chrono::Duration::hours(23),
         };
         assert!(!failing.given_up(now, FailingEndpoint::GIVE_UP_AFTER));
-        assert!(failing.given_up(now + chrono::Duration::hours(1), FailingEndpoint::GIVE_UP_AFTER));
+        assert!(failing.given_up(
+            now + chrono::Duration::hours(1),
+            FailingEndpoint::GIVE_UP_AFTER
+        ));
     }
 }

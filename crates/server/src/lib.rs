@@ -66,6 +66,8 @@ pub struct ServerConfig {
     pub request_timeout: Duration,
     /// `max-age` of the `Strict-Transport-Security` header on every answer; 0 sends none.
     pub hsts_max_age_secs: u64,
+    /// Which addresses webhook endpoints may be on (checked when one is saved).
+    pub webhook_targets: lyceum_domain::TargetPolicy,
 }
 
 impl Default for ServerConfig {
@@ -81,6 +83,7 @@ impl Default for ServerConfig {
             response_cache: ResponseCacheConfig::default(),
             request_timeout: Duration::from_secs(30),
             hsts_max_age_secs: 0,
+            webhook_targets: lyceum_domain::TargetPolicy::default(),
         }
     }
 }

@@ -13,6 +13,9 @@
 //! PostgreSQL: a tenant's events are dispatched under its dispatch lock, jobs are claimed with
 //! `FOR UPDATE SKIP LOCKED`.
 //!
+//! With [`Worker::webhooks`] it also delivers the tenants' events to their webhook endpoints
+//! ([`webhooks`]).
+//!
 //! It reaches tenant data through `lyceum_app` only, like every face.
 
 mod consumers;
@@ -22,11 +25,13 @@ mod metrics;
 mod schedule;
 mod sweep;
 mod turn;
+mod webhooks;
 
 pub use consumers::{Consumer, Consumers};
 pub use handlers::{Handlers, JobContext, JobHandler};
 pub use housekeeping::Tidy;
 pub use metrics::{WorkerCollector, WorkerMetrics};
+pub use webhooks::{WebhookConfig, WebhookFanOut, WebhookSender};
 
 use futures_util::FutureExt;
 use lyceum_app::Refusal;

@@ -201,6 +201,7 @@ async fn run_one(shared: &Shared, tenant: &Arc<Tenant>, job: &ClaimedJob) -> Res
         tenant: tenant.clone(),
         job: job.id,
         attempt: u32::try_from(job.attempts).unwrap_or(1),
+        max_attempts: u32::try_from(job.max_attempts).unwrap_or(1),
     };
     shared
         .handlers

@@ -111,9 +111,9 @@ pub async fn insert(
         .await?
         .rows_affected()
     });
-    find(tx, id)
-        .await?
-        .ok_or(StoreError::ConstraintViolation("an endpoint just inserted".into()))
+    find(tx, id).await?.ok_or(StoreError::ConstraintViolation(
+        "an endpoint just inserted".into(),
+    ))
 }
 
 /// Every endpoint of the tenant, oldest first.
@@ -138,10 +138,7 @@ pub async fn count(tx: &mut TenantTx) -> Result<i64, StoreError> {
     }))
 }
 
-pub async fn find(
-    tx: &mut TenantTx,
-    id: WebhookId,
-) -> Result<Option<WebhookEndpoint>, StoreError> {
+pub async fn find(tx: &mut TenantTx, id: WebhookId) -> Result<Option<WebhookEndpoint>, StoreError> {
     let tenant = tx.tenant();
     let sql = format!("{ENDPOINT} WHERE tenant_id = $1 AND id = $2");
     let row: Option<EndpointRow> = dispatch!(tx.conn(), c => {
@@ -232,7 +229,9 @@ pub async fn enabled(tx: &mut TenantTx) -> Result<Vec<(WebhookId, Vec<String>)>,
     });
     let rows = tx.own_all(
         "webhook_endpoints",
-        rows.into_iter().map(|(t, id, events)| (t, (id, events))).collect(),
+        rows.into_iter()
+            .map(|(t, id, events)| (t, (id, events)))
+            .collect(),
     )?;
     rows.into_iter()
         .map(|(id, events)| {
@@ -338,7 +337,8 @@ impl Table for Delivery {
     const TABLE: &'static str = "webhook_deliveries";
 }
 
-const DELIVERY: &str = "SELECT d.tenant_id, d.id, d.webhook_id, d.event_id, d.event_type, d.status, \
+const DELIVERY: &str =
+    "SELECT d.tenant_id, d.id, d.webhook_id, d.event_id, d.event_type, d.status, \
      d.attempts, d.response_status, d.duration_ms, d.response_body, d.error, \
      CASE WHEN j.state = 'queued' THEN j.run_at END AS next_retry_at, d.replay_of, \
      d.last_attempt_at, d.created_at FROM webhook_deliveries d \
