@@ -81,10 +81,12 @@ fn may_manage(actor: &Actor) -> Result<(), Refusal> {
 pub struct Target(WebhookUrl);
 
 impl Target {
-    /// Reads `url` and resolves its host under `policy`: `INVALID_WEBHOOK_URL` for one that is
-    /// not an http(s) URL, `WEBHOOK_TARGET_REFUSED` for one that names or resolves to an address
-    /// deliveries may not reach, or does not resolve.
-    pub async fn vet(url: &str, policy: TargetPolicy) -> Result<Target, Refusal> {
+    /// Reads `url` and resolves its host under `policy`, for an `actor` who may manage
+    /// webhooks (refused first, so nobody else has names looked up): `INVALID_WEBHOOK_URL` for
+    /// one that is not an http(s) URL, `WEBHOOK_TARGET_REFUSED` for one that names or resolves
+    /// to an address deliveries may not reach, or does not resolve.
+    pub async fn vet(actor: &Actor, url: &str, policy: TargetPolicy) -> Result<Target, Refusal> {
+        may_manage(actor)?;
         let url = WebhookUrl::parse(url)?;
         resolve(&url, policy).await?;
         Ok(Target(url))
@@ -619,6 +621,12 @@ mod tests {
 
     #[tokio::test]
     async fn loopback_and_metadata_targets_are_refused_unless_allowed() {
+        let admin = Actor {
+            user: lyceum_domain::UserId::new(),
+            role: lyceum_domain::Role::Admin,
+            plan: lyceum_domain::Plan::Pro,
+            origin: lyceum_domain::Origin::default(),
+        };
         let strict = TargetPolicy::default();
         for url in [
             "http://127.0.0.1:9/",
@@ -626,14 +634,18 @@ mod tests {
             "http://[fd00:ec2::254]/",
             "http://localhost:8080/",
         ] {
-            let refused = Target::vet(url, strict).await.unwrap_err();
+            let refused = Target::vet(&admin, url, strict).await.unwrap_err();
             assert_eq!(refused.code(), "WEBHOOK_TARGET_REFUSED", "{url}");
         }
-        let refused = Target::vet("ftp://example.com/", strict).await.unwrap_err();
+        let refused = Target::vet(&admin, "ftp://example.com/", strict)
+            .await
+            .unwrap_err();
         assert_eq!(refused.code(), "INVALID_WEBHOOK_URL");
         let open = TargetPolicy {
             allow_private: true,
         };
-        assert!(Target::vet("http://127.0.0.1:9/", open).await.is_ok());
+        assert!(Target::vet(&admin, "http://127.0.0.1:9/", open)
+            .await
+            .is_ok());
     }
 }

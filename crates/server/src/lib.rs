@@ -10,7 +10,7 @@ mod api;
 mod http;
 mod portal;
 
-use api::{audit, invitations, learning, tenant_profile, users};
+use api::{audit, invitations, learning, tenant_profile, users, webhooks};
 pub use api::{auth, platform};
 pub use http::metrics;
 use http::{context, error, headers, health, nul, openapi, ratelimit, response_cache, tenancy};
@@ -226,6 +226,11 @@ fn tenant_api() -> OpenApiRouter<AppState> {
         .routes(routes!(dashboard::show))
         .routes(routes!(certificates::verify))
         .routes(routes!(audit::list))
+        .routes(routes!(webhooks::list, webhooks::create))
+        .routes(routes!(webhooks::show, webhooks::update, webhooks::delete))
+        .routes(routes!(webhooks::rotate_secret))
+        .routes(routes!(webhooks::deliveries))
+        .routes(routes!(webhooks::replay))
 }
 
 /// The API's operations that resolve no tenant: probes, the API description, the platform

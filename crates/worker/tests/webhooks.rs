@@ -213,7 +213,7 @@ async fn add(
     url: &str,
     events: &[&str],
 ) -> WithSecret {
-    let target = Target::vet(url, LOOPBACK).await.unwrap();
+    let target = Target::vet(admin, url, LOOPBACK).await.unwrap();
     let mut tx = store.begin_write(tenant).await.unwrap();
     let new = NewWebhook {
         target,

@@ -8,3 +8,4 @@ pub(crate) mod learning;
 pub mod platform;
 pub(crate) mod tenant_profile;
 pub(crate) mod users;
+pub(crate) mod webhooks;
