@@ -14,8 +14,8 @@ use chrono_tz::Tz;
 use fluent_bundle::concurrent::FluentBundle;
 use fluent_bundle::{FluentArgs, FluentResource, FluentValue};
 use lyceum_domain::{
-    ContentFault, CourseStatus, EnrollmentStatus, LessonKind, Locale, Placement, Plan, Role,
-    TenantStatus, UserStatus, ValidationError,
+    ContentFault, CourseStatus, DeliveryStatus, EnrollmentStatus, LessonKind, Locale, Placement,
+    Plan, Role, TenantStatus, UserStatus, ValidationError,
 };
 use lyceum_store::ChainBreak;
 use std::fmt;
@@ -25,7 +25,7 @@ type Bundle = FluentBundle<FluentResource>;
 
 /// The Fluent files of a locale, in the order they are added to its bundle. A new language is
 /// a new arm here, a folder of the same files, and a variant of [`Locale`].
-fn sources(locale: Locale) -> [&'static str; 5] {
+fn sources(locale: Locale) -> [&'static str; 6] {
     match locale {
         Locale::En => [
             include_str!("../../locales/en/portal.ftl"),
@@ -33,6 +33,7 @@ fn sources(locale: Locale) -> [&'static str; 5] {
             include_str!("../../locales/en/builder.ftl"),
             include_str!("../../locales/en/console.ftl"),
             include_str!("../../locales/en/refusals.ftl"),
+            include_str!("../../locales/en/webhooks.ftl"),
         ],
         Locale::Fr => [
             include_str!("../../locales/fr/portal.ftl"),
@@ -40,6 +41,7 @@ fn sources(locale: Locale) -> [&'static str; 5] {
             include_str!("../../locales/fr/builder.ftl"),
             include_str!("../../locales/fr/console.ftl"),
             include_str!("../../locales/fr/refusals.ftl"),
+            include_str!("../../locales/fr/webhooks.ftl"),
         ],
     }
 }
@@ -239,6 +241,16 @@ impl PageLocale {
         }
     }
 
+    pub fn delivery_status(&self, status: &DeliveryStatus) -> Message<'_> {
+        match status {
+            DeliveryStatus::Pending => self.msg("delivery-status-pending"),
+            DeliveryStatus::Retrying => self.msg("delivery-status-retrying"),
+            DeliveryStatus::Succeeded => self.msg("delivery-status-succeeded"),
+            DeliveryStatus::Dead => self.msg("delivery-status-dead"),
+            DeliveryStatus::Cancelled => self.msg("delivery-status-cancelled"),
+        }
+    }
+
     pub fn course_status(&self, status: &CourseStatus) -> Message<'_> {
         match status {
             CourseStatus::Draft => self.msg("course-status-draft"),
@@ -432,6 +444,12 @@ impl PageLocale {
             "NOT_ENROLLED" => self.msg("refusal-not-enrolled"),
             "LESSON_LOCKED" => self.msg("refusal-lesson-locked"),
             "PLAN_LIMIT_REACHED" => self.msg("refusal-plan-limit-reached"),
+            "PLAN_FEATURE_UNAVAILABLE" => self.msg("refusal-plan-feature-unavailable"),
+            "WEBHOOK_NOT_FOUND" | "DELIVERY_NOT_FOUND" => self.msg("refusal-not-found"),
+            "INVALID_WEBHOOK_URL" => self.msg("refusal-invalid-webhook-url"),
+            "WEBHOOK_TARGET_REFUSED" => self.msg("refusal-webhook-target-refused"),
+            "WEBHOOK_LIMIT_REACHED" => self.msg("refusal-webhook-limit-reached"),
+            "WEBHOOK_DISABLED" => self.msg("refusal-webhook-disabled"),
             "SIGNUP_DISABLED" => self.msg("refusal-signup-disabled"),
             "COURSE_EMPTY" => self.msg("refusal-course-empty"),
             "CONTENT_TOO_COMPLEX" => self.msg("refusal-content-too-complex"),

@@ -17,6 +17,7 @@ mod lessons;
 mod pages;
 mod session;
 mod staff;
+mod webhooks;
 
 use crate::http::context::RequestOrigin;
 pub(crate) use i18n::Catalogue;
@@ -119,6 +120,14 @@ pub(crate) fn tenant_routes() -> Router<AppState> {
         .route("/admin/people/{id}/invitation", post(staff::reinvite))
         .route("/admin/audit", get(staff::audit_log))
         .route("/admin/audit.csv", get(staff::audit_csv))
+        .route("/admin/webhooks", get(webhooks::list).post(webhooks::add))
+        .route("/admin/webhooks/{id}", get(webhooks::show))
+        .route("/admin/webhooks/{id}/secret", post(webhooks::rotate))
+        .route("/admin/webhooks/{id}/delete", post(webhooks::delete))
+        .route(
+            "/admin/webhooks/{id}/deliveries/{delivery}/replay",
+            post(webhooks::replay),
+        )
 }
 
 /// The platform operator's console at `/platform/`.
