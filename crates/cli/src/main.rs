@@ -8,6 +8,7 @@ mod bench_learning;
 mod bench_portal;
 mod bench_seed;
 mod bench_tenants;
+mod bench_webhooks;
 mod bench_worker;
 mod demo;
 mod jobs;
