@@ -58,8 +58,10 @@ struct Receiver {
 impl Receiver {
     async fn start() -> Receiver {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let mut receiver = Receiver::default();
-        receiver.base = format!("http://{}", listener.local_addr().unwrap());
+        let receiver = Receiver {
+            base: format!("http://{}", listener.local_addr().unwrap()),
+            ..Receiver::default()
+        };
         receiver.down.store(true, Ordering::SeqCst);
         let app = axum::Router::new()
             .route("/{path}", axum::routing::post(receive))
@@ -358,8 +360,7 @@ async fn deliveries_are_signed_verifiably_and_only_matching_events_are_sent() {
                 "another endpoint's secret does not"
             );
             let mut tampered = got[0].clone();
-            tampered.body =
-                Bytes::from(got[0].body.to_vec().into_iter().rev().collect::<Vec<u8>>());
+            tampered.body = Bytes::from(got[0].body.iter().copied().rev().collect::<Vec<u8>>());
             assert!(
                 !verify(&wanted.secret, &tampered),
                 "a changed body does not"
