@@ -93,7 +93,8 @@ pub async fn status(store: &Store, slug: Option<&str>) -> Result<Vec<OutboxStatu
     Ok(found)
 }
 
-fn envelope(tenant: TenantId, event: OutboxEvent) -> EventEnvelope {
+/// An outbox record as the envelope consumers receive.
+pub(crate) fn envelope(tenant: TenantId, event: OutboxEvent) -> EventEnvelope {
     let payload = event.payload.0;
     let schema_version = payload
         .get("schema_version")

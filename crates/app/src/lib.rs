@@ -15,6 +15,7 @@ pub mod housekeeping;
 pub mod identity;
 pub mod jobs;
 pub mod learning;
+pub mod live;
 pub mod platform;
 mod refusal;
 pub mod tenant;

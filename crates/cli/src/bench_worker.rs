@@ -2,17 +2,25 @@
 //! write transaction that queues it; how many events a second the dispatcher delivers, with
 //! `--worker-tenants` tenants' outboxes full (each person made records two events); how many
 //! jobs a second the worker runs; and how long a job of one tenant waits while another tenant
-//! has `--queued-jobs` jobs queued.
+//! has `--queued-jobs` jobs queued; and how long an event takes from its commit to an open
+//! live event stream (`--live-events` of them, one after the other).
 
 use crate::bench::summary;
+use crate::bench_api::{login, HttpClient};
 use crate::bench_seed;
-use anyhow::{ensure, Result};
+use anyhow::{ensure, Context, Result};
+use axum::body::Bytes;
+use axum::http::{header, Request, StatusCode};
 use clap::Args;
 use futures_util::future::BoxFuture;
+use http_body_util::{BodyExt, Full};
+use hyper_util::client::legacy::Client;
+use hyper_util::rt::TokioExecutor;
 use lyceum_app::identity::{users, NewPassword};
 use lyceum_app::jobs::{self, Queueing};
 use lyceum_app::Actor;
 use lyceum_domain::{EventEnvelope, Job, Plan, Role, Slug};
+use lyceum_server::{AppState, LocalServer, ServerConfig};
 use lyceum_store::{NewTenant, Store, Tenant, WriteTx};
 use lyceum_worker::{Consumer, JobContext, JobHandler, WorkError, Worker, WorkerConfig};
 use serde::{Deserialize, Serialize};
@@ -37,6 +45,9 @@ pub struct WorkerBenchArgs {
     /// Jobs queued in the crowded tenant.
     #[arg(long, default_value_t = 10_000)]
     queued_jobs: usize,
+    /// Events timed from their commit to an open live event stream.
+    #[arg(long, default_value_t = 500)]
+    live_events: u32,
 }
 
 impl WorkerBenchArgs {
@@ -121,7 +132,71 @@ pub async fn run(store: &Store, args: &WorkerBenchArgs, tag: &str) -> Result<()>
     }
     enqueue_overhead(store, &tenants[0], args.enqueue_iterations).await?;
     dispatch_rate(store, &tenants, args.worker_people).await?;
-    crowded_queue(store, &tenants, args.queued_jobs).await
+    crowded_queue(store, &tenants, args.queued_jobs).await?;
+    live_latency(store, &tenants[0], args.live_events).await
+}
+
+/// The admin watches the tenant's live event stream over HTTP while a worker delivers; each
+/// rename of the admin (`user.updated`) is timed from its commit to its arrival on the stream.
+async fn live_latency(store: &Store, (tenant, admin): &(Tenant, Actor), events: u32) -> Result<()> {
+    let worker = Worker::new(store.clone(), WorkerConfig::default()).start();
+    let state = AppState::new(store.clone(), ServerConfig::unthrottled());
+    let server = LocalServer::start(state, Duration::from_secs(1)).await?;
+    let base = format!("http://{}/t/{}", server.address, tenant.slug);
+    let client: HttpClient = Client::builder(TokioExecutor::new()).build_http();
+    let token = login(&client, &base, "admin@bench.test").await?.0;
+    let request = Request::get(format!("{base}/api/v1/events/stream"))
+        .header(header::AUTHORIZATION, format!("Bearer {token}"))
+        .body(Full::new(Bytes::new()))?;
+    let response = client.request(request).await?;
+    ensure!(
+        response.status() == StatusCode::OK,
+        "the stream answered {}",
+        response.status()
+    );
+    let mut body = response.into_body();
+    let mut text = String::new();
+    let mut times = Vec::new();
+    for i in 0..events {
+        let mut tx = store.begin_write(tenant).await?;
+        users::change(
+            &mut tx,
+            admin,
+            admin.user,
+            Some(&format!("Watched {i}")),
+            None,
+        )
+        .await?;
+        tx.commit().await?;
+        let committed = Instant::now();
+        // Read until this rename's event has come (earlier events pass by).
+        loop {
+            if let Some(end) = text.find("\n\n") {
+                let event: String = text.drain(..end + 2).collect();
+                if event.contains("event: user.updated") {
+                    break;
+                }
+                continue;
+            }
+            let frame = tokio::time::timeout(Duration::from_secs(10), body.frame())
+                .await
+                .context("no event within 10 s")?
+                .context("the stream ended")??;
+            if let Ok(data) = frame.into_data() {
+                text.push_str(&String::from_utf8_lossy(&data));
+            }
+        }
+        times.push(committed.elapsed());
+    }
+    println!(
+        "worker    live     commit to stream    n={:<5} {}",
+        times.len(),
+        summary(&mut times)
+    );
+    drop(body);
+    server.stop().await?;
+    worker.stop(Duration::from_secs(5)).await;
+    Ok(())
 }
 
 /// A user renamed (`users::change`, which records `user.updated`), in its own write transaction,

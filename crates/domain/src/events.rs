@@ -265,15 +265,18 @@ domain_events! {
     }
     LessonUpdated = "lesson.updated", about lesson_id {
         lesson_id: LessonId,
+        course_id: CourseId,
         by: UserId,
     }
     LessonDeleted = "lesson.deleted", about lesson_id {
         lesson_id: LessonId,
         module_id: ModuleId,
+        course_id: CourseId,
         by: UserId,
     }
     LessonsReordered = "lesson.reordered", about module_id {
         module_id: ModuleId,
+        course_id: CourseId,
         order: Vec<LessonId>,
     }
     /// A learner was enrolled: by themselves, by staff, by a CSV import (`by` who did it;
@@ -292,6 +295,8 @@ domain_events! {
     }
     EnrollmentDueChanged = "enrollment.due_changed", about enrollment_id {
         enrollment_id: EnrollmentId,
+        course_id: CourseId,
+        user_id: UserId,
         due_at: Option<DateTime<Utc>>,
         by: UserId,
     }

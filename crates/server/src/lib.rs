@@ -11,7 +11,7 @@ mod http;
 mod portal;
 
 use api::{audit, invitations, learning, tenant_profile, users, webhooks};
-pub use api::{auth, platform};
+pub use api::{auth, live, platform};
 pub use http::metrics;
 use http::{context, error, headers, health, nul, openapi, ratelimit, response_cache, tenancy};
 
@@ -145,6 +145,8 @@ pub struct Shared {
     hsts: Option<axum::http::HeaderValue>,
     /// The portal's messages in every language, parsed once.
     catalogue: Arc<portal::Catalogue>,
+    /// The tenants' live event feeds, for their open event streams.
+    live: Arc<api::live::LiveFeeds>,
 }
 
 impl std::ops::Deref for AppState {
@@ -180,6 +182,7 @@ impl AppState {
             login_throttle: LoginThrottle::new(config.login_throttle.clone()),
             hsts: headers::hsts(config.hsts_max_age_secs),
             catalogue: Arc::new(portal::Catalogue::embedded()),
+            live: Arc::default(),
             config,
         }))
     }
@@ -231,6 +234,7 @@ fn tenant_api() -> OpenApiRouter<AppState> {
         .routes(routes!(webhooks::rotate_secret))
         .routes(routes!(webhooks::deliveries))
         .routes(routes!(webhooks::replay))
+        .routes(routes!(live::stream))
 }
 
 /// The API's operations that resolve no tenant: probes, the API description, the platform

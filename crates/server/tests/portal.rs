@@ -2498,3 +2498,73 @@ async fn admins_add_rotate_and_delete_webhooks_and_replay_deliveries_in_the_port
         assert_eq!(gone.status, StatusCode::NOT_FOUND, "{label}");
     }
 }
+
+/// Release dates are typed and shown in the tenant's time zone, and kept in UTC.
+#[tokio::test]
+async fn lesson_release_dates_are_read_and_shown_in_the_tenants_time_zone() {
+    let (config, _guard) = lyceum_store::testing::sqlite_config();
+    let store = Store::open(config).await.unwrap();
+    let paris = serde_json::json!({"branding": {"time_zone": "Europe/Paris"}});
+    let (_, course) = common::school_with(&store, "zeta", paris, 1).await;
+    let state = AppState::new(store, ServerConfig::unthrottled());
+    let token = common::token(&state, "zeta", "teacher@zeta.test", common::PORTAL_PASSWORD).await;
+    let modules = format!("/t/zeta/api/v1/courses/{course}/modules");
+    let (_, listed) = common::call(&state, "GET", &modules, Some(&token), None).await;
+    let module = listed["items"][0]["id"].as_str().unwrap().to_owned();
+    let mut teacher = Browser::new(&state, "sqlite");
+    teacher.sign_in("zeta", "teacher@zeta.test").await;
+    let editor = teacher
+        .get(&format!(
+            "/t/zeta/teach/modules/{module}/lessons/new?kind=text"
+        ))
+        .await;
+    assert!(editor.body.contains("(Europe/Paris)"), "{}", editor.body);
+    let fields = [
+        ("title", "Opens in winter"),
+        ("kind", "text"),
+        ("release", "on_date"),
+        ("release_at", "2030-01-31T09:00"),
+        ("block-0-type", "markdown"),
+        ("block-0-markdown", "Hello"),
+    ];
+    let saved = teacher
+        .post(
+            &format!("/t/zeta/teach/modules/{module}/lessons"),
+            &fields,
+            None,
+        )
+        .await;
+    assert_eq!(saved.status, StatusCode::SEE_OTHER, "{}", saved.body);
+    let lessons = format!("/t/zeta/api/v1/modules/{module}/lessons");
+    let (_, listed) = common::call(&state, "GET", &lessons, Some(&token), None).await;
+    let lesson = listed["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|l| l["title"] == "Opens in winter")
+        .expect("the lesson");
+    // 09:00 in Paris in January is 08:00 UTC.
+    assert!(
+        lesson.to_string().contains("2030-01-31T08:00:00Z"),
+        "{lesson}"
+    );
+    let id = lesson["id"].as_str().unwrap();
+    let shown = teacher.get(&format!("/t/zeta/teach/lessons/{id}")).await;
+    assert!(
+        shown.body.contains("value=\"2030-01-31T09:00\""),
+        "{}",
+        shown.body
+    );
+    // A time the clocks skip in Paris (the spring change) is refused.
+    let mut skipped = fields;
+    skipped[3] = ("release_at", "2030-03-31T02:30");
+    let refused = teacher
+        .post(
+            &format!("/t/zeta/teach/modules/{module}/lessons"),
+            &skipped,
+            None,
+        )
+        .await;
+    assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(refused.body.contains("id=\"release-problem\""));
+}

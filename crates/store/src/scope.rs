@@ -69,6 +69,8 @@ pub struct TenantTx {
     writer: Option<OwnedSemaphorePermit>,
     /// It recorded background work (outbox events, jobs): its commit tells the worker.
     queued_work: bool,
+    /// It marked outbox events delivered: its commit tells the live event feeds.
+    delivered_events: bool,
 }
 
 #[derive(Clone, Copy)]
@@ -105,6 +107,7 @@ impl TenantTx {
                 declared: Declared::Nothing,
                 writer,
                 queued_work: false,
+                delivered_events: false,
             });
             // Nobody waits any more: dropping the handle rolls it back.
             let _ = begun.send(handle);
@@ -176,6 +179,12 @@ impl TenantTx {
         self.queued_work = true;
     }
 
+    /// Notes that this transaction marked outbox events delivered: once it commits, the live
+    /// event feeds are told (see [`crate::CommitNotice::Delivered`]).
+    pub(crate) fn delivers_events(&mut self) {
+        self.delivered_events = true;
+    }
+
     pub(crate) fn conn(&mut self) -> Conn<'_> {
         match self
             .tx
@@ -203,6 +212,7 @@ impl TenantTx {
             tenant: self.tenant_id,
             reach,
             queued_work: self.queued_work,
+            delivered_events: self.delivered_events,
         });
         let (tx, writer) = self.finish();
         run_to_end(async move {
@@ -353,6 +363,7 @@ struct Advance {
     /// None when the transaction wrote only records no cache holds.
     reach: Option<Reach>,
     queued_work: bool,
+    delivered_events: bool,
 }
 
 impl Drop for Advance {
@@ -362,6 +373,9 @@ impl Drop for Advance {
         }
         if self.queued_work {
             self.versions.work_queued(self.tenant);
+        }
+        if self.delivered_events {
+            self.versions.events_delivered(self.tenant);
         }
     }
 }

@@ -17,7 +17,8 @@
 //!
 //! The same channel carries the worker's notices: a commit that queued background work
 //! (`'<process> work <tenant>'`) rings its tenant in every process's [`WorkNotices`], and lost
-//! notices ring every tenant there too.
+//! notices ring every tenant there too. So do deliveries of outbox events
+//! (`'<process> delivered <tenant>'`), which wake the live event feeds.
 
 use crate::error::StoreError;
 use crate::work::WorkNotices;
@@ -35,6 +36,8 @@ const CHANNEL: &str = "lyceum_data_versions";
 const EVERYTHING: &str = "everything";
 /// The word before the tenant in a notice of queued work.
 const WORK: &str = "work";
+/// The word before the tenant in a notice of delivered events.
+const DELIVERED: &str = "delivered";
 
 /// Users whose version is remembered; past this the memory is cleared and every user's version
 /// moves once (the caches refill).
@@ -177,6 +180,13 @@ impl DataVersions {
     pub(crate) fn work_queued(&self, tenant: TenantId) {
         self.work.ring(tenant);
         self.announce(|process| format!("{process} {WORK} {tenant}"));
+    }
+
+    /// Called after a transaction of `tenant` that marked outbox events delivered committed in
+    /// this process: tells the live event feeds here and, on PostgreSQL, in the other processes.
+    pub(crate) fn events_delivered(&self, tenant: TenantId) {
+        self.work.delivered(tenant);
+        self.announce(|process| format!("{process} {DELIVERED} {tenant}"));
     }
 
     /// Queues a notice to the other processes (PostgreSQL), or marks the overflow.
@@ -328,6 +338,13 @@ async fn listen(weak: Weak<DataVersions>, mut listener: PgListener, process: Uui
                 if parts.next_if_eq(&WORK).is_some() {
                     match parts.next().map(str::parse::<Uuid>) {
                         Some(Ok(tenant)) => versions.work.ring(TenantId::from_uuid(tenant)),
+                        _ => versions.all_moved(),
+                    }
+                    continue;
+                }
+                if parts.next_if_eq(&DELIVERED).is_some() {
+                    match parts.next().map(str::parse::<Uuid>) {
+                        Some(Ok(tenant)) => versions.work.delivered(TenantId::from_uuid(tenant)),
                         _ => versions.all_moved(),
                     }
                     continue;

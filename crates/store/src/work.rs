@@ -45,6 +45,9 @@ pub struct Wake {
 pub enum CommitNotice {
     /// The tenant committed events or jobs, in this process or another.
     Committed(TenantId),
+    /// The tenant's outbox events were delivered (numbered in delivery order), in this process
+    /// or another.
+    Delivered(TenantId),
     /// The observer fell behind, or notices were lost: any tenant may have committed.
     Lagged,
 }
@@ -85,6 +88,11 @@ impl WorkNotices {
         self.arrived.notify_one();
         // Nobody observing is fine.
         let _ = self.committed.send(CommitNotice::Committed(tenant));
+    }
+
+    /// `tenant`'s outbox events were delivered: observers hear it; the worker has nothing to do.
+    pub(crate) fn delivered(&self, tenant: TenantId) {
+        let _ = self.committed.send(CommitNotice::Delivered(tenant));
     }
 
     /// Notices may have been lost: every tenant is to be looked at.

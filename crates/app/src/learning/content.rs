@@ -398,14 +398,6 @@ pub async fn readable_lesson(
     Ok((lesson, course))
 }
 
-async fn editable_lesson(
-    tx: &mut TenantTx,
-    actor: &Actor,
-    id: LessonId,
-) -> Result<Lesson, Refusal> {
-    Ok(lesson_to_edit(tx, actor, id).await?.0)
-}
-
 /// A lesson of a course the actor may change, whole (release rule and content, also for
 /// staff of a course whose learners it is locked to), with its course.
 pub async fn lesson_to_edit(
@@ -428,12 +420,13 @@ pub async fn replace_lesson(
     draft: &LessonDraft,
 ) -> Result<Lesson, Refusal> {
     tx.affects_all_users();
-    editable_lesson(tx, actor, id).await?;
+    let (_, course) = lesson_to_edit(tx, actor, id).await?;
     let lesson = lessons::replace(tx, id, draft)
         .await?
         .ok_or_else(lesson_not_found)?;
     let updated = events::LessonUpdated {
         lesson_id: id,
+        course_id: course,
         by: actor.user,
     };
     outbox::append(tx, Some(actor.user), &updated.into()).await?;
@@ -443,11 +436,12 @@ pub async fn replace_lesson(
 /// Removes a lesson (learners' progress on it goes with it). Records `lesson.deleted`.
 pub async fn remove_lesson(tx: &mut WriteTx, actor: &Actor, id: LessonId) -> Result<(), Refusal> {
     tx.affects_all_users();
-    let lesson = editable_lesson(tx, actor, id).await?;
+    let (lesson, course) = lesson_to_edit(tx, actor, id).await?;
     lessons::delete(tx, id).await?;
     let deleted = events::LessonDeleted {
         lesson_id: id,
         module_id: lesson.module_id,
+        course_id: course,
         by: actor.user,
     };
     outbox::append(tx, Some(actor.user), &deleted.into()).await?;
@@ -462,10 +456,11 @@ pub async fn reorder_lessons(
     order: Vec<LessonId>,
 ) -> Result<Vec<Lesson>, Refusal> {
     tx.affects_all_users();
-    editable_module(tx, actor, module).await?;
+    let course = editable_module(tx, actor, module).await?.course_id;
     let items = lessons::reorder(tx, module, &order).await?;
     let reordered = events::LessonsReordered {
         module_id: module,
+        course_id: course,
         order,
     };
     outbox::append(tx, Some(actor.user), &reordered.into()).await?;

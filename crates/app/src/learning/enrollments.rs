@@ -251,6 +251,8 @@ pub async fn set_due(
         .ok_or_else(|| Refusal::not_found("no such enrollment"))?;
     let event = events::EnrollmentDueChanged {
         enrollment_id: changed.id,
+        course_id: changed.course_id,
+        user_id: changed.user_id,
         due_at,
         by,
     };

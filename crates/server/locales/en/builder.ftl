@@ -91,8 +91,8 @@ editor-release = When it opens to learners
 editor-release-none = at once
 editor-release-after = once the learner has completed the lesson before it
 editor-release-on-date = from a date:
-editor-release-at = Date and time it opens (UTC)
-editor-utc = (UTC)
+editor-release-at = Date and time it opens ({ $zone })
+editor-zone = ({ $zone })
 editor-content = Content
 editor-no-blocks = No content yet: add a block below.
 editor-block-text = Block { $number }: text
@@ -128,7 +128,7 @@ confirm-keep = Keep it
 
 ## The forms' own messages (the use cases' refusals are in refusals.ftl)
 
-form-release-date = Give the date and time (UTC) the lesson opens, such as 2030-01-31 09:00.
+form-release-date = Give the date and time the lesson opens, in the organisation's time zone, such as 2030-01-31 09:00.
 form-lesson-count = Give the number of lessons, 1 or more.
 form-required-lessons = Choose the lessons that must be completed.
 form-unknown-choice = That choice is not offered; reload the page and choose again.

@@ -92,8 +92,8 @@ editor-release = Quand elle s'ouvre aux apprenants
 editor-release-none = tout de suite
 editor-release-after = une fois que l'apprenant a terminé la leçon précédente
 editor-release-on-date = à partir d'une date :
-editor-release-at = Date et heure d'ouverture (UTC)
-editor-utc = (UTC)
+editor-release-at = Date et heure d'ouverture ({ $zone })
+editor-zone = ({ $zone })
 editor-content = Contenu
 editor-no-blocks = Pas encore de contenu : ajoutez un bloc ci-dessous.
 editor-block-text = Bloc { $number } : texte
@@ -129,7 +129,7 @@ confirm-keep = Conserver
 
 ## Les messages propres aux formulaires (les refus des cas d'usage sont dans refusals.ftl)
 
-form-release-date = Indiquez la date et l'heure (UTC) d'ouverture de la leçon, par exemple 2030-01-31 09:00.
+form-release-date = Indiquez la date et l'heure d'ouverture de la leçon, dans le fuseau horaire de l'organisation, par exemple 2030-01-31 09:00.
 form-lesson-count = Indiquez le nombre de leçons, 1 ou plus.
 form-required-lessons = Choisissez les leçons à terminer obligatoirement.
 form-unknown-choice = Ce choix n'est pas proposé ; rechargez la page et choisissez de nouveau.

@@ -1,10 +1,12 @@
 //! The JSON API's resources: thin handlers that read a request, open the tenant transaction,
-//! call a `lyceum_app` use case and shape its answer (or its refusal) as JSON.
+//! call a `lyceum_app` use case and shape its answer (or its refusal) as JSON (or, for live
+//! events, as a stream).
 
 pub(crate) mod audit;
 pub mod auth;
 pub(crate) mod invitations;
 pub(crate) mod learning;
+pub mod live;
 pub mod platform;
 pub(crate) mod tenant_profile;
 pub(crate) mod users;

@@ -16,6 +16,7 @@ use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::Response;
 use chrono::NaiveDateTime;
+use chrono_tz::Tz;
 use lyceum_app::learning::content::{self, Lesson, LessonInput};
 use lyceum_app::{Actor, Refusal};
 use lyceum_domain::{ContentBlock, CourseId, LessonId, LessonKind, ModuleId, ReleaseRule};
@@ -150,7 +151,7 @@ struct LessonSheet {
     kind: LessonKind,
     /// `none`, `after_previous` or `on_date`.
     release: &'static str,
-    /// When an `on_date` lesson opens, `YYYY-MM-DDTHH:MM` in UTC, as typed.
+    /// When an `on_date` lesson opens, `YYYY-MM-DDTHH:MM` in the tenant's time zone, as typed.
     release_at: String,
     blocks: Vec<BlockSheet>,
 }
@@ -174,14 +175,17 @@ impl LessonSheet {
         }
     }
 
-    /// A saved lesson.
-    fn of(lesson: &Lesson) -> Self {
+    /// A saved lesson, its release date shown in the tenant's time zone `zone`.
+    fn of(lesson: &Lesson, zone: Tz) -> Self {
         let blocks: Vec<ContentBlock> =
             serde_json::from_value(lesson.content.clone()).unwrap_or_default();
         let (release, release_at) = match &lesson.release_rule {
             None => ("none", String::new()),
             Some(ReleaseRule::AfterPrevious) => ("after_previous", String::new()),
-            Some(ReleaseRule::OnDate { at }) => ("on_date", at.format(RELEASE_AT).to_string()),
+            Some(ReleaseRule::OnDate { at }) => (
+                "on_date",
+                at.with_timezone(&zone).format(RELEASE_AT).to_string(),
+            ),
         };
         LessonSheet {
             title: lesson.title.clone(),
@@ -261,7 +265,8 @@ impl LessonSheet {
         }
     }
 
-    /// The lesson for the use cases, or the problem with the release date (in `locale`).
+    /// The lesson for the use cases, or the problem with the release date (in `locale`, whose
+    /// time zone the date is read in; a time the clocks skip there is refused).
     fn input(&self, locale: &PageLocale) -> Result<LessonInput, Problems> {
         let release_rule = match self.release {
             "after_previous" => Some(ReleaseRule::AfterPrevious),
@@ -270,8 +275,12 @@ impl LessonSheet {
                 let at = NaiveDateTime::parse_from_str(typed, RELEASE_AT)
                     .or_else(|_| NaiveDateTime::parse_from_str(typed, "%Y-%m-%dT%H:%M:%S"))
                     .or_else(|_| NaiveDateTime::parse_from_str(typed, "%Y-%m-%d %H:%M"))
-                    .map_err(|_| Problems::at("release", messages::release_date(locale)))?;
-                Some(ReleaseRule::OnDate { at: at.and_utc() })
+                    .ok()
+                    .and_then(|at| at.and_local_timezone(locale.zone()).earliest())
+                    .ok_or_else(|| Problems::at("release", messages::release_date(locale)))?;
+                Some(ReleaseRule::OnDate {
+                    at: at.with_timezone(&chrono::Utc),
+                })
             }
             _ => None,
         };
@@ -367,7 +376,7 @@ async fn editor_page(
         .as_ref()
         .is_some_and(|l| matches!(l.kind, LessonKind::Quiz | LessonKind::Assignment));
     let sheet = sheet.unwrap_or_else(|| match &saved {
-        Some(lesson) => LessonSheet::of(lesson),
+        Some(lesson) => LessonSheet::of(lesson, visit.locale.zone()),
         None => LessonSheet::new(LessonKind::Text),
     });
     let page = LessonEditor {

@@ -358,6 +358,19 @@ pub async fn teaches(
     Ok(found.is_some())
 }
 
+/// The courses `user` is listed as an instructor of.
+pub async fn taught_by(tx: &mut TenantTx, user: UserId) -> Result<Vec<CourseId>, StoreError> {
+    let tenant = tx.tenant();
+    let ids: Vec<uuid::Uuid> = dispatch!(tx.conn(), c => {
+        sqlx::query_scalar("SELECT course_id FROM course_instructors WHERE tenant_id = $1 AND user_id = $2")
+            .bind(tenant)
+            .bind(user.as_uuid())
+            .fetch_all(c)
+            .await?
+    });
+    Ok(ids.into_iter().map(CourseId::from_uuid).collect())
+}
+
 /// Makes `requires` the courses to complete before `course` (replacing any before).
 pub async fn set_prerequisites(
     tx: &mut WriteTx,

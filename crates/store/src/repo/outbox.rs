@@ -113,24 +113,101 @@ pub async fn pending_count(tx: &mut TenantTx) -> Result<u64, StoreError> {
 }
 
 /// Marks the events `ids` delivered (named one by one: an event committed meanwhile with an
-/// older id than the last one delivered is still undelivered).
+/// older id than the last one delivered is still undelivered), numbering them in that order
+/// after the tenant's last delivery number (see [`delivered_after`]). Takes the tenant's
+/// dispatch row, so call it under the dispatch lock ([`lock_dispatch`]).
 pub async fn mark_delivered(tx: &mut WriteTx, ids: &[Uuid]) -> Result<u64, StoreError> {
     let (tenant, now) = (tx.tenant(), Utc::now());
+    let count = ids.len() as i64;
+    let last: i64 = dispatch!(tx.conn(), c => {
+        sqlx::query_scalar(
+            "INSERT INTO outbox_dispatch (tenant_id, updated_at, last_seq) VALUES ($1, $2, $3) \
+             ON CONFLICT (tenant_id) DO UPDATE SET last_seq = outbox_dispatch.last_seq + $3 \
+             RETURNING last_seq",
+        )
+        .bind(tenant)
+        .bind(now)
+        .bind(count)
+        .fetch_one(c)
+        .await?
+    });
+    let mut next = last - count + 1;
     let mut marked = 0;
-    for chunk in ids.chunks(super::BULK_ROWS) {
+    // Two parameters per event (its id and its number), three before them.
+    for chunk in ids.chunks(super::BULK_ROWS / 2) {
+        let numbers: Vec<String> = (0..chunk.len())
+            .map(|i| format!("WHEN ${} THEN ${}", 3 + 2 * i, 4 + 2 * i))
+            .collect();
+        let listed: Vec<String> = (0..chunk.len())
+            .map(|i| format!("${}", 3 + 2 * i))
+            .collect();
         let sql = format!(
-            "UPDATE outbox_events SET delivered_at = $2 WHERE tenant_id = $1 AND delivered_at IS NULL AND id IN ({})",
-            super::placeholders(3, chunk.len())
+            "UPDATE outbox_events SET delivered_at = $2, delivered_seq = CASE id {} END \
+             WHERE tenant_id = $1 AND delivered_at IS NULL AND id IN ({})",
+            numbers.join(" "),
+            listed.join(", ")
         );
         marked += dispatch!(tx.conn(), c => {
             let mut query = sqlx::query(&sql).bind(tenant).bind(now);
             for id in chunk {
-                query = query.bind(id);
+                query = query.bind(id).bind(next);
+                next += 1;
             }
             query.execute(c).await?.rows_affected()
         });
     }
+    tx.delivers_events();
     Ok(marked)
+}
+
+/// A delivered event with its delivery number.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct DeliveredEvent {
+    /// The tenant's delivery number: events were delivered in this order, with no gaps among
+    /// those still kept.
+    pub delivered_seq: i64,
+    #[sqlx(flatten)]
+    pub event: OutboxEvent,
+}
+
+impl Table for DeliveredEvent {
+    const TABLE: &'static str = "outbox_events";
+}
+
+/// Up to `limit` events delivered after delivery number `after`, in delivery order. A reader
+/// that asks again from the last number it saw misses nothing: numbers are handed out under
+/// the dispatch lock, so no smaller number commits later.
+pub async fn delivered_after(
+    tx: &mut TenantTx,
+    after: i64,
+    limit: u32,
+) -> Result<Vec<DeliveredEvent>, StoreError> {
+    let tenant = tx.tenant();
+    let rows: Vec<Scoped<DeliveredEvent>> = dispatch!(tx.conn(), c => {
+        sqlx::query_as(
+            "SELECT tenant_id, delivered_seq, id, event_type, aggregate_id, actor_id, payload, occurred_at \
+             FROM outbox_events WHERE tenant_id = $1 AND delivered_seq > $2 \
+             ORDER BY delivered_seq LIMIT $3",
+        )
+        .bind(tenant)
+        .bind(after)
+        .bind(i64::from(limit))
+        .fetch_all(c)
+        .await?
+    });
+    rows.into_iter().map(|r| Ok(tx.own(r)?.record)).collect()
+}
+
+/// The tenant's last delivery number (0 before any).
+pub async fn last_delivered_seq(tx: &mut TenantTx) -> Result<i64, StoreError> {
+    let tenant = tx.tenant();
+    let last: Option<i64> = dispatch!(tx.conn(), c => {
+        sqlx::query_scalar("SELECT last_seq FROM outbox_dispatch WHERE tenant_id = $1")
+            .bind(tenant)
+            .fetch_optional(c)
+            .await?
+    });
+    Ok(last.unwrap_or(0))
 }
 
 /// Deletes the events delivered before `before`; how many.

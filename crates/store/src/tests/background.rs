@@ -220,6 +220,118 @@ async fn delivered_events_are_marked_one_by_one_and_the_dispatch_state_is_kept()
     }
 }
 
+/// Each delivered event gets the tenant's next delivery number, in the order delivered (not
+/// the order appended); a reader resumes after a number; the commit tells the observers, and a
+/// purge of delivered events never brings a number back.
+#[tokio::test]
+async fn delivered_events_are_numbered_in_delivery_order_and_announced() {
+    for bed in beds().await {
+        let t = provision(&bed.store, "numbered", bed.store.default_placement()).await;
+        let mut observer = bed.store.work_notices().observe();
+        let mut appended = Vec::new();
+        for _ in 0..5 {
+            let event = lyceum_domain::events::CourseArchived {
+                course_id: lyceum_domain::CourseId::new(),
+                by: lyceum_domain::UserId::new(),
+            };
+            let mut tx = bed.store.begin_write(&t).await.unwrap();
+            let id = outbox::append(&mut tx, None, &event.into()).await.unwrap();
+            tx.commit().await.unwrap();
+            appended.push(id.as_uuid());
+        }
+        // Delivered in two batches, the second out of append order.
+        for batch in [&appended[..2], &[appended[4], appended[2], appended[3]][..]] {
+            let mut tx = bed.store.begin_write(&t).await.unwrap();
+            outbox::lock_dispatch(&mut tx).await.unwrap().unwrap();
+            assert_eq!(
+                outbox::mark_delivered(&mut tx, batch).await.unwrap(),
+                batch.len() as u64
+            );
+            tx.commit().await.unwrap();
+        }
+        let mut tx = bed.store.begin(&t).await.unwrap();
+        let all = outbox::delivered_after(&mut tx, 0, 100).await.unwrap();
+        let numbers: Vec<i64> = all.iter().map(|d| d.delivered_seq).collect();
+        assert_eq!(numbers, [1, 2, 3, 4, 5], "{}", bed.label);
+        let order: Vec<_> = all.iter().map(|d| d.event.id).collect();
+        let expected = [
+            appended[0],
+            appended[1],
+            appended[4],
+            appended[2],
+            appended[3],
+        ];
+        assert_eq!(order, expected, "{}", bed.label);
+        let rest = outbox::delivered_after(&mut tx, 3, 100).await.unwrap();
+        assert_eq!(rest.len(), 2, "{}", bed.label);
+        assert_eq!(rest[0].delivered_seq, 4);
+        assert_eq!(outbox::last_delivered_seq(&mut tx).await.unwrap(), 5);
+        tx.commit().await.unwrap();
+        let mut heard = Vec::new();
+        while let Ok(Some(notice)) =
+            tokio::time::timeout(std::time::Duration::from_millis(200), observer.next()).await
+        {
+            heard.push(notice);
+        }
+        let delivered = heard
+            .iter()
+            .filter(|n| **n == crate::CommitNotice::Delivered(t.id))
+            .count();
+        assert_eq!(delivered, 2, "{}: {heard:?}", bed.label);
+
+        let mut tx = bed.store.begin_write(&t).await.unwrap();
+        outbox::purge_delivered(&mut tx, Utc::now() + Duration::seconds(1))
+            .await
+            .unwrap();
+        let event = lyceum_domain::events::CourseArchived {
+            course_id: lyceum_domain::CourseId::new(),
+            by: lyceum_domain::UserId::new(),
+        };
+        let id = outbox::append(&mut tx, None, &event.into()).await.unwrap();
+        outbox::lock_dispatch(&mut tx).await.unwrap().unwrap();
+        outbox::mark_delivered(&mut tx, &[id.as_uuid()])
+            .await
+            .unwrap();
+        let after = outbox::delivered_after(&mut tx, 0, 100).await.unwrap();
+        assert_eq!(after.len(), 1, "{}", bed.label);
+        assert_eq!(after[0].delivered_seq, 6, "{}", bed.label);
+        tx.commit().await.unwrap();
+    }
+}
+
+/// On PostgreSQL, events delivered in one process are announced to the observers of another.
+#[tokio::test]
+async fn events_delivered_in_one_process_are_announced_in_another() {
+    let (config, _guard) = crate::testing::postgres_config().await;
+    let dispatcher = Store::open(config.clone()).await.unwrap();
+    let watcher = Store::open(config).await.unwrap();
+    let t = provision(&dispatcher, "announced", Placement::Pool).await;
+    let mut observer = watcher.work_notices().observe();
+    let event = lyceum_domain::events::CourseArchived {
+        course_id: lyceum_domain::CourseId::new(),
+        by: lyceum_domain::UserId::new(),
+    };
+    let mut tx = dispatcher.begin_write(&t).await.unwrap();
+    let id = outbox::append(&mut tx, None, &event.into()).await.unwrap();
+    outbox::lock_dispatch(&mut tx).await.unwrap().unwrap();
+    outbox::mark_delivered(&mut tx, &[id.as_uuid()])
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+    let heard = tokio::time::timeout(std::time::Duration::from_secs(10), async {
+        loop {
+            match observer.next().await {
+                Some(crate::CommitNotice::Delivered(tenant)) if tenant == t.id => return true,
+                Some(crate::CommitNotice::Lagged) => return true,
+                Some(_) => continue,
+                None => return false,
+            }
+        }
+    })
+    .await;
+    assert_eq!(heard, Ok(true), "the other process heard nothing");
+}
+
 /// Two workers (transactions) at once on PostgreSQL: each claims jobs the other does not hold,
 /// without waiting, and only one holds the tenant's dispatch lock.
 #[tokio::test]

@@ -1,0 +1,281 @@
+//! Live events: which of a tenant's delivered events a signed-in person may watch as they
+//! happen ([`audience`], [`Watcher`]), and reading them in delivery order ([`after`]).
+//!
+//! Events are watched once the outbox dispatcher has delivered them: each then carries the
+//! tenant's next delivery number, which is the position a watcher resumes from. An admin
+//! watches everything of the tenant; course staff the progress and content of the courses
+//! they teach; a learner their own enrollments, completions and certificates and the content
+//! of the courses they take; everyone their own account's events and what they did themselves.
+
+use crate::dispatch::envelope;
+use crate::{Actor, Refusal};
+use lyceum_domain::{CourseId, DomainEvent, EnrollmentStatus, EventEnvelope, UserId};
+use lyceum_store::repo::{courses, enrollments, outbox};
+use lyceum_store::TenantTx;
+use std::collections::HashSet;
+
+/// Events read at a time.
+pub const BATCH: u32 = 500;
+
+/// A delivered event, with its delivery number and who may watch it.
+#[derive(Debug, Clone)]
+pub struct LiveEvent {
+    /// The tenant's delivery number: a watcher that saw it resumes after it.
+    pub seq: i64,
+    pub envelope: EventEnvelope,
+    pub audience: Audience,
+}
+
+/// Who an event is for, besides the tenant's admins (who watch everything) and the person who
+/// caused it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Audience {
+    /// The admins only (an event this version cannot read).
+    Admins,
+    /// A person's own account (the user events): them.
+    Person(UserId),
+    /// A learner's record in a course (enrollment, progress, certificate): the learner and the
+    /// course's staff.
+    Learner { course: CourseId, learner: UserId },
+    /// A course's content and state: its staff and its learners.
+    Course(CourseId),
+    /// A course's staff only (the course made or deleted).
+    Staff(CourseId),
+}
+
+/// Whom `event` concerns. Every event names its audience here, so a new event cannot be
+/// added without deciding who watches it.
+pub fn audience(event: &DomainEvent) -> Audience {
+    use DomainEvent as E;
+    let learner = |course, learner| Audience::Learner { course, learner };
+    match event {
+        E::CourseCreated(e) => Audience::Staff(e.course_id),
+        E::CourseDeleted(e) => Audience::Staff(e.course_id),
+        E::CourseUpdated(e) => Audience::Course(e.course_id),
+        E::CoursePublished(e) => Audience::Course(e.course_id),
+        E::CourseArchived(e) => Audience::Course(e.course_id),
+        E::ModuleCreated(e) => Audience::Course(e.course_id),
+        E::ModuleUpdated(e) => Audience::Course(e.course_id),
+        E::ModuleDeleted(e) => Audience::Course(e.course_id),
+        E::ModulesReordered(e) => Audience::Course(e.course_id),
+        E::LessonCreated(e) => Audience::Course(e.course_id),
+        E::LessonUpdated(e) => Audience::Course(e.course_id),
+        E::LessonDeleted(e) => Audience::Course(e.course_id),
+        E::LessonsReordered(e) => Audience::Course(e.course_id),
+        E::StudentEnrolled(e) => learner(e.course_id, e.user_id),
+        E::EnrollmentDropped(e) => learner(e.course_id, e.user_id),
+        E::EnrollmentDueChanged(e) => learner(e.course_id, e.user_id),
+        E::LessonCompleted(e) => learner(e.course_id, e.user_id),
+        E::EnrollmentCompleted(e) => learner(e.course_id, e.user_id),
+        E::CertificateIssued(e) => learner(e.course_id, e.user_id),
+        E::UserCreated(e) => Audience::Person(e.user_id),
+        E::UserUpdated(e) => Audience::Person(e.user_id),
+        E::UserDeactivated(e) => Audience::Person(e.user_id),
+        E::UserInvited(e) => Audience::Person(e.user_id),
+        E::UserActivated(e) => Audience::Person(e.user_id),
+        // A webhook given up concerns the tenant's admins, who manage webhooks.
+        E::WebhookDisabled(_) => Audience::Admins,
+    }
+}
+
+/// Someone watching the tenant's events, with the courses they teach and take as read when
+/// they started; their own enrollments, drops and new courses keep those up to date. (A change
+/// of a course's instructors applies to watchers who start after it.)
+#[derive(Debug, Clone)]
+pub struct Watcher {
+    user: UserId,
+    admin: bool,
+    teaches: HashSet<CourseId>,
+    takes: HashSet<CourseId>,
+}
+
+/// The watcher `actor` is: everyone signed in may watch their own scope.
+pub async fn watcher(tx: &mut TenantTx, actor: &Actor) -> Result<Watcher, Refusal> {
+    let teaches = if actor.is_admin() {
+        HashSet::new()
+    } else {
+        courses::taught_by(tx, actor.user)
+            .await?
+            .into_iter()
+            .collect()
+    };
+    let takes = enrollments::for_user(tx, actor.user)
+        .await?
+        .into_iter()
+        .filter(|e| e.status != EnrollmentStatus::Dropped)
+        .map(|e| e.course_id)
+        .collect();
+    Ok(Watcher {
+        user: actor.user,
+        admin: actor.is_admin(),
+        teaches,
+        takes,
+    })
+}
+
+impl Watcher {
+    /// May the watcher see `event`? Also notes what the event changes in their own scope.
+    pub fn sees(&mut self, event: &LiveEvent) -> bool {
+        self.follow(&event.envelope);
+        if self.admin || event.envelope.actor == Some(self.user) {
+            return true;
+        }
+        match event.audience {
+            Audience::Admins => false,
+            Audience::Person(user) => user == self.user,
+            Audience::Learner { course, learner } => {
+                learner == self.user || self.teaches.contains(&course)
+            }
+            Audience::Course(course) => {
+                self.teaches.contains(&course) || self.takes.contains(&course)
+            }
+            Audience::Staff(course) => self.teaches.contains(&course),
+        }
+    }
+
+    fn follow(&mut self, envelope: &EventEnvelope) {
+        match envelope.event() {
+            Some(Ok(DomainEvent::StudentEnrolled(e))) if e.user_id == self.user => {
+                self.takes.insert(e.course_id);
+            }
+            Some(Ok(DomainEvent::EnrollmentDropped(e))) if e.user_id == self.user => {
+                self.takes.remove(&e.course_id);
+            }
+            Some(Ok(DomainEvent::CourseCreated(e))) if e.by == self.user => {
+                self.teaches.insert(e.course_id);
+            }
+            _ => {}
+        }
+    }
+}
+
+/// Up to [`BATCH`] events delivered after number `seq`, in delivery order.
+pub async fn after(tx: &mut TenantTx, seq: i64) -> Result<Vec<LiveEvent>, Refusal> {
+    let tenant = tx.tenant_id();
+    Ok(outbox::delivered_after(tx, seq, BATCH)
+        .await?
+        .into_iter()
+        .map(|delivered| {
+            let envelope = envelope(tenant, delivered.event);
+            let audience = match envelope.event() {
+                Some(Ok(event)) => audience(&event),
+                None | Some(Err(_)) => Audience::Admins,
+            };
+            LiveEvent {
+                seq: delivered.delivered_seq,
+                envelope,
+                audience,
+            }
+        })
+        .collect())
+}
+
+/// The tenant's last delivery number: a watcher starting now resumes after it.
+pub async fn head(tx: &mut TenantTx) -> Result<i64, Refusal> {
+    Ok(outbox::last_delivered_seq(tx).await?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use lyceum_domain::{events, EventId, LessonId, ModuleId, TenantId};
+
+    fn live(event: DomainEvent, actor: Option<UserId>) -> LiveEvent {
+        LiveEvent {
+            seq: 1,
+            audience: audience(&event),
+            envelope: EventEnvelope {
+                id: EventId::new(),
+                event_type: event.event_type().to_owned(),
+                tenant_id: TenantId::new(),
+                actor,
+                occurred_at: chrono::Utc::now(),
+                schema_version: 1,
+                payload: event.payload(),
+            },
+        }
+    }
+
+    fn learner_of(course: CourseId) -> Watcher {
+        Watcher {
+            user: UserId::new(),
+            admin: false,
+            teaches: HashSet::new(),
+            takes: HashSet::from([course]),
+        }
+    }
+
+    #[test]
+    fn learners_see_new_content_of_the_courses_they_take_and_no_one_elses_progress() {
+        let (taken, other) = (CourseId::new(), CourseId::new());
+        let mut learner = learner_of(taken);
+        let lesson = |course| {
+            live(
+                events::LessonCreated {
+                    course_id: course,
+                    module_id: ModuleId::new(),
+                    lesson_id: LessonId::new(),
+                    kind: lyceum_domain::LessonKind::Text,
+                }
+                .into(),
+                Some(UserId::new()),
+            )
+        };
+        assert!(learner.sees(&lesson(taken)));
+        assert!(!learner.sees(&lesson(other)));
+        let someone_else = live(
+            events::LessonCompleted {
+                lesson_id: LessonId::new(),
+                course_id: taken,
+                user_id: UserId::new(),
+                course_progress_percent: 50,
+            }
+            .into(),
+            None,
+        );
+        assert!(!learner.sees(&someone_else));
+        let mut teacher = Watcher {
+            teaches: HashSet::from([taken]),
+            takes: HashSet::new(),
+            ..learner_of(taken)
+        };
+        assert!(teacher.sees(&someone_else));
+    }
+
+    #[test]
+    fn a_watchers_own_enrollment_and_drop_change_what_they_see() {
+        let course = CourseId::new();
+        let mut learner = learner_of(CourseId::new());
+        let me = learner.user;
+        let published = live(
+            events::CourseUpdated {
+                course_id: course,
+                by: UserId::new(),
+            }
+            .into(),
+            None,
+        );
+        assert!(!learner.sees(&published));
+        let enrolled = events::StudentEnrolled {
+            course_id: course,
+            user_id: me,
+            enrollment_id: lyceum_domain::EnrollmentId::new(),
+            by: None,
+        };
+        assert!(learner.sees(&live(enrolled.into(), None)));
+        assert!(learner.sees(&published));
+        let dropped = events::EnrollmentDropped {
+            enrollment_id: lyceum_domain::EnrollmentId::new(),
+            course_id: course,
+            user_id: me,
+            by: UserId::new(),
+        };
+        assert!(learner.sees(&live(dropped.into(), None)));
+        assert!(!learner.sees(&published));
+        let unreadable = LiveEvent {
+            audience: Audience::Admins,
+            ..published.clone()
+        };
+        assert!(!learner.sees(&unreadable));
+    }
+}
