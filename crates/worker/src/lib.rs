@@ -75,7 +75,7 @@ pub struct WorkerConfig {
     pub concurrency: usize,
     /// Events a tenant's turn dispatches at most.
     pub event_batch: u32,
-    /// Jobs a tenant's turn claims (and runs, one after the other) at most.
+    /// Jobs a tenant's turn claims (and runs, side by side) at most.
     pub job_batch: u32,
     /// How long a claimed job is the worker's; past it, another claims it again (its worker is
     /// taken to have died). Longer than any job runs.
