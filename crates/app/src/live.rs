@@ -71,6 +71,7 @@ pub fn audience(event: &DomainEvent) -> Audience {
         E::UserCreated(e) => Audience::Person(e.user_id),
         E::UserUpdated(e) => Audience::Person(e.user_id),
         E::UserDeactivated(e) => Audience::Person(e.user_id),
+        E::UserReactivated(e) => Audience::Person(e.user_id),
         E::UserInvited(e) => Audience::Person(e.user_id),
         E::UserActivated(e) => Audience::Person(e.user_id),
         // A webhook given up concerns the tenant's admins, who manage webhooks.

@@ -1,11 +1,14 @@
 //! The platform operator's use cases, across every tenant of the node: tenants (list, create,
-//! show, suspend, resume) and the platform audit log (read, and its chain checked). Each change
+//! show, suspend, resume), platform users (create, list, deactivate, reactivate) and the
+//! platform audit log (read, and its chain checked). Each change
 //! is an audited operation: its audit entry, naming who did it and from where, is written with
 //! the change.
 
 use crate::identity::NewPassword;
 use crate::Refusal;
-use lyceum_domain::{Email, Origin, Placement, Plan, PlatformUserId, Slug, TenantId, TenantStatus};
+use lyceum_domain::{
+    Email, Origin, Placement, Plan, PlatformUserId, Slug, TenantId, TenantStatus, UserStatus,
+};
 use lyceum_store::{AuditEntry, AuditRecord, ChainReport, NewTenant, PlatformUser, Store, Tenant};
 use serde_json::json;
 use uuid::Uuid;
@@ -63,6 +66,84 @@ pub async fn operator_credentials(
 ) -> Result<Option<(PlatformUser, Option<String>)>, Refusal> {
     let found = store.directory().platform_credentials(email).await?;
     Ok(found.map(|(user, hash)| (user, Some(hash))))
+}
+
+/// Every platform user, oldest first.
+pub async fn operators(store: &Store) -> Result<Vec<PlatformUser>, Refusal> {
+    Ok(store.directory().platform_users().await?)
+}
+
+/// Is platform user `id` still active? What a platform token, good for its short life, is held
+/// against on each request, so that a deactivated operator is out on their next request.
+pub async fn operator_is_active(store: &Store, id: PlatformUserId) -> Result<bool, Refusal> {
+    let user = store.directory().platform_user(id).await?;
+    Ok(user.is_some_and(|u| u.status == UserStatus::Active.as_str()))
+}
+
+/// Deactivates platform user `id` (not oneself: `CANNOT_DEACTIVATE_SELF`), recording
+/// `platform_user.deactivate`; they are refused from their next request on.
+pub async fn deactivate_operator(
+    store: &Store,
+    operator: &Operator,
+    id: PlatformUserId,
+) -> Result<PlatformUser, Refusal> {
+    if let Operator::User { id: own, .. } = operator {
+        if *own == id {
+            return Err(Refusal::conflict(
+                "CANNOT_DEACTIVATE_SELF",
+                "ask another operator to deactivate you",
+            ));
+        }
+    }
+    set_operator_status(
+        store,
+        operator,
+        id,
+        UserStatus::Deactivated,
+        "platform_user.deactivate",
+    )
+    .await
+}
+
+/// Reactivates platform user `id`, recording `platform_user.reactivate`.
+pub async fn reactivate_operator(
+    store: &Store,
+    operator: &Operator,
+    id: PlatformUserId,
+) -> Result<PlatformUser, Refusal> {
+    set_operator_status(
+        store,
+        operator,
+        id,
+        UserStatus::Active,
+        "platform_user.reactivate",
+    )
+    .await
+}
+
+async fn set_operator_status(
+    store: &Store,
+    operator: &Operator,
+    id: PlatformUserId,
+    status: UserStatus,
+    action: &'static str,
+) -> Result<PlatformUser, Refusal> {
+    let mut audit = operator.audit(action);
+    audit.detail = json!({ "platform_user": id });
+    store
+        .directory()
+        .set_platform_user_status(id, status, &audit)
+        .await?
+        .ok_or_else(|| Refusal::not_found("no such platform user"))
+}
+
+/// The platform user with this e-mail, whatever their status (for the command line).
+pub async fn operator_by_email(store: &Store, email: &Email) -> Result<PlatformUser, Refusal> {
+    operators(store)
+        .await?
+        .into_iter()
+        .find(|u| &u.email == email)
+        .ok_or_else(|| Refusal::not_found("no platform user with this e-mail"))
 }
 
 /// Every tenant (in `status`, if given), oldest first.

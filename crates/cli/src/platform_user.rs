@@ -1,5 +1,6 @@
 //! `lyceum platform-user create EMAIL`: bootstraps a platform operator (`super_admin`), who then
-//! signs in at `/api/v1/platform/auth/login`.
+//! signs in at `/api/v1/platform/auth/login`; `list`, `deactivate EMAIL` and `reactivate EMAIL`
+//! manage them (audited as done from the command line).
 
 use anyhow::Result;
 use clap::Subcommand;
@@ -20,15 +21,61 @@ pub enum PlatformUserCommand {
         #[arg(long)]
         password_stdin: bool,
     },
+    /// List the platform operators, active or deactivated.
+    List {
+        /// As JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Deactivate a platform operator: their token is refused from their next request on.
+    Deactivate { email: String },
+    /// Reactivate a deactivated platform operator.
+    Reactivate { email: String },
 }
 
 pub async fn run(store: &Store, command: PlatformUserCommand) -> Result<()> {
-    let PlatformUserCommand::Create {
-        email,
-        name,
-        password_stdin,
-    } = command;
-    let email = Email::parse(&email).map_err(StoreError::from)?;
+    match command {
+        PlatformUserCommand::Create {
+            email,
+            name,
+            password_stdin,
+        } => create(store, &email, &name, password_stdin).await,
+        PlatformUserCommand::List { json } => {
+            let users = platform::operators(store).await?;
+            if json {
+                println!("{}", serde_json::to_string_pretty(&users)?);
+            } else {
+                for user in users {
+                    println!(
+                        "{}  {:<11} {}  {}",
+                        user.id, user.status, user.email, user.display_name
+                    );
+                }
+            }
+            Ok(())
+        }
+        PlatformUserCommand::Deactivate { email } => {
+            let user = operator(store, &email).await?;
+            let user = platform::deactivate_operator(store, &Operator::Console, user.id).await?;
+            println!("deactivated platform user {} ({})", user.email, user.id);
+            Ok(())
+        }
+        PlatformUserCommand::Reactivate { email } => {
+            let user = operator(store, &email).await?;
+            let user = platform::reactivate_operator(store, &Operator::Console, user.id).await?;
+            println!("reactivated platform user {} ({})", user.email, user.id);
+            Ok(())
+        }
+    }
+}
+
+async fn operator(store: &Store, email: &str) -> Result<lyceum_store::PlatformUser> {
+    let email = Email::parse(email).map_err(StoreError::from)?;
+    Ok(platform::operator_by_email(store, &email).await?)
+}
+
+async fn create(store: &Store, email: &str, name: &str, password_stdin: bool) -> Result<()> {
+    let email = Email::parse(email).map_err(StoreError::from)?;
     let (secret, generated) = if password_stdin {
         let mut line = String::new();
         std::io::stdin().lock().read_line(&mut line)?;
@@ -38,7 +85,7 @@ pub async fn run(store: &Store, command: PlatformUserCommand) -> Result<()> {
     };
     let password = NewPassword::choose(secret.clone()).await?;
     let user =
-        platform::create_operator(store, &Operator::Console, &email, &name, &password).await?;
+        platform::create_operator(store, &Operator::Console, &email, name, &password).await?;
     println!("created platform user {} ({})", user.email, user.id);
     if generated {
         println!("password (shown once): {secret}");

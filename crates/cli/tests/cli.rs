@@ -281,6 +281,38 @@ fn platform_user_create_bootstraps_an_operator_once() {
         .find_map(|l| l.strip_prefix("password (shown once): "))
         .expect("a generated password is printed");
     assert!(password.len() >= 20, "{password}");
+
+    let deactivated = lyceum(
+        dir.path(),
+        &["platform-user", "deactivate", "second@lyceum.example"],
+    );
+    assert!(deactivated.status.success(), "{}", stderr(&deactivated));
+    let listed = lyceum(dir.path(), &["platform-user", "list", "--json"]);
+    assert!(listed.status.success(), "{}", stderr(&listed));
+    let listed: serde_json::Value = serde_json::from_slice(&listed.stdout).unwrap();
+    let statuses: Vec<(&str, &str)> = listed
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|u| (u["email"].as_str().unwrap(), u["status"].as_str().unwrap()))
+        .collect();
+    assert_eq!(
+        statuses,
+        [
+            ("ops@lyceum.example", "active"),
+            ("second@lyceum.example", "deactivated")
+        ]
+    );
+    let unknown = lyceum(
+        dir.path(),
+        &["platform-user", "reactivate", "nobody@x.test"],
+    );
+    assert_eq!(unknown.status.code(), Some(1));
+    assert!(
+        stderr(&unknown).contains("NOT_FOUND"),
+        "{}",
+        stderr(&unknown)
+    );
 }
 
 /// `serve` under a shell's open-file limit.

@@ -52,6 +52,10 @@ audit_actions! {
     UserRoleChanged = "user.role_changed",
     /// An admin deactivated a person.
     UserDeactivated = "user.deactivated",
+    /// An admin reactivated a deactivated person.
+    UserReactivated = "user.reactivated",
+    /// An admin unlocked a person's sign-in, locked after failed attempts.
+    UserUnlocked = "user.unlocked",
     /// Course staff published a course.
     CoursePublished = "course.published",
     /// Course staff archived a course.

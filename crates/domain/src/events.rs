@@ -337,6 +337,10 @@ domain_events! {
         user_id: UserId,
         by: UserId,
     }
+    UserReactivated = "user.reactivated", about user_id {
+        user_id: UserId,
+        by: UserId,
+    }
     UserInvited = "user.invited", about user_id {
         user_id: UserId,
         by: UserId,

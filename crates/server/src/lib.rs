@@ -204,6 +204,8 @@ fn tenant_api() -> OpenApiRouter<AppState> {
         .routes(routes!(users::list, users::create))
         .routes(routes!(users::show, users::update))
         .routes(routes!(users::deactivate))
+        .routes(routes!(users::reactivate))
+        .routes(routes!(users::unlock))
         .routes(routes!(invitations::reissue))
         .routes(routes!(invitations::accept))
         .routes(routes!(courses::list, courses::create))
@@ -249,6 +251,9 @@ fn global_api() -> OpenApiRouter<AppState> {
         .routes(routes!(platform::suspend_tenant))
         .routes(routes!(platform::resume_tenant))
         .routes(routes!(platform::audit_log))
+        .routes(routes!(platform::list_operators))
+        .routes(routes!(platform::deactivate_operator))
+        .routes(routes!(platform::reactivate_operator))
 }
 
 /// The probes: liveness, readiness and metrics.

@@ -515,3 +515,56 @@ async fn metrics_with_a_token_configured_need_it() {
         .unwrap()
         .contains("lyceum_isolation_alarms_total{kind=\"foreign_row\"} 0"));
 }
+
+/// An admin unlocks a sign-in locked by failures: the person signs in at once; neither another
+/// role nor another tenant's admin can.
+#[tokio::test]
+async fn an_admin_unlocks_a_locked_sign_in() {
+    for (state, _guard) in worlds(ServerConfig::default).await {
+        let admin = token_of(&state, "acme", "ada@acme.test").await;
+        let student = token_of(&state, "acme", "bob@acme.test").await;
+        let stranger = token_of(&state, "globex", "ada@globex.test").await;
+        let found = Request::get("/t/acme/api/v1/users?q=bob")
+            .header("authorization", format!("Bearer {admin}"))
+            .body(Body::empty())
+            .unwrap();
+        let (_, _, found) = send(&state, found).await;
+        let bob = found["items"][0]["id"].as_str().unwrap().to_owned();
+        for _ in 0..5 {
+            tenant_login(&state, "acme", "bob@acme.test", "wrong password 1").await;
+        }
+        let (status, _, _) = tenant_login(&state, "acme", "bob@acme.test", PASSWORD).await;
+        assert_eq!(status, StatusCode::TOO_MANY_REQUESTS);
+
+        let unlock = |slug: &str, token: &str| {
+            Request::post(format!("/t/{slug}/api/v1/users/{bob}/unlock"))
+                .header("authorization", format!("Bearer {token}"))
+                .body(Body::empty())
+                .unwrap()
+        };
+        let (status, _, body) = send(&state, unlock("acme", &student)).await;
+        assert_eq!(status, StatusCode::FORBIDDEN, "{body}");
+        let (status, _, body) = send(&state, unlock("globex", &stranger)).await;
+        assert_eq!(status, StatusCode::NOT_FOUND, "{body}");
+        let (status, _, _) = tenant_login(&state, "acme", "bob@acme.test", PASSWORD).await;
+        assert_eq!(status, StatusCode::TOO_MANY_REQUESTS, "still locked");
+
+        let (status, _, body) = send(&state, unlock("acme", &admin)).await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        assert_eq!(body["email"], "bob@acme.test");
+        let (status, _, body) = tenant_login(&state, "acme", "bob@acme.test", PASSWORD).await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        let audit = Request::get("/t/acme/api/v1/audit-log?action=user.unlocked")
+            .header("authorization", format!("Bearer {admin}"))
+            .body(Body::empty())
+            .unwrap();
+        let (_, _, audit) = send(&state, audit).await;
+        assert_eq!(audit["items"].as_array().unwrap().len(), 1, "{audit}");
+    }
+}
+
+async fn token_of(state: &AppState, slug: &str, email: &str) -> String {
+    let (status, _, body) = tenant_login(state, slug, email, PASSWORD).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    body["access_token"].as_str().unwrap().to_owned()
+}

@@ -276,3 +276,124 @@ async fn operators_create_suspend_and_resume_tenants_and_every_action_is_audited
         assert_eq!(rest[1]["actor"], "cli");
     }
 }
+
+/// Operators list each other, deactivate one (out on their next request, and they cannot sign
+/// in) and reactivate them; nobody deactivates themselves; each change is audited.
+#[tokio::test]
+async fn operators_deactivate_and_reactivate_each_other() {
+    for w in worlds().await {
+        let second = "second@lyceum.example";
+        let hash = lyceum_app::identity::passwords::hash(OPERATOR_PASSWORD.to_owned())
+            .await
+            .unwrap();
+        let made = w
+            .state
+            .store
+            .directory()
+            .insert_platform_user(
+                &Email::parse(second).unwrap(),
+                "Second",
+                &hash,
+                &AuditEntry::cli("platform_user.create"),
+            )
+            .await
+            .unwrap();
+        let token = operator_token(&w.state).await;
+        let (status, theirs) = platform_login(&w.state, second, OPERATOR_PASSWORD).await;
+        assert_eq!(status, StatusCode::OK, "{theirs}");
+        let theirs = theirs["access_token"].as_str().unwrap().to_owned();
+
+        let (status, listed) = call(
+            &w.state,
+            "GET",
+            "/api/v1/platform/users",
+            Some(&token),
+            None,
+        )
+        .await;
+        assert_eq!(status, StatusCode::OK, "{listed}");
+        let emails: Vec<&str> = listed["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|u| u["email"].as_str().unwrap())
+            .collect();
+        assert_eq!(emails, [OPERATOR, second]);
+        let own = listed["items"][0]["id"].as_str().unwrap().to_owned();
+
+        let path = |id: &str, verb: &str| format!("/api/v1/platform/users/{id}/{verb}");
+        let (status, body) = call(
+            &w.state,
+            "POST",
+            &path(&own, "deactivate"),
+            Some(&token),
+            None,
+        )
+        .await;
+        assert_eq!(status, StatusCode::CONFLICT, "{body}");
+        assert_eq!(body["error"], "CANNOT_DEACTIVATE_SELF");
+        let other = made.id.to_string();
+        let (status, body) = call(
+            &w.state,
+            "POST",
+            &path(&other, "deactivate"),
+            Some(&token),
+            None,
+        )
+        .await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        assert_eq!(body["status"], "deactivated");
+        let (status, body) = call(
+            &w.state,
+            "GET",
+            "/api/v1/platform/tenants",
+            Some(&theirs),
+            None,
+        )
+        .await;
+        assert_eq!(status, StatusCode::UNAUTHORIZED, "out at once: {body}");
+        let (status, _) = platform_login(&w.state, second, OPERATOR_PASSWORD).await;
+        assert_eq!(status, StatusCode::UNAUTHORIZED);
+
+        let (status, body) = call(
+            &w.state,
+            "POST",
+            &path(&other, "reactivate"),
+            Some(&token),
+            None,
+        )
+        .await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        let (status, _) = platform_login(&w.state, second, OPERATOR_PASSWORD).await;
+        assert_eq!(status, StatusCode::OK);
+        let nobody = uuid::Uuid::now_v7().to_string();
+        let (status, _) = call(
+            &w.state,
+            "POST",
+            &path(&nobody, "reactivate"),
+            Some(&token),
+            None,
+        )
+        .await;
+        assert_eq!(status, StatusCode::NOT_FOUND);
+
+        let (_, log) = call(
+            &w.state,
+            "GET",
+            "/api/v1/platform/audit-log",
+            Some(&token),
+            None,
+        )
+        .await;
+        let actions: Vec<&str> = log["entries"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| e["action"].as_str().unwrap())
+            .collect();
+        assert!(
+            actions.starts_with(&["platform_user.reactivate", "platform_user.deactivate"]),
+            "{actions:?}"
+        );
+    }
+}

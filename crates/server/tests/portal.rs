@@ -722,6 +722,38 @@ async fn instructors_build_courses_and_admins_invite_people_in_the_portal() {
         "{}",
         demote.body
     );
+
+    // A person deactivated is reactivated from the same list.
+    let row_of = |body: &str, email: &str| -> String {
+        let rest = body.split(email).nth(1).unwrap();
+        rest[..rest.find("</tr>").unwrap()].to_owned()
+    };
+    let people = admin.get("/t/delta/admin/people").await;
+    let row = row_of(&people.body, "student@delta.test");
+    let at = row.find("/deactivate\"").expect("a deactivate button");
+    let start = row[..at].rfind('"').unwrap() + 1;
+    let deactivate = format!("{}/deactivate", &row[start..at]);
+    let gone = admin.post(&deactivate, &[], None).await;
+    assert_eq!(gone.status, StatusCode::SEE_OTHER, "{}", gone.body);
+    let people = admin.get("/t/delta/admin/people").await;
+    let row = row_of(&people.body, "student@delta.test");
+    assert!(
+        row.contains("Reactivate") && !row.contains("/deactivate"),
+        "{row}"
+    );
+    let reactivate = deactivate.replace("/deactivate", "/reactivate");
+    let back = admin.post(&reactivate, &[], None).await;
+    assert_eq!(back.status, StatusCode::SEE_OTHER, "{}", back.body);
+    let people = admin.get("/t/delta/admin/people").await;
+    let row = row_of(&people.body, "student@delta.test");
+    assert!(row.contains("/deactivate"), "{row}");
+    let again = admin.post(&reactivate, &[], None).await;
+    assert_eq!(again.status, StatusCode::CONFLICT, "{}", again.body);
+    assert!(
+        again.body.contains("This person is not deactivated"),
+        "{}",
+        again.body
+    );
 }
 
 fn url_decode(text: &str) -> String {

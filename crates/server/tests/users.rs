@@ -297,6 +297,54 @@ async fn deactivation_ends_sign_in_and_refresh_and_role_changes_apply() {
     }
 }
 
+/// A deactivated person is reactivated by an admin and signs in with their password again;
+/// only a deactivated one, only by an admin of their tenant.
+#[tokio::test]
+async fn an_admin_reactivates_a_deactivated_person() {
+    for (w, c) in worlds().await {
+        let admin = w.as_(&c.admin);
+        let path = format!("/api/v1/users/{}", c.student.id);
+        admin
+            .post(format!("{path}/reactivate"))
+            .expect_error(StatusCode::CONFLICT, "NOT_DEACTIVATED")
+            .await;
+        admin
+            .post(format!("{path}/deactivate"))
+            .expect(StatusCode::OK)
+            .await;
+        w.login("acme", "student@acme.test", PW)
+            .expect_error(StatusCode::UNAUTHORIZED, "INVALID_CREDENTIALS")
+            .await;
+        w.as_(&c.instructor)
+            .post(format!("{path}/reactivate"))
+            .expect_error(StatusCode::FORBIDDEN, "PERMISSION_DENIED")
+            .await;
+        w.as_(&c.globex_admin)
+            .post(format!("{path}/reactivate"))
+            .expect(StatusCode::NOT_FOUND)
+            .await;
+        let back = admin
+            .post(format!("{path}/reactivate"))
+            .expect(StatusCode::OK)
+            .await
+            .json_value();
+        assert_eq!(back["status"], "active", "{w}: {back}");
+        w.login("acme", "student@acme.test", PW)
+            .expect(StatusCode::OK)
+            .await;
+        let audit = admin
+            .get("/api/v1/audit-log?action=user.reactivated")
+            .expect(StatusCode::OK)
+            .await
+            .json_value();
+        assert_eq!(
+            audit["items"][0]["target_id"],
+            c.student.id.to_string(),
+            "{w}: {audit}"
+        );
+    }
+}
+
 /// An access token stays signed with the role of its day, but every request is held against the
 /// user's role and status now: a demotion and a deactivation take effect on the next request,
 /// not when the token expires.

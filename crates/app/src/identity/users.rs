@@ -332,3 +332,48 @@ pub async fn deactivate(tx: &mut WriteTx, actor: &Actor, id: UserId) -> Result<U
     audit::record(tx, actor, change).await?;
     Ok(user)
 }
+
+/// Reactivates a deactivated user (`user:manage`; `NOT_DEACTIVATED` otherwise); a student
+/// counts toward the plan again. They sign in with their password as before. Records
+/// `user.reactivated`, audited with the status before and after.
+pub async fn reactivate(tx: &mut WriteTx, actor: &Actor, id: UserId) -> Result<User, Refusal> {
+    tx.affects_all_users();
+    actor.require(Permission::UserManage)?;
+    let before = users::get(tx, id).await?.ok_or_else(user_not_found)?;
+    if before.status != UserStatus::Deactivated {
+        return Err(Refusal::conflict(
+            "NOT_DEACTIVATED",
+            "only a deactivated person can be reactivated",
+        ));
+    }
+    if before.role == Role::Student {
+        let used = users::count_students(tx).await?;
+        within_plan("students", used, actor.plan.limits().max_students)?;
+    }
+    let user = users::set_status(tx, id, UserStatus::Active)
+        .await?
+        .ok_or_else(user_not_found)?;
+    let reactivated = events::UserReactivated {
+        user_id: id,
+        by: actor.user,
+    };
+    outbox::append(tx, Some(actor.user), &reactivated.into()).await?;
+    let change = Change::new(AuditAction::UserReactivated)
+        .on(AuditTarget::User(id))
+        .before(serde_json::json!({ "status": before.status }))
+        .after(serde_json::json!({ "status": user.status }));
+    audit::record(tx, actor, change).await?;
+    Ok(user)
+}
+
+/// Records that an admin (`user:manage`) unlocks the sign-in of user `id`, locked after failed
+/// attempts, and answers the user: the face that keeps the count of failures clears it.
+/// Audited as `user.unlocked`.
+pub async fn unlock(tx: &mut WriteTx, actor: &Actor, id: UserId) -> Result<User, Refusal> {
+    actor.require(Permission::UserManage)?;
+    let user = users::get(tx, id).await?.ok_or_else(user_not_found)?;
+    tx.affects_nothing_cached();
+    let change = Change::new(AuditAction::UserUnlocked).on(AuditTarget::User(id));
+    audit::record(tx, actor, change).await?;
+    Ok(user)
+}

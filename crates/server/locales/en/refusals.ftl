@@ -23,6 +23,7 @@ refusal-prerequisites-not-met = Complete the courses this one requires first.
 refusal-enrollment-completed = A completed course cannot be left.
 refusal-cannot-deactivate-self = You cannot deactivate yourself; ask another admin.
 refusal-last-admin = The organisation needs at least one active admin; appoint another first.
+refusal-not-deactivated = This person is not deactivated.
 refusal-not-invited = This person is not waiting for an invitation.
 refusal-tenant-state-conflict = This organisation can be neither suspended nor resumed now.
 refusal-invalid-instructor = An instructor must be an active instructor or admin of the organisation.

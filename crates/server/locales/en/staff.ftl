@@ -57,6 +57,8 @@ people-role-of = Role of { $person }
 people-set-role = Set role
 people-invite-again = Invite again
 people-deactivate = Deactivate
+people-reactivate = Reactivate
+people-unlock = Unlock sign-in
 people-invite = Invite a person
 people-invite-submit = Invite
 

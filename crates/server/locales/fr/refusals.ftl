@@ -23,6 +23,7 @@ refusal-prerequisites-not-met = Terminez d'abord les cours que celui-ci exige.
 refusal-enrollment-completed = On ne peut pas quitter un cours terminé.
 refusal-cannot-deactivate-self = Vous ne pouvez pas vous désactiver vous-même ; demandez à un autre administrateur.
 refusal-last-admin = L'organisation a besoin d'au moins un administrateur actif ; nommez-en d'abord un autre.
+refusal-not-deactivated = Cette personne n'est pas désactivée.
 refusal-not-invited = Cette personne n'attend pas d'invitation.
 refusal-tenant-state-conflict = Cette organisation ne peut être ni suspendue ni rétablie pour le moment.
 refusal-invalid-instructor = Un formateur doit être un formateur ou un administrateur actif de l'organisation.

@@ -67,6 +67,8 @@ people-role-of = Rôle de { $person }
 people-set-role = Changer le rôle
 people-invite-again = Inviter de nouveau
 people-deactivate = Désactiver
+people-reactivate = Réactiver
+people-unlock = Débloquer la connexion
 people-invite = Inviter une personne
 people-invite-submit = Inviter
 

@@ -1,6 +1,6 @@
 //! The platform operator's API under `/api/v1/platform`: sign-in of platform users
-//! (`super_admin`, kept in the directory), and tenant administration (list, create, show,
-//! suspend, resume) with the platform audit log. These routes resolve no tenant; a tenant
+//! (`super_admin`, kept in the directory; listed, deactivated and reactivated here), and tenant
+//! administration (list, create, show, suspend, resume) with the platform audit log. These routes resolve no tenant; a tenant
 //! user's token is refused here and a platform token is refused on tenant routes (different
 //! keys and audience). Every action is written to the audit log with the change it records.
 
@@ -16,7 +16,7 @@ use axum::response::{IntoResponse, Response};
 use axum::Json;
 use lyceum_app::platform::{self, Operator, TenantRequest};
 use lyceum_domain::{Email, Origin, Placement, Plan, PlatformUserId, TenantStatus};
-use lyceum_store::{AuditRecord, KeyOwner, Tenant};
+use lyceum_store::{AuditRecord, KeyOwner, PlatformUser, Tenant};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
@@ -53,8 +53,16 @@ impl FromRequestParts<AppState> for PlatformOperator {
             crate::api::auth::PLATFORM_AUDIENCE,
         )
         .await?;
+        let id = PlatformUserId::from_uuid(claims.sub);
+        // Held against the operator's status now: a deactivated one is out at once.
+        if !platform::operator_is_active(&state.store, id).await? {
+            return Err(ApiError::unauthorized(
+                "INVALID_TOKEN",
+                "this platform user is no longer active",
+            ));
+        }
         Ok(PlatformOperator {
-            id: PlatformUserId::from_uuid(claims.sub),
+            id,
             email: claims.email,
         })
     }
@@ -230,6 +238,73 @@ async fn change_status(
     let operator = operator.operator(origin);
     let tenant = platform::set_tenant_status(&state.store, &operator, &path.slug, to).await?;
     Ok(Json(tenant))
+}
+
+#[derive(Serialize, ToSchema)]
+pub(crate) struct OperatorList {
+    items: Vec<PlatformUser>,
+}
+
+/// The platform's users (operators), oldest first, active or deactivated.
+#[utoipa::path(get, path = "/api/v1/platform/users", tag = "platform",
+    security(("bearer" = [])),
+    responses(
+        (status = 200, body = OperatorList),
+        (status = 401, description = "`UNAUTHENTICATED`, `INVALID_TOKEN`", body = ErrorBody),
+    ))]
+pub(crate) async fn list_operators(
+    State(state): State<AppState>,
+    _operator: PlatformOperator,
+) -> Result<Json<OperatorList>, ApiError> {
+    let items = platform::operators(&state.store).await?;
+    Ok(Json(OperatorList { items }))
+}
+
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Path)]
+pub(crate) struct OperatorPath {
+    /// The platform user's id.
+    id: PlatformUserId,
+}
+
+/// Deactivates a platform user: their token is refused from their next request on, and they
+/// cannot sign in. Not oneself.
+#[utoipa::path(post, path = "/api/v1/platform/users/{id}/deactivate", tag = "platform", params(OperatorPath),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, body = PlatformUser),
+        (status = 404, description = "`NOT_FOUND`", body = ErrorBody),
+        (status = 409, description = "`CANNOT_DEACTIVATE_SELF`", body = ErrorBody),
+    ))]
+pub(crate) async fn deactivate_operator(
+    State(state): State<AppState>,
+    operator: PlatformOperator,
+    RequestOrigin(origin): RequestOrigin,
+    Path(OperatorPath { id }): Path<OperatorPath>,
+) -> Result<Json<PlatformUser>, ApiError> {
+    let operator = operator.operator(origin);
+    Ok(Json(
+        platform::deactivate_operator(&state.store, &operator, id).await?,
+    ))
+}
+
+/// Reactivates a deactivated platform user: they sign in with their password again.
+#[utoipa::path(post, path = "/api/v1/platform/users/{id}/reactivate", tag = "platform", params(OperatorPath),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, body = PlatformUser),
+        (status = 404, description = "`NOT_FOUND`", body = ErrorBody),
+    ))]
+pub(crate) async fn reactivate_operator(
+    State(state): State<AppState>,
+    operator: PlatformOperator,
+    RequestOrigin(origin): RequestOrigin,
+    Path(OperatorPath { id }): Path<OperatorPath>,
+) -> Result<Json<PlatformUser>, ApiError> {
+    let operator = operator.operator(origin);
+    Ok(Json(
+        platform::reactivate_operator(&state.store, &operator, id).await?,
+    ))
 }
 
 #[derive(Deserialize, IntoParams)]

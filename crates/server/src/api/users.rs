@@ -1,5 +1,5 @@
 //! Users of a tenant, managed by its admins: `GET/POST /api/v1/users`,
-//! `GET/PATCH /api/v1/users/{id}`, `POST /api/v1/users/{id}/deactivate`; and self sign-up
+//! `GET/PATCH /api/v1/users/{id}`, `POST /api/v1/users/{id}/deactivate`, `/reactivate` and `/unlock`; and self sign-up
 //! (`POST /api/v1/auth/signup`) where the tenant's settings allow it. The rules and events are
 //! `lyceum_app::identity::users`'s.
 
@@ -218,5 +218,52 @@ pub(crate) async fn deactivate(
     let mut tx = state.store.begin_write(&auth.tenant).await?;
     let user = users::deactivate(&mut tx, &auth.actor(), id).await?;
     tx.commit().await?;
+    Ok(Json(user))
+}
+
+/// Reactivates a deactivated user (admins): they sign in with their password again; a student
+/// counts toward the plan again.
+#[utoipa::path(post, path = "/api/v1/users/{id}/reactivate", tag = "users", params(UserPath),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, body = User),
+        (status = 403, description = "`PERMISSION_DENIED`, `PLAN_LIMIT_REACHED`", body = ErrorBody),
+        (status = 404, description = "`NOT_FOUND`", body = ErrorBody),
+        (status = 409, description = "`NOT_DEACTIVATED`", body = ErrorBody),
+    ))]
+pub(crate) async fn reactivate(
+    State(state): State<AppState>,
+    auth: Authenticated,
+    Path(UserPath { id }): Path<UserPath>,
+) -> Result<Json<User>, ApiError> {
+    let mut tx = state.store.begin_write(&auth.tenant).await?;
+    let user = users::reactivate(&mut tx, &auth.actor(), id).await?;
+    tx.commit().await?;
+    Ok(Json(user))
+}
+
+/// Unlocks a user's sign-in (admins), locked after repeated wrong passwords: they may try
+/// again at once. The count of failures is kept by each server process; with several, the
+/// lock ends by itself after the failure window in the others.
+#[utoipa::path(post, path = "/api/v1/users/{id}/unlock", tag = "users", params(UserPath),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, body = User),
+        (status = 403, description = "`PERMISSION_DENIED`", body = ErrorBody),
+        (status = 404, description = "`NOT_FOUND`", body = ErrorBody),
+    ))]
+pub(crate) async fn unlock(
+    State(state): State<AppState>,
+    auth: Authenticated,
+    Path(UserPath { id }): Path<UserPath>,
+) -> Result<Json<User>, ApiError> {
+    let mut tx = state.store.begin_write(&auth.tenant).await?;
+    let user = users::unlock(&mut tx, &auth.actor(), id).await?;
+    tx.commit().await?;
+    let tenant = Some(auth.tenant.id().as_uuid());
+    state
+        .login_throttle
+        .forget_failures(tenant, user.email.as_str())
+        .await;
     Ok(Json(user))
 }

@@ -1,8 +1,8 @@
 //! The course builder, for a course's staff: the course's page (its modules and lessons, each
 //! with edit, move and delete; publishing and archiving; enrolling learners from a CSV file;
 //! the learners' progress), the course's details and prerequisites, a module's title and
-//! completion rule, and the confirmations before deleting a course or a module. The lesson
-//! editor is in `lessons`. Every change goes through a `lyceum_app` use case; a refusal about
+//! completion rule, moving and deleting modules and lessons (one set of handlers for both,
+//! over [`Part`]), and the confirmations before deleting. The lesson editor is in `lessons`. Every change goes through a `lyceum_app` use case; a refusal about
 //! what was sent comes back on the form, next to its field, with what was typed.
 
 use super::i18n::PageLocale;
@@ -22,7 +22,9 @@ use lyceum_app::{Actor, Refusal};
 use lyceum_domain::{
     CompletionRule, CourseId, CourseStatus, LessonId, ModuleId, Permission, ValidationError,
 };
+use lyceum_store::{TenantTx, WriteTx};
 use serde::Deserialize;
+use std::future::Future;
 
 /// Learners listed on a course's builder page.
 const LEARNERS_SHOWN: u32 = 200;
@@ -540,11 +542,97 @@ impl From<Direction> for Step {
     }
 }
 
-/// Moves a module one place up or down its course.
-pub(crate) async fn move_module(
+/// A part of a course that the builder moves and deletes, one handler for both kinds: a
+/// module (within its course) or a lesson (within its module). Each step is a use case's.
+pub(crate) trait Part: Copy + Send + Sync + std::fmt::Display + 'static {
+    /// Its name on the confirmation page (`module`, `lesson`) and in its paths
+    /// (`/teach/{WHAT}s/{id}/...`).
+    const WHAT: &'static str;
+
+    /// Its title and its course, for one who may change it.
+    fn to_delete(
+        tx: &mut TenantTx,
+        actor: &Actor,
+        id: Self,
+    ) -> impl Future<Output = Result<(String, CourseId), Refusal>> + Send;
+
+    /// Moves it one place; answers its course.
+    fn shift(
+        tx: &mut WriteTx,
+        actor: &Actor,
+        id: Self,
+        step: Step,
+    ) -> impl Future<Output = Result<CourseId, Refusal>> + Send;
+
+    /// Deletes it; answers its course.
+    fn remove(
+        tx: &mut WriteTx,
+        actor: &Actor,
+        id: Self,
+    ) -> impl Future<Output = Result<CourseId, Refusal>> + Send;
+}
+
+impl Part for ModuleId {
+    const WHAT: &'static str = "module";
+
+    async fn to_delete(
+        tx: &mut TenantTx,
+        actor: &Actor,
+        id: Self,
+    ) -> Result<(String, CourseId), Refusal> {
+        let (module, _) = content::module_to_edit(tx, actor, id).await?;
+        Ok((module.title, module.course_id))
+    }
+
+    async fn shift(
+        tx: &mut WriteTx,
+        actor: &Actor,
+        id: Self,
+        step: Step,
+    ) -> Result<CourseId, Refusal> {
+        content::move_module(tx, actor, id, step).await
+    }
+
+    async fn remove(tx: &mut WriteTx, actor: &Actor, id: Self) -> Result<CourseId, Refusal> {
+        let course = content::module_course(tx, actor, id).await?;
+        content::remove_module(tx, actor, id).await?;
+        Ok(course)
+    }
+}
+
+impl Part for LessonId {
+    const WHAT: &'static str = "lesson";
+
+    async fn to_delete(
+        tx: &mut TenantTx,
+        actor: &Actor,
+        id: Self,
+    ) -> Result<(String, CourseId), Refusal> {
+        let (lesson, course) = content::lesson_to_edit(tx, actor, id).await?;
+        Ok((lesson.title, course))
+    }
+
+    async fn shift(
+        tx: &mut WriteTx,
+        actor: &Actor,
+        id: Self,
+        step: Step,
+    ) -> Result<CourseId, Refusal> {
+        content::move_lesson(tx, actor, id, step).await
+    }
+
+    async fn remove(tx: &mut WriteTx, actor: &Actor, id: Self) -> Result<CourseId, Refusal> {
+        let (_, course) = content::lesson_to_edit(tx, actor, id).await?;
+        content::remove_lesson(tx, actor, id).await?;
+        Ok(course)
+    }
+}
+
+/// Moves a module or a lesson one place up or down, then back to the builder.
+pub(crate) async fn move_part<P: Part>(
     State(state): State<AppState>,
     visit: Visit,
-    Path(Id { id }): Path<Id<ModuleId>>,
+    Path(Id { id }): Path<Id<P>>,
     CheckedForm(form): CheckedForm<MoveForm>,
 ) -> Response {
     let Some(actor) = visit.actor() else {
@@ -552,7 +640,7 @@ pub(crate) async fn move_module(
     };
     let moved = visit
         .write(&state, async |tx| {
-            content::move_module(tx, &actor, id, form.step.into()).await
+            P::shift(tx, &actor, id, form.step.into()).await
         })
         .await;
     match moved {
@@ -561,45 +649,40 @@ pub(crate) async fn move_module(
     }
 }
 
-/// Asks before deleting a module and its lessons.
-pub(crate) async fn delete_module_form(
+/// Asks before deleting a module (and its lessons) or a lesson.
+pub(crate) async fn delete_part_form<P: Part>(
     State(state): State<AppState>,
     visit: Visit,
-    Path(Id { id }): Path<Id<ModuleId>>,
+    Path(Id { id }): Path<Id<P>>,
 ) -> Response {
     let Some(actor) = visit.actor() else {
         return to_sign_in(&visit, &visit.asked_for);
     };
     let read = visit
-        .read(&state, async |tx| {
-            content::module_to_edit(tx, &actor, id).await
-        })
+        .read(&state, async |tx| P::to_delete(tx, &actor, id).await)
         .await;
-    visit.show(read, |(module, _), chrome| ConfirmDelete {
+    visit.show(read, |(name, course), chrome| ConfirmDelete {
         chrome,
-        what: "module",
-        name: module.title,
-        action: visit.link(&format!("/teach/modules/{id}/delete")),
-        back: visit.link(&builder_path(module.course_id)),
+        what: P::WHAT,
+        name,
+        action: visit.link(&format!("/teach/{}s/{id}/delete", P::WHAT)),
+        back: visit.link(&builder_path(course)),
     })
 }
 
-/// Deletes a module and its lessons, then back to the builder.
-pub(crate) async fn delete_module(
+/// Deletes a module and its lessons, or a lesson (learners' progress on what goes goes with
+/// it), then back to the builder.
+pub(crate) async fn delete_part<P: Part>(
     State(state): State<AppState>,
     visit: Visit,
-    Path(Id { id }): Path<Id<ModuleId>>,
+    Path(Id { id }): Path<Id<P>>,
     _: CheckedForm<Protected>,
 ) -> Response {
     let Some(actor) = visit.actor() else {
         return to_sign_in(&visit, &visit.link("/teach"));
     };
     let removed = visit
-        .write(&state, async |tx| {
-            let course = content::module_course(tx, &actor, id).await?;
-            content::remove_module(tx, &actor, id).await?;
-            Ok(course)
-        })
+        .write(&state, async |tx| P::remove(tx, &actor, id).await)
         .await;
     match removed {
         Ok(course) => visit.redirect(&builder_path(course)),

@@ -80,6 +80,17 @@ impl FromRequestParts<AppState> for Desk {
             .ok(),
             _ => None,
         };
+        // A deactivated operator's cookie signs nobody in.
+        let claims = match claims {
+            Some(claims) => {
+                let id = PlatformUserId::from_uuid(claims.sub);
+                platform::operator_is_active(&state.store, id)
+                    .await
+                    .unwrap_or(false)
+                    .then_some(claims)
+            }
+            None => None,
+        };
         let locale = i18n::choose(None, None, &parts.headers);
         Ok(Desk {
             locale: PageLocale::new(state.catalogue.clone(), locale, chrono_tz::Tz::UTC),

@@ -460,6 +460,7 @@ impl PageLocale {
             "CANNOT_DEACTIVATE_SELF" => self.msg("refusal-cannot-deactivate-self"),
             "LAST_ADMIN" => self.msg("refusal-last-admin"),
             "NOT_INVITED" => self.msg("refusal-not-invited"),
+            "NOT_DEACTIVATED" => self.msg("refusal-not-deactivated"),
             "TENANT_STATE_CONFLICT" => self.msg("refusal-tenant-state-conflict"),
             "INVALID_INSTRUCTOR" => self.msg("refusal-invalid-instructor"),
             "INVALID_PREREQUISITE" => self.msg("refusal-invalid-prerequisite"),

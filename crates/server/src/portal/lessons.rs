@@ -1,13 +1,13 @@
 //! The course builder's lessons: the lesson editor (title, kind, release rule and content
 //! blocks: Markdown text, images, a lesson's one video) in one form that works without
-//! script, and moving and deleting lessons. The editor's buttons add, move and remove blocks
+//! script (moving and deleting a lesson are the builder's, as for modules). The editor's buttons add, move and remove blocks
 //! by sending the form, which comes back as edited, until "Save" hands it to the use cases,
 //! whose rules check the content (`LessonInput::draft`). Quizzes and assignments wait for
 //! assessments: offered disabled, and not edited here.
 
-use super::builder::{builder_path, ConfirmDelete, MoveForm};
+use super::builder::builder_path;
 use super::i18n::PageLocale;
-use super::pages::{to_sign_in, Id, Protected};
+use super::pages::{to_sign_in, Id};
 use super::staff::{messages, shown_in_form, Problems};
 use super::{CheckedForm, Chrome, Fields, Visit};
 use crate::AppState;
@@ -546,71 +546,4 @@ pub(crate) async fn save_lesson(
         return to_sign_in(&visit, &visit.link(&format!("/teach/lessons/{id}")));
     };
     submit(&state, &visit, &actor, Target::Lesson(id), &fields).await
-}
-
-/// Moves a lesson one place up or down its module.
-pub(crate) async fn move_lesson(
-    State(state): State<AppState>,
-    visit: Visit,
-    Path(Id { id }): Path<Id<LessonId>>,
-    CheckedForm(form): CheckedForm<MoveForm>,
-) -> Response {
-    let Some(actor) = visit.actor() else {
-        return to_sign_in(&visit, &visit.link("/teach"));
-    };
-    let moved = visit
-        .write(&state, async |tx| {
-            content::move_lesson(tx, &actor, id, form.step.into()).await
-        })
-        .await;
-    match moved {
-        Ok(course) => visit.redirect(&builder_path(course)),
-        Err(e) => visit.problem(e),
-    }
-}
-
-/// Asks before deleting a lesson.
-pub(crate) async fn delete_lesson_form(
-    State(state): State<AppState>,
-    visit: Visit,
-    Path(Id { id }): Path<Id<LessonId>>,
-) -> Response {
-    let Some(actor) = visit.actor() else {
-        return to_sign_in(&visit, &visit.asked_for);
-    };
-    let read = visit
-        .read(&state, async |tx| {
-            content::lesson_to_edit(tx, &actor, id).await
-        })
-        .await;
-    visit.show(read, |(lesson, course), chrome| ConfirmDelete {
-        chrome,
-        what: "lesson",
-        name: lesson.title,
-        action: visit.link(&format!("/teach/lessons/{id}/delete")),
-        back: visit.link(&builder_path(course)),
-    })
-}
-
-/// Deletes a lesson (learners' progress on it goes with it), then back to the builder.
-pub(crate) async fn delete_lesson(
-    State(state): State<AppState>,
-    visit: Visit,
-    Path(Id { id }): Path<Id<LessonId>>,
-    _: CheckedForm<Protected>,
-) -> Response {
-    let Some(actor) = visit.actor() else {
-        return to_sign_in(&visit, &visit.link("/teach"));
-    };
-    let removed = visit
-        .write(&state, async |tx| {
-            let (_, course) = content::lesson_to_edit(tx, &actor, id).await?;
-            content::remove_lesson(tx, &actor, id).await?;
-            Ok(course)
-        })
-        .await;
-    match removed {
-        Ok(course) => visit.redirect(&builder_path(course)),
-        Err(e) => visit.problem(e),
-    }
 }

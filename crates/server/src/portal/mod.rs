@@ -41,7 +41,7 @@ use i18n::PageLocale;
 use lyceum_app::identity::{sessions, User};
 use lyceum_app::learning::import::MAX_CSV_BYTES;
 use lyceum_app::{Actor, Refusal};
-use lyceum_domain::{Branding, Role};
+use lyceum_domain::{Branding, LessonId, ModuleId, Role};
 use lyceum_store::{Tenant, TenantTx, WriteTx};
 use serde::de::DeserializeOwned;
 use serde::Deserialize;
@@ -95,10 +95,13 @@ pub(crate) fn tenant_routes() -> Router<AppState> {
             "/teach/modules/{id}",
             get(builder::module_form).post(builder::save_module),
         )
-        .route("/teach/modules/{id}/move", post(builder::move_module))
+        .route(
+            "/teach/modules/{id}/move",
+            post(builder::move_part::<ModuleId>),
+        )
         .route(
             "/teach/modules/{id}/delete",
-            get(builder::delete_module_form).post(builder::delete_module),
+            get(builder::delete_part_form::<ModuleId>).post(builder::delete_part::<ModuleId>),
         )
         .route("/teach/modules/{id}/lessons", post(lessons::add_lesson))
         .route(
@@ -109,14 +112,19 @@ pub(crate) fn tenant_routes() -> Router<AppState> {
             "/teach/lessons/{id}",
             get(lessons::lesson_form).post(lessons::save_lesson),
         )
-        .route("/teach/lessons/{id}/move", post(lessons::move_lesson))
+        .route(
+            "/teach/lessons/{id}/move",
+            post(builder::move_part::<LessonId>),
+        )
         .route(
             "/teach/lessons/{id}/delete",
-            get(lessons::delete_lesson_form).post(lessons::delete_lesson),
+            get(builder::delete_part_form::<LessonId>).post(builder::delete_part::<LessonId>),
         )
         .route("/admin/people", get(staff::people).post(staff::invite))
         .route("/admin/people/{id}/role", post(staff::set_role))
         .route("/admin/people/{id}/deactivate", post(staff::deactivate))
+        .route("/admin/people/{id}/reactivate", post(staff::reactivate))
+        .route("/admin/people/{id}/unlock", post(staff::unlock))
         .route("/admin/people/{id}/invitation", post(staff::reinvite))
         .route("/admin/audit", get(staff::audit_log))
         .route("/admin/audit.csv", get(staff::audit_csv))

@@ -293,6 +293,8 @@ struct People {
     query: String,
     /// The next page of the list, when this one is full.
     next_page: Option<String>,
+    /// Those on the page whose sign-in is locked after failed attempts (in this process).
+    locked: Vec<UserId>,
 }
 
 /// What the people page shows besides the list: a refusal and the form as typed, or the
@@ -336,6 +338,17 @@ async fn people_page(
         .await;
     match read {
         Ok((people, usage)) => {
+            let mut locked = Vec::new();
+            let tenant = Some(visit.tenant.id().as_uuid());
+            for person in &people {
+                if state
+                    .login_throttle
+                    .is_locked(tenant, person.email.as_str())
+                    .await
+                {
+                    locked.push(person.id);
+                }
+            }
             let next_page = (people.len() == PEOPLE_PAGE as usize)
                 .then(|| people.last())
                 .flatten()
@@ -356,6 +369,7 @@ async fn people_page(
                 form_name: note.name,
                 query,
                 next_page,
+                locked,
             };
             visit.page(status, &page)
         }
@@ -479,6 +493,52 @@ pub(crate) async fn deactivate(
             Ok(())
         })
         .await;
+    after_people_change(&state, &visit, &actor, changed).await
+}
+
+/// Reactivates a deactivated person.
+pub(crate) async fn reactivate(
+    State(state): State<AppState>,
+    visit: Visit,
+    Path(Id { id }): Path<Id<UserId>>,
+    _: CheckedForm<Protected>,
+) -> Response {
+    let Some(actor) = visit.actor() else {
+        return to_sign_in(&visit, &visit.link("/admin/people"));
+    };
+    let changed = visit
+        .write(&state, async |tx| {
+            users::reactivate(tx, &actor, id).await?;
+            Ok(())
+        })
+        .await;
+    after_people_change(&state, &visit, &actor, changed).await
+}
+
+/// Unlocks a person's sign-in, locked after failed attempts.
+pub(crate) async fn unlock(
+    State(state): State<AppState>,
+    visit: Visit,
+    Path(Id { id }): Path<Id<UserId>>,
+    _: CheckedForm<Protected>,
+) -> Response {
+    let Some(actor) = visit.actor() else {
+        return to_sign_in(&visit, &visit.link("/admin/people"));
+    };
+    let unlocked = visit
+        .write(&state, async |tx| users::unlock(tx, &actor, id).await)
+        .await;
+    let changed = match unlocked {
+        Ok(user) => {
+            let tenant = Some(visit.tenant.id().as_uuid());
+            state
+                .login_throttle
+                .forget_failures(tenant, user.email.as_str())
+                .await;
+            Ok(())
+        }
+        Err(e) => Err(e),
+    };
     after_people_change(&state, &visit, &actor, changed).await
 }
 

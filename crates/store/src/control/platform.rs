@@ -9,7 +9,7 @@ use crate::chain::{self, Canonical, ChainHash, ChainReport, ChainSource, Link, G
 use crate::engine::{dispatch, Engine};
 use crate::error::StoreError;
 use chrono::{DateTime, SubsecRound, Utc};
-use lyceum_domain::{Email, Origin, PlatformUserId, TenantId};
+use lyceum_domain::{Email, Origin, PlatformUserId, TenantId, UserStatus};
 use serde::Serialize;
 use sqlx::{PgPool, SqlitePool};
 use uuid::Uuid;
@@ -316,6 +316,55 @@ impl Directory {
             Ok((user.try_into()?, hash))
         })
         .transpose()
+    }
+
+    /// Every platform user, oldest first.
+    pub async fn platform_users(&self) -> Result<Vec<PlatformUser>, StoreError> {
+        let sql = format!("SELECT {USER_COLUMNS} FROM platform_users ORDER BY id");
+        let rows: Vec<PlatformUserRow> = dispatch!(&self.pool, p => {
+            sqlx::query_as(&sql).fetch_all(p).await?
+        });
+        rows.into_iter().map(TryInto::try_into).collect()
+    }
+
+    /// One platform user, whatever their status.
+    pub async fn platform_user(
+        &self,
+        id: PlatformUserId,
+    ) -> Result<Option<PlatformUser>, StoreError> {
+        let sql = format!("SELECT {USER_COLUMNS} FROM platform_users WHERE id = $1");
+        let row: Option<PlatformUserRow> = dispatch!(&self.pool, p => {
+            sqlx::query_as(&sql).bind(id.as_uuid()).fetch_optional(p).await?
+        });
+        row.map(TryInto::try_into).transpose()
+    }
+
+    /// Sets a platform user's status (`active` or `deactivated`) with its audit entry; `None`
+    /// when there is no such user (nothing recorded then).
+    pub async fn set_platform_user_status(
+        &self,
+        id: PlatformUserId,
+        status: UserStatus,
+        audit: &AuditEntry,
+    ) -> Result<Option<PlatformUser>, StoreError> {
+        let sql = format!(
+            "UPDATE platform_users SET status = $2, updated_at = $3 WHERE id = $1 RETURNING {USER_COLUMNS}"
+        );
+        let row: Option<PlatformUserRow> = dispatch!(&self.pool, p => {
+            let mut tx = p.begin().await?;
+            let row: Option<PlatformUserRow> = sqlx::query_as(&sql)
+                .bind(id.as_uuid())
+                .bind(status.as_str())
+                .bind(Utc::now())
+                .fetch_optional(&mut *tx)
+                .await?;
+            if row.is_some() {
+                append_audit!(tx, audit);
+                tx.commit().await?;
+            }
+            row
+        });
+        row.map(TryInto::try_into).transpose()
     }
 
     /// Records `entry` on its own: for a platform operation whose change is made in a tenant's

@@ -115,10 +115,20 @@ impl LoginThrottle {
             .await;
     }
 
-    pub(crate) async fn succeeded(&self, tenant: Option<Uuid>, email: &str) {
+    /// Forgets the account's failures: after a good password, or an admin's unlock.
+    pub(crate) async fn forget_failures(&self, tenant: Option<Uuid>, email: &str) {
         self.failures
             .invalidate(&(tenant, email.trim().to_lowercase()))
             .await;
+    }
+
+    /// Is the account's sign-in locked by its failures (in this process)?
+    pub(crate) async fn is_locked(&self, tenant: Option<Uuid>, email: &str) -> bool {
+        let account = (tenant, email.trim().to_lowercase());
+        self.failures
+            .get(&account)
+            .await
+            .is_some_and(|(count, _)| count >= self.config.max_failures)
     }
 
     /// The client's address: the peer, or the nearest untrusted hop of `X-Forwarded-For`
@@ -174,7 +184,7 @@ where
     let verified = lyceum_app::identity::passwords::verify(request.password, hash).await;
     match user {
         Some(user) if verified => {
-            throttle.succeeded(tenant, &request.email).await;
+            throttle.forget_failures(tenant, &request.email).await;
             Ok(user)
         }
         user => {
