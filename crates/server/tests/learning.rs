@@ -458,11 +458,13 @@ fn routes(
 /// `users.rs::admins_cannot_reach_users_of_another_tenant`, the CSV import right in
 /// `every_endpoint_refuses_another_tenants_ids` (it takes a CSV body, not JSON), the webhook
 /// routes in `webhooks.rs::another_tenants_webhooks_and_deliveries_are_not_found`.
-const CROSS_TENANT_TESTED_ELSEWHERE: [(&str, &str); 11] = [
+const CROSS_TENANT_TESTED_ELSEWHERE: [(&str, &str); 13] = [
     ("GET", "/api/v1/users/{id}"),
     ("PATCH", "/api/v1/users/{id}"),
     ("POST", "/api/v1/users/{id}/deactivate"),
     ("POST", "/api/v1/users/{id}/invitation"),
+    ("POST", "/api/v1/users/{id}/reactivate"),
+    ("POST", "/api/v1/users/{id}/unlock"),
     ("POST", "/api/v1/courses/{id}/enrollments/import"),
     // tests/webhooks.rs, `another_tenants_webhooks_and_deliveries_are_not_found`.
     ("GET", "/api/v1/webhooks/{id}"),

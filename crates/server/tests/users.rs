@@ -190,7 +190,7 @@ async fn admins_cannot_reach_users_of_another_tenant() {
             .json(&json!({"role": "student"}))
             .expect(StatusCode::NOT_FOUND)
             .await;
-        for action in ["deactivate", "invitation"] {
+        for action in ["deactivate", "invitation", "reactivate", "unlock"] {
             admin
                 .post(format!("{user_path}/{action}"))
                 .expect(StatusCode::NOT_FOUND)
