@@ -1,6 +1,7 @@
 //! A tenant's housekeeping: what would otherwise pile up in its storage (delivered outbox
-//! events, finished jobs, expired refresh tokens of users who never sign in again) is deleted
-//! once older than the retention, by a daily [`Housekeeping`] job that queues its next run.
+//! events, finished jobs and webhook deliveries, expired refresh tokens of users who never
+//! sign in again) is deleted once older than the retention, by a daily [`Housekeeping`] job
+//! that queues its next run.
 
 use crate::jobs::{self, Queueing};
 use crate::Refusal;
@@ -16,6 +17,8 @@ pub struct Tidied {
     pub events: u64,
     pub jobs: u64,
     pub refresh_tokens: u64,
+    /// Finished webhook deliveries.
+    pub webhook_deliveries: u64,
 }
 
 /// Deletes the tenant's delivered events and finished (succeeded or cancelled) jobs older than
@@ -26,6 +29,7 @@ pub async fn tidy(tx: &mut WriteTx, retention: Duration) -> Result<Tidied, Refus
         events: outbox::purge_delivered(tx, before).await?,
         jobs: queue::purge_finished(tx, before).await?,
         refresh_tokens: refresh_tokens::purge_expired(tx, None).await?,
+        webhook_deliveries: crate::webhooks::tidy(tx, before).await?,
     };
     queue_next(tx, Housekeeping::EVERY).await?;
     Ok(tidied)

@@ -21,6 +21,7 @@ pub mod platform;
 mod refusal;
 pub mod settings;
 pub mod tenant;
+pub mod webhooks;
 mod work;
 
 pub use actor::Actor;

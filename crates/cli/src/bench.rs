@@ -29,12 +29,17 @@ pub struct BenchArgs {
     many: crate::bench_tenants::TenantsBenchArgs,
     #[command(flatten)]
     worker: crate::bench_worker::WorkerBenchArgs,
+    #[command(flatten)]
+    webhooks: crate::bench_webhooks::WebhookBenchArgs,
 }
 
 pub async fn run(store: &Store, config: StoreConfig, args: BenchArgs) -> Result<()> {
     let run_id = uuid::Uuid::now_v7().simple().to_string();
     let tag = &run_id[run_id.len() - 6..];
     println!("engine: {}", store.engine());
+    if args.webhooks.enabled() {
+        return crate::bench_webhooks::run(store, &args.webhooks, tag).await;
+    }
     if args.worker.enabled() {
         return crate::bench_worker::run(store, &args.worker, tag).await;
     }

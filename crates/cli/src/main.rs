@@ -8,6 +8,7 @@ mod bench_learning;
 mod bench_portal;
 mod bench_seed;
 mod bench_tenants;
+mod bench_webhooks;
 mod bench_worker;
 mod demo;
 mod jobs;
@@ -222,7 +223,7 @@ async fn serve(settings: &Settings, store: Store) -> Result<()> {
     let listener = listen(settings).await?;
     tracing::info!(address = %listener.local_addr()?, engine = %store.engine(), "lyceum is serving");
     let worker = match settings.worker {
-        WorkerMode::On => Some(worker(settings, &store)?),
+        WorkerMode::On => Some(settings.worker(store.clone())?),
         WorkerMode::Off => None,
     };
     let state = AppState::with_metrics_of(store, settings.server_config()?, collectors(&worker));
@@ -241,7 +242,7 @@ async fn work(settings: &Settings, store: Store) -> Result<()> {
     prepare(settings, &store).await?;
     let listener = listen(settings).await?;
     tracing::info!(address = %listener.local_addr()?, engine = %store.engine(), "lyceum worker is working");
-    let worker = Some(worker(settings, &store)?);
+    let worker = Some(settings.worker(store.clone())?);
     let state = AppState::with_metrics_of(store, settings.server_config()?, collectors(&worker));
     let grace = std::time::Duration::from_secs(settings.shutdown_grace_secs);
     until_stopped(worker, grace, |stopped| {
@@ -253,10 +254,6 @@ async fn work(settings: &Settings, store: Store) -> Result<()> {
 }
 
 /// The worker `serve` and `worker` run: Lyceum's job kinds, mail included.
-fn worker(settings: &Settings, store: &Store) -> Result<Worker> {
-    Ok(Worker::new(store.clone(), settings.worker_config()?).send_mail(settings.mail_config()?)?)
-}
-
 async fn listen(settings: &Settings) -> Result<tokio::net::TcpListener> {
     tokio::net::TcpListener::bind(&settings.bind)
         .await

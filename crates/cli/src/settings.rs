@@ -5,10 +5,10 @@ use anyhow::{Context, Result};
 use figment::providers::{Env, Format, Serialized, Toml};
 use figment::Figment;
 use lyceum_domain::mail::DigestEvery;
-use lyceum_domain::Placement;
+use lyceum_domain::{Placement, TargetPolicy};
 use lyceum_store::{PgConnectOptions, PoolLimits, SqliteSynchronous, StoreConfig};
 use lyceum_worker::mail::{MailConfig, MailTransport, SmtpConfig, SmtpTls};
-use lyceum_worker::WorkerConfig;
+use lyceum_worker::{WebhookConfig, Worker, WorkerConfig};
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
@@ -154,6 +154,12 @@ pub struct Settings {
     pub mail_remind_days: u32,
     /// `off`, `daily` or `weekly`: how often learners get a digest of their courses.
     pub mail_digest: DigestEvery,
+    /// Let webhook endpoints be on loopback, private, link-local or other non-public addresses
+    /// (receivers on the operator's own network); off, they are refused when saved and at
+    /// every delivery.
+    pub webhook_allow_private_targets: bool,
+    /// Seconds a webhook delivery attempt may take in all (connect, send, answer).
+    pub webhook_timeout_secs: u64,
     /// Log filter, in `tracing` syntax (`info`, `lyceum=debug,sqlx=warn`).
     pub log: String,
     /// `text` or `json`.
@@ -218,6 +224,8 @@ impl Default for Settings {
             mail_smtp_timeout_secs: 30,
             mail_remind_days: 3,
             mail_digest: DigestEvery::Weekly,
+            webhook_allow_private_targets: false,
+            webhook_timeout_secs: WebhookConfig::default().timeout.as_secs(),
             log: "info".to_owned(),
             log_format: "text".to_owned(),
         }
@@ -303,7 +311,30 @@ impl Settings {
                 port: self.domain_verify_port,
                 ..Default::default()
             },
+            webhook_targets: self.webhook_targets(),
         })
+    }
+
+    fn webhook_targets(&self) -> TargetPolicy {
+        TargetPolicy {
+            allow_private: self.webhook_allow_private_targets,
+        }
+    }
+
+    pub fn webhook_config(&self) -> WebhookConfig {
+        WebhookConfig {
+            targets: self.webhook_targets(),
+            timeout: Duration::from_secs(self.webhook_timeout_secs.max(1)),
+            ..WebhookConfig::default()
+        }
+    }
+
+    /// The worker `serve` and `worker` run: the outbox, the job queues, mail and webhooks.
+    pub fn worker(&self, store: lyceum_store::Store) -> Result<Worker> {
+        Worker::new(store, self.worker_config()?)
+            .send_mail(self.mail_config()?)?
+            .webhooks(self.webhook_config())
+            .map_err(|e| anyhow::anyhow!("{e}"))
     }
 
     pub fn worker_config(&self) -> Result<WorkerConfig> {

@@ -4,7 +4,7 @@
 //! layer's.
 
 use crate::error::{parse_variant, ValidationError};
-use crate::ids::{CourseId, TenantId, UserId};
+use crate::ids::{CourseId, TenantId, UserId, WebhookId};
 use serde::{Deserialize, Serialize};
 use std::fmt;
 use std::net::IpAddr;
@@ -73,6 +73,16 @@ audit_actions! {
     DomainVerified = "domain.verified",
     /// An admin removed a custom domain.
     DomainRemoved = "domain.removed",
+    /// An admin added a webhook endpoint.
+    WebhookCreated = "webhook.created",
+    /// An admin changed a webhook endpoint (its URL, events, description, or enabled it again).
+    WebhookUpdated = "webhook.updated",
+    /// An admin deleted a webhook endpoint.
+    WebhookDeleted = "webhook.deleted",
+    /// An admin replaced a webhook endpoint's signing secret.
+    WebhookSecretRotated = "webhook.secret_rotated",
+    /// An admin sent a webhook delivery again.
+    WebhookDeliveryReplayed = "webhook.delivery_replayed",
 }
 
 impl fmt::Display for AuditAction {
@@ -95,6 +105,7 @@ pub enum AuditTarget {
     Course(CourseId),
     /// The organisation itself (its settings, its custom domains).
     Tenant(TenantId),
+    Webhook(WebhookId),
 }
 
 impl AuditTarget {
@@ -104,6 +115,7 @@ impl AuditTarget {
             AuditTarget::User(_) => "user",
             AuditTarget::Course(_) => "course",
             AuditTarget::Tenant(_) => "tenant",
+            AuditTarget::Webhook(_) => "webhook",
         }
     }
 
@@ -112,6 +124,7 @@ impl AuditTarget {
             AuditTarget::User(id) => id.as_uuid(),
             AuditTarget::Course(id) => id.as_uuid(),
             AuditTarget::Tenant(id) => id.as_uuid(),
+            AuditTarget::Webhook(id) => id.as_uuid(),
         }
     }
 }

@@ -7,7 +7,7 @@
 
 use crate::{
     CourseId, CourseSlug, EnrollmentId, EventId, LessonId, LessonKind, ModuleId, Role, TenantId,
-    UserId, UserStatus,
+    UserId, UserStatus, WebhookId,
 };
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -64,7 +64,14 @@ macro_rules! aggregates {
         }
     )*};
 }
-aggregates!(CourseId, EnrollmentId, LessonId, ModuleId, UserId);
+aggregates!(
+    CourseId,
+    EnrollmentId,
+    LessonId,
+    ModuleId,
+    UserId,
+    WebhookId
+);
 
 impl Aggregate for Uuid {
     fn aggregate(&self) -> Uuid {
@@ -343,6 +350,16 @@ domain_events! {
     UserActivated = "user.activated", about user_id {
         user_id: UserId,
         invitation_id: Uuid,
+    }
+    /// A webhook endpoint failed every delivery for a day and was disabled; its admins are to
+    /// be told. An admin enables it again.
+    WebhookDisabled = "webhook.disabled", about webhook_id {
+        webhook_id: WebhookId,
+        url: String,
+        /// When its run of failures began.
+        failing_since: DateTime<Utc>,
+        /// What the last attempt met.
+        last_error: Option<String>,
     }
 }
 

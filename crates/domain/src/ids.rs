@@ -96,6 +96,14 @@ id_type!(
     JobId
 );
 id_type!(
+    /// A tenant's webhook endpoint.
+    WebhookId
+);
+id_type!(
+    /// One delivery of an event to a webhook endpoint (a replay is another).
+    DeliveryId
+);
+id_type!(
     /// A platform operator (`super_admin`), kept in the directory, outside every tenant.
     PlatformUserId
 );

@@ -1,7 +1,7 @@
 //! Lyceum's domain: the types and rules every layer shares.
 //!
 //! This crate owns the vocabulary (tenants, slugs, plans, placements, roles, e-mails, ids,
-//! courses, progress, lesson content, events, background jobs and e-mail) and the rules that make a value valid. It never performs
+//! courses, progress, lesson content, events, background jobs, e-mail and webhooks) and the rules that make a value valid. It never performs
 //! I/O: no database, no clock reads beyond id generation, no network. Values that can only be
 //! built valid ("parse, don't validate") let the store and the server trust them without
 //! checking again.
@@ -26,6 +26,7 @@ pub mod settings;
 pub mod slug;
 pub mod status;
 pub mod tenant;
+pub mod webhook;
 
 pub use audit::{AuditAction, AuditTarget, Origin};
 pub use branding::{Branding, Rgb};
@@ -40,7 +41,8 @@ pub use email::Email;
 pub use error::ValidationError;
 pub use events::{DomainEvent, EventEnvelope, EVENT_SCHEMA_VERSION};
 pub use ids::{
-    CourseId, EnrollmentId, EventId, JobId, LessonId, ModuleId, PlatformUserId, TenantId, UserId,
+    CourseId, DeliveryId, EnrollmentId, EventId, JobId, LessonId, ModuleId, PlatformUserId,
+    TenantId, UserId, WebhookId,
 };
 pub use jobs::{Backoff, Job};
 pub use locale::Locale;
@@ -50,5 +52,6 @@ pub use progress::{clamp_progress, roll_up, CourseProgress, ModuleOutline, Perce
 pub use role::{Permission, Role};
 pub use settings::{BrandChoice, SettingsChange, TenantSettings};
 pub use slug::{CourseSlug, Slug};
-pub use status::{EnrollmentStatus, JobState, LessonProgressStatus, UserStatus};
+pub use status::{DeliveryStatus, EnrollmentStatus, JobState, LessonProgressStatus, UserStatus};
 pub use tenant::{Placement, TenantStatus};
+pub use webhook::{EventFilter, TargetFault, TargetPolicy, WebhookDelivery, WebhookUrl};

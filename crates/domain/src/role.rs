@@ -63,6 +63,10 @@ pub enum Permission {
     /// Read the tenant's audit log.
     #[serde(rename = "audit:view")]
     AuditView,
+    /// Manage the tenant's webhook endpoints and read their deliveries (which carry the
+    /// tenant's events: only admins).
+    #[serde(rename = "webhook:manage")]
+    WebhookManage,
 }
 
 impl Permission {
@@ -82,6 +86,7 @@ impl Permission {
             Permission::ReportView => "report:view",
             Permission::TenantSettings => "tenant:settings",
             Permission::AuditView => "audit:view",
+            Permission::WebhookManage => "webhook:manage",
         }
     }
 }
@@ -121,6 +126,7 @@ impl Role {
                 ReportView,
                 TenantSettings,
                 AuditView,
+                WebhookManage,
             ],
         }
     }
@@ -158,9 +164,11 @@ mod tests {
             assert!(!role.may(Permission::UserManage), "{role}");
             assert!(!role.may(Permission::TenantSettings), "{role}");
             assert!(!role.may(Permission::AuditView), "{role}");
+            assert!(!role.may(Permission::WebhookManage), "{role}");
         }
         assert!(Role::Admin.may(Permission::UserManage));
         assert!(Role::Admin.may(Permission::AuditView));
+        assert!(Role::Admin.may(Permission::WebhookManage));
         assert!(Role::Instructor.may(Permission::CourseEdit));
         assert!(!Role::Student.may(Permission::CourseEdit));
     }

@@ -101,6 +101,22 @@ statuses! {
     }
 }
 
+statuses! {
+    /// Where one delivery of an event to a webhook endpoint stands.
+    DeliveryStatus, "delivery status" {
+        /// Queued: its first attempt has not been made yet.
+        Pending = "pending",
+        /// An attempt failed; the next one is queued with backoff.
+        Retrying = "retrying",
+        /// The endpoint answered 2xx.
+        Succeeded = "succeeded",
+        /// Its attempts are spent: only a replay sends it again.
+        Dead = "dead",
+        /// Not sent: the endpoint was disabled before an attempt was made.
+        Cancelled = "cancelled",
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -126,6 +142,7 @@ mod tests {
         check(EnrollmentStatus::ALL);
         check(LessonProgressStatus::ALL);
         check(JobState::ALL);
+        check(DeliveryStatus::ALL);
         assert_eq!(
             "in_progress".parse::<LessonProgressStatus>().unwrap(),
             LessonProgressStatus::InProgress

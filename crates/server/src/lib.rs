@@ -10,7 +10,7 @@ mod api;
 mod http;
 mod portal;
 
-use api::{audit, invitations, learning, tenant_profile, tenant_settings, users};
+use api::{audit, invitations, learning, tenant_profile, tenant_settings, users, webhooks};
 pub use api::{auth, live, platform};
 pub use http::metrics;
 use http::{context, error, headers, health, nul, openapi, ratelimit, response_cache, tenancy};
@@ -68,6 +68,8 @@ pub struct ServerConfig {
     pub hsts_max_age_secs: u64,
     /// How a custom domain's verification file is fetched.
     pub domain_check: lyceum_app::settings::DomainCheckConfig,
+    /// Which addresses webhook endpoints may be on (checked when one is saved).
+    pub webhook_targets: lyceum_domain::TargetPolicy,
 }
 
 impl Default for ServerConfig {
@@ -84,6 +86,7 @@ impl Default for ServerConfig {
             request_timeout: Duration::from_secs(30),
             hsts_max_age_secs: 0,
             domain_check: Default::default(),
+            webhook_targets: lyceum_domain::TargetPolicy::default(),
         }
     }
 }
@@ -241,6 +244,11 @@ fn tenant_api() -> OpenApiRouter<AppState> {
         .routes(routes!(dashboard::show))
         .routes(routes!(certificates::verify))
         .routes(routes!(audit::list))
+        .routes(routes!(webhooks::list, webhooks::create))
+        .routes(routes!(webhooks::show, webhooks::update, webhooks::delete))
+        .routes(routes!(webhooks::rotate_secret))
+        .routes(routes!(webhooks::deliveries))
+        .routes(routes!(webhooks::replay))
         .routes(routes!(live::stream))
 }
 

@@ -456,8 +456,9 @@ fn routes(
 
 /// Routes whose cross-tenant test lives elsewhere: the user routes in
 /// `users.rs::admins_cannot_reach_users_of_another_tenant`, the CSV import right in
-/// `every_endpoint_refuses_another_tenants_ids` (it takes a CSV body, not JSON).
-const CROSS_TENANT_TESTED_ELSEWHERE: [(&str, &str); 9] = [
+/// `every_endpoint_refuses_another_tenants_ids` (it takes a CSV body, not JSON), the webhook
+/// routes in `webhooks.rs::another_tenants_webhooks_and_deliveries_are_not_found`.
+const CROSS_TENANT_TESTED_ELSEWHERE: [(&str, &str); 15] = [
     ("GET", "/api/v1/users/{id}"),
     ("PATCH", "/api/v1/users/{id}"),
     ("POST", "/api/v1/users/{id}/deactivate"),
@@ -468,6 +469,16 @@ const CROSS_TENANT_TESTED_ELSEWHERE: [(&str, &str); 9] = [
     // tests/settings.rs: another tenant's domain is `DOMAIN_NOT_FOUND`.
     ("POST", "/api/v1/tenant/domains/{domain}/verify"),
     ("DELETE", "/api/v1/tenant/domains/{domain}"),
+    // tests/webhooks.rs, `another_tenants_webhooks_and_deliveries_are_not_found`.
+    ("GET", "/api/v1/webhooks/{id}"),
+    ("PATCH", "/api/v1/webhooks/{id}"),
+    ("DELETE", "/api/v1/webhooks/{id}"),
+    ("POST", "/api/v1/webhooks/{id}/rotate-secret"),
+    ("GET", "/api/v1/webhooks/{id}/deliveries"),
+    (
+        "POST",
+        "/api/v1/webhooks/{id}/deliveries/{delivery_id}/replay",
+    ),
 ];
 
 /// Every tenant route that takes an id in its path is in the cross-tenant list below (or in

@@ -2554,6 +2554,144 @@ async fn admins_change_the_organisations_settings_in_both_languages() {
     }
 }
 
+#[tokio::test]
+async fn admins_add_rotate_and_delete_webhooks_and_replay_deliveries_in_the_portal() {
+    for (config, _guard) in configs_on_each_engine().await {
+        let label = label(&config);
+        let store = Store::open(config).await.unwrap();
+        let (tenant, _) = school(&store, "echo", "#00695c", 1).await;
+        let server = ServerConfig {
+            webhook_targets: lyceum_domain::TargetPolicy {
+                allow_private: true,
+            },
+            ..ServerConfig::unthrottled()
+        };
+        let state = AppState::new(store.clone(), server);
+
+        let mut student = Browser::new(&state, &label);
+        student.sign_in("echo", "student@echo.test").await;
+        let refused = student.get("/t/echo/admin/webhooks").await;
+        assert_eq!(refused.status, StatusCode::FORBIDDEN, "{label}");
+        assert!(!student
+            .get("/t/echo/learn")
+            .await
+            .body
+            .contains("/admin/webhooks"));
+
+        let mut admin = Browser::new(&state, &label);
+        admin.sign_in("echo", "admin@echo.test").await;
+        let home = admin.get("/t/echo/learn").await;
+        assert!(
+            home.body.contains("/t/echo/admin/webhooks\">Webhooks"),
+            "{label}"
+        );
+        let empty = admin.get("/t/echo/admin/webhooks").await;
+        assert_eq!(empty.status, StatusCode::OK, "{label}: {}", empty.body);
+        assert!(empty.body.contains("No webhooks yet."), "{label}");
+
+        let fields = [
+            ("url", "ftp://files.example.com/"),
+            ("events", "*"),
+            ("description", ""),
+        ];
+        let bad = admin.post("/t/echo/admin/webhooks", &fields, None).await;
+        assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY, "{label}");
+        assert!(
+            bad.body.contains("starting with https://")
+                && bad.body.contains("ftp://files.example.com/")
+        );
+
+        let fields = [
+            ("url", "http://127.0.0.1:9/hook"),
+            ("events", "course.published, user.created"),
+            ("description", "CRM"),
+        ];
+        let added = admin.post("/t/echo/admin/webhooks", &fields, None).await;
+        assert_eq!(added.status, StatusCode::CREATED, "{label}: {}", added.body);
+        let secret = |page: &Page| {
+            let start = page.body.find("id=\"webhook-secret\">").map(|i| i + 20)?;
+            Some(page.body[start..].split('<').next()?.to_owned())
+        };
+        let first = secret(&added).expect("the secret is shown once");
+        assert!(first.starts_with("whsec_"), "{label}: {first}");
+        assert!(added.body.contains("course.published, user.created"));
+        let again = admin.get("/t/echo/admin/webhooks").await;
+        assert_eq!(secret(&again), None, "{label}: never shown again");
+        assert!(!again.body.contains(&first));
+
+        let id = form_target(&again, "/t/echo/admin/webhooks/");
+        let id = id
+            .trim_start_matches("/t/echo/admin/webhooks/")
+            .split('/')
+            .next()
+            .unwrap()
+            .to_owned();
+        let rotated = admin
+            .post(&format!("/t/echo/admin/webhooks/{id}/secret"), &[], None)
+            .await;
+        assert_eq!(rotated.status, StatusCode::OK, "{label}: {}", rotated.body);
+        let second = secret(&rotated).unwrap();
+        assert!(second.starts_with("whsec_") && second != first, "{label}");
+
+        // A delivery, as the worker's fan-out records it, shown with a button to replay it.
+        let envelope = lyceum_domain::EventEnvelope {
+            id: lyceum_domain::EventId::new(),
+            event_type: "user.created".into(),
+            tenant_id: tenant.id(),
+            actor: None,
+            occurred_at: chrono::Utc::now(),
+            schema_version: 1,
+            payload: serde_json::json!({}),
+        };
+        let mut tx = store.begin_write(&tenant).await.unwrap();
+        lyceum_app::webhooks::fan_out(&mut tx, &[envelope])
+            .await
+            .unwrap();
+        tx.commit().await.unwrap();
+        let deliveries = admin.get(&format!("/t/echo/admin/webhooks/{id}")).await;
+        assert_eq!(
+            deliveries.status,
+            StatusCode::OK,
+            "{label}: {}",
+            deliveries.body
+        );
+        assert!(deliveries.body.contains("user.created") && deliveries.body.contains("Waiting"));
+        let replay = form_target(
+            &deliveries,
+            &format!("/t/echo/admin/webhooks/{id}/deliveries/"),
+        );
+        let replayed = admin.post(&replay, &[], None).await;
+        assert_eq!(
+            replayed.status,
+            StatusCode::SEE_OTHER,
+            "{label}: {}",
+            replayed.body
+        );
+        let after = admin.get(&format!("/t/echo/admin/webhooks/{id}")).await;
+        assert_eq!(after.body.matches("user.created<br>").count(), 2, "{label}");
+
+        let forged = admin
+            .post(
+                &format!("/t/echo/admin/webhooks/{id}/delete"),
+                &[],
+                Some("forged"),
+            )
+            .await;
+        assert_eq!(forged.status, StatusCode::FORBIDDEN, "{label}");
+        let deleted = admin
+            .post(&format!("/t/echo/admin/webhooks/{id}/delete"), &[], None)
+            .await;
+        assert_eq!(deleted.status, StatusCode::SEE_OTHER, "{label}");
+        assert!(admin
+            .get("/t/echo/admin/webhooks")
+            .await
+            .body
+            .contains("No webhooks yet."));
+        let gone = admin.get(&format!("/t/echo/admin/webhooks/{id}")).await;
+        assert_eq!(gone.status, StatusCode::NOT_FOUND, "{label}");
+    }
+}
+
 /// Release dates are typed and shown in the tenant's time zone, and kept in UTC.
 #[tokio::test]
 async fn lesson_release_dates_are_read_and_shown_in_the_tenants_time_zone() {

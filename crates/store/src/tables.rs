@@ -16,7 +16,8 @@ pub struct TenantTable {
     /// The other tenant tables it has foreign keys to, each named once; all come earlier in
     /// [`TENANT_TABLES`]. Ids kept without a foreign key (`enrollments.enrolled_by`,
     /// `invitations.created_by`, `outbox_events.aggregate_id` and `actor_id`,
-    /// `audit_log.actor_id`) make no parent.
+    /// `audit_log.actor_id`, `webhook_endpoints.created_by`, `webhook_deliveries.job_id`) make
+    /// no parent.
     pub parents: &'static [&'static str],
     /// What a row holds, in one line.
     pub holds: &'static str,
@@ -106,5 +107,15 @@ pub const TENANT_TABLES: &[TenantTable] = &[
         "audit_log",
         &[],
         "an entry of the audit log: who did what, when, from where; hash-chained",
+    ),
+    table(
+        "webhook_endpoints",
+        &[],
+        "a webhook endpoint: URL, event filter, signing secret, enabled, failing since",
+    ),
+    table(
+        "webhook_deliveries",
+        &["webhook_endpoints"],
+        "a delivery of an event to an endpoint: the body sent, status, last answer",
     ),
 ];

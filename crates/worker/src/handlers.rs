@@ -18,11 +18,18 @@ pub struct JobContext {
     pub job: JobId,
     /// This attempt, from 1.
     pub attempt: u32,
+    /// The attempts it has: a failure of attempt `max_attempts` is its last.
+    pub max_attempts: u32,
 }
 
 /// Runs jobs of one kind.
 pub trait JobHandler: Send + Sync + 'static {
     type Job: Job;
+
+    /// The wait between attempts: the kind's, unless the handler is configured otherwise.
+    fn backoff(&self) -> Backoff {
+        Self::Job::BACKOFF
+    }
 
     fn run<'a>(
         &'a self,
@@ -59,7 +66,7 @@ impl<H: JobHandler> AnyHandler for H {
     }
 
     fn backoff(&self) -> Backoff {
-        H::Job::BACKOFF
+        JobHandler::backoff(self)
     }
 }
 

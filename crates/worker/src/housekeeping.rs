@@ -30,6 +30,7 @@ impl JobHandler for Tidy {
                 events = tidied.events,
                 jobs = tidied.jobs,
                 refresh_tokens = tidied.refresh_tokens,
+                webhook_deliveries = tidied.webhook_deliveries,
                 "housekeeping"
             );
             Ok(())

@@ -13,6 +13,9 @@
 //! PostgreSQL: a tenant's events are dispatched under its dispatch lock, jobs are claimed with
 //! `FOR UPDATE SKIP LOCKED`.
 //!
+//! With [`Worker::webhooks`] it also delivers the tenants' events to their webhook endpoints
+//! ([`webhooks`]).
+//!
 //! It reaches tenant data through `lyceum_app` only, like every face.
 
 mod consumers;
@@ -24,12 +27,14 @@ mod recurring;
 mod schedule;
 mod sweep;
 mod turn;
+mod webhooks;
 
 pub use consumers::{Consumer, Consumers};
 pub use handlers::{Handlers, JobContext, JobHandler};
 pub use housekeeping::Tidy;
 pub use metrics::{WorkerCollector, WorkerMetrics};
 pub use recurring::Recurring;
+pub use webhooks::{WebhookConfig, WebhookFanOut, WebhookSender};
 
 use futures_util::FutureExt;
 use lyceum_app::Refusal;
@@ -73,7 +78,7 @@ pub struct WorkerConfig {
     pub concurrency: usize,
     /// Events a tenant's turn dispatches at most.
     pub event_batch: u32,
-    /// Jobs a tenant's turn claims (and runs, one after the other) at most.
+    /// Jobs a tenant's turn claims (and runs, side by side) at most.
     pub job_batch: u32,
     /// How long a claimed job is the worker's; past it, another claims it again (its worker is
     /// taken to have died). Longer than any job runs.

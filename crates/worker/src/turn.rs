@@ -1,5 +1,5 @@
 //! One tenant's turn: a batch of its events dispatched to the consumers, then a batch of its
-//! due jobs run, one after the other. The turn says whether the tenant has more to do at once
+//! due jobs run, side by side. The turn says whether the tenant has more to do at once
 //! and when its next work is due.
 
 use crate::{JobContext, Shared, Stopping, WorkError};
@@ -155,13 +155,14 @@ struct JobsRun {
     next_due: Option<DateTime<Utc>>,
 }
 
-/// Claims a batch of the tenant's due jobs and runs them one after the other. Once the worker
-/// stops, jobs not begun go back to the queue; once its grace period is over, so does the one
-/// running.
+/// Claims a batch of the tenant's due jobs and runs them side by side (a job that waits on the
+/// network, a webhook's slow receiver, holds up none of the others), each verdict recorded as
+/// soon as it is known. Once the worker stops, jobs not begun go back to the queue; once its
+/// grace period is over, so do the ones running.
 async fn run_jobs(
     shared: &Shared,
     tenant: &Arc<Tenant>,
-    mut stopping: watch::Receiver<Stopping>,
+    stopping: watch::Receiver<Stopping>,
 ) -> Result<JobsRun, Refusal> {
     let store = &shared.store;
     let mut tx = store.begin_write(tenant).await?;
@@ -169,20 +170,25 @@ async fn run_jobs(
     let mut next_due = jobs::next_due(&mut tx).await?;
     tx.commit().await?;
     let full = claimed.len() as u32 >= shared.config.job_batch;
-    for job in claimed {
-        if *stopping.borrow() != Stopping::No {
-            give_back(shared, tenant, &job).await?;
-            continue;
+    let runs = claimed.iter().map(|job| {
+        let mut stopping = stopping.clone();
+        async move {
+            if *stopping.borrow() != Stopping::No {
+                give_back(shared, tenant, job).await?;
+                return Ok(None);
+            }
+            let outcome = tokio::select! {
+                outcome = run_one(shared, tenant, job) => Some(outcome),
+                _ = stopping.wait_for(|s| *s == Stopping::GivingUp) => None,
+            };
+            match outcome {
+                Some(outcome) => record(shared, tenant, job, outcome).await,
+                None => give_back(shared, tenant, job).await.map(|()| None),
+            }
         }
-        let outcome = tokio::select! {
-            outcome = run_one(shared, tenant, &job) => Some(outcome),
-            _ = stopping.wait_for(|s| *s == Stopping::GivingUp) => None,
-        };
-        let Some(outcome) = outcome else {
-            give_back(shared, tenant, &job).await?;
-            continue;
-        };
-        if let Some(retry_at) = record(shared, tenant, &job, outcome).await? {
+    });
+    for retry_at in futures_util::future::join_all(runs).await {
+        if let Some(retry_at) = retry_at? {
             next_due = Some(next_due.map_or(retry_at, |due| due.min(retry_at)));
         }
     }
@@ -201,6 +207,7 @@ async fn run_one(shared: &Shared, tenant: &Arc<Tenant>, job: &ClaimedJob) -> Res
         tenant: tenant.clone(),
         job: job.id,
         attempt: u32::try_from(job.attempts).unwrap_or(1),
+        max_attempts: u32::try_from(job.max_attempts).unwrap_or(1),
     };
     shared
         .handlers

@@ -128,3 +128,8 @@ content-missing = { $kind ->
     [assignment] An assignment needs its assessment.
    *[text] A text lesson needs at least one text block.
 }
+refusal-plan-feature-unavailable = The organisation's plan does not include this; its admins can choose a bigger plan.
+refusal-invalid-webhook-url = Give a full address starting with https:// (or http://), without a user name or password.
+refusal-webhook-target-refused = This address leads to a private or local network, which webhooks may not reach.
+refusal-webhook-limit-reached = The organisation has as many webhooks as it may; delete one first.
+refusal-webhook-disabled = This webhook is disabled; enable it before sending its deliveries again.

@@ -48,7 +48,6 @@ invalid-time-zone = “{ $value }” is not a time zone.
 invalid-domain = “{ $value }” is not a domain such as learn.example.com.
 
 refusal-signup-domain-not-allowed = This organisation admits sign-ups only from its own e-mail domains.
-refusal-plan-feature-unavailable = Your plan does not include this.
 refusal-domain-taken = Another organisation already uses this domain.
 refusal-domain-reserved = This domain belongs to this service itself.
 refusal-domain-not-found = This organisation has no such domain.

@@ -128,3 +128,8 @@ content-missing = { $kind ->
     [assignment] Un devoir a besoin de son évaluation.
    *[text] Une leçon de texte a besoin d'au moins un bloc de texte.
 }
+refusal-plan-feature-unavailable = L'offre de l'organisation ne comprend pas cette fonction ; ses administrateurs peuvent choisir une offre supérieure.
+refusal-invalid-webhook-url = Indiquez une adresse complète commençant par https:// (ou http://), sans nom d'utilisateur ni mot de passe.
+refusal-webhook-target-refused = Cette adresse mène à un réseau privé ou local, que les webhooks ne peuvent pas atteindre.
+refusal-webhook-limit-reached = L'organisation a déjà autant de webhooks que permis ; supprimez-en un d'abord.
+refusal-webhook-disabled = Ce webhook est désactivé ; réactivez-le avant de renvoyer ses envois.

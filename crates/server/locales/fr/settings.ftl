@@ -48,7 +48,6 @@ invalid-time-zone = « { $value } » n’est pas un fuseau horaire.
 invalid-domain = « { $value } » n’est pas un domaine comme learn.example.com.
 
 refusal-signup-domain-not-allowed = Cette organisation n’admet à l’inscription que ses propres domaines de messagerie.
-refusal-plan-feature-unavailable = Votre formule ne comprend pas ceci.
 refusal-domain-taken = Une autre organisation utilise déjà ce domaine.
 refusal-domain-reserved = Ce domaine appartient à ce service lui-même.
 refusal-domain-not-found = Cette organisation n’a pas ce domaine.

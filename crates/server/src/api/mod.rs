@@ -11,3 +11,4 @@ pub mod platform;
 pub(crate) mod tenant_profile;
 pub(crate) mod tenant_settings;
 pub(crate) mod users;
+pub(crate) mod webhooks;

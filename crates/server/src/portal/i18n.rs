@@ -14,8 +14,8 @@ use chrono_tz::Tz;
 use fluent_bundle::concurrent::FluentBundle;
 use fluent_bundle::{FluentArgs, FluentResource, FluentValue};
 use lyceum_domain::{
-    ContentFault, CourseStatus, EnrollmentStatus, LessonKind, Locale, Placement, Plan, Role,
-    TenantStatus, UserStatus, ValidationError,
+    ContentFault, CourseStatus, DeliveryStatus, EnrollmentStatus, LessonKind, Locale, Placement,
+    Plan, Role, TenantStatus, UserStatus, ValidationError,
 };
 use lyceum_store::ChainBreak;
 use std::fmt;
@@ -25,7 +25,7 @@ type Bundle = FluentBundle<FluentResource>;
 
 /// The Fluent files of a locale, in the order they are added to its bundle. A new language is
 /// a new arm here, a folder of the same files, and a variant of [`Locale`].
-fn sources(locale: Locale) -> [&'static str; 6] {
+fn sources(locale: Locale) -> [&'static str; 7] {
     match locale {
         Locale::En => [
             include_str!("../../locales/en/portal.ftl"),
@@ -34,6 +34,7 @@ fn sources(locale: Locale) -> [&'static str; 6] {
             include_str!("../../locales/en/console.ftl"),
             include_str!("../../locales/en/refusals.ftl"),
             include_str!("../../locales/en/settings.ftl"),
+            include_str!("../../locales/en/webhooks.ftl"),
         ],
         Locale::Fr => [
             include_str!("../../locales/fr/portal.ftl"),
@@ -42,6 +43,7 @@ fn sources(locale: Locale) -> [&'static str; 6] {
             include_str!("../../locales/fr/console.ftl"),
             include_str!("../../locales/fr/refusals.ftl"),
             include_str!("../../locales/fr/settings.ftl"),
+            include_str!("../../locales/fr/webhooks.ftl"),
         ],
     }
 }
@@ -247,6 +249,16 @@ impl PageLocale {
             UserStatus::Active => self.msg("user-status-active"),
             UserStatus::Invited => self.msg("user-status-invited"),
             UserStatus::Deactivated => self.msg("user-status-deactivated"),
+        }
+    }
+
+    pub fn delivery_status(&self, status: &DeliveryStatus) -> Message<'_> {
+        match status {
+            DeliveryStatus::Pending => self.msg("delivery-status-pending"),
+            DeliveryStatus::Retrying => self.msg("delivery-status-retrying"),
+            DeliveryStatus::Succeeded => self.msg("delivery-status-succeeded"),
+            DeliveryStatus::Dead => self.msg("delivery-status-dead"),
+            DeliveryStatus::Cancelled => self.msg("delivery-status-cancelled"),
         }
     }
 
@@ -466,6 +478,12 @@ impl PageLocale {
             "NOT_ENROLLED" => self.msg("refusal-not-enrolled"),
             "LESSON_LOCKED" => self.msg("refusal-lesson-locked"),
             "PLAN_LIMIT_REACHED" => self.msg("refusal-plan-limit-reached"),
+            "PLAN_FEATURE_UNAVAILABLE" => self.msg("refusal-plan-feature-unavailable"),
+            "WEBHOOK_NOT_FOUND" | "DELIVERY_NOT_FOUND" => self.msg("refusal-not-found"),
+            "INVALID_WEBHOOK_URL" => self.msg("refusal-invalid-webhook-url"),
+            "WEBHOOK_TARGET_REFUSED" => self.msg("refusal-webhook-target-refused"),
+            "WEBHOOK_LIMIT_REACHED" => self.msg("refusal-webhook-limit-reached"),
+            "WEBHOOK_DISABLED" => self.msg("refusal-webhook-disabled"),
             "SIGNUP_DISABLED" => self.msg("refusal-signup-disabled"),
             "COURSE_EMPTY" => self.msg("refusal-course-empty"),
             "CONTENT_TOO_COMPLEX" => self.msg("refusal-content-too-complex"),
@@ -497,7 +515,6 @@ impl PageLocale {
             "UNKNOWN_USER" => self.msg("refusal-unknown-user"),
             "USER_DEACTIVATED" => self.msg("refusal-user-deactivated"),
             "SIGNUP_DOMAIN_NOT_ALLOWED" => self.msg("refusal-signup-domain-not-allowed"),
-            "PLAN_FEATURE_UNAVAILABLE" => self.msg("refusal-plan-feature-unavailable"),
             "DOMAIN_TAKEN" => self.msg("refusal-domain-taken"),
             "DOMAIN_RESERVED" => self.msg("refusal-domain-reserved"),
             "DOMAIN_NOT_FOUND" => self.msg("refusal-domain-not-found"),

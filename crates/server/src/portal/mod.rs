@@ -18,6 +18,7 @@ mod pages;
 mod session;
 mod settings;
 mod staff;
+mod webhooks;
 
 use crate::http::context::RequestOrigin;
 pub(crate) use i18n::Catalogue;
@@ -137,6 +138,14 @@ pub(crate) fn tenant_routes() -> Router<AppState> {
         .route(
             "/admin/settings/domains/remove",
             post(settings::remove_domain),
+        )
+        .route("/admin/webhooks", get(webhooks::list).post(webhooks::add))
+        .route("/admin/webhooks/{id}", get(webhooks::show))
+        .route("/admin/webhooks/{id}/secret", post(webhooks::rotate))
+        .route("/admin/webhooks/{id}/delete", post(webhooks::delete))
+        .route(
+            "/admin/webhooks/{id}/deliveries/{delivery}/replay",
+            post(webhooks::replay),
         )
 }
 

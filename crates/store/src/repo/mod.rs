@@ -14,6 +14,7 @@ pub mod progress;
 pub mod refresh_tokens;
 pub mod reminders;
 pub mod users;
+pub mod webhooks;
 
 use crate::engine::dispatch;
 use crate::error::StoreError;

@@ -14,7 +14,7 @@ mod tables;
 use crate::engine::{dispatch, Engine};
 use crate::repo::{
     audit, certificates, courses, enrollments, invitations, jobs, lessons, modules, outbox,
-    progress, refresh_tokens, users,
+    progress, refresh_tokens, users, webhooks,
 };
 use crate::testing::{self, TestGuard};
 use crate::{NewTenant, Store, StoreConfig, StoreError, Tenant, TenantTx};
@@ -199,6 +199,33 @@ pub(crate) async fn seed(store: &Store, tenant: &Tenant, tag: &str) -> Seeded {
         after: Some(serde_json::json!({ "tag": tag })),
     };
     audit::append(&mut tx, &created).await.unwrap();
+    let events = vec!["*".to_owned()];
+    let endpoint = webhooks::insert(
+        &mut tx,
+        &webhooks::NewEndpoint {
+            url: "https://hooks.example.org/in",
+            description: tag,
+            events: &events,
+            secret: "whsec_seeded",
+            created_by: teacher.id,
+        },
+    )
+    .await
+    .unwrap();
+    webhooks::insert_delivery(
+        &mut tx,
+        &webhooks::NewDelivery {
+            id: lyceum_domain::DeliveryId::new(),
+            webhook: endpoint.id,
+            event_id: lyceum_domain::EventId::new(),
+            event_type: "student.enrolled",
+            body: "{}",
+            job: None,
+            replay_of: None,
+        },
+    )
+    .await
+    .unwrap();
     tx.commit().await.unwrap();
     Seeded {
         student: student.id,
