@@ -14,7 +14,7 @@
 
 use lyceum_domain::DomainName;
 use reqwest::dns::{Addrs, Name, Resolve, Resolving};
-use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
+use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -199,38 +199,8 @@ impl Resolve for Resolver {
 /// An address on the public internet: not loopback, private, link-local, shared (CGNAT),
 /// documentation, multicast, broadcast, unspecified or reserved.
 pub fn is_public(address: IpAddr) -> bool {
-    match address {
-        IpAddr::V4(v4) => is_public_v4(v4),
-        IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
-            Some(v4) => is_public_v4(v4),
-            None => is_public_v6(v6),
-        },
-    }
-}
-
-fn is_public_v4(a: Ipv4Addr) -> bool {
-    let [first, second, ..] = a.octets();
-    !(a.is_private()
-        || a.is_loopback()
-        || a.is_link_local()
-        || a.is_broadcast()
-        || a.is_documentation()
-        || a.is_unspecified()
-        || a.is_multicast()
-        || first == 0
-        || first >= 240
-        || (first == 100 && (64..128).contains(&second)))
-}
-
-fn is_public_v6(a: Ipv6Addr) -> bool {
-    let first = a.segments()[0];
-    !(a.is_loopback()
-        || a.is_unspecified()
-        || a.is_multicast()
-        || (first & 0xfe00) == 0xfc00
-        || (first & 0xffc0) == 0xfe80
-        || (first == 0x2001 && a.segments()[1] == 0x0db8)
-        || first == 0x0064)
+    // The one rule of which addresses are public, shared with webhook deliveries.
+    lyceum_domain::webhook::special_use(address).is_none()
 }
 
 #[cfg(test)]
