@@ -123,8 +123,14 @@ pub(crate) fn tenant_routes() -> Router<AppState> {
         )
         .route("/admin/people", get(staff::people).post(staff::invite))
         .route("/admin/people/{id}/role", post(staff::set_role))
-        .route("/admin/people/{id}/deactivate", post(staff::deactivate))
-        .route("/admin/people/{id}/reactivate", post(staff::reactivate))
+        .route(
+            "/admin/people/{id}/deactivate",
+            post(staff::set_active::<false>),
+        )
+        .route(
+            "/admin/people/{id}/reactivate",
+            post(staff::set_active::<true>),
+        )
         .route("/admin/people/{id}/unlock", post(staff::unlock))
         .route("/admin/people/{id}/invitation", post(staff::reinvite))
         .route("/admin/audit", get(staff::audit_log))

@@ -477,8 +477,9 @@ pub(crate) async fn set_role(
     after_people_change(&state, &visit, &actor, changed).await
 }
 
-/// Deactivates a person: they are signed out everywhere.
-pub(crate) async fn deactivate(
+/// Reactivates a deactivated person (`ACTIVE`), or deactivates one: they are signed out
+/// everywhere.
+pub(crate) async fn set_active<const ACTIVE: bool>(
     State(state): State<AppState>,
     visit: Visit,
     Path(Id { id }): Path<Id<UserId>>,
@@ -489,26 +490,11 @@ pub(crate) async fn deactivate(
     };
     let changed = visit
         .write(&state, async |tx| {
-            users::deactivate(tx, &actor, id).await?;
-            Ok(())
-        })
-        .await;
-    after_people_change(&state, &visit, &actor, changed).await
-}
-
-/// Reactivates a deactivated person.
-pub(crate) async fn reactivate(
-    State(state): State<AppState>,
-    visit: Visit,
-    Path(Id { id }): Path<Id<UserId>>,
-    _: CheckedForm<Protected>,
-) -> Response {
-    let Some(actor) = visit.actor() else {
-        return to_sign_in(&visit, &visit.link("/admin/people"));
-    };
-    let changed = visit
-        .write(&state, async |tx| {
-            users::reactivate(tx, &actor, id).await?;
+            if ACTIVE {
+                users::reactivate(tx, &actor, id).await?;
+            } else {
+                users::deactivate(tx, &actor, id).await?;
+            }
             Ok(())
         })
         .await;
