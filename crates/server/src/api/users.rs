@@ -257,13 +257,6 @@ pub(crate) async fn unlock(
     auth: Authenticated,
     Path(UserPath { id }): Path<UserPath>,
 ) -> Result<Json<User>, ApiError> {
-    let mut tx = state.store.begin_write(&auth.tenant).await?;
-    let user = users::unlock(&mut tx, &auth.actor(), id).await?;
-    tx.commit().await?;
-    let tenant = Some(auth.tenant.id().as_uuid());
-    state
-        .login_throttle
-        .forget_failures(tenant, user.email.as_str())
-        .await;
+    let user = crate::api::auth::unlock_sign_in(&state, &auth.tenant, &auth.actor(), id).await?;
     Ok(Json(user))
 }

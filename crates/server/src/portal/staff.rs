@@ -511,21 +511,8 @@ pub(crate) async fn unlock(
     let Some(actor) = visit.actor() else {
         return to_sign_in(&visit, &visit.link("/admin/people"));
     };
-    let unlocked = visit
-        .write(&state, async |tx| users::unlock(tx, &actor, id).await)
-        .await;
-    let changed = match unlocked {
-        Ok(user) => {
-            let tenant = Some(visit.tenant.id().as_uuid());
-            state
-                .login_throttle
-                .forget_failures(tenant, user.email.as_str())
-                .await;
-            Ok(())
-        }
-        Err(e) => Err(e),
-    };
-    after_people_change(&state, &visit, &actor, changed).await
+    let unlocked = crate::api::auth::unlock_sign_in(&state, &visit.tenant, &actor, id).await;
+    after_people_change(&state, &visit, &actor, unlocked.map(drop)).await
 }
 
 async fn after_people_change(

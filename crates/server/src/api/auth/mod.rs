@@ -19,7 +19,9 @@ pub(crate) use handlers::{
 pub use keys::KeyRing;
 pub use standing::Standings;
 pub use throttle::LoginThrottleConfig;
-pub(crate) use throttle::{client_address, password_sign_in, ClientAddress, LoginThrottle};
+pub(crate) use throttle::{
+    client_address, password_sign_in, unlock_sign_in, ClientAddress, LoginThrottle,
+};
 pub(crate) use tokens::{platform_claims, sign, PLATFORM_AUDIENCE};
 pub use tokens::{Claims, PlatformClaims};
 

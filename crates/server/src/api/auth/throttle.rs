@@ -154,6 +154,24 @@ impl LoginThrottle {
     }
 }
 
+/// An admin's unlock of user `id`'s sign-in, for every face: the use case (permission, audit
+/// entry) in its own transaction, then this process forgets the failures that locked it.
+pub(crate) async fn unlock_sign_in(
+    state: &AppState,
+    tenant: &lyceum_store::Tenant,
+    actor: &lyceum_app::Actor,
+    id: lyceum_domain::UserId,
+) -> Result<lyceum_app::identity::User, lyceum_app::Refusal> {
+    let mut tx = state.store.begin_write(tenant).await?;
+    let user = lyceum_app::identity::users::unlock(&mut tx, actor, id).await?;
+    tx.commit().await?;
+    state
+        .login_throttle
+        .forget_failures(Some(tenant.id().as_uuid()), user.email.as_str())
+        .await;
+    Ok(user)
+}
+
 /// A sign-in with e-mail and password, throttled: refuses a locked account or a client over
 /// its rate, looks the account up with `lookup` (user and password hash, if any), verifies the
 /// password (against a throwaway hash when there is none, so timing does not tell which
