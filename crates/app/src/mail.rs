@@ -13,10 +13,10 @@ use crate::{Actor, Refusal};
 use chrono::{DateTime, Utc};
 use lyceum_domain::mail::{Digests, DueReminders};
 use lyceum_domain::{
-    Branding, Email, EnrollmentStatus, Locale, Mail, MailToken, Origin, SendMail, UserId,
-    UserStatus,
+    Branding, Email, EnrollmentStatus, Locale, Mail, MailToken, Origin, Role, SendMail, UserId,
+    UserStatus, WebhookId,
 };
-use lyceum_store::repo::{courses, enrollments, invitations, reminders, users};
+use lyceum_store::repo::{courses, enrollments, invitations, reminders, users, webhooks};
 use lyceum_store::{Tenant, TenantTx, WriteTx};
 use std::time::Duration;
 
@@ -67,6 +67,22 @@ pub async fn send_password_reset(
         expires_at,
     };
     send(tx, user, mail).await
+}
+
+/// Queues, to every active admin, the mail telling that endpoint `webhook` failed for too long
+/// and was disabled (the worker's delivery records the failure that disables it).
+pub(crate) async fn webhook_disabled(tx: &mut WriteTx, webhook: WebhookId) -> Result<(), Refusal> {
+    for admin in users::active_admins(tx).await? {
+        send(
+            tx,
+            admin,
+            Mail::WebhookDisabled {
+                webhook_id: webhook,
+            },
+        )
+        .await?;
+    }
+    Ok(())
 }
 
 /// Queues a due-date reminder for every active enrollment due within `within` whose learner
@@ -187,6 +203,12 @@ pub enum Body {
         /// The courses in progress, in the dashboard's order.
         courses: Vec<CourseLine>,
     },
+    WebhookDisabled {
+        url: String,
+        /// When its run of failures began, if it is still on record.
+        failing_since: Option<DateTime<Utc>>,
+        last_error: Option<String>,
+    },
 }
 
 /// A course as a message names it.
@@ -201,7 +223,8 @@ pub struct CourseLine {
 /// What the message of `job` says, read in the tenant's storage now; `None` when it no longer
 /// makes sense: the recipient is gone or deactivated (or not yet active, but for an
 /// invitation), the invitation was accepted or withdrawn, the reminded enrollment is completed
-/// or its due date moved, the digest's learner has no course in progress.
+/// or its due date moved, the digest's learner has no course in progress, the disabled webhook
+/// is enabled again or gone, or its admin is no longer one.
 pub async fn letter(
     tx: &mut TenantTx,
     tenant: &Tenant,
@@ -283,6 +306,19 @@ pub async fn letter(
                 return Ok(None);
             }
             Body::Digest { courses }
+        }
+        Mail::WebhookDisabled { webhook_id } => {
+            let still_disabled = webhooks::find(tx, *webhook_id)
+                .await?
+                .filter(|w| !w.enabled && user.role == Role::Admin);
+            let Some(endpoint) = still_disabled else {
+                return Ok(None);
+            };
+            Body::WebhookDisabled {
+                url: endpoint.url,
+                failing_since: endpoint.failing_since,
+                last_error: endpoint.last_error,
+            }
         }
     };
     let branding = Branding::from_settings(&tenant.settings);

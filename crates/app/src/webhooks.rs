@@ -499,8 +499,8 @@ pub struct Recorded {
 
 /// For the worker: records `attempt` at delivery `id` of endpoint `webhook`; on a failure the
 /// endpoint's run of failures goes on, and once it has lasted `patience` (a day, see
-/// [`FailingEndpoint::GIVE_UP_AFTER`]) the endpoint is disabled and `webhook.disabled`
-/// recorded for its admins.
+/// [`FailingEndpoint::GIVE_UP_AFTER`]) the endpoint is disabled, `webhook.disabled` recorded
+/// and its admins told by mail.
 pub async fn record_attempt(
     tx: &mut WriteTx,
     id: DeliveryId,
@@ -548,6 +548,7 @@ pub async fn record_attempt(
                         last_error: Some(error.clone()),
                     };
                     outbox::append(tx, None, &event.into()).await?;
+                    crate::mail::webhook_disabled(tx, webhook).await?;
                 }
             }
         }

@@ -5,7 +5,7 @@
 //! a use case queues a [`SendMail`] in the transaction of the change that calls for it.
 
 use crate::jobs::{Backoff, Job};
-use crate::{EnrollmentId, UserId};
+use crate::{EnrollmentId, UserId, WebhookId};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use std::fmt;
@@ -19,15 +19,17 @@ pub enum MailKind {
     AccountLocked,
     DueReminder,
     Digest,
+    WebhookDisabled,
 }
 
 impl MailKind {
-    pub const ALL: [MailKind; 5] = [
+    pub const ALL: [MailKind; 6] = [
         MailKind::Invitation,
         MailKind::PasswordReset,
         MailKind::AccountLocked,
         MailKind::DueReminder,
         MailKind::Digest,
+        MailKind::WebhookDisabled,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -37,6 +39,7 @@ impl MailKind {
             MailKind::AccountLocked => "account_locked",
             MailKind::DueReminder => "due_reminder",
             MailKind::Digest => "digest",
+            MailKind::WebhookDisabled => "webhook_disabled",
         }
     }
 }
@@ -96,6 +99,8 @@ pub enum Mail {
     },
     /// Where you stand in the courses you are taking.
     Digest,
+    /// To an admin: a webhook endpoint failed for too long and was disabled.
+    WebhookDisabled { webhook_id: WebhookId },
 }
 
 impl Mail {
@@ -106,6 +111,7 @@ impl Mail {
             Mail::AccountLocked { .. } => MailKind::AccountLocked,
             Mail::DueReminder { .. } => MailKind::DueReminder,
             Mail::Digest => MailKind::Digest,
+            Mail::WebhookDisabled { .. } => MailKind::WebhookDisabled,
         }
     }
 }

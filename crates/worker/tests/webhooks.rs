@@ -11,13 +11,15 @@ use axum::response::{IntoResponse, Response};
 use hmac::{Hmac, Mac};
 use lyceum_app::identity::users::first_admin;
 use lyceum_app::identity::NewPassword;
+use lyceum_app::jobs::JobFilter;
+use lyceum_app::mail::Body;
 use lyceum_app::webhooks::{self, Delivery, NewWebhook, Target, WithSecret};
 use lyceum_app::Actor;
 use lyceum_domain::{
-    events, Backoff, DeliveryStatus, DomainEvent, Job, Placement, Plan, Slug, TargetPolicy, UserId,
-    WebhookDelivery, WebhookId,
+    events, Backoff, DeliveryStatus, DomainEvent, Job, Mail, Placement, Plan, SendMail, Slug,
+    TargetPolicy, UserId, WebhookDelivery, WebhookId,
 };
-use lyceum_store::repo::outbox;
+use lyceum_store::repo::{jobs, outbox};
 use lyceum_store::testing::{postgres_config, sqlite_config, TestGuard};
 use lyceum_store::{NewTenant, Store, Tenant};
 use lyceum_worker::{WebhookConfig, Worker, WorkerConfig};
@@ -206,6 +208,18 @@ fn worker(store: &Store, config: WebhookConfig) -> Worker {
     Worker::new(store.clone(), settings)
         .webhooks(config)
         .unwrap()
+}
+
+/// The `mail.send` jobs of `tenant`.
+async fn mail_jobs(store: &Store, tenant: &Tenant) -> Vec<jobs::JobRecord> {
+    let mut tx = store.begin(tenant).await.unwrap();
+    let filter = JobFilter {
+        state: None,
+        kind: Some(SendMail::KIND.to_owned()),
+    };
+    let found = jobs::list(&mut tx, &filter, 100).await.unwrap();
+    tx.commit().await.unwrap();
+    found
 }
 
 async fn add(
@@ -658,6 +672,40 @@ async fn an_endpoint_failing_for_its_patience_is_disabled_and_the_disabling_is_a
         tx.commit().await.unwrap();
         assert!(!endpoint.enabled);
         assert!(endpoint.failing_since.is_some());
+        // Its admins are told by mail, queued with the disabling.
+        let told: Vec<SendMail> = mail_jobs(&bed.store, tenant)
+            .await
+            .into_iter()
+            .map(|job| serde_json::from_value(job.payload.0).unwrap())
+            .collect();
+        assert_eq!(
+            told,
+            [SendMail {
+                to: admin.user,
+                mail: Mail::WebhookDisabled {
+                    webhook_id: down.webhook.id
+                },
+            }],
+            "{}",
+            bed.label
+        );
+        // What the mail says is read when it is written: the endpoint as it is, or nothing
+        // once an admin has enabled it again.
+        let mut tx = bed.store.begin(tenant).await.unwrap();
+        let letter = lyceum_app::mail::letter(&mut tx, tenant, &told[0])
+            .await
+            .unwrap()
+            .expect("a letter while the endpoint is disabled");
+        tx.commit().await.unwrap();
+        match letter.body {
+            Body::WebhookDisabled {
+                url, last_error, ..
+            } => {
+                assert_eq!(url, receiver.url("down"));
+                assert!(last_error.unwrap().contains("503"));
+            }
+            other => panic!("{}: {other:?}", bed.label),
+        }
         // Disabled, it gets no new deliveries; the watcher gets the next event.
         record(&bed.store, tenant, archived()).await;
         until(
@@ -676,5 +724,20 @@ async fn an_endpoint_failing_for_its_patience_is_disabled_and_the_disabling_is_a
                 .len(),
             1
         );
+        let mut tx = bed.store.begin_write(tenant).await.unwrap();
+        let enable = webhooks::WebhookChanges {
+            target: None,
+            events: None,
+            description: None,
+            enabled: Some(true),
+        };
+        webhooks::update(&mut tx, admin, down.webhook.id, enable)
+            .await
+            .unwrap();
+        let letter = lyceum_app::mail::letter(&mut tx, tenant, &told[0])
+            .await
+            .unwrap();
+        tx.commit().await.unwrap();
+        assert!(letter.is_none(), "{}: enabled again, no mail", bed.label);
     }
 }

@@ -341,17 +341,26 @@ pub async fn set_status(
     row.map(|r| own(tx, r)).transpose()
 }
 
+const ACTIVE_ADMINS: &str =
+    "SELECT tenant_id, id FROM users WHERE tenant_id = $1 AND role = 'admin' AND status = 'active' ORDER BY id";
+
+/// Active admins of the tenant, to tell them something.
+pub async fn active_admins(tx: &mut TenantTx) -> Result<Vec<UserId>, StoreError> {
+    admins(tx, ACTIVE_ADMINS).await
+}
+
 /// Active admins of the tenant. On PostgreSQL their rows are locked until the transaction
 /// ends, so that two admins demoting each other at once cannot leave the tenant without one
 /// (SQLite write transactions are serialized already).
 pub async fn lock_active_admins(tx: &mut WriteTx) -> Result<Vec<UserId>, StoreError> {
+    let sql = format!("{ACTIVE_ADMINS}{}", tx.row_lock());
+    admins(tx, &sql).await
+}
+
+async fn admins(tx: &mut TenantTx, sql: &str) -> Result<Vec<UserId>, StoreError> {
     let tenant = tx.tenant();
-    let sql = format!(
-        "SELECT tenant_id, id FROM users WHERE tenant_id = $1 AND role = 'admin' AND status = 'active' ORDER BY id{}",
-        tx.row_lock()
-    );
     let rows: Vec<(Uuid, Uuid)> = dispatch!(tx.conn(), c => {
-        sqlx::query_as(&sql).bind(tenant).fetch_all(c).await?
+        sqlx::query_as(sql).bind(tenant).fetch_all(c).await?
     });
     let ids = tx.own_all("users", rows)?;
     Ok(ids.into_iter().map(UserId::from_uuid).collect())

@@ -60,3 +60,11 @@ digest-body = Here is where you stand in the courses you are taking.
 digest-progress = { $percent }% complete
 digest-progress-due = { $percent }% complete, due { $date }
 digest-action = Open your dashboard
+
+## Webhook disabled (to admins)
+
+webhook-disabled-subject = A webhook of { $tenant } was disabled
+webhook-disabled-body = The webhook endpoint { $url } failed every delivery since { $since }, so it was disabled: it receives no more events until an administrator enables it again.
+webhook-disabled-error = Its last delivery failed with: { $error }
+webhook-disabled-advice = Once the receiving service answers again, enable the endpoint; you can replay the deliveries it missed from its delivery log.
+webhook-disabled-action = Open the webhooks

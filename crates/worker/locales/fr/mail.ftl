@@ -60,3 +60,11 @@ digest-body = Voici où vous en êtes dans les cours que vous suivez.
 digest-progress = { $percent } % terminé
 digest-progress-due = { $percent } % terminé, à terminer pour le { $date }
 digest-action = Ouvrir votre tableau de bord
+
+## Webhook désactivé (aux administrateurs)
+
+webhook-disabled-subject = Un webhook de { $tenant } a été désactivé
+webhook-disabled-body = Le point de terminaison { $url } a échoué à chaque livraison depuis le { $since } ; il a donc été désactivé : il ne reçoit plus d'événements jusqu'à ce qu'un administrateur le réactive.
+webhook-disabled-error = Sa dernière livraison a échoué avec : { $error }
+webhook-disabled-advice = Dès que le service destinataire répond à nouveau, réactivez le point de terminaison ; vous pouvez rejouer les livraisons manquées depuis son journal de livraisons.
+webhook-disabled-action = Ouvrir les webhooks

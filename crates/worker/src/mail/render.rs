@@ -324,6 +324,31 @@ fn compose(
                 Some(Action { label, url }),
             )
         }
+        Body::WebhookDisabled {
+            url: endpoint,
+            failing_since,
+            last_error,
+        } => {
+            let endpoint = one_line(endpoint);
+            let since = failing_since.map(when).transpose()?.unwrap_or_default();
+            paragraphs.push(msg(
+                "webhook-disabled-body",
+                &[("url", text(&endpoint)), ("since", text(since))],
+            )?);
+            if let Some(error) = last_error {
+                paragraphs.push(msg(
+                    "webhook-disabled-error",
+                    &[("error", text(one_line(error)))],
+                )?);
+            }
+            paragraphs.push(msg("webhook-disabled-advice", &[])?);
+            let url = links.portal(slug, "/admin/webhooks");
+            let label = msg("webhook-disabled-action", &[])?;
+            (
+                msg("webhook-disabled-subject", &of_tenant())?,
+                Some(Action { label, url }),
+            )
+        }
     };
     Ok(View {
         lang: locale.as_str(),
@@ -429,6 +454,7 @@ mod tests {
             Body::AccountLocked { .. } => MailKind::AccountLocked,
             Body::DueReminder { .. } => MailKind::DueReminder,
             Body::Digest { .. } => MailKind::Digest,
+            Body::WebhookDisabled { .. } => MailKind::WebhookDisabled,
         }
     }
 
@@ -460,6 +486,11 @@ mod tests {
                         ..course
                     },
                 ],
+            },
+            Body::WebhookDisabled {
+                url: "https://hooks.example/lyceum".to_owned(),
+                failing_since: Some(Utc::now()),
+                last_error: Some("503 Service Unavailable\r\nBcc: eve@evil.test".to_owned()),
             },
         ];
         bodies
