@@ -1,7 +1,8 @@
 //! `lyceum bench --api`: the API core's figures. First the cost of what every authenticated
 //! request does before its handler (tenant resolution and token verification, both cached),
 //! in process; then the real server on a local port: the latency of `GET /api/v1/me` from a few
-//! clients, alone and while sign-ins (Argon2id, deliberately slow) run at a fixed rate.
+//! clients, alone and while sign-ins (Argon2id, deliberately slow) run at a fixed rate; and
+//! what the check of each user's current standing (the token epoch) costs that throughput.
 
 use crate::bench::summary;
 use crate::bench_seed;
@@ -14,9 +15,9 @@ use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::client::legacy::Client;
 use hyper_util::rt::TokioExecutor;
 use lyceum_app::identity::NewPassword;
-use lyceum_domain::{Plan, Role, Slug};
+use lyceum_domain::{Plan, Role, Slug, UserId};
 use lyceum_server::{AppState, LocalServer, ServerConfig};
-use lyceum_store::{NewTenant, Store};
+use lyceum_store::{NewTenant, Store, Tenant};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 use tokio::sync::Mutex;
@@ -54,9 +55,22 @@ pub async fn run(store: &Store, args: &ApiBenchArgs, tag: &str) -> Result<()> {
     let password = NewPassword::choose(PASSWORD.to_owned()).await?;
     let mut tx = store.begin_write(&tenant).await?;
     let admin = bench_seed::admin(&mut tx, tenant.plan, &password).await?;
-    for email in ["reader@bench.test", "signer@bench.test"] {
-        bench_seed::person(&mut tx, &admin, email, Role::Student, Some(&password)).await?;
-    }
+    let reader = bench_seed::person(
+        &mut tx,
+        &admin,
+        "reader@bench.test",
+        Role::Student,
+        Some(&password),
+    )
+    .await?;
+    bench_seed::person(
+        &mut tx,
+        &admin,
+        "signer@bench.test",
+        Role::Student,
+        Some(&password),
+    )
+    .await?;
     tx.commit().await?;
 
     let state = AppState::new(store.clone(), ServerConfig::unthrottled());
@@ -66,10 +80,19 @@ pub async fn run(store: &Store, args: &ApiBenchArgs, tag: &str) -> Result<()> {
 
     let token = login(&client, &base, "reader@bench.test").await?.0;
     resolve_and_verify(&state, &tenant.slug, &token).await?;
+    let check = standing_check(&state, &tenant, reader.user).await?;
     let me = Arc::new(format!("{base}/api/v1/me"));
-    let quiet = load(&client, &me, &token, args, None).await?;
+    let (quiet, rate) = load(&client, &me, &token, args, None).await?;
     println!("api /me      alone          {quiet}");
-    let busy = load(&client, &me, &token, args, Some(&base)).await?;
+    // Without the check, each request would need `check` less CPU; at `rate` requests a
+    // second on `cores` cores (server and clients share them), that is this share of them.
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get()) as f64;
+    println!(
+        "api /me      the standing check's share of its throughput: {:.2}% ({:.2} us x {rate:.0}/s over {cores} cores)",
+        check.as_secs_f64() * rate / cores * 100.0,
+        check.as_secs_f64() * 1e6
+    );
+    let (busy, _) = load(&client, &me, &token, args, Some(&base)).await?;
     println!("api /me      with sign-ins  {busy}");
 
     server.stop().await?;
@@ -89,7 +112,7 @@ async fn resolve_and_verify(state: &AppState, slug: &Slug, token: &str) -> Resul
         let started = Instant::now();
         lyceum_server::authenticate(state, &path, &headers)
             .await
-            .map_err(|e| anyhow::anyhow!("{}: {}", e.code, e.message))?;
+            .map_err(api_error)?;
         if i >= 1_000 {
             times.push(started.elapsed());
         }
@@ -102,15 +125,43 @@ async fn resolve_and_verify(state: &AppState, slug: &Slug, token: &str) -> Resul
     Ok(())
 }
 
+/// The check every authenticated request makes of its user's current role and status (kept
+/// per tenant data version: deactivation and demotion take effect on the next request), with
+/// nothing changed in the tenant meanwhile; answers its mean time.
+async fn standing_check(state: &AppState, tenant: &Tenant, user: UserId) -> Result<Duration> {
+    const CHECKS: u32 = 200_000;
+    state
+        .standings
+        .role(tenant, user)
+        .await
+        .map_err(api_error)?;
+    let started = Instant::now();
+    for _ in 0..CHECKS {
+        state
+            .standings
+            .role(tenant, user)
+            .await
+            .map_err(api_error)?;
+    }
+    let mean = started.elapsed() / CHECKS;
+    println!("api standing check (kept) n={CHECKS:<6} mean {mean:.2?}");
+    Ok(mean)
+}
+
+fn api_error(e: lyceum_server::ApiError) -> anyhow::Error {
+    anyhow::anyhow!("{}: {}", e.code, e.message)
+}
+
 /// `clients` loops on `GET me` for the configured time; with `sign_in_base`, sign-ins are
-/// started at the configured rate alongside. Describes the `me` latencies.
+/// started at the configured rate alongside. Describes the `me` latencies, and answers their
+/// rate a second.
 async fn load(
     client: &HttpClient,
     me: &Arc<String>,
     token: &str,
     args: &ApiBenchArgs,
     sign_in_base: Option<&str>,
-) -> Result<String> {
+) -> Result<(String, f64)> {
     let until = Instant::now() + Duration::from_secs(args.api_seconds);
     let times = Arc::new(Mutex::new(Vec::new()));
     let mut readers = Vec::new();
@@ -163,7 +214,7 @@ async fn load(
             args.logins_per_second
         ));
     }
-    Ok(line)
+    Ok((line, rate))
 }
 
 pub(crate) async fn get(client: &HttpClient, uri: &str, bearer: &str) -> Result<StatusCode> {

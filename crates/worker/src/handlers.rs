@@ -1,13 +1,17 @@
 //! Job handlers: for each kind of [`Job`], what running one does. A handler gets the tenant's
 //! store handle and opens the transactions it needs through `lyceum_app`; a job is run at least
 //! once (a worker that dies mid-run leaves it to be claimed again when its lease ends), so a
-//! handler's effects must bear a second run.
+//! handler's effects must bear a second run. A handler whose last step is a write may record its
+//! job's success in that write ([`JobContext::succeed_in`]), sparing the worker's own.
 
 use crate::WorkError;
 use futures_util::future::BoxFuture;
+use lyceum_app::jobs;
+use lyceum_app::Refusal;
 use lyceum_domain::{Backoff, Job, JobId};
-use lyceum_store::{Store, Tenant};
+use lyceum_store::{Store, Tenant, WriteTx};
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
 /// What a running job knows of where it runs.
@@ -20,6 +24,20 @@ pub struct JobContext {
     pub attempt: u32,
     /// The attempts it has: a failure of attempt `max_attempts` is its last.
     pub max_attempts: u32,
+    /// The handler recorded the job's success in its own transaction.
+    pub(crate) settled: AtomicBool,
+}
+
+impl JobContext {
+    /// Records, in `tx`, that the job succeeded: the verdict commits with the handler's last
+    /// write, and the worker writes none of its own (a transaction fewer per job). For a
+    /// handler about to commit `tx` and answer `Ok`; should it answer an error after all, the
+    /// worker records that failure instead.
+    pub async fn succeed_in(&self, tx: &mut WriteTx) -> Result<(), Refusal> {
+        jobs::succeeded(tx, self.job).await?;
+        self.settled.store(true, Ordering::Relaxed);
+        Ok(())
+    }
 }
 
 /// Runs jobs of one kind.

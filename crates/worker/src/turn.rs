@@ -182,7 +182,11 @@ async fn run_jobs(
                 _ = stopping.wait_for(|s| *s == Stopping::GivingUp) => None,
             };
             match outcome {
-                Some(outcome) => record(shared, tenant, job, outcome).await,
+                Some(Ran::Settled) => {
+                    shared.metrics.job_ran(&job.kind, "succeeded");
+                    Ok(None)
+                }
+                Some(Ran::Done(outcome)) => record(shared, tenant, job, outcome).await,
                 None => give_back(shared, tenant, job).await.map(|()| None),
             }
         }
@@ -195,12 +199,20 @@ async fn run_jobs(
     Ok(JobsRun { full, next_due })
 }
 
-async fn run_one(shared: &Shared, tenant: &Arc<Tenant>, job: &ClaimedJob) -> Result<(), WorkError> {
+/// How running a job went.
+enum Ran {
+    /// Its handler succeeded and recorded so itself ([`JobContext::succeed_in`]).
+    Settled,
+    /// Its outcome, for the worker to record.
+    Done(Result<(), WorkError>),
+}
+
+async fn run_one(shared: &Shared, tenant: &Arc<Tenant>, job: &ClaimedJob) -> Ran {
     if job.attempts > job.max_attempts {
         // Its lease ran out on the last attempt: the worker running it died, maybe because of it.
-        return Err(WorkError::Permanent(
+        return Ran::Done(Err(WorkError::Permanent(
             "its worker stopped during its last attempt".to_owned(),
-        ));
+        )));
     }
     let context = JobContext {
         store: shared.store.clone(),
@@ -208,11 +220,16 @@ async fn run_one(shared: &Shared, tenant: &Arc<Tenant>, job: &ClaimedJob) -> Res
         job: job.id,
         attempt: u32::try_from(job.attempts).unwrap_or(1),
         max_attempts: u32::try_from(job.max_attempts).unwrap_or(1),
+        settled: Default::default(),
     };
-    shared
+    let outcome = shared
         .handlers
         .run(&job.kind, &context, job.payload.0.clone())
-        .await
+        .await;
+    match outcome {
+        Ok(()) if context.settled.into_inner() => Ran::Settled,
+        outcome => Ran::Done(outcome),
+    }
 }
 
 /// Records how a job's attempt went; the time of its retry, if there is one.

@@ -244,6 +244,9 @@ impl JobHandler for WebhookSender {
                 self.config.patience,
             )
             .await?;
+            if recorded.failure.is_none() {
+                context.succeed_in(&mut tx).await?;
+            }
             tx.commit().await?;
             if recorded.disabled {
                 tracing::warn!(tenant = %tenant.slug, webhook = %outgoing.webhook_id, "a webhook that failed for too long was disabled");

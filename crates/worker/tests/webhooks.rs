@@ -16,8 +16,8 @@ use lyceum_app::mail::Body;
 use lyceum_app::webhooks::{self, Delivery, NewWebhook, Target, WithSecret};
 use lyceum_app::Actor;
 use lyceum_domain::{
-    events, Backoff, DeliveryStatus, DomainEvent, Job, Mail, Placement, Plan, SendMail, Slug,
-    TargetPolicy, UserId, WebhookDelivery, WebhookId,
+    events, Backoff, DeliveryStatus, DomainEvent, Job, JobState, Mail, Placement, Plan, SendMail,
+    Slug, TargetPolicy, UserId, WebhookDelivery, WebhookId,
 };
 use lyceum_store::repo::{jobs, outbox};
 use lyceum_store::testing::{postgres_config, sqlite_config, TestGuard};
@@ -210,12 +210,12 @@ fn worker(store: &Store, config: WebhookConfig) -> Worker {
         .unwrap()
 }
 
-/// The `mail.send` jobs of `tenant`.
-async fn mail_jobs(store: &Store, tenant: &Tenant) -> Vec<jobs::JobRecord> {
+/// The jobs of `kind` of `tenant`.
+async fn jobs_of(store: &Store, tenant: &Tenant, kind: &str) -> Vec<jobs::JobRecord> {
     let mut tx = store.begin(tenant).await.unwrap();
     let filter = JobFilter {
         state: None,
-        kind: Some(SendMail::KIND.to_owned()),
+        kind: Some(kind.to_owned()),
     };
     let found = jobs::list(&mut tx, &filter, 100).await.unwrap();
     tx.commit().await.unwrap();
@@ -358,6 +358,14 @@ async fn deliveries_are_signed_verifiably_and_only_matching_events_are_sent() {
             assert_eq!(sent[0].attempts, 1);
             assert_eq!(sent[0].response_status, Some(200));
             assert_eq!(sent[0].response_body.as_deref(), Some("ok"));
+            // The delivery's job succeeded in the transaction that recorded the delivery.
+            let job = jobs_of(&bed.store, tenant, WebhookDelivery::KIND)
+                .await
+                .into_iter()
+                .find(|j| j.payload.0["delivery"] == sent[0].id.to_string())
+                .expect("the delivery's job");
+            assert_eq!(job.state, JobState::Succeeded, "{}", bed.label);
+            assert_eq!(job.attempts, 1);
             let got: Vec<Received> = receiver
                 .at("ok")
                 .into_iter()
@@ -673,7 +681,7 @@ async fn an_endpoint_failing_for_its_patience_is_disabled_and_the_disabling_is_a
         assert!(!endpoint.enabled);
         assert!(endpoint.failing_since.is_some());
         // Its admins are told by mail, queued with the disabling.
-        let told: Vec<SendMail> = mail_jobs(&bed.store, tenant)
+        let told: Vec<SendMail> = jobs_of(&bed.store, tenant, SendMail::KIND)
             .await
             .into_iter()
             .map(|job| serde_json::from_value(job.payload.0).unwrap())
