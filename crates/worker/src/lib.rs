@@ -97,7 +97,7 @@ impl Default for WorkerConfig {
         Self {
             concurrency: 4,
             event_batch: 256,
-            job_batch: 8,
+            job_batch: 32,
             job_lease: Duration::from_secs(300),
             sweep_every: Duration::from_secs(300),
             sweep_concurrency: 4,
