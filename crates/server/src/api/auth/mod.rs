@@ -7,6 +7,7 @@
 mod extract;
 pub(crate) mod handlers;
 mod keys;
+pub(crate) mod recovery;
 mod standing;
 mod throttle;
 mod tokens;
