@@ -130,3 +130,31 @@ pub async fn purge_expired(tx: &mut WriteTx) -> Result<u64, StoreError> {
             .rows_affected()
     }))
 }
+
+/// Test support: the tenant's resets, spent or not (tests count what a request left behind).
+#[cfg(any(test, feature = "testing"))]
+pub async fn count(tx: &mut TenantTx) -> Result<i64, StoreError> {
+    let tenant = tx.tenant();
+    Ok(dispatch!(tx.conn(), c => {
+        sqlx::query_scalar("SELECT COUNT(*) FROM password_resets WHERE tenant_id = $1")
+            .bind(tenant)
+            .fetch_one(c)
+            .await?
+    }))
+}
+
+/// Test support: every reset of the tenant expired a minute ago (a test of expiry cannot
+/// wait an hour).
+#[cfg(any(test, feature = "testing"))]
+pub async fn expire_all(tx: &mut WriteTx) -> Result<u64, StoreError> {
+    let tenant = tx.tenant();
+    let past = Utc::now() - chrono::Duration::minutes(1);
+    Ok(dispatch!(tx.conn(), c => {
+        sqlx::query("UPDATE password_resets SET expires_at = $2 WHERE tenant_id = $1")
+            .bind(tenant)
+            .bind(past)
+            .execute(c)
+            .await?
+            .rows_affected()
+    }))
+}
