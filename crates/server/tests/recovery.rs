@@ -615,3 +615,315 @@ async fn an_operator_changes_their_own_password_with_the_current_one() {
         );
     }
 }
+
+/// A browser of sorts for the portal's password pages: keeps the cookies the server sets and
+/// sends forms with the CSRF token.
+struct Browser<'w> {
+    world: &'w World,
+    cookies: std::collections::HashMap<String, String>,
+    languages: &'static str,
+}
+
+struct Page {
+    status: StatusCode,
+    headers: axum::http::HeaderMap,
+    body: String,
+}
+
+impl Page {
+    fn header(&self, name: &str) -> &str {
+        self.headers
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default()
+    }
+}
+
+impl<'w> Browser<'w> {
+    fn new(world: &'w World, languages: &'static str) -> Self {
+        Browser {
+            world,
+            cookies: Default::default(),
+            languages,
+        }
+    }
+
+    async fn send(&mut self, request: axum::http::request::Builder, body: String) -> Page {
+        use tower::ServiceExt;
+        let cookie: Vec<String> = self
+            .cookies
+            .iter()
+            .map(|(n, v)| format!("{n}={v}"))
+            .collect();
+        let request = request
+            .header("cookie", cookie.join("; "))
+            .header("accept", "text/html")
+            .header("accept-language", self.languages)
+            .body(axum::body::Body::from(body))
+            .unwrap();
+        let router = lyceum_server::app(self.world.state.clone());
+        let response = router.oneshot(request).await.unwrap();
+        let headers = response.headers().clone();
+        for set in headers.get_all("set-cookie") {
+            let set = set.to_str().unwrap();
+            let (pair, _) = set.split_once(';').unwrap_or((set, ""));
+            let (name, value) = pair.split_once('=').unwrap();
+            if set.contains("Max-Age=0") || value.is_empty() {
+                self.cookies.remove(name);
+            } else {
+                self.cookies.insert(name.to_owned(), value.to_owned());
+            }
+        }
+        let status = response.status();
+        let bytes = axum::body::to_bytes(response.into_body(), 8 << 20)
+            .await
+            .unwrap();
+        Page {
+            status,
+            headers,
+            body: String::from_utf8_lossy(&bytes).into_owned(),
+        }
+    }
+
+    async fn get(&mut self, path: &str) -> Page {
+        self.send(axum::http::Request::get(path), String::new())
+            .await
+    }
+
+    async fn post(&mut self, path: &str, fields: &[(&str, &str)]) -> Page {
+        let token = self.cookies.get("lyceum_csrf").cloned().unwrap_or_default();
+        let mut all = fields.to_vec();
+        all.push(("csrf", &token));
+        let body = serde_urlencoded::to_string(&all).unwrap();
+        let request = axum::http::Request::post(path)
+            .header("content-type", "application/x-www-form-urlencoded");
+        self.send(request, body).await
+    }
+}
+
+#[tokio::test]
+async fn people_recover_and_change_their_password_in_the_portal_in_both_languages() {
+    for w in World::on_every_placement().await {
+        w.provision("acme", Plan::Pro, json!({})).await;
+        let admin = w.user("acme", "admin@acme.test", Role::Admin).await;
+        let ada = w.user("acme", "ada@acme.test", Role::Student).await;
+        let mut browser = Browser::new(&w, "en");
+
+        let sign_in = browser.get("/t/acme/sign-in").await;
+        assert!(
+            sign_in.body.contains("href=\"/t/acme/forgot-password\""),
+            "{w}: the sign-in page links to the forgotten password page"
+        );
+        let forgot = browser.get("/t/acme/forgot-password").await;
+        assert_eq!(forgot.status, StatusCode::OK, "{w}");
+        assert!(forgot.body.contains("Forgot your password?"), "{w}");
+
+        let unknown = browser
+            .post("/t/acme/forgot-password", &[("email", "nobody@acme.test")])
+            .await;
+        let known = browser
+            .post("/t/acme/forgot-password", &[("email", "ada@acme.test")])
+            .await;
+        for page in [&unknown, &known] {
+            assert_eq!(page.status, StatusCode::OK, "{w}: {}", page.body);
+            assert!(page.body.contains("id=\"forgot-sent\""), "{w}");
+        }
+        assert_eq!(unknown.body, known.body, "{w}: the same page either way");
+        let mails = reset_mails(&w, "acme").await;
+        assert_eq!(mails.len(), 1, "{w}");
+        let token = mails[0].1.clone();
+
+        let form = browser
+            .get(&format!("/t/acme/reset-password?token={token}"))
+            .await;
+        assert_eq!(form.status, StatusCode::OK, "{w}");
+        assert_eq!(form.header("referrer-policy"), "no-referrer", "{w}");
+        assert!(form.body.contains("Choose a new password"), "{w}");
+        let weak = browser
+            .post(
+                "/t/acme/reset-password",
+                &[("token", &token), ("password", "short")],
+            )
+            .await;
+        assert_eq!(weak.status, StatusCode::UNPROCESSABLE_ENTITY, "{w}");
+        assert_eq!(weak.header("referrer-policy"), "no-referrer", "{w}");
+        let done = browser
+            .post(
+                "/t/acme/reset-password",
+                &[("token", &token), ("password", NEW_PASSWORD)],
+            )
+            .await;
+        assert_eq!(done.status, StatusCode::SEE_OTHER, "{w}: {}", done.body);
+        assert_eq!(done.header("location"), "/t/acme/sign-in?reset=done", "{w}");
+        let notice = browser.get("/t/acme/sign-in?reset=done").await;
+        assert!(notice.body.contains("id=\"password-reset\""), "{w}");
+        let again = browser
+            .post(
+                "/t/acme/reset-password",
+                &[("token", &token), ("password", "another new passphrase")],
+            )
+            .await;
+        assert_eq!(again.status, StatusCode::BAD_REQUEST, "{w}");
+        assert!(
+            again.body.contains("unknown, already used or expired"),
+            "{w}: {}",
+            again.body
+        );
+        assert!(
+            again.body.contains("href=\"/t/acme/forgot-password\""),
+            "{w}"
+        );
+
+        // Signed in with the new password, the account page leads to "Change password".
+        let api_session = two_sessions(
+            &w,
+            &User {
+                password: NEW_PASSWORD.to_owned(),
+                ..ada.clone()
+            },
+        )
+        .await
+        .0;
+        let signed_in = browser
+            .post(
+                "/t/acme/sign-in",
+                &[("email", "ada@acme.test"), ("password", NEW_PASSWORD)],
+            )
+            .await;
+        assert_eq!(signed_in.status, StatusCode::SEE_OTHER, "{w}");
+        let account = browser.get("/t/acme/account").await;
+        assert!(
+            account.body.contains("href=\"/t/acme/account/password\""),
+            "{w}"
+        );
+        let page = browser.get("/t/acme/account/password").await;
+        assert_eq!(page.status, StatusCode::OK, "{w}");
+        let wrong = browser
+            .post(
+                "/t/acme/account/password",
+                &[
+                    ("current_password", "not it at all 123"),
+                    ("new_password", "a third passphrase"),
+                ],
+            )
+            .await;
+        assert_eq!(wrong.status, StatusCode::FORBIDDEN, "{w}");
+        assert!(
+            wrong.body.contains("The current password is not right"),
+            "{w}"
+        );
+        let changed = browser
+            .post(
+                "/t/acme/account/password",
+                &[
+                    ("current_password", NEW_PASSWORD),
+                    ("new_password", "a third passphrase"),
+                ],
+            )
+            .await;
+        assert_eq!(
+            changed.status,
+            StatusCode::SEE_OTHER,
+            "{w}: {}",
+            changed.body
+        );
+        let shown = browser.get(changed.header("location")).await;
+        assert!(shown.body.contains("id=\"password-changed\""), "{w}");
+        assert_eq!(
+            browser.get("/t/acme/learn").await.status,
+            StatusCode::OK,
+            "{w}: this browser's session goes on"
+        );
+        assert_eq!(
+            refresh(&w, "acme", &api_session).await,
+            StatusCode::UNAUTHORIZED,
+            "{w}: another session ended"
+        );
+
+        // The admin's button on the people page sends a reset.
+        let mut boss = Browser::new(&w, "en");
+        boss.get("/t/acme/sign-in").await;
+        boss.post(
+            "/t/acme/sign-in",
+            &[("email", &admin.email), ("password", PASSWORD)],
+        )
+        .await;
+        let people = boss.get("/t/acme/admin/people").await;
+        let button = format!("/t/acme/admin/people/{}/password-reset", ada.id);
+        assert!(people.body.contains(&button), "{w}");
+        let sent = boss.post(&button, &[]).await;
+        assert_eq!(sent.status, StatusCode::SEE_OTHER, "{w}: {}", sent.body);
+        assert_eq!(reset_mails(&w, "acme").await.len(), 2, "{w}");
+        let forged = boss
+            .send(axum::http::Request::post(&button), String::new())
+            .await;
+        assert_eq!(
+            forged.status,
+            StatusCode::FORBIDDEN,
+            "{w}: no CSRF token, no reset"
+        );
+        assert_eq!(reset_mails(&w, "acme").await.len(), 2, "{w}");
+
+        // In French.
+        let mut french = Browser::new(&w, "fr");
+        let page = french.get("/t/acme/forgot-password").await;
+        assert!(page.body.contains("Mot de passe oublié"), "{w}");
+        let sent = french
+            .post("/t/acme/forgot-password", &[("email", "nobody@acme.test")])
+            .await;
+        assert!(
+            sent.body
+                .contains("un lien pour choisir un nouveau mot de passe"),
+            "{w}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn operators_change_their_password_in_the_console() {
+    use lyceum_app::identity::NewPassword;
+    use lyceum_app::platform::{self, Operator};
+    for w in World::on_each_engine().await {
+        let email = lyceum_domain::Email::parse("ops@lyceum.example").unwrap();
+        let password = NewPassword::choose(PASSWORD.to_owned()).await.unwrap();
+        platform::create_operator(w.store(), &Operator::Console, &email, "Ops", &password)
+            .await
+            .unwrap();
+        let mut desk = Browser::new(&w, "en");
+        desk.get("/platform/sign-in").await;
+        let fields = [("email", "ops@lyceum.example"), ("password", PASSWORD)];
+        let signed_in = desk.post("/platform/sign-in", &fields).await;
+        assert_eq!(signed_in.status, StatusCode::SEE_OTHER, "{w}");
+        let home = desk.get("/platform/").await;
+        assert!(home.body.contains("href=\"/platform/password\""), "{w}");
+        let form = desk.get("/platform/password").await;
+        assert_eq!(form.status, StatusCode::OK, "{w}");
+        let wrong = desk
+            .post(
+                "/platform/password",
+                &[
+                    ("current_password", "not it at all 123"),
+                    ("new_password", NEW_PASSWORD),
+                ],
+            )
+            .await;
+        assert_eq!(wrong.status, StatusCode::FORBIDDEN, "{w}");
+        let changed = desk
+            .post(
+                "/platform/password",
+                &[
+                    ("current_password", PASSWORD),
+                    ("new_password", NEW_PASSWORD),
+                ],
+            )
+            .await;
+        assert_eq!(changed.status, StatusCode::SEE_OTHER, "{w}");
+        let shown = desk.get(changed.header("location")).await;
+        assert!(shown.body.contains("id=\"password-changed\""), "{w}");
+        w.anonymous()
+            .post("/api/v1/platform/auth/login")
+            .json(&json!({"email": "ops@lyceum.example", "password": NEW_PASSWORD}))
+            .expect(StatusCode::OK)
+            .await;
+    }
+}
