@@ -58,6 +58,9 @@ audit_actions! {
     UserUnlocked = "user.unlocked",
     /// A person changed their password, giving their current one.
     UserPasswordChanged = "user.password_changed",
+    /// Someone asked for a password reset link by mail (the actor is the address typed; the
+    /// target the person it names, when it names an active one).
+    UserPasswordResetRequested = "user.password_reset_requested",
     /// An admin sent a person a password reset link.
     UserPasswordResetSent = "user.password_reset_sent",
     /// A person chose a new password with a reset link.

@@ -248,6 +248,22 @@ async fn a_reset_request_answers_the_same_for_every_address_and_mails_only_a_kno
         assert_eq!(mails.len(), 1, "{w}");
         assert_eq!(mails[0].0, ada.id, "{w}");
         assert!(mails[0].1.len() >= 43, "{w}: a token of 256 bits");
+
+        // Every request is audited alike, by the address typed.
+        let log = w
+            .as_(&admin)
+            .get("/api/v1/audit-log?action=user.password_reset_requested")
+            .expect(StatusCode::OK)
+            .await
+            .json_value()
+            .to_string();
+        assert_eq!(
+            log.matches("\"user.password_reset_requested\"").count(),
+            8,
+            "{w}: {log}"
+        );
+        assert!(log.contains("nobody@acme.test"), "{w}");
+        assert!(!log.contains(&mails[0].1), "{w}: no token in the log");
     }
 }
 

@@ -122,12 +122,14 @@ async fn issue(
     Ok(expires_at)
 }
 
-/// Someone asks for a reset of the password of `email` (as typed). For an active person of the
-/// tenant with that e-mail, a reset is issued and mailed; for anything else (unknown, invited,
-/// deactivated, not an e-mail at all) nothing is. Either way the answer is the same and the
-/// work nearly so (a token is drawn and hashed, the tenant's expired resets are cleared, the
-/// address looked up): the caller must not tell the two apart, and must not either.
-pub async fn request_reset(tx: &mut WriteTx, email: &str) -> Result<(), Refusal> {
+/// Someone asks, from `origin`, for a reset of the password of `email` (as typed). For an
+/// active person of the tenant with that e-mail, a reset is issued and mailed; for anything
+/// else (unknown, invited, deactivated, not an e-mail at all) nothing is. Either way the
+/// answer is the same and the work nearly so (a token is drawn and hashed, the tenant's
+/// expired resets are cleared, the address looked up, the request audited as
+/// `user.password_reset_requested` by the address typed, so both commits write): the caller
+/// must not tell the two apart, and must not either.
+pub async fn request_reset(tx: &mut WriteTx, email: &str, origin: &Origin) -> Result<(), Refusal> {
     tx.affects_nothing_cached();
     let (token, hash) = new_opaque_token()?;
     password_resets::purge_expired(tx).await?;
@@ -135,10 +137,12 @@ pub async fn request_reset(tx: &mut WriteTx, email: &str) -> Result<(), Refusal>
         Ok(email) => users::by_email(tx, &email).await?,
         Err(_) => None,
     };
+    let mut change = Change::new(AuditAction::UserPasswordResetRequested);
     if let Some(user) = found.filter(|u| u.status == UserStatus::Active) {
         issue(tx, user.id, &token, &hash, None).await?;
+        change = change.on(AuditTarget::User(user.id));
     }
-    Ok(())
+    audit::record_by_visitor(tx, email, origin, change).await
 }
 
 /// A reset an admin sent: when its link stops working (the token is only in the mail).

@@ -51,7 +51,7 @@ pub(crate) async fn forgot(
     CheckedForm(form): CheckedForm<ForgotForm>,
 ) -> Response {
     let email: String = form.email.trim().chars().take(254).collect();
-    let asked = ask_for_reset(&state, &visit.tenant, &email, visit.origin.address()).await;
+    let asked = ask_for_reset(&state, &visit.tenant, &email, &visit.origin).await;
     let (status, problem) = match asked {
         Ok(()) => (StatusCode::OK, None),
         Err(e) if e.status == StatusCode::TOO_MANY_REQUESTS => {

@@ -22,27 +22,26 @@ use lyceum_app::Actor;
 use lyceum_domain::{Origin, UserId};
 use lyceum_store::Tenant;
 use serde::{Deserialize, Serialize};
-use std::net::IpAddr;
 use utoipa::{IntoParams, ToSchema};
 
-/// Asks for a reset of `email`'s password at `tenant`, from `client`: refused only when the
-/// address is over its sign-in rate; otherwise done (or, for an account sent its share of
-/// mails lately, quietly not), the same for every address.
+/// Asks, from `origin`, for a reset of `email`'s password at `tenant`: refused only when the
+/// client's address is over its sign-in rate; otherwise done (or, for an account sent its
+/// share of mails lately, quietly not), the same for every address.
 pub(crate) async fn ask_for_reset(
     state: &AppState,
     tenant: &Tenant,
     email: &str,
-    client: Option<IpAddr>,
+    origin: &Origin,
 ) -> Result<(), ApiError> {
     let admission = state
         .login_throttle
-        .admit_reset(tenant.id().as_uuid(), email, client)
+        .admit_reset(tenant.id().as_uuid(), email, origin.address())
         .map_err(|t| t.into_error())?;
     if admission == ResetAdmission::Quiet {
         return Ok(());
     }
     let mut tx = state.store.begin_write(tenant).await?;
-    recovery::request_reset(&mut tx, email).await?;
+    recovery::request_reset(&mut tx, email, origin).await?;
     tx.commit().await?;
     Ok(())
 }
@@ -187,7 +186,7 @@ pub(crate) async fn request_reset(
     ApiJson(request): ApiJson<ResetRequest>,
 ) -> Result<Response, ApiError> {
     let email: String = request.email.chars().take(320).collect();
-    ask_for_reset(&state, &tenant, &email, origin.address()).await?;
+    ask_for_reset(&state, &tenant, &email, &origin).await?;
     let body = serde_json::to_value(&REQUESTED).map_err(|_| ApiError::internal("encoding"))?;
     Ok(unstored(StatusCode::ACCEPTED, Some(body)))
 }
