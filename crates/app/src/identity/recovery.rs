@@ -117,7 +117,7 @@ async fn issue(
         by,
         expires_at,
     };
-    outbox::append(tx, by.or(Some(user)), &issued.into()).await?;
+    outbox::append(tx, by, &issued.into()).await?;
     mail::send_password_reset(tx, user, token, expires_at).await?;
     Ok(expires_at)
 }
