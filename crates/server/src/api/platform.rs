@@ -1,5 +1,6 @@
 //! The platform operator's API under `/api/v1/platform`: sign-in of platform users
-//! (`super_admin`, kept in the directory; listed, deactivated and reactivated here), and tenant
+//! (`super_admin`, kept in the directory; listed, deactivated and reactivated here, and each
+//! changing their own password), and tenant
 //! administration (list, create, show, suspend, resume) with the platform audit log. These routes resolve no tenant; a tenant
 //! user's token is refused here and a platform token is refused on tenant routes (different
 //! keys and audience). Every action is written to the audit log with the change it records.

@@ -4,8 +4,10 @@
 //! for the tenant (failures at one tenant do not lock another tenant's people out of a shared
 //! office address) and one from its bucket for all tenants, which holds
 //! [`ADDRESS_TENANTS`] times as much. Either answers
-//! 429 `LOGIN_THROTTLED` with `Retry-After`. The client address is the socket's peer; an
-//! `X-Forwarded-For` header counts only when the peer is a configured trusted proxy.
+//! 429 `LOGIN_THROTTLED` with `Retry-After`. Requests for a password reset take from the same
+//! address buckets, and each account (as typed) is sent a few reset mails a while at most. The
+//! client address is the socket's peer; an `X-Forwarded-For` header counts only when the peer
+//! is a configured trusted proxy.
 
 use super::handlers::LoginRequest;
 use crate::http::error::ApiError;
