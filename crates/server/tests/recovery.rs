@@ -943,3 +943,30 @@ async fn operators_change_their_password_in_the_console() {
             .await;
     }
 }
+
+#[tokio::test]
+async fn an_account_is_sent_a_few_reset_mails_at_most_and_the_answer_stays_the_same() {
+    for w in World::on_each_engine().await {
+        w.provision("acme", Plan::Pro, json!({})).await;
+        w.user("acme", "ada@acme.test", Role::Student).await;
+        let first = ask_reset(&w, "acme", "ada@acme.test").await;
+        for _ in 0..5 {
+            assert_eq!(ask_reset(&w, "acme", "Ada@acme.test").await, first, "{w}");
+            assert_eq!(
+                ask_reset(&w, "acme", "nobody@acme.test").await,
+                first,
+                "{w}"
+            );
+        }
+        assert_eq!(
+            reset_mails(&w, "acme").await.len(),
+            3,
+            "{w}: three mails, then none"
+        );
+        assert_eq!(
+            reset_rows(&w, "acme").await,
+            1,
+            "{w}: each replaced the one before"
+        );
+    }
+}
