@@ -125,6 +125,19 @@ pub(crate) async fn record_failed_sign_in(
     }
 }
 
+/// Records `change`, asked for by someone not signed in who typed the e-mail `tried` (kept
+/// only when it reads as an e-mail): the actor is that text, never a person, whoever it names.
+pub(crate) async fn record_by_visitor(
+    tx: &mut WriteTx,
+    tried: &str,
+    origin: &Origin,
+    change: Change,
+) -> Result<(), Refusal> {
+    let tried = lyceum_domain::Email::parse(tried.trim());
+    let who = tried.as_ref().map_or("(not an e-mail)", |e| e.as_str());
+    change.append(tx, None, who, origin).await
+}
+
 /// Reads a filter's actor: a user's id, or an e-mail (also one tried in a failed sign-in);
 /// nothing when blank.
 pub fn actor_filter(text: &str) -> Result<Option<ActorFilter>, Refusal> {

@@ -74,6 +74,8 @@ pub fn audience(event: &DomainEvent) -> Audience {
         E::UserReactivated(e) => Audience::Person(e.user_id),
         E::UserInvited(e) => Audience::Person(e.user_id),
         E::UserActivated(e) => Audience::Person(e.user_id),
+        E::UserPasswordResetIssued(e) => Audience::Person(e.user_id),
+        E::UserPasswordChanged(e) => Audience::Person(e.user_id),
         // A webhook given up concerns the tenant's admins, who manage webhooks.
         E::WebhookDisabled(_) => Audience::Admins,
     }

@@ -16,7 +16,9 @@ use lyceum_domain::{
     Branding, Email, EnrollmentStatus, Locale, Mail, MailToken, Origin, Role, SendMail, UserId,
     UserStatus, WebhookId,
 };
-use lyceum_store::repo::{courses, enrollments, invitations, reminders, users, webhooks};
+use lyceum_store::repo::{
+    courses, enrollments, invitations, password_resets, reminders, users, webhooks,
+};
 use lyceum_store::{Tenant, TenantTx, WriteTx};
 use std::time::Duration;
 
@@ -222,9 +224,9 @@ pub struct CourseLine {
 
 /// What the message of `job` says, read in the tenant's storage now; `None` when it no longer
 /// makes sense: the recipient is gone or deactivated (or not yet active, but for an
-/// invitation), the invitation was accepted or withdrawn, the reminded enrollment is completed
-/// or its due date moved, the digest's learner has no course in progress, the disabled webhook
-/// is enabled again or gone, or its admin is no longer one.
+/// invitation), the invitation or password reset was used, withdrawn or has expired, the
+/// reminded enrollment is completed or its due date moved, the digest's learner has no course
+/// in progress, the disabled webhook is enabled again or gone, or its admin is no longer one.
 pub async fn letter(
     tx: &mut TenantTx,
     tenant: &Tenant,
@@ -254,10 +256,19 @@ pub async fn letter(
                 expires_at: *expires_at,
             }
         }
-        Mail::PasswordReset { token, expires_at } => Body::PasswordReset {
-            token: token.clone(),
-            expires_at: *expires_at,
-        },
+        Mail::PasswordReset { token, expires_at } => {
+            let hash = crate::identity::opaque_token_hash(token.expose());
+            let open = password_resets::by_hash(tx, &hash)
+                .await?
+                .filter(|r| r.is_open(Utc::now()));
+            if open.is_none() {
+                return Ok(None);
+            }
+            Body::PasswordReset {
+                token: token.clone(),
+                expires_at: *expires_at,
+            }
+        }
         Mail::AccountLocked { until } => Body::AccountLocked { until: *until },
         Mail::DueReminder {
             enrollment_id,

@@ -1,5 +1,6 @@
 //! The platform operator's use cases, across every tenant of the node: tenants (list, create,
-//! show, suspend, resume), platform users (create, list, deactivate, reactivate) and the
+//! show, suspend, resume), platform users (create, list, deactivate, reactivate, their
+//! passwords changed or set on the node) and the
 //! platform audit log (read, and its chain checked). Each change
 //! is an audited operation: its audit entry, naming who did it and from where, is written with
 //! the change.
@@ -66,6 +67,76 @@ pub async fn operator_credentials(
 ) -> Result<Option<(PlatformUser, Option<String>)>, Refusal> {
     let found = store.directory().platform_credentials(email).await?;
     Ok(found.map(|(user, hash)| (user, Some(hash))))
+}
+
+/// A platform user's current password, checked: what [`change_operator_password`] takes.
+#[derive(Debug)]
+pub struct VerifiedOperatorPassword {
+    id: PlatformUserId,
+}
+
+/// Checks active platform user `id`'s current `password` (Argon2, off the request threads);
+/// a wrong one is `WRONG_PASSWORD`.
+pub async fn verify_operator_password(
+    store: &Store,
+    id: PlatformUserId,
+    password: String,
+) -> Result<VerifiedOperatorPassword, Refusal> {
+    let stored = store.directory().platform_password_hash(id).await?;
+    if crate::identity::passwords::verify(password, stored).await {
+        Ok(VerifiedOperatorPassword { id })
+    } else {
+        Err(crate::identity::recovery::wrong_password())
+    }
+}
+
+/// A signed-in platform user changes their own password, their current one `verified`;
+/// recorded as `platform_user.password_changed`.
+pub async fn change_operator_password(
+    store: &Store,
+    operator: &Operator,
+    verified: VerifiedOperatorPassword,
+    new: &NewPassword,
+) -> Result<PlatformUser, Refusal> {
+    let Operator::User { id, .. } = operator else {
+        return Err(Refusal::denied(
+            "only a signed-in platform user changes their password",
+        ));
+    };
+    if *id != verified.id {
+        return Err(crate::identity::recovery::wrong_password());
+    }
+    let mut audit = operator.audit("platform_user.password_changed");
+    audit.detail = json!({ "platform_user": id });
+    store
+        .directory()
+        .set_platform_password(*id, new.hash(), &audit)
+        .await?
+        .ok_or_else(|| Refusal::not_found("no such platform user"))
+}
+
+/// Sets the password of the platform user with `email`, without their current one: recovery
+/// on the node itself, for whoever runs the `lyceum` command (`Operator::Console`) only.
+/// Recorded as `platform_user.set_password`.
+pub async fn set_operator_password(
+    store: &Store,
+    operator: &Operator,
+    email: &Email,
+    new: &NewPassword,
+) -> Result<PlatformUser, Refusal> {
+    if !matches!(operator, Operator::Console) {
+        return Err(Refusal::denied(
+            "another platform user's password is set on the node, with the lyceum command",
+        ));
+    }
+    let user = operator_by_email(store, email).await?;
+    let mut audit = operator.audit("platform_user.set_password");
+    audit.detail = json!({ "platform_user": user.id, "email": email.as_str() });
+    store
+        .directory()
+        .set_platform_password(user.id, new.hash(), &audit)
+        .await?
+        .ok_or_else(|| Refusal::not_found("no such platform user"))
 }
 
 /// Every platform user, oldest first.

@@ -1,6 +1,7 @@
 //! `lyceum platform-user create EMAIL`: bootstraps a platform operator (`super_admin`), who then
 //! signs in at `/api/v1/platform/auth/login`; `list`, `deactivate EMAIL` and `reactivate EMAIL`
-//! manage them (audited as done from the command line).
+//! manage them, and `set-password EMAIL` gives one who lost theirs a new password (all audited
+//! as done from the command line).
 
 use anyhow::Result;
 use clap::Subcommand;
@@ -31,6 +32,14 @@ pub enum PlatformUserCommand {
     Deactivate { email: String },
     /// Reactivate a deactivated platform operator.
     Reactivate { email: String },
+    /// Set a platform operator's password without their current one (recovery on the node).
+    /// The password is read from standard input with `--password-stdin`; otherwise a random
+    /// one is generated and printed once.
+    SetPassword {
+        email: String,
+        #[arg(long)]
+        password_stdin: bool,
+    },
 }
 
 pub async fn run(store: &Store, command: PlatformUserCommand) -> Result<()> {
@@ -60,6 +69,25 @@ pub async fn run(store: &Store, command: PlatformUserCommand) -> Result<()> {
             println!("deactivated platform user {} ({})", user.email, user.id);
             Ok(())
         }
+        PlatformUserCommand::SetPassword {
+            email,
+            password_stdin,
+        } => {
+            let email = Email::parse(&email).map_err(StoreError::from)?;
+            let (secret, generated) = new_secret(password_stdin)?;
+            let password = NewPassword::choose(secret.clone()).await?;
+            let user =
+                platform::set_operator_password(store, &Operator::Console, &email, &password)
+                    .await?;
+            println!(
+                "set the password of platform user {} ({})",
+                user.email, user.id
+            );
+            if generated {
+                println!("password (shown once): {secret}");
+            }
+            Ok(())
+        }
         PlatformUserCommand::Reactivate { email } => {
             let user = operator(store, &email).await?;
             let user = platform::reactivate_operator(store, &Operator::Console, user.id).await?;
@@ -76,13 +104,7 @@ async fn operator(store: &Store, email: &str) -> Result<lyceum_store::PlatformUs
 
 async fn create(store: &Store, email: &str, name: &str, password_stdin: bool) -> Result<()> {
     let email = Email::parse(email).map_err(StoreError::from)?;
-    let (secret, generated) = if password_stdin {
-        let mut line = String::new();
-        std::io::stdin().lock().read_line(&mut line)?;
-        (line.trim_end_matches(['\r', '\n']).to_owned(), false)
-    } else {
-        (passwords::generate()?, true)
-    };
+    let (secret, generated) = new_secret(password_stdin)?;
     let password = NewPassword::choose(secret.clone()).await?;
     let user =
         platform::create_operator(store, &Operator::Console, &email, name, &password).await?;
@@ -91,4 +113,16 @@ async fn create(store: &Store, email: &str, name: &str, password_stdin: bool) ->
         println!("password (shown once): {secret}");
     }
     Ok(())
+}
+
+/// A password read from the first line of standard input, or a random one (then `true`: it
+/// must be printed).
+fn new_secret(from_stdin: bool) -> Result<(String, bool)> {
+    if from_stdin {
+        let mut line = String::new();
+        std::io::stdin().lock().read_line(&mut line)?;
+        Ok((line.trim_end_matches(['\r', '\n']).to_owned(), false))
+    } else {
+        Ok((passwords::generate()?, true))
+    }
 }

@@ -613,3 +613,60 @@ fn events_and_jobs_committed_before_a_crash_are_done_after_the_restart() {
         stderr(&cancelled)
     );
 }
+
+#[test]
+fn platform_user_set_password_recovers_an_operator_on_the_node() {
+    let dir = tempfile::tempdir().unwrap();
+    let made = lyceum_with_stdin(
+        dir.path(),
+        &[
+            "platform-user",
+            "create",
+            "ops@lyceum.example",
+            "--password-stdin",
+        ],
+        "a long operator passphrase\n",
+    );
+    assert!(made.status.success(), "{}", stderr(&made));
+    let set = [
+        "platform-user",
+        "set-password",
+        "ops@lyceum.example",
+        "--password-stdin",
+    ];
+    let weak = lyceum_with_stdin(dir.path(), &set, "password\n");
+    assert_eq!(weak.status.code(), Some(1));
+    assert!(stderr(&weak).contains("WEAK_PASSWORD"), "{}", stderr(&weak));
+
+    let given = lyceum_with_stdin(dir.path(), &set, "a brand new operator passphrase\n");
+    assert!(given.status.success(), "{}", stderr(&given));
+    let stdout = String::from_utf8_lossy(&given.stdout);
+    assert!(
+        stdout.contains("set the password of platform user ops@lyceum.example"),
+        "{stdout}"
+    );
+    assert!(!stdout.contains("passphrase"), "never echoed: {stdout}");
+
+    let generated = lyceum(
+        dir.path(),
+        &["platform-user", "set-password", "ops@lyceum.example"],
+    );
+    assert!(generated.status.success(), "{}", stderr(&generated));
+    let stdout = String::from_utf8_lossy(&generated.stdout);
+    let password = stdout
+        .lines()
+        .find_map(|l| l.strip_prefix("password (shown once): "))
+        .expect("a generated password is printed");
+    assert!(password.len() >= 20, "{password}");
+
+    let unknown = lyceum(
+        dir.path(),
+        &["platform-user", "set-password", "nobody@x.test"],
+    );
+    assert_eq!(unknown.status.code(), Some(1));
+    assert!(
+        stderr(&unknown).contains("NOT_FOUND"),
+        "{}",
+        stderr(&unknown)
+    );
+}

@@ -56,6 +56,15 @@ audit_actions! {
     UserReactivated = "user.reactivated",
     /// An admin unlocked a person's sign-in, locked after failed attempts.
     UserUnlocked = "user.unlocked",
+    /// A person changed their password, giving their current one.
+    UserPasswordChanged = "user.password_changed",
+    /// Someone asked for a password reset link by mail (the actor is the address typed; the
+    /// target the person it names, when it names an active one).
+    UserPasswordResetRequested = "user.password_reset_requested",
+    /// An admin sent a person a password reset link.
+    UserPasswordResetSent = "user.password_reset_sent",
+    /// A person chose a new password with a reset link.
+    UserPasswordReset = "user.password_reset",
     /// Course staff published a course.
     CoursePublished = "course.published",
     /// Course staff archived a course.

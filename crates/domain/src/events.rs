@@ -351,6 +351,19 @@ domain_events! {
         user_id: UserId,
         invitation_id: Uuid,
     }
+    /// A password reset was issued (the person asked for it, or an admin, `by`, sent it): its
+    /// one-time link is mailed to the person, good until `expires_at`. The token is not here.
+    UserPasswordResetIssued = "user.password_reset_issued", about user_id {
+        user_id: UserId,
+        by: Option<UserId>,
+        expires_at: DateTime<Utc>,
+    }
+    /// A person's password changed: with their current one (`reset` false), or with a reset
+    /// link (`reset` true). Their other sessions are ended.
+    UserPasswordChanged = "user.password_changed", about user_id {
+        user_id: UserId,
+        reset: bool,
+    }
     /// A webhook endpoint failed every delivery for a day and was disabled; its admins are to
     /// be told. An admin enables it again.
     WebhookDisabled = "webhook.disabled", about webhook_id {

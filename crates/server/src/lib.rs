@@ -213,6 +213,10 @@ fn tenant_api() -> OpenApiRouter<AppState> {
         .routes(routes!(auth::handlers::refresh))
         .routes(routes!(auth::handlers::logout))
         .routes(routes!(auth::handlers::me, auth::handlers::change_me))
+        .routes(routes!(auth::recovery::change_password))
+        .routes(routes!(auth::recovery::request_reset))
+        .routes(routes!(auth::recovery::confirm_reset))
+        .routes(routes!(auth::recovery::send_reset))
         .routes(routes!(users::sign_up))
         .routes(routes!(users::list, users::create))
         .routes(routes!(users::show, users::update))
@@ -267,6 +271,7 @@ fn global_api() -> OpenApiRouter<AppState> {
         .routes(routes!(platform::list_operators))
         .routes(routes!(platform::deactivate_operator))
         .routes(routes!(platform::reactivate_operator))
+        .routes(routes!(platform::change_password))
 }
 
 /// The probes: liveness, readiness and metrics.

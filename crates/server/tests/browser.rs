@@ -229,7 +229,7 @@ async fn learner_journey(config: StoreConfig, label: &str, driver: &Driver) {
     let store = Store::open(config).await.unwrap();
     let (_, course) = school(&store, "north", "#2e7d32", 2).await;
     school(&store, "south", "#c62828", 1).await;
-    let state = AppState::new(store, ServerConfig::unthrottled());
+    let state = AppState::new(store.clone(), ServerConfig::unthrottled());
     let server = LocalServer::start(state, Duration::from_secs(5))
         .await
         .unwrap();
@@ -333,11 +333,79 @@ async fn learner_journey(config: StoreConfig, label: &str, driver: &Driver) {
         if south == north || south != "rgb(198, 40, 40)" {
             return Err(format!("south's header is {south} (north's: {north})"));
         }
+
+        // The learner forgot their password: a link by mail, a new password, signed in again.
+        browser
+            .goto(&format!("{base}/t/north/sign-in"))
+            .await
+            .map_err(fail("sign-in"))?;
+        click_link(&browser, "Forgot your password?").await?;
+        arrive(&browser, "Forgot your password?").await?;
+        audit(&browser, "forgot password").await?;
+        fill(&browser, "#email", "student@north.test").await?;
+        press(&browser, "main form button").await?;
+        until(&browser, "#forgot-sent", |t| t.contains("on its way")).await?;
+        audit(&browser, "forgot password sent").await?;
+        let token = reset_token(&store, "north").await?;
+        browser
+            .goto(&format!("{base}/t/north/reset-password?token={token}"))
+            .await
+            .map_err(fail("reset link"))?;
+        arrive(&browser, "Choose a new password").await?;
+        audit(&browser, "choose a new password").await?;
+        fill(&browser, "#password", "a brand new passphrase").await?;
+        press(&browser, "main form button").await?;
+        until(&browser, "#password-reset", |t| {
+            t.contains("password is changed")
+        })
+        .await?;
+        audit(&browser, "signed out after a reset").await?;
+        fill(&browser, "#email", "student@north.test").await?;
+        fill(&browser, "#password", "a brand new passphrase").await?;
+        press(&browser, "main form button").await?;
+        arrive(&browser, "My learning").await?;
+
+        // And changes it again from their account page.
+        click_link(&browser, "My account").await?;
+        click_link(&browser, "Change your password").await?;
+        arrive(&browser, "Change password").await?;
+        audit(&browser, "change password").await?;
+        fill(&browser, "#current_password", "a brand new passphrase").await?;
+        fill(&browser, "#new_password", "a third long passphrase").await?;
+        press(&browser, "main form button").await?;
+        until(&browser, "#password-changed", |t| {
+            t.contains("password is changed")
+        })
+        .await?;
+        audit(&browser, "password changed").await?;
         Ok(())
     })
     .await;
     browser.close().await.ok();
     server.stop().await.unwrap();
+}
+
+/// The token of the newest password reset mail queued at `slug` (the worker is not running:
+/// the test reads the queue, as the mail would carry it).
+async fn reset_token(store: &Store, slug: &str) -> Result<String, String> {
+    use lyceum_domain::{Job, Mail, SendMail};
+    let filter = lyceum_app::jobs::JobFilter {
+        state: None,
+        kind: Some(SendMail::KIND.to_owned()),
+    };
+    let found = lyceum_app::jobs::list(store, Some(slug), &filter, 10)
+        .await
+        .map_err(|e| format!("mail jobs: {e}"))?;
+    found
+        .into_iter()
+        .find_map(|found| {
+            let job: SendMail = serde_json::from_value(found.job.payload.0).ok()?;
+            match job.mail {
+                Mail::PasswordReset { token, .. } => Some(token.expose().to_owned()),
+                _ => None,
+            }
+        })
+        .ok_or_else(|| "no password reset mail was queued".to_owned())
 }
 
 #[tokio::test]

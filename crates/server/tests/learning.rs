@@ -458,13 +458,15 @@ fn routes(
 /// `users.rs::admins_cannot_reach_users_of_another_tenant`, the CSV import right in
 /// `every_endpoint_refuses_another_tenants_ids` (it takes a CSV body, not JSON), the webhook
 /// routes in `webhooks.rs::another_tenants_webhooks_and_deliveries_are_not_found`.
-const CROSS_TENANT_TESTED_ELSEWHERE: [(&str, &str); 15] = [
+const CROSS_TENANT_TESTED_ELSEWHERE: [(&str, &str); 16] = [
     ("GET", "/api/v1/users/{id}"),
     ("PATCH", "/api/v1/users/{id}"),
     ("POST", "/api/v1/users/{id}/deactivate"),
     ("POST", "/api/v1/users/{id}/reactivate"),
     ("POST", "/api/v1/users/{id}/unlock"),
     ("POST", "/api/v1/users/{id}/invitation"),
+    // tests/recovery.rs, `an_admin_sends_a_reset_but_not_to_another_tenants_people`.
+    ("POST", "/api/v1/users/{id}/password-reset"),
     ("POST", "/api/v1/courses/{id}/enrollments/import"),
     // tests/settings.rs: another tenant's domain is `DOMAIN_NOT_FOUND`.
     ("POST", "/api/v1/tenant/domains/{domain}/verify"),

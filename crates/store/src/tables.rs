@@ -15,9 +15,9 @@ pub struct TenantTable {
     pub name: &'static str,
     /// The other tenant tables it has foreign keys to, each named once; all come earlier in
     /// [`TENANT_TABLES`]. Ids kept without a foreign key (`enrollments.enrolled_by`,
-    /// `invitations.created_by`, `outbox_events.aggregate_id` and `actor_id`,
-    /// `audit_log.actor_id`, `webhook_endpoints.created_by`, `webhook_deliveries.job_id`) make
-    /// no parent.
+    /// `invitations.created_by`, `password_resets.created_by`, `outbox_events.aggregate_id`
+    /// and `actor_id`, `audit_log.actor_id`, `webhook_endpoints.created_by`,
+    /// `webhook_deliveries.job_id`) make no parent.
     pub parents: &'static [&'static str],
     /// What a row holds, in one line.
     pub holds: &'static str,
@@ -117,5 +117,10 @@ pub const TENANT_TABLES: &[TenantTable] = &[
         "webhook_deliveries",
         &["webhook_endpoints"],
         "a delivery of an event to an endpoint: the body sent, status, last answer",
+    ),
+    table(
+        "password_resets",
+        &["users"],
+        "a password reset's one-time token hash, open or spent",
     ),
 ];

@@ -1,9 +1,10 @@
 //! Identity inside a tenant: people (created by admins, invited, signing themselves up),
-//! passwords, invitations and sign-in sessions (rotating refresh tokens with reuse detection).
+//! passwords (changed, and recovered by mail), invitations and sign-in sessions (rotating refresh tokens with reuse detection).
 //! Access tokens are the faces' business: the JSON API signs them with the tenant's keys.
 
 pub mod invitations;
 pub mod passwords;
+pub mod recovery;
 pub mod sessions;
 pub mod users;
 

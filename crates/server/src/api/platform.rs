@@ -1,5 +1,6 @@
 //! The platform operator's API under `/api/v1/platform`: sign-in of platform users
-//! (`super_admin`, kept in the directory; listed, deactivated and reactivated here), and tenant
+//! (`super_admin`, kept in the directory; listed, deactivated and reactivated here, and each
+//! changing their own password), and tenant
 //! administration (list, create, show, suspend, resume) with the platform audit log. These routes resolve no tenant; a tenant
 //! user's token is refused here and a platform token is refused on tenant routes (different
 //! keys and audience). Every action is written to the audit log with the change it records.
@@ -344,4 +345,73 @@ pub(crate) async fn audit_log(
         entries,
         next_cursor,
     }))
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct OperatorPasswordChange {
+    current_password: String,
+    new_password: String,
+}
+
+/// Changes the signed-in platform user's own password, given their current one (throttled
+/// like their sign-in: a wrong current password counts as a failed one).
+#[utoipa::path(post, path = "/api/v1/platform/me/password", tag = "platform",
+    request_body = OperatorPasswordChange,
+    security(("bearer" = [])),
+    responses(
+        (status = 204, description = "Changed (`Cache-Control: no-store`)"),
+        (status = 401, description = "`UNAUTHENTICATED`, `INVALID_TOKEN`", body = ErrorBody),
+        (status = 403, description = "`WRONG_PASSWORD`", body = ErrorBody),
+        (status = 422, description = "`WEAK_PASSWORD`", body = ErrorBody),
+        (status = 429, description = "`LOGIN_THROTTLED`", body = ErrorBody),
+    ))]
+pub(crate) async fn change_password(
+    State(state): State<AppState>,
+    operator: PlatformOperator,
+    RequestOrigin(origin): RequestOrigin,
+    ApiJson(change): ApiJson<OperatorPasswordChange>,
+) -> Result<Response, ApiError> {
+    change_operator_password(
+        &state,
+        &operator,
+        origin,
+        change.current_password,
+        change.new_password,
+    )
+    .await?;
+    let mut response = StatusCode::NO_CONTENT.into_response();
+    response.headers_mut().insert(
+        axum::http::header::CACHE_CONTROL,
+        axum::http::HeaderValue::from_static("no-store"),
+    );
+    Ok(response)
+}
+
+/// A platform user changes their own password, for the API and the console alike: throttled
+/// like their sign-in, the current password checked, then the new one against the policy.
+pub(crate) async fn change_operator_password(
+    state: &AppState,
+    operator: &PlatformOperator,
+    origin: Origin,
+    current: String,
+    new: String,
+) -> Result<PlatformUser, ApiError> {
+    let throttle = &state.login_throttle;
+    throttle
+        .admit(None, &operator.email, origin.address())
+        .await
+        .map_err(|t| t.into_error())?;
+    let verified =
+        match platform::verify_operator_password(&state.store, operator.id, current).await {
+            Ok(verified) => verified,
+            Err(wrong) => {
+                throttle.failed(None, &operator.email).await;
+                return Err(wrong.into());
+            }
+        };
+    throttle.forget_failures(None, &operator.email).await;
+    let new = lyceum_app::identity::NewPassword::choose(new).await?;
+    let operator = operator.operator(origin);
+    Ok(platform::change_operator_password(&state.store, &operator, verified, &new).await?)
 }

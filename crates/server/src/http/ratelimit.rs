@@ -67,6 +67,19 @@ impl<K: Hash + Eq + Clone> Buckets<K> {
         }
     }
 
+    /// A bucket per key of `burst` tokens, one coming back every `period`.
+    pub(crate) fn every(period: Duration, burst: u32) -> Self {
+        let burst = NonZeroU32::new(burst.max(1)).expect("at least one");
+        let quota = Quota::with_period(period)
+            .expect("a period longer than zero")
+            .allow_burst(burst);
+        Buckets {
+            limiter: RateLimiter::keyed(quota).with_middleware::<StateInformationMiddleware>(),
+            burst: burst.get(),
+            checks: AtomicU64::new(0),
+        }
+    }
+
     /// Takes a token from `key`'s bucket if it has one.
     pub(crate) fn check(&self, key: &K) -> Verdict {
         // Forget full buckets now and then, so that keys seen once do not pile up.

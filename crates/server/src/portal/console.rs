@@ -1,5 +1,5 @@
-//! The platform operator's console at `/platform/`: tenants (list, create, suspend, resume) and
-//! the audit log with the state of its hash chain, over `lyceum_app::platform`'s audited use cases. An operator signs in like on
+//! The platform operator's console at `/platform/`: tenants (list, create, suspend, resume),
+//! the operator's own password, and the audit log with the state of its hash chain, over `lyceum_app::platform`'s audited use cases. An operator signs in like on
 //! the platform API (same throttle) and holds a platform token (the API's, as short-lived) in an
 //! `HttpOnly`, `SameSite=Strict` cookie scoped to `/platform`; forms carry the CSRF token of the
 //! tenant portal's kind. The console speaks the operator's browser's language; its times are
@@ -44,6 +44,10 @@ pub(crate) fn routes() -> Router<AppState> {
         .route("/platform/tenants/{slug}/suspend", post(suspend))
         .route("/platform/tenants/{slug}/resume", post(resume))
         .route("/platform/audit", get(audit))
+        .route(
+            "/platform/password",
+            get(password_form).post(change_password),
+        )
 }
 
 /// What every console page knows: the signed-in operator, if any, the page's language and the
@@ -434,6 +438,84 @@ async fn audit(State(state): State<AppState>, desk: Desk) -> Response {
                 chain,
             };
             page.desk.page(StatusCode::OK, &page)
+        }
+        Err(e) => desk.problem(e),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "portal/console_password.html")]
+struct PasswordPage {
+    desk: Desk,
+    changed: bool,
+    problem: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct ChangedQuery {
+    changed: Option<String>,
+}
+
+/// The signed-in operator's "Change my password" page.
+async fn password_form(
+    desk: Desk,
+    axum::extract::Query(query): axum::extract::Query<ChangedQuery>,
+) -> Response {
+    if desk.operator.is_none() {
+        return desk.redirect("/platform/sign-in");
+    }
+    let page = PasswordPage {
+        desk,
+        changed: query.changed.is_some(),
+        problem: None,
+    };
+    page.desk.page(StatusCode::OK, &page)
+}
+
+#[derive(Deserialize)]
+struct PasswordForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    current_password: String,
+    #[serde(default)]
+    new_password: String,
+}
+
+/// Changes the signed-in operator's password, given their current one (throttled like their
+/// sign-in, as on the API).
+async fn change_password(
+    State(state): State<AppState>,
+    desk: Desk,
+    jar: CookieJar,
+    Form(form): Form<PasswordForm>,
+) -> Response {
+    if let Some(refused) = desk.refused_form(&jar, &form.csrf) {
+        return refused;
+    }
+    let (Some(id), Some(email)) = (desk.operator_id, desk.operator.clone()) else {
+        return desk.redirect("/platform/sign-in");
+    };
+    let operator = crate::api::platform::PlatformOperator { id, email };
+    let changed = crate::api::platform::change_operator_password(
+        &state,
+        &operator,
+        desk.origin.clone(),
+        form.current_password,
+        form.new_password,
+    )
+    .await;
+    match changed {
+        Ok(_) => desk.redirect("/platform/password?changed=1"),
+        Err(e) if e.status.is_client_error() => {
+            let status = e.status;
+            let problem = Some(desk.locale.explain(e));
+            let page = PasswordPage {
+                desk,
+                changed: false,
+                problem,
+            };
+            page.desk.page(status, &page)
         }
         Err(e) => desk.problem(e),
     }

@@ -25,7 +25,7 @@ type Bundle = FluentBundle<FluentResource>;
 
 /// The Fluent files of a locale, in the order they are added to its bundle. A new language is
 /// a new arm here, a folder of the same files, and a variant of [`Locale`].
-fn sources(locale: Locale) -> [&'static str; 7] {
+fn sources(locale: Locale) -> [&'static str; 8] {
     match locale {
         Locale::En => [
             include_str!("../../locales/en/portal.ftl"),
@@ -35,6 +35,7 @@ fn sources(locale: Locale) -> [&'static str; 7] {
             include_str!("../../locales/en/refusals.ftl"),
             include_str!("../../locales/en/settings.ftl"),
             include_str!("../../locales/en/webhooks.ftl"),
+            include_str!("../../locales/en/recovery.ftl"),
         ],
         Locale::Fr => [
             include_str!("../../locales/fr/portal.ftl"),
@@ -44,6 +45,7 @@ fn sources(locale: Locale) -> [&'static str; 7] {
             include_str!("../../locales/fr/refusals.ftl"),
             include_str!("../../locales/fr/settings.ftl"),
             include_str!("../../locales/fr/webhooks.ftl"),
+            include_str!("../../locales/fr/recovery.ftl"),
         ],
     }
 }
@@ -500,6 +502,9 @@ impl PageLocale {
             "INVALID_PREREQUISITE" => self.msg("refusal-invalid-prerequisite"),
             "INVALID_CSV" => self.msg("refusal-invalid-csv"),
             "INVALID_INVITATION" => self.msg("refusal-invalid-invitation"),
+            "RESET_TOKEN_INVALID" => self.msg("refusal-reset-token-invalid"),
+            "WRONG_PASSWORD" => self.msg("refusal-wrong-password"),
+            "USER_NOT_ACTIVE" => self.msg("refusal-user-not-active"),
             "CONFLICT" => self.msg("refusal-conflict"),
             "TENANT_SLUG_TAKEN" => self.msg("refusal-tenant-slug-taken"),
             "INVALID_REFERENCE" => self.msg("refusal-invalid-reference"),

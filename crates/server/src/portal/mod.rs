@@ -6,7 +6,7 @@
 //!
 //! `session` owns browser sessions and CSRF, `i18n` the languages (catalogues, the choice of a
 //! request's locale, dates and numbers), `pages` the public and learners' pages, `staff` the
-//! instructors' and admins' pages, with the course builder in `builder` and `lessons`; this
+//! instructors' and admins' pages, `recovery` the password pages, with the course builder in `builder` and `lessons`; this
 //! module the request context every page shares ([`Visit`]), the checked forms
 //! ([`CheckedForm`], [`CheckedFile`]), rendering and the portal's error pages.
 
@@ -15,6 +15,7 @@ mod console;
 mod i18n;
 mod lessons;
 mod pages;
+mod recovery;
 mod session;
 mod settings;
 mod staff;
@@ -67,6 +68,18 @@ pub(crate) fn tenant_routes() -> Router<AppState> {
         .route("/learn/lessons/{id}/complete", post(pages::complete))
         .route("/certificates/{code}", get(pages::certificate))
         .route("/account", get(pages::account).post(pages::save_account))
+        .route(
+            "/account/password",
+            get(recovery::change_form).post(recovery::change),
+        )
+        .route(
+            "/forgot-password",
+            get(recovery::forgot_form).post(recovery::forgot),
+        )
+        .route(
+            "/reset-password",
+            get(recovery::reset_form).post(recovery::reset),
+        )
         .route(
             "/accept-invitation",
             get(pages::accept_form).post(pages::accept),
@@ -132,6 +145,10 @@ pub(crate) fn tenant_routes() -> Router<AppState> {
             post(staff::set_active::<true>),
         )
         .route("/admin/people/{id}/unlock", post(staff::unlock))
+        .route(
+            "/admin/people/{id}/password-reset",
+            post(recovery::send_reset),
+        )
         .route("/admin/people/{id}/invitation", post(staff::reinvite))
         .route("/admin/audit", get(staff::audit_log))
         .route("/admin/audit.csv", get(staff::audit_csv))

@@ -196,11 +196,15 @@ struct SignIn {
     next: String,
     /// The tenant lets people sign themselves up.
     open_sign_up: bool,
+    /// Coming from a password reset: tell the person their password changed.
+    password_reset: bool,
 }
 
 #[derive(Deserialize)]
 pub(crate) struct NextPage {
     next: Option<String>,
+    /// `done` after a password reset.
+    reset: Option<String>,
 }
 
 /// Where to go after signing in: the page asked for when it is one of this tenant's portal
@@ -240,6 +244,7 @@ pub(crate) async fn sign_in_form(visit: Visit, Query(next): Query<NextPage>) -> 
         email: String::new(),
         next: next_target(&visit, next.next.as_deref()),
         open_sign_up: open_sign_up(&visit),
+        password_reset: next.reset.as_deref() == Some("done"),
     };
     visit.page(StatusCode::OK, &page)
 }
@@ -269,6 +274,7 @@ pub(crate) async fn sign_in(
             email: email.clone(),
             next: next.clone(),
             open_sign_up: open_sign_up(&visit),
+            password_reset: false,
         };
         visit.page(status, &page)
     };

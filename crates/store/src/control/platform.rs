@@ -318,6 +318,49 @@ impl Directory {
         .transpose()
     }
 
+    /// The password hash of active platform user `id`, for checking their current password.
+    pub async fn platform_password_hash(
+        &self,
+        id: PlatformUserId,
+    ) -> Result<Option<String>, StoreError> {
+        let found: Option<String> = dispatch!(&self.pool, p => {
+            sqlx::query_scalar("SELECT password_hash FROM platform_users WHERE id = $1 AND status = 'active'")
+                .bind(id.as_uuid())
+                .fetch_optional(p)
+                .await?
+        });
+        Ok(found)
+    }
+
+    /// Sets platform user `id`'s password with its audit entry, whatever their status (a
+    /// deactivated operator keeps being refused); `None` when there is no such user (nothing
+    /// recorded then).
+    pub async fn set_platform_password(
+        &self,
+        id: PlatformUserId,
+        password_hash: &str,
+        audit: &AuditEntry,
+    ) -> Result<Option<PlatformUser>, StoreError> {
+        let sql = format!(
+            "UPDATE platform_users SET password_hash = $2, updated_at = $3 WHERE id = $1 RETURNING {USER_COLUMNS}"
+        );
+        let row: Option<PlatformUserRow> = dispatch!(&self.pool, p => {
+            let mut tx = p.begin().await?;
+            let row: Option<PlatformUserRow> = sqlx::query_as(&sql)
+                .bind(id.as_uuid())
+                .bind(password_hash)
+                .bind(Utc::now())
+                .fetch_optional(&mut *tx)
+                .await?;
+            if row.is_some() {
+                append_audit!(tx, audit);
+                tx.commit().await?;
+            }
+            row
+        });
+        row.map(TryInto::try_into).transpose()
+    }
+
     /// Every platform user, oldest first.
     pub async fn platform_users(&self) -> Result<Vec<PlatformUser>, StoreError> {
         let sql = format!("SELECT {USER_COLUMNS} FROM platform_users ORDER BY id");

@@ -10,6 +10,7 @@ pub mod jobs;
 pub mod lessons;
 pub mod modules;
 pub mod outbox;
+pub mod password_resets;
 pub mod progress;
 pub mod refresh_tokens;
 pub mod reminders;

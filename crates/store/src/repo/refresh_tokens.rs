@@ -110,6 +110,29 @@ pub async fn revoke_user(tx: &mut WriteTx, user: UserId) -> Result<u64, StoreErr
     }))
 }
 
+/// Revokes every token of a user but those of family `keep` (a password changed: the session
+/// it was changed in goes on, every other ends).
+pub async fn revoke_user_except(
+    tx: &mut WriteTx,
+    user: UserId,
+    keep: Option<Uuid>,
+) -> Result<u64, StoreError> {
+    let tenant = tx.tenant();
+    Ok(dispatch!(tx.conn(), c => {
+        sqlx::query(
+            "UPDATE refresh_tokens SET revoked_at = $3 WHERE tenant_id = $1 AND user_id = $2 \
+             AND revoked_at IS NULL AND ($4 IS NULL OR family_id <> $4)",
+        )
+        .bind(tenant)
+        .bind(user.as_uuid())
+        .bind(Utc::now())
+        .bind(keep)
+        .execute(c)
+        .await?
+        .rows_affected()
+    }))
+}
+
 /// Forgets the refresh tokens that have expired: `user`'s (run at each sign-in, so that the
 /// rows of a user stay bounded by what is still valid), or with `None` everyone's (the
 /// tenant's housekeeping, for users who never sign in again).

@@ -248,6 +248,52 @@ pub async fn credentials(
         .transpose()
 }
 
+/// The password hash of active user `id` (`None` inside when they have none), for checking
+/// their current password; nothing when they are not active.
+pub async fn password_hash(
+    tx: &mut TenantTx,
+    id: UserId,
+) -> Result<Option<(User, Option<String>)>, StoreError> {
+    #[derive(sqlx::FromRow)]
+    struct Row {
+        #[sqlx(flatten)]
+        user: UserRow,
+        password_hash: Option<String>,
+    }
+    let tenant = tx.tenant();
+    let sql = format!(
+        "SELECT {COLUMNS}, password_hash FROM users WHERE tenant_id = $1 AND id = $2 AND status = 'active'"
+    );
+    let row: Option<Row> = dispatch!(tx.conn(), c => {
+        sqlx::query_as(&sql).bind(tenant).bind(id.as_uuid()).fetch_optional(c).await?
+    });
+    row.map(|r| Ok((own(tx, r.user)?, r.password_hash)))
+        .transpose()
+}
+
+/// Sets the password of active user `id`; `None` when there is no such active user.
+pub async fn set_password(
+    tx: &mut WriteTx,
+    id: UserId,
+    password_hash: &str,
+) -> Result<Option<User>, StoreError> {
+    let tenant = tx.tenant();
+    let sql = format!(
+        "UPDATE users SET password_hash = $3, updated_at = $4 \
+         WHERE tenant_id = $1 AND id = $2 AND status = 'active' RETURNING {COLUMNS}"
+    );
+    let row: Option<UserRow> = dispatch!(tx.conn(), c => {
+        sqlx::query_as(&sql)
+            .bind(tenant)
+            .bind(id.as_uuid())
+            .bind(password_hash)
+            .bind(Utc::now())
+            .fetch_optional(c)
+            .await?
+    });
+    row.map(|r| own(tx, r)).transpose()
+}
+
 /// Changes a user's name and role; `None` keeps the current value.
 pub async fn update(
     tx: &mut WriteTx,

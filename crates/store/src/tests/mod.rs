@@ -14,7 +14,7 @@ mod tables;
 use crate::engine::{dispatch, Engine};
 use crate::repo::{
     audit, certificates, courses, enrollments, invitations, jobs, lessons, modules, outbox,
-    progress, refresh_tokens, users, webhooks,
+    password_resets, progress, refresh_tokens, users, webhooks,
 };
 use crate::testing::{self, TestGuard};
 use crate::{NewTenant, Store, StoreConfig, StoreError, Tenant, TenantTx};
@@ -184,6 +184,15 @@ pub(crate) async fn seed(store: &Store, tenant: &Tenant, tag: &str) -> Seeded {
         &mut tx,
         teacher.id,
         format!("invite-{tag}-{}", uuid::Uuid::now_v7()).as_bytes(),
+        chrono::Utc::now(),
+        None,
+    )
+    .await
+    .unwrap();
+    password_resets::issue(
+        &mut tx,
+        student.id,
+        format!("reset-{tag}-{}", uuid::Uuid::now_v7()).as_bytes(),
         chrono::Utc::now(),
         None,
     )

@@ -577,3 +577,82 @@ async fn an_everything_notice_moves_every_version() {
     );
     store.close().await;
 }
+
+/// A password reset is one tenant's: another tenant finds no token by its hash and cannot
+/// spend it by its id; within its tenant it is spent once, and an expired one never.
+#[tokio::test]
+async fn password_resets_are_spent_once_and_only_in_their_tenant() {
+    use crate::repo::password_resets;
+    for bed in beds().await {
+        for &placement in bed.store.placements() {
+            let a = provision(&bed.store, &format!("ra-{placement}"), placement).await;
+            let b = provision(&bed.store, &format!("rb-{placement}"), placement).await;
+            let label = format!("{} {placement}", bed.label);
+            let mut tx = bed.store.begin_write(&a).await.unwrap();
+            let ada = users::insert(&mut tx, &new_user("ada@example.org", Role::Student))
+                .await
+                .unwrap();
+            let soon = chrono::Utc::now() + chrono::Duration::hours(1);
+            password_resets::issue(&mut tx, ada.id, b"old-token", soon, None)
+                .await
+                .unwrap();
+            // A new reset withdraws the unused one.
+            password_resets::issue(&mut tx, ada.id, b"a-token", soon, None)
+                .await
+                .unwrap();
+            assert!(password_resets::by_hash(&mut tx, b"old-token")
+                .await
+                .unwrap()
+                .is_none());
+            let past = chrono::Utc::now() - chrono::Duration::minutes(1);
+            let bob = users::insert(&mut tx, &new_user("bob@example.org", Role::Student))
+                .await
+                .unwrap();
+            password_resets::issue(&mut tx, bob.id, b"expired-token", past, None)
+                .await
+                .unwrap();
+            tx.commit().await.unwrap();
+            let mut tx = bed.store.begin(&a).await.unwrap();
+            let reset = password_resets::by_hash(&mut tx, b"a-token")
+                .await
+                .unwrap()
+                .expect("the tenant finds its reset");
+            tx.rollback().await.unwrap();
+
+            let mut tx = bed.store.begin_write(&b).await.unwrap();
+            assert!(
+                password_resets::by_hash(&mut tx, b"a-token")
+                    .await
+                    .unwrap()
+                    .is_none(),
+                "{label}: B found A's reset"
+            );
+            assert!(
+                !password_resets::spend(&mut tx, reset.id).await.unwrap(),
+                "{label}: B spent A's reset"
+            );
+            tx.commit().await.unwrap();
+
+            let mut tx = bed.store.begin_write(&a).await.unwrap();
+            assert!(
+                password_resets::spend(&mut tx, reset.id).await.unwrap(),
+                "{label}"
+            );
+            assert!(
+                !password_resets::spend(&mut tx, reset.id).await.unwrap(),
+                "{label}: spent twice"
+            );
+            let expired = password_resets::by_hash(&mut tx, b"expired-token")
+                .await
+                .unwrap()
+                .unwrap();
+            assert!(!expired.is_open(chrono::Utc::now()), "{label}");
+            assert!(
+                !password_resets::spend(&mut tx, expired.id).await.unwrap(),
+                "{label}: an expired reset was spent"
+            );
+            assert_eq!(password_resets::purge_expired(&mut tx).await.unwrap(), 1);
+            tx.commit().await.unwrap();
+        }
+    }
+}

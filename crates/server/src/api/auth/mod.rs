@@ -1,12 +1,13 @@
 //! Identity over HTTP: sign-in with its throttle, per-tenant Ed25519 signing keys, short-lived
 //! access tokens (JWT) beside the refresh tokens of `lyceum_app::identity::sessions`, and the
 //! [`Authenticated`] extractor that turns a bearer token into a user of the resolved tenant. A
-//! token of one tenant is never accepted by another. People, passwords and sessions follow the
-//! rules of `lyceum_app::identity`.
+//! token of one tenant is never accepted by another. Passwords are changed and recovered in
+//! `recovery`. People, passwords and sessions follow the rules of `lyceum_app::identity`.
 
 mod extract;
 pub(crate) mod handlers;
 mod keys;
+pub(crate) mod recovery;
 mod standing;
 mod throttle;
 mod tokens;

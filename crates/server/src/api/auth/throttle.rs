@@ -4,8 +4,10 @@
 //! for the tenant (failures at one tenant do not lock another tenant's people out of a shared
 //! office address) and one from its bucket for all tenants, which holds
 //! [`ADDRESS_TENANTS`] times as much. Either answers
-//! 429 `LOGIN_THROTTLED` with `Retry-After`. The client address is the socket's peer; an
-//! `X-Forwarded-For` header counts only when the peer is a configured trusted proxy.
+//! 429 `LOGIN_THROTTLED` with `Retry-After`. Requests for a password reset take from the same
+//! address buckets, and each account (as typed) is sent a few reset mails a while at most. The
+//! client address is the socket's peer; an `X-Forwarded-For` header counts only when the peer
+//! is a configured trusted proxy.
 
 use super::handlers::LoginRequest;
 use crate::http::error::ApiError;
@@ -59,6 +61,23 @@ pub(crate) struct LoginThrottle {
     per_address: Buckets<(Option<Uuid>, IpAddr)>,
     /// Attempts per address, whatever the tenant.
     per_address_overall: Buckets<IpAddr>,
+    /// Password reset mails per account (tenant and e-mail as typed, known or not).
+    reset_mails: Buckets<Account>,
+}
+
+/// Password reset mails one account may be sent at once ([`RESET_MAIL_EVERY`] brings one back).
+pub const RESET_MAILS_BURST: u32 = 3;
+
+/// How often one more password reset mail may go to the same account.
+pub const RESET_MAIL_EVERY: Duration = Duration::from_secs(20 * 60);
+
+/// What [`LoginThrottle::admit_reset`] lets happen.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum ResetAdmission {
+    /// Do the work, and send the mail if the address is known.
+    Send,
+    /// The account had its mails already: answer the same, do nothing.
+    Quiet,
 }
 
 impl LoginThrottle {
@@ -72,6 +91,7 @@ impl LoginThrottle {
         LoginThrottle {
             per_address: Buckets::new(per_minute, per_minute),
             per_address_overall: Buckets::new(overall, overall),
+            reset_mails: Buckets::every(RESET_MAIL_EVERY, RESET_MAILS_BURST),
             failures,
             config,
         }
@@ -105,6 +125,33 @@ impl LoginThrottle {
             }
         }
         Ok(())
+    }
+
+    /// Admits a request for a password reset of `email` (as typed) at `tenant`: from an address
+    /// over its rate (the same buckets as sign-in attempts) it is refused; an account sent
+    /// [`RESET_MAILS_BURST`] mails lately gets no more for now ([`ResetAdmission::Quiet`]),
+    /// whether or not the address is known, so the answer tells nothing either way.
+    pub(crate) fn admit_reset(
+        &self,
+        tenant: Uuid,
+        email: &str,
+        client: Option<IpAddr>,
+    ) -> Result<ResetAdmission, Throttled> {
+        if let Some(address) = client {
+            if let refused @ Verdict::Refused { .. } =
+                self.per_address.check(&(Some(tenant), address))
+            {
+                return Err(Throttled(refused));
+            }
+            if let refused @ Verdict::Refused { .. } = self.per_address_overall.check(&address) {
+                return Err(Throttled(refused));
+            }
+        }
+        let account = (Some(tenant), email.trim().to_lowercase());
+        Ok(match self.reset_mails.check(&account) {
+            Verdict::Allowed { .. } => ResetAdmission::Send,
+            Verdict::Refused { .. } => ResetAdmission::Quiet,
+        })
     }
 
     /// Counts a failure; answers how long the account is locked when this failure locked it
@@ -245,6 +292,22 @@ impl<U> IntoResponse for SignInRefused<U> {
 
 /// A refused sign-in attempt.
 pub(crate) struct Throttled(Verdict);
+
+impl Throttled {
+    /// The refusal as an error any face words: 429 `LOGIN_THROTTLED`, with `Retry-After`.
+    pub(crate) fn into_error(self) -> ApiError {
+        let mut error = ApiError::new(
+            StatusCode::TOO_MANY_REQUESTS,
+            "LOGIN_THROTTLED",
+            "too many attempts; wait and try again",
+        );
+        if let Verdict::Refused { retry_after, .. } = self.0 {
+            let seconds = retry_after.as_secs() + u64::from(retry_after.subsec_nanos() > 0);
+            error.retry_after = Some(u32::try_from(seconds.max(1)).unwrap_or(u32::MAX));
+        }
+        error
+    }
+}
 
 impl IntoResponse for Throttled {
     fn into_response(self) -> Response {
