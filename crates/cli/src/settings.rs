@@ -351,6 +351,14 @@ impl Settings {
         })
     }
 
+    /// Where links to the portal lead (`mail_link_base`, else `http://<bind>`).
+    pub fn link_base(&self) -> String {
+        self.mail_link_base
+            .clone()
+            .filter(|b| !b.trim().is_empty())
+            .unwrap_or_else(|| format!("http://{}", self.bind))
+    }
+
     pub fn mail_config(&self) -> Result<MailConfig> {
         let transport = match self.mail_transport {
             MailTransportKind::File => MailTransport::File {
@@ -388,11 +396,7 @@ impl Settings {
         Ok(MailConfig {
             transport,
             from: self.mail_from.clone(),
-            link_base: self
-                .mail_link_base
-                .clone()
-                .filter(|b| !b.trim().is_empty())
-                .unwrap_or_else(|| format!("http://{}", self.bind)),
+            link_base: self.link_base(),
             remind_days: self.mail_remind_days,
             digest: self.mail_digest,
         })

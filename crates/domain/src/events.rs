@@ -343,7 +343,9 @@ domain_events! {
     }
     UserInvited = "user.invited", about user_id {
         user_id: UserId,
-        by: UserId,
+        /// The admin who invited them; none for a tenant's first admin, invited when the
+        /// tenant was made.
+        by: Option<UserId>,
         expires_at: DateTime<Utc>,
     }
     /// An invitation was accepted: the user set a password and is active.

@@ -67,6 +67,20 @@ impl<K: Hash + Eq + Clone> Buckets<K> {
         }
     }
 
+    /// `per_hour` tokens an hour, all of them at once if need be.
+    pub(crate) fn per_hour(per_hour: u32) -> Self {
+        let per_hour = NonZeroU32::new(per_hour.max(1)).expect("at least one");
+        let period = Duration::from_secs(3600) / per_hour.get();
+        let quota = Quota::with_period(period)
+            .expect("a period above zero")
+            .allow_burst(per_hour);
+        Buckets {
+            limiter: RateLimiter::keyed(quota).with_middleware::<StateInformationMiddleware>(),
+            burst: per_hour.get(),
+            checks: AtomicU64::new(0),
+        }
+    }
+
     /// Takes a token from `key`'s bucket if it has one.
     pub(crate) fn check(&self, key: &K) -> Verdict {
         // Forget full buckets now and then, so that keys seen once do not pile up.
