@@ -240,11 +240,16 @@ async fn slugs(store: &Store) -> Vec<String> {
         .collect()
 }
 
-/// Files under the SQLite data folder's tenants folder (none on PostgreSQL).
+/// Tenant files under the SQLite data folder (their logs aside; none on PostgreSQL).
 fn tenant_files(data_dir: Option<&Path>) -> usize {
     data_dir
         .and_then(|d| std::fs::read_dir(d.join("tenants")).ok())
-        .map(|entries| entries.count())
+        .map(|entries| {
+            let names = entries.map(|e| e.unwrap().file_name().to_string_lossy().into_owned());
+            names
+                .filter(|n| !n.ends_with("-wal") && !n.ends_with("-shm"))
+                .count()
+        })
         .unwrap_or(0)
 }
 

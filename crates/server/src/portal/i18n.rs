@@ -25,7 +25,7 @@ type Bundle = FluentBundle<FluentResource>;
 
 /// The Fluent files of a locale, in the order they are added to its bundle. A new language is
 /// a new arm here, a folder of the same files, and a variant of [`Locale`].
-fn sources(locale: Locale) -> [&'static str; 7] {
+fn sources(locale: Locale) -> [&'static str; 8] {
     match locale {
         Locale::En => [
             include_str!("../../locales/en/portal.ftl"),
@@ -35,6 +35,7 @@ fn sources(locale: Locale) -> [&'static str; 7] {
             include_str!("../../locales/en/refusals.ftl"),
             include_str!("../../locales/en/settings.ftl"),
             include_str!("../../locales/en/webhooks.ftl"),
+            include_str!("../../locales/en/signup.ftl"),
         ],
         Locale::Fr => [
             include_str!("../../locales/fr/portal.ftl"),
@@ -44,6 +45,7 @@ fn sources(locale: Locale) -> [&'static str; 7] {
             include_str!("../../locales/fr/refusals.ftl"),
             include_str!("../../locales/fr/settings.ftl"),
             include_str!("../../locales/fr/webhooks.ftl"),
+            include_str!("../../locales/fr/signup.ftl"),
         ],
     }
 }
@@ -520,6 +522,10 @@ impl PageLocale {
             "DOMAIN_NOT_FOUND" => self.msg("refusal-domain-not-found"),
             "DOMAIN_VERIFICATION_FAILED" => self.msg("refusal-domain-verification-failed"),
             "DOMAIN_STATE_CONFLICT" => self.msg("refusal-domain-state-conflict"),
+            "SIGNUP_CLOSED" => self.msg("refusal-signup-closed"),
+            "SIGNUP_RATE_LIMITED" => self.msg("refusal-signup-rate-limited"),
+            "INVALID_SLUG" => self.msg("refusal-invalid-slug"),
+            "RESERVED_SLUG" => self.msg("refusal-reserved-slug"),
             _ => return None,
         })
     }

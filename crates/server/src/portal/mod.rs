@@ -17,6 +17,7 @@ mod lessons;
 mod pages;
 mod session;
 mod settings;
+mod signup;
 mod staff;
 mod webhooks;
 
@@ -157,7 +158,7 @@ pub(crate) fn tenant_routes() -> Router<AppState> {
 
 /// The platform operator's console at `/platform/`.
 pub(crate) fn console_routes() -> Router<AppState> {
-    console::routes()
+    console::routes().merge(signup::routes())
 }
 
 /// The tenant's home under the path form, `/t/{slug}/` (the nested routes serve `/t/{slug}`).
