@@ -300,7 +300,11 @@ pub async fn create_tenant(
     if let Some(settings) = request.settings {
         new.settings = serde_json::Value::Object(settings);
     }
-    let seed = request.admin.as_ref().map(AdminRequest::parse).transpose()?;
+    let seed = request
+        .admin
+        .as_ref()
+        .map(AdminRequest::parse)
+        .transpose()?;
     let mut audit = operator.audit("tenant.create");
     audit.detail = json!({ "plan": new.plan, "placement": new.placement });
     if let Some(seed) = &seed {
@@ -395,10 +399,7 @@ pub async fn slug_availability(
     };
     // Any tenant in the directory holds its slug, whatever its status.
     if store.directory().by_slug(slug.as_str()).await?.is_some() {
-        return Ok(unavailable(
-            "TENANT_SLUG_TAKEN",
-            format!("{slug} is taken"),
-        ));
+        return Ok(unavailable("TENANT_SLUG_TAKEN", format!("{slug} is taken")));
     }
     Ok(SlugAvailability {
         available: true,

@@ -616,7 +616,13 @@ fn events_and_jobs_committed_before_a_crash_are_done_after_the_restart() {
 
 /// One HTTP/1.1 request with a JSON body (and a bearer token); answers the status line and the
 /// body.
-fn http_json(port: u16, method: &str, path: &str, token: Option<&str>, body: &str) -> (String, String) {
+fn http_json(
+    port: u16,
+    method: &str,
+    path: &str,
+    token: Option<&str>,
+    body: &str,
+) -> (String, String) {
     let mut stream = TcpStream::connect(("127.0.0.1", port)).unwrap();
     let auth = token
         .map(|t| format!("Authorization: Bearer {t}\r\n"))
@@ -631,7 +637,10 @@ fn http_json(port: u16, method: &str, path: &str, token: Option<&str>, body: &st
     let mut response = String::new();
     stream.read_to_string(&mut response).unwrap();
     let (head, body) = response.split_once("\r\n\r\n").unwrap_or_default();
-    (head.lines().next().unwrap_or_default().to_owned(), body.to_owned())
+    (
+        head.lines().next().unwrap_or_default().to_owned(),
+        body.to_owned(),
+    )
 }
 
 /// `lyceum tenant create --admin-email` prints the invitation link the mail carries; the
@@ -642,19 +651,38 @@ fn tenant_create_invites_its_first_admin_who_gets_in_through_the_mail() {
     let dir = tempfile::tempdir().unwrap();
     let base = ("LYCEUM_MAIL_LINK_BASE", "https://lms.test");
     let bad = Command::new(env!("CARGO_BIN_EXE_lyceum"))
-        .args(["tenant", "create", "acme", "--name", "Acme", "--admin-email", "not-an-address"])
+        .args([
+            "tenant",
+            "create",
+            "acme",
+            "--name",
+            "Acme",
+            "--admin-email",
+            "not-an-address",
+        ])
         .current_dir(dir.path())
         .env_remove("LYCEUM_DATABASE_URL")
         .output()
         .unwrap();
     assert!(!bad.status.success());
     assert!(stderr(&bad).contains("INVALID_EMAIL"), "{}", stderr(&bad));
-    assert_eq!(slugs(&tenant_list(dir.path())), Vec::<&str>::new(), "nothing made");
+    assert_eq!(
+        slugs(&tenant_list(dir.path())),
+        Vec::<&str>::new(),
+        "nothing made"
+    );
 
     let created = Command::new(env!("CARGO_BIN_EXE_lyceum"))
         .args([
-            "tenant", "create", "acme", "--name", "Acme", "--admin-email", "boss@acme.test",
-            "--admin-name", "Boss",
+            "tenant",
+            "create",
+            "acme",
+            "--name",
+            "Acme",
+            "--admin-email",
+            "boss@acme.test",
+            "--admin-name",
+            "Boss",
         ])
         .current_dir(dir.path())
         .env_remove("LYCEUM_DATABASE_URL")
@@ -679,24 +707,44 @@ fn tenant_create_invites_its_first_admin_who_gets_in_through_the_mail() {
         let Ok(entries) = std::fs::read_dir(&outbox) else {
             return false;
         };
-        let Some(file) = entries.map(|e| e.unwrap().path()).find(|p| p.extension().is_some_and(|x| x == "eml")) else {
+        let Some(file) = entries
+            .map(|e| e.unwrap().path())
+            .find(|p| p.extension().is_some_and(|x| x == "eml"))
+        else {
             return false;
         };
         mailed = Some(std::fs::read(file).unwrap());
         true
     });
     let raw = mailed.unwrap();
-    let message = mail_parser::MessageParser::default().parse(&raw[..]).unwrap();
-    let to = message.to().unwrap().first().unwrap().address().unwrap().to_owned();
+    let message = mail_parser::MessageParser::default()
+        .parse(&raw[..])
+        .unwrap();
+    let to = message
+        .to()
+        .unwrap()
+        .first()
+        .unwrap()
+        .address()
+        .unwrap()
+        .to_owned();
     assert_eq!(to, "boss@acme.test");
     let text = message.body_text(0).unwrap().into_owned();
     assert!(
-        text.contains(&format!("https://lms.test/t/acme/accept-invitation?token={printed}")),
+        text.contains(&format!(
+            "https://lms.test/t/acme/accept-invitation?token={printed}"
+        )),
         "the mail carries the printed link: {text}"
     );
 
     let accept = format!(r#"{{"token": "{printed}", "password": "a brand new passphrase"}}"#);
-    let (status, body) = http_json(port, "POST", "/t/acme/api/v1/auth/accept-invitation", None, &accept);
+    let (status, body) = http_json(
+        port,
+        "POST",
+        "/t/acme/api/v1/auth/accept-invitation",
+        None,
+        &accept,
+    );
     assert!(status.contains("200"), "{status} {body}");
     let login = r#"{"email": "boss@acme.test", "password": "a brand new passphrase"}"#;
     let (status, body) = http_json(port, "POST", "/t/acme/api/v1/auth/login", None, login);
@@ -704,7 +752,10 @@ fn tenant_create_invites_its_first_admin_who_gets_in_through_the_mail() {
     let token: serde_json::Value = serde_json::from_str(&body).unwrap();
     let token = token["access_token"].as_str().unwrap();
     let (status, body) = http_json(port, "GET", "/t/acme/api/v1/users", Some(token), "");
-    assert!(status.contains("200"), "an admin lists the people: {status} {body}");
+    assert!(
+        status.contains("200"),
+        "an admin lists the people: {status} {body}"
+    );
     assert!(body.contains("boss@acme.test"), "{body}");
     drop(server);
 }

@@ -343,9 +343,7 @@ domain_events! {
     }
     UserInvited = "user.invited", about user_id {
         user_id: UserId,
-        /// The admin who invited them; none for a tenant's first admin, invited when the
-        /// tenant was made.
-        by: Option<UserId>,
+        by: UserId,
         expires_at: DateTime<Utc>,
     }
     /// An invitation was accepted: the user set a password and is active.

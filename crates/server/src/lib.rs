@@ -10,9 +10,9 @@ mod api;
 mod http;
 mod portal;
 
+pub use api::signup::SignUpConfig;
 use api::{audit, invitations, learning, tenant_profile, tenant_settings, users, webhooks};
 pub use api::{auth, live, platform};
-pub use api::signup::SignUpConfig;
 pub use http::metrics;
 use http::{context, error, headers, health, nul, openapi, ratelimit, response_cache, tenancy};
 

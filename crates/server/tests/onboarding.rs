@@ -33,7 +33,13 @@ fn open_sign_ups() -> ServerConfig {
 }
 
 /// One HTTP/1.1 request over a real socket: the status, the headers and the JSON body.
-async fn http(port: u16, method: &str, path: &str, token: Option<&str>, body: Option<Value>) -> (u16, String, Value) {
+async fn http(
+    port: u16,
+    method: &str,
+    path: &str,
+    token: Option<&str>,
+    body: Option<Value>,
+) -> (u16, String, Value) {
     let mut stream = tokio::net::TcpStream::connect(("127.0.0.1", port))
         .await
         .unwrap();
@@ -74,7 +80,9 @@ async fn mailed_link(folder: &Path, slug: &str, to: &str) -> String {
             .unwrap_or_default();
         if let [file] = &files[..] {
             let raw = std::fs::read(file).unwrap();
-            let message = mail_parser::MessageParser::default().parse(&raw[..]).unwrap();
+            let message = mail_parser::MessageParser::default()
+                .parse(&raw[..])
+                .unwrap();
             let recipient = message.to().unwrap().first().unwrap().address().unwrap();
             assert_eq!(recipient, to, "{slug}: the admin gets the mail");
             let text = message.body_text(0).unwrap().into_owned();
@@ -191,7 +199,11 @@ async fn an_operators_tenant_and_a_signed_up_one_each_reach_a_working_admin_thro
             None,
         )
         .await;
-        assert_eq!((status, &body), (200, &json!({"available": true})), "{label}");
+        assert_eq!(
+            (status, &body),
+            (200, &json!({"available": true})),
+            "{label}"
+        );
         let sign_up = json!({"name": "Initech", "slug": "initech",
                              "admin_email": "peter@initech.test", "admin_name": "Peter"});
         let (status, _, body) = http(port, "POST", "/api/v1/signup", None, Some(sign_up)).await;
@@ -278,17 +290,30 @@ async fn a_sign_up_refuses_bad_input_with_a_stable_code_and_makes_nothing() {
             (with("slug", json!("Not A Slug")), 422, "INVALID_SLUG"),
             (with("slug", json!("admin")), 422, "RESERVED_SLUG"),
             (with("slug", json!("acme")), 409, "TENANT_SLUG_TAKEN"),
-            (with("admin_email", json!("not an address")), 422, "INVALID_EMAIL"),
+            (
+                with("admin_email", json!("not an address")),
+                422,
+                "INVALID_EMAIL",
+            ),
             (with("admin_email", json!("")), 422, "INVALID_EMAIL"),
-            (with("name", json!("Nul\u{0}Corp")), 400, "VALIDATION_FAILED"),
-            (with("admin_name", json!("Nul\u{0}")), 400, "VALIDATION_FAILED"),
+            (
+                with("name", json!("Nul\u{0}Corp")),
+                400,
+                "VALIDATION_FAILED",
+            ),
+            (
+                with("admin_name", json!("Nul\u{0}")),
+                400,
+                "VALIDATION_FAILED",
+            ),
             (with("name", json!(huge)), 422, "VALIDATION_FAILED"),
             (with("admin_name", json!(huge)), 422, "VALIDATION_FAILED"),
             (with("name", json!("  ")), 422, "VALIDATION_FAILED"),
             (with("extra", json!(true)), 422, "VALIDATION_FAILED"),
         ];
         for (body, status, code) in cases {
-            let (got, answer) = call(&state, "POST", "/api/v1/signup", None, Some(body.clone())).await;
+            let (got, answer) =
+                call(&state, "POST", "/api/v1/signup", None, Some(body.clone())).await;
             assert_eq!(got.as_u16(), status, "{label}: {body:.200} -> {answer}");
             assert_eq!(answer["error"], code, "{label}: {answer}");
         }
@@ -300,9 +325,17 @@ async fn a_sign_up_refuses_bad_input_with_a_stable_code_and_makes_nothing() {
         assert_eq!(other.name, "<script>alert(1)</script>");
 
         let after = (slugs(&store).await, tenant_files(data_dir.as_deref()));
-        assert_eq!(after.0.len(), before.0.len() + 1, "{label}: only the good ones made tenants");
+        assert_eq!(
+            after.0.len(),
+            before.0.len() + 1,
+            "{label}: only the good ones made tenants"
+        );
         if data_dir.is_some() {
-            assert_eq!(after.1, before.1 + 1, "{label}: one file per tenant made, none for refusals");
+            assert_eq!(
+                after.1,
+                before.1 + 1,
+                "{label}: one file per tenant made, none for refusals"
+            );
         }
 
         // Availability, for each kind of slug.
@@ -315,11 +348,26 @@ async fn a_sign_up_refuses_bad_input_with_a_stable_code_and_makes_nothing() {
             let path = format!("/api/v1/signup/slug-available?slug={slug}");
             let (status, body) = call(&state, "GET", &path, None, None).await;
             assert_eq!(status, 200, "{label}: {body}");
-            assert_eq!(body["available"], reason.is_none(), "{label} {slug}: {body}");
+            assert_eq!(
+                body["available"],
+                reason.is_none(),
+                "{label} {slug}: {body}"
+            );
             assert_eq!(body["reason"], json!(reason), "{label} {slug}: {body}");
         }
-        let (status, body) = call(&state, "GET", "/api/v1/signup/slug-available?slug=%00ab", None, None).await;
-        assert_eq!((status.as_u16(), &body["error"]), (400, &json!("VALIDATION_FAILED")), "{label}");
+        let (status, body) = call(
+            &state,
+            "GET",
+            "/api/v1/signup/slug-available?slug=%00ab",
+            None,
+            None,
+        )
+        .await;
+        assert_eq!(
+            (status.as_u16(), &body["error"]),
+            (400, &json!("VALIDATION_FAILED")),
+            "{label}"
+        );
         drop(guard);
     }
 }
@@ -333,7 +381,14 @@ async fn sign_up_is_off_unless_the_operator_turns_it_on() {
     let (status, answer) = call(&state, "POST", "/api/v1/signup", None, Some(body)).await;
     assert_eq!(status, 404, "{answer}");
     assert_eq!(answer["error"], "SIGNUP_CLOSED");
-    let (status, answer) = call(&state, "GET", "/api/v1/signup/slug-available?slug=acme", None, None).await;
+    let (status, answer) = call(
+        &state,
+        "GET",
+        "/api/v1/signup/slug-available?slug=acme",
+        None,
+        None,
+    )
+    .await;
     assert_eq!(status, 404, "{answer}");
     assert_eq!(answer["error"], "SIGNUP_CLOSED");
     assert!(slugs(&store).await.is_empty());
@@ -351,9 +406,12 @@ async fn sign_ups_from_one_address_are_limited() {
         },
         ..ServerConfig::default()
     };
-    let server = LocalServer::start(AppState::new(store.clone(), server_config), Duration::from_secs(5))
-        .await
-        .unwrap();
+    let server = LocalServer::start(
+        AppState::new(store.clone(), server_config),
+        Duration::from_secs(5),
+    )
+    .await
+    .unwrap();
     let port = server.address.port();
     for (i, expected) in [(1, 202), (2, 202), (3, 429)] {
         let body = json!({"name": "Org", "slug": format!("org-{i}"), "admin_email": "a@org.test"});
@@ -364,10 +422,25 @@ async fn sign_ups_from_one_address_are_limited() {
             assert!(head.contains("retry-after:"), "{head}");
         }
     }
-    assert_eq!(slugs(&store).await, ["org-1", "org-2"], "the refused one made nothing");
+    assert_eq!(
+        slugs(&store).await,
+        ["org-1", "org-2"],
+        "the refused one made nothing"
+    );
     for i in 1..=4 {
-        let (status, _, answer) = http(port, "GET", "/api/v1/signup/slug-available?slug=free-one", None, None).await;
-        assert_eq!(status, if i <= 3 { 200 } else { 429 }, "check {i}: {answer}");
+        let (status, _, answer) = http(
+            port,
+            "GET",
+            "/api/v1/signup/slug-available?slug=free-one",
+            None,
+            None,
+        )
+        .await;
+        assert_eq!(
+            status,
+            if i <= 3 { 200 } else { 429 },
+            "check {i}: {answer}"
+        );
     }
     server.stop().await.unwrap();
 }
@@ -387,7 +460,14 @@ async fn platform_operator(state: &AppState) -> String {
         .await
         .unwrap();
     let login = json!({"email": email.as_str(), "password": password});
-    let (status, body) = call(state, "POST", "/api/v1/platform/auth/login", None, Some(login)).await;
+    let (status, body) = call(
+        state,
+        "POST",
+        "/api/v1/platform/auth/login",
+        None,
+        Some(login),
+    )
+    .await;
     assert_eq!(status, 200, "{body}");
     body["access_token"].as_str().unwrap().to_owned()
 }
@@ -400,7 +480,14 @@ async fn the_platform_api_makes_a_tenant_with_its_admin_and_refuses_a_bad_addres
         let label = format!("{:?}", store.engine());
         let operator = platform_operator(&state).await;
         let bad = json!({"slug": "globex", "name": "Globex", "admin": {"email": "nope"}});
-        let (status, body) = call(&state, "POST", "/api/v1/platform/tenants", Some(&operator), Some(bad)).await;
+        let (status, body) = call(
+            &state,
+            "POST",
+            "/api/v1/platform/tenants",
+            Some(&operator),
+            Some(bad),
+        )
+        .await;
         assert_eq!(status, 422, "{label}: {body}");
         assert_eq!(body["error"], "INVALID_EMAIL", "{label}");
         assert!(slugs(&store).await.is_empty(), "{label}: nothing made");
@@ -420,7 +507,14 @@ async fn the_platform_api_makes_a_tenant_with_its_admin_and_refuses_a_bad_addres
         let token = body["admin"]["invitation"]["token"].as_str().unwrap();
         // The answered token is the mailed one: it lets the admin in.
         let accept = json!({"token": token, "password": "a brand new passphrase"});
-        let (status, body) = call(&state, "POST", "/t/globex/api/v1/auth/accept-invitation", None, Some(accept)).await;
+        let (status, body) = call(
+            &state,
+            "POST",
+            "/t/globex/api/v1/auth/accept-invitation",
+            None,
+            Some(accept),
+        )
+        .await;
         assert_eq!(status, 200, "{label}: {body}");
     }
 }

@@ -2787,10 +2787,18 @@ async fn organisations_sign_themselves_up_from_the_signup_page_when_it_is_on() {
     let state = AppState::new(store.clone(), open);
     let mut visitor = Browser::new(&state, "open");
     let page = visitor.get("/platform/sign-in").await;
-    assert!(page.body.contains("href=\"/signup\""), "linked: {}", page.body);
+    assert!(
+        page.body.contains("href=\"/signup\""),
+        "linked: {}",
+        page.body
+    );
     let page = visitor.get("/signup").await;
     assert_eq!(page.status, StatusCode::OK);
-    assert!(page.body.contains("Create your organisation"), "{}", page.body);
+    assert!(
+        page.body.contains("Create your organisation"),
+        "{}",
+        page.body
+    );
     assert!(page.body.contains("name=\"csrf\""));
     assert!(!page.body.contains("<script"), "no script needed");
 
@@ -2801,11 +2809,20 @@ async fn organisations_sign_themselves_up_from_the_signup_page_when_it_is_on() {
         ("admin_name", ""),
     ];
     let forged = visitor.post("/signup", &fields, Some("")).await;
-    assert_eq!(forged.status, StatusCode::FORBIDDEN, "a form without its token");
+    assert_eq!(
+        forged.status,
+        StatusCode::FORBIDDEN,
+        "a form without its token"
+    );
     let mut bad = fields;
     bad[1] = ("slug", "Zeta!");
     let refused = visitor.post("/signup", &bad, None).await;
-    assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", refused.body);
+    assert_eq!(
+        refused.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "{}",
+        refused.body
+    );
     assert!(refused.body.contains("value=\"Zeta!\""), "{}", refused.body);
     assert!(
         refused.body.contains("Zeta &#60;b&#62;school") && !refused.body.contains("<b>school"),
@@ -2817,14 +2834,22 @@ async fn organisations_sign_themselves_up_from_the_signup_page_when_it_is_on() {
     let made = visitor.post("/signup", &fields, None).await;
     assert_eq!(made.status, StatusCode::OK, "{}", made.body);
     assert!(made.body.contains("head@zeta.test"), "{}", made.body);
-    assert!(made.body.contains("href=\"/t/zeta/sign-in\""), "{}", made.body);
+    assert!(
+        made.body.contains("href=\"/t/zeta/sign-in\""),
+        "{}",
+        made.body
+    );
     let zeta = store.directory().by_slug("zeta").await.unwrap().unwrap();
     assert_eq!(zeta.name, "Zeta <b>school</b>");
 
     // Taken now: said in French to a French browser.
     let mut french = Browser::new(&state, "fr").speaking("fr-FR,fr;q=0.9");
     let page = french.get("/signup").await;
-    assert!(page.body.contains("Créer votre organisation"), "{}", page.body);
+    assert!(
+        page.body.contains("Créer votre organisation"),
+        "{}",
+        page.body
+    );
     let taken = french.post("/signup", &fields, None).await;
     assert_eq!(taken.status, StatusCode::CONFLICT, "{}", taken.body);
     assert!(taken.body.contains("lang=\"fr\""), "{}", taken.body);
@@ -2848,12 +2873,27 @@ async fn organisations_sign_themselves_up_from_the_signup_page_when_it_is_on() {
         )
         .await;
     assert_eq!(signed.location(), "/platform/");
-    let bad = [("name", "Eta"), ("slug", "eta"), ("admin_email", "nope"), ("admin_name", "")];
+    let bad = [
+        ("name", "Eta"),
+        ("slug", "eta"),
+        ("admin_email", "nope"),
+        ("admin_name", ""),
+    ];
     let refused = ops.post("/platform/tenants", &bad, None).await;
-    assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", refused.body);
+    assert_eq!(
+        refused.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "{}",
+        refused.body
+    );
     assert!(refused.body.contains("value=\"nope\""), "{}", refused.body);
     assert!(store.directory().by_slug("eta").await.unwrap().is_none());
-    let good = [("name", "Eta"), ("slug", "eta"), ("admin_email", "boss@eta.test"), ("admin_name", "Boss")];
+    let good = [
+        ("name", "Eta"),
+        ("slug", "eta"),
+        ("admin_email", "boss@eta.test"),
+        ("admin_name", "Boss"),
+    ];
     let made = ops.post("/platform/tenants", &good, None).await;
     assert_eq!(made.status, StatusCode::CREATED, "{}", made.body);
     assert!(made.body.contains("boss@eta.test"), "{}", made.body);

@@ -24,8 +24,9 @@ pub struct InvitationToken {
 }
 
 /// Issues a fresh invitation for an invited user, withdrawing earlier ones, records
-/// `user.invited` and queues the invitation mail. `by` is the inviting admin (none for a
-/// tenant's first admin).
+/// `user.invited` and queues the invitation mail. `by` is the inviting admin; a tenant's first
+/// admin (`by` none) has no `user.invited` event, which names its inviter: their
+/// `user.created` (status `invited`, no creator) tells of them.
 pub(crate) async fn issue(
     tx: &mut WriteTx,
     user: UserId,
@@ -34,12 +35,14 @@ pub(crate) async fn issue(
     let (token, hash) = new_opaque_token()?;
     let expires_at = Utc::now() + VALID_FOR;
     invitations::issue(tx, user, &hash, expires_at, by).await?;
-    let invited = events::UserInvited {
-        user_id: user,
-        by,
-        expires_at,
-    };
-    outbox::append(tx, by, &invited.into()).await?;
+    if let Some(by) = by {
+        let invited = events::UserInvited {
+            user_id: user,
+            by,
+            expires_at,
+        };
+        outbox::append(tx, Some(by), &invited.into()).await?;
+    }
     mail::invitation(tx, user, &token, expires_at).await?;
     Ok(InvitationToken { token, expires_at })
 }

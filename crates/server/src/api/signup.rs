@@ -14,9 +14,7 @@ use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
-use lyceum_app::platform::{
-    self, AdminRequest, OrganisationSignUp, SignUps, SlugAvailability,
-};
+use lyceum_app::platform::{self, AdminRequest, OrganisationSignUp, SignUps, SlugAvailability};
 use lyceum_domain::Slug;
 use serde::{Deserialize, Serialize};
 use std::net::IpAddr;

@@ -371,7 +371,14 @@ async fn create_tenant(
                     .arg("email", admin.user.email.to_string())
                     .to_string();
                 let form = NewTenantForm::default();
-                tenants_page(&state, desk, (None, Some(notice)), form, StatusCode::CREATED).await
+                tenants_page(
+                    &state,
+                    desk,
+                    (None, Some(notice)),
+                    form,
+                    StatusCode::CREATED,
+                )
+                .await
             }
             None => desk.redirect("/platform/"),
         },

@@ -300,7 +300,12 @@ async fn a_seed_that_fails_after_the_storage_exists_leaves_nothing_behind() {
             assert_eq!(err.code(), "CONFLICT", "{label}: {err}");
             let mut failed = seen.lock().unwrap().take().expect("the seed ran");
             assert!(
-                bed.store.directory().by_slug("seeded").await.unwrap().is_none(),
+                bed.store
+                    .directory()
+                    .by_slug("seeded")
+                    .await
+                    .unwrap()
+                    .is_none(),
                 "{label}: no directory row"
             );
             match placement {

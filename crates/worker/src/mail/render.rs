@@ -110,10 +110,7 @@ pub fn invitation_link(base: &str, slug: &Slug, token: &str) -> String {
     let links = Links {
         base: base.to_owned(),
     };
-    links.portal(
-        slug,
-        &format!("/accept-invitation?token={}", query(token)),
-    )
+    links.portal(slug, &format!("/accept-invitation?token={}", query(token)))
 }
 
 impl Links {
