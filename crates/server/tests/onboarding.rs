@@ -338,6 +338,24 @@ async fn a_sign_up_refuses_bad_input_with_a_stable_code_and_makes_nothing() {
             );
         }
 
+        // Two sign-ups for one slug at once: one organisation, one clear refusal.
+        let twin = |admin: &str| json!({"name": "Twin", "slug": "twin", "admin_email": format!("{admin}@twin.test")});
+        let (first, second) = tokio::join!(
+            call(&state, "POST", "/api/v1/signup", None, Some(twin("one"))),
+            call(&state, "POST", "/api/v1/signup", None, Some(twin("two"))),
+        );
+        let mut statuses = [first.0.as_u16(), second.0.as_u16()];
+        statuses.sort();
+        assert_eq!(statuses, [202, 409], "{label}: {first:?} {second:?}");
+        let loser = if first.0 == 409 { &first.1 } else { &second.1 };
+        assert_eq!(loser["error"], "TENANT_SLUG_TAKEN", "{label}");
+        let twin = platform::tenant(&store, "twin").await.unwrap();
+        assert_eq!(twin.status().as_str(), "active", "{label}");
+        let files = tenant_files(data_dir.as_deref());
+        if data_dir.is_some() {
+            assert_eq!(files, after.1 + 1, "{label}: one file for the one twin");
+        }
+
         // Availability, for each kind of slug.
         for (slug, reason) in [
             ("Bad_Slug", Some("INVALID_SLUG")),
