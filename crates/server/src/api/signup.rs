@@ -161,8 +161,8 @@ pub(crate) async fn sign_up(
 #[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct SlugQuery {
-    /// The slug wanted.
-    slug: String,
+    /// The slug wanted (none: answered as an invalid one).
+    slug: Option<String>,
 }
 
 /// Whether a slug can be had for a new organisation now (not whether it still can at sign-up).
@@ -183,6 +183,11 @@ pub(crate) async fn slug_available(
             return Ok(rate_limited(refused));
         }
     }
-    let answer = platform::slug_availability(&state.store, sign_ups, &query.slug).await?;
+    let answer = platform::slug_availability(
+        &state.store,
+        sign_ups,
+        query.slug.as_deref().unwrap_or_default(),
+    )
+    .await?;
     Ok(Json(answer).into_response())
 }
