@@ -1,18 +1,25 @@
-//! The platform operator's use cases, across every tenant of the node: tenants (list, create,
-//! show, suspend, resume), platform users (create, list, deactivate, reactivate, their
-//! passwords changed or set on the node) and the
-//! platform audit log (read, and its chain checked). Each change
-//! is an audited operation: its audit entry, naming who did it and from where, is written with
-//! the change.
+//! The platform operator's use cases, across every tenant of the node: tenants (list, create
+//! with their first admin, show, suspend, resume), an organisation's own sign-up, platform
+//! users (create, list, deactivate, reactivate, their passwords changed or set on the node) and
+//! the platform audit log (read, and its chain checked). Each change is an audited operation:
+//! its audit entry, naming who did it and from where, is written with the change.
 
-use crate::identity::NewPassword;
+use crate::identity::invitations::InvitationToken;
+use crate::identity::{users, NewPassword, User};
 use crate::Refusal;
 use lyceum_domain::{
     Email, Origin, Placement, Plan, PlatformUserId, Slug, TenantId, TenantStatus, UserStatus,
+    ValidationError,
 };
-use lyceum_store::{AuditEntry, AuditRecord, ChainReport, NewTenant, PlatformUser, Store, Tenant};
+use lyceum_store::{
+    AuditEntry, AuditRecord, ChainReport, NewTenant, PlatformUser, Store, Tenant, TenantSeed,
+    WriteTx,
+};
 use serde_json::json;
 use uuid::Uuid;
+
+/// Who the platform audit log names for a tenant made by its own sign-up.
+pub const SIGN_UP_ACTOR: &str = "sign-up";
 
 /// Who operates the platform.
 #[derive(Debug, Clone)]
@@ -26,6 +33,8 @@ pub enum Operator {
     },
     /// Whoever runs the `lyceum` command on the node.
     Console,
+    /// Nobody signed in: an organisation signing itself up, from `origin`.
+    SignUp { origin: Origin },
 }
 
 impl Operator {
@@ -40,6 +49,14 @@ impl Operator {
                 origin: origin.clone(),
             },
             Operator::Console => AuditEntry::cli(action),
+            Operator::SignUp { origin } => AuditEntry {
+                actor_id: None,
+                actor: SIGN_UP_ACTOR.to_owned(),
+                action,
+                tenant: None,
+                detail: json!({}),
+                origin: origin.clone(),
+            },
         }
     }
 }
@@ -257,7 +274,7 @@ pub async fn tenant(store: &Store, slug: &str) -> Result<Tenant, Refusal> {
 }
 
 /// A tenant to provision; what is not given takes the defaults (free plan, the engine's
-/// placement, region `default`, no settings).
+/// placement, region `default`, no settings, no first admin).
 #[derive(Debug, Clone, Default)]
 pub struct TenantRequest {
     pub slug: String,
@@ -266,17 +283,83 @@ pub struct TenantRequest {
     pub placement: Option<Placement>,
     pub region: Option<String>,
     pub settings: Option<serde_json::Map<String, serde_json::Value>>,
+    /// Invited as the tenant's first admin.
+    pub admin: Option<AdminRequest>,
 }
 
-/// Provisions a tenant in its placement, migrated to the latest version, and records
-/// `tenant.create`. It runs to its end even if the caller goes away, and a failure leaves
+/// The first admin of a new tenant, as asked for.
+#[derive(Debug, Clone, Default)]
+pub struct AdminRequest {
+    pub email: String,
+    /// Unset or blank: the part of the address before `@`.
+    pub name: Option<String>,
+}
+
+/// Longest name of a first admin.
+const MAX_ADMIN_NAME_CHARS: usize = 200;
+
+impl AdminRequest {
+    /// The address and the name, checked (before anything is provisioned).
+    fn parse(&self) -> Result<FirstAdminSeed, ValidationError> {
+        let email = Email::parse(self.email.trim())?;
+        let name = match self.name.as_deref().map(str::trim) {
+            Some(name) if !name.is_empty() => name,
+            _ => email.as_str().split('@').next().unwrap_or_default(),
+        };
+        let name = lyceum_domain::error::required_text("admin_name", name, MAX_ADMIN_NAME_CHARS)?;
+        if name.chars().any(char::is_control) {
+            return Err(ValidationError::ControlCharacters {
+                field: "admin_name",
+            });
+        }
+        Ok(FirstAdminSeed { email, name })
+    }
+}
+
+/// A tenant's first admin, invited when it was made.
+#[derive(Debug)]
+pub struct FirstAdmin {
+    pub user: User,
+    /// Mailed to them; shown to the operator who made the tenant, never to a sign-up.
+    pub invitation: InvitationToken,
+}
+
+/// A tenant just provisioned, and its first admin if one was asked for.
+#[derive(Debug)]
+pub struct Provisioned {
+    pub tenant: Tenant,
+    pub admin: Option<FirstAdmin>,
+}
+
+/// The first admin, invited in the new tenant's first transaction.
+struct FirstAdminSeed {
+    email: Email,
+    name: String,
+}
+
+impl TenantSeed for FirstAdminSeed {
+    type Output = FirstAdmin;
+    type Error = Refusal;
+
+    async fn seed(self, tx: &mut WriteTx, tenant: &Tenant) -> Result<FirstAdmin, Refusal> {
+        let (user, invitation) =
+            users::invite_first_admin(tx, tenant.plan, &self.email, &self.name).await?;
+        Ok(FirstAdmin { user, invitation })
+    }
+}
+
+/// Provisions a tenant in its placement, migrated to the latest version, with its first admin
+/// if asked (invited as `admin`, the invitation mailed by the worker), and records
+/// `tenant.create`. Everything is checked before anything is made; it runs to its end even if
+/// the caller goes away, and a failure at any step (the admin's invitation included) leaves
 /// nothing behind.
 pub async fn create_tenant(
     store: &Store,
     operator: &Operator,
     request: TenantRequest,
-) -> Result<Tenant, Refusal> {
+) -> Result<Provisioned, Refusal> {
     let mut new = NewTenant::new(Slug::parse(&request.slug)?, request.name);
+    new.name = lyceum_domain::settings::organisation_name(&new.name)?;
     new.placement = request.placement;
     if let Some(plan) = request.plan {
         new.plan = plan;
@@ -287,9 +370,112 @@ pub async fn create_tenant(
     if let Some(settings) = request.settings {
         new.settings = serde_json::Value::Object(settings);
     }
+    let seed = request
+        .admin
+        .as_ref()
+        .map(AdminRequest::parse)
+        .transpose()?;
     let mut audit = operator.audit("tenant.create");
     audit.detail = json!({ "plan": new.plan, "placement": new.placement });
-    Ok(store.provision_detached(new, Some(audit)).await?)
+    if let Some(seed) = &seed {
+        audit.detail["admin"] = json!(seed.email);
+    }
+    let (tenant, admin) = store
+        .provision_seeded_detached(new, Some(audit), seed)
+        .await?;
+    Ok(Provisioned { tenant, admin })
+}
+
+/// An organisation signing itself up: its name, the slug it wants, and its first admin.
+#[derive(Debug, Clone, Default)]
+pub struct OrganisationSignUp {
+    pub name: String,
+    pub slug: String,
+    pub admin: AdminRequest,
+}
+
+/// Whether organisations may sign themselves up on this platform (the operator's setting).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SignUps {
+    Open,
+    Closed,
+}
+
+fn sign_ups_closed() -> Refusal {
+    Refusal::NotFound {
+        code: "SIGNUP_CLOSED",
+        message: "organisations cannot sign themselves up here; ask the platform's operator"
+            .to_owned(),
+    }
+}
+
+/// An organisation signs itself up, from `origin`, where the platform lets them
+/// (`SIGNUP_CLOSED` otherwise): a tenant on the default plan and placement, its admin invited
+/// by mail (the token is never answered: only the mailbox's owner gets in). Audited as
+/// `tenant.create` by [`SIGN_UP_ACTOR`]. Like [`create_tenant`], nothing is left of a
+/// sign-up that fails, and a slug taken meanwhile is `TENANT_SLUG_TAKEN`.
+pub async fn sign_up_organisation(
+    store: &Store,
+    sign_ups: SignUps,
+    origin: &Origin,
+    request: OrganisationSignUp,
+) -> Result<Tenant, Refusal> {
+    if sign_ups == SignUps::Closed {
+        return Err(sign_ups_closed());
+    }
+    let request = TenantRequest {
+        slug: request.slug,
+        name: request.name,
+        admin: Some(request.admin),
+        ..TenantRequest::default()
+    };
+    let operator = Operator::SignUp {
+        origin: origin.clone(),
+    };
+    Ok(create_tenant(store, &operator, request).await?.tenant)
+}
+
+/// Whether a slug can be had, and if not why.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct SlugAvailability {
+    pub available: bool,
+    /// Why not: `INVALID_SLUG`, `RESERVED_SLUG` or `TENANT_SLUG_TAKEN`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reason: Option<&'static str>,
+    /// What is wrong with it, in words (English).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub message: Option<String>,
+}
+
+/// Whether `slug` is free for a new organisation now (`SIGNUP_CLOSED` where organisations
+/// cannot sign themselves up); a slug free now may be taken before the sign-up.
+pub async fn slug_availability(
+    store: &Store,
+    sign_ups: SignUps,
+    slug: &str,
+) -> Result<SlugAvailability, Refusal> {
+    if sign_ups == SignUps::Closed {
+        return Err(sign_ups_closed());
+    }
+    let unavailable = |reason, message: String| SlugAvailability {
+        available: false,
+        reason: Some(reason),
+        message: Some(message),
+    };
+    let slug = match Slug::parse(slug) {
+        Ok(slug) => slug,
+        Err(e) => return Ok(unavailable(e.code(), e.to_string())),
+    };
+    // Any tenant in the directory holds its slug, whatever its status.
+    if store.directory().by_slug(slug.as_str()).await?.is_some() {
+        return Ok(unavailable("TENANT_SLUG_TAKEN", format!("{slug} is taken")));
+    }
+    Ok(SlugAvailability {
+        available: true,
+        reason: None,
+        message: None,
+    })
 }
 
 /// Suspends (its users are refused with `TENANT_SUSPENDED`; nothing is deleted) or resumes

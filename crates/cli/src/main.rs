@@ -184,7 +184,10 @@ async fn run(cli: Cli) -> Result<()> {
         Command::Outbox(OutboxCommand::Status { tenant, json }) => {
             jobs::outbox_status(&store, tenant.as_deref(), json).await
         }
-        Command::Tenant(command) => tenant::run(&store, command).await,
+        Command::Tenant(command) => {
+            let link_base = settings.link_base();
+            tenant::run(&store, &link_base, command).await
+        }
         Command::PlatformUser(command) => platform_user::run(&store, command).await,
         Command::Audit(command) => audit::run(&store, command).await,
         Command::Bench(args) => bench::run(&store, store_config, args).await,

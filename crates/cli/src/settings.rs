@@ -96,6 +96,10 @@ pub struct Settings {
     pub tenant_cache_capacity: u64,
     /// Seconds a cached tenant resolution is trusted (changes by other processes show after this).
     pub tenant_cache_ttl_secs: u64,
+    /// Let organisations sign themselves up (`POST /api/v1/signup`, the portal's `/signup`).
+    pub self_signup: bool,
+    /// Organisation sign-ups one client address may make in an hour.
+    pub self_signup_per_address_per_hour: u32,
     /// Refuse a tenant's requests past its plan's rate (429 `RATE_LIMITED`).
     pub rate_limits: bool,
     /// Seconds of its plan's rate a tenant may spend in one burst.
@@ -196,6 +200,8 @@ impl Default for Settings {
             refresh_token_ttl_secs: 30 * 24 * 3600,
             tenant_cache_capacity: limits.tenant_cache_capacity,
             tenant_cache_ttl_secs: limits.tenant_cache_ttl.as_secs(),
+            self_signup: false,
+            self_signup_per_address_per_hour: 5,
             rate_limits: true,
             rate_limit_burst_secs: 10,
             login_max_failures: 5,
@@ -287,6 +293,11 @@ impl Settings {
                 refresh_token_ttl: Duration::from_secs(self.refresh_token_ttl_secs),
                 ..Default::default()
             },
+            signup: lyceum_server::SignUpConfig {
+                enabled: self.self_signup,
+                per_address_per_hour: self.self_signup_per_address_per_hour,
+                ..lyceum_server::SignUpConfig::default()
+            },
             rate_limit: lyceum_server::RateLimitConfig {
                 enabled: self.rate_limits,
                 burst_seconds: self.rate_limit_burst_secs,
@@ -351,6 +362,14 @@ impl Settings {
         })
     }
 
+    /// Where links to the portal lead (`mail_link_base`, else `http://<bind>`).
+    pub fn link_base(&self) -> String {
+        self.mail_link_base
+            .clone()
+            .filter(|b| !b.trim().is_empty())
+            .unwrap_or_else(|| format!("http://{}", self.bind))
+    }
+
     pub fn mail_config(&self) -> Result<MailConfig> {
         let transport = match self.mail_transport {
             MailTransportKind::File => MailTransport::File {
@@ -388,11 +407,7 @@ impl Settings {
         Ok(MailConfig {
             transport,
             from: self.mail_from.clone(),
-            link_base: self
-                .mail_link_base
-                .clone()
-                .filter(|b| !b.trim().is_empty())
-                .unwrap_or_else(|| format!("http://{}", self.bind)),
+            link_base: self.link_base(),
             remind_days: self.mail_remind_days,
             digest: self.mail_digest,
         })

@@ -3,17 +3,25 @@
 use anyhow::Result;
 use clap::Subcommand;
 use indicatif::{ProgressBar, ProgressStyle};
-use lyceum_app::platform::{self, Operator, TenantRequest};
+use lyceum_app::platform::{self, AdminRequest, Operator, Provisioned, TenantRequest};
 use lyceum_domain::{Placement, Plan};
 use lyceum_store::{MigrationScope, Store, StoreError, Tenant};
+use lyceum_worker::mail::invitation_link;
 
 #[derive(Subcommand)]
 pub enum TenantCommand {
-    /// Provision a tenant in its placement, migrated to the latest version.
+    /// Provision a tenant in its placement, migrated to the latest version, with its first
+    /// admin (invited by mail; the invitation link is printed too).
     Create {
         slug: String,
         #[arg(long)]
         name: String,
+        /// The first admin's e-mail address: they are invited by mail to choose a password.
+        #[arg(long)]
+        admin_email: Option<String>,
+        /// The first admin's name (default: the part of the address before `@`).
+        #[arg(long, requires = "admin_email")]
+        admin_name: Option<String>,
         /// pool, schema or database (default: the engine's default placement)
         #[arg(long)]
         placement: Option<String>,
@@ -36,11 +44,14 @@ pub enum TenantCommand {
     },
 }
 
-pub async fn run(store: &Store, command: TenantCommand) -> Result<()> {
+/// Runs `command`; invitation links lead to the portal under `link_base` (as the mail's do).
+pub async fn run(store: &Store, link_base: &str, command: TenantCommand) -> Result<()> {
     match command {
         TenantCommand::Create {
             slug,
             name,
+            admin_email,
+            admin_name,
             placement,
             plan,
             region,
@@ -55,9 +66,14 @@ pub async fn run(store: &Store, command: TenantCommand) -> Result<()> {
                     .map_err(StoreError::from)?,
                 region: Some(region),
                 settings: None,
+                admin: admin_email.map(|email| AdminRequest {
+                    email,
+                    name: admin_name,
+                }),
             };
             let started = std::time::Instant::now();
-            let tenant = platform::create_tenant(store, &Operator::Console, request).await?;
+            let Provisioned { tenant, admin } =
+                platform::create_tenant(store, &Operator::Console, request).await?;
             println!(
                 "created tenant {} ({}) in placement {} at schema version {} in {} ms",
                 tenant.slug,
@@ -66,6 +82,16 @@ pub async fn run(store: &Store, command: TenantCommand) -> Result<()> {
                 tenant.schema_version,
                 started.elapsed().as_millis()
             );
+            if let Some(admin) = admin {
+                println!(
+                    "invited {} as its admin (the invitation is mailed; it expires {})",
+                    admin.user.email, admin.invitation.expires_at
+                );
+                println!(
+                    "invitation link: {}",
+                    invitation_link(link_base, &tenant.slug, &admin.invitation.token)
+                );
+            }
         }
         TenantCommand::List { json } => {
             let tenants = platform::tenants(store, None).await?;

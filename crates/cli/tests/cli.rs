@@ -670,3 +670,149 @@ fn platform_user_set_password_recovers_an_operator_on_the_node() {
         stderr(&unknown)
     );
 }
+
+/// One HTTP/1.1 request with a JSON body (and a bearer token); answers the status line and the
+/// body.
+fn http_json(
+    port: u16,
+    method: &str,
+    path: &str,
+    token: Option<&str>,
+    body: &str,
+) -> (String, String) {
+    let mut stream = TcpStream::connect(("127.0.0.1", port)).unwrap();
+    let auth = token
+        .map(|t| format!("Authorization: Bearer {t}\r\n"))
+        .unwrap_or_default();
+    write!(
+        stream,
+        "{method} {path} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n{auth}\
+         Content-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
+        body.len()
+    )
+    .unwrap();
+    let mut response = String::new();
+    stream.read_to_string(&mut response).unwrap();
+    let (head, body) = response.split_once("\r\n\r\n").unwrap_or_default();
+    (
+        head.lines().next().unwrap_or_default().to_owned(),
+        body.to_owned(),
+    )
+}
+
+/// `lyceum tenant create --admin-email` prints the invitation link the mail carries; the
+/// worker of `lyceum serve` writes the mail; the admin follows it, chooses a password, signs
+/// in and manages the organisation's people.
+#[test]
+fn tenant_create_invites_its_first_admin_who_gets_in_through_the_mail() {
+    let dir = tempfile::tempdir().unwrap();
+    let base = ("LYCEUM_MAIL_LINK_BASE", "https://lms.test");
+    let bad = Command::new(env!("CARGO_BIN_EXE_lyceum"))
+        .args([
+            "tenant",
+            "create",
+            "acme",
+            "--name",
+            "Acme",
+            "--admin-email",
+            "not-an-address",
+        ])
+        .current_dir(dir.path())
+        .env_remove("LYCEUM_DATABASE_URL")
+        .output()
+        .unwrap();
+    assert!(!bad.status.success());
+    assert!(stderr(&bad).contains("INVALID_EMAIL"), "{}", stderr(&bad));
+    assert_eq!(
+        slugs(&tenant_list(dir.path())),
+        Vec::<&str>::new(),
+        "nothing made"
+    );
+
+    let created = Command::new(env!("CARGO_BIN_EXE_lyceum"))
+        .args([
+            "tenant",
+            "create",
+            "acme",
+            "--name",
+            "Acme",
+            "--admin-email",
+            "boss@acme.test",
+            "--admin-name",
+            "Boss",
+        ])
+        .current_dir(dir.path())
+        .env_remove("LYCEUM_DATABASE_URL")
+        .env("LYCEUM_LOG", "warn")
+        .env(base.0, base.1)
+        .output()
+        .unwrap();
+    assert!(created.status.success(), "{}", stderr(&created));
+    let out = String::from_utf8_lossy(&created.stdout).into_owned();
+    let prefix = "invitation link: https://lms.test/t/acme/accept-invitation?token=";
+    let printed = out
+        .lines()
+        .find_map(|l| l.strip_prefix(prefix))
+        .unwrap_or_else(|| panic!("no invitation link in {out}"))
+        .to_owned();
+
+    let server = serving(dir.path(), "serve", &[base]);
+    let port = server.1;
+    let outbox = dir.path().join("lyceum-data/mail/outbox/acme");
+    let mut mailed = None;
+    eventually("the invitation mail", || {
+        let Ok(entries) = std::fs::read_dir(&outbox) else {
+            return false;
+        };
+        let Some(file) = entries
+            .map(|e| e.unwrap().path())
+            .find(|p| p.extension().is_some_and(|x| x == "eml"))
+        else {
+            return false;
+        };
+        mailed = Some(std::fs::read(file).unwrap());
+        true
+    });
+    let raw = mailed.unwrap();
+    let message = mail_parser::MessageParser::default()
+        .parse(&raw[..])
+        .unwrap();
+    let to = message
+        .to()
+        .unwrap()
+        .first()
+        .unwrap()
+        .address()
+        .unwrap()
+        .to_owned();
+    assert_eq!(to, "boss@acme.test");
+    let text = message.body_text(0).unwrap().into_owned();
+    assert!(
+        text.contains(&format!(
+            "https://lms.test/t/acme/accept-invitation?token={printed}"
+        )),
+        "the mail carries the printed link: {text}"
+    );
+
+    let accept = format!(r#"{{"token": "{printed}", "password": "a brand new passphrase"}}"#);
+    let (status, body) = http_json(
+        port,
+        "POST",
+        "/t/acme/api/v1/auth/accept-invitation",
+        None,
+        &accept,
+    );
+    assert!(status.contains("200"), "{status} {body}");
+    let login = r#"{"email": "boss@acme.test", "password": "a brand new passphrase"}"#;
+    let (status, body) = http_json(port, "POST", "/t/acme/api/v1/auth/login", None, login);
+    assert!(status.contains("200"), "{status} {body}");
+    let token: serde_json::Value = serde_json::from_str(&body).unwrap();
+    let token = token["access_token"].as_str().unwrap();
+    let (status, body) = http_json(port, "GET", "/t/acme/api/v1/users", Some(token), "");
+    assert!(
+        status.contains("200"),
+        "an admin lists the people: {status} {body}"
+    );
+    assert!(body.contains("boss@acme.test"), "{body}");
+    drop(server);
+}

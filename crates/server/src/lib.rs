@@ -10,6 +10,7 @@ mod api;
 mod http;
 mod portal;
 
+pub use api::signup::SignUpConfig;
 use api::{audit, invitations, learning, tenant_profile, tenant_settings, users, webhooks};
 pub use api::{auth, live, platform};
 pub use http::metrics;
@@ -70,6 +71,8 @@ pub struct ServerConfig {
     pub domain_check: lyceum_app::settings::DomainCheckConfig,
     /// Which addresses webhook endpoints may be on (checked when one is saved).
     pub webhook_targets: lyceum_domain::TargetPolicy,
+    /// Whether organisations may sign themselves up, and how often per address.
+    pub signup: SignUpConfig,
 }
 
 impl Default for ServerConfig {
@@ -87,6 +90,7 @@ impl Default for ServerConfig {
             hsts_max_age_secs: 0,
             domain_check: Default::default(),
             webhook_targets: lyceum_domain::TargetPolicy::default(),
+            signup: SignUpConfig::default(),
         }
     }
 }
@@ -143,6 +147,8 @@ pub struct Shared {
     pub metrics: Metrics,
     rate_limits: TenantRateLimits,
     login_throttle: LoginThrottle,
+    /// Organisations' sign-ups and slug checks per client address.
+    signup_limits: api::signup::SignUpLimits,
     pages: ResponseCache,
     /// The `Strict-Transport-Security` header, if the configuration asks for one.
     hsts: Option<axum::http::HeaderValue>,
@@ -185,6 +191,7 @@ impl AppState {
             pages,
             rate_limits: TenantRateLimits::new(&config.rate_limit),
             login_throttle: LoginThrottle::new(config.login_throttle.clone()),
+            signup_limits: api::signup::SignUpLimits::new(&config.signup),
             hsts: headers::hsts(config.hsts_max_age_secs),
             catalogue: Arc::new(portal::Catalogue::embedded()),
             live: Arc::default(),
@@ -272,6 +279,8 @@ fn global_api() -> OpenApiRouter<AppState> {
         .routes(routes!(platform::deactivate_operator))
         .routes(routes!(platform::reactivate_operator))
         .routes(routes!(platform::change_password))
+        .routes(routes!(api::signup::sign_up))
+        .routes(routes!(api::signup::slug_available))
 }
 
 /// The probes: liveness, readiness and metrics.

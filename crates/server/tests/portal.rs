@@ -2761,3 +2761,140 @@ async fn lesson_release_dates_are_read_and_shown_in_the_tenants_time_zone() {
     assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(refused.body.contains("id=\"release-problem\""));
 }
+
+/// "Create your organisation": there only while sign-up is on, in the visitor's language, its
+/// form refused without its token, a bad slug answered with what was typed, and a good one
+/// making the organisation and inviting its admin by mail. The console's form takes a first
+/// admin too.
+#[tokio::test]
+async fn organisations_sign_themselves_up_from_the_signup_page_when_it_is_on() {
+    let (config, _guard) = lyceum_store::testing::sqlite_config();
+    let store = Store::open(config).await.unwrap();
+    let closed = AppState::new(store.clone(), ServerConfig::unthrottled());
+    let mut visitor = Browser::new(&closed, "closed");
+    let page = visitor.get("/signup").await;
+    assert_eq!(page.status, StatusCode::NOT_FOUND, "{}", page.body);
+    let page = visitor.get("/platform/sign-in").await;
+    assert!(!page.body.contains("href=\"/signup\""), "no link while off");
+
+    let open = ServerConfig {
+        signup: lyceum_server::SignUpConfig {
+            enabled: true,
+            ..Default::default()
+        },
+        ..ServerConfig::unthrottled()
+    };
+    let state = AppState::new(store.clone(), open);
+    let mut visitor = Browser::new(&state, "open");
+    let page = visitor.get("/platform/sign-in").await;
+    assert!(
+        page.body.contains("href=\"/signup\""),
+        "linked: {}",
+        page.body
+    );
+    let page = visitor.get("/signup").await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(
+        page.body.contains("Create your organisation"),
+        "{}",
+        page.body
+    );
+    assert!(page.body.contains("name=\"csrf\""));
+    assert!(!page.body.contains("<script"), "no script needed");
+
+    let fields = [
+        ("name", "Zeta <b>school</b>"),
+        ("slug", "zeta"),
+        ("admin_email", "head@zeta.test"),
+        ("admin_name", ""),
+    ];
+    let forged = visitor.post("/signup", &fields, Some("")).await;
+    assert_eq!(
+        forged.status,
+        StatusCode::FORBIDDEN,
+        "a form without its token"
+    );
+    let mut bad = fields;
+    bad[1] = ("slug", "Zeta!");
+    let refused = visitor.post("/signup", &bad, None).await;
+    assert_eq!(
+        refused.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "{}",
+        refused.body
+    );
+    assert!(refused.body.contains("value=\"Zeta!\""), "{}", refused.body);
+    assert!(
+        refused.body.contains("Zeta &#60;b&#62;school") && !refused.body.contains("<b>school"),
+        "escaped: {}",
+        refused.body
+    );
+    assert!(store.directory().by_slug("zeta").await.unwrap().is_none());
+
+    let made = visitor.post("/signup", &fields, None).await;
+    assert_eq!(made.status, StatusCode::OK, "{}", made.body);
+    assert!(made.body.contains("head@zeta.test"), "{}", made.body);
+    assert!(
+        made.body.contains("href=\"/t/zeta/sign-in\""),
+        "{}",
+        made.body
+    );
+    let zeta = store.directory().by_slug("zeta").await.unwrap().unwrap();
+    assert_eq!(zeta.name, "Zeta <b>school</b>");
+
+    // Taken now: said in French to a French browser.
+    let mut french = Browser::new(&state, "fr").speaking("fr-FR,fr;q=0.9");
+    let page = french.get("/signup").await;
+    assert!(
+        page.body.contains("Créer votre organisation"),
+        "{}",
+        page.body
+    );
+    let taken = french.post("/signup", &fields, None).await;
+    assert_eq!(taken.status, StatusCode::CONFLICT, "{}", taken.body);
+    assert!(taken.body.contains("lang=\"fr\""), "{}", taken.body);
+
+    // The console: a tenant with its first admin, said once made.
+    let password = lyceum_app::identity::NewPassword::choose(PASSWORD.to_owned())
+        .await
+        .unwrap();
+    let email = lyceum_domain::Email::parse("ops@lyceum.test").unwrap();
+    let console = lyceum_app::platform::Operator::Console;
+    lyceum_app::platform::create_operator(&store, &console, &email, "Ops", &password)
+        .await
+        .unwrap();
+    let mut ops = Browser::new(&state, "ops");
+    ops.get("/platform/sign-in").await;
+    let signed = ops
+        .post(
+            "/platform/sign-in",
+            &[("email", "ops@lyceum.test"), ("password", PASSWORD)],
+            None,
+        )
+        .await;
+    assert_eq!(signed.location(), "/platform/");
+    let bad = [
+        ("name", "Eta"),
+        ("slug", "eta"),
+        ("admin_email", "nope"),
+        ("admin_name", ""),
+    ];
+    let refused = ops.post("/platform/tenants", &bad, None).await;
+    assert_eq!(
+        refused.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "{}",
+        refused.body
+    );
+    assert!(refused.body.contains("value=\"nope\""), "{}", refused.body);
+    assert!(store.directory().by_slug("eta").await.unwrap().is_none());
+    let good = [
+        ("name", "Eta"),
+        ("slug", "eta"),
+        ("admin_email", "boss@eta.test"),
+        ("admin_name", "Boss"),
+    ];
+    let made = ops.post("/platform/tenants", &good, None).await;
+    assert_eq!(made.status, StatusCode::CREATED, "{}", made.body);
+    assert!(made.body.contains("boss@eta.test"), "{}", made.body);
+}

@@ -47,7 +47,7 @@ pub use control::{
 pub use engine::EngineKind;
 pub use error::StoreError;
 pub use health::TransactionTrouble;
-pub use lifecycle::{MigrationScope, MIGRATION_PARALLELISM};
+pub use lifecycle::{MigrationScope, TenantSeed, MIGRATION_PARALLELISM};
 pub use migrate::{MigrationProgress, MigrationReport, TenantMigrationFailure};
 pub use open::sqlite_memory_used;
 pub use scope::{LearnerLock, TenantTx, WriteTx};

@@ -24,21 +24,25 @@ pub struct InvitationToken {
 }
 
 /// Issues a fresh invitation for an invited user, withdrawing earlier ones, records
-/// `user.invited` and queues the invitation mail.
+/// `user.invited` and queues the invitation mail. `by` is the inviting admin; a tenant's first
+/// admin (`by` none) has no `user.invited` event, which names its inviter: their
+/// `user.created` (status `invited`, no creator) tells of them.
 pub(crate) async fn issue(
     tx: &mut WriteTx,
     user: UserId,
-    by: UserId,
+    by: Option<UserId>,
 ) -> Result<InvitationToken, Refusal> {
     let (token, hash) = new_opaque_token()?;
     let expires_at = Utc::now() + VALID_FOR;
-    invitations::issue(tx, user, &hash, expires_at, Some(by)).await?;
-    let invited = events::UserInvited {
-        user_id: user,
-        by,
-        expires_at,
-    };
-    outbox::append(tx, Some(by), &invited.into()).await?;
+    invitations::issue(tx, user, &hash, expires_at, by).await?;
+    if let Some(by) = by {
+        let invited = events::UserInvited {
+            user_id: user,
+            by,
+            expires_at,
+        };
+        outbox::append(tx, Some(by), &invited.into()).await?;
+    }
     mail::invitation(tx, user, &token, expires_at).await?;
     Ok(InvitationToken { token, expires_at })
 }
@@ -60,7 +64,7 @@ pub async fn reinvite(
             format!("the user is {}, not invited", invited.status),
         ));
     }
-    let invitation = issue(tx, user, actor.user).await?;
+    let invitation = issue(tx, user, Some(actor.user)).await?;
     let change = Change::new(AuditAction::UserInvited)
         .on(AuditTarget::User(user))
         .after(serde_json::json!({ "expires_at": invitation.expires_at }));

@@ -66,7 +66,7 @@ pub async fn create(
     let (action, invitation) = match user.status {
         UserStatus::Invited => (
             AuditAction::UserInvited,
-            Some(issue(tx, user.id, actor.user).await?),
+            Some(issue(tx, user.id, Some(actor.user)).await?),
         ),
         UserStatus::Active | UserStatus::Deactivated => (AuditAction::UserCreated, None),
     };
@@ -97,12 +97,7 @@ pub async fn first_admin(
     password: NewPassword,
 ) -> Result<Actor, Refusal> {
     tx.affects_all_users();
-    if !users::list(tx, None, None, 1).await?.is_empty() {
-        return Err(Refusal::conflict(
-            "TENANT_HAS_USERS",
-            "the organization has users already; its admins invite the next ones",
-        ));
-    }
+    nobody_yet(tx).await?;
     let person = NewPerson {
         email,
         display_name,
@@ -117,6 +112,41 @@ pub async fn first_admin(
         plan,
         origin: Origin::default(),
     })
+}
+
+/// Invites the first user of a tenant that has none yet, an admin (provisioning: the operator
+/// or the organisation's sign-up names them; they choose their password by accepting the
+/// invitation mailed to them); `TENANT_HAS_USERS` once it has any. Records `user.created` and
+/// `user.invited`, audited as `user.invited` done by the system.
+pub async fn invite_first_admin(
+    tx: &mut WriteTx,
+    plan: Plan,
+    email: &Email,
+    display_name: &str,
+) -> Result<(User, InvitationToken), Refusal> {
+    tx.affects_all_users();
+    nobody_yet(tx).await?;
+    let person = NewPerson {
+        email: email.as_str().to_owned(),
+        display_name: display_name.to_owned(),
+        role: Role::Admin,
+        password: None,
+    };
+    let admin = insert(tx, plan, person, Creator::Platform).await?;
+    let invitation = issue(tx, admin.id, None).await?;
+    audit::record_by_system(tx, created(AuditAction::UserInvited, &admin)).await?;
+    Ok((admin, invitation))
+}
+
+/// Refuses to make a tenant's first admin once it has users (`TENANT_HAS_USERS`).
+async fn nobody_yet(tx: &mut WriteTx) -> Result<(), Refusal> {
+    if !users::list(tx, None, None, 1).await?.is_empty() {
+        return Err(Refusal::conflict(
+            "TENANT_HAS_USERS",
+            "the organization has users already; its admins invite the next ones",
+        ));
+    }
+    Ok(())
 }
 
 /// Signs a person up as a student of `tenant`, from `origin`, where its settings allow self

@@ -8,6 +8,7 @@ pub(crate) mod invitations;
 pub(crate) mod learning;
 pub mod live;
 pub mod platform;
+pub mod signup;
 pub(crate) mod tenant_profile;
 pub(crate) mod tenant_settings;
 pub(crate) mod users;

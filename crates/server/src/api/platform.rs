@@ -12,11 +12,12 @@ use crate::http::json::ApiJson;
 use crate::AppState;
 use axum::extract::{FromRequestParts, Path, Query, State};
 use axum::http::request::Parts;
-use axum::http::StatusCode;
+use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
-use lyceum_app::platform::{self, Operator, TenantRequest};
-use lyceum_domain::{Email, Origin, Placement, Plan, PlatformUserId, TenantStatus};
+use lyceum_app::identity::invitations::InvitationToken;
+use lyceum_app::platform::{self, AdminRequest, Operator, TenantRequest};
+use lyceum_domain::{Email, Origin, Placement, Plan, PlatformUserId, TenantStatus, UserId};
 use lyceum_store::{AuditRecord, KeyOwner, PlatformUser, Tenant};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -146,15 +147,56 @@ pub(crate) struct NewTenantRequest {
     region: Option<String>,
     #[schema(value_type = Option<Object>)]
     settings: Option<serde_json::Map<String, serde_json::Value>>,
+    /// The tenant's first admin, invited by mail (the answer carries the invitation too).
+    admin: Option<NewAdminRequest>,
 }
 
-/// Provisions a tenant in its placement (default: the engine's).
+/// A new tenant's first admin.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct NewAdminRequest {
+    #[schema(max_length = 254)]
+    pub(crate) email: String,
+    /// Default: the part of the address before `@`.
+    #[schema(max_length = 200)]
+    pub(crate) name: Option<String>,
+}
+
+impl From<NewAdminRequest> for AdminRequest {
+    fn from(admin: NewAdminRequest) -> Self {
+        AdminRequest {
+            email: admin.email,
+            name: admin.name,
+        }
+    }
+}
+
+/// A new tenant's first admin, invited.
+#[derive(Serialize, ToSchema)]
+pub(crate) struct InvitedAdmin {
+    id: UserId,
+    email: Email,
+    /// Mailed to them too; pass it on if the mail does not arrive.
+    invitation: InvitationToken,
+}
+
+#[derive(Serialize, ToSchema)]
+pub(crate) struct CreatedTenant {
+    #[serde(flatten)]
+    tenant: Tenant,
+    /// When one was asked for.
+    admin: Option<InvitedAdmin>,
+}
+
+/// Provisions a tenant in its placement (default: the engine's), with its first admin if one
+/// is given: invited by mail, the invitation also in the answer (`Cache-Control: no-store`). A
+/// failure at any step leaves no tenant behind.
 #[utoipa::path(post, path = "/api/v1/platform/tenants", tag = "platform", request_body = NewTenantRequest,
     security(("bearer" = [])),
     responses(
-        (status = 201, body = Tenant),
+        (status = 201, body = CreatedTenant, headers(("cache-control" = String, description = "`no-store`"))),
         (status = 400, description = "`PLACEMENT_UNSUPPORTED`", body = ErrorBody),
-        (status = 422, description = "`INVALID_SLUG`, `RESERVED_SLUG`, `VALIDATION_FAILED`", body = ErrorBody),
+        (status = 422, description = "`INVALID_SLUG`, `RESERVED_SLUG`, `INVALID_EMAIL`, `VALIDATION_FAILED`", body = ErrorBody),
         (status = 409, description = "`TENANT_SLUG_TAKEN`", body = ErrorBody),
     ))]
 pub(crate) async fn create_tenant(
@@ -162,7 +204,7 @@ pub(crate) async fn create_tenant(
     operator: PlatformOperator,
     RequestOrigin(origin): RequestOrigin,
     ApiJson(request): ApiJson<NewTenantRequest>,
-) -> Result<(StatusCode, Json<Tenant>), ApiError> {
+) -> Result<Response, ApiError> {
     let request = TenantRequest {
         slug: request.slug,
         name: request.name,
@@ -170,10 +212,23 @@ pub(crate) async fn create_tenant(
         placement: request.placement,
         region: request.region,
         settings: request.settings,
+        admin: request.admin.map(AdminRequest::from),
     };
     let operator = operator.operator(origin);
-    let tenant = platform::create_tenant(&state.store, &operator, request).await?;
-    Ok((StatusCode::CREATED, Json(tenant)))
+    let made = platform::create_tenant(&state.store, &operator, request).await?;
+    let body = CreatedTenant {
+        tenant: made.tenant,
+        admin: made.admin.map(|admin| InvitedAdmin {
+            id: admin.user.id,
+            email: admin.user.email,
+            invitation: admin.invitation,
+        }),
+    };
+    let mut response = (StatusCode::CREATED, Json(body)).into_response();
+    response
+        .headers_mut()
+        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    Ok(response)
 }
 
 #[derive(Deserialize, IntoParams)]

@@ -42,6 +42,7 @@ use utoipa::{Modify, OpenApi};
         (name = "audit", description = "The tenant's audit log, for its admins"),
         (name = "webhooks", description = "The tenant's webhooks and their deliveries, for its admins"),
         (name = "platform", description = "The platform operator (super_admin): tenants and audit log"),
+        (name = "signup", description = "Organisations signing themselves up, where the operator lets them"),
     )
 )]
 pub struct ApiDoc;

@@ -80,6 +80,12 @@ impl<K: Hash + Eq + Clone> Buckets<K> {
         }
     }
 
+    /// `per_hour` tokens an hour, all of them at once if need be.
+    pub(crate) fn per_hour(per_hour: u32) -> Self {
+        let per_hour = per_hour.max(1);
+        Self::every(Duration::from_secs(3600) / per_hour, per_hour)
+    }
+
     /// Takes a token from `key`'s bucket if it has one.
     pub(crate) fn check(&self, key: &K) -> Verdict {
         // Forget full buckets now and then, so that keys seen once do not pile up.

@@ -23,7 +23,7 @@ use axum::response::{Html, IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Form, Router};
 use axum_extra::extract::cookie::{CookieJar, SameSite};
-use lyceum_app::platform::{self, Operator, TenantRequest};
+use lyceum_app::platform::{self, AdminRequest, Operator, TenantRequest};
 use lyceum_domain::{Email, Origin, Plan, PlatformUserId, TenantStatus};
 use lyceum_store::{AuditRecord, ChainReport, KeyOwner, Tenant};
 use serde::Deserialize;
@@ -170,9 +170,11 @@ struct SignIn {
     desk: Desk,
     problem: Option<String>,
     email: String,
+    /// Organisations may sign themselves up: the page links to `/signup`.
+    signup_open: bool,
 }
 
-async fn sign_in_form(desk: Desk) -> Response {
+async fn sign_in_form(State(state): State<AppState>, desk: Desk) -> Response {
     if desk.operator.is_some() {
         return desk.redirect("/platform/");
     }
@@ -180,6 +182,7 @@ async fn sign_in_form(desk: Desk) -> Response {
         desk,
         problem: None,
         email: String::new(),
+        signup_open: state.config.signup.enabled,
     };
     page.desk.page(StatusCode::OK, &page)
 }
@@ -229,6 +232,7 @@ async fn sign_in(
                 desk,
                 problem: Some(problem),
                 email,
+                signup_open: state.config.signup.enabled,
             };
             return page.desk.page(status, &page);
         }
@@ -285,15 +289,16 @@ struct Tenants {
     tenants: Vec<Tenant>,
     plans: [Plan; 3],
     problem: Option<String>,
-    form_name: String,
-    form_slug: String,
+    /// What was made, said once (the tenant and its invited admin).
+    notice: Option<String>,
+    form: NewTenantForm,
 }
 
 async fn tenants_page(
     state: &AppState,
     desk: Desk,
-    problem: Option<String>,
-    form: (String, String),
+    (problem, notice): (Option<String>, Option<String>),
+    form: NewTenantForm,
     status: StatusCode,
 ) -> Response {
     match platform::tenants(&state.store, None).await {
@@ -303,8 +308,8 @@ async fn tenants_page(
                 tenants,
                 plans: [Plan::Free, Plan::Pro, Plan::Enterprise],
                 problem,
-                form_name: form.0,
-                form_slug: form.1,
+                notice,
+                form,
             };
             page.desk.page(status, &page)
         }
@@ -317,10 +322,11 @@ async fn tenants(State(state): State<AppState>, desk: Desk) -> Response {
     if desk.operator.is_none() {
         return desk.redirect("/platform/sign-in");
     }
-    tenants_page(&state, desk, None, Default::default(), StatusCode::OK).await
+    let form = NewTenantForm::default();
+    tenants_page(&state, desk, (None, None), form, StatusCode::OK).await
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, Default)]
 struct NewTenantForm {
     #[serde(default)]
     csrf: String,
@@ -329,6 +335,11 @@ struct NewTenantForm {
     #[serde(default)]
     slug: String,
     plan: Option<Plan>,
+    /// The first admin, invited by mail (blank: none).
+    #[serde(default)]
+    admin_email: String,
+    #[serde(default)]
+    admin_name: String,
 }
 
 async fn create_tenant(
@@ -343,21 +354,44 @@ async fn create_tenant(
     let Some(operator) = desk.operator() else {
         return desk.redirect("/platform/sign-in");
     };
+    let admin = (!form.admin_email.trim().is_empty()).then(|| AdminRequest {
+        email: form.admin_email.clone(),
+        name: Some(form.admin_name.clone()),
+    });
     let request = TenantRequest {
         slug: form.slug.trim().to_owned(),
         name: form.name.clone(),
         plan: form.plan,
+        admin,
         ..TenantRequest::default()
     };
     match platform::create_tenant(&state.store, &operator, request).await {
-        Ok(_) => desk.redirect("/platform/"),
+        Ok(made) => match made.admin {
+            Some(admin) => {
+                let notice = desk
+                    .locale
+                    .msg("tenants-invited")
+                    .arg("slug", made.tenant.slug.to_string())
+                    .arg("email", admin.user.email.to_string())
+                    .to_string();
+                let form = NewTenantForm::default();
+                tenants_page(
+                    &state,
+                    desk,
+                    (None, Some(notice)),
+                    form,
+                    StatusCode::CREATED,
+                )
+                .await
+            }
+            None => desk.redirect("/platform/"),
+        },
         Err(e) => {
             let problem = ApiError::from(e);
             if problem.status.is_client_error() {
-                let typed = (form.name, form.slug);
                 let status = problem.status;
                 let message = desk.locale.explain(problem);
-                tenants_page(&state, desk, Some(message), typed, status).await
+                tenants_page(&state, desk, (Some(message), None), form, status).await
             } else {
                 desk.problem(problem)
             }

@@ -25,7 +25,7 @@ type Bundle = FluentBundle<FluentResource>;
 
 /// The Fluent files of a locale, in the order they are added to its bundle. A new language is
 /// a new arm here, a folder of the same files, and a variant of [`Locale`].
-fn sources(locale: Locale) -> [&'static str; 8] {
+fn sources(locale: Locale) -> [&'static str; 9] {
     match locale {
         Locale::En => [
             include_str!("../../locales/en/portal.ftl"),
@@ -36,6 +36,7 @@ fn sources(locale: Locale) -> [&'static str; 8] {
             include_str!("../../locales/en/settings.ftl"),
             include_str!("../../locales/en/webhooks.ftl"),
             include_str!("../../locales/en/recovery.ftl"),
+            include_str!("../../locales/en/signup.ftl"),
         ],
         Locale::Fr => [
             include_str!("../../locales/fr/portal.ftl"),
@@ -46,6 +47,7 @@ fn sources(locale: Locale) -> [&'static str; 8] {
             include_str!("../../locales/fr/settings.ftl"),
             include_str!("../../locales/fr/webhooks.ftl"),
             include_str!("../../locales/fr/recovery.ftl"),
+            include_str!("../../locales/fr/signup.ftl"),
         ],
     }
 }
@@ -525,6 +527,10 @@ impl PageLocale {
             "DOMAIN_NOT_FOUND" => self.msg("refusal-domain-not-found"),
             "DOMAIN_VERIFICATION_FAILED" => self.msg("refusal-domain-verification-failed"),
             "DOMAIN_STATE_CONFLICT" => self.msg("refusal-domain-state-conflict"),
+            "SIGNUP_CLOSED" => self.msg("refusal-signup-closed"),
+            "SIGNUP_RATE_LIMITED" => self.msg("refusal-signup-rate-limited"),
+            "INVALID_SLUG" => self.msg("refusal-invalid-slug"),
+            "RESERVED_SLUG" => self.msg("refusal-reserved-slug"),
             _ => return None,
         })
     }

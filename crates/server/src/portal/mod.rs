@@ -18,6 +18,7 @@ mod pages;
 mod recovery;
 mod session;
 mod settings;
+mod signup;
 mod staff;
 mod webhooks;
 
@@ -174,7 +175,7 @@ pub(crate) fn tenant_routes() -> Router<AppState> {
 
 /// The platform operator's console at `/platform/`.
 pub(crate) fn console_routes() -> Router<AppState> {
-    console::routes()
+    console::routes().merge(signup::routes())
 }
 
 /// The tenant's home under the path form, `/t/{slug}/` (the nested routes serve `/t/{slug}`).

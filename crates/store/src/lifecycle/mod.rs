@@ -8,3 +8,4 @@ mod migration;
 mod provision;
 
 pub use migration::{MigrationScope, MIGRATION_PARALLELISM};
+pub use provision::TenantSeed;

@@ -10,6 +10,7 @@ use crate::engine::quote_ident;
 use crate::error::StoreError;
 use crate::migrate;
 use crate::placement::{self, database_name, schema_name, PgPlacements};
+use crate::scope::WriteTx;
 use crate::store::{Backend, Store};
 use lyceum_domain::{Placement, Slug, TenantId, TenantStatus};
 use std::path::Path;
@@ -29,10 +30,27 @@ impl Store {
         new: NewTenant,
         audit: Option<AuditEntry>,
     ) -> Result<Tenant, StoreError> {
+        self.provision_seeded::<Unseeded>(new, audit, None)
+            .await
+            .map(|(tenant, _)| tenant)
+    }
+
+    /// [`Store::provision_recorded`], writing what `seed` writes (the tenant's first admin)
+    /// into the new tenant in its first transaction: opened before the tenant is activated and
+    /// committed once it is, so that a tenant is never active without it. If the seed or any
+    /// other step fails, the tenant is removed again (storage, directory row), as for any
+    /// failed provisioning.
+    pub async fn provision_seeded<S: TenantSeed>(
+        &self,
+        new: NewTenant,
+        audit: Option<AuditEntry>,
+        seed: Option<S>,
+    ) -> Result<(Tenant, Option<S::Output>), S::Error> {
         let placement = new.placement.unwrap_or(self.inner.default_placement);
         self.check_placement(placement)?;
         let mut new = new;
-        new.name = lyceum_domain::error::required_text("name", &new.name, 200)?;
+        new.name = lyceum_domain::error::required_text("name", &new.name, 200)
+            .map_err(StoreError::from)?;
         let id = TenantId::new();
         self.inner
             .directory
@@ -44,35 +62,72 @@ impl Store {
                 create_sqlite_file(&placement::sqlite_path(data_dir, id), &self.inner.limits).await
             }
         };
-        let activated = match created {
+        let outcome = match created {
             Ok(version) => {
                 let audit = audit.map(|entry| entry.on_tenant(id, new.slug.as_str()));
-                self.inner
-                    .directory
-                    .activate(id, version, audit.as_ref())
+                self.seed_and_activate(id, version, audit.as_ref(), seed)
                     .await
             }
-            Err(e) => Err(e),
+            Err(e) => Err(e.into()),
         };
-        if let Err(error) = activated {
-            match self.remove_storage(id, placement).await {
-                Ok(()) => {
-                    if let Err(e) = self.inner.directory.delete_row(id).await {
-                        tracing::error!(tenant = %new.slug, error = %e, "could not remove the directory row of a failed provisioning");
-                    }
-                }
-                // The row stays in `provisioning` so that an operator can see what is left over.
-                Err(cleanup) => {
-                    tracing::error!(tenant = %new.slug, %cleanup, "could not remove storage of a failed provisioning")
-                }
+        let seeded = match outcome {
+            Ok(seeded) => seeded,
+            Err(error) => {
+                self.undo_provisioning(id, placement, &new.slug).await;
+                return Err(error);
             }
-            return Err(error);
-        }
-        self.inner
+        };
+        let tenant = self
+            .inner
             .directory
             .by_id(id)
             .await?
-            .ok_or_else(|| StoreError::TenantNotFound(new.slug.to_string()))
+            .ok_or_else(|| StoreError::TenantNotFound(new.slug.to_string()))?;
+        Ok((tenant, seeded))
+    }
+
+    /// Runs `seed` (if any) in the new tenant's first write transaction, activates the tenant
+    /// (recording `audit`), then commits the seed: a seed that fails leaves the tenant
+    /// unactivated, and activation that fails rolls the seed back.
+    async fn seed_and_activate<S: TenantSeed>(
+        &self,
+        id: TenantId,
+        version: i64,
+        audit: Option<&AuditEntry>,
+        seed: Option<S>,
+    ) -> Result<Option<S::Output>, S::Error> {
+        let Some(seed) = seed else {
+            self.inner.directory.activate(id, version, audit).await?;
+            return Ok(None);
+        };
+        let mut tenant = self
+            .inner
+            .directory
+            .by_id(id)
+            .await?
+            .ok_or_else(|| StoreError::TenantNotFound(id.to_string()))?;
+        tenant.schema_version = version;
+        // Its storage is there; the directory says `active` only once the seed is written.
+        tenant.status = TenantStatus::Active;
+        let mut tx = self.begin_write(&tenant).await?;
+        let output = seed.seed(&mut tx, &tenant).await?;
+        self.inner.directory.activate(id, version, audit).await?;
+        tx.commit().await?;
+        Ok(Some(output))
+    }
+
+    /// Removes what a failed provisioning made: its storage, then its directory row (which
+    /// frees the slug). What cannot be removed is logged and left for
+    /// [`Store::reclaim_abandoned_provisioning`].
+    async fn undo_provisioning(&self, id: TenantId, placement: Placement, slug: &Slug) {
+        if let Err(cleanup) = self.remove_storage(id, placement).await {
+            // The row stays so that an operator can see what is left over.
+            tracing::error!(tenant = %slug, %cleanup, "could not remove storage of a failed provisioning");
+            return;
+        }
+        if let Err(e) = self.inner.directory.delete_row(id).await {
+            tracing::error!(tenant = %slug, error = %e, "could not remove the directory row of a failed provisioning");
+        }
     }
 
     /// [`Store::provision_recorded`] on a blocking-pool thread, for request handlers: the
@@ -84,11 +139,25 @@ impl Store {
         new: NewTenant,
         audit: Option<AuditEntry>,
     ) -> Result<Tenant, StoreError> {
+        self.provision_seeded_detached::<Unseeded>(new, audit, None)
+            .await
+            .map(|(tenant, _)| tenant)
+    }
+
+    /// [`Store::provision_seeded`] on a blocking-pool thread, as [`Store::provision_detached`].
+    pub async fn provision_seeded_detached<S: TenantSeed>(
+        &self,
+        new: NewTenant,
+        audit: Option<AuditEntry>,
+        seed: Option<S>,
+    ) -> Result<(Tenant, Option<S::Output>), S::Error> {
         let store = self.clone();
         let runtime = tokio::runtime::Handle::current();
-        tokio::task::spawn_blocking(move || runtime.block_on(store.provision_recorded(new, audit)))
-            .await
-            .map_err(|e| StoreError::Io(std::io::Error::other(e)))?
+        tokio::task::spawn_blocking(move || {
+            runtime.block_on(store.provision_seeded(new, audit, seed))
+        })
+        .await
+        .map_err(|e| StoreError::Io(std::io::Error::other(e)))?
     }
 
     /// Removes tenants left in `provisioning` for longer than `older_than`: a process that died
@@ -129,6 +198,33 @@ impl Store {
                 remove_sqlite_file(&placement::sqlite_path(data_dir, id)).await
             }
         }
+    }
+}
+
+/// What provisioning writes into a new tenant before activating it (see
+/// [`Store::provision_seeded`]): the layer above decides what (the first admin), the store when.
+pub trait TenantSeed: Send + 'static {
+    /// What the seed answers (the first admin's invitation).
+    type Output: Send + 'static;
+    type Error: From<StoreError> + Send + 'static;
+
+    /// Writes into `tx`, the new tenant's first transaction (not committed yet).
+    fn seed(
+        self,
+        tx: &mut WriteTx,
+        tenant: &Tenant,
+    ) -> impl std::future::Future<Output = Result<Self::Output, Self::Error>>;
+}
+
+/// No seed: a tenant provisioned empty.
+struct Unseeded;
+
+impl TenantSeed for Unseeded {
+    type Output = ();
+    type Error = StoreError;
+
+    async fn seed(self, _: &mut WriteTx, _: &Tenant) -> Result<(), StoreError> {
+        Ok(())
     }
 }
 

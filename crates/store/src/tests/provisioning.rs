@@ -253,3 +253,115 @@ async fn abandoned_provisioning_is_reclaimed_with_its_storage() {
         }
     }
 }
+
+/// A seed that writes a user into the new tenant, notes the tenant, then fails (or not).
+struct FailingSeed {
+    seen: std::sync::Arc<std::sync::Mutex<Option<Tenant>>>,
+    fail: bool,
+}
+
+impl crate::TenantSeed for FailingSeed {
+    type Output = UserId;
+    type Error = StoreError;
+
+    async fn seed(self, tx: &mut crate::WriteTx, tenant: &Tenant) -> Result<UserId, StoreError> {
+        *self.seen.lock().unwrap() = Some(tenant.clone());
+        let user = users::NewUser {
+            email: Email::parse("first@seed.test").unwrap(),
+            display_name: "First".to_owned(),
+            role: Role::Admin,
+            password_hash: None,
+        };
+        let user = users::insert(tx, &user).await?;
+        if self.fail {
+            return Err(StoreError::Conflict("a seed failing on purpose".to_owned()));
+        }
+        Ok(user.id)
+    }
+}
+
+#[tokio::test]
+async fn a_seed_that_fails_after_the_storage_exists_leaves_nothing_behind() {
+    for bed in beds().await {
+        for &placement in bed.store.placements() {
+            let label = format!("{} {placement}", bed.label);
+            let seen = std::sync::Arc::default();
+            let mut new = NewTenant::new(Slug::parse("seeded").unwrap(), "Seeded");
+            new.placement = Some(placement);
+            let seed = FailingSeed {
+                seen: std::sync::Arc::clone(&seen),
+                fail: true,
+            };
+            let err = bed
+                .store
+                .provision_seeded(new.clone(), None, Some(seed))
+                .await
+                .unwrap_err();
+            assert_eq!(err.code(), "CONFLICT", "{label}: {err}");
+            let mut failed = seen.lock().unwrap().take().expect("the seed ran");
+            assert!(
+                bed.store
+                    .directory()
+                    .by_slug("seeded")
+                    .await
+                    .unwrap()
+                    .is_none(),
+                "{label}: no directory row"
+            );
+            match placement {
+                _ if bed.store.engine() == crate::EngineKind::Sqlite => {
+                    let file = sqlite_path(bed.store.sqlite_data_dir().unwrap(), failed.id);
+                    assert!(!file.exists(), "{label}: no file");
+                }
+                Placement::Pool => {
+                    // Shared tables: the seed's rows were rolled back (looked for as that tenant).
+                    failed.status = lyceum_domain::TenantStatus::Active;
+                    let mut tx = bed.store.begin(&failed).await.unwrap();
+                    let users = count(&mut tx, "SELECT COUNT(*) FROM users", None).await;
+                    assert_eq!(users.unwrap(), 0, "{label}");
+                }
+                Placement::Schema | Placement::Database => {
+                    let owner = bed.store.postgres_placements().unwrap().owner.clone();
+                    let mut conn = connect(&owner).await;
+                    let left: i64 = sqlx::query_scalar(
+                        "SELECT (SELECT COUNT(*) FROM pg_namespace WHERE nspname = $1) \
+                         + (SELECT COUNT(*) FROM pg_database WHERE datname = $2)",
+                    )
+                    .bind(schema_name(failed.id))
+                    .bind(crate::placement::database_name(failed.id))
+                    .fetch_one(&mut conn)
+                    .await
+                    .unwrap();
+                    assert_eq!(left, 0, "{label}: no schema, no database");
+                }
+            }
+
+            // The slug is free again, and a seed that succeeds is there once the tenant is.
+            let seed = FailingSeed {
+                seen: std::sync::Arc::default(),
+                fail: false,
+            };
+            let (tenant, user) = bed
+                .store
+                .provision_seeded(new, None, Some(seed))
+                .await
+                .unwrap();
+            assert_eq!(tenant.status, lyceum_domain::TenantStatus::Active);
+            let mut tx = bed.store.begin(&tenant).await.unwrap();
+            let found = users::get(&mut tx, user.unwrap()).await.unwrap();
+            assert!(found.is_some(), "{label}: the seed's user is there");
+            tx.commit().await.unwrap();
+            rename_away(&bed.store, &tenant).await;
+        }
+    }
+}
+
+/// Frees the slug of `tenant` for the next round: renames it in the directory.
+async fn rename_away(store: &Store, tenant: &Tenant) {
+    let sql = "UPDATE tenants SET slug = $1 WHERE id = $2";
+    let slug = format!("gone-{}", tenant.placement);
+    dispatch!(&store.directory().pool, p => {
+        sqlx::query(sql).bind(slug).bind(tenant.id.as_uuid()).execute(p).await.unwrap();
+    });
+    store.directory().invalidate_cache();
+}

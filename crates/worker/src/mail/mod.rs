@@ -12,6 +12,7 @@
 mod render;
 mod transport;
 
+pub use render::invitation_link;
 pub use transport::{MailTransport, SmtpConfig, SmtpTls};
 
 use crate::{JobContext, JobHandler, Recurring, WorkError, Worker};

@@ -104,6 +104,15 @@ pub(crate) struct Links {
     pub(crate) base: String,
 }
 
+/// The link of an invitation to tenant `slug`, with the portal under `base`: what the
+/// invitation mail carries (and what the `lyceum` command shows the operator).
+pub fn invitation_link(base: &str, slug: &Slug, token: &str) -> String {
+    let links = Links {
+        base: base.to_owned(),
+    };
+    links.portal(slug, &format!("/accept-invitation?token={}", query(token)))
+}
+
 impl Links {
     fn portal(&self, tenant: &Slug, path: &str) -> String {
         format!("{}/t/{}{}", self.base.trim_end_matches('/'), tenant, path)
@@ -256,10 +265,7 @@ fn compose(
                 &[("when", text(when(*expires_at)?))],
             )?);
             notes.push(msg("ignore", &[])?);
-            let url = links.portal(
-                slug,
-                &format!("/accept-invitation?token={}", query(token.expose())),
-            );
+            let url = invitation_link(&links.base, slug, token.expose());
             let label = msg("invitation-action", &[])?;
             (
                 msg("invitation-subject", &of_tenant())?,

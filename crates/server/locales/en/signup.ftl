@@ -1,0 +1,21 @@
+# An organisation signing itself up (/signup), and the console's first admin.
+signup-title = Create your organisation
+signup-heading = Create your organisation
+signup-intro = Your organisation gets its own learning portal. Its first admin receives an invitation by e-mail to choose a password.
+signup-name = Organisation name
+signup-slug = Web address
+signup-slug-hint = (3 to 63 lower-case letters, digits and hyphens; your portal is at /t/your-address/)
+signup-admin-email = Admin e-mail address
+signup-admin-name = Admin name (optional)
+signup-submit = Create the organisation
+signup-done-heading = Check your e-mail
+signup-done = Your organisation is ready. An invitation is on its way to { $email }: follow its link to choose your password.
+signup-done-portal = Go to your portal
+signup-link = Create your organisation
+tenants-admin-email = First admin's e-mail address
+tenants-admin-name = First admin's name (optional)
+tenants-invited = { $slug } is ready; its admin { $email } was invited by e-mail.
+refusal-signup-closed = Organisations cannot sign themselves up here; ask the platform's operator.
+refusal-signup-rate-limited = Too many sign-ups from your address; try again later.
+refusal-invalid-slug = This web address cannot be used: use 3 to 63 lower-case letters, digits and hyphens, starting with a letter.
+refusal-reserved-slug = This web address is reserved; choose another.

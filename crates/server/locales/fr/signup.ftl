@@ -1,0 +1,21 @@
+# Une organisation qui s'inscrit elle-même (/signup), et le premier admin dans la console.
+signup-title = Créer votre organisation
+signup-heading = Créer votre organisation
+signup-intro = Votre organisation reçoit son propre portail de formation. Son premier administrateur reçoit une invitation par e-mail pour choisir un mot de passe.
+signup-name = Nom de l'organisation
+signup-slug = Adresse web
+signup-slug-hint = (3 à 63 lettres minuscules, chiffres et tirets ; votre portail sera à /t/votre-adresse/)
+signup-admin-email = Adresse e-mail de l'administrateur
+signup-admin-name = Nom de l'administrateur (facultatif)
+signup-submit = Créer l'organisation
+signup-done-heading = Consultez vos e-mails
+signup-done = Votre organisation est prête. Une invitation part vers { $email } : suivez son lien pour choisir votre mot de passe.
+signup-done-portal = Aller à votre portail
+signup-link = Créer votre organisation
+tenants-admin-email = Adresse e-mail du premier administrateur
+tenants-admin-name = Nom du premier administrateur (facultatif)
+tenants-invited = { $slug } est prête ; son administrateur { $email } a été invité par e-mail.
+refusal-signup-closed = Les organisations ne peuvent pas s'inscrire elles-mêmes ici ; adressez-vous à l'opérateur de la plateforme.
+refusal-signup-rate-limited = Trop d'inscriptions depuis votre adresse ; réessayez plus tard.
+refusal-invalid-slug = Cette adresse web n'est pas utilisable : 3 à 63 lettres minuscules, chiffres et tirets, en commençant par une lettre.
+refusal-reserved-slug = Cette adresse web est réservée ; choisissez-en une autre.
