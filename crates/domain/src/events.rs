@@ -6,7 +6,7 @@
 //! payload carries `schema_version`; a change that is not additive raises it.
 
 use crate::{
-    CourseId, CourseSlug, EnrollmentId, EventId, LessonId, LessonKind, ModuleId, Role, TenantId,
+    CourseId, CourseSlug, EnrollmentId, EventId, GroupId, LessonId, LessonKind, ModuleId, Role, TenantId,
     UserId, UserStatus, WebhookId,
 };
 use chrono::{DateTime, Utc};
@@ -67,6 +67,7 @@ macro_rules! aggregates {
 aggregates!(
     CourseId,
     EnrollmentId,
+    GroupId,
     LessonId,
     ModuleId,
     UserId,
@@ -350,6 +351,35 @@ domain_events! {
     UserActivated = "user.activated", about user_id {
         user_id: UserId,
         invitation_id: Uuid,
+    }
+    /// An admin created a group (cohort) of people.
+    GroupCreated = "group.created", about group_id {
+        group_id: GroupId,
+        name: String,
+        by: UserId,
+    }
+    /// An admin renamed a group.
+    GroupRenamed = "group.renamed", about group_id {
+        group_id: GroupId,
+        name: String,
+        by: UserId,
+    }
+    /// An admin deleted a group (its people stay; only the grouping goes).
+    GroupDeleted = "group.deleted", about group_id {
+        group_id: GroupId,
+        by: UserId,
+    }
+    /// A person joined a group.
+    GroupMemberAdded = "group.member_added", about group_id {
+        group_id: GroupId,
+        user_id: UserId,
+        by: UserId,
+    }
+    /// A person left a group.
+    GroupMemberRemoved = "group.member_removed", about group_id {
+        group_id: GroupId,
+        user_id: UserId,
+        by: UserId,
     }
     /// A webhook endpoint failed every delivery for a day and was disabled; its admins are to
     /// be told. An admin enables it again.
