@@ -11,8 +11,8 @@ use crate::learning::enrollments::{enroll, EnrolledBy};
 use crate::{Actor, Refusal};
 use chrono::{DateTime, Utc};
 use lyceum_domain::{
-    events, AuditAction, AuditTarget, CourseId, CourseStatus, DomainEvent, GroupId, Permission,
-    UserId, UserStatus,
+    events, AuditAction, AuditTarget, CourseId, CourseStatus, DomainEvent, Email, GroupId,
+    Permission, UserId, UserStatus,
 };
 use lyceum_store::repo::{groups, outbox, users};
 use lyceum_store::{StoreError, TenantTx, WriteTx};
@@ -178,6 +178,26 @@ pub async fn add_members(
     Ok(added)
 }
 
+/// Adds the person with address `email` to a group (the portal's form); refused when
+/// the organization has nobody by that address (`UNKNOWN_USER`). Answers whether they were added (`false`:
+/// in the group already).
+pub async fn add_member_by_email(
+    tx: &mut WriteTx,
+    actor: &Actor,
+    id: GroupId,
+    email: &str,
+) -> Result<bool, Refusal> {
+    actor.require(Permission::UserManage)?;
+    let email = Email::parse(email)?;
+    let person = users::by_email(tx, &email).await?.ok_or_else(|| {
+        Refusal::unacceptable(
+            "UNKNOWN_USER",
+            "no one in the organization has this address",
+        )
+    })?;
+    Ok(!add_members(tx, actor, id, &[person.id]).await?.is_empty())
+}
+
 /// Removes a person from a group (`NOT_FOUND` when the group does not hold them). Records
 /// `group.member_removed`; audited.
 pub async fn remove_member(
@@ -265,7 +285,15 @@ pub async fn enroll_group(
             });
             continue;
         }
-        match enroll(tx, &course, person.id, due_at, EnrolledBy::Staff(actor.user)).await {
+        match enroll(
+            tx,
+            &course,
+            person.id,
+            due_at,
+            EnrolledBy::Staff(actor.user),
+        )
+        .await
+        {
             Ok((_, true)) => report.enrolled += 1,
             Ok((_, false)) => report.already_enrolled += 1,
             Err(e @ Refusal::Conflict { .. }) => report.failed.push(MemberFailure {

@@ -7,8 +7,8 @@
 
 use super::invitations::issue;
 use crate::audit::{self, Change};
-pub use crate::bulk::RowResult;
 use crate::bulk::CsvFile;
+pub use crate::bulk::RowResult;
 use crate::learning::courses::within_plan;
 use crate::learning::enrollments::{enroll, EnrolledBy};
 use crate::{Actor, Refusal};
@@ -154,7 +154,11 @@ pub async fn import_people(
             }
         }
         if let Some(code) = unknown {
-            fail(email, "UNKNOWN_COURSE", format!("no course has the code {code:?}"));
+            fail(
+                email,
+                "UNKNOWN_COURSE",
+                format!("no course has the code {code:?}"),
+            );
             continue;
         }
         codes.extend(slugs.iter().cloned());
@@ -233,12 +237,18 @@ pub async fn import_people(
             };
             let course = &found[at];
             if course.status != CourseStatus::Published {
-                let reason = format!("the course {:?} is {}, not open", course.title, course.status);
+                let reason = format!(
+                    "the course {:?} is {}, not open",
+                    course.title, course.status
+                );
                 refused = Some(("COURSE_NOT_OPEN", reason));
                 break;
             }
             if seats[at].is_some_and(|left| left <= 0) {
-                refused = Some(("COURSE_FULL", format!("the course {:?} is full", course.title)));
+                refused = Some((
+                    "COURSE_FULL",
+                    format!("the course {:?} is full", course.title),
+                ));
                 break;
             }
             courses.push(at);

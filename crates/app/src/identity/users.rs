@@ -113,7 +113,10 @@ pub async fn first_admin(
     password: NewPassword,
 ) -> Result<Actor, Refusal> {
     tx.affects_all_users();
-    if !users::list(tx, users::UserFilter::ALL, None, 1).await?.is_empty() {
+    if !users::list(tx, users::UserFilter::ALL, None, 1)
+        .await?
+        .is_empty()
+    {
         return Err(Refusal::conflict(
             "TENANT_HAS_USERS",
             "the organization has users already; its admins invite the next ones",

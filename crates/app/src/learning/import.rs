@@ -5,8 +5,8 @@
 use super::courses::{course_for, manages};
 use super::enrollments::{enroll, EnrolledBy};
 use crate::audit::{self, Change};
-pub use crate::bulk::RowResult;
 use crate::bulk::CsvFile;
+pub use crate::bulk::RowResult;
 use crate::{Actor, Refusal};
 use chrono::{DateTime, NaiveDate, Utc};
 use lyceum_domain::{

@@ -25,7 +25,7 @@ type Bundle = FluentBundle<FluentResource>;
 
 /// The Fluent files of a locale, in the order they are added to its bundle. A new language is
 /// a new arm here, a folder of the same files, and a variant of [`Locale`].
-fn sources(locale: Locale) -> [&'static str; 7] {
+fn sources(locale: Locale) -> [&'static str; 8] {
     match locale {
         Locale::En => [
             include_str!("../../locales/en/portal.ftl"),
@@ -35,6 +35,7 @@ fn sources(locale: Locale) -> [&'static str; 7] {
             include_str!("../../locales/en/refusals.ftl"),
             include_str!("../../locales/en/settings.ftl"),
             include_str!("../../locales/en/webhooks.ftl"),
+            include_str!("../../locales/en/people.ftl"),
         ],
         Locale::Fr => [
             include_str!("../../locales/fr/portal.ftl"),
@@ -44,6 +45,7 @@ fn sources(locale: Locale) -> [&'static str; 7] {
             include_str!("../../locales/fr/refusals.ftl"),
             include_str!("../../locales/fr/settings.ftl"),
             include_str!("../../locales/fr/webhooks.ftl"),
+            include_str!("../../locales/fr/people.ftl"),
         ],
     }
 }
@@ -520,6 +522,12 @@ impl PageLocale {
             "DOMAIN_NOT_FOUND" => self.msg("refusal-domain-not-found"),
             "DOMAIN_VERIFICATION_FAILED" => self.msg("refusal-domain-verification-failed"),
             "DOMAIN_STATE_CONFLICT" => self.msg("refusal-domain-state-conflict"),
+            "DUPLICATE_EMAIL" => self.msg("refusal-duplicate-email"),
+            "USER_EXISTS" => self.msg("refusal-user-exists"),
+            "UNKNOWN_ROLE" => self.msg("refusal-unknown-role"),
+            "UNKNOWN_COURSE" => self.msg("refusal-unknown-course"),
+            "GROUP_NAME_TAKEN" => self.msg("refusal-group-name-taken"),
+            "TOO_MANY_MEMBERS" => self.msg("refusal-too-many-members"),
             _ => return None,
         })
     }

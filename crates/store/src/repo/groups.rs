@@ -92,7 +92,11 @@ pub async fn insert(tx: &mut WriteTx, name: &str, by: UserId) -> Result<Group, S
 }
 
 /// Renames a group; `None` when there is none by that id.
-pub async fn rename(tx: &mut WriteTx, id: GroupId, name: &str) -> Result<Option<Group>, StoreError> {
+pub async fn rename(
+    tx: &mut WriteTx,
+    id: GroupId,
+    name: &str,
+) -> Result<Option<Group>, StoreError> {
     let name = lyceum_domain::error::required_text("name", name, MAX_NAME_CHARS)?;
     let tenant = tx.tenant();
     let done = dispatch!(tx.conn(), c => {
@@ -140,7 +144,8 @@ pub async fn get(tx: &mut TenantTx, id: GroupId) -> Result<Option<Group>, StoreE
 /// Every group of the tenant, by name.
 pub async fn list(tx: &mut TenantTx) -> Result<Vec<Group>, StoreError> {
     let tenant = tx.tenant();
-    let sql = format!("SELECT {COLUMNS} FROM groups g WHERE g.tenant_id = $1 ORDER BY g.name_key, g.id");
+    let sql =
+        format!("SELECT {COLUMNS} FROM groups g WHERE g.tenant_id = $1 ORDER BY g.name_key, g.id");
     let rows: Vec<GroupRow> = dispatch!(tx.conn(), c => {
         sqlx::query_as(&sql).bind(tenant).fetch_all(c).await?
     });
@@ -171,13 +176,21 @@ pub async fn add_members(
             insert.push(" ON CONFLICT (tenant_id, group_id, user_id) DO NOTHING RETURNING tenant_id, user_id");
             insert.build_query_as().fetch_all(c).await?
         });
-        added.extend(tx.own_all("group_members", rows)?.into_iter().map(UserId::from_uuid));
+        added.extend(
+            tx.own_all("group_members", rows)?
+                .into_iter()
+                .map(UserId::from_uuid),
+        );
     }
     Ok(added)
 }
 
 /// Removes `user` from a group; `false` when they were not in it.
-pub async fn remove_member(tx: &mut WriteTx, group: GroupId, user: UserId) -> Result<bool, StoreError> {
+pub async fn remove_member(
+    tx: &mut WriteTx,
+    group: GroupId,
+    user: UserId,
+) -> Result<bool, StoreError> {
     let tenant = tx.tenant();
     let removed = dispatch!(tx.conn(), c => {
         sqlx::query("DELETE FROM group_members WHERE tenant_id = $1 AND group_id = $2 AND user_id = $3")
