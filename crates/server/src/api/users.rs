@@ -10,6 +10,7 @@ use crate::http::json::ApiJson;
 use crate::http::tenancy::CurrentTenant;
 use crate::AppState;
 use axum::body::Bytes;
+use axum::extract::rejection::QueryRejection;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::{Extension, Json};
@@ -95,8 +96,13 @@ pub(crate) struct UserPath {
 pub(crate) async fn list(
     State(state): State<AppState>,
     auth: Authenticated,
-    Query(page): Query<Page>,
+    page: Result<Query<Page>, QueryRejection>,
 ) -> Result<Json<UserPage>, ApiError> {
+    // An unknown role or status is a value the caller got wrong, like any other field.
+    let Query(page) = page.map_err(|rejection| {
+        let message = crate::http::error::in_our_words(&rejection.body_text());
+        ApiError::new(StatusCode::BAD_REQUEST, "VALIDATION_FAILED", message)
+    })?;
     let limit = crate::http::paging::page_size(page.limit)?;
     let mut tx = state.store.begin(&auth.tenant).await?;
     let filter = PeopleFilter {
