@@ -377,13 +377,14 @@ pub(super) async fn people_page(
                 .then(|| people.last())
                 .flatten()
                 .map(|last| {
-                    let q = url_encode(&query);
-                    let role = filter.role.map(Role::as_str).unwrap_or_default();
-                    let status = filter.status.map(UserStatus::as_str).unwrap_or_default();
-                    visit.link(&format!(
-                        "/admin/people?q={q}&role={role}&status={status}&after={}",
-                        last.id
-                    ))
+                    let mut link = format!("/admin/people?q={}", url_encode(&query));
+                    if let Some(role) = filter.role {
+                        link.push_str(&format!("&role={role}"));
+                    }
+                    if let Some(status) = filter.status {
+                        link.push_str(&format!("&status={status}"));
+                    }
+                    visit.link(&format!("{link}&after={}", last.id))
                 });
             let page = People {
                 chrome: visit.chrome(),
