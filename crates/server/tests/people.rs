@@ -116,7 +116,7 @@ async fn invitation_mails(w: &World) -> Vec<String> {
         .collect()
 }
 
-fn row<'a>(report: &'a Value, line: u64) -> &'a Value {
+fn row(report: &Value, line: u64) -> &Value {
     report["rows"]
         .as_array()
         .unwrap()
