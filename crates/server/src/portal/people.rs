@@ -16,10 +16,9 @@ use axum::response::Response;
 use lyceum_app::groups::{self, Group, GroupEnrollment};
 use lyceum_app::identity::import::{import_people, PeopleImportReport, MAX_PEOPLE_CSV_BYTES};
 use lyceum_app::identity::User;
-use lyceum_app::learning::courses::{self, Course};
+use lyceum_app::learning::courses::{self, CatalogQuery, Course, Visibility};
 use lyceum_app::{Actor, Refusal};
 use lyceum_domain::{CourseId, CourseStatus, GroupId, UserId};
-use lyceum_store::repo::courses::{CatalogQuery, Visibility};
 use serde::Deserialize;
 
 /// Courses offered in a group's enrollment form.
