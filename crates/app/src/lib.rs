@@ -10,7 +10,9 @@
 
 mod actor;
 pub mod audit;
+mod bulk;
 pub mod dispatch;
+pub mod groups;
 pub mod housekeeping;
 pub mod identity;
 pub mod jobs;

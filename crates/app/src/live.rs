@@ -76,6 +76,12 @@ pub fn audience(event: &DomainEvent) -> Audience {
         E::UserActivated(e) => Audience::Person(e.user_id),
         E::UserPasswordResetIssued(e) => Audience::Person(e.user_id),
         E::UserPasswordChanged(e) => Audience::Person(e.user_id),
+        // Groups are the admins' to manage.
+        E::GroupCreated(_)
+        | E::GroupRenamed(_)
+        | E::GroupDeleted(_)
+        | E::GroupMemberAdded(_)
+        | E::GroupMemberRemoved(_) => Audience::Admins,
         // A webhook given up concerns the tenant's admins, who manage webhooks.
         E::WebhookDisabled(_) => Audience::Admins,
     }

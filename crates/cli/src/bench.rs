@@ -31,12 +31,17 @@ pub struct BenchArgs {
     worker: crate::bench_worker::WorkerBenchArgs,
     #[command(flatten)]
     webhooks: crate::bench_webhooks::WebhookBenchArgs,
+    #[command(flatten)]
+    people: crate::bench_people::PeopleBenchArgs,
 }
 
 pub async fn run(store: &Store, config: StoreConfig, args: BenchArgs) -> Result<()> {
     let run_id = uuid::Uuid::now_v7().simple().to_string();
     let tag = &run_id[run_id.len() - 6..];
     println!("engine: {}", store.engine());
+    if args.people.enabled() {
+        return crate::bench_people::run(store, &args.people, tag).await;
+    }
     if args.webhooks.enabled() {
         return crate::bench_webhooks::run(store, &args.webhooks, tag).await;
     }

@@ -5,6 +5,7 @@ mod audit;
 mod bench;
 mod bench_api;
 mod bench_learning;
+mod bench_people;
 mod bench_portal;
 mod bench_seed;
 mod bench_tenants;

@@ -4,7 +4,7 @@
 //! layer's.
 
 use crate::error::{parse_variant, ValidationError};
-use crate::ids::{CourseId, TenantId, UserId, WebhookId};
+use crate::ids::{CourseId, GroupId, TenantId, UserId, WebhookId};
 use serde::{Deserialize, Serialize};
 use std::fmt;
 use std::net::IpAddr;
@@ -65,6 +65,8 @@ audit_actions! {
     UserPasswordResetSent = "user.password_reset_sent",
     /// A person chose a new password with a reset link.
     UserPasswordReset = "user.password_reset",
+    /// An admin created people from a CSV file (invited, each sent an invitation).
+    UserImported = "user.imported",
     /// Course staff published a course.
     CoursePublished = "course.published",
     /// Course staff archived a course.
@@ -82,6 +84,18 @@ audit_actions! {
     DomainVerified = "domain.verified",
     /// An admin removed a custom domain.
     DomainRemoved = "domain.removed",
+    /// An admin created a group (cohort) of people.
+    GroupCreated = "group.created",
+    /// An admin renamed a group.
+    GroupRenamed = "group.renamed",
+    /// An admin deleted a group.
+    GroupDeleted = "group.deleted",
+    /// An admin added people to a group.
+    GroupMembersAdded = "group.members_added",
+    /// An admin removed a person from a group.
+    GroupMemberRemoved = "group.member_removed",
+    /// An admin enrolled a group's members in a course.
+    GroupEnrolled = "group.enrolled",
     /// An admin added a webhook endpoint.
     WebhookCreated = "webhook.created",
     /// An admin changed a webhook endpoint (its URL, events, description, or enabled it again).
@@ -115,6 +129,7 @@ pub enum AuditTarget {
     /// The organisation itself (its settings, its custom domains).
     Tenant(TenantId),
     Webhook(WebhookId),
+    Group(GroupId),
 }
 
 impl AuditTarget {
@@ -125,6 +140,7 @@ impl AuditTarget {
             AuditTarget::Course(_) => "course",
             AuditTarget::Tenant(_) => "tenant",
             AuditTarget::Webhook(_) => "webhook",
+            AuditTarget::Group(_) => "group",
         }
     }
 
@@ -134,6 +150,7 @@ impl AuditTarget {
             AuditTarget::Course(id) => id.as_uuid(),
             AuditTarget::Tenant(id) => id.as_uuid(),
             AuditTarget::Webhook(id) => id.as_uuid(),
+            AuditTarget::Group(id) => id.as_uuid(),
         }
     }
 }

@@ -6,8 +6,8 @@
 //! payload carries `schema_version`; a change that is not additive raises it.
 
 use crate::{
-    CourseId, CourseSlug, EnrollmentId, EventId, LessonId, LessonKind, ModuleId, Role, TenantId,
-    UserId, UserStatus, WebhookId,
+    CourseId, CourseSlug, EnrollmentId, EventId, GroupId, LessonId, LessonKind, ModuleId, Role,
+    TenantId, UserId, UserStatus, WebhookId,
 };
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -67,6 +67,7 @@ macro_rules! aggregates {
 aggregates!(
     CourseId,
     EnrollmentId,
+    GroupId,
     LessonId,
     ModuleId,
     UserId,
@@ -363,6 +364,35 @@ domain_events! {
     UserPasswordChanged = "user.password_changed", about user_id {
         user_id: UserId,
         reset: bool,
+    }
+    /// An admin created a group (cohort) of people.
+    GroupCreated = "group.created", about group_id {
+        group_id: GroupId,
+        name: String,
+        by: UserId,
+    }
+    /// An admin renamed a group.
+    GroupRenamed = "group.renamed", about group_id {
+        group_id: GroupId,
+        name: String,
+        by: UserId,
+    }
+    /// An admin deleted a group (its people stay; only the grouping goes).
+    GroupDeleted = "group.deleted", about group_id {
+        group_id: GroupId,
+        by: UserId,
+    }
+    /// A person joined a group.
+    GroupMemberAdded = "group.member_added", about group_id {
+        group_id: GroupId,
+        user_id: UserId,
+        by: UserId,
+    }
+    /// A person left a group.
+    GroupMemberRemoved = "group.member_removed", about group_id {
+        group_id: GroupId,
+        user_id: UserId,
+        by: UserId,
     }
     /// A webhook endpoint failed every delivery for a day and was disabled; its admins are to
     /// be told. An admin enables it again.

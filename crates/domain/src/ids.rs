@@ -100,6 +100,10 @@ id_type!(
     WebhookId
 );
 id_type!(
+    /// A group (cohort) of a tenant's people.
+    GroupId
+);
+id_type!(
     /// One delivery of an event to a webhook endpoint (a replay is another).
     DeliveryId
 );

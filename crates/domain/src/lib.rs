@@ -41,8 +41,8 @@ pub use email::Email;
 pub use error::ValidationError;
 pub use events::{DomainEvent, EventEnvelope, EVENT_SCHEMA_VERSION};
 pub use ids::{
-    CourseId, DeliveryId, EnrollmentId, EventId, JobId, LessonId, ModuleId, PlatformUserId,
-    TenantId, UserId, WebhookId,
+    CourseId, DeliveryId, EnrollmentId, EventId, GroupId, JobId, LessonId, ModuleId,
+    PlatformUserId, TenantId, UserId, WebhookId,
 };
 pub use jobs::{Backoff, Job};
 pub use locale::Locale;

@@ -11,7 +11,7 @@ mod http;
 mod portal;
 
 pub use api::signup::SignUpConfig;
-use api::{audit, invitations, learning, tenant_profile, tenant_settings, users, webhooks};
+use api::{audit, groups, invitations, learning, tenant_profile, tenant_settings, users, webhooks};
 pub use api::{auth, live, platform};
 pub use http::metrics;
 use http::{context, error, headers, health, nul, openapi, ratelimit, response_cache, tenancy};
@@ -226,6 +226,10 @@ fn tenant_api() -> OpenApiRouter<AppState> {
         .routes(routes!(auth::recovery::send_reset))
         .routes(routes!(users::sign_up))
         .routes(routes!(users::list, users::create))
+        .routes(with_body_limit(
+            routes!(users::import),
+            lyceum_app::identity::import::MAX_PEOPLE_CSV_BYTES,
+        ))
         .routes(routes!(users::show, users::update))
         .routes(routes!(users::deactivate))
         .routes(routes!(users::reactivate))
@@ -255,6 +259,11 @@ fn tenant_api() -> OpenApiRouter<AppState> {
         .routes(routes!(dashboard::show))
         .routes(routes!(certificates::verify))
         .routes(routes!(audit::list))
+        .routes(routes!(groups::list, groups::create))
+        .routes(routes!(groups::show, groups::rename, groups::delete))
+        .routes(routes!(groups::add_members))
+        .routes(routes!(groups::remove_member))
+        .routes(routes!(groups::enroll))
         .routes(routes!(webhooks::list, webhooks::create))
         .routes(routes!(webhooks::show, webhooks::update, webhooks::delete))
         .routes(routes!(webhooks::rotate_secret))

@@ -531,6 +531,29 @@ async fn staff_journeys(config: StoreConfig, label: &str, driver: &Driver) {
         fill(&admin, "#invite-name", "Omar").await?;
         press(&admin, "form[aria-labelledby=invite] button").await?;
         let link = text_of(&admin, "#invitation-link").await?;
+        // The people filtered by role, then gathered in a group.
+        admin
+            .find(Locator::Css("#role-filter option[value=instructor]"))
+            .await
+            .map_err(fail("role filter"))?
+            .click()
+            .await
+            .map_err(fail("role filter"))?;
+        press(&admin, "form.search button").await?;
+        until(&admin, "table tbody", |t| {
+            t.contains("teacher@east.test") && !t.contains("omar@east.test")
+        })
+        .await?;
+        click_link(&admin, "Groups").await?;
+        arrive(&admin, "Groups").await?;
+        audit(&admin, "groups").await?;
+        fill(&admin, "#group-name", "Night shift").await?;
+        press(&admin, "form[aria-labelledby=new-group] button").await?;
+        arrive(&admin, "Night shift").await?;
+        fill(&admin, "#member-email", "student@east.test").await?;
+        press(&admin, "form[aria-labelledby=add-member] button").await?;
+        until(&admin, "table tbody", |t| t.contains("student@east.test")).await?;
+        audit(&admin, "group").await?;
         click_link(&admin, "Audit log").await?;
         arrive(&admin, "Audit log").await?;
         audit(&admin, "tenant audit log").await?;

@@ -457,8 +457,9 @@ fn routes(
 /// Routes whose cross-tenant test lives elsewhere: the user routes in
 /// `users.rs::admins_cannot_reach_users_of_another_tenant`, the CSV import right in
 /// `every_endpoint_refuses_another_tenants_ids` (it takes a CSV body, not JSON), the webhook
-/// routes in `webhooks.rs::another_tenants_webhooks_and_deliveries_are_not_found`.
-const CROSS_TENANT_TESTED_ELSEWHERE: [(&str, &str); 16] = [
+/// routes in `webhooks.rs::another_tenants_webhooks_and_deliveries_are_not_found`, the group
+/// routes in `people.rs::another_tenants_groups_and_people_are_not_found_and_nothing_changes`.
+const CROSS_TENANT_TESTED_ELSEWHERE: [(&str, &str); 22] = [
     ("GET", "/api/v1/users/{id}"),
     ("PATCH", "/api/v1/users/{id}"),
     ("POST", "/api/v1/users/{id}/deactivate"),
@@ -481,6 +482,13 @@ const CROSS_TENANT_TESTED_ELSEWHERE: [(&str, &str); 16] = [
         "POST",
         "/api/v1/webhooks/{id}/deliveries/{delivery_id}/replay",
     ),
+    // tests/people.rs, `another_tenants_groups_and_people_are_not_found_and_nothing_changes`.
+    ("GET", "/api/v1/groups/{id}"),
+    ("PATCH", "/api/v1/groups/{id}"),
+    ("DELETE", "/api/v1/groups/{id}"),
+    ("POST", "/api/v1/groups/{id}/members"),
+    ("DELETE", "/api/v1/groups/{id}/members/{user_id}"),
+    ("POST", "/api/v1/groups/{id}/enroll"),
 ];
 
 /// Every tenant route that takes an id in its path is in the cross-tenant list below (or in

@@ -2898,3 +2898,137 @@ async fn organisations_sign_themselves_up_from_the_signup_page_when_it_is_on() {
     assert_eq!(made.status, StatusCode::CREATED, "{}", made.body);
     assert!(made.body.contains("boss@eta.test"), "{}", made.body);
 }
+
+#[tokio::test]
+async fn admins_import_people_filter_them_and_gather_them_in_groups() {
+    for (config, _guard) in configs_on_each_engine().await {
+        let label = label(&config);
+        let store = Store::open(config).await.unwrap();
+        let (_, course) = school(&store, "lambda", "#00695c", 1).await;
+        let state = AppState::new(store, ServerConfig::unthrottled());
+        let mut admin = Browser::new(&state, &label);
+        admin.sign_in("lambda", "admin@lambda.test").await;
+        let people = admin.get("/t/lambda/admin/people").await;
+        assert!(
+            people
+                .body
+                .contains("action=\"/t/lambda/admin/people/import\""),
+            "{label}: {}",
+            people.body
+        );
+        assert!(
+            people.body.contains("href=\"/t/lambda/admin/groups\""),
+            "{label}"
+        );
+
+        // The import: a token first, then the file; each row's result shown.
+        let csv = b"email,name,role\nnew@lambda.test,New <b>,student\nstudent@lambda.test,Again,student\nbad,Bad,student\nnew2@lambda.test,Two,instructor\n";
+        let import = "/t/lambda/admin/people/import";
+        let refused = admin.upload(import, csv, Some(""), false).await;
+        assert_eq!(refused.status, StatusCode::FORBIDDEN, "{label}");
+        let report = admin.upload(import, csv, None, false).await;
+        assert_eq!(report.status, StatusCode::OK, "{label}: {}", report.body);
+        assert!(
+            report
+                .body
+                .contains("2 created, 1 already there, 1 refused."),
+            "{label}: {}",
+            report.body
+        );
+        assert!(report.body.contains("<td>4</td><td>bad</td>"), "{label}");
+        let unreadable = admin.upload(import, b"name\nNobody\n", None, false).await;
+        assert_eq!(unreadable.status, StatusCode::BAD_REQUEST, "{label}");
+        assert!(unreadable.body.contains("import-file-problem"), "{label}");
+
+        // Filters: a GET form, so links and the back button keep them.
+        let instructors = admin.get("/t/lambda/admin/people?role=instructor").await;
+        assert!(instructors.body.contains("new2@lambda.test"), "{label}");
+        assert!(!instructors.body.contains("new@lambda.test<"), "{label}");
+        let invited = admin
+            .get("/t/lambda/admin/people?status=invited&role=")
+            .await;
+        assert!(invited.body.contains("new@lambda.test"), "{label}");
+        assert!(!invited.body.contains("student@lambda.test"), "{label}");
+
+        // Groups: create, add a member by address, enroll, remove, delete.
+        let groups = admin.get("/t/lambda/admin/groups").await;
+        assert_eq!(groups.status, StatusCode::OK, "{label}");
+        let made = admin
+            .post("/t/lambda/admin/groups", &[("name", "Cohort A")], None)
+            .await;
+        let group = made.location().to_owned();
+        assert!(
+            group.starts_with("/t/lambda/admin/groups/"),
+            "{label}: {group}"
+        );
+        let taken = admin
+            .post("/t/lambda/admin/groups", &[("name", "cohort a")], None)
+            .await;
+        assert_eq!(taken.status, StatusCode::CONFLICT, "{label}");
+        let added = admin
+            .post(
+                &format!("{group}/members"),
+                &[("email", "new@lambda.test")],
+                None,
+            )
+            .await;
+        assert_eq!(added.location(), group, "{label}");
+        let unknown = admin
+            .post(
+                &format!("{group}/members"),
+                &[("email", "ghost@lambda.test")],
+                None,
+            )
+            .await;
+        assert_eq!(unknown.status, StatusCode::UNPROCESSABLE_ENTITY, "{label}");
+        let page = admin.get(&group).await;
+        assert!(
+            page.body.contains("new@lambda.test"),
+            "{label}: {}",
+            page.body
+        );
+        let enrolled = admin
+            .post(&format!("{group}/enroll"), &[("course", &course)], None)
+            .await;
+        assert!(
+            enrolled
+                .body
+                .contains("1 enrolled, 0 enrolled already, 0 could not be enrolled."),
+            "{label}: {}",
+            enrolled.body
+        );
+        let member = page
+            .body
+            .split(&format!("action=\"{group}/members/"))
+            .nth(1)
+            .and_then(|rest| rest.split_once("/remove\""))
+            .map(|(id, _)| id.to_owned())
+            .unwrap_or_else(|| panic!("{label}: no remove form: {}", page.body));
+        let removed = admin
+            .post(&format!("{group}/members/{member}/remove"), &[], None)
+            .await;
+        assert_eq!(removed.location(), group, "{label}");
+        assert!(
+            admin
+                .get(&group)
+                .await
+                .body
+                .contains("Nobody in this group"),
+            "{label}"
+        );
+        let deleted = admin.post(&format!("{group}/delete"), &[], None).await;
+        assert_eq!(deleted.location(), "/t/lambda/admin/groups", "{label}");
+        assert_eq!(
+            admin.get(&group).await.status,
+            StatusCode::NOT_FOUND,
+            "{label}"
+        );
+        let mut admin = admin.speaking("fr");
+        let french = admin.get("/t/lambda/admin/groups").await;
+        assert!(
+            french.body.contains("Créer un groupe"),
+            "{label}: {}",
+            french.body
+        );
+    }
+}

@@ -16,8 +16,8 @@ pub struct TenantTable {
     /// The other tenant tables it has foreign keys to, each named once; all come earlier in
     /// [`TENANT_TABLES`]. Ids kept without a foreign key (`enrollments.enrolled_by`,
     /// `invitations.created_by`, `password_resets.created_by`, `outbox_events.aggregate_id`
-    /// and `actor_id`, `audit_log.actor_id`, `webhook_endpoints.created_by`,
-    /// `webhook_deliveries.job_id`) make no parent.
+    /// and `actor_id`, `audit_log.actor_id`, `webhook_endpoints.created_by`, `groups.created_by`,
+    /// `group_members.added_by`, `webhook_deliveries.job_id`) make no parent.
     pub parents: &'static [&'static str],
     /// What a row holds, in one line.
     pub holds: &'static str,
@@ -122,5 +122,15 @@ pub const TENANT_TABLES: &[TenantTable] = &[
         "password_resets",
         &["users"],
         "a password reset's one-time token hash, open or spent",
+    ),
+    table(
+        "groups",
+        &[],
+        "a group (cohort) of people: name, unique in the tenant",
+    ),
+    table(
+        "group_members",
+        &["groups", "users"],
+        "a person's membership of a group",
     ),
 ];

@@ -2,6 +2,7 @@
 //! passwords (changed, and recovered by mail), invitations and sign-in sessions (rotating refresh tokens with reuse detection).
 //! Access tokens are the faces' business: the JSON API signs them with the tenant's keys.
 
+pub mod import;
 pub mod invitations;
 pub mod passwords;
 pub mod recovery;

@@ -22,24 +22,40 @@ fn user_not_found() -> Refusal {
 /// Longest search text taken; the rest is ignored.
 pub const MAX_SEARCH_CHARS: usize = 200;
 
-/// A page of the tenant's users, oldest first, after `after` (`user:manage`); with `search`,
-/// those whose name or e-mail address holds it, whatever the case (control characters and
-/// surrounding spaces ignored, at most [`MAX_SEARCH_CHARS`]; nothing left searches nothing).
+/// Which people a list shows: a search text (in the name or e-mail address, whatever the case;
+/// `%` and `_` are plain characters), a role, a status; each left out picks everyone.
+#[derive(Debug, Clone, Default)]
+pub struct PeopleFilter {
+    pub search: Option<String>,
+    pub role: Option<Role>,
+    pub status: Option<UserStatus>,
+}
+
+/// A page of the tenant's users, oldest first, after `after` (`user:manage`), those `filter`
+/// picks. The search text loses control characters and surrounding spaces and is cut at
+/// [`MAX_SEARCH_CHARS`]; nothing left searches nothing.
 pub async fn list(
     tx: &mut TenantTx,
     actor: &Actor,
-    search: Option<&str>,
+    filter: &PeopleFilter,
     after: Option<UserId>,
     limit: u32,
 ) -> Result<Vec<User>, Refusal> {
     actor.require(Permission::UserManage)?;
-    let search: Option<String> = search
+    let search: Option<String> = filter
+        .search
+        .as_deref()
         .map(|s| {
             let kept: String = s.chars().filter(|c| !c.is_control()).collect();
             kept.trim().chars().take(MAX_SEARCH_CHARS).collect()
         })
         .filter(|s: &String| !s.is_empty());
-    Ok(users::list(tx, search.as_deref(), after, limit).await?)
+    let filter = users::UserFilter {
+        search: search.as_deref(),
+        role: filter.role,
+        status: filter.status,
+    };
+    Ok(users::list(tx, filter, after, limit).await?)
 }
 
 /// A person to add to the tenant.
@@ -140,7 +156,10 @@ pub async fn invite_first_admin(
 
 /// Refuses to make a tenant's first admin once it has users (`TENANT_HAS_USERS`).
 async fn nobody_yet(tx: &mut WriteTx) -> Result<(), Refusal> {
-    if !users::list(tx, None, None, 1).await?.is_empty() {
+    if !users::list(tx, users::UserFilter::ALL, None, 1)
+        .await?
+        .is_empty()
+    {
         return Err(Refusal::conflict(
             "TENANT_HAS_USERS",
             "the organization has users already; its admins invite the next ones",

@@ -5,7 +5,8 @@ use super::courses::{course_for, manages};
 use crate::{Actor, Refusal};
 use chrono::{DateTime, Utc};
 use lyceum_domain::{
-    events, CourseId, CourseStatus, EnrollmentId, EnrollmentStatus, Permission, UserId, UserStatus,
+    events, CourseId, CourseStatus, EnrollmentId, EnrollmentStatus, GroupId, Permission, UserId,
+    UserStatus,
 };
 use lyceum_store::repo::courses::{self, Course};
 use lyceum_store::repo::enrollments;
@@ -149,18 +150,23 @@ pub struct Student {
     pub user: User,
 }
 
-/// A page of a course's learners, in enrollment order after `after`: its staff with
+/// A page of a course's learners, in enrollment order after `after` (with `group`, only that
+/// group's members: `NOT_FOUND` for a group the tenant does not have): its staff with
 /// `enrollment:view`.
 pub async fn students(
     tx: &mut TenantTx,
     actor: &Actor,
     course: CourseId,
+    group: Option<GroupId>,
     after: Option<EnrollmentId>,
     limit: u32,
 ) -> Result<Vec<Student>, Refusal> {
     let (_, staff) = course_for(tx, actor, course).await?;
     manages(actor, staff, Permission::EnrollmentView)?;
-    let page = enrollments::for_course(tx, course, after, limit).await?;
+    if let Some(group) = group {
+        crate::groups::find(tx, group).await?;
+    }
+    let page = enrollments::for_course(tx, course, group, after, limit).await?;
     let ids: Vec<UserId> = page.iter().map(|e| e.user_id).collect();
     let mut people: HashMap<UserId, User> = users::by_ids(tx, &ids)
         .await?

@@ -5,6 +5,8 @@
 use super::courses::{course_for, manages};
 use super::enrollments::{enroll, EnrolledBy};
 use crate::audit::{self, Change};
+use crate::bulk::CsvFile;
+pub use crate::bulk::RowResult;
 use crate::{Actor, Refusal};
 use chrono::{DateTime, NaiveDate, Utc};
 use lyceum_domain::{
@@ -16,20 +18,6 @@ use lyceum_store::repo::{enrollments, outbox};
 use lyceum_store::WriteTx;
 use serde::Serialize;
 use std::collections::HashMap;
-
-/// The outcome of one CSV row.
-#[derive(Debug, Serialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-pub struct RowResult {
-    /// 1-based line number in the file (the header is line 1).
-    pub line: u64,
-    pub email: String,
-    /// `created`, `already_enrolled` or `failed`.
-    pub result: &'static str,
-    /// Why it failed: a stable code.
-    pub code: Option<&'static str>,
-    pub reason: Option<String>,
-}
 
 #[derive(Debug, Serialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -64,48 +52,15 @@ pub async fn import_enrollments(
             format!("the course is {}, not open for enrollment", course.status),
         ));
     }
-    let invalid = |message: String| Refusal::Malformed {
-        code: "INVALID_CSV",
-        message,
-    };
-    let text = std::str::from_utf8(csv).map_err(|e| {
-        invalid(format!(
-            "the file is not UTF-8 (first bad byte at offset {})",
-            e.valid_up_to()
-        ))
-    })?;
-    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
-    if let Some(at) = text.find('\0') {
-        return Err(invalid(format!(
-            "the file holds a NUL character (\\0) at offset {at}, which no text may contain"
-        )));
-    }
-    let mut reader = csv::ReaderBuilder::new()
-        .trim(csv::Trim::All)
-        .flexible(true)
-        .from_reader(text.as_bytes());
-    let headers = reader
-        .headers()
-        .map_err(|e| invalid(format!("unreadable header row: {e}")))?
-        .clone();
-    let column = |name: &str| headers.iter().position(|h| h.eq_ignore_ascii_case(name));
-    let email_at = column("email").ok_or_else(|| {
-        invalid(format!(
-            "the header row needs an `email` column (found: {})",
-            headers.iter().collect::<Vec<_>>().join(", ")
-        ))
-    })?;
-    let due_at = column("due_at");
+    let file = CsvFile::read(csv, MAX_CSV_BYTES, MAX_CSV_ROWS, &["email"])?;
+    let email_at = file.column("email").unwrap_or_default();
+    let due_at = file.column("due_at");
 
     // Read and check every row first; the database is then asked in bulk.
-    let mut rows = Vec::new();
-    for (index, record) in reader.records().enumerate() {
-        if index >= MAX_CSV_ROWS {
-            return Err(invalid(format!("at most {MAX_CSV_ROWS} rows per file")));
-        }
-        let line = index as u64 + 2;
+    let mut rows = Vec::with_capacity(file.rows.len());
+    for (line, record) in file.rows {
         rows.push(match record {
-            Err(e) => CsvRow::failed(line, String::new(), "INVALID_ROW", e.to_string()),
+            Err(e) => CsvRow::failed(line, String::new(), "INVALID_ROW", e),
             Ok(record) => {
                 let email = record.get(email_at).unwrap_or_default().to_owned();
                 let due = due_at.and_then(|i| record.get(i)).unwrap_or_default();
@@ -298,23 +253,11 @@ impl ImportReport {
             "created" => self.created += 1,
             _ => self.already_enrolled += 1,
         }
-        self.rows.push(RowResult {
-            line,
-            email,
-            result,
-            code: None,
-            reason: None,
-        });
+        self.rows.push(RowResult::done(line, email, result));
     }
 
     fn push_failed(&mut self, line: u64, email: String, code: &'static str, reason: String) {
         self.failed += 1;
-        self.rows.push(RowResult {
-            line,
-            email,
-            result: "failed",
-            code: Some(code),
-            reason: Some(reason),
-        });
+        self.rows.push(RowResult::failed(line, email, code, reason));
     }
 }

@@ -1,5 +1,5 @@
 //! Users of a tenant, managed by its admins: `GET/POST /api/v1/users`,
-//! `GET/PATCH /api/v1/users/{id}`, `POST /api/v1/users/{id}/deactivate`, `/reactivate` and `/unlock`; and self sign-up
+//! `POST /api/v1/users/import` (CSV), `GET/PATCH /api/v1/users/{id}`, `POST /api/v1/users/{id}/deactivate`, `/reactivate` and `/unlock`; and self sign-up
 //! (`POST /api/v1/auth/signup`) where the tenant's settings allow it. The rules and events are
 //! `lyceum_app::identity::users`'s.
 
@@ -9,13 +9,16 @@ use crate::http::error::{ApiError, ErrorBody};
 use crate::http::json::ApiJson;
 use crate::http::tenancy::CurrentTenant;
 use crate::AppState;
+use axum::body::Bytes;
+use axum::extract::rejection::QueryRejection;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::{Extension, Json};
+use lyceum_app::identity::import::{self, PeopleImportReport};
 use lyceum_app::identity::invitations::InvitationToken;
-use lyceum_app::identity::users::{self, NewPerson};
+use lyceum_app::identity::users::{self, NewPerson, PeopleFilter};
 use lyceum_app::identity::{NewPassword, User};
-use lyceum_domain::{Role, UserId};
+use lyceum_domain::{Role, UserId, UserStatus};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
@@ -26,6 +29,10 @@ pub(crate) struct Page {
     /// Only users whose name or e-mail address holds this text, whatever the case (ASCII
     /// letters only on SQLite); surrounding spaces are ignored, and text beyond 200 characters.
     q: Option<String>,
+    /// Only users of this role.
+    role: Option<Role>,
+    /// Only users in this status.
+    status: Option<UserStatus>,
     /// `next_cursor` of the previous page.
     after: Option<UserId>,
     /// 1 to 200, default 50.
@@ -78,17 +85,32 @@ pub(crate) struct UserPath {
     id: UserId,
 }
 
-/// The tenant's users, oldest first, a page at a time, or those `q` finds. Needs `user:manage`.
+/// The tenant's users, oldest first, a page at a time, or those `q`, `role` and `status` pick.
+/// Needs `user:manage`.
 #[utoipa::path(get, path = "/api/v1/users", tag = "users", params(Page), security(("bearer" = [])),
-    responses((status = 200, body = UserPage), (status = 403, description = "`PERMISSION_DENIED`", body = ErrorBody)))]
+    responses(
+        (status = 200, body = UserPage),
+        (status = 400, description = "`VALIDATION_FAILED`: an unknown role or status", body = ErrorBody),
+        (status = 403, description = "`PERMISSION_DENIED`", body = ErrorBody),
+    ))]
 pub(crate) async fn list(
     State(state): State<AppState>,
     auth: Authenticated,
-    Query(page): Query<Page>,
+    page: Result<Query<Page>, QueryRejection>,
 ) -> Result<Json<UserPage>, ApiError> {
+    // An unknown role or status is a value the caller got wrong, like any other field.
+    let Query(page) = page.map_err(|rejection| {
+        let message = crate::http::error::in_our_words(&rejection.body_text());
+        ApiError::new(StatusCode::BAD_REQUEST, "VALIDATION_FAILED", message)
+    })?;
     let limit = crate::http::paging::page_size(page.limit)?;
     let mut tx = state.store.begin(&auth.tenant).await?;
-    let items = users::list(&mut tx, &auth.actor(), page.q.as_deref(), page.after, limit).await?;
+    let filter = PeopleFilter {
+        search: page.q,
+        role: page.role,
+        status: page.status,
+    };
+    let items = users::list(&mut tx, &auth.actor(), &filter, page.after, limit).await?;
     tx.commit().await?;
     let next_cursor = crate::http::paging::next_cursor(&items, limit, |u| u.id);
     Ok(Json(UserPage { items, next_cursor }))
@@ -130,6 +152,32 @@ pub(crate) async fn create(
     let (user, invitation) = users::create(&mut tx, &auth.actor(), person).await?;
     tx.commit().await?;
     Ok((StatusCode::CREATED, Json(CreatedUser { user, invitation })))
+}
+
+/// People from a CSV upload (`text/csv`, UTF-8, at most 10,000 rows and 8 MiB): a header row
+/// with `email` and `name` columns, and optional `role` (`student` when empty) and `courses`
+/// (course codes, the courses' slugs, separated by `;`) columns. Each row is created (an
+/// invited person, sent an invitation by mail, enrolled in the row's courses), found existing
+/// (`already_exists`: nothing changes), or fails with its code; the good rows are imported
+/// whatever the others. A file that cannot be read is refused whole (`INVALID_CSV`), writing
+/// nothing. Needs `user:manage` (and `enrollment:manage` for courses).
+#[utoipa::path(post, path = "/api/v1/users/import", tag = "users",
+    request_body(content = String, content_type = "text/csv"), security(("bearer" = [])),
+    responses(
+        (status = 200, body = PeopleImportReport),
+        (status = 400, description = "`INVALID_CSV`", body = ErrorBody),
+        (status = 403, description = "`PERMISSION_DENIED`", body = ErrorBody),
+        (status = 413, description = "`PAYLOAD_TOO_LARGE`: more than 8 MiB", body = ErrorBody),
+    ))]
+pub(crate) async fn import(
+    State(state): State<AppState>,
+    auth: Authenticated,
+    body: Bytes,
+) -> Result<Json<PeopleImportReport>, ApiError> {
+    let mut tx = state.store.begin_write(&auth.tenant).await?;
+    let report = import::import_people(&mut tx, &auth.actor(), &body).await?;
+    tx.commit().await?;
+    Ok(Json(report))
 }
 
 /// Self sign-up as a student, where the tenant's settings allow it (`self_signup: true`).

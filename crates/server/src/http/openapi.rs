@@ -35,6 +35,7 @@ use utoipa::{Modify, OpenApi};
         (name = "tenant", description = "The resolved tenant's public profile"),
         (name = "auth", description = "Sign-in, tokens and the signed-in user"),
         (name = "users", description = "A tenant's users, for its admins"),
+        (name = "groups", description = "Groups (cohorts) of a tenant's people, for its admins"),
         (name = "courses", description = "The catalog and course editing"),
         (name = "content", description = "Modules and lessons"),
         (name = "enrollments", description = "Who learns what"),

@@ -52,7 +52,7 @@ async fn builder_page(
         .read(state, async |tx| {
             courses::editable_course(tx, actor, id).await?;
             let outline = content::course_outline(tx, actor, id).await?;
-            let students = enrollments::students(tx, actor, id, None, LEARNERS_SHOWN).await?;
+            let students = enrollments::students(tx, actor, id, None, None, LEARNERS_SHOWN).await?;
             Ok((outline, students))
         })
         .await;

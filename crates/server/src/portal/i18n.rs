@@ -25,7 +25,7 @@ type Bundle = FluentBundle<FluentResource>;
 
 /// The Fluent files of a locale, in the order they are added to its bundle. A new language is
 /// a new arm here, a folder of the same files, and a variant of [`Locale`].
-fn sources(locale: Locale) -> [&'static str; 9] {
+fn sources(locale: Locale) -> [&'static str; 10] {
     match locale {
         Locale::En => [
             include_str!("../../locales/en/portal.ftl"),
@@ -37,6 +37,7 @@ fn sources(locale: Locale) -> [&'static str; 9] {
             include_str!("../../locales/en/webhooks.ftl"),
             include_str!("../../locales/en/recovery.ftl"),
             include_str!("../../locales/en/signup.ftl"),
+            include_str!("../../locales/en/people.ftl"),
         ],
         Locale::Fr => [
             include_str!("../../locales/fr/portal.ftl"),
@@ -48,6 +49,7 @@ fn sources(locale: Locale) -> [&'static str; 9] {
             include_str!("../../locales/fr/webhooks.ftl"),
             include_str!("../../locales/fr/recovery.ftl"),
             include_str!("../../locales/fr/signup.ftl"),
+            include_str!("../../locales/fr/people.ftl"),
         ],
     }
 }
@@ -531,6 +533,12 @@ impl PageLocale {
             "SIGNUP_RATE_LIMITED" => self.msg("refusal-signup-rate-limited"),
             "INVALID_SLUG" => self.msg("refusal-invalid-slug"),
             "RESERVED_SLUG" => self.msg("refusal-reserved-slug"),
+            "DUPLICATE_EMAIL" => self.msg("refusal-duplicate-email"),
+            "USER_EXISTS" => self.msg("refusal-user-exists"),
+            "UNKNOWN_ROLE" => self.msg("refusal-unknown-role"),
+            "UNKNOWN_COURSE" => self.msg("refusal-unknown-course"),
+            "GROUP_NAME_TAKEN" => self.msg("refusal-group-name-taken"),
+            "TOO_MANY_MEMBERS" => self.msg("refusal-too-many-members"),
             _ => return None,
         })
     }

@@ -15,6 +15,7 @@ mod console;
 mod i18n;
 mod lessons;
 mod pages;
+mod people;
 mod recovery;
 mod session;
 mod settings;
@@ -151,6 +152,21 @@ pub(crate) fn tenant_routes() -> Router<AppState> {
             post(recovery::send_reset),
         )
         .route("/admin/people/{id}/invitation", post(staff::reinvite))
+        .route(
+            "/admin/people/import",
+            post(people::import).layer(DefaultBodyLimit::max(
+                lyceum_app::identity::import::MAX_PEOPLE_CSV_BYTES + UPLOAD_FORM_BYTES,
+            )),
+        )
+        .route("/admin/groups", get(people::list).post(people::create))
+        .route("/admin/groups/{id}", get(people::show))
+        .route("/admin/groups/{id}/members", post(people::add_member))
+        .route(
+            "/admin/groups/{id}/members/{user_id}/remove",
+            post(people::remove_member),
+        )
+        .route("/admin/groups/{id}/enroll", post(people::enroll))
+        .route("/admin/groups/{id}/delete", post(people::delete))
         .route("/admin/audit", get(staff::audit_log))
         .route("/admin/audit.csv", get(staff::audit_csv))
         .route("/admin/settings", get(settings::show).post(settings::save))

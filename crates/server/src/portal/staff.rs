@@ -19,12 +19,14 @@ use chrono::{DateTime, NaiveDate, NaiveTime, Utc};
 use chrono_tz::Tz;
 use lyceum_app::audit::{self, AuditFilter, AuditLogEntry};
 use lyceum_app::identity::invitations::{self, InvitationToken};
-use lyceum_app::identity::users::{self, NewPerson};
+use lyceum_app::identity::users::{self, NewPerson, PeopleFilter};
 use lyceum_app::identity::User;
 use lyceum_app::learning::courses::{self, Course, CourseDraft, CourseInput};
 use lyceum_app::tenant::plan_usage;
 use lyceum_app::{Actor, Refusal};
-use lyceum_domain::{AuditAction, CourseSlug, Permission, Plan, Role, UserId, ValidationError};
+use lyceum_domain::{
+    AuditAction, CourseSlug, Permission, Plan, Role, UserId, UserStatus, ValidationError,
+};
 use lyceum_store::StoreError;
 use serde::Deserialize;
 
@@ -291,6 +293,10 @@ struct People {
     form_name: String,
     /// The search as typed (empty: everyone).
     query: String,
+    /// The role and status filters chosen (empty: any).
+    role_filter: &'static str,
+    status_filter: &'static str,
+    statuses: &'static [UserStatus],
     /// The next page of the list, when this one is full.
     next_page: Option<String>,
     /// Those on the page whose sign-in is locked after failed attempts (in this process).
@@ -300,21 +306,34 @@ struct People {
 /// What the people page shows besides the list: a refusal and the form as typed, or the
 /// invitation link just made.
 #[derive(Default)]
-struct PeopleNote {
+pub(super) struct PeopleNote {
     problems: Problems,
     invitation: Option<String>,
     email: String,
     name: String,
 }
 
+impl PeopleNote {
+    /// A refusal of the import form's file.
+    pub(super) fn file_refused(problems: Problems) -> Self {
+        PeopleNote {
+            problems,
+            ..PeopleNote::default()
+        }
+    }
+}
+
 /// Which page of the people list to show.
 #[derive(Deserialize, Default)]
 pub(crate) struct PeopleQuery {
     q: Option<String>,
+    /// A role or status the page does not know (or none chosen) filters nothing.
+    role: Option<String>,
+    status: Option<String>,
     after: Option<UserId>,
 }
 
-async fn people_page(
+pub(super) async fn people_page(
     state: &AppState,
     visit: &Visit,
     actor: &Actor,
@@ -329,9 +348,14 @@ async fn people_page(
         .chars()
         .take(200)
         .collect();
+    let filter = PeopleFilter {
+        search: Some(query.clone()),
+        role: list.role.as_deref().and_then(|r| r.parse().ok()),
+        status: list.status.as_deref().and_then(|s| s.parse().ok()),
+    };
     let read = visit
         .read(state, async |tx| {
-            let people = users::list(tx, actor, Some(&query), list.after, PEOPLE_PAGE).await?;
+            let people = users::list(tx, actor, &filter, list.after, PEOPLE_PAGE).await?;
             let usage = plan_usage(tx, actor).await?;
             Ok((people, usage))
         })
@@ -353,8 +377,14 @@ async fn people_page(
                 .then(|| people.last())
                 .flatten()
                 .map(|last| {
-                    let q = url_encode(&query);
-                    visit.link(&format!("/admin/people?q={q}&after={}", last.id))
+                    let mut link = format!("/admin/people?q={}", url_encode(&query));
+                    if let Some(role) = filter.role {
+                        link.push_str(&format!("&role={role}"));
+                    }
+                    if let Some(status) = filter.status {
+                        link.push_str(&format!("&status={status}"));
+                    }
+                    visit.link(&format!("{link}&after={}", last.id))
                 });
             let page = People {
                 chrome: visit.chrome(),
@@ -368,6 +398,9 @@ async fn people_page(
                 form_email: note.email,
                 form_name: note.name,
                 query,
+                role_filter: filter.role.map(Role::as_str).unwrap_or_default(),
+                status_filter: filter.status.map(UserStatus::as_str).unwrap_or_default(),
+                statuses: UserStatus::ALL,
                 next_page,
                 locked,
             };

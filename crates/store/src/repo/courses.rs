@@ -252,6 +252,29 @@ pub async fn by_ids(tx: &mut TenantTx, ids: &[CourseId]) -> Result<Vec<Course>, 
     rows.into_iter().map(|r| own(tx, r)).collect()
 }
 
+/// The courses with these slugs, in any order (a few statements).
+pub async fn by_slugs(tx: &mut TenantTx, slugs: &[CourseSlug]) -> Result<Vec<Course>, StoreError> {
+    let tenant = tx.tenant();
+    let mut found = Vec::with_capacity(slugs.len());
+    for chunk in slugs.chunks(super::BULK_ROWS) {
+        let sql = format!(
+            "SELECT {COLUMNS} FROM courses WHERE tenant_id = $1 AND slug IN ({})",
+            super::placeholders(2, chunk.len())
+        );
+        let rows: Vec<CourseRow> = dispatch!(tx.conn(), c => {
+            let mut query = sqlx::query_as(&sql).bind(tenant);
+            for slug in chunk {
+                query = query.bind(slug.as_str());
+            }
+            query.persistent(false).fetch_all(c).await?
+        });
+        for row in rows {
+            found.push(own(tx, row)?);
+        }
+    }
+    Ok(found)
+}
+
 /// Which courses a catalog query may show.
 #[derive(Debug, Clone, Copy)]
 pub enum Visibility {

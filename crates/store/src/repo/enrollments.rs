@@ -4,7 +4,7 @@ use crate::engine::dispatch;
 use crate::error::StoreError;
 use crate::scope::{TenantRow, TenantTx, WriteTx};
 use chrono::{DateTime, Utc};
-use lyceum_domain::{CourseId, EnrollmentId, EnrollmentStatus, UserId};
+use lyceum_domain::{CourseId, EnrollmentId, EnrollmentStatus, GroupId, UserId};
 use serde::Serialize;
 use uuid::Uuid;
 
@@ -221,17 +221,22 @@ pub async fn for_user(tx: &mut TenantTx, user: UserId) -> Result<Vec<Enrollment>
     rows.into_iter().map(|r| own(tx, r)).collect()
 }
 
-/// A course's enrollments in id order after the cursor, `limit` at most.
+/// A course's enrollments in id order after the cursor, `limit` at most; with `group`, only
+/// those of the group's members.
 pub async fn for_course(
     tx: &mut TenantTx,
     course: CourseId,
+    group: Option<GroupId>,
     after: Option<EnrollmentId>,
     limit: u32,
 ) -> Result<Vec<Enrollment>, StoreError> {
     let tenant = tx.tenant();
     let sql = format!(
         "SELECT {COLUMNS} FROM enrollments WHERE tenant_id = $1 AND course_id = $2 \
-         AND ($3 IS NULL OR id > $3) ORDER BY id LIMIT $4"
+         AND ($3 IS NULL OR id > $3) \
+         AND ($5 IS NULL OR user_id IN \
+              (SELECT user_id FROM group_members WHERE tenant_id = $1 AND group_id = $5)) \
+         ORDER BY id LIMIT $4"
     );
     let rows: Vec<EnrollmentRow> = dispatch!(tx.conn(), c => {
         sqlx::query_as(&sql)
@@ -239,6 +244,7 @@ pub async fn for_course(
             .bind(course.as_uuid())
             .bind(after.map(|a| a.as_uuid()))
             .bind(i64::from(limit))
+            .bind(group.map(|g| g.as_uuid()))
             .fetch_all(c)
             .await?
     });

@@ -190,18 +190,36 @@ pub async fn count_students(tx: &mut TenantTx) -> Result<i64, StoreError> {
     }))
 }
 
-/// Users in id (creation) order, `limit` at most, after the cursor `after`; with `search`,
-/// those whose name or e-mail holds it, whatever the case.
+/// Which users a list shows: all of them, or those a search text, a role or a status picks.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct UserFilter<'a> {
+    /// Name or e-mail holds this text, whatever the case (taken literally: `%` and `_` too).
+    pub search: Option<&'a str>,
+    pub role: Option<Role>,
+    pub status: Option<UserStatus>,
+}
+
+impl UserFilter<'_> {
+    /// Every user.
+    pub const ALL: UserFilter<'static> = UserFilter {
+        search: None,
+        role: None,
+        status: None,
+    };
+}
+
+/// Users in id (creation) order, `limit` at most, after the cursor `after`, those `filter`
+/// picks.
 pub async fn list(
     tx: &mut TenantTx,
-    search: Option<&str>,
+    filter: UserFilter<'_>,
     after: Option<UserId>,
     limit: u32,
 ) -> Result<Vec<User>, StoreError> {
     let tenant = tx.tenant();
     // Both sides lower-cased by the engine alike: PostgreSQL folds every letter, SQLite the
     // ASCII ones (text typed as it is stored always matches).
-    let pattern = search.map(|s| {
+    let pattern = filter.search.map(|s| {
         let escaped = s
             .replace('\\', "\\\\")
             .replace('%', "\\%")
@@ -212,7 +230,8 @@ pub async fn list(
         "SELECT {COLUMNS} FROM users WHERE tenant_id = $1 \
          AND ($2 IS NULL OR LOWER(display_name) LIKE LOWER($2) ESCAPE '\\' \
               OR LOWER(email) LIKE LOWER($2) ESCAPE '\\') \
-         AND ($3 IS NULL OR id > $3) ORDER BY id LIMIT $4"
+         AND ($3 IS NULL OR id > $3) \
+         AND ($5 IS NULL OR role = $5) AND ($6 IS NULL OR status = $6) ORDER BY id LIMIT $4"
     );
     let rows: Vec<UserRow> = dispatch!(tx.conn(), c => {
         sqlx::query_as(&sql)
@@ -220,10 +239,52 @@ pub async fn list(
             .bind(pattern.as_deref())
             .bind(after.map(|a| a.as_uuid()))
             .bind(i64::from(limit))
+            .bind(filter.role.map(Role::as_str))
+            .bind(filter.status.map(UserStatus::as_str))
             .fetch_all(c)
             .await?
     });
     rows.into_iter().map(|r| own(tx, r)).collect()
+}
+
+/// Creates many invited users (no password) in few statements, for imports; the caller made
+/// sure no e-mail is taken (one taken fails the whole statement with `Conflict`).
+pub async fn insert_invited_many(
+    tx: &mut WriteTx,
+    people: &[NewUser],
+) -> Result<Vec<User>, StoreError> {
+    let (tenant, now) = (tx.tenant(), Utc::now());
+    let mut checked = Vec::with_capacity(people.len());
+    for new in people {
+        let name = lyceum_domain::error::required_text("display_name", &new.display_name, 200)?;
+        checked.push((UserId::new(), new, name));
+    }
+    let mut created = Vec::with_capacity(people.len());
+    for chunk in checked.chunks(super::BULK_ROWS) {
+        let rows: Vec<UserRow> = dispatch!(tx.conn(), c => {
+            let mut insert = sqlx::QueryBuilder::new(
+                "INSERT INTO users (tenant_id, id, email, display_name, role, password_hash, status, created_at, updated_at) ",
+            );
+            insert.push_values(chunk, |mut row, (id, new, name)| {
+                row.push_bind(tenant)
+                    .push_bind(id.as_uuid())
+                    .push_bind(new.email.as_str())
+                    .push_bind(name.as_str())
+                    .push_bind(new.role.as_str())
+                    .push_bind(None::<String>)
+                    .push_bind(UserStatus::Invited.as_str())
+                    .push_bind(now)
+                    .push_bind(now);
+            });
+            insert.push(" RETURNING ");
+            insert.push(COLUMNS);
+            insert.build_query_as().fetch_all(c).await?
+        });
+        for row in rows {
+            created.push(own(tx, row)?);
+        }
+    }
+    Ok(created)
 }
 
 /// A user and their password hash, for signing in. Deactivated users are not returned.

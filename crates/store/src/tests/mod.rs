@@ -13,7 +13,7 @@ mod tables;
 
 use crate::engine::{dispatch, Engine};
 use crate::repo::{
-    audit, certificates, courses, enrollments, invitations, jobs, lessons, modules, outbox,
+    audit, certificates, courses, enrollments, groups, invitations, jobs, lessons, modules, outbox,
     password_resets, progress, refresh_tokens, users, webhooks,
 };
 use crate::testing::{self, TestGuard};
@@ -235,6 +235,12 @@ pub(crate) async fn seed(store: &Store, tenant: &Tenant, tag: &str) -> Seeded {
     )
     .await
     .unwrap();
+    let group = groups::insert(&mut tx, &format!("Group {tag}"), teacher.id)
+        .await
+        .unwrap();
+    groups::add_members(&mut tx, group.id, &[student.id], teacher.id)
+        .await
+        .unwrap();
     tx.commit().await.unwrap();
     Seeded {
         student: student.id,

@@ -199,7 +199,9 @@ async fn missing_storage_is_reported_as_such() {
         .unwrap();
 
     let mut tx = bed.store.begin(&schema_tenant).await.unwrap();
-    let err = users::list(&mut tx, None, None, 10).await.unwrap_err();
+    let err = users::list(&mut tx, users::UserFilter::ALL, None, 10)
+        .await
+        .unwrap_err();
     assert_eq!(err.code(), "TENANT_STORAGE_MISSING", "{err}");
     let err = bed.store.begin(&db_tenant).await.err().unwrap();
     assert_eq!(err.code(), "TENANT_STORAGE_MISSING", "{err}");

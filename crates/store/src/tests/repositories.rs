@@ -68,7 +68,9 @@ async fn user_list_pages_in_creation_order_without_gaps() {
         let mut seen = Vec::new();
         let mut cursor = None;
         loop {
-            let page = users::list(&mut tx, None, cursor, 3).await.unwrap();
+            let page = users::list(&mut tx, users::UserFilter::ALL, cursor, 3)
+                .await
+                .unwrap();
             if page.is_empty() {
                 break;
             }
@@ -407,7 +409,9 @@ async fn a_committed_write_advances_only_its_tenants_data_version() {
         let (a0, b0) = (version(&a), version(&b));
 
         let mut tx = bed.store.begin(&a).await.unwrap();
-        users::list(&mut tx, None, None, 10).await.unwrap();
+        users::list(&mut tx, users::UserFilter::ALL, None, 10)
+            .await
+            .unwrap();
         tx.commit().await.unwrap();
         assert_eq!(version(&a), a0, "{}: a read moved the version", bed.label);
         if bed.store.engine() == crate::EngineKind::Postgres {

@@ -14,7 +14,7 @@ use axum::Json;
 use chrono::{DateTime, Utc};
 use lyceum_app::learning::enrollments::{self, Enrollment, Student};
 use lyceum_app::learning::import::{self, ImportReport};
-use lyceum_domain::{EnrollmentId, UserId};
+use lyceum_domain::{EnrollmentId, GroupId, UserId};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
@@ -94,6 +94,8 @@ pub(crate) async fn list(
 #[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct StudentPage {
+    /// Only the members of this group.
+    group: Option<GroupId>,
     /// `next_cursor` of the previous page.
     after: Option<EnrollmentId>,
     /// 1 to 200, default 50.
@@ -107,10 +109,15 @@ pub(crate) struct StudentList {
     next_cursor: Option<EnrollmentId>,
 }
 
-/// A course's learners with their enrollments. Course staff and admins.
+/// A course's learners with their enrollments and progress (all of them, or a group's
+/// members). Course staff and admins.
 #[utoipa::path(get, path = "/api/v1/courses/{id}/students", tag = "enrollments", params(CoursePath, StudentPage),
     security(("bearer" = [])),
-    responses((status = 200, body = StudentList), (status = 403, description = "`PERMISSION_DENIED`", body = ErrorBody)))]
+    responses(
+        (status = 200, body = StudentList),
+        (status = 403, description = "`PERMISSION_DENIED`", body = ErrorBody),
+        (status = 404, description = "`NOT_FOUND`: no such course or group", body = ErrorBody),
+    ))]
 pub(crate) async fn students(
     State(state): State<AppState>,
     auth: Authenticated,
@@ -119,7 +126,8 @@ pub(crate) async fn students(
 ) -> Result<Json<StudentList>, ApiError> {
     let limit = crate::http::paging::page_size(page.limit)?;
     let mut tx = state.store.begin(&auth.tenant).await?;
-    let items = enrollments::students(&mut tx, &auth.actor(), id, page.after, limit).await?;
+    let items =
+        enrollments::students(&mut tx, &auth.actor(), id, page.group, page.after, limit).await?;
     tx.commit().await?;
     let next_cursor = crate::http::paging::next_cursor(&items, limit, |s| s.enrollment.id);
     Ok(Json(StudentList { items, next_cursor }))
