@@ -722,7 +722,15 @@ async fn an_endpoint_failing_for_its_patience_is_disabled_and_the_disabling_is_a
             tenant,
             admin,
             watcher.webhook.id,
-            |found| found.len() == 3 && found.iter().all(|d| d.status == DeliveryStatus::Succeeded),
+            |found| {
+                // The admin's `user.created` reaches the watcher too when it was not dispatched
+                // yet as the watcher was added: the events of this test are the others.
+                let ours: Vec<_> = found
+                    .iter()
+                    .filter(|d| d.event_type != "user.created")
+                    .collect();
+                ours.len() == 3 && ours.iter().all(|d| d.status == DeliveryStatus::Succeeded)
+            },
         )
         .await;
         running.stop(Duration::from_secs(5)).await;
