@@ -41,6 +41,26 @@ pub async fn enqueue<J: Job>(
     Ok(jobs::enqueue(tx, &new).await?)
 }
 
+/// Queues every job of `batch` (run now, no unique key) in a few statements: what many
+/// [`enqueue`]s would do, for a use case that makes many at once (an import).
+pub async fn enqueue_all<J: Job>(tx: &mut WriteTx, batch: &[J]) -> Result<(), Refusal> {
+    let now = Utc::now();
+    let new = batch
+        .iter()
+        .map(|job| {
+            Ok(NewJob {
+                kind: J::KIND,
+                payload: serde_json::to_value(job)
+                    .map_err(|_| Refusal::Internal("a job payload"))?,
+                unique_key: None,
+                run_at: now,
+                max_attempts: J::MAX_ATTEMPTS,
+            })
+        })
+        .collect::<Result<Vec<_>, Refusal>>()?;
+    Ok(jobs::enqueue_many(tx, &new).await?)
+}
+
 /// Claims up to `limit` due jobs of the transaction's tenant for the worker, each leased for
 /// `lease` (past it, the job is claimed again: its worker is taken to have died).
 pub async fn claim(

@@ -32,18 +32,23 @@ async fn send(tx: &mut WriteTx, to: UserId, mail: Mail) -> Result<(), Refusal> {
     Ok(())
 }
 
-/// Queues the invitation mail of `user`, carrying the token the admin was also shown.
-pub(crate) async fn invitation(
+/// Queues the invitation mail of each user, carrying the token the admin was also shown.
+pub(crate) async fn invitations(
     tx: &mut WriteTx,
-    user: UserId,
-    token: &str,
+    invited: &[(UserId, &str)],
     expires_at: DateTime<Utc>,
 ) -> Result<(), Refusal> {
-    let mail = Mail::Invitation {
-        token: MailToken::new(token),
-        expires_at,
-    };
-    send(tx, user, mail).await
+    let batch: Vec<SendMail> = invited
+        .iter()
+        .map(|&(to, token)| SendMail {
+            to,
+            mail: Mail::Invitation {
+                token: MailToken::new(token),
+                expires_at,
+            },
+        })
+        .collect();
+    jobs::enqueue_all(tx, &batch).await
 }
 
 /// Queues the mail telling `user` that too many failed sign-ins locked their account until

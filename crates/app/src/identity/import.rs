@@ -5,7 +5,7 @@
 //! too large, or has too many rows) is refused whole before anything is written. Each person
 //! created is invited, and their invitation mailed, exactly as a single invitation is.
 
-use super::invitations::issue;
+use super::invitations::issue_many;
 use crate::audit::{self, Change};
 use crate::bulk::CsvFile;
 pub use crate::bulk::RowResult;
@@ -275,7 +275,7 @@ pub async fn import_people(
         to_create.push(checked);
     }
 
-    // The writes: the people in a few statements, then each one's invitation and courses.
+    // The writes: the people and their invitations in a few statements, then their courses.
     let new: Vec<users::NewUser> = to_create.iter().map(|c| c.new.clone()).collect();
     let created = users::insert_invited_many(tx, &new).await?;
     let made: Vec<DomainEvent> = created
@@ -293,11 +293,16 @@ pub async fn import_people(
     let by: UserId = actor.user;
     // RETURNING promises no order: each person found again by address.
     let ids: HashMap<&str, UserId> = created.iter().map(|u| (u.email.as_str(), u.id)).collect();
-    for checked in &to_create {
-        let user = *ids
-            .get(checked.new.email.as_str())
-            .ok_or(Refusal::Internal("a person imported was not created"))?;
-        issue(tx, user, Some(by)).await?;
+    let people = to_create
+        .iter()
+        .map(|checked| {
+            ids.get(checked.new.email.as_str())
+                .copied()
+                .ok_or(Refusal::Internal("a person imported was not created"))
+        })
+        .collect::<Result<Vec<UserId>, Refusal>>()?;
+    issue_many(tx, &people, Some(by)).await?;
+    for (checked, &user) in to_create.iter().zip(&people) {
         for &at in &checked.courses {
             enroll(tx, &found[at], user, None, EnrolledBy::Staff(by)).await?;
         }

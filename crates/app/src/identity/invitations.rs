@@ -6,7 +6,9 @@ use super::{new_opaque_token, opaque_token_hash, NewPassword, User};
 use crate::audit::{self, Change};
 use crate::{mail, Actor, Refusal};
 use chrono::{DateTime, Utc};
-use lyceum_domain::{events, AuditAction, AuditTarget, Origin, Permission, UserId, UserStatus};
+use lyceum_domain::{
+    events, AuditAction, AuditTarget, DomainEvent, Origin, Permission, UserId, UserStatus,
+};
 use lyceum_store::repo::{invitations, outbox, users};
 use lyceum_store::WriteTx;
 use serde::Serialize;
@@ -32,19 +34,54 @@ pub(crate) async fn issue(
     user: UserId,
     by: Option<UserId>,
 ) -> Result<InvitationToken, Refusal> {
-    let (token, hash) = new_opaque_token()?;
+    let mut issued = issue_many(tx, &[user], by).await?;
+    issued
+        .pop()
+        .ok_or(Refusal::Internal("an invitation was not issued"))
+}
+
+/// [`issue`] for each of `users`, in a few statements however many there are (an import);
+/// their tokens in the same order.
+pub(crate) async fn issue_many(
+    tx: &mut WriteTx,
+    users: &[UserId],
+    by: Option<UserId>,
+) -> Result<Vec<InvitationToken>, Refusal> {
     let expires_at = Utc::now() + VALID_FOR;
-    invitations::issue(tx, user, &hash, expires_at, by).await?;
-    if let Some(by) = by {
-        let invited = events::UserInvited {
-            user_id: user,
-            by,
-            expires_at,
-        };
-        outbox::append(tx, Some(by), &invited.into()).await?;
+    let mut tokens = Vec::with_capacity(users.len());
+    for _ in users {
+        tokens.push(new_opaque_token()?);
     }
-    mail::invitation(tx, user, &token, expires_at).await?;
-    Ok(InvitationToken { token, expires_at })
+    let hashes: Vec<(UserId, &[u8])> = users
+        .iter()
+        .zip(&tokens)
+        .map(|(&user, (_, hash))| (user, hash.as_ref()))
+        .collect();
+    invitations::issue_many(tx, &hashes, expires_at, by).await?;
+    if let Some(by) = by {
+        let invited: Vec<DomainEvent> = users
+            .iter()
+            .map(|&user_id| {
+                events::UserInvited {
+                    user_id,
+                    by,
+                    expires_at,
+                }
+                .into()
+            })
+            .collect();
+        outbox::append_many(tx, Some(by), &invited).await?;
+    }
+    let mails: Vec<(UserId, &str)> = users
+        .iter()
+        .zip(&tokens)
+        .map(|(&user, (token, _))| (user, token.as_str()))
+        .collect();
+    mail::invitations(tx, &mails, expires_at).await?;
+    Ok(tokens
+        .into_iter()
+        .map(|(token, _)| InvitationToken { token, expires_at })
+        .collect())
 }
 
 /// Invites an invited user again (`user:manage`): a new token; earlier ones stop working.

@@ -24,7 +24,7 @@ impl TenantRow for Invitation {
     }
 }
 
-/// Issues an invitation for `user`, withdrawing the user's open ones.
+/// Issues an invitation for `user` with the token hash, withdrawing their open ones.
 pub async fn issue(
     tx: &mut WriteTx,
     user: UserId,
@@ -32,27 +32,44 @@ pub async fn issue(
     expires_at: DateTime<Utc>,
     by: Option<UserId>,
 ) -> Result<(), StoreError> {
-    let tenant = tx.tenant();
-    dispatch!(tx.conn(), c => {
-        sqlx::query("DELETE FROM invitations WHERE tenant_id = $1 AND user_id = $2 AND accepted_at IS NULL")
-            .bind(tenant)
-            .bind(user.as_uuid())
-            .execute(&mut *c)
-            .await?;
-        sqlx::query(
-            "INSERT INTO invitations (tenant_id, id, user_id, token_hash, created_by, created_at, expires_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7)",
-        )
-        .bind(tenant)
-        .bind(Uuid::now_v7())
-        .bind(user.as_uuid())
-        .bind(token_hash)
-        .bind(by.map(|b| b.as_uuid()))
-        .bind(Utc::now())
-        .bind(expires_at)
-        .execute(&mut *c)
-        .await?;
-    });
+    issue_many(tx, &[(user, token_hash)], expires_at, by).await
+}
+
+/// Issues an invitation for each user with its token hash, withdrawing their open ones: a few
+/// statements however many there are.
+pub async fn issue_many(
+    tx: &mut WriteTx,
+    invited: &[(UserId, &[u8])],
+    expires_at: DateTime<Utc>,
+    by: Option<UserId>,
+) -> Result<(), StoreError> {
+    let (tenant, now, by) = (tx.tenant(), Utc::now(), by.map(|b| b.as_uuid()));
+    for chunk in invited.chunks(super::BULK_ROWS) {
+        dispatch!(tx.conn(), c => {
+            let mut withdraw = sqlx::QueryBuilder::new("DELETE FROM invitations WHERE tenant_id = ");
+            withdraw.push_bind(tenant);
+            withdraw.push(" AND accepted_at IS NULL AND user_id IN (");
+            let mut users = withdraw.separated(", ");
+            for (user, _) in chunk {
+                users.push_bind(user.as_uuid());
+            }
+            withdraw.push(")");
+            withdraw.build().execute(&mut *c).await?;
+            let mut insert = sqlx::QueryBuilder::new(
+                "INSERT INTO invitations (tenant_id, id, user_id, token_hash, created_by, created_at, expires_at) ",
+            );
+            insert.push_values(chunk, |mut row, (user, hash)| {
+                row.push_bind(tenant)
+                    .push_bind(Uuid::now_v7())
+                    .push_bind(user.as_uuid())
+                    .push_bind(*hash)
+                    .push_bind(by)
+                    .push_bind(now)
+                    .push_bind(expires_at);
+            });
+            insert.build().execute(&mut *c).await?;
+        });
+    }
     Ok(())
 }
 

@@ -99,6 +99,39 @@ pub async fn enqueue(tx: &mut WriteTx, job: &NewJob) -> Result<Option<JobId>, St
     Ok(Some(id))
 }
 
+/// Queues `jobs` in a few statements; one whose unique key is taken is passed over, as by
+/// [`enqueue`].
+pub async fn enqueue_many(tx: &mut WriteTx, jobs: &[NewJob]) -> Result<(), StoreError> {
+    let (tenant, now) = (tx.tenant(), Utc::now());
+    for chunk in jobs.chunks(super::BULK_ROWS) {
+        dispatch!(tx.conn(), c => {
+            let mut insert = sqlx::QueryBuilder::new(
+                "INSERT INTO jobs (tenant_id, id, kind, payload, state, unique_key, attempts, \
+                 max_attempts, run_at, created_at, updated_at) ",
+            );
+            insert.push_values(chunk, |mut row, job| {
+                row.push_bind(tenant)
+                    .push_bind(JobId::new().as_uuid())
+                    .push_bind(job.kind)
+                    .push_bind(Json(&job.payload))
+                    .push_bind("queued")
+                    .push_bind(job.unique_key.as_deref())
+                    .push_bind(0_i32)
+                    .push_bind(i32::try_from(job.max_attempts.max(1)).unwrap_or(i32::MAX))
+                    .push_bind(job.run_at)
+                    .push_bind(now)
+                    .push_bind(now);
+            });
+            insert.push(" ON CONFLICT DO NOTHING");
+            insert.build().execute(&mut *c).await?;
+        });
+    }
+    if !jobs.is_empty() {
+        tx.queues_work();
+    }
+    Ok(())
+}
+
 /// Claims up to `limit` jobs due at `now` (queued ones whose `run_at` passed, and running ones
 /// whose lease ran out: their worker died), earliest first, leasing them until `lease_until`
 /// and counting an attempt. On PostgreSQL jobs another worker is claiming are passed over.
