@@ -326,10 +326,7 @@ impl FromRequestParts<AppState> for Visit {
             None => String::new(),
         };
         let jar = CookieJar::from_headers(&parts.headers);
-        let (csrf, csrf_is_new) = match jar.get(session::CSRF_COOKIE) {
-            Some(c) if c.value().len() == 32 => (c.value().to_owned(), false),
-            _ => (session::new_csrf_token(), true),
-        };
+        let (csrf, csrf_is_new) = session::csrf_token(&jar);
         let token = jar
             .get(session::SESSION_COOKIE)
             .map(|c| c.value().to_owned());

@@ -13,6 +13,15 @@ use ring::rand::{SecureRandom, SystemRandom};
 pub(crate) const SESSION_COOKIE: &str = "lyceum_session";
 pub(crate) const CSRF_COOKIE: &str = "lyceum_csrf";
 
+/// The browser's CSRF token from its cookie, and `false`; or a fresh one, and `true` (the
+/// answer must then set it).
+pub(crate) fn csrf_token(jar: &axum_extra::extract::CookieJar) -> (String, bool) {
+    match jar.get(CSRF_COOKIE) {
+        Some(c) if c.value().len() == 32 => (c.value().to_owned(), false),
+        _ => (new_csrf_token(), true),
+    }
+}
+
 /// A fresh CSRF token (128 random bits, hex).
 pub(crate) fn new_csrf_token() -> String {
     let mut bytes = [0u8; 16];

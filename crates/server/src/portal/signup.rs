@@ -43,10 +43,7 @@ impl FromRequestParts<AppState> for Visitor {
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Response> {
         let jar = CookieJar::from_headers(&parts.headers);
-        let (csrf, csrf_is_new) = match jar.get(CSRF_COOKIE) {
-            Some(c) if c.value().len() == 32 => (c.value().to_owned(), false),
-            _ => (session::new_csrf_token(), true),
-        };
+        let (csrf, csrf_is_new) = session::csrf_token(&jar);
         let Ok(RequestOrigin(origin)) = RequestOrigin::from_request_parts(parts, state).await;
         let locale = i18n::choose(None, None, &parts.headers);
         Ok(Visitor {

@@ -292,21 +292,7 @@ pub async fn credentials(
     tx: &mut TenantTx,
     email: &Email,
 ) -> Result<Option<(User, Option<String>)>, StoreError> {
-    #[derive(sqlx::FromRow)]
-    struct Row {
-        #[sqlx(flatten)]
-        user: UserRow,
-        password_hash: Option<String>,
-    }
-    let tenant = tx.tenant();
-    let sql = format!(
-        "SELECT {COLUMNS}, password_hash FROM users WHERE tenant_id = $1 AND email = $2 AND status = 'active'"
-    );
-    let row: Option<Row> = dispatch!(tx.conn(), c => {
-        sqlx::query_as(&sql).bind(tenant).bind(email.as_str()).fetch_optional(c).await?
-    });
-    row.map(|r| Ok((own(tx, r.user)?, r.password_hash)))
-        .transpose()
+    with_password_hash(tx, Holder::Email(email)).await
 }
 
 /// The password hash of active user `id` (`None` inside when they have none), for checking
@@ -315,6 +301,19 @@ pub async fn password_hash(
     tx: &mut TenantTx,
     id: UserId,
 ) -> Result<Option<(User, Option<String>)>, StoreError> {
+    with_password_hash(tx, Holder::Id(id)).await
+}
+
+/// Whose password hash is read.
+enum Holder<'a> {
+    Email(&'a Email),
+    Id(UserId),
+}
+
+async fn with_password_hash(
+    tx: &mut TenantTx,
+    holder: Holder<'_>,
+) -> Result<Option<(User, Option<String>)>, StoreError> {
     #[derive(sqlx::FromRow)]
     struct Row {
         #[sqlx(flatten)]
@@ -322,11 +321,20 @@ pub async fn password_hash(
         password_hash: Option<String>,
     }
     let tenant = tx.tenant();
+    let column = match holder {
+        Holder::Email(_) => "email",
+        Holder::Id(_) => "id",
+    };
     let sql = format!(
-        "SELECT {COLUMNS}, password_hash FROM users WHERE tenant_id = $1 AND id = $2 AND status = 'active'"
+        "SELECT {COLUMNS}, password_hash FROM users WHERE tenant_id = $1 AND {column} = $2 AND status = 'active'"
     );
     let row: Option<Row> = dispatch!(tx.conn(), c => {
-        sqlx::query_as(&sql).bind(tenant).bind(id.as_uuid()).fetch_optional(c).await?
+        let query = sqlx::query_as(&sql).bind(tenant);
+        let query = match holder {
+            Holder::Email(email) => query.bind(email.as_str()),
+            Holder::Id(id) => query.bind(id.as_uuid()),
+        };
+        query.fetch_optional(c).await?
     });
     row.map(|r| Ok((own(tx, r.user)?, r.password_hash)))
         .transpose()
