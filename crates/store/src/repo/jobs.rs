@@ -72,64 +72,52 @@ const RECORD: &str = "tenant_id, id, kind, state, unique_key, attempts, max_atte
 /// Queues `job` in the transaction's tenant; it exists if, and only if, the transaction commits.
 /// `None` when a queued job has the same unique key (nothing is queued).
 pub async fn enqueue(tx: &mut WriteTx, job: &NewJob) -> Result<Option<JobId>, StoreError> {
-    let (tenant, id, now) = (tx.tenant(), JobId::new(), Utc::now());
-    let max_attempts = i32::try_from(job.max_attempts.max(1)).unwrap_or(i32::MAX);
-    let inserted = dispatch!(tx.conn(), c => {
-        sqlx::query(
-            "INSERT INTO jobs (tenant_id, id, kind, payload, state, unique_key, attempts, max_attempts, \
-             run_at, created_at, updated_at) VALUES ($1, $2, $3, $4, 'queued', $5, 0, $6, $7, $8, $8) \
-             ON CONFLICT DO NOTHING",
-        )
-        .bind(tenant)
-        .bind(id.as_uuid())
-        .bind(job.kind)
-        .bind(Json(&job.payload))
-        .bind(job.unique_key.as_deref())
-        .bind(max_attempts)
-        .bind(job.run_at)
-        .bind(now)
-        .execute(c)
-        .await?
-        .rows_affected()
-    });
-    if inserted == 0 {
+    let id = JobId::new();
+    if insert(tx, &[(id, job)]).await? == 0 {
         return Ok(None);
     }
-    tx.queues_work();
     Ok(Some(id))
 }
 
 /// Queues `jobs` in a few statements; one whose unique key is taken is passed over, as by
 /// [`enqueue`].
 pub async fn enqueue_many(tx: &mut WriteTx, jobs: &[NewJob]) -> Result<(), StoreError> {
-    let (tenant, now) = (tx.tenant(), Utc::now());
-    for chunk in jobs.chunks(super::BULK_ROWS) {
-        dispatch!(tx.conn(), c => {
-            let mut insert = sqlx::QueryBuilder::new(
-                "INSERT INTO jobs (tenant_id, id, kind, payload, state, unique_key, attempts, \
-                 max_attempts, run_at, created_at, updated_at) ",
-            );
-            insert.push_values(chunk, |mut row, job| {
-                row.push_bind(tenant)
-                    .push_bind(JobId::new().as_uuid())
-                    .push_bind(job.kind)
-                    .push_bind(Json(&job.payload))
-                    .push_bind("queued")
-                    .push_bind(job.unique_key.as_deref())
-                    .push_bind(0_i32)
-                    .push_bind(i32::try_from(job.max_attempts.max(1)).unwrap_or(i32::MAX))
-                    .push_bind(job.run_at)
-                    .push_bind(now)
-                    .push_bind(now);
-            });
-            insert.push(" ON CONFLICT DO NOTHING");
-            insert.build().execute(&mut *c).await?;
-        });
-    }
-    if !jobs.is_empty() {
-        tx.queues_work();
+    let numbered: Vec<(JobId, &NewJob)> = jobs.iter().map(|job| (JobId::new(), job)).collect();
+    for chunk in numbered.chunks(super::BULK_ROWS) {
+        insert(tx, chunk).await?;
     }
     Ok(())
+}
+
+/// Inserts `jobs` as queued (those whose unique key is taken are passed over) and wakes the
+/// worker if any was; answers how many were.
+async fn insert(tx: &mut WriteTx, jobs: &[(JobId, &NewJob)]) -> Result<u64, StoreError> {
+    let (tenant, now) = (tx.tenant(), Utc::now());
+    let inserted = dispatch!(tx.conn(), c => {
+        let mut insert = sqlx::QueryBuilder::new(
+            "INSERT INTO jobs (tenant_id, id, kind, payload, state, unique_key, attempts, \
+             max_attempts, run_at, created_at, updated_at) ",
+        );
+        insert.push_values(jobs, |mut row, (id, job)| {
+            row.push_bind(tenant)
+                .push_bind(id.as_uuid())
+                .push_bind(job.kind)
+                .push_bind(Json(&job.payload))
+                .push_bind("queued")
+                .push_bind(job.unique_key.as_deref())
+                .push_bind(0_i32)
+                .push_bind(i32::try_from(job.max_attempts.max(1)).unwrap_or(i32::MAX))
+                .push_bind(job.run_at)
+                .push_bind(now)
+                .push_bind(now);
+        });
+        insert.push(" ON CONFLICT DO NOTHING");
+        insert.build().execute(c).await?.rows_affected()
+    });
+    if inserted > 0 {
+        tx.queues_work();
+    }
+    Ok(inserted)
 }
 
 /// Claims up to `limit` jobs due at `now` (queued ones whose `run_at` passed, and running ones

@@ -41,13 +41,9 @@ pub async fn issue(
     expires_at: DateTime<Utc>,
     by: Option<UserId>,
 ) -> Result<(), StoreError> {
+    withdraw(tx, user).await?;
     let tenant = tx.tenant();
     dispatch!(tx.conn(), c => {
-        sqlx::query("DELETE FROM password_resets WHERE tenant_id = $1 AND user_id = $2 AND used_at IS NULL")
-            .bind(tenant)
-            .bind(user.as_uuid())
-            .execute(&mut *c)
-            .await?;
         sqlx::query(
             "INSERT INTO password_resets (tenant_id, id, user_id, token_hash, created_by, created_at, expires_at) \
              VALUES ($1, $2, $3, $4, $5, $6, $7)",
@@ -59,7 +55,7 @@ pub async fn issue(
         .bind(by.map(|b| b.as_uuid()))
         .bind(Utc::now())
         .bind(expires_at)
-        .execute(&mut *c)
+        .execute(c)
         .await?;
     });
     Ok(())
