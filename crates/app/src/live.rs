@@ -6,13 +6,14 @@
 //! watches everything of the tenant; course staff the progress and content of the courses
 //! they teach; a learner their own enrollments, completions and certificates and the content
 //! of the courses they take; everyone their own account's events and what they did themselves.
+//! The same rule chooses what a person's recent activity ([`recent`]) lists.
 
 use crate::dispatch::envelope;
 use crate::{Actor, Refusal};
 use lyceum_domain::{CourseId, DomainEvent, EnrollmentStatus, EventEnvelope, UserId};
-use lyceum_store::repo::{courses, enrollments, outbox};
+use lyceum_store::repo::{courses, enrollments, outbox, users};
 use lyceum_store::TenantTx;
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
 /// Events read at a time.
 pub const BATCH: u32 = 500;
@@ -175,6 +176,74 @@ pub async fn after(tx: &mut TenantTx, seq: i64) -> Result<Vec<LiveEvent>, Refusa
                 envelope,
                 audience,
             }
+        })
+        .collect())
+}
+
+/// One event of a person's recent activity, with the names a reader needs: who did it and the
+/// course it concerns, as they are now.
+#[derive(Debug, Clone)]
+pub struct Activity {
+    pub event: LiveEvent,
+    /// The display name of the person who caused it (`None`: the system, or someone removed).
+    pub by: Option<String>,
+    /// The title of the course it concerns, if it concerns one.
+    pub course: Option<String>,
+}
+
+impl Audience {
+    /// The course an event of this audience concerns.
+    fn course(self) -> Option<CourseId> {
+        match self {
+            Audience::Learner { course, .. }
+            | Audience::Course(course)
+            | Audience::Staff(course) => Some(course),
+            Audience::Admins | Audience::Person(_) => None,
+        }
+    }
+}
+
+/// The latest events `actor` may watch (the same rule as a live stream), newest first: at most
+/// `limit`, found among the tenant's last [`BATCH`] deliveries.
+pub async fn recent(
+    tx: &mut TenantTx,
+    actor: &Actor,
+    limit: usize,
+) -> Result<Vec<Activity>, Refusal> {
+    let mut watcher = watcher(tx, actor).await?;
+    let from = head(tx).await?.saturating_sub(i64::from(BATCH));
+    let mut seen: Vec<LiveEvent> = after(tx, from)
+        .await?
+        .into_iter()
+        .filter(|event| watcher.sees(event))
+        .collect();
+    seen.reverse();
+    seen.truncate(limit);
+    let mut people: Vec<UserId> = seen.iter().filter_map(|e| e.envelope.actor).collect();
+    people.sort_unstable();
+    people.dedup();
+    let mut taught: Vec<CourseId> = seen.iter().filter_map(|e| e.audience.course()).collect();
+    taught.sort_unstable();
+    taught.dedup();
+    let names: HashMap<UserId, String> = users::by_ids(tx, &people)
+        .await?
+        .into_iter()
+        .map(|user| (user.id, user.display_name))
+        .collect();
+    let titles: HashMap<CourseId, String> = courses::by_ids(tx, &taught)
+        .await?
+        .into_iter()
+        .map(|course| (course.id, course.title))
+        .collect();
+    Ok(seen
+        .into_iter()
+        .map(|event| Activity {
+            by: event.envelope.actor.and_then(|id| names.get(&id).cloned()),
+            course: event
+                .audience
+                .course()
+                .and_then(|id| titles.get(&id).cloned()),
+            event,
         })
         .collect())
 }

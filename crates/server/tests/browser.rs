@@ -274,6 +274,9 @@ async fn learner_journey(config: StoreConfig, label: &str, driver: &Driver) {
         click_link(&browser, "My learning").await?;
         arrive(&browser, "My learning").await?;
         audit(&browser, "dashboard").await?;
+        click_link(&browser, "Activity").await?;
+        arrive(&browser, "Recent activity").await?;
+        audit(&browser, "activity").await?;
 
         // The learner reads the pages in French for a while, chosen on their account page.
         click_link(&browser, "My account").await?;

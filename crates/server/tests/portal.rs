@@ -3032,3 +3032,93 @@ async fn admins_import_people_filter_them_and_gather_them_in_groups() {
         );
     }
 }
+
+/// Delivers every pending event of `tenant`'s outbox, as the worker's dispatcher does.
+async fn deliver_outbox(store: &Store, tenant: &lyceum_store::Tenant) {
+    use lyceum_app::dispatch;
+    let mut tx = store.begin_write(tenant).await.unwrap();
+    dispatch::lock(&mut tx)
+        .await
+        .unwrap()
+        .expect("the dispatch lock");
+    let batch = dispatch::next_batch(&mut tx, 1_000).await.unwrap();
+    dispatch::delivered(&mut tx, &batch).await.unwrap();
+    tx.commit().await.unwrap();
+}
+
+#[tokio::test]
+async fn everyone_reads_the_recent_activity_they_may_watch() {
+    for (config, _guard) in configs_on_each_engine().await {
+        let label = label(&config);
+        let store = Store::open(config).await.unwrap();
+        let (tenant, course) = school(&store, "kilo", "#37474f", 1).await;
+        common::add_users(
+            &store,
+            &tenant,
+            &[("other@kilo.test", PASSWORD, lyceum_domain::Role::Student)],
+        )
+        .await;
+        let state = AppState::new(store.clone(), ServerConfig::unthrottled());
+
+        let mut student = Browser::new(&state, &label);
+        student.sign_in("kilo", "student@kilo.test").await;
+        let enrolled = student
+            .post(&format!("/t/kilo/courses/{course}/enroll"), &[], None)
+            .await;
+        assert_eq!(enrolled.status, StatusCode::SEE_OTHER, "{label}");
+        // Nothing is shown before the dispatcher delivered it.
+        let before = student.get("/t/kilo/activity").await;
+        assert_eq!(before.status, StatusCode::OK, "{label}: {}", before.body);
+        assert!(!before.body.contains("Learner enrolled"), "{label}");
+        deliver_outbox(&store, &tenant).await;
+
+        let mine = student.get("/t/kilo/activity").await;
+        assert_eq!(mine.headers["cache-control"], "no-store", "{label}");
+        assert!(mine.body.contains("/t/kilo/activity\">Activity"), "{label}");
+        for seen in ["Learner enrolled", "Basics &#60;script&#62;"] {
+            let seen_escaped = seen.replace("&#60;", "&lt;").replace("&#62;", "&gt;");
+            assert!(
+                mine.body.contains(seen) || mine.body.contains(&seen_escaped),
+                "{label}: {seen}: {}",
+                mine.body
+            );
+        }
+        assert!(!mine.body.contains("<script>alert"), "{label}");
+        // The teacher's making of the course is staff business, not the learner's.
+        assert!(!mine.body.contains("Course created"), "{label}");
+
+        let mut other = Browser::new(&state, &label);
+        other.sign_in("kilo", "other@kilo.test").await;
+        let theirs = other.get("/t/kilo/activity").await;
+        assert_eq!(theirs.status, StatusCode::OK, "{label}");
+        assert!(
+            !theirs.body.contains("Learner enrolled"),
+            "{label}: another learner's enrollment: {}",
+            theirs.body
+        );
+
+        let mut admin = Browser::new(&state, &label);
+        admin.sign_in("kilo", "admin@kilo.test").await;
+        let all = admin.get("/t/kilo/activity").await;
+        for seen in ["Learner enrolled", "Course created", "Lesson added"] {
+            assert!(all.body.contains(seen), "{label}: {seen}: {}", all.body);
+        }
+        assert!(
+            all.body.find("Learner enrolled") < all.body.find("Course created"),
+            "{label}: newest first"
+        );
+
+        let mut french = Browser::new(&state, &label);
+        french.languages = Some("fr");
+        french.sign_in("kilo", "student@kilo.test").await;
+        let en_francais = french.get("/t/kilo/activity").await;
+        assert!(
+            en_francais.body.contains("Apprenant inscrit"),
+            "{label}: {}",
+            en_francais.body
+        );
+
+        let away = Browser::new(&state, &label).get("/t/kilo/activity").await;
+        assert_eq!(away.status, StatusCode::SEE_OTHER, "{label}");
+    }
+}

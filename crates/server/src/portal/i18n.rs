@@ -25,7 +25,7 @@ type Bundle = FluentBundle<FluentResource>;
 
 /// The Fluent files of a locale, in the order they are added to its bundle. A new language is
 /// a new arm here, a folder of the same files, and a variant of [`Locale`].
-fn sources(locale: Locale) -> [&'static str; 10] {
+fn sources(locale: Locale) -> [&'static str; 11] {
     match locale {
         Locale::En => [
             include_str!("../../locales/en/portal.ftl"),
@@ -38,6 +38,7 @@ fn sources(locale: Locale) -> [&'static str; 10] {
             include_str!("../../locales/en/recovery.ftl"),
             include_str!("../../locales/en/signup.ftl"),
             include_str!("../../locales/en/people.ftl"),
+            include_str!("../../locales/en/activity.ftl"),
         ],
         Locale::Fr => [
             include_str!("../../locales/fr/portal.ftl"),
@@ -50,6 +51,7 @@ fn sources(locale: Locale) -> [&'static str; 10] {
             include_str!("../../locales/fr/recovery.ftl"),
             include_str!("../../locales/fr/signup.ftl"),
             include_str!("../../locales/fr/people.ftl"),
+            include_str!("../../locales/fr/activity.ftl"),
         ],
     }
 }
@@ -227,6 +229,14 @@ impl PageLocale {
         self.msg("date-time")
             .arg("date", self.date(at))
             .arg("time", local.format("%H:%M").to_string())
+    }
+
+    /// What an event of type `event_type` (`student.enrolled`) records, in words; an event
+    /// type this version does not know is shown as it is named.
+    pub fn event<'e>(&'e self, event_type: &'e str) -> Message<'e> {
+        self.msg("activity-event")
+            .arg("type", event_type.replace('.', "_"))
+            .arg("name", event_type)
     }
 
     /// A percentage: `45%`, `45 %`.
@@ -664,5 +674,22 @@ mod tests {
         let utc = PageLocale::new(catalogue, Locale::En, Tz::UTC);
         assert_eq!(utc.date(&at).to_string(), "30 November 2026");
         assert_eq!(utc.date_time(&at).to_string(), "30 November 2026, 23:30");
+    }
+
+    #[test]
+    fn every_event_type_is_described_in_every_language() {
+        let catalogue = Arc::new(Catalogue::embedded());
+        for locale in [Locale::En, Locale::Fr] {
+            let page = PageLocale::new(catalogue.clone(), locale, Tz::UTC);
+            for event_type in lyceum_domain::DomainEvent::TYPES {
+                let described = page.event(event_type).to_string();
+                assert!(
+                    !described.contains(event_type),
+                    "{event_type} has no description in {locale}: {described}"
+                );
+            }
+            let unknown = page.event("course.teleported").to_string();
+            assert!(unknown.contains("course.teleported"), "{unknown}");
+        }
     }
 }

@@ -10,6 +10,7 @@
 //! module the request context every page shares ([`Visit`]), the checked forms
 //! ([`CheckedForm`], [`CheckedFile`]), rendering and the portal's error pages.
 
+mod activity;
 mod builder;
 mod console;
 mod i18n;
@@ -70,6 +71,7 @@ pub(crate) fn tenant_routes() -> Router<AppState> {
         .route("/learn/lessons/{id}/complete", post(pages::complete))
         .route("/certificates/{code}", get(pages::certificate))
         .route("/account", get(pages::account).post(pages::save_account))
+        .route("/activity", get(activity::show))
         .route(
             "/account/password",
             get(recovery::change_form).post(recovery::change),
