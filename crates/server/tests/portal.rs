@@ -3226,7 +3226,7 @@ async fn admins_import_people_filter_them_and_gather_them_in_groups() {
         assert_eq!(renamed.location(), group, "{label}: {}", renamed.body);
         let page = admin.get(&group).await;
         assert!(
-            page.body.contains("Cohort A1 &lt;i&gt;") && !page.body.contains("<i>"),
+            page.body.contains("Cohort A1 &#60;i&#62;") && !page.body.contains("<i>"),
             "{label}: {}",
             page.body
         );
