@@ -7,12 +7,11 @@
 use crate::audit::{self, Change};
 use crate::identity::User;
 use crate::learning::courses::{course_for, manages};
-use crate::learning::enrollments::{enroll, EnrolledBy};
+use crate::learning::enrollments::{enroll_batch, open_for_enrollment, EnrolledBy, Wanted};
 use crate::{Actor, Refusal};
 use chrono::{DateTime, Utc};
 use lyceum_domain::{
-    events, AuditAction, AuditTarget, CourseId, CourseStatus, DomainEvent, Email, GroupId,
-    Permission, UserId, UserStatus,
+    events, AuditAction, AuditTarget, CourseId, DomainEvent, Email, GroupId, Permission, UserId,
 };
 use lyceum_store::repo::{groups, outbox, users};
 use lyceum_store::{StoreError, TenantTx, WriteTx};
@@ -263,45 +262,32 @@ pub async fn enroll_group(
     find(tx, id).await?;
     let (course, staff) = course_for(tx, actor, course).await?;
     manages(actor, staff, Permission::EnrollmentManage)?;
-    if course.status != CourseStatus::Published {
-        return Err(Refusal::conflict(
-            "COURSE_NOT_OPEN",
-            format!("the course is {}, not open for enrollment", course.status),
-        ));
-    }
+    open_for_enrollment(&course)?;
     let members = groups::members(tx, id).await?;
-    let people = users::by_ids(tx, &members).await?;
+    let wanted: Vec<Wanted> = members
+        .iter()
+        .map(|&learner| Wanted {
+            course: 0,
+            learner,
+            due_at,
+        })
+        .collect();
+    let by = EnrolledBy::Staff(actor.user);
+    let outcomes = enroll_batch(tx, std::slice::from_ref(&course), &wanted, by).await?;
     let mut report = GroupEnrollment {
         enrolled: 0,
         already_enrolled: 0,
         failed: Vec::new(),
     };
-    for person in people {
-        if person.status == UserStatus::Deactivated {
-            report.failed.push(MemberFailure {
-                user_id: person.id,
-                code: "USER_DEACTIVATED",
-                reason: "the person is deactivated".to_owned(),
-            });
-            continue;
-        }
-        match enroll(
-            tx,
-            &course,
-            person.id,
-            due_at,
-            EnrolledBy::Staff(actor.user),
-        )
-        .await
-        {
+    for (user_id, outcome) in members.into_iter().zip(outcomes) {
+        match outcome {
             Ok((_, true)) => report.enrolled += 1,
             Ok((_, false)) => report.already_enrolled += 1,
-            Err(e @ Refusal::Conflict { .. }) => report.failed.push(MemberFailure {
-                user_id: person.id,
+            Err(e) => report.failed.push(MemberFailure {
+                user_id,
                 code: e.code(),
                 reason: e.to_string(),
             }),
-            Err(e) => return Err(e),
         }
     }
     let change = Change::new(AuditAction::GroupEnrolled)

@@ -7,6 +7,7 @@
 use crate::identity::invitations::InvitationToken;
 use crate::identity::{users, NewPassword, User};
 use crate::Refusal;
+use chrono::{DateTime, Utc};
 use lyceum_domain::{
     Email, Origin, Placement, Plan, PlatformUserId, Slug, TenantId, TenantStatus, UserStatus,
     ValidationError,
@@ -15,6 +16,7 @@ use lyceum_store::{
     AuditEntry, AuditRecord, ChainReport, NewTenant, PlatformUser, Store, Tenant, TenantSeed,
     WriteTx,
 };
+use serde::Serialize;
 use serde_json::json;
 use uuid::Uuid;
 
@@ -223,6 +225,109 @@ async fn set_operator_status(
         .set_platform_user_status(id, status, &audit)
         .await?
         .ok_or_else(|| Refusal::not_found("no such platform user"))
+}
+
+/// A password reset one operator gives another: the one-time token, shown to the operator who
+/// asked and never stored (only its hash is), and when it stops working.
+#[derive(Debug, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct OperatorReset {
+    pub platform_user: PlatformUser,
+    /// One-time; shown only here.
+    pub token: String,
+    pub expires_at: DateTime<Utc>,
+}
+
+/// An operator (a signed-in platform user, or whoever runs the `lyceum` command) gives active
+/// platform user `id` a one-time password reset, good for
+/// [`crate::identity::recovery::RESET_VALID_FOR`]; their earlier unused ones stop working.
+/// Platform users have no mail of their own: the token is answered, for the operator to pass
+/// on. Someone deactivated is `USER_NOT_ACTIVE` (reactivate them first). Recorded as
+/// `platform_user.password_reset_sent`.
+pub async fn send_operator_reset(
+    store: &Store,
+    operator: &Operator,
+    id: PlatformUserId,
+) -> Result<OperatorReset, Refusal> {
+    let by = match operator {
+        Operator::User { id, .. } => Some(*id),
+        Operator::Console => None,
+        Operator::SignUp { .. } => {
+            return Err(Refusal::denied("only an operator sends a password reset"))
+        }
+    };
+    let target = store
+        .directory()
+        .platform_user(id)
+        .await?
+        .ok_or_else(|| Refusal::not_found("no such platform user"))?;
+    if target.status != UserStatus::Active.as_str() {
+        return Err(Refusal::conflict(
+            "USER_NOT_ACTIVE",
+            "the platform user is deactivated: reactivate them first",
+        ));
+    }
+    let (token, hash) = crate::identity::new_opaque_token()?;
+    let expires_at = Utc::now() + crate::identity::recovery::RESET_VALID_FOR;
+    let mut audit = operator.audit("platform_user.password_reset_sent");
+    audit.detail = json!({ "platform_user": id, "expires_at": expires_at });
+    let platform_user = store
+        .directory()
+        .issue_platform_reset(id, &hash, expires_at, by, &audit)
+        .await?
+        .ok_or_else(|| Refusal::conflict("USER_NOT_ACTIVE", "the platform user is not active"))?;
+    Ok(OperatorReset {
+        platform_user,
+        token,
+        expires_at,
+    })
+}
+
+/// Sets a platform user's password with reset `token`, from `origin`: the token is spent
+/// (once), and the platform user answered (the face clears what throttles their sign-in). An
+/// unknown, used, expired or withdrawn token, or one of a user deactivated since, is
+/// `RESET_TOKEN_INVALID`. Recorded as `platform_user.password_reset`, by the user.
+pub async fn reset_operator_password(
+    store: &Store,
+    token: &str,
+    new: &NewPassword,
+    origin: &Origin,
+) -> Result<PlatformUser, Refusal> {
+    let hash = crate::identity::opaque_token_hash(token);
+    let audit = |user: &PlatformUser| {
+        let mut entry = Operator::User {
+            id: user.id,
+            email: user.email.to_string(),
+            origin: origin.clone(),
+        }
+        .audit("platform_user.password_reset");
+        entry.detail = json!({ "platform_user": user.id });
+        entry
+    };
+    store
+        .directory()
+        .redeem_platform_reset(&hash, new.hash(), audit)
+        .await?
+        .ok_or_else(crate::identity::recovery::reset_token_invalid)
+}
+
+/// Records that an operator unlocked platform user `id`'s sign-in (`platform_user.unlock`) and
+/// answers the user; the face then forgets the failed sign-ins that locked them, which its
+/// process keeps.
+pub async fn unlock_operator(
+    store: &Store,
+    operator: &Operator,
+    id: PlatformUserId,
+) -> Result<PlatformUser, Refusal> {
+    let user = store
+        .directory()
+        .platform_user(id)
+        .await?
+        .ok_or_else(|| Refusal::not_found("no such platform user"))?;
+    let mut audit = operator.audit("platform_user.unlock");
+    audit.detail = json!({ "platform_user": id });
+    store.directory().record(&audit).await?;
+    Ok(user)
 }
 
 /// The platform user with this e-mail, whatever their status (for the command line).

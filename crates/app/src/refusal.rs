@@ -71,6 +71,24 @@ impl Refusal {
         }
     }
 
+    /// The same refusal once more (for a repeat of what was refused); a store failure, which
+    /// cannot be copied, is answered as an internal one.
+    pub(crate) fn again(&self) -> Self {
+        let (code, message) = (self.code(), self.to_string());
+        match self {
+            Refusal::Forbidden { .. } => Refusal::Forbidden { code, message },
+            Refusal::NotFound { .. } => Refusal::NotFound { code, message },
+            Refusal::Conflict { .. } => Refusal::Conflict { code, message },
+            Refusal::Unacceptable { .. } => Refusal::Unacceptable { code, message },
+            Refusal::Malformed { .. } => Refusal::Malformed { code, message },
+            Refusal::Unauthenticated { .. } => Refusal::Unauthenticated { code, message },
+            Refusal::Invalid(e) => Refusal::Invalid(e.clone()),
+            Refusal::Store(_) | Refusal::Internal(_) => {
+                Refusal::Internal("a repeated enrollment failed")
+            }
+        }
+    }
+
     /// The stable code faces report.
     pub fn code(&self) -> &'static str {
         match self {

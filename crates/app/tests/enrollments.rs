@@ -96,3 +96,134 @@ async fn enrollment_rules_and_event_on_both_engines() {
         store.close().await;
     }
 }
+
+#[tokio::test]
+async fn a_batch_enrolls_through_the_same_rule_in_order_with_an_outcome_each() {
+    use lyceum_app::learning::enrollments::{enroll_batch, Wanted};
+    use lyceum_domain::{EnrollmentStatus, UserStatus};
+    use lyceum_store::repo::enrollments;
+
+    let (sqlite, _sqlite_guard) = testing::sqlite_config();
+    let (postgres, _postgres_guard) = testing::postgres_config().await;
+    for (label, config) in [("sqlite", sqlite), ("postgres", postgres)] {
+        let store = Store::open(config).await.unwrap();
+        let tenant = store
+            .provision(NewTenant::new(Slug::parse("batch-app").unwrap(), "Batch"))
+            .await
+            .unwrap();
+        let mut tx = store.begin_write(&tenant).await.unwrap();
+        let mut people = Vec::new();
+        for i in 0..4 {
+            let new = users::NewUser {
+                email: Email::parse(&format!("p{i}@example.org")).unwrap(),
+                display_name: format!("P{i}"),
+                role: Role::Student,
+                password_hash: None,
+            };
+            people.push(users::insert(&mut tx, &new).await.unwrap().id);
+        }
+        let admin = users::insert(
+            &mut tx,
+            &users::NewUser {
+                email: Email::parse("admin@example.org").unwrap(),
+                display_name: "Admin".into(),
+                role: Role::Admin,
+                password_hash: None,
+            },
+        )
+        .await
+        .unwrap()
+        .id;
+        users::set_status(&mut tx, people[3], UserStatus::Deactivated)
+            .await
+            .unwrap();
+        let open = course(&mut tx, "open", CourseStatus::Published).await;
+        let draft = course(&mut tx, "draft", CourseStatus::Draft).await;
+        let mut small = course(&mut tx, "small", CourseStatus::Published).await;
+        small.max_enrollment = Some(2);
+        let courses = [open.clone(), draft, small];
+        // People 0 took a seat in the small course once and dropped it; they come back.
+        let (dropped, _) = enroll(&mut tx, &courses[2], people[0], None, EnrolledBy::System)
+            .await
+            .unwrap();
+        enrollments::set_status(&mut tx, dropped.id, EnrollmentStatus::Dropped, None)
+            .await
+            .unwrap();
+        let before = outbox::pending(&mut tx, 100).await.unwrap().len();
+
+        let want = |course: usize, learner| Wanted {
+            course,
+            learner,
+            due_at: None,
+        };
+        let wanted = [
+            want(0, people[0]),
+            want(0, people[0]), // the same again: answered as enrolled already
+            want(1, people[1]), // a draft
+            want(2, people[0]), // back from dropping out: a seat
+            want(2, people[1]), // the last seat
+            want(2, people[2]), // full now
+            want(0, people[3]), // deactivated
+            want(0, lyceum_domain::UserId::new()), // nobody
+        ];
+        let outcomes = enroll_batch(&mut tx, &courses, &wanted, EnrolledBy::Staff(admin))
+            .await
+            .unwrap();
+        let codes: Vec<Result<bool, &str>> = outcomes
+            .iter()
+            .map(|o| match o {
+                Ok((_, created)) => Ok(*created),
+                Err(e) => Err(e.code()),
+            })
+            .collect();
+        assert_eq!(
+            codes,
+            [
+                Ok(true),
+                Ok(false),
+                Err("COURSE_NOT_OPEN"),
+                Ok(true),
+                Ok(true),
+                Err("COURSE_FULL"),
+                Err("USER_DEACTIVATED"),
+                Err("NOT_FOUND"),
+            ],
+            "{label}"
+        );
+        let (first, again) = (&outcomes[0], &outcomes[1]);
+        assert_eq!(
+            first.as_ref().unwrap().0.id,
+            again.as_ref().unwrap().0.id,
+            "{label}"
+        );
+        assert_eq!(outcomes[3].as_ref().unwrap().0.id, dropped.id, "{label}");
+        assert_eq!(
+            enrollments::find(&mut tx, open.id, people[2])
+                .await
+                .unwrap()
+                .map(|e| e.id),
+            None,
+            "{label}: nothing written for a refused one"
+        );
+        // One `student.enrolled` per enrollment made, in the order asked, naming the admin.
+        let events = outbox::pending(&mut tx, 100).await.unwrap();
+        let made: Vec<_> = events[before..]
+            .iter()
+            .map(|e| {
+                assert_eq!(e.event_type, "student.enrolled", "{label}");
+                assert_eq!(e.payload.0["by"], serde_json::json!(admin), "{label}");
+                e.aggregate_id
+            })
+            .collect();
+        let expected: Vec<_> = [0, 3, 4]
+            .iter()
+            .map(|&i| outcomes[i].as_ref().unwrap().0.id.as_uuid())
+            .collect();
+        let (mut made_sorted, mut expected_sorted) = (made.clone(), expected.clone());
+        made_sorted.sort();
+        expected_sorted.sort();
+        assert_eq!(made_sorted, expected_sorted, "{label}");
+        tx.commit().await.unwrap();
+        store.close().await;
+    }
+}

@@ -1,7 +1,7 @@
 //! `lyceum platform-user create EMAIL`: bootstraps a platform operator (`super_admin`), who then
 //! signs in at `/api/v1/platform/auth/login`; `list`, `deactivate EMAIL` and `reactivate EMAIL`
-//! manage them, and `set-password EMAIL` gives one who lost theirs a new password (all audited
-//! as done from the command line).
+//! manage them, `set-password EMAIL` gives one who lost theirs a new password and
+//! `reset-link EMAIL` a one-time link to choose one (all audited as done from the command line).
 
 use anyhow::Result;
 use clap::Subcommand;
@@ -39,6 +39,16 @@ pub enum PlatformUserCommand {
         email: String,
         #[arg(long)]
         password_stdin: bool,
+    },
+    /// Give a platform operator a one-time password reset, good for an hour (their earlier
+    /// unused ones stop working): its link is printed once, for you to pass on. Their sign-in,
+    /// if locked by failed attempts, is unlocked by another operator in the console or the API:
+    /// the lock lives in each server process, out of this command's reach.
+    ResetLink {
+        email: String,
+        /// The server's public address, put before the console's path (`https://lms.example`).
+        #[arg(long, default_value = "")]
+        base: String,
     },
 }
 
@@ -86,6 +96,20 @@ pub async fn run(store: &Store, command: PlatformUserCommand) -> Result<()> {
             if generated {
                 println!("password (shown once): {secret}");
             }
+            Ok(())
+        }
+        PlatformUserCommand::ResetLink { email, base } => {
+            let user = operator(store, &email).await?;
+            let reset = platform::send_operator_reset(store, &Operator::Console, user.id).await?;
+            println!(
+                "a password reset for platform user {} ({}), good until {}",
+                reset.platform_user.email, reset.platform_user.id, reset.expires_at
+            );
+            println!(
+                "link (shown once): {}/platform/reset-password?token={}",
+                base.trim_end_matches('/'),
+                reset.token
+            );
             Ok(())
         }
         PlatformUserCommand::Reactivate { email } => {

@@ -342,9 +342,12 @@ domain_events! {
         user_id: UserId,
         by: UserId,
     }
+    /// A person was invited (their invitation mailed, good until `expires_at`).
     UserInvited = "user.invited", about user_id {
         user_id: UserId,
-        by: UserId,
+        /// The admin who invited them; none for a tenant's first admin, invited by the
+        /// platform when the tenant was made.
+        by: Option<UserId>,
         expires_at: DateTime<Utc>,
     }
     /// An invitation was accepted: the user set a password and is active.

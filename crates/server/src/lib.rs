@@ -288,6 +288,9 @@ fn global_api() -> OpenApiRouter<AppState> {
         .routes(routes!(platform::deactivate_operator))
         .routes(routes!(platform::reactivate_operator))
         .routes(routes!(platform::change_password))
+        .routes(routes!(platform::send_operator_reset))
+        .routes(routes!(platform::confirm_operator_reset))
+        .routes(routes!(platform::unlock_operator))
         .routes(routes!(api::signup::sign_up))
         .routes(routes!(api::signup::slug_available))
 }

@@ -431,15 +431,14 @@ async fn staff_journeys(config: StoreConfig, label: &str, driver: &Driver) {
     let password = lyceum_app::identity::NewPassword::choose(PORTAL_PASSWORD.to_owned());
     let email = lyceum_domain::Email::parse("ops@lyceum.test").unwrap();
     let console = lyceum_app::platform::Operator::Console;
-    lyceum_app::platform::create_operator(
-        &store,
-        &console,
-        &email,
-        "Ops",
-        &password.await.unwrap(),
-    )
-    .await
-    .unwrap();
+    let password = password.await.unwrap();
+    lyceum_app::platform::create_operator(&store, &console, &email, "Ops", &password)
+        .await
+        .unwrap();
+    let second = lyceum_domain::Email::parse("second@lyceum.test").unwrap();
+    lyceum_app::platform::create_operator(&store, &console, &second, "Second", &password)
+        .await
+        .unwrap();
     let state = AppState::new(store, ServerConfig::unthrottled());
     let server = LocalServer::start(state, Duration::from_secs(5))
         .await
@@ -557,6 +556,14 @@ async fn staff_journeys(config: StoreConfig, label: &str, driver: &Driver) {
         press(&admin, "form[aria-labelledby=add-member] button").await?;
         until(&admin, "table tbody", |t| t.contains("student@east.test")).await?;
         audit(&admin, "group").await?;
+        element(&admin, Locator::Css("#group-name"))
+            .await?
+            .clear()
+            .await
+            .map_err(fail("group name"))?;
+        fill(&admin, "#group-name", "Night crew").await?;
+        press(&admin, "form[aria-labelledby=rename-group] button").await?;
+        arrive(&admin, "Night crew").await?;
         click_link(&admin, "Audit log").await?;
         arrive(&admin, "Audit log").await?;
         audit(&admin, "tenant audit log").await?;
@@ -598,9 +605,38 @@ async fn staff_journeys(config: StoreConfig, label: &str, driver: &Driver) {
             Locator::Css("form[action$='/east/resume'] button"),
         )
         .await?;
+        // Another operator given a password reset: the link, shown once, leads to its page.
+        click_link(&operator, "Operators").await?;
+        arrive(&operator, "Platform operators").await?;
+        audit(&operator, "operators").await?;
+        press(
+            &operator,
+            "tbody tr:last-child form[action$='/password-reset'] button",
+        )
+        .await?;
+        let link = element(&operator, Locator::Css("#reset-link"))
+            .await?
+            .attr("href")
+            .await
+            .map_err(fail("reset link"))?
+            .ok_or("the reset link has no address")?;
+        audit(&operator, "reset given").await?;
         click_link(&operator, "Audit log").await?;
         arrive(&operator, "Audit log").await?;
         audit(&operator, "audit log").await?;
+        until(&operator, "table tbody", |t| {
+            t.contains("platform_user.password_reset_sent")
+        })
+        .await?;
+        operator
+            .goto(&format!("{base}{link}"))
+            .await
+            .map_err(fail("reset page"))?;
+        arrive(&operator, "Choose a new password").await?;
+        audit(&operator, "operator reset").await?;
+        fill(&operator, "#new_password", "second's new passphrase").await?;
+        press(&operator, "form.stack button").await?;
+        element(&operator, Locator::Css("#password-reset")).await?;
         operator
             .goto(&format!("{base}/t/east/sign-in"))
             .await

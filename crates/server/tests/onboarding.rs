@@ -536,3 +536,45 @@ async fn the_platform_api_makes_a_tenant_with_its_admin_and_refuses_a_bad_addres
         assert_eq!(status, 200, "{label}: {body}");
     }
 }
+
+#[tokio::test]
+async fn a_first_admins_invitation_records_user_invited_like_every_other() {
+    for (config, _guard) in configs_on_every_placement().await {
+        let store = Store::open(config).await.unwrap();
+        let label = format!("{:?}/{}", store.engine(), store.default_placement());
+        let request = TenantRequest {
+            slug: "globex".to_owned(),
+            name: "Globex".to_owned(),
+            admin: Some(AdminRequest {
+                email: "boss@globex.test".to_owned(),
+                name: None,
+            }),
+            ..TenantRequest::default()
+        };
+        let made = platform::create_tenant(&store, &Operator::Console, request)
+            .await
+            .unwrap();
+        let admin = made.admin.unwrap();
+        let mut tx = store.begin(&made.tenant).await.unwrap();
+        let events = lyceum_store::repo::outbox::pending(&mut tx, 100)
+            .await
+            .unwrap();
+        drop(tx);
+        let kinds: Vec<&str> = events.iter().map(|e| e.event_type.as_str()).collect();
+        assert_eq!(kinds, ["user.created", "user.invited"], "{label}");
+        let invited = &events[1];
+        assert_eq!(invited.aggregate_id, admin.user.id.as_uuid(), "{label}");
+        assert_eq!(
+            invited.payload.0,
+            json!({
+                "user_id": admin.user.id,
+                "by": null,
+                "expires_at": admin.invitation.expires_at,
+                "schema_version": 1,
+            }),
+            "{label}: invited by the platform, not by an admin"
+        );
+        assert_eq!(invited.actor_id, None, "{label}");
+        store.close().await;
+    }
+}

@@ -329,6 +329,99 @@ async fn a_full_course_or_plan_fails_the_rows_past_it_and_keeps_the_others() {
     }
 }
 
+/// The e-mails of a course's learners, sorted.
+async fn learners(w: &World, admin: &User, course: &str) -> Vec<String> {
+    let students = w
+        .as_(admin)
+        .get(format!("/api/v1/courses/{course}/students?limit=200"))
+        .expect(StatusCode::OK)
+        .await
+        .json_value();
+    let mut found: Vec<String> = students["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["user"]["email"].as_str().unwrap().to_owned())
+        .collect();
+    found.sort();
+    found
+}
+
+#[tokio::test]
+async fn an_import_enrolls_each_person_in_their_courses_with_one_event_each() {
+    for (w, c) in worlds_on_every_placement().await {
+        let intro = published(&w, &c.instructor, "intro", None).await;
+        let small = published(&w, &c.instructor, "small", Some(2)).await;
+        // The student takes one of the small course's two seats first.
+        w.as_(&c.student)
+            .post(format!("/api/v1/courses/{small}/enroll"))
+            .expect(StatusCode::CREATED)
+            .await;
+        let csv = "email,name,courses\n\
+                   ann@acme.test,Ann,intro;small\n\
+                   bob@acme.test,Bob,small;intro\n\
+                   cat@acme.test,Cat,intro\n\
+                   dan@acme.test,Dan,intro; intro\n";
+        let report = upload(&w, &c.admin, csv)
+            .expect(StatusCode::OK)
+            .await
+            .json_value();
+        assert_eq!(row(&report, 2)["result"], "created", "{w}: {report}");
+        // The last seat went to Ann: Bob's row fails whole, and Bob is not created.
+        assert_eq!(row(&report, 3)["code"], "COURSE_FULL", "{w}: {report}");
+        assert!(
+            row(&report, 3)["reason"]
+                .as_str()
+                .unwrap()
+                .contains("Course small"),
+            "{w}: the course is named by its title: {report}"
+        );
+        assert_eq!(row(&report, 4)["result"], "created", "{w}: {report}");
+        assert_eq!(row(&report, 5)["result"], "created", "{w}: {report}");
+        assert_eq!(
+            learners(&w, &c.admin, &intro).await,
+            ["ann@acme.test", "cat@acme.test", "dan@acme.test"],
+            "{w}"
+        );
+        assert_eq!(
+            learners(&w, &c.admin, &small).await,
+            ["ann@acme.test", "student@acme.test"],
+            "{w}"
+        );
+        // One `student.enrolled` per enrollment made, each naming the admin who imported.
+        let mut tx = w.store().begin(&w.tenant("acme")).await.unwrap();
+        let enrolled: Vec<Value> = lyceum_store::repo::outbox::pending(&mut tx, 10_000)
+            .await
+            .unwrap()
+            .into_iter()
+            .filter(|e| e.event_type == "student.enrolled")
+            .map(|e| e.payload.0)
+            .collect();
+        drop(tx);
+        let by_admin: Vec<&Value> = enrolled
+            .iter()
+            .filter(|e| e["by"] == json!(c.admin.id))
+            .collect();
+        assert_eq!(by_admin.len(), 4, "{w}: {enrolled:?}");
+        let mut pairs: Vec<(String, String)> = by_admin
+            .iter()
+            .map(|e| {
+                (
+                    e["course_id"].as_str().unwrap().to_owned(),
+                    e["user_id"].as_str().unwrap().to_owned(),
+                )
+            })
+            .collect();
+        pairs.sort();
+        pairs.dedup();
+        assert_eq!(
+            pairs.len(),
+            4,
+            "{w}: one event per enrollment: {enrolled:?}"
+        );
+    }
+}
+
 #[tokio::test]
 async fn the_user_list_searches_literally_and_filters_by_role_and_status() {
     for (w, c) in worlds().await {

@@ -397,3 +397,238 @@ async fn operators_deactivate_and_reactivate_each_other() {
         );
     }
 }
+
+/// A second platform user, made on the node.
+async fn second_operator(state: &AppState, email: &str, password: &str) -> String {
+    let hash = lyceum_app::identity::passwords::hash(password.to_owned())
+        .await
+        .unwrap();
+    let user = state
+        .store
+        .directory()
+        .insert_platform_user(
+            &Email::parse(email).unwrap(),
+            "Second",
+            &hash,
+            &AuditEntry::cli("platform_user.create"),
+        )
+        .await
+        .unwrap();
+    user.id.to_string()
+}
+
+/// `POST` as the operator `token`, answering the status, the `Cache-Control` header and the body.
+async fn post(
+    state: &AppState,
+    path: &str,
+    token: Option<&str>,
+    body: Value,
+) -> (StatusCode, String, Value) {
+    let mut request = axum::http::Request::post(path).header("content-type", "application/json");
+    if let Some(token) = token {
+        request = request.header("authorization", format!("Bearer {token}"));
+    }
+    let request = request
+        .body(axum::body::Body::from(body.to_string()))
+        .unwrap();
+    let (status, headers, body) = common::send(state, request).await;
+    let cache = headers
+        .get("cache-control")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_owned();
+    (status, cache, body)
+}
+
+#[tokio::test]
+async fn an_operator_gives_another_a_reset_that_works_once_and_unlocks_their_sign_in() {
+    const SECOND: &str = "second@lyceum.example";
+    const SECOND_PASSWORD: &str = "second password 12";
+    for w in worlds().await {
+        let state = &w.state;
+        let label = format!("{:?}", state.store.engine());
+        let ops = operator_token(state).await;
+        let second = second_operator(state, SECOND, SECOND_PASSWORD).await;
+
+        // Failed sign-ins lock the second operator out, even with the right password ...
+        for _ in 0..5 {
+            let (status, _) = platform_login(state, SECOND, "not the password").await;
+            assert_eq!(status, StatusCode::UNAUTHORIZED, "{label}");
+        }
+        let (status, body) = platform_login(state, SECOND, SECOND_PASSWORD).await;
+        assert_eq!(status, StatusCode::TOO_MANY_REQUESTS, "{label}: {body}");
+        // ... until another operator unlocks them (only an operator may).
+        let unlock = format!("/api/v1/platform/users/{second}/unlock");
+        let (status, _, _) = post(state, &unlock, None, json!({})).await;
+        assert_eq!(status, StatusCode::UNAUTHORIZED, "{label}");
+        let tenant_admin = token(state, "acme", OPERATOR, OPERATOR_PASSWORD).await;
+        let (status, _, _) = post(state, &unlock, Some(&tenant_admin), json!({})).await;
+        assert_eq!(
+            status,
+            StatusCode::UNAUTHORIZED,
+            "{label}: a tenant token is no platform token"
+        );
+        let (status, _, body) = post(state, &unlock, Some(&ops), json!({})).await;
+        assert_eq!(status, StatusCode::OK, "{label}: {body}");
+        assert_eq!(body["email"], SECOND, "{label}");
+        let (status, body) = platform_login(state, SECOND, SECOND_PASSWORD).await;
+        assert_eq!(status, StatusCode::OK, "{label}: unlocked: {body}");
+
+        // A reset, shown once to the operator who asked; a second one withdraws the first.
+        let reset = format!("/api/v1/platform/users/{second}/password-reset");
+        let (status, cache, first) = post(state, &reset, Some(&ops), json!({})).await;
+        assert_eq!(status, StatusCode::CREATED, "{label}: {first}");
+        assert_eq!(cache, "no-store", "{label}");
+        let first_token = first["token"].as_str().unwrap().to_owned();
+        assert_eq!(
+            first["path"],
+            format!("/platform/reset-password?token={first_token}"),
+            "{label}"
+        );
+        let (status, _, given) = post(state, &reset, Some(&ops), json!({})).await;
+        assert_eq!(status, StatusCode::CREATED, "{label}: {given}");
+        let token_given = given["token"].as_str().unwrap().to_owned();
+        let confirm = "/api/v1/platform/auth/password-reset/confirm";
+        let new_password = "a brand new operator passphrase";
+        let (status, _, body) = post(
+            state,
+            confirm,
+            None,
+            json!({"token": first_token, "password": new_password}),
+        )
+        .await;
+        assert_eq!(
+            (status, body["error"].as_str()),
+            (StatusCode::BAD_REQUEST, Some("RESET_TOKEN_INVALID")),
+            "{label}: withdrawn by the newer one: {body}"
+        );
+        // A weak password leaves the token unspent; bad tokens are refused cleanly.
+        let (status, _, body) = post(
+            state,
+            confirm,
+            None,
+            json!({"token": token_given, "password": "short"}),
+        )
+        .await;
+        assert_eq!(body["error"], "WEAK_PASSWORD", "{label}: {status} {body}");
+        for bad in ["", "nope", "a\u{0}b", &"x".repeat(100_000), "<script>"] {
+            let (status, _, body) = post(
+                state,
+                confirm,
+                None,
+                json!({"token": bad, "password": new_password}),
+            )
+            .await;
+            assert_eq!(
+                status,
+                StatusCode::BAD_REQUEST,
+                "{label}: {bad:.20?}: {body}"
+            );
+        }
+        let (status, cache, body) = post(
+            state,
+            confirm,
+            None,
+            json!({"token": token_given, "password": new_password}),
+        )
+        .await;
+        assert_eq!(status, StatusCode::NO_CONTENT, "{label}: {body}");
+        assert_eq!(cache, "no-store", "{label}");
+        let (status, _) = platform_login(state, SECOND, SECOND_PASSWORD).await;
+        assert_eq!(
+            status,
+            StatusCode::UNAUTHORIZED,
+            "{label}: the old password is gone"
+        );
+        let (status, _) = platform_login(state, SECOND, new_password).await;
+        assert_eq!(status, StatusCode::OK, "{label}: the new one works");
+        // Once only.
+        let (status, _, body) = post(
+            state,
+            confirm,
+            None,
+            json!({"token": token_given, "password": "yet another passphrase"}),
+        )
+        .await;
+        assert_eq!(
+            (status, body["error"].as_str()),
+            (StatusCode::BAD_REQUEST, Some("RESET_TOKEN_INVALID")),
+            "{label}: {body}"
+        );
+
+        // Nobody, and a deactivated operator, get no reset.
+        let nobody = format!(
+            "/api/v1/platform/users/{}/password-reset",
+            uuid::Uuid::now_v7()
+        );
+        let (status, _, _) = post(state, &nobody, Some(&ops), json!({})).await;
+        assert_eq!(status, StatusCode::NOT_FOUND, "{label}");
+        let (status, _, _) = post(state, &reset, Some(&ops), json!({})).await;
+        assert_eq!(status, StatusCode::CREATED, "{label}");
+        let deactivate = format!("/api/v1/platform/users/{second}/deactivate");
+        let (status, _, _) = post(state, &deactivate, Some(&ops), json!({})).await;
+        assert_eq!(status, StatusCode::OK, "{label}");
+        let (status, _, body) = post(state, &reset, Some(&ops), json!({})).await;
+        assert_eq!(
+            (status, body["error"].as_str()),
+            (StatusCode::CONFLICT, Some("USER_NOT_ACTIVE")),
+            "{label}: {body}"
+        );
+
+        // Every step is in the platform audit log, the reset's use by the user themselves.
+        let log = lyceum_app::platform::audit_log(&state.store, None, None, 50)
+            .await
+            .unwrap();
+        let seen = |action: &str, actor: &str| {
+            log.iter()
+                .filter(|e| e.action == action && e.actor == actor)
+                .count()
+        };
+        assert_eq!(seen("platform_user.unlock", OPERATOR), 1, "{label}");
+        assert_eq!(
+            seen("platform_user.password_reset_sent", OPERATOR),
+            3,
+            "{label}"
+        );
+        assert_eq!(seen("platform_user.password_reset", SECOND), 1, "{label}");
+        assert!(
+            log.iter()
+                .all(|e| !e.detail.to_string().contains(&token_given)),
+            "{label}: no token in the log"
+        );
+    }
+}
+
+#[tokio::test]
+async fn an_expired_operator_reset_is_refused_and_changes_nothing() {
+    for w in worlds().await {
+        let state = &w.state;
+        let label = format!("{:?}", state.store.engine());
+        let id = second_operator(state, "late@lyceum.example", "late password 1234").await;
+        let id = lyceum_domain::PlatformUserId::from_uuid(id.parse().unwrap());
+        let token = "an expired reset token";
+        let hash = ring::digest::digest(&ring::digest::SHA256, token.as_bytes());
+        let past = chrono::Utc::now() - chrono::Duration::minutes(1);
+        state
+            .store
+            .directory()
+            .issue_platform_reset(id, hash.as_ref(), past, None, &AuditEntry::cli("test"))
+            .await
+            .unwrap()
+            .unwrap();
+        let (status, _, body) = post(
+            state,
+            "/api/v1/platform/auth/password-reset/confirm",
+            None,
+            json!({"token": token, "password": "a brand new passphrase"}),
+        )
+        .await;
+        assert_eq!(
+            (status, body["error"].as_str()),
+            (StatusCode::BAD_REQUEST, Some("RESET_TOKEN_INVALID")),
+            "{label}: {body}"
+        );
+        let (status, _) = platform_login(state, "late@lyceum.example", "late password 1234").await;
+        assert_eq!(status, StatusCode::OK, "{label}: the password is unchanged");
+    }
+}

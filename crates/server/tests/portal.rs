@@ -887,6 +887,202 @@ async fn operators_run_tenants_from_the_console() {
     );
 }
 
+/// What an `href` attribute of a page says, its HTML escapes undone.
+fn attribute_after(body: &str, marker: &str) -> String {
+    let raw = body
+        .split(marker)
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .unwrap_or_else(|| panic!("no {marker} in {body}"));
+    raw.replace("&#x2f;", "/")
+        .replace("&#47;", "/")
+        .replace("&#x3d;", "=")
+        .replace("&#61;", "=")
+        .replace("&amp;", "&")
+}
+
+#[tokio::test]
+async fn operators_give_each_other_a_reset_and_unlock_sign_ins_in_the_console() {
+    for (config, _guard) in configs_on_each_engine().await {
+        let label = label(&config);
+        let store = Store::open(config).await.unwrap();
+        let password = lyceum_app::identity::NewPassword::choose(PASSWORD.to_owned())
+            .await
+            .unwrap();
+        let console = lyceum_app::platform::Operator::Console;
+        for email in ["ops@lyceum.test", "second@lyceum.test"] {
+            let email = lyceum_domain::Email::parse(email).unwrap();
+            lyceum_app::platform::create_operator(&store, &console, &email, "Ops", &password)
+                .await
+                .unwrap();
+        }
+        // The sign-in throttle on, as deployed.
+        let state = AppState::new(store, ServerConfig::default());
+        let sign_in = |email: &'static str, password: &'static str| {
+            [("email", email), ("password", password)]
+        };
+
+        // The second operator locks their sign-in with failures.
+        let mut second = Browser::new(&state, &label);
+        second.get("/platform/sign-in").await;
+        for _ in 0..5 {
+            let wrong = second
+                .post(
+                    "/platform/sign-in",
+                    &sign_in("second@lyceum.test", "not it at all"),
+                    None,
+                )
+                .await;
+            assert_eq!(wrong.status, StatusCode::UNAUTHORIZED, "{label}");
+        }
+        let locked = second
+            .post(
+                "/platform/sign-in",
+                &sign_in("second@lyceum.test", PASSWORD),
+                None,
+            )
+            .await;
+        assert_eq!(locked.status, StatusCode::TOO_MANY_REQUESTS, "{label}");
+
+        let mut ops = Browser::new(&state, &label);
+        ops.get("/platform/sign-in").await;
+        let signed = ops
+            .post(
+                "/platform/sign-in",
+                &sign_in("ops@lyceum.test", PASSWORD),
+                None,
+            )
+            .await;
+        assert_eq!(signed.location(), "/platform/", "{label}: {}", signed.body);
+        let home = ops.get("/platform/").await;
+        assert!(
+            home.body.contains("href=\"/platform/operators\""),
+            "{label}: the page is in the navigation"
+        );
+        let page = ops.get("/platform/operators").await;
+        assert_eq!(page.status, StatusCode::OK, "{label}");
+        assert!(
+            page.body.contains("second@lyceum.test") && page.body.contains("sign-in locked"),
+            "{label}: {}",
+            page.body
+        );
+        // Oldest first: the second operator's forms come last.
+        let second_id = page
+            .body
+            .rsplit("action=\"/platform/operators/")
+            .next()
+            .and_then(|rest| rest.split('/').next())
+            .unwrap()
+            .to_owned();
+        let forged = ops
+            .post(
+                &format!("/platform/operators/{second_id}/unlock"),
+                &[],
+                Some(""),
+            )
+            .await;
+        assert_eq!(
+            forged.status,
+            StatusCode::FORBIDDEN,
+            "{label}: no form token"
+        );
+        let unlocked = ops
+            .post(
+                &format!("/platform/operators/{second_id}/unlock"),
+                &[],
+                None,
+            )
+            .await;
+        assert_eq!(unlocked.status, StatusCode::OK, "{label}");
+        assert!(
+            unlocked
+                .body
+                .contains("second@lyceum.test may sign in again")
+                && !unlocked.body.contains("sign-in locked"),
+            "{label}: {}",
+            unlocked.body
+        );
+        let back = second
+            .post(
+                "/platform/sign-in",
+                &sign_in("second@lyceum.test", PASSWORD),
+                None,
+            )
+            .await;
+        assert_eq!(back.location(), "/platform/", "{label}: unlocked");
+
+        // A reset, its link shown once; used on its page by the second operator.
+        let given = ops
+            .post(
+                &format!("/platform/operators/{second_id}/password-reset"),
+                &[],
+                None,
+            )
+            .await;
+        assert_eq!(given.status, StatusCode::CREATED, "{label}: {}", given.body);
+        let link = attribute_after(&given.body, "id=\"reset-link\" href=\"");
+        assert!(
+            link.starts_with("/platform/reset-password?token="),
+            "{label}: {link}"
+        );
+        let token = link.split("token=").nth(1).unwrap().to_owned();
+        let mut visitor = Browser::new(&state, &label);
+        let form = visitor.get(&link).await;
+        assert_eq!(form.status, StatusCode::OK, "{label}");
+        assert!(form.body.contains("Choose a new password"), "{label}");
+        let weak = visitor
+            .post(
+                "/platform/reset-password",
+                &[("token", &token), ("new_password", "short")],
+                None,
+            )
+            .await;
+        assert_eq!(weak.status, StatusCode::UNPROCESSABLE_ENTITY, "{label}");
+        let new_password = "a new operator passphrase";
+        let done = visitor
+            .post(
+                "/platform/reset-password",
+                &[("token", &token), ("new_password", new_password)],
+                None,
+            )
+            .await;
+        assert_eq!(done.status, StatusCode::OK, "{label}: {}", done.body);
+        assert!(done.body.contains("id=\"password-reset\""), "{label}");
+        let again = visitor
+            .post(
+                "/platform/reset-password",
+                &[("token", &token), ("new_password", "another passphrase 1")],
+                None,
+            )
+            .await;
+        assert_eq!(again.status, StatusCode::BAD_REQUEST, "{label}: once only");
+        assert!(
+            again.body.contains("already used"),
+            "{label}: {}",
+            again.body
+        );
+        let mut fresh = Browser::new(&state, &label);
+        fresh.get("/platform/sign-in").await;
+        let signed = fresh
+            .post(
+                "/platform/sign-in",
+                &[("email", "second@lyceum.test"), ("password", new_password)],
+                None,
+            )
+            .await;
+        assert_eq!(signed.location(), "/platform/", "{label}: the new password");
+
+        // In French too.
+        let mut ops = ops.speaking("fr");
+        let french = ops.get("/platform/operators").await;
+        assert!(
+            french.body.contains("Opérateurs de la plateforme"),
+            "{label}: {}",
+            french.body
+        );
+    }
+}
+
 #[tokio::test]
 async fn portal_pages_spend_the_same_request_rate_as_the_api() {
     let (config, _guard) = lyceum_store::testing::sqlite_config();
@@ -3014,6 +3210,52 @@ async fn admins_import_people_filter_them_and_gather_them_in_groups() {
                 .await
                 .body
                 .contains("Nobody in this group"),
+            "{label}"
+        );
+        // Renamed from its page; a name another group has is refused above the forms.
+        admin
+            .post("/t/lambda/admin/groups", &[("name", "Cohort B")], None)
+            .await;
+        let renamed = admin
+            .post(
+                &format!("{group}/rename"),
+                &[("name", "Cohort A1 <i>")],
+                None,
+            )
+            .await;
+        assert_eq!(renamed.location(), group, "{label}: {}", renamed.body);
+        let page = admin.get(&group).await;
+        assert!(
+            page.body.contains("Cohort A1 &#60;i&#62;") && !page.body.contains("<i>"),
+            "{label}: {}",
+            page.body
+        );
+        let taken = admin
+            .post(&format!("{group}/rename"), &[("name", "COHORT B")], None)
+            .await;
+        assert_eq!(
+            taken.status,
+            StatusCode::CONFLICT,
+            "{label}: {}",
+            taken.body
+        );
+        assert!(taken.body.contains("class=\"problem\""), "{label}");
+        for bad in ["", "a\u{0}b", &"x".repeat(101)] {
+            let refused = admin
+                .post(&format!("{group}/rename"), &[("name", bad)], None)
+                .await;
+            assert!(
+                refused.status.is_client_error(),
+                "{label}: {bad:.10?}: {}",
+                refused.status
+            );
+        }
+        let forged = admin
+            .post(&format!("{group}/rename"), &[("name", "Forged")], Some(""))
+            .await;
+        assert_eq!(forged.status, StatusCode::FORBIDDEN, "{label}");
+        assert!(
+            admin.get(&group).await.body.contains("Cohort A1"),
             "{label}"
         );
         let deleted = admin.post(&format!("{group}/delete"), &[], None).await;

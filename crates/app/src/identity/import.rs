@@ -10,13 +10,13 @@ use crate::audit::{self, Change};
 use crate::bulk::CsvFile;
 pub use crate::bulk::RowResult;
 use crate::learning::courses::within_plan;
-use crate::learning::enrollments::{enroll, EnrolledBy};
+use crate::learning::enrollments::{enroll_batch, EnrolledBy, Openings, Wanted};
 use crate::{Actor, Refusal};
 use lyceum_domain::{
-    events, AuditAction, CourseSlug, CourseStatus, DomainEvent, Email, Permission, Role, UserId,
+    events, AuditAction, CourseSlug, DomainEvent, Email, Permission, Role, UserId,
 };
 use lyceum_store::repo::courses::{self, Course};
-use lyceum_store::repo::{enrollments, outbox, users};
+use lyceum_store::repo::{outbox, users};
 use lyceum_store::WriteTx;
 use serde::Serialize;
 use std::collections::{HashMap, HashSet};
@@ -201,13 +201,7 @@ pub async fn import_people(
         .enumerate()
         .map(|(i, c)| (c.slug.as_str(), i))
         .collect();
-    let mut seats: Vec<Option<i64>> = Vec::with_capacity(found.len());
-    for course in &found {
-        seats.push(match course.max_enrollment {
-            Some(max) => Some(i64::from(max) - enrollments::count_active(tx, course.id).await?),
-            None => None,
-        });
-    }
+    let mut openings = Openings::count(tx, &found).await?;
     let mut students_left = match actor.plan.limits().max_students {
         Some(_) => {
             let used = users::count_students(tx).await?;
@@ -235,20 +229,8 @@ pub async fn import_people(
                 refused = Some(("UNKNOWN_COURSE", format!("no course has the code {slug:?}")));
                 break;
             };
-            let course = &found[at];
-            if course.status != CourseStatus::Published {
-                let reason = format!(
-                    "the course {:?} is {}, not open",
-                    course.title, course.status
-                );
-                refused = Some(("COURSE_NOT_OPEN", reason));
-                break;
-            }
-            if seats[at].is_some_and(|left| left <= 0) {
-                refused = Some((
-                    "COURSE_FULL",
-                    format!("the course {:?} is full", course.title),
-                ));
+            if let Err(refusal) = openings.admits(at) {
+                refused = Some((refusal.code(), refusal.to_string()));
                 break;
             }
             courses.push(at);
@@ -266,9 +248,7 @@ pub async fn import_people(
             continue;
         }
         for &at in &courses {
-            if let Some(left) = seats[at].as_mut() {
-                *left -= 1;
-            }
+            openings.take(at)?;
         }
         *slot = Some(RowResult::done(line, email, "created"));
         checked.courses = courses;
@@ -302,10 +282,21 @@ pub async fn import_people(
         })
         .collect::<Result<Vec<UserId>, Refusal>>()?;
     issue_many(tx, &people, Some(by)).await?;
-    for (checked, &user) in to_create.iter().zip(&people) {
-        for &at in &checked.courses {
-            enroll(tx, &found[at], user, None, EnrolledBy::Staff(by)).await?;
-        }
+    // Their courses, through the one enrollment rule, in a few statements for the whole file.
+    let wanted: Vec<Wanted> = to_create
+        .iter()
+        .zip(&people)
+        .flat_map(|(checked, &learner)| {
+            checked.courses.iter().map(move |&course| Wanted {
+                course,
+                learner,
+                due_at: None,
+            })
+        })
+        .collect();
+    for outcome in enroll_batch(tx, &found, &wanted, EnrolledBy::Staff(by)).await? {
+        // Checked above, in this transaction: a refusal now fails the whole file.
+        outcome?;
     }
 
     let mut report = PeopleImportReport {

@@ -26,9 +26,8 @@ pub struct InvitationToken {
 }
 
 /// Issues a fresh invitation for an invited user, withdrawing earlier ones, records
-/// `user.invited` and queues the invitation mail. `by` is the inviting admin; a tenant's first
-/// admin (`by` none) has no `user.invited` event, which names its inviter: their
-/// `user.created` (status `invited`, no creator) tells of them.
+/// `user.invited` and queues the invitation mail. `by` is the inviting admin; none for a
+/// tenant's first admin, invited by the platform (their `user.invited` names no inviter).
 pub(crate) async fn issue(
     tx: &mut WriteTx,
     user: UserId,
@@ -58,20 +57,18 @@ pub(crate) async fn issue_many(
         .map(|(&user, (_, hash))| (user, hash.as_ref()))
         .collect();
     invitations::issue_many(tx, &hashes, expires_at, by).await?;
-    if let Some(by) = by {
-        let invited: Vec<DomainEvent> = users
-            .iter()
-            .map(|&user_id| {
-                events::UserInvited {
-                    user_id,
-                    by,
-                    expires_at,
-                }
-                .into()
-            })
-            .collect();
-        outbox::append_many(tx, Some(by), &invited).await?;
-    }
+    let invited: Vec<DomainEvent> = users
+        .iter()
+        .map(|&user_id| {
+            events::UserInvited {
+                user_id,
+                by,
+                expires_at,
+            }
+            .into()
+        })
+        .collect();
+    outbox::append_many(tx, by, &invited).await?;
     let mails: Vec<(UserId, &str)> = users
         .iter()
         .zip(&tokens)

@@ -5,8 +5,8 @@ use super::courses::{course_for, manages};
 use crate::{Actor, Refusal};
 use chrono::{DateTime, Utc};
 use lyceum_domain::{
-    events, CourseId, CourseStatus, EnrollmentId, EnrollmentStatus, GroupId, Permission, UserId,
-    UserStatus,
+    events, CourseId, CourseStatus, DomainEvent, EnrollmentId, EnrollmentStatus, GroupId,
+    Permission, UserId, UserStatus,
 };
 use lyceum_store::repo::courses::{self, Course};
 use lyceum_store::repo::enrollments;
@@ -38,10 +38,96 @@ impl EnrolledBy {
     }
 }
 
-/// Enrolls `learner` in `course` unless enrolled already (answers the enrollment and `false`
-/// then; a dropped enrollment is taken up again). The course must be published and have room;
-/// a learner enrolling themselves must have completed its prerequisites. Records
-/// `student.enrolled` in the same transaction.
+/// Refuses enrollment in a course that is not published (`COURSE_NOT_OPEN`): the check a
+/// whole call makes before it looks at anyone (a group, a file), as [`enroll_batch`] does for
+/// each learner.
+pub fn open_for_enrollment(course: &Course) -> Result<(), Refusal> {
+    if course.status != CourseStatus::Published {
+        return Err(Refusal::conflict(
+            "COURSE_NOT_OPEN",
+            format!(
+                "the course {:?} is {}, not open for enrollment",
+                course.title, course.status
+            ),
+        ));
+    }
+    Ok(())
+}
+
+/// The courses of a batch of enrollments and the seats each has left: the rule of open and
+/// full courses, for [`enroll_batch`] and for an import that decides before it creates people.
+pub struct Openings<'a> {
+    courses: &'a [Course],
+    /// Seats left per course; `None`: no limit.
+    left: Vec<Option<i64>>,
+}
+
+impl<'a> Openings<'a> {
+    /// The seats `courses` have left now (one query, whatever their number).
+    pub async fn count(tx: &mut TenantTx, courses: &'a [Course]) -> Result<Self, Refusal> {
+        let limited: Vec<CourseId> = courses
+            .iter()
+            .filter(|c| c.max_enrollment.is_some())
+            .map(|c| c.id)
+            .collect();
+        let taken: HashMap<CourseId, i64> = if limited.is_empty() {
+            HashMap::new()
+        } else {
+            enrollments::count_active_in(tx, &limited)
+                .await?
+                .into_iter()
+                .collect()
+        };
+        let left = courses
+            .iter()
+            .map(|c| {
+                c.max_enrollment
+                    .map(|max| i64::from(max) - taken.get(&c.id).copied().unwrap_or(0))
+            })
+            .collect();
+        Ok(Openings { courses, left })
+    }
+
+    /// Whether course `at` takes one more learner: published (`COURSE_NOT_OPEN`) and not full
+    /// (`COURSE_FULL`).
+    pub fn admits(&self, at: usize) -> Result<(), Refusal> {
+        let course = &self.courses[at];
+        open_for_enrollment(course)?;
+        if self.left[at].is_some_and(|left| left <= 0) {
+            let max = course.max_enrollment.unwrap_or_default();
+            return Err(Refusal::conflict(
+                "COURSE_FULL",
+                format!("the course {:?} is full ({max} learners)", course.title),
+            ));
+        }
+        Ok(())
+    }
+
+    /// [`Openings::admits`], then one seat of course `at` taken.
+    pub fn take(&mut self, at: usize) -> Result<(), Refusal> {
+        self.admits(at)?;
+        if let Some(left) = self.left[at].as_mut() {
+            *left -= 1;
+        }
+        Ok(())
+    }
+}
+
+/// One enrollment asked for in a batch: `learner` in the course at `course` of the batch's
+/// courses.
+#[derive(Debug, Clone, Copy)]
+pub struct Wanted {
+    pub course: usize,
+    pub learner: UserId,
+    pub due_at: Option<DateTime<Utc>>,
+}
+
+/// What [`enroll_batch`] answers for one [`Wanted`]: the enrollment and whether it is new
+/// (`false`: enrolled already, nothing changed), or the refusal of this one alone.
+pub type Outcome = Result<(Enrollment, bool), Refusal>;
+
+/// Enrolls `learner` in `course` unless enrolled already: [`enroll_batch`] of one, its refusal
+/// answered as the error.
 pub async fn enroll(
     tx: &mut WriteTx,
     course: &Course,
@@ -49,52 +135,182 @@ pub async fn enroll(
     due_at: Option<DateTime<Utc>>,
     by: EnrolledBy,
 ) -> Result<(Enrollment, bool), Refusal> {
-    if let Some(existing) = enrollments::find(tx, course.id, learner).await? {
-        if existing.status != EnrollmentStatus::Dropped {
-            return Ok((existing, false));
+    let wanted = Wanted {
+        course: 0,
+        learner,
+        due_at,
+    };
+    let mut outcomes = enroll_batch(tx, std::slice::from_ref(course), &[wanted], by).await?;
+    outcomes
+        .pop()
+        .ok_or(Refusal::Internal("an enrollment was not decided"))?
+}
+
+/// Enrolls each learner of `wanted` in their course, in a few statements however many there
+/// are (an import of thousands), and answers an [`Outcome`] for each, in order. The one
+/// enrollment rule: a learner enrolled already (and not dropped) stays as they are; otherwise
+/// the learner must be a user of the tenant who is not deactivated (`NOT_FOUND`,
+/// `USER_DEACTIVATED`), the course published (`COURSE_NOT_OPEN`) with a seat left, given in
+/// the order asked (`COURSE_FULL`), and a learner enrolling themselves must have completed its
+/// prerequisites (`PREREQUISITES_NOT_MET`). A dropped enrollment is taken up again. Records
+/// `student.enrolled` for each new enrollment, in the same transaction; the caller checked
+/// that `by` may enroll these learners in these courses. A store failure fails the whole batch.
+pub async fn enroll_batch(
+    tx: &mut WriteTx,
+    courses: &[Course],
+    wanted: &[Wanted],
+    by: EnrolledBy,
+) -> Result<Vec<Outcome>, Refusal> {
+    let course_ids: Vec<CourseId> = courses.iter().map(|c| c.id).collect();
+    let mut learners: Vec<UserId> = wanted.iter().map(|w| w.learner).collect();
+    learners.sort_unstable();
+    learners.dedup();
+    let mut existing: HashMap<(CourseId, UserId), Enrollment> = HashMap::new();
+    for enrollment in enrollments::of_users_in(tx, &course_ids, &learners).await? {
+        existing.insert((enrollment.course_id, enrollment.user_id), enrollment);
+    }
+    let mut people: HashMap<UserId, UserStatus> = HashMap::with_capacity(learners.len());
+    for chunk in learners.chunks(500) {
+        for user in users::by_ids(tx, chunk).await? {
+            people.insert(user.id, user.status);
         }
     }
-    if course.status != CourseStatus::Published {
-        return Err(Refusal::conflict(
-            "COURSE_NOT_OPEN",
-            format!("the course is {}, not open for enrollment", course.status),
-        ));
+    let mut openings = Openings::count(tx, courses).await?;
+
+    // Each one asked for decided in order; `Insert` and `TakeUpAgain` are written below.
+    enum Decision {
+        Done(Outcome),
+        Insert,
+        TakeUpAgain,
+        /// Asked for earlier in the batch, at this index: answered as that one was, the
+        /// enrollment as not new.
+        Repeat(usize),
     }
-    if let Some(max) = course.max_enrollment {
-        if enrollments::count_active(tx, course.id).await? >= i64::from(max) {
-            return Err(Refusal::conflict(
-                "COURSE_FULL",
-                format!("the course is full ({max} learners)"),
-            ));
+    let mut decisions = Vec::with_capacity(wanted.len());
+    let mut asked: HashMap<(CourseId, UserId), usize> = HashMap::with_capacity(wanted.len());
+    for (index, w) in wanted.iter().enumerate() {
+        let course = &courses[w.course];
+        let key = (course.id, w.learner);
+        if let Some(&first) = asked.get(&key) {
+            decisions.push(Decision::Repeat(first));
+            continue;
         }
-    }
-    if by == EnrolledBy::Themselves {
-        let unmet = courses::unmet_prerequisites(tx, course.id, learner).await?;
-        if !unmet.is_empty() {
-            let ids: Vec<String> = unmet.iter().map(ToString::to_string).collect();
-            return Err(Refusal::conflict(
-                "PREREQUISITES_NOT_MET",
-                format!("complete these courses first: {}", ids.join(", ")),
-            ));
-        }
-    }
-    let (enrollment, created) =
-        enrollments::enroll(tx, course.id, learner, due_at, by.user()).await?;
-    if created {
-        let enrolled = events::StudentEnrolled {
-            course_id: course.id,
-            user_id: learner,
-            enrollment_id: enrollment.id,
-            by: by.user(),
+        asked.insert(key, index);
+        let dropped = match existing.get(&key) {
+            Some(e) if e.status != EnrollmentStatus::Dropped => {
+                decisions.push(Decision::Done(Ok((e.clone(), false))));
+                continue;
+            }
+            Some(_) => true,
+            None => false,
         };
-        let actor = match by {
-            EnrolledBy::Themselves => Some(learner),
-            EnrolledBy::Staff(user) => Some(user),
-            EnrolledBy::System => None,
+        let refused = match people.get(&w.learner) {
+            None => Some(Refusal::not_found("no such user")),
+            Some(UserStatus::Deactivated) => Some(Refusal::conflict(
+                "USER_DEACTIVATED",
+                "the person is deactivated",
+            )),
+            Some(_) => openings.admits(w.course).err(),
         };
-        outbox::append(tx, actor, &enrolled.into()).await?;
+        let refused = match refused {
+            None if by == EnrolledBy::Themselves => {
+                let unmet = courses::unmet_prerequisites(tx, course.id, w.learner).await?;
+                (!unmet.is_empty()).then(|| {
+                    let ids: Vec<String> = unmet.iter().map(ToString::to_string).collect();
+                    Refusal::conflict(
+                        "PREREQUISITES_NOT_MET",
+                        format!("complete these courses first: {}", ids.join(", ")),
+                    )
+                })
+            }
+            refused => refused,
+        };
+        if let Some(refusal) = refused {
+            decisions.push(Decision::Done(Err(refusal)));
+            continue;
+        }
+        openings.take(w.course)?;
+        decisions.push(if dropped {
+            Decision::TakeUpAgain
+        } else {
+            Decision::Insert
+        });
     }
-    Ok((enrollment, created))
+
+    // The writes: new enrollments in a few statements; a returning learner, rare, on their own.
+    let new: Vec<enrollments::NewEnrollment> = wanted
+        .iter()
+        .zip(&decisions)
+        .filter(|(_, d)| matches!(d, Decision::Insert))
+        .map(|(w, _)| enrollments::NewEnrollment {
+            course: courses[w.course].id,
+            user: w.learner,
+            due_at: w.due_at,
+        })
+        .collect();
+    let mut made: HashMap<(CourseId, UserId), Enrollment> =
+        enrollments::enroll_many(tx, &new, by.user())
+            .await?
+            .into_iter()
+            .map(|e| ((e.course_id, e.user_id), e))
+            .collect();
+    let mut events: Vec<DomainEvent> = Vec::with_capacity(made.len());
+    let mut outcomes: Vec<Outcome> = Vec::with_capacity(wanted.len());
+    for (w, decision) in wanted.iter().zip(decisions) {
+        let key = (courses[w.course].id, w.learner);
+        let outcome = match decision {
+            Decision::Done(outcome) => outcome,
+            Decision::Insert => match made.remove(&key) {
+                Some(enrollment) => {
+                    events.push(enrolled_event(&enrollment, by));
+                    Ok((enrollment, true))
+                }
+                // Enrolled meanwhile by someone else: nothing new.
+                None => enrollments::find(tx, key.0, key.1)
+                    .await?
+                    .map(|e| (e, false))
+                    .ok_or_else(|| Refusal::not_found("no such enrollment")),
+            },
+            Decision::TakeUpAgain => {
+                let (enrollment, created) =
+                    enrollments::enroll(tx, key.0, key.1, w.due_at, by.user()).await?;
+                if created {
+                    events.push(enrolled_event(&enrollment, by));
+                }
+                Ok((enrollment, created))
+            }
+            Decision::Repeat(first) => match &outcomes[first] {
+                Ok((enrollment, _)) => Ok((enrollment.clone(), false)),
+                Err(refusal) => Err(refusal.again()),
+            },
+        };
+        outcomes.push(outcome);
+    }
+    match by {
+        // Each learner is the actor of their own enrollment.
+        EnrolledBy::Themselves => {
+            for event in &events {
+                let DomainEvent::StudentEnrolled(enrolled) = event else {
+                    continue;
+                };
+                outbox::append(tx, Some(enrolled.user_id), event).await?;
+            }
+        }
+        EnrolledBy::Staff(user) => outbox::append_many(tx, Some(user), &events).await?,
+        EnrolledBy::System => outbox::append_many(tx, None, &events).await?,
+    }
+    Ok(outcomes)
+}
+
+/// `student.enrolled` for a new enrollment.
+fn enrolled_event(enrollment: &Enrollment, by: EnrolledBy) -> DomainEvent {
+    events::StudentEnrolled {
+        course_id: enrollment.course_id,
+        user_id: enrollment.user_id,
+        enrollment_id: enrollment.id,
+        by: by.user(),
+    }
+    .into()
 }
 
 /// Enrolls the actor (`enrollment:self`), or with `learner` another active user of the tenant

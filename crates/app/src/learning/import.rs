@@ -1,20 +1,17 @@
 //! Bulk enrollment from a CSV file (`email` and optional `due_at` columns): every row checked
-//! first, the store then asked in bulk, and a result per row (created, already enrolled, or
+//! first, the store then asked in bulk, the rows enrolled through the one enrollment rule
+//! ([`enroll_batch`]), and a result per row (created, already enrolled, or
 //! failed with a stable code), so one bad row does not spoil a file of thousands.
 
 use super::courses::{course_for, manages};
-use super::enrollments::{enroll, EnrolledBy};
+use super::enrollments::{enroll_batch, open_for_enrollment, EnrolledBy, Wanted};
 use crate::audit::{self, Change};
 use crate::bulk::CsvFile;
 pub use crate::bulk::RowResult;
 use crate::{Actor, Refusal};
 use chrono::{DateTime, NaiveDate, Utc};
-use lyceum_domain::{
-    events, AuditAction, AuditTarget, CourseId, CourseStatus, DomainEvent, Email, EnrollmentStatus,
-    Permission, UserId, UserStatus,
-};
-use lyceum_store::repo::users::{self, User};
-use lyceum_store::repo::{enrollments, outbox};
+use lyceum_domain::{AuditAction, AuditTarget, CourseId, Email, Permission, UserId};
+use lyceum_store::repo::users;
 use lyceum_store::WriteTx;
 use serde::Serialize;
 use std::collections::HashMap;
@@ -46,12 +43,7 @@ pub async fn import_enrollments(
     let id = course;
     let (course, staff) = course_for(tx, actor, id).await?;
     manages(actor, staff, Permission::EnrollmentManage)?;
-    if course.status != CourseStatus::Published {
-        return Err(Refusal::conflict(
-            "COURSE_NOT_OPEN",
-            format!("the course is {}, not open for enrollment", course.status),
-        ));
-    }
+    open_for_enrollment(&course)?;
     let file = CsvFile::read(csv, MAX_CSV_BYTES, MAX_CSV_ROWS, &["email"])?;
     let email_at = file.column("email").unwrap_or_default();
     let due_at = file.column("due_at");
@@ -70,88 +62,40 @@ pub async fn import_enrollments(
     }
 
     let emails: Vec<Email> = rows.iter().filter_map(|r| r.parsed.clone()).collect();
-    let people: HashMap<String, User> = users::by_emails(tx, &emails)
+    let people: HashMap<String, UserId> = users::by_emails(tx, &emails)
         .await?
         .into_iter()
-        .map(|u| (u.email.to_string(), u))
+        .map(|u| (u.email.to_string(), u.id))
         .collect();
-    let mut enrolled: HashMap<UserId, EnrollmentStatus> = enrollments::of_course(tx, id)
-        .await?
-        .into_iter()
-        .map(|(user, _, status)| (user, status))
-        .collect();
-    let mut seats = course.max_enrollment.map(|max| {
-        let active = enrolled
-            .values()
-            .filter(|s| **s == EnrollmentStatus::Active)
-            .count();
-        i64::from(max) - active as i64
-    });
-    let mut to_create = Vec::new();
-    for row in rows.iter_mut().filter(|r| r.outcome.is_none()) {
-        let Some(user) = row.parsed.as_ref().and_then(|e| people.get(e.as_str())) else {
+    // The rows naming a person, enrolled through the one enrollment rule, all at once.
+    let mut wanted = Vec::with_capacity(rows.len());
+    let mut asking = Vec::with_capacity(rows.len());
+    for (at, row) in rows.iter_mut().enumerate() {
+        if row.outcome.is_some() {
+            continue;
+        }
+        let Some(&user) = row.parsed.as_ref().and_then(|e| people.get(e.as_str())) else {
             row.fail(
                 "UNKNOWN_USER",
                 "no user with this e-mail in the organization",
             );
             continue;
         };
-        if user.status == UserStatus::Deactivated {
-            row.fail("USER_DEACTIVATED", "the user is deactivated");
-            continue;
-        }
-        match enrolled.get(&user.id) {
-            Some(EnrollmentStatus::Dropped) => {
-                // Rare: a returning learner goes the single way.
-                if seats.is_some_and(|left| left <= 0) {
-                    row.fail("COURSE_FULL", "the course is full");
-                    continue;
-                }
-                let by = EnrolledBy::Staff(actor.user);
-                match enroll(tx, &course, user.id, row.due, by).await {
-                    Ok(_) => {
-                        row.outcome = Some(Ok(true));
-                        enrolled.insert(user.id, EnrollmentStatus::Active);
-                        if let Some(left) = seats.as_mut() {
-                            *left -= 1;
-                        }
-                    }
-                    Err(e @ Refusal::Conflict { .. }) => row.fail(e.code(), &e.to_string()),
-                    Err(e) => return Err(e),
-                }
-                continue;
-            }
-            Some(_) => {
-                row.outcome = Some(Ok(false));
-                continue;
-            }
-            None => {}
-        }
-        if let Some(left) = seats.as_mut() {
-            if *left <= 0 {
-                row.fail("COURSE_FULL", "the course is full");
-                continue;
-            }
-            *left -= 1;
-        }
-        enrolled.insert(user.id, EnrollmentStatus::Active);
-        row.user = Some(user.id);
-        to_create.push((user.id, row.due));
+        wanted.push(Wanted {
+            course: 0,
+            learner: user,
+            due_at: row.due,
+        });
+        asking.push(at);
     }
-    let created = enrollments::enroll_many(tx, id, &to_create, Some(actor.user)).await?;
-    let enrolled: Vec<DomainEvent> = created
-        .iter()
-        .map(|e| {
-            DomainEvent::from(events::StudentEnrolled {
-                course_id: id,
-                user_id: e.user_id,
-                enrollment_id: e.id,
-                by: Some(actor.user),
-            })
-        })
-        .collect();
-    outbox::append_many(tx, Some(actor.user), &enrolled).await?;
-    let created: std::collections::HashSet<UserId> = created.iter().map(|e| e.user_id).collect();
+    let by = EnrolledBy::Staff(actor.user);
+    let outcomes = enroll_batch(tx, std::slice::from_ref(&course), &wanted, by).await?;
+    for (at, outcome) in asking.into_iter().zip(outcomes) {
+        rows[at].outcome = Some(match outcome {
+            Ok((_, created)) => Ok(created),
+            Err(refusal) => Err((refusal.code(), refusal.to_string())),
+        });
+    }
     let mut report = ImportReport {
         created: 0,
         already_enrolled: 0,
@@ -159,13 +103,7 @@ pub async fn import_enrollments(
         rows: Vec::with_capacity(rows.len()),
     };
     for row in rows {
-        let outcome = match (row.outcome, row.user) {
-            (Some(outcome), _) => outcome,
-            // Enrolled meanwhile by someone else: nothing new.
-            (None, Some(user)) => Ok(created.contains(&user)),
-            (None, None) => Ok(false),
-        };
-        match outcome {
+        match row.outcome.unwrap_or(Ok(false)) {
             Ok(true) => report.push(row.line, row.email, "created"),
             Ok(false) => report.push(row.line, row.email, "already_enrolled"),
             Err((code, reason)) => report.push_failed(row.line, row.email, code, reason),
@@ -188,7 +126,6 @@ struct CsvRow {
     email: String,
     parsed: Option<Email>,
     due: Option<DateTime<Utc>>,
-    user: Option<UserId>,
     /// Decided: `Ok(created)` or the failure.
     outcome: Option<Result<bool, (&'static str, String)>>,
 }
@@ -200,7 +137,6 @@ impl CsvRow {
             email,
             parsed: None,
             due: None,
-            user: None,
             outcome: Some(Err((code, reason))),
         }
     }
@@ -225,7 +161,6 @@ impl CsvRow {
             email,
             parsed: Some(parsed),
             due,
-            user: None,
             outcome: None,
         }
     }

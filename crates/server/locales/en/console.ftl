@@ -47,3 +47,16 @@ audit-chain-intact = Chain intact: { $entries } entries checked{ $unchained ->
    *[other] , and { $unchained } written before the chain began (not protected)
 }.
 audit-chain-head = Newest: entry { $seq }, hash
+
+## Platform operators: a password reset given, a sign-in unlocked
+
+console-nav-operators = Operators
+operators-title = Platform operators
+operators-caption = Every platform user of this deployment
+operators-name = Name
+operators-locked = sign-in locked
+operators-send-reset = Give { $email } a password reset
+operators-unlock = Unlock the sign-in of { $email }
+operators-reset-given = A one-time link for { $email } to choose a new password, good until { $expires } (UTC). It is shown only now: pass it on to them.
+operators-unlocked = { $email } may sign in again.
+console-reset-intro = Choose the new password of your platform account, with the link another operator gave you. The link works once.

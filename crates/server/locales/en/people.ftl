@@ -38,6 +38,8 @@ group-course = Course
 group-enroll-submit = Enroll
 group-no-courses = No published course to enroll the group in.
 group-enrolled = { $enrolled } enrolled, { $already } enrolled already, { $failed } could not be enrolled.
+group-rename = Rename this group
+group-rename-submit = Rename
 group-delete = Delete this group
 group-delete-submit = Delete the group (its people stay)
 

@@ -47,3 +47,16 @@ audit-chain-intact = Chaîne intacte : { $entries } entrées vérifiées{ $uncha
    *[other] , et { $unchained } écrites avant le début de la chaîne (non protégées)
 }.
 audit-chain-head = La plus récente : entrée { $seq }, empreinte
+
+## Opérateurs de la plateforme : réinitialisation du mot de passe, connexion débloquée
+
+console-nav-operators = Opérateurs
+operators-title = Opérateurs de la plateforme
+operators-caption = Tous les utilisateurs de la plateforme de ce déploiement
+operators-name = Nom
+operators-locked = connexion bloquée
+operators-send-reset = Donner à { $email } un lien de réinitialisation
+operators-unlock = Débloquer la connexion de { $email }
+operators-reset-given = Un lien à usage unique pour que { $email } choisisse un nouveau mot de passe, valable jusqu'au { $expires } (UTC). Il n'est affiché qu'ici : transmettez-le.
+operators-unlocked = { $email } peut de nouveau se connecter.
+console-reset-intro = Choisissez le nouveau mot de passe de votre compte de plateforme, avec le lien qu'un autre opérateur vous a donné. Le lien ne sert qu'une fois.

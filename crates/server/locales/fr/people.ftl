@@ -38,6 +38,8 @@ group-course = Cours
 group-enroll-submit = Inscrire
 group-no-courses = Aucun cours publié où inscrire le groupe.
 group-enrolled = { $enrolled } inscrites, { $already } déjà inscrites, { $failed } non inscrites.
+group-rename = Renommer ce groupe
+group-rename-submit = Renommer
 group-delete = Supprimer ce groupe
 group-delete-submit = Supprimer le groupe (ses membres restent)
 

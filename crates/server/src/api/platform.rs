@@ -470,3 +470,136 @@ pub(crate) async fn change_operator_password(
     let operator = operator.operator(origin);
     Ok(platform::change_operator_password(&state.store, &operator, verified, &new).await?)
 }
+
+/// Where an operator's password reset is used: the console's page, the token in its query.
+pub(crate) fn reset_path(token: &str) -> String {
+    format!("/platform/reset-password?token={token}")
+}
+
+/// A password reset given to a platform user, shown once to the operator who asked.
+#[derive(Serialize, ToSchema)]
+pub(crate) struct OperatorResetGiven {
+    platform_user: PlatformUser,
+    /// One-time; shown only here. Pass it on (or the `path`) to the platform user.
+    token: String,
+    /// The console page that takes the token, relative to this server.
+    path: String,
+    expires_at: chrono::DateTime<chrono::Utc>,
+}
+
+/// Gives another platform user a one-time password reset, good for an hour (their earlier
+/// unused ones stop working). Platform users have no mail of their own: the token is answered
+/// here, once, for the operator to pass on.
+#[utoipa::path(post, path = "/api/v1/platform/users/{id}/password-reset", tag = "platform", params(OperatorPath),
+    security(("bearer" = [])),
+    responses(
+        (status = 201, body = OperatorResetGiven, description = "Given (`Cache-Control: no-store`)"),
+        (status = 404, description = "`NOT_FOUND`", body = ErrorBody),
+        (status = 409, description = "`USER_NOT_ACTIVE`", body = ErrorBody),
+    ))]
+pub(crate) async fn send_operator_reset(
+    State(state): State<AppState>,
+    operator: PlatformOperator,
+    RequestOrigin(origin): RequestOrigin,
+    Path(OperatorPath { id }): Path<OperatorPath>,
+) -> Result<Response, ApiError> {
+    let operator = operator.operator(origin);
+    let reset = platform::send_operator_reset(&state.store, &operator, id).await?;
+    let given = OperatorResetGiven {
+        path: reset_path(&reset.token),
+        platform_user: reset.platform_user,
+        token: reset.token,
+        expires_at: reset.expires_at,
+    };
+    let mut response = (StatusCode::CREATED, Json(given)).into_response();
+    response
+        .headers_mut()
+        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    Ok(response)
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct OperatorResetConfirmation {
+    /// The token an operator gave.
+    token: String,
+    /// The new password.
+    password: String,
+}
+
+/// A platform user chooses a new password with the token another operator gave them. The
+/// token works once; their sign-in is no longer locked.
+#[utoipa::path(post, path = "/api/v1/platform/auth/password-reset/confirm", tag = "platform",
+    request_body = OperatorResetConfirmation,
+    responses(
+        (status = 204, description = "Changed (`Cache-Control: no-store`)"),
+        (status = 400, description = "`RESET_TOKEN_INVALID`: unknown, used, withdrawn or expired", body = ErrorBody),
+        (status = 422, description = "`WEAK_PASSWORD`", body = ErrorBody),
+    ))]
+pub(crate) async fn confirm_operator_reset(
+    State(state): State<AppState>,
+    RequestOrigin(origin): RequestOrigin,
+    ApiJson(confirmation): ApiJson<OperatorResetConfirmation>,
+) -> Result<Response, ApiError> {
+    let token: String = confirmation.token.chars().take(128).collect();
+    reset_operator_with_token(&state, &token, confirmation.password, &origin).await?;
+    let mut response = StatusCode::NO_CONTENT.into_response();
+    response
+        .headers_mut()
+        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    Ok(response)
+}
+
+/// Sets a platform user's password with a reset `token`, for the API and the console: the
+/// new password checked against the policy first, then the token spent; the user's sign-in
+/// is no longer locked in this process.
+pub(crate) async fn reset_operator_with_token(
+    state: &AppState,
+    token: &str,
+    password: String,
+    origin: &Origin,
+) -> Result<PlatformUser, ApiError> {
+    let password = lyceum_app::identity::NewPassword::choose(password).await?;
+    let user = platform::reset_operator_password(&state.store, token, &password, origin).await?;
+    state
+        .login_throttle
+        .forget_failures(None, user.email.as_str())
+        .await;
+    Ok(user)
+}
+
+/// Unlocks a platform user's sign-in, locked by failed attempts: they may try again at once.
+/// The lock is kept by each server process; this clears it in the process that answers.
+#[utoipa::path(post, path = "/api/v1/platform/users/{id}/unlock", tag = "platform", params(OperatorPath),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, body = PlatformUser),
+        (status = 404, description = "`NOT_FOUND`", body = ErrorBody),
+    ))]
+pub(crate) async fn unlock_operator(
+    State(state): State<AppState>,
+    operator: PlatformOperator,
+    RequestOrigin(origin): RequestOrigin,
+    Path(OperatorPath { id }): Path<OperatorPath>,
+) -> Result<Json<PlatformUser>, ApiError> {
+    Ok(Json(
+        unlock_operator_sign_in(&state, &operator, origin, id).await?,
+    ))
+}
+
+/// An operator's unlock of platform user `id`, for the API and the console: recorded, then
+/// this process forgets the failures that locked them.
+pub(crate) async fn unlock_operator_sign_in(
+    state: &AppState,
+    operator: &PlatformOperator,
+    origin: Origin,
+    id: PlatformUserId,
+) -> Result<PlatformUser, ApiError> {
+    let operator = operator.operator(origin);
+    let user = platform::unlock_operator(&state.store, &operator, id).await?;
+    state
+        .login_throttle
+        .forget_failures(None, user.email.as_str())
+        .await;
+    Ok(user)
+}

@@ -1,5 +1,6 @@
 //! The platform operator's console at `/platform/`: tenants (list, create, suspend, resume),
-//! the operator's own password, and the audit log with the state of its hash chain, over `lyceum_app::platform`'s audited use cases. An operator signs in like on
+//! the operator's own password, the other operators (a one-time password reset given, a
+//! throttled sign-in unlocked) and the page where a reset is used, and the audit log with the state of its hash chain, over `lyceum_app::platform`'s audited use cases. An operator signs in like on
 //! the platform API (same throttle) and holds a platform token (the API's, as short-lived) in an
 //! `HttpOnly`, `SameSite=Strict` cookie scoped to `/platform`; forms carry the CSRF token of the
 //! tenant portal's kind. The console speaks the operator's browser's language; its times are
@@ -24,7 +25,7 @@ use axum::routing::{get, post};
 use axum::{Form, Router};
 use axum_extra::extract::cookie::{CookieJar, SameSite};
 use lyceum_app::platform::{self, AdminRequest, Operator, TenantRequest};
-use lyceum_domain::{Email, Origin, Plan, PlatformUserId, TenantStatus};
+use lyceum_domain::{Email, Origin, Plan, PlatformUserId, TenantStatus, UserStatus};
 use lyceum_store::{AuditRecord, ChainReport, KeyOwner, Tenant};
 use serde::Deserialize;
 
@@ -47,6 +48,16 @@ pub(crate) fn routes() -> Router<AppState> {
         .route(
             "/platform/password",
             get(password_form).post(change_password),
+        )
+        .route("/platform/operators", get(operators))
+        .route(
+            "/platform/operators/{id}/password-reset",
+            post(send_operator_reset),
+        )
+        .route("/platform/operators/{id}/unlock", post(unlock_operator))
+        .route(
+            "/platform/reset-password",
+            get(reset_form).post(reset_password),
         )
 }
 
@@ -544,6 +555,229 @@ async fn change_password(
             let page = PasswordPage {
                 desk,
                 changed: false,
+                problem,
+            };
+            page.desk.page(status, &page)
+        }
+        Err(e) => desk.problem(e),
+    }
+}
+
+/// A platform user as the operators' page lists them.
+struct OperatorRow {
+    id: PlatformUserId,
+    email: String,
+    name: String,
+    status: UserStatus,
+    /// Their sign-in is locked by failed attempts (in this process).
+    locked: bool,
+}
+
+#[derive(Template)]
+#[template(path = "portal/console_operators.html")]
+struct Operators {
+    desk: Desk,
+    operators: Vec<OperatorRow>,
+    problem: Option<String>,
+    /// What was done, said once: a reset given (with its link) or a sign-in unlocked.
+    notice: Option<String>,
+    /// A reset's one-time link, shown once.
+    link: Option<String>,
+}
+
+async fn operators_page(
+    state: &AppState,
+    desk: Desk,
+    (problem, notice, link): (Option<String>, Option<String>, Option<String>),
+    status: StatusCode,
+) -> Response {
+    let users = match platform::operators(&state.store).await {
+        Ok(users) => users,
+        Err(e) => return desk.problem(e),
+    };
+    let mut operators = Vec::with_capacity(users.len());
+    for user in users {
+        let email = user.email.to_string();
+        operators.push(OperatorRow {
+            id: user.id,
+            locked: state.login_throttle.is_locked(None, &email).await,
+            email,
+            name: user.display_name,
+            status: user.status.parse().unwrap_or(UserStatus::Deactivated),
+        });
+    }
+    let page = Operators {
+        desk,
+        operators,
+        problem,
+        notice,
+        link,
+    };
+    page.desk.page(status, &page)
+}
+
+/// Every platform user, with a button to give each a password reset or unlock their sign-in.
+async fn operators(State(state): State<AppState>, desk: Desk) -> Response {
+    if desk.operator.is_none() {
+        return desk.redirect("/platform/sign-in");
+    }
+    operators_page(&state, desk, (None, None, None), StatusCode::OK).await
+}
+
+#[derive(Deserialize)]
+struct OperatorIdPath {
+    id: PlatformUserId,
+}
+
+/// Gives another platform user a one-time reset: its link is shown once, on the page answered.
+async fn send_operator_reset(
+    State(state): State<AppState>,
+    desk: Desk,
+    jar: CookieJar,
+    Path(OperatorIdPath { id }): Path<OperatorIdPath>,
+    Form(form): Form<Protected>,
+) -> Response {
+    if let Some(refused) = desk.refused_form(&jar, &form.csrf) {
+        return refused;
+    }
+    let Some(operator) = desk.operator() else {
+        return desk.redirect("/platform/sign-in");
+    };
+    match platform::send_operator_reset(&state.store, &operator, id).await {
+        Ok(reset) => {
+            let notice = desk
+                .locale
+                .msg("operators-reset-given")
+                .arg("email", reset.platform_user.email.to_string())
+                .arg(
+                    "expires",
+                    desk.locale.date_time(&reset.expires_at).to_string(),
+                )
+                .to_string();
+            let link = crate::api::platform::reset_path(&reset.token);
+            let shown = (None, Some(notice), Some(link));
+            operators_page(&state, desk, shown, StatusCode::CREATED).await
+        }
+        Err(e) => operator_refused(&state, desk, e.into()).await,
+    }
+}
+
+/// Unlocks a platform user's sign-in, locked by failed attempts (in this process).
+async fn unlock_operator(
+    State(state): State<AppState>,
+    desk: Desk,
+    jar: CookieJar,
+    Path(OperatorIdPath { id }): Path<OperatorIdPath>,
+    Form(form): Form<Protected>,
+) -> Response {
+    if let Some(refused) = desk.refused_form(&jar, &form.csrf) {
+        return refused;
+    }
+    let (Some(operator_id), Some(email)) = (desk.operator_id, desk.operator.clone()) else {
+        return desk.redirect("/platform/sign-in");
+    };
+    let operator = crate::api::platform::PlatformOperator {
+        id: operator_id,
+        email,
+    };
+    let unlocked =
+        crate::api::platform::unlock_operator_sign_in(&state, &operator, desk.origin.clone(), id)
+            .await;
+    match unlocked {
+        Ok(user) => {
+            let notice = desk
+                .locale
+                .msg("operators-unlocked")
+                .arg("email", user.email.to_string())
+                .to_string();
+            operators_page(&state, desk, (None, Some(notice), None), StatusCode::OK).await
+        }
+        Err(e) => operator_refused(&state, desk, e).await,
+    }
+}
+
+/// A refusal about another operator, said on the operators' page (a server failure on its own).
+async fn operator_refused(state: &AppState, desk: Desk, problem: ApiError) -> Response {
+    if problem.status.is_client_error() {
+        let status = problem.status;
+        let message = desk.locale.explain(problem);
+        operators_page(state, desk, (Some(message), None, None), status).await
+    } else {
+        desk.problem(problem)
+    }
+}
+
+#[derive(Template)]
+#[template(path = "portal/console_reset.html")]
+struct ResetPage {
+    desk: Desk,
+    token: String,
+    done: bool,
+    problem: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct ResetQuery {
+    #[serde(default)]
+    token: String,
+}
+
+/// Where a platform user uses the reset another operator gave them: a new password.
+async fn reset_form(
+    desk: Desk,
+    axum::extract::Query(query): axum::extract::Query<ResetQuery>,
+) -> Response {
+    let page = ResetPage {
+        desk,
+        token: query.token.chars().take(128).collect(),
+        done: false,
+        problem: None,
+    };
+    page.desk.page(StatusCode::OK, &page)
+}
+
+#[derive(Deserialize)]
+struct ResetForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    token: String,
+    #[serde(default)]
+    new_password: String,
+}
+
+/// Sets the new password with the reset's token, as the API does.
+async fn reset_password(
+    State(state): State<AppState>,
+    desk: Desk,
+    jar: CookieJar,
+    Form(form): Form<ResetForm>,
+) -> Response {
+    if let Some(refused) = desk.refused_form(&jar, &form.csrf) {
+        return refused;
+    }
+    let token: String = form.token.chars().take(128).collect();
+    let origin = desk.origin.clone();
+    let reset =
+        crate::api::platform::reset_operator_with_token(&state, &token, form.new_password, &origin)
+            .await;
+    match reset {
+        Ok(_) => {
+            let page = ResetPage {
+                desk,
+                token: String::new(),
+                done: true,
+                problem: None,
+            };
+            page.desk.page(StatusCode::OK, &page)
+        }
+        Err(e) if e.status.is_client_error() => {
+            let status = e.status;
+            let problem = Some(desk.locale.explain(e));
+            let page = ResetPage {
+                desk,
+                token,
+                done: false,
                 problem,
             };
             page.desk.page(status, &page)

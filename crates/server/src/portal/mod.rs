@@ -168,6 +168,7 @@ pub(crate) fn tenant_routes() -> Router<AppState> {
             post(people::remove_member),
         )
         .route("/admin/groups/{id}/enroll", post(people::enroll))
+        .route("/admin/groups/{id}/rename", post(people::rename))
         .route("/admin/groups/{id}/delete", post(people::delete))
         .route("/admin/audit", get(staff::audit_log))
         .route("/admin/audit.csv", get(staff::audit_csv))

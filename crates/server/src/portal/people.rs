@@ -1,7 +1,7 @@
 //! People in bulk, for admins: the CSV import of people (`/admin/people/import`, answered with
 //! the result of each row), and groups: the list with a form to create one (`/admin/groups`),
 //! a group's page (`/admin/groups/{id}`) with its members, forms to add (by e-mail address) and
-//! remove one, to enroll the whole group in a course, and to delete the group. The rules are
+//! remove one, to enroll the whole group in a course, to rename the group and to delete it. The rules are
 //! `lyceum_app::identity::import`'s and `lyceum_app::groups`'s; a refusal is shown above the
 //! form it came from.
 
@@ -316,6 +316,25 @@ pub(crate) async fn enroll(
         }
         Err(e) => after_change(&state, &visit, &actor, id, Err(e)).await,
     }
+}
+
+/// Renames the group, then shows its page.
+pub(crate) async fn rename(
+    State(state): State<AppState>,
+    visit: Visit,
+    Path(Id { id }): Path<Id<GroupId>>,
+    CheckedForm(form): CheckedForm<GroupForm>,
+) -> Response {
+    let Some(actor) = visit.actor() else {
+        return to_sign_in(&visit, &visit.link(&format!("/admin/groups/{id}")));
+    };
+    let done = visit
+        .write(&state, async |tx| {
+            groups::rename(tx, &actor, id, &form.name).await?;
+            Ok(())
+        })
+        .await;
+    after_change(&state, &visit, &actor, id, done).await
 }
 
 /// Deletes the group (its people stay), then shows the list.

@@ -410,6 +410,121 @@ impl Directory {
         row.map(TryInto::try_into).transpose()
     }
 
+    /// Issues a password reset of active platform user `id` (token stored as `token_hash`,
+    /// good until `expires_at`), withdrawing their unused ones, with its audit entry; `None`
+    /// when there is no such active user (nothing written then).
+    pub async fn issue_platform_reset(
+        &self,
+        id: PlatformUserId,
+        token_hash: &[u8],
+        expires_at: DateTime<Utc>,
+        issued_by: Option<PlatformUserId>,
+        audit: &AuditEntry,
+    ) -> Result<Option<PlatformUser>, StoreError> {
+        let select = format!(
+            "SELECT {USER_COLUMNS} FROM platform_users WHERE id = $1 AND status = 'active'"
+        );
+        let row: Option<PlatformUserRow> = dispatch!(&self.pool, p => {
+            let mut tx = p.begin().await?;
+            let row: Option<PlatformUserRow> = sqlx::query_as(&select)
+                .bind(id.as_uuid())
+                .fetch_optional(&mut *tx)
+                .await?;
+            if row.is_some() {
+                sqlx::query("DELETE FROM platform_password_resets WHERE platform_user_id = $1 AND used_at IS NULL")
+                    .bind(id.as_uuid())
+                    .execute(&mut *tx)
+                    .await?;
+                sqlx::query(
+                    "INSERT INTO platform_password_resets \
+                     (token_hash, platform_user_id, issued_by, expires_at, created_at) \
+                     VALUES ($1, $2, $3, $4, $5)",
+                )
+                .bind(token_hash)
+                .bind(id.as_uuid())
+                .bind(issued_by.map(|b| b.as_uuid()))
+                .bind(expires_at)
+                .bind(Utc::now())
+                .execute(&mut *tx)
+                .await?;
+                append_audit!(tx, audit);
+                tx.commit().await?;
+            }
+            row
+        });
+        row.map(TryInto::try_into).transpose()
+    }
+
+    /// Spends the reset whose token hashes to `token_hash`, if it is unused and unexpired and
+    /// its platform user still active, setting their password to `password_hash`; the entry
+    /// `audit` makes (from the user) is written with it, and the user's other unused resets are
+    /// withdrawn. `None` when the token is no good (nothing written then); a token is spent
+    /// once, also when two try it at the same time.
+    pub async fn redeem_platform_reset(
+        &self,
+        token_hash: &[u8],
+        password_hash: &str,
+        audit: impl FnOnce(&PlatformUser) -> AuditEntry,
+    ) -> Result<Option<PlatformUser>, StoreError> {
+        let now = Utc::now();
+        let update = format!(
+            "UPDATE platform_users SET password_hash = $2, updated_at = $3 \
+             WHERE id = $1 AND status = 'active' RETURNING {USER_COLUMNS}"
+        );
+        let mut audit = Some(audit);
+        let user: Option<PlatformUser> = dispatch!(&self.pool, p => {
+            let mut tx = p.begin().await?;
+            let open: Option<(Uuid, DateTime<Utc>)> = sqlx::query_as(
+                "SELECT platform_user_id, expires_at FROM platform_password_resets \
+                 WHERE token_hash = $1 AND used_at IS NULL",
+            )
+            .bind(token_hash)
+            .fetch_optional(&mut *tx)
+            .await?;
+            let mut spent = None;
+            if let Some((id, _)) = open.filter(|(_, expires_at)| *expires_at > now) {
+                // Spent here or by nobody: of two at once, one changes the row.
+                let done = sqlx::query(
+                    "UPDATE platform_password_resets SET used_at = $2 \
+                     WHERE token_hash = $1 AND used_at IS NULL",
+                )
+                .bind(token_hash)
+                .bind(now)
+                .execute(&mut *tx)
+                .await?;
+                if done.rows_affected() == 1 {
+                    spent = Some(id);
+                }
+            }
+            let row: Option<PlatformUserRow> = match spent {
+                Some(id) => {
+                    sqlx::query_as(&update)
+                        .bind(id)
+                        .bind(password_hash)
+                        .bind(now)
+                        .fetch_optional(&mut *tx)
+                        .await?
+                }
+                None => None,
+            };
+            match (row, audit.take()) {
+                (Some(row), Some(audit)) => {
+                    let user = PlatformUser::try_from(row)?;
+                    sqlx::query("DELETE FROM platform_password_resets WHERE platform_user_id = $1 AND used_at IS NULL")
+                        .bind(user.id.as_uuid())
+                        .execute(&mut *tx)
+                        .await?;
+                    let entry = audit(&user);
+                    append_audit!(tx, &entry);
+                    tx.commit().await?;
+                    Some(user)
+                }
+                _ => None,
+            }
+        });
+        Ok(user)
+    }
+
     /// Records `entry` on its own: for a platform operation whose change is made in a tenant's
     /// storage (a job retried or cancelled), which no directory transaction can share; the
     /// entry is written once the change committed.

@@ -120,40 +120,109 @@ pub async fn enroll(
     Ok((own(tx, row)?, true))
 }
 
-/// Enrolls many users at once (bulk enrollment): `(user, due date)`. Users enrolled already
-/// are skipped; answers the enrollments created.
+/// A new enrollment of a bulk insert.
+#[derive(Debug, Clone, Copy)]
+pub struct NewEnrollment {
+    pub course: CourseId,
+    pub user: UserId,
+    pub due_at: Option<DateTime<Utc>>,
+}
+
+/// Inserts many enrollments, of any courses, in few statements (bulk enrollment). Pairs
+/// enrolled already (in any status) are skipped; answers the enrollments created, in any order.
 pub async fn enroll_many(
     tx: &mut WriteTx,
-    course: CourseId,
-    learners: &[(UserId, Option<DateTime<Utc>>)],
+    wanted: &[NewEnrollment],
     by: Option<UserId>,
 ) -> Result<Vec<Enrollment>, StoreError> {
     let (tenant, now) = (tx.tenant(), Utc::now());
-    let mut created = Vec::with_capacity(learners.len());
-    for chunk in learners.chunks(super::BULK_ROWS) {
+    let mut created = Vec::with_capacity(wanted.len());
+    for chunk in wanted.chunks(super::BULK_ROWS) {
         let rows: Vec<EnrollmentRow> = dispatch!(tx.conn(), c => {
             let mut insert = sqlx::QueryBuilder::new(
                 "INSERT INTO enrollments (tenant_id, id, course_id, user_id, status, due_at, enrolled_at, enrolled_by) ",
             );
-            insert.push_values(chunk, |mut row, (user, due_at)| {
+            insert.push_values(chunk, |mut row, new| {
                 row.push_bind(tenant)
                     .push_bind(EnrollmentId::new().as_uuid())
-                    .push_bind(course.as_uuid())
-                    .push_bind(user.as_uuid())
+                    .push_bind(new.course.as_uuid())
+                    .push_bind(new.user.as_uuid())
                     .push_bind(EnrollmentStatus::Active.as_str())
-                    .push_bind(*due_at)
+                    .push_bind(new.due_at)
                     .push_bind(now)
                     .push_bind(by.map(|b| b.as_uuid()));
             });
             insert.push(" ON CONFLICT (tenant_id, course_id, user_id) DO NOTHING RETURNING ");
             insert.push(COLUMNS);
-            insert.build_query_as().fetch_all(c).await?
+            insert.build_query_as().persistent(false).fetch_all(c).await?
         });
         for row in rows {
             created.push(own(tx, row)?);
         }
     }
     Ok(created)
+}
+
+/// The enrollments, in any status, of any of `users` in any of `courses` (bulk decisions, a
+/// few statements).
+pub async fn of_users_in(
+    tx: &mut TenantTx,
+    courses: &[CourseId],
+    users: &[UserId],
+) -> Result<Vec<Enrollment>, StoreError> {
+    let tenant = tx.tenant();
+    let mut found = Vec::new();
+    for courses in courses.chunks(super::BULK_ROWS / 5) {
+        for users in users.chunks(super::BULK_ROWS) {
+            let sql = format!(
+                "SELECT {COLUMNS} FROM enrollments WHERE tenant_id = $1 AND course_id IN ({}) \
+                 AND user_id IN ({})",
+                super::placeholders(2, courses.len()),
+                super::placeholders(2 + courses.len(), users.len()),
+            );
+            // Not cached: a generic plan for a list this long would test every row (see
+            // `users::by_emails`).
+            let rows: Vec<EnrollmentRow> = dispatch!(tx.conn(), c => {
+                let mut query = sqlx::query_as(&sql).bind(tenant);
+                for course in courses {
+                    query = query.bind(course.as_uuid());
+                }
+                for user in users {
+                    query = query.bind(user.as_uuid());
+                }
+                query.persistent(false).fetch_all(c).await?
+            });
+            for row in rows {
+                found.push(own(tx, row)?);
+            }
+        }
+    }
+    Ok(found)
+}
+
+/// Active enrollments (those that take a seat) of each of `courses` that has any.
+pub async fn count_active_in(
+    tx: &mut TenantTx,
+    courses: &[CourseId],
+) -> Result<Vec<(CourseId, i64)>, StoreError> {
+    let tenant = tx.tenant();
+    let mut counts = Vec::with_capacity(courses.len());
+    for chunk in courses.chunks(super::BULK_ROWS) {
+        let sql = format!(
+            "SELECT course_id, COUNT(*) FROM enrollments WHERE tenant_id = $1 AND status = 'active' \
+             AND course_id IN ({}) GROUP BY course_id",
+            super::placeholders(2, chunk.len())
+        );
+        let rows: Vec<(Uuid, i64)> = dispatch!(tx.conn(), c => {
+            let mut query = sqlx::query_as(&sql).bind(tenant);
+            for course in chunk {
+                query = query.bind(course.as_uuid());
+            }
+            query.fetch_all(c).await?
+        });
+        counts.extend(rows.into_iter().map(|(c, n)| (CourseId::from_uuid(c), n)));
+    }
+    Ok(counts)
 }
 
 /// Every enrollment of a course as (user, enrollment, status), for bulk decisions.
