@@ -29,6 +29,10 @@ pub enum Refusal {
     /// Wrong credentials or a token that is no longer good (`INVALID_CREDENTIALS` ...).
     #[error("{message}")]
     Unauthenticated { code: &'static str, message: String },
+    /// More than a limit allows in one request or in all (`FILE_TOO_LARGE`,
+    /// `STORAGE_QUOTA_EXCEEDED`).
+    #[error("{message}")]
+    TooLarge { code: &'static str, message: String },
     #[error(transparent)]
     Store(#[from] StoreError),
     /// Something Lyceum needs failed (not the caller's doing).
@@ -71,6 +75,13 @@ impl Refusal {
         }
     }
 
+    pub(crate) fn too_large(code: &'static str, message: impl Into<String>) -> Self {
+        Refusal::TooLarge {
+            code,
+            message: message.into(),
+        }
+    }
+
     /// The stable code faces report.
     pub fn code(&self) -> &'static str {
         match self {
@@ -79,7 +90,8 @@ impl Refusal {
             | Refusal::Conflict { code, .. }
             | Refusal::Unacceptable { code, .. }
             | Refusal::Malformed { code, .. }
-            | Refusal::Unauthenticated { code, .. } => code,
+            | Refusal::Unauthenticated { code, .. }
+            | Refusal::TooLarge { code, .. } => code,
             Refusal::Invalid(e) => e.code(),
             Refusal::Store(e) => e.code(),
             Refusal::Internal(_) => "INTERNAL",
