@@ -20,8 +20,7 @@ use futures_util::stream::BoxStream;
 use futures_util::{Stream, StreamExt, TryStreamExt};
 use lyceum_domain::file::{allowed_type, check_content, SNIFF_BYTES};
 use lyceum_domain::{
-    events, AuditAction, AuditTarget, CourseId, FileFault, FileId, FileName, FilePurpose,
-    TenantId,
+    events, AuditAction, AuditTarget, CourseId, FileFault, FileId, FileName, FilePurpose, TenantId,
 };
 use lyceum_store::repo::files::{self, NewFile};
 use lyceum_store::repo::outbox;
@@ -655,7 +654,11 @@ pub async fn download(
         tx.commit().await?;
         file
     };
-    let got = match storage.objects.get(&ObjectPath::from(file.key.as_str())).await {
+    let got = match storage
+        .objects
+        .get(&ObjectPath::from(file.key.as_str()))
+        .await
+    {
         Ok(got) => got,
         Err(object_store::Error::NotFound { .. }) => {
             tracing::error!(file = %id, "a file's object is missing");

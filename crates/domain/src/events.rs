@@ -6,8 +6,8 @@
 //! payload carries `schema_version`; a change that is not additive raises it.
 
 use crate::{
-    CourseId, CourseSlug, EnrollmentId, EventId, FileId, FilePurpose, GroupId, LessonId, LessonKind, ModuleId, Role,
-    TenantId, UserId, UserStatus, WebhookId,
+    CourseId, CourseSlug, EnrollmentId, EventId, FileId, FilePurpose, GroupId, LessonId,
+    LessonKind, ModuleId, Role, TenantId, UserId, UserStatus, WebhookId,
 };
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};

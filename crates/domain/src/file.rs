@@ -177,12 +177,13 @@ pub fn check_content(
     } else {
         Err(FileFault::Mismatch {
             declared: declared.to_owned(),
-            found: found.unwrap_or(if reads_as_text(head) {
-                "text"
-            } else {
-                "of an unknown type"
-            })
-            .to_owned(),
+            found: found
+                .unwrap_or(if reads_as_text(head) {
+                    "text"
+                } else {
+                    "of an unknown type"
+                })
+                .to_owned(),
         })
     }
 }
@@ -313,8 +314,8 @@ mod tests {
         );
         let fault = check_content(FilePurpose::CourseCover, "image/jpeg", PNG).unwrap_err();
         assert_eq!(fault.code(), "FILE_TYPE_MISMATCH");
-        let fault = check_content(FilePurpose::CourseCover, "application/pdf", b"%PDF-1.7\n")
-            .unwrap_err();
+        let fault =
+            check_content(FilePurpose::CourseCover, "application/pdf", b"%PDF-1.7\n").unwrap_err();
         assert_eq!(fault.code(), "FILE_TYPE_NOT_ALLOWED");
         assert_eq!(
             check_content(FilePurpose::CourseFile, "application/pdf", b"%PDF-1.7\n"),

@@ -31,7 +31,11 @@ fn png_of(size: usize) -> Vec<u8> {
 }
 
 /// A world whose files go to `backend`.
-async fn world_with(config: StoreConfig, guard: testing::TestGuard, backend: StorageBackend) -> World {
+async fn world_with(
+    config: StoreConfig,
+    guard: testing::TestGuard,
+    backend: StorageBackend,
+) -> World {
     let server = ServerConfig {
         base_domain: Some("lms.test".to_owned()),
         storage: StorageConfig {
@@ -64,7 +68,9 @@ struct School {
 
 async fn school(w: &World, slug: &str, plan: Plan) -> School {
     w.provision(slug, plan, json!({})).await;
-    let admin = w.user(slug, &format!("admin@{slug}.test"), Role::Admin).await;
+    let admin = w
+        .user(slug, &format!("admin@{slug}.test"), Role::Admin)
+        .await;
     let teacher = w
         .user(slug, &format!("teacher@{slug}.test"), Role::Instructor)
         .await;
@@ -148,10 +154,17 @@ async fn url_of(w: &World, user: &User, file: &str) -> String {
 async fn round_trip(w: &World) {
     let s = school(w, "acme", Plan::Pro).await;
     let image = png_of(300_000);
-    let stored = upload(w, &s.teacher, &s.course, "diagram.png", "image/png", image.clone())
-        .expect(StatusCode::CREATED)
-        .await
-        .json_value();
+    let stored = upload(
+        w,
+        &s.teacher,
+        &s.course,
+        "diagram.png",
+        "image/png",
+        image.clone(),
+    )
+    .expect(StatusCode::CREATED)
+    .await
+    .json_value();
     let id = stored["id"].as_str().unwrap().to_owned();
     assert_eq!(stored["name"], "diagram.png", "{}", w.label);
     assert_eq!(stored["size"], 300_000, "{}", w.label);
@@ -208,16 +221,21 @@ async fn round_trip(w: &World) {
         .iter()
         .filter_map(|e| e["action"].as_str())
         .collect();
-    assert!(actions.contains(&"file.uploaded"), "{}: {actions:?}", w.label);
-    assert!(actions.contains(&"file.deleted"), "{}: {actions:?}", w.label);
+    assert!(
+        actions.contains(&"file.uploaded"),
+        "{}: {actions:?}",
+        w.label
+    );
+    assert!(
+        actions.contains(&"file.deleted"),
+        "{}: {actions:?}",
+        w.label
+    );
 }
 
 #[tokio::test]
 async fn files_round_trip_through_a_local_folder_on_both_engines() {
-    for (config, guard) in [
-        testing::sqlite_config(),
-        testing::postgres_config().await,
-    ] {
+    for (config, guard) in [testing::sqlite_config(), testing::postgres_config().await] {
         let folder = tempfile::tempdir().unwrap();
         let backend = StorageBackend::Local {
             root: folder.path().join("objects"),
@@ -282,7 +300,10 @@ async fn start_moto(bucket: &str) -> Moto {
             let mut answer = Vec::new();
             stream.read_to_end(&mut answer).await.unwrap();
             let answer = String::from_utf8_lossy(&answer);
-            assert!(answer.starts_with("HTTP/1.1 200"), "making the bucket: {answer}");
+            assert!(
+                answer.starts_with("HTTP/1.1 200"),
+                "making the bucket: {answer}"
+            );
             break;
         }
         assert!(attempt < 200, "moto's server did not start on port {port}");
@@ -294,10 +315,7 @@ async fn start_moto(bucket: &str) -> Moto {
 #[tokio::test]
 async fn files_round_trip_through_s3_on_both_engines() {
     let moto = start_moto("lyceum-files").await;
-    for (config, guard) in [
-        testing::sqlite_config(),
-        testing::postgres_config().await,
-    ] {
+    for (config, guard) in [testing::sqlite_config(), testing::postgres_config().await] {
         let backend = StorageBackend::S3(S3Storage {
             bucket: "lyceum-files".to_owned(),
             endpoint: Some(moto.endpoint.clone()),
@@ -309,7 +327,9 @@ async fn files_round_trip_through_s3_on_both_engines() {
         let w = world_with(config, guard, backend).await;
         round_trip(&w).await;
         // A file of several parts (S3's parts are 5 MiB) arrives whole.
-        let teacher = w.sign_in(&w.user("acme", "big@acme.test", Role::Admin).await).await;
+        let teacher = w
+            .sign_in(&w.user("acme", "big@acme.test", Role::Admin).await)
+            .await;
         let course = w
             .as_(&teacher)
             .get("/api/v1/courses")
@@ -329,7 +349,11 @@ async fn files_round_trip_through_s3_on_both_engines() {
             .json_value();
         let url = url_of(&w, &teacher, stored["id"].as_str().unwrap()).await;
         let got = w.anonymous().get(&url).expect(StatusCode::OK).await;
-        assert!(got.bytes() == big.as_slice(), "{}: the content changed", w.label);
+        assert!(
+            got.bytes() == big.as_slice(),
+            "{}: the content changed",
+            w.label
+        );
     }
 }
 
@@ -379,12 +403,22 @@ async fn signed_urls_are_bound_to_their_tenant_their_file_and_their_time() {
             .await;
         // Tampered: another expiry, another signature, none.
         let (expires, signature) = query.split_once('&').unwrap();
-        let later: i64 = expires.trim_start_matches("expires=").parse::<i64>().unwrap() + 3600;
-        invalid(format!("/t/alpha/api/v1/files/{a_file}/content?expires={later}&{signature}")).await;
+        let later: i64 = expires
+            .trim_start_matches("expires=")
+            .parse::<i64>()
+            .unwrap()
+            + 3600;
+        invalid(format!(
+            "/t/alpha/api/v1/files/{a_file}/content?expires={later}&{signature}"
+        ))
+        .await;
         let mut forged = signature.to_owned();
         let last = forged.pop().unwrap();
         forged.push(if last == 'A' { 'B' } else { 'A' });
-        invalid(format!("/t/alpha/api/v1/files/{a_file}/content?{expires}&{forged}")).await;
+        invalid(format!(
+            "/t/alpha/api/v1/files/{a_file}/content?{expires}&{forged}"
+        ))
+        .await;
         w.anonymous()
             .get(format!("/t/alpha/api/v1/files/{a_file}/content"))
             .expect(StatusCode::BAD_REQUEST)
@@ -437,10 +471,17 @@ async fn signed_urls_are_bound_to_their_tenant_their_file_and_their_time() {
 async fn only_course_staff_change_files_and_only_enrolled_learners_read_them() {
     for w in worlds().await {
         let s = school(&w, "acme", Plan::Pro).await;
-        let id = upload(&w, &s.teacher, &s.course, "notes.txt", "text/plain", b"notes".to_vec())
-            .expect(StatusCode::CREATED)
-            .await
-            .json_value()["id"]
+        let id = upload(
+            &w,
+            &s.teacher,
+            &s.course,
+            "notes.txt",
+            "text/plain",
+            b"notes".to_vec(),
+        )
+        .expect(StatusCode::CREATED)
+        .await
+        .json_value()["id"]
             .as_str()
             .unwrap()
             .to_owned();
@@ -466,9 +507,16 @@ async fn only_course_staff_change_files_and_only_enrolled_learners_read_them() {
             Some("attachment; filename=\"notes.txt\"; filename*=UTF-8''notes.txt")
         );
         // A learner changes nothing.
-        upload(&w, &s.student, &s.course, "x.txt", "text/plain", b"x".to_vec())
-            .expect_error(StatusCode::FORBIDDEN, "PERMISSION_DENIED")
-            .await;
+        upload(
+            &w,
+            &s.student,
+            &s.course,
+            "x.txt",
+            "text/plain",
+            b"x".to_vec(),
+        )
+        .expect_error(StatusCode::FORBIDDEN, "PERMISSION_DENIED")
+        .await;
         w.as_(&s.student)
             .delete(format!("/api/v1/files/{id}"))
             .expect_error(StatusCode::FORBIDDEN, "PERMISSION_DENIED")
@@ -493,7 +541,10 @@ async fn oversized_uploads_are_refused_by_header_and_while_streaming_leaving_not
     for w in worlds().await {
         let s = school(&w, "acme", Plan::Pro).await;
         let max = FilePurpose::CourseCover.max_bytes() as usize;
-        let cover = format!("/api/v1/courses/{}/files?name=c.png&purpose=course_cover", s.course);
+        let cover = format!(
+            "/api/v1/courses/{}/files?name=c.png&purpose=course_cover",
+            s.course
+        );
         // Announced too large: refused before a byte is read.
         w.as_(&s.teacher)
             .post(&cover)
@@ -530,12 +581,28 @@ async fn a_files_content_must_be_of_its_declared_and_allowed_type() {
         let s = school(&w, "acme", Plan::Pro).await;
         let refused = [
             ("image/jpeg", png_of(100), "FILE_TYPE_MISMATCH"),
-            ("image/png", b"<html><script>alert(1)</script>".to_vec(), "FILE_TYPE_MISMATCH"),
-            ("application/pdf", b"just text".to_vec(), "FILE_TYPE_MISMATCH"),
+            (
+                "image/png",
+                b"<html><script>alert(1)</script>".to_vec(),
+                "FILE_TYPE_MISMATCH",
+            ),
+            (
+                "application/pdf",
+                b"just text".to_vec(),
+                "FILE_TYPE_MISMATCH",
+            ),
             ("text/plain", png_of(100), "FILE_TYPE_MISMATCH"),
-            ("image/svg+xml", b"<svg onload=alert(1)/>".to_vec(), "FILE_TYPE_NOT_ALLOWED"),
+            (
+                "image/svg+xml",
+                b"<svg onload=alert(1)/>".to_vec(),
+                "FILE_TYPE_NOT_ALLOWED",
+            ),
             ("text/html", b"<p>hi</p>".to_vec(), "FILE_TYPE_NOT_ALLOWED"),
-            ("application/octet-stream", png_of(100), "FILE_TYPE_NOT_ALLOWED"),
+            (
+                "application/octet-stream",
+                png_of(100),
+                "FILE_TYPE_NOT_ALLOWED",
+            ),
             ("image/png", Vec::new(), "FILE_EMPTY"),
         ];
         for (declared, bytes, code) in refused {
@@ -545,20 +612,33 @@ async fn a_files_content_must_be_of_its_declared_and_allowed_type() {
         }
         // A cover is an image: a PDF is not one, whatever it holds.
         w.as_(&s.teacher)
-            .post(format!("/api/v1/courses/{}/files?name=c.pdf&purpose=course_cover", s.course))
+            .post(format!(
+                "/api/v1/courses/{}/files?name=c.pdf&purpose=course_cover",
+                s.course
+            ))
             .body("application/pdf", b"%PDF-1.7\n".to_vec())
             .expect_error(StatusCode::UNPROCESSABLE_ENTITY, "FILE_TYPE_NOT_ALLOWED")
             .await;
         w.as_(&s.teacher)
-            .post(format!("/api/v1/courses/{}/files?name=s&purpose=submission", s.course))
+            .post(format!(
+                "/api/v1/courses/{}/files?name=s&purpose=submission",
+                s.course
+            ))
             .body("image/png", png_of(100))
             .expect_error(StatusCode::UNPROCESSABLE_ENTITY, "INVALID_FILE_PURPOSE")
             .await;
         assert_eq!(objects_of(&w, "acme").await, 0, "{}", w.label);
         // A PDF course file is taken.
-        upload(&w, &s.teacher, &s.course, "r.pdf", "application/pdf", b"%PDF-1.7\n%".to_vec())
-            .expect(StatusCode::CREATED)
-            .await;
+        upload(
+            &w,
+            &s.teacher,
+            &s.course,
+            "r.pdf",
+            "application/pdf",
+            b"%PDF-1.7\n%".to_vec(),
+        )
+        .expect(StatusCode::CREATED)
+        .await;
     }
 }
 
@@ -590,12 +670,24 @@ async fn path_tricks_in_file_names_are_only_names() {
             assert!(!disposition.contains('\n') && !disposition.contains("/"));
         }
         // A NUL in the name is refused at the door.
-        upload(&w, &s.teacher, &s.course, "a%00b", "text/plain", b"x".to_vec())
-            .expect_error(StatusCode::BAD_REQUEST, "VALIDATION_FAILED")
-            .await;
+        upload(
+            &w,
+            &s.teacher,
+            &s.course,
+            "a%00b",
+            "text/plain",
+            b"x".to_vec(),
+        )
+        .expect_error(StatusCode::BAD_REQUEST, "VALIDATION_FAILED")
+        .await;
         // Every object is under the tenant's own key space, named by id only.
         let storage = w.state.files.as_deref().unwrap();
-        assert_eq!(storage.count_under(&tenant).await.unwrap(), 4, "{}", w.label);
+        assert_eq!(
+            storage.count_under(&tenant).await.unwrap(),
+            4,
+            "{}",
+            w.label
+        );
         assert_eq!(storage.count_under("etc").await.unwrap(), 0);
     }
 }
@@ -634,17 +726,38 @@ async fn the_plans_storage_quota_is_enforced_and_shown() {
             .header("content-length", "2000")
             .expect_error(StatusCode::PAYLOAD_TOO_LARGE, "STORAGE_QUOTA_EXCEEDED")
             .await;
-        upload(&w, &s.teacher, &s.course, "b.png", "image/png", png_of(1_001))
-            .expect_error(StatusCode::PAYLOAD_TOO_LARGE, "STORAGE_QUOTA_EXCEEDED")
-            .await;
+        upload(
+            &w,
+            &s.teacher,
+            &s.course,
+            "b.png",
+            "image/png",
+            png_of(1_001),
+        )
+        .expect_error(StatusCode::PAYLOAD_TOO_LARGE, "STORAGE_QUOTA_EXCEEDED")
+        .await;
         assert_eq!(objects_of(&w, "acme").await, 0, "{}", w.label);
         // What fits is taken; then the quota is full.
-        upload(&w, &s.teacher, &s.course, "c.png", "image/png", png_of(1_000))
-            .expect(StatusCode::CREATED)
-            .await;
-        upload(&w, &s.teacher, &s.course, "d.png", "image/png", png_of(PNG.len()))
-            .expect_error(StatusCode::PAYLOAD_TOO_LARGE, "STORAGE_QUOTA_EXCEEDED")
-            .await;
+        upload(
+            &w,
+            &s.teacher,
+            &s.course,
+            "c.png",
+            "image/png",
+            png_of(1_000),
+        )
+        .expect(StatusCode::CREATED)
+        .await;
+        upload(
+            &w,
+            &s.teacher,
+            &s.course,
+            "d.png",
+            "image/png",
+            png_of(PNG.len()),
+        )
+        .expect_error(StatusCode::PAYLOAD_TOO_LARGE, "STORAGE_QUOTA_EXCEEDED")
+        .await;
         let usage = w
             .as_(&s.admin)
             .get("/api/v1/tenant/usage")
@@ -714,8 +827,14 @@ async fn lesson_images_naming_a_course_file_get_a_signed_url() {
             .await
             .json_value();
         let blocks: &Vec<Value> = shown["content"].as_array().unwrap();
-        let url = blocks[1]["url"].as_str().expect("a URL for the course's file");
-        assert!(blocks[2].get("url").is_none(), "{}: another course's file", w.label);
+        let url = blocks[1]["url"]
+            .as_str()
+            .expect("a URL for the course's file");
+        assert!(
+            blocks[2].get("url").is_none(),
+            "{}: another course's file",
+            w.label
+        );
         assert!(blocks[3].get("url").is_none());
         let got = w.anonymous().get(url).expect(StatusCode::OK).await;
         assert_eq!(got.bytes(), png_of(64).as_slice());

@@ -229,7 +229,10 @@ pub(crate) async fn content(
             header::X_CONTENT_TYPE_OPTIONS,
             HeaderValue::from_static("nosniff"),
         ),
-        (header::CACHE_CONTROL, value(format!("private, max-age={left}"))?),
+        (
+            header::CACHE_CONTROL,
+            value(format!("private, max-age={left}"))?,
+        ),
     ];
     Ok((headers, Body::from_stream(download.body)).into_response())
 }

@@ -132,10 +132,7 @@ pub async fn get(tx: &mut TenantTx, id: FileId) -> Result<Option<StoredFile>, St
 }
 
 /// A course's files, newest first.
-pub async fn of_course(
-    tx: &mut TenantTx,
-    course: CourseId,
-) -> Result<Vec<StoredFile>, StoreError> {
+pub async fn of_course(tx: &mut TenantTx, course: CourseId) -> Result<Vec<StoredFile>, StoreError> {
     let tenant = tx.tenant();
     let sql = format!(
         "SELECT {COLUMNS} FROM files WHERE tenant_id = $1 AND course_id = $2 \
