@@ -4,6 +4,7 @@
 mod audit;
 mod bench;
 mod bench_api;
+mod bench_files;
 mod bench_learning;
 mod bench_people;
 mod bench_portal;
