@@ -33,8 +33,8 @@ pub(crate) struct FilePath {
 #[serde(deny_unknown_fields)]
 pub(crate) struct UploadQuery {
     /// The file's name, shown and used for downloads (metadata only; folders and control
-    /// characters are dropped).
-    name: String,
+    /// characters are dropped; `file` when left out).
+    name: Option<String>,
     /// `course_file` (a lesson's document or image, the default) or `course_cover`.
     purpose: Option<FilePurpose>,
 }
@@ -43,10 +43,10 @@ pub(crate) struct UploadQuery {
 #[derive(Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub(crate) struct Signature {
-    /// When the URL stops working (seconds since 1970).
-    expires: i64,
-    /// The URL's signature.
-    signature: String,
+    /// When the URL stops working (seconds since 1970); the URL is not valid without it.
+    expires: Option<i64>,
+    /// The URL's signature; the URL is not valid without it.
+    signature: Option<String>,
 }
 
 #[derive(Serialize, ToSchema)]
@@ -113,7 +113,7 @@ pub(crate) async fn upload(
     let request = UploadRequest {
         course: id,
         purpose: query.purpose.unwrap_or(FilePurpose::CourseFile),
-        name: &query.name,
+        name: query.name.as_deref().unwrap_or_default(),
         content_type,
         length,
     };
@@ -204,17 +204,13 @@ pub(crate) async fn content(
     Query(signature): Query<Signature>,
 ) -> Result<Response, ApiError> {
     let storage = storage(&state)?;
-    let download = files::download(
-        storage,
-        &tenant,
-        id,
-        signature.expires,
-        &signature.signature,
-    )
-    .await?;
+    // A URL missing either part is checked like a forged one (`FILE_URL_INVALID`).
+    let expires = signature.expires.unwrap_or_default();
+    let proof = signature.signature.as_deref().unwrap_or_default();
+    let download = files::download(storage, &tenant, id, expires, proof).await?;
     let file = &download.file;
     let inline = file.content_type.starts_with("image/");
-    let left = (signature.expires - Utc::now().timestamp()).clamp(0, 3600);
+    let left = (expires - Utc::now().timestamp()).clamp(0, 3600);
     let value = |text: String| {
         HeaderValue::from_str(&text).map_err(|_| ApiError::internal("a header value was not valid"))
     };

@@ -23,8 +23,8 @@ use lyceum_domain::{CourseId, FileId, FilePurpose};
 struct FilesPage {
     chrome: Chrome,
     course: Course,
-    /// Each file with its download link.
-    files: Vec<(StoredFile, String)>,
+    /// Each file with its download link and its reference for lessons (`file:{id}`).
+    files: Vec<(StoredFile, String, String)>,
     problems: Problems,
 }
 
@@ -46,7 +46,8 @@ async fn files_page(
             let mut shown = Vec::new();
             for file in files::list(tx, actor, id).await? {
                 let url = storage.sign(tx.tenant_id(), file.id).await?;
-                shown.push((file, visit.link(&url.path)));
+                let reference = files::file_reference(file.id);
+                shown.push((file, visit.link(&url.path), reference));
             }
             Ok((course, shown))
         })
