@@ -12,6 +12,7 @@ mod actor;
 pub mod audit;
 mod bulk;
 pub mod dispatch;
+pub mod files;
 pub mod groups;
 pub mod housekeeping;
 pub mod identity;

@@ -83,6 +83,9 @@ pub fn audience(event: &DomainEvent) -> Audience {
         | E::GroupDeleted(_)
         | E::GroupMemberAdded(_)
         | E::GroupMemberRemoved(_) => Audience::Admins,
+        // A course's files concern its staff; a file of no course (a brand's) the admins.
+        E::FileUploaded(e) => e.course_id.map_or(Audience::Admins, Audience::Staff),
+        E::FileDeleted(e) => e.course_id.map_or(Audience::Admins, Audience::Staff),
         // A webhook given up concerns the tenant's admins, who manage webhooks.
         E::WebhookDisabled(_) => Audience::Admins,
     }

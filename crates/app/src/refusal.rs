@@ -29,6 +29,10 @@ pub enum Refusal {
     /// Wrong credentials or a token that is no longer good (`INVALID_CREDENTIALS` ...).
     #[error("{message}")]
     Unauthenticated { code: &'static str, message: String },
+    /// More than a limit allows in one request or in all (`FILE_TOO_LARGE`,
+    /// `STORAGE_QUOTA_EXCEEDED`).
+    #[error("{message}")]
+    TooLarge { code: &'static str, message: String },
     #[error(transparent)]
     Store(#[from] StoreError),
     /// Something Lyceum needs failed (not the caller's doing).
@@ -80,12 +84,20 @@ impl Refusal {
             Refusal::NotFound { .. } => Refusal::NotFound { code, message },
             Refusal::Conflict { .. } => Refusal::Conflict { code, message },
             Refusal::Unacceptable { .. } => Refusal::Unacceptable { code, message },
+            Refusal::TooLarge { .. } => Refusal::TooLarge { code, message },
             Refusal::Malformed { .. } => Refusal::Malformed { code, message },
             Refusal::Unauthenticated { .. } => Refusal::Unauthenticated { code, message },
             Refusal::Invalid(e) => Refusal::Invalid(e.clone()),
             Refusal::Store(_) | Refusal::Internal(_) => {
                 Refusal::Internal("a repeated enrollment failed")
             }
+        }
+    }
+
+    pub(crate) fn too_large(code: &'static str, message: impl Into<String>) -> Self {
+        Refusal::TooLarge {
+            code,
+            message: message.into(),
         }
     }
 
@@ -97,7 +109,8 @@ impl Refusal {
             | Refusal::Conflict { code, .. }
             | Refusal::Unacceptable { code, .. }
             | Refusal::Malformed { code, .. }
-            | Refusal::Unauthenticated { code, .. } => code,
+            | Refusal::Unauthenticated { code, .. }
+            | Refusal::TooLarge { code, .. } => code,
             Refusal::Invalid(e) => e.code(),
             Refusal::Store(e) => e.code(),
             Refusal::Internal(_) => "INTERNAL",

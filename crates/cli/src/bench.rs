@@ -33,12 +33,17 @@ pub struct BenchArgs {
     webhooks: crate::bench_webhooks::WebhookBenchArgs,
     #[command(flatten)]
     people: crate::bench_people::PeopleBenchArgs,
+    #[command(flatten)]
+    upload: crate::bench_files::UploadBenchArgs,
 }
 
 pub async fn run(store: &Store, config: StoreConfig, args: BenchArgs) -> Result<()> {
     let run_id = uuid::Uuid::now_v7().simple().to_string();
     let tag = &run_id[run_id.len() - 6..];
     println!("engine: {}", store.engine());
+    if args.upload.enabled() {
+        return crate::bench_files::run(store, &args.upload, tag).await;
+    }
     if args.people.enabled() {
         return crate::bench_people::run(store, &args.people, tag).await;
     }
@@ -158,7 +163,7 @@ fn open_fds() -> usize {
 }
 
 /// A number from `/proc/self/status` (`VmRSS` in kB, `Threads`), 0 where there is none.
-fn process_status(field: &str) -> u64 {
+pub(crate) fn process_status(field: &str) -> u64 {
     std::fs::read_to_string("/proc/self/status")
         .ok()
         .and_then(|s| {

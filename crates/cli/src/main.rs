@@ -4,6 +4,7 @@
 mod audit;
 mod bench;
 mod bench_api;
+mod bench_files;
 mod bench_learning;
 mod bench_people;
 mod bench_portal;
@@ -231,6 +232,10 @@ async fn serve(settings: &Settings, store: Store) -> Result<()> {
         WorkerMode::Off => None,
     };
     let state = AppState::with_metrics_of(store, settings.server_config()?, collectors(&worker));
+    anyhow::ensure!(
+        state.files.is_some(),
+        "file storage could not be opened (see the log above; LYCEUM_STORAGE_* settings)"
+    );
     let grace = std::time::Duration::from_secs(settings.shutdown_grace_secs);
     until_stopped(worker, grace, |stopped| {
         lyceum_server::serve(listener, state, stopped, grace)

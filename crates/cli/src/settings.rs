@@ -164,6 +164,21 @@ pub struct Settings {
     pub webhook_allow_private_targets: bool,
     /// Seconds a webhook delivery attempt may take in all (connect, send, answer).
     pub webhook_timeout_secs: u64,
+    /// Folder of uploaded files (local storage); unset: `<data_dir>/objects`. Not used when
+    /// `storage_s3_bucket` is set.
+    pub storage_dir: Option<PathBuf>,
+    /// An S3-compatible bucket for uploaded files; unset: the local folder.
+    pub storage_s3_bucket: Option<String>,
+    /// The S3 endpoint (`https://s3.example.com`); unset: AWS's for the region.
+    pub storage_s3_endpoint: Option<String>,
+    pub storage_s3_region: Option<String>,
+    /// S3 credentials; unset: the standard `AWS_*` variables.
+    pub storage_s3_access_key_id: Option<String>,
+    pub storage_s3_secret_access_key: Option<String>,
+    /// Allow an `http://` S3 endpoint (a storage server on the same host or network).
+    pub storage_s3_allow_http: bool,
+    /// Seconds a signed download URL of a file works.
+    pub storage_url_ttl_secs: u64,
     /// Log filter, in `tracing` syntax (`info`, `lyceum=debug,sqlx=warn`).
     pub log: String,
     /// `text` or `json`.
@@ -232,6 +247,14 @@ impl Default for Settings {
             mail_digest: DigestEvery::Weekly,
             webhook_allow_private_targets: false,
             webhook_timeout_secs: WebhookConfig::default().timeout.as_secs(),
+            storage_dir: None,
+            storage_s3_bucket: None,
+            storage_s3_endpoint: None,
+            storage_s3_region: None,
+            storage_s3_access_key_id: None,
+            storage_s3_secret_access_key: None,
+            storage_s3_allow_http: false,
+            storage_url_ttl_secs: 3600,
             log: "info".to_owned(),
             log_format: "text".to_owned(),
         }
@@ -323,6 +346,37 @@ impl Settings {
                 ..Default::default()
             },
             webhook_targets: self.webhook_targets(),
+            storage: self.storage_config()?,
+        })
+    }
+
+    /// Where uploaded files go: the S3 bucket if one is set, else the local folder.
+    pub fn storage_config(&self) -> Result<lyceum_app::files::StorageConfig> {
+        use lyceum_app::files::{S3Storage, StorageBackend, StorageConfig};
+        anyhow::ensure!(
+            self.storage_url_ttl_secs >= 1,
+            "LYCEUM_STORAGE_URL_TTL_SECS must be at least 1"
+        );
+        let set = |value: &Option<String>| value.clone().filter(|v| !v.trim().is_empty());
+        let backend = match set(&self.storage_s3_bucket) {
+            Some(bucket) => StorageBackend::S3(S3Storage {
+                bucket,
+                endpoint: set(&self.storage_s3_endpoint),
+                region: set(&self.storage_s3_region),
+                access_key_id: set(&self.storage_s3_access_key_id),
+                secret_access_key: set(&self.storage_s3_secret_access_key),
+                allow_http: self.storage_s3_allow_http,
+            }),
+            None => StorageBackend::Local {
+                root: self
+                    .storage_dir
+                    .clone()
+                    .unwrap_or_else(|| self.data_dir.join("objects")),
+            },
+        };
+        Ok(StorageConfig {
+            backend,
+            url_ttl: Duration::from_secs(self.storage_url_ttl_secs),
         })
     }
 

@@ -4,7 +4,7 @@
 //! layer's.
 
 use crate::error::{parse_variant, ValidationError};
-use crate::ids::{CourseId, GroupId, TenantId, UserId, WebhookId};
+use crate::ids::{CourseId, FileId, GroupId, TenantId, UserId, WebhookId};
 use serde::{Deserialize, Serialize};
 use std::fmt;
 use std::net::IpAddr;
@@ -96,6 +96,10 @@ audit_actions! {
     GroupMemberRemoved = "group.member_removed",
     /// An admin enrolled a group's members in a course.
     GroupEnrolled = "group.enrolled",
+    /// Course staff uploaded a file to a course (a document, an image, a cover).
+    FileUploaded = "file.uploaded",
+    /// Course staff deleted a course's file.
+    FileDeleted = "file.deleted",
     /// An admin added a webhook endpoint.
     WebhookCreated = "webhook.created",
     /// An admin changed a webhook endpoint (its URL, events, description, or enabled it again).
@@ -130,6 +134,7 @@ pub enum AuditTarget {
     Tenant(TenantId),
     Webhook(WebhookId),
     Group(GroupId),
+    File(FileId),
 }
 
 impl AuditTarget {
@@ -141,6 +146,7 @@ impl AuditTarget {
             AuditTarget::Tenant(_) => "tenant",
             AuditTarget::Webhook(_) => "webhook",
             AuditTarget::Group(_) => "group",
+            AuditTarget::File(_) => "file",
         }
     }
 
@@ -151,6 +157,7 @@ impl AuditTarget {
             AuditTarget::Tenant(id) => id.as_uuid(),
             AuditTarget::Webhook(id) => id.as_uuid(),
             AuditTarget::Group(id) => id.as_uuid(),
+            AuditTarget::File(id) => id.as_uuid(),
         }
     }
 }

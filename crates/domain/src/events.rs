@@ -6,8 +6,8 @@
 //! payload carries `schema_version`; a change that is not additive raises it.
 
 use crate::{
-    CourseId, CourseSlug, EnrollmentId, EventId, GroupId, LessonId, LessonKind, ModuleId, Role,
-    TenantId, UserId, UserStatus, WebhookId,
+    CourseId, CourseSlug, EnrollmentId, EventId, FileId, FilePurpose, GroupId, LessonId,
+    LessonKind, ModuleId, Role, TenantId, UserId, UserStatus, WebhookId,
 };
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -67,6 +67,7 @@ macro_rules! aggregates {
 aggregates!(
     CourseId,
     EnrollmentId,
+    FileId,
     GroupId,
     LessonId,
     ModuleId,
@@ -395,6 +396,24 @@ domain_events! {
     GroupMemberRemoved = "group.member_removed", about group_id {
         group_id: GroupId,
         user_id: UserId,
+        by: UserId,
+    }
+    /// A file was stored: a course's document, image or cover uploaded by its staff (later a
+    /// submission's attachment). `course_id` is the course it belongs to, if any.
+    FileUploaded = "file.uploaded", about file_id {
+        file_id: FileId,
+        purpose: FilePurpose,
+        course_id: Option<CourseId>,
+        name: String,
+        content_type: String,
+        /// Bytes.
+        size: u64,
+        by: UserId,
+    }
+    /// A file was deleted (its bytes no longer count against the plan's storage).
+    FileDeleted = "file.deleted", about file_id {
+        file_id: FileId,
+        course_id: Option<CourseId>,
         by: UserId,
     }
     /// A webhook endpoint failed every delivery for a day and was disabled; its admins are to

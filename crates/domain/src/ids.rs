@@ -108,6 +108,11 @@ id_type!(
     DeliveryId
 );
 id_type!(
+    /// A file in the tenant's object storage (a course's document or image, a submission's
+    /// attachment, a brand's logo).
+    FileId
+);
+id_type!(
     /// A platform operator (`super_admin`), kept in the directory, outside every tenant.
     PlatformUserId
 );

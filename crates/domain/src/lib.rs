@@ -14,6 +14,7 @@ pub mod domain_name;
 pub mod email;
 pub mod error;
 pub mod events;
+pub mod file;
 pub mod ids;
 pub mod jobs;
 pub mod locale;
@@ -40,8 +41,9 @@ pub use domain_name::DomainName;
 pub use email::Email;
 pub use error::ValidationError;
 pub use events::{DomainEvent, EventEnvelope, EVENT_SCHEMA_VERSION};
+pub use file::{FileFault, FileName, FilePurpose};
 pub use ids::{
-    CourseId, DeliveryId, EnrollmentId, EventId, GroupId, JobId, LessonId, ModuleId,
+    CourseId, DeliveryId, EnrollmentId, EventId, FileId, GroupId, JobId, LessonId, ModuleId,
     PlatformUserId, TenantId, UserId, WebhookId,
 };
 pub use jobs::{Backoff, Job};

@@ -23,7 +23,13 @@ pub struct PlanLimits {
     pub requests_per_minute: u32,
     pub custom_domains: bool,
     pub webhooks: bool,
+    /// Bytes of files (course documents and images, submissions, branding) the tenant may keep
+    /// in object storage.
+    pub max_storage_bytes: Option<u64>,
 }
+
+/// A gigabyte (10^9 bytes), the unit storage quotas are sold in.
+pub const GB: u64 = 1_000_000_000;
 
 impl Plan {
     pub const ALL: [Plan; 3] = [Plan::Free, Plan::Pro, Plan::Enterprise];
@@ -44,6 +50,7 @@ impl Plan {
                 requests_per_minute: 600,
                 custom_domains: false,
                 webhooks: false,
+                max_storage_bytes: Some(5 * GB),
             },
             Plan::Pro => PlanLimits {
                 max_courses: Some(200),
@@ -51,6 +58,7 @@ impl Plan {
                 requests_per_minute: 6_000,
                 custom_domains: true,
                 webhooks: true,
+                max_storage_bytes: Some(100 * GB),
             },
             Plan::Enterprise => PlanLimits {
                 max_courses: None,
@@ -58,6 +66,7 @@ impl Plan {
                 requests_per_minute: 60_000,
                 custom_domains: true,
                 webhooks: true,
+                max_storage_bytes: None,
             },
         }
     }
@@ -86,6 +95,9 @@ mod tests {
         assert!(free.max_courses < pro.max_courses);
         assert!(free.requests_per_minute < pro.requests_per_minute);
         assert_eq!(Plan::Enterprise.limits().max_students, None);
+        assert!(free.max_storage_bytes < pro.max_storage_bytes);
+        assert_eq!(free.max_storage_bytes, Some(5 * GB));
+        assert_eq!(Plan::Enterprise.limits().max_storage_bytes, None);
     }
 
     #[test]

@@ -11,7 +11,9 @@ mod http;
 mod portal;
 
 pub use api::signup::SignUpConfig;
-use api::{audit, groups, invitations, learning, tenant_profile, tenant_settings, users, webhooks};
+use api::{
+    audit, files, groups, invitations, learning, tenant_profile, tenant_settings, users, webhooks,
+};
 pub use api::{auth, live, platform};
 pub use http::metrics;
 use http::{context, error, headers, health, nul, openapi, ratelimit, response_cache, tenancy};
@@ -73,6 +75,8 @@ pub struct ServerConfig {
     pub webhook_targets: lyceum_domain::TargetPolicy,
     /// Whether organisations may sign themselves up, and how often per address.
     pub signup: SignUpConfig,
+    /// Where uploaded files are kept and how long their download URLs last.
+    pub storage: lyceum_app::files::StorageConfig,
 }
 
 impl Default for ServerConfig {
@@ -91,6 +95,7 @@ impl Default for ServerConfig {
             domain_check: Default::default(),
             webhook_targets: lyceum_domain::TargetPolicy::default(),
             signup: SignUpConfig::default(),
+            storage: lyceum_app::files::StorageConfig::default(),
         }
     }
 }
@@ -158,6 +163,9 @@ pub struct Shared {
     live: Arc<api::live::LiveFeeds>,
     /// Fetches custom domains' verification files; `None` if its TLS stack could not start.
     domain_check: Option<lyceum_app::settings::DomainCheck>,
+    /// Uploaded files' object storage; `None` if it could not be opened (logged; file routes
+    /// answer `STORAGE_UNAVAILABLE`).
+    pub files: Option<Arc<lyceum_app::files::FileStorage>>,
 }
 
 impl std::ops::Deref for AppState {
@@ -183,7 +191,15 @@ impl AppState {
         let keys = auth::KeyRing::new(store.clone(), config.auth.access_token_ttl);
         let metrics = Metrics::new(config.metrics_tenant_labels, store.clone(), others);
         let pages = ResponseCache::new(&config.response_cache, store.clone(), metrics.clone());
+        let files = match lyceum_app::files::FileStorage::open(&config.storage, store.clone()) {
+            Ok(files) => Some(Arc::new(files)),
+            Err(e) => {
+                tracing::error!(error = %e, "file storage could not be opened");
+                None
+            }
+        };
         Self(Arc::new(Shared {
+            files,
             standings: auth::Standings::new(store.clone()),
             store,
             keys,
@@ -264,6 +280,10 @@ fn tenant_api() -> OpenApiRouter<AppState> {
         .routes(routes!(groups::add_members))
         .routes(routes!(groups::remove_member))
         .routes(routes!(groups::enroll))
+        .routes(routes!(files::upload, files::list))
+        .routes(routes!(files::show, files::delete))
+        .routes(routes!(files::content))
+        .routes(routes!(files::usage))
         .routes(routes!(webhooks::list, webhooks::create))
         .routes(routes!(webhooks::show, webhooks::update, webhooks::delete))
         .routes(routes!(webhooks::rotate_secret))

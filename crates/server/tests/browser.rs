@@ -511,7 +511,25 @@ async fn staff_journeys(config: StoreConfig, label: &str, driver: &Driver) {
         arrive(&teacher, "Delete the lesson “Drill video”?").await?;
         audit(&teacher, "confirm deletion").await?;
         press(&teacher, "main form button").await?;
-        until(&teacher, "ol.lessons", |t| !t.contains("Drill video")).await
+        until(&teacher, "ol.lessons", |t| !t.contains("Drill video")).await?;
+        // An image for the lessons, uploaded from the course's files page.
+        click_link(&teacher, "Files and images").await?;
+        arrive(&teacher, "Files of Fire drills").await?;
+        audit(&teacher, "course files").await?;
+        let folder = tempfile::tempdir().map_err(|e| e.to_string())?;
+        let image = folder.path().join("exit-map.png");
+        let png = [
+            0x89, b'P', b'N', b'G', 0x0D, 0x0A, 0x1A, 0x0A, 0, 0, 0, 13, b'I', b'H',
+        ];
+        std::fs::write(&image, png).map_err(|e| e.to_string())?;
+        element(&teacher, Locator::Css("#file-file"))
+            .await?
+            .send_keys(&image.display().to_string())
+            .await
+            .map_err(fail("choose the file"))?;
+        press(&teacher, "form[aria-labelledby=upload] button").await?;
+        until(&teacher, "main table", |t| t.contains("exit-map.png")).await?;
+        audit(&teacher, "course files with a file").await
     })
     .await;
     teacher.close().await.ok();

@@ -459,7 +459,7 @@ fn routes(
 /// `every_endpoint_refuses_another_tenants_ids` (it takes a CSV body, not JSON), the webhook
 /// routes in `webhooks.rs::another_tenants_webhooks_and_deliveries_are_not_found`, the group
 /// routes in `people.rs::another_tenants_groups_and_people_are_not_found_and_nothing_changes`.
-const CROSS_TENANT_TESTED_ELSEWHERE: [(&str, &str); 22] = [
+const CROSS_TENANT_TESTED_ELSEWHERE: [(&str, &str); 27] = [
     ("GET", "/api/v1/users/{id}"),
     ("PATCH", "/api/v1/users/{id}"),
     ("POST", "/api/v1/users/{id}/deactivate"),
@@ -489,6 +489,12 @@ const CROSS_TENANT_TESTED_ELSEWHERE: [(&str, &str); 22] = [
     ("POST", "/api/v1/groups/{id}/members"),
     ("DELETE", "/api/v1/groups/{id}/members/{user_id}"),
     ("POST", "/api/v1/groups/{id}/enroll"),
+    // tests/files.rs, `signed_urls_are_bound_to_their_tenant_their_file_and_their_time`.
+    ("POST", "/api/v1/courses/{id}/files"),
+    ("GET", "/api/v1/courses/{id}/files"),
+    ("GET", "/api/v1/files/{id}"),
+    ("DELETE", "/api/v1/files/{id}"),
+    ("GET", "/api/v1/files/{id}/content"),
 ];
 
 /// Every tenant route that takes an id in its path is in the cross-tenant list below (or in

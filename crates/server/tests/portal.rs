@@ -3364,3 +3364,152 @@ async fn everyone_reads_the_recent_activity_they_may_watch() {
         assert_eq!(away.status, StatusCode::SEE_OTHER, "{label}");
     }
 }
+
+/// A `multipart/form-data` body of the upload form's fields: `csrf`, `purpose`, then `file`.
+fn upload_form(csrf: &str, purpose: &str, name: &str, content_type: &str, file: &[u8]) -> Body {
+    let boundary = "lyceum-test-boundary";
+    let mut body = format!(
+        "--{boundary}\r\nContent-Disposition: form-data; name=\"csrf\"\r\n\r\n{csrf}\r\n\
+         --{boundary}\r\nContent-Disposition: form-data; name=\"purpose\"\r\n\r\n{purpose}\r\n\
+         --{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{name}\"\r\n\
+         Content-Type: {content_type}\r\n\r\n"
+    )
+    .into_bytes();
+    body.extend_from_slice(file);
+    body.extend(format!("\r\n--{boundary}--\r\n").into_bytes());
+    Body::from(body)
+}
+
+#[tokio::test]
+async fn course_staff_upload_files_in_the_builder_and_learners_see_the_images() {
+    const PNG: &[u8] = &[
+        0x89, b'P', b'N', b'G', 0x0D, 0x0A, 0x1A, 0x0A, 0, 0, 0, 13, b'I', b'H',
+    ];
+    for (config, _guard) in configs_on_every_placement().await {
+        let label = label(&config);
+        let store = Store::open(config).await.unwrap();
+        let (_, course) = school(&store, "north", "#2e7d32", 1).await;
+        let state = AppState::new(store, ServerConfig::unthrottled());
+        let mut teacher = Browser::new(&state, &label);
+        teacher.sign_in("north", "teacher@north.test").await;
+
+        // The builder links to the course's files, whose page has the upload form.
+        let builder = teacher
+            .get(&format!("/t/north/teach/courses/{course}"))
+            .await;
+        let files_path = format!("/t/north/teach/courses/{course}/files");
+        assert!(
+            builder.body.contains(&format!("href=\"{files_path}\"")),
+            "{label}"
+        );
+        let page = teacher.get(&files_path).await;
+        assert_eq!(page.status, StatusCode::OK, "{label}: {}", page.body);
+        assert!(page.body.contains("enctype=\"multipart/form-data\""));
+
+        let multipart = || {
+            Request::post(&files_path).header(
+                header::CONTENT_TYPE,
+                "multipart/form-data; boundary=lyceum-test-boundary",
+            )
+        };
+        let csrf = teacher
+            .cookies
+            .get("lyceum_csrf")
+            .cloned()
+            .unwrap_or_default();
+        // Without the page's token, nothing is stored.
+        let forged = upload_form("forged", "course_file", "a.png", "image/png", PNG);
+        let refused = teacher.send(multipart(), forged).await;
+        assert_eq!(refused.status, StatusCode::FORBIDDEN, "{label}");
+        assert!(refused.is_html());
+        // Content that is not its declared type is refused on the page, which says why.
+        let lying = upload_form(&csrf, "course_file", "a.png", "image/png", b"<html>");
+        let refused = teacher.send(multipart(), lying).await;
+        assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY, "{label}");
+        assert!(
+            refused.body.contains("not of the type"),
+            "{label}: {}",
+            refused.body
+        );
+        // An image is stored, and listed with its reference.
+        let image = upload_form(&csrf, "course_file", "../diagram <b>.png", "image/png", PNG);
+        let stored = teacher.send(multipart(), image).await;
+        assert_eq!(
+            stored.status,
+            StatusCode::SEE_OTHER,
+            "{label}: {}",
+            stored.body
+        );
+        assert_eq!(stored.location(), files_path);
+        let page = teacher.get(&files_path).await;
+        assert!(
+            page.body.contains("diagram &lt;b&gt;.png")
+                || page.body.contains("diagram &#60;b&#62;.png"),
+            "{label}: {}",
+            page.body
+        );
+        let file = ids_after(&page, "file:")[0].clone();
+
+        // A lesson shows it through a signed URL to an enrolled learner.
+        let builder = teacher
+            .get(&format!("/t/north/teach/courses/{course}"))
+            .await;
+        let lesson = ids_after(&builder, "/t/north/teach/lessons/")[0].clone();
+        let reference = format!("file:{file}");
+        let saved = teacher
+            .post(
+                &format!("/t/north/teach/lessons/{lesson}"),
+                &[
+                    ("title", "With a picture"),
+                    ("kind", "text"),
+                    ("block-0-type", "markdown"),
+                    ("block-0-markdown", "Look:"),
+                    ("block-1-type", "image"),
+                    ("block-1-media", &reference),
+                    ("block-1-alt", "A diagram"),
+                ],
+                None,
+            )
+            .await;
+        assert_eq!(
+            saved.status,
+            StatusCode::SEE_OTHER,
+            "{label}: {}",
+            saved.body
+        );
+        let mut learner = Browser::new(&state, &label);
+        learner.sign_in("north", "student@north.test").await;
+        learner
+            .post(&format!("/t/north/courses/{course}/enroll"), &[], None)
+            .await;
+        let shown = learner
+            .get(&format!("/t/north/learn/lessons/{lesson}"))
+            .await;
+        assert_eq!(shown.status, StatusCode::OK, "{label}: {}", shown.body);
+        let src = shown
+            .body
+            .split("src=\"")
+            .skip(1)
+            .map(|s| {
+                s.split('"')
+                    .next()
+                    .unwrap()
+                    .replace("&amp;", "&")
+                    .replace("&#38;", "&")
+            })
+            .find(|s| s.starts_with(&format!("/t/north/api/v1/files/{file}/content?")))
+            .unwrap_or_else(|| panic!("{label}: no signed image in {}", shown.body));
+        let got = learner.get(&src).await;
+        assert_eq!(got.status, StatusCode::OK, "{label}: {src}: {}", got.body);
+        assert_eq!(got.body, String::from_utf8_lossy(PNG));
+        assert_eq!(got.headers[header::CONTENT_TYPE], "image/png");
+
+        // The teacher deletes it; it is gone from the list and from storage.
+        let gone = teacher
+            .post(&format!("/t/north/teach/files/{file}/delete"), &[], None)
+            .await;
+        assert_eq!(gone.location(), files_path, "{label}: {}", gone.body);
+        assert!(!teacher.get(&files_path).await.body.contains(&reference));
+        assert_eq!(learner.get(&src).await.status, StatusCode::NOT_FOUND);
+    }
+}

@@ -17,7 +17,7 @@ pub struct TenantTable {
     /// [`TENANT_TABLES`]. Ids kept without a foreign key (`enrollments.enrolled_by`,
     /// `invitations.created_by`, `password_resets.created_by`, `outbox_events.aggregate_id`
     /// and `actor_id`, `audit_log.actor_id`, `webhook_endpoints.created_by`, `groups.created_by`,
-    /// `group_members.added_by`, `webhook_deliveries.job_id`) make no parent.
+    /// `group_members.added_by`, `webhook_deliveries.job_id`, `files.owner_id` and `created_by`) make no parent.
     pub parents: &'static [&'static str],
     /// What a row holds, in one line.
     pub holds: &'static str,
@@ -132,5 +132,10 @@ pub const TENANT_TABLES: &[TenantTable] = &[
         "group_members",
         &["groups", "users"],
         "a person's membership of a group",
+    ),
+    table(
+        "files",
+        &["courses"],
+        "a file in object storage: purpose, course, key, name, type, size, checksum",
     ),
 ];

@@ -132,3 +132,22 @@ form-release-date = Give the date and time the lesson opens, in the organisation
 form-lesson-count = Give the number of lessons, 1 or more.
 form-required-lessons = Choose the lessons that must be completed.
 form-unknown-choice = That choice is not offered; reload the page and choose again.
+
+## A course's files
+
+builder-files = Files and images
+files-title = Files of { $course }
+files-intro = Documents and images for the course's lessons, and its cover. Learners enrolled in the course open them through links that expire; to show an image in a lesson, give its image block the file's reference as its address.
+files-none = No files yet.
+files-caption = The files of { $course }
+files-name = Name
+files-kind = Kind
+files-size = Size
+files-reference = Reference for lessons
+files-purpose-file = Document or image for lessons
+files-purpose-cover = Course cover (an image)
+files-bytes = { $bytes } bytes
+files-upload = Upload a file
+files-file = File
+files-file-hint = PDF, office documents, plain text, CSV, Markdown, PNG, JPEG, GIF or WebP
+files-upload-submit = Upload

@@ -32,6 +32,8 @@ import-back = Back to the course
 ## People
 
 people-title = People
+people-storage = Files stored: { $used } MB.
+people-storage-limited = Files stored: { $used } MB of { $max } MB.
 people-usage = Plan { $plan }: { $students ->
     [one] { $students } student
    *[other] { $students } students

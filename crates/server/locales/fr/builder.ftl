@@ -133,3 +133,22 @@ form-release-date = Indiquez la date et l'heure d'ouverture de la leçon, dans l
 form-lesson-count = Indiquez le nombre de leçons, 1 ou plus.
 form-required-lessons = Choisissez les leçons à terminer obligatoirement.
 form-unknown-choice = Ce choix n'est pas proposé ; rechargez la page et choisissez de nouveau.
+
+## Les fichiers d'un cours
+
+builder-files = Fichiers et images
+files-title = Fichiers de { $course }
+files-intro = Documents et images des leçons du cours, et sa couverture. Les apprenants inscrits au cours les ouvrent par des liens qui expirent ; pour montrer une image dans une leçon, donnez comme adresse à son bloc image la référence du fichier.
+files-none = Aucun fichier pour l'instant.
+files-caption = Les fichiers de { $course }
+files-name = Nom
+files-kind = Nature
+files-size = Taille
+files-reference = Référence pour les leçons
+files-purpose-file = Document ou image pour les leçons
+files-purpose-cover = Couverture du cours (une image)
+files-bytes = { $bytes } octets
+files-upload = Déposer un fichier
+files-file = Fichier
+files-file-hint = PDF, documents bureautiques, texte brut, CSV, Markdown, PNG, JPEG, GIF ou WebP
+files-upload-submit = Déposer

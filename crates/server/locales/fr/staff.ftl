@@ -42,6 +42,8 @@ import-back = Retour au cours
 ## Les personnes
 
 people-title = Personnes
+people-storage = Fichiers stockés : { $used } Mo.
+people-storage-limited = Fichiers stockés : { $used } Mo sur { $max } Mo.
 people-usage = Formule { $plan } : { $students ->
     [one] { $students } apprenant
    *[other] { $students } apprenants

@@ -4,6 +4,7 @@
 
 pub(crate) mod audit;
 pub mod auth;
+pub(crate) mod files;
 pub(crate) mod groups;
 pub(crate) mod invitations;
 pub(crate) mod learning;

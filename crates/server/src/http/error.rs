@@ -83,6 +83,7 @@ impl From<Refusal> for ApiError {
             Refusal::Conflict { .. } => StatusCode::CONFLICT,
             Refusal::Unacceptable { .. } => StatusCode::UNPROCESSABLE_ENTITY,
             Refusal::Malformed { .. } => StatusCode::BAD_REQUEST,
+            Refusal::TooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             Refusal::Unauthenticated { code, message } => {
                 return ApiError::unauthorized(code, message);
             }

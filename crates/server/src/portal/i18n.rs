@@ -549,6 +549,17 @@ impl PageLocale {
             "UNKNOWN_COURSE" => self.msg("refusal-unknown-course"),
             "GROUP_NAME_TAKEN" => self.msg("refusal-group-name-taken"),
             "TOO_MANY_MEMBERS" => self.msg("refusal-too-many-members"),
+            "FILE_TOO_LARGE" => self.msg("refusal-file-too-large"),
+            "STORAGE_QUOTA_EXCEEDED" => self.msg("refusal-storage-quota-exceeded"),
+            "FILE_TYPE_NOT_ALLOWED" | "INVALID_FILE_PURPOSE" => {
+                self.msg("refusal-file-type-not-allowed")
+            }
+            "FILE_TYPE_MISMATCH" => self.msg("refusal-file-type-mismatch"),
+            "FILE_EMPTY" => self.msg("refusal-file-empty"),
+            "FILE_URL_INVALID" => self.msg("refusal-file-url-invalid"),
+            "FILE_URL_EXPIRED" => self.msg("refusal-file-url-expired"),
+            "UPLOAD_INCOMPLETE" => self.msg("refusal-upload-incomplete"),
+            "STORAGE_UNAVAILABLE" => self.msg("refusal-storage-unavailable"),
             _ => return None,
         })
     }

@@ -13,6 +13,7 @@
 mod activity;
 mod builder;
 mod console;
+mod files;
 mod i18n;
 mod lessons;
 mod pages;
@@ -102,6 +103,15 @@ pub(crate) fn tenant_routes() -> Router<AppState> {
             "/teach/courses/{id}/delete",
             get(builder::delete_course_form).post(builder::delete_course),
         )
+        .route(
+            "/teach/courses/{id}/files",
+            get(files::list)
+                .post(files::upload)
+                .layer(DefaultBodyLimit::max(
+                    lyceum_domain::FilePurpose::CourseFile.max_bytes() as usize + UPLOAD_FORM_BYTES,
+                )),
+        )
+        .route("/teach/files/{id}/delete", post(files::delete))
         .route("/teach/courses/{id}/modules", post(builder::add_module))
         .route("/teach/courses/{id}/publish", post(builder::publish))
         .route("/teach/courses/{id}/archive", post(builder::archive))

@@ -14,6 +14,7 @@ use axum::extract::{Path, Query, State};
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum_extra::extract::cookie::SameSite;
+use lyceum_app::files;
 use lyceum_app::identity::{invitations, sessions, users, NewPassword};
 use lyceum_app::learning::certificates::{self, Certificate};
 use lyceum_app::learning::content::{self, CourseOutline, Lesson, Module};
@@ -24,6 +25,7 @@ use lyceum_app::Refusal;
 use lyceum_domain::{ContentBlock, CourseId, LessonId, Locale, Percent};
 use lyceum_store::LearnerLock;
 use serde::Deserialize;
+use std::collections::HashMap;
 
 /// `{id}` of a page's path, by name: under `/t/{slug}` the path has a second parameter.
 #[derive(Deserialize)]
@@ -438,9 +440,12 @@ fn media(reference: &str) -> Option<String> {
     ok.then(|| reference.to_owned())
 }
 
-fn blocks_of(lesson: &Lesson) -> Vec<Block> {
+/// The lesson's blocks as the player shows them; `files` holds the addresses (signed URLs) of
+/// the course's files its media name (`file:{id}`).
+fn blocks_of(lesson: &Lesson, files: &HashMap<String, String>) -> Vec<Block> {
     let parsed: Vec<ContentBlock> =
         serde_json::from_value(lesson.content.clone()).unwrap_or_default();
+    let media = |reference: &str| files.get(reference).cloned().or_else(|| media(reference));
     parsed
         .into_iter()
         .map(|block| match block {
@@ -481,15 +486,25 @@ pub(crate) async fn lesson(
         .read(&state, async |tx| {
             let (lesson, course) = content::readable_lesson(tx, &actor, id).await?;
             let completed = Release::load(tx, course, actor.user).await?.completed(id);
-            Ok((lesson, course, completed))
+            let mut urls = HashMap::new();
+            if let Some(storage) = state.files.as_deref() {
+                for (reference, url) in
+                    files::media_urls(tx, storage, course, &lesson.content).await?
+                {
+                    urls.insert(reference, visit.link(&url.path));
+                }
+            }
+            Ok((lesson, course, completed, urls))
         })
         .await;
-    visit.show(read, |(lesson, course, completed), chrome| LessonPage {
-        chrome,
-        blocks: blocks_of(&lesson),
-        lesson,
-        course,
-        completed,
+    visit.show(read, |(lesson, course, completed, urls), chrome| {
+        LessonPage {
+            chrome,
+            blocks: blocks_of(&lesson, &urls),
+            lesson,
+            course,
+            completed,
+        }
     })
 }
 

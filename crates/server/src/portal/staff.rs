@@ -287,6 +287,9 @@ struct People {
     plan: Plan,
     students: i64,
     max_students: Option<u32>,
+    /// Megabytes of files stored, and the plan's limit (`None`: no limit).
+    storage_mb: u64,
+    max_storage_mb: Option<u64>,
     problems: Problems,
     invitation: Option<String>,
     form_email: String,
@@ -393,6 +396,8 @@ pub(super) async fn people_page(
                 plan: usage.plan,
                 students: usage.students,
                 max_students: usage.max_students,
+                storage_mb: usage.storage_bytes.div_ceil(1_000_000),
+                max_storage_mb: usage.max_storage_bytes.map(|b| b / 1_000_000),
                 problems: note.problems,
                 invitation: note.invitation,
                 form_email: note.email,

@@ -100,4 +100,30 @@ impl Directory {
         });
         Ok(())
     }
+
+    /// The secret named `name` that signs URLs (download links of stored files): `fresh` is
+    /// kept by the first process that asks, and every process reads back the one kept, so all
+    /// processes of a deployment sign and verify alike.
+    pub async fn url_signing_secret(
+        &self,
+        name: &str,
+        fresh: &[u8],
+    ) -> Result<Vec<u8>, StoreError> {
+        let made = fresh;
+        Ok(dispatch!(&self.pool, p => {
+            sqlx::query(
+                "INSERT INTO url_signing_secrets (name, secret, created_at) VALUES ($1, $2, $3) \
+                 ON CONFLICT (name) DO NOTHING",
+            )
+            .bind(name)
+            .bind(made)
+            .bind(Utc::now())
+            .execute(p)
+            .await?;
+            sqlx::query_scalar("SELECT secret FROM url_signing_secrets WHERE name = $1")
+                .bind(name)
+                .fetch_one(p)
+                .await?
+        }))
+    }
 }

@@ -5,6 +5,7 @@ pub mod audit;
 pub mod certificates;
 pub mod courses;
 pub mod enrollments;
+pub mod files;
 pub mod groups;
 pub mod invitations;
 pub mod jobs;

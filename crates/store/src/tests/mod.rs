@@ -13,8 +13,8 @@ mod tables;
 
 use crate::engine::{dispatch, Engine};
 use crate::repo::{
-    audit, certificates, courses, enrollments, groups, invitations, jobs, lessons, modules, outbox,
-    password_resets, progress, refresh_tokens, users, webhooks,
+    audit, certificates, courses, enrollments, files, groups, invitations, jobs, lessons, modules,
+    outbox, password_resets, progress, refresh_tokens, users, webhooks,
 };
 use crate::testing::{self, TestGuard};
 use crate::{NewTenant, Store, StoreConfig, StoreError, Tenant, TenantTx};
@@ -241,6 +241,24 @@ pub(crate) async fn seed(store: &Store, tenant: &Tenant, tag: &str) -> Seeded {
     groups::add_members(&mut tx, group.id, &[student.id], teacher.id)
         .await
         .unwrap();
+    let (file, tenant) = (lyceum_domain::FileId::new(), tx.tenant_id());
+    files::insert(
+        &mut tx,
+        &files::NewFile {
+            id: file,
+            purpose: lyceum_domain::FilePurpose::CourseFile,
+            course_id: Some(course_id),
+            owner_id: None,
+            key: format!("{tenant}/courses/{course_id}/{file}"),
+            name: lyceum_domain::FileName::new(&format!("notes-{tag}.pdf")),
+            content_type: "application/pdf".to_owned(),
+            size: 10,
+            sha256: String::new(),
+            created_by: Some(teacher.id),
+        },
+    )
+    .await
+    .unwrap();
     tx.commit().await.unwrap();
     Seeded {
         student: student.id,

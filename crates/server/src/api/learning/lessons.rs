@@ -7,9 +7,10 @@ use crate::api::auth::Authenticated;
 use crate::http::error::{ApiError, ErrorBody};
 use crate::http::json::ApiJson;
 use crate::AppState;
-use axum::extract::{Path, State};
+use axum::extract::{OriginalUri, Path, State};
 use axum::http::StatusCode;
 use axum::Json;
+use lyceum_app::files;
 use lyceum_app::learning::content::{self, Lesson, LessonInput, LessonView};
 use lyceum_domain::{LessonId, LessonKind, ReleaseRule};
 use serde::{Deserialize, Serialize};
@@ -89,7 +90,8 @@ pub(crate) async fn create(
 }
 
 /// The lesson and its course, if the user may read it; learners get 403 `LESSON_LOCKED`
-/// while its release rule holds it back.
+/// while its release rule holds it back. Image and video blocks whose `media` names a file of
+/// the course (`file:{id}`) carry a signed download URL as `url`.
 #[utoipa::path(get, path = "/api/v1/lessons/{id}", tag = "content", params(LessonPath),
     security(("bearer" = [])),
     responses(
@@ -100,10 +102,19 @@ pub(crate) async fn create(
 pub(crate) async fn show(
     State(state): State<AppState>,
     auth: Authenticated,
+    OriginalUri(uri): OriginalUri,
     Path(LessonPath { id }): Path<LessonPath>,
 ) -> Result<Json<Lesson>, ApiError> {
     let mut tx = state.store.begin(&auth.tenant).await?;
-    let (lesson, _) = content::readable_lesson(&mut tx, &auth.actor(), id).await?;
+    let (mut lesson, course) = content::readable_lesson(&mut tx, &auth.actor(), id).await?;
+    if let Some(storage) = state.files.as_deref() {
+        let mut urls = files::media_urls(&mut tx, storage, course, &lesson.content).await?;
+        let prefix = crate::api::files::tenant_prefix(&uri);
+        for url in urls.values_mut() {
+            url.path = format!("{prefix}{}", url.path);
+        }
+        lesson.content = files::with_media_urls(lesson.content, &urls);
+    }
     tx.commit().await?;
     Ok(Json(lesson))
 }

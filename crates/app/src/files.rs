@@ -1,0 +1,731 @@
+//! Files in object storage: course staff upload documents and images for lessons and a course
+//! cover; learners of the course read them through signed URLs that expire. This module owns
+//! where objects go (keys beginning with the tenant's id, never made from a file's name), the
+//! upload (streamed to the store with the purpose's size limit and the plan's storage quota,
+//! the declared type held against the content), signing and checking download URLs, and who may
+//! read, list and delete. It must never keep a file's row without its object: the object is
+//! written first and removed again when the row's transaction fails.
+//!
+//! Upload and delete open their own transactions (a write transaction is not held while bytes
+//! stream in); reads take the transaction the face opened.
+
+use crate::audit::{self, Change};
+use crate::learning::courses::{course_content, editable_course, visible_course};
+use crate::{Actor, Refusal};
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::Engine as _;
+use bytes::Bytes;
+use chrono::{DateTime, Duration as Span, Utc};
+use futures_util::stream::BoxStream;
+use futures_util::{Stream, StreamExt, TryStreamExt};
+use lyceum_domain::file::{allowed_type, check_content, SNIFF_BYTES};
+use lyceum_domain::{
+    events, AuditAction, AuditTarget, CourseId, FileFault, FileId, FileName, FilePurpose, TenantId,
+};
+use lyceum_store::repo::files::{self, NewFile};
+use lyceum_store::repo::outbox;
+use lyceum_store::{Store, Tenant, TenantTx};
+use object_store::path::Path as ObjectPath;
+use object_store::{ObjectStore, WriteMultipart};
+use ring::hmac;
+use ring::rand::{SecureRandom, SystemRandom};
+use serde::Serialize;
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::sync::OnceCell;
+
+pub use lyceum_store::repo::files::StoredFile;
+
+/// Where files are kept.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum StorageBackend {
+    /// In this process's memory, gone when it stops: for tests and embedding only.
+    Memory,
+    /// A folder of the local file system (the default: `<data_dir>/objects`).
+    Local { root: PathBuf },
+    /// An S3-compatible bucket.
+    S3(S3Storage),
+}
+
+/// An S3-compatible bucket and how to reach it. Credentials left out are read from the usual
+/// `AWS_*` environment variables.
+#[derive(Clone, PartialEq, Eq, Default)]
+pub struct S3Storage {
+    pub bucket: String,
+    /// `https://s3.example.com`; none: AWS's endpoint for the region.
+    pub endpoint: Option<String>,
+    pub region: Option<String>,
+    pub access_key_id: Option<String>,
+    pub secret_access_key: Option<String>,
+    /// Allows an `http://` endpoint (a storage server on the same host, tests).
+    pub allow_http: bool,
+}
+
+impl std::fmt::Debug for S3Storage {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("S3Storage")
+            .field("bucket", &self.bucket)
+            .field("endpoint", &self.endpoint)
+            .field("region", &self.region)
+            .field("allow_http", &self.allow_http)
+            .finish_non_exhaustive()
+    }
+}
+
+/// How files are stored and how long their download URLs last.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StorageConfig {
+    pub backend: StorageBackend,
+    /// How long a signed download URL works (one hour by default).
+    pub url_ttl: Duration,
+}
+
+impl Default for StorageConfig {
+    fn default() -> Self {
+        StorageConfig {
+            backend: StorageBackend::Memory,
+            url_ttl: Duration::from_secs(3600),
+        }
+    }
+}
+
+/// Why object storage could not be opened.
+#[derive(Debug, thiserror::Error)]
+#[error("object storage: {0}")]
+pub struct StorageError(String);
+
+/// Bytes sent to the object store per part of a multipart upload (S3's smallest part is 5 MiB).
+const PART_BYTES: usize = 5 * 1024 * 1024;
+
+/// Parts in flight at once: with [`PART_BYTES`], what bounds an upload's memory, whatever the
+/// file's size.
+const PARTS_IN_FLIGHT: usize = 2;
+
+/// The name of the directory's secret that signs download URLs.
+const URL_SECRET: &str = "file-downloads";
+
+/// The object store and the key that signs download URLs (read from the directory once).
+pub struct FileStorage {
+    objects: Arc<dyn ObjectStore>,
+    store: Store,
+    url_ttl: Duration,
+    signer: OnceCell<hmac::Key>,
+}
+
+impl std::fmt::Debug for FileStorage {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("FileStorage")
+            .field("objects", &self.objects.to_string())
+            .finish_non_exhaustive()
+    }
+}
+
+impl FileStorage {
+    /// Opens the configured storage (creating a local folder if missing); `store`'s directory
+    /// keeps the URL signing secret.
+    pub fn open(config: &StorageConfig, store: Store) -> Result<FileStorage, StorageError> {
+        let failed = |e: &dyn std::fmt::Display| StorageError(e.to_string());
+        let objects: Arc<dyn ObjectStore> = match &config.backend {
+            StorageBackend::Memory => Arc::new(object_store::memory::InMemory::new()),
+            StorageBackend::Local { root } => {
+                std::fs::create_dir_all(root).map_err(|e| failed(&e))?;
+                Arc::new(
+                    object_store::local::LocalFileSystem::new_with_prefix(root)
+                        .map_err(|e| failed(&e))?,
+                )
+            }
+            StorageBackend::S3(s3) => {
+                let mut builder = object_store::aws::AmazonS3Builder::from_env()
+                    .with_bucket_name(&s3.bucket)
+                    .with_allow_http(s3.allow_http);
+                if let Some(endpoint) = &s3.endpoint {
+                    builder = builder.with_endpoint(endpoint);
+                }
+                if let Some(region) = &s3.region {
+                    builder = builder.with_region(region);
+                }
+                if let Some(id) = &s3.access_key_id {
+                    builder = builder.with_access_key_id(id);
+                }
+                if let Some(secret) = &s3.secret_access_key {
+                    builder = builder.with_secret_access_key(secret);
+                }
+                Arc::new(builder.build().map_err(|e| failed(&e))?)
+            }
+        };
+        Ok(FileStorage {
+            objects,
+            store,
+            url_ttl: config.url_ttl,
+            signer: OnceCell::new(),
+        })
+    }
+
+    async fn signer(&self) -> Result<&hmac::Key, Refusal> {
+        self.signer
+            .get_or_try_init(|| async {
+                let mut fresh = [0u8; 32];
+                SystemRandom::new()
+                    .fill(&mut fresh)
+                    .map_err(|_| Refusal::Internal("random generator failed"))?;
+                let secret = self
+                    .store
+                    .directory()
+                    .url_signing_secret(URL_SECRET, &fresh)
+                    .await?;
+                Ok::<_, Refusal>(hmac::Key::new(hmac::HMAC_SHA256, &secret))
+            })
+            .await
+    }
+
+    /// A download URL for `file` of `tenant`, working until the configured time has passed.
+    pub async fn sign(&self, tenant: TenantId, file: FileId) -> Result<SignedUrl, Refusal> {
+        let ttl = Span::from_std(self.url_ttl).unwrap_or_else(|_| Span::hours(1));
+        self.sign_until(tenant, file, Utc::now() + ttl).await
+    }
+
+    /// A download URL for `file` of `tenant`, working until `expires_at`.
+    pub async fn sign_until(
+        &self,
+        tenant: TenantId,
+        file: FileId,
+        expires_at: DateTime<Utc>,
+    ) -> Result<SignedUrl, Refusal> {
+        let expires = expires_at.timestamp();
+        let tag = hmac::sign(self.signer().await?, &url_message(tenant, file, expires));
+        let signature = URL_SAFE_NO_PAD.encode(tag.as_ref());
+        Ok(SignedUrl {
+            path: format!("/api/v1/files/{file}/content?expires={expires}&signature={signature}"),
+            expires_at,
+        })
+    }
+
+    /// Checks a download URL's signature (made for this tenant and file) and that it has not
+    /// expired: `FILE_URL_INVALID` or `FILE_URL_EXPIRED` otherwise.
+    async fn verify(
+        &self,
+        tenant: TenantId,
+        file: FileId,
+        expires: i64,
+        signature: &str,
+    ) -> Result<(), Refusal> {
+        let invalid = || {
+            Refusal::forbidden(
+                "FILE_URL_INVALID",
+                "this download link is not valid here; ask for a new one",
+            )
+        };
+        let tag = URL_SAFE_NO_PAD
+            .decode(signature.as_bytes())
+            .map_err(|_| invalid())?;
+        hmac::verify(
+            self.signer().await?,
+            &url_message(tenant, file, expires),
+            &tag,
+        )
+        .map_err(|_| invalid())?;
+        if expires < Utc::now().timestamp() {
+            return Err(Refusal::forbidden(
+                "FILE_URL_EXPIRED",
+                "this download link has expired; ask for a new one",
+            ));
+        }
+        Ok(())
+    }
+
+    /// Removes an object; a failure is logged (the object is left over, its row already gone).
+    async fn remove(&self, key: &str) {
+        if let Err(e) = self.objects.delete(&ObjectPath::from(key)).await {
+            tracing::warn!(error = %e, key, "could not delete a stored object");
+        }
+    }
+
+    /// Whether an object is stored under `key` (for tests and checks).
+    pub async fn holds(&self, key: &str) -> Result<bool, Refusal> {
+        match self.objects.head(&ObjectPath::from(key)).await {
+            Ok(_) => Ok(true),
+            Err(object_store::Error::NotFound { .. }) => Ok(false),
+            Err(e) => Err(storage_failed(&e)),
+        }
+    }
+
+    /// How many objects are kept under `prefix` (a tenant's id: all its objects).
+    pub async fn count_under(&self, prefix: &str) -> Result<usize, Refusal> {
+        let listed: Vec<_> = self
+            .objects
+            .list(Some(&ObjectPath::from(prefix)))
+            .try_collect()
+            .await
+            .map_err(|e| storage_failed(&e))?;
+        Ok(listed.len())
+    }
+}
+
+fn url_message(tenant: TenantId, file: FileId, expires: i64) -> Vec<u8> {
+    format!("lyceum-file-url/v1\n{tenant}\n{file}\n{expires}").into_bytes()
+}
+
+fn storage_failed(e: &object_store::Error) -> Refusal {
+    tracing::error!(error = %e, "object storage failed");
+    Refusal::Internal("object storage failed")
+}
+
+/// A download URL: a path of the tenant's API (prefix it with `/t/{slug}` where the tenant is
+/// named by path) that serves the file until `expires_at` without a token.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct SignedUrl {
+    pub path: String,
+    pub expires_at: DateTime<Utc>,
+}
+
+/// A file's record with a fresh download URL.
+#[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct FileWithUrl {
+    #[serde(flatten)]
+    pub file: StoredFile,
+    pub url: SignedUrl,
+}
+
+/// What an upload says about itself, before its bytes arrive.
+#[derive(Debug, Clone)]
+pub struct UploadRequest<'a> {
+    pub course: CourseId,
+    /// `course_file` or `course_cover`.
+    pub purpose: FilePurpose,
+    /// What the sender calls it (kept as metadata, cleaned; never part of a key).
+    pub name: &'a str,
+    /// The declared content type, held against the content.
+    pub content_type: &'a str,
+    /// The size the sender announced (`Content-Length`), if any: refused early when too large.
+    pub length: Option<u64>,
+}
+
+fn file_not_found() -> Refusal {
+    Refusal::not_found("no such file")
+}
+
+fn too_large(max: u64) -> Refusal {
+    Refusal::too_large(
+        "FILE_TOO_LARGE",
+        format!("files of this kind may hold at most {max} bytes"),
+    )
+}
+
+fn quota_exceeded(max: u64, used: u64) -> Refusal {
+    Refusal::too_large(
+        "STORAGE_QUOTA_EXCEEDED",
+        format!(
+            "the plan allows {max} bytes of files and {used} are used; delete some or upgrade the plan"
+        ),
+    )
+}
+
+fn fault(fault: FileFault) -> Refusal {
+    Refusal::unacceptable(fault.code(), fault.to_string())
+}
+
+/// Refuses when adding `adding` bytes to `used` passes the plan's storage quota.
+fn within_quota(actor: &Actor, used: u64, adding: u64) -> Result<(), Refusal> {
+    match actor.plan.limits().max_storage_bytes {
+        Some(max) if used.saturating_add(adding) > max => Err(quota_exceeded(max, used)),
+        _ => Ok(()),
+    }
+}
+
+/// The key of a course's file: `{tenant}/courses/{course}/{file}`.
+fn course_key(tenant: TenantId, course: CourseId, file: FileId) -> String {
+    format!("{tenant}/courses/{course}/{file}")
+}
+
+/// What was streamed into the store.
+struct Received {
+    content_type: &'static str,
+    size: u64,
+    sha256: String,
+}
+
+/// Uploads a course's file (a lesson's document or image) or cover: course staff with
+/// `course:edit`. The declared type must be one the purpose takes and match the content; the
+/// size is bounded by the purpose (`FILE_TOO_LARGE`) and the plan's storage
+/// (`STORAGE_QUOTA_EXCEEDED`), by the announced length before a byte is read and again while
+/// the bytes stream into the store. Records `file.uploaded`; audited.
+pub async fn upload_course_file<S, E>(
+    storage: &FileStorage,
+    tenant: &Tenant,
+    actor: &Actor,
+    request: UploadRequest<'_>,
+    body: S,
+) -> Result<StoredFile, Refusal>
+where
+    S: Stream<Item = Result<Bytes, E>> + Unpin + Send,
+    E: std::fmt::Display,
+{
+    if !matches!(
+        request.purpose,
+        FilePurpose::CourseFile | FilePurpose::CourseCover
+    ) {
+        return Err(Refusal::unacceptable(
+            "INVALID_FILE_PURPOSE",
+            "a course takes files of purpose course_file or course_cover",
+        ));
+    }
+    allowed_type(request.purpose, request.content_type).map_err(fault)?;
+    let max = request.purpose.max_bytes();
+    if request.length.is_some_and(|length| length > max) {
+        return Err(too_large(max));
+    }
+    let store = &storage.store;
+    let used = {
+        let mut tx = store.begin(tenant).await?;
+        editable_course(&mut tx, actor, request.course).await?;
+        let used = files::bytes_used(&mut tx).await?;
+        tx.commit().await?;
+        used
+    };
+    within_quota(actor, used, request.length.unwrap_or(1))?;
+    let quota = actor.plan.limits().max_storage_bytes.map(|max| (max, used));
+
+    let id = FileId::new();
+    let key = course_key(tenant.id(), request.course, id);
+    let received = stream_into(storage, &key, &request, max, quota, body).await?;
+
+    let name = FileName::new(request.name);
+    let recorded = async {
+        let mut tx = store.begin_write(tenant).await?;
+        tx.affects_all_users();
+        editable_course(&mut tx, actor, request.course).await?;
+        // Another upload may have used the room since.
+        within_quota(actor, files::bytes_used(&mut tx).await?, received.size)?;
+        let file = files::insert(
+            &mut tx,
+            &NewFile {
+                id,
+                purpose: request.purpose,
+                course_id: Some(request.course),
+                owner_id: None,
+                key: key.clone(),
+                name: name.clone(),
+                content_type: received.content_type.to_owned(),
+                size: received.size,
+                sha256: received.sha256.clone(),
+                created_by: Some(actor.user),
+            },
+        )
+        .await?;
+        let uploaded = events::FileUploaded {
+            file_id: id,
+            purpose: request.purpose,
+            course_id: Some(request.course),
+            name: name.to_string(),
+            content_type: file.content_type.clone(),
+            size: file.size,
+            by: actor.user,
+        };
+        outbox::append(&mut tx, Some(actor.user), &uploaded.into()).await?;
+        let change = Change::new(AuditAction::FileUploaded)
+            .on(AuditTarget::File(id))
+            .after(serde_json::json!({
+                "course_id": request.course,
+                "purpose": request.purpose,
+                "name": name.as_str(),
+                "content_type": file.content_type,
+                "size": file.size,
+            }));
+        audit::record(&mut tx, actor, change).await?;
+        tx.commit().await?;
+        Ok::<_, Refusal>(file)
+    }
+    .await;
+    if recorded.is_err() {
+        storage.remove(&key).await;
+    }
+    recorded
+}
+
+/// Streams `body` into the object store under `key`: the first bytes are held against the
+/// declared type before anything is stored; past `max` bytes, or past what the plan's
+/// `quota` (its bytes, and those used) leaves, the partial upload is aborted, leaving nothing.
+async fn stream_into<S, E>(
+    storage: &FileStorage,
+    key: &str,
+    request: &UploadRequest<'_>,
+    max: u64,
+    quota: Option<(u64, u64)>,
+    mut body: S,
+) -> Result<Received, Refusal>
+where
+    S: Stream<Item = Result<Bytes, E>> + Unpin + Send,
+    E: std::fmt::Display,
+{
+    let limit = quota.map_or(max, |(quota, used)| quota.saturating_sub(used).min(max));
+    let over = |size: u64| match quota {
+        Some((quota, used)) if size <= max => quota_exceeded(quota, used),
+        _ => too_large(max),
+    };
+    let broken = |e: E| {
+        tracing::info!(error = %e, "an upload's body broke off");
+        Refusal::Malformed {
+            code: "UPLOAD_INCOMPLETE",
+            message: "the upload broke off before its end".to_owned(),
+        }
+    };
+
+    // The first bytes name the content's type: nothing is stored before they match.
+    let mut head: Vec<u8> = Vec::with_capacity(SNIFF_BYTES);
+    let mut rest: Option<Bytes> = None;
+    while head.len() < SNIFF_BYTES {
+        match body.next().await {
+            Some(Ok(chunk)) => {
+                let take = (SNIFF_BYTES - head.len()).min(chunk.len());
+                head.extend_from_slice(&chunk[..take]);
+                if take < chunk.len() {
+                    rest = Some(chunk.slice(take..));
+                }
+            }
+            Some(Err(e)) => return Err(broken(e)),
+            None => break,
+        }
+    }
+    if head.is_empty() {
+        return Err(Refusal::unacceptable("FILE_EMPTY", "the file is empty"));
+    }
+    let content_type =
+        check_content(request.purpose, request.content_type, &head).map_err(fault)?;
+    let first = head.len() as u64 + rest.as_ref().map_or(0, |r| r.len() as u64);
+    if first > limit {
+        return Err(over(first));
+    }
+
+    let location = ObjectPath::from(key);
+    let upload = storage
+        .objects
+        .put_multipart(&location)
+        .await
+        .map_err(|e| storage_failed(&e))?;
+    let mut writer = WriteMultipart::new_with_chunk_size(upload, PART_BYTES);
+    let mut digest = ring::digest::Context::new(&ring::digest::SHA256);
+    let mut size = 0u64;
+    let mut pending = vec![Bytes::from(head)];
+    pending.extend(rest);
+    let fed: Result<(), Refusal> = async {
+        loop {
+            for chunk in pending.drain(..) {
+                size += chunk.len() as u64;
+                if size > limit {
+                    return Err(over(size));
+                }
+                digest.update(&chunk);
+                writer
+                    .wait_for_capacity(PARTS_IN_FLIGHT)
+                    .await
+                    .map_err(|e| storage_failed(&e))?;
+                writer.put(chunk);
+            }
+            match body.next().await {
+                Some(Ok(chunk)) => pending.push(chunk),
+                Some(Err(e)) => return Err(broken(e)),
+                None => return Ok(()),
+            }
+        }
+    }
+    .await;
+    if let Err(refused) = fed {
+        if let Err(e) = writer.abort().await {
+            tracing::warn!(error = %e, key, "could not abort a refused upload");
+        }
+        return Err(refused);
+    }
+    writer.finish().await.map_err(|e| storage_failed(&e))?;
+    let sha256 = digest
+        .finish()
+        .as_ref()
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    Ok(Received {
+        content_type,
+        size,
+        sha256,
+    })
+}
+
+/// The file `id` if the actor may read it: a course's file for its staff and enrolled
+/// learners (`NOT_ENROLLED` for others who see the course), a cover for whoever sees the
+/// course; `NOT_FOUND` otherwise.
+pub async fn readable(tx: &mut TenantTx, actor: &Actor, id: FileId) -> Result<StoredFile, Refusal> {
+    let file = files::get(tx, id).await?.ok_or_else(file_not_found)?;
+    match (file.purpose, file.course_id) {
+        (FilePurpose::CourseFile, Some(course)) => {
+            course_content(tx, actor, course).await?;
+        }
+        (FilePurpose::CourseCover, Some(course)) => {
+            visible_course(tx, actor, course).await?;
+        }
+        (FilePurpose::Branding, _) => {}
+        (FilePurpose::Submission, _) if file.owner_id == Some(actor.user) => {}
+        (FilePurpose::Submission, Some(course)) if actor.is_staff_of(tx, course).await? => {}
+        _ => return Err(file_not_found()),
+    }
+    Ok(file)
+}
+
+/// A file's record and a fresh download URL, for whoever may read it (see [`readable`]).
+pub async fn show(
+    tx: &mut TenantTx,
+    storage: &FileStorage,
+    actor: &Actor,
+    id: FileId,
+) -> Result<FileWithUrl, Refusal> {
+    let file = readable(tx, actor, id).await?;
+    let url = storage.sign(tx.tenant_id(), id).await?;
+    Ok(FileWithUrl { file, url })
+}
+
+/// A course's files, newest first: for its staff and enrolled learners.
+pub async fn list(
+    tx: &mut TenantTx,
+    actor: &Actor,
+    course: CourseId,
+) -> Result<Vec<StoredFile>, Refusal> {
+    course_content(tx, actor, course).await?;
+    Ok(files::of_course(tx, course).await?)
+}
+
+/// Deletes a course's file (course staff with `course:edit`): the row and its event and audit
+/// entry first, then the object. Records `file.deleted`; audited.
+pub async fn delete(
+    storage: &FileStorage,
+    tenant: &Tenant,
+    actor: &Actor,
+    id: FileId,
+) -> Result<(), Refusal> {
+    let mut tx = storage.store.begin_write(tenant).await?;
+    tx.affects_all_users();
+    let file = files::get(&mut tx, id).await?.ok_or_else(file_not_found)?;
+    let Some(course) = file.course_id else {
+        return Err(file_not_found());
+    };
+    editable_course(&mut tx, actor, course).await?;
+    if !files::delete(&mut tx, id).await? {
+        return Err(file_not_found());
+    }
+    let deleted = events::FileDeleted {
+        file_id: id,
+        course_id: Some(course),
+        by: actor.user,
+    };
+    outbox::append(&mut tx, Some(actor.user), &deleted.into()).await?;
+    let change = Change::new(AuditAction::FileDeleted)
+        .on(AuditTarget::File(id))
+        .before(serde_json::json!({
+            "course_id": course,
+            "name": file.name.as_str(),
+            "size": file.size,
+        }));
+    audit::record(&mut tx, actor, change).await?;
+    tx.commit().await?;
+    storage.remove(&file.key).await;
+    Ok(())
+}
+
+/// A file's content, as a signed URL hands it out.
+pub struct Download {
+    pub file: StoredFile,
+    pub body: BoxStream<'static, std::io::Result<Bytes>>,
+}
+
+/// The content of file `id` of `tenant` for a signed URL (no sign-in): the signature must be
+/// this tenant's and this file's, and not expired.
+pub async fn download(
+    storage: &FileStorage,
+    tenant: &Tenant,
+    id: FileId,
+    expires: i64,
+    signature: &str,
+) -> Result<Download, Refusal> {
+    storage.verify(tenant.id(), id, expires, signature).await?;
+    let file = {
+        let mut tx = storage.store.begin(tenant).await?;
+        let file = files::get(&mut tx, id).await?.ok_or_else(file_not_found)?;
+        tx.commit().await?;
+        file
+    };
+    let got = match storage
+        .objects
+        .get(&ObjectPath::from(file.key.as_str()))
+        .await
+    {
+        Ok(got) => got,
+        Err(object_store::Error::NotFound { .. }) => {
+            tracing::error!(file = %id, "a file's object is missing");
+            return Err(file_not_found());
+        }
+        Err(e) => return Err(storage_failed(&e)),
+    };
+    let body = got.into_stream().map_err(std::io::Error::other).boxed();
+    Ok(Download { file, body })
+}
+
+/// The media reference naming a stored file: `file:{id}`.
+pub fn file_reference(id: FileId) -> String {
+    format!("file:{id}")
+}
+
+/// Download URLs for the `file:{id}` media references of a lesson's `content` (image and
+/// video blocks), for a reader the lesson was already shown to: only files of the lesson's own
+/// `course` are signed; other references get none.
+pub async fn media_urls(
+    tx: &mut TenantTx,
+    storage: &FileStorage,
+    course: CourseId,
+    content: &serde_json::Value,
+) -> Result<HashMap<String, SignedUrl>, Refusal> {
+    let mut urls = HashMap::new();
+    let blocks = content.as_array().map(Vec::as_slice).unwrap_or_default();
+    for media in blocks.iter().filter_map(|b| b.get("media")?.as_str()) {
+        let Some(id) = media
+            .strip_prefix("file:")
+            .and_then(|id| id.parse::<FileId>().ok())
+        else {
+            continue;
+        };
+        if urls.contains_key(media) {
+            continue;
+        }
+        let Some(file) = files::get(tx, id).await? else {
+            continue;
+        };
+        if file.course_id == Some(course) && file.purpose != FilePurpose::Submission {
+            urls.insert(media.to_owned(), storage.sign(tx.tenant_id(), id).await?);
+        }
+    }
+    Ok(urls)
+}
+
+/// `content` with each block whose media has a URL in `urls` given it as `url`.
+pub fn with_media_urls(
+    mut content: serde_json::Value,
+    urls: &HashMap<String, SignedUrl>,
+) -> serde_json::Value {
+    if let Some(blocks) = content.as_array_mut() {
+        for block in blocks {
+            let url = block
+                .get("media")
+                .and_then(|m| m.as_str())
+                .and_then(|m| urls.get(m));
+            if let (Some(url), Some(fields)) = (url.cloned(), block.as_object_mut()) {
+                fields.insert("url".to_owned(), url.path.into());
+            }
+        }
+    }
+    content
+}
+
+/// Bytes of the tenant's files, counted against the plan's storage quota.
+pub async fn bytes_used(tx: &mut TenantTx) -> Result<u64, Refusal> {
+    Ok(files::bytes_used(tx).await?)
+}

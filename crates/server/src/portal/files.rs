@@ -1,0 +1,193 @@
+//! A course's files, for its staff: the list with each file's link and a delete button, and
+//! the upload form (`multipart/form-data`: `csrf`, then `purpose`, then `file`, streamed into
+//! storage). The rules (who may, which types, how large, the plan's quota) are
+//! `lyceum_app::files`'s; a refusal comes back on the page.
+
+use super::pages::{to_sign_in, Id, Protected};
+use super::staff::Problems;
+use super::{csrf_refused, read_field, session, unreadable_form, CheckedForm, Chrome, Visit};
+use crate::api::files::storage;
+use crate::AppState;
+use askama::Template;
+use axum::extract::multipart::{Multipart, MultipartRejection};
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::Response;
+use lyceum_app::files::{self, StoredFile, UploadRequest};
+use lyceum_app::learning::courses::{self, Course};
+use lyceum_app::Actor;
+use lyceum_domain::{CourseId, FileId, FilePurpose};
+
+#[derive(Template)]
+#[template(path = "portal/course_files.html")]
+struct FilesPage {
+    chrome: Chrome,
+    course: Course,
+    /// Each file with its download link and its reference for lessons (`file:{id}`).
+    files: Vec<(StoredFile, String, String)>,
+    problems: Problems,
+}
+
+async fn files_page(
+    state: &AppState,
+    visit: &Visit,
+    actor: &Actor,
+    id: CourseId,
+    problems: Problems,
+    status: StatusCode,
+) -> Response {
+    let storage = match storage(state) {
+        Ok(storage) => storage,
+        Err(e) => return visit.problem(e),
+    };
+    let read = visit
+        .read(state, async |tx| {
+            let course = courses::editable_course(tx, actor, id).await?;
+            let mut shown = Vec::new();
+            for file in files::list(tx, actor, id).await? {
+                let url = storage.sign(tx.tenant_id(), file.id).await?;
+                let reference = files::file_reference(file.id);
+                shown.push((file, visit.link(&url.path), reference));
+            }
+            Ok((course, shown))
+        })
+        .await;
+    match read {
+        Ok((course, files)) => visit.page(
+            status,
+            &FilesPage {
+                chrome: visit.chrome(),
+                course,
+                files,
+                problems,
+            },
+        ),
+        Err(e) => visit.problem(e),
+    }
+}
+
+/// A course's files and the upload form.
+pub(crate) async fn list(
+    State(state): State<AppState>,
+    visit: Visit,
+    Path(Id { id }): Path<Id<CourseId>>,
+) -> Response {
+    let Some(actor) = visit.actor() else {
+        return to_sign_in(&visit, &visit.asked_for);
+    };
+    files_page(
+        &state,
+        &visit,
+        &actor,
+        id,
+        Problems::default(),
+        StatusCode::OK,
+    )
+    .await
+}
+
+/// Longest `csrf` and `purpose` fields read.
+const MAX_SMALL_FIELD: usize = 64;
+
+/// Uploads a file sent with the form, streamed into storage, then shows the list again.
+pub(crate) async fn upload(
+    State(state): State<AppState>,
+    visit: Visit,
+    Path(Id { id }): Path<Id<CourseId>>,
+    form: Result<Multipart, MultipartRejection>,
+) -> Response {
+    let Some(actor) = visit.actor() else {
+        return to_sign_in(&visit, &visit.link(&format!("/teach/courses/{id}/files")));
+    };
+    let Ok(mut form) = form else {
+        return visit.problem(unreadable_form());
+    };
+    // The token comes first (the form's order): nothing else is read before it matches.
+    let token = match form.next_field().await {
+        Ok(Some(mut field)) if field.name() == Some("csrf") => {
+            read_field(&mut field, MAX_SMALL_FIELD).await.ok()
+        }
+        _ => None,
+    };
+    let token = token.map(|t| String::from_utf8_lossy(&t).into_owned());
+    if !token.is_some_and(|t| session::csrf_matches(&visit.csrf, &t)) {
+        return visit.problem(csrf_refused());
+    }
+    let purpose = match form.next_field().await {
+        Ok(Some(mut field)) if field.name() == Some("purpose") => {
+            read_field(&mut field, MAX_SMALL_FIELD).await.ok()
+        }
+        _ => None,
+    };
+    let purpose = purpose.and_then(|p| String::from_utf8_lossy(&p).parse::<FilePurpose>().ok());
+    let Some(purpose) = purpose else {
+        return visit.problem(unreadable_form());
+    };
+    let field = match form.next_field().await {
+        Ok(Some(field)) if field.name() == Some("file") => field,
+        _ => return visit.problem(unreadable_form()),
+    };
+    let storage = match storage(&state) {
+        Ok(storage) => storage,
+        Err(e) => return visit.problem(e),
+    };
+    let name = field.file_name().unwrap_or_default().to_owned();
+    let content_type = field.content_type().unwrap_or_default().to_owned();
+    let request = UploadRequest {
+        course: id,
+        purpose,
+        name: &name,
+        content_type: &content_type,
+        length: None,
+    };
+    match files::upload_course_file(storage, &visit.tenant, &actor, request, field).await {
+        Ok(_) => visit.redirect(&format!("/teach/courses/{id}/files")),
+        Err(e) => {
+            let status = refusal_status(&e);
+            let problems = Problems::of(&visit.locale, e);
+            files_page(&state, &visit, &actor, id, problems, status).await
+        }
+    }
+}
+
+/// The status a refused upload's page answers with (the API's for the same refusal).
+fn refusal_status(refusal: &lyceum_app::Refusal) -> StatusCode {
+    use lyceum_app::Refusal;
+    match refusal {
+        Refusal::TooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
+        Refusal::Unacceptable { .. } => StatusCode::UNPROCESSABLE_ENTITY,
+        Refusal::Forbidden { .. } => StatusCode::FORBIDDEN,
+        Refusal::NotFound { .. } => StatusCode::NOT_FOUND,
+        Refusal::Malformed { .. } => StatusCode::BAD_REQUEST,
+        _ => StatusCode::INTERNAL_SERVER_ERROR,
+    }
+}
+
+/// Deletes a course's file, then shows the list again.
+pub(crate) async fn delete(
+    State(state): State<AppState>,
+    visit: Visit,
+    Path(Id { id }): Path<Id<FileId>>,
+    _: CheckedForm<Protected>,
+) -> Response {
+    let Some(actor) = visit.actor() else {
+        return to_sign_in(&visit, &visit.link("/teach"));
+    };
+    let storage = match storage(&state) {
+        Ok(storage) => storage,
+        Err(e) => return visit.problem(e),
+    };
+    let course = visit
+        .read(&state, async |tx| {
+            Ok(files::readable(tx, &actor, id).await?.course_id)
+        })
+        .await;
+    match course {
+        Ok(Some(course)) => match files::delete(storage, &visit.tenant, &actor, id).await {
+            Ok(()) => visit.redirect(&format!("/teach/courses/{course}/files")),
+            Err(e) => visit.problem(e),
+        },
+        Ok(None) => visit.problem(lyceum_app::Refusal::Internal("a file of no course")),
+        Err(e) => visit.problem(e),
+    }
+}

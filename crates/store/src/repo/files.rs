@@ -1,0 +1,164 @@
+//! Files kept in object storage (`files`): one row per stored object, with the name it is shown
+//! under, its type, its size (counted against the plan's storage quota) and its key. The
+//! objects themselves, and who may upload, read or delete, are the application's. This module
+//! stores and reads the rows.
+
+use crate::engine::dispatch;
+use crate::error::StoreError;
+use crate::scope::{TenantRow, TenantTx, WriteTx};
+use chrono::{DateTime, Utc};
+use lyceum_domain::{CourseId, FileId, FileName, FilePurpose, UserId};
+use serde::Serialize;
+use uuid::Uuid;
+
+/// A stored file's record.
+#[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct StoredFile {
+    pub id: FileId,
+    pub purpose: FilePurpose,
+    /// The course it belongs to (course files and covers).
+    pub course_id: Option<CourseId>,
+    /// Whose it is (a submission's learner), if anyone's in particular.
+    pub owner_id: Option<UserId>,
+    /// The name it is shown and downloaded under (metadata only).
+    pub name: FileName,
+    pub content_type: String,
+    /// Bytes.
+    pub size: u64,
+    /// SHA-256 of the content, in hex.
+    pub sha256: String,
+    pub created_by: Option<UserId>,
+    pub created_at: DateTime<Utc>,
+    /// Where the object is, in the object store (begins with the tenant's id).
+    #[serde(skip)]
+    pub key: String,
+}
+
+/// A file to record, after its object was stored under `key`.
+#[derive(Debug, Clone)]
+pub struct NewFile {
+    pub id: FileId,
+    pub purpose: FilePurpose,
+    pub course_id: Option<CourseId>,
+    pub owner_id: Option<UserId>,
+    pub key: String,
+    pub name: FileName,
+    pub content_type: String,
+    pub size: u64,
+    pub sha256: String,
+    pub created_by: Option<UserId>,
+}
+
+#[derive(sqlx::FromRow)]
+struct FileRow {
+    tenant_id: Uuid,
+    id: Uuid,
+    purpose: String,
+    course_id: Option<Uuid>,
+    owner_id: Option<Uuid>,
+    object_key: String,
+    name: String,
+    content_type: String,
+    size_bytes: i64,
+    sha256: String,
+    created_by: Option<Uuid>,
+    created_at: DateTime<Utc>,
+}
+
+impl TenantRow for FileRow {
+    const TABLE: &'static str = "files";
+    fn tenant_id(&self) -> Uuid {
+        self.tenant_id
+    }
+}
+
+fn own(tx: &TenantTx, row: FileRow) -> Result<StoredFile, StoreError> {
+    let row = tx.own(row)?;
+    Ok(StoredFile {
+        id: FileId::from_uuid(row.id),
+        purpose: row.purpose.parse()?,
+        course_id: row.course_id.map(CourseId::from_uuid),
+        owner_id: row.owner_id.map(UserId::from_uuid),
+        name: FileName::stored(row.name),
+        content_type: row.content_type,
+        size: u64::try_from(row.size_bytes).unwrap_or_default(),
+        sha256: row.sha256,
+        created_by: row.created_by.map(UserId::from_uuid),
+        created_at: row.created_at,
+        key: row.object_key,
+    })
+}
+
+const COLUMNS: &str = "tenant_id, id, purpose, course_id, owner_id, object_key, name, \
+    content_type, size_bytes, sha256, created_by, created_at";
+
+/// Records a stored file.
+pub async fn insert(tx: &mut WriteTx, file: &NewFile) -> Result<StoredFile, StoreError> {
+    let tenant = tx.tenant();
+    let size = i64::try_from(file.size).unwrap_or(i64::MAX);
+    dispatch!(tx.conn(), c => {
+        sqlx::query(
+            "INSERT INTO files (tenant_id, id, purpose, course_id, owner_id, object_key, name, \
+             content_type, size_bytes, sha256, created_by, created_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
+        )
+        .bind(tenant)
+        .bind(file.id.as_uuid())
+        .bind(file.purpose.as_str())
+        .bind(file.course_id.map(|c| c.as_uuid()))
+        .bind(file.owner_id.map(|u| u.as_uuid()))
+        .bind(&file.key)
+        .bind(file.name.as_str())
+        .bind(&file.content_type)
+        .bind(size)
+        .bind(&file.sha256)
+        .bind(file.created_by.map(|u| u.as_uuid()))
+        .bind(Utc::now())
+        .execute(c)
+        .await?
+        .rows_affected()
+    });
+    get(tx, file.id).await?.ok_or(StoreError::NotFound("file"))
+}
+
+pub async fn get(tx: &mut TenantTx, id: FileId) -> Result<Option<StoredFile>, StoreError> {
+    let tenant = tx.tenant();
+    let sql = format!("SELECT {COLUMNS} FROM files WHERE tenant_id = $1 AND id = $2");
+    let row: Option<FileRow> = dispatch!(tx.conn(), c => {
+        sqlx::query_as(&sql).bind(tenant).bind(id.as_uuid()).fetch_optional(c).await?
+    });
+    row.map(|row| own(tx, row)).transpose()
+}
+
+/// A course's files, newest first.
+pub async fn of_course(tx: &mut TenantTx, course: CourseId) -> Result<Vec<StoredFile>, StoreError> {
+    let tenant = tx.tenant();
+    let sql = format!(
+        "SELECT {COLUMNS} FROM files WHERE tenant_id = $1 AND course_id = $2 \
+         ORDER BY created_at DESC, id DESC"
+    );
+    let rows: Vec<FileRow> = dispatch!(tx.conn(), c => {
+        sqlx::query_as(&sql).bind(tenant).bind(course.as_uuid()).fetch_all(c).await?
+    });
+    rows.into_iter().map(|row| own(tx, row)).collect()
+}
+
+/// Deletes a file's record; `false` when there is none by that id.
+pub async fn delete(tx: &mut WriteTx, id: FileId) -> Result<bool, StoreError> {
+    super::delete_by_id(tx, "files", id.as_uuid()).await
+}
+
+/// Bytes of all the tenant's files: what counts against the plan's storage quota.
+pub async fn bytes_used(tx: &mut TenantTx) -> Result<u64, StoreError> {
+    let tenant = tx.tenant();
+    let used: i64 = dispatch!(tx.conn(), c => {
+        sqlx::query_scalar(
+            "SELECT CAST(COALESCE(SUM(size_bytes), 0) AS BIGINT) FROM files WHERE tenant_id = $1",
+        )
+        .bind(tenant)
+        .fetch_one(c)
+        .await?
+    });
+    Ok(u64::try_from(used).unwrap_or_default())
+}
