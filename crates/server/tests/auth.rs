@@ -365,10 +365,12 @@ fn kid(tokens: &Value) -> String {
 /// A token verified once is remembered, but not past its expiry.
 #[tokio::test]
 async fn a_token_that_worked_is_refused_once_it_expires() {
+    use base64::Engine as _;
     for w in worlds().await {
         let config = lyceum_server::ServerConfig {
             auth: lyceum_server::AuthConfig {
-                access_token_ttl: std::time::Duration::from_secs(1),
+                // Long enough for the first call to come before it, on a loaded machine too.
+                access_token_ttl: std::time::Duration::from_secs(4),
                 ..Default::default()
             },
             ..ServerConfig::default()
@@ -378,7 +380,17 @@ async fn a_token_that_worked_is_refused_once_it_expires() {
         let access = tokens["access_token"].as_str();
         let (status, _) = call(&state, "GET", "/t/acme/api/v1/me", access, None).await;
         assert_eq!(status, StatusCode::OK);
-        tokio::time::sleep(std::time::Duration::from_millis(2100)).await;
+        // Wait for the expiry the token itself carries (whole seconds), and a little more.
+        let claims = access.unwrap().split('.').nth(1).unwrap();
+        let claims: Value = serde_json::from_slice(
+            &base64::engine::general_purpose::URL_SAFE_NO_PAD
+                .decode(claims)
+                .unwrap(),
+        )
+        .unwrap();
+        let expiry = chrono::DateTime::from_timestamp(claims["exp"].as_i64().unwrap(), 0).unwrap();
+        let left = (expiry - chrono::Utc::now()).to_std().unwrap_or_default();
+        tokio::time::sleep(left + std::time::Duration::from_millis(1_100)).await;
         let (status, body) = call(&state, "GET", "/t/acme/api/v1/me", access, None).await;
         assert_eq!(status, StatusCode::UNAUTHORIZED, "{body}");
         assert_eq!(body["error"], "TOKEN_EXPIRED");
