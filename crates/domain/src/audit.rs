@@ -4,7 +4,7 @@
 //! layer's.
 
 use crate::error::{parse_variant, ValidationError};
-use crate::ids::{CourseId, GroupId, TenantId, UserId, WebhookId};
+use crate::ids::{CourseId, GroupId, SubmissionId, TenantId, UserId, WebhookId};
 use serde::{Deserialize, Serialize};
 use std::fmt;
 use std::net::IpAddr;
@@ -106,6 +106,8 @@ audit_actions! {
     WebhookSecretRotated = "webhook.secret_rotated",
     /// An admin sent a webhook delivery again.
     WebhookDeliveryReplayed = "webhook.delivery_replayed",
+    /// Course staff graded answers of a submission by hand, or changed such a grade.
+    SubmissionGraded = "submission.graded",
 }
 
 impl fmt::Display for AuditAction {
@@ -130,6 +132,8 @@ pub enum AuditTarget {
     Tenant(TenantId),
     Webhook(WebhookId),
     Group(GroupId),
+    /// A learner's attempt at an assessment.
+    Submission(SubmissionId),
 }
 
 impl AuditTarget {
@@ -141,6 +145,7 @@ impl AuditTarget {
             AuditTarget::Tenant(_) => "tenant",
             AuditTarget::Webhook(_) => "webhook",
             AuditTarget::Group(_) => "group",
+            AuditTarget::Submission(_) => "submission",
         }
     }
 
@@ -151,6 +156,7 @@ impl AuditTarget {
             AuditTarget::Tenant(id) => id.as_uuid(),
             AuditTarget::Webhook(id) => id.as_uuid(),
             AuditTarget::Group(id) => id.as_uuid(),
+            AuditTarget::Submission(id) => id.as_uuid(),
         }
     }
 }

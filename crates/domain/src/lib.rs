@@ -6,6 +6,7 @@
 //! built valid ("parse, don't validate") let the store and the server trust them without
 //! checking again.
 
+pub mod assessment;
 pub mod audit;
 pub mod branding;
 pub mod content;
@@ -41,7 +42,7 @@ pub use email::Email;
 pub use error::ValidationError;
 pub use events::{DomainEvent, EventEnvelope, EVENT_SCHEMA_VERSION};
 pub use ids::{
-    CourseId, DeliveryId, EnrollmentId, EventId, GroupId, JobId, LessonId, ModuleId,
+    AssessmentId, QuestionBankId, QuestionId, SubmissionId, CourseId, DeliveryId, EnrollmentId, EventId, GroupId, JobId, LessonId, ModuleId,
     PlatformUserId, TenantId, UserId, WebhookId,
 };
 pub use jobs::{Backoff, Job};

@@ -1,6 +1,7 @@
 //! Repositories, one module per aggregate. Every function takes `&mut TenantTx`, binds the
 //! transaction's tenant into every statement, and is written once for both engines.
 
+pub mod assessments;
 pub mod audit;
 pub mod certificates;
 pub mod courses;
@@ -14,6 +15,7 @@ pub mod outbox;
 pub mod password_resets;
 pub mod progress;
 pub mod refresh_tokens;
+pub mod submissions;
 pub mod reminders;
 pub mod users;
 pub mod webhooks;
