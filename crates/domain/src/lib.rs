@@ -32,7 +32,7 @@ pub mod webhook;
 pub use audit::{AuditAction, AuditTarget, Origin};
 pub use branding::{Branding, Rgb};
 pub use content::{
-    parse_content, render_markdown, validate_content, video_duration, ContentBlock, ContentFault,
+    assessment_of, parse_content, render_markdown, validate_content, video_duration, ContentBlock, ContentFault,
 };
 pub use course::{
     check_prerequisites, prerequisite_cycle, CompletionRule, CourseStatus, LessonKind, ReleaseRule,
