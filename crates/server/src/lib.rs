@@ -11,7 +11,7 @@ mod http;
 mod portal;
 
 pub use api::signup::SignUpConfig;
-use api::{audit, groups, invitations, learning, tenant_profile, tenant_settings, users, webhooks};
+use api::{assessments, audit, groups, invitations, learning, tenant_profile, tenant_settings, users, webhooks};
 pub use api::{auth, live, platform};
 pub use http::metrics;
 use http::{context, error, headers, health, nul, openapi, ratelimit, response_cache, tenancy};
@@ -270,6 +270,26 @@ fn tenant_api() -> OpenApiRouter<AppState> {
         .routes(routes!(webhooks::deliveries))
         .routes(routes!(webhooks::replay))
         .routes(routes!(live::stream))
+        .routes(routes!(assessments::list, assessments::create))
+        .routes(routes!(
+            assessments::show,
+            assessments::update,
+            assessments::delete
+        ))
+        .routes(routes!(assessments::add_question))
+        .routes(routes!(
+            assessments::show_question,
+            assessments::update_question,
+            assessments::delete_question
+        ))
+        .routes(routes!(assessments::list_banks, assessments::create_bank))
+        .routes(routes!(assessments::show_bank, assessments::delete_bank))
+        .routes(routes!(assessments::add_bank_question))
+        .routes(routes!(assessments::start))
+        .routes(routes!(assessments::save_answers))
+        .routes(routes!(assessments::submit, assessments::submissions))
+        .routes(routes!(assessments::show_submission))
+        .routes(routes!(assessments::grade))
 }
 
 /// The API's operations that resolve no tenant: probes, the API description, the platform

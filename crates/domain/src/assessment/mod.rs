@@ -168,8 +168,11 @@ pub struct AssessmentRules {
     pub due_at: Option<DateTime<Utc>>,
     pub shuffle_questions: bool,
     pub shuffle_options: bool,
+    #[serde(rename = "review_policy")]
     pub review: ReviewPolicy,
+    #[serde(rename = "counted_attempt")]
     pub counts: CountedAttempt,
+    #[serde(rename = "late_policy")]
     pub late: LatePolicy,
 }
 

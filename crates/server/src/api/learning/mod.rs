@@ -19,5 +19,5 @@ use utoipa::IntoParams;
 #[derive(Deserialize, IntoParams)]
 pub(crate) struct CoursePath {
     /// The course's id.
-    id: CourseId,
+    pub(crate) id: CourseId,
 }
