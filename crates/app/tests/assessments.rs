@@ -64,7 +64,10 @@ async fn bed(store: Store, slug: &str, rules: AssessmentRules) -> Bed {
     let learner = users::insert(&mut tx, &person("l@example.org", Role::Student))
         .await
         .unwrap();
-    let (admin, learner) = (actor(admin.id, Role::Admin), actor(learner.id, Role::Student));
+    let (admin, learner) = (
+        actor(admin.id, Role::Admin),
+        actor(learner.id, Role::Student),
+    );
     let draft = CourseDraft {
         slug: lyceum_domain::CourseSlug::parse("quiz").unwrap(),
         title: "Quiz".to_owned(),
@@ -184,7 +187,11 @@ async fn stores() -> Vec<(&'static str, Store, testing::TestGuard)> {
     let (postgres, postgres_guard) = testing::postgres_config().await;
     vec![
         ("sqlite", Store::open(sqlite).await.unwrap(), sqlite_guard),
-        ("postgres", Store::open(postgres).await.unwrap(), postgres_guard),
+        (
+            "postgres",
+            Store::open(postgres).await.unwrap(),
+            postgres_guard,
+        ),
     ]
 }
 
@@ -221,7 +228,11 @@ async fn the_time_limit_is_kept_on_the_servers_clock() {
         );
         assert!(b.lesson_completed().await, "{label}");
         // Both attempts are used: the expired one counts as one.
-        assert_eq!(code(&b.start(t(300)).await), "MAX_ATTEMPTS_REACHED", "{label}");
+        assert_eq!(
+            code(&b.start(t(300)).await),
+            "MAX_ATTEMPTS_REACHED",
+            "{label}"
+        );
         let mut tx = b.store.begin(&b.tenant).await.unwrap();
         let listed = attempts::of_assessment(&mut tx, &b.admin, b.assessment, t(300))
             .await
@@ -268,8 +279,16 @@ async fn a_late_submission_is_accepted_marked_late_when_the_policy_says_so() {
             .await
             .unwrap();
         tx.commit().await.unwrap();
-        assert_eq!(code(&b.start(t(50)).await), "ASSESSMENT_NOT_OPEN", "{label}");
-        assert_eq!(code(&b.start(t(250)).await), "ASSESSMENT_NOT_OPEN", "{label}");
+        assert_eq!(
+            code(&b.start(t(50)).await),
+            "ASSESSMENT_NOT_OPEN",
+            "{label}"
+        );
+        assert_eq!(
+            code(&b.start(t(250)).await),
+            "ASSESSMENT_NOT_OPEN",
+            "{label}"
+        );
         let inside = b.start(t(150)).await.unwrap();
         // Its deadline is the window's end, the time limit's being later.
         assert_eq!(inside.summary.deadline_at, Some(t(200)), "{label}");
@@ -291,15 +310,26 @@ async fn the_counted_attempt_decides_whether_the_quiz_lesson_completes() {
             (CountedAttempt::Average, [0, 1], false),
         ] {
             let rules = AssessmentRules {
-                passing_percent: if counts == CountedAttempt::Average { 50 } else { 100 },
+                passing_percent: if counts == CountedAttempt::Average {
+                    50
+                } else {
+                    100
+                },
                 counts,
                 ..AssessmentRules::default()
             };
-            let slug = format!("count-{}-{}{}", counts.as_str().replace('_', "-"), scores[0], scores[1]);
+            let slug = format!(
+                "count-{}-{}{}",
+                counts.as_str().replace('_', "-"),
+                scores[0],
+                scores[1]
+            );
             let b = bed(store.clone(), &slug, rules).await;
             for (i, right) in scores.iter().enumerate() {
                 let attempt = b.start(t(i as i64 * 100)).await.unwrap();
-                b.submit(&attempt, *right, t(i as i64 * 100 + 10)).await.unwrap();
+                b.submit(&attempt, *right, t(i as i64 * 100 + 10))
+                    .await
+                    .unwrap();
             }
             assert_eq!(
                 b.lesson_completed().await,

@@ -7,8 +7,8 @@
 
 use crate::assessment::Points;
 use crate::{
-    AssessmentId, SubmissionId, CourseId, CourseSlug, EnrollmentId, EventId, GroupId, LessonId, LessonKind, ModuleId, Role,
-    TenantId, UserId, UserStatus, WebhookId,
+    AssessmentId, CourseId, CourseSlug, EnrollmentId, EventId, GroupId, LessonId, LessonKind,
+    ModuleId, Role, SubmissionId, TenantId, UserId, UserStatus, WebhookId,
 };
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};

@@ -32,7 +32,8 @@ pub mod webhook;
 pub use audit::{AuditAction, AuditTarget, Origin};
 pub use branding::{Branding, Rgb};
 pub use content::{
-    assessment_of, parse_content, render_markdown, validate_content, video_duration, ContentBlock, ContentFault,
+    assessment_of, parse_content, render_markdown, validate_content, video_duration, ContentBlock,
+    ContentFault,
 };
 pub use course::{
     check_prerequisites, prerequisite_cycle, CompletionRule, CourseStatus, LessonKind, ReleaseRule,
@@ -42,8 +43,8 @@ pub use email::Email;
 pub use error::ValidationError;
 pub use events::{DomainEvent, EventEnvelope, EVENT_SCHEMA_VERSION};
 pub use ids::{
-    AssessmentId, QuestionBankId, QuestionId, SubmissionId, CourseId, DeliveryId, EnrollmentId, EventId, GroupId, JobId, LessonId, ModuleId,
-    PlatformUserId, TenantId, UserId, WebhookId,
+    AssessmentId, CourseId, DeliveryId, EnrollmentId, EventId, GroupId, JobId, LessonId, ModuleId,
+    PlatformUserId, QuestionBankId, QuestionId, SubmissionId, TenantId, UserId, WebhookId,
 };
 pub use jobs::{Backoff, Job};
 pub use locale::Locale;

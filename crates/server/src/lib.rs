@@ -11,7 +11,10 @@ mod http;
 mod portal;
 
 pub use api::signup::SignUpConfig;
-use api::{assessments, audit, groups, invitations, learning, tenant_profile, tenant_settings, users, webhooks};
+use api::{
+    assessments, audit, groups, invitations, learning, tenant_profile, tenant_settings, users,
+    webhooks,
+};
 pub use api::{auth, live, platform};
 pub use http::metrics;
 use http::{context, error, headers, health, nul, openapi, ratelimit, response_cache, tenancy};

@@ -71,13 +71,31 @@ fn questions() -> Vec<Value> {
 fn right_answers() -> HashMap<&'static str, Value> {
     HashMap::from([
         ("single", json!({"type": "single_choice", "option": "b"})),
-        ("multiple", json!({"type": "multiple_choice", "options": ["c", "a"]})),
+        (
+            "multiple",
+            json!({"type": "multiple_choice", "options": ["c", "a"]}),
+        ),
         ("truefalse", json!({"type": "true_false", "value": true})),
-        ("exact", json!({"type": "short_answer", "text": " secret-word-7 "})),
-        ("regex", json!({"type": "short_answer", "text": "PATTERN-42"})),
-        ("numeric", json!({"type": "short_answer", "text": "31415.95"})),
-        ("matching", json!({"type": "matching", "matches": {"fr": "paris", "de": "berlin"}})),
-        ("ordering", json!({"type": "ordering", "order": ["one", "two", "three"]})),
+        (
+            "exact",
+            json!({"type": "short_answer", "text": " secret-word-7 "}),
+        ),
+        (
+            "regex",
+            json!({"type": "short_answer", "text": "PATTERN-42"}),
+        ),
+        (
+            "numeric",
+            json!({"type": "short_answer", "text": "31415.95"}),
+        ),
+        (
+            "matching",
+            json!({"type": "matching", "matches": {"fr": "paris", "de": "berlin"}}),
+        ),
+        (
+            "ordering",
+            json!({"type": "ordering", "order": ["one", "two", "three"]}),
+        ),
     ])
 }
 
@@ -85,13 +103,22 @@ fn right_answers() -> HashMap<&'static str, Value> {
 fn wrong_answers() -> HashMap<&'static str, Value> {
     HashMap::from([
         ("single", json!({"type": "single_choice", "option": "a"})),
-        ("multiple", json!({"type": "multiple_choice", "options": ["a", "b"]})),
+        (
+            "multiple",
+            json!({"type": "multiple_choice", "options": ["a", "b"]}),
+        ),
         ("truefalse", json!({"type": "true_false", "value": false})),
         ("exact", json!({"type": "short_answer", "text": "nope"})),
         ("regex", json!({"type": "short_answer", "text": "nope"})),
         ("numeric", json!({"type": "short_answer", "text": "12"})),
-        ("matching", json!({"type": "matching", "matches": {"fr": "rome", "de": "berlin"}})),
-        ("ordering", json!({"type": "ordering", "order": ["three", "two", "one"]})),
+        (
+            "matching",
+            json!({"type": "matching", "matches": {"fr": "rome", "de": "berlin"}}),
+        ),
+        (
+            "ordering",
+            json!({"type": "ordering", "order": ["three", "two", "one"]}),
+        ),
     ])
 }
 
@@ -124,7 +151,8 @@ async fn quiz_course(w: &World, s: &School, slug: &str, settings: Value) -> Quiz
         .as_str()
         .unwrap()
         .to_owned();
-    let mut body = json!({"kind": "quiz", "title": "Final <script>quiz</script>", "passing_percent": 75});
+    let mut body =
+        json!({"kind": "quiz", "title": "Final <script>quiz</script>", "passing_percent": 75});
     for (name, value) in settings.as_object().unwrap() {
         body[name] = value.clone();
     }
@@ -251,9 +279,15 @@ fn assert_no_key(body: &Value, what: &str) {
     let mut keys = Vec::new();
     keys_of(body, &mut keys);
     for field in KEY_FIELDS {
-        assert!(!keys.iter().any(|k| k == field), "{what} holds `{field}`: {text}");
+        assert!(
+            !keys.iter().any(|k| k == field),
+            "{what} holds `{field}`: {text}"
+        );
     }
-    assert!(!text.contains("secret-tag"), "{what} shows the tags: {text}");
+    assert!(
+        !text.contains("secret-tag"),
+        "{what} shows the tags: {text}"
+    );
 }
 
 #[tokio::test]
@@ -295,7 +329,11 @@ async fn a_progress_report_cannot_complete_a_quiz_lesson_and_passing_the_quiz_do
             .await
             .json_value();
         assert_eq!(
-            (failed["status"].as_str(), failed["score"].as_f64(), failed["passed"].as_bool()),
+            (
+                failed["status"].as_str(),
+                failed["score"].as_f64(),
+                failed["passed"].as_bool()
+            ),
             (Some("graded"), Some(0.5), Some(false)),
             "{w}: {failed}"
         );
@@ -332,14 +370,19 @@ async fn a_progress_report_cannot_complete_a_quiz_lesson_and_passing_the_quiz_do
             .await
             .json_value();
         assert_eq!(
-            (progress["percent"].as_u64(), progress["completed"].as_bool()),
+            (
+                progress["percent"].as_u64(),
+                progress["completed"].as_bool()
+            ),
             (Some(100), Some(true)),
             "{w}: {progress}"
         );
         assert_eq!(events(&w, "certificate.issued").await.len(), 1, "{w}");
         let completed = events(&w, "lesson.completed").await;
         assert!(
-            completed.iter().any(|e| e["lesson_id"] == json!(q.quiz_lesson)),
+            completed
+                .iter()
+                .any(|e| e["lesson_id"] == json!(q.quiz_lesson)),
             "{w}: {completed:?}"
         );
         // Each submission recorded its events with the seed payload.
@@ -356,7 +399,14 @@ async fn a_progress_report_cannot_complete_a_quiz_lesson_and_passing_the_quiz_do
                 last["passed"].as_bool(),
                 last["by"].as_str(),
             ),
-            (Some(id), Some(q.assessment.as_str()), Some(s.student.id.as_str()), Some(8.0), Some(true), None),
+            (
+                Some(id),
+                Some(q.assessment.as_str()),
+                Some(s.student.id.as_str()),
+                Some(8.0),
+                Some(true),
+                None
+            ),
             "{w}: {last}"
         );
         // The learner's standing counts the highest attempt.
@@ -485,7 +535,13 @@ async fn no_learner_answer_carries_a_key_before_the_review_policy_opens_it() {
         assert_no_key(&read, "a submission whose review never opens");
         // After the due date: closed until it passes, open once it has.
         let due = (chrono::Utc::now() + chrono::Duration::days(1)).to_rfc3339();
-        let q = quiz_course(&w, &s, "due", json!({"review_policy": "after_due", "due_at": due, "late_policy": "accept"})).await;
+        let q = quiz_course(
+            &w,
+            &s,
+            "due",
+            json!({"review_policy": "after_due", "due_at": due, "late_policy": "accept"}),
+        )
+        .await;
         let id = learner_sees_no_key(&w, &s, &q, false).await;
         let past = (chrono::Utc::now() - chrono::Duration::minutes(1)).to_rfc3339();
         w.as_(&s.teacher)
@@ -499,7 +555,10 @@ async fn no_learner_answer_carries_a_key_before_the_review_policy_opens_it() {
             .expect(StatusCode::OK)
             .await
             .json_value();
-        assert!(read["review"].is_array(), "{w}: the review did not open: {read}");
+        assert!(
+            read["review"].is_array(),
+            "{w}: the review did not open: {read}"
+        );
         // Staff read the keys all along, and another learner still reads nothing.
         let staff = w
             .as_(&s.teacher)
@@ -534,14 +593,25 @@ async fn concurrent_starts_never_pass_the_attempt_limit() {
             let replies = futures_util::future::join_all(starts).await;
             let statuses: Vec<StatusCode> = replies.iter().map(|r| r.status).collect();
             if round <= 2 {
-                let created = statuses.iter().filter(|s| **s == StatusCode::CREATED).count();
+                let created = statuses
+                    .iter()
+                    .filter(|s| **s == StatusCode::CREATED)
+                    .count();
                 let resumed = statuses.iter().filter(|s| **s == StatusCode::OK).count();
-                assert_eq!((created, resumed), (1, 9), "{w}: round {round}: {statuses:?}");
+                assert_eq!(
+                    (created, resumed),
+                    (1, 9),
+                    "{w}: round {round}: {statuses:?}"
+                );
                 let ids: std::collections::HashSet<String> = replies
                     .iter()
                     .map(|r| r.json_value()["id"].as_str().unwrap().to_owned())
                     .collect();
-                assert_eq!(ids.len(), 1, "{w}: round {round}: several attempts: {ids:?}");
+                assert_eq!(
+                    ids.len(),
+                    1,
+                    "{w}: round {round}: several attempts: {ids:?}"
+                );
                 w.as_(&s.student).post(&submit).expect(StatusCode::OK).await;
             } else {
                 for reply in &replies {
@@ -572,10 +642,17 @@ async fn concurrent_starts_never_pass_the_attempt_limit() {
         let submit = format!("/api/v1/assessments/{}/submissions", q.assessment);
         let submits = (0..5).map(|_| w.as_(&s.student).post(&submit).send());
         let replies = futures_util::future::join_all(submits).await;
-        let ok = replies.iter().filter(|r| r.status == StatusCode::OK).count();
+        let ok = replies
+            .iter()
+            .filter(|r| r.status == StatusCode::OK)
+            .count();
         assert_eq!(ok, 1, "{w}");
         for reply in replies.iter().filter(|r| r.status != StatusCode::OK) {
-            assert_eq!(reply.error_code(), Some("ALREADY_SUBMITTED"), "{w}: {reply}");
+            assert_eq!(
+                reply.error_code(),
+                Some("ALREADY_SUBMITTED"),
+                "{w}: {reply}"
+            );
         }
     }
 }
@@ -605,8 +682,11 @@ async fn a_submission_after_the_deadline_is_refused_or_marked_late_per_policy() 
                 .post(format!("/api/v1/assessments/{}/submissions", q.assessment))
                 .json(&json!({"attempt_id": id}));
             if policy == "refuse" {
-                save.expect_error(StatusCode::CONFLICT, "DEADLINE_PASSED").await;
-                submit.expect_error(StatusCode::CONFLICT, "DEADLINE_PASSED").await;
+                save.expect_error(StatusCode::CONFLICT, "DEADLINE_PASSED")
+                    .await;
+                submit
+                    .expect_error(StatusCode::CONFLICT, "DEADLINE_PASSED")
+                    .await;
                 let read = w
                     .as_(&s.student)
                     .get(format!("/api/v1/submissions/{id}"))
@@ -614,7 +694,10 @@ async fn a_submission_after_the_deadline_is_refused_or_marked_late_per_policy() 
                     .await
                     .json_value();
                 assert_eq!(
-                    (read["status"].as_str(), read["answers"].as_array().map(Vec::len)),
+                    (
+                        read["status"].as_str(),
+                        read["answers"].as_array().map(Vec::len)
+                    ),
                     (Some("expired"), Some(0)),
                     "{w}: {read}"
                 );
@@ -666,13 +749,15 @@ async fn essays_wait_for_an_instructor_whose_grade_is_audited() {
             "{w}: {submitted}"
         );
         let event = &events(&w, "assessment.submitted").await[0];
-        assert_eq!((event["score"].clone(), event["passed"].clone()), (Value::Null, Value::Null), "{w}");
+        assert_eq!(
+            (event["score"].clone(), event["passed"].clone()),
+            (Value::Null, Value::Null),
+            "{w}"
+        );
         assert!(events(&w, "assessment.graded").await.is_empty(), "{w}");
         let essay = ids_by_prompt(&attempt)["essay"].clone();
         let single = ids_by_prompt(&attempt)["single"].clone();
-        let grades = |question: &str, points: f64| {
-            json!({"grades": [{"question_id": question, "points": points, "feedback": "Good <i>points</i>"}]})
-        };
+        let grades = |question: &str, points: f64| json!({"grades": [{"question_id": question, "points": points, "feedback": "Good <i>points</i>"}]});
         let path = format!("/api/v1/submissions/{id}/grades");
         // Learners and other instructors do not grade; answers marked on the server and
         // grades above the question's points are refused.
@@ -705,7 +790,11 @@ async fn essays_wait_for_an_instructor_whose_grade_is_audited() {
             .await
             .json_value();
         assert_eq!(
-            (graded["status"].as_str(), graded["score"].as_f64(), graded["passed"].as_bool()),
+            (
+                graded["status"].as_str(),
+                graded["score"].as_f64(),
+                graded["passed"].as_bool()
+            ),
             (Some("graded"), Some(4.5), Some(false)),
             "{w}: {graded}"
         );
@@ -729,7 +818,10 @@ async fn essays_wait_for_an_instructor_whose_grade_is_audited() {
             .await
             .json_value();
         assert_eq!(read["score"].as_f64(), Some(4.5), "{w}: {read}");
-        assert!(read.to_string().contains("Good <i>points</i>"), "{w}: {read}");
+        assert!(
+            read.to_string().contains("Good <i>points</i>"),
+            "{w}: {read}"
+        );
     }
 }
 
@@ -740,9 +832,7 @@ async fn bad_input_gets_a_clear_refusal_and_stores_nothing() {
         let q = quiz_course(&w, &s, "bad", json!({})).await;
         let teacher = w.as_(&s.teacher);
         let add = format!("/api/v1/assessments/{}/questions", q.assessment);
-        let regex = |pattern: &str| {
-            json!({"prompt": "p", "points": 1, "key": {"type": "short_answer", "rule": {"match": "regex", "pattern": pattern}}})
-        };
+        let regex = |pattern: &str| json!({"prompt": "p", "points": 1, "key": {"type": "short_answer", "rule": {"match": "regex", "pattern": pattern}}});
         for pattern in [r"(a)\1", r"(?=x)x", "a{1000}{1000}", &"a".repeat(600)] {
             teacher
                 .post(&add)
@@ -751,10 +841,22 @@ async fn bad_input_gets_a_clear_refusal_and_stores_nothing() {
                 .await;
         }
         for (body, code) in [
-            (json!({"prompt": "", "points": 1, "key": {"type": "true_false", "correct": true}}), "INVALID_QUESTION"),
-            (json!({"prompt": "x".repeat(20_000), "points": 1, "key": {"type": "true_false", "correct": true}}), "INVALID_QUESTION"),
-            (json!({"prompt": "p", "points": 5000, "key": {"type": "true_false", "correct": true}}), "INVALID_QUESTION"),
-            (json!({"prompt": "p", "points": 1, "key": {"type": "single_choice", "options": [{"id": "a", "text": "A"}], "correct": "a"}}), "INVALID_QUESTION"),
+            (
+                json!({"prompt": "", "points": 1, "key": {"type": "true_false", "correct": true}}),
+                "INVALID_QUESTION",
+            ),
+            (
+                json!({"prompt": "x".repeat(20_000), "points": 1, "key": {"type": "true_false", "correct": true}}),
+                "INVALID_QUESTION",
+            ),
+            (
+                json!({"prompt": "p", "points": 5000, "key": {"type": "true_false", "correct": true}}),
+                "INVALID_QUESTION",
+            ),
+            (
+                json!({"prompt": "p", "points": 1, "key": {"type": "single_choice", "options": [{"id": "a", "text": "A"}], "correct": "a"}}),
+                "INVALID_QUESTION",
+            ),
         ] {
             teacher
                 .post(&add)
@@ -780,7 +882,11 @@ async fn bad_input_gets_a_clear_refusal_and_stores_nothing() {
             .expect(StatusCode::OK)
             .await
             .json_value();
-        assert_eq!(detail["questions"].as_array().unwrap().len(), 8, "{w}: a bad question was stored");
+        assert_eq!(
+            detail["questions"].as_array().unwrap().len(),
+            8,
+            "{w}: a bad question was stored"
+        );
         // Markup is kept as text, for pages to escape.
         assert_eq!(detail["title"], json!("Final <script>quiz</script>"), "{w}");
 
@@ -831,7 +937,9 @@ async fn bad_input_gets_a_clear_refusal_and_stores_nothing() {
             .json(&json!({"attempt_id": id}))
             .expect_error(StatusCode::CONFLICT, "ALREADY_SUBMITTED")
             .await;
-        save(json!([])).expect_error(StatusCode::CONFLICT, "ALREADY_SUBMITTED").await;
+        save(json!([]))
+            .expect_error(StatusCode::CONFLICT, "ALREADY_SUBMITTED")
+            .await;
         assert_eq!(events(&w, "assessment.submitted").await.len(), 1, "{w}");
         // Settings that do not hold together.
         w.as_(&s.teacher)
@@ -875,9 +983,7 @@ async fn a_lesson_links_only_a_fitting_assessment_of_its_own_course() {
             .or_else(|| module[0]["id"].as_str())
             .unwrap()
             .to_owned();
-        let lesson = |kind: &str, assessment: &str| {
-            json!({"title": "L", "kind": kind, "content": [{"type": "assessment", "assessment_id": assessment}]})
-        };
+        let lesson = |kind: &str, assessment: &str| json!({"title": "L", "kind": kind, "content": [{"type": "assessment", "assessment_id": assessment}]});
         let add = format!("/api/v1/modules/{module}/lessons");
         teacher
             .post(&add)
@@ -970,7 +1076,10 @@ async fn each_attempt_draws_its_questions_from_the_banks() {
             .await
             .json_value();
         assert_eq!(
-            (detail["question_count"].as_u64(), detail["max_score"].as_f64()),
+            (
+                detail["question_count"].as_u64(),
+                detail["max_score"].as_f64()
+            ),
             (Some(11), Some(14.0)),
             "{w}: {detail}"
         );
@@ -1001,21 +1110,34 @@ fn routes(
     bank: &str,
     submission: &str,
 ) -> Vec<(Method, String, Option<Value>)> {
-    let question_body = json!({"prompt": "Stolen", "points": 1, "key": {"type": "true_false", "correct": true}});
+    let question_body =
+        json!({"prompt": "Stolen", "points": 1, "key": {"type": "true_false", "correct": true}});
     vec![
-        (Method::GET, format!("/api/v1/courses/{course}/assessments"), None),
+        (
+            Method::GET,
+            format!("/api/v1/courses/{course}/assessments"),
+            None,
+        ),
         (
             Method::POST,
             format!("/api/v1/courses/{course}/assessments"),
             Some(json!({"kind": "quiz", "title": "Stolen"})),
         ),
-        (Method::GET, format!("/api/v1/assessments/{assessment}"), None),
+        (
+            Method::GET,
+            format!("/api/v1/assessments/{assessment}"),
+            None,
+        ),
         (
             Method::PATCH,
             format!("/api/v1/assessments/{assessment}"),
             Some(json!({"title": "Stolen"})),
         ),
-        (Method::DELETE, format!("/api/v1/assessments/{assessment}"), None),
+        (
+            Method::DELETE,
+            format!("/api/v1/assessments/{assessment}"),
+            None,
+        ),
         (
             Method::POST,
             format!("/api/v1/assessments/{assessment}/questions"),
@@ -1027,21 +1149,37 @@ fn routes(
             format!("/api/v1/questions/{question}"),
             Some(json!({"prompt": "Stolen"})),
         ),
-        (Method::DELETE, format!("/api/v1/questions/{question}"), None),
-        (Method::GET, format!("/api/v1/courses/{course}/question-banks"), None),
+        (
+            Method::DELETE,
+            format!("/api/v1/questions/{question}"),
+            None,
+        ),
+        (
+            Method::GET,
+            format!("/api/v1/courses/{course}/question-banks"),
+            None,
+        ),
         (
             Method::POST,
             format!("/api/v1/courses/{course}/question-banks"),
             Some(json!({"title": "Stolen"})),
         ),
         (Method::GET, format!("/api/v1/question-banks/{bank}"), None),
-        (Method::DELETE, format!("/api/v1/question-banks/{bank}"), None),
+        (
+            Method::DELETE,
+            format!("/api/v1/question-banks/{bank}"),
+            None,
+        ),
         (
             Method::POST,
             format!("/api/v1/question-banks/{bank}/questions"),
             Some(question_body),
         ),
-        (Method::POST, format!("/api/v1/assessments/{assessment}/attempts"), None),
+        (
+            Method::POST,
+            format!("/api/v1/assessments/{assessment}/attempts"),
+            None,
+        ),
         (
             Method::PUT,
             format!("/api/v1/attempts/{submission}/answers"),
@@ -1052,8 +1190,16 @@ fn routes(
             format!("/api/v1/assessments/{assessment}/submissions"),
             Some(json!({"attempt_id": submission})),
         ),
-        (Method::GET, format!("/api/v1/assessments/{assessment}/submissions"), None),
-        (Method::GET, format!("/api/v1/submissions/{submission}"), None),
+        (
+            Method::GET,
+            format!("/api/v1/assessments/{assessment}/submissions"),
+            None,
+        ),
+        (
+            Method::GET,
+            format!("/api/v1/submissions/{submission}"),
+            None,
+        ),
         (
             Method::POST,
             format!("/api/v1/submissions/{submission}/grades"),
@@ -1120,7 +1266,10 @@ async fn another_tenants_assessments_questions_banks_and_submissions_are_not_fou
             .expect(StatusCode::OK)
             .await
             .json_value();
-        let question = staff_view["questions"][0]["id"].as_str().unwrap().to_owned();
+        let question = staff_view["questions"][0]["id"]
+            .as_str()
+            .unwrap()
+            .to_owned();
         let attempt = start(&w, &acme.student, &q.assessment).await;
         let submission = attempt["id"].as_str().unwrap().to_owned();
         let fresh = || uuid::Uuid::now_v7().to_string();

@@ -536,7 +536,9 @@ fn open_for_answers(
     now: DateTime<Utc>,
 ) -> Result<Timing, Refusal> {
     match sub.status {
-        SubmissionStatus::InProgress => rules.timing(sub.started_at, now).map_err(|_| deadline_passed()),
+        SubmissionStatus::InProgress => rules
+            .timing(sub.started_at, now)
+            .map_err(|_| deadline_passed()),
         SubmissionStatus::Expired => Err(deadline_passed()),
         SubmissionStatus::NeedsGrading | SubmissionStatus::Graded => Err(already_submitted()),
     }
@@ -581,7 +583,11 @@ pub async fn submit(
         None => {
             takeable(tx, actor, assessment).await?;
             let attempts = submissions::of_learner(tx, assessment, actor.user).await?;
-            match attempts.iter().rev().find(|a| a.status != SubmissionStatus::Expired) {
+            match attempts
+                .iter()
+                .rev()
+                .find(|a| a.status != SubmissionStatus::Expired)
+            {
                 Some(open) if open.status == SubmissionStatus::InProgress => open.id,
                 Some(_) => return Err(already_submitted()),
                 None => {
@@ -839,7 +845,10 @@ pub async fn grade(
         if grade.points > Points::whole(question.question.points) {
             return Err(Refusal::unacceptable(
                 "INVALID_GRADE",
-                format!("this question is worth at most {} points", question.question.points),
+                format!(
+                    "this question is worth at most {} points",
+                    question.question.points
+                ),
             ));
         }
         if grade
@@ -855,9 +864,20 @@ pub async fn grade(
         }
     }
     for grade in grades {
-        let feedback = grade.feedback.as_deref().map(str::trim).filter(|f| !f.is_empty());
-        submissions::grade_answer(tx, id, grade.question_id, grade.points, feedback, actor.user)
-            .await?;
+        let feedback = grade
+            .feedback
+            .as_deref()
+            .map(str::trim)
+            .filter(|f| !f.is_empty());
+        submissions::grade_answer(
+            tx,
+            id,
+            grade.question_id,
+            grade.points,
+            feedback,
+            actor.user,
+        )
+        .await?;
     }
     let after = submissions::answers(tx, id).await?;
     let waiting = after.iter().any(|a| a.needs_grading);

@@ -17,9 +17,7 @@ use lyceum_domain::assessment::{
     AssessmentKind, AssessmentRules, CountedAttempt, LatePolicy, Points, QuestionDraft,
     QuestionKey, ReviewPolicy,
 };
-use lyceum_domain::{
-    AssessmentId, CourseId, LessonKind, Permission, QuestionBankId, QuestionId,
-};
+use lyceum_domain::{AssessmentId, CourseId, LessonKind, Permission, QuestionBankId, QuestionId};
 use lyceum_store::repo::assessments::{self as repo, AssessmentDraft, QuestionOwner};
 use lyceum_store::repo::{lessons, submissions};
 use lyceum_store::{TenantTx, WriteTx};
@@ -116,9 +114,9 @@ async fn size_of(
 ) -> Result<(u32, Points, Vec<Draw>), Refusal> {
     let draws = repo::draws_of(tx, id).await?;
     let mut count = questions.len() as u32;
-    let mut max = questions
-        .iter()
-        .fold(Points::ZERO, |sum, q| sum.saturating_add(Points::whole(q.draft.points)));
+    let mut max = questions.iter().fold(Points::ZERO, |sum, q| {
+        sum.saturating_add(Points::whole(q.draft.points))
+    });
     for draw in &draws {
         let bank = repo::questions_of(tx, QuestionOwner::Bank(draw.bank_id)).await?;
         for question in bank.iter().take(draw.count as usize) {
@@ -189,11 +187,7 @@ pub struct AssessmentInput {
 
 /// Checks the draws of an assessment of `course`: banks of the same course, each once, at
 /// least one question drawn from each, no more than it holds.
-async fn checked_draws(
-    tx: &mut TenantTx,
-    course: CourseId,
-    draws: &[Draw],
-) -> Result<(), Refusal> {
+async fn checked_draws(tx: &mut TenantTx, course: CourseId, draws: &[Draw]) -> Result<(), Refusal> {
     if draws.len() > MAX_DRAWS {
         return Err(lyceum_domain::ValidationError::TooMany {
             field: "draws",
@@ -207,12 +201,20 @@ async fn checked_draws(
             .await?
             .filter(|b| b.course_id == course)
             .ok_or_else(|| {
-                Refusal::unacceptable("INVALID_DRAW", "a draw names no question bank of this course")
+                Refusal::unacceptable(
+                    "INVALID_DRAW",
+                    "a draw names no question bank of this course",
+                )
             })?;
         if !seen.insert(bank.id) {
-            return Err(Refusal::unacceptable("INVALID_DRAW", "a bank is drawn from twice"));
+            return Err(Refusal::unacceptable(
+                "INVALID_DRAW",
+                "a bank is drawn from twice",
+            ));
         }
-        let held = repo::questions_of(tx, QuestionOwner::Bank(bank.id)).await?.len();
+        let held = repo::questions_of(tx, QuestionOwner::Bank(bank.id))
+            .await?
+            .len();
         if draw.count == 0 || draw.count as usize > held {
             return Err(Refusal::unacceptable(
                 "INVALID_DRAW",
@@ -439,7 +441,9 @@ async fn editable_question(
     actor: &Actor,
     id: QuestionId,
 ) -> Result<Question, Refusal> {
-    let question = repo::get_question(tx, id).await?.ok_or_else(question_not_found)?;
+    let question = repo::get_question(tx, id)
+        .await?
+        .ok_or_else(question_not_found)?;
     let course = match (question.assessment_id, question.bank_id) {
         (Some(assessment), _) => repo::get(tx, assessment).await?.map(|a| a.course_id),
         (None, Some(bank)) => repo::get_bank(tx, bank).await?.map(|b| b.course_id),
@@ -500,7 +504,9 @@ pub async fn remove_question(
             .await?
             .ok_or_else(bank_not_found)?
             .course_id;
-        let held = repo::questions_of(tx, QuestionOwner::Bank(bank)).await?.len();
+        let held = repo::questions_of(tx, QuestionOwner::Bank(bank))
+            .await?
+            .len();
         for assessment in repo::for_course(tx, course).await? {
             let draws = repo::draws_of(tx, assessment.id).await?;
             if draws

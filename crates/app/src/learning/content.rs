@@ -366,8 +366,7 @@ pub async fn add_lesson(
 ) -> Result<Lesson, Refusal> {
     tx.affects_all_users();
     let module = editable_module(tx, actor, module).await?;
-    crate::assessments::check_lesson_link(tx, module.course_id, draft.kind, &draft.content)
-        .await?;
+    crate::assessments::check_lesson_link(tx, module.course_id, draft.kind, &draft.content).await?;
     let lesson = lessons::insert(tx, module.id, draft).await?;
     let created = events::LessonCreated {
         course_id: module.course_id,

@@ -212,7 +212,16 @@ pub async fn report(
             "a quiz lesson is completed by passing its quiz, not by a progress report",
         ));
     }
-    advance(tx, learner.user, lesson, percent, context, enrollment, enrollment_status).await
+    advance(
+        tx,
+        learner.user,
+        lesson,
+        percent,
+        context,
+        enrollment,
+        enrollment_status,
+    )
+    .await
 }
 
 /// Completes a quiz `lesson` for `learner`, whose counted result on its assessment passes
@@ -233,7 +242,15 @@ pub(crate) async fn complete_passed_quiz(
     else {
         return Ok(None);
     };
-    let reported = advance(tx, learner, lesson, Percent::COMPLETE, context, enrollment, status);
+    let reported = advance(
+        tx,
+        learner,
+        lesson,
+        Percent::COMPLETE,
+        context,
+        enrollment,
+        status,
+    );
     Ok(Some(reported.await?))
 }
 
@@ -284,7 +301,7 @@ async fn advance(
     let written = progress_repo::write(
         tx,
         &ProgressWrite {
-            learner: learner,
+            learner,
             lesson,
             percent: i32::from(percent.get()),
             enrollment,
@@ -297,8 +314,7 @@ async fn advance(
     let mut certificate = None;
     if completes_course {
         let code = verification_code()?;
-        let (issued, created) =
-            certificates::issue(tx, enrollment, learner, course, &code).await?;
+        let (issued, created) = certificates::issue(tx, enrollment, learner, course, &code).await?;
         if created {
             let certified = events::CertificateIssued {
                 certificate_id: issued.id,

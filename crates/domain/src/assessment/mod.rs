@@ -143,7 +143,7 @@ impl<'de> Deserialize<'de> for Points {
 impl Points {
     /// Points from a number: finite, not negative, at most 1,000,000, rounded to hundredths.
     pub fn try_from_f64(value: f64) -> Result<Self, &'static str> {
-        if !value.is_finite() || value < 0.0 || value > 1_000_000.0 {
+        if !value.is_finite() || !(0.0..=1_000_000.0).contains(&value) {
             return Err("points must be a number from 0 to 1000000");
         }
         Ok(Points((value * 100.0).round() as u32))
@@ -227,7 +227,9 @@ impl AssessmentRules {
         }
         if let (Some(from), Some(until)) = (self.available_from, self.available_until) {
             if until <= from {
-                return Err(invalid_rules("available_until must be after available_from"));
+                return Err(invalid_rules(
+                    "available_until must be after available_from",
+                ));
             }
         }
         if let (Some(from), Some(due)) = (self.available_from, self.due_at) {
@@ -418,9 +420,15 @@ mod tests {
                 max_score: Points::whole(10),
             },
         ];
-        assert_eq!(counted_percent(CountedAttempt::Highest, &graded), Some(80.0));
+        assert_eq!(
+            counted_percent(CountedAttempt::Highest, &graded),
+            Some(80.0)
+        );
         assert_eq!(counted_percent(CountedAttempt::Latest, &graded), Some(40.0));
-        assert_eq!(counted_percent(CountedAttempt::Average, &graded), Some(60.0));
+        assert_eq!(
+            counted_percent(CountedAttempt::Average, &graded),
+            Some(60.0)
+        );
         assert_eq!(counted_percent(CountedAttempt::Average, &[]), None);
     }
 
@@ -452,7 +460,10 @@ mod tests {
 
     #[test]
     fn points_travel_as_numbers_with_two_decimals() {
-        assert_eq!(serde_json::to_string(&Points::from_hundredths(250)).unwrap(), "2.5");
+        assert_eq!(
+            serde_json::to_string(&Points::from_hundredths(250)).unwrap(),
+            "2.5"
+        );
         let read: Points = serde_json::from_str("1.234").unwrap();
         assert_eq!(read.hundredths(), 123);
         assert!(serde_json::from_str::<Points>("-1").is_err());

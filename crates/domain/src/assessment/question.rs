@@ -176,7 +176,10 @@ fn text(field: &str, value: &str, max: usize) -> Result<String, ValidationError>
     if trimmed.chars().count() > max {
         return Err(invalid(field, format!("must be at most {max} characters")));
     }
-    if trimmed.chars().any(|c| c.is_control() && c != '\n' && c != '\t' && c != '\r') {
+    if trimmed
+        .chars()
+        .any(|c| c.is_control() && c != '\n' && c != '\t' && c != '\r')
+    {
         return Err(invalid(field, "must not hold control characters"));
     }
     Ok(trimmed.to_owned())
@@ -213,7 +216,11 @@ fn choices(field: &str, list: &[Choice], min: usize) -> Result<Vec<Choice>, Vali
             }
             Ok(Choice {
                 id: choice.id.clone(),
-                text: text(&format!("{field}[{i}].text"), &choice.text, MAX_OPTION_CHARS)?,
+                text: text(
+                    &format!("{field}[{i}].text"),
+                    &choice.text,
+                    MAX_OPTION_CHARS,
+                )?,
             })
         })
         .collect()
@@ -262,7 +269,14 @@ pub(crate) fn compile_pattern(pattern: &str) -> Result<regex::Regex, ValidationE
             refused("the pattern compiles too large; write a smaller one".to_owned())
         }
         other => {
-            let detail: String = other.to_string().lines().last().unwrap_or("").chars().take(200).collect();
+            let detail: String = other
+                .to_string()
+                .lines()
+                .last()
+                .unwrap_or("")
+                .chars()
+                .take(200)
+                .collect();
             refused(format!(
                 "not a pattern this engine accepts (no look-around, no back-references): {}",
                 detail.trim()
@@ -323,7 +337,10 @@ impl QuestionKey {
             QuestionKey::SingleChoice { options, correct } => {
                 let options = choices("key.options", options, 2)?;
                 if !options.iter().any(|o| &o.id == correct) {
-                    return Err(invalid("key.correct", "must be the id of one of the options"));
+                    return Err(invalid(
+                        "key.correct",
+                        "must be the id of one of the options",
+                    ));
                 }
                 QuestionKey::SingleChoice {
                     options,
@@ -399,10 +416,14 @@ impl QuestionKey {
                 if answers.len() != prompts.len()
                     || prompts.iter().any(|p| !answers.contains_key(&p.id))
                 {
-                    return Err(invalid("key.answers", "must give every prompt exactly one choice"));
+                    return Err(invalid(
+                        "key.answers",
+                        "must give every prompt exactly one choice",
+                    ));
                 }
-                if let Some((prompt, _)) =
-                    answers.iter().find(|(_, c)| !choice_ids.contains(c.as_str()))
+                if let Some((prompt, _)) = answers
+                    .iter()
+                    .find(|(_, c)| !choice_ids.contains(c.as_str()))
                 {
                     return Err(invalid(
                         format!("key.answers.{prompt}"),
@@ -447,12 +468,15 @@ impl QuestionKey {
         }
         let known = |list: &[Choice], id: &str| list.iter().any(|c| c.id == id);
         match (self, answer) {
-            (QuestionKey::SingleChoice { options, .. }, Answer::SingleChoice { option }) => {
-                if !known(options, option) {
-                    return Err(format!("{:?} is not an option", clip(option)));
-                }
+            (QuestionKey::SingleChoice { options, .. }, Answer::SingleChoice { option })
+                if !known(options, option) =>
+            {
+                return Err(format!("{:?} is not an option", clip(option)));
             }
-            (QuestionKey::MultipleChoice { options, .. }, Answer::MultipleChoice { options: chosen }) => {
+            (
+                QuestionKey::MultipleChoice { options, .. },
+                Answer::MultipleChoice { options: chosen },
+            ) => {
                 let mut seen = HashSet::new();
                 for id in chosen {
                     if !known(options, id) {
@@ -463,12 +487,12 @@ impl QuestionKey {
                     }
                 }
             }
-            (QuestionKey::ShortAnswer { .. }, Answer::ShortAnswer { text }) => {
-                if text.chars().count() > MAX_SHORT_ANSWER_CHARS {
-                    return Err(format!(
-                        "a short answer is at most {MAX_SHORT_ANSWER_CHARS} characters"
-                    ));
-                }
+            (QuestionKey::ShortAnswer { .. }, Answer::ShortAnswer { text })
+                if text.chars().count() > MAX_SHORT_ANSWER_CHARS =>
+            {
+                return Err(format!(
+                    "a short answer is at most {MAX_SHORT_ANSWER_CHARS} characters"
+                ));
             }
             (
                 QuestionKey::Matching {
@@ -516,15 +540,29 @@ fn clip(text: &str) -> String {
 #[serde(tag = "type", rename_all = "snake_case", deny_unknown_fields)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub enum Answer {
-    SingleChoice { option: String },
-    MultipleChoice { options: Vec<String> },
-    TrueFalse { value: bool },
-    ShortAnswer { text: String },
+    SingleChoice {
+        option: String,
+    },
+    MultipleChoice {
+        options: Vec<String>,
+    },
+    TrueFalse {
+        value: bool,
+    },
+    ShortAnswer {
+        text: String,
+    },
     /// Each prompt's id with the id of the choice picked for it.
-    Matching { matches: BTreeMap<String, String> },
+    Matching {
+        matches: BTreeMap<String, String>,
+    },
     /// Every item's id, in the order the learner puts them.
-    Ordering { order: Vec<String> },
-    Essay { text: String },
+    Ordering {
+        order: Vec<String>,
+    },
+    Essay {
+        text: String,
+    },
 }
 
 impl Answer {
@@ -623,7 +661,9 @@ pub fn mark(key: &QuestionKey, points: u32, answer: Option<&Answer>) -> Marking 
         ) => {
             let right = prompts
                 .iter()
-                .filter(|p| matches.get(&p.id).is_some() && matches.get(&p.id) == answers.get(&p.id))
+                .filter(|p| {
+                    matches.get(&p.id).is_some() && matches.get(&p.id) == answers.get(&p.id)
+                })
                 .count() as i64;
             let n = prompts.len() as i64;
             match scoring {
@@ -662,9 +702,7 @@ fn text_matches(rule: &TextRule, text: &str) -> bool {
             answers.iter().any(|a| a.to_lowercase() == text)
         }
         // A pattern that no longer compiles (a later release's limits) accepts nothing.
-        TextRule::Regex { pattern } => {
-            compile_pattern(pattern).is_ok_and(|re| re.is_match(text))
-        }
+        TextRule::Regex { pattern } => compile_pattern(pattern).is_ok_and(|re| re.is_match(text)),
         TextRule::Numeric { value, tolerance } => text
             .replace(',', ".")
             .parse::<f64>()
@@ -679,8 +717,12 @@ fn text_matches(rule: &TextRule, text: &str) -> bool {
 #[serde(tag = "type", rename_all = "snake_case")]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub enum Shown {
-    SingleChoice { options: Vec<Choice> },
-    MultipleChoice { options: Vec<Choice> },
+    SingleChoice {
+        options: Vec<Choice>,
+    },
+    MultipleChoice {
+        options: Vec<Choice>,
+    },
     TrueFalse,
     ShortAnswer,
     /// Match each prompt with one of the choices.
@@ -689,8 +731,12 @@ pub enum Shown {
         choices: Vec<Choice>,
     },
     /// Put the items in order (shown shuffled).
-    Ordering { items: Vec<Choice> },
-    Essay { max_chars: Option<u32> },
+    Ordering {
+        items: Vec<Choice>,
+    },
+    Essay {
+        max_chars: Option<u32>,
+    },
 }
 
 /// A question as a learner taking an attempt sees it.
@@ -707,12 +753,7 @@ pub struct QuestionView {
 /// The learner's view of question `id` in an attempt drawn with `seed`: options shuffled when
 /// `shuffle_options`; a matching question's choices and an ordering question's items always
 /// (their order would give the answer away), never left in the right order.
-pub fn view_of(
-    id: Uuid,
-    draft: &QuestionDraft,
-    seed: u64,
-    shuffle_options: bool,
-) -> QuestionView {
+pub fn view_of(id: Uuid, draft: &QuestionDraft, seed: u64, shuffle_options: bool) -> QuestionView {
     let seed = question_seed(seed, id);
     let maybe = |list: &[Choice]| {
         if shuffle_options {

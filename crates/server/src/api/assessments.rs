@@ -566,8 +566,15 @@ pub(crate) async fn submit(
     };
     let answers = pairs(request.answers);
     let mut tx = state.store.begin_learner_write(&auth.tenant, lock).await?;
-    let view = attempts::submit(&mut tx, &actor, id, request.attempt_id, &answers, Utc::now())
-        .await?;
+    let view = attempts::submit(
+        &mut tx,
+        &actor,
+        id,
+        request.attempt_id,
+        &answers,
+        Utc::now(),
+    )
+    .await?;
     tx.commit().await?;
     Ok(Json(view))
 }

@@ -211,7 +211,8 @@ pub async fn update(
 
 pub async fn get(tx: &mut TenantTx, id: AssessmentId) -> Result<Option<Assessment>, StoreError> {
     let tenant = tx.tenant();
-    let sql = format!("SELECT {ASSESSMENT_COLUMNS} FROM assessments WHERE tenant_id = $1 AND id = $2");
+    let sql =
+        format!("SELECT {ASSESSMENT_COLUMNS} FROM assessments WHERE tenant_id = $1 AND id = $2");
     let row: Option<AssessmentRow> = dispatch!(tx.conn(), c => {
         sqlx::query_as(&sql).bind(tenant).bind(id.as_uuid()).fetch_optional(c).await?
     });
@@ -552,7 +553,9 @@ pub async fn draws_of(
     Ok(tx
         .own_all(
             "assessment_draws",
-            rows.into_iter().map(|(t, bank, count)| (t, (bank, count))).collect(),
+            rows.into_iter()
+                .map(|(t, bank, count)| (t, (bank, count)))
+                .collect(),
         )?
         .into_iter()
         .map(|(bank, count)| Draw {

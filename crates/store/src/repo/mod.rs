@@ -15,8 +15,8 @@ pub mod outbox;
 pub mod password_resets;
 pub mod progress;
 pub mod refresh_tokens;
-pub mod submissions;
 pub mod reminders;
+pub mod submissions;
 pub mod users;
 pub mod webhooks;
 

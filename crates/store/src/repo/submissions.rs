@@ -396,7 +396,8 @@ pub async fn submit(
     submitted: &Submitted,
 ) -> Result<bool, StoreError> {
     let tenant = tx.tenant();
-    let graded_at = (submitted.status == SubmissionStatus::Graded).then_some(submitted.submitted_at);
+    let graded_at =
+        (submitted.status == SubmissionStatus::Graded).then_some(submitted.submitted_at);
     let done = dispatch!(tx.conn(), c => {
         sqlx::query(
             "UPDATE submissions SET status = $3, submitted_at = $4, late = $5, score = $6, passed = $7, \
