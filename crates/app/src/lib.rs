@@ -9,6 +9,7 @@
 //! about HTTP.
 
 mod actor;
+pub mod assessments;
 pub mod audit;
 mod bulk;
 pub mod dispatch;

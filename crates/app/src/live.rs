@@ -69,6 +69,8 @@ pub fn audience(event: &DomainEvent) -> Audience {
         E::LessonCompleted(e) => learner(e.course_id, e.user_id),
         E::EnrollmentCompleted(e) => learner(e.course_id, e.user_id),
         E::CertificateIssued(e) => learner(e.course_id, e.user_id),
+        E::AssessmentSubmitted(e) => learner(e.course_id, e.user_id),
+        E::AssessmentGraded(e) => learner(e.course_id, e.user_id),
         E::UserCreated(e) => Audience::Person(e.user_id),
         E::UserUpdated(e) => Audience::Person(e.user_id),
         E::UserDeactivated(e) => Audience::Person(e.user_id),

@@ -4,7 +4,7 @@
 //! layer's.
 
 use crate::error::{parse_variant, ValidationError};
-use crate::ids::{CourseId, FileId, GroupId, TenantId, UserId, WebhookId};
+use crate::ids::{CourseId, FileId, GroupId, SubmissionId, TenantId, UserId, WebhookId};
 use serde::{Deserialize, Serialize};
 use std::fmt;
 use std::net::IpAddr;
@@ -110,6 +110,8 @@ audit_actions! {
     WebhookSecretRotated = "webhook.secret_rotated",
     /// An admin sent a webhook delivery again.
     WebhookDeliveryReplayed = "webhook.delivery_replayed",
+    /// Course staff graded answers of a submission by hand, or changed such a grade.
+    SubmissionGraded = "submission.graded",
 }
 
 impl fmt::Display for AuditAction {
@@ -135,6 +137,8 @@ pub enum AuditTarget {
     Webhook(WebhookId),
     Group(GroupId),
     File(FileId),
+    /// A learner's attempt at an assessment.
+    Submission(SubmissionId),
 }
 
 impl AuditTarget {
@@ -147,6 +151,7 @@ impl AuditTarget {
             AuditTarget::Webhook(_) => "webhook",
             AuditTarget::Group(_) => "group",
             AuditTarget::File(_) => "file",
+            AuditTarget::Submission(_) => "submission",
         }
     }
 
@@ -158,6 +163,7 @@ impl AuditTarget {
             AuditTarget::Webhook(id) => id.as_uuid(),
             AuditTarget::Group(id) => id.as_uuid(),
             AuditTarget::File(id) => id.as_uuid(),
+            AuditTarget::Submission(id) => id.as_uuid(),
         }
     }
 }

@@ -189,6 +189,18 @@ pub fn validate_content(kind: LessonKind, blocks: &Value) -> Result<Value, Valid
     Ok(serde_json::to_value(parsed).expect("content blocks serialize to JSON"))
 }
 
+/// The assessment a lesson's stored content names (a quiz's or an assignment's), if any.
+pub fn assessment_of(content: &Value) -> Option<Uuid> {
+    content
+        .as_array()?
+        .iter()
+        .find(|block| block.get("type").and_then(Value::as_str) == Some("assessment"))?
+        .get("assessment_id")?
+        .as_str()?
+        .parse()
+        .ok()
+}
+
 /// Like [`validate_content`], answering the typed blocks.
 pub fn parse_content(
     kind: LessonKind,

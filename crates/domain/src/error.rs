@@ -65,6 +65,18 @@ pub enum ValidationError {
         path: String,
         reason: crate::content::ContentFault,
     },
+    /// An assessment's settings that do not hold together.
+    #[error("invalid assessment: {0}")]
+    InvalidAssessment(String),
+    /// A question that cannot be saved: `field` names the place (`key.options[1].id`).
+    #[error("{field}: {reason}")]
+    InvalidQuestion { field: String, reason: String },
+    /// A short answer's regular expression the bounded engine does not take.
+    #[error("invalid pattern: {0}")]
+    InvalidPattern(String),
+    /// An answer that does not answer its question (another kind, ids it does not have).
+    #[error("invalid answer: {0}")]
+    InvalidAnswer(String),
 }
 
 /// `45` as `4.5`.
@@ -104,6 +116,10 @@ impl ValidationError {
             Self::InvalidProgress(_) => "INVALID_PROGRESS",
             Self::ProgressDecrease { .. } => "PROGRESS_DECREASE",
             Self::InvalidContent { .. } => "INVALID_CONTENT",
+            Self::InvalidAssessment(_) => "INVALID_ASSESSMENT",
+            Self::InvalidQuestion { .. } => "INVALID_QUESTION",
+            Self::InvalidPattern(_) => "INVALID_PATTERN",
+            Self::InvalidAnswer(_) => "INVALID_ANSWER",
         }
     }
 }

@@ -5,9 +5,10 @@
 //! demo, later the portal and the worker) writes the same event for the same change. Every
 //! payload carries `schema_version`; a change that is not additive raises it.
 
+use crate::assessment::Points;
 use crate::{
-    CourseId, CourseSlug, EnrollmentId, EventId, FileId, FilePurpose, GroupId, LessonId,
-    LessonKind, ModuleId, Role, TenantId, UserId, UserStatus, WebhookId,
+    AssessmentId, CourseId, CourseSlug, EnrollmentId, EventId, FileId, FilePurpose, GroupId,
+    LessonId, LessonKind, ModuleId, Role, SubmissionId, TenantId, UserId, UserStatus, WebhookId,
 };
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -65,6 +66,8 @@ macro_rules! aggregates {
     )*};
 }
 aggregates!(
+    AssessmentId,
+    SubmissionId,
     CourseId,
     EnrollmentId,
     FileId,
@@ -415,6 +418,35 @@ domain_events! {
         file_id: FileId,
         course_id: Option<CourseId>,
         by: UserId,
+    }
+    /// A learner submitted an attempt at a quiz or exam. `score` and `passed` are null while an
+    /// essay answer waits for an instructor (`assessment.graded` follows).
+    AssessmentSubmitted = "assessment.submitted", about submission_id {
+        submission_id: SubmissionId,
+        assessment_id: AssessmentId,
+        course_id: CourseId,
+        user_id: UserId,
+        /// The attempt's number (1 for the first).
+        attempt: u32,
+        score: Option<Points>,
+        max_score: Points,
+        passed: Option<bool>,
+        /// Submitted after its deadline, under the `accept` late policy.
+        late: bool,
+    }
+    /// An attempt was graded: on the server as it was submitted (`by` null), or by an
+    /// instructor grading its essay answers (again when a grade changes).
+    AssessmentGraded = "assessment.graded", about submission_id {
+        submission_id: SubmissionId,
+        assessment_id: AssessmentId,
+        course_id: CourseId,
+        user_id: UserId,
+        attempt: u32,
+        score: Points,
+        max_score: Points,
+        /// The attempt's own percent reaches the passing percent.
+        passed: bool,
+        by: Option<UserId>,
     }
     /// A webhook endpoint failed every delivery for a day and was disabled; its admins are to
     /// be told. An admin enables it again.

@@ -137,3 +137,21 @@ mod tests {
         assert!("not-a-uuid".parse::<TenantId>().is_err());
     }
 }
+
+id_type!(
+    /// An assessment (quiz, exam or assignment) of a course.
+    AssessmentId
+);
+id_type!(
+    /// A question of an assessment or of a question bank.
+    QuestionId
+);
+id_type!(
+    /// A question bank of a course.
+    QuestionBankId
+);
+id_type!(
+    /// A learner's attempt at an assessment, from its start to its grade (also called a
+    /// submission once submitted).
+    SubmissionId
+);

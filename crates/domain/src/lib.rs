@@ -6,6 +6,7 @@
 //! built valid ("parse, don't validate") let the store and the server trust them without
 //! checking again.
 
+pub mod assessment;
 pub mod audit;
 pub mod branding;
 pub mod content;
@@ -32,7 +33,8 @@ pub mod webhook;
 pub use audit::{AuditAction, AuditTarget, Origin};
 pub use branding::{Branding, Rgb};
 pub use content::{
-    parse_content, render_markdown, validate_content, video_duration, ContentBlock, ContentFault,
+    assessment_of, parse_content, render_markdown, validate_content, video_duration, ContentBlock,
+    ContentFault,
 };
 pub use course::{
     check_prerequisites, prerequisite_cycle, CompletionRule, CourseStatus, LessonKind, ReleaseRule,
@@ -43,8 +45,8 @@ pub use error::ValidationError;
 pub use events::{DomainEvent, EventEnvelope, EVENT_SCHEMA_VERSION};
 pub use file::{FileFault, FileName, FilePurpose};
 pub use ids::{
-    CourseId, DeliveryId, EnrollmentId, EventId, FileId, GroupId, JobId, LessonId, ModuleId,
-    PlatformUserId, TenantId, UserId, WebhookId,
+    AssessmentId, CourseId, DeliveryId, EnrollmentId, EventId, FileId, GroupId, JobId, LessonId,
+    ModuleId, PlatformUserId, QuestionBankId, QuestionId, SubmissionId, TenantId, UserId, WebhookId,
 };
 pub use jobs::{Backoff, Job};
 pub use locale::Locale;

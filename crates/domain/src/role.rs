@@ -54,6 +54,9 @@ pub enum Permission {
     ProgressView,
     #[serde(rename = "assessment:grade")]
     AssessmentGrade,
+    /// Take quizzes and exams (start attempts, answer, submit) in courses one is enrolled in.
+    #[serde(rename = "assessment:take")]
+    AssessmentTake,
     #[serde(rename = "user:manage")]
     UserManage,
     #[serde(rename = "report:view")]
@@ -82,6 +85,7 @@ impl Permission {
             Permission::ProgressTrack => "progress:track",
             Permission::ProgressView => "progress:view",
             Permission::AssessmentGrade => "assessment:grade",
+            Permission::AssessmentTake => "assessment:take",
             Permission::UserManage => "user:manage",
             Permission::ReportView => "report:view",
             Permission::TenantSettings => "tenant:settings",
@@ -103,7 +107,7 @@ impl Role {
     pub fn permissions(self) -> &'static [Permission] {
         use Permission::*;
         match self {
-            Role::Student => &[CourseView, EnrollmentSelf, ProgressTrack],
+            Role::Student => &[CourseView, EnrollmentSelf, ProgressTrack, AssessmentTake],
             Role::Instructor => &[
                 CourseView,
                 CourseCreate,

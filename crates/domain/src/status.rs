@@ -52,6 +52,9 @@ macro_rules! statuses {
     };
 }
 
+/// For the other modules' stored enums (assessments' kinds and policies).
+pub(crate) use statuses;
+
 statuses! {
     /// A user's account in a tenant.
     UserStatus, "user status" {

@@ -12,7 +12,8 @@ mod portal;
 
 pub use api::signup::SignUpConfig;
 use api::{
-    audit, files, groups, invitations, learning, tenant_profile, tenant_settings, users, webhooks,
+    assessments, audit, files, groups, invitations, learning, tenant_profile, tenant_settings,
+    users, webhooks,
 };
 pub use api::{auth, live, platform};
 pub use http::metrics;
@@ -290,6 +291,26 @@ fn tenant_api() -> OpenApiRouter<AppState> {
         .routes(routes!(webhooks::deliveries))
         .routes(routes!(webhooks::replay))
         .routes(routes!(live::stream))
+        .routes(routes!(assessments::list, assessments::create))
+        .routes(routes!(
+            assessments::show,
+            assessments::update,
+            assessments::delete
+        ))
+        .routes(routes!(assessments::add_question))
+        .routes(routes!(
+            assessments::show_question,
+            assessments::update_question,
+            assessments::delete_question
+        ))
+        .routes(routes!(assessments::list_banks, assessments::create_bank))
+        .routes(routes!(assessments::show_bank, assessments::delete_bank))
+        .routes(routes!(assessments::add_bank_question))
+        .routes(routes!(assessments::start))
+        .routes(routes!(assessments::save_answers))
+        .routes(routes!(assessments::submit, assessments::submissions))
+        .routes(routes!(assessments::show_submission))
+        .routes(routes!(assessments::grade))
 }
 
 /// The API's operations that resolve no tenant: probes, the API description, the platform

@@ -458,8 +458,10 @@ fn routes(
 /// `users.rs::admins_cannot_reach_users_of_another_tenant`, the CSV import right in
 /// `every_endpoint_refuses_another_tenants_ids` (it takes a CSV body, not JSON), the webhook
 /// routes in `webhooks.rs::another_tenants_webhooks_and_deliveries_are_not_found`, the group
-/// routes in `people.rs::another_tenants_groups_and_people_are_not_found_and_nothing_changes`.
-const CROSS_TENANT_TESTED_ELSEWHERE: [(&str, &str); 27] = [
+/// routes in `people.rs::another_tenants_groups_and_people_are_not_found_and_nothing_changes`,
+/// the assessment routes in
+/// `assessments.rs::another_tenants_assessments_questions_banks_and_submissions_are_not_found`.
+const CROSS_TENANT_TESTED_ELSEWHERE: [(&str, &str); 47] = [
     ("GET", "/api/v1/users/{id}"),
     ("PATCH", "/api/v1/users/{id}"),
     ("POST", "/api/v1/users/{id}/deactivate"),
@@ -495,6 +497,27 @@ const CROSS_TENANT_TESTED_ELSEWHERE: [(&str, &str); 27] = [
     ("GET", "/api/v1/files/{id}"),
     ("DELETE", "/api/v1/files/{id}"),
     ("GET", "/api/v1/files/{id}/content"),
+    // tests/assessments.rs, `another_tenants_assessments_questions_banks_and_submissions_are_not_found`.
+    ("GET", "/api/v1/courses/{id}/assessments"),
+    ("POST", "/api/v1/courses/{id}/assessments"),
+    ("GET", "/api/v1/assessments/{id}"),
+    ("PATCH", "/api/v1/assessments/{id}"),
+    ("DELETE", "/api/v1/assessments/{id}"),
+    ("POST", "/api/v1/assessments/{id}/questions"),
+    ("GET", "/api/v1/questions/{id}"),
+    ("PATCH", "/api/v1/questions/{id}"),
+    ("DELETE", "/api/v1/questions/{id}"),
+    ("GET", "/api/v1/courses/{id}/question-banks"),
+    ("POST", "/api/v1/courses/{id}/question-banks"),
+    ("GET", "/api/v1/question-banks/{id}"),
+    ("DELETE", "/api/v1/question-banks/{id}"),
+    ("POST", "/api/v1/question-banks/{id}/questions"),
+    ("POST", "/api/v1/assessments/{id}/attempts"),
+    ("PUT", "/api/v1/attempts/{id}/answers"),
+    ("POST", "/api/v1/assessments/{id}/submissions"),
+    ("GET", "/api/v1/assessments/{id}/submissions"),
+    ("GET", "/api/v1/submissions/{id}"),
+    ("POST", "/api/v1/submissions/{id}/grades"),
 ];
 
 /// Every tenant route that takes an id in its path is in the cross-tenant list below (or in

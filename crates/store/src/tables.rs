@@ -17,7 +17,9 @@ pub struct TenantTable {
     /// [`TENANT_TABLES`]. Ids kept without a foreign key (`enrollments.enrolled_by`,
     /// `invitations.created_by`, `password_resets.created_by`, `outbox_events.aggregate_id`
     /// and `actor_id`, `audit_log.actor_id`, `webhook_endpoints.created_by`, `groups.created_by`,
-    /// `group_members.added_by`, `webhook_deliveries.job_id`, `files.owner_id` and `created_by`) make no parent.
+    /// `group_members.added_by`, `webhook_deliveries.job_id`, `files.owner_id` and `created_by`,
+    /// `assessments.created_by`, `submissions.graded_by`, `submission_answers.graded_by` and
+    /// `question_id`) make no parent.
     pub parents: &'static [&'static str],
     /// What a row holds, in one line.
     pub holds: &'static str,
@@ -137,5 +139,35 @@ pub const TENANT_TABLES: &[TenantTable] = &[
         "files",
         &["courses"],
         "a file in object storage: purpose, course, key, name, type, size, checksum",
+    ),
+    table(
+        "assessments",
+        &["courses"],
+        "a quiz, exam or assignment of a course: its settings (attempts, time, review)",
+    ),
+    table(
+        "question_banks",
+        &["courses"],
+        "a bank of questions of a course, drawn from at random",
+    ),
+    table(
+        "questions",
+        &["assessments", "question_banks"],
+        "a question of an assessment or a bank: prompt, points, tags, answer key",
+    ),
+    table(
+        "assessment_draws",
+        &["assessments", "question_banks"],
+        "how many questions each attempt at an assessment draws from a bank",
+    ),
+    table(
+        "submissions",
+        &["assessments", "users"],
+        "a learner's attempt at an assessment: its questions, deadline, score, status",
+    ),
+    table(
+        "submission_answers",
+        &["submissions"],
+        "an answer of an attempt, with its score and an instructor's grade and feedback",
     ),
 ];

@@ -366,6 +366,7 @@ pub async fn add_lesson(
 ) -> Result<Lesson, Refusal> {
     tx.affects_all_users();
     let module = editable_module(tx, actor, module).await?;
+    crate::assessments::check_lesson_link(tx, module.course_id, draft.kind, &draft.content).await?;
     let lesson = lessons::insert(tx, module.id, draft).await?;
     let created = events::LessonCreated {
         course_id: module.course_id,
@@ -421,6 +422,7 @@ pub async fn replace_lesson(
 ) -> Result<Lesson, Refusal> {
     tx.affects_all_users();
     let (_, course) = lesson_to_edit(tx, actor, id).await?;
+    crate::assessments::check_lesson_link(tx, course, draft.kind, &draft.content).await?;
     let lesson = lessons::replace(tx, id, draft)
         .await?
         .ok_or_else(lesson_not_found)?;

@@ -9,7 +9,8 @@ use crate::{Actor, Refusal};
 use chrono::Utc;
 use lyceum_domain::{
     clamp_progress, events, roll_up, CourseId, CourseProgress, DomainEvent, EnrollmentStatus,
-    LessonId, LessonProgressStatus, ModuleOutline, Percent, Permission, ReleaseRule, UserId,
+    LessonId, LessonKind, LessonProgressStatus, ModuleOutline, Percent, Permission, ReleaseRule,
+    UserId,
 };
 use lyceum_store::repo::certificates::{self, Certificate};
 use lyceum_store::repo::enrollments;
@@ -185,7 +186,6 @@ pub async fn report(
     let context = progress_repo::report_context(tx, learner.user, lesson)
         .await?
         .ok_or_else(|| Refusal::not_found("no such lesson"))?;
-    let course = context.course;
     // The scope rules of reading a lesson, decided on what the one read brought back.
     let enrollment = context
         .enrollment
@@ -201,6 +201,71 @@ pub async fn report(
     {
         return Err(lesson_locked());
     }
+    let was_completed = context
+        .before
+        .as_ref()
+        .is_some_and(|(status, _)| *status == LessonProgressStatus::Completed);
+    // The certificate bypass, closed: a quiz lesson completes when its assessment is passed.
+    if context.lesson_kind == LessonKind::Quiz && percent.is_complete() && !was_completed {
+        return Err(Refusal::conflict(
+            "QUIZ_NOT_PASSED",
+            "a quiz lesson is completed by passing its quiz, not by a progress report",
+        ));
+    }
+    advance(
+        tx,
+        learner.user,
+        lesson,
+        percent,
+        context,
+        enrollment,
+        enrollment_status,
+    )
+    .await
+}
+
+/// Completes a quiz `lesson` for `learner`, whose counted result on its assessment passes
+/// (see `crate::assessments`), with the roll-up, events and certificate of any completion. A
+/// learner no longer enrolled (or dropped) gets nothing; a lesson completed already stays so.
+pub(crate) async fn complete_passed_quiz(
+    tx: &mut WriteTx,
+    learner: UserId,
+    lesson: LessonId,
+) -> Result<Option<Reported>, Refusal> {
+    tx.affects_only(learner);
+    let Some(context) = progress_repo::report_context(tx, learner, lesson).await? else {
+        return Ok(None);
+    };
+    let Some((enrollment, status)) = context
+        .enrollment
+        .filter(|(_, status)| *status != EnrollmentStatus::Dropped)
+    else {
+        return Ok(None);
+    };
+    let reported = advance(
+        tx,
+        learner,
+        lesson,
+        Percent::COMPLETE,
+        context,
+        enrollment,
+        status,
+    );
+    Ok(Some(reported.await?))
+}
+
+/// Writes a report the rules accepted: the lesson's row (never lower), the course's roll-up,
+/// the events, and on course completion the enrollment and a certificate.
+async fn advance(
+    tx: &mut WriteTx,
+    learner: UserId,
+    lesson: LessonId,
+    percent: Percent,
+    context: progress_repo::ReportContext,
+    enrollment: lyceum_domain::EnrollmentId,
+    enrollment_status: EnrollmentStatus,
+) -> Result<Reported, Refusal> {
+    let course = context.course;
     let before = context.before.as_ref();
     let percent = clamp_progress(
         before.map(|(_, percent)| Percent::stored(*percent)),
@@ -219,7 +284,7 @@ pub async fn report(
         happened.push(DomainEvent::from(events::LessonCompleted {
             lesson_id: lesson,
             course_id: course,
-            user_id: learner.user,
+            user_id: learner,
             course_progress_percent: rolled.percent,
         }));
     }
@@ -229,14 +294,14 @@ pub async fn report(
         happened.push(DomainEvent::from(events::EnrollmentCompleted {
             enrollment_id: enrollment,
             course_id: course,
-            user_id: learner.user,
+            user_id: learner,
             completed_at: now,
         }));
     }
     let written = progress_repo::write(
         tx,
         &ProgressWrite {
-            learner: learner.user,
+            learner,
             lesson,
             percent: i32::from(percent.get()),
             enrollment,
@@ -249,16 +314,15 @@ pub async fn report(
     let mut certificate = None;
     if completes_course {
         let code = verification_code()?;
-        let (issued, created) =
-            certificates::issue(tx, enrollment, learner.user, course, &code).await?;
+        let (issued, created) = certificates::issue(tx, enrollment, learner, course, &code).await?;
         if created {
             let certified = events::CertificateIssued {
                 certificate_id: issued.id,
                 code: issued.code.clone(),
                 course_id: course,
-                user_id: learner.user,
+                user_id: learner,
             };
-            outbox::append(tx, Some(learner.user), &certified.into()).await?;
+            outbox::append(tx, Some(learner), &certified.into()).await?;
         }
         certificate = Some(issued);
     }

@@ -12,6 +12,10 @@ activity-course = Course
 activity-by-system = Automatic
 activity-refresh = Show the latest
 activity-event = { $type ->
+    [assessment_graded] Attempt graded
+    [assessment_submitted] Attempt submitted
+    [file_deleted] File deleted
+    [file_uploaded] File uploaded
     [certificate_issued] Certificate issued
     [course_archived] Course archived
     [course_created] Course created

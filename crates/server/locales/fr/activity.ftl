@@ -12,6 +12,10 @@ activity-course = Cours
 activity-by-system = Automatique
 activity-refresh = Afficher les derniers
 activity-event = { $type ->
+    [assessment_graded] Tentative notée
+    [assessment_submitted] Tentative rendue
+    [file_deleted] Fichier supprimé
+    [file_uploaded] Fichier déposé
     [certificate_issued] Certificat délivré
     [course_archived] Cours archivé
     [course_created] Cours créé

@@ -2,6 +2,7 @@
 //! call a `lyceum_app` use case and shape its answer (or its refusal) as JSON (or, for live
 //! events, as a stream).
 
+pub(crate) mod assessments;
 pub(crate) mod audit;
 pub mod auth;
 pub(crate) mod files;

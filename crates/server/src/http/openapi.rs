@@ -40,6 +40,7 @@ use utoipa::{Modify, OpenApi};
         (name = "content", description = "Modules and lessons"),
         (name = "enrollments", description = "Who learns what"),
         (name = "progress", description = "Progress, certificates and the learner's dashboard"),
+        (name = "assessments", description = "Quizzes, exams and assignments: questions, banks, attempts, grading"),
         (name = "audit", description = "The tenant's audit log, for its admins"),
         (name = "webhooks", description = "The tenant's webhooks and their deliveries, for its admins"),
         (name = "platform", description = "The platform operator (super_admin): tenants and audit log"),

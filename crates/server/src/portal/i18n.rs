@@ -25,7 +25,7 @@ type Bundle = FluentBundle<FluentResource>;
 
 /// The Fluent files of a locale, in the order they are added to its bundle. A new language is
 /// a new arm here, a folder of the same files, and a variant of [`Locale`].
-fn sources(locale: Locale) -> [&'static str; 11] {
+fn sources(locale: Locale) -> [&'static str; 12] {
     match locale {
         Locale::En => [
             include_str!("../../locales/en/portal.ftl"),
@@ -39,6 +39,7 @@ fn sources(locale: Locale) -> [&'static str; 11] {
             include_str!("../../locales/en/signup.ftl"),
             include_str!("../../locales/en/people.ftl"),
             include_str!("../../locales/en/activity.ftl"),
+            include_str!("../../locales/en/assessments.ftl"),
         ],
         Locale::Fr => [
             include_str!("../../locales/fr/portal.ftl"),
@@ -52,6 +53,7 @@ fn sources(locale: Locale) -> [&'static str; 11] {
             include_str!("../../locales/fr/signup.ftl"),
             include_str!("../../locales/fr/people.ftl"),
             include_str!("../../locales/fr/activity.ftl"),
+            include_str!("../../locales/fr/assessments.ftl"),
         ],
     }
 }
@@ -434,6 +436,12 @@ impl PageLocale {
             ValidationError::InvalidDomain { value, .. } => {
                 self.msg("invalid-domain").arg("value", value.as_str())
             }
+            ValidationError::InvalidAssessment(_) => self.msg("invalid-assessment"),
+            ValidationError::InvalidQuestion { field, .. } => {
+                self.msg("invalid-question").arg("field", field.as_str())
+            }
+            ValidationError::InvalidPattern(_) => self.msg("invalid-pattern"),
+            ValidationError::InvalidAnswer(_) => self.msg("invalid-answer"),
         }
     }
 
@@ -548,6 +556,27 @@ impl PageLocale {
             "UNKNOWN_ROLE" => self.msg("refusal-unknown-role"),
             "UNKNOWN_COURSE" => self.msg("refusal-unknown-course"),
             "GROUP_NAME_TAKEN" => self.msg("refusal-group-name-taken"),
+            "QUIZ_NOT_PASSED" => self.msg("refusal-quiz-not-passed"),
+            "UNKNOWN_ASSESSMENT" => self.msg("refusal-unknown-assessment"),
+            "ASSESSMENT_KIND_MISMATCH" => self.msg("refusal-assessment-kind-mismatch"),
+            "ASSESSMENT_NOT_OPEN" => self.msg("refusal-assessment-not-open"),
+            "DEADLINE_PASSED" => self.msg("refusal-deadline-passed"),
+            "MAX_ATTEMPTS_REACHED" => self.msg("refusal-max-attempts-reached"),
+            "ASSESSMENT_EMPTY" => self.msg("refusal-assessment-empty"),
+            "ALREADY_SUBMITTED" => self.msg("refusal-already-submitted"),
+            "NO_ATTEMPT_IN_PROGRESS" => self.msg("refusal-no-attempt-in-progress"),
+            "UNKNOWN_QUESTION" => self.msg("refusal-unknown-question"),
+            "NOT_A_QUIZ" => self.msg("refusal-not-a-quiz"),
+            "ASSESSMENT_IN_USE" => self.msg("refusal-assessment-in-use"),
+            "ASSESSMENT_HAS_SUBMISSIONS" => self.msg("refusal-assessment-has-submissions"),
+            "NOT_GRADED_BY_HAND" => self.msg("refusal-not-graded-by-hand"),
+            "NOTHING_TO_GRADE" => self.msg("refusal-nothing-to-grade"),
+            "INVALID_GRADE" => self.msg("refusal-invalid-grade"),
+            "NOT_SUBMITTED" => self.msg("refusal-not-submitted"),
+            "INVALID_DRAW" => self.msg("refusal-invalid-draw"),
+            "BANK_IN_USE" => self.msg("refusal-bank-in-use"),
+            "TOO_MANY_QUESTIONS" => self.msg("refusal-too-many-questions"),
+            "ATTEMPT_CONFLICT" => self.msg("refusal-attempt-conflict"),
             "TOO_MANY_MEMBERS" => self.msg("refusal-too-many-members"),
             "FILE_TOO_LARGE" => self.msg("refusal-file-too-large"),
             "STORAGE_QUOTA_EXCEEDED" => self.msg("refusal-storage-quota-exceeded"),

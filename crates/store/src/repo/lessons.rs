@@ -175,6 +175,29 @@ pub async fn course_of(tx: &mut TenantTx, id: LessonId) -> Result<Option<CourseI
     Ok(found.map(CourseId::from_uuid))
 }
 
+/// The quiz and assignment lessons of a course (whose content names their assessment), in
+/// course order.
+pub async fn assessment_lessons(
+    tx: &mut TenantTx,
+    course: CourseId,
+) -> Result<Vec<Lesson>, StoreError> {
+    let tenant = tx.tenant();
+    let columns = COLUMNS
+        .split(", ")
+        .map(|c| format!("l.{}", c.trim()))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let sql = format!(
+        "SELECT {columns} FROM lessons l JOIN modules m ON m.tenant_id = l.tenant_id AND m.id = l.module_id \
+         WHERE l.tenant_id = $1 AND m.course_id = $2 AND l.kind IN ('quiz', 'assignment') \
+         ORDER BY m.position, m.id, l.position, l.id"
+    );
+    let rows: Vec<LessonRow> = dispatch!(tx.conn(), c => {
+        sqlx::query_as(&sql).bind(tenant).bind(course.as_uuid()).fetch_all(c).await?
+    });
+    rows.into_iter().map(|r| own(tx, r)).collect()
+}
+
 /// A module's lessons in order.
 pub async fn for_module(tx: &mut TenantTx, module: ModuleId) -> Result<Vec<Lesson>, StoreError> {
     let tenant = tx.tenant();

@@ -1,6 +1,7 @@
 //! Repositories, one module per aggregate. Every function takes `&mut TenantTx`, binds the
 //! transaction's tenant into every statement, and is written once for both engines.
 
+pub mod assessments;
 pub mod audit;
 pub mod certificates;
 pub mod courses;
@@ -16,6 +17,7 @@ pub mod password_resets;
 pub mod progress;
 pub mod refresh_tokens;
 pub mod reminders;
+pub mod submissions;
 pub mod users;
 pub mod webhooks;
 

@@ -8,7 +8,7 @@ use crate::scope::{Scoped, Table, TenantTx, WriteTx};
 use chrono::{DateTime, Utc};
 use lyceum_domain::{
     CompletionRule, CourseId, CourseStatus, DomainEvent, EnrollmentId, EnrollmentStatus, EventId,
-    LessonId, LessonProgressStatus, ModuleId, ReleaseRule, UserId,
+    LessonId, LessonKind, LessonProgressStatus, ModuleId, ReleaseRule, UserId,
 };
 use serde::Serialize;
 use sqlx::types::Json;
@@ -200,6 +200,8 @@ pub struct ReportContext {
     /// `(id, status)` of the learner's enrollment, in any status.
     pub enrollment: Option<(EnrollmentId, EnrollmentStatus)>,
     pub release_rule: Option<ReleaseRule>,
+    /// The lesson's kind (a quiz lesson is completed by passing its assessment).
+    pub lesson_kind: LessonKind,
     /// The learner's row on the lesson, as `(status, percent)`.
     pub before: Option<(LessonProgressStatus, i32)>,
     /// The course's modules in order with their lessons, and which the learner completed.
@@ -214,7 +216,7 @@ pub async fn report_context(
 ) -> Result<Option<ReportContext>, StoreError> {
     let tenant = tx.tenant();
     let sql = "WITH target AS (\
-           SELECT l.release_rule, m.course_id FROM lessons l \
+           SELECT l.release_rule, l.kind, m.course_id FROM lessons l \
            JOIN modules m ON m.tenant_id = l.tenant_id AND m.id = l.module_id \
            WHERE l.tenant_id = $1 AND l.id = $3), \
          enrolled AS (\
@@ -222,7 +224,7 @@ pub async fn report_context(
            WHERE e.tenant_id = $1 AND e.user_id = $2 AND e.course_id = (SELECT course_id FROM target)) \
          SELECT m.tenant_id, t.course_id, c.status, \
                 EXISTS (SELECT 1 FROM course_instructors i WHERE i.tenant_id = $1 AND i.course_id = t.course_id AND i.user_id = $2), \
-                en.id, en.status, t.release_rule, \
+                en.id, en.status, t.release_rule, t.kind, \
                 m.id, m.completion_rule, l.id, p.status, p.percent \
          FROM target t \
          JOIN courses c ON c.tenant_id = $1 AND c.id = t.course_id \
@@ -239,6 +241,7 @@ pub async fn report_context(
         Option<Uuid>,
         Option<String>,
         Option<Json<ReleaseRule>>,
+        String,
         Uuid,
         Json<CompletionRule>,
         Option<Uuid>,
@@ -270,6 +273,7 @@ pub async fn report_context(
             None => None,
         },
         release_rule: first.6.clone().map(|rule| rule.0),
+        lesson_kind: first.7.parse()?,
         before: None,
         outline: Vec::with_capacity(rows.len()),
     };

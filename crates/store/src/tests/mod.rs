@@ -13,8 +13,9 @@ mod tables;
 
 use crate::engine::{dispatch, Engine};
 use crate::repo::{
-    audit, certificates, courses, enrollments, files, groups, invitations, jobs, lessons, modules,
-    outbox, password_resets, progress, refresh_tokens, users, webhooks,
+    assessments, audit, certificates, courses, enrollments, files, groups, invitations, jobs,
+    lessons, modules, outbox, password_resets, progress, refresh_tokens, submissions, users,
+    webhooks,
 };
 use crate::testing::{self, TestGuard};
 use crate::{NewTenant, Store, StoreConfig, StoreError, Tenant, TenantTx};
@@ -259,12 +260,89 @@ pub(crate) async fn seed(store: &Store, tenant: &Tenant, tag: &str) -> Seeded {
     )
     .await
     .unwrap();
+    seed_assessment(&mut tx, course_id, student.id, teacher.id, tag).await;
     tx.commit().await.unwrap();
     Seeded {
         student: student.id,
         course: course_id,
         lesson: lesson_id,
     }
+}
+
+/// An assessment of `course` with a question, a bank with a question it draws, and `learner`'s
+/// attempt with an answer: a row in each assessment table.
+async fn seed_assessment(
+    tx: &mut crate::WriteTx,
+    course: CourseId,
+    learner: UserId,
+    by: UserId,
+    tag: &str,
+) {
+    use lyceum_domain::assessment::{
+        Answer, AssessmentKind, AssessmentRules, Points, QuestionDraft, QuestionKey,
+    };
+    let draft = assessments::AssessmentDraft {
+        kind: AssessmentKind::Quiz,
+        title: format!("Quiz {tag}"),
+        instructions: String::new(),
+        rules: AssessmentRules::default(),
+    };
+    let assessment = assessments::insert(tx, course, &draft, by).await.unwrap();
+    let question = QuestionDraft {
+        prompt: format!("Question {tag}"),
+        points: 1,
+        tags: vec![tag.to_owned()],
+        key: QuestionKey::TrueFalse { correct: true },
+    };
+    let own = assessments::insert_question(
+        tx,
+        assessments::QuestionOwner::Assessment(assessment.id),
+        &question,
+    )
+    .await
+    .unwrap();
+    let bank = assessments::insert_bank(tx, course, &format!("Bank {tag}"))
+        .await
+        .unwrap();
+    assessments::insert_question(tx, assessments::QuestionOwner::Bank(bank.id), &question)
+        .await
+        .unwrap();
+    assessments::set_draws(
+        tx,
+        assessment.id,
+        &[assessments::Draw {
+            bank_id: bank.id,
+            count: 1,
+        }],
+    )
+    .await
+    .unwrap();
+    let questions = [submissions::AttemptQuestion {
+        id: own.id,
+        question: own.draft,
+    }];
+    let attempt = submissions::insert(
+        tx,
+        &submissions::NewSubmission {
+            assessment: assessment.id,
+            learner,
+            attempt: 1,
+            started_at: chrono::Utc::now(),
+            deadline_at: None,
+            seed: 7,
+            questions: &questions,
+            max_score: Points::whole(1),
+        },
+    )
+    .await
+    .unwrap();
+    submissions::save_answers(
+        tx,
+        attempt.id,
+        &[(own.id, Answer::TrueFalse { value: true })],
+    )
+    .await
+    .unwrap();
 }
 
 /// The tenant tables visible in this transaction's storage, from the engine's catalog.

@@ -1,0 +1,1327 @@
+//! Quizzes and exams over HTTP through the real router, on both engines (the cross-tenant test
+//! on every PostgreSQL placement): taking a quiz and passing it completes its lesson (a progress
+//! report cannot), no learner-facing answer carries an answer key before the review policy
+//! allows, attempt limits hold under concurrent starts, the deadline is the server's, essays
+//! are graded by hand and audited, banks draw questions at random, bad input is refused with
+//! nothing stored, and another tenant's ids are never found.
+
+mod common;
+
+use axum::http::{Method, StatusCode};
+use common::world::{User, World};
+use lyceum_domain::{Plan, Role};
+use lyceum_store::repo::outbox;
+use serde_json::{json, Value};
+use std::collections::HashMap;
+
+/// A tenant's people, signed in.
+struct School {
+    teacher: User,
+    other_teacher: User,
+    student: User,
+    student2: User,
+    admin: User,
+}
+
+async fn school(w: &World, slug: &str) -> School {
+    w.provision(slug, Plan::Pro, json!({})).await;
+    let email = |name: &str| format!("{name}@{slug}.test");
+    School {
+        admin: w.user(slug, &email("admin"), Role::Admin).await,
+        teacher: w.user(slug, &email("teacher"), Role::Instructor).await,
+        other_teacher: w.user(slug, &email("other"), Role::Instructor).await,
+        student: w.user(slug, &email("student"), Role::Student).await,
+        student2: w.user(slug, &email("student2"), Role::Student).await,
+    }
+}
+
+/// Texts only an answer key holds: none may reach a learner before the review opens.
+const SECRETS: [&str; 3] = ["SECRET-WORD-7", "PATTERN-[0-9]+", "31415.9"];
+/// Fields only an answer key (or a review) holds.
+const KEY_FIELDS: [&str; 7] = [
+    "correct",
+    "rule",
+    "scoring",
+    "key",
+    "tolerance",
+    "review",
+    "tags",
+];
+
+/// One question of every kind the server marks, one point each (their prompts name them).
+fn questions() -> Vec<Value> {
+    let options = |ids: &[&str]| -> Vec<Value> {
+        ids.iter()
+            .map(|id| json!({"id": id, "text": format!("Option <b>{id}</b>")}))
+            .collect()
+    };
+    vec![
+        json!({"prompt": "single", "points": 1, "tags": ["secret-tag"], "key": {"type": "single_choice", "options": options(&["a", "b", "c"]), "correct": "b"}}),
+        json!({"prompt": "multiple", "points": 1, "key": {"type": "multiple_choice", "options": options(&["a", "b", "c", "d"]), "correct": ["a", "c"], "scoring": "partial"}}),
+        json!({"prompt": "truefalse", "points": 1, "key": {"type": "true_false", "correct": true}}),
+        json!({"prompt": "exact", "points": 1, "key": {"type": "short_answer", "rule": {"match": "case_insensitive", "answers": ["SECRET-WORD-7"]}}}),
+        json!({"prompt": "regex", "points": 1, "key": {"type": "short_answer", "rule": {"match": "regex", "pattern": "PATTERN-[0-9]+"}}}),
+        json!({"prompt": "numeric", "points": 1, "key": {"type": "short_answer", "rule": {"match": "numeric", "value": 31415.9, "tolerance": 0.1}}}),
+        json!({"prompt": "matching", "points": 1, "key": {"type": "matching", "prompts": options(&["fr", "de"]), "choices": options(&["paris", "berlin", "rome"]), "answers": {"fr": "paris", "de": "berlin"}}}),
+        json!({"prompt": "ordering", "points": 1, "key": {"type": "ordering", "items": options(&["one", "two", "three"])}}),
+    ]
+}
+
+/// Right answers, by prompt.
+fn right_answers() -> HashMap<&'static str, Value> {
+    HashMap::from([
+        ("single", json!({"type": "single_choice", "option": "b"})),
+        (
+            "multiple",
+            json!({"type": "multiple_choice", "options": ["c", "a"]}),
+        ),
+        ("truefalse", json!({"type": "true_false", "value": true})),
+        (
+            "exact",
+            json!({"type": "short_answer", "text": " secret-word-7 "}),
+        ),
+        (
+            "regex",
+            json!({"type": "short_answer", "text": "PATTERN-42"}),
+        ),
+        (
+            "numeric",
+            json!({"type": "short_answer", "text": "31415.95"}),
+        ),
+        (
+            "matching",
+            json!({"type": "matching", "matches": {"fr": "paris", "de": "berlin"}}),
+        ),
+        (
+            "ordering",
+            json!({"type": "ordering", "order": ["one", "two", "three"]}),
+        ),
+    ])
+}
+
+/// Wrong answers (none typing a secret), by prompt: the multiple choice earns half its point.
+fn wrong_answers() -> HashMap<&'static str, Value> {
+    HashMap::from([
+        ("single", json!({"type": "single_choice", "option": "a"})),
+        (
+            "multiple",
+            json!({"type": "multiple_choice", "options": ["a", "b"]}),
+        ),
+        ("truefalse", json!({"type": "true_false", "value": false})),
+        ("exact", json!({"type": "short_answer", "text": "nope"})),
+        ("regex", json!({"type": "short_answer", "text": "nope"})),
+        ("numeric", json!({"type": "short_answer", "text": "12"})),
+        (
+            "matching",
+            json!({"type": "matching", "matches": {"fr": "rome", "de": "berlin"}}),
+        ),
+        (
+            "ordering",
+            json!({"type": "ordering", "order": ["three", "two", "one"]}),
+        ),
+    ])
+}
+
+/// A published course of `s.teacher` with a text lesson and a quiz lesson linking a quiz of
+/// every question kind (`settings` added to its own), `s.student` enrolled.
+struct Quiz {
+    course: String,
+    text_lesson: String,
+    quiz_lesson: String,
+    assessment: String,
+}
+
+async fn quiz_course(w: &World, s: &School, slug: &str, settings: Value) -> Quiz {
+    let teacher = w.as_(&s.teacher);
+    let course = teacher
+        .post("/api/v1/courses")
+        .json(&json!({"slug": slug, "title": format!("Course {slug}")}))
+        .expect(StatusCode::CREATED)
+        .await
+        .json_value()["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let module = teacher
+        .post(format!("/api/v1/courses/{course}/modules"))
+        .json(&json!({"title": "Only"}))
+        .expect(StatusCode::CREATED)
+        .await
+        .json_value()["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let mut body =
+        json!({"kind": "quiz", "title": "Final <script>quiz</script>", "passing_percent": 75});
+    for (name, value) in settings.as_object().unwrap() {
+        body[name] = value.clone();
+    }
+    let assessment = teacher
+        .post(format!("/api/v1/courses/{course}/assessments"))
+        .json(&body)
+        .expect(StatusCode::CREATED)
+        .await
+        .json_value()["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    for question in questions() {
+        teacher
+            .post(format!("/api/v1/assessments/{assessment}/questions"))
+            .json(&question)
+            .expect(StatusCode::CREATED)
+            .await;
+    }
+    let text_lesson = teacher
+        .post(format!("/api/v1/modules/{module}/lessons"))
+        .json(&json!({"title": "Read", "kind": "text", "content": [{"type": "markdown", "markdown": "Read this."}]}))
+        .expect(StatusCode::CREATED)
+        .await
+        .json_value()["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let quiz_lesson = teacher
+        .post(format!("/api/v1/modules/{module}/lessons"))
+        .json(&json!({"title": "Quiz", "kind": "quiz", "content": [
+            {"type": "markdown", "markdown": "Answer them all."},
+            {"type": "assessment", "assessment_id": assessment}
+        ]}))
+        .expect(StatusCode::CREATED)
+        .await
+        .json_value()["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    teacher
+        .post(format!("/api/v1/courses/{course}/publish"))
+        .expect(StatusCode::OK)
+        .await;
+    for learner in [&s.student, &s.student2] {
+        w.as_(learner)
+            .post(format!("/api/v1/courses/{course}/enroll"))
+            .expect(StatusCode::CREATED)
+            .await;
+    }
+    Quiz {
+        course,
+        text_lesson,
+        quiz_lesson,
+        assessment,
+    }
+}
+
+/// The attempt's question ids by prompt.
+fn ids_by_prompt(attempt: &Value) -> HashMap<String, String> {
+    attempt["questions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|q| {
+            (
+                q["prompt"].as_str().unwrap().to_owned(),
+                q["id"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect()
+}
+
+/// `answers` (by prompt) for the attempt's questions, as a request's `answers`.
+fn answering(attempt: &Value, answers: &HashMap<&'static str, Value>) -> Value {
+    let ids = ids_by_prompt(attempt);
+    Value::Array(
+        answers
+            .iter()
+            .map(|(prompt, answer)| json!({"question_id": ids[*prompt], "answer": answer}))
+            .collect(),
+    )
+}
+
+async fn start(w: &World, learner: &User, assessment: &str) -> Value {
+    w.as_(learner)
+        .post(format!("/api/v1/assessments/{assessment}/attempts"))
+        .expect(StatusCode::CREATED)
+        .await
+        .json_value()
+}
+
+/// Acme's pending events of `kind`.
+async fn events(w: &World, kind: &str) -> Vec<Value> {
+    let mut tx = w.store().begin(&w.tenant("acme")).await.unwrap();
+    let all = outbox::pending(&mut tx, 10_000).await.unwrap();
+    all.into_iter()
+        .filter(|e| e.event_type == kind)
+        .map(|e| e.payload.0)
+        .collect()
+}
+
+/// Every object key anywhere in `value`.
+fn keys_of(value: &Value, out: &mut Vec<String>) {
+    match value {
+        Value::Object(map) => {
+            for (key, inner) in map {
+                out.push(key.clone());
+                keys_of(inner, out);
+            }
+        }
+        Value::Array(items) => items.iter().for_each(|v| keys_of(v, out)),
+        _ => {}
+    }
+}
+
+/// `body` carries nothing of an answer key: no key field, no secret text.
+#[track_caller]
+fn assert_no_key(body: &Value, what: &str) {
+    let text = body.to_string();
+    for secret in SECRETS {
+        assert!(!text.contains(secret), "{what} leaks {secret}: {text}");
+    }
+    let mut keys = Vec::new();
+    keys_of(body, &mut keys);
+    for field in KEY_FIELDS {
+        assert!(
+            !keys.iter().any(|k| k == field),
+            "{what} holds `{field}`: {text}"
+        );
+    }
+    assert!(
+        !text.contains("secret-tag"),
+        "{what} shows the tags: {text}"
+    );
+}
+
+#[tokio::test]
+async fn a_progress_report_cannot_complete_a_quiz_lesson_and_passing_the_quiz_does() {
+    for w in World::on_each_engine().await {
+        let s = school(&w, "acme").await;
+        let q = quiz_course(&w, &s, "passing", json!({"max_attempts": 3})).await;
+        let student = w.as_(&s.student);
+        // The certificate bypass, closed: 100 % on the quiz lesson is refused.
+        student
+            .put(format!("/api/v1/lessons/{}/progress", q.quiz_lesson))
+            .json(&json!({"percent": 100}))
+            .expect_error(StatusCode::CONFLICT, "QUIZ_NOT_PASSED")
+            .await;
+        // Partial progress is fine, and the text lesson completes as before.
+        student
+            .put(format!("/api/v1/lessons/{}/progress", q.quiz_lesson))
+            .json(&json!({"percent": 40}))
+            .expect(StatusCode::OK)
+            .await;
+        let done = student
+            .put(format!("/api/v1/lessons/{}/progress", q.text_lesson))
+            .json(&json!({"percent": 100}))
+            .expect(StatusCode::OK)
+            .await
+            .json_value();
+        assert_eq!(done["course"]["percent"], json!(50), "{w}: {done}");
+        assert!(done["certificate"].is_null(), "{w}: {done}");
+
+        // A failing attempt: 0.5 of 8 points (half the multiple choice's, by partial credit;
+        // the matching's none, all or nothing by default) does not complete the lesson.
+        let attempt = start(&w, &s.student, &q.assessment).await;
+        assert_eq!(attempt["attempt"], json!(1), "{w}: {attempt}");
+        assert_eq!(attempt["max_score"], json!(8.0), "{w}: {attempt}");
+        let failed = student
+            .post(format!("/api/v1/assessments/{}/submissions", q.assessment))
+            .json(&json!({"answers": answering(&attempt, &wrong_answers())}))
+            .expect(StatusCode::OK)
+            .await
+            .json_value();
+        assert_eq!(
+            (
+                failed["status"].as_str(),
+                failed["score"].as_f64(),
+                failed["passed"].as_bool()
+            ),
+            (Some("graded"), Some(0.5), Some(false)),
+            "{w}: {failed}"
+        );
+        let outline = student
+            .get(format!("/api/v1/courses/{}/progress", q.course))
+            .expect(StatusCode::OK)
+            .await
+            .json_value();
+        assert_eq!(outline["percent"], json!(50), "{w}: {outline}");
+
+        // A passing attempt completes the quiz lesson, the course, and issues a certificate.
+        let attempt = start(&w, &s.student, &q.assessment).await;
+        assert_eq!(attempt["attempt"], json!(2), "{w}: {attempt}");
+        let id = attempt["id"].as_str().unwrap();
+        student
+            .put(format!("/api/v1/attempts/{id}/answers"))
+            .json(&json!({"answers": answering(&attempt, &right_answers())}))
+            .expect(StatusCode::OK)
+            .await;
+        let passed = student
+            .post(format!("/api/v1/assessments/{}/submissions", q.assessment))
+            .json(&json!({"attempt_id": id}))
+            .expect(StatusCode::OK)
+            .await
+            .json_value();
+        assert_eq!(
+            (passed["score"].as_f64(), passed["passed"].as_bool()),
+            (Some(8.0), Some(true)),
+            "{w}: {passed}"
+        );
+        let progress = student
+            .get(format!("/api/v1/courses/{}/progress", q.course))
+            .expect(StatusCode::OK)
+            .await
+            .json_value();
+        assert_eq!(
+            (
+                progress["percent"].as_u64(),
+                progress["completed"].as_bool()
+            ),
+            (Some(100), Some(true)),
+            "{w}: {progress}"
+        );
+        assert_eq!(events(&w, "certificate.issued").await.len(), 1, "{w}");
+        let completed = events(&w, "lesson.completed").await;
+        assert!(
+            completed
+                .iter()
+                .any(|e| e["lesson_id"] == json!(q.quiz_lesson)),
+            "{w}: {completed:?}"
+        );
+        // Each submission recorded its events with the seed payload.
+        let submitted = events(&w, "assessment.submitted").await;
+        let graded = events(&w, "assessment.graded").await;
+        assert_eq!((submitted.len(), graded.len()), (2, 2), "{w}");
+        let last = graded.iter().find(|e| e["attempt"] == json!(2)).unwrap();
+        assert_eq!(
+            (
+                last["submission_id"].as_str(),
+                last["assessment_id"].as_str(),
+                last["user_id"].as_str(),
+                last["score"].as_f64(),
+                last["passed"].as_bool(),
+                last["by"].as_str(),
+            ),
+            (
+                Some(id),
+                Some(q.assessment.as_str()),
+                Some(s.student.id.as_str()),
+                Some(8.0),
+                Some(true),
+                None
+            ),
+            "{w}: {last}"
+        );
+        // The learner's standing counts the highest attempt.
+        let detail = student
+            .get(format!("/api/v1/assessments/{}", q.assessment))
+            .expect(StatusCode::OK)
+            .await
+            .json_value();
+        assert_eq!(
+            (
+                detail["mine"]["counted_percent"].as_f64(),
+                detail["mine"]["passed"].as_bool(),
+                detail["mine"]["attempts_left"].as_u64()
+            ),
+            (Some(100.0), Some(true), Some(1)),
+            "{w}: {detail}"
+        );
+    }
+}
+
+/// Every learner-facing answer of a quiz, checked for keys up to its submission, whose answer
+/// holds the review only if `opens_on_submit`; answers the submission's id.
+async fn learner_sees_no_key(w: &World, s: &School, q: &Quiz, opens_on_submit: bool) -> String {
+    let student = w.as_(&s.student);
+    let lesson = student
+        .get(format!("/api/v1/lessons/{}", q.quiz_lesson))
+        .expect(StatusCode::OK)
+        .await
+        .json_value();
+    assert_no_key(&lesson, "the quiz lesson");
+    let list = student
+        .get(format!("/api/v1/courses/{}/assessments", q.course))
+        .expect(StatusCode::OK)
+        .await
+        .json_value();
+    assert_no_key(&list, "the course's assessments");
+    let detail = student
+        .get(format!("/api/v1/assessments/{}", q.assessment))
+        .expect(StatusCode::OK)
+        .await
+        .json_value();
+    assert_no_key(&detail, "the assessment");
+    assert!(detail.get("questions").is_none(), "{w}: {detail}");
+    let attempt = start(w, &s.student, &q.assessment).await;
+    assert_no_key(&attempt, "the started attempt");
+    let id = attempt["id"].as_str().unwrap().to_owned();
+    let resumed = student
+        .post(format!("/api/v1/assessments/{}/attempts", q.assessment))
+        .expect(StatusCode::OK)
+        .await
+        .json_value();
+    assert_eq!(resumed["id"], attempt["id"], "{w}");
+    assert_no_key(&resumed, "the resumed attempt");
+    let saved = student
+        .put(format!("/api/v1/attempts/{id}/answers"))
+        .json(&json!({"answers": answering(&attempt, &wrong_answers())}))
+        .expect(StatusCode::OK)
+        .await
+        .json_value();
+    assert_no_key(&saved, "the saved answers");
+    let read = student
+        .get(format!("/api/v1/submissions/{id}"))
+        .expect(StatusCode::OK)
+        .await
+        .json_value();
+    assert_no_key(&read, "the attempt in progress");
+    let submitted = student
+        .post(format!("/api/v1/assessments/{}/submissions", q.assessment))
+        .expect(StatusCode::OK)
+        .await
+        .json_value();
+    // The score is the learner's to see; which answers were right only once the review opens.
+    assert_eq!(submitted["score"].as_f64(), Some(0.5), "{w}: {submitted}");
+    if opens_on_submit {
+        assert!(submitted["review"].is_array(), "{w}: {submitted}");
+    } else {
+        assert_no_key(&submitted, "the submission");
+    }
+    let mine = student
+        .get(format!("/api/v1/assessments/{}/submissions", q.assessment))
+        .expect(StatusCode::OK)
+        .await
+        .json_value();
+    assert_no_key(&mine, "the learner's attempts");
+    assert_eq!(mine["items"].as_array().unwrap().len(), 1, "{w}: {mine}");
+    // Another learner reads nothing of it.
+    w.as_(&s.student2)
+        .get(format!("/api/v1/submissions/{id}"))
+        .expect_error(StatusCode::NOT_FOUND, "NOT_FOUND")
+        .await;
+    let theirs = w
+        .as_(&s.student2)
+        .get(format!("/api/v1/assessments/{}/submissions", q.assessment))
+        .expect(StatusCode::OK)
+        .await
+        .json_value();
+    assert_eq!(theirs["items"], json!([]), "{w}: {theirs}");
+    id
+}
+
+#[tokio::test]
+async fn no_learner_answer_carries_a_key_before_the_review_policy_opens_it() {
+    for w in World::on_each_engine().await {
+        let s = school(&w, "acme").await;
+        // After submission: keys only in the review of the submitted attempt.
+        let q = quiz_course(&w, &s, "after", json!({"review_policy": "after_submission", "shuffle_options": true, "shuffle_questions": true})).await;
+        let id = learner_sees_no_key(&w, &s, &q, true).await;
+        let read = w
+            .as_(&s.student)
+            .get(format!("/api/v1/submissions/{id}"))
+            .expect(StatusCode::OK)
+            .await
+            .json_value();
+        let review = read["review"].as_array().expect("the review is open");
+        assert_eq!(review.len(), 8, "{w}: {read}");
+        assert!(read.to_string().contains("SECRET-WORD-7"), "{w}: {read}");
+        // Never: not even after submitting.
+        let q = quiz_course(&w, &s, "never", json!({"review_policy": "never"})).await;
+        let id = learner_sees_no_key(&w, &s, &q, false).await;
+        let read = w
+            .as_(&s.student)
+            .get(format!("/api/v1/submissions/{id}"))
+            .expect(StatusCode::OK)
+            .await
+            .json_value();
+        assert_no_key(&read, "a submission whose review never opens");
+        // After the due date: closed until it passes, open once it has.
+        let due = (chrono::Utc::now() + chrono::Duration::days(1)).to_rfc3339();
+        let q = quiz_course(
+            &w,
+            &s,
+            "due",
+            json!({"review_policy": "after_due", "due_at": due, "late_policy": "accept"}),
+        )
+        .await;
+        let id = learner_sees_no_key(&w, &s, &q, false).await;
+        let past = (chrono::Utc::now() - chrono::Duration::minutes(1)).to_rfc3339();
+        w.as_(&s.teacher)
+            .patch(format!("/api/v1/assessments/{}", q.assessment))
+            .json(&json!({"due_at": past}))
+            .expect(StatusCode::OK)
+            .await;
+        let read = w
+            .as_(&s.student)
+            .get(format!("/api/v1/submissions/{id}"))
+            .expect(StatusCode::OK)
+            .await
+            .json_value();
+        assert!(
+            read["review"].is_array(),
+            "{w}: the review did not open: {read}"
+        );
+        // Staff read the keys all along, and another learner still reads nothing.
+        let staff = w
+            .as_(&s.teacher)
+            .get(format!("/api/v1/submissions/{id}"))
+            .expect(StatusCode::OK)
+            .await
+            .json_value();
+        assert!(staff.to_string().contains("SECRET-WORD-7"), "{w}: {staff}");
+        w.as_(&s.student2)
+            .get(format!("/api/v1/submissions/{id}"))
+            .expect_error(StatusCode::NOT_FOUND, "NOT_FOUND")
+            .await;
+        // Every answer carrying it is kept out of caches.
+        let reply = w
+            .as_(&s.student)
+            .get(format!("/api/v1/submissions/{id}"))
+            .expect(StatusCode::OK)
+            .await;
+        assert_eq!(reply.header("cache-control"), Some("no-store"), "{w}");
+    }
+}
+
+#[tokio::test]
+async fn concurrent_starts_never_pass_the_attempt_limit() {
+    for w in World::on_each_engine().await {
+        let s = school(&w, "acme").await;
+        let q = quiz_course(&w, &s, "limited", json!({"max_attempts": 2})).await;
+        let path = format!("/api/v1/assessments/{}/attempts", q.assessment);
+        let submit = format!("/api/v1/assessments/{}/submissions", q.assessment);
+        for round in 1..=3 {
+            let starts = (0..10).map(|_| w.as_(&s.student).post(&path).send());
+            let replies = futures_util::future::join_all(starts).await;
+            let statuses: Vec<StatusCode> = replies.iter().map(|r| r.status).collect();
+            if round <= 2 {
+                let created = statuses
+                    .iter()
+                    .filter(|s| **s == StatusCode::CREATED)
+                    .count();
+                let resumed = statuses.iter().filter(|s| **s == StatusCode::OK).count();
+                assert_eq!(
+                    (created, resumed),
+                    (1, 9),
+                    "{w}: round {round}: {statuses:?}"
+                );
+                let ids: std::collections::HashSet<String> = replies
+                    .iter()
+                    .map(|r| r.json_value()["id"].as_str().unwrap().to_owned())
+                    .collect();
+                assert_eq!(
+                    ids.len(),
+                    1,
+                    "{w}: round {round}: several attempts: {ids:?}"
+                );
+                w.as_(&s.student).post(&submit).expect(StatusCode::OK).await;
+            } else {
+                for reply in &replies {
+                    assert_eq!(
+                        (reply.status, reply.error_code()),
+                        (StatusCode::CONFLICT, Some("MAX_ATTEMPTS_REACHED")),
+                        "{w}: {reply}"
+                    );
+                }
+            }
+        }
+        let mine = w
+            .as_(&s.student)
+            .get(format!("/api/v1/assessments/{}/submissions", q.assessment))
+            .expect(StatusCode::OK)
+            .await
+            .json_value();
+        let numbers: Vec<u64> = mine["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|a| a["attempt"].as_u64().unwrap())
+            .collect();
+        assert_eq!(numbers, vec![1, 2], "{w}: {mine}");
+        // Concurrent submits of one attempt count it once.
+        let q = quiz_course(&w, &s, "double", json!({})).await;
+        start(&w, &s.student, &q.assessment).await;
+        let submit = format!("/api/v1/assessments/{}/submissions", q.assessment);
+        let submits = (0..5).map(|_| w.as_(&s.student).post(&submit).send());
+        let replies = futures_util::future::join_all(submits).await;
+        let ok = replies
+            .iter()
+            .filter(|r| r.status == StatusCode::OK)
+            .count();
+        assert_eq!(ok, 1, "{w}");
+        for reply in replies.iter().filter(|r| r.status != StatusCode::OK) {
+            assert_eq!(
+                reply.error_code(),
+                Some("ALREADY_SUBMITTED"),
+                "{w}: {reply}"
+            );
+        }
+    }
+}
+
+#[tokio::test]
+async fn a_submission_after_the_deadline_is_refused_or_marked_late_per_policy() {
+    for w in World::on_each_engine().await {
+        let s = school(&w, "acme").await;
+        let due = (chrono::Utc::now() + chrono::Duration::days(1)).to_rfc3339();
+        let past = (chrono::Utc::now() - chrono::Duration::seconds(1)).to_rfc3339();
+        for (policy, slug) in [("refuse", "strict"), ("accept", "lenient")] {
+            let q = quiz_course(&w, &s, slug, json!({"due_at": due, "late_policy": policy})).await;
+            let attempt = start(&w, &s.student, &q.assessment).await;
+            let id = attempt["id"].as_str().unwrap();
+            // The due date moves into the past while the attempt is in progress.
+            w.as_(&s.teacher)
+                .patch(format!("/api/v1/assessments/{}", q.assessment))
+                .json(&json!({"due_at": past}))
+                .expect(StatusCode::OK)
+                .await;
+            let save = w
+                .as_(&s.student)
+                .put(format!("/api/v1/attempts/{id}/answers"))
+                .json(&json!({"answers": answering(&attempt, &right_answers())}));
+            let submit = w
+                .as_(&s.student)
+                .post(format!("/api/v1/assessments/{}/submissions", q.assessment))
+                .json(&json!({"attempt_id": id}));
+            if policy == "refuse" {
+                save.expect_error(StatusCode::CONFLICT, "DEADLINE_PASSED")
+                    .await;
+                submit
+                    .expect_error(StatusCode::CONFLICT, "DEADLINE_PASSED")
+                    .await;
+                let read = w
+                    .as_(&s.student)
+                    .get(format!("/api/v1/submissions/{id}"))
+                    .expect(StatusCode::OK)
+                    .await
+                    .json_value();
+                assert_eq!(
+                    (
+                        read["status"].as_str(),
+                        read["answers"].as_array().map(Vec::len)
+                    ),
+                    (Some("expired"), Some(0)),
+                    "{w}: {read}"
+                );
+                // No new attempt past a refusing due date either.
+                w.as_(&s.student)
+                    .post(format!("/api/v1/assessments/{}/attempts", q.assessment))
+                    .expect_error(StatusCode::CONFLICT, "DEADLINE_PASSED")
+                    .await;
+            } else {
+                save.expect(StatusCode::OK).await;
+                let late = submit.expect(StatusCode::OK).await.json_value();
+                assert_eq!(
+                    (late["late"].as_bool(), late["score"].as_f64()),
+                    (Some(true), Some(8.0)),
+                    "{w}: {late}"
+                );
+            }
+        }
+        let submitted = events(&w, "assessment.submitted").await;
+        assert_eq!(submitted.len(), 1, "{w}: only the late one: {submitted:?}");
+        assert_eq!(submitted[0]["late"], json!(true), "{w}");
+    }
+}
+
+#[tokio::test]
+async fn essays_wait_for_an_instructor_whose_grade_is_audited() {
+    for w in World::on_each_engine().await {
+        let s = school(&w, "acme").await;
+        let q = quiz_course(&w, &s, "essays", json!({"passing_percent": 50})).await;
+        w.as_(&s.teacher)
+            .post(format!("/api/v1/assessments/{}/questions", q.assessment))
+            .json(&json!({"prompt": "essay", "points": 4, "key": {"type": "essay", "max_chars": 200}}))
+            .expect(StatusCode::CREATED)
+            .await;
+        let attempt = start(&w, &s.student, &q.assessment).await;
+        let mut answers = wrong_answers();
+        answers.insert("essay", json!({"type": "essay", "text": "<b>My</b> view"}));
+        let id = attempt["id"].as_str().unwrap().to_owned();
+        let submitted = w
+            .as_(&s.student)
+            .post(format!("/api/v1/assessments/{}/submissions", q.assessment))
+            .json(&json!({"answers": answering(&attempt, &answers)}))
+            .expect(StatusCode::OK)
+            .await
+            .json_value();
+        assert_eq!(
+            (submitted["status"].as_str(), submitted["score"].as_f64()),
+            (Some("needs_grading"), None),
+            "{w}: {submitted}"
+        );
+        let event = &events(&w, "assessment.submitted").await[0];
+        assert_eq!(
+            (event["score"].clone(), event["passed"].clone()),
+            (Value::Null, Value::Null),
+            "{w}"
+        );
+        assert!(events(&w, "assessment.graded").await.is_empty(), "{w}");
+        let essay = ids_by_prompt(&attempt)["essay"].clone();
+        let single = ids_by_prompt(&attempt)["single"].clone();
+        let grades = |question: &str, points: f64| json!({"grades": [{"question_id": question, "points": points, "feedback": "Good <i>points</i>"}]});
+        let path = format!("/api/v1/submissions/{id}/grades");
+        // Learners and other instructors do not grade; answers marked on the server and
+        // grades above the question's points are refused.
+        w.as_(&s.student)
+            .post(&path)
+            .json(&grades(&essay, 4.0))
+            .expect_error(StatusCode::FORBIDDEN, "PERMISSION_DENIED")
+            .await;
+        w.as_(&s.other_teacher)
+            .post(&path)
+            .json(&grades(&essay, 4.0))
+            .expect_error(StatusCode::NOT_FOUND, "NOT_FOUND")
+            .await;
+        w.as_(&s.teacher)
+            .post(&path)
+            .json(&grades(&single, 1.0))
+            .expect_error(StatusCode::UNPROCESSABLE_ENTITY, "NOT_GRADED_BY_HAND")
+            .await;
+        w.as_(&s.teacher)
+            .post(&path)
+            .json(&grades(&essay, 4.5))
+            .expect_error(StatusCode::UNPROCESSABLE_ENTITY, "INVALID_GRADE")
+            .await;
+        // 0.5 + 4 of 12 points: graded, and not passed.
+        let graded = w
+            .as_(&s.teacher)
+            .post(&path)
+            .json(&grades(&essay, 4.0))
+            .expect(StatusCode::OK)
+            .await
+            .json_value();
+        assert_eq!(
+            (
+                graded["status"].as_str(),
+                graded["score"].as_f64(),
+                graded["passed"].as_bool()
+            ),
+            (Some("graded"), Some(4.5), Some(false)),
+            "{w}: {graded}"
+        );
+        let graded_events = events(&w, "assessment.graded").await;
+        assert_eq!(graded_events.len(), 1, "{w}");
+        assert_eq!(graded_events[0]["by"], json!(s.teacher.id), "{w}");
+        let audit = w
+            .as_(&s.admin)
+            .get("/api/v1/audit-log?action=submission.graded")
+            .expect(StatusCode::OK)
+            .await
+            .json_value();
+        let entries = audit["items"].as_array().unwrap();
+        assert_eq!(entries.len(), 1, "{w}: {audit}");
+        assert_eq!(entries[0]["target_id"], json!(id), "{w}: {audit}");
+        // The learner sees the grade, and the feedback with the review.
+        let read = w
+            .as_(&s.student)
+            .get(format!("/api/v1/submissions/{id}"))
+            .expect(StatusCode::OK)
+            .await
+            .json_value();
+        assert_eq!(read["score"].as_f64(), Some(4.5), "{w}: {read}");
+        assert!(
+            read.to_string().contains("Good <i>points</i>"),
+            "{w}: {read}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn bad_input_gets_a_clear_refusal_and_stores_nothing() {
+    for w in World::on_each_engine().await {
+        let s = school(&w, "acme").await;
+        let q = quiz_course(&w, &s, "bad", json!({})).await;
+        let teacher = w.as_(&s.teacher);
+        let add = format!("/api/v1/assessments/{}/questions", q.assessment);
+        let regex = |pattern: &str| json!({"prompt": "p", "points": 1, "key": {"type": "short_answer", "rule": {"match": "regex", "pattern": pattern}}});
+        for pattern in [r"(a)\1", r"(?=x)x", "a{1000}{1000}", &"a".repeat(600)] {
+            teacher
+                .post(&add)
+                .json(&regex(pattern))
+                .expect_error(StatusCode::UNPROCESSABLE_ENTITY, "INVALID_PATTERN")
+                .await;
+        }
+        for (body, code) in [
+            (
+                json!({"prompt": "", "points": 1, "key": {"type": "true_false", "correct": true}}),
+                "INVALID_QUESTION",
+            ),
+            (
+                json!({"prompt": "x".repeat(20_000), "points": 1, "key": {"type": "true_false", "correct": true}}),
+                "INVALID_QUESTION",
+            ),
+            (
+                json!({"prompt": "p", "points": 5000, "key": {"type": "true_false", "correct": true}}),
+                "INVALID_QUESTION",
+            ),
+            (
+                json!({"prompt": "p", "points": 1, "key": {"type": "single_choice", "options": [{"id": "a", "text": "A"}], "correct": "a"}}),
+                "INVALID_QUESTION",
+            ),
+        ] {
+            teacher
+                .post(&add)
+                .json(&body)
+                .expect_error(StatusCode::UNPROCESSABLE_ENTITY, code)
+                .await;
+        }
+        for body in [
+            json!({"prompt": "p", "points": 1, "key": {"type": "telepathy"}}),
+            json!({"prompt": "p", "points": 1, "key": {"type": "true_false", "correct": true}, "tenant_id": "x"}),
+        ] {
+            let reply = teacher.post(&add).json(&body).send().await;
+            assert!(reply.status.is_client_error(), "{w}: {reply}");
+        }
+        let nul = teacher
+            .post(&add)
+            .body("application/json", r#"{"prompt": "a\u0000b", "points": 1, "key": {"type": "true_false", "correct": true}}"#)
+            .send()
+            .await;
+        assert_eq!(nul.status, StatusCode::BAD_REQUEST, "{w}: {nul}");
+        let detail = teacher
+            .get(format!("/api/v1/assessments/{}", q.assessment))
+            .expect(StatusCode::OK)
+            .await
+            .json_value();
+        assert_eq!(
+            detail["questions"].as_array().unwrap().len(),
+            8,
+            "{w}: a bad question was stored"
+        );
+        // Markup is kept as text, for pages to escape.
+        assert_eq!(detail["title"], json!("Final <script>quiz</script>"), "{w}");
+
+        let attempt = start(&w, &s.student, &q.assessment).await;
+        let id = attempt["id"].as_str().unwrap();
+        let ids = ids_by_prompt(&attempt);
+        let save = |answers: Value| {
+            w.as_(&s.student)
+                .put(format!("/api/v1/attempts/{id}/answers"))
+                .json(&json!({"answers": answers}))
+        };
+        save(json!([{"question_id": uuid::Uuid::now_v7(), "answer": {"type": "true_false", "value": true}}]))
+            .expect_error(StatusCode::UNPROCESSABLE_ENTITY, "UNKNOWN_QUESTION")
+            .await;
+        save(json!([
+            {"question_id": ids["truefalse"], "answer": {"type": "true_false", "value": true}},
+            {"question_id": ids["single"], "answer": {"type": "true_false", "value": true}},
+        ]))
+        .expect_error(StatusCode::UNPROCESSABLE_ENTITY, "INVALID_ANSWER")
+        .await;
+        save(json!([{"question_id": ids["single"], "answer": {"type": "single_choice", "option": "zzz"}}]))
+            .expect_error(StatusCode::UNPROCESSABLE_ENTITY, "INVALID_ANSWER")
+            .await;
+        save(json!([{"question_id": ids["exact"], "answer": {"type": "short_answer", "text": "x".repeat(5_000)}}]))
+            .expect_error(StatusCode::UNPROCESSABLE_ENTITY, "INVALID_ANSWER")
+            .await;
+        let malformed = save(json!([{"question_id": ids["truefalse"], "answer": {"type": "true_false", "value": "yes"}}]))
+            .send()
+            .await;
+        assert!(malformed.status.is_client_error(), "{w}: {malformed}");
+        // Nothing of the refused saves was kept (the first answer of the mixed one neither).
+        let read = w
+            .as_(&s.student)
+            .get(format!("/api/v1/submissions/{id}"))
+            .expect(StatusCode::OK)
+            .await
+            .json_value();
+        assert_eq!(read["answers"], json!([]), "{w}: {read}");
+        // Submitting twice: the second is refused, and counted nowhere.
+        let submit = format!("/api/v1/assessments/{}/submissions", q.assessment);
+        w.as_(&s.student)
+            .post(&submit)
+            .json(&json!({"attempt_id": id}))
+            .expect(StatusCode::OK)
+            .await;
+        w.as_(&s.student)
+            .post(&submit)
+            .json(&json!({"attempt_id": id}))
+            .expect_error(StatusCode::CONFLICT, "ALREADY_SUBMITTED")
+            .await;
+        save(json!([]))
+            .expect_error(StatusCode::CONFLICT, "ALREADY_SUBMITTED")
+            .await;
+        assert_eq!(events(&w, "assessment.submitted").await.len(), 1, "{w}");
+        // Settings that do not hold together.
+        w.as_(&s.teacher)
+            .patch(format!("/api/v1/assessments/{}", q.assessment))
+            .json(&json!({"passing_percent": 101}))
+            .expect_error(StatusCode::UNPROCESSABLE_ENTITY, "INVALID_ASSESSMENT")
+            .await;
+        w.as_(&s.teacher)
+            .post(format!("/api/v1/courses/{}/assessments", q.course))
+            .json(&json!({"kind": "exam", "title": "T", "max_attempts": 0}))
+            .expect_error(StatusCode::UNPROCESSABLE_ENTITY, "INVALID_ASSESSMENT")
+            .await;
+        // A learner neither authors nor deletes.
+        w.as_(&s.student)
+            .post(&add)
+            .json(&json!({"prompt": "p", "points": 1, "key": {"type": "true_false", "correct": true}}))
+            .expect_error(StatusCode::FORBIDDEN, "PERMISSION_DENIED")
+            .await;
+        // Learners attempted it, and a lesson links it: it stays.
+        w.as_(&s.teacher)
+            .delete(format!("/api/v1/assessments/{}", q.assessment))
+            .expect_error(StatusCode::CONFLICT, "ASSESSMENT_IN_USE")
+            .await;
+    }
+}
+
+#[tokio::test]
+async fn a_lesson_links_only_a_fitting_assessment_of_its_own_course() {
+    for w in World::on_each_engine().await {
+        let s = school(&w, "acme").await;
+        let q = quiz_course(&w, &s, "home", json!({})).await;
+        let other = quiz_course(&w, &s, "elsewhere", json!({})).await;
+        let teacher = w.as_(&s.teacher);
+        let module = teacher
+            .get(format!("/api/v1/courses/{}/modules", q.course))
+            .expect(StatusCode::OK)
+            .await
+            .json_value();
+        let module = module["items"][0]["id"]
+            .as_str()
+            .or_else(|| module[0]["id"].as_str())
+            .unwrap()
+            .to_owned();
+        let lesson = |kind: &str, assessment: &str| json!({"title": "L", "kind": kind, "content": [{"type": "assessment", "assessment_id": assessment}]});
+        let add = format!("/api/v1/modules/{module}/lessons");
+        teacher
+            .post(&add)
+            .json(&lesson("quiz", &other.assessment))
+            .expect_error(StatusCode::UNPROCESSABLE_ENTITY, "UNKNOWN_ASSESSMENT")
+            .await;
+        teacher
+            .post(&add)
+            .json(&lesson("quiz", &uuid::Uuid::now_v7().to_string()))
+            .expect_error(StatusCode::UNPROCESSABLE_ENTITY, "UNKNOWN_ASSESSMENT")
+            .await;
+        let assignment = teacher
+            .post(format!("/api/v1/courses/{}/assessments", q.course))
+            .json(&json!({"kind": "assignment", "title": "Essay"}))
+            .expect(StatusCode::CREATED)
+            .await
+            .json_value()["id"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        teacher
+            .post(&add)
+            .json(&lesson("quiz", &assignment))
+            .expect_error(StatusCode::UNPROCESSABLE_ENTITY, "ASSESSMENT_KIND_MISMATCH")
+            .await;
+        teacher
+            .post(&add)
+            .json(&lesson("assignment", &q.assessment))
+            .expect_error(StatusCode::UNPROCESSABLE_ENTITY, "ASSESSMENT_KIND_MISMATCH")
+            .await;
+        teacher
+            .post(&add)
+            .json(&lesson("assignment", &assignment))
+            .expect(StatusCode::CREATED)
+            .await;
+        // An assignment takes no questions and no attempts here.
+        teacher
+            .post(format!("/api/v1/assessments/{assignment}/questions"))
+            .json(&json!({"prompt": "p", "points": 1, "key": {"type": "true_false", "correct": true}}))
+            .expect_error(StatusCode::UNPROCESSABLE_ENTITY, "NOT_A_QUIZ")
+            .await;
+        w.as_(&s.student)
+            .post(format!("/api/v1/assessments/{assignment}/attempts"))
+            .expect_error(StatusCode::UNPROCESSABLE_ENTITY, "NOT_A_QUIZ")
+            .await;
+        // Replacing the quiz lesson is checked the same way.
+        teacher
+            .put(format!("/api/v1/lessons/{}", q.quiz_lesson))
+            .json(&lesson("quiz", &other.assessment))
+            .expect_error(StatusCode::UNPROCESSABLE_ENTITY, "UNKNOWN_ASSESSMENT")
+            .await;
+    }
+}
+
+#[tokio::test]
+async fn each_attempt_draws_its_questions_from_the_banks() {
+    for w in World::on_each_engine().await {
+        let s = school(&w, "acme").await;
+        let q = quiz_course(&w, &s, "banked", json!({})).await;
+        let teacher = w.as_(&s.teacher);
+        let bank = teacher
+            .post(format!("/api/v1/courses/{}/question-banks", q.course))
+            .json(&json!({"title": "Pool"}))
+            .expect(StatusCode::CREATED)
+            .await
+            .json_value()["id"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        for i in 0..6 {
+            teacher
+                .post(format!("/api/v1/question-banks/{bank}/questions"))
+                .json(&json!({"prompt": format!("pool {i}"), "points": 2, "key": {"type": "true_false", "correct": true}}))
+                .expect(StatusCode::CREATED)
+                .await;
+        }
+        teacher
+            .patch(format!("/api/v1/assessments/{}", q.assessment))
+            .json(&json!({"draws": [{"bank_id": bank, "count": 7}]}))
+            .expect_error(StatusCode::UNPROCESSABLE_ENTITY, "INVALID_DRAW")
+            .await;
+        teacher
+            .patch(format!("/api/v1/assessments/{}", q.assessment))
+            .json(&json!({"draws": [{"bank_id": bank, "count": 3}]}))
+            .expect(StatusCode::OK)
+            .await;
+        let detail = teacher
+            .get(format!("/api/v1/assessments/{}", q.assessment))
+            .expect(StatusCode::OK)
+            .await
+            .json_value();
+        assert_eq!(
+            (
+                detail["question_count"].as_u64(),
+                detail["max_score"].as_f64()
+            ),
+            (Some(11), Some(14.0)),
+            "{w}: {detail}"
+        );
+        let mut drawn = std::collections::HashSet::new();
+        for learner in [&s.student, &s.student2] {
+            let attempt = start(&w, learner, &q.assessment).await;
+            let pool: Vec<String> = ids_by_prompt(&attempt)
+                .into_keys()
+                .filter(|p| p.starts_with("pool"))
+                .collect();
+            assert_eq!(pool.len(), 3, "{w}: {attempt}");
+            assert_eq!(attempt["max_score"], json!(14.0), "{w}");
+            drawn.extend(pool);
+        }
+        assert!(drawn.len() >= 3, "{w}");
+        teacher
+            .delete(format!("/api/v1/question-banks/{bank}"))
+            .expect_error(StatusCode::CONFLICT, "BANK_IN_USE")
+            .await;
+    }
+}
+
+/// Every assessment route with an id in its path, with a body it accepts.
+fn routes(
+    course: &str,
+    assessment: &str,
+    question: &str,
+    bank: &str,
+    submission: &str,
+) -> Vec<(Method, String, Option<Value>)> {
+    let question_body =
+        json!({"prompt": "Stolen", "points": 1, "key": {"type": "true_false", "correct": true}});
+    vec![
+        (
+            Method::GET,
+            format!("/api/v1/courses/{course}/assessments"),
+            None,
+        ),
+        (
+            Method::POST,
+            format!("/api/v1/courses/{course}/assessments"),
+            Some(json!({"kind": "quiz", "title": "Stolen"})),
+        ),
+        (
+            Method::GET,
+            format!("/api/v1/assessments/{assessment}"),
+            None,
+        ),
+        (
+            Method::PATCH,
+            format!("/api/v1/assessments/{assessment}"),
+            Some(json!({"title": "Stolen"})),
+        ),
+        (
+            Method::DELETE,
+            format!("/api/v1/assessments/{assessment}"),
+            None,
+        ),
+        (
+            Method::POST,
+            format!("/api/v1/assessments/{assessment}/questions"),
+            Some(question_body.clone()),
+        ),
+        (Method::GET, format!("/api/v1/questions/{question}"), None),
+        (
+            Method::PATCH,
+            format!("/api/v1/questions/{question}"),
+            Some(json!({"prompt": "Stolen"})),
+        ),
+        (
+            Method::DELETE,
+            format!("/api/v1/questions/{question}"),
+            None,
+        ),
+        (
+            Method::GET,
+            format!("/api/v1/courses/{course}/question-banks"),
+            None,
+        ),
+        (
+            Method::POST,
+            format!("/api/v1/courses/{course}/question-banks"),
+            Some(json!({"title": "Stolen"})),
+        ),
+        (Method::GET, format!("/api/v1/question-banks/{bank}"), None),
+        (
+            Method::DELETE,
+            format!("/api/v1/question-banks/{bank}"),
+            None,
+        ),
+        (
+            Method::POST,
+            format!("/api/v1/question-banks/{bank}/questions"),
+            Some(question_body),
+        ),
+        (
+            Method::POST,
+            format!("/api/v1/assessments/{assessment}/attempts"),
+            None,
+        ),
+        (
+            Method::PUT,
+            format!("/api/v1/attempts/{submission}/answers"),
+            Some(json!({"answers": []})),
+        ),
+        (
+            Method::POST,
+            format!("/api/v1/assessments/{assessment}/submissions"),
+            Some(json!({"attempt_id": submission})),
+        ),
+        (
+            Method::GET,
+            format!("/api/v1/assessments/{assessment}/submissions"),
+            None,
+        ),
+        (
+            Method::GET,
+            format!("/api/v1/submissions/{submission}"),
+            None,
+        ),
+        (
+            Method::POST,
+            format!("/api/v1/submissions/{submission}/grades"),
+            Some(json!({"grades": [{"question_id": question, "points": 0}]})),
+        ),
+    ]
+}
+
+/// The routes above, as the router names them: `tests/learning.rs` holds its list of routes
+/// tested elsewhere against these.
+#[test]
+fn every_assessment_route_with_an_id_is_in_the_cross_tenant_test() {
+    let ids = ["C0", "A0", "Q0", "B0", "S0"];
+    let listed: std::collections::BTreeSet<(String, String)> =
+        routes(ids[0], ids[1], ids[2], ids[3], ids[4])
+            .into_iter()
+            .map(|(method, path, _)| {
+                let mut template = path;
+                for id in ids {
+                    template = template.replace(&format!("/{id}"), "/{id}");
+                }
+                (method.to_string(), template)
+            })
+            .collect();
+    let served: std::collections::BTreeSet<(String, String)> = lyceum_server::served_routes()
+        .into_iter()
+        .map(|(method, path)| (method.to_string(), path))
+        .filter(|(_, path)| {
+            !path.starts_with("/t/{slug}")
+                && path.contains("/{")
+                && (path.contains("assessment")
+                    || path.contains("question")
+                    || path.contains("attempt")
+                    || path.contains("submission"))
+        })
+        .collect();
+    assert_eq!(listed, served);
+}
+
+#[tokio::test]
+async fn another_tenants_assessments_questions_banks_and_submissions_are_not_found() {
+    for w in World::on_every_placement().await {
+        let acme = school(&w, "acme").await;
+        let globex = school(&w, "globex").await;
+        let q = quiz_course(&w, &acme, "secret", json!({})).await;
+        w.as_(&acme.teacher)
+            .post(format!("/api/v1/assessments/{}/questions", q.assessment))
+            .json(&json!({"prompt": "essay", "points": 1, "key": {"type": "essay"}}))
+            .expect(StatusCode::CREATED)
+            .await;
+        let bank = w
+            .as_(&acme.teacher)
+            .post(format!("/api/v1/courses/{}/question-banks", q.course))
+            .json(&json!({"title": "Pool"}))
+            .expect(StatusCode::CREATED)
+            .await
+            .json_value()["id"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        let staff_view = w
+            .as_(&acme.teacher)
+            .get(format!("/api/v1/assessments/{}", q.assessment))
+            .expect(StatusCode::OK)
+            .await
+            .json_value();
+        let question = staff_view["questions"][0]["id"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        let attempt = start(&w, &acme.student, &q.assessment).await;
+        let submission = attempt["id"].as_str().unwrap().to_owned();
+        let fresh = || uuid::Uuid::now_v7().to_string();
+        let theirs = routes(&q.course, &q.assessment, &question, &bank, &submission);
+        let nobodys = routes(&fresh(), &fresh(), &fresh(), &fresh(), &fresh());
+        for ((method, path, body), (_, unknown, _)) in theirs.iter().zip(&nobodys) {
+            for user in [&globex.admin, &globex.teacher, &globex.student] {
+                let request = |path: &str| {
+                    w.as_(user)
+                        .request(method.clone(), path)
+                        .maybe_json(body.as_ref())
+                        .send()
+                };
+                let reply = request(path).await;
+                let baseline = request(unknown).await;
+                assert!(reply.status.is_client_error(), "{reply}");
+                assert_eq!(
+                    (reply.status, reply.error_code()),
+                    (baseline.status, baseline.error_code()),
+                    "{reply}\n  tells acme's ids apart from unknown ones: {baseline}"
+                );
+            }
+            // An acme token on globex's address is refused before anything else.
+            w.as_(&acme.admin)
+                .at("globex")
+                .request(method.clone(), path)
+                .maybe_json(body.as_ref())
+                .expect(StatusCode::FORBIDDEN)
+                .await;
+        }
+        // Nothing changed in acme: the attempt is in progress, the questions are all there.
+        let read = w
+            .as_(&acme.student)
+            .get(format!("/api/v1/submissions/{submission}"))
+            .expect(StatusCode::OK)
+            .await
+            .json_value();
+        assert_eq!(read["status"], json!("in_progress"), "{w}: {read}");
+        let after = w
+            .as_(&acme.teacher)
+            .get(format!("/api/v1/assessments/{}", q.assessment))
+            .expect(StatusCode::OK)
+            .await
+            .json_value();
+        assert_eq!(after["title"], staff_view["title"], "{w}");
+        assert_eq!(after["questions"], staff_view["questions"], "{w}");
+        let banks = w
+            .as_(&acme.teacher)
+            .get(format!("/api/v1/courses/{}/question-banks", q.course))
+            .expect(StatusCode::OK)
+            .await
+            .json_value();
+        assert_eq!(banks["items"].as_array().unwrap().len(), 1, "{w}: {banks}");
+    }
+}
