@@ -78,6 +78,12 @@ impl LessonKind {
             LessonKind::Assignment => "assignment",
         }
     }
+
+    /// Is a lesson of this kind completed only by passing its assessment (never by a progress
+    /// report, so that no certificate is earned without answering)?
+    pub fn completed_by_passing(self) -> bool {
+        self == LessonKind::Quiz
+    }
 }
 
 impl fmt::Display for LessonKind {

@@ -3513,3 +3513,82 @@ async fn course_staff_upload_files_in_the_builder_and_learners_see_the_images() 
         assert_eq!(learner.get(&src).await.status, StatusCode::NOT_FOUND);
     }
 }
+
+#[tokio::test]
+async fn a_quiz_lesson_offers_no_way_to_mark_it_complete() {
+    for (config, _guard) in configs_on_each_engine().await {
+        let label = label(&config);
+        let store = Store::open(config).await.unwrap();
+        let (_, course) = school(&store, "lima", "#4e342e", 1).await;
+        let state = AppState::new(store, ServerConfig::unthrottled());
+        let teacher = common::token(&state, "lima", "teacher@lima.test", PASSWORD).await;
+        let api = async |path: String, body: serde_json::Value| {
+            let (status, answer) = common::call(
+                &state,
+                "POST",
+                &format!("/t/lima/api/v1{path}"),
+                Some(&teacher),
+                Some(body),
+            )
+            .await;
+            assert_eq!(status, StatusCode::CREATED, "{label}: {path}: {answer}");
+            answer["id"].as_str().unwrap().to_owned()
+        };
+        let module = api(
+            format!("/courses/{course}/modules"),
+            serde_json::json!({"title": "Check"}),
+        )
+        .await;
+        let assessment = api(
+            format!("/courses/{course}/assessments"),
+            serde_json::json!({"kind": "quiz", "title": "Check", "passing_percent": 50}),
+        )
+        .await;
+        api(
+            format!("/assessments/{assessment}/questions"),
+            serde_json::json!({"prompt": "Sure?", "points": 1, "key": {"type": "true_false", "correct": true}}),
+        )
+        .await;
+        let lesson = api(
+            format!("/modules/{module}/lessons"),
+            serde_json::json!({"title": "The quiz", "kind": "quiz", "content": [
+                {"type": "assessment", "assessment_id": assessment}
+            ]}),
+        )
+        .await;
+
+        let mut student = Browser::new(&state, &label);
+        student.sign_in("lima", "student@lima.test").await;
+        let enrolled = student
+            .post(&format!("/t/lima/courses/{course}/enroll"), &[], None)
+            .await;
+        assert_eq!(enrolled.status, StatusCode::SEE_OTHER, "{label}");
+        let page = student
+            .get(&format!("/t/lima/learn/lessons/{lesson}"))
+            .await;
+        assert_eq!(page.status, StatusCode::OK, "{label}: {}", page.body);
+        assert!(
+            !page
+                .body
+                .contains(&format!("/learn/lessons/{lesson}/complete")),
+            "{label}: {}",
+            page.body
+        );
+        assert!(
+            page.body
+                .contains("You complete this lesson by passing its quiz."),
+            "{label}: {}",
+            page.body
+        );
+        // Posting the form anyway is refused with a page, and completes nothing.
+        let forced = student
+            .post(
+                &format!("/t/lima/learn/lessons/{lesson}/complete"),
+                &[],
+                None,
+            )
+            .await;
+        assert_eq!(forced.status, StatusCode::CONFLICT, "{label}");
+        assert!(forced.is_html(), "{label}");
+    }
+}

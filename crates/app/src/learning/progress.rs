@@ -9,8 +9,7 @@ use crate::{Actor, Refusal};
 use chrono::Utc;
 use lyceum_domain::{
     clamp_progress, events, roll_up, CourseId, CourseProgress, DomainEvent, EnrollmentStatus,
-    LessonId, LessonKind, LessonProgressStatus, ModuleOutline, Percent, Permission, ReleaseRule,
-    UserId,
+    LessonId, LessonProgressStatus, ModuleOutline, Percent, Permission, ReleaseRule, UserId,
 };
 use lyceum_store::repo::certificates::{self, Certificate};
 use lyceum_store::repo::enrollments;
@@ -206,7 +205,7 @@ pub async fn report(
         .as_ref()
         .is_some_and(|(status, _)| *status == LessonProgressStatus::Completed);
     // The certificate bypass, closed: a quiz lesson completes when its assessment is passed.
-    if context.lesson_kind == LessonKind::Quiz && percent.is_complete() && !was_completed {
+    if context.lesson_kind.completed_by_passing() && percent.is_complete() && !was_completed {
         return Err(Refusal::conflict(
             "QUIZ_NOT_PASSED",
             "a quiz lesson is completed by passing its quiz, not by a progress report",

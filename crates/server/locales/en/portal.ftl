@@ -117,6 +117,7 @@ lesson-no-video = Your browser cannot play this video.
 lesson-video-unavailable = This video is not available here.
 lesson-image-unavailable = This image is not available here.
 lesson-assessment-soon = This lesson's quiz or assignment opens here soon.
+lesson-pass-to-complete = You complete this lesson by passing its quiz.
 lesson-next = Next
 lesson-complete = Mark complete and continue
 

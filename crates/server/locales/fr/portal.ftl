@@ -118,6 +118,7 @@ lesson-no-video = Votre navigateur ne peut pas lire cette vidéo.
 lesson-video-unavailable = Cette vidéo n'est pas disponible ici.
 lesson-image-unavailable = Cette image n'est pas disponible ici.
 lesson-assessment-soon = Le quiz ou le devoir de cette leçon s'ouvrira bientôt ici.
+lesson-pass-to-complete = Vous terminez cette leçon en réussissant son quiz.
 lesson-next = Suivante
 lesson-complete = Marquer comme terminée et continuer
 

@@ -473,6 +473,14 @@ struct LessonPage {
     completed: bool,
 }
 
+impl LessonPage {
+    /// Does the page offer to mark the lesson complete (or go on, once it is)? A quiz lesson
+    /// is completed by passing its quiz, which the pages do not run yet.
+    fn completes_here(&self) -> bool {
+        self.completed || !self.lesson.kind.completed_by_passing()
+    }
+}
+
 /// The lesson player.
 pub(crate) async fn lesson(
     State(state): State<AppState>,
