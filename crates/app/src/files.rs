@@ -684,23 +684,24 @@ pub async fn media_urls(
     course: CourseId,
     content: &serde_json::Value,
 ) -> Result<HashMap<String, SignedUrl>, Refusal> {
-    let mut urls = HashMap::new();
     let blocks = content.as_array().map(Vec::as_slice).unwrap_or_default();
-    for media in blocks.iter().filter_map(|b| b.get("media")?.as_str()) {
-        let Some(id) = media
-            .strip_prefix("file:")
-            .and_then(|id| id.parse::<FileId>().ok())
-        else {
-            continue;
-        };
-        if urls.contains_key(media) {
-            continue;
-        }
-        let Some(file) = files::get(tx, id).await? else {
-            continue;
-        };
+    let mut named: Vec<FileId> = blocks
+        .iter()
+        .filter_map(|b| {
+            b.get("media")?
+                .as_str()?
+                .strip_prefix("file:")?
+                .parse()
+                .ok()
+        })
+        .collect();
+    named.sort_unstable();
+    named.dedup();
+    let mut urls = HashMap::new();
+    for file in files::by_ids(tx, &named).await? {
         if file.course_id == Some(course) && file.purpose != FilePurpose::Submission {
-            urls.insert(media.to_owned(), storage.sign(tx.tenant_id(), id).await?);
+            let url = storage.sign(tx.tenant_id(), file.id).await?;
+            urls.insert(file_reference(file.id), url);
         }
     }
     Ok(urls)

@@ -131,6 +131,26 @@ pub async fn get(tx: &mut TenantTx, id: FileId) -> Result<Option<StoredFile>, St
     row.map(|row| own(tx, row)).transpose()
 }
 
+/// The files with these ids, in any order (a lesson's media in one statement).
+pub async fn by_ids(tx: &mut TenantTx, ids: &[FileId]) -> Result<Vec<StoredFile>, StoreError> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let tenant = tx.tenant();
+    let sql = format!(
+        "SELECT {COLUMNS} FROM files WHERE tenant_id = $1 AND id IN ({})",
+        super::placeholders(2, ids.len())
+    );
+    let rows: Vec<FileRow> = dispatch!(tx.conn(), c => {
+        let mut query = sqlx::query_as(&sql).bind(tenant);
+        for id in ids {
+            query = query.bind(id.as_uuid());
+        }
+        query.fetch_all(c).await?
+    });
+    rows.into_iter().map(|row| own(tx, row)).collect()
+}
+
 /// A course's files, newest first.
 pub async fn of_course(tx: &mut TenantTx, course: CourseId) -> Result<Vec<StoredFile>, StoreError> {
     let tenant = tx.tenant();
