@@ -262,29 +262,41 @@ type AnswerRow = (
     DateTime<Utc>,
 );
 
-/// Saves answers of an attempt (each replacing the one saved before for its question).
+/// Saves answers of an attempt (each replacing the one saved before for its question; of two
+/// answers to one question, the later), in one statement per [`super::BULK_ROWS`].
 pub async fn save_answers(
     tx: &mut WriteTx,
     submission: SubmissionId,
     answers: &[(QuestionId, Answer)],
 ) -> Result<(), StoreError> {
     let (tenant, now) = (tx.tenant(), Utc::now());
-    dispatch!(tx.conn(), c => {
-        for (question, answer) in answers {
-            sqlx::query(
-                "INSERT INTO submission_answers (tenant_id, submission_id, question_id, answer, needs_grading, updated_at) \
-                 VALUES ($1, $2, $3, $4, FALSE, $5) \
-                 ON CONFLICT (tenant_id, submission_id, question_id) DO UPDATE SET answer = excluded.answer, updated_at = excluded.updated_at",
-            )
-            .bind(tenant)
-            .bind(submission.as_uuid())
-            .bind(question.as_uuid())
-            .bind(Json(answer))
-            .bind(now)
-            .execute(&mut *c)
-            .await?;
-        }
-    });
+    // One row per question: a statement may not update the same row twice.
+    let mut seen = std::collections::HashSet::new();
+    let latest: Vec<&(QuestionId, Answer)> = answers
+        .iter()
+        .rev()
+        .filter(|(question, _)| seen.insert(*question))
+        .collect();
+    for chunk in latest.chunks(super::BULK_ROWS) {
+        dispatch!(tx.conn(), c => {
+            let mut insert = sqlx::QueryBuilder::new(
+                "INSERT INTO submission_answers (tenant_id, submission_id, question_id, answer, needs_grading, updated_at) ",
+            );
+            insert.push_values(chunk, |mut row, (question, answer)| {
+                row.push_bind(tenant)
+                    .push_bind(submission.as_uuid())
+                    .push_bind(question.as_uuid())
+                    .push_bind(Json(answer))
+                    .push("FALSE")
+                    .push_bind(now);
+            });
+            insert.push(
+                " ON CONFLICT (tenant_id, submission_id, question_id) \
+                 DO UPDATE SET answer = excluded.answer, updated_at = excluded.updated_at",
+            );
+            insert.build().persistent(false).execute(&mut *c).await?;
+        });
+    }
     Ok(())
 }
 
