@@ -29,11 +29,6 @@ use prometheus_client::collector::Collector;
 use settings::{Settings, WorkerMode};
 use std::path::PathBuf;
 
-/// Sign-ins allocate 19 MiB each (Argon2id); glibc's allocator kept those blocks after use (RSS
-/// grew past 230 MB over 200 sign-ins), mimalloc gives them back to the system.
-#[global_allocator]
-static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
-
 #[derive(Parser)]
 #[command(
     name = "lyceum",
@@ -95,25 +90,27 @@ enum OutboxCommand {
     },
 }
 
-/// `mi_option_purge_delay` in mimalloc's `mi_option_t` (mimalloc.h, v2 and v3 alike; the Rust
-/// bindings name the options around it but not this one).
-const MI_OPTION_PURGE_DELAY: libmimalloc_sys::mi_option_t = 15;
+/// Allocations from this size up are mapped for themselves and given back to the system when
+/// freed. Sign-ins allocate 19 MiB each (Argon2id), and glibc's default raises this threshold to
+/// the largest block freed so far, after which those buffers stay in the heap: a server held
+/// 237 MB after 200 sign-ins. A fixed threshold keeps that default from adapting.
+const MAP_FROM_BYTES: i32 = 1 << 20;
 
-/// On the embedded SQLite default, memory freed is given back to the system at once instead of
-/// after 10 ms. Every SQLite connection runs on a thread of its own (the driver's design), and
-/// each thread keeps a heap of its own, which a delayed purge only returns when that thread
-/// allocates again (an idle tenant's never does): measured with a thousand open tenant files,
-/// resident memory fell from 1,313 MB to 522 MB, with no change in throughput. On PostgreSQL
-/// there are no such threads, and the default keeps allocation-heavy paths cheaper.
-fn purge_freed_memory_at_once(settings: &Settings) {
-    if settings.database_url.is_none() {
-        // SAFETY: sets a mimalloc option, which mimalloc reads on each purge; safe to call at
-        // any time from any thread.
-        unsafe { libmimalloc_sys::mi_option_set(MI_OPTION_PURGE_DELAY, 0) };
+/// glibc's allocator, not a faster one with a heap per thread (such as mimalloc): on the
+/// embedded SQLite default every tenant connection runs on a thread of its own (the driver's
+/// design), and a heap per thread kept ~230 MB more of a thousand tenants' memory than glibc's
+/// arenas, which threads share.
+fn tune_allocator() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    // SAFETY: `mallopt` sets an allocator parameter; called first thing in `main`, before any
+    // thread starts.
+    unsafe {
+        libc::mallopt(libc::M_MMAP_THRESHOLD, MAP_FROM_BYTES);
     }
 }
 
 fn main() {
+    tune_allocator();
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -137,7 +134,6 @@ async fn run_cli() {
 
 async fn run(cli: Cli) -> Result<()> {
     let settings = Settings::load(cli.config.as_deref())?;
-    purge_freed_memory_at_once(&settings);
     init_logging(&settings);
     if matches!(
         cli.command,

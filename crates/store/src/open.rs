@@ -261,8 +261,9 @@ async fn check_runtime_owns_nothing(pool: &PgPool) -> Result<(), StoreError> {
 }
 
 /// Every SQLite file is opened in WAL mode (readers never wait for the writer), with the
-/// configured `synchronous` and busy timeout, and a small page cache: with one file per tenant,
-/// thousands of idle connections must not each hold SQLite's 2 MB default.
+/// configured `synchronous` and busy timeout, a small page cache and a short statement cache:
+/// with one file per tenant, thousands of idle connections must not each hold SQLite's 2 MB
+/// default, nor every statement they ever prepared (the driver keeps 100 by default).
 pub(crate) fn sqlite_options(
     path: &Path,
     create: bool,
@@ -275,7 +276,8 @@ pub(crate) fn sqlite_options(
         .synchronous(limits.sqlite_synchronous)
         .busy_timeout(limits.sqlite_busy_timeout)
         .foreign_keys(true)
-        .pragma("cache_size", "-512")
+        .pragma("cache_size", "-128")
+        .statement_cache_capacity(32)
         .disable_statement_logging()
 }
 
