@@ -442,6 +442,13 @@ impl PageLocale {
             }
             ValidationError::InvalidPattern(_) => self.msg("invalid-pattern"),
             ValidationError::InvalidAnswer(_) => self.msg("invalid-answer"),
+            ValidationError::InvalidRubric { field, .. } => {
+                self.msg("invalid-rubric").arg("field", field.as_str())
+            }
+            ValidationError::InvalidAssignment(_) => self.msg("invalid-assignment"),
+            ValidationError::InvalidSubmission(reason) => self
+                .msg("invalid-submission")
+                .arg("reason", reason.as_str()),
         }
     }
 
