@@ -524,6 +524,11 @@ mod tests {
                     },
                 ],
             },
+            Body::WebhookDisabled {
+                url: "https://hooks.example/lyceum".to_owned(),
+                failing_since: Some(Utc::now()),
+                last_error: Some("503 Service Unavailable\r\nBcc: eve@evil.test".to_owned()),
+            },
             Body::GradePosted {
                 course_id: CourseId::new(),
                 course: "Safety <b>first</b>\r\nBcc: eve@evil.test".to_owned(),
@@ -531,11 +536,6 @@ mod tests {
                 score: lyceum_domain::assessment::Points::from_hundredths(750),
                 max_score: lyceum_domain::assessment::Points::whole(9),
                 passed: true,
-            },
-            Body::WebhookDisabled {
-                url: "https://hooks.example/lyceum".to_owned(),
-                failing_since: Some(Utc::now()),
-                last_error: Some("503 Service Unavailable\r\nBcc: eve@evil.test".to_owned()),
             },
         ];
         bodies
