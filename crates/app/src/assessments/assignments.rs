@@ -27,14 +27,14 @@ use lyceum_domain::{
     ExtensionId, LessonKind, Mail, Permission, SubmissionId, UserId, ValidationError,
 };
 use lyceum_store::repo::assessments as assessment_repo;
-use lyceum_store::repo::assignments::{self as repo, AssignmentSubmission, Grade, QueueScope};
+use lyceum_store::repo::assignments::{self as repo, AssignmentSubmission, Grade};
 use lyceum_store::repo::{enrollments, files, outbox};
 use lyceum_store::{StoreError, TenantTx, WriteTx};
 use serde::Serialize;
 use serde_json::json;
 use std::collections::HashMap;
 
-pub use lyceum_store::repo::assignments::Extension;
+pub use lyceum_store::repo::assignments::{Extension, QueueScope};
 pub use lyceum_store::repo::files::StoredFile;
 
 /// The longest reason given for an extension.

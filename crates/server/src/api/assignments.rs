@@ -21,13 +21,12 @@ use axum::http::{header, HeaderMap, StatusCode};
 use axum::Json;
 use chrono::{DateTime, Utc};
 use lyceum_app::assessments::assignments::{
-    self, AssignmentView, CriterionAverage, Extension, LearnerWork, QueuedVersion, StaffVersion,
+    self, AssignmentView, CriterionAverage, Extension, LearnerWork, QueueScope, QueuedVersion, StaffVersion,
     StoredFile, VersionRead,
 };
 use lyceum_app::files::{self, SubmissionUpload};
 use lyceum_domain::assessment::{AssignmentSettings, CriterionGrade};
 use lyceum_domain::{ExtensionId, FileId, SubmissionId, UserId};
-use lyceum_store::repo::assignments::QueueScope;
 use lyceum_store::LearnerLock;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};

@@ -20,7 +20,7 @@ use axum::http::StatusCode;
 use axum::response::Response;
 use chrono::{NaiveDateTime, Utc};
 use lyceum_app::assessments::assignments::{
-    self, AssignmentView, Extension, LearnerWork, QueuedVersion, StaffVersion, StoredFile,
+    self, AssignmentView, Extension, LearnerWork, QueueScope, QueuedVersion, StaffVersion, StoredFile,
     VersionRead,
 };
 use lyceum_app::assessments::{self, AssessmentDetail};
@@ -29,7 +29,6 @@ use lyceum_app::learning::{courses, enrollments};
 use lyceum_app::{Actor, Refusal};
 use lyceum_domain::assessment::{AssessmentKind, AssignmentStatus, CriterionGrade, Points};
 use lyceum_domain::{AssessmentId, CourseId, ExtensionId, SubmissionId, UserId};
-use lyceum_store::repo::assignments::QueueScope;
 use lyceum_store::LearnerLock;
 use serde::Deserialize;
 use std::collections::HashMap;
