@@ -1041,6 +1041,44 @@ fn routes(
     ]
 }
 
+/// The routes above are every assignment route with an id the router serves (a new one cannot
+/// escape the cross-tenant test below); `tests/learning.rs` lists them as tested here.
+#[test]
+fn every_assignment_route_with_an_id_is_in_the_cross_tenant_test() {
+    let ids = ["C0", "A0", "V0", "E0", "F0"];
+    let listed: std::collections::BTreeSet<(String, String)> =
+        routes(ids[0], ids[1], ids[2], ids[3], ids[4])
+            .into_iter()
+            .map(|(method, path, _)| {
+                let mut template = path.split('?').next().unwrap().to_owned();
+                template = template.replace("/F0", "/{file_id}");
+                for id in ids {
+                    template = template.replace(&format!("/{id}"), "/{id}");
+                }
+                (method.to_string(), template)
+            })
+            .collect();
+    let parts = [
+        "/assignment",
+        "/my-submission",
+        "/grading-queue",
+        "/extensions",
+        "/release-grades",
+        "/rubric-averages",
+        "/assignment-submissions/",
+    ];
+    let served: std::collections::BTreeSet<(String, String)> = lyceum_server::served_routes()
+        .into_iter()
+        .map(|(method, path)| (method.to_string(), path))
+        .filter(|(_, path)| {
+            !path.starts_with("/t/{slug}")
+                && path.contains("/{")
+                && parts.iter().any(|part| path.contains(part))
+        })
+        .collect();
+    assert_eq!(listed, served);
+}
+
 #[tokio::test]
 async fn another_tenants_assignments_work_and_extensions_are_not_found() {
     for w in World::on_every_placement().await {

@@ -21,8 +21,8 @@ use axum::http::{header, HeaderMap, StatusCode};
 use axum::Json;
 use chrono::{DateTime, Utc};
 use lyceum_app::assessments::assignments::{
-    self, AssignmentView, CriterionAverage, Extension, LearnerWork, QueueScope, QueuedVersion, StaffVersion,
-    StoredFile, VersionRead,
+    self, AssignmentView, CriterionAverage, Extension, LearnerWork, QueueScope, QueuedVersion,
+    StaffVersion, StoredFile, VersionRead,
 };
 use lyceum_app::files::{self, SubmissionUpload};
 use lyceum_domain::assessment::{AssignmentSettings, CriterionGrade};

@@ -20,8 +20,8 @@ use axum::http::StatusCode;
 use axum::response::Response;
 use chrono::{NaiveDateTime, Utc};
 use lyceum_app::assessments::assignments::{
-    self, AssignmentView, Extension, LearnerWork, QueueScope, QueuedVersion, StaffVersion, StoredFile,
-    VersionRead,
+    self, AssignmentView, Extension, LearnerWork, QueueScope, QueuedVersion, StaffVersion,
+    StoredFile, VersionRead,
 };
 use lyceum_app::assessments::{self, AssessmentDetail};
 use lyceum_app::files::{self, SubmissionUpload};
