@@ -9,6 +9,7 @@
 //! Upload and delete open their own transactions (a write transaction is not held while bytes
 //! stream in); reads take the transaction the face opened.
 
+use crate::assessments::assignments;
 use crate::audit::{self, Change};
 use crate::learning::courses::{course_content, editable_course, visible_course};
 use crate::{Actor, Refusal};
@@ -20,11 +21,12 @@ use futures_util::stream::BoxStream;
 use futures_util::{Stream, StreamExt, TryStreamExt};
 use lyceum_domain::file::{allowed_type, check_content, SNIFF_BYTES};
 use lyceum_domain::{
-    events, AuditAction, AuditTarget, CourseId, FileFault, FileId, FileName, FilePurpose, TenantId,
+    events, AssessmentId, AuditAction, AuditTarget, CourseId, FileFault, FileId, FileName,
+    FilePurpose, TenantId, UserId,
 };
 use lyceum_store::repo::files::{self, NewFile};
 use lyceum_store::repo::outbox;
-use lyceum_store::{Store, Tenant, TenantTx};
+use lyceum_store::{LearnerLock, Store, Tenant, TenantTx};
 use object_store::path::Path as ObjectPath;
 use object_store::{ObjectStore, WriteMultipart};
 use ring::hmac;
@@ -436,6 +438,127 @@ where
                 "size": file.size,
             }));
         audit::record(&mut tx, actor, change).await?;
+        tx.commit().await?;
+        Ok::<_, Refusal>(file)
+    }
+    .await;
+    if recorded.is_err() {
+        storage.remove(&key).await;
+    }
+    recorded
+}
+
+/// What a learner's upload to their assignment draft says about itself, before its bytes.
+#[derive(Debug, Clone)]
+pub struct SubmissionUpload<'a> {
+    pub assessment: AssessmentId,
+    /// What the learner calls it (kept as metadata, cleaned; never part of a key).
+    pub name: &'a str,
+    /// The declared content type, held against the content and the assignment's types.
+    pub content_type: &'a str,
+    /// The announced size, if any: refused early when too large.
+    pub length: Option<u64>,
+}
+
+/// The key of a learner's file for an assignment: `{tenant}/submissions/{assessment}/{user}/{file}`.
+fn submission_key(
+    tenant: TenantId,
+    assessment: AssessmentId,
+    user: UserId,
+    file: FileId,
+) -> String {
+    format!("{tenant}/submissions/{assessment}/{user}/{file}")
+}
+
+/// Attaches a file to the actor's draft of an assignment (made when there is none): the
+/// assignment must take files (`INVALID_SUBMISSION`) of the declared type
+/// (`FILE_TYPE_NOT_ALLOWED`), the content must be of that type (`FILE_TYPE_MISMATCH`), no
+/// larger than the assignment allows (`FILE_TOO_LARGE`) nor the plan's storage
+/// (`STORAGE_QUOTA_EXCEEDED`), and the draft must hold fewer files than its most
+/// (`TOO_MANY_FILES`); the draft's own rules hold (see
+/// `crate::assessments::assignments::save_draft`). Streamed like every upload; counted
+/// against the quota. Records `file.uploaded`.
+pub async fn upload_submission_file<S, E>(
+    storage: &FileStorage,
+    tenant: &Tenant,
+    actor: &Actor,
+    request: SubmissionUpload<'_>,
+    body: S,
+    now: DateTime<Utc>,
+) -> Result<StoredFile, Refusal>
+where
+    S: Stream<Item = Result<Bytes, E>> + Unpin + Send,
+    E: std::fmt::Display,
+{
+    let purpose = FilePurpose::Submission;
+    let declared = allowed_type(purpose, request.content_type).map_err(fault)?;
+    let store = &storage.store;
+    let lock = LearnerLock {
+        learner: actor.user,
+    };
+    // Checked first without keeping anything (the transaction is rolled back).
+    let (slot, used) = {
+        let mut tx = store.begin_learner_write(tenant, lock).await?;
+        let (slot, _) = assignments::upload_slot(&mut tx, actor, request.assessment, now).await?;
+        let used = files::bytes_used(&mut tx).await?;
+        (slot, used)
+    };
+    if !slot.types.iter().any(|t| t == declared) {
+        return Err(fault(FileFault::NotAllowed {
+            purpose,
+            declared: request.content_type.chars().take(100).collect(),
+        }));
+    }
+    let max = slot.max_bytes;
+    if request.length.is_some_and(|length| length > max) {
+        return Err(too_large(max));
+    }
+    within_quota(actor, used, request.length.unwrap_or(1))?;
+    let quota = actor.plan.limits().max_storage_bytes.map(|max| (max, used));
+    let course = slot.assessment.course_id;
+    let id = FileId::new();
+    let key = submission_key(tenant.id(), request.assessment, actor.user, id);
+    let upload = UploadRequest {
+        course,
+        purpose,
+        name: request.name,
+        content_type: request.content_type,
+        length: request.length,
+    };
+    let received = stream_into(storage, &key, &upload, max, quota, body).await?;
+
+    let name = FileName::new(request.name);
+    let recorded = async {
+        let mut tx = store.begin_learner_write(tenant, lock).await?;
+        let (_, draft) = assignments::upload_slot(&mut tx, actor, request.assessment, now).await?;
+        within_quota(actor, files::bytes_used(&mut tx).await?, received.size)?;
+        let file = files::insert(
+            &mut tx,
+            &NewFile {
+                id,
+                purpose,
+                course_id: Some(course),
+                owner_id: Some(actor.user),
+                key: key.clone(),
+                name: name.clone(),
+                content_type: received.content_type.to_owned(),
+                size: received.size,
+                sha256: received.sha256.clone(),
+                created_by: Some(actor.user),
+            },
+        )
+        .await?;
+        lyceum_store::repo::assignments::attach(&mut tx, draft.id, id).await?;
+        let uploaded = events::FileUploaded {
+            file_id: id,
+            purpose,
+            course_id: Some(course),
+            name: name.to_string(),
+            content_type: file.content_type.clone(),
+            size: file.size,
+            by: actor.user,
+        };
+        outbox::append(&mut tx, Some(actor.user), &uploaded.into()).await?;
         tx.commit().await?;
         Ok::<_, Refusal>(file)
     }

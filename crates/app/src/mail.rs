@@ -51,6 +51,12 @@ pub(crate) async fn invitations(
     jobs::enqueue_all(tx, &batch).await
 }
 
+/// Queues the "grade posted" mail (`Mail::GradePosted`) to the learner whose grade was
+/// released.
+pub(crate) async fn grade_posted(tx: &mut WriteTx, to: UserId, mail: Mail) -> Result<(), Refusal> {
+    send(tx, to, mail).await
+}
+
 /// Queues the mail telling `user` that too many failed sign-ins locked their account until
 /// `until` (a face's sign-in throttle decides when; this only tells the person).
 pub async fn account_locked(
@@ -216,6 +222,14 @@ pub enum Body {
         failing_since: Option<DateTime<Utc>>,
         last_error: Option<String>,
     },
+    GradePosted {
+        course_id: lyceum_domain::CourseId,
+        course: String,
+        assignment: String,
+        score: lyceum_domain::assessment::Points,
+        max_score: lyceum_domain::assessment::Points,
+        passed: bool,
+    },
 }
 
 /// A course as a message names it.
@@ -334,6 +348,35 @@ pub async fn letter(
                 url: endpoint.url,
                 failing_since: endpoint.failing_since,
                 last_error: endpoint.last_error,
+            }
+        }
+        Mail::GradePosted { submission_id } => {
+            let released = lyceum_store::repo::assignments::get(tx, *submission_id, false)
+                .await?
+                .filter(|s| s.user_id == user.id && s.released_at.is_some());
+            let Some(sub) = released else {
+                return Ok(None);
+            };
+            let (Some(score), Some(max_score), Some(passed)) =
+                (sub.score, sub.max_score, sub.passed)
+            else {
+                return Ok(None);
+            };
+            let Some(assessment) =
+                lyceum_store::repo::assessments::get(tx, sub.assessment_id).await?
+            else {
+                return Ok(None);
+            };
+            let Some(course) = courses::get(tx, assessment.course_id).await? else {
+                return Ok(None);
+            };
+            Body::GradePosted {
+                course_id: course.id,
+                course: course.title,
+                assignment: assessment.title,
+                score,
+                max_score,
+                passed,
             }
         }
     };

@@ -4,7 +4,9 @@
 //! layer's.
 
 use crate::error::{parse_variant, ValidationError};
-use crate::ids::{CourseId, FileId, GroupId, SubmissionId, TenantId, UserId, WebhookId};
+use crate::ids::{
+    AssessmentId, CourseId, FileId, GroupId, SubmissionId, TenantId, UserId, WebhookId,
+};
 use serde::{Deserialize, Serialize};
 use std::fmt;
 use std::net::IpAddr;
@@ -112,6 +114,14 @@ audit_actions! {
     WebhookDeliveryReplayed = "webhook.delivery_replayed",
     /// Course staff graded answers of a submission by hand, or changed such a grade.
     SubmissionGraded = "submission.graded",
+    /// Course staff released the grade of a learner's assignment work to them.
+    SubmissionReleased = "submission.released",
+    /// Course staff sent a learner's assignment work back for another version.
+    SubmissionReturned = "submission.returned",
+    /// Course staff gave a learner a later due date for an assessment (or changed it).
+    ExtensionGranted = "extension.granted",
+    /// Course staff took a learner's extension back.
+    ExtensionRevoked = "extension.revoked",
 }
 
 impl fmt::Display for AuditAction {
@@ -137,8 +147,10 @@ pub enum AuditTarget {
     Webhook(WebhookId),
     Group(GroupId),
     File(FileId),
-    /// A learner's attempt at an assessment.
+    /// A learner's attempt at an assessment, or a version of their assignment work.
     Submission(SubmissionId),
+    /// An assessment (its extensions).
+    Assessment(AssessmentId),
 }
 
 impl AuditTarget {
@@ -152,6 +164,7 @@ impl AuditTarget {
             AuditTarget::Group(_) => "group",
             AuditTarget::File(_) => "file",
             AuditTarget::Submission(_) => "submission",
+            AuditTarget::Assessment(_) => "assessment",
         }
     }
 
@@ -164,6 +177,7 @@ impl AuditTarget {
             AuditTarget::Group(id) => id.as_uuid(),
             AuditTarget::File(id) => id.as_uuid(),
             AuditTarget::Submission(id) => id.as_uuid(),
+            AuditTarget::Assessment(id) => id.as_uuid(),
         }
     }
 }

@@ -80,9 +80,10 @@ impl LessonKind {
     }
 
     /// Is a lesson of this kind completed only by passing its assessment (never by a progress
-    /// report, so that no certificate is earned without answering)?
+    /// report, so that no certificate is earned without answering or handing work in)? Quiz
+    /// lessons pass with their quiz, assignment lessons with a released passing grade.
     pub fn completed_by_passing(self) -> bool {
-        self == LessonKind::Quiz
+        matches!(self, LessonKind::Quiz | LessonKind::Assignment)
     }
 }
 

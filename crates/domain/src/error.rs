@@ -77,6 +77,15 @@ pub enum ValidationError {
     /// An answer that does not answer its question (another kind, ids it does not have).
     #[error("invalid answer: {0}")]
     InvalidAnswer(String),
+    /// A rubric that cannot be saved: `field` names the place (`rubric[1].levels[0].id`).
+    #[error("{field}: {reason}")]
+    InvalidRubric { field: String, reason: String },
+    /// An assignment's prompt or expected artifacts that do not hold together.
+    #[error("invalid assignment: {0}")]
+    InvalidAssignment(String),
+    /// A learner's draft holding what the assignment does not take (or too much of it).
+    #[error("invalid submission: {0}")]
+    InvalidSubmission(String),
 }
 
 /// `45` as `4.5`.
@@ -120,6 +129,9 @@ impl ValidationError {
             Self::InvalidQuestion { .. } => "INVALID_QUESTION",
             Self::InvalidPattern(_) => "INVALID_PATTERN",
             Self::InvalidAnswer(_) => "INVALID_ANSWER",
+            Self::InvalidRubric { .. } => "INVALID_RUBRIC",
+            Self::InvalidAssignment(_) => "INVALID_ASSIGNMENT",
+            Self::InvalidSubmission(_) => "INVALID_SUBMISSION",
         }
     }
 }

@@ -155,3 +155,7 @@ id_type!(
     /// submission once submitted).
     SubmissionId
 );
+id_type!(
+    /// A learner's extension of an assessment's due date.
+    ExtensionId
+);

@@ -5,7 +5,7 @@
 //! a use case queues a [`SendMail`] in the transaction of the change that calls for it.
 
 use crate::jobs::{Backoff, Job};
-use crate::{EnrollmentId, UserId, WebhookId};
+use crate::{EnrollmentId, SubmissionId, UserId, WebhookId};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use std::fmt;
@@ -20,16 +20,18 @@ pub enum MailKind {
     DueReminder,
     Digest,
     WebhookDisabled,
+    GradePosted,
 }
 
 impl MailKind {
-    pub const ALL: [MailKind; 6] = [
+    pub const ALL: [MailKind; 7] = [
         MailKind::Invitation,
         MailKind::PasswordReset,
         MailKind::AccountLocked,
         MailKind::DueReminder,
         MailKind::Digest,
         MailKind::WebhookDisabled,
+        MailKind::GradePosted,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -40,6 +42,7 @@ impl MailKind {
             MailKind::DueReminder => "due_reminder",
             MailKind::Digest => "digest",
             MailKind::WebhookDisabled => "webhook_disabled",
+            MailKind::GradePosted => "grade_posted",
         }
     }
 }
@@ -101,6 +104,8 @@ pub enum Mail {
     Digest,
     /// To an admin: a webhook endpoint failed for too long and was disabled.
     WebhookDisabled { webhook_id: WebhookId },
+    /// The grade of your work on an assignment was released.
+    GradePosted { submission_id: SubmissionId },
 }
 
 impl Mail {
@@ -112,6 +117,7 @@ impl Mail {
             Mail::DueReminder { .. } => MailKind::DueReminder,
             Mail::Digest => MailKind::Digest,
             Mail::WebhookDisabled { .. } => MailKind::WebhookDisabled,
+            Mail::GradePosted { .. } => MailKind::GradePosted,
         }
     }
 }

@@ -12,8 +12,8 @@ mod portal;
 
 pub use api::signup::SignUpConfig;
 use api::{
-    assessments, audit, files, groups, invitations, learning, tenant_profile, tenant_settings,
-    users, webhooks,
+    assessments, assignments, audit, files, groups, invitations, learning, tenant_profile,
+    tenant_settings, users, webhooks,
 };
 pub use api::{auth, live, platform};
 pub use http::metrics;
@@ -311,6 +311,24 @@ fn tenant_api() -> OpenApiRouter<AppState> {
         .routes(routes!(assessments::submit, assessments::submissions))
         .routes(routes!(assessments::show_submission))
         .routes(routes!(assessments::grade))
+        .routes(routes!(assignments::show, assignments::update))
+        .routes(routes!(assignments::my_work, assignments::save_draft))
+        .routes(routes!(assignments::upload))
+        .routes(routes!(assignments::detach_file))
+        .routes(routes!(assignments::submit))
+        .routes(routes!(assignments::queue))
+        .routes(routes!(assignments::course_queue))
+        .routes(routes!(assignments::read))
+        .routes(routes!(assignments::grade))
+        .routes(routes!(assignments::release))
+        .routes(routes!(assignments::send_back))
+        .routes(routes!(assignments::release_all))
+        .routes(routes!(
+            assignments::grant_extension,
+            assignments::extensions
+        ))
+        .routes(routes!(assignments::revoke_extension))
+        .routes(routes!(assignments::rubric_averages))
 }
 
 /// The API's operations that resolve no tenant: probes, the API description, the platform

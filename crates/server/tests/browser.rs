@@ -678,3 +678,172 @@ async fn staff_and_operators_work_in_a_real_browser_on_both_engines() {
     let (postgres, _guard) = testing::postgres_config().await;
     staff_journeys(postgres, "postgres", &driver).await;
 }
+
+/// A school `west` whose course also holds an assignment lesson (a rubric of two criteria worth
+/// 9 points, a text answer), its student enrolled. Answers the course's id.
+async fn assignment_school(store: &Store) -> String {
+    use lyceum_app::assessments::{self, assignments, AssessmentInput};
+    use lyceum_app::learning::content::{self, LessonInput};
+    use lyceum_domain::assessment::{AssessmentKind, AssessmentRules, AssignmentSettings};
+    use lyceum_domain::{CourseId, Email, LessonKind};
+    let (tenant, course) = school(store, "west", "#1565c0", 1).await;
+    let course: CourseId = course.parse().unwrap();
+    let mut tx = store.begin_write(&tenant).await.unwrap();
+    let person = |email: &str| Email::parse(email).unwrap();
+    let teacher = lyceum_store::repo::users::by_email(&mut tx, &person("teacher@west.test"))
+        .await
+        .unwrap()
+        .unwrap();
+    let student = lyceum_store::repo::users::by_email(&mut tx, &person("student@west.test"))
+        .await
+        .unwrap()
+        .unwrap();
+    let actor = lyceum_app::Actor {
+        user: teacher.id,
+        role: teacher.role,
+        plan: tenant.plan,
+        origin: lyceum_domain::Origin::default(),
+    };
+    let input = AssessmentInput {
+        kind: AssessmentKind::Assignment,
+        title: "Essay".into(),
+        instructions: String::new(),
+        rules: AssessmentRules::default(),
+        draws: Vec::new(),
+    };
+    let assessment = assessments::create(&mut tx, &actor, course, input)
+        .await
+        .unwrap();
+    let settings: AssignmentSettings = serde_json::from_value(serde_json::json!({
+        "prompt": "Write about **fire safety**.",
+        "rubric": [
+            {"id": "clarity", "title": "Clarity", "levels": [
+                {"id": "poor", "title": "Poor", "points": 0},
+                {"id": "great", "title": "Great", "points": 5}
+            ]},
+            {"id": "sources", "title": "Sources", "levels": [
+                {"id": "none", "title": "None", "points": 0},
+                {"id": "some", "title": "Some", "points": 2},
+                {"id": "many", "title": "Many", "points": 4}
+            ]}
+        ],
+        "artifacts": {"text": {"max_chars": 5000}, "link": true}
+    }))
+    .unwrap();
+    assignments::set_settings(&mut tx, &actor, assessment.id, &settings)
+        .await
+        .unwrap();
+    let module = content::add_module(&mut tx, &actor, course, "Module two", None)
+        .await
+        .unwrap();
+    let lesson = LessonInput {
+        title: "Essay lesson".into(),
+        kind: LessonKind::Assignment,
+        content: serde_json::json!([
+            {"type": "markdown", "markdown": "Hand in your essay."},
+            {"type": "assessment", "assessment_id": assessment.id}
+        ]),
+        duration_seconds: None,
+        release_rule: None,
+    };
+    let draft = lesson.draft().await.unwrap();
+    content::add_lesson(&mut tx, &actor, module.id, &draft)
+        .await
+        .unwrap();
+    lyceum_store::repo::enrollments::enroll(&mut tx, course, student.id, None, None)
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+    course.to_string()
+}
+
+async fn assignment_journey(config: StoreConfig, label: &str, driver: &Driver) {
+    let store = Store::open(config).await.unwrap();
+    let course = assignment_school(&store).await;
+    let state = AppState::new(store, ServerConfig::unthrottled());
+    let server = LocalServer::start(state, Duration::from_secs(5))
+        .await
+        .unwrap();
+    let base = format!("http://{}", server.address);
+    let student = driver.browser().await;
+    let teacher = driver.browser().await;
+    let name = format!("assignment-{}", label.replace('/', "-"));
+    journey(&student, &name, async {
+        // The learner opens the assignment from its lesson, writes a draft and hands it in.
+        student
+            .goto(&format!("{base}/t/west/sign-in"))
+            .await
+            .map_err(fail("sign-in"))?;
+        sign_in(&student, "student@west.test").await?;
+        arrive(&student, "My learning").await?;
+        student
+            .goto(&format!("{base}/t/west/learn/courses/{course}"))
+            .await
+            .map_err(fail("outline"))?;
+        click_link(&student, "Essay lesson").await?;
+        arrive(&student, "Essay lesson").await?;
+        audit(&student, "assignment lesson").await?;
+        click_link(&student, "Open the assignment").await?;
+        arrive(&student, "Essay").await?;
+        audit(&student, "assignment").await?;
+        fill(&student, "#draft-text", "Keep the exits clear.").await?;
+        press(&student, "form[action$='/draft'] button").await?;
+        until(&student, "#version-1", |t| t.contains("draft")).await?;
+        press(&student, "form[action$='/submit'] button").await?;
+        until(&student, "#version-1", |t| t.contains("handed in")).await?;
+        audit(&student, "assignment handed in").await?;
+        Ok(())
+    })
+    .await;
+    journey(&teacher, &format!("{name}-grader"), async {
+        // The instructor finds it in the grading queue, grades it per criterion and releases it.
+        teacher
+            .goto(&format!("{base}/t/west/sign-in"))
+            .await
+            .map_err(fail("sign-in"))?;
+        sign_in(&teacher, "teacher@west.test").await?;
+        teacher
+            .goto(&format!("{base}/t/west/teach/courses/{course}"))
+            .await
+            .map_err(fail("builder"))?;
+        click_link(&teacher, "Grading").await?;
+        arrive(&teacher, "Grading: Basics <script>alert(1)</script>").await?;
+        audit(&teacher, "grading queue").await?;
+        click_link(&teacher, "student of west").await?;
+        arrive(&teacher, "student of west: Essay").await?;
+        audit(&teacher, "grading page").await?;
+        press(&teacher, "input[name='level-clarity'][value='great']").await?;
+        press(&teacher, "input[name='level-sources'][value='some']").await?;
+        fill(&teacher, "#feedback-clarity", "Clear and to the point.").await?;
+        press(&teacher, "form[action$='/grade'] button").await?;
+        until(&teacher, "main p strong", |t| t.contains("7 of 9")).await?;
+        press(&teacher, "form[action$='/release'] button").await?;
+        until(&teacher, "main", |t| t.contains("released")).await?;
+        audit(&teacher, "grade released").await?;
+        Ok(())
+    })
+    .await;
+    journey(&student, &format!("{name}-grade"), async {
+        // The learner sees the released grade and each criterion's feedback.
+        student.refresh().await.map_err(fail("refresh"))?;
+        until(&student, "#versions ~ section", |t| {
+            t.contains("7 of 9 points") && t.contains("Clear and to the point.")
+        })
+        .await?;
+        audit(&student, "released grade").await?;
+        Ok(())
+    })
+    .await;
+    student.close().await.ok();
+    teacher.close().await.ok();
+    server.stop().await.unwrap();
+}
+
+#[tokio::test]
+async fn an_assignment_is_handed_in_graded_and_released_in_a_real_browser_on_both_engines() {
+    let driver = Driver::start().await;
+    let (sqlite, _guard) = testing::sqlite_config();
+    assignment_journey(sqlite, "sqlite", &driver).await;
+    let (postgres, _guard) = testing::postgres_config().await;
+    assignment_journey(postgres, "postgres", &driver).await;
+}

@@ -461,7 +461,7 @@ fn routes(
 /// routes in `people.rs::another_tenants_groups_and_people_are_not_found_and_nothing_changes`,
 /// the assessment routes in
 /// `assessments.rs::another_tenants_assessments_questions_banks_and_submissions_are_not_found`.
-const CROSS_TENANT_TESTED_ELSEWHERE: [(&str, &str); 47] = [
+const CROSS_TENANT_TESTED_ELSEWHERE: [(&str, &str); 65] = [
     ("GET", "/api/v1/users/{id}"),
     ("PATCH", "/api/v1/users/{id}"),
     ("POST", "/api/v1/users/{id}/deactivate"),
@@ -518,6 +518,28 @@ const CROSS_TENANT_TESTED_ELSEWHERE: [(&str, &str); 47] = [
     ("GET", "/api/v1/assessments/{id}/submissions"),
     ("GET", "/api/v1/submissions/{id}"),
     ("POST", "/api/v1/submissions/{id}/grades"),
+    // tests/assignments.rs, `another_tenants_assignments_work_and_extensions_are_not_found`.
+    ("GET", "/api/v1/assessments/{id}/assignment"),
+    ("PUT", "/api/v1/assessments/{id}/assignment"),
+    ("GET", "/api/v1/assessments/{id}/my-submission"),
+    ("PUT", "/api/v1/assessments/{id}/my-submission"),
+    ("POST", "/api/v1/assessments/{id}/my-submission/files"),
+    (
+        "DELETE",
+        "/api/v1/assessments/{id}/my-submission/files/{file_id}",
+    ),
+    ("POST", "/api/v1/assessments/{id}/my-submission/submit"),
+    ("GET", "/api/v1/assessments/{id}/grading-queue"),
+    ("GET", "/api/v1/courses/{id}/grading-queue"),
+    ("GET", "/api/v1/courses/{id}/rubric-averages"),
+    ("POST", "/api/v1/assessments/{id}/release-grades"),
+    ("GET", "/api/v1/assessments/{id}/extensions"),
+    ("POST", "/api/v1/assessments/{id}/extensions"),
+    ("DELETE", "/api/v1/extensions/{id}"),
+    ("GET", "/api/v1/assignment-submissions/{id}"),
+    ("POST", "/api/v1/assignment-submissions/{id}/grade"),
+    ("POST", "/api/v1/assignment-submissions/{id}/release"),
+    ("POST", "/api/v1/assignment-submissions/{id}/return"),
 ];
 
 /// Every tenant route that takes an id in its path is in the cross-tenant list below (or in

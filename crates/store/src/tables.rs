@@ -19,7 +19,8 @@ pub struct TenantTable {
     /// and `actor_id`, `audit_log.actor_id`, `webhook_endpoints.created_by`, `groups.created_by`,
     /// `group_members.added_by`, `webhook_deliveries.job_id`, `files.owner_id` and `created_by`,
     /// `assessments.created_by`, `submissions.graded_by`, `submission_answers.graded_by` and
-    /// `question_id`) make no parent.
+    /// `question_id`, `assignment_submissions.graded_by`, `extensions.granted_by`) make no
+    /// parent.
     pub parents: &'static [&'static str],
     /// What a row holds, in one line.
     pub holds: &'static str,
@@ -169,5 +170,25 @@ pub const TENANT_TABLES: &[TenantTable] = &[
         "submission_answers",
         &["submissions"],
         "an answer of an attempt, with its score and an instructor's grade and feedback",
+    ),
+    table(
+        "assignment_settings",
+        &["assessments"],
+        "an assignment's prompt, rubric and expected artifacts",
+    ),
+    table(
+        "assignment_submissions",
+        &["assessments", "users"],
+        "a version of a learner's work on an assignment: text, link, status, rubric grade, release",
+    ),
+    table(
+        "assignment_submission_files",
+        &["assignment_submissions", "files"],
+        "a file attached to a version of a learner's work",
+    ),
+    table(
+        "extensions",
+        &["assessments", "users"],
+        "a learner's later due date for an assessment, granted by an instructor",
     ),
 ];

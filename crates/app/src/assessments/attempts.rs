@@ -11,7 +11,7 @@
 use super::{assessment_not_found, grader_of, linking_lessons, not_a_quiz, Assessment};
 use crate::audit::{self, Change};
 use crate::learning::courses::{course_content, manages};
-use crate::learning::progress::complete_passed_quiz;
+use crate::learning::progress::complete_passed_lesson;
 use crate::{Actor, Refusal};
 use chrono::{DateTime, Utc};
 use lyceum_domain::assessment::{
@@ -110,6 +110,11 @@ pub(crate) async fn standing(
     now: DateTime<Utc>,
 ) -> Result<LearnerStanding, Refusal> {
     let attempts = submissions::of_learner(tx, assessment.id, learner).await?;
+    let rules = super::assignments::learner_rules(tx, assessment, learner).await?;
+    let assessment = &Assessment {
+        rules,
+        ..assessment.clone()
+    };
     let counted = counted(&assessment.rules, &attempts);
     Ok(LearnerStanding {
         attempts_left: assessment
@@ -328,7 +333,12 @@ async fn takeable(
     if assessment.kind == AssessmentKind::Assignment {
         return Err(not_a_quiz());
     }
-    Ok(assessment)
+    // The learner's due date, with their extension, bounds their attempts' deadline.
+    let rules = super::assignments::learner_rules(tx, &assessment, actor.user).await?;
+    Ok(Assessment {
+        rules,
+        ..assessment
+    })
 }
 
 /// The questions of a new attempt: the assessment's own, then each draw's from its bank
@@ -698,7 +708,7 @@ async fn count_towards_lessons(
     }
     for lesson in linking_lessons(tx, assessment).await? {
         if lesson.kind == LessonKind::Quiz {
-            complete_passed_quiz(tx, learner, lesson.id).await?;
+            complete_passed_lesson(tx, learner, lesson.id).await?;
         }
     }
     Ok(())
@@ -720,6 +730,11 @@ pub async fn read(
     let assessment = repo::get(tx, sub.assessment_id)
         .await?
         .ok_or_else(attempt_not_found)?;
+    let rules = super::assignments::learner_rules(tx, &assessment, sub.user_id).await?;
+    let assessment = Assessment {
+        rules,
+        ..assessment
+    };
     let answers = submissions::answers(tx, id).await?;
     if sub.user_id == actor.user {
         return Ok(SubmissionRead::Learner(learner_view(
@@ -755,9 +770,21 @@ pub async fn of_assessment(
     } else {
         submissions::of_learner(tx, id, actor.user).await?
     };
+    // Each learner's deadline reads their own extension.
+    let extended: HashMap<UserId, DateTime<Utc>> =
+        lyceum_store::repo::assignments::extensions_of(tx, id)
+            .await?
+            .into_iter()
+            .map(|e| (e.user_id, e.due_at))
+            .collect();
     Ok(attempts
         .iter()
-        .map(|a| summary(a, &assessment.rules, now))
+        .map(|a| {
+            let rules = assessment
+                .rules
+                .for_learner(extended.get(&a.user_id).copied());
+            summary(a, &rules, now)
+        })
         .collect())
 }
 

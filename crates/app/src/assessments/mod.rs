@@ -8,6 +8,7 @@
 //! [`attempts::AttemptView`]), built without the key. This module must never hand a learner a
 //! `Question` or a `Submission`.
 
+pub mod assignments;
 pub mod attempts;
 
 use crate::learning::courses::{course_content, course_for, editable_course};
@@ -335,7 +336,9 @@ pub async fn delete(tx: &mut WriteTx, actor: &Actor, id: AssessmentId) -> Result
             "a lesson links this assessment; change or remove the lesson first",
         ));
     }
-    if submissions::count_for_assessment(tx, id).await? > 0 {
+    if submissions::count_for_assessment(tx, id).await? > 0
+        || lyceum_store::repo::assignments::count_for_assessment(tx, id).await? > 0
+    {
         return Err(Refusal::conflict(
             "ASSESSMENT_HAS_SUBMISSIONS",
             "learners have attempted this assessment; their grades would be lost",

@@ -204,12 +204,22 @@ pub async fn report(
         .before
         .as_ref()
         .is_some_and(|(status, _)| *status == LessonProgressStatus::Completed);
-    // The certificate bypass, closed: a quiz lesson completes when its assessment is passed.
+    // The certificate bypass, closed: a quiz or assignment lesson completes when its
+    // assessment is passed.
     if context.lesson_kind.completed_by_passing() && percent.is_complete() && !was_completed {
-        return Err(Refusal::conflict(
-            "QUIZ_NOT_PASSED",
-            "a quiz lesson is completed by passing its quiz, not by a progress report",
-        ));
+        return Err(
+            if context.lesson_kind == lyceum_domain::LessonKind::Assignment {
+                Refusal::conflict(
+                "ASSIGNMENT_NOT_PASSED",
+                "an assignment lesson is completed by a released passing grade, not by a progress report",
+            )
+            } else {
+                Refusal::conflict(
+                    "QUIZ_NOT_PASSED",
+                    "a quiz lesson is completed by passing its quiz, not by a progress report",
+                )
+            },
+        );
     }
     advance(
         tx,
@@ -223,10 +233,10 @@ pub async fn report(
     .await
 }
 
-/// Completes a quiz `lesson` for `learner`, whose counted result on its assessment passes
-/// (see `crate::assessments`), with the roll-up, events and certificate of any completion. A
+/// Completes a quiz or assignment `lesson` for `learner`, whose counted result (a quiz's) or
+/// released grade (an assignment's) on its assessment passes (see `crate::assessments`), with the roll-up, events and certificate of any completion. A
 /// learner no longer enrolled (or dropped) gets nothing; a lesson completed already stays so.
-pub(crate) async fn complete_passed_quiz(
+pub(crate) async fn complete_passed_lesson(
     tx: &mut WriteTx,
     learner: UserId,
     lesson: LessonId,

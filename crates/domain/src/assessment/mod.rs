@@ -6,8 +6,16 @@
 //! late or refused, when the review opens. Every rule that depends on the time takes `now`, so
 //! callers (and tests) give the clock.
 
+mod assignment;
 mod question;
 mod shuffle;
+
+pub use assignment::{
+    checked_feedback, score_rubric, AssignmentSettings, AssignmentStatus, CriterionGrade,
+    CriterionScore, ExpectedArtifacts, FileArtifact, RubricCriterion, RubricFault, RubricLevel,
+    RubricScore, TextArtifact, MAX_CRITERIA, MAX_FILES, MAX_GRADE_FEEDBACK_CHARS, MAX_LEVELS,
+    MAX_LINK_CHARS, MAX_PROMPT_CHARS,
+};
 
 pub use question::{
     mark, view_of, Answer, Choice, ChoiceScoring, Marking, OrderScoring, QuestionDraft,
@@ -255,8 +263,27 @@ impl AssessmentRules {
         None
     }
 
+    /// A learner's due date: the assessment's, or the later date an instructor extended it to
+    /// for them (an extension never moves it earlier).
+    pub fn due_for(&self, extension: Option<DateTime<Utc>>) -> Option<DateTime<Utc>> {
+        match (self.due_at, extension) {
+            (Some(due), Some(extended)) => Some(due.max(extended)),
+            (due, extended) => extended.or(due),
+        }
+    }
+
+    /// These settings as they hold for a learner with `extension` (see [`Self::due_for`]): the
+    /// deadline, the late policy, the start of attempts and the review all read their due date.
+    pub fn for_learner(&self, extension: Option<DateTime<Utc>>) -> AssessmentRules {
+        AssessmentRules {
+            due_at: self.due_for(extension),
+            ..self.clone()
+        }
+    }
+
     /// The deadline of an attempt started at `started_at`: the earliest of its time limit,
-    /// the end of the availability window and the due date; none when none is set.
+    /// the end of the availability window and the due date (the learner's own, with their
+    /// extension, once the settings are read [`Self::for_learner`]); none when none is set.
     pub fn deadline(&self, started_at: DateTime<Utc>) -> Option<DateTime<Utc>> {
         let limit = self
             .time_limit_seconds
@@ -358,6 +385,34 @@ mod tests {
         rules.available_until = Some(at(3));
         assert_eq!(rules.deadline(at(0)), Some(at(3)));
         assert_eq!(AssessmentRules::default().deadline(at(0)), None);
+    }
+
+    #[test]
+    fn an_extension_moves_the_learners_due_date_and_deadline_later_never_earlier() {
+        let rules = AssessmentRules {
+            time_limit_seconds: Some(3600),
+            due_at: Some(at(5)),
+            available_until: Some(at(50)),
+            ..AssessmentRules::default()
+        };
+        assert_eq!(rules.for_learner(None).deadline(at(0)), Some(at(5)));
+        assert_eq!(
+            rules.for_learner(Some(at(20))).deadline(at(0)),
+            Some(at(20))
+        );
+        // The window's end still bounds it, and an earlier "extension" changes nothing.
+        assert_eq!(
+            rules.for_learner(Some(at(55))).deadline(at(0)),
+            Some(at(50))
+        );
+        assert_eq!(rules.for_learner(Some(at(1))).deadline(at(0)), Some(at(5)));
+        let extended = rules.for_learner(Some(at(20)));
+        assert_eq!(extended.timing(at(0), at(10)), Ok(Timing::OnTime));
+        assert_eq!(rules.timing(at(0), at(10)), Err(Closed::DeadlinePassed));
+        assert_eq!(rules.closed_at(at(10)), Some(Closed::DeadlinePassed));
+        assert_eq!(extended.closed_at(at(10)), None);
+        let no_due = AssessmentRules::default();
+        assert_eq!(no_due.due_for(Some(at(7))), Some(at(7)));
     }
 
     #[test]

@@ -5,6 +5,9 @@ invalid-assessment = These settings do not hold together (passing percent, time 
 invalid-question = The question cannot be saved: check { $field }.
 invalid-pattern = The pattern is not accepted: it must be a regular expression without look-around or back-references, and not too large.
 invalid-answer = This answer does not fit its question.
+invalid-rubric = The rubric cannot be saved: check { $field }.
+invalid-assignment = The prompt or the expected work does not hold together.
+invalid-submission = This work cannot be saved: { $reason }.
 
 refusal-quiz-not-passed = This lesson is completed by passing its quiz.
 refusal-unknown-assessment = The lesson names no assessment of this course.

@@ -5,6 +5,9 @@ invalid-assessment = Ces réglages ne vont pas ensemble (pourcentage de réussit
 invalid-question = La question ne peut pas être enregistrée : vérifiez { $field }.
 invalid-pattern = Le motif est refusé : il doit être une expression régulière sans assertion avant ou arrière ni référence arrière, et pas trop grande.
 invalid-answer = Cette réponse ne correspond pas à sa question.
+invalid-rubric = La grille ne peut pas être enregistrée : vérifiez { $field }.
+invalid-assignment = La consigne ou le travail attendu ne vont pas ensemble.
+invalid-submission = Ce travail ne peut pas être enregistré : { $reason }.
 
 refusal-quiz-not-passed = Cette leçon se termine en réussissant son quiz.
 refusal-unknown-assessment = La leçon ne nomme aucune évaluation de ce cours.

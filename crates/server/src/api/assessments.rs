@@ -35,7 +35,7 @@ use utoipa::{IntoParams, ToSchema};
 #[derive(Deserialize, IntoParams)]
 pub(crate) struct AssessmentPath {
     /// The assessment's id.
-    id: AssessmentId,
+    pub(crate) id: AssessmentId,
 }
 
 #[derive(Deserialize, IntoParams)]

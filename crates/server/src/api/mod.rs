@@ -3,6 +3,7 @@
 //! events, as a stream).
 
 pub(crate) mod assessments;
+pub(crate) mod assignments;
 pub(crate) mod audit;
 pub mod auth;
 pub(crate) mod files;

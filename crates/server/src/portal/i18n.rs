@@ -25,7 +25,7 @@ type Bundle = FluentBundle<FluentResource>;
 
 /// The Fluent files of a locale, in the order they are added to its bundle. A new language is
 /// a new arm here, a folder of the same files, and a variant of [`Locale`].
-fn sources(locale: Locale) -> [&'static str; 12] {
+fn sources(locale: Locale) -> [&'static str; 13] {
     match locale {
         Locale::En => [
             include_str!("../../locales/en/portal.ftl"),
@@ -40,6 +40,7 @@ fn sources(locale: Locale) -> [&'static str; 12] {
             include_str!("../../locales/en/people.ftl"),
             include_str!("../../locales/en/activity.ftl"),
             include_str!("../../locales/en/assessments.ftl"),
+            include_str!("../../locales/en/assignments.ftl"),
         ],
         Locale::Fr => [
             include_str!("../../locales/fr/portal.ftl"),
@@ -54,6 +55,7 @@ fn sources(locale: Locale) -> [&'static str; 12] {
             include_str!("../../locales/fr/people.ftl"),
             include_str!("../../locales/fr/activity.ftl"),
             include_str!("../../locales/fr/assessments.ftl"),
+            include_str!("../../locales/fr/assignments.ftl"),
         ],
     }
 }
@@ -442,6 +444,13 @@ impl PageLocale {
             }
             ValidationError::InvalidPattern(_) => self.msg("invalid-pattern"),
             ValidationError::InvalidAnswer(_) => self.msg("invalid-answer"),
+            ValidationError::InvalidRubric { field, .. } => {
+                self.msg("invalid-rubric").arg("field", field.as_str())
+            }
+            ValidationError::InvalidAssignment(_) => self.msg("invalid-assignment"),
+            ValidationError::InvalidSubmission(reason) => self
+                .msg("invalid-submission")
+                .arg("reason", reason.as_str()),
         }
     }
 
@@ -557,6 +566,19 @@ impl PageLocale {
             "UNKNOWN_COURSE" => self.msg("refusal-unknown-course"),
             "GROUP_NAME_TAKEN" => self.msg("refusal-group-name-taken"),
             "QUIZ_NOT_PASSED" => self.msg("refusal-quiz-not-passed"),
+            "ASSIGNMENT_NOT_PASSED" => self.msg("refusal-assignment-not-passed"),
+            "NOT_AN_ASSIGNMENT" => self.msg("refusal-not-an-assignment"),
+            "NOTHING_TO_SUBMIT" => self.msg("refusal-nothing-to-submit"),
+            "EMPTY_SUBMISSION" => self.msg("refusal-empty-submission"),
+            "TOO_MANY_FILES" => self.msg("refusal-too-many-files"),
+            "NO_RUBRIC" => self.msg("refusal-no-rubric"),
+            "UNKNOWN_CRITERION" => self.msg("refusal-unknown-criterion"),
+            "UNKNOWN_LEVEL" => self.msg("refusal-unknown-level"),
+            "INCOMPLETE_GRADE" => self.msg("refusal-incomplete-grade"),
+            "NOT_GRADED" => self.msg("refusal-not-graded"),
+            "ALREADY_RELEASED" => self.msg("refusal-already-released"),
+            "INVALID_EXTENSION" => self.msg("refusal-invalid-extension"),
+            "DRAFT_CONFLICT" => self.msg("refusal-draft-conflict"),
             "UNKNOWN_ASSESSMENT" => self.msg("refusal-unknown-assessment"),
             "ASSESSMENT_KIND_MISMATCH" => self.msg("refusal-assessment-kind-mismatch"),
             "ASSESSMENT_NOT_OPEN" => self.msg("refusal-assessment-not-open"),

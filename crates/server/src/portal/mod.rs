@@ -11,6 +11,7 @@
 //! ([`CheckedForm`], [`CheckedFile`]), rendering and the portal's error pages.
 
 mod activity;
+mod assignments;
 mod builder;
 mod console;
 mod files;
@@ -112,6 +113,36 @@ pub(crate) fn tenant_routes() -> Router<AppState> {
                 )),
         )
         .route("/teach/files/{id}/delete", post(files::delete))
+        .route("/learn/assignments/{id}", get(assignments::show))
+        .route(
+            "/learn/assignments/{id}/draft",
+            post(assignments::save_draft),
+        )
+        .route("/learn/assignments/{id}/submit", post(assignments::submit))
+        .route("/learn/assignments/{id}/files", post(assignments::upload))
+        .route("/teach/courses/{id}/grading", get(assignments::grading))
+        .route(
+            "/teach/assessments/{id}/release",
+            post(assignments::release_all),
+        )
+        .route(
+            "/teach/assessments/{id}/extensions",
+            post(assignments::grant_extension),
+        )
+        .route(
+            "/teach/extensions/{id}/revoke",
+            post(assignments::revoke_extension),
+        )
+        .route("/teach/submissions/{id}", get(assignments::grade_form))
+        .route("/teach/submissions/{id}/grade", post(assignments::grade))
+        .route(
+            "/teach/submissions/{id}/release",
+            post(assignments::release),
+        )
+        .route(
+            "/teach/submissions/{id}/return",
+            post(assignments::send_back),
+        )
         .route("/teach/courses/{id}/modules", post(builder::add_module))
         .route("/teach/courses/{id}/publish", post(builder::publish))
         .route("/teach/courses/{id}/archive", post(builder::archive))

@@ -22,7 +22,7 @@ use lyceum_app::learning::courses::{self, Course};
 use lyceum_app::learning::dashboard::{dashboard as learner_dashboard, Dashboard};
 use lyceum_app::learning::{enrollments, progress, Release};
 use lyceum_app::Refusal;
-use lyceum_domain::{ContentBlock, CourseId, LessonId, Locale, Percent};
+use lyceum_domain::{ContentBlock, CourseId, LessonId, LessonKind, Locale, Percent};
 use lyceum_store::LearnerLock;
 use serde::Deserialize;
 use std::collections::HashMap;
@@ -417,6 +417,8 @@ enum Block {
         src: String,
         alt: String,
     },
+    /// An assignment lesson's assessment: a link to its page.
+    Assignment(lyceum_domain::AssessmentId),
     /// What cannot be shown here yet, said in words.
     Unavailable(Missing),
 }
@@ -426,7 +428,7 @@ enum Missing {
     /// Media that is neither `https://` nor on this server.
     Video,
     Image,
-    /// Quizzes and assignments are not built yet.
+    /// A quiz's pages are not built yet.
     Assessment,
 }
 
@@ -458,6 +460,9 @@ fn blocks_of(lesson: &Lesson, files: &HashMap<String, String>) -> Vec<Block> {
                 Some(src) => Block::Image { src, alt },
                 None => Block::Unavailable(Missing::Image),
             },
+            ContentBlock::Assessment { assessment_id } if lesson.kind == LessonKind::Assignment => {
+                Block::Assignment(lyceum_domain::AssessmentId::from_uuid(assessment_id))
+            }
             ContentBlock::Assessment { .. } => Block::Unavailable(Missing::Assessment),
         })
         .collect()

@@ -151,6 +151,27 @@ pub async fn by_ids(tx: &mut TenantTx, ids: &[FileId]) -> Result<Vec<StoredFile>
     rows.into_iter().map(|row| own(tx, row)).collect()
 }
 
+/// The files attached to a version of a learner's work on an assignment, in the order they
+/// were attached.
+pub async fn of_submission(
+    tx: &mut TenantTx,
+    submission: lyceum_domain::SubmissionId,
+) -> Result<Vec<StoredFile>, StoreError> {
+    let tenant = tx.tenant();
+    let columns = COLUMNS
+        .split(", ")
+        .map(|c| format!("f.{}", c.trim()))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let sql = format!(
+        "SELECT {columns} FROM files f JOIN assignment_submission_files a            ON a.tenant_id = f.tenant_id AND a.file_id = f.id          WHERE f.tenant_id = $1 AND a.submission_id = $2 ORDER BY a.position, f.id"
+    );
+    let rows: Vec<FileRow> = dispatch!(tx.conn(), c => {
+        sqlx::query_as(&sql).bind(tenant).bind(submission.as_uuid()).fetch_all(c).await?
+    });
+    rows.into_iter().map(|row| own(tx, row)).collect()
+}
+
 /// A course's files, newest first.
 pub async fn of_course(tx: &mut TenantTx, course: CourseId) -> Result<Vec<StoredFile>, StoreError> {
     let tenant = tx.tenant();

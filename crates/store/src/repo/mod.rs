@@ -2,6 +2,7 @@
 //! transaction's tenant into every statement, and is written once for both engines.
 
 pub mod assessments;
+pub mod assignments;
 pub mod audit;
 pub mod certificates;
 pub mod courses;

@@ -261,6 +261,7 @@ pub(crate) async fn seed(store: &Store, tenant: &Tenant, tag: &str) -> Seeded {
     .await
     .unwrap();
     seed_assessment(&mut tx, course_id, student.id, teacher.id, tag).await;
+    seed_assignment(&mut tx, course_id, student.id, teacher.id, file, tag).await;
     tx.commit().await.unwrap();
     Seeded {
         student: student.id,
@@ -343,6 +344,42 @@ async fn seed_assessment(
     )
     .await
     .unwrap();
+}
+
+/// An assignment with its settings, `learner`'s version of work holding `file`, and an
+/// extension: a row in each assignment table.
+async fn seed_assignment(
+    tx: &mut crate::WriteTx,
+    course: CourseId,
+    learner: UserId,
+    by: UserId,
+    file: lyceum_domain::FileId,
+    tag: &str,
+) {
+    use crate::repo::assignments;
+    use lyceum_domain::assessment::{AssessmentKind, AssessmentRules, AssignmentSettings};
+    let draft = assessments::AssessmentDraft {
+        kind: AssessmentKind::Assignment,
+        title: format!("Essay {tag}"),
+        instructions: String::new(),
+        rules: AssessmentRules::default(),
+    };
+    let assessment = assessments::insert(tx, course, &draft, by).await.unwrap();
+    let settings = AssignmentSettings {
+        prompt: format!("Write {tag}"),
+        ..AssignmentSettings::default()
+    };
+    assignments::put_settings(tx, assessment.id, &settings)
+        .await
+        .unwrap();
+    let version = assignments::insert_draft(tx, assessment.id, learner, 1, Some(tag), None)
+        .await
+        .unwrap();
+    assignments::attach(tx, version.id, file).await.unwrap();
+    let due = chrono::Utc::now() + chrono::Duration::days(1);
+    assignments::put_extension(tx, assessment.id, learner, due, tag, by)
+        .await
+        .unwrap();
 }
 
 /// The tenant tables visible in this transaction's storage, from the engine's catalog.

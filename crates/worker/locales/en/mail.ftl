@@ -68,3 +68,11 @@ webhook-disabled-body = The webhook endpoint { $url } failed every delivery sinc
 webhook-disabled-error = Its last delivery failed with: { $error }
 webhook-disabled-advice = Once the receiving service answers again, enable the endpoint; you can replay the deliveries it missed from its delivery log.
 webhook-disabled-action = Open the webhooks
+
+## Grade posted
+
+grade-posted-subject = Your grade for { $assignment } is posted
+grade-posted-body = Your work on { $assignment } in { $course } was graded: { $score } of { $max } points.
+grade-posted-passed = It passes. The feedback for each criterion is waiting for you in the course.
+grade-posted-not-passed = It does not pass yet. Read the feedback for each criterion in the course.
+grade-posted-action = See your grade

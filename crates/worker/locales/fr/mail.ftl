@@ -68,3 +68,11 @@ webhook-disabled-body = Le point de terminaison { $url } a échoué à chaque li
 webhook-disabled-error = Sa dernière livraison a échoué avec : { $error }
 webhook-disabled-advice = Dès que le service destinataire répond à nouveau, réactivez le point de terminaison ; vous pouvez rejouer les livraisons manquées depuis son journal de livraisons.
 webhook-disabled-action = Ouvrir les webhooks
+
+## Note publiée
+
+grade-posted-subject = Votre note pour { $assignment } est publiée
+grade-posted-body = Votre travail pour { $assignment } dans { $course } a été noté : { $score } sur { $max } points.
+grade-posted-passed = Il est réussi. Les commentaires de chaque critère vous attendent dans le cours.
+grade-posted-not-passed = Il n'est pas encore réussi. Lisez les commentaires de chaque critère dans le cours.
+grade-posted-action = Voir votre note

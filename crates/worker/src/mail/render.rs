@@ -355,6 +355,36 @@ fn compose(
                 Some(Action { label, url }),
             )
         }
+        Body::GradePosted {
+            course_id,
+            course,
+            assignment,
+            score,
+            max_score,
+            passed,
+        } => {
+            let args = [
+                ("course", text(one_line(course))),
+                ("assignment", text(one_line(assignment))),
+                ("score", text(score.to_string())),
+                ("max", text(max_score.to_string())),
+            ];
+            paragraphs.push(msg("grade-posted-body", &args)?);
+            paragraphs.push(msg(
+                if *passed {
+                    "grade-posted-passed"
+                } else {
+                    "grade-posted-not-passed"
+                },
+                &[],
+            )?);
+            let url = links.portal(slug, &format!("/learn/courses/{course_id}"));
+            let label = msg("grade-posted-action", &[])?;
+            (
+                msg("grade-posted-subject", &args)?,
+                Some(Action { label, url }),
+            )
+        }
     };
     Ok(View {
         lang: locale.as_str(),
@@ -461,6 +491,7 @@ mod tests {
             Body::DueReminder { .. } => MailKind::DueReminder,
             Body::Digest { .. } => MailKind::Digest,
             Body::WebhookDisabled { .. } => MailKind::WebhookDisabled,
+            Body::GradePosted { .. } => MailKind::GradePosted,
         }
     }
 
@@ -497,6 +528,14 @@ mod tests {
                 url: "https://hooks.example/lyceum".to_owned(),
                 failing_since: Some(Utc::now()),
                 last_error: Some("503 Service Unavailable\r\nBcc: eve@evil.test".to_owned()),
+            },
+            Body::GradePosted {
+                course_id: CourseId::new(),
+                course: "Safety <b>first</b>\r\nBcc: eve@evil.test".to_owned(),
+                assignment: "Essay <script>x</script>".to_owned(),
+                score: lyceum_domain::assessment::Points::from_hundredths(750),
+                max_score: lyceum_domain::assessment::Points::whole(9),
+                passed: true,
             },
         ];
         bodies
