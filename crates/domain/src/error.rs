@@ -77,6 +77,9 @@ pub enum ValidationError {
     /// An answer that does not answer its question (another kind, ids it does not have).
     #[error("invalid answer: {0}")]
     InvalidAnswer(String),
+    /// A grade category's weight that is not a number from 0 to 1,000.
+    #[error("invalid weight: {0}")]
+    InvalidWeight(String),
 }
 
 /// `45` as `4.5`.
@@ -120,6 +123,7 @@ impl ValidationError {
             Self::InvalidQuestion { .. } => "INVALID_QUESTION",
             Self::InvalidPattern(_) => "INVALID_PATTERN",
             Self::InvalidAnswer(_) => "INVALID_ANSWER",
+            Self::InvalidWeight(_) => "INVALID_WEIGHT",
         }
     }
 }

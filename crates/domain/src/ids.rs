@@ -155,3 +155,7 @@ id_type!(
     /// submission once submitted).
     SubmissionId
 );
+id_type!(
+    /// A grade category of a course's gradebook ("Quizzes 40 %").
+    GradeCategoryId
+);

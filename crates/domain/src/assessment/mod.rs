@@ -6,6 +6,8 @@
 //! late or refused, when the review opens. Every rule that depends on the time takes `now`, so
 //! callers (and tests) give the clock.
 
+pub mod gradebook;
+pub mod item_analysis;
 mod question;
 mod shuffle;
 
