@@ -170,4 +170,19 @@ pub const TENANT_TABLES: &[TenantTable] = &[
         &["submissions"],
         "an answer of an attempt, with its score and an instructor's grade and feedback",
     ),
+    table(
+        "grade_categories",
+        &["courses"],
+        "a grade category of a course's gradebook: name, weight, position",
+    ),
+    table(
+        "assessment_categories",
+        &["assessments", "grade_categories"],
+        "the grade category an assessment belongs to",
+    ),
+    table(
+        "course_grading",
+        &["courses"],
+        "a course's grading settings: passing percent, missing work as zero",
+    ),
 ];

@@ -9,6 +9,7 @@
 //! `Question` or a `Submission`.
 
 pub mod attempts;
+pub mod gradebook;
 
 use crate::learning::courses::{course_content, course_for, editable_course};
 use crate::{Actor, Refusal};
