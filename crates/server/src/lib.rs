@@ -12,8 +12,8 @@ mod portal;
 
 pub use api::signup::SignUpConfig;
 use api::{
-    assessments, audit, files, groups, invitations, learning, tenant_profile, tenant_settings,
-    users, webhooks,
+    assessments, audit, files, gradebook, groups, invitations, learning, tenant_profile,
+    tenant_settings, users, webhooks,
 };
 pub use api::{auth, live, platform};
 pub use http::metrics;
@@ -311,6 +311,22 @@ fn tenant_api() -> OpenApiRouter<AppState> {
         .routes(routes!(assessments::submit, assessments::submissions))
         .routes(routes!(assessments::show_submission))
         .routes(routes!(assessments::grade))
+        .routes(routes!(gradebook::show))
+        .routes(routes!(gradebook::csv))
+        .routes(routes!(gradebook::mine))
+        .routes(routes!(
+            gradebook::list_categories,
+            gradebook::create_category
+        ))
+        .routes(routes!(
+            gradebook::update_category,
+            gradebook::delete_category
+        ))
+        .routes(routes!(
+            gradebook::show_settings,
+            gradebook::update_settings
+        ))
+        .routes(routes!(gradebook::item_analysis))
 }
 
 /// The API's operations that resolve no tenant: probes, the API description, the platform

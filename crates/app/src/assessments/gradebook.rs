@@ -180,8 +180,10 @@ pub async fn create_category(
     let detail = detail(tx, category).await?;
     let change = Change::new(AuditAction::GradeCategoryCreated)
         .on(AuditTarget::Course(course))
-        .after(json!({"category": detail.category.id, "name": detail.category.name,
-            "weight": detail.category.weight, "assessments": detail.assessment_ids}));
+        .after(
+            json!({"category": detail.category.id, "name": detail.category.name,
+            "weight": detail.category.weight, "assessments": detail.assessment_ids}),
+        );
     audit::record(tx, actor, change).await?;
     Ok(detail)
 }
@@ -234,25 +236,34 @@ pub async fn change_category(
         Some(weight) => Weight::try_from_f64(weight)?,
         None => category.weight,
     };
-    let position = match change.position {
+    let order = match change.position {
         Some(position) => {
-            let count = store::count_of(tx, category.course_id).await?;
-            if position == 0 || i64::from(position) > count {
+            let mut order: Vec<GradeCategoryId> = store::categories_of(tx, category.course_id)
+                .await?
+                .into_iter()
+                .map(|c| c.id)
+                .filter(|c| *c != id)
+                .collect();
+            if position == 0 || position as usize > order.len() + 1 {
                 return Err(Refusal::unacceptable(
                     "INVALID_POSITION",
-                    format!("position must be from 1 to {count}"),
+                    format!("position must be from 1 to {}", order.len() + 1),
                 ));
             }
-            position
+            order.insert(position as usize - 1, id);
+            Some(order)
         }
-        None => category.position,
+        None => None,
     };
     let members = match &change.assessment_ids {
         Some(ids) => Some(members(tx, category.course_id, ids).await?),
         None => None,
     };
     tx.affects_all_users();
-    store::update_category(tx, id, &name, weight, position).await?;
+    store::update_category(tx, id, &name, weight).await?;
+    if let Some(order) = order {
+        store::set_order(tx, &order).await?;
+    }
     if let Some(members) = members {
         store::set_members(tx, id, &members).await?;
     }
@@ -285,8 +296,10 @@ pub async fn delete_category(
     store::delete_category(tx, id).await?;
     let entry = Change::new(AuditAction::GradeCategoryDeleted)
         .on(AuditTarget::Course(before.category.course_id))
-        .before(json!({"category": before.category.id, "name": before.category.name,
-            "weight": before.category.weight, "assessments": before.assessment_ids}));
+        .before(
+            json!({"category": before.category.id, "name": before.category.name,
+            "weight": before.category.weight, "assessments": before.assessment_ids}),
+        );
     audit::record(tx, actor, entry).await?;
     Ok(())
 }
@@ -412,9 +425,18 @@ pub struct Gradebook {
 async fn layout(
     tx: &mut TenantTx,
     course: CourseId,
-) -> Result<(Vec<Assessment>, Vec<GradebookAssessment>, Vec<GradebookCategory>), Refusal> {
-    let placements: HashMap<AssessmentId, GradeCategoryId> =
-        store::placements_of(tx, course).await?.into_iter().collect();
+) -> Result<
+    (
+        Vec<Assessment>,
+        Vec<GradebookAssessment>,
+        Vec<GradebookCategory>,
+    ),
+    Refusal,
+> {
+    let placements: HashMap<AssessmentId, GradeCategoryId> = store::placements_of(tx, course)
+        .await?
+        .into_iter()
+        .collect();
     let assessments: Vec<Assessment> = repo::for_course(tx, course)
         .await?
         .into_iter()
@@ -523,8 +545,8 @@ async fn gradebook_of(
         .into_iter()
         .map(|u| (u.id, u))
         .collect();
-    let attempts = store::attempts_in_course(tx, course, (!every_learner).then_some(&ids[..]))
-        .await?;
+    let attempts =
+        store::attempts_in_course(tx, course, (!every_learner).then_some(&ids[..])).await?;
     let mut by_learner: HashMap<UserId, Vec<CourseAttempt>> = HashMap::new();
     for attempt in attempts {
         by_learner.entry(attempt.learner).or_default().push(attempt);

@@ -6,6 +6,7 @@ pub(crate) mod assessments;
 pub(crate) mod audit;
 pub mod auth;
 pub(crate) mod files;
+pub(crate) mod gradebook;
 pub(crate) mod groups;
 pub(crate) mod invitations;
 pub(crate) mod learning;

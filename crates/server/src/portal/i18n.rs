@@ -25,7 +25,7 @@ type Bundle = FluentBundle<FluentResource>;
 
 /// The Fluent files of a locale, in the order they are added to its bundle. A new language is
 /// a new arm here, a folder of the same files, and a variant of [`Locale`].
-fn sources(locale: Locale) -> [&'static str; 12] {
+fn sources(locale: Locale) -> [&'static str; 13] {
     match locale {
         Locale::En => [
             include_str!("../../locales/en/portal.ftl"),
@@ -40,6 +40,7 @@ fn sources(locale: Locale) -> [&'static str; 12] {
             include_str!("../../locales/en/people.ftl"),
             include_str!("../../locales/en/activity.ftl"),
             include_str!("../../locales/en/assessments.ftl"),
+            include_str!("../../locales/en/gradebook.ftl"),
         ],
         Locale::Fr => [
             include_str!("../../locales/fr/portal.ftl"),
@@ -54,6 +55,7 @@ fn sources(locale: Locale) -> [&'static str; 12] {
             include_str!("../../locales/fr/people.ftl"),
             include_str!("../../locales/fr/activity.ftl"),
             include_str!("../../locales/fr/assessments.ftl"),
+            include_str!("../../locales/fr/gradebook.ftl"),
         ],
     }
 }
@@ -442,6 +444,7 @@ impl PageLocale {
             }
             ValidationError::InvalidPattern(_) => self.msg("invalid-pattern"),
             ValidationError::InvalidAnswer(_) => self.msg("invalid-answer"),
+            ValidationError::InvalidWeight(_) => self.msg("invalid-weight"),
         }
     }
 

@@ -137,28 +137,42 @@ pub async fn insert_category(
         .ok_or(StoreError::NotFound("grade category"))
 }
 
-/// Changes a category's name, weight and position.
+/// Changes a category's name and weight.
 pub async fn update_category(
     tx: &mut WriteTx,
     id: GradeCategoryId,
     name: &str,
     weight: Weight,
-    position: u32,
 ) -> Result<(), StoreError> {
     let tenant = tx.tenant();
     dispatch!(tx.conn(), c => {
         sqlx::query(
-            "UPDATE grade_categories SET name = $3, weight = $4, position = $5, updated_at = $6 \
+            "UPDATE grade_categories SET name = $3, weight = $4, updated_at = $5 \
              WHERE tenant_id = $1 AND id = $2",
         )
         .bind(tenant)
         .bind(id.as_uuid())
         .bind(name)
         .bind(stored_weight(weight))
-        .bind(i32::try_from(position).unwrap_or(i32::MAX))
         .bind(Utc::now())
         .execute(c)
         .await?;
+    });
+    Ok(())
+}
+
+/// Numbers categories 1, 2, ... in the order given.
+pub async fn set_order(tx: &mut WriteTx, order: &[GradeCategoryId]) -> Result<(), StoreError> {
+    let tenant = tx.tenant();
+    dispatch!(tx.conn(), c => {
+        for (i, id) in order.iter().enumerate() {
+            sqlx::query("UPDATE grade_categories SET position = $3 WHERE tenant_id = $1 AND id = $2")
+                .bind(tenant)
+                .bind(id.as_uuid())
+                .bind(i32::try_from(i + 1).unwrap_or(i32::MAX))
+                .execute(&mut *c)
+                .await?;
+        }
     });
     Ok(())
 }
