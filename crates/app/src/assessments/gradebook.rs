@@ -218,6 +218,15 @@ async fn editable_category(
     Ok(category)
 }
 
+/// The course of a category the actor edits (for the faces that go back to it).
+pub async fn category_course(
+    tx: &mut TenantTx,
+    actor: &Actor,
+    id: GradeCategoryId,
+) -> Result<CourseId, Refusal> {
+    Ok(editable_category(tx, actor, id).await?.course_id)
+}
+
 /// Renames, reweighs, moves a category or changes its assessments. Audited
 /// (`grade_category.changed`).
 pub async fn change_category(
@@ -671,6 +680,7 @@ pub struct ItemRow {
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ItemAnalysis {
     pub assessment_id: AssessmentId,
+    pub course_id: CourseId,
     pub title: String,
     /// Attempts analysed: each learner's latest graded attempt.
     pub attempts: u32,
@@ -777,6 +787,7 @@ pub async fn item_analysis(
         .collect();
     Ok(ItemAnalysis {
         assessment_id: id,
+        course_id: assessment.course_id,
         title: assessment.title,
         attempts: analysed.len() as u32,
         questions: rows,

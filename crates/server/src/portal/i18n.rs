@@ -592,6 +592,9 @@ impl PageLocale {
             "FILE_URL_EXPIRED" => self.msg("refusal-file-url-expired"),
             "UPLOAD_INCOMPLETE" => self.msg("refusal-upload-incomplete"),
             "STORAGE_UNAVAILABLE" => self.msg("refusal-storage-unavailable"),
+            "INVALID_POSITION" => self.msg("refusal-invalid-position"),
+            "TOO_MANY_CATEGORIES" => self.msg("refusal-too-many-categories"),
+            "TOO_MANY_LEARNERS" => self.msg("refusal-too-many-learners"),
             _ => return None,
         })
     }
