@@ -154,17 +154,14 @@ pub(crate) async fn show(
     let read = visit
         .read(&state, async |tx| {
             let course = courses::visible_course(tx, &actor, id).await?;
-            let book =
-                gradebook::gradebook(tx, &actor, id, after, ROWS_SHOWN, Utc::now()).await?;
+            let book = gradebook::gradebook(tx, &actor, id, after, ROWS_SHOWN, Utc::now()).await?;
             Ok((course, book))
         })
         .await;
     let locale = visit.locale.clone();
     visit.show(read, |(course, book), chrome| GradebookPage {
         chrome,
-        next: crate::http::paging::next_cursor(&book.rows, ROWS_SHOWN, |r| {
-            r.learner.enrollment_id
-        }),
+        next: crate::http::paging::next_cursor(&book.rows, ROWS_SHOWN, |r| r.learner.enrollment_id),
         book: book_view(&locale, &book),
         course,
     })
@@ -255,7 +252,15 @@ pub(crate) async fn grading(
     let Some(actor) = visit.actor() else {
         return to_sign_in(&visit, &visit.asked_for);
     };
-    grading_page(&state, &visit, &actor, id, Problems::default(), StatusCode::OK).await
+    grading_page(
+        &state,
+        &visit,
+        &actor,
+        id,
+        Problems::default(),
+        StatusCode::OK,
+    )
+    .await
 }
 
 /// The status a refused form's page answers with (the API's for the same refusal).
@@ -347,7 +352,9 @@ pub(crate) async fn save_category(
     let change = CategoryChange {
         name: Some(fields.text("name")),
         weight: Some(weight_of(&fields)),
-        position: fields.one("position").map(|p| p.trim().parse().unwrap_or(0)),
+        position: fields
+            .one("position")
+            .map(|p| p.trim().parse().unwrap_or(0)),
         assessment_ids: Some(ticked(&fields)),
     };
     let done = visit
@@ -367,7 +374,9 @@ async fn course_of(
     id: GradeCategoryId,
 ) -> Result<CourseId, Refusal> {
     visit
-        .read(state, async |tx| gradebook::category_course(tx, actor, id).await)
+        .read(state, async |tx| {
+            gradebook::category_course(tx, actor, id).await
+        })
         .await
 }
 
@@ -436,7 +445,10 @@ impl ItemAnalysisPage {
     }
 
     fn share(&self, share: &f64) -> String {
-        self.chrome.locale.percent((share * 100.0).round()).to_string()
+        self.chrome
+            .locale
+            .percent((share * 100.0).round())
+            .to_string()
     }
 }
 
