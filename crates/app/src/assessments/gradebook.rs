@@ -482,35 +482,43 @@ async fn layout(
     Ok((assessments, columns, categories))
 }
 
+/// What every row of a course's gradebook is read against.
+struct Layout {
+    assessments: Vec<Assessment>,
+    columns: Vec<GradebookAssessment>,
+    categories: Vec<GradebookCategory>,
+    settings: GradingSettings,
+}
+
 /// One learner's row, from their attempts at the course's assessments.
 fn row_of(
     learner: GradebookLearner,
-    assessments: &[Assessment],
-    columns: &[GradebookAssessment],
-    categories: &[GradebookCategory],
-    settings: GradingSettings,
-    attempts: &[AttemptFacts],
-    by_assessment: &HashMap<AssessmentId, Vec<usize>>,
+    layout: &Layout,
+    own: &[CourseAttempt],
     now: DateTime<Utc>,
 ) -> GradebookRow {
-    let grades: Vec<LearnerGrade> = assessments
+    let grades: Vec<LearnerGrade> = layout
+        .assessments
         .iter()
         .map(|a| {
-            let own: Vec<AttemptFacts> = by_assessment
-                .get(&a.id)
-                .map(|idx| idx.iter().map(|i| attempts[*i]).collect())
-                .unwrap_or_default();
+            let attempts: Vec<AttemptFacts> = own
+                .iter()
+                .filter(|attempt| attempt.assessment == a.id)
+                .map(|attempt| attempt.facts)
+                .collect();
             LearnerGrade {
                 assessment_id: a.id,
-                grade: assessment_grade(&a.rules, &own, now),
+                grade: assessment_grade(&a.rules, &attempts, now),
             }
         })
         .collect();
-    let results: Vec<CategoryResults> = categories
+    let results: Vec<CategoryResults> = layout
+        .categories
         .iter()
         .map(|category| CategoryResults {
             weight: category.weight,
-            items: columns
+            items: layout
+                .columns
                 .iter()
                 .zip(&grades)
                 .filter(|(column, _)| column.category_id == category.id)
@@ -518,11 +526,12 @@ fn row_of(
                 .collect(),
         })
         .collect();
-    let course = course_grade(&results, settings.missing_counts_as_zero);
+    let course = course_grade(&results, layout.settings.missing_counts_as_zero);
     GradebookRow {
         learner,
         grades,
-        categories: categories
+        categories: layout
+            .categories
             .iter()
             .zip(course.categories)
             .map(|(c, percent)| CategoryGrade {
@@ -531,7 +540,8 @@ fn row_of(
             })
             .collect(),
         percent: course.percent,
-        passed: settings
+        passed: layout
+            .settings
             .passing_percent
             .zip(course.percent)
             .map(|(passing, percent)| percent + 1e-9 >= f64::from(passing)),
@@ -548,6 +558,12 @@ async fn gradebook_of(
 ) -> Result<Gradebook, Refusal> {
     let settings = store::settings(tx, course).await?;
     let (assessments, columns, categories) = layout(tx, course).await?;
+    let layout = Layout {
+        assessments,
+        columns,
+        categories,
+        settings,
+    };
     let ids: Vec<UserId> = page.iter().map(|e| e.user_id).collect();
     let people: HashMap<UserId, users::User> = users::by_ids(tx, &ids)
         .await?
@@ -565,11 +581,6 @@ async fn gradebook_of(
         .filter_map(|enrollment| {
             let user = people.get(&enrollment.user_id)?;
             let own = by_learner.remove(&enrollment.user_id).unwrap_or_default();
-            let facts: Vec<AttemptFacts> = own.iter().map(|a| a.facts).collect();
-            let mut by_assessment: HashMap<AssessmentId, Vec<usize>> = HashMap::new();
-            for (i, a) in own.iter().enumerate() {
-                by_assessment.entry(a.assessment).or_default().push(i);
-            }
             let learner = GradebookLearner {
                 id: user.id,
                 name: user.display_name.clone(),
@@ -577,23 +588,14 @@ async fn gradebook_of(
                 enrollment_id: enrollment.id,
                 enrollment_status: enrollment.status,
             };
-            Some(row_of(
-                learner,
-                &assessments,
-                &columns,
-                &categories,
-                settings,
-                &facts,
-                &by_assessment,
-                now,
-            ))
+            Some(row_of(learner, &layout, &own, now))
         })
         .collect();
     Ok(Gradebook {
         course_id: course,
-        settings,
-        categories,
-        assessments: columns,
+        settings: layout.settings,
+        categories: layout.categories,
+        assessments: layout.columns,
         rows,
     })
 }

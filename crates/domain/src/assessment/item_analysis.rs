@@ -189,7 +189,7 @@ mod tests {
     fn difficulty_and_discrimination_match_a_hand_computed_example() {
         // Three one-point questions, four attempts:
         //   A: 1 1 1   B: 1 1 0   C: 0 1 0   D: 0 0 0
-        // q1: p = 0.5,  rest scores 2 1 1 0: r = 1 / sqrt(1 × 2) = 0.7071
+        // q1: p = 0.5,  rest scores 2 1 1 0: r = 1 / sqrt(1 × 2) = 0.7071 (to four decimals)
         // q2: p = 0.75, rest scores 2 1 0 0: r = 0.75 / sqrt(0.75 × 2.75) = 0.5222
         // q3: p = 0.25, rest scores 2 2 1 0: r = 0.75 / sqrt(0.75 × 2.75) = 0.5222
         let key = QuestionKey::TrueFalse { correct: true };
@@ -225,7 +225,10 @@ mod tests {
         assert_eq!(
             figures,
             vec![
-                (Some(0.5), Some(0.7071)),
+                (
+                    Some(0.5),
+                    Some(four_decimals(std::f64::consts::FRAC_1_SQRT_2))
+                ),
                 (Some(0.75), Some(0.5222)),
                 (Some(0.25), Some(0.5222)),
             ]

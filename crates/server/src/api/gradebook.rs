@@ -192,7 +192,6 @@ pub(crate) fn csv_of(gradebook: &Gradebook) -> Vec<u8> {
         cells.push(row.passed.map(|p| p.to_string()).unwrap_or_default());
         write(cells);
     }
-    drop(write);
     writer.into_inner().expect("CSV into memory")
 }
 

@@ -406,13 +406,15 @@ pub struct GradedAnswer {
     pub score: Option<Points>,
 }
 
+type AnswerRow = (Uuid, Uuid, Uuid, Json<Answer>, Option<i32>);
+
 /// The answers of an assessment's graded attempts.
 pub async fn graded_answers(
     tx: &mut TenantTx,
     assessment: AssessmentId,
 ) -> Result<Vec<GradedAnswer>, StoreError> {
     let tenant = tx.tenant();
-    let rows: Vec<(Uuid, Uuid, Uuid, Json<Answer>, Option<i32>)> = dispatch!(tx.conn(), c => {
+    let rows: Vec<AnswerRow> = dispatch!(tx.conn(), c => {
         sqlx::query_as(
             "SELECT sa.tenant_id, sa.submission_id, sa.question_id, sa.answer, sa.score \
              FROM submission_answers sa \
