@@ -159,7 +159,10 @@ pub(crate) fn csv_of(gradebook: &Gradebook) -> Vec<u8> {
     }
     header.push("course_percent".to_owned());
     header.push("passed".to_owned());
-    let mut writer = csv::Writer::from_writer(Vec::new());
+    // Flexible: a row never panics the export, whatever its length.
+    let mut writer = csv::WriterBuilder::new()
+        .flexible(true)
+        .from_writer(Vec::new());
     // Writing to a Vec fails only on allocation, which aborts anyway.
     let mut write = |cells: Vec<String>| {
         writer
@@ -439,7 +442,10 @@ mod tests {
                     enrollment_status: EnrollmentStatus::Active,
                 },
                 grades: Vec::new(),
-                categories: Vec::new(),
+                categories: vec![lyceum_app::assessments::gradebook::CategoryGrade {
+                    category_id: None,
+                    percent: Some(75.5),
+                }],
                 percent: Some(50.0),
                 passed: None,
             }],
@@ -447,6 +453,6 @@ mod tests {
         let text = String::from_utf8(csv_of(&gradebook)).unwrap();
         assert!(text.contains("'=HYPERLINK"), "{text}");
         assert!(text.contains("'@SUM(1+1)"), "{text}");
-        assert!(text.contains(",50,"), "{text}");
+        assert!(text.contains(",75.5,50,"), "{text}");
     }
 }
