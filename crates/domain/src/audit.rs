@@ -122,6 +122,14 @@ audit_actions! {
     ExtensionGranted = "extension.granted",
     /// Course staff took a learner's extension back.
     ExtensionRevoked = "extension.revoked",
+    /// Course staff added a grade category to a course's gradebook.
+    GradeCategoryCreated = "grade_category.created",
+    /// Course staff renamed, reweighed or reordered a grade category, or changed its assessments.
+    GradeCategoryChanged = "grade_category.changed",
+    /// Course staff deleted a grade category (its assessments are left uncategorised).
+    GradeCategoryDeleted = "grade_category.deleted",
+    /// Course staff changed a course's grading settings (passing percent, missing work as zero).
+    GradingSettingsChanged = "course.grading_changed",
 }
 
 impl fmt::Display for AuditAction {

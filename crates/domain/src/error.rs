@@ -86,6 +86,9 @@ pub enum ValidationError {
     /// A learner's draft holding what the assignment does not take (or too much of it).
     #[error("invalid submission: {0}")]
     InvalidSubmission(String),
+    /// A grade category's weight that is not a number from 0 to 1,000.
+    #[error("invalid weight: {0}")]
+    InvalidWeight(String),
 }
 
 /// `45` as `4.5`.
@@ -132,6 +135,7 @@ impl ValidationError {
             Self::InvalidRubric { .. } => "INVALID_RUBRIC",
             Self::InvalidAssignment(_) => "INVALID_ASSIGNMENT",
             Self::InvalidSubmission(_) => "INVALID_SUBMISSION",
+            Self::InvalidWeight(_) => "INVALID_WEIGHT",
         }
     }
 }

@@ -159,3 +159,7 @@ id_type!(
     /// A learner's extension of an assessment's due date.
     ExtensionId
 );
+id_type!(
+    /// A grade category of a course's gradebook ("Quizzes 40 %").
+    GradeCategoryId
+);

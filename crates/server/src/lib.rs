@@ -12,7 +12,7 @@ mod portal;
 
 pub use api::signup::SignUpConfig;
 use api::{
-    assessments, assignments, audit, files, groups, invitations, learning, tenant_profile,
+    assessments, assignments, audit, files, gradebook, groups, invitations, learning, tenant_profile,
     tenant_settings, users, webhooks,
 };
 pub use api::{auth, live, platform};
@@ -329,6 +329,22 @@ fn tenant_api() -> OpenApiRouter<AppState> {
         ))
         .routes(routes!(assignments::revoke_extension))
         .routes(routes!(assignments::rubric_averages))
+        .routes(routes!(gradebook::show))
+        .routes(routes!(gradebook::csv))
+        .routes(routes!(gradebook::mine))
+        .routes(routes!(
+            gradebook::list_categories,
+            gradebook::create_category
+        ))
+        .routes(routes!(
+            gradebook::update_category,
+            gradebook::delete_category
+        ))
+        .routes(routes!(
+            gradebook::show_settings,
+            gradebook::update_settings
+        ))
+        .routes(routes!(gradebook::item_analysis))
 }
 
 /// The API's operations that resolve no tenant: probes, the API description, the platform

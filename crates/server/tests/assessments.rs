@@ -1208,6 +1208,12 @@ fn routes(
             format!("/api/v1/submissions/{submission}/grades"),
             Some(json!({"grades": [{"question_id": question, "points": 0}]})),
         ),
+        // The gradebook's (tests/gradebook.rs tests it too).
+        (
+            Method::GET,
+            format!("/api/v1/assessments/{assessment}/item-analysis"),
+            None,
+        ),
     ]
 }
 

@@ -529,7 +529,21 @@ async fn staff_journeys(config: StoreConfig, label: &str, driver: &Driver) {
             .map_err(fail("choose the file"))?;
         press(&teacher, "form[aria-labelledby=upload] button").await?;
         until(&teacher, "main table", |t| t.contains("exit-map.png")).await?;
-        audit(&teacher, "course files with a file").await
+        audit(&teacher, "course files with a file").await?;
+        // The course's gradebook and its grade categories.
+        click_link(&teacher, "Back to the course").await?;
+        arrive(&teacher, "Fire drills").await?;
+        click_link(&teacher, "Gradebook").await?;
+        arrive(&teacher, "Gradebook: Fire drills").await?;
+        audit(&teacher, "gradebook").await?;
+        click_link(&teacher, "Grade categories and settings").await?;
+        arrive(&teacher, "Grade categories: Fire drills").await?;
+        audit(&teacher, "grade categories").await?;
+        fill(&teacher, "#new-name", "Drills").await?;
+        fill(&teacher, "#new-weight", "40").await?;
+        press(&teacher, "form[aria-labelledby=add-category] button").await?;
+        until(&teacher, "section.module h2", |t| t == "Drills").await?;
+        audit(&teacher, "grade categories with one").await
     })
     .await;
     teacher.close().await.ok();

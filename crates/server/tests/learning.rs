@@ -461,7 +461,7 @@ fn routes(
 /// routes in `people.rs::another_tenants_groups_and_people_are_not_found_and_nothing_changes`,
 /// the assessment routes in
 /// `assessments.rs::another_tenants_assessments_questions_banks_and_submissions_are_not_found`.
-const CROSS_TENANT_TESTED_ELSEWHERE: [(&str, &str); 65] = [
+const CROSS_TENANT_TESTED_ELSEWHERE: [(&str, &str); 75] = [
     ("GET", "/api/v1/users/{id}"),
     ("PATCH", "/api/v1/users/{id}"),
     ("POST", "/api/v1/users/{id}/deactivate"),
@@ -540,6 +540,17 @@ const CROSS_TENANT_TESTED_ELSEWHERE: [(&str, &str); 65] = [
     ("POST", "/api/v1/assignment-submissions/{id}/grade"),
     ("POST", "/api/v1/assignment-submissions/{id}/release"),
     ("POST", "/api/v1/assignment-submissions/{id}/return"),
+    ("GET", "/api/v1/assessments/{id}/item-analysis"),
+    // tests/gradebook.rs, `another_tenants_gradebook_categories_and_item_analysis_are_not_found`.
+    ("GET", "/api/v1/courses/{id}/gradebook"),
+    ("GET", "/api/v1/courses/{id}/gradebook.csv"),
+    ("GET", "/api/v1/courses/{id}/my-grades"),
+    ("GET", "/api/v1/courses/{id}/grade-categories"),
+    ("POST", "/api/v1/courses/{id}/grade-categories"),
+    ("PATCH", "/api/v1/grade-categories/{id}"),
+    ("DELETE", "/api/v1/grade-categories/{id}"),
+    ("GET", "/api/v1/courses/{id}/grading"),
+    ("PUT", "/api/v1/courses/{id}/grading"),
 ];
 
 /// Every tenant route that takes an id in its path is in the cross-tenant list below (or in

@@ -3592,3 +3592,213 @@ async fn a_quiz_lesson_offers_no_way_to_mark_it_complete() {
         assert!(forced.is_html(), "{label}");
     }
 }
+
+#[tokio::test]
+async fn staff_keep_the_gradebook_and_learners_read_their_own_grades_in_the_portal() {
+    for (config, _guard) in configs_on_each_engine().await {
+        let label = label(&config);
+        let store = Store::open(config).await.unwrap();
+        let (_, course) = school(&store, "mike", "#1b5e20", 1).await;
+        let state = AppState::new(store, ServerConfig::unthrottled());
+        let teacher = common::token(&state, "mike", "teacher@mike.test", PASSWORD).await;
+        let student = common::token(&state, "mike", "student@mike.test", PASSWORD).await;
+        let call = async |token: &str, method: &str, path: String, body: serde_json::Value| {
+            let (status, answer) = common::call(
+                &state,
+                method,
+                &format!("/t/mike/api/v1{path}"),
+                Some(token),
+                Some(body),
+            )
+            .await;
+            assert!(status.is_success(), "{label}: {path}: {status} {answer}");
+            answer
+        };
+        let quiz = call(
+            &teacher,
+            "POST",
+            format!("/courses/{course}/assessments"),
+            serde_json::json!({"kind": "quiz", "title": "Weekly <b>check</b>"}),
+        )
+        .await["id"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        call(
+            &teacher,
+            "POST",
+            format!("/assessments/{quiz}/questions"),
+            serde_json::json!({"prompt": "Sure?", "points": 1, "key": {"type": "true_false", "correct": true}}),
+        )
+        .await;
+        call(
+            &student,
+            "POST",
+            format!("/courses/{course}/enroll"),
+            serde_json::json!({}),
+        )
+        .await;
+        let attempt = call(
+            &student,
+            "POST",
+            format!("/assessments/{quiz}/attempts"),
+            serde_json::json!({}),
+        )
+        .await;
+        let question = attempt["questions"][0]["id"].clone();
+        call(
+            &student,
+            "POST",
+            format!("/assessments/{quiz}/submissions"),
+            serde_json::json!({"answers": [{"question_id": question, "answer": {"type": "true_false", "value": true}}]}),
+        )
+        .await;
+
+        // The teacher finds the gradebook from the builder.
+        let mut staff = Browser::new(&state, &label);
+        staff.sign_in("mike", "teacher@mike.test").await;
+        let builder = staff.get(&format!("/t/mike/teach/courses/{course}")).await;
+        let gradebook = format!("/t/mike/teach/courses/{course}/gradebook");
+        let grading = format!("/t/mike/teach/courses/{course}/grade-categories");
+        assert!(
+            builder.body.contains(&gradebook),
+            "{label}: {}",
+            builder.body
+        );
+        assert!(builder.body.contains(&grading), "{label}");
+        let page = staff.get(&gradebook).await;
+        assert_eq!(page.status, StatusCode::OK, "{label}: {}", page.body);
+        assert!(
+            page.body.contains("Weekly &#60;b&#62;check&#60;/b&#62;"),
+            "{label}: {}",
+            page.body
+        );
+        assert!(page.body.contains("100%"), "{label}: {}", page.body);
+        assert!(page.body.contains(&format!("{gradebook}.csv")), "{label}");
+        let analysis = format!("/t/mike/teach/assessments/{quiz}/item-analysis");
+        assert!(page.body.contains(&analysis), "{label}");
+        let csv = staff.get(&format!("{gradebook}.csv")).await;
+        assert_eq!(csv.status, StatusCode::OK, "{label}");
+        assert_eq!(csv.headers[header::CACHE_CONTROL], "no-store", "{label}");
+        assert!(
+            csv.body.contains("Weekly <b>check</b> (%)"),
+            "{label}: {}",
+            csv.body
+        );
+        let items = staff.get(&analysis).await;
+        assert_eq!(items.status, StatusCode::OK, "{label}: {}", items.body);
+        assert!(
+            items.body.contains("Sure?") && items.body.contains("Difficulty"),
+            "{label}"
+        );
+
+        // Categories: a bad weight is refused on the page, nothing stored; a good one saved.
+        let editor = staff.get(&grading).await;
+        assert_eq!(editor.status, StatusCode::OK, "{label}: {}", editor.body);
+        let add = format!("{grading}/new");
+        let refused = staff
+            .post(
+                &add,
+                &[("name", "Quizzes"), ("weight", "-3"), ("assessment", &quiz)],
+                None,
+            )
+            .await;
+        assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY, "{label}");
+        assert!(
+            refused
+                .body
+                .contains("A weight is a number from 0 to 1,000."),
+            "{label}: {}",
+            refused.body
+        );
+        assert!(
+            !refused.body.contains("/teach/grade-categories/"),
+            "{label}: stored"
+        );
+        let forged = staff
+            .post(
+                &add,
+                &[("name", "Quizzes"), ("weight", "40")],
+                Some("forged"),
+            )
+            .await;
+        assert_eq!(forged.status, StatusCode::FORBIDDEN, "{label}");
+        let added = staff
+            .post(
+                &add,
+                &[("name", "Quizzes"), ("weight", "40"), ("assessment", &quiz)],
+                None,
+            )
+            .await;
+        assert_eq!(
+            added.status,
+            StatusCode::SEE_OTHER,
+            "{label}: {}",
+            added.body
+        );
+        let editor = staff.get(&grading).await;
+        let category = form_target(&editor, "/t/mike/teach/grade-categories/");
+        assert!(editor.body.contains("checked"), "{label}: {}", editor.body);
+        let renamed = staff
+            .post(
+                &category,
+                &[
+                    ("name", "Weekly quizzes"),
+                    ("weight", "12,5"),
+                    ("position", "1"),
+                ],
+                None,
+            )
+            .await;
+        assert_eq!(
+            renamed.status,
+            StatusCode::SEE_OTHER,
+            "{label}: {}",
+            renamed.body
+        );
+        let settings = staff
+            .post(
+                &grading,
+                &[("passing_percent", "50"), ("missing_counts_as_zero", "on")],
+                None,
+            )
+            .await;
+        assert_eq!(
+            settings.status,
+            StatusCode::SEE_OTHER,
+            "{label}: {}",
+            settings.body
+        );
+        let page = staff.get(&gradebook).await;
+        assert!(
+            page.body.contains("Weekly quizzes"),
+            "{label}: {}",
+            page.body
+        );
+        assert!(page.body.contains("passed"), "{label}: {}", page.body);
+
+        // The learner reads their grades from the course outline, and nobody else's.
+        let mut learner = Browser::new(&state, &label);
+        learner.sign_in("mike", "student@mike.test").await;
+        let outline = learner
+            .get(&format!("/t/mike/learn/courses/{course}"))
+            .await;
+        let mine = format!("/t/mike/learn/courses/{course}/grades");
+        assert!(outline.body.contains(&mine), "{label}: {}", outline.body);
+        let page = learner.get(&mine).await;
+        assert_eq!(page.status, StatusCode::OK, "{label}: {}", page.body);
+        assert!(
+            page.body.contains("Course grade: 100%"),
+            "{label}: {}",
+            page.body
+        );
+        assert!(!page.body.contains("teacher@mike.test"), "{label}");
+        for path in [&gradebook, &grading, &analysis] {
+            let refused = learner.get(path).await;
+            assert!(refused.status.is_client_error(), "{label}: {path}");
+            assert!(refused.is_html(), "{label}: {path}");
+        }
+        let deleted = staff.post(&format!("{category}/delete"), &[], None).await;
+        assert_eq!(deleted.status, StatusCode::SEE_OTHER, "{label}");
+    }
+}

@@ -191,4 +191,19 @@ pub const TENANT_TABLES: &[TenantTable] = &[
         &["assessments", "users"],
         "a learner's later due date for an assessment, granted by an instructor",
     ),
+    table(
+        "grade_categories",
+        &["courses"],
+        "a grade category of a course's gradebook: name, weight, position",
+    ),
+    table(
+        "assessment_categories",
+        &["assessments", "grade_categories"],
+        "the grade category an assessment belongs to",
+    ),
+    table(
+        "course_grading",
+        &["courses"],
+        "a course's grading settings: passing percent, missing work as zero",
+    ),
 ];

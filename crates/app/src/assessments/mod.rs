@@ -10,6 +10,7 @@
 
 pub mod assignments;
 pub mod attempts;
+pub mod gradebook;
 
 use crate::learning::courses::{course_content, course_for, editable_course};
 use crate::{Actor, Refusal};

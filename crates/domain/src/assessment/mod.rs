@@ -7,6 +7,8 @@
 //! callers (and tests) give the clock.
 
 mod assignment;
+pub mod gradebook;
+pub mod item_analysis;
 mod question;
 mod shuffle;
 

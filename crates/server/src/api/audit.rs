@@ -202,7 +202,7 @@ fn csv_of(entries: &[AuditLogEntry]) -> Vec<u8> {
 }
 
 /// A cell as a spreadsheet will not run it.
-fn inert(cell: &str) -> std::borrow::Cow<'_, str> {
+pub(crate) fn inert(cell: &str) -> std::borrow::Cow<'_, str> {
     if cell.starts_with(['=', '+', '-', '@', '\t', '\r']) {
         format!("'{cell}").into()
     } else {

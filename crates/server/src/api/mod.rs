@@ -7,6 +7,7 @@ pub(crate) mod assignments;
 pub(crate) mod audit;
 pub mod auth;
 pub(crate) mod files;
+pub(crate) mod gradebook;
 pub(crate) mod groups;
 pub(crate) mod invitations;
 pub(crate) mod learning;

@@ -41,6 +41,7 @@ use utoipa::{Modify, OpenApi};
         (name = "enrollments", description = "Who learns what"),
         (name = "progress", description = "Progress, certificates and the learner's dashboard"),
         (name = "assessments", description = "Quizzes, exams and assignments: questions, banks, attempts, grading"),
+        (name = "gradebook", description = "Grades per learner and course, weighted categories, CSV export, item analysis"),
         (name = "audit", description = "The tenant's audit log, for its admins"),
         (name = "webhooks", description = "The tenant's webhooks and their deliveries, for its admins"),
         (name = "platform", description = "The platform operator (super_admin): tenants and audit log"),

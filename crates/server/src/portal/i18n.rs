@@ -25,7 +25,7 @@ type Bundle = FluentBundle<FluentResource>;
 
 /// The Fluent files of a locale, in the order they are added to its bundle. A new language is
 /// a new arm here, a folder of the same files, and a variant of [`Locale`].
-fn sources(locale: Locale) -> [&'static str; 13] {
+fn sources(locale: Locale) -> [&'static str; 14] {
     match locale {
         Locale::En => [
             include_str!("../../locales/en/portal.ftl"),
@@ -41,6 +41,7 @@ fn sources(locale: Locale) -> [&'static str; 13] {
             include_str!("../../locales/en/activity.ftl"),
             include_str!("../../locales/en/assessments.ftl"),
             include_str!("../../locales/en/assignments.ftl"),
+            include_str!("../../locales/en/gradebook.ftl"),
         ],
         Locale::Fr => [
             include_str!("../../locales/fr/portal.ftl"),
@@ -56,6 +57,7 @@ fn sources(locale: Locale) -> [&'static str; 13] {
             include_str!("../../locales/fr/activity.ftl"),
             include_str!("../../locales/fr/assessments.ftl"),
             include_str!("../../locales/fr/assignments.ftl"),
+            include_str!("../../locales/fr/gradebook.ftl"),
         ],
     }
 }
@@ -451,6 +453,7 @@ impl PageLocale {
             ValidationError::InvalidSubmission(reason) => self
                 .msg("invalid-submission")
                 .arg("reason", reason.as_str()),
+            ValidationError::InvalidWeight(_) => self.msg("invalid-weight"),
         }
     }
 
@@ -611,6 +614,9 @@ impl PageLocale {
             "FILE_URL_EXPIRED" => self.msg("refusal-file-url-expired"),
             "UPLOAD_INCOMPLETE" => self.msg("refusal-upload-incomplete"),
             "STORAGE_UNAVAILABLE" => self.msg("refusal-storage-unavailable"),
+            "INVALID_POSITION" => self.msg("refusal-invalid-position"),
+            "TOO_MANY_CATEGORIES" => self.msg("refusal-too-many-categories"),
+            "TOO_MANY_LEARNERS" => self.msg("refusal-too-many-learners"),
             _ => return None,
         })
     }

@@ -15,6 +15,7 @@ mod assignments;
 mod builder;
 mod console;
 mod files;
+mod gradebook;
 mod i18n;
 mod lessons;
 mod pages;
@@ -143,6 +144,29 @@ pub(crate) fn tenant_routes() -> Router<AppState> {
             "/teach/submissions/{id}/return",
             post(assignments::send_back),
         )
+        .route("/teach/courses/{id}/gradebook", get(gradebook::show))
+        .route("/teach/courses/{id}/gradebook.csv", get(gradebook::csv))
+        .route(
+            "/teach/courses/{id}/grade-categories",
+            get(gradebook::grading).post(gradebook::save_settings),
+        )
+        .route(
+            "/teach/courses/{id}/grade-categories/new",
+            post(gradebook::add_category),
+        )
+        .route(
+            "/teach/grade-categories/{id}",
+            post(gradebook::save_category),
+        )
+        .route(
+            "/teach/grade-categories/{id}/delete",
+            post(gradebook::delete_category),
+        )
+        .route(
+            "/teach/assessments/{id}/item-analysis",
+            get(gradebook::item_analysis),
+        )
+        .route("/learn/courses/{id}/grades", get(gradebook::mine))
         .route("/teach/courses/{id}/modules", post(builder::add_module))
         .route("/teach/courses/{id}/publish", post(builder::publish))
         .route("/teach/courses/{id}/archive", post(builder::archive))

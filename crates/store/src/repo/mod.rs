@@ -8,6 +8,7 @@ pub mod certificates;
 pub mod courses;
 pub mod enrollments;
 pub mod files;
+pub mod gradebook;
 pub mod groups;
 pub mod invitations;
 pub mod jobs;

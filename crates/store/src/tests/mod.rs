@@ -289,6 +289,28 @@ async fn seed_assessment(
         rules: AssessmentRules::default(),
     };
     let assessment = assessments::insert(tx, course, &draft, by).await.unwrap();
+    // The gradebook's tables: a category holding the quiz, the course's grading settings.
+    let category = crate::repo::gradebook::insert_category(
+        tx,
+        course,
+        &format!("Category {tag}"),
+        lyceum_domain::assessment::gradebook::Weight::from_hundredths(4000),
+    )
+    .await
+    .unwrap();
+    crate::repo::gradebook::set_members(tx, category.id, &[assessment.id])
+        .await
+        .unwrap();
+    crate::repo::gradebook::put_settings(
+        tx,
+        course,
+        crate::repo::gradebook::GradingSettings {
+            passing_percent: Some(50),
+            missing_counts_as_zero: true,
+        },
+    )
+    .await
+    .unwrap();
     let question = QuestionDraft {
         prompt: format!("Question {tag}"),
         points: 1,
