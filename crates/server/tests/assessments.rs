@@ -290,6 +290,60 @@ fn assert_no_key(body: &Value, what: &str) {
     );
 }
 
+/// `answers` (by prompt) as the portal's attempt form sends them: `q{id}` per question,
+/// `q{id}.{prompt}` per matching prompt, `q{id}.{item}` with its place per ordering item.
+fn form_fields(attempt: &Value, answers: &HashMap<&'static str, Value>) -> Vec<(String, String)> {
+    let ids = ids_by_prompt(attempt);
+    let mut fields = Vec::new();
+    for (prompt, answer) in answers {
+        let name = format!("q{}", ids[*prompt]);
+        match answer["type"].as_str().unwrap() {
+            "single_choice" => fields.push((name, answer["option"].as_str().unwrap().into())),
+            "multiple_choice" => {
+                for option in answer["options"].as_array().unwrap() {
+                    fields.push((name.clone(), option.as_str().unwrap().into()));
+                }
+            }
+            "true_false" => fields.push((name, answer["value"].to_string())),
+            "short_answer" | "essay" => {
+                fields.push((name, answer["text"].as_str().unwrap().into()))
+            }
+            "matching" => {
+                for (p, c) in answer["matches"].as_object().unwrap() {
+                    fields.push((format!("{name}.{p}"), c.as_str().unwrap().into()));
+                }
+            }
+            "ordering" => {
+                for (place, item) in answer["order"].as_array().unwrap().iter().enumerate() {
+                    let item = item.as_str().unwrap();
+                    fields.push((format!("{name}.{item}"), (place + 1).to_string()));
+                }
+            }
+            other => panic!("no form for {other}"),
+        }
+    }
+    fields
+}
+
+fn as_pairs(fields: &[(String, String)]) -> Vec<(&str, &str)> {
+    fields
+        .iter()
+        .map(|(n, v)| (n.as_str(), v.as_str()))
+        .collect()
+}
+
+/// A portal page carries nothing of an answer key: no secret text, no review, no right answer
+/// marked.
+#[track_caller]
+fn assert_page_has_no_key(page: &str, what: &str) {
+    for secret in SECRETS {
+        assert!(!page.contains(secret), "{what} leaks {secret}: {page}");
+    }
+    for marker in ["id=\"review\"", "class=\"key\"", "secret-tag"] {
+        assert!(!page.contains(marker), "{what} shows {marker}: {page}");
+    }
+}
+
 #[tokio::test]
 async fn a_progress_report_cannot_complete_a_quiz_lesson_and_passing_the_quiz_does() {
     for w in World::on_each_engine().await {
@@ -453,9 +507,36 @@ async fn learner_sees_no_key(w: &World, s: &School, q: &Quiz, opens_on_submit: b
         .json_value();
     assert_no_key(&detail, "the assessment");
     assert!(detail.get("questions").is_none(), "{w}: {detail}");
+    let portal = w.portal(&s.student).await;
+    let page = portal
+        .get(format!("/learn/lessons/{}", q.quiz_lesson))
+        .expect(StatusCode::OK)
+        .await;
+    assert_page_has_no_key(&page.text(), "the quiz lesson's page");
+    assert!(
+        page.text().contains("/attempts\""),
+        "{w}: the lesson offers no start: {}",
+        page.text()
+    );
     let attempt = start(w, &s.student, &q.assessment).await;
     assert_no_key(&attempt, "the started attempt");
     let id = attempt["id"].as_str().unwrap().to_owned();
+    let page = portal
+        .get(format!("/learn/attempts/{id}"))
+        .expect(StatusCode::OK)
+        .await;
+    assert_page_has_no_key(&page.text(), "the attempt's page");
+    assert_eq!(page.header("cache-control"), Some("no-store"), "{w}");
+    // Saved through the portal's form: every kind of question read from it (the submit
+    // below scores what it saved).
+    let fields = form_fields(&attempt, &wrong_answers());
+    let mut sent = as_pairs(&fields);
+    sent.push(("action", "save"));
+    let page = portal
+        .form(format!("/learn/attempts/{id}"), &sent)
+        .expect(StatusCode::OK)
+        .await;
+    assert_page_has_no_key(&page.text(), "the attempt's page once saved");
     let resumed = student
         .post(format!("/api/v1/assessments/{}/attempts", q.assessment))
         .expect(StatusCode::OK)
@@ -495,6 +576,29 @@ async fn learner_sees_no_key(w: &World, s: &School, q: &Quiz, opens_on_submit: b
         .json_value();
     assert_no_key(&mine, "the learner's attempts");
     assert_eq!(mine["items"].as_array().unwrap().len(), 1, "{w}: {mine}");
+    let result = portal
+        .get(format!("/learn/attempts/{id}"))
+        .expect(StatusCode::OK)
+        .await
+        .text();
+    let lesson_page = portal
+        .get(format!("/learn/lessons/{}", q.quiz_lesson))
+        .expect(StatusCode::OK)
+        .await
+        .text();
+    assert_page_has_no_key(&lesson_page, "the quiz lesson's page once submitted");
+    if opens_on_submit {
+        assert!(result.contains("id=\"review\""), "{w}: {result}");
+        assert!(result.contains("SECRET-WORD-7"), "{w}: {result}");
+    } else {
+        assert_page_has_no_key(&result, "the result page");
+    }
+    // Another learner's browser is not shown it.
+    w.portal(&s.student2)
+        .await
+        .get(format!("/learn/attempts/{id}"))
+        .expect(StatusCode::NOT_FOUND)
+        .await;
     // Another learner reads nothing of it.
     w.as_(&s.student2)
         .get(format!("/api/v1/submissions/{id}"))
@@ -536,6 +640,13 @@ async fn no_learner_answer_carries_a_key_before_the_review_policy_opens_it() {
             .await
             .json_value();
         assert_no_key(&read, "a submission whose review never opens");
+        let page = w
+            .portal(&s.student)
+            .await
+            .get(format!("/learn/attempts/{id}"))
+            .expect(StatusCode::OK)
+            .await;
+        assert_page_has_no_key(&page.text(), "a result whose review never opens");
         // After the due date: closed until it passes, open once it has.
         let due = (chrono::Utc::now() + chrono::Duration::days(1)).to_rfc3339();
         let q = quiz_course(
@@ -562,6 +673,14 @@ async fn no_learner_answer_carries_a_key_before_the_review_policy_opens_it() {
             read["review"].is_array(),
             "{w}: the review did not open: {read}"
         );
+        let page = w
+            .portal(&s.student)
+            .await
+            .get(format!("/learn/attempts/{id}"))
+            .expect(StatusCode::OK)
+            .await
+            .text();
+        assert!(page.contains("id=\"review\""), "{w}: {page}");
         // Staff read the keys all along, and another learner still reads nothing.
         let staff = w
             .as_(&s.teacher)
@@ -581,6 +700,160 @@ async fn no_learner_answer_carries_a_key_before_the_review_policy_opens_it() {
             .expect(StatusCode::OK)
             .await;
         assert_eq!(reply.header("cache-control"), Some("no-store"), "{w}");
+    }
+}
+
+#[tokio::test]
+async fn a_learner_takes_a_quiz_in_the_portal_and_passing_it_completes_the_lesson() {
+    for w in World::on_each_engine().await {
+        let s = school(&w, "acme").await;
+        let q = quiz_course(
+            &w,
+            &s,
+            "portal",
+            json!({"max_attempts": 2, "time_limit_seconds": 600}),
+        )
+        .await;
+        let portal = w.portal(&s.student).await;
+        let lesson = portal
+            .get(format!("/learn/lessons/{}", q.quiz_lesson))
+            .expect(StatusCode::OK)
+            .await
+            .text();
+        assert!(lesson.contains("2 attempts left"), "{w}: {lesson}");
+        assert!(lesson.contains("Time limit: 10 min"), "{w}: {lesson}");
+        assert!(lesson.contains("Passing: 75"), "{w}: {lesson}");
+        assert!(
+            !lesson.contains("<script>quiz"),
+            "{w}: the title unescaped: {lesson}"
+        );
+        let started = portal
+            .form(format!("/learn/assessments/{}/attempts", q.assessment), &[])
+            .expect(StatusCode::SEE_OTHER)
+            .await;
+        let at = started.header("location").unwrap().to_owned();
+        let id = at.rsplit('/').next().unwrap().to_owned();
+        assert!(at.ends_with(&format!("/learn/attempts/{id}")), "{w}: {at}");
+        // Starting again resumes it.
+        let again = portal
+            .form(format!("/learn/assessments/{}/attempts", q.assessment), &[])
+            .expect(StatusCode::SEE_OTHER)
+            .await;
+        assert_eq!(again.header("location"), Some(at.as_str()), "{w}");
+        let page = portal
+            .get(format!("/learn/attempts/{id}"))
+            .expect(StatusCode::OK)
+            .await
+            .text();
+        for control in [
+            "type=\"radio\"",
+            "type=\"checkbox\"",
+            "type=\"text\"",
+            "<select",
+            "type=\"number\"",
+            "id=\"deadline\"",
+        ] {
+            assert!(page.contains(control), "{w}: no {control} on {page}");
+        }
+        let attempt = w
+            .as_(&s.student)
+            .get(format!("/api/v1/submissions/{id}"))
+            .expect(StatusCode::OK)
+            .await
+            .json_value();
+        let fields = form_fields(&attempt, &right_answers());
+        let mut sent = as_pairs(&fields);
+        sent.push(("action", "submit"));
+        // Submit without ticking the confirmation: saved, not submitted.
+        let unconfirmed = portal
+            .form(format!("/learn/attempts/{id}"), &sent)
+            .expect(StatusCode::UNPROCESSABLE_ENTITY)
+            .await
+            .text();
+        assert!(unconfirmed.contains("tick the box"), "{w}: {unconfirmed}");
+        assert!(events(&w, "assessment.submitted").await.is_empty(), "{w}");
+        sent.push(("confirm", "yes"));
+        portal
+            .form(format!("/learn/attempts/{id}"), &sent)
+            .expect(StatusCode::SEE_OTHER)
+            .await;
+        let result = portal
+            .get(format!("/learn/attempts/{id}"))
+            .expect(StatusCode::OK)
+            .await
+            .text();
+        assert!(result.contains("Score: 8 of 8"), "{w}: {result}");
+        assert!(result.contains("Passed"), "{w}: {result}");
+        assert!(result.contains("id=\"review\""), "{w}: {result}");
+        assert_eq!(events(&w, "assessment.submitted").await.len(), 1, "{w}");
+        // A second submit of the same form is refused, counted once.
+        let twice = portal
+            .form(format!("/learn/attempts/{id}"), &sent)
+            .expect(StatusCode::CONFLICT)
+            .await
+            .text();
+        assert!(twice.contains("submitted already"), "{w}: {twice}");
+        assert_eq!(events(&w, "assessment.submitted").await.len(), 1, "{w}");
+        let completed = events(&w, "lesson.completed").await;
+        assert!(
+            completed
+                .iter()
+                .any(|e| e["lesson_id"] == json!(q.quiz_lesson)),
+            "{w}: passing did not complete the lesson: {completed:?}"
+        );
+        let lesson = portal
+            .get(format!("/learn/lessons/{}", q.quiz_lesson))
+            .expect(StatusCode::OK)
+            .await
+            .text();
+        assert!(lesson.contains("Attempt 1"), "{w}: {lesson}");
+        assert!(
+            lesson.contains("1 attempt left") || lesson.contains("One attempt left"),
+            "{w}: {lesson}"
+        );
+        // Bad input: an option the question does not have is refused, nothing stored.
+        let second = portal
+            .form(format!("/learn/assessments/{}/attempts", q.assessment), &[])
+            .expect(StatusCode::SEE_OTHER)
+            .await;
+        let second = second
+            .header("location")
+            .unwrap()
+            .rsplit('/')
+            .next()
+            .unwrap()
+            .to_owned();
+        let attempt = w
+            .as_(&s.student)
+            .get(format!("/api/v1/submissions/{second}"))
+            .expect(StatusCode::OK)
+            .await
+            .json_value();
+        let single = format!("q{}", ids_by_prompt(&attempt)["single"]);
+        let bad = portal
+            .form(
+                format!("/learn/attempts/{second}"),
+                &[(single.as_str(), "<b>nope\u{0}</b>"), ("action", "save")],
+            )
+            .send()
+            .await;
+        assert!(bad.status.is_client_error(), "{w}: {}", bad.status);
+        let saved = w
+            .as_(&s.student)
+            .get(format!("/api/v1/submissions/{second}"))
+            .expect(StatusCode::OK)
+            .await
+            .json_value();
+        assert_eq!(saved["answers"], json!([]), "{w}: {saved}");
+        let bad = portal
+            .form(
+                format!("/learn/attempts/{second}"),
+                &[(single.as_str(), "zz"), ("action", "save")],
+            )
+            .expect(StatusCode::UNPROCESSABLE_ENTITY)
+            .await
+            .text();
+        assert!(bad.contains("does not fit"), "{w}: {bad}");
     }
 }
 

@@ -18,6 +18,7 @@ mod i18n;
 mod lessons;
 mod pages;
 mod people;
+mod quiz;
 mod recovery;
 mod session;
 mod settings;
@@ -70,6 +71,11 @@ pub(crate) fn tenant_routes() -> Router<AppState> {
         .route("/learn/courses/{id}", get(pages::outline))
         .route("/learn/lessons/{id}", get(pages::lesson))
         .route("/learn/lessons/{id}/complete", post(pages::complete))
+        .route("/learn/assessments/{id}/attempts", post(quiz::start))
+        .route(
+            "/learn/attempts/{id}",
+            get(quiz::attempt).post(quiz::answer),
+        )
         .route("/certificates/{code}", get(pages::certificate))
         .route("/account", get(pages::account).post(pages::save_account))
         .route("/activity", get(activity::show))
