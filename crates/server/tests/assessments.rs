@@ -858,6 +858,79 @@ async fn a_learner_takes_a_quiz_in_the_portal_and_passing_it_completes_the_lesso
 }
 
 #[tokio::test]
+async fn fifty_learners_submitting_at_the_deadline_each_land_exactly_once() {
+    for w in World::on_each_engine().await {
+        let s = school(&w, "acme").await;
+        let due = (chrono::Utc::now() + chrono::Duration::seconds(3)).to_rfc3339();
+        let q = quiz_course(
+            &w,
+            &s,
+            "crowd",
+            json!({"due_at": due, "late_policy": "accept"}),
+        )
+        .await;
+        let mut learners = Vec::new();
+        for n in 0..50 {
+            let learner = w
+                .user("acme", &format!("crowd{n}@acme.test"), Role::Student)
+                .await;
+            w.as_(&learner)
+                .post(format!("/api/v1/courses/{}/enroll", q.course))
+                .expect(StatusCode::CREATED)
+                .await;
+            let attempt = start(&w, &learner, &q.assessment).await;
+            learners.push((learner, attempt));
+        }
+        let path = format!("/api/v1/assessments/{}/submissions", q.assessment);
+        let submit_all = || {
+            futures_util::future::join_all(learners.iter().map(|(learner, attempt)| {
+                w.as_(learner)
+                    .post(&path)
+                    .json(&json!({"answers": answering(attempt, &right_answers())}))
+                    .send()
+            }))
+        };
+        let replies = submit_all().await;
+        for reply in &replies {
+            assert_eq!(
+                reply.status,
+                StatusCode::OK,
+                "{w}: {}",
+                String::from_utf8_lossy(reply.bytes())
+            );
+            let body = reply.json_value();
+            assert_eq!(body["status"], json!("graded"), "{w}: {body}");
+            assert_eq!(body["score"].as_f64(), Some(8.0), "{w}: {body}");
+        }
+        // Sent again, every one is refused: none counted twice.
+        for reply in submit_all().await {
+            assert_eq!(reply.status, StatusCode::CONFLICT, "{w}");
+            assert_eq!(reply.error_code(), Some("ALREADY_SUBMITTED"), "{w}");
+        }
+        let all = w
+            .as_(&s.teacher)
+            .get(&path)
+            .expect(StatusCode::OK)
+            .await
+            .json_value();
+        let items = all["items"].as_array().unwrap();
+        assert_eq!(items.len(), 50, "{w}: {all}");
+        assert!(
+            items.iter().all(|i| i["status"] == json!("graded")),
+            "{w}: {all}"
+        );
+        for kind in ["assessment.submitted", "assessment.graded"] {
+            let events = events(&w, kind).await;
+            let ids: std::collections::HashSet<String> = events
+                .iter()
+                .map(|e| e["submission_id"].as_str().unwrap().to_owned())
+                .collect();
+            assert_eq!((events.len(), ids.len()), (50, 50), "{w}: {kind}");
+        }
+    }
+}
+
+#[tokio::test]
 async fn concurrent_starts_never_pass_the_attempt_limit() {
     for w in World::on_each_engine().await {
         let s = school(&w, "acme").await;

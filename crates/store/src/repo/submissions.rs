@@ -335,60 +335,84 @@ pub async fn answers(
         .collect())
 }
 
-/// Records how the server marked each answered question: its points, or that it waits for a
-/// hand.
-pub async fn record_marks(
+/// Records the answers of an attempt with how the server marked them (its points, or that it
+/// waits for a hand), each replacing the one saved for its question; one statement per
+/// [`super::BULK_ROWS`] answers.
+pub async fn save_marked(
     tx: &mut WriteTx,
     submission: SubmissionId,
-    marks: &[(QuestionId, Option<Points>)],
+    marked: &[(QuestionId, &Answer, Option<Points>)],
 ) -> Result<(), StoreError> {
-    let tenant = tx.tenant();
-    dispatch!(tx.conn(), c => {
-        for (question, score) in marks {
-            sqlx::query(
-                "UPDATE submission_answers SET score = $4, needs_grading = $5 \
-                 WHERE tenant_id = $1 AND submission_id = $2 AND question_id = $3",
-            )
-            .bind(tenant)
-            .bind(submission.as_uuid())
-            .bind(question.as_uuid())
-            .bind(score.map(stored))
-            .bind(score.is_none())
-            .execute(&mut *c)
-            .await?;
-        }
-    });
+    let (tenant, now) = (tx.tenant(), Utc::now());
+    for chunk in marked.chunks(super::BULK_ROWS) {
+        dispatch!(tx.conn(), c => {
+            let mut insert = sqlx::QueryBuilder::new(
+                "INSERT INTO submission_answers (tenant_id, submission_id, question_id, answer, score, needs_grading, updated_at) ",
+            );
+            insert.push_values(chunk, |mut row, (question, answer, score)| {
+                row.push_bind(tenant)
+                    .push_bind(submission.as_uuid())
+                    .push_bind(question.as_uuid())
+                    .push_bind(Json(*answer))
+                    .push_bind(score.map(stored))
+                    .push_bind(score.is_none())
+                    .push_bind(now);
+            });
+            insert.push(
+                " ON CONFLICT (tenant_id, submission_id, question_id) \
+                 DO UPDATE SET answer = excluded.answer, score = excluded.score, \
+                 needs_grading = excluded.needs_grading, updated_at = excluded.updated_at",
+            );
+            insert.build().persistent(false).execute(&mut *c).await?;
+        });
+    }
     Ok(())
 }
 
-/// An instructor's grade of one answer: its points and feedback. `false` when the attempt has
-/// no answer to that question.
-pub async fn grade_answer(
+/// An instructor's grade of one answer: the answer as saved, its points and feedback.
+pub struct AnswerGrade<'a> {
+    pub question: QuestionId,
+    pub answer: &'a Answer,
+    pub score: Points,
+    pub feedback: Option<&'a str>,
+}
+
+/// Records instructors' grades of answers of an attempt (points, feedback, who and when); one
+/// statement per [`super::BULK_ROWS`] grades.
+pub async fn grade_answers(
     tx: &mut WriteTx,
     submission: SubmissionId,
-    question: QuestionId,
-    score: Points,
-    feedback: Option<&str>,
+    grades: &[AnswerGrade<'_>],
     by: UserId,
-) -> Result<bool, StoreError> {
+) -> Result<(), StoreError> {
     let (tenant, now) = (tx.tenant(), Utc::now());
-    let done = dispatch!(tx.conn(), c => {
-        sqlx::query(
-            "UPDATE submission_answers SET score = $4, needs_grading = FALSE, feedback = $5, graded_by = $6, graded_at = $7 \
-             WHERE tenant_id = $1 AND submission_id = $2 AND question_id = $3",
-        )
-        .bind(tenant)
-        .bind(submission.as_uuid())
-        .bind(question.as_uuid())
-        .bind(stored(score))
-        .bind(feedback)
-        .bind(by.as_uuid())
-        .bind(now)
-        .execute(c)
-        .await?
-        .rows_affected()
-    });
-    Ok(done > 0)
+    for chunk in grades.chunks(super::BULK_ROWS) {
+        dispatch!(tx.conn(), c => {
+            let mut insert = sqlx::QueryBuilder::new(
+                "INSERT INTO submission_answers (tenant_id, submission_id, question_id, answer, score, needs_grading, \
+                   feedback, graded_by, graded_at, updated_at) ",
+            );
+            insert.push_values(chunk, |mut row, grade| {
+                row.push_bind(tenant)
+                    .push_bind(submission.as_uuid())
+                    .push_bind(grade.question.as_uuid())
+                    .push_bind(Json(grade.answer))
+                    .push_bind(stored(grade.score))
+                    .push("FALSE")
+                    .push_bind(grade.feedback)
+                    .push_bind(by.as_uuid())
+                    .push_bind(now)
+                    .push_bind(now);
+            });
+            insert.push(
+                " ON CONFLICT (tenant_id, submission_id, question_id) \
+                 DO UPDATE SET score = excluded.score, needs_grading = FALSE, feedback = excluded.feedback, \
+                 graded_by = excluded.graded_by, graded_at = excluded.graded_at",
+            );
+            insert.build().persistent(false).execute(&mut *c).await?;
+        });
+    }
+    Ok(())
 }
 
 /// What submitting an attempt writes.
