@@ -930,6 +930,484 @@ async fn fifty_learners_submitting_at_the_deadline_each_land_exactly_once() {
     }
 }
 
+/// The location a redirect answers, without the tenant's prefix.
+fn location(reply: &common::world::Response) -> String {
+    let at = reply.header("location").unwrap_or_default();
+    at.strip_prefix("/t/acme").unwrap_or(at).to_owned()
+}
+
+#[tokio::test]
+async fn an_instructor_writes_a_quiz_in_the_portal_links_it_and_grades_its_essays() {
+    for w in World::on_each_engine().await {
+        let s = school(&w, "acme").await;
+        w.provision("globex", Plan::Pro, json!({})).await;
+        let stranger = w
+            .user("globex", "teacher@globex.test", Role::Instructor)
+            .await;
+        let teacher = w.as_(&s.teacher);
+        let course = teacher
+            .post("/api/v1/courses")
+            .json(&json!({"slug": "written", "title": "Written in the portal"}))
+            .expect(StatusCode::CREATED)
+            .await
+            .json_value()["id"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        let module = teacher
+            .post(format!("/api/v1/courses/{course}/modules"))
+            .json(&json!({"title": "Only"}))
+            .expect(StatusCode::CREATED)
+            .await
+            .json_value()["id"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        let portal = w.portal(&s.teacher).await;
+        let builder = portal
+            .get(format!("/teach/courses/{course}"))
+            .expect(StatusCode::OK)
+            .await
+            .text();
+        assert!(
+            builder.contains(&format!("/teach/courses/{course}/assessments")),
+            "{w}: {builder}"
+        );
+        portal
+            .get(format!("/teach/courses/{course}/assessments"))
+            .expect(StatusCode::OK)
+            .await;
+        let made = portal
+            .form(
+                format!("/teach/courses/{course}/assessments"),
+                &[("title", "Capitals"), ("kind", "quiz")],
+            )
+            .expect(StatusCode::SEE_OTHER)
+            .await;
+        let path = location(&made);
+        let quiz = path.rsplit('/').next().unwrap().to_owned();
+        // Settings: every field, then bad ones refused with nothing changed.
+        let settings = [
+            ("title", "Capitals"),
+            ("instructions", "No notes."),
+            ("passing_percent", "60"),
+            ("time_limit_minutes", "10"),
+            ("max_attempts", "2"),
+            ("available_from", ""),
+            ("available_until", ""),
+            ("due_at", ""),
+            ("shuffle_options", "on"),
+            ("review_policy", "after_submission"),
+            ("counted_attempt", "latest"),
+            ("late_policy", "refuse"),
+        ];
+        portal
+            .form(&path, &settings)
+            .expect(StatusCode::SEE_OTHER)
+            .await;
+        let read = teacher
+            .get(format!("/api/v1/assessments/{quiz}"))
+            .expect(StatusCode::OK)
+            .await
+            .json_value();
+        assert_eq!(
+            (
+                &read["passing_percent"],
+                &read["time_limit_seconds"],
+                &read["max_attempts"],
+                &read["counted_attempt"],
+                &read["shuffle_options"]
+            ),
+            (
+                &json!(60),
+                &json!(600),
+                &json!(2),
+                &json!("latest"),
+                &json!(true)
+            ),
+            "{w}: {read}"
+        );
+        for (field, bad) in [
+            ("passing_percent", "150"),
+            ("max_attempts", "many"),
+            ("due_at", "soon"),
+        ] {
+            let mut sent = settings.to_vec();
+            sent.retain(|(n, _)| *n != field);
+            sent.push((field, bad));
+            let refused = portal.form(&path, &sent).send().await;
+            assert_eq!(
+                refused.status,
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "{w}: {field}"
+            );
+            assert!(
+                refused.text().contains("class=\"problem\""),
+                "{w}: {}",
+                refused.text()
+            );
+        }
+        let after = teacher
+            .get(format!("/api/v1/assessments/{quiz}"))
+            .expect(StatusCode::OK)
+            .await
+            .json_value();
+        assert_eq!(after["passing_percent"], json!(60), "{w}: {after}");
+        // A form per kind of question.
+        let add = format!("/teach/assessments/{quiz}/questions");
+        for kind in [
+            "single_choice",
+            "multiple_choice",
+            "true_false",
+            "short_answer",
+            "matching",
+            "ordering",
+            "essay",
+        ] {
+            let form = portal
+                .get(format!("{add}/new?kind={kind}"))
+                .expect(StatusCode::OK)
+                .await
+                .text();
+            assert!(form.contains(&format!("value=\"{kind}\"")), "{w}: {form}");
+        }
+        let questions: Vec<Vec<(&str, &str)>> = vec![
+            vec![
+                ("kind", "single_choice"),
+                ("prompt", "Capital of France?"),
+                ("points", "1"),
+                ("option-0-text", "Paris"),
+                ("option-1-text", "Rome"),
+                ("option-2-text", ""),
+                ("correct", "0"),
+            ],
+            vec![
+                ("kind", "multiple_choice"),
+                ("prompt", "Capitals?"),
+                ("points", "2"),
+                ("option-0-text", "Paris"),
+                ("option-1-text", "Lyon"),
+                ("option-2-text", "Rome"),
+                ("correct", "0"),
+                ("correct", "2"),
+                ("scoring", "partial"),
+            ],
+            vec![
+                ("kind", "true_false"),
+                ("prompt", "Rome is in Italy."),
+                ("points", "1"),
+                ("truth", "true"),
+            ],
+            vec![
+                ("kind", "short_answer"),
+                ("prompt", "Capital of Spain?"),
+                ("points", "1"),
+                ("rule", "case_insensitive"),
+                ("answers", "Madrid\n"),
+            ],
+            vec![
+                ("kind", "matching"),
+                ("prompt", "Match them."),
+                ("points", "1"),
+                ("pairs", "France = Paris\nItaly = Rome"),
+                ("distractors", "Oslo"),
+                ("scoring", "partial"),
+            ],
+            vec![
+                ("kind", "ordering"),
+                ("prompt", "North to south."),
+                ("points", "1"),
+                ("items", "Oslo\nParis\nRome"),
+            ],
+            vec![
+                ("kind", "essay"),
+                ("prompt", "Why <b>capitals</b>?"),
+                ("points", "2"),
+                ("max_chars", "2000"),
+            ],
+        ];
+        for question in &questions {
+            let added = portal
+                .form(&add, question)
+                .expect(StatusCode::SEE_OTHER)
+                .await;
+            assert!(
+                location(&added).starts_with(&path),
+                "{w}: {}",
+                location(&added)
+            );
+        }
+        // A choice question without a right option is refused, nothing stored.
+        let refused = portal
+            .form(
+                &add,
+                &[
+                    ("kind", "single_choice"),
+                    ("prompt", "None right"),
+                    ("points", "1"),
+                    ("option-0-text", "A"),
+                    ("option-1-text", "B"),
+                ],
+            )
+            .expect(StatusCode::UNPROCESSABLE_ENTITY)
+            .await
+            .text();
+        assert!(
+            refused.contains("The question cannot be saved"),
+            "{w}: {refused}"
+        );
+        let read = teacher
+            .get(format!("/api/v1/assessments/{quiz}"))
+            .expect(StatusCode::OK)
+            .await
+            .json_value();
+        let saved = read["questions"].as_array().unwrap();
+        assert_eq!(saved.len(), 7, "{w}: {read}");
+        let single = &saved[0]["key"];
+        let paris = single["options"][0]["id"].as_str().unwrap().to_owned();
+        assert_eq!(single["correct"], json!(paris), "{w}: {single}");
+        assert_eq!(
+            saved[1]["key"]["correct"].as_array().unwrap().len(),
+            2,
+            "{w}: {read}"
+        );
+        assert_eq!(saved[1]["key"]["scoring"], json!("partial"), "{w}: {read}");
+        assert_eq!(
+            saved[3]["key"]["rule"],
+            json!({"match": "case_insensitive", "answers": ["Madrid"]}),
+            "{w}: {read}"
+        );
+        assert_eq!(
+            saved[4]["key"]["choices"].as_array().unwrap().len(),
+            3,
+            "{w}: {read}"
+        );
+        assert_eq!(
+            saved[5]["key"]["items"][0]["text"],
+            json!("Oslo"),
+            "{w}: {read}"
+        );
+        // Editing keeps the options' ids; removing takes the question away.
+        let first = saved[0]["id"].as_str().unwrap().to_owned();
+        let form = portal
+            .get(format!("/teach/questions/{first}"))
+            .expect(StatusCode::OK)
+            .await
+            .text();
+        assert!(form.contains("value=\"Paris\""), "{w}: {form}");
+        portal
+            .form(
+                format!("/teach/questions/{first}"),
+                &[
+                    ("kind", "single_choice"),
+                    ("prompt", "Capital of France?"),
+                    ("points", "3"),
+                    ("option-0-id", &paris),
+                    ("option-0-text", "Paris"),
+                    ("option-1-id", "o2"),
+                    ("option-1-text", "Rome"),
+                    ("correct", "0"),
+                ],
+            )
+            .expect(StatusCode::SEE_OTHER)
+            .await;
+        let edited = teacher
+            .get(format!("/api/v1/questions/{first}"))
+            .expect(StatusCode::OK)
+            .await
+            .json_value();
+        assert_eq!(
+            (&edited["points"], &edited["key"]["correct"]),
+            (&json!(3), &json!(paris)),
+            "{w}: {edited}"
+        );
+        let ordering = saved[5]["id"].as_str().unwrap().to_owned();
+        portal
+            .form(format!("/teach/questions/{ordering}/delete"), &[])
+            .expect(StatusCode::SEE_OTHER)
+            .await;
+        let read = teacher
+            .get(format!("/api/v1/assessments/{quiz}"))
+            .expect(StatusCode::OK)
+            .await
+            .json_value();
+        assert_eq!(
+            read["questions"].as_array().unwrap().len(),
+            6,
+            "{w}: {read}"
+        );
+        // The lesson editor links it from a quiz lesson.
+        let editor = portal
+            .get(format!("/teach/modules/{module}/lessons/new?kind=quiz"))
+            .expect(StatusCode::OK)
+            .await
+            .text();
+        assert!(
+            editor.contains(&format!("value=\"{quiz}\"")),
+            "{w}: {editor}"
+        );
+        portal
+            .form(
+                format!("/teach/modules/{module}/lessons"),
+                &[
+                    ("title", "Check"),
+                    ("kind", "quiz"),
+                    ("release", "none"),
+                    ("assessment", &quiz),
+                    ("action", "save"),
+                ],
+            )
+            .expect(StatusCode::SEE_OTHER)
+            .await;
+        let lessons = teacher
+            .get(format!("/api/v1/modules/{module}/lessons"))
+            .expect(StatusCode::OK)
+            .await
+            .json_value();
+        let lesson = lessons["items"][0]["id"].as_str().map(str::to_owned);
+        let lesson = lesson.unwrap_or_else(|| panic!("{w}: {lessons}"));
+        let content = teacher
+            .get(format!("/api/v1/lessons/{lesson}"))
+            .expect(StatusCode::OK)
+            .await
+            .json_value();
+        assert!(content.to_string().contains(&quiz), "{w}: {content}");
+        let again = portal
+            .get(format!("/teach/lessons/{lesson}"))
+            .expect(StatusCode::OK)
+            .await
+            .text();
+        assert!(
+            again.contains(&format!("value=\"{quiz}\" selected")),
+            "{w}: {again}"
+        );
+        // A learner answers the essay; the instructor grades it in the portal.
+        teacher
+            .post(format!("/api/v1/courses/{course}/publish"))
+            .expect(StatusCode::OK)
+            .await;
+        let student = w.as_(&s.student);
+        student
+            .post(format!("/api/v1/courses/{course}/enroll"))
+            .expect(StatusCode::CREATED)
+            .await;
+        let attempt = start(&w, &s.student, &quiz).await;
+        let essay = ids_by_prompt(&attempt)["Why <b>capitals</b>?"].clone();
+        let submitted = student
+            .post(format!("/api/v1/assessments/{quiz}/submissions"))
+            .json(&json!({"answers": [{"question_id": essay, "answer": {"type": "essay", "text": "Because <i>history</i>."}}]}))
+            .expect(StatusCode::OK)
+            .await
+            .json_value();
+        assert_eq!(
+            submitted["status"],
+            json!("needs_grading"),
+            "{w}: {submitted}"
+        );
+        let sid = submitted["id"].as_str().unwrap().to_owned();
+        let list = portal
+            .get(format!("/teach/assessments/{quiz}/attempts"))
+            .expect(StatusCode::OK)
+            .await
+            .text();
+        assert!(
+            list.contains(&format!("/teach/submissions/{sid}")),
+            "{w}: {list}"
+        );
+        assert!(
+            list.contains("Student of acme") || list.contains("student of acme"),
+            "{w}: {list}"
+        );
+        let grading = portal
+            .get(format!("/teach/submissions/{sid}"))
+            .expect(StatusCode::OK)
+            .await
+            .text();
+        assert!(
+            grading.contains(&format!("name=\"points-{essay}\"")),
+            "{w}: {grading}"
+        );
+        assert!(
+            !grading.contains("<i>history"),
+            "{w}: markup unescaped: {grading}"
+        );
+        let field = format!("points-{essay}");
+        let feedback = format!("feedback-{essay}");
+        let too_many = portal
+            .form(
+                format!("/teach/submissions/{sid}/grades"),
+                &[(field.as_str(), "5")],
+            )
+            .send()
+            .await;
+        assert_eq!(
+            too_many.status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{w}: {}",
+            too_many.text()
+        );
+        portal
+            .form(
+                format!("/teach/submissions/{sid}/grades"),
+                &[(field.as_str(), "1.5"), (feedback.as_str(), "Good start.")],
+            )
+            .expect(StatusCode::SEE_OTHER)
+            .await;
+        let graded = teacher
+            .get(format!("/api/v1/submissions/{sid}"))
+            .expect(StatusCode::OK)
+            .await
+            .json_value();
+        assert_eq!(
+            (&graded["status"], graded["score"].as_f64()),
+            (&json!("graded"), Some(1.5)),
+            "{w}: {graded}"
+        );
+        let mine = w.portal(&s.student).await;
+        let result = mine
+            .get(format!("/learn/attempts/{sid}"))
+            .expect(StatusCode::OK)
+            .await
+            .text();
+        assert!(result.contains("Good start."), "{w}: {result}");
+        // Learners and other tenants reach none of it.
+        for page in [
+            format!("/teach/assessments/{quiz}"),
+            format!("/teach/assessments/{quiz}/attempts"),
+            format!("/teach/submissions/{sid}"),
+        ] {
+            let denied = mine.get(&page).send().await;
+            assert!(
+                matches!(denied.status, StatusCode::FORBIDDEN | StatusCode::NOT_FOUND),
+                "{w}: {page} {}",
+                denied.status
+            );
+        }
+        let globex = w.portal(&stranger).await;
+        for page in [
+            format!("/teach/assessments/{quiz}"),
+            format!("/teach/questions/{first}"),
+            format!("/teach/submissions/{sid}"),
+            format!("/teach/assessments/{quiz}/attempts"),
+            format!("/learn/attempts/{sid}"),
+        ] {
+            globex.get(&page).expect(StatusCode::NOT_FOUND).await;
+        }
+        globex
+            .form(format!("/teach/questions/{first}/delete"), &[])
+            .expect(StatusCode::NOT_FOUND)
+            .await;
+        globex
+            .form(format!("/teach/assessments/{quiz}/delete"), &[])
+            .expect(StatusCode::NOT_FOUND)
+            .await;
+        teacher
+            .get(format!("/api/v1/questions/{first}"))
+            .expect(StatusCode::OK)
+            .await;
+    }
+}
+
 #[tokio::test]
 async fn concurrent_starts_never_pass_the_attempt_limit() {
     for w in World::on_each_engine().await {

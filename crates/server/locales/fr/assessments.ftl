@@ -83,3 +83,119 @@ quiz-review = Correction
 quiz-earned = { $score } sur { $points } points
 quiz-right-answer = La bonne réponse :
 quiz-feedback = Commentaire :
+
+## Écrire des quiz : les évaluations d’un cours, les réglages et questions d’une évaluation, tentatives, correction.
+authoring-list-title = Évaluations de { $course }
+authoring-list-caption = Les quiz et examens du cours
+authoring-none = Ce cours n’a pas encore d’évaluation.
+authoring-new = Nouvelle évaluation
+authoring-create = Créer
+authoring-back = Retour aux évaluations
+authoring-back-to-assessment = Retour à l’évaluation
+authoring-back-to-attempts = Retour aux tentatives
+authoring-kind = { $kind ->
+    [quiz] Quiz
+    [exam] Examen
+    [assignment] Devoir
+   *[other] { $kind }
+}
+authoring-field-title = Titre
+authoring-field-kind = Type
+authoring-questions = Questions
+authoring-attempts = Tentatives
+authoring-see-attempts = Tentatives et correction
+authoring-saved = Les réglages sont enregistrés.
+authoring-no-questions = Pas encore de question : ajoutez-en une ci-dessous.
+authoring-edit = Modifier
+authoring-remove = Retirer
+authoring-add-question = Ajouter une question :
+authoring-settings = Réglages
+authoring-field-instructions = Consignes pour les apprenants
+authoring-field-passing = Pourcentage de réussite
+authoring-field-time-limit = Durée en minutes (vide : aucune)
+authoring-field-max-attempts = Tentatives permises (vide : sans limite)
+authoring-field-from = Ouvert à partir du
+authoring-field-until = Ouvert jusqu’au
+authoring-field-due = À rendre le
+authoring-field-shuffle-questions = Mélanger les questions à chaque tentative
+authoring-field-shuffle-options = Mélanger les options à chaque tentative
+authoring-field-review = Les apprenants voient les bonnes réponses
+authoring-review = { $policy ->
+    [after_submission] une fois rendu
+    [after_due] une fois rendu et l’échéance passée
+   *[never] jamais (leur note seulement)
+}
+authoring-field-counted = Le résultat de l’apprenant est
+authoring-counted = { $policy ->
+    [highest] sa meilleure tentative
+    [latest] sa dernière tentative
+   *[average] la moyenne de ses tentatives
+}
+authoring-field-late = Après l’échéance
+authoring-late = { $policy ->
+    [refuse] plus rien n’est accepté
+   *[accept] les rendus sont acceptés, marqués en retard
+}
+authoring-save = Enregistrer les réglages
+authoring-delete = Supprimer cette évaluation
+authoring-unreadable = Un nombre ou une date de ce formulaire n’a pas pu être lu.
+question-kind = { $kind ->
+    [single_choice] Choix unique
+    [multiple_choice] Choix multiple
+    [true_false] Vrai ou faux
+    [short_answer] Réponse courte
+    [matching] Association
+    [ordering] Mise en ordre
+   *[essay] Rédaction
+}
+authoring-new-question = Nouvelle question
+authoring-edit-question = Modifier la question
+authoring-field-prompt = Question
+authoring-field-points = Points
+authoring-field-tags = Étiquettes, séparées par des virgules (invisibles des apprenants)
+authoring-options = Options
+authoring-options-hint-single = Écrivez les options ; choisissez la bonne.
+authoring-options-hint-multiple = Écrivez les options ; cochez chaque bonne.
+authoring-option-right = L’option { $number } est juste
+authoring-option-text = Option { $number }
+authoring-field-scoring = Notation
+authoring-scoring = { $scoring ->
+    [all_or_nothing] tout ou rien
+    [partial] crédit partiel
+   *[partial_negative] crédit partiel, les mauvais choix retirent des points (jamais sous zéro)
+}
+authoring-right-answer = La bonne réponse
+authoring-field-rule = Réponses acceptées
+authoring-rule = { $rule ->
+    [exact] exactement l’un de ces textes
+    [case_insensitive] l’un de ces textes, sans tenir compte de la casse
+    [regex] un texte suivant un motif
+   *[numeric] un nombre à une tolérance près
+}
+authoring-field-answers = Textes acceptés, un par ligne
+authoring-field-pattern = Motif (une expression régulière que toute la réponse suit)
+authoring-field-value = Nombre
+authoring-field-tolerance = Tolérance
+authoring-field-pairs = Paires, une par ligne : énoncé = sa correspondance
+authoring-field-distractors = Choix en plus qui ne correspondent à rien, un par ligne
+authoring-field-items = Éléments dans leur bon ordre, un par ligne
+authoring-field-max-chars = Réponse la plus longue en caractères (vide : 50 000)
+authoring-save-question = Enregistrer la question
+authoring-attempts-title = Tentatives de { $title }
+authoring-no-attempts = Aucun apprenant n’a encore commencé cette évaluation.
+authoring-learner = Apprenant
+authoring-attempt = Tentative
+authoring-status = Statut
+authoring-score = Note
+authoring-grading-title = Tentative de { $learner }
+authoring-unanswered = Sans réponse.
+authoring-field-grade = Points (au plus { $points })
+authoring-grade = Enregistrer les notes
+
+## Le constructeur de cours et l’éditeur de leçon : où les quiz sont liés.
+builder-assessments = Quiz et examens
+builder-new-quiz-lesson = quiz
+editor-assessment = Quiz d’une leçon de quiz
+editor-assessment-none = Aucun
+editor-assessment-hint = Une leçon de quiz affiche ce quiz ; les apprenants terminent la leçon en le réussissant.
+editor-assessment-manage = Écrire les quiz du cours

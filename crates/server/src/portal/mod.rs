@@ -11,6 +11,7 @@
 //! ([`CheckedForm`], [`CheckedFile`]), rendering and the portal's error pages.
 
 mod activity;
+mod authoring;
 mod builder;
 mod console;
 mod files;
@@ -138,6 +139,37 @@ pub(crate) fn tenant_routes() -> Router<AppState> {
             get(builder::delete_part_form::<ModuleId>).post(builder::delete_part::<ModuleId>),
         )
         .route("/teach/modules/{id}/lessons", post(lessons::add_lesson))
+        .route(
+            "/teach/courses/{id}/assessments",
+            get(authoring::list).post(authoring::create),
+        )
+        .route(
+            "/teach/assessments/{id}",
+            get(authoring::show).post(authoring::save),
+        )
+        .route("/teach/assessments/{id}/delete", post(authoring::delete))
+        .route(
+            "/teach/assessments/{id}/questions/new",
+            get(authoring::new_question),
+        )
+        .route(
+            "/teach/assessments/{id}/questions",
+            post(authoring::add_question),
+        )
+        .route(
+            "/teach/assessments/{id}/attempts",
+            get(authoring::attempts_list),
+        )
+        .route(
+            "/teach/questions/{id}",
+            get(authoring::question).post(authoring::save_question),
+        )
+        .route(
+            "/teach/questions/{id}/delete",
+            post(authoring::delete_question),
+        )
+        .route("/teach/submissions/{id}", get(authoring::submission))
+        .route("/teach/submissions/{id}/grades", post(authoring::grade))
         .route(
             "/teach/modules/{id}/lessons/new",
             get(lessons::new_lesson_form),
