@@ -1494,12 +1494,28 @@ async fn a_submission_after_the_deadline_is_refused_or_marked_late_per_policy() 
             let q = quiz_course(&w, &s, slug, json!({"due_at": due, "late_policy": policy})).await;
             let attempt = start(&w, &s.student, &q.assessment).await;
             let id = attempt["id"].as_str().unwrap();
-            // The due date moves into the past while the attempt is in progress.
+            let deadline = |read: &Value| {
+                chrono::DateTime::parse_from_rfc3339(read["deadline_at"].as_str().unwrap()).unwrap()
+            };
+            // PostgreSQL keeps microseconds.
+            let near = |a: chrono::DateTime<chrono::FixedOffset>, b: &str| {
+                (a - chrono::DateTime::parse_from_rfc3339(b).unwrap()).num_milliseconds() == 0
+            };
+            assert!(near(deadline(&attempt), &due), "{w}: {attempt}");
+            // The due date moves into the past while the attempt is in progress: its deadline
+            // (kept with the attempt) moves with it.
             w.as_(&s.teacher)
                 .patch(format!("/api/v1/assessments/{}", q.assessment))
                 .json(&json!({"due_at": past}))
                 .expect(StatusCode::OK)
                 .await;
+            let moved = w
+                .as_(&s.student)
+                .get(format!("/api/v1/submissions/{id}"))
+                .expect(StatusCode::OK)
+                .await
+                .json_value();
+            assert!(near(deadline(&moved), &past), "{w}: {moved}");
             let save = w
                 .as_(&s.student)
                 .put(format!("/api/v1/attempts/{id}/answers"))

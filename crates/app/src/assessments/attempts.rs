@@ -55,7 +55,7 @@ pub struct AttemptSummary {
     pub status: SubmissionStatus,
     pub started_at: DateTime<Utc>,
     /// The earliest of its time limit, the availability window's end and the due date, as
-    /// the assessment's settings stand now.
+    /// the assessment's settings stand (a change of them moves it).
     pub deadline_at: Option<DateTime<Utc>>,
     pub submitted_at: Option<DateTime<Utc>>,
     pub late: bool,
@@ -68,7 +68,7 @@ pub struct AttemptSummary {
 
 fn summary(sub: &Submission, rules: &AssessmentRules, now: DateTime<Utc>) -> AttemptSummary {
     let status = match sub.status {
-        SubmissionStatus::InProgress if rules.timing(sub.started_at, now).is_err() => {
+        SubmissionStatus::InProgress if rules.timing_by(sub.deadline_at, now).is_err() => {
             SubmissionStatus::Expired
         }
         status => status,
@@ -80,7 +80,7 @@ fn summary(sub: &Submission, rules: &AssessmentRules, now: DateTime<Utc>) -> Att
         attempt: sub.attempt,
         status,
         started_at: sub.started_at,
-        deadline_at: rules.deadline(sub.started_at),
+        deadline_at: sub.deadline_at,
         submitted_at: sub.submitted_at,
         late: sub.late,
         score: sub.score,
@@ -395,7 +395,7 @@ pub async fn start(
         .iter()
         .find(|a| a.status == SubmissionStatus::InProgress)
     {
-        if rules.timing(open.started_at, now).is_ok() {
+        if rules.timing_by(open.deadline_at, now).is_ok() {
             let answers = submissions::answers(tx, open.id).await?;
             return Ok(Started {
                 attempt: learner_view(open, &answers, rules, now),
@@ -569,7 +569,7 @@ fn open_for_answers(
 ) -> Result<Timing, Refusal> {
     match sub.status {
         SubmissionStatus::InProgress => rules
-            .timing(sub.started_at, now)
+            .timing_by(sub.deadline_at, now)
             .map_err(|_| deadline_passed()),
         SubmissionStatus::Expired => Err(deadline_passed()),
         SubmissionStatus::NeedsGrading | SubmissionStatus::Graded => Err(already_submitted()),

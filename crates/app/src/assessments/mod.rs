@@ -323,6 +323,26 @@ pub async fn change(
         late => late
     );
     rules.validate()?;
+    // The deadline is kept with each attempt in progress (read, never recomputed): it moves
+    // with the settings that make it.
+    let timing_changed = (
+        rules.time_limit_seconds,
+        rules.available_until,
+        rules.due_at,
+    ) != (
+        current.rules.time_limit_seconds,
+        current.rules.available_until,
+        current.rules.due_at,
+    );
+    if timing_changed {
+        let moved: Vec<(lyceum_domain::SubmissionId, Option<DateTime<Utc>>)> =
+            submissions::in_progress(tx, id)
+                .await?
+                .into_iter()
+                .map(|(attempt, started_at)| (attempt, rules.deadline(started_at)))
+                .collect();
+        submissions::set_deadlines(tx, &moved).await?;
+    }
     if let Some(draws) = &change.draws {
         if current.kind == AssessmentKind::Assignment && !draws.is_empty() {
             return Err(not_a_quiz());

@@ -33,7 +33,7 @@ pub struct Submission {
     pub attempt: u32,
     pub status: SubmissionStatus,
     pub started_at: DateTime<Utc>,
-    /// The deadline when it started (the due date may move later).
+    /// Its deadline, as the assessment's settings make it (moved with them while in progress).
     pub deadline_at: Option<DateTime<Utc>>,
     pub submitted_at: Option<DateTime<Utc>>,
     pub late: bool,
@@ -216,6 +216,63 @@ pub async fn count_for_assessment(
             .await?
     });
     Ok(count)
+}
+
+/// The attempts in progress at an assessment: id and start.
+pub async fn in_progress(
+    tx: &mut TenantTx,
+    assessment: AssessmentId,
+) -> Result<Vec<(SubmissionId, DateTime<Utc>)>, StoreError> {
+    let tenant = tx.tenant();
+    let rows: Vec<(Uuid, Uuid, DateTime<Utc>)> = dispatch!(tx.conn(), c => {
+        sqlx::query_as(
+            "SELECT tenant_id, id, started_at FROM submissions \
+             WHERE tenant_id = $1 AND assessment_id = $2 AND status = $3",
+        )
+        .bind(tenant)
+        .bind(assessment.as_uuid())
+        .bind(SubmissionStatus::InProgress.as_str())
+        .fetch_all(c)
+        .await?
+    });
+    Ok(tx
+        .own_all("submissions", rows.into_iter().map(|r| (r.0, r)).collect())?
+        .into_iter()
+        .map(|r| (SubmissionId::from_uuid(r.1), r.2))
+        .collect())
+}
+
+/// Moves the deadlines of attempts still in progress: one statement per deadline and
+/// [`super::BULK_ROWS`] attempts.
+pub async fn set_deadlines(
+    tx: &mut WriteTx,
+    deadlines: &[(SubmissionId, Option<DateTime<Utc>>)],
+) -> Result<(), StoreError> {
+    let (tenant, now) = (tx.tenant(), Utc::now());
+    let mut by_deadline: std::collections::BTreeMap<Option<DateTime<Utc>>, Vec<Uuid>> =
+        std::collections::BTreeMap::new();
+    for (id, deadline) in deadlines {
+        by_deadline.entry(*deadline).or_default().push(id.as_uuid());
+    }
+    for (deadline, ids) in by_deadline {
+        for chunk in ids.chunks(super::BULK_ROWS) {
+            dispatch!(tx.conn(), c => {
+                let mut update = sqlx::QueryBuilder::new("UPDATE submissions SET deadline_at = ");
+                update.push_bind(deadline);
+                update.push(", updated_at = ").push_bind(now);
+                update.push(" WHERE tenant_id = ").push_bind(tenant);
+                update.push(" AND status = ").push_bind(SubmissionStatus::InProgress.as_str());
+                update.push(" AND id IN (");
+                let mut ids = update.separated(", ");
+                for id in chunk {
+                    ids.push_bind(*id);
+                }
+                update.push(")");
+                update.build().persistent(false).execute(&mut *c).await?;
+            });
+        }
+    }
+    Ok(())
 }
 
 /// Closes an attempt in progress whose deadline passed (`expired`); `false` when it was not
