@@ -305,16 +305,39 @@ const KINDS: [QuestionKind; 7] = [
     QuestionKind::Essay,
 ];
 
+/// What the assessment's page shows besides the assessment: the settings as typed (else as
+/// saved), the problem with them, whether they were just saved.
+struct Shown {
+    sheet: Option<SettingsSheet>,
+    problems: Problems,
+    status: StatusCode,
+    saved: bool,
+}
+
+impl Shown {
+    fn refused(sheet: SettingsSheet, problems: Problems, status: StatusCode) -> Self {
+        Shown {
+            sheet: Some(sheet),
+            problems,
+            status,
+            saved: false,
+        }
+    }
+}
+
 async fn assessment_page(
     state: &AppState,
     visit: &Visit,
     actor: &Actor,
     id: AssessmentId,
-    sheet: Option<SettingsSheet>,
-    problems: Problems,
-    status: StatusCode,
-    saved: bool,
+    shown: Shown,
 ) -> Response {
+    let Shown {
+        sheet,
+        problems,
+        status,
+        saved,
+    } = shown;
     let read = visit
         .read(state, async |tx| {
             let detail = assessments::show(tx, actor, id, Utc::now()).await?;
@@ -365,19 +388,13 @@ pub(crate) async fn show(
     let Some(actor) = visit.actor() else {
         return to_sign_in(&visit, &visit.asked_for);
     };
-    let problems = Problems::default();
-    let saved = saved.saved.is_some();
-    assessment_page(
-        &state,
-        &visit,
-        &actor,
-        id,
-        None,
-        problems,
-        StatusCode::OK,
-        saved,
-    )
-    .await
+    let shown = Shown {
+        sheet: None,
+        problems: Problems::default(),
+        status: StatusCode::OK,
+        saved: saved.saved.is_some(),
+    };
+    assessment_page(&state, &visit, &actor, id, shown).await
 }
 
 /// Saves an assessment's settings.
@@ -395,18 +412,8 @@ pub(crate) async fn save(
         Ok(change) => change,
         Err(field) => {
             let problems = Problems::at(field, visit.locale.msg("authoring-unreadable"));
-            let status = StatusCode::UNPROCESSABLE_ENTITY;
-            return assessment_page(
-                &state,
-                &visit,
-                &actor,
-                id,
-                Some(sheet),
-                problems,
-                status,
-                false,
-            )
-            .await;
+            let shown = Shown::refused(sheet, problems, StatusCode::UNPROCESSABLE_ENTITY);
+            return assessment_page(&state, &visit, &actor, id, shown).await;
         }
     };
     let changed = visit
@@ -419,17 +426,8 @@ pub(crate) async fn save(
         Err(e) => match shown_in_form(&e) {
             Some(status) => {
                 let problems = Problems::of(&visit.locale, e);
-                assessment_page(
-                    &state,
-                    &visit,
-                    &actor,
-                    id,
-                    Some(sheet),
-                    problems,
-                    status,
-                    false,
-                )
-                .await
+                let shown = Shown::refused(sheet, problems, status);
+                assessment_page(&state, &visit, &actor, id, shown).await
             }
             None => visit.problem(e),
         },
