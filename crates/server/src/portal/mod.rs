@@ -6,7 +6,8 @@
 //!
 //! `session` owns browser sessions and CSRF, `i18n` the languages (catalogues, the choice of a
 //! request's locale, dates and numbers), `pages` the public and learners' pages, `staff` the
-//! instructors' and admins' pages, `recovery` the password pages, with the course builder in `builder` and `lessons`; this
+//! instructors' and admins' pages, `recovery` the password pages, with the course builder in `builder` and `lessons`,
+//! quizzes taken in `quiz` and written and graded in `authoring`; this
 //! module the request context every page shares ([`Visit`]), the checked forms
 //! ([`CheckedForm`], [`CheckedFile`]), rendering and the portal's error pages.
 
