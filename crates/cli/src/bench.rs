@@ -35,12 +35,17 @@ pub struct BenchArgs {
     people: crate::bench_people::PeopleBenchArgs,
     #[command(flatten)]
     upload: crate::bench_files::UploadBenchArgs,
+    #[command(flatten)]
+    quiz: crate::bench_quiz::QuizBenchArgs,
 }
 
 pub async fn run(store: &Store, config: StoreConfig, args: BenchArgs) -> Result<()> {
     let run_id = uuid::Uuid::now_v7().simple().to_string();
     let tag = &run_id[run_id.len() - 6..];
     println!("engine: {}", store.engine());
+    if args.quiz.enabled() {
+        return crate::bench_quiz::run(store, &args.quiz, tag).await;
+    }
     if args.upload.enabled() {
         return crate::bench_files::run(store, &args.upload, tag).await;
     }

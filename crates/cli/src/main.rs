@@ -8,6 +8,7 @@ mod bench_files;
 mod bench_learning;
 mod bench_people;
 mod bench_portal;
+mod bench_quiz;
 mod bench_seed;
 mod bench_tenants;
 mod bench_webhooks;

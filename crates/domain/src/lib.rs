@@ -45,9 +45,9 @@ pub use error::ValidationError;
 pub use events::{DomainEvent, EventEnvelope, EVENT_SCHEMA_VERSION};
 pub use file::{FileFault, FileName, FilePurpose};
 pub use ids::{
-    AssessmentId, CourseId, DeliveryId, EnrollmentId, EventId, ExtensionId, FileId, GradeCategoryId,
-    GroupId, JobId, LessonId, ModuleId, PlatformUserId, QuestionBankId, QuestionId, SubmissionId,
-    TenantId, UserId, WebhookId,
+    AssessmentId, CourseId, DeliveryId, EnrollmentId, EventId, ExtensionId, FileId,
+    GradeCategoryId, GroupId, JobId, LessonId, ModuleId, PlatformUserId, QuestionBankId,
+    QuestionId, SubmissionId, TenantId, UserId, WebhookId,
 };
 pub use jobs::{Backoff, Job};
 pub use locale::Locale;

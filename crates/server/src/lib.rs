@@ -12,8 +12,8 @@ mod portal;
 
 pub use api::signup::SignUpConfig;
 use api::{
-    assessments, assignments, audit, files, gradebook, groups, invitations, learning, tenant_profile,
-    tenant_settings, users, webhooks,
+    assessments, assignments, audit, files, gradebook, groups, invitations, learning,
+    tenant_profile, tenant_settings, users, webhooks,
 };
 pub use api::{auth, live, platform};
 pub use http::metrics;

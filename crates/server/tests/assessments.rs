@@ -290,6 +290,60 @@ fn assert_no_key(body: &Value, what: &str) {
     );
 }
 
+/// `answers` (by prompt) as the portal's attempt form sends them: `q{id}` per question,
+/// `q{id}.{prompt}` per matching prompt, `q{id}.{item}` with its place per ordering item.
+fn form_fields(attempt: &Value, answers: &HashMap<&'static str, Value>) -> Vec<(String, String)> {
+    let ids = ids_by_prompt(attempt);
+    let mut fields = Vec::new();
+    for (prompt, answer) in answers {
+        let name = format!("q{}", ids[*prompt]);
+        match answer["type"].as_str().unwrap() {
+            "single_choice" => fields.push((name, answer["option"].as_str().unwrap().into())),
+            "multiple_choice" => {
+                for option in answer["options"].as_array().unwrap() {
+                    fields.push((name.clone(), option.as_str().unwrap().into()));
+                }
+            }
+            "true_false" => fields.push((name, answer["value"].to_string())),
+            "short_answer" | "essay" => {
+                fields.push((name, answer["text"].as_str().unwrap().into()))
+            }
+            "matching" => {
+                for (p, c) in answer["matches"].as_object().unwrap() {
+                    fields.push((format!("{name}.{p}"), c.as_str().unwrap().into()));
+                }
+            }
+            "ordering" => {
+                for (place, item) in answer["order"].as_array().unwrap().iter().enumerate() {
+                    let item = item.as_str().unwrap();
+                    fields.push((format!("{name}.{item}"), (place + 1).to_string()));
+                }
+            }
+            other => panic!("no form for {other}"),
+        }
+    }
+    fields
+}
+
+fn as_pairs(fields: &[(String, String)]) -> Vec<(&str, &str)> {
+    fields
+        .iter()
+        .map(|(n, v)| (n.as_str(), v.as_str()))
+        .collect()
+}
+
+/// A portal page carries nothing of an answer key: no secret text, no review, no right answer
+/// marked.
+#[track_caller]
+fn assert_page_has_no_key(page: &str, what: &str) {
+    for secret in SECRETS {
+        assert!(!page.contains(secret), "{what} leaks {secret}: {page}");
+    }
+    for marker in ["id=\"review\"", "class=\"key\"", "secret-tag"] {
+        assert!(!page.contains(marker), "{what} shows {marker}: {page}");
+    }
+}
+
 #[tokio::test]
 async fn a_progress_report_cannot_complete_a_quiz_lesson_and_passing_the_quiz_does() {
     for w in World::on_each_engine().await {
@@ -453,9 +507,36 @@ async fn learner_sees_no_key(w: &World, s: &School, q: &Quiz, opens_on_submit: b
         .json_value();
     assert_no_key(&detail, "the assessment");
     assert!(detail.get("questions").is_none(), "{w}: {detail}");
+    let portal = w.portal(&s.student).await;
+    let page = portal
+        .get(format!("/learn/lessons/{}", q.quiz_lesson))
+        .expect(StatusCode::OK)
+        .await;
+    assert_page_has_no_key(&page.text(), "the quiz lesson's page");
+    assert!(
+        page.text().contains("/attempts\""),
+        "{w}: the lesson offers no start: {}",
+        page.text()
+    );
     let attempt = start(w, &s.student, &q.assessment).await;
     assert_no_key(&attempt, "the started attempt");
     let id = attempt["id"].as_str().unwrap().to_owned();
+    let page = portal
+        .get(format!("/learn/attempts/{id}"))
+        .expect(StatusCode::OK)
+        .await;
+    assert_page_has_no_key(&page.text(), "the attempt's page");
+    assert_eq!(page.header("cache-control"), Some("no-store"), "{w}");
+    // Saved through the portal's form: every kind of question read from it (the submit
+    // below scores what it saved).
+    let fields = form_fields(&attempt, &wrong_answers());
+    let mut sent = as_pairs(&fields);
+    sent.push(("action", "save"));
+    let page = portal
+        .form(format!("/learn/attempts/{id}"), &sent)
+        .expect(StatusCode::OK)
+        .await;
+    assert_page_has_no_key(&page.text(), "the attempt's page once saved");
     let resumed = student
         .post(format!("/api/v1/assessments/{}/attempts", q.assessment))
         .expect(StatusCode::OK)
@@ -495,6 +576,29 @@ async fn learner_sees_no_key(w: &World, s: &School, q: &Quiz, opens_on_submit: b
         .json_value();
     assert_no_key(&mine, "the learner's attempts");
     assert_eq!(mine["items"].as_array().unwrap().len(), 1, "{w}: {mine}");
+    let result = portal
+        .get(format!("/learn/attempts/{id}"))
+        .expect(StatusCode::OK)
+        .await
+        .text();
+    let lesson_page = portal
+        .get(format!("/learn/lessons/{}", q.quiz_lesson))
+        .expect(StatusCode::OK)
+        .await
+        .text();
+    assert_page_has_no_key(&lesson_page, "the quiz lesson's page once submitted");
+    if opens_on_submit {
+        assert!(result.contains("id=\"review\""), "{w}: {result}");
+        assert!(result.contains("SECRET-WORD-7"), "{w}: {result}");
+    } else {
+        assert_page_has_no_key(&result, "the result page");
+    }
+    // Another learner's browser is not shown it.
+    w.portal(&s.student2)
+        .await
+        .get(format!("/learn/attempts/{id}"))
+        .expect(StatusCode::NOT_FOUND)
+        .await;
     // Another learner reads nothing of it.
     w.as_(&s.student2)
         .get(format!("/api/v1/submissions/{id}"))
@@ -536,6 +640,13 @@ async fn no_learner_answer_carries_a_key_before_the_review_policy_opens_it() {
             .await
             .json_value();
         assert_no_key(&read, "a submission whose review never opens");
+        let page = w
+            .portal(&s.student)
+            .await
+            .get(format!("/learn/attempts/{id}"))
+            .expect(StatusCode::OK)
+            .await;
+        assert_page_has_no_key(&page.text(), "a result whose review never opens");
         // After the due date: closed until it passes, open once it has.
         let due = (chrono::Utc::now() + chrono::Duration::days(1)).to_rfc3339();
         let q = quiz_course(
@@ -562,6 +673,14 @@ async fn no_learner_answer_carries_a_key_before_the_review_policy_opens_it() {
             read["review"].is_array(),
             "{w}: the review did not open: {read}"
         );
+        let page = w
+            .portal(&s.student)
+            .await
+            .get(format!("/learn/attempts/{id}"))
+            .expect(StatusCode::OK)
+            .await
+            .text();
+        assert!(page.contains("id=\"review\""), "{w}: {page}");
         // Staff read the keys all along, and another learner still reads nothing.
         let staff = w
             .as_(&s.teacher)
@@ -581,6 +700,711 @@ async fn no_learner_answer_carries_a_key_before_the_review_policy_opens_it() {
             .expect(StatusCode::OK)
             .await;
         assert_eq!(reply.header("cache-control"), Some("no-store"), "{w}");
+    }
+}
+
+#[tokio::test]
+async fn a_learner_takes_a_quiz_in_the_portal_and_passing_it_completes_the_lesson() {
+    for w in World::on_each_engine().await {
+        let s = school(&w, "acme").await;
+        let q = quiz_course(
+            &w,
+            &s,
+            "portal",
+            json!({"max_attempts": 2, "time_limit_seconds": 600}),
+        )
+        .await;
+        let portal = w.portal(&s.student).await;
+        let lesson = portal
+            .get(format!("/learn/lessons/{}", q.quiz_lesson))
+            .expect(StatusCode::OK)
+            .await
+            .text();
+        assert!(lesson.contains("2 attempts left"), "{w}: {lesson}");
+        assert!(lesson.contains("Time limit: 10 min"), "{w}: {lesson}");
+        assert!(lesson.contains("Passing: 75"), "{w}: {lesson}");
+        assert!(
+            !lesson.contains("<script>quiz"),
+            "{w}: the title unescaped: {lesson}"
+        );
+        let started = portal
+            .form(format!("/learn/assessments/{}/attempts", q.assessment), &[])
+            .expect(StatusCode::SEE_OTHER)
+            .await;
+        let at = started.header("location").unwrap().to_owned();
+        let id = at.rsplit('/').next().unwrap().to_owned();
+        assert!(at.ends_with(&format!("/learn/attempts/{id}")), "{w}: {at}");
+        // Starting again resumes it.
+        let again = portal
+            .form(format!("/learn/assessments/{}/attempts", q.assessment), &[])
+            .expect(StatusCode::SEE_OTHER)
+            .await;
+        assert_eq!(again.header("location"), Some(at.as_str()), "{w}");
+        let page = portal
+            .get(format!("/learn/attempts/{id}"))
+            .expect(StatusCode::OK)
+            .await
+            .text();
+        for control in [
+            "type=\"radio\"",
+            "type=\"checkbox\"",
+            "type=\"text\"",
+            "<select",
+            "type=\"number\"",
+            "id=\"deadline\"",
+        ] {
+            assert!(page.contains(control), "{w}: no {control} on {page}");
+        }
+        let attempt = w
+            .as_(&s.student)
+            .get(format!("/api/v1/submissions/{id}"))
+            .expect(StatusCode::OK)
+            .await
+            .json_value();
+        let fields = form_fields(&attempt, &right_answers());
+        let mut sent = as_pairs(&fields);
+        sent.push(("action", "submit"));
+        // Submit without ticking the confirmation: saved, not submitted.
+        let unconfirmed = portal
+            .form(format!("/learn/attempts/{id}"), &sent)
+            .expect(StatusCode::UNPROCESSABLE_ENTITY)
+            .await
+            .text();
+        assert!(unconfirmed.contains("tick the box"), "{w}: {unconfirmed}");
+        assert!(events(&w, "assessment.submitted").await.is_empty(), "{w}");
+        sent.push(("confirm", "yes"));
+        portal
+            .form(format!("/learn/attempts/{id}"), &sent)
+            .expect(StatusCode::SEE_OTHER)
+            .await;
+        let result = portal
+            .get(format!("/learn/attempts/{id}"))
+            .expect(StatusCode::OK)
+            .await
+            .text();
+        assert!(result.contains("Score: 8 of 8"), "{w}: {result}");
+        assert!(result.contains("Passed"), "{w}: {result}");
+        assert!(result.contains("id=\"review\""), "{w}: {result}");
+        assert_eq!(events(&w, "assessment.submitted").await.len(), 1, "{w}");
+        // A second submit of the same form is refused, counted once.
+        let twice = portal
+            .form(format!("/learn/attempts/{id}"), &sent)
+            .expect(StatusCode::CONFLICT)
+            .await
+            .text();
+        assert!(twice.contains("submitted already"), "{w}: {twice}");
+        assert_eq!(events(&w, "assessment.submitted").await.len(), 1, "{w}");
+        let completed = events(&w, "lesson.completed").await;
+        assert!(
+            completed
+                .iter()
+                .any(|e| e["lesson_id"] == json!(q.quiz_lesson)),
+            "{w}: passing did not complete the lesson: {completed:?}"
+        );
+        let lesson = portal
+            .get(format!("/learn/lessons/{}", q.quiz_lesson))
+            .expect(StatusCode::OK)
+            .await
+            .text();
+        assert!(lesson.contains("Attempt 1"), "{w}: {lesson}");
+        assert!(
+            lesson.contains("1 attempt left") || lesson.contains("One attempt left"),
+            "{w}: {lesson}"
+        );
+        // Bad input: an option the question does not have is refused, nothing stored.
+        let second = portal
+            .form(format!("/learn/assessments/{}/attempts", q.assessment), &[])
+            .expect(StatusCode::SEE_OTHER)
+            .await;
+        let second = second
+            .header("location")
+            .unwrap()
+            .rsplit('/')
+            .next()
+            .unwrap()
+            .to_owned();
+        let attempt = w
+            .as_(&s.student)
+            .get(format!("/api/v1/submissions/{second}"))
+            .expect(StatusCode::OK)
+            .await
+            .json_value();
+        let single = format!("q{}", ids_by_prompt(&attempt)["single"]);
+        let bad = portal
+            .form(
+                format!("/learn/attempts/{second}"),
+                &[(single.as_str(), "<b>nope\u{0}</b>"), ("action", "save")],
+            )
+            .send()
+            .await;
+        assert!(bad.status.is_client_error(), "{w}: {}", bad.status);
+        let saved = w
+            .as_(&s.student)
+            .get(format!("/api/v1/submissions/{second}"))
+            .expect(StatusCode::OK)
+            .await
+            .json_value();
+        assert_eq!(saved["answers"], json!([]), "{w}: {saved}");
+        let bad = portal
+            .form(
+                format!("/learn/attempts/{second}"),
+                &[(single.as_str(), "zz"), ("action", "save")],
+            )
+            .expect(StatusCode::UNPROCESSABLE_ENTITY)
+            .await
+            .text();
+        assert!(bad.contains("does not fit"), "{w}: {bad}");
+    }
+}
+
+#[tokio::test]
+async fn fifty_learners_submitting_at_the_deadline_each_land_exactly_once() {
+    for w in World::on_each_engine().await {
+        let s = school(&w, "acme").await;
+        let due = (chrono::Utc::now() + chrono::Duration::seconds(3)).to_rfc3339();
+        let q = quiz_course(
+            &w,
+            &s,
+            "crowd",
+            json!({"due_at": due, "late_policy": "accept"}),
+        )
+        .await;
+        let mut learners = Vec::new();
+        for n in 0..50 {
+            let learner = w
+                .user("acme", &format!("crowd{n}@acme.test"), Role::Student)
+                .await;
+            w.as_(&learner)
+                .post(format!("/api/v1/courses/{}/enroll", q.course))
+                .expect(StatusCode::CREATED)
+                .await;
+            let attempt = start(&w, &learner, &q.assessment).await;
+            learners.push((learner, attempt));
+        }
+        let path = format!("/api/v1/assessments/{}/submissions", q.assessment);
+        let submit_all = || {
+            futures_util::future::join_all(learners.iter().map(|(learner, attempt)| {
+                w.as_(learner)
+                    .post(&path)
+                    .json(&json!({"answers": answering(attempt, &right_answers())}))
+                    .send()
+            }))
+        };
+        let replies = submit_all().await;
+        for reply in &replies {
+            assert_eq!(
+                reply.status,
+                StatusCode::OK,
+                "{w}: {}",
+                String::from_utf8_lossy(reply.bytes())
+            );
+            let body = reply.json_value();
+            assert_eq!(body["status"], json!("graded"), "{w}: {body}");
+            assert_eq!(body["score"].as_f64(), Some(8.0), "{w}: {body}");
+        }
+        // Sent again, every one is refused: none counted twice.
+        for reply in submit_all().await {
+            assert_eq!(reply.status, StatusCode::CONFLICT, "{w}");
+            assert_eq!(reply.error_code(), Some("ALREADY_SUBMITTED"), "{w}");
+        }
+        let all = w
+            .as_(&s.teacher)
+            .get(&path)
+            .expect(StatusCode::OK)
+            .await
+            .json_value();
+        let items = all["items"].as_array().unwrap();
+        assert_eq!(items.len(), 50, "{w}: {all}");
+        assert!(
+            items.iter().all(|i| i["status"] == json!("graded")),
+            "{w}: {all}"
+        );
+        for kind in ["assessment.submitted", "assessment.graded"] {
+            let events = events(&w, kind).await;
+            let ids: std::collections::HashSet<String> = events
+                .iter()
+                .map(|e| e["submission_id"].as_str().unwrap().to_owned())
+                .collect();
+            assert_eq!((events.len(), ids.len()), (50, 50), "{w}: {kind}");
+        }
+    }
+}
+
+/// The location a redirect answers, without the tenant's prefix.
+fn location(reply: &common::world::Response) -> String {
+    let at = reply.header("location").unwrap_or_default();
+    at.strip_prefix("/t/acme").unwrap_or(at).to_owned()
+}
+
+#[tokio::test]
+async fn an_instructor_writes_a_quiz_in_the_portal_links_it_and_grades_its_essays() {
+    for w in World::on_each_engine().await {
+        let s = school(&w, "acme").await;
+        w.provision("globex", Plan::Pro, json!({})).await;
+        let stranger = w
+            .user("globex", "teacher@globex.test", Role::Instructor)
+            .await;
+        let teacher = w.as_(&s.teacher);
+        let course = teacher
+            .post("/api/v1/courses")
+            .json(&json!({"slug": "written", "title": "Written in the portal"}))
+            .expect(StatusCode::CREATED)
+            .await
+            .json_value()["id"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        let module = teacher
+            .post(format!("/api/v1/courses/{course}/modules"))
+            .json(&json!({"title": "Only"}))
+            .expect(StatusCode::CREATED)
+            .await
+            .json_value()["id"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        let portal = w.portal(&s.teacher).await;
+        let builder = portal
+            .get(format!("/teach/courses/{course}"))
+            .expect(StatusCode::OK)
+            .await
+            .text();
+        assert!(
+            builder.contains(&format!("/teach/courses/{course}/assessments")),
+            "{w}: {builder}"
+        );
+        portal
+            .get(format!("/teach/courses/{course}/assessments"))
+            .expect(StatusCode::OK)
+            .await;
+        let made = portal
+            .form(
+                format!("/teach/courses/{course}/assessments"),
+                &[("title", "Capitals"), ("kind", "quiz")],
+            )
+            .expect(StatusCode::SEE_OTHER)
+            .await;
+        let path = location(&made);
+        let quiz = path.rsplit('/').next().unwrap().to_owned();
+        // Settings: every field, then bad ones refused with nothing changed.
+        let settings = [
+            ("title", "Capitals"),
+            ("instructions", "No notes."),
+            ("passing_percent", "60"),
+            ("time_limit_minutes", "10"),
+            ("max_attempts", "2"),
+            ("available_from", ""),
+            ("available_until", ""),
+            ("due_at", ""),
+            ("shuffle_options", "on"),
+            ("review_policy", "after_submission"),
+            ("counted_attempt", "latest"),
+            ("late_policy", "refuse"),
+        ];
+        portal
+            .form(&path, &settings)
+            .expect(StatusCode::SEE_OTHER)
+            .await;
+        let read = teacher
+            .get(format!("/api/v1/assessments/{quiz}"))
+            .expect(StatusCode::OK)
+            .await
+            .json_value();
+        assert_eq!(
+            (
+                &read["passing_percent"],
+                &read["time_limit_seconds"],
+                &read["max_attempts"],
+                &read["counted_attempt"],
+                &read["shuffle_options"]
+            ),
+            (
+                &json!(60),
+                &json!(600),
+                &json!(2),
+                &json!("latest"),
+                &json!(true)
+            ),
+            "{w}: {read}"
+        );
+        for (field, bad) in [
+            ("passing_percent", "150"),
+            ("max_attempts", "many"),
+            ("due_at", "soon"),
+        ] {
+            let mut sent = settings.to_vec();
+            sent.retain(|(n, _)| *n != field);
+            sent.push((field, bad));
+            let refused = portal.form(&path, &sent).send().await;
+            assert_eq!(
+                refused.status,
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "{w}: {field}"
+            );
+            assert!(
+                refused.text().contains("class=\"problem\""),
+                "{w}: {}",
+                refused.text()
+            );
+        }
+        let after = teacher
+            .get(format!("/api/v1/assessments/{quiz}"))
+            .expect(StatusCode::OK)
+            .await
+            .json_value();
+        assert_eq!(after["passing_percent"], json!(60), "{w}: {after}");
+        // A form per kind of question.
+        let add = format!("/teach/assessments/{quiz}/questions");
+        for kind in [
+            "single_choice",
+            "multiple_choice",
+            "true_false",
+            "short_answer",
+            "matching",
+            "ordering",
+            "essay",
+        ] {
+            let form = portal
+                .get(format!("{add}/new?kind={kind}"))
+                .expect(StatusCode::OK)
+                .await
+                .text();
+            assert!(form.contains(&format!("value=\"{kind}\"")), "{w}: {form}");
+        }
+        let questions: Vec<Vec<(&str, &str)>> = vec![
+            vec![
+                ("kind", "single_choice"),
+                ("prompt", "Capital of France?"),
+                ("points", "1"),
+                ("option-0-text", "Paris"),
+                ("option-1-text", "Rome"),
+                ("option-2-text", ""),
+                ("correct", "0"),
+            ],
+            vec![
+                ("kind", "multiple_choice"),
+                ("prompt", "Capitals?"),
+                ("points", "2"),
+                ("option-0-text", "Paris"),
+                ("option-1-text", "Lyon"),
+                ("option-2-text", "Rome"),
+                ("correct", "0"),
+                ("correct", "2"),
+                ("scoring", "partial"),
+            ],
+            vec![
+                ("kind", "true_false"),
+                ("prompt", "Rome is in Italy."),
+                ("points", "1"),
+                ("truth", "true"),
+            ],
+            vec![
+                ("kind", "short_answer"),
+                ("prompt", "Capital of Spain?"),
+                ("points", "1"),
+                ("rule", "case_insensitive"),
+                ("answers", "Madrid\n"),
+            ],
+            vec![
+                ("kind", "matching"),
+                ("prompt", "Match them."),
+                ("points", "1"),
+                ("pairs", "France = Paris\nItaly = Rome"),
+                ("distractors", "Oslo"),
+                ("scoring", "partial"),
+            ],
+            vec![
+                ("kind", "ordering"),
+                ("prompt", "North to south."),
+                ("points", "1"),
+                ("items", "Oslo\nParis\nRome"),
+            ],
+            vec![
+                ("kind", "essay"),
+                ("prompt", "Why <b>capitals</b>?"),
+                ("points", "2"),
+                ("max_chars", "2000"),
+            ],
+        ];
+        for question in &questions {
+            let added = portal
+                .form(&add, question)
+                .expect(StatusCode::SEE_OTHER)
+                .await;
+            assert!(
+                location(&added).starts_with(&path),
+                "{w}: {}",
+                location(&added)
+            );
+        }
+        // A choice question without a right option is refused, nothing stored.
+        let refused = portal
+            .form(
+                &add,
+                &[
+                    ("kind", "single_choice"),
+                    ("prompt", "None right"),
+                    ("points", "1"),
+                    ("option-0-text", "A"),
+                    ("option-1-text", "B"),
+                ],
+            )
+            .expect(StatusCode::UNPROCESSABLE_ENTITY)
+            .await
+            .text();
+        assert!(
+            refused.contains("The question cannot be saved"),
+            "{w}: {refused}"
+        );
+        let read = teacher
+            .get(format!("/api/v1/assessments/{quiz}"))
+            .expect(StatusCode::OK)
+            .await
+            .json_value();
+        let saved = read["questions"].as_array().unwrap();
+        assert_eq!(saved.len(), 7, "{w}: {read}");
+        let single = &saved[0]["key"];
+        let paris = single["options"][0]["id"].as_str().unwrap().to_owned();
+        assert_eq!(single["correct"], json!(paris), "{w}: {single}");
+        assert_eq!(
+            saved[1]["key"]["correct"].as_array().unwrap().len(),
+            2,
+            "{w}: {read}"
+        );
+        assert_eq!(saved[1]["key"]["scoring"], json!("partial"), "{w}: {read}");
+        assert_eq!(
+            saved[3]["key"]["rule"],
+            json!({"match": "case_insensitive", "answers": ["Madrid"]}),
+            "{w}: {read}"
+        );
+        assert_eq!(
+            saved[4]["key"]["choices"].as_array().unwrap().len(),
+            3,
+            "{w}: {read}"
+        );
+        assert_eq!(
+            saved[5]["key"]["items"][0]["text"],
+            json!("Oslo"),
+            "{w}: {read}"
+        );
+        // Editing keeps the options' ids; removing takes the question away.
+        let first = saved[0]["id"].as_str().unwrap().to_owned();
+        let form = portal
+            .get(format!("/teach/questions/{first}"))
+            .expect(StatusCode::OK)
+            .await
+            .text();
+        assert!(form.contains("value=\"Paris\""), "{w}: {form}");
+        portal
+            .form(
+                format!("/teach/questions/{first}"),
+                &[
+                    ("kind", "single_choice"),
+                    ("prompt", "Capital of France?"),
+                    ("points", "3"),
+                    ("option-0-id", &paris),
+                    ("option-0-text", "Paris"),
+                    ("option-1-id", "o2"),
+                    ("option-1-text", "Rome"),
+                    ("correct", "0"),
+                ],
+            )
+            .expect(StatusCode::SEE_OTHER)
+            .await;
+        let edited = teacher
+            .get(format!("/api/v1/questions/{first}"))
+            .expect(StatusCode::OK)
+            .await
+            .json_value();
+        assert_eq!(
+            (&edited["points"], &edited["key"]["correct"]),
+            (&json!(3), &json!(paris)),
+            "{w}: {edited}"
+        );
+        let ordering = saved[5]["id"].as_str().unwrap().to_owned();
+        portal
+            .form(format!("/teach/questions/{ordering}/delete"), &[])
+            .expect(StatusCode::SEE_OTHER)
+            .await;
+        let read = teacher
+            .get(format!("/api/v1/assessments/{quiz}"))
+            .expect(StatusCode::OK)
+            .await
+            .json_value();
+        assert_eq!(
+            read["questions"].as_array().unwrap().len(),
+            6,
+            "{w}: {read}"
+        );
+        // The lesson editor links it from a quiz lesson.
+        let editor = portal
+            .get(format!("/teach/modules/{module}/lessons/new?kind=quiz"))
+            .expect(StatusCode::OK)
+            .await
+            .text();
+        assert!(
+            editor.contains(&format!("value=\"{quiz}\"")),
+            "{w}: {editor}"
+        );
+        portal
+            .form(
+                format!("/teach/modules/{module}/lessons"),
+                &[
+                    ("title", "Check"),
+                    ("kind", "quiz"),
+                    ("release", "none"),
+                    ("assessment", &quiz),
+                    ("action", "save"),
+                ],
+            )
+            .expect(StatusCode::SEE_OTHER)
+            .await;
+        let lessons = teacher
+            .get(format!("/api/v1/modules/{module}/lessons"))
+            .expect(StatusCode::OK)
+            .await
+            .json_value();
+        let lesson = lessons["items"][0]["id"].as_str().map(str::to_owned);
+        let lesson = lesson.unwrap_or_else(|| panic!("{w}: {lessons}"));
+        let content = teacher
+            .get(format!("/api/v1/lessons/{lesson}"))
+            .expect(StatusCode::OK)
+            .await
+            .json_value();
+        assert!(content.to_string().contains(&quiz), "{w}: {content}");
+        let again = portal
+            .get(format!("/teach/lessons/{lesson}"))
+            .expect(StatusCode::OK)
+            .await
+            .text();
+        assert!(
+            again.contains(&format!("value=\"{quiz}\" selected")),
+            "{w}: {again}"
+        );
+        // A learner answers the essay; the instructor grades it in the portal.
+        teacher
+            .post(format!("/api/v1/courses/{course}/publish"))
+            .expect(StatusCode::OK)
+            .await;
+        let student = w.as_(&s.student);
+        student
+            .post(format!("/api/v1/courses/{course}/enroll"))
+            .expect(StatusCode::CREATED)
+            .await;
+        let attempt = start(&w, &s.student, &quiz).await;
+        let essay = ids_by_prompt(&attempt)["Why <b>capitals</b>?"].clone();
+        let submitted = student
+            .post(format!("/api/v1/assessments/{quiz}/submissions"))
+            .json(&json!({"answers": [{"question_id": essay, "answer": {"type": "essay", "text": "Because <i>history</i>."}}]}))
+            .expect(StatusCode::OK)
+            .await
+            .json_value();
+        assert_eq!(
+            submitted["status"],
+            json!("needs_grading"),
+            "{w}: {submitted}"
+        );
+        let sid = submitted["id"].as_str().unwrap().to_owned();
+        let list = portal
+            .get(format!("/teach/assessments/{quiz}/attempts"))
+            .expect(StatusCode::OK)
+            .await
+            .text();
+        assert!(
+            list.contains(&format!("/teach/attempts/{sid}")),
+            "{w}: {list}"
+        );
+        assert!(
+            list.contains("Student of acme") || list.contains("student of acme"),
+            "{w}: {list}"
+        );
+        let grading = portal
+            .get(format!("/teach/attempts/{sid}"))
+            .expect(StatusCode::OK)
+            .await
+            .text();
+        assert!(
+            grading.contains(&format!("name=\"points-{essay}\"")),
+            "{w}: {grading}"
+        );
+        assert!(
+            !grading.contains("<i>history"),
+            "{w}: markup unescaped: {grading}"
+        );
+        let field = format!("points-{essay}");
+        let feedback = format!("feedback-{essay}");
+        let too_many = portal
+            .form(
+                format!("/teach/attempts/{sid}/grades"),
+                &[(field.as_str(), "5")],
+            )
+            .send()
+            .await;
+        assert_eq!(
+            too_many.status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{w}: {}",
+            too_many.text()
+        );
+        portal
+            .form(
+                format!("/teach/attempts/{sid}/grades"),
+                &[(field.as_str(), "1.5"), (feedback.as_str(), "Good start.")],
+            )
+            .expect(StatusCode::SEE_OTHER)
+            .await;
+        let graded = teacher
+            .get(format!("/api/v1/submissions/{sid}"))
+            .expect(StatusCode::OK)
+            .await
+            .json_value();
+        assert_eq!(
+            (&graded["status"], graded["score"].as_f64()),
+            (&json!("graded"), Some(1.5)),
+            "{w}: {graded}"
+        );
+        let mine = w.portal(&s.student).await;
+        let result = mine
+            .get(format!("/learn/attempts/{sid}"))
+            .expect(StatusCode::OK)
+            .await
+            .text();
+        assert!(result.contains("Good start."), "{w}: {result}");
+        // Learners and other tenants reach none of it.
+        for page in [
+            format!("/teach/assessments/{quiz}"),
+            format!("/teach/assessments/{quiz}/attempts"),
+            format!("/teach/attempts/{sid}"),
+        ] {
+            let denied = mine.get(&page).send().await;
+            assert!(
+                matches!(denied.status, StatusCode::FORBIDDEN | StatusCode::NOT_FOUND),
+                "{w}: {page} {}",
+                denied.status
+            );
+        }
+        let globex = w.portal(&stranger).await;
+        for page in [
+            format!("/teach/assessments/{quiz}"),
+            format!("/teach/questions/{first}"),
+            format!("/teach/attempts/{sid}"),
+            format!("/teach/assessments/{quiz}/attempts"),
+            format!("/learn/attempts/{sid}"),
+        ] {
+            globex.get(&page).expect(StatusCode::NOT_FOUND).await;
+        }
+        globex
+            .form(format!("/teach/questions/{first}/delete"), &[])
+            .expect(StatusCode::NOT_FOUND)
+            .await;
+        globex
+            .form(format!("/teach/assessments/{quiz}/delete"), &[])
+            .expect(StatusCode::NOT_FOUND)
+            .await;
+        teacher
+            .get(format!("/api/v1/questions/{first}"))
+            .expect(StatusCode::OK)
+            .await;
     }
 }
 
@@ -670,12 +1494,28 @@ async fn a_submission_after_the_deadline_is_refused_or_marked_late_per_policy() 
             let q = quiz_course(&w, &s, slug, json!({"due_at": due, "late_policy": policy})).await;
             let attempt = start(&w, &s.student, &q.assessment).await;
             let id = attempt["id"].as_str().unwrap();
-            // The due date moves into the past while the attempt is in progress.
+            let deadline = |read: &Value| {
+                chrono::DateTime::parse_from_rfc3339(read["deadline_at"].as_str().unwrap()).unwrap()
+            };
+            // PostgreSQL keeps microseconds.
+            let near = |a: chrono::DateTime<chrono::FixedOffset>, b: &str| {
+                (a - chrono::DateTime::parse_from_rfc3339(b).unwrap()).num_milliseconds() == 0
+            };
+            assert!(near(deadline(&attempt), &due), "{w}: {attempt}");
+            // The due date moves into the past while the attempt is in progress: its deadline
+            // (kept with the attempt) moves with it.
             w.as_(&s.teacher)
                 .patch(format!("/api/v1/assessments/{}", q.assessment))
                 .json(&json!({"due_at": past}))
                 .expect(StatusCode::OK)
                 .await;
+            let moved = w
+                .as_(&s.student)
+                .get(format!("/api/v1/submissions/{id}"))
+                .expect(StatusCode::OK)
+                .await
+                .json_value();
+            assert!(near(deadline(&moved), &past), "{w}: {moved}");
             let save = w
                 .as_(&s.student)
                 .put(format!("/api/v1/attempts/{id}/answers"))

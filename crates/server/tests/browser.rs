@@ -861,3 +861,112 @@ async fn an_assignment_is_handed_in_graded_and_released_in_a_real_browser_on_bot
     let (postgres, _guard) = testing::postgres_config().await;
     assignment_journey(postgres, "postgres", &driver).await;
 }
+
+/// An instructor writes a quiz of two questions and links it from a quiz lesson; a learner
+/// takes it, submits, and sees their score and the review.
+async fn quiz_journey(config: StoreConfig, label: &str, driver: &Driver) {
+    let store = Store::open(config).await.unwrap();
+    let (_, course) = school(&store, "west", "#1565c0", 1).await;
+    let state = AppState::new(store, ServerConfig::unthrottled());
+    let server = LocalServer::start(state, Duration::from_secs(5))
+        .await
+        .unwrap();
+    let base = format!("http://{}", server.address);
+    let title = "Basics <script>alert(1)</script>";
+
+    let teacher = driver.browser().await;
+    let name = format!("quiz-author-{}", label.replace('/', "-"));
+    journey(&teacher, &name, async {
+        teacher
+            .goto(&format!("{base}/t/west/sign-in"))
+            .await
+            .map_err(fail("sign-in"))?;
+        sign_in(&teacher, "teacher@west.test").await?;
+        click_link(&teacher, "Teaching").await?;
+        click_link(&teacher, title).await?;
+        arrive(&teacher, title).await?;
+        click_link(&teacher, "Quizzes and exams").await?;
+        arrive(&teacher, &format!("Assessments of {title}")).await?;
+        audit(&teacher, "assessments").await?;
+        fill(&teacher, "#title", "Safety check").await?;
+        press(&teacher, "form[action$='/assessments'] button").await?;
+        arrive(&teacher, "Safety check").await?;
+        audit(&teacher, "assessment").await?;
+        let at = teacher.current_url().await.map_err(fail("url"))?;
+        let quiz = at.path().rsplit('/').next().unwrap_or_default().to_owned();
+        click_link(&teacher, "Single choice").await?;
+        arrive(&teacher, "New question Single choice").await?;
+        audit(&teacher, "question form").await?;
+        fill(&teacher, "#prompt", "Which way out?").await?;
+        fill(&teacher, "#option-0", "Left").await?;
+        fill(&teacher, "#option-1", "Right").await?;
+        press(&teacher, "#correct-1").await?;
+        press(&teacher, "main form button[type=submit]").await?;
+        until(&teacher, "ol.questions", |t| t.contains("Which way out?")).await?;
+        click_link(&teacher, "True or false").await?;
+        fill(&teacher, "#prompt", "Fire doors stay shut.").await?;
+        press(&teacher, "#truth-true").await?;
+        press(&teacher, "main form button[type=submit]").await?;
+        until(&teacher, "ol.questions", |t| t.contains("Fire doors")).await?;
+        audit(&teacher, "assessment with questions").await?;
+        teacher
+            .goto(&format!("{base}/t/west/teach/courses/{course}"))
+            .await
+            .map_err(fail("builder"))?;
+        click_link(&teacher, "quiz").await?;
+        arrive(&teacher, "New lesson in Module one").await?;
+        fill(&teacher, "#title", "Check").await?;
+        element(&teacher, Locator::Css("#assessment"))
+            .await?
+            .select_by_value(&quiz)
+            .await
+            .map_err(fail("choose the quiz"))?;
+        audit(&teacher, "quiz lesson editor").await?;
+        press(&teacher, "button[value=save]").await?;
+        until(&teacher, "ol.lessons", |t| t.contains("Check")).await
+    })
+    .await;
+    teacher.close().await.ok();
+
+    let learner = driver.browser().await;
+    let name = format!("quiz-taker-{}", label.replace('/', "-"));
+    journey(&learner, &name, async {
+        learner
+            .goto(&format!("{base}/t/west/sign-in"))
+            .await
+            .map_err(fail("sign-in"))?;
+        sign_in(&learner, "student@west.test").await?;
+        learner
+            .goto(&format!("{base}/t/west/courses/{course}"))
+            .await
+            .map_err(fail("course"))?;
+        press(&learner, "form[action$='/enroll'] button").await?;
+        click_link(&learner, "Check").await?;
+        arrive(&learner, "Check").await?;
+        audit(&learner, "quiz lesson").await?;
+        press(&learner, "form[action$='/attempts'] button").await?;
+        arrive(&learner, "Safety check").await?;
+        audit(&learner, "attempt").await?;
+        press(&learner, "input[type=radio][value=o2]").await?;
+        press(&learner, "input[type=radio][value=true]").await?;
+        press(&learner, "button[value=save]").await?;
+        until(&learner, "p.notice", |t| t.contains("saved")).await?;
+        press(&learner, "input[name=confirm]").await?;
+        press(&learner, "button[value=submit]").await?;
+        until(&learner, "#score", |t| t.contains("2 of 2")).await?;
+        until(&learner, "#passed", |t| t == "Passed").await?;
+        audit(&learner, "result").await
+    })
+    .await;
+    learner.close().await.ok();
+    server.stop().await.unwrap();
+}
+
+#[tokio::test]
+async fn a_quiz_is_written_and_taken_in_a_real_browser_on_both_engines() {
+    let driver = Driver::start().await;
+    let (sqlite, _guard) = testing::sqlite_config();
+    quiz_journey(sqlite, "sqlite", &driver).await;
+    let (postgres, _guard) = testing::postgres_config().await;
+    quiz_journey(postgres, "postgres", &driver).await;
+}

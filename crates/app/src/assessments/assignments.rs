@@ -950,6 +950,7 @@ pub async fn grant_extension(
     }
     let before = repo::extension_of(tx, id, learner).await?;
     let extension = repo::put_extension(tx, id, learner, due_at, reason, actor.user).await?;
+    super::attempts::move_deadlines(tx, id, &assessment.rules, Some(learner)).await?;
     let change = Change::new(AuditAction::ExtensionGranted)
         .on(AuditTarget::Assessment(id))
         .before(json!(
@@ -980,12 +981,19 @@ pub async fn revoke_extension(
         .await?
         .ok_or_else(extension_not_found)?;
     tx.affects_only(extension.user_id);
-    match graded_assessment(tx, actor, extension.assessment_id).await {
-        Ok(_) => {}
+    let assessment = match graded_assessment(tx, actor, extension.assessment_id).await {
+        Ok(assessment) => assessment,
         Err(Refusal::NotFound { .. }) => return Err(extension_not_found()),
         Err(other) => return Err(other),
-    }
+    };
     repo::delete_extension(tx, id).await?;
+    super::attempts::move_deadlines(
+        tx,
+        assessment.id,
+        &assessment.rules,
+        Some(extension.user_id),
+    )
+    .await?;
     let change = Change::new(AuditAction::ExtensionRevoked)
         .on(AuditTarget::Assessment(extension.assessment_id))
         .before(json!({"learner": extension.user_id, "due_at": extension.due_at}));

@@ -55,7 +55,7 @@ pub struct AttemptSummary {
     pub status: SubmissionStatus,
     pub started_at: DateTime<Utc>,
     /// The earliest of its time limit, the availability window's end and the due date, as
-    /// the assessment's settings stand now.
+    /// the assessment's settings stand (a change of them moves it).
     pub deadline_at: Option<DateTime<Utc>>,
     pub submitted_at: Option<DateTime<Utc>>,
     pub late: bool,
@@ -68,7 +68,7 @@ pub struct AttemptSummary {
 
 fn summary(sub: &Submission, rules: &AssessmentRules, now: DateTime<Utc>) -> AttemptSummary {
     let status = match sub.status {
-        SubmissionStatus::InProgress if rules.timing(sub.started_at, now).is_err() => {
+        SubmissionStatus::InProgress if rules.timing_by(sub.deadline_at, now).is_err() => {
             SubmissionStatus::Expired
         }
         status => status,
@@ -80,7 +80,7 @@ fn summary(sub: &Submission, rules: &AssessmentRules, now: DateTime<Utc>) -> Att
         attempt: sub.attempt,
         status,
         started_at: sub.started_at,
-        deadline_at: rules.deadline(sub.started_at),
+        deadline_at: sub.deadline_at,
         submitted_at: sub.submitted_at,
         late: sub.late,
         score: sub.score,
@@ -405,7 +405,7 @@ pub async fn start(
         .iter()
         .find(|a| a.status == SubmissionStatus::InProgress)
     {
-        if rules.timing(open.started_at, now).is_ok() {
+        if rules.timing_by(open.deadline_at, now).is_ok() {
             let answers = submissions::answers(tx, open.id).await?;
             return Ok(Started {
                 attempt: learner_view(open, &answers, rules, now),
@@ -474,6 +474,39 @@ pub async fn start(
     })
 }
 
+/// Moves the stored deadlines of the attempts in progress at an assessment (of one learner, or
+/// of every learner) to what `rules` and each learner's extension make them now: the settings
+/// changed, or an extension was given or taken back. Every check reads the stored deadline.
+pub(crate) async fn move_deadlines(
+    tx: &mut WriteTx,
+    id: AssessmentId,
+    rules: &AssessmentRules,
+    learner: Option<UserId>,
+) -> Result<(), StoreError> {
+    let open: Vec<_> = submissions::in_progress(tx, id)
+        .await?
+        .into_iter()
+        .filter(|(_, user, _)| learner.is_none_or(|l| l == *user))
+        .collect();
+    if open.is_empty() {
+        return Ok(());
+    }
+    let extended: HashMap<UserId, DateTime<Utc>> =
+        lyceum_store::repo::assignments::extensions_of(tx, id)
+            .await?
+            .into_iter()
+            .map(|e| (e.user_id, e.due_at))
+            .collect();
+    let moved: Vec<(SubmissionId, Option<DateTime<Utc>>)> = open
+        .into_iter()
+        .map(|(attempt, user, started_at)| {
+            let rules = rules.for_learner(extended.get(&user).copied());
+            (attempt, rules.deadline(started_at))
+        })
+        .collect();
+    submissions::set_deadlines(tx, &moved).await
+}
+
 fn deadline_passed() -> Refusal {
     Refusal::conflict(
         "DEADLINE_PASSED",
@@ -485,6 +518,20 @@ fn already_submitted() -> Refusal {
     Refusal::conflict("ALREADY_SUBMITTED", "this attempt was submitted already")
 }
 
+/// The actor's own attempt, locked for the rest of the transaction; another learner's is not
+/// found.
+async fn locked_own(
+    tx: &mut WriteTx,
+    actor: &Actor,
+    id: SubmissionId,
+) -> Result<Submission, Refusal> {
+    actor.require(Permission::AssessmentTake)?;
+    submissions::get(tx, id, true)
+        .await?
+        .filter(|s| s.user_id == actor.user)
+        .ok_or_else(attempt_not_found)
+}
+
 /// The actor's own attempt, locked for the rest of the transaction, with its assessment;
 /// another learner's is not found.
 async fn own_attempt(
@@ -492,13 +539,31 @@ async fn own_attempt(
     actor: &Actor,
     id: SubmissionId,
 ) -> Result<(Submission, Assessment), Refusal> {
-    actor.require(Permission::AssessmentTake)?;
-    let sub = submissions::get(tx, id, true)
-        .await?
-        .filter(|s| s.user_id == actor.user)
-        .ok_or_else(attempt_not_found)?;
+    let sub = locked_own(tx, actor, id).await?;
     let assessment = takeable(tx, actor, sub.assessment_id).await?;
     Ok((sub, assessment))
+}
+
+/// `saved` with `given` answers in place of those saved before for their questions.
+fn merged(saved: &mut Vec<SavedAnswer>, given: &[(QuestionId, Answer)], now: DateTime<Utc>) {
+    for (question, answer) in given {
+        match saved.iter_mut().find(|a| a.question_id == *question) {
+            Some(old) => {
+                old.answer = answer.clone();
+                old.updated_at = now;
+            }
+            None => saved.push(SavedAnswer {
+                question_id: *question,
+                answer: answer.clone(),
+                score: None,
+                needs_grading: false,
+                feedback: None,
+                graded_by: None,
+                graded_at: None,
+                updated_at: now,
+            }),
+        }
+    }
 }
 
 /// Checks answers against the attempt's questions: each names one of them once
@@ -547,7 +612,7 @@ fn open_for_answers(
 ) -> Result<Timing, Refusal> {
     match sub.status {
         SubmissionStatus::InProgress => rules
-            .timing(sub.started_at, now)
+            .timing_by(sub.deadline_at, now)
             .map_err(|_| deadline_passed()),
         SubmissionStatus::Expired => Err(deadline_passed()),
         SubmissionStatus::NeedsGrading | SubmissionStatus::Graded => Err(already_submitted()),
@@ -567,8 +632,9 @@ pub async fn save(
     let (sub, assessment) = own_attempt(tx, actor, id).await?;
     open_for_answers(&sub, &assessment.rules, now)?;
     checked(&sub, answers)?;
+    let mut saved = submissions::answers(tx, id).await?;
     submissions::save_answers(tx, id, answers).await?;
-    let saved = submissions::answers(tx, id).await?;
+    merged(&mut saved, answers, now);
     Ok(learner_view(&sub, &saved, &assessment.rules, now))
 }
 
@@ -588,10 +654,12 @@ pub async fn submit(
     now: DateTime<Utc>,
 ) -> Result<AttemptView, Refusal> {
     tx.affects_only(actor.user);
+    // Read once: the assessment, the attempt (locked), its answers; written once: the marked
+    // answers (a statement per 500), the attempt's result, the events.
+    let found = takeable(tx, actor, assessment).await?;
     let id = match attempt {
         Some(id) => id,
         None => {
-            takeable(tx, actor, assessment).await?;
             let attempts = submissions::of_learner(tx, assessment, actor.user).await?;
             match attempts
                 .iter()
@@ -609,24 +677,23 @@ pub async fn submit(
             }
         }
     };
-    let (sub, found) = own_attempt(tx, actor, id).await?;
-    if found.id != assessment {
+    let mut sub = locked_own(tx, actor, id).await?;
+    if sub.assessment_id != found.id {
         return Err(attempt_not_found());
     }
     let rules = &found.rules;
     let timing = open_for_answers(&sub, rules, now)?;
     checked(&sub, answers)?;
-    if !answers.is_empty() {
-        submissions::save_answers(tx, id, answers).await?;
-    }
-    let saved = submissions::answers(tx, id).await?;
-    let by_question: HashMap<QuestionId, &Answer> =
-        saved.iter().map(|a| (a.question_id, &a.answer)).collect();
+    let mut saved = submissions::answers(tx, id).await?;
+    merged(&mut saved, answers, now);
     let mut score = Points::ZERO;
     let mut waiting = false;
-    let mut marks = Vec::new();
+    let mut marks: HashMap<QuestionId, Option<Points>> = HashMap::new();
     for question in &sub.questions {
-        let given = by_question.get(&question.id).copied();
+        let given = saved
+            .iter()
+            .find(|a| a.question_id == question.id)
+            .map(|a| &a.answer);
         let marked = mark(&question.question.key, question.question.points, given);
         let points = match marked {
             Marking::Auto(points) => Some(points),
@@ -638,10 +705,21 @@ pub async fn submit(
             waiting = true;
         }
         if given.is_some() {
-            marks.push((question.id, points));
+            marks.insert(question.id, points);
         }
     }
-    submissions::record_marks(tx, id, &marks).await?;
+    for answer in &mut saved {
+        if let Some(points) = marks.get(&answer.question_id) {
+            answer.score = *points;
+            answer.needs_grading = points.is_none();
+        }
+    }
+    let rows: Vec<(QuestionId, &Answer, Option<Points>)> = saved
+        .iter()
+        .filter(|a| marks.contains_key(&a.question_id))
+        .map(|a| (a.question_id, &a.answer, a.score))
+        .collect();
+    submissions::save_marked(tx, id, &rows).await?;
     let (status, score, passed) = if waiting {
         (SubmissionStatus::NeedsGrading, None, None)
     } else {
@@ -684,14 +762,20 @@ pub async fn submit(
         }));
     }
     outbox::append_many(tx, Some(actor.user), &happened).await?;
-    if status == SubmissionStatus::Graded {
+    // A counted result can only turn to passing with an attempt that passes.
+    if passed == Some(true) {
         count_towards_lessons(tx, &found, actor.user).await?;
     }
-    let after = submissions::get(tx, id, false)
-        .await?
-        .ok_or_else(attempt_not_found)?;
-    let saved = submissions::answers(tx, id).await?;
-    Ok(learner_view(&after, &saved, rules, now))
+    sub.status = status;
+    sub.submitted_at = Some(now);
+    sub.late = late;
+    sub.score = score;
+    sub.passed = passed;
+    if status == SubmissionStatus::Graded {
+        sub.graded_at = Some(now);
+    }
+    sub.updated_at = now;
+    Ok(learner_view(&sub, &saved, rules, now))
 }
 
 /// Completes the quiz lessons linking `assessment` for `learner` once their counted result
@@ -886,23 +970,36 @@ pub async fn grade(
             .into());
         }
     }
-    for grade in grades {
-        let feedback = grade
+    let now = Utc::now();
+    let feedback_of = |grade: &AnswerGrade| {
+        grade
             .feedback
             .as_deref()
             .map(str::trim)
-            .filter(|f| !f.is_empty());
-        submissions::grade_answer(
-            tx,
-            id,
-            grade.question_id,
-            grade.points,
-            feedback,
-            actor.user,
-        )
-        .await?;
+            .filter(|f| !f.is_empty())
+            .map(str::to_owned)
+    };
+    let mut after = before.clone();
+    for answer in &mut after {
+        if let Some(grade) = grades.iter().find(|g| g.question_id == answer.question_id) {
+            answer.score = Some(grade.points);
+            answer.needs_grading = false;
+            answer.feedback = feedback_of(grade);
+            answer.graded_by = Some(actor.user);
+            answer.graded_at = Some(now);
+        }
     }
-    let after = submissions::answers(tx, id).await?;
+    let rows: Vec<submissions::AnswerGrade> = after
+        .iter()
+        .filter(|a| seen.contains(&a.question_id))
+        .map(|a| submissions::AnswerGrade {
+            question: a.question_id,
+            answer: &a.answer,
+            score: a.score.unwrap_or(Points::ZERO),
+            feedback: a.feedback.as_deref(),
+        })
+        .collect();
+    submissions::grade_answers(tx, id, &rows, actor.user).await?;
     let waiting = after.iter().any(|a| a.needs_grading);
     let (status, score, passed) = if waiting {
         (SubmissionStatus::NeedsGrading, None, None)
@@ -948,8 +1045,13 @@ pub async fn grade(
         .before(json!({"score": sub.score, "status": sub.status, "answers": marks(&before)}))
         .after(json!({"score": score, "status": status, "answers": marks(&after), "learner": sub.user_id}));
     audit::record(tx, actor, change).await?;
-    let sub = submissions::get(tx, id, false)
-        .await?
-        .ok_or_else(attempt_not_found)?;
-    Ok(staff_view(&sub, after, &assessment.rules, Utc::now()))
+    let mut sub = sub;
+    sub.status = status;
+    sub.score = score;
+    sub.passed = passed;
+    let graded = status == SubmissionStatus::Graded;
+    sub.graded_at = graded.then_some(now);
+    sub.graded_by = graded.then_some(actor.user);
+    sub.updated_at = now;
+    Ok(staff_view(&sub, after, &assessment.rules, now))
 }

@@ -68,6 +68,29 @@ async fn readable(
     }
 }
 
+/// Whether the actor edits `course` (`course:edit` and its staff), the course read once; a
+/// course they may not see answers `not_found`.
+async fn edits(
+    tx: &mut TenantTx,
+    actor: &Actor,
+    course: CourseId,
+    not_found: fn() -> Refusal,
+) -> Result<(), Refusal> {
+    let staff = match course_for(tx, actor, course).await {
+        Ok((_, staff)) => staff,
+        Err(Refusal::NotFound { .. }) => return Err(not_found()),
+        Err(other) => return Err(other),
+    };
+    actor.require(Permission::CourseEdit)?;
+    if staff {
+        Ok(())
+    } else {
+        Err(Refusal::denied(
+            "only the course's instructors and admins may change it",
+        ))
+    }
+}
+
 /// An assessment of a course the actor edits (`course:edit` and its staff); another tenant's
 /// or one they may not see is not found.
 async fn editable(
@@ -76,12 +99,7 @@ async fn editable(
     id: AssessmentId,
 ) -> Result<Assessment, Refusal> {
     let assessment = repo::get(tx, id).await?.ok_or_else(assessment_not_found)?;
-    match course_for(tx, actor, assessment.course_id).await {
-        Ok(_) => {}
-        Err(Refusal::NotFound { .. }) => return Err(assessment_not_found()),
-        Err(other) => return Err(other),
-    }
-    editable_course(tx, actor, assessment.course_id).await?;
+    edits(tx, actor, assessment.course_id, assessment_not_found).await?;
     Ok(assessment)
 }
 
@@ -307,6 +325,20 @@ pub async fn change(
         late => late
     );
     rules.validate()?;
+    // The deadline is kept with each attempt in progress (read, never recomputed): it moves
+    // with the settings that make it.
+    let timing_changed = (
+        rules.time_limit_seconds,
+        rules.available_until,
+        rules.due_at,
+    ) != (
+        current.rules.time_limit_seconds,
+        current.rules.available_until,
+        current.rules.due_at,
+    );
+    if timing_changed {
+        attempts::move_deadlines(tx, id, &rules, None).await?;
+    }
     if let Some(draws) = &change.draws {
         if current.kind == AssessmentKind::Assignment && !draws.is_empty() {
             return Err(not_a_quiz());
@@ -454,12 +486,7 @@ async fn editable_question(
         (None, None) => None,
     }
     .ok_or_else(question_not_found)?;
-    match course_for(tx, actor, course).await {
-        Ok(_) => {}
-        Err(Refusal::NotFound { .. }) => return Err(question_not_found()),
-        Err(other) => return Err(other),
-    }
-    editable_course(tx, actor, course).await?;
+    edits(tx, actor, course, question_not_found).await?;
     Ok(question)
 }
 
@@ -568,12 +595,7 @@ async fn editable_bank(
     id: QuestionBankId,
 ) -> Result<QuestionBank, Refusal> {
     let bank = repo::get_bank(tx, id).await?.ok_or_else(bank_not_found)?;
-    match course_for(tx, actor, bank.course_id).await {
-        Ok(_) => {}
-        Err(Refusal::NotFound { .. }) => return Err(bank_not_found()),
-        Err(other) => return Err(other),
-    }
-    editable_course(tx, actor, bank.course_id).await?;
+    edits(tx, actor, bank.course_id, bank_not_found).await?;
     Ok(bank)
 }
 

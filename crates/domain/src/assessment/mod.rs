@@ -299,7 +299,17 @@ impl AssessmentRules {
     /// Whether answers saved or submitted at `now`, for an attempt started at `started_at`,
     /// are on time, late, or refused ([`Closed::DeadlinePassed`]).
     pub fn timing(&self, started_at: DateTime<Utc>, now: DateTime<Utc>) -> Result<Timing, Closed> {
-        match self.deadline(started_at) {
+        self.timing_by(self.deadline(started_at), now)
+    }
+
+    /// Whether answers given at `now` to an attempt whose deadline is `deadline` (as
+    /// [`Self::deadline`] computed it) are on time, late, or refused.
+    pub fn timing_by(
+        &self,
+        deadline: Option<DateTime<Utc>>,
+        now: DateTime<Utc>,
+    ) -> Result<Timing, Closed> {
+        match deadline {
             Some(deadline) if now > deadline => match self.late {
                 LatePolicy::Refuse => Err(Closed::DeadlinePassed),
                 LatePolicy::Accept => Ok(Timing::Late),

@@ -30,3 +30,175 @@ refusal-invalid-draw = A draw names a bank of this course and at most as many qu
 refusal-bank-in-use = An assessment draws from this bank.
 refusal-too-many-questions = This assessment holds as many questions as it may.
 refusal-attempt-conflict = Another attempt started at the same moment; try again.
+
+## Taking a quiz: the quiz lesson's card, the attempt's form, the result and its review.
+quiz-question-count = { $count ->
+    [one] One question, { $points } points
+   *[other] { $count } questions, { $points } points
+}
+quiz-passing = Passing: { $percent } % of the points
+quiz-time-limit = Time limit: { $minutes } min once started
+quiz-due = Due { $at }
+quiz-open-until = Open until { $at }
+quiz-attempts-left = { $count ->
+    [0] No attempts left
+    [one] One attempt left
+   *[other] { $count } attempts left
+}
+quiz-your-attempts = Your attempts
+quiz-attempt-number = Attempt { $number }
+quiz-status = { $status ->
+    [in_progress] in progress
+    [expired] expired
+    [needs_grading] waiting for grading
+    [graded] graded
+   *[other] { $status }
+}
+quiz-start = Start the quiz
+quiz-resume = Resume your attempt
+quiz-no-attempts-left = You have used all your attempts.
+quiz-deadline = Deadline: { $at }
+quiz-server-clock = Times are the server's; it is now { $now }.
+quiz-question-number = Question { $number }
+quiz-points = { $points ->
+    [one] (1 point)
+   *[other] ({ $points } points)
+}
+quiz-true = True
+quiz-false = False
+quiz-your-answer = Your answer
+quiz-choose = Choose…
+quiz-ordering-hint = Number the items in their order, 1 first.
+quiz-save = Save answers
+quiz-submit-legend = Hand in
+quiz-confirm = I have finished and want to submit; answers cannot be changed afterwards.
+quiz-submit = Submit
+quiz-saved = Your answers are saved.
+quiz-confirm-first = Your answers are saved, not submitted: tick the box to confirm you have finished, then submit.
+quiz-expired = This attempt's deadline passed before it was submitted.
+quiz-result = Result
+quiz-waits-for-grading = Waiting for an instructor to grade.
+quiz-score = Score: { $score } of { $max }
+quiz-passed = Passed
+quiz-not-passed = Not passed
+quiz-late = Submitted late
+quiz-review = Review
+quiz-earned = { $score } of { $points } points
+quiz-right-answer = The right answer:
+quiz-feedback = Feedback:
+
+## Writing quizzes: a course's assessments, an assessment's settings and questions, attempts, grading.
+authoring-list-title = Assessments of { $course }
+authoring-list-caption = The course's quizzes and exams
+authoring-none = This course has no assessments yet.
+authoring-new = New assessment
+authoring-create = Create
+authoring-back = Back to the assessments
+authoring-back-to-assessment = Back to the assessment
+authoring-back-to-attempts = Back to the attempts
+authoring-kind = { $kind ->
+    [quiz] Quiz
+    [exam] Exam
+    [assignment] Assignment
+   *[other] { $kind }
+}
+authoring-field-title = Title
+authoring-field-kind = Kind
+authoring-questions = Questions
+authoring-attempts = Attempts
+authoring-see-attempts = Attempts and grading
+authoring-saved = The settings are saved.
+authoring-no-questions = No questions yet: add one below.
+authoring-edit = Edit
+authoring-remove = Remove
+authoring-add-question = Add a question:
+authoring-settings = Settings
+authoring-field-instructions = Instructions for learners
+authoring-field-passing = Passing percent
+authoring-field-time-limit = Time limit in minutes (empty: none)
+authoring-field-max-attempts = Attempts allowed (empty: no limit)
+authoring-field-from = Open from
+authoring-field-until = Open until
+authoring-field-due = Due
+authoring-field-shuffle-questions = Shuffle the questions in each attempt
+authoring-field-shuffle-options = Shuffle the options in each attempt
+authoring-field-review = Learners see the right answers
+authoring-review = { $policy ->
+    [after_submission] once they submit
+    [after_due] once they submit and the due date has passed
+   *[never] never (their score only)
+}
+authoring-field-counted = The learner's result is
+authoring-counted = { $policy ->
+    [highest] their best attempt
+    [latest] their latest attempt
+   *[average] the average of their attempts
+}
+authoring-field-late = After the deadline
+authoring-late = { $policy ->
+    [refuse] nothing more is accepted
+   *[accept] submissions are accepted, marked late
+}
+authoring-save = Save the settings
+authoring-delete = Delete this assessment
+authoring-unreadable = A number or a date in this form could not be read.
+question-kind = { $kind ->
+    [single_choice] Single choice
+    [multiple_choice] Multiple choice
+    [true_false] True or false
+    [short_answer] Short answer
+    [matching] Matching
+    [ordering] Ordering
+   *[essay] Essay
+}
+authoring-new-question = New question
+authoring-edit-question = Edit the question
+authoring-field-prompt = Question
+authoring-field-points = Points
+authoring-field-tags = Tags, separated by commas (learners do not see them)
+authoring-options = Options
+authoring-options-hint-single = Write the options; choose the right one.
+authoring-options-hint-multiple = Write the options; tick every right one.
+authoring-option-right = Option { $number } is right
+authoring-option-text = Option { $number }
+authoring-field-scoring = Scoring
+authoring-scoring = { $scoring ->
+    [all_or_nothing] all or nothing
+    [partial] partial credit
+   *[partial_negative] partial credit, wrong choices take points off (never below zero)
+}
+authoring-right-answer = The right answer
+authoring-field-rule = Accepted answers
+authoring-rule = { $rule ->
+    [exact] exactly one of these texts
+    [case_insensitive] one of these texts, in any case
+    [regex] text matching a pattern
+   *[numeric] a number within a tolerance
+}
+authoring-field-answers = Accepted texts, one per line
+authoring-field-pattern = Pattern (a regular expression the whole answer matches)
+authoring-field-value = Number
+authoring-field-tolerance = Tolerance
+authoring-field-pairs = Pairs, one per line: prompt = its match
+authoring-field-distractors = Extra choices that match nothing, one per line
+authoring-field-items = Items in their right order, one per line
+authoring-field-max-chars = Longest answer in characters (empty: 50,000)
+authoring-save-question = Save the question
+authoring-attempts-title = Attempts at { $title }
+authoring-no-attempts = No learner has started this assessment yet.
+authoring-learner = Learner
+authoring-attempt = Attempt
+authoring-status = Status
+authoring-score = Score
+authoring-grading-title = Attempt of { $learner }
+authoring-unanswered = Not answered.
+authoring-field-grade = Points (at most { $points })
+authoring-grade = Save the grades
+
+## The course builder and the lesson editor: where quizzes are linked.
+builder-assessments = Quizzes and exams
+builder-new-quiz-lesson = quiz
+editor-assessment = Quiz of a quiz lesson
+editor-assessment-none = None
+editor-assessment-hint = A quiz lesson shows this quiz; learners complete the lesson by passing it.
+editor-assessment-manage = Write the course's quizzes

@@ -30,3 +30,175 @@ refusal-invalid-draw = Un tirage nomme une banque de ce cours et au plus autant 
 refusal-bank-in-use = Une évaluation tire des questions de cette banque.
 refusal-too-many-questions = Cette évaluation contient déjà autant de questions que permis.
 refusal-attempt-conflict = Une autre tentative a commencé au même instant ; réessayez.
+
+## Passer un quiz : la carte de la leçon, le formulaire de la tentative, le résultat et sa correction.
+quiz-question-count = { $count ->
+    [one] Une question, { $points } points
+   *[other] { $count } questions, { $points } points
+}
+quiz-passing = Réussite : { $percent } % des points
+quiz-time-limit = Durée : { $minutes } min une fois commencé
+quiz-due = À rendre le { $at }
+quiz-open-until = Ouvert jusqu’au { $at }
+quiz-attempts-left = { $count ->
+    [0] Plus aucune tentative
+    [one] Une tentative restante
+   *[other] { $count } tentatives restantes
+}
+quiz-your-attempts = Vos tentatives
+quiz-attempt-number = Tentative { $number }
+quiz-status = { $status ->
+    [in_progress] en cours
+    [expired] expirée
+    [needs_grading] en attente de correction
+    [graded] notée
+   *[other] { $status }
+}
+quiz-start = Commencer le quiz
+quiz-resume = Reprendre votre tentative
+quiz-no-attempts-left = Vous avez utilisé toutes vos tentatives.
+quiz-deadline = Échéance : { $at }
+quiz-server-clock = Les heures sont celles du serveur ; il est { $now }.
+quiz-question-number = Question { $number }
+quiz-points = { $points ->
+    [one] (1 point)
+   *[other] ({ $points } points)
+}
+quiz-true = Vrai
+quiz-false = Faux
+quiz-your-answer = Votre réponse
+quiz-choose = Choisir…
+quiz-ordering-hint = Numérotez les éléments dans leur ordre, 1 en premier.
+quiz-save = Enregistrer les réponses
+quiz-submit-legend = Rendre
+quiz-confirm = J’ai terminé et je veux rendre ; les réponses ne pourront plus changer.
+quiz-submit = Rendre
+quiz-saved = Vos réponses sont enregistrées.
+quiz-confirm-first = Vos réponses sont enregistrées, pas rendues : cochez la case pour confirmer que vous avez terminé, puis rendez.
+quiz-expired = L’échéance de cette tentative est passée avant qu’elle soit rendue.
+quiz-result = Résultat
+quiz-waits-for-grading = En attente de la correction d’un formateur.
+quiz-score = Note : { $score } sur { $max }
+quiz-passed = Réussi
+quiz-not-passed = Non réussi
+quiz-late = Rendu en retard
+quiz-review = Correction
+quiz-earned = { $score } sur { $points } points
+quiz-right-answer = La bonne réponse :
+quiz-feedback = Commentaire :
+
+## Écrire des quiz : les évaluations d’un cours, les réglages et questions d’une évaluation, tentatives, correction.
+authoring-list-title = Évaluations de { $course }
+authoring-list-caption = Les quiz et examens du cours
+authoring-none = Ce cours n’a pas encore d’évaluation.
+authoring-new = Nouvelle évaluation
+authoring-create = Créer
+authoring-back = Retour aux évaluations
+authoring-back-to-assessment = Retour à l’évaluation
+authoring-back-to-attempts = Retour aux tentatives
+authoring-kind = { $kind ->
+    [quiz] Quiz
+    [exam] Examen
+    [assignment] Devoir
+   *[other] { $kind }
+}
+authoring-field-title = Titre
+authoring-field-kind = Type
+authoring-questions = Questions
+authoring-attempts = Tentatives
+authoring-see-attempts = Tentatives et correction
+authoring-saved = Les réglages sont enregistrés.
+authoring-no-questions = Pas encore de question : ajoutez-en une ci-dessous.
+authoring-edit = Modifier
+authoring-remove = Retirer
+authoring-add-question = Ajouter une question :
+authoring-settings = Réglages
+authoring-field-instructions = Consignes pour les apprenants
+authoring-field-passing = Pourcentage de réussite
+authoring-field-time-limit = Durée en minutes (vide : aucune)
+authoring-field-max-attempts = Tentatives permises (vide : sans limite)
+authoring-field-from = Ouvert à partir du
+authoring-field-until = Ouvert jusqu’au
+authoring-field-due = À rendre le
+authoring-field-shuffle-questions = Mélanger les questions à chaque tentative
+authoring-field-shuffle-options = Mélanger les options à chaque tentative
+authoring-field-review = Les apprenants voient les bonnes réponses
+authoring-review = { $policy ->
+    [after_submission] une fois rendu
+    [after_due] une fois rendu et l’échéance passée
+   *[never] jamais (leur note seulement)
+}
+authoring-field-counted = Le résultat de l’apprenant est
+authoring-counted = { $policy ->
+    [highest] sa meilleure tentative
+    [latest] sa dernière tentative
+   *[average] la moyenne de ses tentatives
+}
+authoring-field-late = Après l’échéance
+authoring-late = { $policy ->
+    [refuse] plus rien n’est accepté
+   *[accept] les rendus sont acceptés, marqués en retard
+}
+authoring-save = Enregistrer les réglages
+authoring-delete = Supprimer cette évaluation
+authoring-unreadable = Un nombre ou une date de ce formulaire n’a pas pu être lu.
+question-kind = { $kind ->
+    [single_choice] Choix unique
+    [multiple_choice] Choix multiple
+    [true_false] Vrai ou faux
+    [short_answer] Réponse courte
+    [matching] Association
+    [ordering] Mise en ordre
+   *[essay] Rédaction
+}
+authoring-new-question = Nouvelle question
+authoring-edit-question = Modifier la question
+authoring-field-prompt = Question
+authoring-field-points = Points
+authoring-field-tags = Étiquettes, séparées par des virgules (invisibles des apprenants)
+authoring-options = Options
+authoring-options-hint-single = Écrivez les options ; choisissez la bonne.
+authoring-options-hint-multiple = Écrivez les options ; cochez chaque bonne.
+authoring-option-right = L’option { $number } est juste
+authoring-option-text = Option { $number }
+authoring-field-scoring = Notation
+authoring-scoring = { $scoring ->
+    [all_or_nothing] tout ou rien
+    [partial] crédit partiel
+   *[partial_negative] crédit partiel, les mauvais choix retirent des points (jamais sous zéro)
+}
+authoring-right-answer = La bonne réponse
+authoring-field-rule = Réponses acceptées
+authoring-rule = { $rule ->
+    [exact] exactement l’un de ces textes
+    [case_insensitive] l’un de ces textes, sans tenir compte de la casse
+    [regex] un texte suivant un motif
+   *[numeric] un nombre à une tolérance près
+}
+authoring-field-answers = Textes acceptés, un par ligne
+authoring-field-pattern = Motif (une expression régulière que toute la réponse suit)
+authoring-field-value = Nombre
+authoring-field-tolerance = Tolérance
+authoring-field-pairs = Paires, une par ligne : énoncé = sa correspondance
+authoring-field-distractors = Choix en plus qui ne correspondent à rien, un par ligne
+authoring-field-items = Éléments dans leur bon ordre, un par ligne
+authoring-field-max-chars = Réponse la plus longue en caractères (vide : 50 000)
+authoring-save-question = Enregistrer la question
+authoring-attempts-title = Tentatives de { $title }
+authoring-no-attempts = Aucun apprenant n’a encore commencé cette évaluation.
+authoring-learner = Apprenant
+authoring-attempt = Tentative
+authoring-status = Statut
+authoring-score = Note
+authoring-grading-title = Tentative de { $learner }
+authoring-unanswered = Sans réponse.
+authoring-field-grade = Points (au plus { $points })
+authoring-grade = Enregistrer les notes
+
+## Le constructeur de cours et l’éditeur de leçon : où les quiz sont liés.
+builder-assessments = Quiz et examens
+builder-new-quiz-lesson = quiz
+editor-assessment = Quiz d’une leçon de quiz
+editor-assessment-none = Aucun
+editor-assessment-hint = Une leçon de quiz affiche ce quiz ; les apprenants terminent la leçon en le réussissant.
+editor-assessment-manage = Écrire les quiz du cours

@@ -319,7 +319,10 @@ pub(crate) async fn add_category(
     CheckedForm(fields): CheckedForm<Fields>,
 ) -> Response {
     let Some(actor) = visit.actor() else {
-        return to_sign_in(&visit, &visit.link(&format!("/teach/courses/{id}/grade-categories")));
+        return to_sign_in(
+            &visit,
+            &visit.link(&format!("/teach/courses/{id}/grade-categories")),
+        );
     };
     let input = CategoryInput {
         name: fields.text("name"),
@@ -410,7 +413,10 @@ pub(crate) async fn save_settings(
     CheckedForm(fields): CheckedForm<Fields>,
 ) -> Response {
     let Some(actor) = visit.actor() else {
-        return to_sign_in(&visit, &visit.link(&format!("/teach/courses/{id}/grade-categories")));
+        return to_sign_in(
+            &visit,
+            &visit.link(&format!("/teach/courses/{id}/grade-categories")),
+        );
     };
     let passing = fields.text("passing_percent");
     let passing_percent = match passing.trim() {

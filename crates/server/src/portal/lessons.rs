@@ -2,8 +2,8 @@
 //! blocks: Markdown text, images, a lesson's one video) in one form that works without
 //! script (moving and deleting a lesson are the builder's, as for modules). The editor's buttons add, move and remove blocks
 //! by sending the form, which comes back as edited, until "Save" hands it to the use cases,
-//! whose rules check the content (`LessonInput::draft`). Quizzes and assignments wait for
-//! assessments: offered disabled, and not edited here.
+//! whose rules check the content (`LessonInput::draft`). A quiz lesson picks one of its
+//! course's quizzes or exams (its assessment block); assignments are not edited here yet.
 
 use super::builder::builder_path;
 use super::i18n::PageLocale;
@@ -154,6 +154,8 @@ struct LessonSheet {
     /// When an `on_date` lesson opens, `YYYY-MM-DDTHH:MM` in the tenant's time zone, as typed.
     release_at: String,
     blocks: Vec<BlockSheet>,
+    /// A quiz lesson's assessment (its id, as chosen).
+    assessment: String,
 }
 
 /// The form's date and time format (`<input type="datetime-local">`).
@@ -163,15 +165,17 @@ impl LessonSheet {
     /// A new lesson of `kind` (text or video), with the block it needs.
     fn new(kind: LessonKind) -> Self {
         let (kind, first) = match kind {
-            LessonKind::Video => (LessonKind::Video, BlockKind::Video),
-            _ => (LessonKind::Text, BlockKind::Markdown),
+            LessonKind::Video => (LessonKind::Video, Some(BlockKind::Video)),
+            LessonKind::Quiz => (LessonKind::Quiz, None),
+            _ => (LessonKind::Text, Some(BlockKind::Markdown)),
         };
         LessonSheet {
             title: String::new(),
             kind,
             release: "none",
             release_at: String::new(),
-            blocks: vec![BlockSheet::empty(first)],
+            blocks: first.into_iter().map(BlockSheet::empty).collect(),
+            assessment: String::new(),
         }
     }
 
@@ -193,6 +197,9 @@ impl LessonSheet {
             release,
             release_at,
             blocks: blocks.into_iter().filter_map(BlockSheet::of).collect(),
+            assessment: lyceum_domain::assessment_of(&lesson.content)
+                .map(|id| id.to_string())
+                .unwrap_or_default(),
         }
     }
 
@@ -230,6 +237,7 @@ impl LessonSheet {
         }
         let kind = match fields.one("kind") {
             Some("video") => LessonKind::Video,
+            Some("quiz") => LessonKind::Quiz,
             _ => LessonKind::Text,
         };
         let release = match fields.one("release") {
@@ -243,6 +251,7 @@ impl LessonSheet {
             release,
             release_at: fields.text("release_at"),
             blocks: blocks.into_values().collect(),
+            assessment: fields.text("assessment"),
         }
     }
 
@@ -284,10 +293,15 @@ impl LessonSheet {
             }
             _ => None,
         };
+        let mut content: Vec<Value> = self.blocks.iter().map(BlockSheet::to_json).collect();
+        // A quiz lesson's assessment goes last; the content rules refuse a quiz without one.
+        if self.kind == LessonKind::Quiz && !self.assessment.trim().is_empty() {
+            content.push(json!({"type": "assessment", "assessment_id": self.assessment.trim()}));
+        }
         Ok(LessonInput {
             title: self.title.clone(),
             kind: self.kind,
-            content: Value::Array(self.blocks.iter().map(BlockSheet::to_json).collect()),
+            content: Value::Array(content),
             duration_seconds: None,
             release_rule,
         })
@@ -334,8 +348,10 @@ struct LessonEditor {
     action: String,
     sheet: LessonSheet,
     problems: Problems,
-    /// A quiz or an assignment: not edited here until assessments are built.
+    /// An assignment: not edited here until assignments are built.
     waits_for_assessments: bool,
+    /// The course's quizzes and exams a quiz lesson may link: id and title.
+    quizzes: Vec<(String, String)>,
 }
 
 impl LessonEditor {
@@ -360,21 +376,23 @@ async fn editor_page(
         .read(state, async |tx| match target {
             Target::Module(id) => {
                 let (module, _) = content::module_to_edit(tx, actor, id).await?;
-                Ok((module.course_id, Some(module.title), None))
+                let quizzes = quizzes_of(tx, actor, module.course_id).await?;
+                Ok((module.course_id, Some(module.title), None, quizzes))
             }
             Target::Lesson(id) => {
                 let (lesson, course) = content::lesson_to_edit(tx, actor, id).await?;
-                Ok((course, None, Some(lesson)))
+                let quizzes = quizzes_of(tx, actor, course).await?;
+                Ok((course, None, Some(lesson), quizzes))
             }
         })
         .await;
-    let (course, module, saved) = match read {
+    let (course, module, saved, quizzes) = match read {
         Ok(read) => read,
         Err(e) => return visit.problem(e),
     };
     let waits_for_assessments = saved
         .as_ref()
-        .is_some_and(|l| matches!(l.kind, LessonKind::Quiz | LessonKind::Assignment));
+        .is_some_and(|l| l.kind == LessonKind::Assignment);
     let sheet = sheet.unwrap_or_else(|| match &saved {
         Some(lesson) => LessonSheet::of(lesson, visit.locale.zone()),
         None => LessonSheet::new(LessonKind::Text),
@@ -391,8 +409,23 @@ async fn editor_page(
         sheet,
         problems,
         waits_for_assessments,
+        quizzes,
     };
     visit.page(status, &page)
+}
+
+/// The quizzes and exams of a course a quiz lesson may link.
+async fn quizzes_of(
+    tx: &mut lyceum_store::TenantTx,
+    actor: &Actor,
+    course: CourseId,
+) -> Result<Vec<(String, String)>, Refusal> {
+    Ok(lyceum_app::assessments::of_course(tx, actor, course)
+        .await?
+        .into_iter()
+        .filter(|a| a.assessment.kind != lyceum_domain::assessment::AssessmentKind::Assignment)
+        .map(|a| (a.assessment.id.to_string(), a.assessment.title))
+        .collect())
 }
 
 /// Sends the editor's form: saves the lesson and opens the builder, or applies the button

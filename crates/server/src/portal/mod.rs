@@ -6,12 +6,14 @@
 //!
 //! `session` owns browser sessions and CSRF, `i18n` the languages (catalogues, the choice of a
 //! request's locale, dates and numbers), `pages` the public and learners' pages, `staff` the
-//! instructors' and admins' pages, `recovery` the password pages, with the course builder in `builder` and `lessons`; this
+//! instructors' and admins' pages, `recovery` the password pages, with the course builder in `builder` and `lessons`,
+//! quizzes taken in `quiz` and written and graded in `authoring`; this
 //! module the request context every page shares ([`Visit`]), the checked forms
 //! ([`CheckedForm`], [`CheckedFile`]), rendering and the portal's error pages.
 
 mod activity;
 mod assignments;
+mod authoring;
 mod builder;
 mod console;
 mod files;
@@ -20,6 +22,7 @@ mod i18n;
 mod lessons;
 mod pages;
 mod people;
+mod quiz;
 mod recovery;
 mod session;
 mod settings;
@@ -72,6 +75,11 @@ pub(crate) fn tenant_routes() -> Router<AppState> {
         .route("/learn/courses/{id}", get(pages::outline))
         .route("/learn/lessons/{id}", get(pages::lesson))
         .route("/learn/lessons/{id}/complete", post(pages::complete))
+        .route("/learn/assessments/{id}/attempts", post(quiz::start))
+        .route(
+            "/learn/attempts/{id}",
+            get(quiz::attempt).post(quiz::answer),
+        )
         .route("/certificates/{code}", get(pages::certificate))
         .route("/account", get(pages::account).post(pages::save_account))
         .route("/activity", get(activity::show))
@@ -187,6 +195,37 @@ pub(crate) fn tenant_routes() -> Router<AppState> {
             get(builder::delete_part_form::<ModuleId>).post(builder::delete_part::<ModuleId>),
         )
         .route("/teach/modules/{id}/lessons", post(lessons::add_lesson))
+        .route(
+            "/teach/courses/{id}/assessments",
+            get(authoring::list).post(authoring::create),
+        )
+        .route(
+            "/teach/assessments/{id}",
+            get(authoring::show).post(authoring::save),
+        )
+        .route("/teach/assessments/{id}/delete", post(authoring::delete))
+        .route(
+            "/teach/assessments/{id}/questions/new",
+            get(authoring::new_question),
+        )
+        .route(
+            "/teach/assessments/{id}/questions",
+            post(authoring::add_question),
+        )
+        .route(
+            "/teach/assessments/{id}/attempts",
+            get(authoring::attempts_list),
+        )
+        .route(
+            "/teach/questions/{id}",
+            get(authoring::question).post(authoring::save_question),
+        )
+        .route(
+            "/teach/questions/{id}/delete",
+            post(authoring::delete_question),
+        )
+        .route("/teach/attempts/{id}", get(authoring::submission))
+        .route("/teach/attempts/{id}/grades", post(authoring::grade))
         .route(
             "/teach/modules/{id}/lessons/new",
             get(lessons::new_lesson_form),

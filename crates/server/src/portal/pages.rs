@@ -22,7 +22,7 @@ use lyceum_app::learning::courses::{self, Course};
 use lyceum_app::learning::dashboard::{dashboard as learner_dashboard, Dashboard};
 use lyceum_app::learning::{enrollments, progress, Release};
 use lyceum_app::Refusal;
-use lyceum_domain::{ContentBlock, CourseId, LessonId, LessonKind, Locale, Percent};
+use lyceum_domain::{AssessmentId, ContentBlock, CourseId, LessonId, LessonKind, Locale, Percent};
 use lyceum_store::LearnerLock;
 use serde::Deserialize;
 use std::collections::HashMap;
@@ -418,7 +418,9 @@ enum Block {
         alt: String,
     },
     /// An assignment lesson's assessment: a link to its page.
-    Assignment(lyceum_domain::AssessmentId),
+    Assignment(AssessmentId),
+    /// A quiz lesson's assessment: the page's quiz card.
+    Quiz,
     /// What cannot be shown here yet, said in words.
     Unavailable(Missing),
 }
@@ -428,7 +430,7 @@ enum Missing {
     /// Media that is neither `https://` nor on this server.
     Video,
     Image,
-    /// A quiz's pages are not built yet.
+    /// An assessment block the page shows neither as a quiz nor as an assignment.
     Assessment,
 }
 
@@ -444,7 +446,7 @@ fn media(reference: &str) -> Option<String> {
 
 /// The lesson's blocks as the player shows them; `files` holds the addresses (signed URLs) of
 /// the course's files its media name (`file:{id}`).
-fn blocks_of(lesson: &Lesson, files: &HashMap<String, String>) -> Vec<Block> {
+fn blocks_of(lesson: &Lesson, files: &HashMap<String, String>, quiz: bool) -> Vec<Block> {
     let parsed: Vec<ContentBlock> =
         serde_json::from_value(lesson.content.clone()).unwrap_or_default();
     let media = |reference: &str| files.get(reference).cloned().or_else(|| media(reference));
@@ -461,8 +463,9 @@ fn blocks_of(lesson: &Lesson, files: &HashMap<String, String>) -> Vec<Block> {
                 None => Block::Unavailable(Missing::Image),
             },
             ContentBlock::Assessment { assessment_id } if lesson.kind == LessonKind::Assignment => {
-                Block::Assignment(lyceum_domain::AssessmentId::from_uuid(assessment_id))
+                Block::Assignment(AssessmentId::from_uuid(assessment_id))
             }
+            ContentBlock::Assessment { .. } if quiz => Block::Quiz,
             ContentBlock::Assessment { .. } => Block::Unavailable(Missing::Assessment),
         })
         .collect()
@@ -476,11 +479,13 @@ struct LessonPage {
     course: CourseId,
     blocks: Vec<Block>,
     completed: bool,
+    /// A quiz lesson's assessment, when the reader may see it.
+    quiz: Option<super::quiz::QuizCard>,
 }
 
 impl LessonPage {
     /// Does the page offer to mark the lesson complete (or go on, once it is)? A quiz lesson
-    /// is completed by passing its quiz, which the pages do not run yet.
+    /// is completed by passing its quiz.
     fn completes_here(&self) -> bool {
         self.completed || !self.lesson.kind.completed_by_passing()
     }
@@ -499,6 +504,13 @@ pub(crate) async fn lesson(
         .read(&state, async |tx| {
             let (lesson, course) = content::readable_lesson(tx, &actor, id).await?;
             let completed = Release::load(tx, course, actor.user).await?.completed(id);
+            let quiz = match lyceum_domain::assessment_of(&lesson.content) {
+                Some(assessment) if lesson.kind == LessonKind::Quiz => {
+                    let assessment = AssessmentId::from_uuid(assessment);
+                    super::quiz::card(tx, &actor, assessment).await?
+                }
+                _ => None,
+            };
             let mut urls = HashMap::new();
             if let Some(storage) = state.files.as_deref() {
                 for (reference, url) in
@@ -507,16 +519,17 @@ pub(crate) async fn lesson(
                     urls.insert(reference, visit.link(&url.path));
                 }
             }
-            Ok((lesson, course, completed, urls))
+            Ok((lesson, course, completed, urls, quiz))
         })
         .await;
-    visit.show(read, |(lesson, course, completed, urls), chrome| {
+    visit.show(read, |(lesson, course, completed, urls, quiz), chrome| {
         LessonPage {
             chrome,
-            blocks: blocks_of(&lesson, &urls),
+            blocks: blocks_of(&lesson, &urls, quiz.is_some()),
             lesson,
             course,
             completed,
+            quiz,
         }
     })
 }

@@ -189,6 +189,39 @@ impl World {
         }
     }
 
+    /// `user` signed in to the portal of their tenant (through its sign-in form): requests
+    /// with the session and CSRF cookies a browser would send.
+    pub async fn portal(&self, user: &User) -> Portal<'_> {
+        let csrf = "0123456789abcdef0123456789abcdef".to_owned();
+        let mut portal = Portal {
+            world: self,
+            who: format!("in the portal as {}", user.email),
+            base: format!("/t/{}", user.tenant),
+            cookie: format!("lyceum_csrf={csrf}"),
+            csrf,
+        };
+        let reply = portal
+            .form(
+                "/sign-in",
+                &[
+                    ("email", user.email.as_str()),
+                    ("password", user.password.as_str()),
+                ],
+            )
+            .expect(StatusCode::SEE_OTHER)
+            .await;
+        let session = reply
+            .set_cookies()
+            .into_iter()
+            .find_map(|c| {
+                let pair = c.split(';').next()?.to_owned();
+                pair.starts_with("lyceum_session=").then_some(pair)
+            })
+            .unwrap_or_else(|| panic!("{}: no session cookie after signing in", self.label));
+        portal.cookie = format!("{}; {session}", portal.cookie);
+        portal
+    }
+
     /// Requests without a token. Paths are taken as they are, until [`Client::at`] names a
     /// tenant.
     pub fn anonymous(&self) -> Client<'_> {
@@ -261,6 +294,45 @@ impl<'w> Client<'w> {
             method,
             path: format!("{}{}", self.base, path.as_ref()),
             headers,
+            body: None,
+        }
+    }
+}
+
+/// A signed-in browser of the portal: its pages under the tenant's `/t/{slug}`, its forms sent
+/// with the CSRF token.
+pub struct Portal<'w> {
+    world: &'w World,
+    who: String,
+    base: String,
+    cookie: String,
+    csrf: String,
+}
+
+impl<'w> Portal<'w> {
+    pub fn get(&self, path: impl AsRef<str>) -> Call<'w> {
+        self.call(Method::GET, path)
+    }
+
+    /// A form sent with the page's CSRF token.
+    pub fn form(&self, path: impl AsRef<str>, fields: &[(&str, &str)]) -> Call<'w> {
+        let mut all = fields.to_vec();
+        all.push(("csrf", &self.csrf));
+        let body = serde_urlencoded::to_string(&all).expect("a form that encodes");
+        self.call(Method::POST, path)
+            .body("application/x-www-form-urlencoded", body.into_bytes())
+    }
+
+    fn call(&self, method: Method, path: impl AsRef<str>) -> Call<'w> {
+        Call {
+            world: self.world,
+            who: self.who.clone(),
+            method,
+            path: format!("{}{}", self.base, path.as_ref()),
+            headers: vec![
+                ("cookie".to_owned(), self.cookie.clone()),
+                ("accept".to_owned(), "text/html".to_owned()),
+            ],
             body: None,
         }
     }
@@ -406,6 +478,20 @@ impl Response {
     /// A response header, if present and text.
     pub fn header(&self, name: &str) -> Option<&str> {
         self.headers.get(name).and_then(|v| v.to_str().ok())
+    }
+
+    /// Every `Set-Cookie` header.
+    pub fn set_cookies(&self) -> Vec<String> {
+        self.headers
+            .get_all("set-cookie")
+            .iter()
+            .filter_map(|v| v.to_str().ok().map(str::to_owned))
+            .collect()
+    }
+
+    /// The body as text.
+    pub fn text(&self) -> String {
+        String::from_utf8_lossy(&self.bytes).into_owned()
     }
 
     /// The body as bytes.

@@ -33,7 +33,7 @@ pub struct Submission {
     pub attempt: u32,
     pub status: SubmissionStatus,
     pub started_at: DateTime<Utc>,
-    /// The deadline when it started (the due date may move later).
+    /// Its deadline, as the assessment's settings make it (moved with them while in progress).
     pub deadline_at: Option<DateTime<Utc>>,
     pub submitted_at: Option<DateTime<Utc>>,
     pub late: bool,
@@ -218,6 +218,63 @@ pub async fn count_for_assessment(
     Ok(count)
 }
 
+/// The attempts in progress at an assessment: id and start.
+pub async fn in_progress(
+    tx: &mut TenantTx,
+    assessment: AssessmentId,
+) -> Result<Vec<(SubmissionId, UserId, DateTime<Utc>)>, StoreError> {
+    let tenant = tx.tenant();
+    let rows: Vec<(Uuid, Uuid, Uuid, DateTime<Utc>)> = dispatch!(tx.conn(), c => {
+        sqlx::query_as(
+            "SELECT tenant_id, id, user_id, started_at FROM submissions \
+             WHERE tenant_id = $1 AND assessment_id = $2 AND status = $3",
+        )
+        .bind(tenant)
+        .bind(assessment.as_uuid())
+        .bind(SubmissionStatus::InProgress.as_str())
+        .fetch_all(c)
+        .await?
+    });
+    Ok(tx
+        .own_all("submissions", rows.into_iter().map(|r| (r.0, r)).collect())?
+        .into_iter()
+        .map(|r| (SubmissionId::from_uuid(r.1), UserId::from_uuid(r.2), r.3))
+        .collect())
+}
+
+/// Moves the deadlines of attempts still in progress: one statement per deadline and
+/// [`super::BULK_ROWS`] attempts.
+pub async fn set_deadlines(
+    tx: &mut WriteTx,
+    deadlines: &[(SubmissionId, Option<DateTime<Utc>>)],
+) -> Result<(), StoreError> {
+    let (tenant, now) = (tx.tenant(), Utc::now());
+    let mut by_deadline: std::collections::BTreeMap<Option<DateTime<Utc>>, Vec<Uuid>> =
+        std::collections::BTreeMap::new();
+    for (id, deadline) in deadlines {
+        by_deadline.entry(*deadline).or_default().push(id.as_uuid());
+    }
+    for (deadline, ids) in by_deadline {
+        for chunk in ids.chunks(super::BULK_ROWS) {
+            dispatch!(tx.conn(), c => {
+                let mut update = sqlx::QueryBuilder::new("UPDATE submissions SET deadline_at = ");
+                update.push_bind(deadline);
+                update.push(", updated_at = ").push_bind(now);
+                update.push(" WHERE tenant_id = ").push_bind(tenant);
+                update.push(" AND status = ").push_bind(SubmissionStatus::InProgress.as_str());
+                update.push(" AND id IN (");
+                let mut ids = update.separated(", ");
+                for id in chunk {
+                    ids.push_bind(*id);
+                }
+                update.push(")");
+                update.build().persistent(false).execute(&mut *c).await?;
+            });
+        }
+    }
+    Ok(())
+}
+
 /// Closes an attempt in progress whose deadline passed (`expired`); `false` when it was not
 /// in progress.
 pub async fn expire(tx: &mut WriteTx, id: SubmissionId) -> Result<bool, StoreError> {
@@ -335,60 +392,84 @@ pub async fn answers(
         .collect())
 }
 
-/// Records how the server marked each answered question: its points, or that it waits for a
-/// hand.
-pub async fn record_marks(
+/// Records the answers of an attempt with how the server marked them (its points, or that it
+/// waits for a hand), each replacing the one saved for its question; one statement per
+/// [`super::BULK_ROWS`] answers.
+pub async fn save_marked(
     tx: &mut WriteTx,
     submission: SubmissionId,
-    marks: &[(QuestionId, Option<Points>)],
+    marked: &[(QuestionId, &Answer, Option<Points>)],
 ) -> Result<(), StoreError> {
-    let tenant = tx.tenant();
-    dispatch!(tx.conn(), c => {
-        for (question, score) in marks {
-            sqlx::query(
-                "UPDATE submission_answers SET score = $4, needs_grading = $5 \
-                 WHERE tenant_id = $1 AND submission_id = $2 AND question_id = $3",
-            )
-            .bind(tenant)
-            .bind(submission.as_uuid())
-            .bind(question.as_uuid())
-            .bind(score.map(stored))
-            .bind(score.is_none())
-            .execute(&mut *c)
-            .await?;
-        }
-    });
+    let (tenant, now) = (tx.tenant(), Utc::now());
+    for chunk in marked.chunks(super::BULK_ROWS) {
+        dispatch!(tx.conn(), c => {
+            let mut insert = sqlx::QueryBuilder::new(
+                "INSERT INTO submission_answers (tenant_id, submission_id, question_id, answer, score, needs_grading, updated_at) ",
+            );
+            insert.push_values(chunk, |mut row, (question, answer, score)| {
+                row.push_bind(tenant)
+                    .push_bind(submission.as_uuid())
+                    .push_bind(question.as_uuid())
+                    .push_bind(Json(*answer))
+                    .push_bind(score.map(stored))
+                    .push_bind(score.is_none())
+                    .push_bind(now);
+            });
+            insert.push(
+                " ON CONFLICT (tenant_id, submission_id, question_id) \
+                 DO UPDATE SET answer = excluded.answer, score = excluded.score, \
+                 needs_grading = excluded.needs_grading, updated_at = excluded.updated_at",
+            );
+            insert.build().persistent(false).execute(&mut *c).await?;
+        });
+    }
     Ok(())
 }
 
-/// An instructor's grade of one answer: its points and feedback. `false` when the attempt has
-/// no answer to that question.
-pub async fn grade_answer(
+/// An instructor's grade of one answer: the answer as saved, its points and feedback.
+pub struct AnswerGrade<'a> {
+    pub question: QuestionId,
+    pub answer: &'a Answer,
+    pub score: Points,
+    pub feedback: Option<&'a str>,
+}
+
+/// Records instructors' grades of answers of an attempt (points, feedback, who and when); one
+/// statement per [`super::BULK_ROWS`] grades.
+pub async fn grade_answers(
     tx: &mut WriteTx,
     submission: SubmissionId,
-    question: QuestionId,
-    score: Points,
-    feedback: Option<&str>,
+    grades: &[AnswerGrade<'_>],
     by: UserId,
-) -> Result<bool, StoreError> {
+) -> Result<(), StoreError> {
     let (tenant, now) = (tx.tenant(), Utc::now());
-    let done = dispatch!(tx.conn(), c => {
-        sqlx::query(
-            "UPDATE submission_answers SET score = $4, needs_grading = FALSE, feedback = $5, graded_by = $6, graded_at = $7 \
-             WHERE tenant_id = $1 AND submission_id = $2 AND question_id = $3",
-        )
-        .bind(tenant)
-        .bind(submission.as_uuid())
-        .bind(question.as_uuid())
-        .bind(stored(score))
-        .bind(feedback)
-        .bind(by.as_uuid())
-        .bind(now)
-        .execute(c)
-        .await?
-        .rows_affected()
-    });
-    Ok(done > 0)
+    for chunk in grades.chunks(super::BULK_ROWS) {
+        dispatch!(tx.conn(), c => {
+            let mut insert = sqlx::QueryBuilder::new(
+                "INSERT INTO submission_answers (tenant_id, submission_id, question_id, answer, score, needs_grading, \
+                   feedback, graded_by, graded_at, updated_at) ",
+            );
+            insert.push_values(chunk, |mut row, grade| {
+                row.push_bind(tenant)
+                    .push_bind(submission.as_uuid())
+                    .push_bind(grade.question.as_uuid())
+                    .push_bind(Json(grade.answer))
+                    .push_bind(stored(grade.score))
+                    .push("FALSE")
+                    .push_bind(grade.feedback)
+                    .push_bind(by.as_uuid())
+                    .push_bind(now)
+                    .push_bind(now);
+            });
+            insert.push(
+                " ON CONFLICT (tenant_id, submission_id, question_id) \
+                 DO UPDATE SET score = excluded.score, needs_grading = FALSE, feedback = excluded.feedback, \
+                 graded_by = excluded.graded_by, graded_at = excluded.graded_at",
+            );
+            insert.build().persistent(false).execute(&mut *c).await?;
+        });
+    }
+    Ok(())
 }
 
 /// What submitting an attempt writes.
