@@ -75,3 +75,56 @@ refusal-not-graded = Grade this work before releasing its grade.
 refusal-already-released = This grade was released already.
 refusal-invalid-extension = An extension's date must be in the future and after the assignment's due date.
 refusal-draft-conflict = Another draft was started at the same moment; try again.
+
+# The assignment editor (course staff) and the rubric averages of a course.
+editor-assignment-link = Edit the assignment
+editor-assignment-title = Edit the assignment: { $assignment }
+editor-assignment-course = Course: { $course }
+editor-assignment-preview = See it as learners do
+editor-prompt-label = Prompt
+editor-prompt-hint = (Markdown)
+editor-artifacts = Expected work
+editor-text = A text answer
+editor-text-max = Longest text answer, in characters
+editor-link = A link
+editor-files = Files
+editor-file-types-label = File types accepted
+editor-max-mb-label = Largest file, in MB
+editor-max-files-label = Files per version, at most
+# $max is the rubric's maximum score as saved.
+editor-rubric = Rubric ({ $max } points)
+editor-rubric-hint = Blank rows are ignored. Clear a title or tick its box to remove a criterion or a level. After saving, a new blank criterion appears to add another.
+editor-criterion = Criterion { $number }
+editor-criterion-new = A new criterion
+editor-criterion-title = Title
+editor-description = Description
+editor-levels = Levels
+editor-level-title = Level
+editor-remove = Remove
+# $level is the level's title.
+editor-remove-level = Remove the level { $level }
+editor-remove-criterion = Remove this criterion
+editor-save = Save the assignment
+editor-rubric-title = Give it a title of at most 200 characters, without control characters.
+editor-rubric-description = A description holds at most 2,000 characters, without control characters.
+editor-rubric-points = Points are a number from 0 to 1,000, with at most two decimals.
+editor-rubric-levels = A criterion needs 1 to 10 levels.
+editor-rubric-id = This row's id is not valid or is used twice; reload the page and try again.
+editor-rubric-criteria = A rubric holds at most 30 criteria.
+editor-text-max-chars = The longest text answer is a whole number from 1 to 100,000.
+editor-max-mb = The largest file is a number of MB above 0 and at most 100.
+editor-max-files = Files per version is a whole number from 1 to 20.
+editor-file-types = Tick at least one file type.
+editor-artifacts-none = Take at least one of a text answer, a link or files.
+editor-prompt = The prompt holds at most 50,000 characters and no control characters.
+
+averages-link = Rubric averages
+averages-title = Rubric averages: { $course }
+averages-hint = Every graded version counts, released or not.
+averages-empty = This course has no assignment with a rubric yet.
+averages-caption = Average points per criterion
+averages-average = Average
+averages-graded = Graded
+averages-none = not graded yet
+# $average and $max are points, $percent the average as a percent of the maximum.
+averages-points = { $average } of { $max } ({ $percent })

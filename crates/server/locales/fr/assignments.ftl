@@ -75,3 +75,56 @@ refusal-not-graded = Notez ce travail avant de publier sa note.
 refusal-already-released = Cette note a déjà été publiée.
 refusal-invalid-extension = La date d'une prolongation doit être à venir et après la date limite du devoir.
 refusal-draft-conflict = Un autre brouillon a été commencé au même moment ; réessayez.
+
+# L'éditeur de devoir (équipe du cours) et les moyennes de grille d'un cours.
+editor-assignment-link = Modifier le devoir
+editor-assignment-title = Modifier le devoir : { $assignment }
+editor-assignment-course = Cours : { $course }
+editor-assignment-preview = Le voir comme les apprenants
+editor-prompt-label = Consigne
+editor-prompt-hint = (Markdown)
+editor-artifacts = Travail attendu
+editor-text = Une réponse écrite
+editor-text-max = Réponse écrite la plus longue, en caractères
+editor-link = Un lien
+editor-files = Des fichiers
+editor-file-types-label = Types de fichiers acceptés
+editor-max-mb-label = Fichier le plus lourd, en Mo
+editor-max-files-label = Fichiers par version, au plus
+# $max est la note maximale de la grille enregistrée.
+editor-rubric = Grille ({ $max } points)
+editor-rubric-hint = Les lignes vides sont ignorées. Videz un titre ou cochez sa case pour retirer un critère ou un niveau. Après l'enregistrement, un nouveau critère vide apparaît pour en ajouter un autre.
+editor-criterion = Critère { $number }
+editor-criterion-new = Un nouveau critère
+editor-criterion-title = Titre
+editor-description = Description
+editor-levels = Niveaux
+editor-level-title = Niveau
+editor-remove = Retirer
+# $level est le titre du niveau.
+editor-remove-level = Retirer le niveau { $level }
+editor-remove-criterion = Retirer ce critère
+editor-save = Enregistrer le devoir
+editor-rubric-title = Donnez-lui un titre de 200 caractères au plus, sans caractères de contrôle.
+editor-rubric-description = Une description tient en 2 000 caractères au plus, sans caractères de contrôle.
+editor-rubric-points = Les points sont un nombre de 0 à 1 000, avec deux décimales au plus.
+editor-rubric-levels = Un critère a de 1 à 10 niveaux.
+editor-rubric-id = L'identifiant de cette ligne n'est pas valable ou sert deux fois ; rechargez la page et réessayez.
+editor-rubric-criteria = Une grille tient en 30 critères au plus.
+editor-text-max-chars = La réponse écrite la plus longue est un nombre entier de 1 à 100 000.
+editor-max-mb = Le fichier le plus lourd est un nombre de Mo supérieur à 0 et au plus 100.
+editor-max-files = Les fichiers par version sont un nombre entier de 1 à 20.
+editor-file-types = Cochez au moins un type de fichier.
+editor-artifacts-none = Demandez au moins une réponse écrite, un lien ou des fichiers.
+editor-prompt = La consigne tient en 50 000 caractères au plus, sans caractères de contrôle.
+
+averages-link = Moyennes de la grille
+averages-title = Moyennes de la grille : { $course }
+averages-hint = Chaque version notée compte, publiée ou non.
+averages-empty = Ce cours n'a pas encore de devoir avec une grille.
+averages-caption = Points moyens par critère
+averages-average = Moyenne
+averages-graded = Notées
+averages-none = pas encore noté
+# $average et $max sont des points, $percent la moyenne en pourcentage du maximum.
+averages-points = { $average } sur { $max } ({ $percent })

@@ -11,6 +11,7 @@
 //! ([`CheckedForm`], [`CheckedFile`]), rendering and the portal's error pages.
 
 mod activity;
+mod assignment_editor;
 mod assignments;
 mod builder;
 mod console;
@@ -121,6 +122,14 @@ pub(crate) fn tenant_routes() -> Router<AppState> {
         .route("/learn/assignments/{id}/submit", post(assignments::submit))
         .route("/learn/assignments/{id}/files", post(assignments::upload))
         .route("/teach/courses/{id}/grading", get(assignments::grading))
+        .route(
+            "/teach/courses/{id}/rubric-averages",
+            get(assignment_editor::averages),
+        )
+        .route(
+            "/teach/assignments/{id}",
+            get(assignment_editor::edit_form).post(assignment_editor::save),
+        )
         .route(
             "/teach/assessments/{id}/release",
             post(assignments::release_all),
