@@ -433,12 +433,12 @@ fn rubric_place(path: &str, places: &[RowPlace]) -> (String, &'static str) {
     };
     let part = path.rsplit('.').next().unwrap_or(path);
     let words = match part {
-        "title" => "editor-rubric-title",
-        "description" => "editor-rubric-description",
-        "points" => "editor-rubric-points",
-        "levels" => "editor-rubric-levels",
-        "id" => "editor-rubric-id",
-        _ => "editor-rubric-criteria",
+        "title" => "assignment-edit-rubric-title",
+        "description" => "assignment-edit-rubric-description",
+        "points" => "assignment-edit-rubric-points",
+        "levels" => "assignment-edit-rubric-levels",
+        "id" => "assignment-edit-rubric-id",
+        _ => "assignment-edit-rubric-criteria",
     };
     let criterion = index("rubric[").and_then(|i| places.get(i));
     let field = match (criterion, index("levels[")) {
@@ -460,13 +460,13 @@ fn assignment_place(reason: &str) -> (&'static str, &'static str) {
         (
             "artifacts.text.max_chars",
             "text_max_chars",
-            "editor-text-max-chars",
+            "assignment-edit-text-max-chars",
         ),
-        ("artifacts.files.max_bytes", "max_mb", "editor-max-mb"),
-        ("artifacts.files.max_files", "max_files", "editor-max-files"),
-        ("artifacts.files.types", "file_types", "editor-file-types"),
-        ("at least one of", "artifacts", "editor-artifacts-none"),
-        ("prompt", "prompt", "editor-prompt"),
+        ("artifacts.files.max_bytes", "max_mb", "assignment-edit-max-mb"),
+        ("artifacts.files.max_files", "max_files", "assignment-edit-max-files"),
+        ("artifacts.files.types", "file_types", "assignment-edit-file-types"),
+        ("at least one of", "artifacts", "assignment-edit-artifacts-none"),
+        ("prompt", "prompt", "assignment-edit-prompt"),
     ];
     PLACES
         .iter()
@@ -605,7 +605,7 @@ pub(crate) async fn save(
     let (status, problems) = match form.settings() {
         Err((field, fault)) => {
             let words = match fault {
-                ValidationError::InvalidRubric { .. } => "editor-rubric-points",
+                ValidationError::InvalidRubric { .. } => "assignment-edit-rubric-points",
                 _ => assignment_place(&fault.to_string()).1,
             };
             (
