@@ -3607,21 +3607,24 @@ async fn instructors_edit_an_assignments_rubric_in_the_portal_and_read_its_avera
         let (_, _) = school(&store, "november", "#4e342e", 1).await;
         let state = AppState::new(store, ServerConfig::unthrottled());
         let teacher_token = common::token(&state, "mike", "teacher@mike.test", PASSWORD).await;
-        let api = async |method: &str, path: String, token: &str, body: Option<serde_json::Value>| {
-            common::call(
-                &state,
-                method,
-                &format!("/t/mike/api/v1{path}"),
-                Some(token),
-                body,
-            )
-            .await
-        };
+        let api =
+            async |method: &str, path: String, token: &str, body: Option<serde_json::Value>| {
+                common::call(
+                    &state,
+                    method,
+                    &format!("/t/mike/api/v1{path}"),
+                    Some(token),
+                    body,
+                )
+                .await
+            };
         let (status, made) = api(
             "POST",
             format!("/courses/{course}/assessments"),
             &teacher_token,
-            Some(serde_json::json!({"kind": "assignment", "title": "Essay", "passing_percent": 50})),
+            Some(
+                serde_json::json!({"kind": "assignment", "title": "Essay", "passing_percent": 50}),
+            ),
         )
         .await;
         assert_eq!(status, StatusCode::CREATED, "{label}: {made}");
@@ -3647,7 +3650,10 @@ async fn instructors_edit_an_assignments_rubric_in_the_portal_and_read_its_avera
             .get(&format!("/t/mike/teach/courses/{course}/grading"))
             .await;
         assert_eq!(grading.status, StatusCode::OK, "{label}: {}", grading.body);
-        assert!(grading.body.contains(&format!("href=\"{editor}\"")), "{label}");
+        assert!(
+            grading.body.contains(&format!("href=\"{editor}\"")),
+            "{label}"
+        );
         assert!(
             grading.body.contains(&format!(
                 "href=\"/t/mike/teach/courses/{course}/rubric-averages\""
@@ -3658,12 +3664,18 @@ async fn instructors_edit_an_assignments_rubric_in_the_portal_and_read_its_avera
             .get(&format!("/t/mike/learn/assignments/{assignment}"))
             .await;
         assert_eq!(preview.status, StatusCode::OK, "{label}: {}", preview.body);
-        assert!(preview.body.contains(&format!("href=\"{editor}\"")), "{label}");
+        assert!(
+            preview.body.contains(&format!("href=\"{editor}\"")),
+            "{label}"
+        );
 
         // The editor of a new assignment: the default text answer, one blank criterion.
         let form = teacher.get(&editor).await;
         assert_eq!(form.status, StatusCode::OK, "{label}: {}", form.body);
-        assert!(form.is_html() && form.body.contains("name=\"csrf\""), "{label}");
+        assert!(
+            form.is_html() && form.body.contains("name=\"csrf\""),
+            "{label}"
+        );
         assert!(form.body.contains("name=\"c0-l3-title\""), "{label}");
         assert!(!form.body.contains("name=\"c1-title\""), "{label}");
         assert_eq!(
@@ -3704,10 +3716,19 @@ async fn instructors_edit_an_assignments_rubric_in_the_portal_and_read_its_avera
             ("c1-l0-points", ""),
         ];
         let saved = teacher.post(&editor, &first, None).await;
-        assert_eq!(saved.status, StatusCode::SEE_OTHER, "{label}: {}", saved.body);
+        assert_eq!(
+            saved.status,
+            StatusCode::SEE_OTHER,
+            "{label}: {}",
+            saved.body
+        );
         assert_eq!(saved.location(), editor, "{label}");
         let view = saved_settings().await;
-        assert_eq!(view["rubric"].as_array().unwrap().len(), 1, "{label}: {view}");
+        assert_eq!(
+            view["rubric"].as_array().unwrap().len(),
+            1,
+            "{label}: {view}"
+        );
         assert_eq!(view["rubric"][0]["title"], "Clarity <b>now</b>", "{label}");
         assert_eq!(view["rubric"][0]["levels"][1]["points"], 2.5, "{label}");
         assert_eq!(view["max_score"], 2.5, "{label}");
@@ -3718,15 +3739,24 @@ async fn instructors_edit_an_assignments_rubric_in_the_portal_and_read_its_avera
             serde_json::json!({"types": ["application/pdf", "image/png"], "max_bytes": 2_621_440, "max_files": 3}),
             "{label}"
         );
-        assert!(!view["prompt_html"].as_str().unwrap().contains("<script"), "{label}");
+        assert!(
+            !view["prompt_html"].as_str().unwrap().contains("<script"),
+            "{label}"
+        );
         let criterion = view["rubric"][0]["id"].as_str().unwrap().to_owned();
-        let great = view["rubric"][0]["levels"][1]["id"].as_str().unwrap().to_owned();
+        let great = view["rubric"][0]["levels"][1]["id"]
+            .as_str()
+            .unwrap()
+            .to_owned();
 
         // The editor again: the saved rows (markup escaped), a blank level row, a new criterion.
         let form = teacher.get(&editor).await;
         assert!(
-            form.body.contains("value=\"Clarity &#60;b&#62;now&#60;/b&#62;\"")
-                || form.body.contains("value=\"Clarity &lt;b&gt;now&lt;/b&gt;\""),
+            form.body
+                .contains("value=\"Clarity &#60;b&#62;now&#60;/b&#62;\"")
+                || form
+                    .body
+                    .contains("value=\"Clarity &lt;b&gt;now&lt;/b&gt;\""),
             "{label}: {}",
             form.body
         );
@@ -3747,7 +3777,11 @@ async fn instructors_edit_an_assignments_rubric_in_the_portal_and_read_its_avera
         let refused = teacher.post(&editor, &bad, None).await;
         assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY, "{label}");
         assert!(refused.is_html(), "{label}");
-        assert!(refused.body.contains("id=\"c0-l1-points-problem\""), "{label}: {}", refused.body);
+        assert!(
+            refused.body.contains("id=\"c0-l1-points-problem\""),
+            "{label}: {}",
+            refused.body
+        );
         assert!(refused.body.contains("value=\"lots\""), "{label}");
         bad[points].1 = "1001";
         let refused = teacher.post(&editor, &bad, None).await;
@@ -3779,24 +3813,43 @@ async fn instructors_edit_an_assignments_rubric_in_the_portal_and_read_its_avera
         bad.retain(|(name, _)| *name != "file_types");
         let refused = teacher.post(&editor, &bad, None).await;
         assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY, "{label}");
-        assert!(refused.body.contains("id=\"file_types-problem\""), "{label}: {}", refused.body);
+        assert!(
+            refused.body.contains("id=\"file_types-problem\""),
+            "{label}: {}",
+            refused.body
+        );
         bad.retain(|(name, _)| !["text", "link", "files"].contains(name));
         let refused = teacher.post(&editor, &bad, None).await;
         assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY, "{label}");
-        assert!(refused.body.contains("id=\"artifacts-problem\""), "{label}: {}", refused.body);
+        assert!(
+            refused.body.contains("id=\"artifacts-problem\""),
+            "{label}: {}",
+            refused.body
+        );
         let nul = teacher
             .post(&editor, &[("prompt", "a\0b"), ("text", "on")], None)
             .await;
-        assert_eq!(nul.status, StatusCode::BAD_REQUEST, "{label}: a NUL is refused");
+        assert_eq!(
+            nul.status,
+            StatusCode::BAD_REQUEST,
+            "{label}: a NUL is refused"
+        );
         let forged = teacher
-            .post(&editor, &[("prompt", "forged"), ("text", "on")], Some("forged"))
+            .post(
+                &editor,
+                &[("prompt", "forged"), ("text", "on")],
+                Some("forged"),
+            )
             .await;
         assert_eq!(forged.status, StatusCode::FORBIDDEN, "{label}: CSRF");
         assert_eq!(saved_settings().await, view, "{label}: nothing changed");
 
         // A second save: rename the criterion, remove the poor level by its box, add a level
         // and a criterion in the blank rows. Ids of rows kept stay.
-        let poor = view["rubric"][0]["levels"][0]["id"].as_str().unwrap().to_owned();
+        let poor = view["rubric"][0]["levels"][0]["id"]
+            .as_str()
+            .unwrap()
+            .to_owned();
         let second = [
             ("prompt", "Write about fire."),
             ("text", "on"),
@@ -3823,7 +3876,12 @@ async fn instructors_edit_an_assignments_rubric_in_the_portal_and_read_its_avera
             ("c1-l1-points", "3"),
         ];
         let saved = teacher.post(&editor, &second, None).await;
-        assert_eq!(saved.status, StatusCode::SEE_OTHER, "{label}: {}", saved.body);
+        assert_eq!(
+            saved.status,
+            StatusCode::SEE_OTHER,
+            "{label}: {}",
+            saved.body
+        );
         let view = saved_settings().await;
         let rubric = view["rubric"].as_array().unwrap();
         assert_eq!(rubric.len(), 2, "{label}: {view}");
@@ -3838,7 +3896,11 @@ async fn instructors_edit_an_assignments_rubric_in_the_portal_and_read_its_avera
         assert_eq!(rubric[0]["levels"][0]["id"], great.as_str(), "{label}");
         assert_eq!(rubric[1]["title"], "Sources", "{label}");
         assert_eq!(view["max_score"], 7.0, "{label}");
-        assert_eq!(view["artifacts"]["files"], serde_json::Value::Null, "{label}");
+        assert_eq!(
+            view["artifacts"]["files"],
+            serde_json::Value::Null,
+            "{label}"
+        );
         let sources = rubric[1]["id"].as_str().unwrap().to_owned();
         let many = rubric[1]["levels"][1]["id"].as_str().unwrap().to_owned();
 
@@ -3881,15 +3943,31 @@ async fn instructors_edit_an_assignments_rubric_in_the_portal_and_read_its_avera
         let averages = format!("/t/mike/teach/courses/{course}/rubric-averages");
         let page = teacher.get(&averages).await;
         assert_eq!(page.status, StatusCode::OK, "{label}: {}", page.body);
-        assert!(page.body.contains("<td>Clarity</td>"), "{label}: {}", page.body);
-        assert!(page.body.contains("4 of 4 (100%)"), "{label}: {}", page.body);
-        assert!(page.body.contains("1.5 of 3 (50%)"), "{label}: {}", page.body);
+        assert!(
+            page.body.contains("<td>Clarity</td>"),
+            "{label}: {}",
+            page.body
+        );
+        assert!(
+            page.body.contains("4 of 4 (100%)"),
+            "{label}: {}",
+            page.body
+        );
+        assert!(
+            page.body.contains("1.5 of 3 (50%)"),
+            "{label}: {}",
+            page.body
+        );
         let french = {
             let mut french = Browser::new(&state, &label).speaking("fr");
             french.sign_in("mike", "teacher@mike.test").await;
             french.get(&averages).await
         };
-        assert!(french.body.contains("1,5 sur 3"), "{label}: {}", french.body);
+        assert!(
+            french.body.contains("1,5 sur 3"),
+            "{label}: {}",
+            french.body
+        );
 
         // A learner reaches neither the editor nor the averages, and cannot save.
         let denied = student.get(&editor).await;
@@ -3898,9 +3976,16 @@ async fn instructors_edit_an_assignments_rubric_in_the_portal_and_read_its_avera
             "{label}: {}",
             denied.status
         );
-        assert!(denied.is_html() && !denied.body.contains("name=\"c0-title\""), "{label}");
+        assert!(
+            denied.is_html() && !denied.body.contains("name=\"c0-title\""),
+            "{label}"
+        );
         let denied = student
-            .post(&editor, &[("prompt", "mine"), ("text", "on"), ("text_max_chars", "10")], None)
+            .post(
+                &editor,
+                &[("prompt", "mine"), ("text", "on"), ("text_max_chars", "10")],
+                None,
+            )
             .await;
         assert!(
             [StatusCode::FORBIDDEN, StatusCode::NOT_FOUND].contains(&denied.status),
@@ -3913,7 +3998,11 @@ async fn instructors_edit_an_assignments_rubric_in_the_portal_and_read_its_avera
             "{label}: {}",
             denied.status
         );
-        assert_eq!(saved_settings().await, view, "{label}: the learner changed nothing");
+        assert_eq!(
+            saved_settings().await,
+            view,
+            "{label}: the learner changed nothing"
+        );
 
         // Another tenant's instructor finds neither.
         let mut stranger = Browser::new(&state, &label);
@@ -3925,13 +4014,19 @@ async fn instructors_edit_an_assignments_rubric_in_the_portal_and_read_its_avera
         let foreign = stranger
             .post(
                 &format!("/t/november/teach/assignments/{assignment}"),
-                &[("prompt", "theirs"), ("text", "on"), ("text_max_chars", "10")],
+                &[
+                    ("prompt", "theirs"),
+                    ("text", "on"),
+                    ("text_max_chars", "10"),
+                ],
                 None,
             )
             .await;
         assert_eq!(foreign.status, StatusCode::NOT_FOUND, "{label}");
         let foreign = stranger
-            .get(&format!("/t/november/teach/courses/{course}/rubric-averages"))
+            .get(&format!(
+                "/t/november/teach/courses/{course}/rubric-averages"
+            ))
             .await;
         assert_eq!(foreign.status, StatusCode::NOT_FOUND, "{label}");
         assert_eq!(saved_settings().await, view, "{label}: nothing changed");

@@ -462,10 +462,26 @@ fn assignment_place(reason: &str) -> (&'static str, &'static str) {
             "text_max_chars",
             "assignment-edit-text-max-chars",
         ),
-        ("artifacts.files.max_bytes", "max_mb", "assignment-edit-max-mb"),
-        ("artifacts.files.max_files", "max_files", "assignment-edit-max-files"),
-        ("artifacts.files.types", "file_types", "assignment-edit-file-types"),
-        ("at least one of", "artifacts", "assignment-edit-artifacts-none"),
+        (
+            "artifacts.files.max_bytes",
+            "max_mb",
+            "assignment-edit-max-mb",
+        ),
+        (
+            "artifacts.files.max_files",
+            "max_files",
+            "assignment-edit-max-files",
+        ),
+        (
+            "artifacts.files.types",
+            "file_types",
+            "assignment-edit-file-types",
+        ),
+        (
+            "at least one of",
+            "artifacts",
+            "assignment-edit-artifacts-none",
+        ),
         ("prompt", "prompt", "assignment-edit-prompt"),
     ];
     PLACES
