@@ -830,7 +830,11 @@ async fn assignment_journey(config: StoreConfig, label: &str, driver: &Driver) {
         click_link(&teacher, "Back to grading").await?;
         arrive(&teacher, "Grading: Basics <script>alert(1)</script>").await?;
         click_link(&teacher, "Rubric averages").await?;
-        arrive(&teacher, "Rubric averages: Basics <script>alert(1)</script>").await?;
+        arrive(
+            &teacher,
+            "Rubric averages: Basics <script>alert(1)</script>",
+        )
+        .await?;
         until(&teacher, "main table", |t| t.contains("5 of 5")).await?;
         audit(&teacher, "rubric averages").await?;
         Ok(())

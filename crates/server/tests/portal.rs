@@ -3810,6 +3810,17 @@ async fn instructors_edit_an_assignments_rubric_in_the_portal_and_read_its_avera
         assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY, "{label}");
         assert!(refused.body.contains("id=\"prompt-problem\""), "{label}");
         bad[prompt].1 = "fine";
+        let count = bad.iter().position(|(n, _)| *n == "max_files").unwrap();
+        bad[count].1 = "many";
+        let refused = teacher.post(&editor, &bad, None).await;
+        assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY, "{label}");
+        assert!(
+            refused.body.contains("id=\"max_files-problem\"")
+                && refused.body.contains("Files per version is a whole number"),
+            "{label}: {}",
+            refused.body
+        );
+        bad[count].1 = "3";
         bad.retain(|(name, _)| *name != "file_types");
         let refused = teacher.post(&editor, &bad, None).await;
         assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY, "{label}");

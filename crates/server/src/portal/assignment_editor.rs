@@ -7,6 +7,7 @@
 //! blank rows are ignored, a removed or cleared row is dropped. This module only reads the form
 //! into the use case's input and words its refusals.
 
+use super::assignments::refusal_status;
 use super::i18n::PageLocale;
 use super::pages::{to_sign_in, Id};
 use super::staff::Problems;
@@ -566,16 +567,6 @@ async fn editable(
             Ok((view, course))
         })
         .await
-}
-
-fn refusal_status(refusal: &Refusal) -> StatusCode {
-    match refusal {
-        Refusal::Unacceptable { .. } | Refusal::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
-        Refusal::Conflict { .. } => StatusCode::CONFLICT,
-        Refusal::Forbidden { .. } => StatusCode::FORBIDDEN,
-        Refusal::NotFound { .. } => StatusCode::NOT_FOUND,
-        _ => StatusCode::UNPROCESSABLE_ENTITY,
-    }
 }
 
 /// The editor of an assignment's prompt, expected work and rubric.

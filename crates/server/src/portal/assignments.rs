@@ -193,7 +193,8 @@ async fn assignment_page(
     }
 }
 
-fn refusal_status(refusal: &Refusal) -> StatusCode {
+/// The status of a page showing `refusal` on its form.
+pub(super) fn refusal_status(refusal: &Refusal) -> StatusCode {
     match refusal {
         Refusal::TooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
         Refusal::Unacceptable { .. } | Refusal::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
