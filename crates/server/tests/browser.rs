@@ -834,6 +834,23 @@ async fn assignment_journey(config: StoreConfig, label: &str, driver: &Driver) {
         press(&teacher, "form[action$='/release'] button").await?;
         until(&teacher, "main", |t| t.contains("released")).await?;
         audit(&teacher, "grade released").await?;
+        // From the grading page: the assignment's editor, then the rubric averages.
+        click_link(&teacher, "Back to grading").await?;
+        arrive(&teacher, "Grading: Basics <script>alert(1)</script>").await?;
+        press(&teacher, "section a[href*='/teach/assignments/']").await?;
+        arrive(&teacher, "Edit the assignment: Essay").await?;
+        until(&teacher, "#c0-title", |_| true).await?;
+        audit(&teacher, "assignment editor").await?;
+        click_link(&teacher, "Back to grading").await?;
+        arrive(&teacher, "Grading: Basics <script>alert(1)</script>").await?;
+        click_link(&teacher, "Rubric averages").await?;
+        arrive(
+            &teacher,
+            "Rubric averages: Basics <script>alert(1)</script>",
+        )
+        .await?;
+        until(&teacher, "main table", |t| t.contains("5 of 5")).await?;
+        audit(&teacher, "rubric averages").await?;
         Ok(())
     })
     .await;

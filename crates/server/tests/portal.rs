@@ -3820,3 +3820,454 @@ async fn staff_keep_the_gradebook_and_learners_read_their_own_grades_in_the_port
         assert_eq!(deleted.status, StatusCode::SEE_OTHER, "{label}");
     }
 }
+
+/// The value of the hidden field `name` on a page.
+fn hidden_value(page: &Page, name: &str) -> String {
+    attribute_after(&page.body, &format!("name=\"{name}\" value=\""))
+}
+
+#[tokio::test]
+async fn instructors_edit_an_assignments_rubric_in_the_portal_and_read_its_averages() {
+    for (config, _guard) in configs_on_each_engine().await {
+        let label = label(&config);
+        let store = Store::open(config).await.unwrap();
+        let (_, course) = school(&store, "mike", "#1565c0", 1).await;
+        let (_, _) = school(&store, "november", "#4e342e", 1).await;
+        let state = AppState::new(store, ServerConfig::unthrottled());
+        let teacher_token = common::token(&state, "mike", "teacher@mike.test", PASSWORD).await;
+        let api =
+            async |method: &str, path: String, token: &str, body: Option<serde_json::Value>| {
+                common::call(
+                    &state,
+                    method,
+                    &format!("/t/mike/api/v1{path}"),
+                    Some(token),
+                    body,
+                )
+                .await
+            };
+        let (status, made) = api(
+            "POST",
+            format!("/courses/{course}/assessments"),
+            &teacher_token,
+            Some(
+                serde_json::json!({"kind": "assignment", "title": "Essay", "passing_percent": 50}),
+            ),
+        )
+        .await;
+        assert_eq!(status, StatusCode::CREATED, "{label}: {made}");
+        let assignment = made["id"].as_str().unwrap().to_owned();
+        let editor = format!("/t/mike/teach/assignments/{assignment}");
+        let saved_settings = async || {
+            let (status, view) = api(
+                "GET",
+                format!("/assessments/{assignment}/assignment"),
+                &teacher_token,
+                None,
+            )
+            .await;
+            assert_eq!(status, StatusCode::OK, "{label}: {view}");
+            view
+        };
+
+        // The grading page links the editor and the averages; the assignment page, seen by
+        // its staff, links the editor too.
+        let mut teacher = Browser::new(&state, &label);
+        teacher.sign_in("mike", "teacher@mike.test").await;
+        let grading = teacher
+            .get(&format!("/t/mike/teach/courses/{course}/grading"))
+            .await;
+        assert_eq!(grading.status, StatusCode::OK, "{label}: {}", grading.body);
+        assert!(
+            grading.body.contains(&format!("href=\"{editor}\"")),
+            "{label}"
+        );
+        assert!(
+            grading.body.contains(&format!(
+                "href=\"/t/mike/teach/courses/{course}/rubric-averages\""
+            )),
+            "{label}"
+        );
+        let preview = teacher
+            .get(&format!("/t/mike/learn/assignments/{assignment}"))
+            .await;
+        assert_eq!(preview.status, StatusCode::OK, "{label}: {}", preview.body);
+        assert!(
+            preview.body.contains(&format!("href=\"{editor}\"")),
+            "{label}"
+        );
+
+        // The editor of a new assignment: the default text answer, one blank criterion.
+        let form = teacher.get(&editor).await;
+        assert_eq!(form.status, StatusCode::OK, "{label}: {}", form.body);
+        assert!(
+            form.is_html() && form.body.contains("name=\"csrf\""),
+            "{label}"
+        );
+        assert!(form.body.contains("name=\"c0-l3-title\""), "{label}");
+        assert!(!form.body.contains("name=\"c1-title\""), "{label}");
+        assert_eq!(
+            form.headers.get(header::CACHE_CONTROL).unwrap(),
+            "no-store",
+            "{label}"
+        );
+
+        // A rubric of one criterion and two levels (a third row left blank, a second criterion
+        // left blank), files and a link; the API reads what the form saved.
+        let first = [
+            ("prompt", "Write about **fire** <script>alert(1)</script>"),
+            ("text", "on"),
+            ("text_max_chars", "5000"),
+            ("link", "on"),
+            ("files", "on"),
+            ("file_types", "application/pdf"),
+            ("file_types", "image/png"),
+            ("max_mb", "2,5"),
+            ("max_files", "3"),
+            ("c0-id", ""),
+            ("c0-title", "Clarity <b>now</b>"),
+            ("c0-description", "Is it clear?"),
+            ("c0-l0-id", ""),
+            ("c0-l0-title", "Poor"),
+            ("c0-l0-points", "0"),
+            ("c0-l0-description", ""),
+            ("c0-l1-id", ""),
+            ("c0-l1-title", "Great"),
+            ("c0-l1-points", "2,5"),
+            ("c0-l1-description", "Crisp"),
+            ("c0-l2-id", ""),
+            ("c0-l2-title", ""),
+            ("c0-l2-points", ""),
+            ("c1-id", ""),
+            ("c1-title", ""),
+            ("c1-l0-title", ""),
+            ("c1-l0-points", ""),
+        ];
+        let saved = teacher.post(&editor, &first, None).await;
+        assert_eq!(
+            saved.status,
+            StatusCode::SEE_OTHER,
+            "{label}: {}",
+            saved.body
+        );
+        assert_eq!(saved.location(), editor, "{label}");
+        let view = saved_settings().await;
+        assert_eq!(
+            view["rubric"].as_array().unwrap().len(),
+            1,
+            "{label}: {view}"
+        );
+        assert_eq!(view["rubric"][0]["title"], "Clarity <b>now</b>", "{label}");
+        assert_eq!(view["rubric"][0]["levels"][1]["points"], 2.5, "{label}");
+        assert_eq!(view["max_score"], 2.5, "{label}");
+        assert_eq!(view["artifacts"]["text"]["max_chars"], 5000, "{label}");
+        assert_eq!(view["artifacts"]["link"], true, "{label}");
+        assert_eq!(
+            view["artifacts"]["files"],
+            serde_json::json!({"types": ["application/pdf", "image/png"], "max_bytes": 2_621_440, "max_files": 3}),
+            "{label}"
+        );
+        assert!(
+            !view["prompt_html"].as_str().unwrap().contains("<script"),
+            "{label}"
+        );
+        let criterion = view["rubric"][0]["id"].as_str().unwrap().to_owned();
+        let great = view["rubric"][0]["levels"][1]["id"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+
+        // The editor again: the saved rows (markup escaped), a blank level row, a new criterion.
+        let form = teacher.get(&editor).await;
+        assert!(
+            form.body
+                .contains("value=\"Clarity &#60;b&#62;now&#60;/b&#62;\"")
+                || form
+                    .body
+                    .contains("value=\"Clarity &lt;b&gt;now&lt;/b&gt;\""),
+            "{label}: {}",
+            form.body
+        );
+        assert!(!form.body.contains("<b>now</b>"), "{label}");
+        assert_eq!(hidden_value(&form, "c0-id"), criterion, "{label}");
+        assert_eq!(hidden_value(&form, "c0-l1-id"), great, "{label}");
+        assert!(form.body.contains("name=\"c0-l2-title\""), "{label}");
+        assert!(form.body.contains("name=\"c1-l3-title\""), "{label}");
+
+        // Bad input comes back on the form as typed, with a message next to its field, and
+        // changes nothing.
+        let mut bad: Vec<(&str, &str)> = first.to_vec();
+        let criterion_id = criterion.as_str();
+        bad.retain(|(name, _)| *name != "c0-id");
+        bad.push(("c0-id", criterion_id));
+        let points = bad.iter().position(|(n, _)| *n == "c0-l1-points").unwrap();
+        bad[points].1 = "lots";
+        let refused = teacher.post(&editor, &bad, None).await;
+        assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY, "{label}");
+        assert!(refused.is_html(), "{label}");
+        assert!(
+            refused.body.contains("id=\"c0-l1-points-problem\""),
+            "{label}: {}",
+            refused.body
+        );
+        assert!(refused.body.contains("value=\"lots\""), "{label}");
+        bad[points].1 = "1001";
+        let refused = teacher.post(&editor, &bad, None).await;
+        assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY, "{label}");
+        assert!(
+            refused.body.contains("id=\"c0-l1-points-problem\"")
+                && refused.body.contains("Points are a number from 0 to 1,000"),
+            "{label}: {}",
+            refused.body
+        );
+        bad[points].1 = "2";
+        let untitled = bad.iter().position(|(n, _)| *n == "c1-l0-points").unwrap();
+        bad[untitled].1 = "4";
+        let refused = teacher.post(&editor, &bad, None).await;
+        assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY, "{label}");
+        assert!(
+            refused.body.contains("id=\"c1-l0-title-problem\""),
+            "{label}: a level with points needs a title: {}",
+            refused.body
+        );
+        bad[untitled].1 = "";
+        let huge = "x".repeat(60_000);
+        let prompt = bad.iter().position(|(n, _)| *n == "prompt").unwrap();
+        bad[prompt].1 = &huge;
+        let refused = teacher.post(&editor, &bad, None).await;
+        assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY, "{label}");
+        assert!(refused.body.contains("id=\"prompt-problem\""), "{label}");
+        bad[prompt].1 = "fine";
+        let count = bad.iter().position(|(n, _)| *n == "max_files").unwrap();
+        bad[count].1 = "many";
+        let refused = teacher.post(&editor, &bad, None).await;
+        assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY, "{label}");
+        assert!(
+            refused.body.contains("id=\"max_files-problem\"")
+                && refused.body.contains("Files per version is a whole number"),
+            "{label}: {}",
+            refused.body
+        );
+        bad[count].1 = "3";
+        bad.retain(|(name, _)| *name != "file_types");
+        let refused = teacher.post(&editor, &bad, None).await;
+        assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY, "{label}");
+        assert!(
+            refused.body.contains("id=\"file_types-problem\""),
+            "{label}: {}",
+            refused.body
+        );
+        bad.retain(|(name, _)| !["text", "link", "files"].contains(name));
+        let refused = teacher.post(&editor, &bad, None).await;
+        assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY, "{label}");
+        assert!(
+            refused.body.contains("id=\"artifacts-problem\""),
+            "{label}: {}",
+            refused.body
+        );
+        let nul = teacher
+            .post(&editor, &[("prompt", "a\0b"), ("text", "on")], None)
+            .await;
+        assert_eq!(
+            nul.status,
+            StatusCode::BAD_REQUEST,
+            "{label}: a NUL is refused"
+        );
+        let forged = teacher
+            .post(
+                &editor,
+                &[("prompt", "forged"), ("text", "on")],
+                Some("forged"),
+            )
+            .await;
+        assert_eq!(forged.status, StatusCode::FORBIDDEN, "{label}: CSRF");
+        assert_eq!(saved_settings().await, view, "{label}: nothing changed");
+
+        // A second save: rename the criterion, remove the poor level by its box, add a level
+        // and a criterion in the blank rows. Ids of rows kept stay.
+        let poor = view["rubric"][0]["levels"][0]["id"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        let second = [
+            ("prompt", "Write about fire."),
+            ("text", "on"),
+            ("text_max_chars", "5000"),
+            ("c0-id", criterion.as_str()),
+            ("c0-title", "Clarity"),
+            ("c0-l0-id", poor.as_str()),
+            ("c0-l0-title", "Poor"),
+            ("c0-l0-points", "0"),
+            ("c0-l0-remove", "on"),
+            ("c0-l1-id", great.as_str()),
+            ("c0-l1-title", "Great"),
+            ("c0-l1-points", "4"),
+            ("c0-l2-id", ""),
+            ("c0-l2-title", "Fair"),
+            ("c0-l2-points", "1.5"),
+            ("c1-id", ""),
+            ("c1-title", "Sources"),
+            ("c1-l0-id", ""),
+            ("c1-l0-title", "None"),
+            ("c1-l0-points", "0"),
+            ("c1-l1-id", ""),
+            ("c1-l1-title", "Many"),
+            ("c1-l1-points", "3"),
+        ];
+        let saved = teacher.post(&editor, &second, None).await;
+        assert_eq!(
+            saved.status,
+            StatusCode::SEE_OTHER,
+            "{label}: {}",
+            saved.body
+        );
+        let view = saved_settings().await;
+        let rubric = view["rubric"].as_array().unwrap();
+        assert_eq!(rubric.len(), 2, "{label}: {view}");
+        assert_eq!(rubric[0]["id"], criterion.as_str(), "{label}");
+        let levels: Vec<&str> = rubric[0]["levels"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|l| l["title"].as_str().unwrap())
+            .collect();
+        assert_eq!(levels, ["Great", "Fair"], "{label}");
+        assert_eq!(rubric[0]["levels"][0]["id"], great.as_str(), "{label}");
+        assert_eq!(rubric[1]["title"], "Sources", "{label}");
+        assert_eq!(view["max_score"], 7.0, "{label}");
+        assert_eq!(
+            view["artifacts"]["files"],
+            serde_json::Value::Null,
+            "{label}"
+        );
+        let sources = rubric[1]["id"].as_str().unwrap().to_owned();
+        let many = rubric[1]["levels"][1]["id"].as_str().unwrap().to_owned();
+
+        // A learner hands work in; it is graded; the averages page shows it.
+        let mut student = Browser::new(&state, &label);
+        student.sign_in("mike", "student@mike.test").await;
+        let enrolled = student
+            .post(&format!("/t/mike/courses/{course}/enroll"), &[], None)
+            .await;
+        assert_eq!(enrolled.status, StatusCode::SEE_OTHER, "{label}");
+        let student_token = common::token(&state, "mike", "student@mike.test", PASSWORD).await;
+        let (status, work) = api(
+            "PUT",
+            format!("/assessments/{assignment}/my-submission"),
+            &student_token,
+            Some(serde_json::json!({"text": "Keep exits clear."})),
+        )
+        .await;
+        assert_eq!(status, StatusCode::OK, "{label}: {work}");
+        let version = work["versions"][0]["id"].as_str().unwrap().to_owned();
+        let (status, work) = api(
+            "POST",
+            format!("/assessments/{assignment}/my-submission/submit"),
+            &student_token,
+            None,
+        )
+        .await;
+        assert_eq!(status, StatusCode::OK, "{label}: {work}");
+        let (status, graded) = api(
+            "POST",
+            format!("/assignment-submissions/{version}/grade"),
+            &teacher_token,
+            Some(serde_json::json!({"criteria": [
+                {"criterion": criterion, "level": great},
+                {"criterion": sources, "level": many, "points": 1.5}
+            ]})),
+        )
+        .await;
+        assert_eq!(status, StatusCode::OK, "{label}: {graded}");
+        let averages = format!("/t/mike/teach/courses/{course}/rubric-averages");
+        let page = teacher.get(&averages).await;
+        assert_eq!(page.status, StatusCode::OK, "{label}: {}", page.body);
+        assert!(
+            page.body.contains("<td>Clarity</td>"),
+            "{label}: {}",
+            page.body
+        );
+        assert!(
+            page.body.contains("4 of 4 (100%)"),
+            "{label}: {}",
+            page.body
+        );
+        assert!(
+            page.body.contains("1.5 of 3 (50%)"),
+            "{label}: {}",
+            page.body
+        );
+        let french = {
+            let mut french = Browser::new(&state, &label).speaking("fr");
+            french.sign_in("mike", "teacher@mike.test").await;
+            french.get(&averages).await
+        };
+        assert!(
+            french.body.contains("1,5 sur 3"),
+            "{label}: {}",
+            french.body
+        );
+
+        // A learner reaches neither the editor nor the averages, and cannot save.
+        let denied = student.get(&editor).await;
+        assert!(
+            [StatusCode::FORBIDDEN, StatusCode::NOT_FOUND].contains(&denied.status),
+            "{label}: {}",
+            denied.status
+        );
+        assert!(
+            denied.is_html() && !denied.body.contains("name=\"c0-title\""),
+            "{label}"
+        );
+        let denied = student
+            .post(
+                &editor,
+                &[("prompt", "mine"), ("text", "on"), ("text_max_chars", "10")],
+                None,
+            )
+            .await;
+        assert!(
+            [StatusCode::FORBIDDEN, StatusCode::NOT_FOUND].contains(&denied.status),
+            "{label}: {}",
+            denied.status
+        );
+        let denied = student.get(&averages).await;
+        assert!(
+            [StatusCode::FORBIDDEN, StatusCode::NOT_FOUND].contains(&denied.status),
+            "{label}: {}",
+            denied.status
+        );
+        assert_eq!(
+            saved_settings().await,
+            view,
+            "{label}: the learner changed nothing"
+        );
+
+        // Another tenant's instructor finds neither.
+        let mut stranger = Browser::new(&state, &label);
+        stranger.sign_in("november", "teacher@november.test").await;
+        let foreign = stranger
+            .get(&format!("/t/november/teach/assignments/{assignment}"))
+            .await;
+        assert_eq!(foreign.status, StatusCode::NOT_FOUND, "{label}");
+        let foreign = stranger
+            .post(
+                &format!("/t/november/teach/assignments/{assignment}"),
+                &[
+                    ("prompt", "theirs"),
+                    ("text", "on"),
+                    ("text_max_chars", "10"),
+                ],
+                None,
+            )
+            .await;
+        assert_eq!(foreign.status, StatusCode::NOT_FOUND, "{label}");
+        let foreign = stranger
+            .get(&format!(
+                "/t/november/teach/courses/{course}/rubric-averages"
+            ))
+            .await;
+        assert_eq!(foreign.status, StatusCode::NOT_FOUND, "{label}");
+        assert_eq!(saved_settings().await, view, "{label}: nothing changed");
+    }
+}

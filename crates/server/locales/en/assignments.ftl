@@ -75,3 +75,56 @@ refusal-not-graded = Grade this work before releasing its grade.
 refusal-already-released = This grade was released already.
 refusal-invalid-extension = An extension's date must be in the future and after the assignment's due date.
 refusal-draft-conflict = Another draft was started at the same moment; try again.
+
+# The assignment editor (course staff) and the rubric averages of a course.
+assignment-edit-assignment-link = Edit the assignment
+assignment-edit-assignment-title = Edit the assignment: { $assignment }
+assignment-edit-assignment-course = Course: { $course }
+assignment-edit-assignment-preview = See it as learners do
+assignment-edit-prompt-label = Prompt
+assignment-edit-prompt-hint = (Markdown)
+assignment-edit-artifacts = Expected work
+assignment-edit-text = A text answer
+assignment-edit-text-max = Longest text answer, in characters
+assignment-edit-link = A link
+assignment-edit-files = Files
+assignment-edit-file-types-label = File types accepted
+assignment-edit-max-mb-label = Largest file, in MB
+assignment-edit-max-files-label = Files per version, at most
+# $max is the rubric's maximum score as saved.
+assignment-edit-rubric = Rubric ({ $max } points)
+assignment-edit-rubric-hint = Blank rows are ignored. Clear a title or tick its box to remove a criterion or a level. After saving, a new blank criterion appears to add another.
+assignment-edit-criterion = Criterion { $number }
+assignment-edit-criterion-new = A new criterion
+assignment-edit-criterion-title = Title
+assignment-edit-description = Description
+assignment-edit-levels = Levels
+assignment-edit-level-title = Level
+assignment-edit-remove = Remove
+# $level is the level's title.
+assignment-edit-remove-level = Remove the level { $level }
+assignment-edit-remove-criterion = Remove this criterion
+assignment-edit-save = Save the assignment
+assignment-edit-rubric-title = Give it a title of at most 200 characters, without control characters.
+assignment-edit-rubric-description = A description holds at most 2,000 characters, without control characters.
+assignment-edit-rubric-points = Points are a number from 0 to 1,000, with at most two decimals.
+assignment-edit-rubric-levels = A criterion needs 1 to 10 levels.
+assignment-edit-rubric-id = This row's id is not valid or is used twice; reload the page and try again.
+assignment-edit-rubric-criteria = A rubric holds at most 30 criteria.
+assignment-edit-text-max-chars = The longest text answer is a whole number from 1 to 100,000.
+assignment-edit-max-mb = The largest file is a number of MB above 0 and at most 100.
+assignment-edit-max-files = Files per version is a whole number from 1 to 20.
+assignment-edit-file-types = Tick at least one file type.
+assignment-edit-artifacts-none = Take at least one of a text answer, a link or files.
+assignment-edit-prompt = The prompt holds at most 50,000 characters and no control characters.
+
+averages-link = Rubric averages
+averages-title = Rubric averages: { $course }
+averages-hint = Every graded version counts, released or not.
+averages-empty = This course has no assignment with a rubric yet.
+averages-caption = Average points per criterion
+averages-average = Average
+averages-graded = Graded
+averages-none = not graded yet
+# $average and $max are points, $percent the average as a percent of the maximum.
+averages-points = { $average } of { $max } ({ $percent })

@@ -75,3 +75,56 @@ refusal-not-graded = Notez ce travail avant de publier sa note.
 refusal-already-released = Cette note a déjà été publiée.
 refusal-invalid-extension = La date d'une prolongation doit être à venir et après la date limite du devoir.
 refusal-draft-conflict = Un autre brouillon a été commencé au même moment ; réessayez.
+
+# L'éditeur de devoir (équipe du cours) et les moyennes de grille d'un cours.
+assignment-edit-assignment-link = Modifier le devoir
+assignment-edit-assignment-title = Modifier le devoir : { $assignment }
+assignment-edit-assignment-course = Cours : { $course }
+assignment-edit-assignment-preview = Le voir comme les apprenants
+assignment-edit-prompt-label = Consigne
+assignment-edit-prompt-hint = (Markdown)
+assignment-edit-artifacts = Travail attendu
+assignment-edit-text = Une réponse écrite
+assignment-edit-text-max = Réponse écrite la plus longue, en caractères
+assignment-edit-link = Un lien
+assignment-edit-files = Des fichiers
+assignment-edit-file-types-label = Types de fichiers acceptés
+assignment-edit-max-mb-label = Fichier le plus lourd, en Mo
+assignment-edit-max-files-label = Fichiers par version, au plus
+# $max est la note maximale de la grille enregistrée.
+assignment-edit-rubric = Grille ({ $max } points)
+assignment-edit-rubric-hint = Les lignes vides sont ignorées. Videz un titre ou cochez sa case pour retirer un critère ou un niveau. Après l'enregistrement, un nouveau critère vide apparaît pour en ajouter un autre.
+assignment-edit-criterion = Critère { $number }
+assignment-edit-criterion-new = Un nouveau critère
+assignment-edit-criterion-title = Titre
+assignment-edit-description = Description
+assignment-edit-levels = Niveaux
+assignment-edit-level-title = Niveau
+assignment-edit-remove = Retirer
+# $level est le titre du niveau.
+assignment-edit-remove-level = Retirer le niveau { $level }
+assignment-edit-remove-criterion = Retirer ce critère
+assignment-edit-save = Enregistrer le devoir
+assignment-edit-rubric-title = Donnez-lui un titre de 200 caractères au plus, sans caractères de contrôle.
+assignment-edit-rubric-description = Une description tient en 2 000 caractères au plus, sans caractères de contrôle.
+assignment-edit-rubric-points = Les points sont un nombre de 0 à 1 000, avec deux décimales au plus.
+assignment-edit-rubric-levels = Un critère a de 1 à 10 niveaux.
+assignment-edit-rubric-id = L'identifiant de cette ligne n'est pas valable ou sert deux fois ; rechargez la page et réessayez.
+assignment-edit-rubric-criteria = Une grille tient en 30 critères au plus.
+assignment-edit-text-max-chars = La réponse écrite la plus longue est un nombre entier de 1 à 100 000.
+assignment-edit-max-mb = Le fichier le plus lourd est un nombre de Mo supérieur à 0 et au plus 100.
+assignment-edit-max-files = Les fichiers par version sont un nombre entier de 1 à 20.
+assignment-edit-file-types = Cochez au moins un type de fichier.
+assignment-edit-artifacts-none = Demandez au moins une réponse écrite, un lien ou des fichiers.
+assignment-edit-prompt = La consigne tient en 50 000 caractères au plus, sans caractères de contrôle.
+
+averages-link = Moyennes de la grille
+averages-title = Moyennes de la grille : { $course }
+averages-hint = Chaque version notée compte, publiée ou non.
+averages-empty = Ce cours n'a pas encore de devoir avec une grille.
+averages-caption = Points moyens par critère
+averages-average = Moyenne
+averages-graded = Notées
+averages-none = pas encore noté
+# $average et $max sont des points, $percent la moyenne en pourcentage du maximum.
+averages-points = { $average } sur { $max } ({ $percent })

@@ -99,7 +99,9 @@ fn criterion_title(view: &AssignmentView, criterion: &str) -> String {
 struct AssignmentPage {
     chrome: Chrome,
     view: AssignmentView,
-    work: LearnerWork,
+    /// The learner's work; none for the course's staff, who read the assignment as its
+    /// learners do, with a link to its editor.
+    work: Option<LearnerWork>,
     /// Each version's files, by version number.
     files: HashMap<u32, Vec<Linked>>,
     /// The draft's text and link, as saved (or as typed when refused).
@@ -111,8 +113,8 @@ struct AssignmentPage {
 impl AssignmentPage {
     fn draft(&self) -> Option<&assignments::LearnerVersion> {
         self.work
-            .versions
-            .last()
+            .as_ref()
+            .and_then(|w| w.versions.last())
             .filter(|v| v.status == AssignmentStatus::Draft)
     }
 
@@ -148,22 +150,25 @@ async fn assignment_page(
     let read = visit
         .read(state, async |tx| {
             let view = assignments::settings(tx, actor, id).await?;
-            let work = assignments::my_work(tx, actor, id).await?;
             let mut files = HashMap::new();
+            if actor.is_staff_of(tx, view.assessment.course_id).await? {
+                return Ok((view, None, files));
+            }
+            let work = assignments::my_work(tx, actor, id).await?;
             for version in &work.versions {
                 files.insert(
                     version.version,
                     linked(state, visit, tx, version.files.clone()).await?,
                 );
             }
-            Ok((view, work, files))
+            Ok((view, Some(work), files))
         })
         .await;
     match read {
         Ok((view, work, files)) => {
             let draft = work
-                .versions
-                .last()
+                .as_ref()
+                .and_then(|w| w.versions.last())
                 .filter(|v| v.status == AssignmentStatus::Draft);
             let (text, link) = typed.unwrap_or_else(|| {
                 (
@@ -188,7 +193,8 @@ async fn assignment_page(
     }
 }
 
-fn refusal_status(refusal: &Refusal) -> StatusCode {
+/// The status of a page showing `refusal` on its form.
+pub(super) fn refusal_status(refusal: &Refusal) -> StatusCode {
     match refusal {
         Refusal::TooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
         Refusal::Unacceptable { .. } | Refusal::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,

@@ -7,11 +7,13 @@
 //! `session` owns browser sessions and CSRF, `i18n` the languages (catalogues, the choice of a
 //! request's locale, dates and numbers), `pages` the public and learners' pages, `staff` the
 //! instructors' and admins' pages, `recovery` the password pages, with the course builder in `builder` and `lessons`,
-//! quizzes taken in `quiz` and written and graded in `authoring`; this
+//! quizzes taken in `quiz` and written and graded in `authoring`; assignments and grading in
+//! `assignments`, the assignment editor and rubric averages in `assignment_editor`; this
 //! module the request context every page shares ([`Visit`]), the checked forms
 //! ([`CheckedForm`], [`CheckedFile`]), rendering and the portal's error pages.
 
 mod activity;
+mod assignment_editor;
 mod assignments;
 mod authoring;
 mod builder;
@@ -130,6 +132,14 @@ pub(crate) fn tenant_routes() -> Router<AppState> {
         .route("/learn/assignments/{id}/submit", post(assignments::submit))
         .route("/learn/assignments/{id}/files", post(assignments::upload))
         .route("/teach/courses/{id}/grading", get(assignments::grading))
+        .route(
+            "/teach/courses/{id}/rubric-averages",
+            get(assignment_editor::averages),
+        )
+        .route(
+            "/teach/assignments/{id}",
+            get(assignment_editor::edit_form).post(assignment_editor::save),
+        )
         .route(
             "/teach/assessments/{id}/release",
             post(assignments::release_all),
