@@ -218,7 +218,7 @@ pub async fn count_for_assessment(
     Ok(count)
 }
 
-/// The attempts in progress at an assessment: id and start.
+/// The attempts in progress at an assessment: id, learner and start.
 pub async fn in_progress(
     tx: &mut TenantTx,
     assessment: AssessmentId,
