@@ -16,7 +16,7 @@ use sqlx::{Connection, PgPool, SqlitePool};
 use std::num::NonZeroUsize;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex, Weak};
+use std::sync::{Arc, Mutex, MutexGuard, Weak};
 use std::time::Instant;
 use tokio::sync::Semaphore;
 
@@ -32,10 +32,11 @@ pub(crate) struct OpenPool {
 }
 
 /// The open pools, the least recently used first out, each with when it was last used.
-type Registry = Mutex<LruCache<TenantId, (OpenPool, Instant)>>;
+type PoolRegistry = LruCache<TenantId, (OpenPool, Instant)>;
+type Registry = Mutex<PoolRegistry>;
 
 /// Connections held by the pools in `open`, in use or idle.
-fn held(open: &LruCache<TenantId, (OpenPool, Instant)>) -> u64 {
+fn held(open: &PoolRegistry) -> u64 {
     open.iter()
         .map(|(_, (pool, _))| u64::from(crate::engine::dispatch!(&pool.pool, p => p.size())))
         .sum()
@@ -156,7 +157,7 @@ impl TenantPools {
             && idle == 0
             && size < self.limits.tenant_max_connections
         {
-            self.make_room(id);
+            drop(self.make_room(id));
         }
         Some(pool)
     }
@@ -164,8 +165,11 @@ impl TenantPools {
     /// [`TenantPools::make_room`] for a pool about to be opened, which counts in the budget from
     /// now until it is registered (or fails to open): the guard returned.
     fn make_room_for_new_pool(&self, id: TenantId) -> OpeningPool {
-        self.make_room(id);
+        let open = self.make_room(id);
+        // Counted before the registry's lock is let go, so that a connection released meanwhile
+        // sees the new pool in the budget (see [`Wear::OverBudget`]).
         self.opening.fetch_add(1, Ordering::Relaxed);
+        drop(open);
         OpeningPool(self.opening.clone())
     }
 
@@ -175,7 +179,7 @@ impl TenantPools {
     /// Closing is asynchronous (a pool waits for its transactions to end), so the budget can
     /// be exceeded by connections still in use for a moment; the PostgreSQL reserve covers it,
     /// and [`Wear::OverBudget`] closes the excess as it comes back.
-    fn make_room(&self, id: TenantId) {
+    fn make_room(&self, id: TenantId) -> MutexGuard<'_, PoolRegistry> {
         let mut open = self.open.lock().expect("tenant pool registry poisoned");
         let mut in_pools = held(&open) + self.opening.load(Ordering::Relaxed);
         while in_pools >= self.budget.connections {
@@ -195,6 +199,7 @@ impl TenantPools {
                 close_later(evicted.pool);
             }
         }
+        open
     }
 
     /// Registers a freshly opened pool, unless another task registered one first (then ours
@@ -225,6 +230,7 @@ impl TenantPools {
             Some(tenant),
             Wear::OverBudget {
                 pools: Arc::downgrade(&self.open),
+                opening: self.opening.clone(),
                 budget: self.budget.connections,
             },
         )
@@ -303,7 +309,11 @@ pub(crate) fn close_if_in_transaction<DB: sqlx::Database>(
             Wear::After(transactions) => {
                 (releases.fetch_add(1, Ordering::Relaxed) + 1).is_multiple_of(*transactions)
             }
-            Wear::OverBudget { pools, budget } => pools.upgrade().is_some_and(|pools| {
+            Wear::OverBudget {
+                pools,
+                opening,
+                budget,
+            } => pools.upgrade().is_some_and(|pools| {
                 let open = pools.lock().expect("tenant pool registry poisoned");
                 // Only a pool that grew gives a connection back: closing a tenant's last one
                 // would only make it open another on its next request, over budget again.
@@ -312,7 +322,7 @@ pub(crate) fn close_if_in_transaction<DB: sqlx::Database>(
                     .is_none_or(|(pool, _)| {
                         crate::engine::dispatch!(&pool.pool, p => p.size()) > 1
                     });
-                grown && held(&open) > *budget
+                grown && held(&open) + opening.load(Ordering::Relaxed) > *budget
             }),
         };
         Box::pin(async move { Ok(!in_transaction && !worn) })
@@ -325,9 +335,10 @@ pub(crate) enum Wear {
     /// After this many transactions on average (one release in that many closes its
     /// connection): see [`SCHEMA_TRANSACTIONS_PER_CONNECTION`].
     After(u64),
-    /// While the tenants' own pools hold more than their budget.
+    /// While the tenants' own pools, with the pools being opened, hold more than their budget.
     OverBudget {
         pools: Weak<Registry>,
+        opening: Arc<AtomicU64>,
         budget: u64,
     },
 }
