@@ -930,6 +930,77 @@ async fn fifty_learners_submitting_at_the_deadline_each_land_exactly_once() {
     }
 }
 
+/// Every kind of question the portal's editor writes.
+const KINDS: [&str; 7] = [
+    "single_choice",
+    "multiple_choice",
+    "true_false",
+    "short_answer",
+    "matching",
+    "ordering",
+    "essay",
+];
+
+/// A question of each kind as the portal's editor sends it (the first's right option is Paris,
+/// the first of its options).
+fn question_forms() -> Vec<Vec<(&'static str, &'static str)>> {
+    vec![
+        vec![
+            ("kind", "single_choice"),
+            ("prompt", "Capital of France?"),
+            ("points", "1"),
+            ("option-0-text", "Paris"),
+            ("option-1-text", "Rome"),
+            ("option-2-text", ""),
+            ("correct", "0"),
+        ],
+        vec![
+            ("kind", "multiple_choice"),
+            ("prompt", "Capitals?"),
+            ("points", "2"),
+            ("option-0-text", "Paris"),
+            ("option-1-text", "Lyon"),
+            ("option-2-text", "Rome"),
+            ("correct", "0"),
+            ("correct", "2"),
+            ("scoring", "partial"),
+        ],
+        vec![
+            ("kind", "true_false"),
+            ("prompt", "Rome is in Italy."),
+            ("points", "1"),
+            ("truth", "true"),
+        ],
+        vec![
+            ("kind", "short_answer"),
+            ("prompt", "Capital of Spain?"),
+            ("points", "1"),
+            ("rule", "case_insensitive"),
+            ("answers", "Madrid\n"),
+        ],
+        vec![
+            ("kind", "matching"),
+            ("prompt", "Match them."),
+            ("points", "1"),
+            ("pairs", "France = Paris\nItaly = Rome"),
+            ("distractors", "Oslo"),
+            ("scoring", "partial"),
+        ],
+        vec![
+            ("kind", "ordering"),
+            ("prompt", "North to south."),
+            ("points", "1"),
+            ("items", "Oslo\nParis\nRome"),
+        ],
+        vec![
+            ("kind", "essay"),
+            ("prompt", "Why <b>capitals</b>?"),
+            ("points", "2"),
+            ("max_chars", "2000"),
+        ],
+    ]
+}
+
 /// The location a redirect answers, without the tenant's prefix.
 fn location(reply: &common::world::Response) -> String {
     let at = reply.header("location").unwrap_or_default();
@@ -1055,15 +1126,7 @@ async fn an_instructor_writes_a_quiz_in_the_portal_links_it_and_grades_its_essay
         assert_eq!(after["passing_percent"], json!(60), "{w}: {after}");
         // A form per kind of question.
         let add = format!("/teach/assessments/{quiz}/questions");
-        for kind in [
-            "single_choice",
-            "multiple_choice",
-            "true_false",
-            "short_answer",
-            "matching",
-            "ordering",
-            "essay",
-        ] {
+        for kind in KINDS {
             let form = portal
                 .get(format!("{add}/new?kind={kind}"))
                 .expect(StatusCode::OK)
@@ -1071,61 +1134,7 @@ async fn an_instructor_writes_a_quiz_in_the_portal_links_it_and_grades_its_essay
                 .text();
             assert!(form.contains(&format!("value=\"{kind}\"")), "{w}: {form}");
         }
-        let questions: Vec<Vec<(&str, &str)>> = vec![
-            vec![
-                ("kind", "single_choice"),
-                ("prompt", "Capital of France?"),
-                ("points", "1"),
-                ("option-0-text", "Paris"),
-                ("option-1-text", "Rome"),
-                ("option-2-text", ""),
-                ("correct", "0"),
-            ],
-            vec![
-                ("kind", "multiple_choice"),
-                ("prompt", "Capitals?"),
-                ("points", "2"),
-                ("option-0-text", "Paris"),
-                ("option-1-text", "Lyon"),
-                ("option-2-text", "Rome"),
-                ("correct", "0"),
-                ("correct", "2"),
-                ("scoring", "partial"),
-            ],
-            vec![
-                ("kind", "true_false"),
-                ("prompt", "Rome is in Italy."),
-                ("points", "1"),
-                ("truth", "true"),
-            ],
-            vec![
-                ("kind", "short_answer"),
-                ("prompt", "Capital of Spain?"),
-                ("points", "1"),
-                ("rule", "case_insensitive"),
-                ("answers", "Madrid\n"),
-            ],
-            vec![
-                ("kind", "matching"),
-                ("prompt", "Match them."),
-                ("points", "1"),
-                ("pairs", "France = Paris\nItaly = Rome"),
-                ("distractors", "Oslo"),
-                ("scoring", "partial"),
-            ],
-            vec![
-                ("kind", "ordering"),
-                ("prompt", "North to south."),
-                ("points", "1"),
-                ("items", "Oslo\nParis\nRome"),
-            ],
-            vec![
-                ("kind", "essay"),
-                ("prompt", "Why <b>capitals</b>?"),
-                ("points", "2"),
-                ("max_chars", "2000"),
-            ],
-        ];
+        let questions = question_forms();
         for question in &questions {
             let added = portal
                 .form(&add, question)
@@ -1942,6 +1951,346 @@ async fn each_attempt_draws_its_questions_from_the_banks() {
             .delete(format!("/api/v1/question-banks/{bank}"))
             .expect_error(StatusCode::CONFLICT, "BANK_IN_USE")
             .await;
+    }
+}
+
+/// The ids of a bank's questions, as its staff read them over the API.
+async fn bank_questions(w: &World, teacher: &User, bank: &str) -> Vec<String> {
+    w.as_(teacher)
+        .get(format!("/api/v1/question-banks/{bank}"))
+        .expect(StatusCode::OK)
+        .await
+        .json_value()["questions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|q| q["id"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+/// The draws of an assessment, as its staff read them over the API.
+async fn draws_of(w: &World, teacher: &User, assessment: &str) -> Value {
+    w.as_(teacher)
+        .get(format!("/api/v1/assessments/{assessment}"))
+        .expect(StatusCode::OK)
+        .await
+        .json_value()["draws"]
+        .clone()
+}
+
+#[tokio::test]
+async fn staff_keep_question_banks_and_draws_in_the_portal_and_an_attempt_shows_only_its_draw() {
+    for w in World::on_each_engine().await {
+        let s = school(&w, "acme").await;
+        w.provision("globex", Plan::Pro, json!({})).await;
+        let stranger = w
+            .user("globex", "teacher@globex.test", Role::Instructor)
+            .await;
+        let q = quiz_course(&w, &s, "pooled", json!({})).await;
+        let teacher = w.as_(&s.teacher);
+        let portal = w.portal(&s.teacher).await;
+
+        // The builder and the assessments link the course's banks; a blank title is refused.
+        let banks = format!("/teach/courses/{}/question-banks", q.course);
+        for page in [
+            format!("/teach/courses/{}", q.course),
+            format!("/teach/courses/{}/assessments", q.course),
+        ] {
+            let text = portal.get(&page).expect(StatusCode::OK).await.text();
+            assert!(text.contains(&banks), "{w}: {page} {text}");
+        }
+        let list = portal.get(&banks).expect(StatusCode::OK).await.text();
+        assert!(list.contains("no question banks yet"), "{w}: {list}");
+        let refused = portal
+            .form(&banks, &[("title", "  ")])
+            .expect(StatusCode::UNPROCESSABLE_ENTITY)
+            .await
+            .text();
+        assert!(refused.contains("class=\"problem\""), "{w}: {refused}");
+        let api_banks = format!("/api/v1/courses/{}/question-banks", q.course);
+        let none = teacher.get(&api_banks).expect(StatusCode::OK).await;
+        assert_eq!(none.json_value()["items"], json!([]), "{w}");
+        let made = portal
+            .form(&banks, &[("title", "Capitals <pool>")])
+            .expect(StatusCode::SEE_OTHER)
+            .await;
+        let bank_page = location(&made);
+        let bank = bank_page.rsplit('/').next().unwrap().to_owned();
+        assert_eq!(bank_page, format!("/teach/question-banks/{bank}"), "{w}");
+
+        // The question editor writes a bank's questions of every kind, as an assessment's.
+        for kind in KINDS {
+            let form = portal
+                .get(format!("{bank_page}/questions/new?kind={kind}"))
+                .expect(StatusCode::OK)
+                .await
+                .text();
+            assert!(form.contains(&format!("value=\"{kind}\"")), "{w}: {form}");
+            assert!(
+                form.contains(&format!("action=\"/t/acme{bank_page}/questions\"")),
+                "{w}: {form}"
+            );
+            assert!(form.contains("Back to the bank"), "{w}: {form}");
+        }
+        for question in &question_forms() {
+            let added = portal
+                .form(format!("{bank_page}/questions"), question)
+                .expect(StatusCode::SEE_OTHER)
+                .await;
+            assert!(location(&added).starts_with(&bank_page), "{w}");
+        }
+        let refused = portal
+            .form(
+                format!("{bank_page}/questions"),
+                &[
+                    ("kind", "ordering"),
+                    ("prompt", "One item"),
+                    ("points", "1"),
+                    ("items", "Alone"),
+                ],
+            )
+            .expect(StatusCode::UNPROCESSABLE_ENTITY)
+            .await
+            .text();
+        assert!(refused.contains("The question cannot be saved"), "{w}");
+        let pool = bank_questions(&w, &s.teacher, &bank).await;
+        assert_eq!(pool.len(), 7, "{w}");
+        let detail = teacher
+            .get(format!("/api/v1/question-banks/{bank}"))
+            .expect(StatusCode::OK)
+            .await
+            .json_value();
+        let single = &detail["questions"][0]["key"];
+        assert_eq!(
+            single["correct"], single["options"][0]["id"],
+            "{w}: {single}"
+        );
+        let read = portal.get(&bank_page).expect(StatusCode::OK).await.text();
+        assert!(read.contains("7 questions"), "{w}: {read}");
+        assert!(read.contains("Capitals &#60;pool&#62;"), "{w}: {read}");
+        assert!(!read.contains("<pool>"), "{w}: markup unescaped");
+        for id in &pool {
+            assert!(read.contains(&format!("/teach/questions/{id}\"")), "{w}");
+        }
+        let list = portal.get(&banks).expect(StatusCode::OK).await.text();
+        assert!(
+            list.contains(&format!("/teach/question-banks/{bank}\""))
+                && list.contains("<td>7</td>"),
+            "{w}: {list}"
+        );
+        let listed = teacher.get(&api_banks).expect(StatusCode::OK).await;
+        assert_eq!(
+            listed.json_value()["items"][0]["question_count"],
+            json!(7),
+            "{w}"
+        );
+
+        // A bank's question is edited and removed on the assessment's question pages.
+        let first = &pool[0];
+        let form = portal
+            .get(format!("/teach/questions/{first}"))
+            .expect(StatusCode::OK)
+            .await
+            .text();
+        assert!(
+            form.contains(&format!("href=\"/t/acme{bank_page}#questions\"")),
+            "{w}: {form}"
+        );
+        let mut edited = question_forms()[2].clone();
+        edited.retain(|(name, _)| *name != "points");
+        edited.push(("points", "4"));
+        let essay = pool[6].clone();
+        let saved = portal
+            .form(format!("/teach/questions/{}", pool[2]), &edited)
+            .expect(StatusCode::SEE_OTHER)
+            .await;
+        assert!(location(&saved).starts_with(&bank_page), "{w}");
+        let read = teacher
+            .get(format!("/api/v1/questions/{}", pool[2]))
+            .expect(StatusCode::OK)
+            .await;
+        assert_eq!(read.json_value()["points"], json!(4), "{w}");
+        let removed = portal
+            .form(format!("/teach/questions/{essay}/delete"), &[])
+            .expect(StatusCode::SEE_OTHER)
+            .await;
+        assert!(location(&removed).starts_with(&bank_page), "{w}");
+        let pool = bank_questions(&w, &s.teacher, &bank).await;
+        assert_eq!(pool.len(), 6, "{w}");
+
+        // Draws: refused as the API refuses them, with the problem shown and nothing stored.
+        let quiz_page = format!("/teach/assessments/{}", q.assessment);
+        let draws = format!("{quiz_page}/draws");
+        let field = format!("draw-{bank}");
+        let page = portal.get(&quiz_page).expect(StatusCode::OK).await.text();
+        assert!(page.contains(&format!("name=\"{field}\"")), "{w}: {page}");
+        let unknown = format!("draw-{}", uuid::Uuid::now_v7());
+        for (name, count, code_message) in [
+            (field.as_str(), "0", "at least one question"),
+            (field.as_str(), "-2", "could not be read"),
+            (field.as_str(), "7", "at least one question"),
+            (field.as_str(), "many", "could not be read"),
+            (unknown.as_str(), "2", "at least one question"),
+            ("draw-not-an-id", "2", "could not be read"),
+        ] {
+            let refused = portal
+                .form(&draws, &[(name, count)])
+                .expect(StatusCode::UNPROCESSABLE_ENTITY)
+                .await
+                .text();
+            assert!(
+                refused.contains("id=\"draws-problem\"") && refused.contains(code_message),
+                "{w}: {name}={count}: {refused}"
+            );
+            assert_eq!(
+                draws_of(&w, &s.teacher, &q.assessment).await,
+                json!([]),
+                "{w}"
+            );
+        }
+        portal
+            .form(&draws, &[(field.as_str(), "3")])
+            .expect(StatusCode::SEE_OTHER)
+            .await;
+        assert_eq!(
+            draws_of(&w, &s.teacher, &q.assessment).await,
+            json!([{"bank_id": bank, "count": 3}]),
+            "{w}"
+        );
+        let page = portal.get(&quiz_page).expect(StatusCode::OK).await.text();
+        assert!(
+            page.contains("3 random questions from the bank “Capitals &#60;pool&#62;”")
+                && page.contains("value=\"3\""),
+            "{w}: {page}"
+        );
+        assert!(page.contains("11 questions"), "{w}: {page}");
+
+        // The bank is in use: deleting it is refused on its page, nothing deleted.
+        let refused = portal
+            .form(format!("{bank_page}/delete"), &[])
+            .expect(StatusCode::CONFLICT)
+            .await
+            .text();
+        assert!(
+            refused.contains("An assessment draws from this bank."),
+            "{w}: {refused}"
+        );
+        assert_eq!(bank_questions(&w, &s.teacher, &bank).await.len(), 6, "{w}");
+
+        // A learner's attempt holds the quiz's questions and three of the bank's, and the page
+        // shows none of the others nor any key.
+        let learner = w.portal(&s.student).await;
+        let started = learner
+            .form(format!("/learn/assessments/{}/attempts", q.assessment), &[])
+            .expect(StatusCode::SEE_OTHER)
+            .await;
+        let attempt = learner
+            .get(location(&started))
+            .expect(StatusCode::OK)
+            .await
+            .text();
+        let shown = pool
+            .iter()
+            .filter(|id| attempt.contains(id.as_str()))
+            .count();
+        assert_eq!(shown, 3, "{w}: {attempt}");
+        assert_page_has_no_key(&attempt, "the attempt's page");
+        assert!(
+            !attempt.contains("Capitals &#60;pool&#62;"),
+            "{w}: the bank named"
+        );
+        let other = start(&w, &s.student2, &q.assessment).await;
+        assert_eq!(other["questions"].as_array().unwrap().len(), 11, "{w}");
+        let drawn = ids_by_prompt(&other)
+            .into_values()
+            .filter(|id| pool.contains(id))
+            .count();
+        assert_eq!(drawn, 3, "{w}: {other}");
+        assert_no_key(&other, "the other learner's attempt");
+
+        // Learners and another tenant's staff reach none of it; forged forms change nothing.
+        let globex = w.portal(&stranger).await;
+        let pages = [
+            banks.clone(),
+            bank_page.clone(),
+            format!("{bank_page}/questions/new?kind=essay"),
+            format!("/teach/questions/{}", pool[0]),
+        ];
+        let forms = [
+            (banks.clone(), vec![("title", "Stolen")]),
+            (
+                format!("{bank_page}/questions"),
+                question_forms()[2].clone(),
+            ),
+            (
+                format!("/teach/questions/{}", pool[0]),
+                question_forms()[2].clone(),
+            ),
+            (format!("/teach/questions/{}/delete", pool[0]), vec![]),
+            (draws.clone(), vec![(field.as_str(), "1")]),
+            (format!("{bank_page}/delete"), vec![]),
+        ];
+        for page in &pages {
+            let denied = learner.get(page).send().await;
+            assert_eq!(denied.status, StatusCode::FORBIDDEN, "{w}: {page}");
+            globex.get(page).expect(StatusCode::NOT_FOUND).await;
+        }
+        for (path, fields) in &forms {
+            let denied = learner.form(path, fields).send().await;
+            assert_eq!(denied.status, StatusCode::FORBIDDEN, "{w}: {path}");
+            globex
+                .form(path, fields)
+                .expect(StatusCode::NOT_FOUND)
+                .await;
+            portal
+                .forged(path, fields)
+                .expect(StatusCode::FORBIDDEN)
+                .await;
+        }
+        let questions = bank_questions(&w, &s.teacher, &bank).await;
+        assert_eq!(questions, pool, "{w}");
+        let first = teacher
+            .get(format!("/api/v1/questions/{}", pool[0]))
+            .expect(StatusCode::OK)
+            .await;
+        assert_eq!(
+            first.json_value()["prompt"],
+            json!("Capital of France?"),
+            "{w}"
+        );
+        let listed = teacher.get(&api_banks).expect(StatusCode::OK).await;
+        assert_eq!(
+            listed.json_value()["items"].as_array().unwrap().len(),
+            1,
+            "{w}"
+        );
+        assert_eq!(
+            draws_of(&w, &s.teacher, &q.assessment).await,
+            json!([{"bank_id": bank, "count": 3}]),
+            "{w}"
+        );
+
+        // With the draw taken away the bank is deleted, its questions with it.
+        portal
+            .form(&draws, &[(field.as_str(), "")])
+            .expect(StatusCode::SEE_OTHER)
+            .await;
+        assert_eq!(
+            draws_of(&w, &s.teacher, &q.assessment).await,
+            json!([]),
+            "{w}"
+        );
+        let deleted = portal
+            .form(format!("{bank_page}/delete"), &[])
+            .expect(StatusCode::SEE_OTHER)
+            .await;
+        assert_eq!(location(&deleted), banks, "{w}");
+        teacher
+            .get(format!("/api/v1/questions/{}", pool[0]))
+            .expect(StatusCode::NOT_FOUND)
+            .await;
+        let list = portal.get(&banks).expect(StatusCode::OK).await.text();
+        assert!(list.contains("no question banks yet"), "{w}: {list}");
     }
 }
 

@@ -926,6 +926,33 @@ async fn quiz_journey(config: StoreConfig, label: &str, driver: &Driver) {
         press(&teacher, "main form button[type=submit]").await?;
         until(&teacher, "ol.questions", |t| t.contains("Fire doors")).await?;
         audit(&teacher, "assessment with questions").await?;
+        // A bank of the course, and one question of it drawn by each attempt.
+        click_link(&teacher, "The course's question banks").await?;
+        arrive(&teacher, &format!("Question banks of {title}")).await?;
+        audit(&teacher, "question banks").await?;
+        fill(&teacher, "#title", "Exits").await?;
+        press(&teacher, "form[action$='/question-banks'] button").await?;
+        arrive(&teacher, "Exits").await?;
+        let at = teacher.current_url().await.map_err(fail("url"))?;
+        let bank = at.path().rsplit('/').next().unwrap_or_default().to_owned();
+        click_link(&teacher, "Short answer").await?;
+        arrive(&teacher, "New question Short answer").await?;
+        fill(&teacher, "#prompt", "Name an exit.").await?;
+        fill(&teacher, "#answers", "Stairs").await?;
+        press(&teacher, "main form button[type=submit]").await?;
+        until(&teacher, "ol.questions", |t| t.contains("Name an exit.")).await?;
+        audit(&teacher, "question bank").await?;
+        teacher
+            .goto(&format!("{base}/t/west/teach/assessments/{quiz}"))
+            .await
+            .map_err(fail("assessment"))?;
+        fill(&teacher, &format!("#draw-{bank}"), "1").await?;
+        press(&teacher, "form[action$='/draws'] button").await?;
+        until(&teacher, "ul.draws", |t| {
+            t.contains("One random question from the bank “Exits”")
+        })
+        .await?;
+        audit(&teacher, "assessment with draws").await?;
         teacher
             .goto(&format!("{base}/t/west/teach/courses/{course}"))
             .await
@@ -963,6 +990,7 @@ async fn quiz_journey(config: StoreConfig, label: &str, driver: &Driver) {
         audit(&learner, "quiz lesson").await?;
         press(&learner, "form[action$='/attempts'] button").await?;
         arrive(&learner, "Safety check").await?;
+        until(&learner, "main form", |t| t.contains("Name an exit.")).await?;
         audit(&learner, "attempt").await?;
         press(&learner, "input[type=radio][value=o2]").await?;
         press(&learner, "input[type=radio][value=true]").await?;
@@ -970,7 +998,8 @@ async fn quiz_journey(config: StoreConfig, label: &str, driver: &Driver) {
         until(&learner, "p.notice", |t| t.contains("saved")).await?;
         press(&learner, "input[name=confirm]").await?;
         press(&learner, "button[value=submit]").await?;
-        until(&learner, "#score", |t| t.contains("2 of 2")).await?;
+        // The drawn question is left unanswered.
+        until(&learner, "#score", |t| t.contains("2 of 3")).await?;
         until(&learner, "#passed", |t| t == "Passed").await?;
         audit(&learner, "result").await
     })

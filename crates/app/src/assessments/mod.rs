@@ -20,12 +20,14 @@ use lyceum_domain::assessment::{
     QuestionKey, ReviewPolicy,
 };
 use lyceum_domain::{AssessmentId, CourseId, LessonKind, Permission, QuestionBankId, QuestionId};
-use lyceum_store::repo::assessments::{self as repo, AssessmentDraft, QuestionOwner};
+use lyceum_store::repo::assessments::{self as repo, AssessmentDraft};
 use lyceum_store::repo::{lessons, submissions};
 use lyceum_store::{TenantTx, WriteTx};
 use serde::Serialize;
 
-pub use lyceum_store::repo::assessments::{Assessment, Draw, Question, QuestionBank};
+pub use lyceum_store::repo::assessments::{
+    Assessment, Draw, Question, QuestionBank, QuestionOwner,
+};
 
 /// The most questions an assessment (or a bank) may hold.
 pub const MAX_QUESTIONS: usize = 200;
@@ -480,10 +482,12 @@ async fn editable_question(
     let question = repo::get_question(tx, id)
         .await?
         .ok_or_else(question_not_found)?;
-    let course = match (question.assessment_id, question.bank_id) {
-        (Some(assessment), _) => repo::get(tx, assessment).await?.map(|a| a.course_id),
-        (None, Some(bank)) => repo::get_bank(tx, bank).await?.map(|b| b.course_id),
-        (None, None) => None,
+    let course = match question.owner() {
+        Some(QuestionOwner::Assessment(assessment)) => {
+            repo::get(tx, assessment).await?.map(|a| a.course_id)
+        }
+        Some(QuestionOwner::Bank(bank)) => repo::get_bank(tx, bank).await?.map(|b| b.course_id),
+        None => None,
     }
     .ok_or_else(question_not_found)?;
     edits(tx, actor, course, question_not_found).await?;
@@ -566,14 +570,32 @@ pub struct BankDetail {
     pub questions: Vec<Question>,
 }
 
-/// The question banks of a course the actor edits.
+/// A question bank in its course's list, with how many questions it holds (as many as a draw
+/// may take from it).
+#[derive(Debug, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct BankSummary {
+    #[serde(flatten)]
+    pub bank: QuestionBank,
+    pub question_count: u32,
+}
+
+/// The question banks of a course the actor edits, with their sizes.
 pub async fn banks_of(
     tx: &mut TenantTx,
     actor: &Actor,
     course: CourseId,
-) -> Result<Vec<QuestionBank>, Refusal> {
+) -> Result<Vec<BankSummary>, Refusal> {
     editable_course(tx, actor, course).await?;
-    Ok(repo::banks_of(tx, course).await?)
+    let mut out = Vec::new();
+    for bank in repo::banks_of(tx, course).await? {
+        let held = repo::questions_of(tx, QuestionOwner::Bank(bank.id)).await?;
+        out.push(BankSummary {
+            question_count: held.len() as u32,
+            bank,
+        });
+    }
+    Ok(out)
 }
 
 /// Creates a question bank in a course the actor edits.

@@ -26,7 +26,7 @@ refusal-not-graded-by-hand = Only essay answers are graded by hand.
 refusal-nothing-to-grade = The learner did not answer this question.
 refusal-invalid-grade = A grade is at most the question's points.
 refusal-not-submitted = Only a submitted attempt is graded.
-refusal-invalid-draw = A draw names a bank of this course and at most as many questions as it holds.
+refusal-invalid-draw = A draw takes at least one question from a bank of this course, and at most as many as the bank holds.
 refusal-bank-in-use = An assessment draws from this bank.
 refusal-too-many-questions = This assessment holds as many questions as it may.
 refusal-attempt-conflict = Another attempt started at the same moment; try again.
@@ -184,6 +184,18 @@ authoring-field-distractors = Extra choices that match nothing, one per line
 authoring-field-items = Items in their right order, one per line
 authoring-field-max-chars = Longest answer in characters (empty: 50,000)
 authoring-save-question = Save the question
+authoring-draws = Random questions from banks
+authoring-draws-hint = Each attempt also draws this many questions at random from a bank (a different draw for each attempt); leave a bank empty to draw none from it.
+authoring-draw-field = { $count ->
+    [one] From “{ $bank }” (it holds one question)
+   *[other] From “{ $bank }” (it holds { $count } questions)
+}
+authoring-drawn = { $count ->
+    [one] One random question from the bank “{ $bank }”
+   *[other] { $count } random questions from the bank “{ $bank }”
+}
+authoring-no-banks = This course has no question banks to draw from yet.
+authoring-save-draws = Save the draws
 authoring-attempts-title = Attempts at { $title }
 authoring-no-attempts = No learner has started this assessment yet.
 authoring-learner = Learner
@@ -197,8 +209,26 @@ authoring-grade = Save the grades
 
 ## The course builder and the lesson editor: where quizzes are linked.
 builder-assessments = Quizzes and exams
+builder-banks = Question banks
 builder-new-quiz-lesson = quiz
 editor-assessment = Quiz of a quiz lesson
 editor-assessment-none = None
 editor-assessment-hint = A quiz lesson shows this quiz; learners complete the lesson by passing it.
 editor-assessment-manage = Write the course's quizzes
+
+## A course's question banks: questions assessments draw from at random.
+banks-title = Question banks of { $course }
+banks-caption = The course's question banks
+banks-hint = A bank holds questions that quizzes and exams draw from at random, a different draw for each attempt. Learners see only the questions their attempt drew.
+banks-none = This course has no question banks yet.
+banks-new = New question bank
+banks-back = Back to the question banks
+banks-back-to-bank = Back to the bank
+banks-manage = The course's question banks
+banks-open = Open the bank
+banks-size = { $count ->
+    [0] No questions yet
+    [one] One question
+   *[other] { $count } questions
+}
+banks-delete = Delete this bank

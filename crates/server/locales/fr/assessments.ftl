@@ -26,7 +26,7 @@ refusal-not-graded-by-hand = Seules les réponses rédigées se notent à la mai
 refusal-nothing-to-grade = L'apprenant n'a pas répondu à cette question.
 refusal-invalid-grade = Une note vaut au plus les points de la question.
 refusal-not-submitted = Seule une tentative remise se note.
-refusal-invalid-draw = Un tirage nomme une banque de ce cours et au plus autant de questions qu'elle en contient.
+refusal-invalid-draw = Un tirage prend au moins une question dans une banque de ce cours, et au plus autant qu’elle en contient.
 refusal-bank-in-use = Une évaluation tire des questions de cette banque.
 refusal-too-many-questions = Cette évaluation contient déjà autant de questions que permis.
 refusal-attempt-conflict = Une autre tentative a commencé au même instant ; réessayez.
@@ -184,6 +184,18 @@ authoring-field-distractors = Choix en plus qui ne correspondent à rien, un par
 authoring-field-items = Éléments dans leur bon ordre, un par ligne
 authoring-field-max-chars = Réponse la plus longue en caractères (vide : 50 000)
 authoring-save-question = Enregistrer la question
+authoring-draws = Questions tirées au hasard des banques
+authoring-draws-hint = Chaque tentative tire aussi ce nombre de questions au hasard dans une banque (un tirage différent à chaque tentative) ; laissez une banque vide pour n’en tirer aucune.
+authoring-draw-field = { $count ->
+    [one] Dans « { $bank } » (elle contient une question)
+   *[other] Dans « { $bank } » (elle contient { $count } questions)
+}
+authoring-drawn = { $count ->
+    [one] Une question au hasard de la banque « { $bank } »
+   *[other] { $count } questions au hasard de la banque « { $bank } »
+}
+authoring-no-banks = Ce cours n’a pas encore de banque de questions où tirer.
+authoring-save-draws = Enregistrer les tirages
 authoring-attempts-title = Tentatives de { $title }
 authoring-no-attempts = Aucun apprenant n’a encore commencé cette évaluation.
 authoring-learner = Apprenant
@@ -197,8 +209,26 @@ authoring-grade = Enregistrer les notes
 
 ## Le constructeur de cours et l’éditeur de leçon : où les quiz sont liés.
 builder-assessments = Quiz et examens
+builder-banks = Banques de questions
 builder-new-quiz-lesson = quiz
 editor-assessment = Quiz d’une leçon de quiz
 editor-assessment-none = Aucun
 editor-assessment-hint = Une leçon de quiz affiche ce quiz ; les apprenants terminent la leçon en le réussissant.
 editor-assessment-manage = Écrire les quiz du cours
+
+## Les banques de questions d’un cours : des questions que les évaluations tirent au hasard.
+banks-title = Banques de questions de { $course }
+banks-caption = Les banques de questions du cours
+banks-hint = Une banque contient des questions que les quiz et examens tirent au hasard, un tirage différent à chaque tentative. Les apprenants ne voient que les questions tirées pour leur tentative.
+banks-none = Ce cours n’a pas encore de banque de questions.
+banks-new = Nouvelle banque de questions
+banks-back = Retour aux banques de questions
+banks-back-to-bank = Retour à la banque
+banks-manage = Les banques de questions du cours
+banks-open = Ouvrir la banque
+banks-size = { $count ->
+    [0] Pas encore de question
+    [one] Une question
+   *[other] { $count } questions
+}
+banks-delete = Supprimer cette banque

@@ -20,8 +20,8 @@ use lyceum_app::assessments::attempts::{
     self, AnswerGrade, AttemptSummary, AttemptView, StaffSubmission, SubmissionRead,
 };
 use lyceum_app::assessments::{
-    self, Assessment, AssessmentChange, AssessmentDetail, AssessmentInput, BankDetail, Draw,
-    Question, QuestionBank, QuestionChange,
+    self, Assessment, AssessmentChange, AssessmentDetail, AssessmentInput, BankDetail, BankSummary,
+    Draw, Question, QuestionBank, QuestionChange,
 };
 use lyceum_domain::assessment::{
     Answer, AssessmentKind, AssessmentRules, CountedAttempt, LatePolicy, Points, QuestionDraft,
@@ -365,10 +365,10 @@ pub(crate) struct NewBank {
 
 #[derive(Serialize, ToSchema)]
 pub(crate) struct BankList {
-    items: Vec<QuestionBank>,
+    items: Vec<BankSummary>,
 }
 
-/// The question banks of a course you edit.
+/// The question banks of a course you edit, each with its number of questions.
 #[utoipa::path(get, path = "/api/v1/courses/{id}/question-banks", tag = "assessments", params(CoursePath),
     security(("bearer" = [])),
     responses((status = 200, body = BankList), (status = 404, description = "`NOT_FOUND`", body = ErrorBody)))]

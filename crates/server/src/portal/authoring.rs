@@ -1,8 +1,10 @@
 //! Writing quizzes and exams in the portal, for a course's staff: a course's assessments (from
-//! the course builder), an assessment's settings and its questions, a form per kind of question
-//! (options with the right ones ticked, true or false, accepted answers, a pattern or a number;
-//! matching and ordering as a line per pair or item), the attempts and the grading of essays.
-//! Every rule is the use cases' (`lyceum_app::assessments`); the forms only read what was typed.
+//! the course builder), an assessment's settings, its questions and its draws from the course's
+//! question banks, the question editor an assessment's and a bank's questions share (a form per
+//! kind of question: options with the right ones ticked, true or false, accepted answers, a
+//! pattern or a number; matching and ordering as a line per pair or item), the attempts and the
+//! grading of essays. The banks' own pages are `banks`'s. Every rule is the use cases'
+//! (`lyceum_app::assessments`); the forms only read what was typed.
 
 use super::pages::{to_sign_in, Id};
 use super::staff::{shown_in_form, Problems};
@@ -15,7 +17,8 @@ use axum::response::Response;
 use chrono::{DateTime, NaiveDateTime, Utc};
 use lyceum_app::assessments::attempts::{self, AnswerGrade, AttemptSummary, StaffSubmission};
 use lyceum_app::assessments::{
-    self, AssessmentChange, AssessmentDetail, AssessmentInput, Question, QuestionChange,
+    self, AssessmentChange, AssessmentDetail, AssessmentInput, BankSummary, Draw, Question,
+    QuestionChange, QuestionOwner,
 };
 use lyceum_app::learning::courses;
 use lyceum_app::learning::enrollments;
@@ -24,7 +27,7 @@ use lyceum_domain::assessment::{
     Answer, AssessmentKind, AssessmentRules, Choice, ChoiceScoring, CountedAttempt, LatePolicy,
     OrderScoring, Points, QuestionDraft, QuestionKey, QuestionKind, ReviewPolicy, TextRule,
 };
-use lyceum_domain::{AssessmentId, CourseId, QuestionId, SubmissionId, UserId};
+use lyceum_domain::{AssessmentId, CourseId, QuestionBankId, QuestionId, SubmissionId, UserId};
 use serde::Deserialize;
 use std::collections::{BTreeMap, HashMap};
 
@@ -37,6 +40,14 @@ fn assessments_path(course: CourseId) -> String {
 
 fn assessment_path(id: AssessmentId) -> String {
     format!("/teach/assessments/{id}")
+}
+
+/// The page of what holds a question: its assessment's or its bank's.
+fn holder_path(owner: QuestionOwner) -> String {
+    match owner {
+        QuestionOwner::Assessment(id) => assessment_path(id),
+        QuestionOwner::Bank(id) => super::banks::bank_path(id),
+    }
 }
 
 #[derive(Template)]
@@ -253,10 +264,36 @@ impl SettingsSheet {
     }
 }
 
-/// A question of the assessment's page: its key summed up in words for the author.
-struct QuestionRow {
-    question: Question,
-    kind: QuestionKind,
+/// A question of an assessment's or a bank's page (`question_list.html`), with its kind.
+pub(super) struct QuestionRow {
+    pub(super) question: Question,
+    pub(super) kind: QuestionKind,
+}
+
+/// The rows of a question list.
+pub(super) fn question_rows(questions: Vec<Question>) -> Vec<QuestionRow> {
+    questions
+        .into_iter()
+        .map(|question| QuestionRow {
+            kind: question.draft.key.kind(),
+            question,
+        })
+        .collect()
+}
+
+/// A draw of the assessment's question list: how many questions each attempt takes at random
+/// from which bank.
+struct DrawnRow {
+    bank: QuestionBankId,
+    title: String,
+    count: u32,
+}
+
+/// A bank of the course on the assessment's draws form, with the number each attempt draws
+/// from it as typed (else as saved; empty for none).
+struct DrawField {
+    bank: BankSummary,
+    count: String,
 }
 
 #[derive(Template)]
@@ -265,6 +302,8 @@ struct AssessmentPage {
     chrome: Chrome,
     detail: AssessmentDetail,
     questions: Vec<QuestionRow>,
+    drawn: Vec<DrawnRow>,
+    draw_fields: Vec<DrawField>,
     sheet: SettingsSheet,
     problems: Problems,
     saved: bool,
@@ -273,6 +312,14 @@ struct AssessmentPage {
 impl AssessmentPage {
     fn kinds(&self) -> [QuestionKind; 7] {
         KINDS
+    }
+
+    /// Where `question_list.html` links a new question of a kind.
+    fn new_question_path(&self) -> String {
+        format!(
+            "{}/questions/new",
+            assessment_path(self.detail.assessment.id)
+        )
     }
 
     fn reviews(&self) -> Vec<Opt> {
@@ -295,7 +342,8 @@ impl AssessmentPage {
     }
 }
 
-const KINDS: [QuestionKind; 7] = [
+/// Every kind of question, in the order the pages offer them.
+pub(super) const KINDS: [QuestionKind; 7] = [
     QuestionKind::SingleChoice,
     QuestionKind::MultipleChoice,
     QuestionKind::TrueFalse,
@@ -305,10 +353,12 @@ const KINDS: [QuestionKind; 7] = [
     QuestionKind::Essay,
 ];
 
-/// What the assessment's page shows besides the assessment: the settings as typed (else as
-/// saved), the problem with them, whether they were just saved.
+/// What the assessment's page shows besides the assessment: the settings or the draws as typed
+/// (else as saved), the problem with them, whether they were just saved.
+#[derive(Default)]
 struct Shown {
     sheet: Option<SettingsSheet>,
+    draws: Option<DrawSheet>,
     problems: Problems,
     status: StatusCode,
     saved: bool,
@@ -320,8 +370,53 @@ impl Shown {
             sheet: Some(sheet),
             problems,
             status,
-            saved: false,
+            ..Shown::default()
         }
+    }
+}
+
+/// The draws form as typed: `draw-{bank}` fields, each the number of questions an attempt
+/// draws from the bank (empty for none).
+struct DrawSheet {
+    typed: Vec<(String, String)>,
+}
+
+impl DrawSheet {
+    fn from_fields(fields: &Fields) -> Self {
+        DrawSheet {
+            typed: fields
+                .iter()
+                .filter_map(|(name, value)| {
+                    let bank = name.strip_prefix("draw-")?;
+                    Some((bank.to_owned(), value.trim().to_owned()))
+                })
+                .collect(),
+        }
+    }
+
+    /// What `bank`'s field holds.
+    fn count_of(&self, bank: QuestionBankId) -> String {
+        let bank = bank.to_string();
+        self.typed
+            .iter()
+            .find(|(typed, _)| *typed == bank)
+            .map(|(_, count)| count.clone())
+            .unwrap_or_default()
+    }
+
+    /// The draws for the use case (which checks them: `INVALID_DRAW`), or `None` when a bank
+    /// or a number cannot be read.
+    fn draws(&self) -> Option<Vec<Draw>> {
+        self.typed
+            .iter()
+            .filter(|(_, count)| !count.is_empty())
+            .map(|(bank, count)| {
+                Some(Draw {
+                    bank_id: bank.parse().ok()?,
+                    count: count.parse().ok()?,
+                })
+            })
+            .collect()
     }
 }
 
@@ -334,6 +429,7 @@ async fn assessment_page(
 ) -> Response {
     let Shown {
         sheet,
+        draws: typed,
         problems,
         status,
         saved,
@@ -345,21 +441,45 @@ async fn assessment_page(
                 // A learner reads an assessment on its lesson, not here.
                 return Err(staff_only());
             }
-            Ok(detail)
+            let banks = if detail.assessment.kind == AssessmentKind::Assignment {
+                Vec::new()
+            } else {
+                assessments::banks_of(tx, actor, detail.assessment.course_id).await?
+            };
+            Ok((detail, banks))
         })
         .await;
-    let mut detail = match read {
-        Ok(detail) => detail,
+    let (mut detail, banks) = match read {
+        Ok(read) => read,
         Err(e) => return visit.problem(e),
     };
-    let questions = detail
-        .questions
-        .take()
-        .unwrap_or_default()
+    let questions = question_rows(detail.questions.take().unwrap_or_default());
+    let draws = detail.draws.take().unwrap_or_default();
+    let drawn = draws
+        .iter()
+        .map(|draw| DrawnRow {
+            bank: draw.bank_id,
+            title: banks
+                .iter()
+                .find(|b| b.bank.id == draw.bank_id)
+                .map(|b| b.bank.title.clone())
+                .unwrap_or_default(),
+            count: draw.count,
+        })
+        .collect();
+    let draw_fields = banks
         .into_iter()
-        .map(|question| QuestionRow {
-            kind: question.draft.key.kind(),
-            question,
+        .map(|bank| {
+            let id = bank.bank.id;
+            let count = match &typed {
+                Some(typed) => typed.count_of(id),
+                None => draws
+                    .iter()
+                    .find(|d| d.bank_id == id)
+                    .map(|d| d.count.to_string())
+                    .unwrap_or_default(),
+            };
+            DrawField { bank, count }
         })
         .collect();
     let page = AssessmentPage {
@@ -367,6 +487,8 @@ async fn assessment_page(
         sheet: sheet.unwrap_or_else(|| SettingsSheet::of(&detail, visit.locale.zone())),
         detail,
         questions,
+        drawn,
+        draw_fields,
         problems,
         saved,
     };
@@ -389,10 +511,8 @@ pub(crate) async fn show(
         return to_sign_in(&visit, &visit.asked_for);
     };
     let shown = Shown {
-        sheet: None,
-        problems: Problems::default(),
-        status: StatusCode::OK,
         saved: saved.saved.is_some(),
+        ..Shown::default()
     };
     assessment_page(&state, &visit, &actor, id, shown).await
 }
@@ -427,6 +547,52 @@ pub(crate) async fn save(
             Some(status) => {
                 let problems = Problems::of(&visit.locale, e);
                 let shown = Shown::refused(sheet, problems, status);
+                assessment_page(&state, &visit, &actor, id, shown).await
+            }
+            None => visit.problem(e),
+        },
+    }
+}
+
+/// Saves how many questions each attempt draws from which of the course's banks (`draw-{bank}`
+/// fields; empty for none). Checked as the API's draws are (`INVALID_DRAW`): nothing is saved
+/// unless every draw holds.
+pub(crate) async fn save_draws(
+    State(state): State<AppState>,
+    visit: Visit,
+    Path(Id { id }): Path<Id<AssessmentId>>,
+    CheckedForm(fields): CheckedForm<Fields>,
+) -> Response {
+    let Some(actor) = visit.actor() else {
+        return to_sign_in(&visit, &visit.link(&assessment_path(id)));
+    };
+    let sheet = DrawSheet::from_fields(&fields);
+    let refused = |sheet: DrawSheet, problems: Problems, status: StatusCode| Shown {
+        draws: Some(sheet),
+        problems,
+        status,
+        ..Shown::default()
+    };
+    let Some(draws) = sheet.draws() else {
+        let problems = Problems::at("draws", visit.locale.msg("authoring-unreadable"));
+        let shown = refused(sheet, problems, StatusCode::UNPROCESSABLE_ENTITY);
+        return assessment_page(&state, &visit, &actor, id, shown).await;
+    };
+    let change = AssessmentChange {
+        draws: Some(draws),
+        ..AssessmentChange::default()
+    };
+    let changed = visit
+        .write(&state, async |tx| {
+            assessments::change(tx, &actor, id, change).await
+        })
+        .await;
+    match changed {
+        Ok(_) => visit.redirect(&format!("{}?saved=1#questions", assessment_path(id))),
+        Err(e) => match shown_in_form(&e) {
+            Some(status) => {
+                let problems = Problems::of(&visit.locale, e);
+                let shown = refused(sheet, problems, status);
                 assessment_page(&state, &visit, &actor, id, shown).await
             }
             None => visit.problem(e),
@@ -875,18 +1041,29 @@ impl IntoLines for Vec<String> {
     }
 }
 
-/// Where a question's form posts: a new question of an assessment, or a saved one.
+/// Where a question's form posts: a new question of an assessment or a bank, or a saved one
+/// (with what holds it).
 #[derive(Clone, Copy)]
 enum QuestionTarget {
-    New(AssessmentId),
-    Saved(QuestionId, AssessmentId),
+    New(QuestionOwner),
+    Saved(QuestionId, QuestionOwner),
+}
+
+impl QuestionTarget {
+    fn owner(self) -> QuestionOwner {
+        match self {
+            QuestionTarget::New(owner) | QuestionTarget::Saved(_, owner) => owner,
+        }
+    }
 }
 
 #[derive(Template)]
 #[template(path = "portal/question.html")]
 struct QuestionPage {
     chrome: Chrome,
-    assessment: AssessmentId,
+    /// The page of its assessment or bank.
+    back: String,
+    in_bank: bool,
     title: String,
     action: String,
     saved: Option<QuestionId>,
@@ -924,13 +1101,15 @@ fn question_page(
     problems: Problems,
     status: StatusCode,
 ) -> Response {
-    let (assessment, action, saved) = match target {
-        QuestionTarget::New(a) => (a, format!("/teach/assessments/{a}/questions"), None),
-        QuestionTarget::Saved(q, a) => (a, format!("/teach/questions/{q}"), Some(q)),
+    let owner = target.owner();
+    let (action, saved) = match target {
+        QuestionTarget::New(_) => (format!("{}/questions", holder_path(owner)), None),
+        QuestionTarget::Saved(q, _) => (format!("/teach/questions/{q}"), Some(q)),
     };
     let page = QuestionPage {
         chrome: visit.chrome(),
-        assessment,
+        back: visit.link(&holder_path(owner)),
+        in_bank: matches!(owner, QuestionOwner::Bank(_)),
         title,
         action: visit.link(&action),
         saved,
@@ -945,11 +1124,27 @@ pub(crate) struct NewQuestion {
     kind: Option<String>,
 }
 
-/// The form of a new question of `?kind=`.
-pub(crate) async fn new_question(
+/// The title of an assessment or a bank, for one who may add questions to it.
+async fn holder_title(
+    tx: &mut lyceum_store::TenantTx,
+    actor: &Actor,
+    owner: QuestionOwner,
+) -> Result<String, Refusal> {
+    match owner {
+        QuestionOwner::Assessment(id) => {
+            let detail = assessments::show(tx, actor, id, Utc::now()).await?;
+            courses::editable_course(tx, actor, detail.assessment.course_id).await?;
+            Ok(detail.assessment.title)
+        }
+        QuestionOwner::Bank(id) => Ok(assessments::bank(tx, actor, id).await?.bank.title),
+    }
+}
+
+/// The form of a new question of `?kind=` of an assessment or a bank (`H`, its id).
+pub(crate) async fn new_question<H: Into<QuestionOwner> + Copy>(
     State(state): State<AppState>,
     visit: Visit,
-    Path(Id { id }): Path<Id<AssessmentId>>,
+    Path(Id { id }): Path<Id<H>>,
     Query(new): Query<NewQuestion>,
 ) -> Response {
     let Some(actor) = visit.actor() else {
@@ -959,17 +1154,14 @@ pub(crate) async fn new_question(
         .kind
         .and_then(|k| k.parse().ok())
         .unwrap_or(QuestionKind::SingleChoice);
+    let owner = id.into();
     let read = visit
-        .read(&state, async |tx| {
-            let detail = assessments::show(tx, &actor, id, Utc::now()).await?;
-            courses::editable_course(tx, &actor, detail.assessment.course_id).await?;
-            Ok(detail.assessment.title)
-        })
+        .read(&state, async |tx| holder_title(tx, &actor, owner).await)
         .await;
     match read {
         Ok(title) => question_page(
             &visit,
-            QuestionTarget::New(id),
+            QuestionTarget::New(owner),
             title,
             QuestionSheet::new(kind),
             Problems::default(),
@@ -990,8 +1182,12 @@ async fn write_question(
     let draft = sheet.draft();
     let written = visit
         .write(state, async |tx| match target {
-            QuestionTarget::New(assessment) => {
+            QuestionTarget::New(QuestionOwner::Assessment(assessment)) => {
                 assessments::add_question(tx, actor, assessment, &draft).await?;
+                Ok(())
+            }
+            QuestionTarget::New(QuestionOwner::Bank(bank)) => {
+                assessments::add_bank_question(tx, actor, bank, &draft).await?;
                 Ok(())
             }
             QuestionTarget::Saved(question, _) => {
@@ -1006,11 +1202,8 @@ async fn write_question(
             }
         })
         .await;
-    let assessment = match target {
-        QuestionTarget::New(a) | QuestionTarget::Saved(_, a) => a,
-    };
     match written {
-        Ok(()) => visit.redirect(&format!("{}#questions", assessment_path(assessment))),
+        Ok(()) => visit.redirect(&format!("{}#questions", holder_path(target.owner()))),
         Err(e) => match shown_in_form(&e) {
             Some(status) => {
                 let problems = Problems::of(&visit.locale, e);
@@ -1022,17 +1215,18 @@ async fn write_question(
     }
 }
 
-/// Adds a question to an assessment.
-pub(crate) async fn add_question(
+/// Adds a question to an assessment or a bank (`H`, its id).
+pub(crate) async fn add_question<H: Into<QuestionOwner> + Copy>(
     State(state): State<AppState>,
     visit: Visit,
-    Path(Id { id }): Path<Id<AssessmentId>>,
+    Path(Id { id }): Path<Id<H>>,
     CheckedForm(fields): CheckedForm<Fields>,
 ) -> Response {
+    let owner = id.into();
     let Some(actor) = visit.actor() else {
-        return to_sign_in(&visit, &visit.link(&assessment_path(id)));
+        return to_sign_in(&visit, &visit.link(&holder_path(owner)));
     };
-    write_question(&state, &visit, &actor, QuestionTarget::New(id), &fields).await
+    write_question(&state, &visit, &actor, QuestionTarget::New(owner), &fields).await
 }
 
 /// A saved question's form.
@@ -1051,11 +1245,10 @@ pub(crate) async fn question(
         })
         .await;
     match read {
-        // Questions of banks are edited over the API.
-        Ok(question) => match question.assessment_id {
-            Some(assessment) => question_page(
+        Ok(question) => match question.owner() {
+            Some(owner) => question_page(
                 &visit,
-                QuestionTarget::Saved(id, assessment),
+                QuestionTarget::Saved(id, owner),
                 String::new(),
                 QuestionSheet::of(&question.draft),
                 Problems::default(),
@@ -1082,18 +1275,18 @@ fn question_not_here() -> Refusal {
     }
 }
 
-/// The assessment of a saved question (its form posts to the question).
-async fn assessment_of_question(
+/// The assessment or bank of a saved question (its form posts to the question).
+async fn owner_of_question(
     state: &AppState,
     visit: &Visit,
     actor: &Actor,
     id: QuestionId,
-) -> Result<AssessmentId, Refusal> {
+) -> Result<QuestionOwner, Refusal> {
     visit
         .read(state, async |tx| {
             assessments::question(tx, actor, id)
                 .await?
-                .assessment_id
+                .owner()
                 .ok_or_else(question_not_here)
         })
         .await
@@ -1109,15 +1302,15 @@ pub(crate) async fn save_question(
     let Some(actor) = visit.actor() else {
         return to_sign_in(&visit, &visit.link(&format!("/teach/questions/{id}")));
     };
-    let assessment = match assessment_of_question(&state, &visit, &actor, id).await {
-        Ok(assessment) => assessment,
+    let owner = match owner_of_question(&state, &visit, &actor, id).await {
+        Ok(owner) => owner,
         Err(e) => return visit.problem(e),
     };
-    let target = QuestionTarget::Saved(id, assessment);
+    let target = QuestionTarget::Saved(id, owner);
     write_question(&state, &visit, &actor, target, &fields).await
 }
 
-/// Removes a question.
+/// Removes a question (a bank's is refused while a draw needs it: `INVALID_DRAW`).
 pub(crate) async fn delete_question(
     State(state): State<AppState>,
     visit: Visit,
@@ -1130,13 +1323,13 @@ pub(crate) async fn delete_question(
     let removed = visit
         .write(&state, async |tx| {
             let question = assessments::question(tx, &actor, id).await?;
-            let assessment = question.assessment_id.ok_or_else(question_not_here)?;
+            let owner = question.owner().ok_or_else(question_not_here)?;
             assessments::remove_question(tx, &actor, id).await?;
-            Ok(assessment)
+            Ok(owner)
         })
         .await;
     match removed {
-        Ok(assessment) => visit.redirect(&format!("{}#questions", assessment_path(assessment))),
+        Ok(owner) => visit.redirect(&format!("{}#questions", holder_path(owner))),
         Err(e) => visit.problem(e),
     }
 }

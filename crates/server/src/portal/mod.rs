@@ -6,9 +6,10 @@
 //!
 //! `session` owns browser sessions and CSRF, `i18n` the languages (catalogues, the choice of a
 //! request's locale, dates and numbers), `pages` the public and learners' pages, `staff` the
-//! instructors' and admins' pages, `recovery` the password pages, with the course builder in `builder` and `lessons`,
-//! quizzes taken in `quiz` and written and graded in `authoring`; assignments and grading in
-//! `assignments`, the assignment editor and rubric averages in `assignment_editor`; this
+//! instructors' and admins' pages, `recovery` the password pages, with the course builder in
+//! `builder` and `lessons`, quizzes taken in `quiz` and written and graded in `authoring`, the
+//! courses' question banks in `banks`; assignments and grading in `assignments`, the
+//! assignment editor and rubric averages in `assignment_editor`; this
 //! module the request context every page shares ([`Visit`]), the checked forms
 //! ([`CheckedForm`], [`CheckedFile`]), rendering and the portal's error pages.
 
@@ -16,6 +17,7 @@ mod activity;
 mod assignment_editor;
 mod assignments;
 mod authoring;
+mod banks;
 mod builder;
 mod console;
 mod files;
@@ -54,7 +56,7 @@ use i18n::PageLocale;
 use lyceum_app::identity::{sessions, User};
 use lyceum_app::learning::import::MAX_CSV_BYTES;
 use lyceum_app::{Actor, Refusal};
-use lyceum_domain::{Branding, LessonId, ModuleId, Role};
+use lyceum_domain::{AssessmentId, Branding, LessonId, ModuleId, QuestionBankId, Role};
 use lyceum_store::{Tenant, TenantTx, WriteTx};
 use serde::de::DeserializeOwned;
 use serde::Deserialize;
@@ -214,13 +216,28 @@ pub(crate) fn tenant_routes() -> Router<AppState> {
             get(authoring::show).post(authoring::save),
         )
         .route("/teach/assessments/{id}/delete", post(authoring::delete))
+        .route("/teach/assessments/{id}/draws", post(authoring::save_draws))
         .route(
             "/teach/assessments/{id}/questions/new",
-            get(authoring::new_question),
+            get(authoring::new_question::<AssessmentId>),
         )
         .route(
             "/teach/assessments/{id}/questions",
-            post(authoring::add_question),
+            post(authoring::add_question::<AssessmentId>),
+        )
+        .route(
+            "/teach/courses/{id}/question-banks",
+            get(banks::list).post(banks::create),
+        )
+        .route("/teach/question-banks/{id}", get(banks::show))
+        .route("/teach/question-banks/{id}/delete", post(banks::delete))
+        .route(
+            "/teach/question-banks/{id}/questions/new",
+            get(authoring::new_question::<QuestionBankId>),
+        )
+        .route(
+            "/teach/question-banks/{id}/questions",
+            post(authoring::add_question::<QuestionBankId>),
         )
         .route(
             "/teach/assessments/{id}/attempts",

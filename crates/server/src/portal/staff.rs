@@ -87,12 +87,15 @@ fn field_of(refusal: &Refusal) -> Option<String> {
         Refusal::Unacceptable { code, .. } if *code == "INVALID_PREREQUISITE" => {
             return Some("prerequisites".to_owned())
         }
+        Refusal::Unacceptable { code, .. } if *code == "INVALID_DRAW" => {
+            return Some("draws".to_owned())
+        }
         _ => return None,
     };
     let field = match invalid {
-        ValidationError::Empty { field } | ValidationError::TooLong { field, .. } => {
-            (*field).to_owned()
-        }
+        ValidationError::Empty { field }
+        | ValidationError::TooLong { field, .. }
+        | ValidationError::TooMany { field, .. } => (*field).to_owned(),
         ValidationError::InvalidSlug { .. } | ValidationError::ReservedSlug(_) => "slug".into(),
         ValidationError::InvalidEmail(_) => "email".into(),
         ValidationError::PrerequisiteCycle(_) => "prerequisites".into(),

@@ -316,8 +316,17 @@ impl<'w> Portal<'w> {
 
     /// A form sent with the page's CSRF token.
     pub fn form(&self, path: impl AsRef<str>, fields: &[(&str, &str)]) -> Call<'w> {
+        self.form_with(path, fields, &self.csrf)
+    }
+
+    /// A form sent with a token that is not the page's, as a forged cross-site form would be.
+    pub fn forged(&self, path: impl AsRef<str>, fields: &[(&str, &str)]) -> Call<'w> {
+        self.form_with(path, fields, "fedcba9876543210fedcba9876543210")
+    }
+
+    fn form_with(&self, path: impl AsRef<str>, fields: &[(&str, &str)], token: &str) -> Call<'w> {
         let mut all = fields.to_vec();
-        all.push(("csrf", &self.csrf));
+        all.push(("csrf", token));
         let body = serde_urlencoded::to_string(&all).expect("a form that encodes");
         self.call(Method::POST, path)
             .body("application/x-www-form-urlencoded", body.into_bytes())

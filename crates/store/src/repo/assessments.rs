@@ -247,6 +247,18 @@ pub enum QuestionOwner {
     Bank(QuestionBankId),
 }
 
+impl From<AssessmentId> for QuestionOwner {
+    fn from(id: AssessmentId) -> Self {
+        QuestionOwner::Assessment(id)
+    }
+}
+
+impl From<QuestionBankId> for QuestionOwner {
+    fn from(id: QuestionBankId) -> Self {
+        QuestionOwner::Bank(id)
+    }
+}
+
 /// A question with its answer key: for course staff only.
 #[derive(Debug, Clone, Serialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -260,6 +272,17 @@ pub struct Question {
     pub draft: QuestionDraft,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+}
+
+impl Question {
+    /// Its assessment or its bank (a `CHECK` keeps exactly one of them; `None` for neither).
+    pub fn owner(&self) -> Option<QuestionOwner> {
+        match (self.assessment_id, self.bank_id) {
+            (Some(assessment), _) => Some(QuestionOwner::Assessment(assessment)),
+            (None, Some(bank)) => Some(QuestionOwner::Bank(bank)),
+            (None, None) => None,
+        }
+    }
 }
 
 #[derive(sqlx::FromRow)]
