@@ -18,7 +18,7 @@ use axum::extract::multipart::{Multipart, MultipartRejection};
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::Response;
-use chrono::{NaiveDateTime, Utc};
+use chrono::Utc;
 use lyceum_app::assessments::assignments::{
     self, AssignmentView, Extension, LearnerWork, QueueScope, QueuedVersion, StaffVersion,
     StoredFile, VersionRead,
@@ -32,9 +32,6 @@ use lyceum_domain::{AssessmentId, CourseId, ExtensionId, SubmissionId, UserId};
 use lyceum_store::LearnerLock;
 use serde::Deserialize;
 use std::collections::HashMap;
-
-/// How a due date is typed: `YYYY-MM-DDTHH:MM` in the tenant's time zone.
-const DUE_AT: &str = "%Y-%m-%dT%H:%M";
 
 /// A file with its signed download link.
 pub(crate) struct Linked {
@@ -532,11 +529,7 @@ pub(crate) async fn grant_extension(
         Ok(course) => course,
         Err(e) => return visit.problem(e),
     };
-    let zone = visit.locale.zone();
-    let due = NaiveDateTime::parse_from_str(form.due_at.trim(), DUE_AT)
-        .ok()
-        .and_then(|at| at.and_local_timezone(zone).earliest())
-        .map(|at| at.with_timezone(&Utc));
+    let due = visit.locale.parse_local(&form.due_at);
     let user = form.user.parse::<UserId>().ok();
     let (Some(due), Some(user)) = (due, user) else {
         let problems = Problems::at("due_at", visit.locale.msg("assignment-extension-invalid"));

@@ -6,6 +6,7 @@
 //! grading of essays. The banks' own pages are `banks`'s. Every rule is the use cases'
 //! (`lyceum_app::assessments`); the forms only read what was typed.
 
+use super::i18n::PageLocale;
 use super::pages::{to_sign_in, Id};
 use super::staff::{shown_in_form, Problems};
 use super::{CheckedForm, Chrome, Fields, Visit};
@@ -14,7 +15,7 @@ use askama::Template;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::Response;
-use chrono::{DateTime, NaiveDateTime, Utc};
+use chrono::{DateTime, Utc};
 use lyceum_app::assessments::attempts::{self, AnswerGrade, AttemptSummary, StaffSubmission};
 use lyceum_app::assessments::{
     self, AssessmentChange, AssessmentDetail, AssessmentInput, BankSummary, Draw, Question,
@@ -30,9 +31,6 @@ use lyceum_domain::assessment::{
 use lyceum_domain::{AssessmentId, CourseId, QuestionBankId, QuestionId, SubmissionId, UserId};
 use serde::Deserialize;
 use std::collections::{BTreeMap, HashMap};
-
-/// The form's date and time format (`<input type="datetime-local">`).
-const LOCAL: &str = "%Y-%m-%dT%H:%M";
 
 fn assessments_path(course: CourseId) -> String {
     format!("/teach/courses/{course}/assessments")
@@ -174,13 +172,11 @@ struct SettingsSheet {
 }
 
 impl SettingsSheet {
-    fn of(detail: &AssessmentDetail, zone: chrono_tz::Tz) -> Self {
+    fn of(detail: &AssessmentDetail, locale: &PageLocale) -> Self {
         let a = &detail.assessment;
         let r = &a.rules;
-        let local = |at: Option<DateTime<Utc>>| {
-            at.map(|at| at.with_timezone(&zone).format(LOCAL).to_string())
-                .unwrap_or_default()
-        };
+        let local =
+            |at: Option<DateTime<Utc>>| at.map(|at| locale.local_input(&at)).unwrap_or_default();
         SettingsSheet {
             title: a.title.clone(),
             instructions: a.instructions.clone(),
@@ -220,7 +216,7 @@ impl SettingsSheet {
     }
 
     /// The change for the use case, or the field that could not be read.
-    fn change(&self, zone: chrono_tz::Tz) -> Result<AssessmentChange, &'static str> {
+    fn change(&self, locale: &PageLocale) -> Result<AssessmentChange, &'static str> {
         fn number(typed: &str, field: &'static str) -> Result<Option<u32>, &'static str> {
             let typed = typed.trim();
             if typed.is_empty() {
@@ -234,12 +230,7 @@ impl SettingsSheet {
                 if typed.is_empty() {
                     return Ok(None);
                 }
-                NaiveDateTime::parse_from_str(typed, LOCAL)
-                    .or_else(|_| NaiveDateTime::parse_from_str(typed, "%Y-%m-%dT%H:%M:%S"))
-                    .ok()
-                    .and_then(|at| at.and_local_timezone(zone).earliest())
-                    .map(|at| Some(at.with_timezone(&Utc)))
-                    .ok_or(field)
+                locale.parse_local(typed).map(Some).ok_or(field)
             };
         let passing = number(&self.passing_percent, "passing_percent")?.unwrap_or(50);
         Ok(AssessmentChange {
@@ -484,7 +475,7 @@ async fn assessment_page(
         .collect();
     let page = AssessmentPage {
         chrome: visit.chrome(),
-        sheet: sheet.unwrap_or_else(|| SettingsSheet::of(&detail, visit.locale.zone())),
+        sheet: sheet.unwrap_or_else(|| SettingsSheet::of(&detail, &visit.locale)),
         detail,
         questions,
         drawn,
@@ -528,7 +519,7 @@ pub(crate) async fn save(
         return to_sign_in(&visit, &visit.link(&assessment_path(id)));
     };
     let sheet = SettingsSheet::from_fields(&fields);
-    let change = match sheet.change(visit.locale.zone()) {
+    let change = match sheet.change(&visit.locale) {
         Ok(change) => change,
         Err(field) => {
             let problems = Problems::at(field, visit.locale.msg("authoring-unreadable"));

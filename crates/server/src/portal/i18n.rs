@@ -9,7 +9,7 @@
 
 use crate::http::error::ApiError;
 use axum::http::{header, HeaderMap, StatusCode};
-use chrono::{DateTime, Datelike, Utc};
+use chrono::{DateTime, Datelike, NaiveDateTime, Utc};
 use chrono_tz::Tz;
 use fluent_bundle::concurrent::FluentBundle;
 use fluent_bundle::{FluentArgs, FluentResource, FluentValue};
@@ -20,6 +20,9 @@ use lyceum_domain::{
 use lyceum_store::ChainBreak;
 use std::fmt;
 use std::sync::Arc;
+
+/// How `<input type="datetime-local">` writes a date and time.
+const LOCAL_INPUT: &str = "%Y-%m-%dT%H:%M";
 
 type Bundle = FluentBundle<FluentResource>;
 
@@ -195,6 +198,23 @@ impl PageLocale {
     /// The tenant's time zone, in which the pages show dates and read the days typed.
     pub fn zone(&self) -> Tz {
         self.zone
+    }
+
+    /// `at` as a form's `<input type="datetime-local">` shows it, in the tenant's time zone.
+    pub fn local_input(&self, at: &DateTime<Utc>) -> String {
+        at.with_timezone(&self.zone).format(LOCAL_INPUT).to_string()
+    }
+
+    /// A date and time typed in a form (`2026-12-01T14:30`, as `<input type="datetime-local">`
+    /// sends it, with or without seconds, or with a space for the `T`), read in the tenant's
+    /// time zone; `None` when it is not one, or names a time the clocks skip there.
+    pub fn parse_local(&self, typed: &str) -> Option<DateTime<Utc>> {
+        let typed = typed.trim();
+        ["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M"]
+            .iter()
+            .find_map(|format| NaiveDateTime::parse_from_str(typed, format).ok())
+            .and_then(|at| at.and_local_timezone(self.zone).earliest())
+            .map(|at| at.with_timezone(&Utc))
     }
 
     /// The locale (for `<html lang>` and the language form).

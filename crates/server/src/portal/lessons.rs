@@ -15,8 +15,6 @@ use askama::Template;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::Response;
-use chrono::NaiveDateTime;
-use chrono_tz::Tz;
 use lyceum_app::learning::content::{self, Lesson, LessonInput};
 use lyceum_app::{Actor, Refusal};
 use lyceum_domain::{ContentBlock, CourseId, LessonId, LessonKind, ModuleId, ReleaseRule};
@@ -158,9 +156,6 @@ struct LessonSheet {
     assessment: String,
 }
 
-/// The form's date and time format (`<input type="datetime-local">`).
-const RELEASE_AT: &str = "%Y-%m-%dT%H:%M";
-
 impl LessonSheet {
     /// A new lesson of `kind` (text or video), with the block it needs.
     fn new(kind: LessonKind) -> Self {
@@ -180,16 +175,13 @@ impl LessonSheet {
     }
 
     /// A saved lesson, its release date shown in the tenant's time zone `zone`.
-    fn of(lesson: &Lesson, zone: Tz) -> Self {
+    fn of(lesson: &Lesson, locale: &PageLocale) -> Self {
         let blocks: Vec<ContentBlock> =
             serde_json::from_value(lesson.content.clone()).unwrap_or_default();
         let (release, release_at) = match &lesson.release_rule {
             None => ("none", String::new()),
             Some(ReleaseRule::AfterPrevious) => ("after_previous", String::new()),
-            Some(ReleaseRule::OnDate { at }) => (
-                "on_date",
-                at.with_timezone(&zone).format(RELEASE_AT).to_string(),
-            ),
+            Some(ReleaseRule::OnDate { at }) => ("on_date", locale.local_input(at)),
         };
         LessonSheet {
             title: lesson.title.clone(),
@@ -280,16 +272,10 @@ impl LessonSheet {
         let release_rule = match self.release {
             "after_previous" => Some(ReleaseRule::AfterPrevious),
             "on_date" => {
-                let typed = self.release_at.trim();
-                let at = NaiveDateTime::parse_from_str(typed, RELEASE_AT)
-                    .or_else(|_| NaiveDateTime::parse_from_str(typed, "%Y-%m-%dT%H:%M:%S"))
-                    .or_else(|_| NaiveDateTime::parse_from_str(typed, "%Y-%m-%d %H:%M"))
-                    .ok()
-                    .and_then(|at| at.and_local_timezone(locale.zone()).earliest())
+                let at = locale
+                    .parse_local(&self.release_at)
                     .ok_or_else(|| Problems::at("release", messages::release_date(locale)))?;
-                Some(ReleaseRule::OnDate {
-                    at: at.with_timezone(&chrono::Utc),
-                })
+                Some(ReleaseRule::OnDate { at })
             }
             _ => None,
         };
@@ -394,7 +380,7 @@ async fn editor_page(
         .as_ref()
         .is_some_and(|l| l.kind == LessonKind::Assignment);
     let sheet = sheet.unwrap_or_else(|| match &saved {
-        Some(lesson) => LessonSheet::of(lesson, visit.locale.zone()),
+        Some(lesson) => LessonSheet::of(lesson, &visit.locale),
         None => LessonSheet::new(LessonKind::Text),
     });
     let page = LessonEditor {
