@@ -133,31 +133,35 @@ impl fmt::Display for LetterScale {
     }
 }
 
+/// The bands of a scale typed in a form: one band a line, the letter then its lowest percent
+/// after the last space (`A 90`, `B+ 87,5`); blank lines are skipped. A line that does not read
+/// so is `INVALID_GRADING_SCALE`; the bands are checked by [`LetterScale::new`].
+pub fn bands_of_lines(text: &str) -> Result<Vec<LetterBand>, ValidationError> {
+    text.lines()
+        .map(str::trim)
+        .filter(|line| !line.is_empty())
+        .enumerate()
+        .map(|(i, line)| {
+            let (letter, percent) = line
+                .rsplit_once(char::is_whitespace)
+                .ok_or_else(|| invalid(format!("line {}: a letter, a space, a percent", i + 1)))?;
+            let min_percent = percent
+                .replace(',', ".")
+                .parse()
+                .map_err(|_| invalid(format!("line {}: a percent from 0 to 100", i + 1)))?;
+            Ok(LetterBand {
+                letter: letter.to_owned(),
+                min_percent,
+            })
+        })
+        .collect()
+}
+
 impl FromStr for LetterScale {
     type Err = ValidationError;
-    /// A scale typed in a form: one band a line, the letter then its lowest percent after the
-    /// last space (`A 90`, `B+ 87,5`); blank lines are skipped.
+    /// A scale typed in a form ([`bands_of_lines`]), checked.
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        let bands = s
-            .lines()
-            .map(str::trim)
-            .filter(|line| !line.is_empty())
-            .enumerate()
-            .map(|(i, line)| {
-                let (letter, percent) = line.rsplit_once(char::is_whitespace).ok_or_else(|| {
-                    invalid(format!("line {}: a letter, a space, a percent", i + 1))
-                })?;
-                let min_percent = percent
-                    .replace(',', ".")
-                    .parse()
-                    .map_err(|_| invalid(format!("line {}: a percent from 0 to 100", i + 1)))?;
-                Ok(LetterBand {
-                    letter: letter.to_owned(),
-                    min_percent,
-                })
-            })
-            .collect::<Result<Vec<_>, ValidationError>>()?;
-        LetterScale::new(bands)
+        LetterScale::new(bands_of_lines(s)?)
     }
 }
 
