@@ -332,8 +332,8 @@ pub async fn settings(
 pub struct SettingsInput {
     pub passing_percent: Option<u8>,
     pub missing_counts_as_zero: bool,
-    /// Highest first; empty: no letters.
-    pub letter_scale: Vec<LetterBand>,
+    /// Highest first; empty: no letters; none: the default scale.
+    pub letter_scale: Option<Vec<LetterBand>>,
 }
 
 /// Sets a course's grading settings, as its staff with `course:edit`: the passing percent (0
@@ -356,7 +356,10 @@ pub async fn change_settings(
     let new = GradingSettings {
         passing_percent: input.passing_percent,
         missing_counts_as_zero: input.missing_counts_as_zero,
-        letter_scale: LetterScale::new(input.letter_scale)?,
+        letter_scale: match input.letter_scale {
+            Some(bands) => LetterScale::new(bands)?,
+            None => LetterScale::default(),
+        },
     };
     let before = store::settings(tx, course).await?;
     tx.affects_all_users();

@@ -22,7 +22,7 @@ use lyceum_app::assessments::gradebook::{
     SettingsInput,
 };
 use lyceum_domain::assessment::gradebook::GradeStatus;
-use lyceum_domain::assessment::letter_scale::{LetterBand, LetterScale};
+use lyceum_domain::assessment::letter_scale::LetterBand;
 use lyceum_domain::{AssessmentId, EnrollmentId, GradeCategoryId};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -396,9 +396,7 @@ pub(crate) async fn update_settings(
     let new = SettingsInput {
         passing_percent: body.passing_percent,
         missing_counts_as_zero: body.missing_counts_as_zero,
-        letter_scale: body
-            .letter_scale
-            .unwrap_or_else(|| LetterScale::default().bands().to_vec()),
+        letter_scale: body.letter_scale,
     };
     let mut tx = state.store.begin_write(&auth.tenant).await?;
     let settings = gradebook::change_settings(&mut tx, &auth.actor(), id, new).await?;

@@ -441,7 +441,8 @@ pub(crate) async fn save_settings(
         typed => Some(typed.parse::<u8>().unwrap_or(u8::MAX)),
     };
     let missing_counts_as_zero = fields.one("missing_counts_as_zero").is_some();
-    let letter_scale = bands_of_lines(&fields.text("letter_scale"));
+    // Left out of the form: the default scale; sent empty: no letters.
+    let letter_scale = fields.one("letter_scale").map(bands_of_lines).transpose();
     let done = visit
         .write(&state, async |tx| {
             let settings = SettingsInput {
