@@ -21,8 +21,10 @@ pub const MAX_LETTER_CHARS: usize = 8;
 #[serde(deny_unknown_fields)]
 pub struct LetterBand {
     /// 1 to 8 characters, no control characters, each letter once in a scale.
+    #[cfg_attr(feature = "openapi", schema(min_length = 1, max_length = 8))]
     pub letter: String,
     /// The lowest course percent that earns the letter: 0 to 100, kept to two decimals.
+    #[cfg_attr(feature = "openapi", schema(minimum = 0, maximum = 100))]
     pub min_percent: f64,
 }
 

@@ -375,6 +375,7 @@ pub(crate) struct SettingsBody {
     /// The letters the course percent earns, highest first: at most 20 bands, letters 1 to 8
     /// characters used once, `min_percent` from 0 to 100 and strictly decreasing; `[]`: no
     /// letters. Left out: the default scale (A 90, B 80, C 70, D 60, F 0).
+    #[schema(max_items = 20)]
     letter_scale: Option<Vec<LetterBand>>,
 }
 
