@@ -2,8 +2,8 @@
 //! exams and assignments, categories, the course percent and its letter, 100 learners a page,
 //! with the CSV download), the grading page (grade categories: add, rename, reweigh, move,
 //! delete, and which assessments each holds; the course's grading settings and letter scale),
-//! a quiz's item analysis, and a learner's own grades in a course. The rules are `lyceum_app::assessments::gradebook`'s;
-//! refusals come back on the page.
+//! a quiz's item analysis, and a learner's own grades in a course. The rules are
+//! `lyceum_app::assessments::gradebook`'s; refusals come back on the page.
 
 use super::pages::{to_sign_in, Id, Protected};
 use super::staff::Problems;
