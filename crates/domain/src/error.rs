@@ -89,6 +89,10 @@ pub enum ValidationError {
     /// A grade category's weight that is not a number from 0 to 1,000.
     #[error("invalid weight: {0}")]
     InvalidWeight(String),
+    /// A course's letter scale whose bands do not hold together (a letter empty or too long,
+    /// percents out of 0 to 100 or not strictly decreasing, too many bands).
+    #[error("invalid grading scale: {0}")]
+    InvalidGradingScale(String),
 }
 
 /// `45` as `4.5`.
@@ -136,6 +140,7 @@ impl ValidationError {
             Self::InvalidAssignment(_) => "INVALID_ASSIGNMENT",
             Self::InvalidSubmission(_) => "INVALID_SUBMISSION",
             Self::InvalidWeight(_) => "INVALID_WEIGHT",
+            Self::InvalidGradingScale(_) => "INVALID_GRADING_SCALE",
         }
     }
 }

@@ -1,8 +1,9 @@
 //! The gradebook over HTTP through the real router, on both engines (the cross-tenant test on
 //! every PostgreSQL placement): weighted categories and the course percent, missing work per
-//! the course's setting, paging, a learner's own grades and nothing of anyone else's, the CSV
-//! export (formula-safe, never cached), item analysis, bad input refused with nothing stored,
-//! and another tenant's ids never found.
+//! the course's setting, paging, assignments (their released grade counts, an unreleased one
+//! is the staff's alone), letter grades, a learner's own grades and nothing of anyone else's,
+//! the CSV export (formula-safe, never cached), item analysis, bad input refused with nothing
+//! stored, and another tenant's ids never found.
 
 mod common;
 
@@ -206,6 +207,55 @@ async fn graded_course(w: &World, s: &School, slug: &str) -> (Course, String, St
     (c, id_of(&quizzes), id_of(&exams))
 }
 
+/// An assignment "Essay" of course `course`, due yesterday with late work accepted, graded on
+/// one criterion: `none` 0, `most` 8, `all` 10 points.
+async fn essay(w: &World, s: &School, course: &str) -> String {
+    let teacher = w.as_(&s.teacher);
+    let yesterday = (chrono::Utc::now() - chrono::Duration::days(1)).to_rfc3339();
+    let id = id_of(
+        &teacher
+            .post(format!("/api/v1/courses/{course}/assessments"))
+            .json(&json!({"kind": "assignment", "title": "Essay", "due_at": yesterday, "late_policy": "accept"}))
+            .expect(StatusCode::CREATED)
+            .await
+            .json_value(),
+    );
+    teacher
+        .put(format!("/api/v1/assessments/{id}/assignment"))
+        .json(&json!({
+            "prompt": "Write.",
+            "rubric": [{"id": "quality", "title": "Quality", "levels": [
+                {"id": "none", "title": "None", "points": 0},
+                {"id": "most", "title": "Most", "points": 8},
+                {"id": "all", "title": "All", "points": 10}
+            ]}],
+            "artifacts": {"text": {"max_chars": 2000}}
+        }))
+        .expect(StatusCode::OK)
+        .await;
+    id
+}
+
+/// `learner` writes a draft of `assignment`, and hands it in when `submit`; the version's id.
+async fn hand_in(w: &World, learner: &User, assignment: &str, submit: bool) -> String {
+    let learner = w.as_(learner);
+    let work = learner
+        .put(format!("/api/v1/assessments/{assignment}/my-submission"))
+        .json(&json!({"text": "My essay"}))
+        .expect(StatusCode::OK)
+        .await
+        .json_value();
+    if submit {
+        learner
+            .post(format!(
+                "/api/v1/assessments/{assignment}/my-submission/submit"
+            ))
+            .expect(StatusCode::OK)
+            .await;
+    }
+    work["versions"][0]["id"].as_str().unwrap().to_owned()
+}
+
 /// The row of `learner` in a gradebook answer.
 fn row_of<'a>(book: &'a Value, learner: &User) -> &'a Value {
     book["rows"]
@@ -384,6 +434,295 @@ async fn the_gradebook_weighs_categories_and_counts_missing_work_per_the_course_
         ] {
             assert!(actions.contains(&action), "{w}: no {action} in {actions:?}");
         }
+    }
+}
+
+#[tokio::test]
+async fn an_assignment_counts_its_released_grade_in_its_category_with_the_quizzes() {
+    for w in World::on_each_engine().await {
+        let s = school(&w, "acme").await;
+        let (c, quizzes, _) = graded_course(&w, &s, "algebra").await;
+        let essay = essay(&w, &s, &c.id).await;
+        let teacher = w.as_(&s.teacher);
+        // The quiz and the essay share the Quizzes category (40); the exam weighs 60.
+        teacher
+            .patch(format!("/api/v1/grade-categories/{quizzes}"))
+            .json(&json!({"assessment_ids": [c.quiz, essay]}))
+            .expect(StatusCode::OK)
+            .await;
+        // s1 hands in late and is graded 8 of 10; s3 only writes a draft; s2 does nothing.
+        let s1_work = hand_in(&w, &s.students[0], &essay, true).await;
+        hand_in(&w, &s.students[2], &essay, false).await;
+        teacher
+            .post(format!("/api/v1/assignment-submissions/{s1_work}/grade"))
+            .json(&json!({"criteria": [{"criterion": "quality", "level": "most"}]}))
+            .expect(StatusCode::OK)
+            .await;
+        let gradebook = format!("/api/v1/courses/{}/gradebook", c.id);
+        let mine = format!("/api/v1/courses/{}/my-grades", c.id);
+
+        // Not released: the staff see it marked, nobody's percent counts it.
+        let book = teacher
+            .get(&gradebook)
+            .expect(StatusCode::OK)
+            .await
+            .json_value();
+        let column = book["assessments"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|a| a["id"] == json!(essay))
+            .unwrap_or_else(|| panic!("{w}: no essay column in {book}"));
+        assert_eq!(
+            (&column["kind"], &column["category_id"]),
+            (&json!("assignment"), &json!(quizzes)),
+            "{w}: {column}"
+        );
+        let s1 = row_of(&book, &s.students[0]);
+        let graded = grade_in(s1, &essay);
+        assert_eq!(
+            (
+                &graded["status"],
+                &graded["percent"],
+                &graded["score"],
+                &graded["late"]
+            ),
+            (
+                &json!("unreleased"),
+                &json!(80.0),
+                &json!(8.0),
+                &json!(true)
+            ),
+            "{w}: {s1}"
+        );
+        // 0.4 × 100 (the quiz alone) + 0.6 × 0.
+        assert_eq!(s1["categories"][0]["percent"], json!(100.0), "{w}: {s1}");
+        assert_eq!(
+            (&s1["percent"], &s1["letter"]),
+            (&json!(40.0), &json!("F")),
+            "{w}: {s1}"
+        );
+        let learner = w.as_(&s.students[0]);
+        let own = learner.get(&mine).expect(StatusCode::OK).await.json_value();
+        let row = &own["rows"][0];
+        let hidden = grade_in(row, &essay);
+        assert_eq!(
+            (
+                &hidden["status"],
+                &hidden["percent"],
+                &hidden["score"],
+                &hidden["max_score"]
+            ),
+            (
+                &json!("needs_grading"),
+                &json!(null),
+                &json!(null),
+                &json!(null)
+            ),
+            "{w}: {own}"
+        );
+        assert_eq!(row["percent"], json!(40.0), "{w}: {own}");
+        assert!(!own.to_string().contains("unreleased"), "{w}: {own}");
+        let s2 = row_of(&book, &s.students[1]);
+        assert_eq!(
+            (
+                &grade_in(s2, &essay)["status"],
+                &grade_in(s2, &essay)["missing"]
+            ),
+            (&json!("not_attempted"), &json!(true)),
+            "{w}: {s2}"
+        );
+        let s3 = row_of(&book, &s.students[2]);
+        assert_eq!(
+            (
+                &grade_in(s3, &essay)["status"],
+                &grade_in(s3, &essay)["missing"]
+            ),
+            (&json!("in_progress"), &json!(true)),
+            "{w}: {s3}"
+        );
+
+        // Released: it counts for both, the Quizzes mean (100 + 80) / 2 = 90; 0.4 × 90 = 36.
+        teacher
+            .post(format!("/api/v1/assignment-submissions/{s1_work}/release"))
+            .expect(StatusCode::OK)
+            .await;
+        let book = teacher
+            .get(&gradebook)
+            .expect(StatusCode::OK)
+            .await
+            .json_value();
+        let own = learner.get(&mine).expect(StatusCode::OK).await.json_value();
+        for row in [row_of(&book, &s.students[0]), &own["rows"][0]] {
+            let released = grade_in(row, &essay);
+            assert_eq!(
+                (
+                    &released["status"],
+                    &released["percent"],
+                    &released["max_score"]
+                ),
+                (&json!("graded"), &json!(80.0), &json!(10.0)),
+                "{w}: {row}"
+            );
+            assert_eq!(row["categories"][0]["percent"], json!(90.0), "{w}: {row}");
+            assert_eq!(
+                (&row["percent"], &row["letter"]),
+                (&json!(36.0), &json!("F")),
+                "{w}: {row}"
+            );
+        }
+        // The other learners' rows never reach s1.
+        let text = own.to_string();
+        for other in [&s.students[1], &s.students[2]] {
+            assert!(
+                !text.contains(&other.id) && !text.contains(&other.email),
+                "{w}: {text}"
+            );
+        }
+
+        // Work never handed in counts as 0 once the course says so: s2's Quizzes mean is
+        // (50 + 0) / 2 and the exam 0: 0.4 × 25 = 10.
+        assert_eq!(row_of(&book, &s.students[1])["percent"], json!(50.0), "{w}");
+        teacher
+            .put(format!("/api/v1/courses/{}/grading", c.id))
+            .json(&json!({"missing_counts_as_zero": true}))
+            .expect(StatusCode::OK)
+            .await;
+        let book = teacher
+            .get(&gradebook)
+            .expect(StatusCode::OK)
+            .await
+            .json_value();
+        assert_eq!(row_of(&book, &s.students[1])["percent"], json!(10.0), "{w}");
+
+        // s3's work handed in late and sent back: returned, no longer missing.
+        let s3_work = hand_in(&w, &s.students[2], &essay, true).await;
+        teacher
+            .post(format!("/api/v1/assignment-submissions/{s3_work}/return"))
+            .json(&json!({"feedback": "Again"}))
+            .expect(StatusCode::OK)
+            .await;
+        let book = teacher
+            .get(&gradebook)
+            .expect(StatusCode::OK)
+            .await
+            .json_value();
+        let s3 = grade_in(row_of(&book, &s.students[2]), &essay);
+        assert_eq!(
+            (&s3["status"], &s3["missing"], &s3["late"]),
+            (&json!("returned"), &json!(false), &json!(true)),
+            "{w}: {s3}"
+        );
+
+        // The CSV has the essay's columns and the letter.
+        let text = String::from_utf8(
+            teacher
+                .get(format!("/api/v1/courses/{}/gradebook.csv", c.id))
+                .expect(StatusCode::OK)
+                .await
+                .bytes()
+                .to_vec(),
+        )
+        .unwrap();
+        let mut reader = csv::Reader::from_reader(text.as_bytes());
+        let header: Vec<String> = reader
+            .headers()
+            .unwrap()
+            .iter()
+            .map(str::to_owned)
+            .collect();
+        let at = |name: &str| {
+            header
+                .iter()
+                .position(|h| h == name)
+                .unwrap_or_else(|| panic!("{w}: no {name} in {header:?}"))
+        };
+        let rows: Vec<csv::StringRecord> = reader.records().map(Result::unwrap).collect();
+        let s1 = rows.iter().find(|r| r[0] == *s.students[0].id).unwrap();
+        assert_eq!(&s1[at("Essay (%)")], "80", "{w}: {text}");
+        assert_eq!(&s1[at("Essay (status)")], "graded late", "{w}: {text}");
+        assert_eq!(&s1[at("course_percent")], "36", "{w}: {text}");
+        assert_eq!(&s1[at("letter")], "F", "{w}: {text}");
+        assert_eq!(at("letter") + 1, at("passed"), "{w}: {header:?}");
+        let s3 = rows.iter().find(|r| r[0] == *s.students[2].id).unwrap();
+        assert_eq!(&s3[at("Essay (status)")], "returned late", "{w}: {text}");
+    }
+}
+
+#[tokio::test]
+async fn the_course_letter_follows_the_courses_letter_scale() {
+    for w in World::on_each_engine().await {
+        let s = school(&w, "acme").await;
+        let (c, _, _) = graded_course(&w, &s, "algebra").await;
+        let teacher = w.as_(&s.teacher);
+        let grading = format!("/api/v1/courses/{}/grading", c.id);
+        let default = teacher
+            .get(&grading)
+            .expect(StatusCode::OK)
+            .await
+            .json_value();
+        assert_eq!(
+            default["letter_scale"],
+            json!([
+                {"letter": "A", "min_percent": 90.0},
+                {"letter": "B", "min_percent": 80.0},
+                {"letter": "C", "min_percent": 70.0},
+                {"letter": "D", "min_percent": 60.0},
+                {"letter": "F", "min_percent": 0.0},
+            ]),
+            "{w}: {default}"
+        );
+        // s1 40, s2 50, s3 0.
+        let scale = json!([
+            {"letter": "Pass", "min_percent": 45},
+            {"letter": "Near", "min_percent": 39.996},
+        ]);
+        let saved = teacher
+            .put(&grading)
+            .json(&json!({"letter_scale": scale}))
+            .expect(StatusCode::OK)
+            .await
+            .json_value();
+        assert_eq!(
+            saved["letter_scale"],
+            json!([{"letter": "Pass", "min_percent": 45.0}, {"letter": "Near", "min_percent": 40.0}]),
+            "{w}: {saved}"
+        );
+        let book = teacher
+            .get(format!("/api/v1/courses/{}/gradebook", c.id))
+            .expect(StatusCode::OK)
+            .await
+            .json_value();
+        assert_eq!(
+            book["settings"]["letter_scale"], saved["letter_scale"],
+            "{w}"
+        );
+        for (learner, letter) in [(0, json!("Near")), (1, json!("Pass")), (2, json!(null))] {
+            assert_eq!(
+                row_of(&book, &s.students[learner])["letter"],
+                letter,
+                "{w}: {book}"
+            );
+        }
+        let own = w
+            .as_(&s.students[1])
+            .get(format!("/api/v1/courses/{}/my-grades", c.id))
+            .expect(StatusCode::OK)
+            .await
+            .json_value();
+        assert_eq!(own["rows"][0]["letter"], json!("Pass"), "{w}: {own}");
+        // An empty scale gives no letters.
+        teacher
+            .put(&grading)
+            .json(&json!({"letter_scale": []}))
+            .expect(StatusCode::OK)
+            .await;
+        let book = teacher
+            .get(format!("/api/v1/courses/{}/gradebook", c.id))
+            .expect(StatusCode::OK)
+            .await
+            .json_value();
+        assert_eq!(row_of(&book, &s.students[1])["letter"], json!(null), "{w}");
     }
 }
 
@@ -712,9 +1051,70 @@ async fn bad_input_gets_a_clear_refusal_and_stores_nothing() {
             .await
             .json_value();
         assert_eq!(
-            settings,
-            json!({"passing_percent": null, "missing_counts_as_zero": false}),
-            "{w}"
+            (
+                &settings["passing_percent"],
+                &settings["missing_counts_as_zero"]
+            ),
+            (&json!(null), &json!(false)),
+            "{w}: {settings}"
+        );
+        let default_scale = settings["letter_scale"].clone();
+        assert_eq!(default_scale[0]["letter"], json!("A"), "{w}: {settings}");
+        let band = |letter: Value, min: Value| json!({"letter": letter, "min_percent": min});
+        let many: Vec<Value> = (0..21)
+            .map(|i| band(json!(format!("L{i}")), json!(100 - i)))
+            .collect();
+        for scale in [
+            json!([band(json!("A"), json!(80)), band(json!("B"), json!(90))]),
+            json!([band(json!("A"), json!(80)), band(json!("B"), json!(80))]),
+            json!([band(json!("A"), json!(100.5))]),
+            json!([band(json!("A"), json!(-1))]),
+            json!([band(json!(""), json!(90))]),
+            json!([band(json!("  "), json!(90))]),
+            json!([band(json!("Excellent"), json!(90))]),
+            json!([band(json!("A\u{7}"), json!(90))]),
+            json!([band(json!("A"), json!(90)), band(json!("A"), json!(80))]),
+            json!(many),
+        ] {
+            let reply = teacher
+                .put(&grading)
+                .json(&json!({"passing_percent": 50, "letter_scale": scale}))
+                .send()
+                .await;
+            assert_eq!(
+                (reply.status, reply.error_code()),
+                (
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    Some("INVALID_GRADING_SCALE")
+                ),
+                "{w}: {scale}: {reply}"
+            );
+        }
+        for scale in [
+            json!([band(json!("A"), json!("NaN"))]),
+            json!([{"letter": "A", "min_percent": 90, "max_percent": 100}]),
+            json!("A 90"),
+        ] {
+            let reply = teacher
+                .put(&grading)
+                .json(&json!({"passing_percent": 50, "letter_scale": scale}))
+                .send()
+                .await;
+            assert_eq!(
+                (reply.status, reply.error_code()),
+                (StatusCode::UNPROCESSABLE_ENTITY, Some("VALIDATION_FAILED")),
+                "{w}: {scale}: {reply}"
+            );
+        }
+        let unchanged = teacher
+            .get(&grading)
+            .expect(StatusCode::OK)
+            .await
+            .json_value();
+        assert_eq!(
+            (&unchanged["passing_percent"], &unchanged["letter_scale"]),
+            (&json!(null), &default_scale),
+            "{w}: {unchanged}"
         );
         teacher
             .get(format!("/api/v1/courses/{}/gradebook?limit=0", c.id))
@@ -769,7 +1169,9 @@ fn routes(course: &str, category: &str, assessment: &str) -> Vec<(Method, String
         (
             Method::PUT,
             format!("/api/v1/courses/{course}/grading"),
-            Some(json!({"passing_percent": 1})),
+            Some(
+                json!({"passing_percent": 1, "letter_scale": [{"letter": "Stolen", "min_percent": 0}]}),
+            ),
         ),
         (
             Method::GET,
@@ -865,5 +1267,10 @@ async fn another_tenants_gradebook_categories_and_item_analysis_are_not_found() 
             .await
             .json_value();
         assert_eq!(grading["passing_percent"], json!(null), "{w}");
+        assert_eq!(
+            grading["letter_scale"][0]["letter"],
+            json!("A"),
+            "{w}: {grading}"
+        );
     }
 }

@@ -3794,6 +3794,63 @@ async fn staff_keep_the_gradebook_and_learners_read_their_own_grades_in_the_port
             page.body
         );
         assert!(page.body.contains("passed"), "{label}: {}", page.body);
+        // The default letter scale: 100 % is an A.
+        assert!(
+            page.body.contains("<strong>A</strong>"),
+            "{label}: {}",
+            page.body
+        );
+
+        // An assignment is a column, its title opening the course's grading queue.
+        call(
+            &teacher,
+            "POST",
+            format!("/courses/{course}/assessments"),
+            serde_json::json!({"kind": "assignment", "title": "Field report"}),
+        )
+        .await;
+        let page = staff.get(&gradebook).await;
+        assert!(
+            page.body.contains("Field report")
+                && page
+                    .body
+                    .contains(&format!("/t/mike/teach/courses/{course}/grading\"")),
+            "{label}: {}",
+            page.body
+        );
+
+        // The letter scale: refused on the page when the bands do not hold, else saved.
+        let refused = staff
+            .post(&grading, &[("letter_scale", "A 90\nB 95")], None)
+            .await;
+        assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY, "{label}");
+        assert!(
+            refused.body.contains("The letter scale cannot be saved"),
+            "{label}: {}",
+            refused.body
+        );
+        let saved = staff
+            .post(
+                &grading,
+                &[
+                    ("passing_percent", "50"),
+                    ("letter_scale", "Pass 50\r\nFail 0"),
+                ],
+                None,
+            )
+            .await;
+        assert_eq!(
+            saved.status,
+            StatusCode::SEE_OTHER,
+            "{label}: {}",
+            saved.body
+        );
+        let editor = staff.get(&grading).await;
+        assert!(
+            editor.body.contains("Pass 50\nFail 0"),
+            "{label}: {}",
+            editor.body
+        );
 
         // The learner reads their grades from the course outline, and nobody else's.
         let mut learner = Browser::new(&state, &label);
@@ -3806,10 +3863,11 @@ async fn staff_keep_the_gradebook_and_learners_read_their_own_grades_in_the_port
         let page = learner.get(&mine).await;
         assert_eq!(page.status, StatusCode::OK, "{label}: {}", page.body);
         assert!(
-            page.body.contains("Course grade: 100%"),
+            page.body.contains("Course grade: 100%") && page.body.contains("Letter: Pass"),
             "{label}: {}",
             page.body
         );
+        assert!(page.body.contains("Field report"), "{label}: {}", page.body);
         assert!(!page.body.contains("teacher@mike.test"), "{label}");
         for path in [&gradebook, &grading, &analysis] {
             let refused = learner.get(path).await;

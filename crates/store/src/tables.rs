@@ -204,6 +204,6 @@ pub const TENANT_TABLES: &[TenantTable] = &[
     table(
         "course_grading",
         &["courses"],
-        "a course's grading settings: passing percent, missing work as zero",
+        "a course's grading settings: passing percent, missing work as zero, letter scale",
     ),
 ];

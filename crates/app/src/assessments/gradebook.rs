@@ -1,12 +1,15 @@
-//! The gradebook: a course's grade categories and grading settings (written by its staff with
-//! `course:edit`), every learner's result on every quiz and exam with their category and course
-//! percents (read by its staff with `assessment:grade`), a learner's own grades, and the item
-//! analysis of a quiz. The arithmetic is the domain's (`assessment::gradebook`,
-//! `assessment::item_analysis`); which attempt counts is the assessment's `counted_attempt`,
-//! through `assessment_grade`.
+//! The gradebook: a course's grade categories and grading settings with its letter scale
+//! (written by its staff with `course:edit`), every learner's result on every quiz, exam and
+//! assignment with their category and course percents and the course letter (read by its staff
+//! with `assessment:grade`), a learner's own grades, and the item analysis of a quiz. The
+//! arithmetic is the domain's (`assessment::gradebook`, `assessment::letter_scale`,
+//! `assessment::item_analysis`): which attempt counts is the assessment's `counted_attempt`,
+//! through `assessment_grade`; an assignment counts its latest released grade, through
+//! `assignment_grade`; both read the learner's due date with their extension.
 //!
-//! A learner reads only their own results (scores and percents, never an answer key), and only
-//! of courses they are enrolled in; nobody else's row ever reaches them.
+//! A learner reads only their own results (scores and percents, never an answer key, never an
+//! assignment grade before it is released), and only of courses they are enrolled in; nobody
+//! else's row ever reaches them.
 
 use super::{not_a_quiz, Assessment};
 use crate::audit::{self, Change};
@@ -14,20 +17,21 @@ use crate::learning::courses::{course_content, course_for, editable_course, mana
 use crate::{Actor, Refusal};
 use chrono::{DateTime, Utc};
 use lyceum_domain::assessment::gradebook::{
-    assessment_grade, course_grade, implicit_weight, AssessmentGrade, AttemptFacts,
-    CategoryResults, Weight,
+    assessment_grade, assignment_grade, course_grade, implicit_weight, AssessmentGrade,
+    AttemptFacts, CategoryResults, GradeReader, VersionFacts, Weight,
 };
 use lyceum_domain::assessment::item_analysis::{
     item_analysis as analyse, AnalysedQuestion, ItemResponse, ItemStatistics,
 };
+use lyceum_domain::assessment::letter_scale::{LetterBand, LetterScale};
 use lyceum_domain::assessment::{AssessmentKind, Points, QuestionDraft, QuestionKind};
 use lyceum_domain::{
     AssessmentId, AuditAction, AuditTarget, CourseId, EnrollmentId, EnrollmentStatus,
     GradeCategoryId, Permission, QuestionId, SubmissionId, UserId, ValidationError,
 };
 use lyceum_store::repo::assessments::{self as repo, QuestionOwner};
-use lyceum_store::repo::gradebook::{self as store, CourseAttempt};
-use lyceum_store::repo::{enrollments, submissions, users};
+use lyceum_store::repo::gradebook::{self as store, CourseAttempt, CourseVersion};
+use lyceum_store::repo::{assignments, enrollments, submissions, users};
 use lyceum_store::{TenantTx, WriteTx};
 use serde::Serialize;
 use serde_json::json;
@@ -323,25 +327,43 @@ pub async fn settings(
     Ok(store::settings(tx, course).await?)
 }
 
+/// A course's grading settings as given, whole.
+#[derive(Debug, Clone)]
+pub struct SettingsInput {
+    pub passing_percent: Option<u8>,
+    pub missing_counts_as_zero: bool,
+    /// Highest first; empty: no letters; none: the default scale.
+    pub letter_scale: Option<Vec<LetterBand>>,
+}
+
 /// Sets a course's grading settings, as its staff with `course:edit`: the passing percent (0
-/// to 100, `INVALID_ASSESSMENT` otherwise; none: no pass or fail) and whether missing work
-/// counts as zero. Audited (`course.grading_changed`).
+/// to 100, `INVALID_ASSESSMENT` otherwise; none: no pass or fail), whether missing work
+/// counts as zero and the letter scale (`INVALID_GRADING_SCALE`: see `LetterScale::new`).
+/// Audited (`course.grading_changed`).
 pub async fn change_settings(
     tx: &mut WriteTx,
     actor: &Actor,
     course: CourseId,
-    new: GradingSettings,
+    input: SettingsInput,
 ) -> Result<GradingSettings, Refusal> {
     editable_course(tx, actor, course).await?;
-    if new.passing_percent.is_some_and(|p| p > 100) {
+    if input.passing_percent.is_some_and(|p| p > 100) {
         return Err(ValidationError::InvalidAssessment(
             "passing_percent must be from 0 to 100".into(),
         )
         .into());
     }
+    let new = GradingSettings {
+        passing_percent: input.passing_percent,
+        missing_counts_as_zero: input.missing_counts_as_zero,
+        letter_scale: match input.letter_scale {
+            Some(bands) => LetterScale::new(bands)?,
+            None => LetterScale::default(),
+        },
+    };
     let before = store::settings(tx, course).await?;
     tx.affects_all_users();
-    store::put_settings(tx, course, new).await?;
+    store::put_settings(tx, course, &new).await?;
     let entry = Change::new(AuditAction::GradingSettingsChanged)
         .on(AuditTarget::Course(course))
         .before(json!(before))
@@ -350,7 +372,7 @@ pub async fn change_settings(
     Ok(new)
 }
 
-/// A column of the gradebook: a quiz or exam of the course.
+/// A column of the gradebook: a quiz, exam or assignment of the course.
 #[derive(Debug, Clone, Serialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct GradebookAssessment {
@@ -414,6 +436,9 @@ pub struct GradebookRow {
     pub categories: Vec<CategoryGrade>,
     /// The weighted course percent; none until something counts.
     pub percent: Option<f64>,
+    /// The letter the course percent earns on the course's letter scale; none without a
+    /// course percent, or below every band.
+    pub letter: Option<String>,
     /// Once the course has a passing percent and a course percent.
     pub passed: Option<bool>,
 }
@@ -429,8 +454,8 @@ pub struct Gradebook {
     pub rows: Vec<GradebookRow>,
 }
 
-/// The columns of a course's gradebook: its quizzes and exams (assignments join once their
-/// grading is built), its categories (the implicit one last, when an assessment is in none).
+/// The columns of a course's gradebook: its quizzes, exams and assignments, its categories (the
+/// implicit one last, when an assessment is in none).
 async fn layout(
     tx: &mut TenantTx,
     course: CourseId,
@@ -446,11 +471,7 @@ async fn layout(
         .await?
         .into_iter()
         .collect();
-    let assessments: Vec<Assessment> = repo::for_course(tx, course)
-        .await?
-        .into_iter()
-        .filter(|a| a.kind != AssessmentKind::Assignment)
-        .collect();
+    let assessments: Vec<Assessment> = repo::for_course(tx, course).await?;
     let columns: Vec<GradebookAssessment> = assessments
         .iter()
         .map(|a| GradebookAssessment {
@@ -488,27 +509,53 @@ struct Layout {
     columns: Vec<GradebookAssessment>,
     categories: Vec<GradebookCategory>,
     settings: GradingSettings,
+    /// Each learner's extended due date, per assessment.
+    extensions: HashMap<(AssessmentId, UserId), DateTime<Utc>>,
+    reader: GradeReader,
 }
 
-/// One learner's row, from their attempts at the course's assessments.
+/// A learner's work in the course: their attempts at quizzes and exams, their versions of
+/// assignments.
+#[derive(Default)]
+struct Work {
+    attempts: Vec<CourseAttempt>,
+    versions: Vec<CourseVersion>,
+}
+
+/// One learner's row, from their work on the course's assessments.
 fn row_of(
     learner: GradebookLearner,
     layout: &Layout,
-    own: &[CourseAttempt],
+    own: &Work,
     now: DateTime<Utc>,
 ) -> GradebookRow {
     let grades: Vec<LearnerGrade> = layout
         .assessments
         .iter()
         .map(|a| {
-            let attempts: Vec<AttemptFacts> = own
-                .iter()
-                .filter(|attempt| attempt.assessment == a.id)
-                .map(|attempt| attempt.facts)
-                .collect();
+            let rules = a
+                .rules
+                .for_learner(layout.extensions.get(&(a.id, learner.id)).copied());
+            let grade = if a.kind == AssessmentKind::Assignment {
+                let versions: Vec<VersionFacts> = own
+                    .versions
+                    .iter()
+                    .filter(|v| v.assessment == a.id)
+                    .map(|v| v.facts)
+                    .collect();
+                assignment_grade(&rules, &versions, now, layout.reader)
+            } else {
+                let attempts: Vec<AttemptFacts> = own
+                    .attempts
+                    .iter()
+                    .filter(|attempt| attempt.assessment == a.id)
+                    .map(|attempt| attempt.facts)
+                    .collect();
+                assessment_grade(&rules, &attempts, now)
+            };
             LearnerGrade {
                 assessment_id: a.id,
-                grade: assessment_grade(&a.rules, &attempts, now),
+                grade,
             }
         })
         .collect();
@@ -540,6 +587,10 @@ fn row_of(
             })
             .collect(),
         percent: course.percent,
+        letter: course
+            .percent
+            .and_then(|p| layout.settings.letter_scale.letter(p))
+            .map(str::to_owned),
         passed: layout
             .settings
             .passing_percent
@@ -548,21 +599,30 @@ fn row_of(
     }
 }
 
-/// The gradebook of `course` for the enrollments `page`.
+/// The gradebook of `course` for the enrollments `page`, as `reader` sees it.
 async fn gradebook_of(
     tx: &mut TenantTx,
     course: CourseId,
     page: Vec<lyceum_store::repo::enrollments::Enrollment>,
     now: DateTime<Utc>,
     every_learner: bool,
+    reader: GradeReader,
 ) -> Result<Gradebook, Refusal> {
     let settings = store::settings(tx, course).await?;
     let (assessments, columns, categories) = layout(tx, course).await?;
+    let mut extensions = HashMap::new();
+    for a in &assessments {
+        for extension in assignments::extensions_of(tx, a.id).await? {
+            extensions.insert((a.id, extension.user_id), extension.due_at);
+        }
+    }
     let layout = Layout {
         assessments,
         columns,
         categories,
         settings,
+        extensions,
+        reader,
     };
     let ids: Vec<UserId> = page.iter().map(|e| e.user_id).collect();
     let people: HashMap<UserId, users::User> = users::by_ids(tx, &ids)
@@ -570,11 +630,21 @@ async fn gradebook_of(
         .into_iter()
         .map(|u| (u.id, u))
         .collect();
-    let attempts =
-        store::attempts_in_course(tx, course, (!every_learner).then_some(&ids[..])).await?;
-    let mut by_learner: HashMap<UserId, Vec<CourseAttempt>> = HashMap::new();
-    for attempt in attempts {
-        by_learner.entry(attempt.learner).or_default().push(attempt);
+    let learners = (!every_learner).then_some(&ids[..]);
+    let mut by_learner: HashMap<UserId, Work> = HashMap::new();
+    for attempt in store::attempts_in_course(tx, course, learners).await? {
+        by_learner
+            .entry(attempt.learner)
+            .or_default()
+            .attempts
+            .push(attempt);
+    }
+    for version in store::versions_in_course(tx, course, learners).await? {
+        by_learner
+            .entry(version.learner)
+            .or_default()
+            .versions
+            .push(version);
     }
     let rows = page
         .into_iter()
@@ -612,7 +682,7 @@ pub async fn gradebook(
 ) -> Result<Gradebook, Refusal> {
     graded_course(tx, actor, course).await?;
     let page = enrollments::for_course(tx, course, None, after, limit).await?;
-    gradebook_of(tx, course, page, now, false).await
+    gradebook_of(tx, course, page, now, false, GradeReader::Staff).await
 }
 
 /// Every learner's row of a course's gradebook, for an export; `TOO_MANY_LEARNERS` (413)
@@ -641,11 +711,12 @@ pub async fn whole_gradebook(
             break;
         }
     }
-    gradebook_of(tx, course, all, now, true).await
+    gradebook_of(tx, course, all, now, true, GradeReader::Staff).await
 }
 
 /// A learner's own grades in a course they are enrolled in (`NOT_ENROLLED` otherwise, staff
-/// included): their row of the gradebook and its columns. Scores and percents only.
+/// included): their row of the gradebook and its columns. Scores and percents only, and only
+/// released assignment grades.
 pub async fn my_grades(
     tx: &mut TenantTx,
     actor: &Actor,
@@ -659,7 +730,15 @@ pub async fn my_grades(
             "only a learner enrolled in the course has grades in it",
         ));
     };
-    gradebook_of(tx, course, vec![enrollment], now, false).await
+    gradebook_of(
+        tx,
+        course,
+        vec![enrollment],
+        now,
+        false,
+        GradeReader::Learner,
+    )
+    .await
 }
 
 /// One question's figures, with what it asked.

@@ -1,7 +1,9 @@
-//! The gradebook's arithmetic, without I/O: where a learner stands on one assessment
+//! The gradebook's arithmetic, without I/O: where a learner stands on one quiz or exam
 //! ([`assessment_grade`], from their attempts and the assessment's rules, the counted percent
-//! by [`super::counted_percent`]), a category's mean and the course's weighted mean
-//! ([`course_grade`]), and the weight of a category ([`Weight`]).
+//! by [`super::counted_percent`]) or on one assignment ([`assignment_grade`], from their
+//! versions: the latest released grade counts), what of it counts ([`AssessmentGrade::item`]),
+//! a category's mean and the course's weighted mean ([`course_grade`]), and the weight of a
+//! category ([`Weight`]).
 //!
 //! The course percent is the weighted mean of the category means, the weights renormalised over
 //! the categories that have at least one counted result for the learner. A category's mean is
@@ -13,7 +15,8 @@
 //! of the assessments' percents).
 
 use super::{
-    counted_percent, AssessmentRules, CountedAttempt, GradedAttempt, Points, SubmissionStatus,
+    counted_percent, AssessmentRules, AssignmentStatus, CountedAttempt, GradedAttempt, Points,
+    SubmissionStatus,
 };
 use crate::error::{parse_variant, ValidationError};
 use crate::status::statuses;
@@ -95,9 +98,22 @@ statuses! {
         InProgress = "in_progress",
         /// Submitted; an essay waits for an instructor, and no attempt is graded yet.
         NeedsGrading = "needs_grading",
-        /// At least one attempt is graded: the result counts.
+        /// At least one attempt is graded, or an assignment's grade is released: the result
+        /// counts.
         Graded = "graded",
+        /// An assignment graded but its grade not released: shown to its staff only (the
+        /// learner reads `needs_grading`), and it does not count until released.
+        Unreleased = "unreleased",
+        /// An assignment's work sent back for another version, none handed in since.
+        Returned = "returned",
     }
+}
+
+/// Who reads a gradebook: its staff see assignment grades not released yet, a learner never.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum GradeReader {
+    Staff,
+    Learner,
 }
 
 /// What the gradebook reads of one attempt.
@@ -111,31 +127,48 @@ pub struct AttemptFacts {
     pub max_score: Points,
 }
 
+/// What the gradebook reads of one version of a learner's work on an assignment.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct VersionFacts {
+    pub version: u32,
+    pub status: AssignmentStatus,
+    pub late: bool,
+    pub score: Option<Points>,
+    pub max_score: Option<Points>,
+    pub released: bool,
+}
+
 /// A learner's result on one assessment.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct AssessmentGrade {
     pub status: GradeStatus,
-    /// The counted percent (under the assessment's `counted_attempt`), once an attempt is graded.
+    /// The percent of the result: a quiz's counted percent (under its `counted_attempt`) once
+    /// an attempt is graded, an assignment's once graded. It counts only when `status` is
+    /// `graded` (an `unreleased` one is shown to staff, not counted).
     pub percent: Option<f64>,
-    /// The counted attempt's score and maximum (`highest`, `latest`); none under `average`.
+    /// The counted attempt's score and maximum (`highest`, `latest`; none under `average`),
+    /// an assignment's grade.
     pub score: Option<Points>,
     pub max_score: Option<Points>,
-    /// The counted attempt was submitted late (under `average`: any graded attempt was).
+    /// The counted attempt was submitted late (under `average`: any graded attempt was); an
+    /// assignment's last version handed in was.
     pub late: bool,
-    /// The due date (else the window's end) passed and nothing was submitted.
+    /// The due date (else the window's end; the learner's extension included) passed and
+    /// nothing was submitted.
     pub missing: bool,
-    /// Attempts started, expired ones included.
+    /// Attempts started, expired ones included; an assignment's versions, a draft included.
     pub attempts: u32,
 }
 
 impl AssessmentGrade {
-    /// What the learner's result adds to their category.
+    /// What the learner's result adds to their category: its percent once `graded`, else
+    /// missing or pending.
     pub fn item(&self) -> ItemResult {
-        match (self.percent, self.missing) {
-            (Some(percent), _) => ItemResult::Graded(percent),
-            (None, true) => ItemResult::Missing,
-            (None, false) => ItemResult::Pending,
+        match (self.status, self.percent, self.missing) {
+            (GradeStatus::Graded, Some(percent), _) => ItemResult::Graded(percent),
+            (_, _, true) => ItemResult::Missing,
+            _ => ItemResult::Pending,
         }
     }
 }
@@ -213,6 +246,46 @@ pub fn assessment_grade(
         },
         missing: !submitted && due.is_some_and(|due| now >= due),
         attempts: attempts.len() as u32,
+    }
+}
+
+/// Where a learner stands on an assignment with `rules` (theirs, with their extension), from
+/// their `versions`, at `now`, as `reader` sees it. Only the last version can hold a grade (a
+/// new version follows only work sent back); its grade counts once released. Before that its
+/// staff read it `unreleased`, with its score; the learner reads `needs_grading`, without.
+/// Missing: the due date (else the window's end) passed and no version was ever handed in.
+pub fn assignment_grade(
+    rules: &AssessmentRules,
+    versions: &[VersionFacts],
+    now: DateTime<Utc>,
+    reader: GradeReader,
+) -> AssessmentGrade {
+    let last = versions.iter().max_by_key(|v| v.version);
+    let handed_in = versions
+        .iter()
+        .filter(|v| v.status != AssignmentStatus::Draft)
+        .max_by_key(|v| v.version);
+    let graded = last
+        .filter(|v| v.status == AssignmentStatus::Graded)
+        .and_then(|v| Some((v.score?, v.max_score?, v.released)))
+        .filter(|(_, _, released)| *released || reader == GradeReader::Staff);
+    let status = match (last.map(|v| v.status), graded) {
+        (_, Some((_, _, true))) => GradeStatus::Graded,
+        (_, Some((_, _, false))) => GradeStatus::Unreleased,
+        (None, _) => GradeStatus::NotAttempted,
+        (Some(AssignmentStatus::Draft), _) => GradeStatus::InProgress,
+        (Some(AssignmentStatus::Returned), _) => GradeStatus::Returned,
+        (Some(_), _) => GradeStatus::NeedsGrading,
+    };
+    let due = rules.due_at.or(rules.available_until);
+    AssessmentGrade {
+        status,
+        percent: graded.map(|(score, max, _)| score.percent_of(max)),
+        score: graded.map(|(score, _, _)| score),
+        max_score: graded.map(|(_, max, _)| max),
+        late: handed_in.is_some_and(|v| v.late),
+        missing: handed_in.is_none() && due.is_some_and(|due| now >= due),
+        attempts: versions.len() as u32,
     }
 }
 
@@ -474,6 +547,99 @@ mod tests {
             (grade.status, grade.missing, grade.item()),
             (GradeStatus::NeedsGrading, false, ItemResult::Pending)
         );
+    }
+
+    fn version(number: u32, status: AssignmentStatus, score: Option<u32>) -> VersionFacts {
+        VersionFacts {
+            version: number,
+            status,
+            late: false,
+            score: score.map(Points::whole),
+            max_score: score.map(|_| Points::whole(20)),
+            released: false,
+        }
+    }
+
+    #[test]
+    fn an_assignment_counts_its_released_grade_and_hides_an_unreleased_one_from_the_learner() {
+        let rules = AssessmentRules {
+            due_at: Some(at(30)),
+            ..AssessmentRules::default()
+        };
+        let graded = [
+            version(1, AssignmentStatus::Returned, Some(5)),
+            version(2, AssignmentStatus::Graded, Some(15)),
+        ];
+        let staff = assignment_grade(&rules, &graded, at(40), GradeReader::Staff);
+        assert_eq!(
+            (staff.status, staff.percent, staff.score, staff.attempts),
+            (
+                GradeStatus::Unreleased,
+                Some(75.0),
+                Some(Points::whole(15)),
+                2
+            )
+        );
+        // Shown to staff, counted for nobody until released.
+        assert_eq!(staff.item(), ItemResult::Pending);
+        let learner = assignment_grade(&rules, &graded, at(40), GradeReader::Learner);
+        assert_eq!(
+            (
+                learner.status,
+                learner.percent,
+                learner.score,
+                learner.missing
+            ),
+            (GradeStatus::NeedsGrading, None, None, false)
+        );
+        let mut released = graded;
+        released[1].released = true;
+        released[1].late = true;
+        for reader in [GradeReader::Staff, GradeReader::Learner] {
+            let grade = assignment_grade(&rules, &released, at(40), reader);
+            assert_eq!(
+                (grade.status, grade.item(), grade.late),
+                (GradeStatus::Graded, ItemResult::Graded(75.0), true)
+            );
+        }
+        // A released grade sent back no longer counts: the new version waits.
+        let mut returned = released;
+        returned[1].status = AssignmentStatus::Returned;
+        let grade = assignment_grade(&rules, &returned, at(40), GradeReader::Learner);
+        assert_eq!(
+            (grade.status, grade.item()),
+            (GradeStatus::Returned, ItemResult::Pending)
+        );
+    }
+
+    #[test]
+    fn an_assignment_never_handed_in_is_missing_once_due() {
+        let rules = AssessmentRules {
+            due_at: Some(at(30)),
+            ..AssessmentRules::default()
+        };
+        let draft = [version(1, AssignmentStatus::Draft, None)];
+        let before = assignment_grade(&rules, &draft, at(10), GradeReader::Learner);
+        assert_eq!(
+            (before.status, before.item()),
+            (GradeStatus::InProgress, ItemResult::Pending)
+        );
+        let after = assignment_grade(&rules, &draft, at(30), GradeReader::Staff);
+        assert_eq!((after.missing, after.item()), (true, ItemResult::Missing));
+        let none = assignment_grade(&rules, &[], at(30), GradeReader::Staff);
+        assert_eq!(
+            (none.status, none.missing),
+            (GradeStatus::NotAttempted, true)
+        );
+        let handed_in = [version(1, AssignmentStatus::Late, None)];
+        let waiting = assignment_grade(&rules, &handed_in, at(40), GradeReader::Staff);
+        assert_eq!(
+            (waiting.status, waiting.missing, waiting.item()),
+            (GradeStatus::NeedsGrading, false, ItemResult::Pending)
+        );
+        // With the learner's extension, not missing yet.
+        let extended = rules.for_learner(Some(at(50)));
+        assert!(!assignment_grade(&extended, &draft, at(40), GradeReader::Staff).missing);
     }
 
     fn seed() -> u64 {

@@ -9,6 +9,7 @@
 mod assignment;
 pub mod gradebook;
 pub mod item_analysis;
+pub mod letter_scale;
 mod question;
 mod shuffle;
 

@@ -19,8 +19,10 @@ use axum::Json;
 use chrono::Utc;
 use lyceum_app::assessments::gradebook::{
     self, CategoryChange, CategoryDetail, CategoryInput, Gradebook, GradingSettings, ItemAnalysis,
+    SettingsInput,
 };
 use lyceum_domain::assessment::gradebook::GradeStatus;
+use lyceum_domain::assessment::letter_scale::LetterBand;
 use lyceum_domain::{AssessmentId, EnrollmentId, GradeCategoryId};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -55,10 +57,11 @@ pub(crate) struct GradebookAnswer {
     next_cursor: Option<EnrollmentId>,
 }
 
-/// A page of a course's gradebook: its categories and quizzes and exams, and per learner their
-/// result on each (counted percent, score, status), their category percents and course
-/// percent (and whether it passes, once the course has a passing percent). Course staff with
-/// `assessment:grade`.
+/// A page of a course's gradebook: its categories and quizzes, exams and assignments, and per
+/// learner their result on each (counted percent, score, status; an assignment's grade not
+/// released yet is `unreleased` and does not count), their category percents, course percent
+/// and its letter (and whether it passes, once the course has a passing percent). Course staff
+/// with `assessment:grade`.
 #[utoipa::path(get, path = "/api/v1/courses/{id}/gradebook", tag = "gradebook", params(CoursePath, GradebookPage),
     security(("bearer" = [])),
     responses(
@@ -137,7 +140,8 @@ fn percent_text(percent: Option<f64>) -> String {
 }
 
 /// The CSV text of a gradebook: a header row, then one row per learner: who, each
-/// assessment's percent and status, each category's percent, the course percent, passed.
+/// assessment's percent and status, each category's percent, the course percent, its letter,
+/// passed.
 pub(crate) fn csv_of(gradebook: &Gradebook) -> Vec<u8> {
     let mut header = vec![
         "learner_id".to_owned(),
@@ -158,6 +162,7 @@ pub(crate) fn csv_of(gradebook: &Gradebook) -> Vec<u8> {
         header.push(format!("{name} (category %)"));
     }
     header.push("course_percent".to_owned());
+    header.push("letter".to_owned());
     header.push("passed".to_owned());
     // Flexible: a row never panics the export, whatever its length.
     let mut writer = csv::WriterBuilder::new()
@@ -192,6 +197,7 @@ pub(crate) fn csv_of(gradebook: &Gradebook) -> Vec<u8> {
             cells.push(percent_text(category.percent));
         }
         cells.push(percent_text(row.percent));
+        cells.push(row.letter.clone().unwrap_or_default());
         cells.push(row.passed.map(|p| p.to_string()).unwrap_or_default());
         write(cells);
     }
@@ -199,7 +205,8 @@ pub(crate) fn csv_of(gradebook: &Gradebook) -> Vec<u8> {
 }
 
 /// The signed-in learner's own grades in a course they are enrolled in: the course's
-/// categories and quizzes and exams, and their one row (never another learner's).
+/// categories and quizzes, exams and assignments, and their one row (never another learner's;
+/// an assignment's grade only once released).
 #[utoipa::path(get, path = "/api/v1/courses/{id}/my-grades", tag = "gradebook", params(CoursePath),
     security(("bearer" = [])),
     responses(
@@ -365,6 +372,11 @@ pub(crate) struct SettingsBody {
     /// Work missing after its due date counts as 0 (otherwise it is left out until graded).
     #[serde(default)]
     missing_counts_as_zero: bool,
+    /// The letters the course percent earns, highest first: at most 20 bands, letters 1 to 8
+    /// characters used once, `min_percent` from 0 to 100 and strictly decreasing; `[]`: no
+    /// letters. Left out: the default scale (A 90, B 80, C 70, D 60, F 0).
+    #[schema(max_items = 20)]
+    letter_scale: Option<Vec<LetterBand>>,
 }
 
 /// Replaces a course's grading settings (course staff with `course:edit`).
@@ -374,7 +386,7 @@ pub(crate) struct SettingsBody {
         (status = 200, body = GradingSettings),
         (status = 403, description = "`PERMISSION_DENIED`", body = ErrorBody),
         (status = 404, description = "`NOT_FOUND`", body = ErrorBody),
-        (status = 422, description = "`INVALID_ASSESSMENT`", body = ErrorBody),
+        (status = 422, description = "`INVALID_ASSESSMENT`, `INVALID_GRADING_SCALE`, `VALIDATION_FAILED`", body = ErrorBody),
     ))]
 pub(crate) async fn update_settings(
     State(state): State<AppState>,
@@ -382,9 +394,10 @@ pub(crate) async fn update_settings(
     Path(CoursePath { id }): Path<CoursePath>,
     ApiJson(body): ApiJson<SettingsBody>,
 ) -> Result<Json<GradingSettings>, ApiError> {
-    let new = GradingSettings {
+    let new = SettingsInput {
         passing_percent: body.passing_percent,
         missing_counts_as_zero: body.missing_counts_as_zero,
+        letter_scale: body.letter_scale,
     };
     let mut tx = state.store.begin_write(&auth.tenant).await?;
     let settings = gradebook::change_settings(&mut tx, &auth.actor(), id, new).await?;
@@ -447,12 +460,13 @@ mod tests {
                     percent: Some(75.5),
                 }],
                 percent: Some(50.0),
+                letter: Some("=F".into()),
                 passed: None,
             }],
         };
         let text = String::from_utf8(csv_of(&gradebook)).unwrap();
         assert!(text.contains("'=HYPERLINK"), "{text}");
         assert!(text.contains("'@SUM(1+1)"), "{text}");
-        assert!(text.contains(",75.5,50,"), "{text}");
+        assert!(text.contains(",75.5,50,'=F,"), "{text}");
     }
 }

@@ -1,9 +1,9 @@
-//! The gradebook's pages: a course's gradebook for its staff (a table of learners by quizzes
-//! and exams, categories and the course percent, 100 learners a page, with the CSV download),
-//! the grading page (grade categories: add, rename, reweigh, move, delete, and which
-//! assessments each holds; the course's grading settings), a quiz's item analysis, and a
-//! learner's own grades in a course. The rules are `lyceum_app::assessments::gradebook`'s;
-//! refusals come back on the page.
+//! The gradebook's pages: a course's gradebook for its staff (a table of learners by quizzes,
+//! exams and assignments, categories, the course percent and its letter, 100 learners a page,
+//! with the CSV download), the grading page (grade categories: add, rename, reweigh, move,
+//! delete, and which assessments each holds; the course's grading settings and letter scale),
+//! a quiz's item analysis, and a learner's own grades in a course. The rules are
+//! `lyceum_app::assessments::gradebook`'s; refusals come back on the page.
 
 use super::pages::{to_sign_in, Id, Protected};
 use super::staff::Problems;
@@ -17,11 +17,14 @@ use axum::response::Response;
 use chrono::Utc;
 use lyceum_app::assessments::gradebook::{
     self, CategoryChange, CategoryDetail, CategoryInput, Gradebook, GradingSettings, ItemAnalysis,
+    SettingsInput,
 };
 use lyceum_app::assessments::{self, AssessmentDetail};
 use lyceum_app::learning::courses::{self, Course};
 use lyceum_app::{Actor, Refusal};
 use lyceum_domain::assessment::gradebook::{AssessmentGrade, GradeStatus};
+use lyceum_domain::assessment::letter_scale::bands_of_lines;
+use lyceum_domain::assessment::AssessmentKind;
 use lyceum_domain::{AssessmentId, CourseId, EnrollmentId, GradeCategoryId};
 use serde::Deserialize;
 
@@ -43,6 +46,8 @@ fn status_text(locale: &PageLocale, grade: &AssessmentGrade) -> String {
         GradeStatus::InProgress => locale.msg("grades-status-in-progress"),
         GradeStatus::NeedsGrading => locale.msg("grades-status-needs-grading"),
         GradeStatus::Graded => locale.msg("grades-status-graded"),
+        GradeStatus::Unreleased => locale.msg("grades-status-unreleased"),
+        GradeStatus::Returned => locale.msg("grades-status-returned"),
     };
     let mut text = status.to_string();
     if grade.late {
@@ -70,13 +75,15 @@ struct RowView {
     cells: Vec<(String, String)>,
     categories: Vec<String>,
     percent: String,
+    letter: String,
     passed: String,
 }
 
 /// A gradebook's header as the page shows it.
 struct BookView {
-    /// Each assessment's id and title.
-    assessments: Vec<(AssessmentId, String)>,
+    /// Each assessment's staff page (a quiz's item analysis, an assignment's grading queue)
+    /// and title.
+    assessments: Vec<(String, String)>,
     /// Each category's name and weight.
     categories: Vec<(String, String)>,
     rows: Vec<RowView>,
@@ -87,7 +94,15 @@ fn book_view(locale: &PageLocale, book: &Gradebook) -> BookView {
         assessments: book
             .assessments
             .iter()
-            .map(|a| (a.id, a.title.clone()))
+            .map(|a| {
+                let page = match a.kind {
+                    AssessmentKind::Assignment => {
+                        format!("/teach/courses/{}/grading", book.course_id)
+                    }
+                    _ => format!("/teach/assessments/{}/item-analysis", a.id),
+                };
+                (page, a.title.clone())
+            })
             .collect(),
         categories: book
             .categories
@@ -116,6 +131,7 @@ fn book_view(locale: &PageLocale, book: &Gradebook) -> BookView {
                     .map(|c| percent_text(locale, c.percent))
                     .collect(),
                 percent: percent_text(locale, row.percent),
+                letter: row.letter.clone().unwrap_or_else(|| "—".to_owned()),
                 passed: match row.passed {
                     Some(true) => locale.msg("grades-passed-yes").to_string(),
                     Some(false) => locale.msg("grades-passed-no").to_string(),
@@ -424,12 +440,16 @@ pub(crate) async fn save_settings(
         // Out of range or not a number: above 100, refused by the rule.
         typed => Some(typed.parse::<u8>().unwrap_or(u8::MAX)),
     };
-    let settings = GradingSettings {
-        passing_percent,
-        missing_counts_as_zero: fields.one("missing_counts_as_zero").is_some(),
-    };
+    let missing_counts_as_zero = fields.one("missing_counts_as_zero").is_some();
+    // Left out of the form: the default scale; sent empty: no letters.
+    let letter_scale = fields.one("letter_scale").map(bands_of_lines).transpose();
     let done = visit
         .write(&state, async |tx| {
+            let settings = SettingsInput {
+                passing_percent,
+                missing_counts_as_zero,
+                letter_scale: letter_scale.clone()?,
+            };
             gradebook::change_settings(tx, &actor, id, settings).await?;
             Ok(())
         })

@@ -474,6 +474,7 @@ impl PageLocale {
                 .msg("invalid-submission")
                 .arg("reason", reason.as_str()),
             ValidationError::InvalidWeight(_) => self.msg("invalid-weight"),
+            ValidationError::InvalidGradingScale(_) => self.msg("invalid-grading-scale"),
         }
     }
 

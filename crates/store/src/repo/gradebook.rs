@@ -1,14 +1,15 @@
 //! The gradebook's records: a course's grade categories (`grade_categories`), the category each
 //! assessment belongs to (`assessment_categories`, at most one), a course's grading settings
-//! (`course_grading`), and the reads the gradebook and item analysis make of attempts and
-//! answers. How results add up, who may read them and what a category may hold are the
+//! (`course_grading`, its letter scale with it), and the reads the gradebook and item analysis
+//! make of attempts, assignment versions and answers. How results add up, who may read them and what a category may hold are the
 //! application's and the domain's rules; this module stores and reads.
 
 use crate::engine::dispatch;
 use crate::error::StoreError;
 use crate::scope::{TenantRow, TenantTx, WriteTx};
 use chrono::{DateTime, Utc};
-use lyceum_domain::assessment::gradebook::{AttemptFacts, Weight};
+use lyceum_domain::assessment::gradebook::{AttemptFacts, VersionFacts, Weight};
+use lyceum_domain::assessment::letter_scale::LetterScale;
 use lyceum_domain::assessment::{Answer, Points};
 use lyceum_domain::{AssessmentId, CourseId, GradeCategoryId, QuestionId, SubmissionId, UserId};
 use serde::Serialize;
@@ -254,21 +255,26 @@ pub async fn set_members(
 }
 
 /// A course's grading settings.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct GradingSettings {
     /// The course percent that passes; none: the gradebook says nothing of passing.
     pub passing_percent: Option<u8>,
     /// Work missing after its due date counts as 0 (otherwise it is left out until graded).
     pub missing_counts_as_zero: bool,
+    /// The letters the course percent earns, highest first (the default scale when never set;
+    /// empty: no letters).
+    pub letter_scale: LetterScale,
 }
+
+type SettingsRow = (Uuid, Option<i32>, bool, Option<Json<LetterScale>>);
 
 /// A course's grading settings (the defaults when never set).
 pub async fn settings(tx: &mut TenantTx, course: CourseId) -> Result<GradingSettings, StoreError> {
     let tenant = tx.tenant();
-    let row: Option<(Uuid, Option<i32>, bool)> = dispatch!(tx.conn(), c => {
+    let row: Option<SettingsRow> = dispatch!(tx.conn(), c => {
         sqlx::query_as(
-            "SELECT tenant_id, passing_percent, missing_counts_as_zero FROM course_grading \
+            "SELECT tenant_id, passing_percent, missing_counts_as_zero, letter_scale FROM course_grading \
              WHERE tenant_id = $1 AND course_id = $2",
         )
         .bind(tenant)
@@ -279,12 +285,13 @@ pub async fn settings(tx: &mut TenantTx, course: CourseId) -> Result<GradingSett
     let Some(row) = row else {
         return Ok(GradingSettings::default());
     };
-    let (passing, zero) = tx
-        .own_all("course_grading", vec![(row.0, (row.1, row.2))])?
+    let (passing, zero, scale) = tx
+        .own_all("course_grading", vec![(row.0, (row.1, row.2, row.3))])?
         .remove(0);
     Ok(GradingSettings {
         passing_percent: passing.and_then(|p| u8::try_from(p).ok()),
         missing_counts_as_zero: zero,
+        letter_scale: scale.map(|s| s.0).unwrap_or_default(),
     })
 }
 
@@ -292,25 +299,72 @@ pub async fn settings(tx: &mut TenantTx, course: CourseId) -> Result<GradingSett
 pub async fn put_settings(
     tx: &mut WriteTx,
     course: CourseId,
-    settings: GradingSettings,
+    settings: &GradingSettings,
 ) -> Result<(), StoreError> {
     let tenant = tx.tenant();
     dispatch!(tx.conn(), c => {
         sqlx::query(
-            "INSERT INTO course_grading (tenant_id, course_id, passing_percent, missing_counts_as_zero, updated_at) \
-             VALUES ($1, $2, $3, $4, $5) \
+            "INSERT INTO course_grading (tenant_id, course_id, passing_percent, missing_counts_as_zero, letter_scale, updated_at) \
+             VALUES ($1, $2, $3, $4, $5, $6) \
              ON CONFLICT (tenant_id, course_id) DO UPDATE SET passing_percent = excluded.passing_percent, \
-               missing_counts_as_zero = excluded.missing_counts_as_zero, updated_at = excluded.updated_at",
+               missing_counts_as_zero = excluded.missing_counts_as_zero, letter_scale = excluded.letter_scale, \
+               updated_at = excluded.updated_at",
         )
         .bind(tenant)
         .bind(course.as_uuid())
         .bind(settings.passing_percent.map(i32::from))
         .bind(settings.missing_counts_as_zero)
+        .bind(Json(&settings.letter_scale))
         .bind(Utc::now())
         .execute(c)
         .await?;
     });
     Ok(())
+}
+
+/// The rows `base` selects of a course's learners: `base` binds the tenant as `$1` and the
+/// course as `$2` and ends in a `WHERE`; `learners` (every learner when none) are bound after,
+/// a chunk at a time.
+async fn of_learners<R>(
+    tx: &mut TenantTx,
+    base: &str,
+    course: CourseId,
+    learners: Option<&[UserId]>,
+    learner_column: &str,
+) -> Result<Vec<R>, StoreError>
+where
+    R: Send
+        + Unpin
+        + for<'r> sqlx::FromRow<'r, sqlx::postgres::PgRow>
+        + for<'r> sqlx::FromRow<'r, sqlx::sqlite::SqliteRow>,
+{
+    let tenant = tx.tenant();
+    let mut rows: Vec<R> = Vec::new();
+    match learners {
+        None => {
+            let found: Vec<R> = dispatch!(tx.conn(), c => {
+                sqlx::query_as(base).bind(tenant).bind(course.as_uuid()).fetch_all(c).await?
+            });
+            rows.extend(found);
+        }
+        Some(learners) => {
+            for chunk in learners.chunks(super::BULK_ROWS) {
+                let sql = format!(
+                    "{base} AND {learner_column} IN ({})",
+                    super::placeholders(3, chunk.len())
+                );
+                let found: Vec<R> = dispatch!(tx.conn(), c => {
+                    let mut query = sqlx::query_as(&sql).bind(tenant).bind(course.as_uuid());
+                    for learner in chunk {
+                        query = query.bind(learner.as_uuid());
+                    }
+                    query.persistent(false).fetch_all(c).await?
+                });
+                rows.extend(found);
+            }
+        }
+    }
+    Ok(rows)
 }
 
 /// One attempt as the gradebook reads it.
@@ -347,36 +401,11 @@ pub async fn attempts_in_course(
     if learners.is_some_and(|l| l.is_empty()) {
         return Ok(Vec::new());
     }
-    let tenant = tx.tenant();
     let base = "SELECT s.tenant_id, s.assessment_id, s.user_id, s.attempt, s.status, s.started_at, s.late, \
           s.score, s.max_score FROM submissions s \
         JOIN assessments a ON a.tenant_id = s.tenant_id AND a.id = s.assessment_id \
         WHERE s.tenant_id = $1 AND a.course_id = $2";
-    let mut rows: Vec<AttemptRow> = Vec::new();
-    match learners {
-        None => {
-            let found: Vec<AttemptRow> = dispatch!(tx.conn(), c => {
-                sqlx::query_as(base).bind(tenant).bind(course.as_uuid()).fetch_all(c).await?
-            });
-            rows.extend(found);
-        }
-        Some(learners) => {
-            for chunk in learners.chunks(super::BULK_ROWS) {
-                let sql = format!(
-                    "{base} AND s.user_id IN ({})",
-                    super::placeholders(3, chunk.len())
-                );
-                let found: Vec<AttemptRow> = dispatch!(tx.conn(), c => {
-                    let mut query = sqlx::query_as(&sql).bind(tenant).bind(course.as_uuid());
-                    for learner in chunk {
-                        query = query.bind(learner.as_uuid());
-                    }
-                    query.persistent(false).fetch_all(c).await?
-                });
-                rows.extend(found);
-            }
-        }
-    }
+    let rows: Vec<AttemptRow> = of_learners(tx, base, course, learners, "s.user_id").await?;
     let rows = rows.into_iter().map(|row| (row.0, row)).collect();
     tx.own_all("submissions", rows)?
         .into_iter()
@@ -391,6 +420,62 @@ pub async fn attempts_in_course(
                     late: row.6,
                     score: row.7.map(points),
                     max_score: points(row.8),
+                },
+            })
+        })
+        .collect()
+}
+
+/// One version of a learner's work on an assignment as the gradebook reads it.
+#[derive(Debug, Clone, Copy)]
+pub struct CourseVersion {
+    pub assessment: AssessmentId,
+    pub learner: UserId,
+    pub facts: VersionFacts,
+}
+
+type VersionRow = (
+    Uuid,
+    Uuid,
+    Uuid,
+    i32,
+    String,
+    bool,
+    Option<i32>,
+    Option<i32>,
+    Option<DateTime<Utc>>,
+);
+
+/// The versions of work on a course's assignments, of `learners` (every learner's when none),
+/// without their text, files or feedback.
+pub async fn versions_in_course(
+    tx: &mut TenantTx,
+    course: CourseId,
+    learners: Option<&[UserId]>,
+) -> Result<Vec<CourseVersion>, StoreError> {
+    if learners.is_some_and(|l| l.is_empty()) {
+        return Ok(Vec::new());
+    }
+    let base =
+        "SELECT v.tenant_id, v.assessment_id, v.user_id, v.version, v.status, v.late, v.score, \
+          v.max_score, v.released_at FROM assignment_submissions v \
+        JOIN assessments a ON a.tenant_id = v.tenant_id AND a.id = v.assessment_id \
+        WHERE v.tenant_id = $1 AND a.course_id = $2";
+    let rows: Vec<VersionRow> = of_learners(tx, base, course, learners, "v.user_id").await?;
+    let rows = rows.into_iter().map(|row| (row.0, row)).collect();
+    tx.own_all("assignment_submissions", rows)?
+        .into_iter()
+        .map(|row| {
+            Ok(CourseVersion {
+                assessment: AssessmentId::from_uuid(row.1),
+                learner: UserId::from_uuid(row.2),
+                facts: VersionFacts {
+                    version: u32::try_from(row.3).unwrap_or(0),
+                    status: row.4.parse()?,
+                    late: row.5,
+                    score: row.6.map(points),
+                    max_score: row.7.map(points),
+                    released: row.8.is_some(),
                 },
             })
         })

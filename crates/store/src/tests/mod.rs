@@ -304,9 +304,10 @@ async fn seed_assessment(
     crate::repo::gradebook::put_settings(
         tx,
         course,
-        crate::repo::gradebook::GradingSettings {
+        &crate::repo::gradebook::GradingSettings {
             passing_percent: Some(50),
             missing_counts_as_zero: true,
+            letter_scale: Default::default(),
         },
     )
     .await
