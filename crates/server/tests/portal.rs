@@ -1949,6 +1949,130 @@ async fn staff_enroll_learners_from_an_uploaded_csv_file() {
 }
 
 #[tokio::test]
+async fn course_staff_set_a_learners_due_date_and_drop_them_from_the_builder() {
+    for (config, _guard) in configs_on_each_engine().await {
+        let label = label(&config);
+        let store = Store::open(config).await.unwrap();
+        let (_, course) = school(&store, "kappa", "#283593", 1).await;
+        school(&store, "lambda", "#283593", 1).await;
+        let state = AppState::new(store, ServerConfig::unthrottled());
+        let builder = format!("/t/kappa/teach/courses/{course}");
+        let mut student = Browser::new(&state, &label);
+        student.sign_in("kappa", "student@kappa.test").await;
+        let enrolled = student
+            .post(&format!("/t/kappa/courses/{course}/enroll"), &[], None)
+            .await;
+        assert_eq!(enrolled.status, StatusCode::SEE_OTHER, "{label}");
+
+        // The learners' table links each learner's enrollment.
+        let mut teacher = Browser::new(&state, &label);
+        teacher.sign_in("kappa", "teacher@kappa.test").await;
+        let page = teacher.get(&builder).await;
+        let links = ids_after(&page, "/t/kappa/teach/enrollments/");
+        assert_eq!(links.len(), 1, "{label}: {}", page.body);
+        let enrollment = format!("/t/kappa/teach/enrollments/{}", links[0]);
+        let page = teacher.get(&enrollment).await;
+        assert_eq!(page.status, StatusCode::OK, "{label}");
+        assert!(page.body.contains("student@kappa.test"), "{label}");
+
+        // A due date typed in the tenant's time zone is kept and shown.
+        let set = teacher
+            .post(
+                &format!("{enrollment}/due"),
+                &[("due_at", "2030-03-04T17:30")],
+                None,
+            )
+            .await;
+        assert_eq!(set.status, StatusCode::SEE_OTHER, "{label}: {}", set.body);
+        let page = teacher.get(&enrollment).await;
+        assert!(
+            page.body.contains("value=\"2030-03-04T17:30\""),
+            "{label}: {}",
+            page.body
+        );
+        let table = teacher.get(&builder).await;
+        assert!(table.body.contains("<td>4 March 2030</td>"), "{label}");
+        let dashboard = student.get("/t/kappa/learn").await;
+        assert!(
+            dashboard.body.contains("4 March 2030"),
+            "{label}: {}",
+            dashboard.body
+        );
+
+        // Something that is no date comes back next to the field, nothing changed.
+        for typed in ["soon", "2030-02-30T10:00", "<b>2030</b>"] {
+            let refused = teacher
+                .post(&format!("{enrollment}/due"), &[("due_at", typed)], None)
+                .await;
+            assert_eq!(
+                refused.status,
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "{label}: {typed:?}"
+            );
+            assert!(refused.body.contains("id=\"due_at-problem\""), "{label}");
+        }
+        // A NUL byte is refused with the form, before any use case.
+        let refused = teacher
+            .post(
+                &format!("{enrollment}/due"),
+                &[("due_at", "2030-03-04T17:30\0")],
+                None,
+            )
+            .await;
+        assert_eq!(refused.status, StatusCode::BAD_REQUEST, "{label}");
+        // A forged form changes nothing; neither can the learner or another tenant's staff.
+        let forged = teacher
+            .post(
+                &format!("{enrollment}/due"),
+                &[("due_at", "")],
+                Some("0123456789abcdef0123456789abcdef"),
+            )
+            .await;
+        assert_eq!(forged.status, StatusCode::FORBIDDEN, "{label}");
+        let refused = student.get(&enrollment).await;
+        assert_eq!(refused.status, StatusCode::NOT_FOUND, "{label}");
+        let refused = student.post(&format!("{enrollment}/drop"), &[], None).await;
+        assert_eq!(refused.status, StatusCode::NOT_FOUND, "{label}");
+        let mut stranger = Browser::new(&state, &label);
+        stranger.sign_in("lambda", "admin@lambda.test").await;
+        let foreign = format!("/t/lambda/teach/enrollments/{}", links[0]);
+        assert_eq!(
+            stranger.get(&foreign).await.status,
+            StatusCode::NOT_FOUND,
+            "{label}"
+        );
+        let refused = stranger.post(&format!("{foreign}/drop"), &[], None).await;
+        assert_eq!(refused.status, StatusCode::NOT_FOUND, "{label}");
+        let page = teacher.get(&enrollment).await;
+        assert!(page.body.contains("value=\"2030-03-04T17:30\""), "{label}");
+
+        // Cleared, then the learner is dropped: back to the builder, the course off their
+        // dashboard, and no way to drop them twice from the page.
+        let cleared = teacher
+            .post(&format!("{enrollment}/due"), &[("due_at", "")], None)
+            .await;
+        assert_eq!(cleared.status, StatusCode::SEE_OTHER, "{label}");
+        assert!(
+            teacher.get(&enrollment).await.body.contains("value=\"\""),
+            "{label}"
+        );
+        let dropped = teacher.post(&format!("{enrollment}/drop"), &[], None).await;
+        assert_eq!(dropped.status, StatusCode::SEE_OTHER, "{label}");
+        assert_eq!(dropped.location(), builder, "{label}");
+        let page = teacher.get(&enrollment).await;
+        assert!(!page.body.contains("/drop\""), "{label}");
+        let dashboard = student.get("/t/kappa/learn").await;
+        assert!(
+            !dashboard
+                .body
+                .contains(&format!("/learn/courses/{course}\"")),
+            "{label}: {}",
+            dashboard.body
+        );
+    }
+}
+
+#[tokio::test]
 async fn admins_search_people_and_page_through_them() {
     for (config, _guard) in configs_on_each_engine().await {
         let label = label(&config);

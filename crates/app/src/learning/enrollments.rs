@@ -398,6 +398,20 @@ pub async fn students(
         .collect())
 }
 
+/// Enrollment `id` with its learner, for the staff who manage its course (`enrollment:manage`);
+/// `NOT_FOUND` for anyone else, revealing nothing.
+pub async fn managed(
+    tx: &mut TenantTx,
+    actor: &Actor,
+    id: EnrollmentId,
+) -> Result<Student, Refusal> {
+    let enrollment = own_or_managed(tx, actor, id, true).await?;
+    let user = users::get(tx, enrollment.user_id)
+        .await?
+        .ok_or_else(|| Refusal::not_found("no such enrollment"))?;
+    Ok(Student { enrollment, user })
+}
+
 /// An enrollment the actor may change: their own (unless `manage_only`), or one of a course
 /// they manage. Others answer `NOT_FOUND`, revealing nothing.
 async fn own_or_managed(

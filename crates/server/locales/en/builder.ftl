@@ -151,3 +151,18 @@ files-upload = Upload a file
 files-file = File
 files-file-hint = PDF, office documents, plain text, CSV, Markdown, PNG, JPEG, GIF or WebP
 files-upload-submit = Upload
+
+## A learner's enrollment, as the course's staff manage it.
+roster-title = { $name } in this course
+roster-back = Back to the course
+roster-manage = Manage
+roster-email = Email
+roster-enrolled = Enrolled
+roster-due-heading = Due date
+roster-due-label = Complete the course by
+roster-due-hint = In the organisation's time zone. Leave it empty for no due date.
+roster-due-save = Save the due date
+roster-due-invalid = Type a date and time (for example 2026-12-31T17:00), or leave it empty.
+roster-drop-heading = Drop from the course
+roster-drop-text = The learner leaves the course: it is no longer on their dashboard, and their progress stays on record. They can enroll again if the course lets them.
+roster-drop = Drop this learner

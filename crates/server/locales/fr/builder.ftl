@@ -152,3 +152,18 @@ files-upload = Déposer un fichier
 files-file = Fichier
 files-file-hint = PDF, documents bureautiques, texte brut, CSV, Markdown, PNG, JPEG, GIF ou WebP
 files-upload-submit = Déposer
+
+## L'inscription d'un apprenant, telle que l'équipe du cours la gère.
+roster-title = { $name } dans ce cours
+roster-back = Retour au cours
+roster-manage = Gérer
+roster-email = Adresse e-mail
+roster-enrolled = Inscrit le
+roster-due-heading = Échéance
+roster-due-label = Terminer le cours avant le
+roster-due-hint = Dans le fuseau horaire de l'organisation. Laissez vide pour aucune échéance.
+roster-due-save = Enregistrer l'échéance
+roster-due-invalid = Saisissez une date et une heure (par exemple 2026-12-31T17:00), ou laissez vide.
+roster-drop-heading = Retirer du cours
+roster-drop-text = L'apprenant quitte le cours : il disparaît de son tableau de bord, et sa progression reste enregistrée. Il peut s'inscrire à nouveau si le cours le permet.
+roster-drop = Retirer cet apprenant

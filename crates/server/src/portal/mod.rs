@@ -7,7 +7,7 @@
 //! `session` owns browser sessions and CSRF, `i18n` the languages (catalogues, the choice of a
 //! request's locale, dates and numbers), `pages` the public and learners' pages, `staff` the
 //! instructors' and admins' pages, `recovery` the password pages, with the course builder in
-//! `builder` and `lessons`, quizzes taken in `quiz` and written and graded in `authoring`, the
+//! `builder` and `lessons` (a learner's enrollment in `roster`), quizzes taken in `quiz` and written and graded in `authoring`, the
 //! courses' question banks in `banks`; assignments and grading in `assignments`, the
 //! assignment editor and rubric averages in `assignment_editor`; this
 //! module the request context every page shares ([`Visit`]), the checked forms
@@ -28,6 +28,7 @@ mod pages;
 mod people;
 mod quiz;
 mod recovery;
+mod roster;
 mod session;
 mod settings;
 mod signup;
@@ -187,6 +188,9 @@ pub(crate) fn tenant_routes() -> Router<AppState> {
             get(gradebook::item_analysis),
         )
         .route("/learn/courses/{id}/grades", get(gradebook::mine))
+        .route("/teach/enrollments/{id}", get(roster::enrollment))
+        .route("/teach/enrollments/{id}/due", post(roster::set_due))
+        .route("/teach/enrollments/{id}/drop", post(roster::drop_learner))
         .route("/teach/courses/{id}/modules", post(builder::add_module))
         .route("/teach/courses/{id}/publish", post(builder::publish))
         .route("/teach/courses/{id}/archive", post(builder::archive))
