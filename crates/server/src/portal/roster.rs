@@ -148,7 +148,8 @@ pub(crate) async fn drop_learner(
     };
     let dropped = visit
         .write(&state, async |tx| {
-            enrollments::unenroll(tx, &actor, id).await
+            let student = enrollments::managed(tx, &actor, id).await?;
+            enrollments::drop_out(tx, student.enrollment, actor.user).await
         })
         .await;
     match dropped {
