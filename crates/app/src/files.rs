@@ -400,8 +400,8 @@ where
         let mut tx = store.begin_write(tenant).await?;
         tx.affects_all_users();
         editable_course(&mut tx, actor, request.course).await?;
-        // Another upload may have used the room since.
-        within_quota(actor, files::bytes_used(&mut tx).await?, received.size)?;
+        // Another upload may have used the room since; concurrent ones wait for this one.
+        within_quota(actor, files::hold_quota(&mut tx).await?, received.size)?;
         let file = files::insert(
             &mut tx,
             &NewFile {
@@ -531,7 +531,7 @@ where
     let recorded = async {
         let mut tx = store.begin_learner_write(tenant, lock).await?;
         let (_, draft) = assignments::upload_slot(&mut tx, actor, request.assessment, now).await?;
-        within_quota(actor, files::bytes_used(&mut tx).await?, received.size)?;
+        within_quota(actor, files::hold_quota(&mut tx).await?, received.size)?;
         let file = files::insert(
             &mut tx,
             &NewFile {
@@ -753,6 +753,80 @@ pub async fn delete(
     tx.commit().await?;
     storage.remove(&file.key).await;
     Ok(())
+}
+
+/// The objects of files whose records a change deleted along with what they belonged to (a
+/// course's files go with the course). They are removed from storage once the change has
+/// committed, never before: a change that fails to commit keeps its files whole. What is not
+/// removed then (storage failing, the process stopping) the housekeeping's [`sweep`] removes
+/// later.
+#[must_use = "remove the objects once the change has committed"]
+#[derive(Debug, Default)]
+pub struct Leftovers {
+    keys: Vec<String>,
+}
+
+impl Leftovers {
+    /// The objects of a course's files, read before the course is deleted.
+    pub(crate) async fn of_course(tx: &mut TenantTx, course: CourseId) -> Result<Self, Refusal> {
+        Ok(Leftovers {
+            keys: files::keys_of_course(tx, course).await?,
+        })
+    }
+
+    /// Removes the objects, after the commit; a failure is logged and left to the sweep.
+    /// Without storage (a server that could not open it) they wait for the sweep too.
+    pub async fn remove(self, storage: Option<&FileStorage>) {
+        let Some(storage) = storage else {
+            return;
+        };
+        for key in &self.keys {
+            storage.remove(key).await;
+        }
+    }
+}
+
+/// How long an object may be kept without a record before the [`sweep`] removes it: an
+/// upload's object is stored before its record is written, and an upload lasts at most a
+/// request's time (`request_timeout_secs`).
+pub const UNRECORDED_GRACE: Duration = Duration::from_secs(24 * 3600);
+
+/// Objects checked against the records at once by the [`sweep`].
+const SWEPT_AT_ONCE: usize = 500;
+
+/// Removes the tenant's objects that no file record names and that were written before
+/// `written_before` (now less [`UNRECORDED_GRACE`], for the housekeeping): left over by a
+/// deletion whose objects could not be removed after its commit, or by an upload whose record
+/// was never written. Lists only the tenant's own prefix (`{tenant}/`). Answers how many
+/// objects it removed.
+pub async fn sweep(
+    storage: &FileStorage,
+    tenant: &Tenant,
+    written_before: DateTime<Utc>,
+) -> Result<u64, Refusal> {
+    let prefix = ObjectPath::from(tenant.id().to_string());
+    let mut listed = storage.objects.list(Some(&prefix)).chunks(SWEPT_AT_ONCE);
+    let mut removed = 0;
+    while let Some(chunk) = listed.next().await {
+        let mut keys = Vec::with_capacity(chunk.len());
+        for meta in chunk {
+            let meta = meta.map_err(|e| storage_failed(&e))?;
+            if meta.last_modified < written_before && meta.location.prefix_matches(&prefix) {
+                keys.push(meta.location.to_string());
+            }
+        }
+        let recorded = {
+            let mut tx = storage.store.begin(tenant).await?;
+            let recorded = files::recorded_keys(&mut tx, &keys).await?;
+            tx.commit().await?;
+            recorded
+        };
+        for key in keys.iter().filter(|key| !recorded.contains(*key)) {
+            storage.remove(key).await;
+            removed += 1;
+        }
+    }
+    Ok(removed)
 }
 
 /// A file's content, as a signed URL hands it out.

@@ -394,9 +394,12 @@ impl Settings {
         }
     }
 
-    /// The worker `serve` and `worker` run: the outbox, the job queues, mail and webhooks.
+    /// The worker `serve` and `worker` run: the outbox, the job queues (the housekeeping
+    /// sweeping file storage), mail and webhooks.
     pub fn worker(&self, store: lyceum_store::Store) -> Result<Worker> {
+        let files = lyceum_app::files::FileStorage::open(&self.storage_config()?, store.clone())?;
         Worker::new(store, self.worker_config()?)
+            .sweep_files(std::sync::Arc::new(files))
             .send_mail(self.mail_config()?)?
             .webhooks(self.webhook_config())
             .map_err(|e| anyhow::anyhow!("{e}"))

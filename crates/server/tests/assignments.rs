@@ -173,6 +173,49 @@ fn grades(clarity: &str, sources: &str) -> Value {
     ], "feedback": "Overall good."})
 }
 
+/// Learners' files racing for the last room of the quota: each upload records its file holding
+/// the tenant's quota, so they never pass it together (the course's files hold it the same
+/// way: tests/files.rs).
+#[tokio::test]
+async fn learners_uploading_at_once_never_pass_the_quota_together() {
+    for w in World::on_each_engine().await {
+        let s = school(&w, "acme").await;
+        let a = assignment_course(&w, &s, "racing", json!({})).await;
+        let quota = Plan::Pro.limits().max_storage_bytes.unwrap();
+        w.keep_stored("acme", &a.course, quota - 450).await;
+        let mut png = PNG.to_vec();
+        png.resize(300, 0);
+        let work = format!(
+            "/api/v1/assessments/{}/my-submission/files?name=w.png",
+            a.assessment
+        );
+        // Four files of 300 bytes for 450 bytes of room: one fits.
+        let uploads = [&s.student, &s.student2, &s.student, &s.student2].map(|learner| {
+            w.as_(learner)
+                .post(&work)
+                .body("image/png", png.clone())
+                .send()
+        });
+        let replies = futures_util::future::join_all(uploads).await;
+        let stored = replies
+            .iter()
+            .filter(|r| r.status == StatusCode::CREATED)
+            .count();
+        assert_eq!(stored, 1, "{w}");
+        for refused in replies.iter().filter(|r| r.status != StatusCode::CREATED) {
+            assert_eq!(
+                (refused.status, refused.error_code()),
+                (
+                    StatusCode::PAYLOAD_TOO_LARGE,
+                    Some("STORAGE_QUOTA_EXCEEDED")
+                ),
+                "{refused}"
+            );
+        }
+        assert_eq!(submission_objects(&w).await, 1, "{w}");
+    }
+}
+
 #[tokio::test]
 async fn a_learner_hands_in_work_graded_against_the_rubric_and_sees_it_once_released() {
     for w in World::on_each_engine().await {

@@ -8,10 +8,10 @@ mod common;
 
 use axum::http::StatusCode;
 use common::world::{User, World};
-use lyceum_app::files::{S3Storage, StorageBackend, StorageConfig};
+use lyceum_app::files::{self, S3Storage, StorageBackend, StorageConfig};
 use lyceum_domain::{FileId, FileName, FilePurpose, Plan, Role};
 use lyceum_server::ServerConfig;
-use lyceum_store::repo::files::{self as file_rows, NewFile};
+use lyceum_store::repo::files as file_rows;
 use lyceum_store::{testing, StoreConfig};
 use serde_json::{json, Value};
 use std::process::{Child, Command, Stdio};
@@ -58,6 +58,7 @@ async fn worlds() -> Vec<World> {
 
 /// A tenant `slug` on `plan` with an admin, an instructor who made a published course, and a
 /// student (not enrolled). Answers the people and the course's id.
+#[derive(Clone)]
 struct School {
     admin: User,
     teacher: User,
@@ -256,6 +257,21 @@ async fn files_round_trip_through_a_local_folder_on_both_engines() {
 struct Moto {
     child: Child,
     endpoint: String,
+    bucket: String,
+}
+
+impl Moto {
+    /// Storage in the server's bucket.
+    fn backend(&self) -> StorageBackend {
+        StorageBackend::S3(S3Storage {
+            bucket: self.bucket.clone(),
+            endpoint: Some(self.endpoint.clone()),
+            region: Some("us-east-1".to_owned()),
+            access_key_id: Some("testing".to_owned()),
+            secret_access_key: Some("testing".to_owned()),
+            allow_http: true,
+        })
+    }
 }
 
 impl Drop for Moto {
@@ -288,6 +304,7 @@ async fn start_moto(bucket: &str) -> Moto {
     let moto = Moto {
         child,
         endpoint: format!("http://127.0.0.1:{port}"),
+        bucket: bucket.to_owned(),
     };
     // Up when it answers; then the bucket is made with a plain request (moto checks no signature).
     for attempt in 0.. {
@@ -316,14 +333,7 @@ async fn start_moto(bucket: &str) -> Moto {
 async fn files_round_trip_through_s3_on_both_engines() {
     let moto = start_moto("lyceum-files").await;
     for (config, guard) in [testing::sqlite_config(), testing::postgres_config().await] {
-        let backend = StorageBackend::S3(S3Storage {
-            bucket: "lyceum-files".to_owned(),
-            endpoint: Some(moto.endpoint.clone()),
-            region: Some("us-east-1".to_owned()),
-            access_key_id: Some("testing".to_owned()),
-            secret_access_key: Some("testing".to_owned()),
-            allow_http: true,
-        });
+        let backend = moto.backend();
         let w = world_with(config, guard, backend).await;
         round_trip(&w).await;
         // A file of several parts (S3's parts are 5 MiB) arrives whole.
@@ -354,6 +364,103 @@ async fn files_round_trip_through_s3_on_both_engines() {
             "{}: the content changed",
             w.label
         );
+    }
+}
+
+/// Deleting a course removes its files' objects after the commit and its usage with them; the
+/// housekeeping's sweep removes a tenant's objects no record names once past the grace
+/// period, and nothing under another tenant's prefix.
+async fn leftovers_are_removed(w: &World) {
+    let acme = school(w, "acme", Plan::Pro).await;
+    let beta = school(w, "beta", Plan::Pro).await;
+    let stored = |s: &School, name: &str| {
+        let s = s.clone();
+        let name = name.to_owned();
+        async move {
+            let file = upload(w, &s.teacher, &s.course, &name, "image/png", png_of(2_000))
+                .expect(StatusCode::CREATED)
+                .await
+                .json_value();
+            file["id"].as_str().unwrap().parse::<FileId>().unwrap()
+        }
+    };
+    stored(&acme, "a.png").await;
+    w.as_(&acme.teacher)
+        .post(format!(
+            "/api/v1/courses/{}/files?name=cover.png&purpose=course_cover",
+            acme.course
+        ))
+        .body("image/png", png_of(1_000))
+        .expect(StatusCode::CREATED)
+        .await;
+    stored(&beta, "b.png").await;
+    assert_eq!(objects_of(w, "acme").await, 2, "{}", w.label);
+    w.as_(&acme.admin)
+        .delete(format!("/api/v1/courses/{}", acme.course))
+        .expect(StatusCode::NO_CONTENT)
+        .await;
+    assert_eq!(objects_of(w, "acme").await, 0, "{}", w.label);
+    assert_eq!(objects_of(w, "beta").await, 1, "{}", w.label);
+    let usage = w
+        .as_(&acme.admin)
+        .get("/api/v1/tenant/usage")
+        .expect(StatusCode::OK)
+        .await
+        .json_value();
+    assert_eq!(usage["storage_bytes"], json!(0), "{}", w.label);
+
+    // Objects whose records are gone (a crash between a commit and the removal), in both
+    // tenants; and one whose record stays.
+    let course = w
+        .as_(&acme.teacher)
+        .post("/api/v1/courses")
+        .json(&json!({"slug": "again", "title": "Again"}))
+        .expect(StatusCode::CREATED)
+        .await
+        .json_value()["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let acme = School { course, ..acme };
+    let kept = stored(&acme, "kept.png").await;
+    for (s, slug) in [(&acme, "acme"), (&beta, "beta")] {
+        let orphan = stored(s, "orphan.png").await;
+        let mut tx = w.store().begin_write(&w.tenant(slug)).await.unwrap();
+        assert!(file_rows::delete(&mut tx, orphan).await.unwrap());
+        tx.commit().await.unwrap();
+    }
+    let storage = w.state.files.as_deref().unwrap();
+    let tenant = w.tenant("acme");
+    let sweep = |before: chrono::DateTime<chrono::Utc>| files::sweep(storage, &tenant, before);
+    // Within the grace period an object may be an upload whose record is on its way.
+    let now = chrono::Utc::now();
+    assert_eq!(sweep(now - files::UNRECORDED_GRACE).await.unwrap(), 0);
+    assert_eq!(objects_of(w, "acme").await, 2, "{}", w.label);
+    let later = now + chrono::Duration::seconds(2);
+    assert_eq!(sweep(later).await.unwrap(), 1, "{}", w.label);
+    assert_eq!(objects_of(w, "acme").await, 1, "{}", w.label);
+    assert_eq!(objects_of(w, "beta").await, 2, "{}", w.label);
+    let url = url_of(w, &acme.teacher, &kept.to_string()).await;
+    w.anonymous().get(&url).expect(StatusCode::OK).await;
+}
+
+#[tokio::test]
+async fn leftover_objects_are_removed_from_a_local_folder_on_both_engines() {
+    for (config, guard) in [testing::sqlite_config(), testing::postgres_config().await] {
+        let folder = tempfile::tempdir().unwrap();
+        let backend = StorageBackend::Local {
+            root: folder.path().join("objects"),
+        };
+        leftovers_are_removed(&world_with(config, guard, backend).await).await;
+    }
+}
+
+#[tokio::test]
+async fn leftover_objects_are_removed_from_s3_on_both_engines() {
+    let moto = start_moto("lyceum-leftovers").await;
+    for (config, guard) in [testing::sqlite_config(), testing::postgres_config().await] {
+        let backend = moto.backend();
+        leftovers_are_removed(&world_with(config, guard, backend).await).await;
     }
 }
 
@@ -695,27 +802,8 @@ async fn the_plans_storage_quota_is_enforced_and_shown() {
     for w in worlds().await {
         let s = school(&w, "acme", Plan::Free).await;
         let quota = Plan::Free.limits().max_storage_bytes.unwrap();
-        // Files the tenant keeps already, counted against its quota (recorded directly).
-        let tenant = w.tenant("acme");
-        let mut tx = w.store().begin_write(&tenant).await.unwrap();
-        file_rows::insert(
-            &mut tx,
-            &NewFile {
-                id: FileId::new(),
-                purpose: FilePurpose::CourseFile,
-                course_id: Some(s.course.parse().unwrap()),
-                owner_id: None,
-                key: format!("{}/courses/{}/kept", tenant.id(), s.course),
-                name: FileName::new("kept.pdf"),
-                content_type: "application/pdf".to_owned(),
-                size: quota - 1_000,
-                sha256: String::new(),
-                created_by: None,
-            },
-        )
-        .await
-        .unwrap();
-        tx.commit().await.unwrap();
+        // Files the tenant keeps already, counted against its quota.
+        w.keep_stored("acme", &s.course, quota - 1_000).await;
 
         // Announced past the quota, and found past it while streaming.
         w.as_(&s.teacher)
@@ -768,6 +856,54 @@ async fn the_plans_storage_quota_is_enforced_and_shown() {
             .get("/api/v1/tenant/usage")
             .expect_error(StatusCode::FORBIDDEN, "PERMISSION_DENIED")
             .await;
+    }
+}
+
+/// Uploads racing for the last room of the quota: on PostgreSQL each records its file holding
+/// the tenant's quota, so they check and insert one after the other (READ COMMITTED would let
+/// them all count the same usage); SQLite serialises them anyway.
+#[tokio::test]
+async fn concurrent_uploads_never_pass_the_quota_together() {
+    for w in worlds().await {
+        let s = school(&w, "acme", Plan::Free).await;
+        let quota = Plan::Free.limits().max_storage_bytes.unwrap();
+        w.keep_stored("acme", &s.course, quota - 1_000).await;
+        // Eight files of 300 bytes for 1,000 bytes of room: three fit.
+        let uploads = (0..8).map(|i| {
+            upload(
+                &w,
+                &s.teacher,
+                &s.course,
+                &format!("{i}.png"),
+                "image/png",
+                png_of(300),
+            )
+            .send()
+        });
+        let replies = futures_util::future::join_all(uploads).await;
+        let stored = replies
+            .iter()
+            .filter(|r| r.status == StatusCode::CREATED)
+            .count();
+        assert_eq!(stored, 3, "{}", w.label);
+        for refused in replies.iter().filter(|r| r.status != StatusCode::CREATED) {
+            assert_eq!(
+                (refused.status, refused.error_code()),
+                (
+                    StatusCode::PAYLOAD_TOO_LARGE,
+                    Some("STORAGE_QUOTA_EXCEEDED")
+                ),
+                "{refused}"
+            );
+        }
+        assert_eq!(objects_of(&w, "acme").await, 3, "{}", w.label);
+        let usage = w
+            .as_(&s.admin)
+            .get("/api/v1/tenant/usage")
+            .expect(StatusCode::OK)
+            .await
+            .json_value();
+        assert_eq!(usage["storage_bytes"], json!(quota - 100), "{}", w.label);
     }
 }
 

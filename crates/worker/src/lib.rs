@@ -127,10 +127,9 @@ impl Worker {
     pub fn new(store: Store, config: WorkerConfig) -> Self {
         let tidy = Tidy {
             retention: config.retention,
+            files: None,
         };
-        let recurring: Vec<Arc<dyn Recurring>> = vec![Arc::new(Tidy {
-            retention: config.retention,
-        })];
+        let recurring: Vec<Arc<dyn Recurring>> = vec![Arc::new(tidy.clone())];
         Self {
             shared: Shared {
                 store,
@@ -141,6 +140,17 @@ impl Worker {
                 metrics: Arc::default(),
             },
         }
+    }
+
+    /// Sweeps `storage` in each tenant's housekeeping: its objects that no file record names
+    /// are removed (see [`lyceum_app::files::sweep`]).
+    pub fn sweep_files(mut self, storage: Arc<lyceum_app::files::FileStorage>) -> Self {
+        let tidy = Tidy {
+            retention: self.shared.config.retention,
+            files: Some(storage),
+        };
+        self.shared.handlers = self.shared.handlers.with(tidy);
+        self
     }
 
     /// Adds a recurring job kind: the sweep queues one for every tenant that has none (its

@@ -425,14 +425,17 @@ async fn archive_in(tx: &mut WriteTx, actor: &Actor, course: Course) -> Result<C
 /// What deleting a course did.
 #[derive(Debug)]
 pub enum Removal {
-    Deleted,
+    /// Deleted, with its files' records: their objects are to be removed once the change has
+    /// committed.
+    Deleted(crate::files::Leftovers),
     /// It had enrollments: archived instead, so no learner's record is lost.
     Archived(Course),
 }
 
 /// Deletes a course that never had an enrollment (`course:delete`, its staff) and records
 /// `course.deleted` (audited with what the course was); one with enrollments is archived
-/// instead.
+/// instead. Its files' records go with it; the face removes their objects after the commit
+/// ([`crate::files::Leftovers::remove`]).
 pub async fn delete(tx: &mut WriteTx, actor: &Actor, id: CourseId) -> Result<Removal, Refusal> {
     tx.affects_all_users();
     actor.require(Permission::CourseDelete)?;
@@ -440,6 +443,7 @@ pub async fn delete(tx: &mut WriteTx, actor: &Actor, id: CourseId) -> Result<Rem
     if enrollments::any_for_course(tx, id).await? {
         return Ok(Removal::Archived(archive_in(tx, actor, course).await?));
     }
+    let leftovers = crate::files::Leftovers::of_course(tx, id).await?;
     courses::delete(tx, id).await?;
     let deleted = events::CourseDeleted {
         course_id: id,
@@ -454,5 +458,5 @@ pub async fn delete(tx: &mut WriteTx, actor: &Actor, id: CourseId) -> Result<Rem
             "status": course.status,
         }));
     audit::record(tx, actor, change).await?;
-    Ok(Removal::Deleted)
+    Ok(Removal::Deleted(leftovers))
 }

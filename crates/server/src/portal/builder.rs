@@ -371,7 +371,10 @@ pub(crate) async fn delete_course(
         .write(&state, async |tx| courses::delete(tx, &actor, id).await)
         .await;
     match removed {
-        Ok(Removal::Deleted) => visit.redirect("/teach"),
+        Ok(Removal::Deleted(leftovers)) => {
+            leftovers.remove(state.files.as_deref()).await;
+            visit.redirect("/teach")
+        }
         Ok(Removal::Archived(_)) => visit.redirect(&builder_path(id)),
         Err(e) => visit.problem(e),
     }

@@ -131,6 +131,30 @@ impl World {
             .clone()
     }
 
+    /// Records a course file of `size` bytes the tenant `slug` keeps already (its row only,
+    /// through the repository): what fills its storage quota but for the room a test needs.
+    pub async fn keep_stored(&self, slug: &str, course: &str, size: u64) {
+        use lyceum_domain::{FileId, FileName, FilePurpose};
+        use lyceum_store::repo::files::{self, NewFile};
+        let tenant = self.tenant(slug);
+        let mut tx = self.store().begin_write(&tenant).await.unwrap();
+        let id = FileId::new();
+        let kept = NewFile {
+            id,
+            purpose: FilePurpose::CourseFile,
+            course_id: Some(course.parse().unwrap()),
+            owner_id: None,
+            key: format!("{}/courses/{course}/{id}", tenant.id()),
+            name: FileName::new("kept.pdf"),
+            content_type: "application/pdf".to_owned(),
+            size,
+            sha256: String::new(),
+            created_by: None,
+        };
+        files::insert(&mut tx, &kept).await.unwrap();
+        tx.commit().await.unwrap();
+    }
+
     /// A user of `role` in the tenant `slug`, with [`PASSWORD`] and the display name
     /// `"{role} of {slug}"`, signed in through the API.
     pub async fn user(&self, slug: &str, email: &str, role: Role) -> User {

@@ -3,12 +3,13 @@
 //! objects themselves, and who may upload, read or delete, are the application's. This module
 //! stores and reads the rows.
 
-use crate::engine::dispatch;
+use crate::engine::{dispatch, Engine};
 use crate::error::StoreError;
 use crate::scope::{TenantRow, TenantTx, WriteTx};
 use chrono::{DateTime, Utc};
 use lyceum_domain::{CourseId, FileId, FileName, FilePurpose, UserId};
 use serde::Serialize;
+use std::collections::HashSet;
 use uuid::Uuid;
 
 /// A stored file's record.
@@ -185,9 +186,80 @@ pub async fn of_course(tx: &mut TenantTx, course: CourseId) -> Result<Vec<Stored
     rows.into_iter().map(|row| own(tx, row)).collect()
 }
 
+/// The object keys of a course's files (its documents, images, cover and learners' work): what
+/// deleting the course leaves in object storage.
+pub async fn keys_of_course(
+    tx: &mut TenantTx,
+    course: CourseId,
+) -> Result<Vec<String>, StoreError> {
+    let tenant = tx.tenant();
+    let rows: Vec<(Uuid, String)> = dispatch!(tx.conn(), c => {
+        sqlx::query_as(
+            "SELECT tenant_id, object_key FROM files WHERE tenant_id = $1 AND course_id = $2",
+        )
+        .bind(tenant)
+        .bind(course.as_uuid())
+        .fetch_all(c)
+        .await?
+    });
+    tx.own_all("files", rows)
+}
+
+/// Which of `keys` a record names: the objects that are not left over.
+pub async fn recorded_keys(
+    tx: &mut TenantTx,
+    keys: &[String],
+) -> Result<HashSet<String>, StoreError> {
+    if keys.is_empty() {
+        return Ok(HashSet::new());
+    }
+    let tenant = tx.tenant();
+    let sql = format!(
+        "SELECT tenant_id, object_key FROM files WHERE tenant_id = $1 AND object_key IN ({})",
+        super::placeholders(2, keys.len())
+    );
+    let rows: Vec<(Uuid, String)> = dispatch!(tx.conn(), c => {
+        let mut query = sqlx::query_as(&sql).bind(tenant);
+        for key in keys {
+            query = query.bind(key);
+        }
+        query.fetch_all(c).await?
+    });
+    Ok(tx.own_all("files", rows)?.into_iter().collect())
+}
+
 /// Deletes a file's record; `false` when there is none by that id.
 pub async fn delete(tx: &mut WriteTx, id: FileId) -> Result<bool, StoreError> {
     super::delete_by_id(tx, "files", id.as_uuid()).await
+}
+
+/// The tenant's storage quota held by `tx` until it ends, and the bytes of all the tenant's
+/// files: what an upload checks before it records its file. On PostgreSQL the hold is a
+/// transaction-scoped advisory lock keyed by tenant (two 32-bit keys: a key space apart from
+/// [`crate::LearnerLock`]'s), taken before counting, so concurrent uploads of a tenant check
+/// and insert one after the other, each counting what the one before committed (READ
+/// COMMITTED reads afresh per statement). SQLite's write transactions are serialized already.
+pub async fn hold_quota(tx: &mut WriteTx) -> Result<u64, StoreError> {
+    let key = quota_lock_key(tx.tenant_id());
+    if let Engine::Postgres(c) = tx.conn() {
+        sqlx::query("SELECT pg_advisory_xact_lock($1, $2)")
+            .bind(QUOTA_LOCK_CLASS)
+            .bind(key)
+            .execute(c)
+            .await?;
+    }
+    bytes_used(tx).await
+}
+
+/// The first key of the quota's advisory lock ("LyQu"): what the lock guards.
+const QUOTA_LOCK_CLASS: i32 = 0x4c79_5175;
+
+/// The second key of the quota's advisory lock: the tenant's id folded to 32 bits (two tenants
+/// sharing a key only wait for each other).
+fn quota_lock_key(tenant: lyceum_domain::TenantId) -> i32 {
+    let id = tenant.as_uuid().as_u128();
+    let folded = (id >> 64) as u64 ^ id as u64;
+    ((folded >> 32) as u32 ^ folded as u32) as i32
 }
 
 /// Bytes of all the tenant's files: what counts against the plan's storage quota.

@@ -278,7 +278,10 @@ pub(crate) async fn delete(
     let removal = courses::delete(&mut tx, &auth.actor(), id).await?;
     tx.commit().await?;
     Ok(match removal {
-        Removal::Deleted => StatusCode::NO_CONTENT.into_response(),
+        Removal::Deleted(leftovers) => {
+            leftovers.remove(state.files.as_deref()).await;
+            StatusCode::NO_CONTENT.into_response()
+        }
         Removal::Archived(course) => Json(course).into_response(),
     })
 }
