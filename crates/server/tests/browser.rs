@@ -476,8 +476,8 @@ async fn staff_journeys(config: StoreConfig, label: &str, driver: &Driver) {
         press(&teacher, "form[action$='/publish'] button").await?;
         until(&teacher, "#status", |t| t == "published").await?;
         // Its details, its module's completion rule, a video lesson moved up, then deleted.
-        click_link(&teacher, "Edit details and prerequisites").await?;
-        arrive(&teacher, "Details and prerequisites").await?;
+        click_link(&teacher, "Edit details, instructors and prerequisites").await?;
+        arrive(&teacher, "Details, instructors and prerequisites").await?;
         audit(&teacher, "course details").await?;
         fill(&teacher, "#description", "What to do when the alarm rings.").await?;
         press(&teacher, "form[action$='/details'] button").await?;

@@ -1416,6 +1416,90 @@ async fn instructors_edit_courses_modules_and_lessons_in_the_builder() {
             page.body
         );
 
+        // The address name, the seats and the instructors: the teacher's box is ticked, the
+        // admin's is offered, the student is not.
+        let form = teacher.get(&details).await;
+        assert!(
+            form.body.contains(
+                "name=\"slug\" type=\"text\" required maxlength=\"100\" value=\"basics\""
+            ),
+            "{label}: {}",
+            form.body
+        );
+        let offered = ids_after(&form, "id=\"ins-");
+        assert_eq!(offered.len(), 2, "{label}: {}", form.body);
+        let chosen: Vec<&String> = offered
+            .iter()
+            .filter(|id| form.body.contains(&format!("value=\"{id}\" checked")))
+            .collect();
+        assert_eq!(chosen.len(), 1, "{label}");
+        let (teacher_id, admin_id) = if chosen[0] == &offered[0] {
+            (offered[0].clone(), offered[1].clone())
+        } else {
+            (offered[1].clone(), offered[0].clone())
+        };
+        let with = |slug: &'static str, seats: &'static str, people: Vec<String>| {
+            let mut fields: Vec<(&'static str, String)> = vec![
+                ("title", "Basics <b>two</b>".to_owned()),
+                ("slug", slug.to_owned()),
+                ("seats", seats.to_owned()),
+                ("instructors-shown", "1".to_owned()),
+            ];
+            fields.extend(people.into_iter().map(|id| ("instructor", id)));
+            fields
+        };
+        for (fields, problem) in [
+            (with("basics", "0", vec![teacher_id.clone()]), "seats"),
+            (with("basics", "many", vec![teacher_id.clone()]), "seats"),
+            (with("Not A Slug", "", vec![teacher_id.clone()]), "slug"),
+            (with("basics", "", Vec::new()), "instructors"),
+            (
+                with("basics", "", vec!["not-an-id".to_owned()]),
+                "instructors",
+            ),
+        ] {
+            let sent: Vec<(&str, &str)> = fields.iter().map(|(n, v)| (*n, v.as_str())).collect();
+            let refused = teacher.post(&details, &sent, None).await;
+            assert_eq!(
+                refused.status,
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "{label}: {fields:?}"
+            );
+            assert!(
+                refused.body.contains(&format!("id=\"{problem}-problem\"")),
+                "{label}: {fields:?}: {}",
+                refused.body
+            );
+        }
+        let fields = with(
+            "basics-two",
+            "25",
+            vec![teacher_id.clone(), admin_id.clone()],
+        );
+        let sent: Vec<(&str, &str)> = fields.iter().map(|(n, v)| (*n, v.as_str())).collect();
+        let saved = teacher.post(&details, &sent, None).await;
+        assert_eq!(saved.location(), builder, "{label}: {}", saved.body);
+        let form = teacher.get(&details).await;
+        assert!(form.body.contains("value=\"basics-two\""), "{label}");
+        assert!(form.body.contains("value=\"25\""), "{label}");
+        for id in [&teacher_id, &admin_id] {
+            assert!(
+                form.body.contains(&format!("value=\"{id}\" checked")),
+                "{label}"
+            );
+        }
+        // Fields a form leaves out keep what the course has.
+        let kept = teacher
+            .post(&details, &[("title", "Basics <b>two</b>")], None)
+            .await;
+        assert_eq!(kept.status, StatusCode::SEE_OTHER, "{label}");
+        let form = teacher.get(&details).await;
+        assert!(form.body.contains("value=\"basics-two\""), "{label}");
+        assert!(
+            form.body.contains(&format!("value=\"{admin_id}\" checked")),
+            "{label}"
+        );
+
         // Prerequisites: a second course requires this one; the reverse would be a cycle.
         let made = teacher
             .post(

@@ -241,6 +241,46 @@ pub async fn prerequisite_choices(
     Ok(choices)
 }
 
+/// A person its editor may name an instructor of a course (an active instructor or admin),
+/// and whether they are one now.
+#[derive(Debug)]
+pub struct InstructorChoice {
+    pub user: users::User,
+    pub chosen: bool,
+}
+
+/// Most people of each role offered as instructors (besides those chosen already).
+const INSTRUCTOR_CHOICES: u32 = 500;
+
+/// The people the editor of course `id` may name its instructors: its current ones and the
+/// tenant's active instructors and admins (the first 500 of each role), by name.
+pub async fn instructor_choices(
+    tx: &mut TenantTx,
+    actor: &Actor,
+    id: CourseId,
+) -> Result<Vec<InstructorChoice>, Refusal> {
+    editable_course(tx, actor, id).await?;
+    let chosen = courses::instructors(tx, id).await?;
+    let mut people = users::by_ids(tx, &chosen).await?;
+    for role in [Role::Instructor, Role::Admin] {
+        let filter = users::UserFilter {
+            search: None,
+            role: Some(role),
+            status: Some(UserStatus::Active),
+        };
+        people.extend(users::list(tx, filter, None, INSTRUCTOR_CHOICES).await?);
+    }
+    people.sort_by(|a, b| a.display_name.cmp(&b.display_name).then(a.id.cmp(&b.id)));
+    people.dedup_by_key(|u| u.id);
+    Ok(people
+        .into_iter()
+        .map(|user| InstructorChoice {
+            chosen: chosen.contains(&user.id),
+            user,
+        })
+        .collect())
+}
+
 /// What a course is made of, as its editor gives it.
 #[derive(Debug, Clone)]
 pub struct CourseInput {

@@ -5,7 +5,7 @@
 
 builder-title = Edit { $course }
 builder-status = Status:
-builder-edit-details = Edit details and prerequisites
+builder-edit-details = Edit details, instructors and prerequisites
 builder-publish = Publish
 builder-archive = Archive
 builder-delete-course = Delete the course
@@ -50,7 +50,7 @@ builder-learner-due = Due
 ## A course's details and prerequisites
 
 details-title = Details of { $course }
-details-heading = Details and prerequisites
+details-heading = Details, instructors and prerequisites
 details-field-title = Title
 details-description = Description
 details-prerequisites = Prerequisites: courses a learner completes before enrolling
@@ -58,6 +58,12 @@ details-prerequisites = Prerequisites: courses a learner completes before enroll
 details-cycle = These prerequisites would go round in a circle: { $cycle }. Leave one out.
 details-no-choice = There is no other course to choose.
 details-save = Save the details
+details-slug = Address name
+details-slug-hint = In the course's address: lower-case letters, digits and hyphens.
+details-seats = Seats
+details-seats-hint = The most learners it takes. Leave it empty for no limit.
+details-seats-invalid = Type a whole number of seats, 1 or more, or leave it empty.
+details-instructors = Instructors: who teaches the course, edits it and grades its learners
 
 ## A module
 

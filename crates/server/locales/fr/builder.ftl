@@ -6,7 +6,7 @@
 
 builder-title = Modifier { $course }
 builder-status = Statut :
-builder-edit-details = Modifier les informations et les prérequis
+builder-edit-details = Modifier les informations, les formateurs et les prérequis
 builder-publish = Publier
 builder-archive = Archiver
 builder-delete-course = Supprimer le cours
@@ -51,7 +51,7 @@ builder-learner-due = Échéance
 ## Les informations et les prérequis d'un cours
 
 details-title = Informations sur { $course }
-details-heading = Informations et prérequis
+details-heading = Informations, formateurs et prérequis
 details-field-title = Titre
 details-description = Description
 details-prerequisites = Prérequis : les cours qu'un apprenant termine avant de s'inscrire
@@ -59,6 +59,12 @@ details-prerequisites = Prérequis : les cours qu'un apprenant termine avant de 
 details-cycle = Ces prérequis tourneraient en rond : { $cycle }. Retirez-en un.
 details-no-choice = Il n'y a aucun autre cours à choisir.
 details-save = Enregistrer les informations
+details-slug = Nom dans l'adresse
+details-slug-hint = Dans l'adresse du cours : lettres minuscules, chiffres et tirets.
+details-seats = Places
+details-seats-hint = Le nombre maximal d'apprenants. Laissez vide pour aucune limite.
+details-seats-invalid = Saisissez un nombre entier de places, 1 ou plus, ou laissez vide.
+details-instructors = Formateurs : qui enseigne le cours, le modifie et note ses apprenants
 
 ## Un module
 

@@ -15,12 +15,15 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::Response;
 use lyceum_app::learning::content::{self, CourseOutline, Lesson, Module, Step};
-use lyceum_app::learning::courses::{self, CourseDraft, CourseInput, PrerequisiteChoice, Removal};
+use lyceum_app::learning::courses::{
+    self, CourseDraft, CourseInput, InstructorChoice, PrerequisiteChoice, Removal,
+};
 use lyceum_app::learning::enrollments::{self, Student};
 use lyceum_app::learning::import::{import_enrollments, ImportReport, MAX_CSV_BYTES};
 use lyceum_app::{Actor, Refusal};
 use lyceum_domain::{
-    CompletionRule, CourseId, CourseStatus, LessonId, ModuleId, Permission, ValidationError,
+    CompletionRule, CourseId, CourseSlug, CourseStatus, LessonId, ModuleId, Permission, UserId,
+    ValidationError,
 };
 use lyceum_store::{TenantTx, WriteTx};
 use serde::Deserialize;
@@ -192,6 +195,12 @@ struct CourseDetails {
     course: CourseId,
     title: String,
     description: String,
+    /// The course's address name, as typed.
+    slug: String,
+    /// The most learners it takes, as typed (empty: no limit).
+    seats: String,
+    /// The people offered as instructors, `chosen` as typed.
+    instructors: Vec<InstructorChoice>,
     /// The courses offered as prerequisites, `chosen` as typed.
     choices: Vec<PrerequisiteChoice>,
     problems: Problems,
@@ -199,7 +208,8 @@ struct CourseDetails {
     cycle: Vec<String>,
 }
 
-/// The form of a course's title, description and prerequisites.
+/// The form of a course's details: title, description, address name, seats, instructors and
+/// prerequisites.
 pub(crate) async fn details_form(
     State(state): State<AppState>,
     visit: Visit,
@@ -211,23 +221,78 @@ pub(crate) async fn details_form(
     let read = visit
         .read(&state, async |tx| {
             let course = courses::editable_course(tx, &actor, id).await?;
+            let instructors = courses::instructor_choices(tx, &actor, id).await?;
             let choices = courses::prerequisite_choices(tx, &actor, id).await?;
-            Ok((course, choices))
+            Ok((course, instructors, choices))
         })
         .await;
-    visit.show(read, |(course, choices), chrome| CourseDetails {
-        chrome,
-        course: id,
-        title: course.title,
-        description: course.description,
-        choices,
-        problems: Problems::default(),
-        cycle: Vec::new(),
+    visit.show(read, |(course, instructors, choices), chrome| {
+        CourseDetails {
+            chrome,
+            course: id,
+            title: course.title,
+            description: course.description,
+            slug: course.slug.to_string(),
+            seats: course
+                .max_enrollment
+                .map(|n| n.to_string())
+                .unwrap_or_default(),
+            instructors,
+            choices,
+            problems: Problems::default(),
+            cycle: Vec::new(),
+        }
     })
 }
 
-/// Saves a course's title, description and prerequisites (its address name, seats and
-/// settings stay); a refusal (a cycle of prerequisites, an empty title) re-shows the form.
+/// What the details form sends, read. A field the form did not send keeps what the course has
+/// (`None`): the instructors' checkboxes count only beside their `instructors-shown` marker,
+/// since a list with nothing ticked sends nothing.
+struct TypedDetails {
+    slug: Option<String>,
+    seats: Option<Option<i32>>,
+    instructors: Option<Vec<UserId>>,
+    prerequisites: Vec<CourseId>,
+}
+
+impl TypedDetails {
+    /// The details typed, or the field that could not be read with its message.
+    fn read(fields: &Fields, locale: &PageLocale) -> Result<Self, Problems> {
+        let seats = match fields.one("seats").map(str::trim) {
+            None => None,
+            Some("") => Some(None),
+            Some(typed) => match typed.parse::<i32>() {
+                Ok(n) if n >= 1 => Some(Some(n)),
+                _ => return Err(Problems::at("seats", locale.msg("details-seats-invalid"))),
+            },
+        };
+        let instructors = match fields.one("instructors-shown") {
+            None => None,
+            Some(_) => Some(
+                fields
+                    .all("instructor")
+                    .map(str::parse)
+                    .collect::<Result<Vec<UserId>, _>>()
+                    .map_err(|_| Problems::at("instructors", messages::unknown_choice(locale)))?,
+            ),
+        };
+        let prerequisites = fields
+            .all("prerequisite")
+            .map(str::parse)
+            .collect::<Result<Vec<CourseId>, _>>()
+            .map_err(|_| Problems::at("prerequisites", messages::unknown_choice(locale)))?;
+        Ok(TypedDetails {
+            slug: fields.one("slug").map(str::to_owned),
+            seats,
+            instructors,
+            prerequisites,
+        })
+    }
+}
+
+/// Saves a course's details, instructors and prerequisites (its cover and settings stay); a
+/// refusal (a taken address name, a cycle of prerequisites, an empty title, a course left
+/// without instructors) re-shows the form with what was typed.
 pub(crate) async fn save_details(
     State(state): State<AppState>,
     visit: Visit,
@@ -239,23 +304,25 @@ pub(crate) async fn save_details(
     };
     let title = fields.text("title");
     let description = fields.text("description");
-    let chosen: Result<Vec<CourseId>, _> = fields.all("prerequisite").map(|v| v.parse()).collect();
-    let (problems, status, cycle) = match chosen {
-        Ok(prerequisites) => {
+    let (problems, status, cycle) = match TypedDetails::read(&fields, &visit.locale) {
+        Ok(typed) => {
             let saved = visit
                 .write(&state, async |tx| {
                     let course = courses::editable_course(tx, &actor, id).await?;
                     let input = CourseInput {
                         draft: CourseDraft {
-                            slug: course.slug,
+                            slug: match &typed.slug {
+                                Some(slug) => CourseSlug::parse(slug)?,
+                                None => course.slug,
+                            },
                             title: title.clone(),
                             description: description.clone(),
                             cover_image: course.cover_image,
-                            max_enrollment: course.max_enrollment,
+                            max_enrollment: typed.seats.unwrap_or(course.max_enrollment),
                             settings: course.settings,
                         },
-                        instructors: None,
-                        prerequisites: Some(prerequisites),
+                        instructors: typed.instructors,
+                        prerequisites: Some(typed.prerequisites),
                     };
                     courses::replace(tx, &actor, id, &input).await?;
                     Ok(())
@@ -277,22 +344,26 @@ pub(crate) async fn save_details(
                 },
             }
         }
-        Err(_) => (
-            Problems::at("prerequisites", messages::unknown_choice(&visit.locale)),
-            StatusCode::UNPROCESSABLE_ENTITY,
-            Vec::new(),
-        ),
+        Err(problems) => (problems, StatusCode::UNPROCESSABLE_ENTITY, Vec::new()),
     };
-    let typed: Vec<&str> = fields.all("prerequisite").collect();
     let read = visit
         .read(&state, async |tx| {
-            courses::prerequisite_choices(tx, &actor, id).await
+            let instructors = courses::instructor_choices(tx, &actor, id).await?;
+            let choices = courses::prerequisite_choices(tx, &actor, id).await?;
+            Ok((instructors, choices))
         })
         .await;
-    let mut choices = match read {
-        Ok(choices) => choices,
+    let (mut instructors, mut choices) = match read {
+        Ok(read) => read,
         Err(e) => return visit.problem(e),
     };
+    if fields.one("instructors-shown").is_some() {
+        let typed: Vec<&str> = fields.all("instructor").collect();
+        for choice in &mut instructors {
+            choice.chosen = typed.contains(&choice.user.id.to_string().as_str());
+        }
+    }
+    let typed: Vec<&str> = fields.all("prerequisite").collect();
     for choice in &mut choices {
         choice.chosen = typed.contains(&choice.course.id.to_string().as_str());
     }
@@ -311,6 +382,9 @@ pub(crate) async fn save_details(
         course: id,
         title,
         description,
+        slug: fields.text("slug"),
+        seats: fields.text("seats"),
+        instructors,
         choices,
         problems,
         cycle,

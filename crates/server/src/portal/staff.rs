@@ -87,6 +87,9 @@ fn field_of(refusal: &Refusal) -> Option<String> {
         Refusal::Unacceptable { code, .. } if *code == "INVALID_PREREQUISITE" => {
             return Some("prerequisites".to_owned())
         }
+        Refusal::Unacceptable { code, .. } if *code == "INVALID_INSTRUCTOR" => {
+            return Some("instructors".to_owned())
+        }
         Refusal::Unacceptable { code, .. } if *code == "INVALID_DRAW" => {
             return Some("draws".to_owned())
         }
