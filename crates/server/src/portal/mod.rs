@@ -1,7 +1,8 @@
 //! The web portal: a tenant's branded LMS in server-rendered HTML, a second face over the same
 //! `lyceum_app` use cases as the JSON API. Served by the same router, resolved like the API
 //! (`/t/{slug}/...`, or the tenant's own host), working without JavaScript (the pages send no
-//! script at all), with a strict Content-Security-Policy and a per-tenant stylesheet carrying
+//! script, but a timed attempt's countdown, allowed on its page alone by a nonce: see
+//! [`PageScript`]), with a strict Content-Security-Policy and a per-tenant stylesheet carrying
 //! the tenant's checked colours.
 //!
 //! `session` owns browser sessions and CSRF, `i18n` the languages (catalogues, the choice of a
