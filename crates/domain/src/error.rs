@@ -80,9 +80,13 @@ pub enum ValidationError {
     /// A rubric that cannot be saved: `field` names the place (`rubric[1].levels[0].id`).
     #[error("{field}: {reason}")]
     InvalidRubric { field: String, reason: String },
-    /// An assignment's prompt or expected artifacts that do not hold together.
-    #[error("invalid assignment: {0}")]
-    InvalidAssignment(String),
+    /// An assignment's prompt or expected artifacts that do not hold together: `setting` names
+    /// the one at fault, `reason` what is wrong with it (the API's message).
+    #[error("invalid assignment: {reason}")]
+    InvalidAssignment {
+        setting: crate::assessment::AssignmentSetting,
+        reason: String,
+    },
     /// A learner's draft holding what the assignment does not take (or too much of it).
     #[error("invalid submission: {0}")]
     InvalidSubmission(String),
@@ -137,7 +141,7 @@ impl ValidationError {
             Self::InvalidPattern(_) => "INVALID_PATTERN",
             Self::InvalidAnswer(_) => "INVALID_ANSWER",
             Self::InvalidRubric { .. } => "INVALID_RUBRIC",
-            Self::InvalidAssignment(_) => "INVALID_ASSIGNMENT",
+            Self::InvalidAssignment { .. } => "INVALID_ASSIGNMENT",
             Self::InvalidSubmission(_) => "INVALID_SUBMISSION",
             Self::InvalidWeight(_) => "INVALID_WEIGHT",
             Self::InvalidGradingScale(_) => "INVALID_GRADING_SCALE",

@@ -423,6 +423,7 @@ pub fn app(state: AppState) -> Router {
     let cors = cors_layer(&state.config.cors_origins);
     let router = Router::from(global_api())
         .route("/assets/portal.css", get(portal::stylesheet))
+        .route("/assets/countdown.js", get(portal::countdown_script))
         .merge(portal::console_routes())
         .nest("/t/{slug}", tenant_routes.clone().merge(portal_routes.clone()))
         .merge(tenant_routes)

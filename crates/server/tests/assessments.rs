@@ -740,11 +740,100 @@ async fn a_learner_takes_a_quiz_in_the_portal_and_passing_it_completes_the_lesso
             .expect(StatusCode::SEE_OTHER)
             .await;
         assert_eq!(again.header("location"), Some(at.as_str()), "{w}");
-        let page = portal
+        let reply = portal
+            .get(format!("/learn/attempts/{id}"))
+            .expect(StatusCode::OK)
+            .await;
+        let page = reply.text();
+        // The countdown: the deadline and the server's clock as absolute times, the late
+        // policy, and the script by its nonce, which the page's policy alone allows.
+        let stored = w
+            .as_(&s.student)
+            .get(format!("/api/v1/submissions/{id}"))
+            .expect(StatusCode::OK)
+            .await
+            .json_value();
+        let deadline: chrono::DateTime<chrono::Utc> =
+            stored["deadline_at"].as_str().unwrap().parse().unwrap();
+        let attribute = |name: &str| {
+            let start = page
+                .find(&format!("{name}=\""))
+                .unwrap_or_else(|| panic!("{w}: no {name} on {page}"))
+                + name.len()
+                + 2;
+            page[start..start + page[start..].find('"').unwrap()].to_owned()
+        };
+        let shown: chrono::DateTime<chrono::Utc> = attribute("data-deadline").parse().unwrap();
+        // To the millisecond, as a browser's clock reads it.
+        assert!(
+            (deadline - shown)
+                .num_microseconds()
+                .is_some_and(|us| (0..1000).contains(&us)),
+            "{w}: {shown} for {deadline}"
+        );
+        let server_now: chrono::DateTime<chrono::Utc> = attribute("data-now").parse().unwrap();
+        let minutes_left = (deadline - server_now).num_minutes();
+        assert!((9..=10).contains(&minutes_left), "{w}: {minutes_left}");
+        assert_eq!(attribute("data-late"), "refuse", "{w}");
+        assert!(page.contains("aria-live=\"assertive\""), "{w}: {page}");
+        assert!(page.contains("id=\"attempt-form\""), "{w}");
+        let nonce = attribute("nonce");
+        assert_eq!(nonce.len(), 32, "{w}: {nonce}");
+        assert!(
+            page.contains(&format!(
+                "<script src=\"/assets/countdown.js\" nonce=\"{nonce}\" defer></script>"
+            )),
+            "{w}: {page}"
+        );
+        assert_eq!(page.matches("<script").count(), 1, "{w}: one script tag");
+        assert!(
+            !page.contains(" onclick=") && !page.contains(" onload="),
+            "{w}"
+        );
+        let csp = reply.header("content-security-policy").unwrap().to_owned();
+        assert!(
+            csp.starts_with("default-src 'none';")
+                && csp.ends_with(&format!("; script-src 'nonce-{nonce}'"))
+                && !csp.contains("unsafe")
+                && csp.matches("script-src").count() == 1,
+            "{w}: {csp}"
+        );
+        let again = portal
             .get(format!("/learn/attempts/{id}"))
             .expect(StatusCode::OK)
             .await
             .text();
+        assert!(
+            !again.contains(&format!("nonce=\"{nonce}\"")),
+            "{w}: a nonce is new with every page"
+        );
+        let script = w
+            .anonymous()
+            .get("/assets/countdown.js")
+            .expect(StatusCode::OK)
+            .await;
+        assert_eq!(
+            script.header("content-type"),
+            Some("text/javascript; charset=utf-8"),
+            "{w}"
+        );
+        let code = script.text();
+        for read in ["data-deadline", "data-now", "data-late", "attempt-form"] {
+            assert!(code.contains(read), "{w}: the script reads {read}");
+        }
+        // The quiz's lesson page runs nothing.
+        let lesson_reply = portal
+            .get(format!("/learn/lessons/{}", q.quiz_lesson))
+            .expect(StatusCode::OK)
+            .await;
+        assert!(!lesson_reply.text().contains("<script"), "{w}");
+        assert!(
+            !lesson_reply
+                .header("content-security-policy")
+                .unwrap()
+                .contains("script-src"),
+            "{w}"
+        );
         for control in [
             "type=\"radio\"",
             "type=\"checkbox\"",
@@ -783,6 +872,10 @@ async fn a_learner_takes_a_quiz_in_the_portal_and_passing_it_completes_the_lesso
             .await
             .text();
         assert!(result.contains("Score: 8 of 8"), "{w}: {result}");
+        assert!(
+            !result.contains("<script") && !result.contains("data-deadline"),
+            "{w}: a submitted attempt counts nothing down"
+        );
         assert!(result.contains("Passed"), "{w}: {result}");
         assert!(result.contains("id=\"review\""), "{w}: {result}");
         assert_eq!(events(&w, "assessment.submitted").await.len(), 1, "{w}");

@@ -883,8 +883,8 @@ async fn an_assignment_is_handed_in_graded_and_released_in_a_real_browser_on_bot
 /// takes it, submits, and sees their score and the review.
 async fn quiz_journey(config: StoreConfig, label: &str, driver: &Driver) {
     let store = Store::open(config).await.unwrap();
-    let (_, course) = school(&store, "west", "#1565c0", 1).await;
-    let state = AppState::new(store, ServerConfig::unthrottled());
+    let (tenant, course) = school(&store, "west", "#1565c0", 1).await;
+    let state = AppState::new(store.clone(), ServerConfig::unthrottled());
     let server = LocalServer::start(state, Duration::from_secs(5))
         .await
         .unwrap();
@@ -1001,7 +1001,53 @@ async fn quiz_journey(config: StoreConfig, label: &str, driver: &Driver) {
         // The drawn question is left unanswered.
         until(&learner, "#score", |t| t.contains("2 of 3")).await?;
         until(&learner, "#passed", |t| t == "Passed").await?;
-        audit(&learner, "result").await
+        audit(&learner, "result").await?;
+        // A second attempt whose deadline is near: the page counts down, warns, and hands
+        // in the answers typed (not saved) when time runs out, without a click on submit.
+        learner
+            .goto(&format!("{base}/t/west/learn/courses/{course}"))
+            .await
+            .map_err(fail("outline"))?;
+        click_link(&learner, "Check").await?;
+        arrive(&learner, "Check").await?;
+        press(&learner, "form[action$='/attempts'] button").await?;
+        arrive(&learner, "Safety check").await?;
+        let at = learner.current_url().await.map_err(fail("url"))?;
+        let attempt: lyceum_domain::SubmissionId = at
+            .path()
+            .rsplit('/')
+            .next()
+            .unwrap_or_default()
+            .parse()
+            .map_err(|e| format!("attempt id: {e:?}"))?;
+        let deadline = chrono::Utc::now() + chrono::Duration::seconds(20);
+        let mut tx = store
+            .begin_write(&tenant)
+            .await
+            .map_err(|e| e.to_string())?;
+        lyceum_store::repo::submissions::set_deadlines(&mut tx, &[(attempt, Some(deadline))])
+            .await
+            .map_err(|e| e.to_string())?;
+        tx.commit().await.map_err(|e| e.to_string())?;
+        learner.refresh().await.map_err(fail("refresh"))?;
+        until(&learner, "#countdown-left", |t| {
+            t.starts_with("0:00:") && t != "0:00:00"
+        })
+        .await?;
+        until(&learner, "#countdown-alert", |t| {
+            t.contains("1 minute left")
+        })
+        .await?;
+        audit(&learner, "attempt counting down").await?;
+        press(&learner, "input[type=radio][value=o2]").await?;
+        press(&learner, "input[type=radio][value=true]").await?;
+        // Handed in 5 s before the deadline (late answers are refused): the result opens
+        // (waited for twice as long as a click's page).
+        let scored = |t: &str| t.contains("2 of 3");
+        if until(&learner, "#score", scored).await.is_err() {
+            until(&learner, "#score", scored).await?;
+        }
+        until(&learner, "main h1 + p", |t| t.contains("Attempt 2")).await
     })
     .await;
     learner.close().await.ok();

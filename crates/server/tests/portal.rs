@@ -4331,6 +4331,64 @@ async fn instructors_edit_an_assignments_rubric_in_the_portal_and_read_its_avera
             "{label}: {}",
             refused.body
         );
+        // Each setting the use case refuses comes back next to its own input, placed by the
+        // refusal's typed setting, with that setting's own message; nothing is saved.
+        let valid = [
+            ("prompt", "fine"),
+            ("text", "on"),
+            ("text_max_chars", "5000"),
+            ("files", "on"),
+            ("file_types", "application/pdf"),
+            ("max_mb", "2"),
+            ("max_files", "3"),
+        ];
+        let settings_refused = [
+            (
+                "text_max_chars",
+                "0",
+                "The longest text answer is a whole number",
+            ),
+            (
+                "text_max_chars",
+                "100001",
+                "The longest text answer is a whole number",
+            ),
+            ("max_mb", "101", "The largest file is a number of MB"),
+            ("max_mb", "0", "The largest file is a number of MB"),
+            ("max_files", "21", "Files per version is a whole number"),
+            ("max_files", "0", "Files per version is a whole number"),
+            ("file_types", "text/html", "Tick at least one file type"),
+            (
+                "prompt",
+                "a\u{1}b",
+                "The prompt holds at most 50,000 characters",
+            ),
+        ];
+        for (field, value, words) in settings_refused {
+            let mut typed = valid.to_vec();
+            typed.iter_mut().find(|(name, _)| *name == field).unwrap().1 = value;
+            let refused = teacher.post(&editor, &typed, None).await;
+            assert_eq!(
+                refused.status,
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "{label}: {field}={value}"
+            );
+            let problem = format!("<p class=\"problem\" id=\"{field}-problem\">{words}");
+            assert!(
+                refused.body.contains(&problem)
+                    && refused
+                        .body
+                        .contains(&format!("aria-describedby=\"{field}-problem\"")),
+                "{label}: {field}={value} is shown next to its input: {}",
+                refused.body
+            );
+            assert_eq!(
+                refused.body.matches("class=\"problem\"").count(),
+                1,
+                "{label}: {field}={value} is shown once"
+            );
+        }
+        assert_eq!(saved_settings().await, view, "{label}: nothing changed");
         let nul = teacher
             .post(&editor, &[("prompt", "a\0b"), ("text", "on")], None)
             .await;

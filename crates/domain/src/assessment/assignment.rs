@@ -160,8 +160,29 @@ fn rubric_fault(field: impl Into<String>, reason: impl Into<String>) -> Validati
     }
 }
 
-fn assignment_fault(reason: impl Into<String>) -> ValidationError {
-    ValidationError::InvalidAssignment(reason.into())
+/// The setting of an assignment an `INVALID_ASSIGNMENT` refusal is about, so a face can place
+/// it next to its field without reading the message.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AssignmentSetting {
+    /// The Markdown prompt.
+    Prompt,
+    /// The longest text answer taken (`artifacts.text.max_chars`).
+    TextMaxChars,
+    /// The largest file taken (`artifacts.files.max_bytes`).
+    FileMaxBytes,
+    /// How many files a version takes (`artifacts.files.max_files`).
+    FileMaxFiles,
+    /// The types of file taken (`artifacts.files.types`).
+    FileTypes,
+    /// What is taken at all: a text answer, a link, files.
+    Artifacts,
+}
+
+fn assignment_fault(setting: AssignmentSetting, reason: impl Into<String>) -> ValidationError {
+    ValidationError::InvalidAssignment {
+        setting,
+        reason: reason.into(),
+    }
 }
 
 fn id_ok(id: &str) -> bool {
@@ -205,16 +226,19 @@ impl AssignmentSettings {
     pub fn validate(&self) -> Result<AssignmentSettings, ValidationError> {
         let prompt = self.prompt.trim().to_owned();
         if prompt.chars().count() > MAX_PROMPT_CHARS {
-            return Err(assignment_fault(format!(
-                "the prompt may hold at most {MAX_PROMPT_CHARS} characters"
-            )));
+            return Err(assignment_fault(
+                AssignmentSetting::Prompt,
+                format!("the prompt may hold at most {MAX_PROMPT_CHARS} characters"),
+            ));
         }
         if has_control(&prompt) {
             return Err(assignment_fault(
+                AssignmentSetting::Prompt,
                 "the prompt must not hold control characters",
             ));
         }
-        render_markdown(&prompt).map_err(|e| assignment_fault(format!("prompt: {e}")))?;
+        render_markdown(&prompt)
+            .map_err(|e| assignment_fault(AssignmentSetting::Prompt, format!("prompt: {e}")))?;
         Ok(AssignmentSettings {
             prompt,
             rubric: checked_rubric(&self.rubric)?,
@@ -321,9 +345,10 @@ fn checked_rubric(rubric: &[RubricCriterion]) -> Result<Vec<RubricCriterion>, Va
 fn checked_artifacts(artifacts: &ExpectedArtifacts) -> Result<ExpectedArtifacts, ValidationError> {
     if let Some(text) = artifacts.text {
         if text.max_chars == 0 || text.max_chars > MAX_TEXT_ANSWER_CHARS {
-            return Err(assignment_fault(format!(
-                "artifacts.text.max_chars must be from 1 to {MAX_TEXT_ANSWER_CHARS}"
-            )));
+            return Err(assignment_fault(
+                AssignmentSetting::TextMaxChars,
+                format!("artifacts.text.max_chars must be from 1 to {MAX_TEXT_ANSWER_CHARS}"),
+            ));
         }
     }
     let files = match &artifacts.files {
@@ -331,21 +356,23 @@ fn checked_artifacts(artifacts: &ExpectedArtifacts) -> Result<ExpectedArtifacts,
         Some(files) => {
             let purpose_max = FilePurpose::Submission.max_bytes();
             if files.max_bytes == 0 || files.max_bytes > purpose_max {
-                return Err(assignment_fault(format!(
-                    "artifacts.files.max_bytes must be from 1 to {purpose_max}"
-                )));
+                return Err(assignment_fault(
+                    AssignmentSetting::FileMaxBytes,
+                    format!("artifacts.files.max_bytes must be from 1 to {purpose_max}"),
+                ));
             }
             if files.max_files == 0 || files.max_files > MAX_FILES {
-                return Err(assignment_fault(format!(
-                    "artifacts.files.max_files must be from 1 to {MAX_FILES}"
-                )));
+                return Err(assignment_fault(
+                    AssignmentSetting::FileMaxFiles,
+                    format!("artifacts.files.max_files must be from 1 to {MAX_FILES}"),
+                ));
             }
             let allowed = FilePurpose::Submission.allowed_types();
             let mut types = Vec::new();
             for declared in &files.types {
                 let essence = declared.trim().to_ascii_lowercase();
                 let Some(known) = allowed.iter().find(|t| **t == essence) else {
-                    return Err(assignment_fault(format!(
+                    return Err(assignment_fault(AssignmentSetting::FileTypes, format!(
                         "artifacts.files.types: {:?} is not a type submissions may have; allowed: {}",
                         declared.chars().take(100).collect::<String>(),
                         allowed.join(", ")
@@ -357,6 +384,7 @@ fn checked_artifacts(artifacts: &ExpectedArtifacts) -> Result<ExpectedArtifacts,
             }
             if types.is_empty() {
                 return Err(assignment_fault(
+                    AssignmentSetting::FileTypes,
                     "artifacts.files.types must name at least one type",
                 ));
             }
@@ -369,6 +397,7 @@ fn checked_artifacts(artifacts: &ExpectedArtifacts) -> Result<ExpectedArtifacts,
     };
     if artifacts.text.is_none() && !artifacts.link && files.is_none() {
         return Err(assignment_fault(
+            AssignmentSetting::Artifacts,
             "artifacts must take at least one of a text answer, a link or files",
         ));
     }

@@ -14,10 +14,10 @@ mod question;
 mod shuffle;
 
 pub use assignment::{
-    checked_feedback, score_rubric, AssignmentSettings, AssignmentStatus, CriterionGrade,
-    CriterionScore, ExpectedArtifacts, FileArtifact, RubricCriterion, RubricFault, RubricLevel,
-    RubricScore, TextArtifact, MAX_CRITERIA, MAX_FILES, MAX_GRADE_FEEDBACK_CHARS, MAX_LEVELS,
-    MAX_LINK_CHARS, MAX_PROMPT_CHARS,
+    checked_feedback, score_rubric, AssignmentSetting, AssignmentSettings, AssignmentStatus,
+    CriterionGrade, CriterionScore, ExpectedArtifacts, FileArtifact, RubricCriterion, RubricFault,
+    RubricLevel, RubricScore, TextArtifact, MAX_CRITERIA, MAX_FILES, MAX_GRADE_FEEDBACK_CHARS,
+    MAX_LEVELS, MAX_LINK_CHARS, MAX_PROMPT_CHARS,
 };
 
 pub use question::{

@@ -59,6 +59,12 @@ quiz-resume = Resume your attempt
 quiz-no-attempts-left = You have used all your attempts.
 quiz-deadline = Deadline: { $at }
 quiz-server-clock = Times are the server's; it is now { $now }.
+quiz-countdown-left = Time left:
+quiz-countdown-five = 5 minutes left. Your answers are handed in when time runs out.
+quiz-countdown-one = 1 minute left. Your answers are handed in when time runs out.
+quiz-countdown-handing-in = Time is up: your answers are being handed in.
+quiz-countdown-handing-in-late = Time is up: your answers are being handed in, marked late.
+quiz-countdown-time-up = Time is up. This attempt no longer takes answers.
 quiz-question-number = Question { $number }
 quiz-points = { $points ->
     [one] (1 point)

@@ -59,6 +59,12 @@ quiz-resume = Reprendre votre tentative
 quiz-no-attempts-left = Vous avez utilisé toutes vos tentatives.
 quiz-deadline = Échéance : { $at }
 quiz-server-clock = Les heures sont celles du serveur ; il est { $now }.
+quiz-countdown-left = Temps restant :
+quiz-countdown-five = Plus que 5 minutes. Vos réponses seront rendues à la fin du temps.
+quiz-countdown-one = Plus qu’une minute. Vos réponses seront rendues à la fin du temps.
+quiz-countdown-handing-in = Le temps est écoulé : vos réponses sont rendues.
+quiz-countdown-handing-in-late = Le temps est écoulé : vos réponses sont rendues, marquées en retard.
+quiz-countdown-time-up = Le temps est écoulé. Cette tentative ne prend plus de réponses.
 quiz-question-number = Question { $number }
 quiz-points = { $points ->
     [one] (1 point)

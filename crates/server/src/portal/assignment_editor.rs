@@ -21,8 +21,8 @@ use lyceum_app::assessments::assignments::{self, AssignmentView, CriterionAverag
 use lyceum_app::learning::courses;
 use lyceum_app::{Actor, Refusal};
 use lyceum_domain::assessment::{
-    AssignmentSettings, ExpectedArtifacts, FileArtifact, Points, RubricCriterion, RubricLevel,
-    TextArtifact, MAX_CRITERIA, MAX_LEVELS,
+    AssignmentSetting, AssignmentSettings, ExpectedArtifacts, FileArtifact, Points,
+    RubricCriterion, RubricLevel, TextArtifact, MAX_CRITERIA, MAX_LEVELS,
 };
 use lyceum_domain::{AssessmentId, CourseId, FilePurpose, Locale, ValidationError};
 use std::collections::BTreeMap;
@@ -222,8 +222,9 @@ impl EditorFields {
     /// is refused here, at its field.
     fn settings(&self) -> Result<(AssignmentSettings, Vec<RowPlace>), (String, ValidationError)> {
         let text = if self.text {
-            let max_chars = whole(&self.text_max_chars)
-                .ok_or_else(|| number_fault("text_max_chars", "artifacts.text.max_chars"))?;
+            let max_chars = whole(&self.text_max_chars).ok_or_else(|| {
+                number_fault(AssignmentSetting::TextMaxChars, "artifacts.text.max_chars")
+            })?;
             Some(TextArtifact { max_chars })
         } else {
             None
@@ -231,9 +232,12 @@ impl EditorFields {
         let files = if self.files {
             let mb = decimal(&self.max_mb)
                 .filter(|mb| *mb <= u64::MAX as f64 / MIB)
-                .ok_or_else(|| number_fault("max_mb", "artifacts.files.max_bytes"))?;
-            let max_files = whole(&self.max_files)
-                .ok_or_else(|| number_fault("max_files", "artifacts.files.max_files"))?;
+                .ok_or_else(|| {
+                    number_fault(AssignmentSetting::FileMaxBytes, "artifacts.files.max_bytes")
+                })?;
+            let max_files = whole(&self.max_files).ok_or_else(|| {
+                number_fault(AssignmentSetting::FileMaxFiles, "artifacts.files.max_files")
+            })?;
             Some(FileArtifact {
                 types: self.file_types.clone(),
                 max_bytes: (mb * MIB).round() as u64,
@@ -393,16 +397,19 @@ fn decimal(typed: &str) -> Option<f64> {
         .filter(|v| v.is_finite() && *v >= 0.0)
 }
 
-fn number_fault(field: &str, path: &str) -> (String, ValidationError) {
+fn number_fault(setting: AssignmentSetting, path: &str) -> (String, ValidationError) {
     (
-        field.to_owned(),
-        ValidationError::InvalidAssignment(format!("{path} must be a number")),
+        assignment_place(setting).0.to_owned(),
+        ValidationError::InvalidAssignment {
+            setting,
+            reason: format!("{path} must be a number"),
+        },
     )
 }
 
 /// The words of a refusal of the form, and the form's field it is about. A rubric's refusal
 /// names the place in the rubric sent (`rubric[1].levels[0].title`), found again on the form
-/// through `places`; an assignment's names the artifact's field in its reason.
+/// through `places`; an assignment's names the setting at fault.
 fn placed(locale: &PageLocale, refusal: Refusal, places: &[RowPlace]) -> Problems {
     let invalid = match &refusal {
         Refusal::Invalid(e) => Some(e),
@@ -414,8 +421,8 @@ fn placed(locale: &PageLocale, refusal: Refusal, places: &[RowPlace]) -> Problem
             let (field, words) = rubric_place(field, places);
             Problems::at(field, locale.msg(words))
         }
-        Some(ValidationError::InvalidAssignment(reason)) => {
-            let (field, words) = assignment_place(reason);
+        Some(ValidationError::InvalidAssignment { setting, .. }) => {
+            let (field, words) = assignment_place(*setting);
             Problems::at(field, locale.msg(words))
         }
         _ => Problems::of(locale, refusal),
@@ -455,42 +462,16 @@ fn rubric_place(path: &str, places: &[RowPlace]) -> (String, &'static str) {
     (field, words)
 }
 
-/// The form's field an assignment's refusal is about, by the setting its reason names.
-fn assignment_place(reason: &str) -> (&'static str, &'static str) {
-    const PLACES: [(&str, &str, &str); 6] = [
-        (
-            "artifacts.text.max_chars",
-            "text_max_chars",
-            "assignment-edit-text-max-chars",
-        ),
-        (
-            "artifacts.files.max_bytes",
-            "max_mb",
-            "assignment-edit-max-mb",
-        ),
-        (
-            "artifacts.files.max_files",
-            "max_files",
-            "assignment-edit-max-files",
-        ),
-        (
-            "artifacts.files.types",
-            "file_types",
-            "assignment-edit-file-types",
-        ),
-        (
-            "at least one of",
-            "artifacts",
-            "assignment-edit-artifacts-none",
-        ),
-        ("prompt", "prompt", "assignment-edit-prompt"),
-    ];
-    PLACES
-        .iter()
-        .find(|(named, _, _)| reason.contains(named))
-        .map_or(("artifacts", "invalid-assignment"), |(_, field, words)| {
-            (field, words)
-        })
+/// The form's field an assignment's setting is typed in, and the message about it.
+fn assignment_place(setting: AssignmentSetting) -> (&'static str, &'static str) {
+    match setting {
+        AssignmentSetting::Prompt => ("prompt", "assignment-edit-prompt"),
+        AssignmentSetting::TextMaxChars => ("text_max_chars", "assignment-edit-text-max-chars"),
+        AssignmentSetting::FileMaxBytes => ("max_mb", "assignment-edit-max-mb"),
+        AssignmentSetting::FileMaxFiles => ("max_files", "assignment-edit-max-files"),
+        AssignmentSetting::FileTypes => ("file_types", "assignment-edit-file-types"),
+        AssignmentSetting::Artifacts => ("artifacts", "assignment-edit-artifacts-none"),
+    }
 }
 
 #[derive(Template)]
@@ -612,8 +593,8 @@ pub(crate) async fn save(
     let (status, problems) = match form.settings() {
         Err((field, fault)) => {
             let words = match fault {
-                ValidationError::InvalidRubric { .. } => "assignment-edit-rubric-points",
-                _ => assignment_place(&fault.to_string()).1,
+                ValidationError::InvalidAssignment { setting, .. } => assignment_place(setting).1,
+                _ => "assignment-edit-rubric-points",
             };
             (
                 StatusCode::UNPROCESSABLE_ENTITY,

@@ -469,7 +469,7 @@ impl PageLocale {
             ValidationError::InvalidRubric { field, .. } => {
                 self.msg("invalid-rubric").arg("field", field.as_str())
             }
-            ValidationError::InvalidAssignment(_) => self.msg("invalid-assignment"),
+            ValidationError::InvalidAssignment { .. } => self.msg("invalid-assignment"),
             ValidationError::InvalidSubmission(reason) => self
                 .msg("invalid-submission")
                 .arg("reason", reason.as_str()),

@@ -1,7 +1,8 @@
 //! The web portal: a tenant's branded LMS in server-rendered HTML, a second face over the same
 //! `lyceum_app` use cases as the JSON API. Served by the same router, resolved like the API
 //! (`/t/{slug}/...`, or the tenant's own host), working without JavaScript (the pages send no
-//! script at all), with a strict Content-Security-Policy and a per-tenant stylesheet carrying
+//! script, but a timed attempt's countdown, allowed on its page alone by a nonce: see
+//! [`PageScript`]), with a strict Content-Security-Policy and a per-tenant stylesheet carrying
 //! the tenant's checked colours.
 //!
 //! `session` owns browser sessions and CSRF, `i18n` the languages (catalogues, the choice of a
@@ -340,12 +341,26 @@ pub(crate) fn home_with_slash() -> Router<AppState> {
 /// The portal's stylesheet, the same for every tenant (the tenant's colours come in
 /// `theme.css`).
 pub(crate) async fn stylesheet() -> Response {
-    let mut response = include_str!("../../assets/portal.css").into_response();
+    asset(
+        include_str!("../../assets/portal.css"),
+        "text/css; charset=utf-8",
+    )
+}
+
+/// The countdown of a timed attempt (`assets/countdown.js`), the portal's one script: only a
+/// page answered with [`Visit::scripted_page`] runs it.
+pub(crate) async fn countdown_script() -> Response {
+    asset(
+        include_str!("../../assets/countdown.js"),
+        "text/javascript; charset=utf-8",
+    )
+}
+
+/// A file of `crates/server/assets/`, compiled into the binary and the same for every tenant.
+fn asset(body: &'static str, content_type: &'static str) -> Response {
+    let mut response = body.into_response();
     let headers = response.headers_mut();
-    headers.insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static("text/css; charset=utf-8"),
-    );
+    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
     headers.insert(
         header::CACHE_CONTROL,
         HeaderValue::from_static("public, max-age=3600"),
@@ -768,10 +783,24 @@ impl Visit {
 
     /// The rendered page, with the portal's headers (and the CSRF cookie when new).
     pub fn page(&self, status: StatusCode, template: &impl Template) -> Response {
+        self.scripted_page(status, template, None)
+    }
+
+    /// A page, which runs the portal's script when `script` is given: its policy then allows
+    /// the one `<script>` tag carrying the script's nonce, and nothing else.
+    pub fn scripted_page(
+        &self,
+        status: StatusCode,
+        template: &impl Template,
+        script: Option<&PageScript>,
+    ) -> Response {
         match template.render() {
             Ok(html) => {
                 let mut response = (status, Html(html)).into_response();
-                secure_headers(response.headers_mut());
+                match script {
+                    Some(script) => script.allow(response.headers_mut()),
+                    None => secure_headers(response.headers_mut()),
+                }
                 self.keep_csrf(response.headers_mut());
                 response
             }
@@ -826,16 +855,43 @@ impl Visit {
     }
 }
 
-/// The portal's content policy: no script may run and nothing is framed. The headers every
-/// answer carries (`http::headers`) add the rest, `Cache-Control: no-store` included: every
-/// portal page holds a form's CSRF token, and most hold personal data.
+/// The portal's content policy: no script may run (but the one a [`PageScript`] allows) and
+/// nothing is framed.
+const CONTENT_POLICY: &str = "default-src 'none'; style-src 'self'; img-src 'self' https: data:; \
+     media-src 'self' https:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
+
+/// The portal's content policy on an answer. The headers every answer carries
+/// (`http::headers`) add the rest, `Cache-Control: no-store` included: every portal page holds
+/// a form's CSRF token, and most hold personal data.
 fn secure_headers(headers: &mut HeaderMap) {
     headers.insert(
         header::CONTENT_SECURITY_POLICY,
-        HeaderValue::from_static(
-            "default-src 'none'; style-src 'self'; img-src 'self' https: data:; \
-             media-src 'self' https:; form-action 'self'; frame-ancestors 'none'; \
-             base-uri 'none'",
-        ),
+        HeaderValue::from_static(CONTENT_POLICY),
     );
+}
+
+/// The script a page runs (`/assets/countdown.js`): a nonce new with every answer, carried by
+/// the page's `<script>` tag and named by its policy (`script-src 'nonce-...'`), so no other
+/// tag, inline or not, and no other file of this origin (a learner's upload) can run.
+pub(crate) struct PageScript {
+    pub nonce: String,
+}
+
+impl PageScript {
+    pub fn new() -> PageScript {
+        PageScript {
+            nonce: session::random_token(),
+        }
+    }
+
+    fn allow(&self, headers: &mut HeaderMap) {
+        let policy = format!("{CONTENT_POLICY}; script-src 'nonce-{}'", self.nonce);
+        match HeaderValue::from_str(&policy) {
+            Ok(policy) => {
+                headers.insert(header::CONTENT_SECURITY_POLICY, policy);
+            }
+            // A nonce is hex; should it not be, the page runs no script and still works.
+            Err(_) => secure_headers(headers),
+        }
+    }
 }

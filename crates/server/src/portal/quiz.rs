@@ -5,20 +5,25 @@
 //!
 //! The pages show what `lyceum_app::assessments::attempts` hands a learner (`AttemptView`:
 //! questions without their keys); they never see an answer key before the review opens.
+//!
+//! An attempt in progress with a deadline shows it, and runs the portal's one script
+//! (`assets/countdown.js`, allowed by the page's nonce, see [`Countdown`]): the time left,
+//! warnings before the end, and the form handed in when time runs out as the late policy
+//! expects. Without script the page works the same; the server enforces the deadline.
 
 use super::pages::{to_sign_in, Id};
-use super::{CheckedForm, Chrome, Fields, Visit};
+use super::{CheckedForm, Chrome, Fields, PageScript, Visit};
 use crate::AppState;
 use askama::Template;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::Response;
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, SecondsFormat, Utc};
 use lyceum_app::assessments::attempts::{self, AttemptView, SubmissionRead};
 use lyceum_app::assessments::{self, AssessmentDetail};
 use lyceum_app::Refusal;
 use lyceum_domain::assessment::{
-    Answer, Choice, Points, QuestionKey, Shown, SubmissionStatus, TextRule,
+    Answer, Choice, LatePolicy, Points, QuestionKey, Shown, SubmissionStatus, TextRule,
 };
 use lyceum_domain::{AssessmentId, CourseId, QuestionId, SubmissionId};
 use lyceum_store::LearnerLock;
@@ -354,6 +359,34 @@ fn review_rows(view: &AttemptView) -> Option<Vec<ReviewRow>> {
     )
 }
 
+/// What the countdown of an attempt in progress reads from its page (`data-` attributes of
+/// `#countdown`): absolute server times, so the script counts from the server's clock whatever
+/// the browser's says.
+pub(super) struct Countdown {
+    /// The attempt's deadline, RFC 3339 in UTC.
+    pub deadline: String,
+    /// The server's clock as the page was made, RFC 3339 in UTC.
+    pub now: String,
+    /// Late answers are taken (marked late): the form is handed in at the deadline; refused,
+    /// a few seconds before it.
+    pub late_accepted: bool,
+    pub script: PageScript,
+}
+
+impl Countdown {
+    /// The countdown of an attempt still taking answers before its deadline, if it has one.
+    fn of(view: &AttemptView, detail: &AssessmentDetail, now: DateTime<Utc>) -> Option<Self> {
+        let deadline = view.summary.deadline_at?;
+        let open = view.summary.status == SubmissionStatus::InProgress;
+        open.then(|| Countdown {
+            deadline: deadline.to_rfc3339_opts(SecondsFormat::Millis, true),
+            now: now.to_rfc3339_opts(SecondsFormat::Millis, true),
+            late_accepted: detail.assessment.rules.late == LatePolicy::Accept,
+            script: PageScript::new(),
+        })
+    }
+}
+
 #[derive(Template)]
 #[template(path = "portal/attempt.html")]
 struct AttemptPage {
@@ -367,6 +400,7 @@ struct AttemptPage {
     /// A message above the form: saved, or why the submit did not go through.
     notice: Option<String>,
     problem: Option<String>,
+    countdown: Option<Countdown>,
 }
 
 impl AttemptPage {
@@ -380,6 +414,12 @@ impl AttemptPage {
 
     fn expired(&self) -> bool {
         self.view.summary.status == SubmissionStatus::Expired
+    }
+
+    /// The page, running the countdown's script when it has one.
+    fn answer(&self, visit: &Visit, status: StatusCode) -> Response {
+        let script = self.countdown.as_ref().map(|c| &c.script);
+        visit.scripted_page(status, self, script)
     }
 
     fn percent(&self) -> Option<f64> {
@@ -443,6 +483,7 @@ fn attempt_page(
 ) -> AttemptPage {
     AttemptPage {
         chrome: visit.chrome(),
+        countdown: Countdown::of(&view, detail, now),
         questions: form_of(&view),
         review: review_rows(&view),
         title: detail.assessment.title.clone(),
@@ -473,7 +514,7 @@ pub(crate) async fn attempt(
     match read {
         Ok((view, detail)) => {
             let page = attempt_page(&visit, view, &detail, now, None, None);
-            visit.page(StatusCode::OK, &page)
+            page.answer(&visit, StatusCode::OK)
         }
         Err(e) => visit.problem(e),
     }
@@ -533,7 +574,7 @@ pub(crate) async fn answer(
                 StatusCode::OK
             };
             let page = attempt_page(&visit, view, &detail, now, notice, problem);
-            visit.page(status, &page)
+            page.answer(&visit, status)
         }
         Err(e) => visit.problem(e),
     }

@@ -18,12 +18,12 @@ pub(crate) const CSRF_COOKIE: &str = "lyceum_csrf";
 pub(crate) fn csrf_token(jar: &axum_extra::extract::CookieJar) -> (String, bool) {
     match jar.get(CSRF_COOKIE) {
         Some(c) if c.value().len() == 32 => (c.value().to_owned(), false),
-        _ => (new_csrf_token(), true),
+        _ => (random_token(), true),
     }
 }
 
-/// A fresh CSRF token (128 random bits, hex).
-pub(crate) fn new_csrf_token() -> String {
+/// A fresh CSRF token or script nonce (128 random bits, hex).
+pub(crate) fn random_token() -> String {
     let mut bytes = [0u8; 16];
     // A failing system generator leaves no safe token to hand out; refuse every form then.
     if SystemRandom::new().fill(&mut bytes).is_err() {
@@ -84,7 +84,7 @@ mod tests {
 
     #[test]
     fn csrf_tokens_are_random_and_compared_whole() {
-        let (a, b) = (new_csrf_token(), new_csrf_token());
+        let (a, b) = (random_token(), random_token());
         assert_eq!(a.len(), 32);
         assert_ne!(a, b);
         assert!(csrf_matches(&a, &a));

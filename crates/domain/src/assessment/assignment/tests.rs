@@ -218,6 +218,88 @@ fn settings_are_checked_on_save() {
 }
 
 #[test]
+fn an_assignment_refusal_names_its_setting_and_keeps_its_message() {
+    let valid = AssignmentSettings {
+        prompt: "Write.".to_owned(),
+        rubric: rubric(),
+        artifacts: ExpectedArtifacts {
+            text: Some(TextArtifact { max_chars: 100 }),
+            link: false,
+            files: Some(FileArtifact {
+                types: vec!["application/pdf".into()],
+                max_bytes: 1_000,
+                max_files: 2,
+            }),
+        },
+    };
+    let fault = |change: &dyn Fn(&mut AssignmentSettings)| {
+        let mut settings = valid.clone();
+        change(&mut settings);
+        match settings.validate().unwrap_err() {
+            e @ ValidationError::InvalidAssignment { setting, .. } => (setting, e.to_string()),
+            other => panic!("not an assignment's refusal: {other:?}"),
+        }
+    };
+    fn files(s: &mut AssignmentSettings) -> &mut FileArtifact {
+        s.artifacts.files.as_mut().unwrap()
+    }
+    type Change<'a> = &'a dyn Fn(&mut AssignmentSettings);
+    let cases: [(Change, AssignmentSetting, &str); 8] = [
+        (
+            &|s| s.prompt = "x".repeat(MAX_PROMPT_CHARS + 1),
+            AssignmentSetting::Prompt,
+            "invalid assignment: the prompt may hold at most 50000 characters",
+        ),
+        (
+            &|s| s.prompt = "a\u{1}b".into(),
+            AssignmentSetting::Prompt,
+            "invalid assignment: the prompt must not hold control characters",
+        ),
+        (
+            &|s| s.artifacts.text = Some(TextArtifact { max_chars: 0 }),
+            AssignmentSetting::TextMaxChars,
+            "invalid assignment: artifacts.text.max_chars must be from 1 to 100000",
+        ),
+        (
+            &|s| files(s).max_bytes = 0,
+            AssignmentSetting::FileMaxBytes,
+            "invalid assignment: artifacts.files.max_bytes must be from 1 to 104857600",
+        ),
+        (
+            &|s| files(s).max_files = MAX_FILES + 1,
+            AssignmentSetting::FileMaxFiles,
+            "invalid assignment: artifacts.files.max_files must be from 1 to 20",
+        ),
+        (
+            &|s| files(s).types = vec!["text/html".into()],
+            AssignmentSetting::FileTypes,
+            "invalid assignment: artifacts.files.types: \"text/html\" is not a type",
+        ),
+        (
+            &|s| files(s).types.clear(),
+            AssignmentSetting::FileTypes,
+            "invalid assignment: artifacts.files.types must name at least one type",
+        ),
+        (
+            &|s| {
+                s.artifacts = ExpectedArtifacts {
+                    text: None,
+                    link: false,
+                    files: None,
+                }
+            },
+            AssignmentSetting::Artifacts,
+            "invalid assignment: artifacts must take at least one of",
+        ),
+    ];
+    for (change, setting, message) in cases {
+        let (named, said) = fault(change);
+        assert_eq!(named, setting, "{said}");
+        assert!(said.starts_with(message), "{said}");
+    }
+}
+
+#[test]
 fn a_draft_holds_only_what_the_assignment_takes() {
     let artifacts = ExpectedArtifacts {
         text: Some(TextArtifact { max_chars: 5 }),
