@@ -11,7 +11,7 @@
 
 use crate::assessments::assignments;
 use crate::audit::{self, Change};
-use crate::learning::courses::{course_content, editable_course, visible_course};
+use crate::learning::courses::{course_content, editable_course, visible_course, Course};
 use crate::{Actor, Refusal};
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine as _;
@@ -24,6 +24,7 @@ use lyceum_domain::{
     events, AssessmentId, AuditAction, AuditTarget, CourseId, FileFault, FileId, FileName,
     FilePurpose, TenantId, UserId,
 };
+use lyceum_store::repo::courses;
 use lyceum_store::repo::files::{self, NewFile};
 use lyceum_store::repo::outbox;
 use lyceum_store::{LearnerLock, Store, Tenant, TenantTx};
@@ -418,6 +419,10 @@ where
             },
         )
         .await?;
+        // A cover uploaded is the course's cover from now on.
+        if request.purpose == FilePurpose::CourseCover {
+            courses::set_cover(&mut tx, request.course, Some(&file_reference(id)), None).await?;
+        }
         let uploaded = events::FileUploaded {
             file_id: id,
             purpose: request.purpose,
@@ -736,6 +741,8 @@ pub async fn delete(
     if !files::delete(&mut tx, id).await? {
         return Err(file_not_found());
     }
+    // A course whose cover this was has none any more.
+    courses::set_cover(&mut tx, course, None, Some(&file_reference(id))).await?;
     let deleted = events::FileDeleted {
         file_id: id,
         course_id: Some(course),
@@ -899,6 +906,39 @@ pub async fn media_urls(
         if file.course_id == Some(course) && file.purpose != FilePurpose::Submission {
             let url = storage.sign(tx.tenant_id(), file.id).await?;
             urls.insert(file_reference(file.id), url);
+        }
+    }
+    Ok(urls)
+}
+
+/// Download addresses of the covers of `shown` courses, for a reader they were already shown
+/// to: a cover is signed when it names (`file:{id}`) a cover file of its own course; a course
+/// without one (or with a cover address of another kind) has none.
+pub async fn cover_urls(
+    tx: &mut TenantTx,
+    storage: &FileStorage,
+    shown: &[Course],
+) -> Result<HashMap<CourseId, SignedUrl>, Refusal> {
+    let named: Vec<(CourseId, FileId)> = shown
+        .iter()
+        .filter_map(|c| {
+            let file = c
+                .cover_image
+                .as_deref()?
+                .strip_prefix("file:")?
+                .parse()
+                .ok()?;
+            Some((c.id, file))
+        })
+        .collect();
+    let ids: Vec<FileId> = named.iter().map(|(_, file)| *file).collect();
+    let mut urls = HashMap::new();
+    for file in files::by_ids(tx, &ids).await? {
+        let Some(course) = file.course_id else {
+            continue;
+        };
+        if file.purpose == FilePurpose::CourseCover && named.contains(&(course, file.id)) {
+            urls.insert(course, storage.sign(tx.tenant_id(), file.id).await?);
         }
     }
     Ok(urls)

@@ -2427,7 +2427,7 @@ async fn pages_speak_the_persons_language_then_the_tenants_and_show_dates_in_its
         // The builder's own words: its actions, the module's rule, the lessons' kinds, the
         // file upload and the learners' due dates (in the tenant's time zone).
         for french in [
-            "Modifier les informations et les prérequis",
+            "Modifier les informations, les formateurs et les prérequis",
             "Modifier le module",
             "toutes ses leçons.",
             "<span class=\"tag\">texte</span>",
@@ -2454,7 +2454,9 @@ async fn pages_speak_the_persons_language_then_the_tenants_and_show_dates_in_its
             .await;
         assert_eq!(lang(&details), "fr", "{label}");
         assert!(
-            details.body.contains("Informations et prérequis"),
+            details
+                .body
+                .contains("Informations, formateurs et prérequis"),
             "{label}"
         );
         let rule = teacher
@@ -3737,6 +3739,89 @@ async fn course_staff_upload_files_in_the_builder_and_learners_see_the_images() 
         assert_eq!(gone.location(), files_path, "{label}: {}", gone.body);
         assert!(!teacher.get(&files_path).await.body.contains(&reference));
         assert_eq!(learner.get(&src).await.status, StatusCode::NOT_FOUND);
+
+        // A cover uploaded is the course's cover: on the builder, the catalog and the
+        // course's page, through a signed address that serves the image.
+        let builder_path = format!("/t/north/teach/courses/{course}");
+        assert!(
+            teacher
+                .get(&builder_path)
+                .await
+                .body
+                .contains("No cover image yet"),
+            "{label}"
+        );
+        let cover = upload_form(&csrf, "course_cover", "cover.png", "image/png", PNG);
+        let stored = teacher.send(multipart(), cover).await;
+        assert_eq!(
+            stored.status,
+            StatusCode::SEE_OTHER,
+            "{label}: {}",
+            stored.body
+        );
+        let cover_file = ids_after(&teacher.get(&files_path).await, "file:")[0].clone();
+        let cover_src = |page: &Page| {
+            page.body
+                .split("<img class=\"cover\" src=\"")
+                .nth(1)
+                .map(|s| {
+                    s.split('"')
+                        .next()
+                        .unwrap()
+                        .replace("&amp;", "&")
+                        .replace("&#38;", "&")
+                })
+        };
+        let anonymous = Browser::new(&state, &label);
+        let mut anonymous = anonymous;
+        for (who, path) in [
+            ("teacher", builder_path.clone()),
+            ("visitor", "/t/north/".to_owned()),
+            ("visitor", format!("/t/north/courses/{course}")),
+        ] {
+            let page = if who == "teacher" {
+                teacher.get(&path).await
+            } else {
+                anonymous.get(&path).await
+            };
+            let src = cover_src(&page)
+                .unwrap_or_else(|| panic!("{label}: no cover on {path}: {}", page.body));
+            assert!(
+                src.starts_with(&format!("/t/north/api/v1/files/{cover_file}/content?")),
+                "{label}: {src}"
+            );
+            let got = anonymous.get(&src).await;
+            assert_eq!(got.status, StatusCode::OK, "{label}: {path}");
+            assert_eq!(got.headers[header::CONTENT_TYPE], "image/png", "{label}");
+        }
+        // A file that is no image is refused as a cover, and the cover stays.
+        let text = upload_form(&csrf, "course_cover", "notes.txt", "text/plain", b"notes");
+        let refused = teacher.send(multipart(), text).await;
+        assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY, "{label}");
+        assert!(
+            cover_src(&anonymous.get("/t/north/").await).is_some(),
+            "{label}"
+        );
+        // Deleting the cover's file takes the cover away.
+        teacher
+            .post(
+                &format!("/t/north/teach/files/{cover_file}/delete"),
+                &[],
+                None,
+            )
+            .await;
+        assert!(
+            cover_src(&anonymous.get("/t/north/").await).is_none(),
+            "{label}"
+        );
+        assert!(
+            teacher
+                .get(&builder_path)
+                .await
+                .body
+                .contains("No cover image yet"),
+            "{label}"
+        );
     }
 }
 

@@ -6,6 +6,9 @@
 builder-title = Edit { $course }
 builder-status = Status:
 builder-edit-details = Edit details, instructors and prerequisites
+builder-cover-none = No cover image yet.
+builder-cover-change = The course's cover, shown in the catalog and on its page.
+builder-cover-upload = Upload a cover (the latest one uploaded is the cover)
 builder-publish = Publish
 builder-archive = Archive
 builder-delete-course = Delete the course

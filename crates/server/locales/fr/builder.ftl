@@ -7,6 +7,9 @@
 builder-title = Modifier { $course }
 builder-status = Statut :
 builder-edit-details = Modifier les informations, les formateurs et les prérequis
+builder-cover-none = Pas encore d'image de couverture.
+builder-cover-change = La couverture du cours, montrée dans le catalogue et sur sa page.
+builder-cover-upload = Téléverser une couverture (la dernière téléversée est la couverture)
 builder-publish = Publier
 builder-archive = Archiver
 builder-delete-course = Supprimer le cours

@@ -37,6 +37,8 @@ const LEARNERS_SHOWN: u32 = 200;
 struct Builder {
     chrome: Chrome,
     outline: CourseOutline,
+    /// The address of the course's uploaded cover.
+    cover: Option<String>,
     students: Vec<Student>,
     problems: Problems,
     /// The course is a draft the actor may delete (admins).
@@ -53,16 +55,19 @@ async fn builder_page(
 ) -> Response {
     let read = visit
         .read(state, async |tx| {
-            courses::editable_course(tx, actor, id).await?;
+            let course = courses::editable_course(tx, actor, id).await?;
             let outline = content::course_outline(tx, actor, id).await?;
             let students = enrollments::students(tx, actor, id, None, None, LEARNERS_SHOWN).await?;
-            Ok((outline, students))
+            let mut covers =
+                super::files::cover_links(state, visit, tx, std::slice::from_ref(&course)).await?;
+            Ok((outline, students, covers.remove(&id)))
         })
         .await;
     match read {
-        Ok((outline, students)) => {
+        Ok((outline, students, cover)) => {
             let page = Builder {
                 chrome: visit.chrome(),
+                cover,
                 may_delete: actor.role.may(Permission::CourseDelete)
                     && outline.course.status == CourseStatus::Draft,
                 outline,

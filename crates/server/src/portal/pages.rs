@@ -57,7 +57,15 @@ struct Home {
     chrome: Chrome,
     query: String,
     courses: Vec<Course>,
+    /// The addresses of the courses' uploaded covers.
+    covers: HashMap<CourseId, String>,
     next_page: Option<String>,
+}
+
+impl Home {
+    fn cover(&self, course: &CourseId) -> Option<&str> {
+        self.covers.get(course).map(String::as_str)
+    }
 }
 
 #[derive(Deserialize)]
@@ -78,11 +86,12 @@ pub(crate) async fn home(
         .read(&state, async |tx| {
             let filter = (!search.is_empty()).then(|| search.clone());
             let page = courses::public_catalog(tx, filter, query.after, CATALOG_PAGE).await?;
-            Ok(page)
+            let covers = super::files::cover_links(&state, &visit, tx, &page).await?;
+            Ok((page, covers))
         })
         .await;
-    let courses = match found {
-        Ok(courses) => courses,
+    let (courses, covers) = match found {
+        Ok(found) => found,
         Err(e) => return visit.problem(e),
     };
     let next_page = (courses.len() == CATALOG_PAGE as usize)
@@ -96,6 +105,7 @@ pub(crate) async fn home(
         chrome: visit.chrome(),
         query: search,
         courses,
+        covers,
         next_page,
     };
     visit.page(StatusCode::OK, &page)
@@ -135,6 +145,8 @@ pub(crate) async fn theme(visit: Visit) -> Response {
 struct CoursePage {
     chrome: Chrome,
     course: Course,
+    /// The address of its uploaded cover.
+    cover: Option<String>,
     modules: Vec<Module>,
     enrolled: bool,
 }
@@ -152,14 +164,21 @@ pub(crate) async fn course(
                 Some(actor) => actor.enrollment(tx, id).await?.is_some(),
                 None => false,
             };
-            Ok((course, modules, enrolled))
+            let mut covers =
+                super::files::cover_links(&state, &visit, tx, std::slice::from_ref(&course))
+                    .await?;
+            let cover = covers.remove(&course.id);
+            Ok((course, cover, modules, enrolled))
         })
         .await;
-    visit.show(read, |(course, modules, enrolled), chrome| CoursePage {
-        chrome,
-        course,
-        modules,
-        enrolled,
+    visit.show(read, |(course, cover, modules, enrolled), chrome| {
+        CoursePage {
+            chrome,
+            course,
+            cover,
+            modules,
+            enrolled,
+        }
     })
 }
 

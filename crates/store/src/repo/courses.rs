@@ -217,6 +217,32 @@ pub async fn set_status(
     row.map(|r| own(tx, r)).transpose()
 }
 
+/// Sets a course's cover image reference (`None` clears it), keeping the rest of the course;
+/// with `only_if`, only while the cover is that reference (a file deleted clears the cover it
+/// is, not a newer one). Answers whether the course changed.
+pub async fn set_cover(
+    tx: &mut WriteTx,
+    id: CourseId,
+    cover: Option<&str>,
+    only_if: Option<&str>,
+) -> Result<bool, StoreError> {
+    let tenant = tx.tenant();
+    let sql = "UPDATE courses SET cover_image = $3, updated_at = $4 \
+               WHERE tenant_id = $1 AND id = $2 AND ($5 IS NULL OR cover_image = $5)";
+    let done = dispatch!(tx.conn(), c => {
+        sqlx::query(sql)
+            .bind(tenant)
+            .bind(id.as_uuid())
+            .bind(cover)
+            .bind(Utc::now())
+            .bind(only_if)
+            .execute(c)
+            .await?
+            .rows_affected()
+    });
+    Ok(done > 0)
+}
+
 /// Deletes a course with its modules, lessons, instructors and prerequisites. Callers make
 /// sure it has no enrollments (those are kept: the course is archived instead).
 pub async fn delete(tx: &mut WriteTx, id: CourseId) -> Result<bool, StoreError> {
