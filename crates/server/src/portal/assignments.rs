@@ -425,20 +425,18 @@ async fn grading_page(
             Ok((course, queue, graded, learners))
         })
         .await;
-    match read {
-        Ok((course, queue, assignments, learners)) => visit.page(
-            status,
-            &GradingPage {
-                chrome: visit.chrome(),
-                course,
-                queue,
-                assignments,
-                learners,
-                problems,
-            },
-        ),
-        Err(e) => visit.problem(e),
-    }
+    visit.show_as(
+        status,
+        read,
+        |(course, queue, assignments, learners), chrome| GradingPage {
+            chrome,
+            course,
+            queue,
+            assignments,
+            learners,
+            problems,
+        },
+    )
 }
 
 /// A course's grading queue, its assignments' release buttons and extensions.
@@ -659,20 +657,16 @@ async fn grade_page(
             Ok((view, version, files, learner))
         })
         .await;
-    match read {
-        Ok((view, version, files, learner)) => visit.page(
-            status,
-            &GradePage {
-                chrome: visit.chrome(),
-                view,
-                version,
-                files,
-                learner,
-                problems,
-            },
-        ),
-        Err(e) => visit.problem(e),
-    }
+    visit.show_as(status, read, |(view, version, files, learner), chrome| {
+        GradePage {
+            chrome,
+            view,
+            version,
+            files,
+            learner,
+            problems,
+        }
+    })
 }
 
 /// The grading page of a version of work.

@@ -74,19 +74,13 @@ async fn list_page(
             Ok((course, items))
         })
         .await;
-    match read {
-        Ok((course, items)) => {
-            let page = AssessmentsPage {
-                chrome: visit.chrome(),
-                course,
-                items,
-                problems,
-                title,
-            };
-            visit.page(status, &page)
-        }
-        Err(e) => visit.problem(e),
-    }
+    visit.show_as(status, read, |(course, items), chrome| AssessmentsPage {
+        chrome,
+        course,
+        items,
+        problems,
+        title,
+    })
 }
 
 /// A course's assessments, with the form for a new one.
@@ -1485,20 +1479,16 @@ async fn grading_page(
             Ok((submission, detail.assessment.title, learner))
         })
         .await;
-    match read {
-        Ok((submission, title, learner)) => {
-            let page = GradingPage {
-                chrome: visit.chrome(),
-                rows: grade_rows(&submission),
-                submission,
-                title,
-                learner,
-                problems,
-            };
-            visit.page(status, &page)
+    visit.show_as(status, read, |(submission, title, learner), chrome| {
+        GradingPage {
+            chrome,
+            rows: grade_rows(&submission),
+            submission,
+            title,
+            learner,
+            problems,
         }
-        Err(e) => visit.problem(e),
-    }
+    })
 }
 
 /// An attempt as its graders read it, with a grading form for its essays.

@@ -57,19 +57,13 @@ async fn list_page(
             Ok((course, banks))
         })
         .await;
-    match read {
-        Ok((course, banks)) => {
-            let page = BanksPage {
-                chrome: visit.chrome(),
-                course,
-                banks,
-                title,
-                problems,
-            };
-            visit.page(status, &page)
-        }
-        Err(e) => visit.problem(e),
-    }
+    visit.show_as(status, read, |(course, banks), chrome| BanksPage {
+        chrome,
+        course,
+        banks,
+        title,
+        problems,
+    })
 }
 
 /// A course's question banks, with the form for a new one.
@@ -158,19 +152,15 @@ async fn bank_page(
     let read = visit
         .read(state, async |tx| assessments::bank(tx, actor, id).await)
         .await;
-    match read {
-        Ok(mut detail) => {
-            let questions = question_rows(std::mem::take(&mut detail.questions));
-            let page = BankPage {
-                chrome: visit.chrome(),
-                detail,
-                questions,
-                problems,
-            };
-            visit.page(status, &page)
+    visit.show_as(status, read, |mut detail, chrome| {
+        let questions = question_rows(std::mem::take(&mut detail.questions));
+        BankPage {
+            chrome,
+            detail,
+            questions,
+            problems,
         }
-        Err(e) => visit.problem(e),
-    }
+    })
 }
 
 /// A bank: its questions with the links to add, edit and remove them, and its deletion.

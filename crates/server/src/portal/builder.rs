@@ -63,21 +63,15 @@ async fn builder_page(
             Ok((outline, students, covers.remove(&id)))
         })
         .await;
-    match read {
-        Ok((outline, students, cover)) => {
-            let page = Builder {
-                chrome: visit.chrome(),
-                cover,
-                may_delete: actor.role.may(Permission::CourseDelete)
-                    && outline.course.status == CourseStatus::Draft,
-                outline,
-                students,
-                problems,
-            };
-            visit.page(status, &page)
-        }
-        Err(e) => visit.problem(e),
-    }
+    visit.show_as(status, read, |(outline, students, cover), chrome| Builder {
+        chrome,
+        cover,
+        may_delete: actor.role.may(Permission::CourseDelete)
+            && outline.course.status == CourseStatus::Draft,
+        outline,
+        students,
+        problems,
+    })
 }
 
 /// A course's builder: its modules and lessons with what can be done to them, publishing and

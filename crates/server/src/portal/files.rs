@@ -54,18 +54,12 @@ async fn files_page(
             Ok((course, shown))
         })
         .await;
-    match read {
-        Ok((course, files)) => visit.page(
-            status,
-            &FilesPage {
-                chrome: visit.chrome(),
-                course,
-                files,
-                problems,
-            },
-        ),
-        Err(e) => visit.problem(e),
-    }
+    visit.show_as(status, read, |(course, files), chrome| FilesPage {
+        chrome,
+        course,
+        files,
+        problems,
+    })
 }
 
 /// The addresses of the covers of `shown` courses that have an uploaded one, for a reader

@@ -243,20 +243,18 @@ async fn grading_page(
             Ok((course, categories, assessments, settings))
         })
         .await;
-    match read {
-        Ok((course, categories, assessments, settings)) => visit.page(
-            status,
-            &GradingPage {
-                chrome: visit.chrome(),
-                course,
-                categories,
-                assessments,
-                settings,
-                problems,
-            },
-        ),
-        Err(e) => visit.problem(e),
-    }
+    visit.show_as(
+        status,
+        read,
+        |(course, categories, assessments, settings), chrome| GradingPage {
+            chrome,
+            course,
+            categories,
+            assessments,
+            settings,
+            problems,
+        },
+    )
 }
 
 /// The course's grade categories and grading settings, with their forms.

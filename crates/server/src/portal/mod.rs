@@ -770,8 +770,18 @@ impl Visit {
         outcome: Result<T, Refusal>,
         render: impl FnOnce(T, Chrome) -> P,
     ) -> Response {
+        self.show_as(StatusCode::OK, outcome, render)
+    }
+
+    /// [`Visit::show`] answering `status` (a form shown again with its refusal: 422, 409 ...).
+    pub fn show_as<T, P: Template>(
+        &self,
+        status: StatusCode,
+        outcome: Result<T, Refusal>,
+        render: impl FnOnce(T, Chrome) -> P,
+    ) -> Response {
         match outcome {
-            Ok(value) => self.page(StatusCode::OK, &render(value, self.chrome())),
+            Ok(value) => self.page(status, &render(value, self.chrome())),
             Err(e) => self.problem(e),
         }
     }

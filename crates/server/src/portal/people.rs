@@ -181,20 +181,16 @@ async fn group_page(
             Ok((group, members, courses))
         })
         .await;
-    match read {
-        Ok((group, members, courses)) => {
-            let page = GroupPage {
-                chrome: visit.chrome(),
-                group,
-                members,
-                courses,
-                problems,
-                enrolled,
-            };
-            visit.page(status, &page)
+    visit.show_as(status, read, |(group, members, courses), chrome| {
+        GroupPage {
+            chrome,
+            group,
+            members,
+            courses,
+            problems,
+            enrolled,
         }
-        Err(e) => visit.problem(e),
-    }
+    })
 }
 
 /// A group: its members, and forms to add, remove, enroll and delete.

@@ -50,25 +50,21 @@ async fn enrollment_page(
     let read = visit
         .read(state, async |tx| enrollments::managed(tx, actor, id).await)
         .await;
-    match read {
-        Ok(student) => {
-            let due_at = typed.unwrap_or_else(|| {
-                student
-                    .enrollment
-                    .due_at
-                    .map(|at| visit.locale.local_input(&at))
-                    .unwrap_or_default()
-            });
-            let page = EnrollmentPage {
-                chrome: visit.chrome(),
-                student,
-                due_at,
-                problems,
-            };
-            visit.page(status, &page)
+    visit.show_as(status, read, |student, chrome| {
+        let due_at = typed.unwrap_or_else(|| {
+            student
+                .enrollment
+                .due_at
+                .map(|at| visit.locale.local_input(&at))
+                .unwrap_or_default()
+        });
+        EnrollmentPage {
+            chrome,
+            student,
+            due_at,
+            problems,
         }
-        Err(e) => visit.problem(e),
-    }
+    })
 }
 
 /// A learner's enrollment in a course the signed-in user manages.
