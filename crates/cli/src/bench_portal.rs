@@ -162,9 +162,14 @@ pub async fn run(store: &Store, args: &PortalBenchArgs) -> Result<()> {
         .await?
         .2
         .len();
+    let script = fetch(&client, get("/assets/countdown.js", "")?)
+        .await?
+        .2
+        .len();
     println!(
-        "portal    stylesheet {:.1} KB; script 0 KB (the pages send none)",
-        css as f64 / 1024.0
+        "portal    stylesheet {:.1} KB; script {:.1} KB (a timed attempt's countdown, the only page that sends one)",
+        css as f64 / 1024.0,
+        script as f64 / 1024.0
     );
     server.stop().await?;
     Ok(())
