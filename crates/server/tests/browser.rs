@@ -213,7 +213,18 @@ async fn sign_in(browser: &Client, email: &str) -> Step {
     form.set_by_name("password", PORTAL_PASSWORD)
         .await
         .map_err(fail("password"))?;
-    form.submit().await.map_err(fail("submit"))
+    form.submit().await.map_err(fail("submit"))?;
+    // The answer is a redirect away from the sign-in page: wait for it, or the next `goto`
+    // races the landing page and loses to it.
+    for _ in 0..150 {
+        if let Ok(url) = browser.current_url().await {
+            if !url.path().ends_with("/sign-in") {
+                return Ok(());
+            }
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    Err(format!("{email} is still on the sign-in page"))
 }
 
 async fn header_colour(browser: &Client) -> Result<String, String> {
