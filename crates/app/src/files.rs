@@ -742,7 +742,9 @@ pub async fn delete(
         return Err(file_not_found());
     }
     // A course whose cover this was has none any more.
-    courses::set_cover(&mut tx, course, None, Some(&file_reference(id))).await?;
+    if file.purpose == FilePurpose::CourseCover {
+        courses::set_cover(&mut tx, course, None, Some(&file_reference(id))).await?;
+    }
     let deleted = events::FileDeleted {
         file_id: id,
         course_id: Some(course),
