@@ -8,11 +8,11 @@
 //! `session` owns browser sessions and CSRF, `i18n` the languages (catalogues, the choice of a
 //! request's locale, dates and numbers), `pages` the public and learners' pages, `staff` the
 //! instructors' and admins' pages, `recovery` the password pages, with the course builder in
-//! `builder` and `lessons` (a learner's enrollment in `roster`), quizzes taken in `quiz` and written and graded in `authoring`, the
-//! courses' question banks in `banks`; assignments and grading in `assignments`, the
-//! assignment editor and rubric averages in `assignment_editor`; this
-//! module the request context every page shares ([`Visit`]), the checked forms
-//! ([`CheckedForm`], [`CheckedFile`]), rendering and the portal's error pages.
+//! `builder` and `lessons` (a learner's enrollment in `roster`), quizzes taken in `quiz` and
+//! written and graded in `authoring`, the courses' question banks in `banks`; assignments and
+//! grading in `assignments`, the assignment editor and rubric averages in
+//! `assignment_editor`; this module the request context every page shares ([`Visit`]), the
+//! checked forms ([`CheckedForm`], [`CheckedFile`]), rendering and the portal's error pages.
 
 mod activity;
 mod assignment_editor;
