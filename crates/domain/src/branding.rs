@@ -3,7 +3,7 @@
 //! safe there and readable: text on the brand colour takes whichever of black or white
 //! contrasts more.
 
-use crate::Locale;
+use crate::{FileId, Locale};
 use chrono_tz::Tz;
 use serde_json::Value;
 
@@ -91,6 +91,8 @@ pub struct Branding {
     pub accent: Rgb,
     /// An `https://` address or a path on this server; never anything a page could run.
     pub logo_url: Option<String>,
+    /// An uploaded logo (a file of purpose `branding`), shown instead of `logo_url`.
+    pub logo_file: Option<FileId>,
     /// The language of the tenant's pages (its `locale`, a BCP 47 tag such as `fr-CA`), when
     /// it is one Lyceum speaks; otherwise each visitor's own.
     pub locale: Option<Locale>,
@@ -115,12 +117,19 @@ impl Branding {
             logo_url: text("logo_url")
                 .filter(|url| safe_url(url))
                 .map(str::to_owned),
+            logo_file: text("logo_file").and_then(|id| id.parse().ok()),
             locale: text("locale").and_then(Locale::from_tag),
             time_zone: text("time_zone")
                 .and_then(|name| name.parse().ok())
                 .unwrap_or(Tz::UTC),
         }
     }
+}
+
+/// The path, under a tenant's own root (`/t/{slug}` or its host), that serves its uploaded
+/// brand image `id` to anyone: where pages and mail show an uploaded logo from.
+pub fn brand_image_path(id: FileId) -> String {
+    format!("/api/v1/branding/{id}")
 }
 
 /// An address a page may load an image from: `https://` or a path of this server, short,

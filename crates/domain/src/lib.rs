@@ -31,7 +31,7 @@ pub mod tenant;
 pub mod webhook;
 
 pub use audit::{AuditAction, AuditTarget, Origin};
-pub use branding::{Branding, Rgb};
+pub use branding::{brand_image_path, Branding, Rgb};
 pub use content::{
     assessment_of, parse_content, render_markdown, validate_content, video_duration, ContentBlock,
     ContentFault,

@@ -6,7 +6,7 @@
 
 use crate::branding::{safe_url, Rgb, FOCUS_CONTRAST, LINK_CONTRAST};
 use crate::error::{required_text, ValidationError};
-use crate::{DomainName, Email, Locale};
+use crate::{DomainName, Email, FileId, Locale};
 use chrono_tz::Tz;
 use serde_json::{Map, Value};
 
@@ -22,6 +22,9 @@ pub struct BrandChoice {
     pub accent_color: Option<Rgb>,
     /// An `https://` address or a path on this server (see [`crate::Branding`]).
     pub logo_url: Option<String>,
+    /// An uploaded logo (a file of purpose `branding`), shown instead of `logo_url`. Set and
+    /// cleared only by uploading and removing the logo, never by a [`SettingsChange`].
+    pub logo_file: Option<FileId>,
     pub locale: Option<Locale>,
     pub time_zone: Option<Tz>,
 }
@@ -48,6 +51,7 @@ impl TenantSettings {
                 logo_url: text("logo_url")
                     .filter(|url| safe_url(url))
                     .map(str::to_owned),
+                logo_file: text("logo_file").and_then(|id| id.parse().ok()),
                 locale: text("locale").and_then(Locale::from_tag),
                 time_zone: text("time_zone").and_then(|name| name.parse().ok()),
             },
@@ -87,6 +91,7 @@ impl TenantSettings {
         put("primary_color", brand.primary_color.map(|c| c.to_string()));
         put("accent_color", brand.accent_color.map(|c| c.to_string()));
         put("logo_url", brand.logo_url.clone());
+        put("logo_file", brand.logo_file.map(|id| id.to_string()));
         put("locale", brand.locale.map(|l| l.as_str().to_owned()));
         put("time_zone", brand.time_zone.map(|tz| tz.name().to_owned()));
         object.insert("branding".to_owned(), Value::Object(branding));

@@ -285,6 +285,8 @@ fn tenant_api() -> OpenApiRouter<AppState> {
         .routes(routes!(files::show, files::delete))
         .routes(routes!(files::content))
         .routes(routes!(files::usage))
+        .routes(routes!(files::upload_logo, files::remove_logo))
+        .routes(routes!(files::brand_image))
         .routes(routes!(webhooks::list, webhooks::create))
         .routes(routes!(webhooks::show, webhooks::update, webhooks::delete))
         .routes(routes!(webhooks::rotate_secret))

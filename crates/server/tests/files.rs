@@ -974,3 +974,180 @@ async fn lesson_images_naming_a_course_file_get_a_signed_url() {
         assert_eq!(got.bytes(), png_of(64).as_slice());
     }
 }
+
+/// How many objects the tenant `slug` keeps under its brand prefix.
+async fn brand_objects_of(w: &World, slug: &str) -> usize {
+    let storage = w.state.files.as_deref().expect("storage opened");
+    let prefix = format!("{}/branding", w.tenant(slug).id());
+    storage.count_under(&prefix).await.unwrap()
+}
+
+/// Uploads `bytes` as the logo of `user`'s tenant, declared `content_type`.
+fn upload_logo<'w>(
+    w: &'w World,
+    user: &User,
+    content_type: &str,
+    bytes: Vec<u8>,
+) -> common::world::Call<'w> {
+    w.as_(user)
+        .put("/api/v1/tenant/logo?name=logo.png")
+        .body(content_type, bytes)
+}
+
+/// The logo the tenant `slug`'s public profile names.
+async fn profile_logo(w: &World, slug: &str) -> Value {
+    w.anonymous()
+        .get(format!("/t/{slug}/api/v1/tenant"))
+        .expect(StatusCode::OK)
+        .await
+        .json_value()["logo"]
+        .clone()
+}
+
+#[tokio::test]
+async fn an_uploaded_logo_is_kept_under_its_tenant_served_to_anyone_and_replaced_whole() {
+    for w in worlds().await {
+        let a = school(&w, "alpha", Plan::Pro).await;
+        let b = school(&w, "beta", Plan::Pro).await;
+        let image = png_of(5_000);
+
+        // Only the tenant's admins, only images whose content is of their declared type.
+        for user in [&a.teacher, &a.student] {
+            upload_logo(&w, user, "image/png", image.clone())
+                .expect_error(StatusCode::FORBIDDEN, "PERMISSION_DENIED")
+                .await;
+        }
+        upload_logo(&w, &a.admin, "application/pdf", b"%PDF-1.4\n".to_vec())
+            .expect_error(StatusCode::UNPROCESSABLE_ENTITY, "FILE_TYPE_NOT_ALLOWED")
+            .await;
+        upload_logo(&w, &a.admin, "image/png", b"<svg onload=alert(1)>".to_vec())
+            .expect_error(StatusCode::UNPROCESSABLE_ENTITY, "FILE_TYPE_MISMATCH")
+            .await;
+        upload_logo(&w, &a.admin, "image/png", png_of(2 * 1024 * 1024 + 1))
+            .expect_error(StatusCode::PAYLOAD_TOO_LARGE, "FILE_TOO_LARGE")
+            .await;
+        assert_eq!(brand_objects_of(&w, "alpha").await, 0, "{}", w.label);
+        assert_eq!(profile_logo(&w, "alpha").await, Value::Null, "{}", w.label);
+
+        let first = upload_logo(&w, &a.admin, "image/png", image.clone())
+            .expect(StatusCode::CREATED)
+            .await
+            .json_value();
+        assert_eq!(first["purpose"], "branding", "{}", w.label);
+        let first = first["id"].as_str().unwrap().to_owned();
+        assert_eq!(brand_objects_of(&w, "alpha").await, 1, "{}", w.label);
+        let address = format!("/t/alpha/api/v1/branding/{first}");
+        assert_eq!(
+            profile_logo(&w, "alpha").await,
+            json!(address),
+            "{}",
+            w.label
+        );
+        // By host, the address has no path prefix.
+        let by_host = w
+            .anonymous()
+            .get("/api/v1/tenant")
+            .header("host", "alpha.lms.test")
+            .expect(StatusCode::OK)
+            .await
+            .json_value();
+        assert_eq!(by_host["logo"], json!(format!("/api/v1/branding/{first}")));
+
+        // Anyone reads it, without a sign-in or a signature, and may keep it.
+        let got = w.anonymous().get(&address).expect(StatusCode::OK).await;
+        assert_eq!(got.bytes(), image.as_slice(), "{}", w.label);
+        assert_eq!(got.header("content-type"), Some("image/png"));
+        assert_eq!(got.header("x-content-type-options"), Some("nosniff"));
+        assert_eq!(got.header("cache-control"), Some("public, max-age=86400"));
+        // Not at another tenant, by path or by host.
+        w.anonymous()
+            .get(format!("/t/beta/api/v1/branding/{first}"))
+            .expect_error(StatusCode::NOT_FOUND, "NOT_FOUND")
+            .await;
+        w.anonymous()
+            .get(format!("/api/v1/branding/{first}"))
+            .header("host", "beta.lms.test")
+            .expect_error(StatusCode::NOT_FOUND, "NOT_FOUND")
+            .await;
+        // Only brand images are served so: a course's file needs its signed URL.
+        let course_file = upload(&w, &a.teacher, &a.course, "c.png", "image/png", png_of(100))
+            .expect(StatusCode::CREATED)
+            .await
+            .json_value()["id"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        w.anonymous()
+            .get(format!("/t/alpha/api/v1/branding/{course_file}"))
+            .expect_error(StatusCode::NOT_FOUND, "NOT_FOUND")
+            .await;
+        // B's admin cannot change A's logo: B's token is refused at A.
+        w.bearer(&b.admin.token)
+            .at("alpha")
+            .delete("/api/v1/tenant/logo")
+            .expect_error(StatusCode::FORBIDDEN, "TENANT_MISMATCH")
+            .await;
+
+        // A second logo replaces the first, record and object.
+        let second = upload_logo(&w, &a.admin, "image/png", png_of(6_000))
+            .expect(StatusCode::CREATED)
+            .await
+            .json_value()["id"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        assert_eq!(brand_objects_of(&w, "alpha").await, 1, "{}", w.label);
+        w.anonymous()
+            .get(&address)
+            .expect_error(StatusCode::NOT_FOUND, "NOT_FOUND")
+            .await;
+        let settings = w
+            .as_(&a.admin)
+            .get("/api/v1/tenant/settings")
+            .expect(StatusCode::OK)
+            .await
+            .json_value();
+        assert_eq!(settings["branding"]["logo_file"], json!(second));
+
+        // Removed, the pages fall back to the logo address; removing again finds none.
+        w.as_(&a.admin)
+            .patch("/api/v1/tenant/settings")
+            .json(&json!({"branding": {"logo_url": "https://cdn.alpha.test/logo.png"}}))
+            .expect(StatusCode::OK)
+            .await;
+        assert_eq!(
+            profile_logo(&w, "alpha").await,
+            json!(format!("/t/alpha/api/v1/branding/{second}"))
+        );
+        w.as_(&a.admin)
+            .delete("/api/v1/tenant/logo")
+            .expect(StatusCode::NO_CONTENT)
+            .await;
+        assert_eq!(
+            profile_logo(&w, "alpha").await,
+            json!("https://cdn.alpha.test/logo.png"),
+            "{}",
+            w.label
+        );
+        assert_eq!(brand_objects_of(&w, "alpha").await, 0, "{}", w.label);
+        w.as_(&a.admin)
+            .delete("/api/v1/tenant/logo")
+            .expect_error(StatusCode::NOT_FOUND, "NOT_FOUND")
+            .await;
+        // B's storage was never touched; the changes are audited and recorded.
+        assert_eq!(brand_objects_of(&w, "beta").await, 0, "{}", w.label);
+        let log = w
+            .as_(&a.admin)
+            .get("/api/v1/audit-log")
+            .expect(StatusCode::OK)
+            .await
+            .json_value();
+        let settings_changes = log["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|e| e["action"] == "tenant.settings_changed")
+            .count();
+        assert_eq!(settings_changes, 4, "{}: {log}", w.label);
+    }
+}

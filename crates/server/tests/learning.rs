@@ -461,7 +461,7 @@ fn routes(
 /// routes in `people.rs::another_tenants_groups_and_people_are_not_found_and_nothing_changes`,
 /// the assessment routes in
 /// `assessments.rs::another_tenants_assessments_questions_banks_and_submissions_are_not_found`.
-const CROSS_TENANT_TESTED_ELSEWHERE: [(&str, &str); 75] = [
+const CROSS_TENANT_TESTED_ELSEWHERE: [(&str, &str); 76] = [
     ("GET", "/api/v1/users/{id}"),
     ("PATCH", "/api/v1/users/{id}"),
     ("POST", "/api/v1/users/{id}/deactivate"),
@@ -497,6 +497,8 @@ const CROSS_TENANT_TESTED_ELSEWHERE: [(&str, &str); 75] = [
     ("GET", "/api/v1/files/{id}"),
     ("DELETE", "/api/v1/files/{id}"),
     ("GET", "/api/v1/files/{id}/content"),
+    // tests/files.rs, `an_uploaded_logo_is_kept_under_its_tenant_served_to_anyone_and_replaced_whole`.
+    ("GET", "/api/v1/branding/{id}"),
     // tests/assessments.rs, `another_tenants_assessments_questions_banks_and_submissions_are_not_found`.
     ("GET", "/api/v1/courses/{id}/assessments"),
     ("POST", "/api/v1/courses/{id}/assessments"),

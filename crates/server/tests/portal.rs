@@ -3595,17 +3595,154 @@ async fn everyone_reads_the_recent_activity_they_may_watch() {
 
 /// A `multipart/form-data` body of the upload form's fields: `csrf`, `purpose`, then `file`.
 fn upload_form(csrf: &str, purpose: &str, name: &str, content_type: &str, file: &[u8]) -> Body {
-    let boundary = "lyceum-test-boundary";
-    let mut body = format!(
-        "--{boundary}\r\nContent-Disposition: form-data; name=\"csrf\"\r\n\r\n{csrf}\r\n\
-         --{boundary}\r\nContent-Disposition: form-data; name=\"purpose\"\r\n\r\n{purpose}\r\n\
-         --{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{name}\"\r\n\
-         Content-Type: {content_type}\r\n\r\n"
+    multipart_form(
+        &[("csrf", csrf), ("purpose", purpose)],
+        name,
+        content_type,
+        file,
     )
-    .into_bytes();
+}
+
+/// A `multipart/form-data` body of `fields`, then a `file` named `name`.
+fn multipart_form(fields: &[(&str, &str)], name: &str, content_type: &str, file: &[u8]) -> Body {
+    let boundary = "lyceum-test-boundary";
+    let mut body = String::new();
+    for (field, value) in fields {
+        body.push_str(&format!(
+            "--{boundary}\r\nContent-Disposition: form-data; name=\"{field}\"\r\n\r\n{value}\r\n"
+        ));
+    }
+    body.push_str(&format!(
+        "--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{name}\"\r\n\
+         Content-Type: {content_type}\r\n\r\n"
+    ));
+    let mut body = body.into_bytes();
     body.extend_from_slice(file);
     body.extend(format!("\r\n--{boundary}--\r\n").into_bytes());
     Body::from(body)
+}
+
+#[tokio::test]
+async fn admins_upload_the_organisations_logo_and_every_page_shows_it() {
+    const PNG: &[u8] = &[
+        0x89, b'P', b'N', b'G', 0x0D, 0x0A, 0x1A, 0x0A, 0, 0, 0, 13, b'I', b'H',
+    ];
+    for (config, _guard) in configs_on_each_engine().await {
+        let label = label(&config);
+        let store = Store::open(config).await.unwrap();
+        school(&store, "oscar", "#2e7d32", 1).await;
+        school(&store, "papa", "#c62828", 1).await;
+        let state = AppState::new(store, ServerConfig::unthrottled());
+        let mut admin = Browser::new(&state, &label).speaking("en");
+        admin.sign_in("oscar", "admin@oscar.test").await;
+        let page = admin.get("/t/oscar/admin/settings").await;
+        assert!(page.body.contains("No logo is uploaded"), "{label}");
+        assert!(
+            page.body.contains(
+                "action=\"/t/oscar/admin/settings/logo\" enctype=\"multipart/form-data\""
+            ),
+            "{label}: {}",
+            page.body
+        );
+        let logo_path = "/t/oscar/admin/settings/logo";
+        let multipart = || {
+            Request::post(logo_path).header(
+                header::CONTENT_TYPE,
+                "multipart/form-data; boundary=lyceum-test-boundary",
+            )
+        };
+        let csrf = admin
+            .cookies
+            .get("lyceum_csrf")
+            .cloned()
+            .unwrap_or_default();
+        // Without the page's token nothing is stored.
+        let forged = multipart_form(&[("csrf", "forged")], "logo.png", "image/png", PNG);
+        let refused = admin.send(multipart(), forged).await;
+        assert_eq!(refused.status, StatusCode::FORBIDDEN, "{label}");
+        // Something that is no image is refused on the page, next to the file.
+        let script = multipart_form(&[("csrf", &csrf)], "logo.png", "image/png", b"<script>");
+        let refused = admin.send(multipart(), script).await;
+        assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY, "{label}");
+        assert!(
+            refused.body.contains("id=\"file-problem\""),
+            "{label}: {}",
+            refused.body
+        );
+        // A learner may not.
+        let mut student = Browser::new(&state, &label);
+        student.sign_in("oscar", "student@oscar.test").await;
+        let token = student
+            .cookies
+            .get("lyceum_csrf")
+            .cloned()
+            .unwrap_or_default();
+        let theirs = multipart_form(&[("csrf", &token)], "logo.png", "image/png", PNG);
+        let refused = student.send(multipart(), theirs).await;
+        assert_eq!(refused.status, StatusCode::FORBIDDEN, "{label}");
+
+        let logo = multipart_form(&[("csrf", &csrf)], "logo.png", "image/png", PNG);
+        let stored = admin.send(multipart(), logo).await;
+        assert_eq!(
+            stored.location(),
+            "/t/oscar/admin/settings#logo",
+            "{label}: {}",
+            stored.body
+        );
+        let logo_src = |page: &Page| {
+            page.body
+                .split("<a class=\"brand\" href=\"/t/oscar/\">")
+                .nth(1)
+                .and_then(|s| s.split("<img src=\"").nth(1))
+                .and_then(|s| s.split('"').next())
+                .map(str::to_owned)
+        };
+        // Every page's header shows it, to visitors too, and its address serves the image.
+        let mut visitor = Browser::new(&state, &label);
+        for page in [
+            visitor.get("/t/oscar/").await,
+            visitor.get("/t/oscar/sign-in").await,
+            admin.get("/t/oscar/admin/settings").await,
+        ] {
+            let src = logo_src(&page).unwrap_or_else(|| panic!("{label}: no logo: {}", page.body));
+            assert!(
+                src.starts_with("/t/oscar/api/v1/branding/"),
+                "{label}: {src}"
+            );
+            let got = visitor.get(&src).await;
+            assert_eq!(got.status, StatusCode::OK, "{label}");
+            assert_eq!(got.headers[header::CONTENT_TYPE], "image/png", "{label}");
+        }
+        // Not on another tenant's pages.
+        assert!(
+            logo_src(&visitor.get("/t/papa/").await).is_none(),
+            "{label}"
+        );
+        let settings = admin.get("/t/oscar/admin/settings").await;
+        assert!(
+            settings.body.contains("Remove the uploaded logo"),
+            "{label}"
+        );
+
+        // Removed, the header has no logo again.
+        let removed = admin
+            .post("/t/oscar/admin/settings/logo/remove", &[], None)
+            .await;
+        assert_eq!(
+            removed.location(),
+            "/t/oscar/admin/settings#logo",
+            "{label}"
+        );
+        assert!(
+            logo_src(&visitor.get("/t/oscar/").await).is_none(),
+            "{label}"
+        );
+        let again = admin
+            .post("/t/oscar/admin/settings/logo/remove", &[], None)
+            .await;
+        assert_eq!(again.status, StatusCode::NOT_FOUND, "{label}");
+        assert!(again.is_html(), "{label}");
+    }
 }
 
 #[tokio::test]

@@ -32,7 +32,7 @@ pub struct OrganisationSettings {
 }
 
 /// The tenant as the directory knows it now (not as cached when the request resolved it).
-async fn fresh(store: &Store, tenant: &Tenant) -> Result<Tenant, Refusal> {
+pub(crate) async fn fresh(store: &Store, tenant: &Tenant) -> Result<Tenant, Refusal> {
     store
         .directory()
         .by_id(tenant.id())
@@ -94,7 +94,7 @@ pub async fn update(
 }
 
 /// What the audit log keeps of the settings.
-fn state(name: &str, settings: &TenantSettings) -> Value {
+pub(crate) fn state(name: &str, settings: &TenantSettings) -> Value {
     let mut stored = json!({});
     settings.write_into(&mut stored);
     stored["name"] = json!(name);

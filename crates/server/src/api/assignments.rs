@@ -10,14 +10,14 @@
 
 use crate::api::assessments::AssessmentPath;
 use crate::api::auth::Authenticated;
-use crate::api::files::storage;
+use crate::api::files::{declared, storage};
 use crate::api::learning::CoursePath;
 use crate::http::error::{ApiError, ErrorBody};
 use crate::http::json::ApiJson;
 use crate::AppState;
 use axum::body::Body;
 use axum::extract::{Path, Query, State};
-use axum::http::{header, HeaderMap, StatusCode};
+use axum::http::{HeaderMap, StatusCode};
 use axum::Json;
 use chrono::{DateTime, Utc};
 use lyceum_app::assessments::assignments::{
@@ -186,14 +186,7 @@ pub(crate) async fn upload(
     body: Body,
 ) -> Result<(StatusCode, Json<StoredFile>), ApiError> {
     let storage = storage(&state)?;
-    let content_type = headers
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or_default();
-    let length = headers
-        .get(header::CONTENT_LENGTH)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.parse::<u64>().ok());
+    let (content_type, length) = declared(&headers);
     let request = SubmissionUpload {
         assessment: id,
         name: query.name.as_deref().unwrap_or_default(),

@@ -1,8 +1,9 @@
 //! Files in object storage: `POST /api/v1/courses/{id}/files` (the file as the request's body,
 //! streamed), `GET /api/v1/courses/{id}/files`, `GET /api/v1/files/{id}` (its record and a fresh
 //! signed URL), `DELETE /api/v1/files/{id}`, the signed download
-//! `GET /api/v1/files/{id}/content`, and `GET /api/v1/tenant/usage` (the plan's usage, stored
-//! bytes included). The rules, events and audit entries are `lyceum_app::files`'s.
+//! `GET /api/v1/files/{id}/content`, the organisation's logo (`PUT` and `DELETE
+//! /api/v1/tenant/logo`, served to anyone by `GET /api/v1/branding/{id}`), and
+//! `GET /api/v1/tenant/usage` (the plan's usage, stored bytes included). The rules, events and audit entries are `lyceum_app::files`'s.
 
 use crate::api::auth::Authenticated;
 use crate::api::learning::CoursePath;
@@ -15,8 +16,10 @@ use axum::http::{header, HeaderMap, HeaderValue, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 use axum::{Extension, Json};
 use chrono::Utc;
-use lyceum_app::files::{self, FileStorage, FileWithUrl, SignedUrl, StoredFile, UploadRequest};
-use lyceum_domain::{FileId, FilePurpose, Plan};
+use lyceum_app::files::{
+    self, Download, FileStorage, FileWithUrl, LogoUpload, SignedUrl, StoredFile, UploadRequest,
+};
+use lyceum_domain::{brand_image_path, Branding, FileId, FilePurpose, Plan};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
@@ -102,14 +105,7 @@ pub(crate) async fn upload(
     body: Body,
 ) -> Result<(StatusCode, Json<StoredFile>), ApiError> {
     let storage = storage(&state)?;
-    let content_type = headers
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or_default();
-    let length = headers
-        .get(header::CONTENT_LENGTH)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.parse::<u64>().ok());
+    let (content_type, length) = declared(&headers);
     let request = UploadRequest {
         course: id,
         purpose: query.purpose.unwrap_or(FilePurpose::CourseFile),
@@ -208,29 +204,143 @@ pub(crate) async fn content(
     let expires = signature.expires.unwrap_or_default();
     let proof = signature.signature.as_deref().unwrap_or_default();
     let download = files::download(storage, &tenant, id, expires, proof).await?;
+    let left = (expires - Utc::now().timestamp()).clamp(0, 3600);
+    served(download, &format!("private, max-age={left}"))
+}
+
+/// A download's answer: the stored type and size, `Content-Disposition` (inline for images),
+/// `X-Content-Type-Options: nosniff` and `cache` as `Cache-Control`.
+fn served(download: Download, cache: &str) -> Result<Response, ApiError> {
     let file = &download.file;
     let inline = file.content_type.starts_with("image/");
-    let left = (expires - Utc::now().timestamp()).clamp(0, 3600);
-    let value = |text: String| {
-        HeaderValue::from_str(&text).map_err(|_| ApiError::internal("a header value was not valid"))
+    let value = |text: &str| {
+        HeaderValue::from_str(text).map_err(|_| ApiError::internal("a header value was not valid"))
     };
     let headers = [
-        (header::CONTENT_TYPE, value(file.content_type.clone())?),
-        (header::CONTENT_LENGTH, value(file.size.to_string())?),
+        (header::CONTENT_TYPE, value(&file.content_type)?),
+        (header::CONTENT_LENGTH, value(&file.size.to_string())?),
         (
             header::CONTENT_DISPOSITION,
-            value(file.name.content_disposition(inline))?,
+            value(&file.name.content_disposition(inline))?,
         ),
         (
             header::X_CONTENT_TYPE_OPTIONS,
             HeaderValue::from_static("nosniff"),
         ),
-        (
-            header::CACHE_CONTROL,
-            value(format!("private, max-age={left}"))?,
-        ),
+        (header::CACHE_CONTROL, value(cache)?),
     ];
     Ok((headers, Body::from_stream(download.body)).into_response())
+}
+
+/// The address of the tenant's uploaded brand image `id` (served by [`brand_image`]), as this
+/// request's client reaches it (`prefix`: see [`tenant_prefix`]).
+pub(crate) fn brand_image_address(id: FileId, prefix: &str) -> String {
+    format!("{prefix}{}", brand_image_path(id))
+}
+
+/// The logo a tenant's pages show, as this request's client reaches it: the uploaded one, else
+/// the logo address of its settings.
+pub(crate) fn logo_address(branding: &Branding, prefix: &str) -> Option<String> {
+    match branding.logo_file {
+        Some(id) => Some(brand_image_address(id, prefix)),
+        None => branding.logo_url.clone(),
+    }
+}
+
+/// How a logo's upload names itself; its type is the request's `Content-Type`.
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct LogoQuery {
+    /// The file's name (metadata only; `file` when left out).
+    name: Option<String>,
+}
+
+/// Uploads the organisation's logo, shown on its pages in place of `branding.logo_url`; a
+/// logo uploaded before is deleted. The request's body is the image (PNG, JPEG, GIF or WebP),
+/// its `Content-Type` the image's. Needs `tenant:settings`.
+#[utoipa::path(put, path = "/api/v1/tenant/logo", tag = "tenant", params(LogoQuery),
+    request_body(content = Vec<u8>, content_type = "application/octet-stream",
+        description = "The image's bytes, sent with its own type (`image/png` ...)"),
+    security(("bearer" = [])),
+    responses(
+        (status = 201, body = StoredFile),
+        (status = 403, description = "`PERMISSION_DENIED`", body = ErrorBody),
+        (status = 413, description = "`FILE_TOO_LARGE`, `STORAGE_QUOTA_EXCEEDED`", body = ErrorBody),
+        (status = 422, description = "`FILE_TYPE_NOT_ALLOWED`, `FILE_TYPE_MISMATCH`, `FILE_EMPTY`", body = ErrorBody),
+    ))]
+pub(crate) async fn upload_logo(
+    State(state): State<AppState>,
+    auth: Authenticated,
+    Query(query): Query<LogoQuery>,
+    headers: HeaderMap,
+    body: Body,
+) -> Result<(StatusCode, Json<StoredFile>), ApiError> {
+    let storage = storage(&state)?;
+    let (content_type, length) = declared(&headers);
+    let request = LogoUpload {
+        name: query.name.as_deref().unwrap_or_default(),
+        content_type,
+        length,
+    };
+    let file = files::upload_logo(
+        storage,
+        &auth.tenant,
+        &auth.actor(),
+        request,
+        body.into_data_stream(),
+    )
+    .await?;
+    Ok((StatusCode::CREATED, Json(file)))
+}
+
+/// Removes the organisation's uploaded logo: its pages show `branding.logo_url` again, if set.
+/// Needs `tenant:settings`.
+#[utoipa::path(delete, path = "/api/v1/tenant/logo", tag = "tenant",
+    security(("bearer" = [])),
+    responses(
+        (status = 204, description = "Removed"),
+        (status = 403, description = "`PERMISSION_DENIED`", body = ErrorBody),
+        (status = 404, description = "`NOT_FOUND`: no logo was uploaded", body = ErrorBody),
+    ))]
+pub(crate) async fn remove_logo(
+    State(state): State<AppState>,
+    auth: Authenticated,
+) -> Result<StatusCode, ApiError> {
+    let storage = storage(&state)?;
+    files::remove_logo(storage, &auth.tenant, &auth.actor()).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// An uploaded brand image of the tenant (its logo), for anyone: pages show it before anyone
+/// signs in. Only the tenant's brand images are served here. A file never changes, so the
+/// answer may be kept a day.
+#[utoipa::path(get, path = "/api/v1/branding/{id}", tag = "tenant", params(FilePath),
+    responses(
+        (status = 200, description = "The image's bytes", content_type = "application/octet-stream"),
+        (status = 404, description = "`NOT_FOUND`", body = ErrorBody),
+    ))]
+pub(crate) async fn brand_image(
+    State(state): State<AppState>,
+    Extension(CurrentTenant(tenant)): Extension<CurrentTenant>,
+    Path(FilePath { id }): Path<FilePath>,
+) -> Result<Response, ApiError> {
+    let storage = storage(&state)?;
+    let download = files::brand_image(storage, &tenant, id).await?;
+    served(download, "public, max-age=86400")
+}
+
+/// The declared type (`Content-Type`) and announced size (`Content-Length`) of an upload.
+pub(crate) fn declared(headers: &HeaderMap) -> (&str, Option<u64>) {
+    let content_type = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default();
+    let length = headers
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    (content_type, length)
 }
 
 /// What the organisation's plan allows and how much of it is used.

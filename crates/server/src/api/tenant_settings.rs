@@ -14,7 +14,7 @@ use axum::response::{IntoResponse, Response};
 use axum::Json;
 use chrono::{DateTime, Utc};
 use lyceum_app::settings::{self, domains, DomainCheck, OrganisationSettings};
-use lyceum_domain::SettingsChange;
+use lyceum_domain::{FileId, SettingsChange};
 use lyceum_store::CustomDomain;
 use serde::{Deserialize, Deserializer, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -39,7 +39,10 @@ pub(crate) struct BrandingBody {
     primary_color: Option<String>,
     /// `#rrggbb`: the keyboard focus outline.
     accent_color: Option<String>,
+    /// An `https://` address or a path on this server; an uploaded logo is shown instead.
     logo_url: Option<String>,
+    /// The uploaded logo (`PUT /api/v1/tenant/logo`), if any: read-only here.
+    logo_file: Option<FileId>,
     /// `en` or `fr`: the language of the pages, unless a person chose their own.
     locale: Option<String>,
     /// An IANA time zone name, such as `Europe/Paris`.
@@ -54,6 +57,7 @@ impl From<OrganisationSettings> for SettingsBody {
                 primary_color: brand.primary_color.map(|c| c.to_string()),
                 accent_color: brand.accent_color.map(|c| c.to_string()),
                 logo_url: brand.logo_url.clone(),
+                logo_file: brand.logo_file,
                 locale: brand.locale.map(|l| l.as_str().to_owned()),
                 time_zone: brand.time_zone.map(|tz| tz.name().to_owned()),
             },

@@ -5,12 +5,11 @@
 //! extensions form) and the grading page of one version (rubric levels as radio buttons,
 //! feedback, release and return). Every form carries the CSRF token and works without script.
 
+use super::files::{file_field, upload_form};
 use super::i18n::PageLocale;
 use super::pages::{to_sign_in, Id, Protected};
 use super::staff::Problems;
-use super::{
-    csrf_refused, read_field, session, unreadable_form, CheckedForm, Chrome, Fields, Visit,
-};
+use super::{CheckedForm, Chrome, Fields, Visit};
 use crate::api::files::storage;
 use crate::AppState;
 use askama::Template;
@@ -303,9 +302,6 @@ pub(crate) async fn submit(
     }
 }
 
-/// Longest `csrf` field read.
-const MAX_SMALL_FIELD: usize = 64;
-
 /// Attaches a file sent with the form (`multipart/form-data`: `csrf`, then `file`) to the
 /// learner's draft, streamed into storage, then shows the page again.
 pub(crate) async fn upload(
@@ -317,29 +313,18 @@ pub(crate) async fn upload(
     let Some(actor) = visit.actor() else {
         return to_sign_in(&visit, &visit.link(&learner_path(id)));
     };
-    let Ok(mut form) = form else {
-        return visit.problem(unreadable_form());
+    let mut form = match upload_form(&visit, form).await {
+        Ok(form) => form,
+        Err(refused) => return refused,
     };
-    let token = match form.next_field().await {
-        Ok(Some(mut field)) if field.name() == Some("csrf") => {
-            read_field(&mut field, MAX_SMALL_FIELD).await.ok()
-        }
-        _ => None,
-    };
-    let token = token.map(|t| String::from_utf8_lossy(&t).into_owned());
-    if !token.is_some_and(|t| session::csrf_matches(&visit.csrf, &t)) {
-        return visit.problem(csrf_refused());
-    }
-    let field = match form.next_field().await {
-        Ok(Some(field)) if field.name() == Some("file") => field,
-        _ => return visit.problem(unreadable_form()),
+    let (name, content_type, field) = match file_field(&visit, &mut form).await {
+        Ok(file) => file,
+        Err(refused) => return refused,
     };
     let storage = match storage(&state) {
         Ok(storage) => storage,
         Err(e) => return visit.problem(e),
     };
-    let name = field.file_name().unwrap_or_default().to_owned();
-    let content_type = field.content_type().unwrap_or_default().to_owned();
     let request = SubmissionUpload {
         assessment: id,
         name: &name,

@@ -3,13 +3,14 @@
 //! storage). The rules (who may, which types, how large, the plan's quota) are
 //! `lyceum_app::files`'s; a refusal comes back on the page.
 
+use super::assignments::refusal_status;
 use super::pages::{to_sign_in, Id, Protected};
 use super::staff::Problems;
 use super::{csrf_refused, read_field, session, unreadable_form, CheckedForm, Chrome, Visit};
 use crate::api::files::storage;
 use crate::AppState;
 use askama::Template;
-use axum::extract::multipart::{Multipart, MultipartRejection};
+use axum::extract::multipart::{Field, Multipart, MultipartRejection};
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::Response;
@@ -100,10 +101,54 @@ pub(crate) async fn list(
     .await
 }
 
-/// Longest `csrf` and `purpose` fields read.
+/// Longest small field (`csrf`, `purpose`) of an upload form read.
 const MAX_SMALL_FIELD: usize = 64;
 
-/// Uploads a file sent with the form, streamed into storage, then shows the list again.
+/// An upload form (`multipart/form-data`) whose first field, its CSRF token, matched: nothing
+/// else is read before it does. The form's fields are read in the order the page sends them.
+pub(super) async fn upload_form(
+    visit: &Visit,
+    form: Result<Multipart, MultipartRejection>,
+) -> Result<Multipart, Response> {
+    let Ok(mut form) = form else {
+        return Err(visit.problem(unreadable_form()));
+    };
+    let token = small_field(&mut form, "csrf").await;
+    if !token.is_some_and(|t| session::csrf_matches(&visit.csrf, &t)) {
+        return Err(visit.problem(csrf_refused()));
+    }
+    Ok(form)
+}
+
+/// The form's next field, when it is `name` and short.
+async fn small_field(form: &mut Multipart, name: &str) -> Option<String> {
+    match form.next_field().await {
+        Ok(Some(mut field)) if field.name() == Some(name) => {
+            let bytes = read_field(&mut field, MAX_SMALL_FIELD).await.ok()?;
+            Some(String::from_utf8_lossy(&bytes).into_owned())
+        }
+        _ => None,
+    }
+}
+
+/// The form's next field, which must be its `file`: what it was sent as (name and type) and
+/// its bytes, to stream.
+pub(super) async fn file_field<'a>(
+    visit: &Visit,
+    form: &'a mut Multipart,
+) -> Result<(String, String, Field<'a>), Response> {
+    match form.next_field().await {
+        Ok(Some(field)) if field.name() == Some("file") => {
+            let name = field.file_name().unwrap_or_default().to_owned();
+            let content_type = field.content_type().unwrap_or_default().to_owned();
+            Ok((name, content_type, field))
+        }
+        _ => Err(visit.problem(unreadable_form())),
+    }
+}
+
+/// Uploads a file sent with the form (`csrf`, then `purpose`, then `file`), streamed into
+/// storage, then shows the list again.
 pub(crate) async fn upload(
     State(state): State<AppState>,
     visit: Visit,
@@ -113,40 +158,22 @@ pub(crate) async fn upload(
     let Some(actor) = visit.actor() else {
         return to_sign_in(&visit, &visit.link(&format!("/teach/courses/{id}/files")));
     };
-    let Ok(mut form) = form else {
+    let mut form = match upload_form(&visit, form).await {
+        Ok(form) => form,
+        Err(refused) => return refused,
+    };
+    let purpose = small_field(&mut form, "purpose").await;
+    let Some(purpose) = purpose.and_then(|p| p.parse::<FilePurpose>().ok()) else {
         return visit.problem(unreadable_form());
     };
-    // The token comes first (the form's order): nothing else is read before it matches.
-    let token = match form.next_field().await {
-        Ok(Some(mut field)) if field.name() == Some("csrf") => {
-            read_field(&mut field, MAX_SMALL_FIELD).await.ok()
-        }
-        _ => None,
-    };
-    let token = token.map(|t| String::from_utf8_lossy(&t).into_owned());
-    if !token.is_some_and(|t| session::csrf_matches(&visit.csrf, &t)) {
-        return visit.problem(csrf_refused());
-    }
-    let purpose = match form.next_field().await {
-        Ok(Some(mut field)) if field.name() == Some("purpose") => {
-            read_field(&mut field, MAX_SMALL_FIELD).await.ok()
-        }
-        _ => None,
-    };
-    let purpose = purpose.and_then(|p| String::from_utf8_lossy(&p).parse::<FilePurpose>().ok());
-    let Some(purpose) = purpose else {
-        return visit.problem(unreadable_form());
-    };
-    let field = match form.next_field().await {
-        Ok(Some(field)) if field.name() == Some("file") => field,
-        _ => return visit.problem(unreadable_form()),
+    let (name, content_type, field) = match file_field(&visit, &mut form).await {
+        Ok(file) => file,
+        Err(refused) => return refused,
     };
     let storage = match storage(&state) {
         Ok(storage) => storage,
         Err(e) => return visit.problem(e),
     };
-    let name = field.file_name().unwrap_or_default().to_owned();
-    let content_type = field.content_type().unwrap_or_default().to_owned();
     let request = UploadRequest {
         course: id,
         purpose,
@@ -161,19 +188,6 @@ pub(crate) async fn upload(
             let problems = Problems::of(&visit.locale, e);
             files_page(&state, &visit, &actor, id, problems, status).await
         }
-    }
-}
-
-/// The status a refused upload's page answers with (the API's for the same refusal).
-fn refusal_status(refusal: &lyceum_app::Refusal) -> StatusCode {
-    use lyceum_app::Refusal;
-    match refusal {
-        Refusal::TooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
-        Refusal::Unacceptable { .. } => StatusCode::UNPROCESSABLE_ENTITY,
-        Refusal::Forbidden { .. } => StatusCode::FORBIDDEN,
-        Refusal::NotFound { .. } => StatusCode::NOT_FOUND,
-        Refusal::Malformed { .. } => StatusCode::BAD_REQUEST,
-        _ => StatusCode::INTERNAL_SERVER_ERROR,
     }
 }
 

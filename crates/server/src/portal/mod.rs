@@ -36,6 +36,7 @@ mod signup;
 mod staff;
 mod webhooks;
 
+use crate::api::files::logo_address;
 use crate::http::context::RequestOrigin;
 pub(crate) use i18n::Catalogue;
 
@@ -310,6 +311,8 @@ pub(crate) fn tenant_routes() -> Router<AppState> {
         .route("/admin/audit.csv", get(staff::audit_csv))
         .route("/admin/settings", get(settings::show).post(settings::save))
         .route("/admin/settings/domains", post(settings::add_domain))
+        .route("/admin/settings/logo", post(settings::upload_logo))
+        .route("/admin/settings/logo/remove", post(settings::remove_logo))
         .route(
             "/admin/settings/domains/verify",
             post(settings::verify_domain),
@@ -721,7 +724,7 @@ impl Visit {
         Chrome {
             tenant_name: self.tenant.name.clone(),
             base: self.base.clone(),
-            logo_url: self.branding.logo_url.clone(),
+            logo_url: logo_address(&self.branding, &self.base),
             locale: self.locale.clone(),
             user_name: self.user.as_ref().map(|u| u.display_name.clone()),
             teaches: self.user.as_ref().is_some_and(|u| u.role != Role::Student),

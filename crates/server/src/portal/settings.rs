@@ -4,18 +4,23 @@
 //! custom domains (claim, the token to publish, verify, remove). The rules are
 //! `lyceum_app::settings`'; a refusal comes back on this page next to the field it is about.
 
-use super::pages::to_sign_in;
+use super::assignments::refusal_status;
+use super::files::{file_field, upload_form};
+use super::pages::{to_sign_in, Protected};
 use super::staff::{shown_in_form, Problems};
 use super::{CheckedForm, Chrome, Visit};
+use crate::api::files::{brand_image_address, storage};
 use crate::AppState;
 use askama::Template;
+use axum::extract::multipart::{Multipart, MultipartRejection};
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::Response;
 use chrono_tz::Tz;
+use lyceum_app::files::{self, LogoUpload};
 use lyceum_app::settings::{self, domains, DomainCheck, OrganisationSettings};
 use lyceum_app::{Actor, Refusal};
-use lyceum_domain::{Locale, Rgb, SettingsChange, ValidationError};
+use lyceum_domain::{FilePurpose, Locale, Rgb, SettingsChange, ValidationError};
 use lyceum_store::CustomDomain;
 use serde::Deserialize;
 
@@ -122,6 +127,11 @@ struct SettingsPage {
     domains: Vec<CustomDomain>,
     domain_problems: Problems,
     new_domain: String,
+    /// The uploaded logo's address, if one was uploaded.
+    uploaded_logo: Option<String>,
+    logo_problems: Problems,
+    /// The largest logo, in mebibytes.
+    logo_max_mib: u64,
 }
 
 impl SettingsPage {
@@ -139,6 +149,7 @@ struct Note {
     notice: Option<&'static str>,
     domain_problems: Problems,
     new_domain: String,
+    logo_problems: Problems,
 }
 
 async fn page(
@@ -156,6 +167,8 @@ async fn page(
     match read.await {
         Ok((org, held)) => {
             let form = note.form.unwrap_or_else(|| SettingsForm::of(&org));
+            let uploaded_logo = org.settings.brand.logo_file;
+            let uploaded_logo = uploaded_logo.map(|id| brand_image_address(id, &visit.base));
             let page = SettingsPage {
                 chrome: visit.chrome(),
                 primary_contrast: SettingsForm::contrast(&form.primary_color),
@@ -169,6 +182,9 @@ async fn page(
                 domains: held,
                 domain_problems: note.domain_problems,
                 new_domain: note.new_domain,
+                uploaded_logo,
+                logo_problems: note.logo_problems,
+                logo_max_mib: FilePurpose::Branding.max_bytes() / (1024 * 1024),
             };
             visit.page(status, &page)
         }
@@ -352,6 +368,74 @@ async fn after_domain_change(
                 }
                 None => visit.problem(e),
             }
+        }
+    }
+}
+
+/// Uploads the organisation's logo sent with the form (`multipart/form-data`: `csrf`, then
+/// `file`), streamed into storage, then shows the page again.
+pub(crate) async fn upload_logo(
+    State(state): State<AppState>,
+    visit: Visit,
+    form: Result<Multipart, MultipartRejection>,
+) -> Response {
+    let Some(actor) = visit.actor() else {
+        return to_sign_in(&visit, &visit.link("/admin/settings"));
+    };
+    let mut form = match upload_form(&visit, form).await {
+        Ok(form) => form,
+        Err(refused) => return refused,
+    };
+    let (name, content_type, field) = match file_field(&visit, &mut form).await {
+        Ok(file) => file,
+        Err(refused) => return refused,
+    };
+    let storage = match storage(&state) {
+        Ok(storage) => storage,
+        Err(e) => return visit.problem(e),
+    };
+    let request = LogoUpload {
+        name: &name,
+        content_type: &content_type,
+        length: None,
+    };
+    let uploaded = files::upload_logo(storage, &visit.tenant, &actor, request, field).await;
+    after_logo_change(&state, &visit, &actor, uploaded.map(|_| ())).await
+}
+
+/// Removes the organisation's uploaded logo.
+pub(crate) async fn remove_logo(
+    State(state): State<AppState>,
+    visit: Visit,
+    _: CheckedForm<Protected>,
+) -> Response {
+    let Some(actor) = visit.actor() else {
+        return to_sign_in(&visit, &visit.link("/admin/settings"));
+    };
+    let storage = match storage(&state) {
+        Ok(storage) => storage,
+        Err(e) => return visit.problem(e),
+    };
+    let removed = files::remove_logo(storage, &visit.tenant, &actor).await;
+    after_logo_change(&state, &visit, &actor, removed).await
+}
+
+async fn after_logo_change(
+    state: &AppState,
+    visit: &Visit,
+    actor: &Actor,
+    outcome: Result<(), Refusal>,
+) -> Response {
+    match outcome {
+        Ok(()) => visit.redirect("/admin/settings#logo"),
+        Err(e @ (Refusal::Internal(_) | Refusal::Store(_))) => visit.problem(e),
+        Err(e) => {
+            let status = refusal_status(&e);
+            let note = Note {
+                logo_problems: Problems::at("file", visit.locale.explain(e)),
+                ..Note::default()
+            };
+            page(state, visit, actor, note, status).await
         }
     }
 }

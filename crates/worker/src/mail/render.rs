@@ -17,7 +17,7 @@ use lettre::message::header::{HeaderName, HeaderValue};
 use lettre::message::{Mailbox, MultiPart};
 use lettre::Message;
 use lyceum_app::mail::{Body, CourseLine, Letter};
-use lyceum_domain::{Branding, Locale, Slug};
+use lyceum_domain::{brand_image_path, Branding, Locale, Slug};
 
 type Bundle = FluentBundle<FluentResource>;
 
@@ -400,7 +400,10 @@ fn compose(
         primary: branding.primary.to_string(),
         on_primary: branding.primary.readable_text().to_string(),
         accent: branding.accent.to_string(),
-        logo_url: branding.logo_url.as_deref().map(|logo| links.logo(logo)),
+        logo_url: match branding.logo_file {
+            Some(id) => Some(links.portal(slug, &brand_image_path(id))),
+            None => branding.logo_url.as_deref().map(|logo| links.logo(logo)),
+        },
         tenant,
     })
 }
@@ -591,6 +594,35 @@ mod tests {
         let html = HtmlLetter { view: &view }.render().unwrap();
         assert!(!html.contains("<b>first</b>"));
         assert!(html.contains("Safety &#60;b&#62;first&#60;/b&#62; Bcc: eve@evil.test"));
+    }
+
+    #[test]
+    fn an_uploaded_logo_is_loaded_from_the_tenants_portal_before_a_logo_address() {
+        let catalogue = Catalogue::embedded();
+        let links = Links {
+            base: "https://lms.example/".to_owned(),
+        };
+        let slug = Slug::parse("acme").unwrap();
+        let mut letter = letters(Locale::En).remove(0);
+        let logo = |letter: &Letter| {
+            compose(&catalogue, &links, (&slug, "Acme"), letter)
+                .unwrap()
+                .logo_url
+        };
+        assert_eq!(logo(&letter), None);
+        letter.branding.logo_url = Some("/media/acme.png".to_owned());
+        assert_eq!(
+            logo(&letter).as_deref(),
+            Some("https://lms.example/media/acme.png")
+        );
+        let uploaded = lyceum_domain::FileId::new();
+        letter.branding.logo_file = Some(uploaded);
+        assert_eq!(
+            logo(&letter),
+            Some(format!(
+                "https://lms.example/t/acme/api/v1/branding/{uploaded}"
+            ))
+        );
     }
 
     #[test]

@@ -9,6 +9,10 @@
 //! Upload and delete open their own transactions (a write transaction is not held while bytes
 //! stream in); reads take the transaction the face opened.
 
+mod logo;
+
+pub use logo::{brand_image, remove_logo, upload_logo, LogoUpload};
+
 use crate::assessments::assignments;
 use crate::audit::{self, Change};
 use crate::learning::courses::{course_content, editable_course, visible_course, Course};
@@ -394,7 +398,8 @@ where
 
     let id = FileId::new();
     let key = course_key(tenant.id(), request.course, id);
-    let received = stream_into(storage, &key, &request, max, quota, body).await?;
+    let declared = (request.purpose, request.content_type);
+    let received = stream_into(storage, &key, declared, max, quota, body).await?;
 
     let name = FileName::new(request.name);
     let recorded = async {
@@ -523,14 +528,8 @@ where
     let course = slot.assessment.course_id;
     let id = FileId::new();
     let key = submission_key(tenant.id(), request.assessment, actor.user, id);
-    let upload = UploadRequest {
-        course,
-        purpose,
-        name: request.name,
-        content_type: request.content_type,
-        length: request.length,
-    };
-    let received = stream_into(storage, &key, &upload, max, quota, body).await?;
+    let declared = (purpose, request.content_type);
+    let received = stream_into(storage, &key, declared, max, quota, body).await?;
 
     let name = FileName::new(request.name);
     let recorded = async {
@@ -580,7 +579,7 @@ where
 async fn stream_into<S, E>(
     storage: &FileStorage,
     key: &str,
-    request: &UploadRequest<'_>,
+    (purpose, declared): (FilePurpose, &str),
     max: u64,
     quota: Option<(u64, u64)>,
     mut body: S,
@@ -621,8 +620,7 @@ where
     if head.is_empty() {
         return Err(Refusal::unacceptable("FILE_EMPTY", "the file is empty"));
     }
-    let content_type =
-        check_content(request.purpose, request.content_type, &head).map_err(fault)?;
+    let content_type = check_content(purpose, declared, &head).map_err(fault)?;
     let first = head.len() as u64 + rest.as_ref().map_or(0, |r| r.len() as u64);
     if first > limit {
         return Err(over(first));
@@ -860,20 +858,23 @@ pub async fn download(
         tx.commit().await?;
         file
     };
-    let got = match storage
-        .objects
-        .get(&ObjectPath::from(file.key.as_str()))
-        .await
-    {
-        Ok(got) => got,
-        Err(object_store::Error::NotFound { .. }) => {
-            tracing::error!(file = %id, "a file's object is missing");
-            return Err(file_not_found());
-        }
-        Err(e) => return Err(storage_failed(&e)),
-    };
-    let body = got.into_stream().map_err(std::io::Error::other).boxed();
-    Ok(Download { file, body })
+    storage.content(file).await
+}
+
+impl FileStorage {
+    /// The content of a file whose record was read.
+    async fn content(&self, file: StoredFile) -> Result<Download, Refusal> {
+        let got = match self.objects.get(&ObjectPath::from(file.key.as_str())).await {
+            Ok(got) => got,
+            Err(object_store::Error::NotFound { .. }) => {
+                tracing::error!(file = %file.id, "a file's object is missing");
+                return Err(file_not_found());
+            }
+            Err(e) => return Err(storage_failed(&e)),
+        };
+        let body = got.into_stream().map_err(std::io::Error::other).boxed();
+        Ok(Download { file, body })
+    }
 }
 
 /// The media reference naming a stored file: `file:{id}`.
