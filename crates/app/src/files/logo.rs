@@ -8,9 +8,7 @@
 //! [`crate::settings`]): a refused or failed change keeps the previous logo whole. The
 //! replaced logo's object is removed after the commit.
 
-use super::{
-    fault, file_not_found, stream_into, too_large, within_quota, Download, FileStorage, StoredFile,
-};
+use super::{audit_upload, fault, file_not_found, Download, FileStorage, StoredFile, Upload};
 use crate::audit::{self, Change};
 use crate::settings::{fresh, state};
 use crate::{Actor, Refusal};
@@ -18,10 +16,9 @@ use bytes::Bytes;
 use futures_util::Stream;
 use lyceum_domain::file::allowed_type;
 use lyceum_domain::{
-    events, AuditAction, AuditTarget, FileId, FileName, FilePurpose, Permission, TenantId,
-    TenantSettings,
+    events, AuditAction, AuditTarget, FileId, FilePurpose, Permission, TenantId, TenantSettings,
 };
-use lyceum_store::repo::files::{self, NewFile};
+use lyceum_store::repo::files;
 use lyceum_store::repo::outbox;
 use lyceum_store::{Tenant, WriteTx};
 
@@ -102,10 +99,18 @@ where
     actor.require(Permission::TenantSettings)?;
     let purpose = FilePurpose::Branding;
     allowed_type(purpose, request.content_type).map_err(fault)?;
-    let max = purpose.max_bytes();
-    if request.length.is_some_and(|length| length > max) {
-        return Err(too_large(max));
-    }
+    let id = FileId::new();
+    let upload = Upload {
+        id,
+        purpose,
+        course: None,
+        owner: None,
+        key: branding_key(tenant.id(), id),
+        name: request.name,
+        declared: request.content_type,
+        length: request.length,
+        max: purpose.max_bytes(),
+    };
     let store = &storage.store;
     let used = {
         let mut tx = store.begin(tenant).await?;
@@ -113,71 +118,23 @@ where
         tx.commit().await?;
         used
     };
-    within_quota(actor, used, request.length.unwrap_or(1))?;
-    let quota = actor.plan.limits().max_storage_bytes.map(|max| (max, used));
-    let id = FileId::new();
-    let key = branding_key(tenant.id(), id);
-    let declared = (purpose, request.content_type);
-    let received = stream_into(storage, &key, declared, max, quota, body).await?;
-
-    let name = FileName::new(request.name);
+    let received = upload.receive(storage, actor, used, body).await?;
     let recorded = async {
         let mut tx = store.begin_write(tenant).await?;
         // The logo is on every page.
         tx.affects_all_users();
-        within_quota(actor, files::hold_quota(&mut tx).await?, received.size)?;
-        let file = files::insert(
-            &mut tx,
-            &NewFile {
-                id,
-                purpose,
-                course_id: None,
-                owner_id: None,
-                key: key.clone(),
-                name: name.clone(),
-                content_type: received.content_type.to_owned(),
-                size: received.size,
-                sha256: received.sha256.clone(),
-                created_by: Some(actor.user),
-            },
-        )
-        .await?;
-        let uploaded = events::FileUploaded {
-            file_id: id,
-            purpose,
-            course_id: None,
-            name: name.to_string(),
-            content_type: file.content_type.clone(),
-            size: file.size,
-            by: actor.user,
-        };
-        outbox::append(&mut tx, Some(actor.user), &uploaded.into()).await?;
-        let change = Change::new(AuditAction::FileUploaded)
-            .on(AuditTarget::File(id))
-            .after(serde_json::json!({
-                "purpose": purpose,
-                "name": name.as_str(),
-                "content_type": file.content_type,
-                "size": file.size,
-            }));
-        audit::record(&mut tx, actor, change).await?;
+        let file = upload.record(&mut tx, actor, &received).await?;
+        audit_upload(&mut tx, actor, &file).await?;
         let replaced = replace_logo(&mut tx, storage, tenant, actor, Some(id)).await?;
         tx.commit().await?;
-        Ok::<_, Refusal>((file, replaced))
+        Ok((file, replaced))
     }
     .await;
-    match recorded {
-        Ok((file, replaced)) => {
-            if let Some(old) = replaced {
-                storage.remove(&old).await;
-            }
-            Ok(file)
-        }
-        Err(refused) => {
-            storage.remove(&key).await;
-            Err(refused)
-        }
+    let (file, replaced) = upload.kept(storage, recorded).await?;
+    if let Some(old) = replaced {
+        storage.remove(&old).await;
     }
+    Ok(file)
 }
 
 /// Removes the organisation's uploaded logo (`tenant:settings`): its pages show the logo

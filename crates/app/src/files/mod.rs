@@ -31,7 +31,7 @@ use lyceum_domain::{
 use lyceum_store::repo::courses;
 use lyceum_store::repo::files::{self, NewFile};
 use lyceum_store::repo::outbox;
-use lyceum_store::{LearnerLock, Store, Tenant, TenantTx};
+use lyceum_store::{LearnerLock, Store, Tenant, TenantTx, WriteTx};
 use object_store::path::Path as ObjectPath;
 use object_store::{ObjectStore, WriteMultipart};
 use ring::hmac;
@@ -355,6 +355,117 @@ struct Received {
     sha256: String,
 }
 
+/// An upload under way: what it is, where its object goes and how large it may be. Every
+/// upload is received ([`Upload::receive`]), then recorded in a write transaction
+/// ([`Upload::record`]), and its object removed again when the recording fails
+/// ([`Upload::kept`]).
+struct Upload<'a> {
+    id: FileId,
+    purpose: FilePurpose,
+    course: Option<CourseId>,
+    /// The learner whose work it is (submissions).
+    owner: Option<UserId>,
+    key: String,
+    name: &'a str,
+    /// The type its sender declared.
+    declared: &'a str,
+    /// The size its sender announced.
+    length: Option<u64>,
+    max: u64,
+}
+
+impl Upload<'_> {
+    /// Streams `body` into the store under the upload's key, once the announced size passes
+    /// the largest (`FILE_TOO_LARGE`) and the plan's quota, of which `used` bytes are taken
+    /// (`STORAGE_QUOTA_EXCEEDED`); both are held again while the bytes stream in.
+    async fn receive<S, E>(
+        &self,
+        storage: &FileStorage,
+        actor: &Actor,
+        used: u64,
+        body: S,
+    ) -> Result<Received, Refusal>
+    where
+        S: Stream<Item = Result<Bytes, E>> + Unpin + Send,
+        E: std::fmt::Display,
+    {
+        if self.length.is_some_and(|length| length > self.max) {
+            return Err(too_large(self.max));
+        }
+        within_quota(actor, used, self.length.unwrap_or(1))?;
+        let quota = actor.plan.limits().max_storage_bytes.map(|max| (max, used));
+        let declared = (self.purpose, self.declared);
+        stream_into(storage, &self.key, declared, self.max, quota, body).await
+    }
+
+    /// Records the received file in `tx`: the quota checked again under its hold (another
+    /// upload may have used the room since; concurrent ones wait for this one), the file's
+    /// row and its `file.uploaded` event.
+    async fn record(
+        &self,
+        tx: &mut WriteTx,
+        actor: &Actor,
+        received: &Received,
+    ) -> Result<StoredFile, Refusal> {
+        within_quota(actor, files::hold_quota(tx).await?, received.size)?;
+        let name = FileName::new(self.name);
+        let file = files::insert(
+            tx,
+            &NewFile {
+                id: self.id,
+                purpose: self.purpose,
+                course_id: self.course,
+                owner_id: self.owner,
+                key: self.key.clone(),
+                name: name.clone(),
+                content_type: received.content_type.to_owned(),
+                size: received.size,
+                sha256: received.sha256.clone(),
+                created_by: Some(actor.user),
+            },
+        )
+        .await?;
+        let uploaded = events::FileUploaded {
+            file_id: self.id,
+            purpose: self.purpose,
+            course_id: self.course,
+            name: name.to_string(),
+            content_type: file.content_type.clone(),
+            size: file.size,
+            by: actor.user,
+        };
+        outbox::append(tx, Some(actor.user), &uploaded.into()).await?;
+        Ok(file)
+    }
+
+    /// `recorded`, with the upload's object removed from the store when it failed: no object
+    /// is kept without its row.
+    async fn kept<T>(
+        &self,
+        storage: &FileStorage,
+        recorded: Result<T, Refusal>,
+    ) -> Result<T, Refusal> {
+        if recorded.is_err() {
+            storage.remove(&self.key).await;
+        }
+        recorded
+    }
+}
+
+/// Audits an upload by staff: `file.uploaded` with what was stored.
+async fn audit_upload(tx: &mut WriteTx, actor: &Actor, file: &StoredFile) -> Result<(), Refusal> {
+    let change = Change::new(AuditAction::FileUploaded)
+        .on(AuditTarget::File(file.id))
+        .after(serde_json::json!({
+            "course_id": file.course_id,
+            "purpose": file.purpose,
+            "name": file.name.as_str(),
+            "content_type": file.content_type,
+            "size": file.size,
+        }));
+    audit::record(tx, actor, change).await
+}
+
 /// Uploads a course's file (a lesson's document or image) or cover: course staff with
 /// `course:edit`. The declared type must be one the purpose takes and match the content; the
 /// size is bounded by the purpose (`FILE_TOO_LARGE`) and the plan's storage
@@ -381,10 +492,18 @@ where
         ));
     }
     allowed_type(request.purpose, request.content_type).map_err(fault)?;
-    let max = request.purpose.max_bytes();
-    if request.length.is_some_and(|length| length > max) {
-        return Err(too_large(max));
-    }
+    let id = FileId::new();
+    let upload = Upload {
+        id,
+        purpose: request.purpose,
+        course: Some(request.course),
+        owner: None,
+        key: course_key(tenant.id(), request.course, id),
+        name: request.name,
+        declared: request.content_type,
+        length: request.length,
+        max: request.purpose.max_bytes(),
+    };
     let store = &storage.store;
     let used = {
         let mut tx = store.begin(tenant).await?;
@@ -393,69 +512,22 @@ where
         tx.commit().await?;
         used
     };
-    within_quota(actor, used, request.length.unwrap_or(1))?;
-    let quota = actor.plan.limits().max_storage_bytes.map(|max| (max, used));
-
-    let id = FileId::new();
-    let key = course_key(tenant.id(), request.course, id);
-    let declared = (request.purpose, request.content_type);
-    let received = stream_into(storage, &key, declared, max, quota, body).await?;
-
-    let name = FileName::new(request.name);
+    let received = upload.receive(storage, actor, used, body).await?;
     let recorded = async {
         let mut tx = store.begin_write(tenant).await?;
         tx.affects_all_users();
         editable_course(&mut tx, actor, request.course).await?;
-        // Another upload may have used the room since; concurrent ones wait for this one.
-        within_quota(actor, files::hold_quota(&mut tx).await?, received.size)?;
-        let file = files::insert(
-            &mut tx,
-            &NewFile {
-                id,
-                purpose: request.purpose,
-                course_id: Some(request.course),
-                owner_id: None,
-                key: key.clone(),
-                name: name.clone(),
-                content_type: received.content_type.to_owned(),
-                size: received.size,
-                sha256: received.sha256.clone(),
-                created_by: Some(actor.user),
-            },
-        )
-        .await?;
+        let file = upload.record(&mut tx, actor, &received).await?;
         // A cover uploaded is the course's cover from now on.
         if request.purpose == FilePurpose::CourseCover {
             courses::set_cover(&mut tx, request.course, Some(&file_reference(id)), None).await?;
         }
-        let uploaded = events::FileUploaded {
-            file_id: id,
-            purpose: request.purpose,
-            course_id: Some(request.course),
-            name: name.to_string(),
-            content_type: file.content_type.clone(),
-            size: file.size,
-            by: actor.user,
-        };
-        outbox::append(&mut tx, Some(actor.user), &uploaded.into()).await?;
-        let change = Change::new(AuditAction::FileUploaded)
-            .on(AuditTarget::File(id))
-            .after(serde_json::json!({
-                "course_id": request.course,
-                "purpose": request.purpose,
-                "name": name.as_str(),
-                "content_type": file.content_type,
-                "size": file.size,
-            }));
-        audit::record(&mut tx, actor, change).await?;
+        audit_upload(&mut tx, actor, &file).await?;
         tx.commit().await?;
-        Ok::<_, Refusal>(file)
+        Ok(file)
     }
     .await;
-    if recorded.is_err() {
-        storage.remove(&key).await;
-    }
-    recorded
+    upload.kept(storage, recorded).await
 }
 
 /// What a learner's upload to their assignment draft says about itself, before its bytes.
@@ -519,58 +591,29 @@ where
             declared: request.content_type.chars().take(100).collect(),
         }));
     }
-    let max = slot.max_bytes;
-    if request.length.is_some_and(|length| length > max) {
-        return Err(too_large(max));
-    }
-    within_quota(actor, used, request.length.unwrap_or(1))?;
-    let quota = actor.plan.limits().max_storage_bytes.map(|max| (max, used));
-    let course = slot.assessment.course_id;
     let id = FileId::new();
-    let key = submission_key(tenant.id(), request.assessment, actor.user, id);
-    let declared = (purpose, request.content_type);
-    let received = stream_into(storage, &key, declared, max, quota, body).await?;
-
-    let name = FileName::new(request.name);
+    let upload = Upload {
+        id,
+        purpose,
+        course: Some(slot.assessment.course_id),
+        owner: Some(actor.user),
+        key: submission_key(tenant.id(), request.assessment, actor.user, id),
+        name: request.name,
+        declared: request.content_type,
+        length: request.length,
+        max: slot.max_bytes,
+    };
+    let received = upload.receive(storage, actor, used, body).await?;
     let recorded = async {
         let mut tx = store.begin_learner_write(tenant, lock).await?;
         let (_, draft) = assignments::upload_slot(&mut tx, actor, request.assessment, now).await?;
-        within_quota(actor, files::hold_quota(&mut tx).await?, received.size)?;
-        let file = files::insert(
-            &mut tx,
-            &NewFile {
-                id,
-                purpose,
-                course_id: Some(course),
-                owner_id: Some(actor.user),
-                key: key.clone(),
-                name: name.clone(),
-                content_type: received.content_type.to_owned(),
-                size: received.size,
-                sha256: received.sha256.clone(),
-                created_by: Some(actor.user),
-            },
-        )
-        .await?;
+        let file = upload.record(&mut tx, actor, &received).await?;
         lyceum_store::repo::assignments::attach(&mut tx, draft.id, id).await?;
-        let uploaded = events::FileUploaded {
-            file_id: id,
-            purpose,
-            course_id: Some(course),
-            name: name.to_string(),
-            content_type: file.content_type.clone(),
-            size: file.size,
-            by: actor.user,
-        };
-        outbox::append(&mut tx, Some(actor.user), &uploaded.into()).await?;
         tx.commit().await?;
-        Ok::<_, Refusal>(file)
+        Ok(file)
     }
     .await;
-    if recorded.is_err() {
-        storage.remove(&key).await;
-    }
-    recorded
+    upload.kept(storage, recorded).await
 }
 
 /// Streams `body` into the object store under `key`: the first bytes are held against the
