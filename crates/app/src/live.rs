@@ -69,6 +69,10 @@ pub fn audience(event: &DomainEvent) -> Audience {
         E::LessonCompleted(e) => learner(e.course_id, e.user_id),
         E::EnrollmentCompleted(e) => learner(e.course_id, e.user_id),
         E::CertificateIssued(e) => learner(e.course_id, e.user_id),
+        // An assessment's settings are its staff's until learners take it.
+        E::AssessmentCreated(e) => Audience::Staff(e.course_id),
+        E::AssessmentUpdated(e) => Audience::Staff(e.course_id),
+        E::AssessmentDeleted(e) => Audience::Staff(e.course_id),
         E::AssessmentSubmitted(e) => learner(e.course_id, e.user_id),
         E::AssessmentGraded(e) => learner(e.course_id, e.user_id),
         E::UserCreated(e) => Audience::Person(e.user_id),

@@ -18,7 +18,7 @@ use lyceum_domain::{
 };
 use lyceum_store::repo::courses::{self, CourseDraft};
 use lyceum_store::repo::lessons::{self, LessonDraft};
-use lyceum_store::repo::{modules, progress, users};
+use lyceum_store::repo::{modules, outbox, progress, users};
 use lyceum_store::{testing, NewTenant, Store, Tenant};
 use serde_json::json;
 
@@ -337,5 +337,78 @@ async fn the_counted_attempt_decides_whether_the_quiz_lesson_completes() {
                 "{label}: {counts} over {scores:?}"
             );
         }
+    }
+}
+
+#[tokio::test]
+async fn making_changing_and_deleting_an_assessment_are_recorded_as_events() {
+    for (label, store, _guard) in stores().await {
+        let b = bed(store, "recorded", AssessmentRules::default()).await;
+        let mut tx = b.store.begin_write(&b.tenant).await.unwrap();
+        let change = assessments::AssessmentChange {
+            title: Some("Renamed".to_owned()),
+            ..Default::default()
+        };
+        let course = assessments::change(&mut tx, &b.admin, b.assessment, change)
+            .await
+            .unwrap()
+            .course_id;
+        let spare = AssessmentInput {
+            kind: AssessmentKind::Assignment,
+            title: "Spare".to_owned(),
+            instructions: String::new(),
+            rules: AssessmentRules::default(),
+            draws: Vec::new(),
+        };
+        let spare = assessments::create(&mut tx, &b.admin, course, spare)
+            .await
+            .unwrap();
+        assessments::delete(&mut tx, &b.admin, spare.id)
+            .await
+            .unwrap();
+        // A learner's refused change records nothing.
+        let refused = assessments::change(
+            &mut tx,
+            &b.learner,
+            b.assessment,
+            assessments::AssessmentChange::default(),
+        )
+        .await;
+        assert!(refused.is_err(), "{label}");
+        let recorded: Vec<(String, serde_json::Value)> = outbox::pending(&mut tx, 100)
+            .await
+            .unwrap()
+            .into_iter()
+            .filter(|e| e.event_type.starts_with("assessment."))
+            .map(|e| (e.event_type, e.payload.0))
+            .collect();
+        tx.commit().await.unwrap();
+        let by = b.admin.user;
+        assert_eq!(
+            recorded,
+            vec![
+                (
+                    "assessment.created".to_owned(),
+                    json!({"assessment_id": b.assessment, "course_id": course, "kind": "quiz",
+                           "by": by, "schema_version": 1})
+                ),
+                (
+                    "assessment.updated".to_owned(),
+                    json!({"assessment_id": b.assessment, "course_id": course, "by": by,
+                           "schema_version": 1})
+                ),
+                (
+                    "assessment.created".to_owned(),
+                    json!({"assessment_id": spare.id, "course_id": course, "kind": "assignment",
+                           "by": by, "schema_version": 1})
+                ),
+                (
+                    "assessment.deleted".to_owned(),
+                    json!({"assessment_id": spare.id, "course_id": course, "by": by,
+                           "schema_version": 1})
+                ),
+            ],
+            "{label}"
+        );
     }
 }

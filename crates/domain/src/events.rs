@@ -5,7 +5,7 @@
 //! demo, later the portal and the worker) writes the same event for the same change. Every
 //! payload carries `schema_version`; a change that is not additive raises it.
 
-use crate::assessment::Points;
+use crate::assessment::{AssessmentKind, Points};
 use crate::{
     AssessmentId, CourseId, CourseSlug, EnrollmentId, EventId, FileId, FilePurpose, GroupId,
     LessonId, LessonKind, ModuleId, Role, SubmissionId, TenantId, UserId, UserStatus, WebhookId,
@@ -417,6 +417,26 @@ domain_events! {
     FileDeleted = "file.deleted", about file_id {
         file_id: FileId,
         course_id: Option<CourseId>,
+        by: UserId,
+    }
+    /// An assessment (a quiz, an exam or an assignment) was made for a course.
+    AssessmentCreated = "assessment.created", about assessment_id {
+        assessment_id: AssessmentId,
+        course_id: CourseId,
+        kind: AssessmentKind,
+        by: UserId,
+    }
+    /// Its settings changed: title, instructions, rules (scores, timing, attempts, review,
+    /// late policy) or question draws.
+    AssessmentUpdated = "assessment.updated", about assessment_id {
+        assessment_id: AssessmentId,
+        course_id: CourseId,
+        by: UserId,
+    }
+    /// It was deleted, with its questions (only before any learner attempted it).
+    AssessmentDeleted = "assessment.deleted", about assessment_id {
+        assessment_id: AssessmentId,
+        course_id: CourseId,
         by: UserId,
     }
     /// A learner submitted an attempt at a quiz or exam. `score` and `passed` are null while an

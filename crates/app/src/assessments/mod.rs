@@ -19,9 +19,11 @@ use lyceum_domain::assessment::{
     AssessmentKind, AssessmentRules, CountedAttempt, LatePolicy, Points, QuestionDraft,
     QuestionKey, ReviewPolicy,
 };
-use lyceum_domain::{AssessmentId, CourseId, LessonKind, Permission, QuestionBankId, QuestionId};
+use lyceum_domain::{
+    events, AssessmentId, CourseId, LessonKind, Permission, QuestionBankId, QuestionId,
+};
 use lyceum_store::repo::assessments::{self as repo, AssessmentDraft};
-use lyceum_store::repo::{lessons, submissions};
+use lyceum_store::repo::{lessons, outbox, submissions};
 use lyceum_store::{TenantTx, WriteTx};
 use serde::Serialize;
 
@@ -272,6 +274,13 @@ pub async fn create(
     };
     let assessment = repo::insert(tx, course, &draft, actor.user).await?;
     repo::set_draws(tx, assessment.id, &input.draws).await?;
+    let created = events::AssessmentCreated {
+        assessment_id: assessment.id,
+        course_id: course,
+        kind: assessment.kind,
+        by: actor.user,
+    };
+    outbox::append(tx, Some(actor.user), &created.into()).await?;
     Ok(assessment)
 }
 
@@ -354,9 +363,16 @@ pub async fn change(
         instructions: change.instructions.unwrap_or(current.instructions),
         rules,
     };
-    repo::update(tx, id, &draft)
+    let updated = repo::update(tx, id, &draft)
         .await?
-        .ok_or_else(assessment_not_found)
+        .ok_or_else(assessment_not_found)?;
+    let event = events::AssessmentUpdated {
+        assessment_id: id,
+        course_id: updated.course_id,
+        by: actor.user,
+    };
+    outbox::append(tx, Some(actor.user), &event.into()).await?;
+    Ok(updated)
 }
 
 /// Deletes an assessment of a course the actor edits, with its questions. Refused while a
@@ -380,6 +396,12 @@ pub async fn delete(tx: &mut WriteTx, actor: &Actor, id: AssessmentId) -> Result
         ));
     }
     repo::delete(tx, id).await?;
+    let deleted = events::AssessmentDeleted {
+        assessment_id: id,
+        course_id: assessment.course_id,
+        by: actor.user,
+    };
+    outbox::append(tx, Some(actor.user), &deleted.into()).await?;
     Ok(())
 }
 

@@ -12,8 +12,11 @@ activity-course = Course
 activity-by-system = Automatic
 activity-refresh = Show the latest
 activity-event = { $type ->
+    [assessment_created] Assessment created
+    [assessment_deleted] Assessment deleted
     [assessment_graded] Attempt graded
     [assessment_submitted] Attempt submitted
+    [assessment_updated] Assessment settings changed
     [file_deleted] File deleted
     [file_uploaded] File uploaded
     [certificate_issued] Certificate issued

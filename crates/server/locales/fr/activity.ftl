@@ -12,8 +12,11 @@ activity-course = Cours
 activity-by-system = Automatique
 activity-refresh = Afficher les derniers
 activity-event = { $type ->
+    [assessment_created] Évaluation créée
+    [assessment_deleted] Évaluation supprimée
     [assessment_graded] Tentative notée
     [assessment_submitted] Tentative rendue
+    [assessment_updated] Réglages d’une évaluation modifiés
     [file_deleted] Fichier supprimé
     [file_uploaded] Fichier déposé
     [certificate_issued] Certificat délivré
