@@ -1151,3 +1151,79 @@ async fn an_uploaded_logo_is_kept_under_its_tenant_served_to_anyone_and_replaced
         assert_eq!(settings_changes, 4, "{}: {log}", w.label);
     }
 }
+
+#[tokio::test]
+async fn an_uploaded_cover_is_given_as_an_address_in_the_apis_course_answers() {
+    for w in worlds().await {
+        let s = school(&w, "acme", Plan::Pro).await;
+        let course_of = |reply: &Value| {
+            reply["items"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|c| c["id"] == s.course.as_str())
+                .cloned()
+                .unwrap()
+        };
+        let catalog = w
+            .as_(&s.student)
+            .get("/api/v1/courses")
+            .expect(StatusCode::OK)
+            .await
+            .json_value();
+        assert_eq!(course_of(&catalog)["cover_url"], Value::Null, "{}", w.label);
+
+        let cover = w
+            .as_(&s.teacher)
+            .post(format!(
+                "/api/v1/courses/{}/files?name=c.png&purpose=course_cover",
+                s.course
+            ))
+            .body("image/png", png_of(200))
+            .expect(StatusCode::CREATED)
+            .await
+            .json_value();
+        let cover = cover["id"].as_str().unwrap().to_owned();
+        let catalog = w
+            .as_(&s.student)
+            .get("/api/v1/courses")
+            .expect(StatusCode::OK)
+            .await
+            .json_value();
+        let listed = course_of(&catalog);
+        assert_eq!(listed["cover_image"], json!(format!("file:{cover}")));
+        let address = listed["cover_url"].as_str().unwrap().to_owned();
+        assert!(
+            address.starts_with(&format!("/t/acme/api/v1/files/{cover}/content?expires=")),
+            "{}: {address}",
+            w.label
+        );
+        // The course's own answer names the same address, and keeps its entity tag.
+        let shown = w
+            .as_(&s.student)
+            .get(format!("/api/v1/courses/{}", s.course))
+            .expect(StatusCode::OK)
+            .await;
+        let tag = shown.header("etag").unwrap().to_owned();
+        assert_eq!(
+            shown.json_value()["cover_url"],
+            json!(address),
+            "{}",
+            w.label
+        );
+        let again = w
+            .as_(&s.student)
+            .get(format!("/api/v1/courses/{}", s.course))
+            .header("if-none-match", &tag)
+            .send()
+            .await;
+        assert_eq!(again.status, StatusCode::NOT_MODIFIED, "{}", w.label);
+        // It serves the image, to anyone holding it, and is this tenant's only.
+        let got = w.anonymous().get(&address).expect(StatusCode::OK).await;
+        assert_eq!(got.bytes(), png_of(200).as_slice(), "{}", w.label);
+        w.anonymous()
+            .get(address.replacen("/t/acme/", "/t/beta/", 1))
+            .expect(StatusCode::NOT_FOUND)
+            .await;
+    }
+}

@@ -193,6 +193,16 @@ impl FileStorage {
         self.sign_until(tenant, file, Utc::now() + ttl).await
     }
 
+    /// A download URL for `file` of `tenant` that stays the same for a whole URL lifetime,
+    /// working for one to two lifetimes from now: pages and answers that name it (covers in a
+    /// catalog) can be cached and compared (`ETag`), and browsers keep the image.
+    pub async fn sign_shared(&self, tenant: TenantId, file: FileId) -> Result<SignedUrl, Refusal> {
+        let ttl = i64::try_from(self.url_ttl.as_secs()).unwrap_or(3600).max(1);
+        let expires = (Utc::now().timestamp() / ttl + 2) * ttl;
+        let expires_at = DateTime::from_timestamp(expires, 0).unwrap_or_else(Utc::now);
+        self.sign_until(tenant, file, expires_at).await
+    }
+
     /// A download URL for `file` of `tenant`, working until `expires_at`.
     pub async fn sign_until(
         &self,
@@ -958,8 +968,9 @@ pub async fn media_urls(
 }
 
 /// Download addresses of the covers of `shown` courses, for a reader they were already shown
-/// to: a cover is signed when it names (`file:{id}`) a cover file of its own course; a course
-/// without one (or with a cover address of another kind) has none.
+/// to: a cover is signed (the same address for a whole URL lifetime: see
+/// [`FileStorage::sign_shared`]) when it names (`file:{id}`) a cover file of its own course; a
+/// course without one (or with a cover address of another kind) has none.
 pub async fn cover_urls(
     tx: &mut TenantTx,
     storage: &FileStorage,
@@ -984,7 +995,7 @@ pub async fn cover_urls(
             continue;
         };
         if file.purpose == FilePurpose::CourseCover && named.contains(&(course, file.id)) {
-            urls.insert(course, storage.sign(tx.tenant_id(), file.id).await?);
+            urls.insert(course, storage.sign_shared(tx.tenant_id(), file.id).await?);
         }
     }
     Ok(urls)

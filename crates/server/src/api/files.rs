@@ -70,8 +70,8 @@ pub(crate) fn storage(state: &AppState) -> Result<&FileStorage, ApiError> {
 
 /// The path prefix a URL for this request's tenant needs: `/t/{slug}` where the request named
 /// its tenant by path, nothing where its host (or header) did.
-pub(crate) fn tenant_prefix(uri: &Uri) -> String {
-    match uri.path().strip_prefix("/t/") {
+pub(crate) fn tenant_prefix(path: &str) -> String {
+    match path.strip_prefix("/t/") {
         Some(rest) => format!("/t/{}", rest.split('/').next().unwrap_or_default()),
         None => String::new(),
     }
@@ -79,7 +79,7 @@ pub(crate) fn tenant_prefix(uri: &Uri) -> String {
 
 /// `url` as this request's client reaches it.
 fn reachable(mut url: SignedUrl, uri: &Uri) -> SignedUrl {
-    url.path = format!("{}{}", tenant_prefix(uri), url.path);
+    url.path = format!("{}{}", tenant_prefix(uri.path()), url.path);
     url
 }
 

@@ -36,7 +36,7 @@ pub(crate) async fn show(
 ) -> Json<TenantProfile> {
     let branding = Branding::from_settings(&tenant.settings);
     Json(TenantProfile {
-        logo: logo_address(&branding, &tenant_prefix(&uri)),
+        logo: logo_address(&branding, &tenant_prefix(uri.path())),
         slug: tenant.slug.to_string(),
         name: tenant.name.clone(),
         branding: tenant

@@ -3,6 +3,7 @@
 
 use super::CoursePath;
 use crate::api::auth::Authenticated;
+use crate::api::files::tenant_prefix;
 use crate::http::error::{ApiError, ErrorBody};
 use crate::http::json::ApiJson;
 use crate::http::response_cache::{Page, PageKey};
@@ -11,11 +12,13 @@ use axum::extract::{OriginalUri, Path, Query, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
+use lyceum_app::files;
 use lyceum_app::learning::courses::{
     self, CatalogQuery, Course, CourseDetail, CourseDraft, CourseInput, Removal, Visibility,
 };
 use lyceum_domain::{CourseId, CourseSlug, CourseStatus, Permission, UserId};
 use serde::{Deserialize, Serialize};
+use std::collections::HashMap;
 use utoipa::{IntoParams, ToSchema};
 
 #[derive(Clone, Deserialize, Serialize, IntoParams)]
@@ -33,9 +36,48 @@ pub(crate) struct CatalogParams {
     limit: Option<u32>,
 }
 
+/// A course of the catalog, with its cover's address.
+#[derive(Serialize, ToSchema)]
+pub(crate) struct ListedCourse {
+    #[serde(flatten)]
+    course: Course,
+    /// Where the cover uploaded for the course (`cover_image` `file:{id}`) is downloaded: a
+    /// signed URL of this tenant's API, the same for an hour, working for one to two hours;
+    /// `null` without an uploaded cover.
+    cover_url: Option<String>,
+}
+
+/// A course with its instructors, prerequisites and cover's address.
+#[derive(Serialize, ToSchema)]
+pub(crate) struct ShownCourse {
+    #[serde(flatten)]
+    detail: CourseDetail,
+    /// As in the catalog (`ListedCourse`).
+    cover_url: Option<String>,
+}
+
+/// The download addresses of the uploaded covers of `shown` courses, as a client reaches them
+/// at `path` (none where this server keeps no files).
+async fn cover_addresses(
+    state: &AppState,
+    tx: &mut lyceum_store::TenantTx,
+    path: &str,
+    shown: &[Course],
+) -> Result<HashMap<CourseId, String>, ApiError> {
+    let Some(storage) = state.files.as_deref() else {
+        return Ok(HashMap::new());
+    };
+    let prefix = tenant_prefix(path);
+    Ok(files::cover_urls(tx, storage, shown)
+        .await?
+        .into_iter()
+        .map(|(course, url)| (course, format!("{prefix}{}", url.path)))
+        .collect())
+}
+
 #[derive(Serialize, ToSchema)]
 pub(crate) struct CoursePage {
-    items: Vec<Course>,
+    items: Vec<ListedCourse>,
     /// Pass as `after` for the next page; `null` on the last page. Also in the `Link` header.
     next_cursor: Option<CourseId>,
 }
@@ -96,8 +138,16 @@ async fn catalog_page(
     };
     let mut tx = state.store.begin(&auth.tenant).await?;
     let items = courses::catalog(&mut tx, &auth.actor(), &query).await?;
+    let mut covers = cover_addresses(state, &mut tx, path, &items).await?;
     tx.commit().await?;
     let next_cursor = crate::http::paging::next_cursor(&items, limit, |c| c.id);
+    let items = items
+        .into_iter()
+        .map(|course| ListedCourse {
+            cover_url: covers.remove(&course.id),
+            course,
+        })
+        .collect();
     let page = Page::json(&CoursePage { items, next_cursor })?;
     let link = match next_cursor {
         Some(cursor) => {
@@ -186,20 +236,27 @@ pub(crate) async fn create(
 #[utoipa::path(get, path = "/api/v1/courses/{id}", tag = "courses", params(CoursePath),
     security(("bearer" = [])),
     responses(
-        (status = 200, body = CourseDetail, headers(("ETag" = String))),
+        (status = 200, body = ShownCourse, headers(("ETag" = String))),
         (status = 304, description = "Unchanged since the `If-None-Match` tag"),
         (status = 404, description = "`NOT_FOUND` (also for drafts the user may not see)", body = ErrorBody),
     ))]
 pub(crate) async fn show(
     State(state): State<AppState>,
     auth: Authenticated,
+    OriginalUri(uri): OriginalUri,
     Path(CoursePath { id }): Path<CoursePath>,
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
     let mut tx = state.store.begin(&auth.tenant).await?;
     let detail = courses::detail(&mut tx, &auth.actor(), id).await?;
+    let shown = std::slice::from_ref(&detail.course);
+    let mut covers = cover_addresses(&state, &mut tx, uri.path(), shown).await?;
     tx.commit().await?;
-    Ok(Page::json(&detail)?.respond(&headers))
+    let shown = ShownCourse {
+        cover_url: covers.remove(&detail.course.id),
+        detail,
+    };
+    Ok(Page::json(&shown)?.respond(&headers))
 }
 
 /// Replaces a course's details, instructors and prerequisites. Course staff and admins.

@@ -109,7 +109,7 @@ pub(crate) async fn show(
     let (mut lesson, course) = content::readable_lesson(&mut tx, &auth.actor(), id).await?;
     if let Some(storage) = state.files.as_deref() {
         let mut urls = files::media_urls(&mut tx, storage, course, &lesson.content).await?;
-        let prefix = crate::api::files::tenant_prefix(&uri);
+        let prefix = crate::api::files::tenant_prefix(uri.path());
         for url in urls.values_mut() {
             url.path = format!("{prefix}{}", url.path);
         }
