@@ -38,18 +38,22 @@ fn branding_key(tenant: TenantId, file: FileId) -> String {
     format!("{tenant}/branding/{file}")
 }
 
-/// Makes `logo` (or none) the organisation's logo in `tx`: the settings change audited with
-/// the state before and after, the replaced logo's record deleted (`file.deleted`). Writes the
+/// Makes `logo` (or none) the organisation's logo in `tx`, reading the settings of the
+/// transaction's tenant as the directory knows them now: the settings change audited with the
+/// state before and after, the replaced logo's record deleted (`file.deleted`). Writes the
 /// directory last; answers the replaced logo's object key, to remove after the commit.
+/// Removing (`None`) when no logo was uploaded is `NOT_FOUND`.
 async fn replace_logo(
     tx: &mut WriteTx,
     storage: &FileStorage,
-    tenant: &Tenant,
     actor: &Actor,
     logo: Option<FileId>,
 ) -> Result<Option<String>, Refusal> {
-    let row = fresh(&storage.store, tenant).await?;
+    let row = fresh(&storage.store, tx.tenant_id()).await?;
     let current = TenantSettings::read(&row.settings);
+    if logo.is_none() && current.brand.logo_file.is_none() {
+        return Err(Refusal::not_found("no logo was uploaded"));
+    }
     let mut next = current.clone();
     next.brand.logo_file = logo;
     let mut replaced = None;
@@ -67,7 +71,7 @@ async fn replace_logo(
         }
     }
     let change = Change::new(AuditAction::TenantSettingsChanged)
-        .on(AuditTarget::Tenant(tenant.id()))
+        .on(AuditTarget::Tenant(tx.tenant_id()))
         .before(state(&row.name, &current))
         .after(state(&row.name, &next));
     audit::record(tx, actor, change).await?;
@@ -76,7 +80,7 @@ async fn replace_logo(
     storage
         .store
         .directory()
-        .update_settings(tenant.id(), &row.name, &stored)
+        .update_settings(tx.tenant_id(), &row.name, &stored)
         .await?;
     Ok(replaced)
 }
@@ -125,7 +129,7 @@ where
         tx.affects_all_users();
         let file = upload.record(&mut tx, actor, &received).await?;
         audit_upload(&mut tx, actor, &file).await?;
-        let replaced = replace_logo(&mut tx, storage, tenant, actor, Some(id)).await?;
+        let replaced = replace_logo(&mut tx, storage, actor, Some(id)).await?;
         tx.commit().await?;
         Ok((file, replaced))
     }
@@ -146,17 +150,9 @@ pub async fn remove_logo(
     actor: &Actor,
 ) -> Result<(), Refusal> {
     actor.require(Permission::TenantSettings)?;
-    let row = fresh(&storage.store, tenant).await?;
-    if TenantSettings::read(&row.settings)
-        .brand
-        .logo_file
-        .is_none()
-    {
-        return Err(Refusal::not_found("no logo was uploaded"));
-    }
     let mut tx = storage.store.begin_write(tenant).await?;
     tx.affects_all_users();
-    let removed = replace_logo(&mut tx, storage, tenant, actor, None).await?;
+    let removed = replace_logo(&mut tx, storage, actor, None).await?;
     tx.commit().await?;
     if let Some(key) = removed {
         storage.remove(&key).await;

@@ -17,7 +17,7 @@ pub use check::{is_public, CheckFailure, DomainCheck, DomainCheckConfig, WELL_KN
 
 use crate::audit::{self, Change};
 use crate::{Actor, Refusal};
-use lyceum_domain::{AuditTarget, Permission, SettingsChange, TenantSettings};
+use lyceum_domain::{AuditTarget, Permission, SettingsChange, TenantId, TenantSettings};
 use lyceum_store::{Store, Tenant};
 use serde_json::{json, Value};
 use std::future::Future;
@@ -32,10 +32,10 @@ pub struct OrganisationSettings {
 }
 
 /// The tenant as the directory knows it now (not as cached when the request resolved it).
-pub(crate) async fn fresh(store: &Store, tenant: &Tenant) -> Result<Tenant, Refusal> {
+pub(crate) async fn fresh(store: &Store, tenant: TenantId) -> Result<Tenant, Refusal> {
     store
         .directory()
-        .by_id(tenant.id())
+        .by_id(tenant)
         .await?
         .ok_or_else(|| Refusal::NotFound {
             code: "TENANT_NOT_FOUND",
@@ -58,7 +58,7 @@ pub async fn show(
     actor: &Actor,
 ) -> Result<OrganisationSettings, Refusal> {
     actor.require(Permission::TenantSettings)?;
-    Ok(organisation(fresh(store, tenant).await?))
+    Ok(organisation(fresh(store, tenant.id()).await?))
 }
 
 /// Changes the organisation's name and settings (`tenant:settings`), every value checked (see
@@ -71,7 +71,7 @@ pub async fn update(
     change: SettingsChange,
 ) -> Result<OrganisationSettings, Refusal> {
     actor.require(Permission::TenantSettings)?;
-    let row = fresh(store, tenant).await?;
+    let row = fresh(store, tenant.id()).await?;
     let current = TenantSettings::read(&row.settings);
     let (name, next) = change.apply(&row.name, &current)?;
     if name == row.name && next == current {
@@ -90,7 +90,7 @@ pub async fn update(
             .await?)
     })
     .await?;
-    Ok(organisation(fresh(store, tenant).await?))
+    Ok(organisation(fresh(store, tenant.id()).await?))
 }
 
 /// What the audit log keeps of the settings.

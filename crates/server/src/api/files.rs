@@ -19,8 +19,12 @@ use chrono::Utc;
 use lyceum_app::files::{
     self, Download, FileStorage, FileWithUrl, LogoUpload, SignedUrl, StoredFile, UploadRequest,
 };
-use lyceum_domain::{brand_image_path, Branding, FileId, FilePurpose, Plan};
+use lyceum_app::learning::courses::Course;
+use lyceum_app::Refusal;
+use lyceum_domain::{brand_image_path, Branding, CourseId, FileId, FilePurpose, Plan};
+use lyceum_store::TenantTx;
 use serde::{Deserialize, Serialize};
+use std::collections::HashMap;
 use utoipa::{IntoParams, ToSchema};
 
 /// `{id}` of `/files/{id}`.
@@ -75,6 +79,24 @@ pub(crate) fn tenant_prefix(path: &str) -> String {
         Some(rest) => format!("/t/{}", rest.split('/').next().unwrap_or_default()),
         None => String::new(),
     }
+}
+
+/// The download addresses of the uploaded covers of `shown` courses, under `prefix` (see
+/// [`tenant_prefix`]; the portal's base): none where this server keeps no files.
+pub(crate) async fn cover_addresses(
+    state: &AppState,
+    tx: &mut TenantTx,
+    prefix: &str,
+    shown: &[Course],
+) -> Result<HashMap<CourseId, String>, Refusal> {
+    let Some(storage) = state.files.as_deref() else {
+        return Ok(HashMap::new());
+    };
+    Ok(files::cover_urls(tx, storage, shown)
+        .await?
+        .into_iter()
+        .map(|(course, url)| (course, format!("{prefix}{}", url.path)))
+        .collect())
 }
 
 /// `url` as this request's client reaches it.

@@ -9,6 +9,7 @@ use super::i18n::PageLocale;
 use super::pages::{to_sign_in, Id, Protected};
 use super::staff::{messages, shown_in_form, Problems};
 use super::{CheckedFile, CheckedForm, Chrome, Fields, Visit};
+use crate::api::files::cover_addresses;
 use crate::AppState;
 use askama::Template;
 use axum::extract::{Path, State};
@@ -59,7 +60,7 @@ async fn builder_page(
             let outline = content::course_outline(tx, actor, id).await?;
             let students = enrollments::students(tx, actor, id, None, None, LEARNERS_SHOWN).await?;
             let mut covers =
-                super::files::cover_links(state, visit, tx, std::slice::from_ref(&course)).await?;
+                cover_addresses(state, tx, &visit.base, std::slice::from_ref(&course)).await?;
             Ok((outline, students, covers.remove(&id)))
         })
         .await;

@@ -16,10 +16,8 @@ use axum::http::StatusCode;
 use axum::response::Response;
 use lyceum_app::files::{self, StoredFile, UploadRequest};
 use lyceum_app::learning::courses::{self, Course};
-use lyceum_app::{Actor, Refusal};
+use lyceum_app::Actor;
 use lyceum_domain::{CourseId, FileId, FilePurpose};
-use lyceum_store::TenantTx;
-use std::collections::HashMap;
 
 #[derive(Template)]
 #[template(path = "portal/course_files.html")]
@@ -61,24 +59,6 @@ async fn files_page(
         files,
         problems,
     })
-}
-
-/// The addresses of the covers of `shown` courses that have an uploaded one, for a reader
-/// they are shown to (none at all when this server keeps no files).
-pub(super) async fn cover_links(
-    state: &AppState,
-    visit: &Visit,
-    tx: &mut TenantTx,
-    shown: &[Course],
-) -> Result<HashMap<CourseId, String>, Refusal> {
-    let Some(storage) = state.files.as_deref() else {
-        return Ok(HashMap::new());
-    };
-    Ok(files::cover_urls(tx, storage, shown)
-        .await?
-        .into_iter()
-        .map(|(course, url)| (course, visit.link(&url.path)))
-        .collect())
 }
 
 /// A course's files and the upload form.

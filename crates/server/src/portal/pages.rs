@@ -7,6 +7,7 @@
 use super::session::{self, SESSION_COOKIE};
 use super::{CheckedForm, Chrome, Visit};
 use crate::api::auth::{refresh_expiry, tenant_password_sign_in, LoginRequest};
+use crate::api::files::cover_addresses;
 use crate::http::error::ApiError;
 use crate::AppState;
 use askama::Template;
@@ -86,7 +87,7 @@ pub(crate) async fn home(
         .read(&state, async |tx| {
             let filter = (!search.is_empty()).then(|| search.clone());
             let page = courses::public_catalog(tx, filter, query.after, CATALOG_PAGE).await?;
-            let covers = super::files::cover_links(&state, &visit, tx, &page).await?;
+            let covers = cover_addresses(&state, tx, &visit.base, &page).await?;
             Ok((page, covers))
         })
         .await;
@@ -165,8 +166,7 @@ pub(crate) async fn course(
                 None => false,
             };
             let mut covers =
-                super::files::cover_links(&state, &visit, tx, std::slice::from_ref(&course))
-                    .await?;
+                cover_addresses(&state, tx, &visit.base, std::slice::from_ref(&course)).await?;
             let cover = covers.remove(&course.id);
             Ok((course, cover, modules, enrolled))
         })

@@ -3,7 +3,7 @@
 
 use super::CoursePath;
 use crate::api::auth::Authenticated;
-use crate::api::files::tenant_prefix;
+use crate::api::files::{cover_addresses, tenant_prefix};
 use crate::http::error::{ApiError, ErrorBody};
 use crate::http::json::ApiJson;
 use crate::http::response_cache::{Page, PageKey};
@@ -12,13 +12,11 @@ use axum::extract::{OriginalUri, Path, Query, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
-use lyceum_app::files;
 use lyceum_app::learning::courses::{
     self, CatalogQuery, Course, CourseDetail, CourseDraft, CourseInput, Removal, Visibility,
 };
 use lyceum_domain::{CourseId, CourseSlug, CourseStatus, Permission, UserId};
 use serde::{Deserialize, Serialize};
-use std::collections::HashMap;
 use utoipa::{IntoParams, ToSchema};
 
 #[derive(Clone, Deserialize, Serialize, IntoParams)]
@@ -54,25 +52,6 @@ pub(crate) struct ShownCourse {
     detail: CourseDetail,
     /// As in the catalog (`ListedCourse`).
     cover_url: Option<String>,
-}
-
-/// The download addresses of the uploaded covers of `shown` courses, as a client reaches them
-/// at `path` (none where this server keeps no files).
-async fn cover_addresses(
-    state: &AppState,
-    tx: &mut lyceum_store::TenantTx,
-    path: &str,
-    shown: &[Course],
-) -> Result<HashMap<CourseId, String>, ApiError> {
-    let Some(storage) = state.files.as_deref() else {
-        return Ok(HashMap::new());
-    };
-    let prefix = tenant_prefix(path);
-    Ok(files::cover_urls(tx, storage, shown)
-        .await?
-        .into_iter()
-        .map(|(course, url)| (course, format!("{prefix}{}", url.path)))
-        .collect())
 }
 
 #[derive(Serialize, ToSchema)]
@@ -138,7 +117,7 @@ async fn catalog_page(
     };
     let mut tx = state.store.begin(&auth.tenant).await?;
     let items = courses::catalog(&mut tx, &auth.actor(), &query).await?;
-    let mut covers = cover_addresses(state, &mut tx, path, &items).await?;
+    let mut covers = cover_addresses(state, &mut tx, &tenant_prefix(path), &items).await?;
     tx.commit().await?;
     let next_cursor = crate::http::paging::next_cursor(&items, limit, |c| c.id);
     let items = items
@@ -250,7 +229,7 @@ pub(crate) async fn show(
     let mut tx = state.store.begin(&auth.tenant).await?;
     let detail = courses::detail(&mut tx, &auth.actor(), id).await?;
     let shown = std::slice::from_ref(&detail.course);
-    let mut covers = cover_addresses(&state, &mut tx, uri.path(), shown).await?;
+    let mut covers = cover_addresses(&state, &mut tx, &tenant_prefix(uri.path()), shown).await?;
     tx.commit().await?;
     let shown = ShownCourse {
         cover_url: covers.remove(&detail.course.id),
