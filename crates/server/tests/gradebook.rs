@@ -313,6 +313,27 @@ async fn the_gradebook_weighs_categories_and_counts_missing_work_per_the_course_
         let s2 = row_of(&book, &s.students[1]);
         assert_eq!(grade_in(s2, &c.exam)["missing"], json!(true), "{w}: {s2}");
         assert_eq!(grade_in(s2, &c.exam)["status"], json!("not_attempted"));
+        // With an extension to tomorrow the exam is not missing yet, for that learner only.
+        let tomorrow = (chrono::Utc::now() + chrono::Duration::days(1)).to_rfc3339();
+        let extension = teacher
+            .post(format!("/api/v1/assessments/{}/extensions", c.exam))
+            .json(&json!({"user_id": s.students[1].id, "due_at": tomorrow}))
+            .expect(StatusCode::CREATED)
+            .await
+            .json_value();
+        let extended = teacher
+            .get(format!("/api/v1/courses/{}/gradebook", c.id))
+            .expect(StatusCode::OK)
+            .await
+            .json_value();
+        let exam_of =
+            |learner: &User| grade_in(row_of(&extended, learner), &c.exam)["missing"].clone();
+        assert_eq!(exam_of(&s.students[1]), json!(false), "{w}: {extended}");
+        assert_eq!(exam_of(&s.students[2]), json!(true), "{w}: {extended}");
+        teacher
+            .delete(format!("/api/v1/extensions/{}", id_of(&extension)))
+            .expect(StatusCode::NO_CONTENT)
+            .await;
         // The exam is missing, left out: the quizzes make the whole grade.
         assert_eq!(
             s2["categories"],

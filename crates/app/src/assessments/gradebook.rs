@@ -610,12 +610,11 @@ async fn gradebook_of(
 ) -> Result<Gradebook, Refusal> {
     let settings = store::settings(tx, course).await?;
     let (assessments, columns, categories) = layout(tx, course).await?;
-    let mut extensions = HashMap::new();
-    for a in &assessments {
-        for extension in assignments::extensions_of(tx, a.id).await? {
-            extensions.insert((a.id, extension.user_id), extension.due_at);
-        }
-    }
+    let extensions = assignments::extensions_in_course(tx, course)
+        .await?
+        .into_iter()
+        .map(|e| ((e.assessment_id, e.user_id), e.due_at))
+        .collect();
     let layout = Layout {
         assessments,
         columns,

@@ -664,6 +664,22 @@ pub async fn extensions_of(
     rows.into_iter().map(|r| own_extension(tx, r)).collect()
 }
 
+/// The extensions of every assessment of `course`: one query for a course's gradebook.
+pub async fn extensions_in_course(
+    tx: &mut TenantTx,
+    course: CourseId,
+) -> Result<Vec<Extension>, StoreError> {
+    let tenant = tx.tenant();
+    let sql = format!(
+        "SELECT {EXTENSION_COLUMNS} FROM extensions WHERE tenant_id = $1 AND assessment_id IN \
+         (SELECT id FROM assessments WHERE tenant_id = $1 AND course_id = $2) ORDER BY due_at, id"
+    );
+    let rows: Vec<ExtensionRow> = dispatch!(tx.conn(), c => {
+        sqlx::query_as(&sql).bind(tenant).bind(course.as_uuid()).fetch_all(c).await?
+    });
+    rows.into_iter().map(|r| own_extension(tx, r)).collect()
+}
+
 pub async fn get_extension(
     tx: &mut TenantTx,
     id: ExtensionId,
