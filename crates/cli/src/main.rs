@@ -98,11 +98,13 @@ enum OutboxCommand {
 #[cfg(all(target_os = "linux", target_env = "gnu", not(feature = "mimalloc")))]
 const MAP_FROM_BYTES: i32 = 1 << 20;
 
-/// glibc's allocator by default, not a faster one with a heap per thread: on the embedded
-/// SQLite default every tenant connection runs on a thread of its own (the driver's design), and
-/// a heap per thread (mimalloc) kept ~230 MB more of a thousand tenants' memory than glibc's
-/// arenas, which threads share. Built with the feature `mimalloc`, the binary trades that memory
-/// for speed: a quarter more requests per second on one SQLite tenant, less on PostgreSQL.
+/// mimalloc by default: a quarter to a third more requests per second than glibc's allocator
+/// on the same release. It is built without transparent huge pages (see the workspace's
+/// `Cargo.toml`): on the embedded SQLite default every tenant connection runs on a thread of its
+/// own (the driver's design), and with 2 MiB pages behind each thread's heap a thousand tenants
+/// held 1.4-1.6 GB instead of 0.7 GB. glibc's allocator, whose arenas threads share, holds some
+/// 15 % less than that for many SQLite tenants; build with `--no-default-features` for it (see
+/// docs/operations.md, "Choosing the allocator").
 #[cfg(feature = "mimalloc")]
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
