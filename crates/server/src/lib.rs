@@ -427,29 +427,57 @@ pub fn app(state: AppState) -> Router {
         .route("/assets/portal.css", get(portal::stylesheet))
         .route("/assets/countdown.js", get(portal::countdown_script))
         .merge(portal::console_routes())
-        .nest("/t/{slug}", tenant_routes.clone().merge(portal_routes.clone()))
+        .nest(
+            "/t/{slug}",
+            tenant_routes.clone().merge(portal_routes.clone()),
+        )
         .merge(tenant_routes)
         .merge(portal_routes)
         .merge(portal_home)
         .fallback(context::not_found)
         .with_state(state.clone())
-        .layer(from_fn(nul::refuse_nul))
-        .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
-        .layer(TimeoutLayer::with_status_code(
-            axum::http::StatusCode::REQUEST_TIMEOUT,
-            state.config.request_timeout,
-        ))
-        .layer(TraceLayer::new_for_http().make_span_with(|request: &Request| {
-            let id = request.extensions().get::<RequestId>().map(|r| r.0.as_str()).unwrap_or("");
-            tracing::info_span!("request", request_id = id, method = %request.method(), path = %request.uri().path(), tenant = tracing::field::Empty)
-        }))
-        .layer(from_fn_with_state(state.clone(), metrics::track))
-        .layer(from_fn(context::request_context))
-        .layer(from_fn_with_state(state, headers::secure_headers));
+        .layer(request_layers(&state));
     match cors {
         Some(cors) => router.layer(cors),
         None => router,
     }
+}
+
+/// What every route runs around its handler, outermost first. One stack, given to the router
+/// in one `layer` call: each `Router::layer` wraps every route in a boxed service, and a boxed
+/// service is cloned, with all it wraps, for every request it serves, so layers added one by
+/// one cost a request some clones and allocations per layer and level.
+fn request_layers(
+    state: &AppState,
+) -> impl tower::Layer<
+    axum::routing::Route,
+    Service: tower::Service<
+        Request,
+        Response: IntoResponse + 'static,
+        Error: Into<std::convert::Infallible> + 'static,
+        Future: Send + 'static,
+    > + Clone
+                 + Send
+                 + Sync
+                 + 'static,
+> + Clone
+       + Send
+       + Sync
+       + 'static {
+    tower::ServiceBuilder::new()
+        .layer(from_fn_with_state(state.clone(), headers::secure_headers))
+        .layer(from_fn(context::request_context))
+        .layer(from_fn_with_state(state.clone(), metrics::track))
+        .layer(TraceLayer::new_for_http().make_span_with(|request: &Request| {
+            let id = request.extensions().get::<RequestId>().map(|r| r.0.as_str()).unwrap_or("");
+            tracing::info_span!("request", request_id = id, method = %request.method(), path = %request.uri().path(), tenant = tracing::field::Empty)
+        }))
+        .layer(TimeoutLayer::with_status_code(
+            axum::http::StatusCode::REQUEST_TIMEOUT,
+            state.config.request_timeout,
+        ))
+        .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
+        .layer(from_fn(nul::refuse_nul))
 }
 
 /// CORS for browser clients on other origins: bearer tokens travel in `Authorization`, so no

@@ -14,7 +14,9 @@ use crate::versions::{DataVersions, Reach};
 use lyceum_domain::{Placement, TenantId, UserId};
 use sqlx::{Postgres, Sqlite, Transaction};
 use std::future::Future;
+use std::pin::Pin;
 use std::sync::Arc;
+use std::task::{Context, Poll};
 use tokio::sync::OwnedSemaphorePermit;
 
 /// A row read from a tenant table, which names its tenant.
@@ -53,8 +55,8 @@ type EngineTx = Engine<Transaction<'static, Postgres>, Transaction<'static, Sqli
 /// request timed out, the server is shutting down). sqlx's `BEGIN` and `COMMIT` are not safe to
 /// interrupt half-way (a cancelled `BEGIN` can leave a pooled connection inside a transaction
 /// that nothing will end, which on SQLite also holds the file's write lock), so both run to
-/// their end on a task of their own, and a transaction dropped unfinished is rolled back on
-/// one, with an explicit `ROLLBACK` that is awaited before its connection (and, on SQLite, the
+/// their end (on a task of their own once the caller is gone: [`RunToEnd`]), and a transaction
+/// dropped unfinished is rolled back on a task of its own, with an explicit `ROLLBACK` that is awaited before its connection (and, on SQLite, the
 /// tenant's write turn) is given back. See docs/architecture.md, "Transactions and
 /// cancellation".
 pub struct TenantTx {
@@ -84,23 +86,34 @@ enum Declared {
 
 impl TenantTx {
     /// Begins a transaction on `pool` with `statement` (the whole `BEGIN ...; SET LOCAL ...`
-    /// on PostgreSQL, `BEGIN` or `BEGIN IMMEDIATE` on SQLite) on a task of its own. If the
-    /// caller is gone by the time it is open, the handle is dropped on the task or in the
-    /// channel, and its `Drop` rolls it back like any abandoned transaction.
+    /// on PostgreSQL, `BEGIN IMMEDIATE` on SQLite) or, without one, with the driver's own
+    /// `BEGIN` (SQLite reads: sqlx checks a statement of ours with one more round trip to the
+    /// connection's thread, which its own does not need), run to its end (see
+    /// [`RunToEnd`]). If the caller is gone by the time it is open, the handle is dropped on the
+    /// task that finished it, and its `Drop` rolls it back like any abandoned transaction.
     pub(crate) async fn begin(
         tenant_id: TenantId,
         pool: crate::placement::TenantPool,
-        statement: String,
+        statement: Option<String>,
         versions: Option<Arc<DataVersions>>,
         writer: Option<OwnedSemaphorePermit>,
     ) -> Result<Self, sqlx::Error> {
-        let (begun, receiver) = tokio::sync::oneshot::channel();
-        tokio::spawn(async move {
+        RunToEnd::new(async move {
             let tx = match pool {
-                Engine::Postgres(pool) => pool.begin_with(statement).await.map(Engine::Postgres),
-                Engine::Sqlite(pool) => pool.begin_with(statement).await.map(Engine::Sqlite),
+                Engine::Postgres(pool) => match statement {
+                    Some(statement) => pool.begin_with(statement).await,
+                    None => pool.begin().await,
+                }
+                .map(Engine::Postgres),
+                Engine::Sqlite(pool) => match statement {
+                    Some(statement) => pool.begin_with(statement).await,
+                    None => pool.begin().await,
+                }
+                .map(Engine::Sqlite),
             };
-            let handle = tx.map(|tx| Self {
+            // Finished on a task of its own if nobody waits any more: the handle is then
+            // dropped there, which rolls it back.
+            tx.map(|tx| Self {
                 tenant_id,
                 tx: Some(tx),
                 versions,
@@ -108,11 +121,9 @@ impl TenantTx {
                 writer,
                 queued_work: false,
                 delivered_events: false,
-            });
-            // Nobody waits any more: dropping the handle rolls it back.
-            let _ = begun.send(handle);
-        });
-        receiver.await.map_err(|_| sqlx::Error::WorkerCrashed)?
+            })
+        })
+        .await
     }
 
     /// The tenant every statement in this transaction is scoped to.
@@ -196,7 +207,7 @@ impl TenantTx {
         }
     }
 
-    /// Commits, on a task of its own (see [`TenantTx`]); a write transaction then advances its
+    /// Commits, run to its end (see [`RunToEnd`]); a write transaction then advances its
     /// data version (unless it declared [`WriteTx::affects_nothing_cached`]), also when the
     /// commit fails (the database may have committed all the
     /// same, and an extra advance only costs a cache miss). The version moves only once the
@@ -215,23 +226,23 @@ impl TenantTx {
             delivered_events: self.delivered_events,
         });
         let (tx, writer) = self.finish();
-        run_to_end(async move {
+        RunToEnd::new(async move {
             let committed = crate::engine::dispatch!(tx, tx => tx.commit().await);
             drop((writer, advance));
             committed
         })
-        .await??;
+        .await?;
         Ok(())
     }
 
     pub async fn rollback(mut self) -> Result<(), StoreError> {
         let (tx, writer) = self.finish();
-        run_to_end(async move {
+        RunToEnd::new(async move {
             let rolled_back = crate::engine::dispatch!(tx, tx => tx.rollback().await);
             drop(writer);
             rolled_back
         })
-        .await??;
+        .await?;
         Ok(())
     }
 
@@ -264,14 +275,58 @@ impl Drop for TenantTx {
     }
 }
 
-/// Runs `work` on a task of its own and waits for it: dropping the waiting future does not
-/// stop the work.
-async fn run_to_end<T: Send + 'static>(
-    work: impl Future<Output = T> + Send + 'static,
-) -> Result<T, StoreError> {
-    tokio::spawn(work)
-        .await
-        .map_err(|e| StoreError::Unavailable(format!("transaction task failed: {e}")))
+/// `work`, run in place by whoever awaits it until it is done, whatever happens to them: if
+/// they stop waiting first (the request was cancelled), the unfinished work moves onto a task of
+/// its own and ends there. So `BEGIN` and `COMMIT` are never cut off half-way, and when nobody
+/// is cancelled (nearly always) they cost no task and no wake-up of another thread.
+struct RunToEnd<F: Future + Send + 'static>
+where
+    F::Output: Send,
+{
+    /// `None` once finished.
+    work: Option<Pin<Box<F>>>,
+}
+
+impl<F: Future + Send + 'static> RunToEnd<F>
+where
+    F::Output: Send,
+{
+    fn new(work: F) -> Self {
+        Self {
+            work: Some(Box::pin(work)),
+        }
+    }
+}
+
+impl<F: Future + Send + 'static> Future for RunToEnd<F>
+where
+    F::Output: Send,
+{
+    type Output = F::Output;
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<F::Output> {
+        let work = self.work.as_mut().expect("polled after it finished");
+        let done = std::task::ready!(work.as_mut().poll(cx));
+        self.work = None;
+        Poll::Ready(done)
+    }
+}
+
+impl<F: Future + Send + 'static> Drop for RunToEnd<F>
+where
+    F::Output: Send,
+{
+    fn drop(&mut self) {
+        let Some(work) = self.work.take() else {
+            return;
+        };
+        match tokio::runtime::Handle::try_current() {
+            Ok(runtime) => drop(runtime.spawn(work)),
+            // No runtime left to finish it on: the pool's last wall closes a connection that
+            // comes back inside a transaction.
+            Err(_) => drop(work),
+        }
+    }
 }
 
 /// A tenant transaction opened to write ([`crate::Store::begin_write`],

@@ -185,11 +185,12 @@ impl Store {
                 None => None,
             };
             let statement = match &open.pool {
-                Engine::Postgres(_) => postgres_begin(tenant.id, tenant.placement, opening),
+                Engine::Postgres(_) => Some(postgres_begin(tenant.id, tenant.placement, opening)),
                 // Takes the file's write lock up front, so that a read followed by a write
                 // never fails to upgrade.
-                Engine::Sqlite(_) if write => "BEGIN IMMEDIATE".to_owned(),
-                Engine::Sqlite(_) => "BEGIN".to_owned(),
+                Engine::Sqlite(_) if write => Some("BEGIN IMMEDIATE".to_owned()),
+                // The driver's `BEGIN` (deferred), a round trip cheaper than our own.
+                Engine::Sqlite(_) => None,
             };
             let versions = write.then(|| self.inner.versions.clone());
             match TenantTx::begin(tenant.id, open.pool, statement, versions, writer).await {
