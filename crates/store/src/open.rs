@@ -48,11 +48,18 @@ impl Store {
             Backend::Postgres { .. } => Placement::Pool,
             Backend::Sqlite { .. } => Placement::Database,
         };
+        let mut tenant_pools = TenantPools::new(limits, tenant_budget, trouble.clone());
+        if let Backend::Postgres {
+            shared, schemas, ..
+        } = &backend
+        {
+            tenant_pools = tenant_pools.sharing(vec![shared.clone(), schemas.clone()]);
+        }
         let store = Store {
             inner: Arc::new(Inner {
                 backend,
                 directory,
-                tenant_pools: TenantPools::new(limits, tenant_budget, trouble.clone()),
+                tenant_pools,
                 default_placement: config.default_placement.unwrap_or(engine_default),
                 versions,
                 limits,

@@ -10,6 +10,7 @@
 
 use crate::engine::{Conn, Engine};
 use crate::error::StoreError;
+use crate::placement::Seats;
 use crate::versions::{DataVersions, Reach};
 use lyceum_domain::{Placement, TenantId, UserId};
 use sqlx::{Postgres, Sqlite, Transaction};
@@ -67,8 +68,9 @@ pub struct TenantTx {
     versions: Option<Arc<DataVersions>>,
     /// Whose records the transaction said it writes.
     declared: Declared,
-    /// SQLite write transactions: this process's turn to write the tenant's file.
-    writer: Option<OwnedSemaphorePermit>,
+    /// What the transaction holds until it ends: on SQLite, for a write, this process's turn
+    /// to write the tenant's file; in a dedicated PostgreSQL database, a seat of its pool.
+    permit: Option<OwnedSemaphorePermit>,
     /// It recorded background work (outbox events, jobs): its commit tells the worker.
     queued_work: bool,
     /// It marked outbox events delivered: its commit tells the live event feeds.
@@ -96,13 +98,15 @@ impl TenantTx {
         pool: crate::placement::TenantPool,
         statement: Option<String>,
         versions: Option<Arc<DataVersions>>,
-        writer: Option<OwnedSemaphorePermit>,
+        permit: Option<OwnedSemaphorePermit>,
+        seats: Option<Arc<Seats>>,
     ) -> Result<Self, sqlx::Error> {
         RunToEnd::new(async move {
             let tx = match pool {
-                Engine::Postgres(pool) => match statement {
-                    Some(statement) => pool.begin_with(statement).await,
-                    None => pool.begin().await,
+                Engine::Postgres(pool) => match (statement, seats) {
+                    (Some(statement), Some(seats)) => seats.begin(&pool, statement).await,
+                    (Some(statement), None) => pool.begin_with(statement).await,
+                    (None, _) => pool.begin().await,
                 }
                 .map(Engine::Postgres),
                 Engine::Sqlite(pool) => match statement {
@@ -118,7 +122,7 @@ impl TenantTx {
                 tx: Some(tx),
                 versions,
                 declared: Declared::Nothing,
-                writer,
+                permit,
                 queued_work: false,
                 delivered_events: false,
             })
@@ -225,10 +229,10 @@ impl TenantTx {
             queued_work: self.queued_work,
             delivered_events: self.delivered_events,
         });
-        let (tx, writer) = self.finish();
+        let (tx, permit) = self.finish();
         RunToEnd::new(async move {
             let committed = crate::engine::dispatch!(tx, tx => tx.commit().await);
-            drop((writer, advance));
+            drop((permit, advance));
             committed
         })
         .await?;
@@ -236,10 +240,10 @@ impl TenantTx {
     }
 
     pub async fn rollback(mut self) -> Result<(), StoreError> {
-        let (tx, writer) = self.finish();
+        let (tx, permit) = self.finish();
         RunToEnd::new(async move {
             let rolled_back = crate::engine::dispatch!(tx, tx => tx.rollback().await);
-            drop(writer);
+            drop(permit);
             rolled_back
         })
         .await?;
@@ -248,29 +252,29 @@ impl TenantTx {
 
     fn finish(&mut self) -> (EngineTx, Option<OwnedSemaphorePermit>) {
         let tx = self.tx.take().expect("open until committed or rolled back");
-        (tx, self.writer.take())
+        (tx, self.permit.take())
     }
 }
 
 impl Drop for TenantTx {
     /// Dropped unfinished (an error returned early, a cancelled or panicking request): rolled
-    /// back on a task of its own, which gives the connection and the write turn back after.
+    /// back on a task of its own, which gives the connection and the permit (write turn, seat) back after.
     fn drop(&mut self) {
         if self.tx.is_none() {
             return;
         }
-        let (tx, writer) = self.finish();
+        let (tx, permit) = self.finish();
         match tokio::runtime::Handle::try_current() {
             Ok(runtime) => {
                 runtime.spawn(async move {
                     if let Err(error) = crate::engine::dispatch!(tx, tx => tx.rollback().await) {
                         tracing::warn!(%error, "rolling back an abandoned transaction failed");
                     }
-                    drop(writer);
+                    drop(permit);
                 });
             }
             // No runtime left: sqlx queues the rollback for the connection's next use.
-            Err(_) => drop((tx, writer)),
+            Err(_) => drop((tx, permit)),
         }
     }
 }

@@ -180,9 +180,19 @@ impl Store {
         let mut attempts = 0;
         loop {
             let open = self.tenant_pool(tenant).await?;
-            let writer = match open.writer.filter(|_| write) {
-                Some(turn) => Some(self.writer_turn(turn).await?),
-                None => None,
+            let permit = match (open.writer.filter(|_| write), &open.seats) {
+                (Some(turn), _) => Some(self.writer_turn(turn).await?),
+                (None, Some(seats)) => {
+                    match self.inner.tenant_pools.seat(tenant.id, seats).await? {
+                        Some(seat) => Some(seat),
+                        None if attempts < 3 => {
+                            attempts += 1;
+                            continue;
+                        }
+                        None => return Err(sqlx::Error::PoolClosed.into()),
+                    }
+                }
+                (None, None) => None,
             };
             let statement = match &open.pool {
                 Engine::Postgres(_) => Some(postgres_begin(tenant.id, tenant.placement, opening)),
@@ -193,7 +203,10 @@ impl Store {
                 Engine::Sqlite(_) => None,
             };
             let versions = write.then(|| self.inner.versions.clone());
-            match TenantTx::begin(tenant.id, open.pool, statement, versions, writer).await {
+            let begun = TenantTx::begin(
+                tenant.id, open.pool, statement, versions, permit, open.seats,
+            );
+            match begun.await {
                 Ok(tx) => return Ok(tx),
                 Err(sqlx::Error::PoolClosed) if attempts < 3 => attempts += 1,
                 Err(e) => return Err(e.into()),
@@ -219,14 +232,8 @@ impl Store {
 
     pub(crate) async fn tenant_pool(&self, tenant: &Tenant) -> Result<OpenPool, StoreError> {
         match (&self.inner.backend, tenant.placement) {
-            (Backend::Postgres { shared, .. }, Placement::Pool) => Ok(OpenPool {
-                pool: Engine::Postgres(shared.clone()),
-                writer: None,
-            }),
-            (Backend::Postgres { schemas, .. }, Placement::Schema) => Ok(OpenPool {
-                pool: Engine::Postgres(schemas.clone()),
-                writer: None,
-            }),
+            (Backend::Postgres { shared, .. }, Placement::Pool) => Ok(self.shared_pool(shared)),
+            (Backend::Postgres { schemas, .. }, Placement::Schema) => Ok(self.shared_pool(schemas)),
             (Backend::Postgres { placements, .. }, Placement::Database) => {
                 self.inner
                     .tenant_pools
@@ -243,6 +250,17 @@ impl Store {
                 placement: placement.as_str(),
                 engine: "sqlite",
             }),
+        }
+    }
+
+    /// A shared PostgreSQL pool for one transaction, with room in the budget for the
+    /// connection it may open.
+    fn shared_pool(&self, pool: &PgPool) -> OpenPool {
+        self.inner.tenant_pools.make_room_for_shared(pool);
+        OpenPool {
+            pool: Engine::Postgres(pool.clone()),
+            writer: None,
+            seats: None,
         }
     }
 

@@ -16,6 +16,10 @@ const DESCRIPTORS_PER_SQLITE_CONNECTION: u64 = 3;
 /// PostgreSQL connections outside the shared and directory pools: the owner's pool (2), and
 /// the data-version notices (2) and their listener (1).
 const OTHER_POSTGRES_CONNECTIONS: u32 = 5;
+/// Connections a default PostgreSQL budget leaves to other clients (psql, backups, monitoring),
+/// at the least; a fiftieth of what the server allows on larger servers. Its superusers have
+/// `superuser_reserved_connections` on top.
+const OTHER_CLIENTS: u32 = 10;
 
 /// What one PostgreSQL server lets this process's runtime role open.
 #[derive(Debug, Clone, Copy)]
@@ -94,7 +98,7 @@ pub(crate) fn postgres(
             )))
         }
         Some(budget) => budget,
-        None => allows.saturating_sub((allows / 10).max(10)),
+        None => allows.saturating_sub((allows / 50).max(OTHER_CLIENTS)),
     };
     let shared = limits.shared_max_connections;
     let schemas = shared.div_ceil(2);
@@ -109,27 +113,36 @@ pub(crate) fn postgres(
         )));
     }
     let left = u64::from(budget - fixed);
-    let connections = match limits.tenant_connection_budget {
+    let (tenants, shares_with_shared_pools) = match limits.tenant_connection_budget {
         Some(asked) if asked > left => {
             return Err(StoreError::Budget(format!(
                 "a tenant connection budget of {asked} is more than the {left} the PostgreSQL budget of {budget} leaves after the shared pools"
             )))
         }
-        Some(asked) => asked,
-        None => left,
+        Some(asked) => (asked, false),
+        // The shared pools open connections only on demand (a node's tenants may all have
+        // databases of their own): their share goes to the tenants too, and what they hold
+        // counts against it.
+        None => (left + u64::from(shared + schemas), true),
     };
-    let sockets = u64::from(fixed) + connections + RESERVED_DESCRIPTORS;
+    let held = if shares_with_shared_pools {
+        u64::from(directory + OTHER_POSTGRES_CONNECTIONS) + tenants
+    } else {
+        u64::from(fixed) + tenants
+    };
+    let sockets = held + RESERVED_DESCRIPTORS;
     if sockets > descriptors {
         return Err(StoreError::Budget(format!(
-            "{} PostgreSQL connections need about {sockets} open files, but this process may open {descriptors} (ulimit -n)",
-            u64::from(fixed) + connections
+            "{held} PostgreSQL connections need about {sockets} open files, but this process may open {descriptors} (ulimit -n)"
         )));
     }
+    let mut tenants = tenant_budget(limits, tenants, true)?;
+    tenants.shares_with_shared_pools = shares_with_shared_pools;
     Ok(PgBudget {
         shared,
         schemas,
         directory,
-        tenants: tenant_budget(limits, connections, true)?,
+        tenants,
     })
 }
 
@@ -153,7 +166,7 @@ pub(crate) fn sqlite(limits: &PoolLimits, descriptors: u64) -> Result<TenantBudg
 fn tenant_budget(
     limits: &PoolLimits,
     connections: u64,
-    growth_takes_from_others: bool,
+    seated: bool,
 ) -> Result<TenantBudget, StoreError> {
     let pools = limits.max_open_tenant_pools.unwrap_or(connections);
     let pools = usize::try_from(pools)
@@ -172,7 +185,8 @@ fn tenant_budget(
     Ok(TenantBudget {
         connections,
         pools,
-        growth_takes_from_others,
+        seated,
+        shares_with_shared_pools: false,
     })
 }
 
@@ -196,14 +210,25 @@ mod tests {
     #[test]
     fn the_postgres_budget_is_the_server_less_a_reserve_and_the_shared_pools() {
         let budget = postgres(&PoolLimits::default(), server(500), 20_000).unwrap();
-        // 497 allowed, 49 kept for other clients, 16 + 8 + 8 + 5 for the shared pools.
-        assert_eq!(budget.tenants.connections, 497 - 49 - 37);
+        // 497 allowed, 10 kept for other clients, 8 + 5 for the directory and the rest; the
+        // shared pools (16 + 8) draw on the tenants' share as they open connections.
+        assert_eq!(budget.tenants.connections, 497 - 10 - 13);
+        assert!(budget.tenants.shares_with_shared_pools);
+        let budget = postgres(&PoolLimits::default(), server(5_000), 20_000).unwrap();
+        assert_eq!(budget.tenants.connections, 4_997 - 99 - 13);
+        let explicit = PoolLimits {
+            tenant_connection_budget: Some(100),
+            ..PoolLimits::default()
+        };
+        let budget = postgres(&explicit, server(500), 20_000).unwrap();
+        assert_eq!(budget.tenants.connections, 100);
+        assert!(!budget.tenants.shares_with_shared_pools);
         assert_eq!(
             budget.tenants.pools.get() as u64,
             budget.tenants.connections
         );
         let small = postgres(&PoolLimits::default(), server(100), 20_000).unwrap();
-        assert_eq!(small.tenants.connections, 97 - 10 - 37);
+        assert_eq!(small.tenants.connections, 97 - 10 - 13);
     }
 
     #[test]

@@ -11,7 +11,7 @@ pub(crate) mod budget;
 mod pools;
 
 pub(crate) use pools::{
-    close_if_in_transaction, OpenPool, TenantBudget, TenantPool, TenantPools, Wear,
+    close_if_in_transaction, OpenPool, Seats, TenantBudget, TenantPool, TenantPools, Wear,
     SCHEMA_TRANSACTIONS_PER_CONNECTION,
 };
 

@@ -362,6 +362,143 @@ async fn more_tenants_than_the_connection_budget_are_served_concurrently() {
     }
 }
 
+/// A busy tenant of a dedicated database grows only into connections the budget has free: with
+/// the budget spent by three tenants' pools, six concurrent transactions of one of them queue
+/// for its one seat instead of closing the other two tenants' pools to make room (each would
+/// then pay a new connection on its next request, and the next tenant after it). With room in
+/// the budget, the same tenant's pool grows. On several threads, so that a connection on its
+/// way back to the pool races the next transaction for its seat.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_busy_tenant_grows_into_free_connections_only() {
+    for (budget, grows) in [(3, false), (5, true)] {
+        let (mut config, guard) = testing::postgres_config().await;
+        config.limits.tenant_connection_budget = Some(budget);
+        config.limits.max_open_tenant_pools = None;
+        config.limits.tenant_max_connections = 4;
+        let bed = bed_with("postgres", (config, guard)).await;
+        let mut tenants = Vec::new();
+        for i in 0..3 {
+            let t = provision(&bed.store, &format!("seats-{i}"), Placement::Database).await;
+            seed(&bed.store, &t, "x").await;
+            tenants.push(t);
+        }
+        for tenant in &tenants {
+            let mut tx = bed.store.begin(tenant).await.unwrap();
+            count(&mut tx, "SELECT COUNT(*) FROM users", None)
+                .await
+                .unwrap();
+            tx.commit().await.unwrap();
+        }
+        assert_eq!(bed.store.open_tenant_pools().await, 3);
+        let busy = std::sync::Arc::new(tenants[0].clone());
+        let peak = std::sync::Arc::new(std::sync::atomic::AtomicI64::new(0));
+        let name = crate::placement::database_name(busy.id);
+        let workers: Vec<_> = (0..6)
+            .map(|_| {
+                let (store, busy, peak, name) =
+                    (bed.store.clone(), busy.clone(), peak.clone(), name.clone());
+                tokio::spawn(async move {
+                    let mut tx = store.begin(&busy).await?;
+                    let backends = count(
+                        &mut tx,
+                        &format!(
+                            "SELECT COUNT(*) FROM pg_stat_activity, pg_sleep(0.1) WHERE datname = '{name}'"
+                        ),
+                        None,
+                    )
+                    .await?;
+                    peak.fetch_max(backends, std::sync::atomic::Ordering::Relaxed);
+                    tx.commit().await
+                })
+            })
+            .collect();
+        for worker in workers {
+            worker.await.unwrap().unwrap();
+        }
+        assert_eq!(
+            bed.store.open_tenant_pools().await,
+            3,
+            "budget {budget}: the busy tenant closed other tenants' pools"
+        );
+        let peak = peak.load(std::sync::atomic::Ordering::Relaxed);
+        if !grows {
+            assert_eq!(
+                peak, 1,
+                "budget {budget}: the busy tenant grew past the budget"
+            );
+            continue;
+        }
+        assert!(
+            peak >= 2,
+            "budget {budget}: the busy tenant never grew ({peak})"
+        );
+        // The budget spent again by a newcomer (which closes the least recently used pool),
+        // the grown tenant gives a seat back on its next transaction, and the next newcomer
+        // finds it free instead of closing another tenant's pool.
+        let touch = |t: Tenant| {
+            let store = bed.store.clone();
+            async move {
+                let mut tx = store.begin(&t).await.unwrap();
+                count(&mut tx, "SELECT COUNT(*) FROM users", None)
+                    .await
+                    .unwrap();
+                tx.commit().await.unwrap();
+            }
+        };
+        let newcomer = provision(&bed.store, "seats-3", Placement::Database).await;
+        touch(newcomer).await;
+        touch((*busy).clone()).await;
+        let next = provision(&bed.store, "seats-4", Placement::Database).await;
+        touch(next).await;
+        assert_eq!(
+            bed.store.open_tenant_pools().await,
+            4,
+            "the grown tenant kept its seats while the budget was spent"
+        );
+    }
+}
+
+/// With the default budget the shared pools draw on the tenants' connections: the tenants'
+/// pools fill what the shared pool does not hold, and a pool-placement transaction that needs
+/// one connection more then closes the least recently used tenant's pool for it.
+#[tokio::test]
+async fn the_shared_pools_take_their_connections_from_the_tenants_budget() {
+    let (mut config, guard) = testing::postgres_config().await;
+    // 13 = the shared pools (2 + 1), the directory's (2), 5 others, and 3 more: 6 connections
+    // for the tenants' pools and the shared ones together.
+    config.limits.postgres_connection_budget = Some(13);
+    config.limits.shared_max_connections = 2;
+    config.limits.tenant_connection_budget = None;
+    config.limits.max_open_tenant_pools = None;
+    config.limits.tenant_max_connections = 1;
+    let bed = bed_with("postgres", (config, guard)).await;
+    let shared = bed.store.shared_pool_for_tests(Placement::Pool);
+    let pooled = provision(&bed.store, "sharing-pool", Placement::Pool).await;
+    for i in 0..6 {
+        let t = provision(&bed.store, &format!("sharing-{i}"), Placement::Database).await;
+        let mut tx = bed.store.begin(&t).await.unwrap();
+        count(&mut tx, "SELECT COUNT(*) FROM users", None)
+            .await
+            .unwrap();
+        tx.commit().await.unwrap();
+    }
+    let held = bed.store.open_tenant_pools().await + u64::from(shared.size());
+    assert_eq!(held, 6, "the tenants and the shared pool fill the budget");
+    let mut first = bed.store.begin(&pooled).await.unwrap();
+    let mut second = bed.store.begin(&pooled).await.unwrap();
+    for tx in [&mut first, &mut second] {
+        count(tx, "SELECT COUNT(*) FROM users", None).await.unwrap();
+    }
+    assert_eq!(shared.size(), 2);
+    assert_eq!(
+        bed.store.open_tenant_pools().await,
+        4,
+        "the shared pool's second connection came from a tenant's"
+    );
+    first.commit().await.unwrap();
+    second.commit().await.unwrap();
+}
+
 /// A PostgreSQL server out of connections for us (its `max_connections` lowered under a running
 /// process, a role limit, other clients holding the reserve) is "unavailable for now" (503 with
 /// `Retry-After` over HTTP), not an internal error.
