@@ -246,21 +246,9 @@ async fn database_placement_keeps_its_pool_cap() {
         config.limits.max_open_tenant_pools = Some(3);
         config.limits.tenant_max_connections = 2;
         let bed = bed_with(label, (config, guard)).await;
-        let mut tenants = Vec::new();
-        for i in 0..7 {
-            let t = provision(&bed.store, &format!("cap-{i}"), Placement::Database).await;
-            seed(&bed.store, &t, "x").await;
-            tenants.push(t);
-        }
+        let tenants = seeded_database_tenants(&bed.store, "cap", 7).await;
         for t in &tenants {
-            let mut tx = bed.store.begin(t).await.unwrap();
-            assert_eq!(
-                count(&mut tx, "SELECT COUNT(*) FROM users", None)
-                    .await
-                    .unwrap(),
-                2
-            );
-            tx.commit().await.unwrap();
+            assert_eq!(count_users(&bed.store, t).await, 2);
         }
         assert!(
             bed.store.open_tenant_pools().await <= 3,
@@ -294,12 +282,7 @@ async fn more_tenants_than_the_connection_budget_are_served_concurrently() {
         config.limits.max_open_tenant_pools = None;
         config.limits.tenant_max_connections = 2;
         let bed = bed_with(label, (config, guard)).await;
-        let mut tenants = Vec::new();
-        for i in 0..8 {
-            let t = provision(&bed.store, &format!("budget-{i}"), Placement::Database).await;
-            seed(&bed.store, &t, "x").await;
-            tenants.push(t);
-        }
+        let tenants = seeded_database_tenants(&bed.store, "budget", 8).await;
         let tenants = std::sync::Arc::new(tenants);
         let workers: Vec<_> = (0..12)
             .map(|worker| {
@@ -376,18 +359,9 @@ async fn a_busy_tenant_grows_into_free_connections_only() {
         config.limits.max_open_tenant_pools = None;
         config.limits.tenant_max_connections = 4;
         let bed = bed_with("postgres", (config, guard)).await;
-        let mut tenants = Vec::new();
-        for i in 0..3 {
-            let t = provision(&bed.store, &format!("seats-{i}"), Placement::Database).await;
-            seed(&bed.store, &t, "x").await;
-            tenants.push(t);
-        }
+        let tenants = seeded_database_tenants(&bed.store, "seats", 3).await;
         for tenant in &tenants {
-            let mut tx = bed.store.begin(tenant).await.unwrap();
-            count(&mut tx, "SELECT COUNT(*) FROM users", None)
-                .await
-                .unwrap();
-            tx.commit().await.unwrap();
+            count_users(&bed.store, tenant).await;
         }
         assert_eq!(bed.store.open_tenant_pools().await, 3);
         let busy = std::sync::Arc::new(tenants[0].clone());
@@ -435,21 +409,11 @@ async fn a_busy_tenant_grows_into_free_connections_only() {
         // The budget spent again by a newcomer (which closes the least recently used pool),
         // the grown tenant gives a seat back on its next transaction, and the next newcomer
         // finds it free instead of closing another tenant's pool.
-        let touch = |t: Tenant| {
-            let store = bed.store.clone();
-            async move {
-                let mut tx = store.begin(&t).await.unwrap();
-                count(&mut tx, "SELECT COUNT(*) FROM users", None)
-                    .await
-                    .unwrap();
-                tx.commit().await.unwrap();
-            }
-        };
         let newcomer = provision(&bed.store, "seats-3", Placement::Database).await;
-        touch(newcomer).await;
-        touch((*busy).clone()).await;
+        count_users(&bed.store, &newcomer).await;
+        count_users(&bed.store, &busy).await;
         let next = provision(&bed.store, "seats-4", Placement::Database).await;
-        touch(next).await;
+        count_users(&bed.store, &next).await;
         assert_eq!(
             bed.store.open_tenant_pools().await,
             4,
@@ -476,11 +440,7 @@ async fn the_shared_pools_take_their_connections_from_the_tenants_budget() {
     let pooled = provision(&bed.store, "sharing-pool", Placement::Pool).await;
     for i in 0..6 {
         let t = provision(&bed.store, &format!("sharing-{i}"), Placement::Database).await;
-        let mut tx = bed.store.begin(&t).await.unwrap();
-        count(&mut tx, "SELECT COUNT(*) FROM users", None)
-            .await
-            .unwrap();
-        tx.commit().await.unwrap();
+        count_users(&bed.store, &t).await;
     }
     let held = bed.store.open_tenant_pools().await + u64::from(shared.size());
     assert_eq!(held, 6, "the tenants and the shared pool fill the budget");
@@ -613,12 +573,7 @@ async fn database_placement_serves_concurrent_load_across_more_tenants_than_pool
         config.limits.max_open_tenant_pools = Some(2);
         config.limits.tenant_max_connections = 2;
         let bed = bed_with(label, (config, guard)).await;
-        let mut tenants = Vec::new();
-        for i in 0..5 {
-            let t = provision(&bed.store, &format!("load-{i}"), Placement::Database).await;
-            seed(&bed.store, &t, "x").await;
-            tenants.push(t);
-        }
+        let tenants = seeded_database_tenants(&bed.store, "load", 5).await;
         // 40 transactions, 8 at a time, spread over 5 tenants with room for 2 pools: pools are
         // evicted while others still use them, and every transaction must still succeed.
         let mut tasks = tokio::task::JoinSet::new();
@@ -688,4 +643,25 @@ async fn settled_runtime_connections(databases: &[String], cap: i64) -> i64 {
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
     open
+}
+
+/// `n` tenants of the `database` placement named `<prefix>-<i>`, each seeded.
+async fn seeded_database_tenants(store: &Store, prefix: &str, n: usize) -> Vec<Tenant> {
+    let mut tenants = Vec::with_capacity(n);
+    for i in 0..n {
+        let t = provision(store, &format!("{prefix}-{i}"), Placement::Database).await;
+        seed(store, &t, "x").await;
+        tenants.push(t);
+    }
+    tenants
+}
+
+/// One read transaction in `tenant`: counts its users.
+async fn count_users(store: &Store, tenant: &Tenant) -> i64 {
+    let mut tx = store.begin(tenant).await.unwrap();
+    let users = count(&mut tx, "SELECT COUNT(*) FROM users", None)
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+    users
 }
