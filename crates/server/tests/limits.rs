@@ -447,6 +447,12 @@ async fn metrics_bound_tenant_labels_and_report_routes_and_pools() {
             "{metrics}"
         );
         assert!(metrics.contains("lyceum_tenant_pools_open"), "{metrics}");
+        for churn in ["tenant_pool_opens", "tenant_pool_evictions"] {
+            assert!(
+                metrics.contains(&format!("# TYPE lyceum_{churn} counter")),
+                "{metrics}"
+            );
+        }
     }
 }
 

@@ -50,6 +50,7 @@ pub use health::TransactionTrouble;
 pub use lifecycle::{MigrationScope, TenantSeed, MIGRATION_PARALLELISM};
 pub use migrate::{MigrationProgress, MigrationReport, TenantMigrationFailure};
 pub use open::sqlite_memory_used;
+pub use placement::PoolChurnCounts;
 pub use scope::{LearnerLock, TenantTx, WriteTx};
 pub use sqlx::postgres::PgConnectOptions;
 pub use store::{PoolStats, Store};

@@ -329,6 +329,11 @@ impl Store {
         self.inner.trouble.snapshot()
     }
 
+    /// Tenants' own pools opened, and closed to make room for others, since the store opened.
+    pub fn tenant_pool_churn(&self) -> crate::PoolChurnCounts {
+        self.inner.tenant_pools.churn()
+    }
+
     /// How many tenants' own pools are open right now (bounded by `max_open_tenant_pools`).
     pub async fn open_tenant_pools(&self) -> u64 {
         self.inner.tenant_pools.open_count()

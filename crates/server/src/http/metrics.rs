@@ -248,6 +248,22 @@ impl std::fmt::Debug for StoreCollector {
 impl Collector for StoreCollector {
     fn encode(&self, mut encoder: DescriptorEncoder) -> Result<(), std::fmt::Error> {
         self.encode_trouble(&mut encoder)?;
+        let churn = self.0.tenant_pool_churn();
+        for (name, help, value) in [
+            (
+                "tenant_pool_opens",
+                "Tenants' own pools opened for a tenant without one (on PostgreSQL, a new backend each)",
+                churn.opened,
+            ),
+            (
+                "tenant_pool_evictions",
+                "Tenants' own pools closed to make room in the connection budget for another tenant",
+                churn.closed_for_room,
+            ),
+        ] {
+            let family = encoder.encode_descriptor(name, help, None, MetricType::Counter)?;
+            ConstCounter::new(value).encode(family)?;
+        }
         let Some(counts) = self.0.notice_counts() else {
             return Ok(());
         };

@@ -10,6 +10,7 @@
 pub(crate) mod budget;
 mod pools;
 
+pub use pools::PoolChurnCounts;
 pub(crate) use pools::{
     close_if_in_transaction, OpenPool, Seats, TenantBudget, TenantPool, TenantPools, Wear,
     SCHEMA_TRANSACTIONS_PER_CONNECTION,

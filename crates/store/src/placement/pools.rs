@@ -156,6 +156,7 @@ pub(crate) struct TenantPools {
     seated: Arc<AtomicU64>,
     /// The shared pools that draw on the budget too (see [`TenantBudget`]).
     shared: Vec<PgPool>,
+    churn: Arc<PoolChurn>,
     limits: PoolLimits,
     budget: TenantBudget,
     trouble: Arc<TroubleCounts>,
@@ -172,6 +173,7 @@ impl TenantPools {
             opening: Arc::default(),
             seated: Arc::default(),
             shared: Vec::new(),
+            churn: Arc::default(),
             limits,
             budget,
             trouble,
@@ -358,6 +360,7 @@ impl TenantPools {
     /// [`TenantPools::make_room`] for a pool about to be opened, which counts in the budget from
     /// now until it is registered (or fails to open): the guard returned.
     fn make_room_for_new_pool(&self, id: TenantId) -> OpeningPool {
+        self.churn.opened.fetch_add(1, Ordering::Relaxed);
         let open = self.make_room(Some(id));
         // Counted before the registry's lock is let go, so that a connection released meanwhile
         // sees the new pool in the budget (see [`Wear::OverBudget`]).
@@ -392,6 +395,7 @@ impl TenantPools {
                     None => u64::from(crate::engine::dispatch!(&evicted.pool, p => p.size())),
                 };
                 in_pools = in_pools.saturating_sub(freed);
+                self.churn.closed_for_room.fetch_add(1, Ordering::Relaxed);
                 self.retire(evicted);
             }
         }
@@ -412,6 +416,7 @@ impl TenantPools {
                 .fetch_add(seats.granted.load(Ordering::Relaxed), Ordering::Relaxed);
         }
         if let Some((_, (evicted, _))) = open.push(id, (pool.clone(), Instant::now())) {
+            self.churn.closed_for_room.fetch_add(1, Ordering::Relaxed);
             self.retire(evicted);
         }
         pool
@@ -455,6 +460,14 @@ impl TenantPools {
         self.trouble.forget(id);
     }
 
+    /// Pools opened and closed for room so far.
+    pub(crate) fn churn(&self) -> PoolChurnCounts {
+        PoolChurnCounts {
+            opened: self.churn.opened.load(Ordering::Relaxed),
+            closed_for_room: self.churn.closed_for_room.load(Ordering::Relaxed),
+        }
+    }
+
     /// Pools open right now (at most the budget's `pools`).
     pub(crate) fn open_count(&self) -> u64 {
         self.open
@@ -481,6 +494,25 @@ impl TenantPools {
             crate::engine::dispatch!(pool, p => p.close().await);
         }
     }
+}
+
+/// Tenants' pools opened and closed for room so far: when more tenants are busy than the
+/// budget holds, every call to a tenant without an open pool opens one (on PostgreSQL a new
+/// backend), and these count it.
+#[derive(Debug, Default)]
+pub(crate) struct PoolChurn {
+    opened: AtomicU64,
+    closed_for_room: AtomicU64,
+}
+
+/// A snapshot of [`PoolChurn`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PoolChurnCounts {
+    /// Pools opened for a tenant without one.
+    pub opened: u64,
+    /// Pools closed to make room for another tenant's (in the budget or under the cap on open
+    /// pools; not for being idle).
+    pub closed_for_room: u64,
 }
 
 /// A pool being opened, counted in [`TenantPools`]'s budget until dropped: once the pool is

@@ -254,6 +254,14 @@ async fn database_placement_keeps_its_pool_cap() {
             bed.store.open_tenant_pools().await <= 3,
             "{label}: more tenant pools open than the cap"
         );
+        // Every pool opened is open still or was closed for another: the churn counts add up.
+        let churn = bed.store.tenant_pool_churn();
+        assert!(churn.opened >= 7, "{label}: {churn:?}");
+        assert_eq!(
+            churn.opened - churn.closed_for_room,
+            bed.store.open_tenant_pools().await,
+            "{label}: {churn:?}"
+        );
         if label == "postgres" {
             let names: Vec<String> = tenants
                 .iter()
