@@ -78,7 +78,9 @@ impl Seats {
             if let Some(tx) = pool.try_begin_with(statement.clone()).await? {
                 return Ok(tx);
             }
+            // A closed pool (retired meanwhile) hands out nothing: the driver says so at once.
             if u64::from(pool.size()) < self.granted.load(Ordering::Relaxed)
+                || pool.is_closed()
                 || Instant::now() >= deadline
             {
                 return pool.begin_with(statement).await;
@@ -373,8 +375,9 @@ impl TenantPools {
     /// or one of a shared pool): while the pools (and the pools being opened) hold the whole
     /// budget, the least recently used pool of another tenant is closed.
     /// Closing is asynchronous (a pool waits for its transactions to end), so the budget can
-    /// be exceeded by connections still in use for a moment; the PostgreSQL reserve covers it,
-    /// and [`Wear::OverBudget`] closes the excess as it comes back.
+    /// be exceeded by connections still in use for a moment: on PostgreSQL the reserve covers
+    /// it until they come back and close; on SQLite [`Wear::OverBudget`] also trims pools that
+    /// grew past the budget.
     fn make_room(&self, id: Option<TenantId>) -> MutexGuard<'_, PoolRegistry> {
         let mut open = self.open.lock().expect("tenant pool registry poisoned");
         let mut in_pools = self.in_budget(&open) + self.opening.load(Ordering::Relaxed);
