@@ -18,6 +18,7 @@ mod control;
 mod engine;
 mod error;
 mod health;
+mod heap;
 mod lifecycle;
 mod migrate;
 mod open;

@@ -190,5 +190,7 @@ pub(crate) async fn migrate_sqlite_file(
     )
     .await;
     conn.close().await.ok();
+    // A migration's statements and the schema it parsed leave the C heap with holes.
+    crate::heap::released();
     result
 }

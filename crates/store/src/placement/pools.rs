@@ -563,7 +563,13 @@ pub(crate) fn close_if_in_transaction<DB: sqlx::Database>(
                     .is_none_or(|(pool, _)| {
                         crate::engine::dispatch!(&pool.pool, p => p.size()) > 1
                     });
-                grown && held(&open) + opening.load(Ordering::Relaxed) > *budget
+                let worn = grown && held(&open) + opening.load(Ordering::Relaxed) > *budget;
+                if worn {
+                    // The budget of SQLite's tenant files: the connection's memory goes back
+                    // to the C heap.
+                    crate::heap::released();
+                }
+                worn
             }),
         };
         Box::pin(async move { Ok(!in_transaction && !worn) })
@@ -592,7 +598,16 @@ pub(crate) enum Wear {
 pub(crate) const SCHEMA_TRANSACTIONS_PER_CONNECTION: u64 = 200;
 
 /// Closing waits for the pool's connections to come back, so it runs on its own task instead
-/// of holding up the request that caused the eviction.
+/// of holding up the request that caused the eviction. A SQLite pool's memory then goes back to
+/// the C heap, which is trimmed.
 fn close_later(pool: TenantPool) {
-    tokio::spawn(async move { crate::engine::dispatch!(pool, p => p.close().await) });
+    tokio::spawn(async move {
+        match pool {
+            Engine::Postgres(pool) => pool.close().await,
+            Engine::Sqlite(pool) => {
+                pool.close().await;
+                crate::heap::released();
+            }
+        }
+    });
 }
