@@ -50,9 +50,12 @@ impl Trimmer {
         if self.due.swap(true, Ordering::AcqRel) {
             return;
         }
+        // Cleared when the trim starts, or when the task is dropped before (a runtime shutting
+        // down): a flag left set would skip every later trim.
+        let due = Due(&self.due);
         runtime.spawn(async move {
             tokio::time::sleep(TRIM_DELAY).await;
-            self.due.store(false, Ordering::Release);
+            drop(due);
             let begun = std::time::Instant::now();
             // A trim that panicked has nothing to report: the heap stays as it was.
             let _ = tokio::task::spawn_blocking(self.trim).await;
@@ -61,6 +64,15 @@ impl Trimmer {
                 "gave the C heap's free memory back"
             );
         });
+    }
+}
+
+/// A scheduled trim's claim on [`Trimmer::due`], given up when dropped.
+struct Due(&'static AtomicBool);
+
+impl Drop for Due {
+    fn drop(&mut self) {
+        self.0.store(false, Ordering::Release);
     }
 }
 
@@ -119,6 +131,22 @@ mod tests {
         // Releases after the trim began schedule the next one.
         HEAP.released();
         assert_eq!(trims_after_the_delay(&TRIMS_RUN, 2).await, 2);
+    }
+
+    #[test]
+    fn a_trim_dropped_with_its_runtime_does_not_block_the_next() {
+        static HEAP: Trimmer = Trimmer::new(|| {});
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_time()
+            .build()
+            .expect("a runtime");
+        runtime.block_on(async { HEAP.released() });
+        assert!(HEAP.due.load(Ordering::Relaxed));
+        drop(runtime);
+        assert!(
+            !HEAP.due.load(Ordering::Relaxed),
+            "a dropped trim still blocks the next"
+        );
     }
 
     #[test]
