@@ -458,7 +458,7 @@ impl TenantPools {
             .pop(&id);
         if let Some((open, _)) = removed {
             self.unseat(&open);
-            crate::engine::dispatch!(open.pool, p => p.close().await);
+            close(open.pool).await;
         }
         self.trouble.forget(id);
     }
@@ -494,7 +494,7 @@ impl TenantPools {
             std::iter::from_fn(|| open.pop_lru().map(|(_, (open, _))| open.pool)).collect()
         };
         for pool in pools {
-            crate::engine::dispatch!(pool, p => p.close().await);
+            close(pool).await;
         }
     }
 }
@@ -598,16 +598,19 @@ pub(crate) enum Wear {
 pub(crate) const SCHEMA_TRANSACTIONS_PER_CONNECTION: u64 = 200;
 
 /// Closing waits for the pool's connections to come back, so it runs on its own task instead
-/// of holding up the request that caused the eviction. A SQLite pool's memory then goes back to
-/// the C heap, which is trimmed.
+/// of holding up the request that caused the eviction.
 fn close_later(pool: TenantPool) {
-    tokio::spawn(async move {
-        match pool {
-            Engine::Postgres(pool) => pool.close().await,
-            Engine::Sqlite(pool) => {
-                pool.close().await;
-                crate::heap::released();
-            }
+    tokio::spawn(close(pool));
+}
+
+/// Closes a tenant's pool once its connections come back. A SQLite pool's memory goes back to
+/// the C heap, which is then trimmed.
+async fn close(pool: TenantPool) {
+    match pool {
+        Engine::Postgres(pool) => pool.close().await,
+        Engine::Sqlite(pool) => {
+            pool.close().await;
+            crate::heap::released();
         }
-    });
+    }
 }
