@@ -9,8 +9,9 @@
 //! The same rule chooses what a person's recent activity ([`recent`]) lists.
 
 use crate::dispatch::envelope;
+use crate::identity::sessions;
 use crate::{Actor, Refusal};
-use lyceum_domain::{CourseId, DomainEvent, EnrollmentStatus, EventEnvelope, UserId};
+use lyceum_domain::{CourseId, DomainEvent, EnrollmentStatus, EventEnvelope, Role, UserId};
 use lyceum_store::repo::{courses, enrollments, outbox, users};
 use lyceum_store::TenantTx;
 use std::collections::{HashMap, HashSet};
@@ -97,38 +98,53 @@ pub fn audience(event: &DomainEvent) -> Audience {
     }
 }
 
-/// Someone watching the tenant's events, with the courses they teach and take as read when
-/// they started; their own enrollments, drops and new courses keep those up to date. (A change
-/// of a course's instructors applies to watchers who start after it.)
+/// Someone watching the tenant's events, with their role and the courses they teach and take
+/// as read when they started; their own enrollments, drops and new courses keep those up to
+/// date. An event that may change what they may see otherwise (their role changed, their
+/// account deactivated, a course they teach updated, which may have changed its instructors)
+/// makes the watcher [stale](Watcher::stale): read it again ([`rewatch`]) before the next event.
 #[derive(Debug, Clone)]
 pub struct Watcher {
     user: UserId,
-    admin: bool,
+    role: Role,
     teaches: HashSet<CourseId>,
     takes: HashSet<CourseId>,
+    stale: bool,
 }
 
 /// The watcher `actor` is: everyone signed in may watch their own scope.
 pub async fn watcher(tx: &mut TenantTx, actor: &Actor) -> Result<Watcher, Refusal> {
-    let teaches = if actor.is_admin() {
+    watch(tx, actor.user, actor.role).await
+}
+
+/// `watcher` read again from the store after it went stale: `None` once they are no longer
+/// active (the stream ends), else their scope as it is now, under the role they hold now (as
+/// any request of theirs would be).
+pub async fn rewatch(tx: &mut TenantTx, watcher: &Watcher) -> Result<Option<Watcher>, Refusal> {
+    match sessions::standing(tx, watcher.user).await? {
+        Some(role) => Ok(Some(watch(tx, watcher.user, role).await?)),
+        None => Ok(None),
+    }
+}
+
+async fn watch(tx: &mut TenantTx, user: UserId, role: Role) -> Result<Watcher, Refusal> {
+    let teaches = if role == Role::Admin {
         HashSet::new()
     } else {
-        courses::taught_by(tx, actor.user)
-            .await?
-            .into_iter()
-            .collect()
+        courses::taught_by(tx, user).await?.into_iter().collect()
     };
-    let takes = enrollments::for_user(tx, actor.user)
+    let takes = enrollments::for_user(tx, user)
         .await?
         .into_iter()
         .filter(|e| e.status != EnrollmentStatus::Dropped)
         .map(|e| e.course_id)
         .collect();
     Ok(Watcher {
-        user: actor.user,
-        admin: actor.is_admin(),
+        user,
+        role,
         teaches,
         takes,
+        stale: false,
     })
 }
 
@@ -136,7 +152,7 @@ impl Watcher {
     /// May the watcher see `event`? Also notes what the event changes in their own scope.
     pub fn sees(&mut self, event: &LiveEvent) -> bool {
         self.follow(&event.envelope);
-        if self.admin || event.envelope.actor == Some(self.user) {
+        if self.role == Role::Admin || event.envelope.actor == Some(self.user) {
             return true;
         }
         match event.audience {
@@ -163,8 +179,23 @@ impl Watcher {
             Some(Ok(DomainEvent::CourseCreated(e))) if e.by == self.user => {
                 self.teaches.insert(e.course_id);
             }
+            Some(Ok(DomainEvent::UserUpdated(e))) if e.user_id == self.user => {
+                self.stale |= e.role != self.role;
+            }
+            Some(Ok(DomainEvent::UserDeactivated(e))) if e.user_id == self.user => {
+                self.stale = true;
+            }
+            Some(Ok(DomainEvent::CourseUpdated(e))) if self.teaches.contains(&e.course_id) => {
+                self.stale = true;
+            }
             _ => {}
         }
+    }
+
+    /// Whether an event passed may have changed what the watcher may see: [`rewatch`] them
+    /// before the next one.
+    pub fn stale(&self) -> bool {
+        self.stale
     }
 }
 
@@ -286,9 +317,10 @@ mod tests {
     fn learner_of(course: CourseId) -> Watcher {
         Watcher {
             user: UserId::new(),
-            admin: false,
+            role: Role::Student,
             teaches: HashSet::new(),
             takes: HashSet::from([course]),
+            stale: false,
         }
     }
 
@@ -364,5 +396,58 @@ mod tests {
             ..published.clone()
         };
         assert!(!learner.sees(&unreadable));
+    }
+    #[test]
+    fn a_change_of_the_watchers_role_or_standing_or_of_a_course_they_teach_makes_them_stale() {
+        let taught = CourseId::new();
+        let mut teacher = Watcher {
+            role: Role::Instructor,
+            teaches: HashSet::from([taught]),
+            takes: HashSet::new(),
+            ..learner_of(taught)
+        };
+        let me = teacher.user;
+        let renamed = |user_id, role| {
+            live(
+                events::UserUpdated {
+                    user_id,
+                    role,
+                    by: UserId::new(),
+                }
+                .into(),
+                None,
+            )
+        };
+        // Someone else's change, or a change of their own that keeps the role: nothing to read.
+        assert!(!teacher.sees(&renamed(UserId::new(), Role::Admin)));
+        assert!(teacher.sees(&renamed(me, Role::Instructor)));
+        assert!(!teacher.stale());
+        assert!(teacher.sees(&renamed(me, Role::Student)));
+        assert!(teacher.stale());
+
+        let mut teacher = Watcher {
+            stale: false,
+            ..teacher
+        };
+        let elsewhere = events::CourseUpdated {
+            course_id: CourseId::new(),
+            by: UserId::new(),
+        };
+        assert!(!teacher.sees(&live(elsewhere.into(), None)));
+        assert!(!teacher.stale());
+        let theirs = events::CourseUpdated {
+            course_id: taught,
+            by: UserId::new(),
+        };
+        assert!(teacher.sees(&live(theirs.into(), None)));
+        assert!(teacher.stale());
+
+        let mut learner = learner_of(taught);
+        let deactivated = events::UserDeactivated {
+            user_id: learner.user,
+            by: UserId::new(),
+        };
+        assert!(learner.sees(&live(deactivated.into(), None)));
+        assert!(learner.stale());
     }
 }

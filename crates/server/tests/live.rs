@@ -348,3 +348,118 @@ async fn a_malformed_last_event_id_or_no_token_is_refused_and_streams_per_user_a
     }
     assert!(reopened.is_some(), "the place came back");
 }
+
+#[tokio::test]
+async fn a_demoted_watcher_sees_only_the_new_roles_events_and_a_deactivated_one_stops_watching() {
+    let (config, _guard) = lyceum_store::testing::sqlite_config();
+    let store = Store::open(config).await.unwrap();
+    let (delta, course) = school(&store, "delta", "#1565c0", 1).await;
+    common::add_users(
+        &store,
+        &delta,
+        &[("deputy@delta.test", PORTAL_PASSWORD, Role::Admin)],
+    )
+    .await;
+    let worker = Worker::new(
+        store.clone(),
+        WorkerConfig {
+            sweep_every: Duration::from_secs(1),
+            ..WorkerConfig::default()
+        },
+    )
+    .start();
+    let state = AppState::new(store.clone(), ServerConfig::unthrottled());
+    let address = serve(&state).await;
+    let admin = common::token(&state, "delta", "admin@delta.test", PORTAL_PASSWORD).await;
+    let deputy = common::token(&state, "delta", "deputy@delta.test", PORTAL_PASSWORD).await;
+    let teacher = common::token(&state, "delta", "teacher@delta.test", PORTAL_PASSWORD).await;
+    let id_of = |token: String| {
+        let state = state.clone();
+        async move {
+            let (_, me) =
+                common::call(&state, "GET", "/t/delta/api/v1/me", Some(&token), None).await;
+            me["user"]["id"].as_str().unwrap().to_owned()
+        }
+    };
+    let (deputy_id, teacher_id) = (id_of(deputy.clone()).await, id_of(teacher.clone()).await);
+    let path = "/t/delta/api/v1/events/stream";
+    let mut watched_by_deputy = Stream::open(address, path, &deputy, None).await;
+    assert_eq!(watched_by_deputy.status, 200, "{}", watched_by_deputy.head);
+    assert!(
+        watched_by_deputy
+            .head
+            .to_ascii_lowercase()
+            .contains("cache-control: no-store"),
+        "{}",
+        watched_by_deputy.head
+    );
+    let mut watched_by_teacher = Stream::open(address, path, &teacher, None).await;
+    let admin_call = |method: &'static str, path: String, body: Option<Value>| {
+        let (state, admin) = (state.clone(), admin.clone());
+        async move {
+            let (status, body) = common::call(&state, method, &path, Some(&admin), body).await;
+            assert!(status.is_success(), "{method} {path}: {status} {body}");
+        }
+    };
+    let user = format!("/t/delta/api/v1/users/{deputy_id}");
+
+    // The deputy admin sees a group made, as admins do; then is made a student.
+    admin_call(
+        "POST",
+        "/t/delta/api/v1/groups".into(),
+        Some(json!({"name": "Before"})),
+    )
+    .await;
+    let before = watched_by_deputy.until("group.created").await;
+    assert_eq!(before.len(), 1, "{before:?}");
+    admin_call("PATCH", user.clone(), Some(json!({"role": "student"}))).await;
+    admin_call(
+        "POST",
+        "/t/delta/api/v1/groups".into(),
+        Some(json!({"name": "After"})),
+    )
+    .await;
+    admin_call(
+        "PATCH",
+        user,
+        Some(json!({"display_name": "Deputy, renamed"})),
+    )
+    .await;
+    // Their own account's two events, and not the group made after the demotion.
+    let after = watched_by_deputy.until("user.updated").await;
+    assert_eq!(after.len(), 1, "{after:?}");
+    assert_eq!(after[0].data["payload"]["role"], "student");
+    let next = watched_by_deputy.until("user.updated").await;
+    assert_eq!(
+        next.len(),
+        1,
+        "the group made after the demotion came through: {next:?}"
+    );
+
+    // The teacher, deactivated, stops watching: their course archived next does not reach them.
+    admin_call(
+        "POST",
+        format!("/t/delta/api/v1/users/{teacher_id}/deactivate"),
+        None,
+    )
+    .await;
+    admin_call(
+        "POST",
+        format!("/t/delta/api/v1/courses/{course}/archive"),
+        None,
+    )
+    .await;
+    let mut seen = Vec::new();
+    loop {
+        match tokio::time::timeout(Duration::from_secs(10), watched_by_teacher.next()).await {
+            Ok(Some(received)) => seen.push(received),
+            Ok(None) => break,
+            Err(_) => panic!("the deactivated teacher's stream did not end: {seen:?}"),
+        }
+    }
+    let kinds: Vec<&str> = seen.iter().map(|r| r.event.as_str()).collect();
+    assert_eq!(kinds.last(), Some(&"user.deactivated"), "{seen:?}");
+    assert!(!kinds.contains(&"course.archived"), "{seen:?}");
+    worker.stop(Duration::from_secs(5)).await;
+    store.close().await;
+}

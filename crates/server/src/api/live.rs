@@ -7,8 +7,9 @@
 //! hands them in batches to the tenant's streams through a bounded channel. A stream that falls
 //! [`FEED_BATCHES`] batches behind is ended, never waited for: its client reconnects with
 //! `Last-Event-ID` and reads what it missed from the store. A stream lasts at most until its
-//! access token expires (a deactivated or demoted user stops watching by then at the latest),
-//! and each user holds at most [`STREAMS_PER_USER`] at once.
+//! access token expires; a user's role, standing and courses are read again after an event
+//! that may change them (a demoted user watches under the new role from the next event on, a
+//! deactivated one stops watching), and each user holds at most [`STREAMS_PER_USER`] at once.
 
 use crate::api::auth::Authenticated;
 use crate::http::error::{ApiError, ErrorBody};
@@ -200,7 +201,8 @@ pub(crate) struct StreamQuery {
 /// completions and certificates and new content of the courses they take; everyone their own
 /// account's events. After a reconnect, `Last-Event-ID` (or `?after=`) resumes after the last
 /// event received. Comment lines keep an idle stream open; the stream ends when the access
-/// token expires, or when the client falls too far behind (reconnect to resume).
+/// token expires, when its user is deactivated, or when the client falls too far behind
+/// (reconnect to resume). A user whose role changes watches as the new role from the next event.
 #[utoipa::path(get, path = "/api/v1/events/stream", tag = "events", params(StreamQuery),
     security(("bearer" = [])),
     responses(
@@ -265,10 +267,14 @@ pub(crate) async fn stream(
     let mut response = Sse::new(events)
         .keep_alive(KeepAlive::new().interval(KEEP_ALIVE))
         .into_response();
-    // Proxies that buffer answers (nginx) pass this one through as it comes.
-    response
-        .headers_mut()
-        .insert("x-accel-buffering", "no".parse().expect("a valid header"));
+    // Proxies that buffer answers (nginx) pass this one through as it comes; the tenant's
+    // events are nobody's to keep.
+    let headers = response.headers_mut();
+    headers.insert("x-accel-buffering", "no".parse().expect("a valid header"));
+    headers.insert(
+        axum::http::header::CACHE_CONTROL,
+        "no-store".parse().expect("a valid header"),
+    );
     Ok(response)
 }
 
@@ -329,6 +335,24 @@ struct Watching {
 fn events(watching: Watching) -> impl Stream<Item = Result<Event, std::convert::Infallible>> {
     stream::unfold(watching, |mut watching| async move {
         loop {
+            // Their role, standing or courses may have changed: what they may see is read
+            // again before the next event; a user no longer active stops watching.
+            if watching.watcher.stale() {
+                let read = async {
+                    let mut tx = watching.store.begin(&watching.tenant).await?;
+                    let watcher = live::rewatch(&mut tx, &watching.watcher).await?;
+                    tx.commit().await?;
+                    Ok::<_, lyceum_app::Refusal>(watcher)
+                };
+                match read.await {
+                    Ok(Some(watcher)) => watching.watcher = watcher,
+                    Ok(None) => return None,
+                    Err(error) => {
+                        tracing::warn!(%error, "a live stream could not read its watcher again");
+                        return None;
+                    }
+                }
+            }
             if let Some(event) = watching.pending.pop_front() {
                 if event.seq <= watching.last {
                     continue;
