@@ -9,7 +9,7 @@ use crate::audit::{self, Change};
 use crate::learning::courses::within_plan;
 use crate::{Actor, Refusal};
 use lyceum_domain::{
-    events, AuditAction, AuditTarget, Email, Locale, Origin, Permission, Plan, Role,
+    events, AuditAction, AuditTarget, Email, Locale, Origin, Permission, Plan, Role, SearchText,
     TenantSettings, UserId, UserStatus,
 };
 use lyceum_store::repo::{outbox, refresh_tokens, users};
@@ -19,21 +19,17 @@ fn user_not_found() -> Refusal {
     Refusal::not_found("no such user")
 }
 
-/// Longest search text taken; the rest is ignored.
-pub const MAX_SEARCH_CHARS: usize = 200;
-
 /// Which people a list shows: a search text (in the name or e-mail address, whatever the case;
 /// `%` and `_` are plain characters), a role, a status; each left out picks everyone.
 #[derive(Debug, Clone, Default)]
 pub struct PeopleFilter {
-    pub search: Option<String>,
+    pub search: Option<SearchText>,
     pub role: Option<Role>,
     pub status: Option<UserStatus>,
 }
 
 /// A page of the tenant's users, oldest first, after `after` (`user:manage`), those `filter`
-/// picks. The search text loses control characters and surrounding spaces and is cut at
-/// [`MAX_SEARCH_CHARS`]; nothing left searches nothing.
+/// picks.
 pub async fn list(
     tx: &mut TenantTx,
     actor: &Actor,
@@ -42,16 +38,8 @@ pub async fn list(
     limit: u32,
 ) -> Result<Vec<User>, Refusal> {
     actor.require(Permission::UserManage)?;
-    let search: Option<String> = filter
-        .search
-        .as_deref()
-        .map(|s| {
-            let kept: String = s.chars().filter(|c| !c.is_control()).collect();
-            kept.trim().chars().take(MAX_SEARCH_CHARS).collect()
-        })
-        .filter(|s: &String| !s.is_empty());
     let filter = users::UserFilter {
-        search: search.as_deref(),
+        search: filter.search.as_ref().map(SearchText::as_str),
         role: filter.role,
         status: filter.status,
     };

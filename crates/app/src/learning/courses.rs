@@ -5,7 +5,8 @@ use super::visible_to;
 use crate::audit::{self, Change};
 use crate::{Actor, Refusal};
 use lyceum_domain::{
-    events, AuditAction, AuditTarget, CourseId, CourseStatus, Permission, Role, UserId, UserStatus,
+    events, AuditAction, AuditTarget, CourseId, CourseStatus, Permission, Role, SearchText, UserId,
+    UserStatus,
 };
 use lyceum_store::repo::courses;
 use lyceum_store::repo::enrollments::{self, Enrollment};
@@ -137,7 +138,7 @@ pub async fn catalog(
 /// public landing page).
 pub async fn public_catalog(
     tx: &mut TenantTx,
-    search: Option<String>,
+    search: Option<SearchText>,
     after: Option<CourseId>,
     limit: u32,
 ) -> Result<Vec<Course>, Refusal> {

@@ -18,7 +18,7 @@ use lyceum_app::identity::import::{self, PeopleImportReport};
 use lyceum_app::identity::invitations::InvitationToken;
 use lyceum_app::identity::users::{self, NewPerson, PeopleFilter};
 use lyceum_app::identity::{NewPassword, User};
-use lyceum_domain::{Role, UserId, UserStatus};
+use lyceum_domain::{Role, SearchText, UserId, UserStatus};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
@@ -27,7 +27,8 @@ use utoipa::{IntoParams, ToSchema};
 #[serde(deny_unknown_fields)]
 pub(crate) struct Page {
     /// Only users whose name or e-mail address holds this text, whatever the case (ASCII
-    /// letters only on SQLite); surrounding spaces are ignored, and text beyond 200 characters.
+    /// letters only on SQLite); control characters and surrounding spaces are ignored, and text
+    /// beyond 200 characters.
     q: Option<String>,
     /// Only users of this role.
     role: Option<Role>,
@@ -106,7 +107,7 @@ pub(crate) async fn list(
     let limit = crate::http::paging::page_size(page.limit)?;
     let mut tx = state.store.begin(&auth.tenant).await?;
     let filter = PeopleFilter {
-        search: page.q,
+        search: page.q.as_deref().and_then(SearchText::new),
         role: page.role,
         status: page.status,
     };

@@ -23,7 +23,9 @@ use lyceum_app::learning::courses::{self, Course};
 use lyceum_app::learning::dashboard::{dashboard as learner_dashboard, Dashboard};
 use lyceum_app::learning::{enrollments, progress, Release};
 use lyceum_app::Refusal;
-use lyceum_domain::{AssessmentId, ContentBlock, CourseId, LessonId, LessonKind, Locale, Percent};
+use lyceum_domain::{
+    AssessmentId, ContentBlock, CourseId, LessonId, LessonKind, Locale, Percent, SearchText,
+};
 use lyceum_store::LearnerLock;
 use serde::Deserialize;
 use std::collections::HashMap;
@@ -81,11 +83,14 @@ pub(crate) async fn home(
     visit: Visit,
     Query(query): Query<CatalogQuery>,
 ) -> Response {
-    let search: String = query.q.unwrap_or_default().chars().take(200).collect();
-    let search = search.trim().to_owned();
+    let filter = query.q.as_deref().and_then(SearchText::new);
+    let search = filter
+        .as_ref()
+        .map(SearchText::as_str)
+        .unwrap_or_default()
+        .to_owned();
     let found = visit
         .read(&state, async |tx| {
-            let filter = (!search.is_empty()).then(|| search.clone());
             let page = courses::public_catalog(tx, filter, query.after, CATALOG_PAGE).await?;
             let covers = cover_addresses(&state, tx, &visit.base, &page).await?;
             Ok((page, covers))

@@ -25,7 +25,8 @@ use lyceum_app::learning::courses::{self, Course, CourseDraft, CourseInput};
 use lyceum_app::tenant::plan_usage;
 use lyceum_app::{Actor, Refusal};
 use lyceum_domain::{
-    AuditAction, CourseSlug, Permission, Plan, Role, UserId, UserStatus, ValidationError,
+    AuditAction, CourseSlug, Permission, Plan, Role, SearchText, UserId, UserStatus,
+    ValidationError,
 };
 use lyceum_store::StoreError;
 use serde::Deserialize;
@@ -350,15 +351,14 @@ pub(super) async fn people_page(
     note: PeopleNote,
     status: StatusCode,
 ) -> Response {
-    let query: String = list
-        .q
+    let search = list.q.as_deref().and_then(SearchText::new);
+    let query = search
+        .as_ref()
+        .map(SearchText::as_str)
         .unwrap_or_default()
-        .trim()
-        .chars()
-        .take(200)
-        .collect();
+        .to_owned();
     let filter = PeopleFilter {
-        search: Some(query.clone()),
+        search,
         role: list.role.as_deref().and_then(|r| r.parse().ok()),
         status: list.status.as_deref().and_then(|s| s.parse().ok()),
     };

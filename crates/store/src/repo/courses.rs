@@ -5,7 +5,7 @@ use crate::error::StoreError;
 use crate::scope::{TenantRow, TenantTx, WriteTx};
 use chrono::{DateTime, Utc};
 use lyceum_domain::error::required_text;
-use lyceum_domain::{CourseId, CourseSlug, CourseStatus, UserId};
+use lyceum_domain::{CourseId, CourseSlug, CourseStatus, SearchText, UserId};
 use serde::Serialize;
 use sqlx::types::Json;
 use uuid::Uuid;
@@ -320,15 +320,16 @@ pub struct CatalogQuery {
     pub visibility: Visibility,
     pub status: Option<CourseStatus>,
     /// Case-insensitive substring of the title.
-    pub search: Option<String>,
+    pub search: Option<SearchText>,
     pub after: Option<CourseId>,
     pub limit: u32,
 }
 
 pub async fn list(tx: &mut TenantTx, query: &CatalogQuery) -> Result<Vec<Course>, StoreError> {
     let tenant = tx.tenant();
-    let pattern = query.search.as_deref().map(|s| {
+    let pattern = query.search.as_ref().map(|s| {
         let escaped = s
+            .as_str()
             .to_lowercase()
             .replace('\\', "\\\\")
             .replace('%', "\\%")

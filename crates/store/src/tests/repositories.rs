@@ -186,7 +186,7 @@ async fn catalog_search_is_case_insensitive_and_literal_on_both_engines() {
         let search = |q: &str| courses::CatalogQuery {
             visibility: courses::Visibility::All,
             status: None,
-            search: Some(q.to_owned()),
+            search: lyceum_domain::SearchText::new(q),
             after: None,
             limit: 50,
         };

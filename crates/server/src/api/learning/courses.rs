@@ -15,7 +15,7 @@ use axum::Json;
 use lyceum_app::learning::courses::{
     self, CatalogQuery, Course, CourseDetail, CourseDraft, CourseInput, Removal, Visibility,
 };
-use lyceum_domain::{CourseId, CourseSlug, CourseStatus, Permission, UserId};
+use lyceum_domain::{CourseId, CourseSlug, CourseStatus, Permission, SearchText, UserId};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
@@ -25,7 +25,8 @@ use utoipa::{IntoParams, ToSchema};
 pub(crate) struct CatalogParams {
     /// Only courses in this status.
     status: Option<CourseStatus>,
-    /// Case-insensitive part of the title.
+    /// Case-insensitive part of the title; control characters and surrounding spaces are
+    /// ignored, and text beyond 200 characters.
     q: Option<String>,
     /// `next_cursor` of the previous page.
     after: Option<CourseId>,
@@ -80,9 +81,14 @@ pub(crate) async fn list(
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
     auth.require(Permission::CourseView)?;
+    // The search as it is matched, so that texts matched alike share a cached page.
     let params = CatalogParams {
         limit: Some(crate::http::paging::page_size(params.limit)?),
-        q: params.q.filter(|q| !q.trim().is_empty()),
+        q: params
+            .q
+            .as_deref()
+            .and_then(SearchText::new)
+            .map(|q| q.as_str().to_owned()),
         ..params
     };
     let visibility = courses::catalog_visibility(&auth.actor());
@@ -111,7 +117,7 @@ async fn catalog_page(
     let query = CatalogQuery {
         visibility,
         status: params.status,
-        search: params.q.clone(),
+        search: params.q.as_deref().and_then(SearchText::new),
         after: params.after,
         limit,
     };
