@@ -76,6 +76,9 @@ pub struct Settings {
     pub sqlite_synchronous: String,
     /// Seconds after which a request is cancelled (408) and its transaction rolled back.
     pub request_timeout_secs: u64,
+    /// Seconds a client has to send a request's headers, from when its connection opened or its
+    /// previous answer went out; a slower client, or an idle keep-alive connection, is closed.
+    pub client_header_timeout_secs: u64,
     /// `max-age` of `Strict-Transport-Security` on every answer (behind TLS); 0 sends none.
     pub hsts_max_age_secs: u64,
     /// For tests and private set-ups only: the address a custom domain's verification check
@@ -207,6 +210,7 @@ impl Default for Settings {
             sqlite_busy_timeout_ms: limits.sqlite_busy_timeout.as_millis() as u64,
             sqlite_synchronous: "normal".to_owned(),
             request_timeout_secs: 30,
+            client_header_timeout_secs: 30,
             hsts_max_age_secs: 0,
             domain_verify_address: None,
             domain_verify_port: None,
@@ -339,6 +343,7 @@ impl Settings {
                 ttl: Duration::from_secs(self.response_cache_ttl_secs),
             },
             request_timeout: Duration::from_secs(self.request_timeout_secs.max(1)),
+            client_header_timeout: Duration::from_secs(self.client_header_timeout_secs.max(1)),
             hsts_max_age_secs: self.hsts_max_age_secs,
             domain_check: lyceum_app::settings::DomainCheckConfig {
                 address: self.domain_verify_address,

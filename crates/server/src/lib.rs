@@ -27,7 +27,6 @@ use axum::routing::get;
 use axum::Router;
 use learning::{certificates, courses, dashboard, enrollments, lessons, modules, progress};
 use lyceum_store::Store;
-use std::future::IntoFuture;
 use std::sync::Arc;
 use std::time::Duration;
 use tower_http::cors::{AllowOrigin, CorsLayer};
@@ -68,6 +67,10 @@ pub struct ServerConfig {
     /// A request still running after this long is cancelled (408 `REQUEST_TIMEOUT`) and its
     /// transaction rolled back.
     pub request_timeout: Duration,
+    /// How long a client has to send a request's headers, from when its connection opened or
+    /// its previous answer went out: a slower client, and an idle keep-alive connection, is
+    /// closed then (see `http::connections`).
+    pub client_header_timeout: Duration,
     /// `max-age` of the `Strict-Transport-Security` header on every answer; 0 sends none.
     pub hsts_max_age_secs: u64,
     /// How a custom domain's verification file is fetched.
@@ -92,6 +95,7 @@ impl Default for ServerConfig {
             metrics_token: None,
             response_cache: ResponseCacheConfig::default(),
             request_timeout: Duration::from_secs(30),
+            client_header_timeout: Duration::from_secs(30),
             hsts_max_age_secs: 0,
             domain_check: Default::default(),
             webhook_targets: lyceum_domain::TargetPolicy::default(),
@@ -543,7 +547,8 @@ pub async fn serve(
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
     grace: Duration,
 ) -> std::io::Result<()> {
-    serve_router(listener, app(state), shutdown, grace).await
+    let client_header_timeout = state.config.client_header_timeout;
+    serve_router(listener, app(state), client_header_timeout, shutdown, grace).await
 }
 
 /// The probes alone: `/healthz`, `/readyz` and `/metrics` (answered as by [`app`]), for a
@@ -562,12 +567,21 @@ pub async fn serve_probes(
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
     grace: Duration,
 ) -> std::io::Result<()> {
-    serve_router(listener, probes(state), shutdown, grace).await
+    let client_header_timeout = state.config.client_header_timeout;
+    serve_router(
+        listener,
+        probes(state),
+        client_header_timeout,
+        shutdown,
+        grace,
+    )
+    .await
 }
 
 async fn serve_router(
     listener: tokio::net::TcpListener,
     router: Router,
+    client_header_timeout: Duration,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
     grace: Duration,
 ) -> std::io::Result<()> {
@@ -587,28 +601,24 @@ async fn serve_router(
         }
     }));
     let (stopping, mut asked_to_stop) = tokio::sync::watch::channel(false);
-    let server = axum::serve(
-        listener,
-        router.into_make_service_with_connect_info::<std::net::SocketAddr>(),
-    )
-    .with_graceful_shutdown(async move {
+    let server = http::connections::serve(listener, router, client_header_timeout, async move {
         shutdown.await;
         stopping.send_replace(true);
-    })
-    .into_future();
+    });
     tokio::pin!(server);
     let grace_over = async {
         let _ = asked_to_stop.wait_for(|asked| *asked).await;
         tokio::time::sleep(grace).await;
     };
     tokio::select! {
-        served = &mut server => served,
-        _ = grace_over => {
+        () = &mut server => {}
+        () = grace_over => {
             tracing::warn!("shutdown grace period over: cancelling requests still in flight");
             give_up.send_replace(true);
-            server.await
+            server.await;
         }
     }
+    Ok(())
 }
 
 /// The server on a free loopback port until [`LocalServer::stop`]: for benchmarks and tests

@@ -306,3 +306,104 @@ async fn refusals_carry_no_framework_text_type_names_or_constraint_names() {
         }
     }
 }
+
+/// What a connection that stays open sees: everything read until the server closes it, or
+/// `None` if it is still open after `wait`.
+async fn read_until_closed(
+    socket: &mut tokio::net::TcpStream,
+    wait: std::time::Duration,
+) -> Option<String> {
+    use tokio::io::AsyncReadExt;
+    let mut seen = Vec::new();
+    let read = async {
+        let mut buffer = [0_u8; 4096];
+        loop {
+            match socket.read(&mut buffer).await {
+                Ok(0) | Err(_) => break,
+                Ok(n) => seen.extend_from_slice(&buffer[..n]),
+            }
+        }
+    };
+    tokio::time::timeout(wait, read).await.ok()?;
+    Some(String::from_utf8_lossy(&seen).into_owned())
+}
+
+/// No client holds a connection (a file descriptor) for ever: one that sends nothing, one that
+/// trickles its headers a byte at a time (slowloris) and one idle after its answer are all
+/// closed once `client_header_timeout` has passed, while a client that sends promptly is served.
+#[tokio::test]
+async fn slow_and_idle_connections_are_closed_after_the_header_timeout() {
+    use std::time::{Duration, Instant};
+    use tokio::io::AsyncWriteExt;
+    use tokio::net::TcpStream;
+    let (config, _guard) = testing::sqlite_config();
+    let store = lyceum_store::Store::open(config).await.unwrap();
+    let config = ServerConfig {
+        client_header_timeout: Duration::from_secs(1),
+        ..ServerConfig::unthrottled()
+    };
+    let server = lyceum_server::LocalServer::start(
+        lyceum_server::AppState::new(store.clone(), config),
+        Duration::from_secs(1),
+    )
+    .await
+    .unwrap();
+
+    // Connected, nothing sent.
+    let begun = Instant::now();
+    let mut silent = TcpStream::connect(server.address).await.unwrap();
+    let read = read_until_closed(&mut silent, Duration::from_secs(10)).await;
+    assert!(
+        read.is_some(),
+        "a silent connection was still open after 10 s"
+    );
+    assert!(
+        begun.elapsed() >= Duration::from_millis(900),
+        "{:?}",
+        begun.elapsed()
+    );
+
+    // Headers a byte every 200 ms: never complete within the second.
+    let begun = Instant::now();
+    let mut slow = TcpStream::connect(server.address).await.unwrap();
+    let request = b"GET /healthz HTTP/1.1\r\nHost: localhost\r\nX-Slow: aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\r\n\r\n";
+    let mut closed = false;
+    for byte in request {
+        if slow.write_all(&[*byte]).await.is_err() {
+            closed = true;
+            break;
+        }
+        if read_until_closed(&mut slow, Duration::from_millis(200))
+            .await
+            .is_some()
+        {
+            closed = true;
+            break;
+        }
+    }
+    assert!(closed, "a slowloris client got its whole request in");
+    assert!(
+        begun.elapsed() < Duration::from_secs(5),
+        "{:?}",
+        begun.elapsed()
+    );
+
+    // A prompt request is answered; the connection, idle after it, is closed.
+    let mut prompt = TcpStream::connect(server.address).await.unwrap();
+    prompt
+        .write_all(b"GET /healthz HTTP/1.1\r\nHost: localhost\r\n\r\n")
+        .await
+        .unwrap();
+    let begun = Instant::now();
+    let answered = read_until_closed(&mut prompt, Duration::from_secs(10))
+        .await
+        .expect("an idle keep-alive connection was still open after 10 s");
+    assert!(answered.starts_with("HTTP/1.1 200"), "{answered}");
+    assert!(
+        begun.elapsed() >= Duration::from_millis(900),
+        "{:?}",
+        begun.elapsed()
+    );
+    server.stop().await.unwrap();
+    store.close().await;
+}

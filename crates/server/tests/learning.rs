@@ -1160,7 +1160,7 @@ async fn the_catalog_pages_without_skipping_or_repeating_while_courses_are_added
         // 200 characters, not a 500; control characters and surrounding spaces do not count.
         let long = format!("%20%20topic%203{}", "x".repeat(60_000));
         let found = admin
-            .get(&format!("/api/v1/courses?q={long}"))
+            .get(format!("/api/v1/courses?q={long}"))
             .expect(StatusCode::OK)
             .await
             .json_value();

@@ -2,6 +2,7 @@
 //! shape and status mapping, JSON bodies, paging, request ids, tenant resolution, rate limits,
 //! metrics, the response cache, health endpoints and the OpenAPI document.
 
+pub(crate) mod connections;
 pub(crate) mod context;
 pub(crate) mod error;
 pub(crate) mod headers;
