@@ -110,7 +110,9 @@ impl fmt::Display for WebhookUrl {
 
 /// Which addresses deliveries may reach. By default only public ones: never loopback,
 /// link-local (the cloud metadata services live there), private, unique-local, shared (CGNAT),
-/// unspecified, broadcast, multicast or documentation addresses, whatever name leads to them.
+/// unspecified, broadcast, multicast, documentation or reserved addresses, nor tunnels and
+/// translations that may lead to them (Teredo, local-use NAT64; 6to4 and NAT64 addresses are
+/// judged by the IPv4 address they carry), whatever name leads to them.
 /// An operator whose receivers live on a private network allows those
 /// (`LYCEUM_WEBHOOK_ALLOW_PRIVATE_TARGETS=true`).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -166,6 +168,10 @@ fn special_v4(v4: Ipv4Addr) -> Option<&'static str> {
         Some("multicast or reserved")
     } else if v4.is_documentation() || (a == 198 && (b == 18 || b == 19)) {
         Some("documentation or benchmarking")
+    } else if a == 192 && b == 0 && v4.octets()[2] == 0 {
+        Some("reserved (IETF protocol assignments)")
+    } else if a == 192 && b == 88 && v4.octets()[2] == 99 {
+        Some("reserved (6to4 relay)")
     } else {
         None
     }
@@ -190,6 +196,16 @@ fn special_v6(v6: Ipv6Addr) -> Option<&'static str> {
         // NAT64: judged by the IPv4 address it carries.
         let [.., w, x, y, z] = v6.octets();
         special_v4(Ipv4Addr::new(w, x, y, z))
+    } else if v6.segments()[..3] == [0x64, 0xff9b, 1] {
+        Some("local-use NAT64 (private)")
+    } else if first == 0x2002 {
+        // 6to4: judged by the IPv4 address it carries.
+        let [_, _, w, x, y, z, ..] = v6.octets();
+        special_v4(Ipv4Addr::new(w, x, y, z))
+    } else if first == 0x2001 && v6.segments()[1] == 0 {
+        Some("Teredo tunnel")
+    } else if v6.segments()[..4] == [0x100, 0, 0, 0] {
+        Some("discard-only")
     } else {
         None
     }
@@ -340,6 +356,14 @@ mod tests {
             "::ffff:127.0.0.1",
             "::ffff:169.254.169.254",
             "64:ff9b::a00:1",
+            "64:ff9b:1::a00:1",
+            "2002:7f00:1::",
+            "2002:a9fe:a9fe::1",
+            "2001:0:4136:e378::1",
+            "100::1",
+            "192.0.0.1",
+            "192.0.0.170",
+            "192.88.99.1",
         ] {
             assert!(refused(address), "{address} should be refused");
             let allowed = TargetPolicy {
@@ -352,6 +376,8 @@ mod tests {
             "1.1.1.1",
             "2606:4700:4700::1111",
             "::ffff:8.8.8.8",
+            "2002:5db8:d822::1",
+            "192.0.1.1",
         ] {
             assert!(!refused(address), "{address} should be allowed");
         }
