@@ -835,6 +835,32 @@ async fn prerequisites_gate_self_enrollment_and_cannot_form_cycles() {
             .json(&requires("advanced", &[&basics]))
             .expect(StatusCode::OK)
             .await;
+        // Another teacher's draft is hidden from this one: as a prerequisite it is refused as
+        // a course that does not exist, unless the course requires it already (an admin chose it).
+        let (hidden, _) =
+            course_with(&w, &t.other_teacher, "hidden", &[json!({"kind": "all"})], 1).await;
+        for unseen in [hidden.as_str(), "01a23b6d-0000-7000-8000-000000000000"] {
+            teacher
+                .put(format!("/api/v1/courses/{advanced}"))
+                .json(&requires("advanced", &[&basics, unseen]))
+                .expect_error(StatusCode::UNPROCESSABLE_ENTITY, "INVALID_PREREQUISITE")
+                .await;
+        }
+        w.as_(&t.admin)
+            .put(format!("/api/v1/courses/{advanced}"))
+            .json(&requires("advanced", &[&basics, &hidden]))
+            .expect(StatusCode::OK)
+            .await;
+        teacher
+            .put(format!("/api/v1/courses/{advanced}"))
+            .json(&requires("advanced", &[&basics, &hidden]))
+            .expect(StatusCode::OK)
+            .await;
+        teacher
+            .put(format!("/api/v1/courses/{advanced}"))
+            .json(&requires("advanced", &[&basics]))
+            .expect(StatusCode::OK)
+            .await;
         for cycle in [&advanced, &basics] {
             teacher
                 .put(format!("/api/v1/courses/{basics}"))

@@ -312,7 +312,14 @@ pub async fn create(
     if actor.role == Role::Instructor && !instructors.contains(&actor.user) {
         instructors.push(actor.user);
     }
-    set_people(tx, &course, &instructors, input.prerequisites.as_deref()).await?;
+    set_people(
+        tx,
+        actor,
+        &course,
+        &instructors,
+        input.prerequisites.as_deref(),
+    )
+    .await?;
     let created = events::CourseCreated {
         course_id: course.id,
         slug: course.slug.clone(),
@@ -323,8 +330,12 @@ pub async fn create(
 }
 
 /// Sets instructors (checked) and prerequisites (checked for existence and cycles).
+/// Sets a course's instructors and (if given) its prerequisites: each a course the actor may
+/// see, or one the course requires already (an admin may have chosen a course an instructor
+/// does not see); a course they may not see is refused as if it did not exist.
 async fn set_people(
     tx: &mut WriteTx,
+    actor: &Actor,
     course: &Course,
     instructors: &[UserId],
     prerequisites: Option<&[CourseId]>,
@@ -340,12 +351,20 @@ async fn set_people(
     }
     courses::set_instructors(tx, course.id, instructors).await?;
     if let Some(requires) = prerequisites {
+        let already = courses::prerequisites(tx, course.id).await?;
         for &required in requires {
-            if courses::get(tx, required).await?.is_none() {
-                return Err(Refusal::unacceptable(
-                    "INVALID_PREREQUISITE",
-                    format!("no course {required} in this organization"),
-                ));
+            if already.contains(&required) {
+                continue;
+            }
+            match visible_course(tx, actor, required).await {
+                Ok(_) => {}
+                Err(Refusal::NotFound { .. }) => {
+                    return Err(Refusal::unacceptable(
+                        "INVALID_PREREQUISITE",
+                        format!("no course {required} in this organization"),
+                    ))
+                }
+                Err(other) => return Err(other),
             }
         }
         let edges = courses::prerequisite_edges(tx).await?;
@@ -380,7 +399,14 @@ pub async fn replace(
             "an instructor cannot leave a course without instructors",
         ));
     }
-    set_people(tx, &course, &instructors, input.prerequisites.as_deref()).await?;
+    set_people(
+        tx,
+        actor,
+        &course,
+        &instructors,
+        input.prerequisites.as_deref(),
+    )
+    .await?;
     let updated = events::CourseUpdated {
         course_id: id,
         by: actor.user,
