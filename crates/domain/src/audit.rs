@@ -18,7 +18,6 @@ macro_rules! audit_actions {
         /// Something a tenant's audit log records. Stored and sent as its text
         /// (`user.role_changed`); a new action is a new variant, never a string at a call site.
         #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-        #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
         pub enum AuditAction {
             $($(#[$doc])* #[serde(rename = $text)] $variant),+
         }
@@ -34,6 +33,24 @@ macro_rules! audit_actions {
         }
     };
 }
+
+/// The OpenAPI schema: the actions' text forms (the derive would list the variants' names, as
+/// it does not see the `serde` renames a macro writes).
+#[cfg(feature = "openapi")]
+impl utoipa::PartialSchema for AuditAction {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        utoipa::openapi::schema::ObjectBuilder::new()
+            .schema_type(utoipa::openapi::schema::Type::String)
+            .description(Some(
+                "Something a tenant's audit log records, as its text (`user.role_changed`).",
+            ))
+            .enum_values(Some(AuditAction::ALL.iter().map(|action| action.as_str())))
+            .into()
+    }
+}
+
+#[cfg(feature = "openapi")]
+impl utoipa::ToSchema for AuditAction {}
 
 audit_actions! {
     /// A person signed in with their password (or right after accepting an invitation or

@@ -650,3 +650,75 @@ async fn page_sizes_are_documented_with_their_range() {
     }
     assert!(seen >= 4, "only {seen} paged operations found");
 }
+
+/// The schema `operation` declares for its 200 answer, with the document's components beside
+/// it so that its references resolve.
+fn answer_schema(doc: &Value, method: &str, path: &str) -> Value {
+    let mut schema = doc["paths"][path][method]["responses"]["200"]["content"]["application/json"]
+        ["schema"]
+        .clone();
+    assert!(
+        schema.is_object(),
+        "{method} {path} declares no JSON answer"
+    );
+    schema["components"] = doc["components"].clone();
+    schema
+}
+
+/// Real answers match what the document says of them: a type flattened into another is no
+/// closed `allOf` member, two types of one name do not share a schema, enums list the values
+/// sent. Answers of a tenant with data, each held against its operation's 200 schema.
+#[tokio::test]
+async fn answers_match_the_schemas_the_document_declares() {
+    let (state, _guard) = state().await;
+    let doc = document(&state).await;
+    let closed = |schema: &Value| schema["additionalProperties"] == json!(false);
+    for (name, schema) in doc["components"]["schemas"].as_object().unwrap() {
+        for member in schema["allOf"].as_array().into_iter().flatten() {
+            let target = member["$ref"]
+                .as_str()
+                .and_then(|r| r.strip_prefix("#/components/schemas/"))
+                .map_or(member, |r| &doc["components"]["schemas"][r]);
+            assert!(!closed(target), "{name}: a closed allOf member {member}");
+        }
+    }
+    let store = state.store.clone();
+    common::school(&store, "omega", "#1565c0", 1).await;
+    let admin = common::token(&state, "omega", "admin@omega.test", common::PORTAL_PASSWORD).await;
+    let (status, group) = call(
+        &state,
+        "POST",
+        "/t/omega/api/v1/groups",
+        Some(&admin),
+        Some(json!({"name": "Cohort"})),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED, "{group}");
+    let group = group["id"].as_str().unwrap();
+    for (path, documented) in [
+        (
+            "/api/v1/tenant/settings".to_owned(),
+            "/api/v1/tenant/settings",
+        ),
+        (format!("/api/v1/groups/{group}"), "/api/v1/groups/{id}"),
+        ("/api/v1/audit-log".to_owned(), "/api/v1/audit-log"),
+        ("/api/v1/courses".to_owned(), "/api/v1/courses"),
+    ] {
+        let (status, answer) = call(
+            &state,
+            "GET",
+            &format!("/t/omega{path}"),
+            Some(&admin),
+            None,
+        )
+        .await;
+        assert_eq!(status, StatusCode::OK, "{path}: {answer}");
+        let schema = answer_schema(&doc, "get", documented);
+        let validator = jsonschema::draft202012::new(&schema).expect("the schema compiles");
+        let errors: Vec<String> = validator
+            .iter_errors(&answer)
+            .map(|e| format!("{} at {}", e, e.instance_path()))
+            .collect();
+        assert!(errors.is_empty(), "{path}: {errors:#?}\n{answer}");
+    }
+}

@@ -166,7 +166,7 @@ pub(crate) struct FileNameQuery {
 /// file's type (held against the content and the assignment's types), streamed.
 #[utoipa::path(post, path = "/api/v1/assessments/{id}/my-submission/files", tag = "assessments",
     params(AssessmentPath, FileNameQuery),
-    request_body(content = Vec<u8>, content_type = "application/octet-stream",
+    request_body(content = String, content_type = "application/octet-stream",
         description = "The file's bytes, sent with its own type (`application/pdf` ...)"),
     security(("bearer" = [])),
     responses(

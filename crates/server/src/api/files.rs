@@ -108,7 +108,7 @@ fn reachable(mut url: SignedUrl, uri: &Uri) -> SignedUrl {
 /// Uploads a file to a course: the request's body is the file, its `Content-Type` the file's
 /// declared type (held against the content). Course staff with `course:edit`.
 #[utoipa::path(post, path = "/api/v1/courses/{id}/files", tag = "files", params(CoursePath, UploadQuery),
-    request_body(content = Vec<u8>, content_type = "application/octet-stream",
+    request_body(content = String, content_type = "application/octet-stream",
         description = "The file's bytes, sent with its own type (`image/png`, `application/pdf` ...)"),
     security(("bearer" = [])),
     responses(
@@ -282,7 +282,7 @@ pub(crate) struct LogoQuery {
 /// logo uploaded before is deleted. The request's body is the image (PNG, JPEG, GIF or WebP),
 /// its `Content-Type` the image's. Needs `tenant:settings`.
 #[utoipa::path(put, path = "/api/v1/tenant/logo", tag = "tenant", params(LogoQuery),
-    request_body(content = Vec<u8>, content_type = "application/octet-stream",
+    request_body(content = String, content_type = "application/octet-stream",
         description = "The image's bytes, sent with its own type (`image/png` ...)"),
     security(("bearer" = [])),
     responses(

@@ -366,7 +366,7 @@ pub(crate) async fn show_settings(
 /// A course's grading settings, whole.
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-pub(crate) struct SettingsBody {
+pub(crate) struct GradingSettingsBody {
     /// 0 to 100; `null`: the gradebook says nothing of passing.
     passing_percent: Option<u8>,
     /// Work missing after its due date counts as 0 (otherwise it is left out until graded).
@@ -381,7 +381,7 @@ pub(crate) struct SettingsBody {
 
 /// Replaces a course's grading settings (course staff with `course:edit`).
 #[utoipa::path(put, path = "/api/v1/courses/{id}/grading", tag = "gradebook", params(CoursePath),
-    request_body = SettingsBody, security(("bearer" = [])),
+    request_body = GradingSettingsBody, security(("bearer" = [])),
     responses(
         (status = 200, body = GradingSettings),
         (status = 403, description = "`PERMISSION_DENIED`", body = ErrorBody),
@@ -392,7 +392,7 @@ pub(crate) async fn update_settings(
     State(state): State<AppState>,
     auth: Authenticated,
     Path(CoursePath { id }): Path<CoursePath>,
-    ApiJson(body): ApiJson<SettingsBody>,
+    ApiJson(body): ApiJson<GradingSettingsBody>,
 ) -> Result<Json<GradingSettings>, ApiError> {
     let new = SettingsInput {
         passing_percent: body.passing_percent,

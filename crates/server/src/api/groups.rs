@@ -60,11 +60,14 @@ pub(crate) struct GroupList {
     items: Vec<Group>,
 }
 
+/// A group with its members listed (where a group in a list has their count).
 #[derive(Serialize, ToSchema)]
 pub(crate) struct GroupWithMembers {
-    #[serde(flatten)]
-    group: Group,
+    id: GroupId,
+    name: String,
     members: Vec<User>,
+    created_at: DateTime<Utc>,
+    updated_at: DateTime<Utc>,
 }
 
 #[derive(Serialize, ToSchema)]
@@ -118,7 +121,13 @@ pub(crate) async fn show(
     let mut tx = state.store.begin(&auth.tenant).await?;
     let (group, members) = groups::show(&mut tx, &auth.actor(), id).await?;
     tx.commit().await?;
-    Ok(Json(GroupWithMembers { group, members }))
+    Ok(Json(GroupWithMembers {
+        id: group.id,
+        name: group.name,
+        members,
+        created_at: group.created_at,
+        updated_at: group.updated_at,
+    }))
 }
 
 /// Renames a group. Needs `user:manage`.

@@ -6,7 +6,7 @@
 //! The modifiers add what every operation of a kind shares, so that no handler has to repeat
 //! it: the security scheme, unique operation ids, how a tenant is named, the refusals of tenant
 //! resolution and rate limits, the refusals of bodies, ids and queries, and the error body on
-//! every error response. `crates/server/tests/openapi.rs` holds the result against the router
+//! every error response; and `allOf` compositions any answer can satisfy. `crates/server/tests/openapi.rs` holds the result against the router
 //! and against the official OpenAPI 3.1 schema.
 
 use axum::http::Method;
@@ -15,7 +15,7 @@ use axum::response::{IntoResponse, Response};
 use std::sync::OnceLock;
 use utoipa::openapi::path::{Operation, ParameterBuilder, ParameterIn};
 use utoipa::openapi::response::{ResponseBuilder, Responses};
-use utoipa::openapi::schema::{ObjectBuilder, Type};
+use utoipa::openapi::schema::{AdditionalProperties, ObjectBuilder, Schema, Type};
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::openapi::server::{Server, ServerBuilder, ServerVariableBuilder};
 use utoipa::openapi::{ContentBuilder, Header, Ref, RefOr, Required};
@@ -448,6 +448,63 @@ impl Modify for ErrorShape {
     }
 }
 
+/// A response type that flattens a request type (`Question` holds a `QuestionDraft`) is an
+/// `allOf` of the two; a request type refuses unknown fields (`additionalProperties: false`),
+/// which would make every answer fail the `allOf`. Members of an `allOf` are made open: a closed
+/// schema referred to is put there as a copy without the closing.
+struct OpenCompositions;
+
+impl Modify for OpenCompositions {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let Some(components) = openapi.components.as_mut() else {
+            return;
+        };
+        let closed: std::collections::BTreeMap<String, Schema> = components
+            .schemas
+            .iter()
+            .filter_map(|(name, schema)| match schema {
+                RefOr::T(schema @ Schema::Object(object)) if closes(object) => Some((
+                    format!("#/components/schemas/{name}"),
+                    opened(schema.clone()),
+                )),
+                _ => None,
+            })
+            .collect();
+        for schema in components.schemas.values_mut() {
+            let RefOr::T(Schema::AllOf(all_of)) = schema else {
+                continue;
+            };
+            for member in &mut all_of.items {
+                match member {
+                    RefOr::Ref(reference) => {
+                        if let Some(open) = closed.get(&reference.ref_location) {
+                            *member = RefOr::T(open.clone());
+                        }
+                    }
+                    RefOr::T(inline) => *inline = opened(inline.clone()),
+                }
+            }
+        }
+    }
+}
+
+fn closes(object: &utoipa::openapi::schema::Object) -> bool {
+    matches!(
+        object.additional_properties.as_deref(),
+        Some(AdditionalProperties::FreeForm(false))
+    )
+}
+
+fn opened(schema: Schema) -> Schema {
+    match schema {
+        Schema::Object(mut object) if closes(&object) => {
+            object.additional_properties = None;
+            Schema::Object(object)
+        }
+        other => other,
+    }
+}
+
 /// The whole document: the operations the router registers (each from its handler's
 /// annotation), the document's own parts ([`ApiDoc`]), then what every operation of a kind
 /// shares.
@@ -456,13 +513,14 @@ fn description() -> utoipa::openapi::OpenApi {
     let tenant_paths = TenantPaths(tenant_paths);
     let mut doc = ApiDoc::openapi();
     doc.merge(operations);
-    let shared: [&dyn Modify; 6] = [
+    let shared: [&dyn Modify; 7] = [
         &BearerToken,
         &OperationIds,
         &TenantForms(&tenant_paths),
         &CommonRefusals,
         &TenantRefusals(&tenant_paths),
         &ErrorShape,
+        &OpenCompositions,
     ];
     for modifier in shared {
         modifier.modify(&mut doc);
