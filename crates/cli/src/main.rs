@@ -134,9 +134,11 @@ async fn run_cli() {
         let code = error
             .downcast_ref::<lyceum_app::Refusal>()
             .map(|e| e.code())
-            .or_else(|| error.downcast_ref::<StoreError>().map(|e| e.code()))
-            .unwrap_or("ERROR");
-        eprintln!("error: {code}: {error:#}");
+            .or_else(|| error.downcast_ref::<StoreError>().map(|e| e.code()));
+        match code {
+            Some(code) => eprintln!("error: {code}: {error:#}"),
+            None => eprintln!("error: {error:#}"),
+        }
         std::process::exit(1);
     }
 }
@@ -160,9 +162,17 @@ async fn run(cli: Cli) -> Result<()> {
             ),
             e => e.into(),
         })?;
+    // A server claims its SQLite data folder and its address before anything else, so that a
+    // second one on either stops at once, having changed nothing.
     let result = match cli.command {
-        Command::Serve => serve(&settings, store.clone()).await,
+        Command::Serve => {
+            let _claim = claim_data_folder(&settings)?;
+            let listener = listen(&settings).await?;
+            serve(&settings, store.clone(), listener).await
+        }
         Command::Demo => {
+            let _claim = claim_data_folder(&settings)?;
+            let listener = listen(&settings).await?;
             demo::provision(&store).await?;
             println!(
                 "portal: http://{}/t/acme/ and http://{}/t/northwind/ (sign in as a demo user)\n\
@@ -176,7 +186,7 @@ async fn run(cli: Cli) -> Result<()> {
             if let MailTransport::File { folder } = settings.mail_config()?.transport {
                 println!("mail: each message an .eml file under {}", folder.display());
             }
-            serve(&settings, store.clone()).await
+            serve(&settings, store.clone(), listener).await
         }
         Command::Migrate { every } => {
             let scope = if every {
@@ -228,9 +238,38 @@ async fn prepare(settings: &Settings, store: &Store) -> Result<()> {
     Ok(())
 }
 
-async fn serve(settings: &Settings, store: Store) -> Result<()> {
+/// One `serve` (or `demo`) per SQLite data folder: a second process on the same files would
+/// serve with caches, rate limits and sign-in throttles of its own, each blind to the other's
+/// changes for up to the response cache's life. The claim is a lock on `serve.lock` in the
+/// folder, held until the process exits (the system lets it go however the process ends).
+/// Commands that do one thing and exit (`tenant`, `migrate`, `jobs` ...) and a separate
+/// `worker` do not claim it. `None` on PostgreSQL, which any number of servers share.
+fn claim_data_folder(settings: &Settings) -> Result<Option<std::fs::File>> {
+    if settings.database_url.is_some() {
+        return Ok(None);
+    }
+    let path = settings.data_dir.join("serve.lock");
+    let file = std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(&path)
+        .with_context(|| format!("cannot open {}", path.display()))?;
+    match file.try_lock() {
+        Ok(()) => Ok(Some(file)),
+        Err(std::fs::TryLockError::WouldBlock) => anyhow::bail!(
+            "another lyceum server uses the data folder {} (it holds {}): run one server per              SQLite data folder, or PostgreSQL (LYCEUM_DATABASE_URL) for several",
+            settings.data_dir.display(),
+            path.display()
+        ),
+        Err(std::fs::TryLockError::Error(error)) => {
+            Err(error).with_context(|| format!("cannot lock {}", path.display()))
+        }
+    }
+}
+
+async fn serve(settings: &Settings, store: Store, listener: tokio::net::TcpListener) -> Result<()> {
     prepare(settings, &store).await?;
-    let listener = listen(settings).await?;
     tracing::info!(address = %listener.local_addr()?, engine = %store.engine(), "lyceum is serving");
     let worker = match settings.worker {
         WorkerMode::On => Some(settings.worker(store.clone())?),

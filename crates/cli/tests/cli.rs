@@ -212,6 +212,46 @@ fn demo_provisions_two_tenants_serves_and_shuts_down_gracefully() {
         "#0B5FFF"
     );
 
+    // A second server on the same data folder stops at once, with the reason; one in another
+    // folder on the same address too, before it prints the demo's addresses or provisions.
+    let other_port = TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let second = Command::new(env!("CARGO_BIN_EXE_lyceum"))
+        .arg("serve")
+        .current_dir(dir.path())
+        .env_remove("LYCEUM_DATABASE_URL")
+        .env("LYCEUM_BIND", format!("127.0.0.1:{other_port}"))
+        .env("LYCEUM_LOG", "warn")
+        .output()
+        .unwrap();
+    assert_eq!(second.status.code(), Some(1), "{}", stderr(&second));
+    assert!(
+        stderr(&second).contains("another lyceum server uses the data folder"),
+        "{}",
+        stderr(&second)
+    );
+    let elsewhere = tempfile::tempdir().unwrap();
+    let same_address = Command::new(env!("CARGO_BIN_EXE_lyceum"))
+        .arg("demo")
+        .current_dir(elsewhere.path())
+        .env_remove("LYCEUM_DATABASE_URL")
+        .env("LYCEUM_BIND", format!("127.0.0.1:{port}"))
+        .env("LYCEUM_LOG", "warn")
+        .output()
+        .unwrap();
+    assert_eq!(same_address.status.code(), Some(1));
+    let said = stderr(&same_address);
+    assert!(said.starts_with("error: cannot listen on"), "{said}");
+    assert!(
+        same_address.stdout.is_empty(),
+        "{}",
+        String::from_utf8_lossy(&same_address.stdout)
+    );
+    assert!(tenant_list(elsewhere.path()).as_array().unwrap().is_empty());
+
     let status = Command::new("kill")
         .args(["-TERM", &server.0.id().to_string()])
         .status()
