@@ -394,6 +394,9 @@ async fn forms_without_their_token_and_foreign_redirects_are_refused() {
         "https://evil.example/",
         "/t/other/learn",
         "/t/gamma\\@evil",
+        "/t/gamma/../other/learn",
+        "/t/gamma/%2e%2E/other/learn",
+        "/t/gamma/learn/./../../other",
     ] {
         let fields = [
             ("email", "student@gamma.test"),

@@ -234,7 +234,8 @@ pub(crate) struct NextPage {
 }
 
 /// Where to go after signing in: the page asked for when it is one of this tenant's portal
-/// pages (a path, never another site), else the learner's dashboard.
+/// pages (a path, never another site, never one whose dot segments a browser would resolve to
+/// another tenant's), else the learner's dashboard.
 fn next_target(visit: &Visit, next: Option<&str>) -> String {
     let fallback = visit.link("/learn");
     let Some(next) = next else { return fallback };
@@ -243,7 +244,13 @@ fn next_target(visit: &Visit, next: Option<&str>) -> String {
     } else {
         next.starts_with(&format!("{}/", visit.base)) || next == visit.base
     };
+    let path = next.split(['?', '#']).next().unwrap_or_default();
+    let dotted = path.split('/').any(|segment| {
+        let segment = segment.to_ascii_lowercase().replace("%2e", ".");
+        segment == "." || segment == ".."
+    });
     let safe = ours
+        && !dotted
         && !next.starts_with("//")
         && !next.contains('\\')
         && !next.chars().any(char::is_control)
