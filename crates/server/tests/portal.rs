@@ -241,6 +241,17 @@ async fn a_learner_signs_in_enrolls_completes_a_course_and_the_certificate_is_pu
 
         let overview = browser.get(&format!("/t/north/courses/{course}")).await;
         assert!(overview.body.contains("Enroll in this course"), "{label}");
+        // Staff, who do not enroll themselves, are not offered the button.
+        let mut staff = Browser::new(&state, &label);
+        staff.sign_in("north", "teacher@north.test").await;
+        let seen_by_staff = staff.get(&format!("/t/north/courses/{course}")).await;
+        assert_eq!(seen_by_staff.status, StatusCode::OK, "{label}");
+        assert!(
+            !seen_by_staff.body.contains("Enroll in this course")
+                && seen_by_staff.body.contains("not themselves"),
+            "{label}: {}",
+            seen_by_staff.body
+        );
         let enrolled = browser
             .post(&format!("/t/north/courses/{course}/enroll"), &[], None)
             .await;

@@ -73,6 +73,7 @@ course-what-you-learn = What you will learn
 course-continue = Continue learning
 course-enroll = Enroll in this course
 course-sign-in-to-enroll = Sign in to enroll
+course-staff-do-not-enroll = Staff enroll learners from the course's page in the course builder, not themselves.
 
 ## Signing in, signing up, invitations
 

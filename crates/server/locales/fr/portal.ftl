@@ -74,6 +74,7 @@ course-what-you-learn = Ce que vous apprendrez
 course-continue = Reprendre la formation
 course-enroll = M'inscrire à ce cours
 course-sign-in-to-enroll = Se connecter pour s'inscrire
+course-staff-do-not-enroll = Le personnel inscrit les apprenants depuis la page du cours dans l'éditeur de cours, et non lui-même.
 
 ## Connexion, inscription, invitations
 

@@ -24,7 +24,8 @@ use lyceum_app::learning::dashboard::{dashboard as learner_dashboard, Dashboard}
 use lyceum_app::learning::{enrollments, progress, Release};
 use lyceum_app::Refusal;
 use lyceum_domain::{
-    AssessmentId, ContentBlock, CourseId, LessonId, LessonKind, Locale, Percent, SearchText,
+    AssessmentId, ContentBlock, CourseId, LessonId, LessonKind, Locale, Percent, Permission,
+    SearchText,
 };
 use lyceum_store::LearnerLock;
 use serde::Deserialize;
@@ -155,6 +156,8 @@ struct CoursePage {
     cover: Option<String>,
     modules: Vec<Module>,
     enrolled: bool,
+    /// The signed-in person's role lets them enroll themselves (staff enroll others).
+    may_enroll: bool,
 }
 
 /// A published course as a visitor sees it, with a way to enroll.
@@ -176,6 +179,12 @@ pub(crate) async fn course(
             Ok((course, cover, modules, enrolled))
         })
         .await;
+    let may_enroll = visit.actor().is_some_and(|actor| {
+        actor
+            .role
+            .permissions()
+            .contains(&Permission::EnrollmentSelf)
+    });
     visit.show(read, |(course, cover, modules, enrolled), chrome| {
         CoursePage {
             chrome,
@@ -183,6 +192,7 @@ pub(crate) async fn course(
             cover,
             modules,
             enrolled,
+            may_enroll,
         }
     })
 }
