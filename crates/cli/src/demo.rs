@@ -27,7 +27,7 @@ const TENANTS: &[fn() -> DemoTenant] = &[
         slug: "acme",
         name: "Acme Corporate Academy",
         plan: Plan::Pro,
-        branding: json!({"primary_color": "#0B5FFF", "accent_color": "#FFB800", "locale": "en-US"}),
+        branding: json!({"primary_color": "#0B5FFF", "accent_color": "#B26A00", "locale": "en-US"}),
         people: &[
             ("admin@acme.test", "Avery Admin", Role::Admin),
             ("irene@acme.test", "Irene Instructor", Role::Instructor),
@@ -51,7 +51,7 @@ const TENANTS: &[fn() -> DemoTenant] = &[
         slug: "northwind",
         name: "Northwind School",
         plan: Plan::Free,
-        branding: json!({"primary_color": "#2E7D32", "accent_color": "#F9A825", "locale": "en-GB"}),
+        branding: json!({"primary_color": "#2E7D32", "accent_color": "#A86500", "locale": "en-GB"}),
         people: &[
             ("head@northwind.test", "Harper Head", Role::Admin),
             ("ms.lee@northwind.test", "Ms Lee", Role::Instructor),
