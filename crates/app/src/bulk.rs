@@ -4,6 +4,7 @@
 //! each row. What a row means is each import's own.
 
 use crate::Refusal;
+use lyceum_domain::error::shown;
 use serde::Serialize;
 
 /// The outcome of one CSV row.
@@ -93,7 +94,7 @@ impl CsvFile {
             if file.column(name).is_none() {
                 return Err(invalid(format!(
                     "the header row needs an `{name}` column (found: {})",
-                    file.headers.iter().collect::<Vec<_>>().join(", ")
+                    shown(&file.headers.iter().collect::<Vec<_>>().join(", "))
                 )));
             }
         }

@@ -8,6 +8,7 @@ use crate::identity::invitations::InvitationToken;
 use crate::identity::{users, NewPassword, User};
 use crate::Refusal;
 use chrono::{DateTime, Utc};
+use lyceum_domain::error::shown;
 use lyceum_domain::{
     Email, Origin, Placement, Plan, PlatformUserId, Slug, TenantId, TenantStatus, UserStatus,
     ValidationError,
@@ -374,7 +375,7 @@ pub async fn tenant(store: &Store, slug: &str) -> Result<Tenant, Refusal> {
         .await?
         .ok_or_else(|| Refusal::NotFound {
             code: "TENANT_NOT_FOUND",
-            message: format!("no tenant {slug:?}"),
+            message: format!("no tenant {:?}", shown(slug)),
         })
 }
 

@@ -22,7 +22,7 @@ impl DomainName {
     /// Reads a name as typed: surrounding spaces and one trailing dot dropped, Unicode
     /// labels turned into punycode (`bücher.example` → `xn--bcher-kva.example`), lower-cased.
     pub fn parse(text: &str) -> Result<DomainName, ValidationError> {
-        let shown: String = text.chars().take(80).collect();
+        let shown = crate::error::shown(text);
         let invalid = |reason: &'static str| ValidationError::InvalidDomain {
             value: shown.clone(),
             reason,

@@ -13,7 +13,7 @@ pub struct Email(String);
 impl Email {
     pub fn parse(value: &str) -> Result<Self, ValidationError> {
         let normalized = value.trim().to_lowercase();
-        let invalid = || ValidationError::InvalidEmail(value.chars().take(80).collect());
+        let invalid = || ValidationError::InvalidEmail(crate::error::shown(value));
         if normalized.len() > 254
             || normalized
                 .chars()

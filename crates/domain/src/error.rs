@@ -149,6 +149,18 @@ impl ValidationError {
     }
 }
 
+/// A refused value as an error message quotes it: its first 80 characters, so that a refusal
+/// of a huge input is not huge itself.
+pub fn shown(text: &str) -> String {
+    let mut chars = text.chars();
+    let head: String = chars.by_ref().take(80).collect();
+    if chars.next().is_some() {
+        format!("{head}…")
+    } else {
+        head
+    }
+}
+
 /// Checks a required, bounded free-text field (names, titles) and returns it trimmed.
 pub fn required_text(
     field: &'static str,
@@ -180,4 +192,19 @@ pub(crate) fn parse_variant<T: Copy>(
             value: value.chars().take(40).collect(),
             expected: all.iter().map(|v| name(*v)).collect::<Vec<_>>().join(", "),
         })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_refused_value_is_quoted_short() {
+        assert_eq!(shown("acme"), "acme");
+        let long = "é".repeat(55_000);
+        let quoted = shown(&long);
+        assert_eq!(quoted.chars().count(), 81);
+        assert!(quoted.ends_with('…'));
+        assert_eq!(shown(&"x".repeat(80)), "x".repeat(80));
+    }
 }

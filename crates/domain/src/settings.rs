@@ -5,7 +5,7 @@
 //! which checks every value strictly and words each refusal by its field.
 
 use crate::branding::{safe_url, Rgb, FOCUS_CONTRAST, LINK_CONTRAST};
-use crate::error::{required_text, ValidationError};
+use crate::error::{required_text, shown, ValidationError};
 use crate::{DomainName, Email, FileId, Locale};
 use chrono_tz::Tz;
 use serde_json::{Map, Value};
@@ -240,11 +240,6 @@ fn colour(
         });
     }
     Ok(Some(colour))
-}
-
-/// A refused value as an error message quotes it: short.
-fn shown(text: &str) -> String {
-    text.chars().take(80).collect()
 }
 
 #[cfg(test)]

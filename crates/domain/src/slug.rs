@@ -21,7 +21,7 @@ pub struct Slug(String);
 impl Slug {
     pub fn parse(value: &str) -> Result<Self, ValidationError> {
         let invalid = |reason| ValidationError::InvalidSlug {
-            value: value.chars().take(80).collect(),
+            value: crate::error::shown(value),
             reason,
         };
         let len = value.len();
