@@ -318,6 +318,7 @@ pub(crate) async fn verify_domain(
         (status = 204, description = "Removed"),
         (status = 403, description = "`PERMISSION_DENIED`", body = ErrorBody),
         (status = 404, description = "`DOMAIN_NOT_FOUND`", body = ErrorBody),
+        (status = 422, description = "`INVALID_DOMAIN`: not a domain name", body = ErrorBody),
     ))]
 pub(crate) async fn remove_domain(
     State(state): State<AppState>,

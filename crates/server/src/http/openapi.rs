@@ -355,7 +355,9 @@ impl Modify for OperationIds {
 }
 
 /// The refusals every operation of a kind can answer, declared where the handler's annotation
-/// did not declare the status: a signed-in operation 401 (no, a malformed, a forged or an
+/// did not declare the status: every operation 400 (a NUL character in its address or a
+/// header) and 413 (a body larger than the address takes, whether or not it takes one); a
+/// signed-in operation 401 (no, a malformed, a forged or an
 /// expired token); one with a body 400 (not JSON), 413 (too large), 415 (not
 /// `application/json`) and 422 (valid JSON of the wrong shape); one with path or query
 /// parameters 400 (a malformed id or query); one with query parameters 422 (a value out of
@@ -383,6 +385,14 @@ impl Modify for CommonRefusals {
                         declare(&mut operation.responses, status, text, []);
                     }
                 };
+                refuse(
+                    "400",
+                    "`VALIDATION_FAILED`: a NUL character in the address, the query or a header",
+                );
+                refuse(
+                    "413",
+                    "`PAYLOAD_TOO_LARGE`: a body larger than this address accepts",
+                );
                 if signed_in {
                     refuse(
                         "401",

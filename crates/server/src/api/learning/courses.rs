@@ -251,6 +251,7 @@ pub(crate) async fn show(
         (status = 200, body = CourseDetail),
         (status = 403, description = "`PERMISSION_DENIED`", body = ErrorBody),
         (status = 404, description = "`NOT_FOUND`", body = ErrorBody),
+        (status = 409, description = "`CONFLICT`: another course has the slug", body = ErrorBody),
         (status = 422, description = "`PREREQUISITE_CYCLE`, `INVALID_INSTRUCTOR` ...", body = ErrorBody),
     ))]
 pub(crate) async fn replace(
