@@ -274,6 +274,13 @@ async fn refusals_carry_no_framework_text_type_names_or_constraint_names() {
                 .body("application/json", b"{\"email\": ".to_vec()),
             StatusCode::BAD_REQUEST,
         ),
+        // Cut short after an unknown field: not JSON, before any field counts.
+        (
+            client
+                .post("/api/v1/users")
+                .body("application/json", b"{\"a\": ".to_vec()),
+            StatusCode::BAD_REQUEST,
+        ),
         (
             client
                 .post("/api/v1/users")
@@ -401,6 +408,42 @@ async fn slow_and_idle_connections_are_closed_after_the_header_timeout() {
     assert!(answered.starts_with("HTTP/1.1 200"), "{answered}");
     assert!(
         begun.elapsed() >= Duration::from_millis(900),
+        "{:?}",
+        begun.elapsed()
+    );
+    server.stop().await.unwrap();
+    store.close().await;
+}
+
+/// A JSON body declared larger than the API takes is refused (413) as soon as its headers are
+/// read, not after the request timeout while the server waits for bytes that may never come.
+#[tokio::test]
+async fn a_body_declared_too_large_is_refused_before_it_is_sent() {
+    use std::time::{Duration, Instant};
+    use tokio::io::AsyncWriteExt;
+    let (config, _guard) = testing::sqlite_config();
+    let store = lyceum_store::Store::open(config).await.unwrap();
+    let server = lyceum_server::LocalServer::start(
+        lyceum_server::AppState::new(store.clone(), ServerConfig::unthrottled()),
+        Duration::from_secs(1),
+    )
+    .await
+    .unwrap();
+    let mut socket = tokio::net::TcpStream::connect(server.address)
+        .await
+        .unwrap();
+    let head = "POST /t/anyone/api/v1/auth/login HTTP/1.1\r\nHost: localhost\r\n\
+                Content-Type: application/json\r\nContent-Length: 10485760\r\n\r\n";
+    socket.write_all(head.as_bytes()).await.unwrap();
+    socket.write_all(&[b' '; 1000]).await.unwrap();
+    let begun = Instant::now();
+    let answer = read_until_closed(&mut socket, Duration::from_secs(10))
+        .await
+        .unwrap_or_default();
+    assert!(answer.starts_with("HTTP/1.1 413"), "{answer}");
+    assert!(answer.contains("PAYLOAD_TOO_LARGE"), "{answer}");
+    assert!(
+        begun.elapsed() < Duration::from_secs(5),
         "{:?}",
         begun.elapsed()
     );

@@ -37,8 +37,16 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
                         ApiError::new(status, "INVALID_JSON", in_our_words(&rejection.body_text()))
                     }
                 })?;
+        // Not JSON at all (cut short, say) is told as such, before any field is looked at.
+        if let Err(error) = serde_json::from_slice::<serde::de::IgnoredAny>(&bytes) {
+            return Err(ApiError::new(
+                StatusCode::BAD_REQUEST,
+                "INVALID_JSON",
+                format!("the body is not JSON: {error}"),
+            ));
+        }
         let object = bytes.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'{');
-        if !object && serde_json::from_slice::<serde::de::IgnoredAny>(&bytes).is_ok() {
+        if !object {
             return Err(ApiError::new(
                 StatusCode::UNPROCESSABLE_ENTITY,
                 "VALIDATION_FAILED",

@@ -73,19 +73,27 @@ pub(crate) async fn refuse_nul(request: Request, next: Next) -> Response {
     let Some(kind) = text_body(&request) else {
         return next.run(request).await;
     };
-    let (parts, body) = request.into_parts();
     // Text bodies are small (the body limit is 1 MiB); one over it is refused as the
-    // extractors would refuse it.
-    let bytes = match axum::body::to_bytes(body, crate::MAX_BODY_BYTES).await {
-        Ok(bytes) => bytes,
-        Err(_) => {
-            return ApiError::new(
-                StatusCode::PAYLOAD_TOO_LARGE,
-                "PAYLOAD_TOO_LARGE",
-                format!("the body is over {} bytes", crate::MAX_BODY_BYTES),
-            )
-            .into_response()
-        }
+    // extractors would refuse it, at once when its declared length says so (rather than after
+    // waiting for a body that may never come).
+    let too_large = || {
+        ApiError::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "PAYLOAD_TOO_LARGE",
+            format!("the body is over {} bytes", crate::MAX_BODY_BYTES),
+        )
+        .into_response()
+    };
+    let declared = request
+        .headers()
+        .get(axum::http::header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok()?.parse::<u64>().ok());
+    if declared.is_some_and(|length| length > crate::MAX_BODY_BYTES as u64) {
+        return too_large();
+    }
+    let (parts, body) = request.into_parts();
+    let Ok(bytes) = axum::body::to_bytes(body, crate::MAX_BODY_BYTES).await else {
+        return too_large();
     };
     let nul = match kind {
         TextBody::Json => json_nul(&bytes),
