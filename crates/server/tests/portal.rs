@@ -241,6 +241,17 @@ async fn a_learner_signs_in_enrolls_completes_a_course_and_the_certificate_is_pu
 
         let overview = browser.get(&format!("/t/north/courses/{course}")).await;
         assert!(overview.body.contains("Enroll in this course"), "{label}");
+        // A malformed address, or one that is no page, answers a page, not the API's JSON.
+        for (address, status) in [
+            ("/t/north/courses/not-an-id", StatusCode::BAD_REQUEST),
+            ("/t/north/?after=garbage", StatusCode::BAD_REQUEST),
+            ("/t/north/no-such-page", StatusCode::NOT_FOUND),
+            ("/t/north/learn/", StatusCode::NOT_FOUND),
+        ] {
+            let page = browser.get(address).await;
+            assert_eq!(page.status, status, "{label}: {address}: {}", page.body);
+            assert!(page.is_html(), "{label}: {address}: {}", page.body);
+        }
         // Staff, who do not enroll themselves, are not offered the button.
         let mut staff = Browser::new(&state, &label);
         staff.sign_in("north", "teacher@north.test").await;

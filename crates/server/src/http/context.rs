@@ -5,9 +5,9 @@
 use crate::api::auth::ClientAddress;
 use crate::http::error::{ApiError, ErrorBody};
 use crate::AppState;
-use axum::extract::{FromRequestParts, Request};
+use axum::extract::{FromRequestParts, Request, State};
 use axum::http::request::Parts;
-use axum::http::{header, HeaderName, HeaderValue, StatusCode};
+use axum::http::{header, HeaderMap, HeaderName, HeaderValue, StatusCode, Uri};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
@@ -118,7 +118,8 @@ fn is_page(response: &Response) -> bool {
     content_type_is(response, "text/html")
 }
 
-fn code_for(status: StatusCode) -> &'static str {
+/// The stable code of a refusal that came without one (axum's own, by its status).
+pub(crate) fn code_for(status: StatusCode) -> &'static str {
     match status {
         StatusCode::NOT_FOUND => "NOT_FOUND",
         StatusCode::METHOD_NOT_ALLOWED => "METHOD_NOT_ALLOWED",
@@ -130,7 +131,19 @@ fn code_for(status: StatusCode) -> &'static str {
     }
 }
 
-/// Unknown routes answer in the same error shape.
-pub(crate) async fn not_found() -> ApiError {
-    ApiError::not_found("no such route")
+/// Unknown routes answer in the same error shape; a browser asking for a page that is not
+/// the API's gets a page saying so.
+pub(crate) async fn not_found(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    uri: Uri,
+) -> Response {
+    let page = headers
+        .get(header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|accept| accept.contains("text/html"));
+    if page && !uri.path().contains("/api/") {
+        return crate::portal::no_such_page(&state, &headers);
+    }
+    ApiError::not_found("no such route").into_response()
 }

@@ -384,11 +384,12 @@ pub(crate) async fn resolve_tenant(
             tracing::Span::current().record("tenant", tenant.slug.as_str());
             let branding = Branding::from_settings(&tenant.settings);
             let locale = visitor_locale(&state, Some(&branding), request.headers());
-            tenancy::within_rate(&state, tenant, request, next, |_| {
+            let response = tenancy::within_rate(&state, tenant, request, next, |_| {
                 let busy = ApiError::new(StatusCode::TOO_MANY_REQUESTS, "RATE_LIMITED", "");
                 bare_problem(&locale, busy)
             })
-            .await
+            .await;
+            page_for_rejection(&locale, response).await
         }
         Err(e) => bare_problem(&visitor_locale(&state, None, request.headers()), e),
     }
@@ -411,6 +412,37 @@ fn visitor_locale(
 
 /// A page without a tenant to brand it (the tenant is unknown or not served, or the page could
 /// not be made), in the visitor's language.
+/// A refusal of axum's own extractors on a portal page (a malformed id in the address, a query
+/// it cannot read, a method the page does not take) comes as plain text: the visitor gets a
+/// page saying so instead.
+async fn page_for_rejection(locale: &PageLocale, response: Response) -> Response {
+    let plain = response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("text/plain"));
+    if !response.status().is_client_error() || !plain {
+        return response;
+    }
+    let status = response.status();
+    let text = axum::body::to_bytes(response.into_body(), 16 * 1024)
+        .await
+        .map(|b| String::from_utf8_lossy(&b).into_owned())
+        .unwrap_or_default();
+    let refusal = ApiError::new(
+        status,
+        crate::http::context::code_for(status),
+        crate::http::error::in_our_words(&text),
+    );
+    bare_problem(locale, refusal)
+}
+
+/// The page a browser gets for an address that is neither a page nor the API's.
+pub(crate) fn no_such_page(state: &AppState, headers: &HeaderMap) -> Response {
+    let missing = ApiError::not_found("no such page");
+    bare_problem(&visitor_locale(state, None, headers), missing)
+}
+
 fn bare_problem(locale: &PageLocale, e: ApiError) -> Response {
     let status = e.status;
     let body = format!(
