@@ -128,10 +128,12 @@ pub async fn rewatch(tx: &mut TenantTx, watcher: &Watcher) -> Result<Option<Watc
 }
 
 async fn watch(tx: &mut TenantTx, user: UserId, role: Role) -> Result<Watcher, Refusal> {
-    let teaches = if role == Role::Admin {
-        HashSet::new()
-    } else {
+    // Admins watch everything; a student is never staff, even where still listed as an
+    // instructor (a demoted instructor's rows stay).
+    let teaches = if role == Role::Instructor {
         courses::taught_by(tx, user).await?.into_iter().collect()
+    } else {
+        HashSet::new()
     };
     let takes = enrollments::for_user(tx, user)
         .await?

@@ -152,6 +152,12 @@ async fn run(cli: Cli) -> Result<()> {
     ) {
         raise_open_file_limit()?;
     }
+    // A server claims its SQLite data folder before the store opens (and migrates) it, so that
+    // a second one stops at once, having changed nothing.
+    let _claim = match cli.command {
+        Command::Serve | Command::Demo => claim_data_folder(&settings)?,
+        _ => None,
+    };
     let store_config = settings.store_config()?;
     let store = Store::open(store_config.clone())
         .await
@@ -162,16 +168,13 @@ async fn run(cli: Cli) -> Result<()> {
             ),
             e => e.into(),
         })?;
-    // A server claims its SQLite data folder and its address before anything else, so that a
-    // second one on either stops at once, having changed nothing.
+    // A server takes its address before it does anything (the demo provisions and prints).
     let result = match cli.command {
         Command::Serve => {
-            let _claim = claim_data_folder(&settings)?;
             let listener = listen(&settings).await?;
             serve(&settings, store.clone(), listener).await
         }
         Command::Demo => {
-            let _claim = claim_data_folder(&settings)?;
             let listener = listen(&settings).await?;
             demo::provision(&store).await?;
             println!(
@@ -248,6 +251,8 @@ fn claim_data_folder(settings: &Settings) -> Result<Option<std::fs::File>> {
     if settings.database_url.is_some() {
         return Ok(None);
     }
+    std::fs::create_dir_all(&settings.data_dir)
+        .with_context(|| format!("cannot create {}", settings.data_dir.display()))?;
     let path = settings.data_dir.join("serve.lock");
     let file = std::fs::OpenOptions::new()
         .create(true)
@@ -258,7 +263,7 @@ fn claim_data_folder(settings: &Settings) -> Result<Option<std::fs::File>> {
     match file.try_lock() {
         Ok(()) => Ok(Some(file)),
         Err(std::fs::TryLockError::WouldBlock) => anyhow::bail!(
-            "another lyceum server uses the data folder {} (it holds {}): run one server per              SQLite data folder, or PostgreSQL (LYCEUM_DATABASE_URL) for several",
+            "another lyceum server uses the data folder {} (it holds {}): run one server per SQLite data folder, or PostgreSQL (LYCEUM_DATABASE_URL) for several",
             settings.data_dir.display(),
             path.display()
         ),

@@ -185,6 +185,8 @@ fn special_v6(v6: Ipv6Addr) -> Option<&'static str> {
         Some("unspecified")
     } else if first & 0xffc0 == 0xfe80 {
         Some("link-local")
+    } else if first & 0xffc0 == 0xfec0 {
+        Some("site-local (private, deprecated)")
     } else if first & 0xfe00 == 0xfc00 {
         // fd00:ec2::254, a metadata service, is one of these.
         Some("unique-local (private)")
@@ -361,6 +363,7 @@ mod tests {
             "2002:a9fe:a9fe::1",
             "2001:0:4136:e378::1",
             "100::1",
+            "fec0::1",
             "192.0.0.1",
             "192.0.0.170",
             "192.88.99.1",

@@ -548,6 +548,12 @@ pub async fn serve(
     grace: Duration,
 ) -> std::io::Result<()> {
     let client_header_timeout = state.config.client_header_timeout;
+    // Event streams never end by themselves: they end as the server stops taking requests.
+    let live = state.live.clone();
+    let shutdown = async move {
+        shutdown.await;
+        live.stop();
+    };
     serve_router(listener, app(state), client_header_timeout, shutdown, grace).await
 }
 

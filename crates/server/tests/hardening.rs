@@ -370,6 +370,15 @@ async fn slow_and_idle_connections_are_closed_after_the_header_timeout() {
         begun.elapsed()
     );
 
+    // Part of HTTP/2's preface, then nothing: still undecided which protocol, closed as well.
+    let mut undecided = TcpStream::connect(server.address).await.unwrap();
+    undecided.write_all(b"PRI * HTTP/2.0\r\n").await.unwrap();
+    let read = read_until_closed(&mut undecided, Duration::from_secs(10)).await;
+    assert!(
+        read.is_some(),
+        "a half-sent preface was still open after 10 s"
+    );
+
     // Headers a byte every 200 ms: never complete within the second.
     let begun = Instant::now();
     let mut slow = TcpStream::connect(server.address).await.unwrap();

@@ -436,7 +436,17 @@ async fn a_demoted_watcher_sees_only_the_new_roles_events_and_a_deactivated_one_
         "the group made after the demotion came through: {next:?}"
     );
 
-    // The teacher, deactivated, stops watching: their course archived next does not reach them.
+    // The teacher, made a student, no longer watches the course they were listed on: a learner
+    // enrolling there does not reach them.
+    admin_call(
+        "PATCH",
+        format!("/t/delta/api/v1/users/{teacher_id}"),
+        Some(json!({"role": "student"})),
+    )
+    .await;
+    let student = common::token(&state, "delta", "student@delta.test", PORTAL_PASSWORD).await;
+    enroll(&state, "delta", &course, &student).await;
+    // Then deactivated, they stop watching: their course archived next does not reach them.
     admin_call(
         "POST",
         format!("/t/delta/api/v1/users/{teacher_id}/deactivate"),
@@ -459,7 +469,33 @@ async fn a_demoted_watcher_sees_only_the_new_roles_events_and_a_deactivated_one_
     }
     let kinds: Vec<&str> = seen.iter().map(|r| r.event.as_str()).collect();
     assert_eq!(kinds.last(), Some(&"user.deactivated"), "{seen:?}");
+    assert!(kinds.contains(&"user.updated"), "{seen:?}");
+    assert!(!kinds.contains(&"student.enrolled"), "{seen:?}");
     assert!(!kinds.contains(&"course.archived"), "{seen:?}");
     worker.stop(Duration::from_secs(5)).await;
+    store.close().await;
+}
+
+/// A stopping server ends its event streams (their clients resume elsewhere with
+/// `Last-Event-ID`) instead of waiting for them, which never end by themselves.
+#[tokio::test]
+async fn a_stopping_server_ends_its_streams() {
+    let (config, _guard) = lyceum_store::testing::sqlite_config();
+    let store = Store::open(config).await.unwrap();
+    school(&store, "omega", "#1565c0", 1).await;
+    let state = AppState::new(store.clone(), ServerConfig::unthrottled());
+    let student = common::token(&state, "omega", "student@omega.test", PORTAL_PASSWORD).await;
+    let server = lyceum_server::LocalServer::start(state, Duration::from_secs(30))
+        .await
+        .unwrap();
+    let path = "/t/omega/api/v1/events/stream";
+    let mut stream = Stream::open(server.address, path, &student, None).await;
+    assert_eq!(stream.status, 200, "{}", stream.head);
+    tokio::time::timeout(Duration::from_secs(10), server.stop())
+        .await
+        .expect("the server stopped within 10 s, its stream open")
+        .unwrap();
+    let ended = tokio::time::timeout(Duration::from_secs(5), stream.next()).await;
+    assert!(matches!(ended, Ok(None)), "the stream ended: {ended:?}");
     store.close().await;
 }

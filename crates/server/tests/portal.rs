@@ -252,6 +252,10 @@ async fn a_learner_signs_in_enrolls_completes_a_course_and_the_certificate_is_pu
             assert_eq!(page.status, status, "{label}: {address}: {}", page.body);
             assert!(page.is_html(), "{label}: {address}: {}", page.body);
         }
+        // A page that takes no form answers a page for one, too.
+        let posted = browser.post("/t/north/learn", &[], None).await;
+        assert_eq!(posted.status, StatusCode::METHOD_NOT_ALLOWED, "{label}");
+        assert!(posted.is_html(), "{label}: {}", posted.body);
         // Staff, who do not enroll themselves, are not offered the button.
         let mut staff = Browser::new(&state, &label);
         staff.sign_in("north", "teacher@north.test").await;

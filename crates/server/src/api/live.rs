@@ -7,7 +7,7 @@
 //! hands them in batches to the tenant's streams through a bounded channel. A stream that falls
 //! [`FEED_BATCHES`] batches behind is ended, never waited for: its client reconnects with
 //! `Last-Event-ID` and reads what it missed from the store. A stream lasts at most until its
-//! access token expires; a user's role, standing and courses are read again after an event
+//! access token expires, or until the server stops; a user's role, standing and courses are read again after an event
 //! that may change them (a demoted user watches under the new role from the next event on, a
 //! deactivated one stops watching), and each user holds at most [`STREAMS_PER_USER`] at once.
 
@@ -46,6 +46,18 @@ pub struct LiveFeeds {
     feeds: Mutex<HashMap<TenantId, Weak<Feed>>>,
     /// The task that wakes feeds on the store's notices, started with the first feed.
     listening: OnceLock<()>,
+    /// Set when the server stops: every stream ends (its client resumes elsewhere with
+    /// `Last-Event-ID`), since a stream never finishes by itself and would hold the shutdown.
+    stopping: StopSignal,
+}
+
+/// A flag streams wait on.
+struct StopSignal(tokio::sync::watch::Sender<bool>);
+
+impl Default for StopSignal {
+    fn default() -> Self {
+        Self(tokio::sync::watch::channel(false).0)
+    }
 }
 
 /// One tenant's feed: the batches it read, for its streams, and its streams per user.
@@ -57,6 +69,11 @@ struct Feed {
 }
 
 impl LiveFeeds {
+    /// Ends every open stream, now and from now on: the server is stopping.
+    pub fn stop(&self) {
+        self.stopping.0.send_replace(true);
+    }
+
     /// The tenant's feed, started if none runs, and a subscription to its batches (taken
     /// under the same lock a feed ends under, so no stream joins a feed that stopped reading).
     fn join(
@@ -262,8 +279,14 @@ pub(crate) async fn stream(
         _seat: seat,
     };
     let events = events(watching);
-    let ends = tokio::time::sleep(expires.to_std().unwrap_or_default());
-    let events = futures_util::StreamExt::take_until(events, ends);
+    let mut stopping = state.live.stopping.0.subscribe();
+    let ends = async move {
+        tokio::select! {
+            () = tokio::time::sleep(expires.to_std().unwrap_or_default()) => {}
+            _ = stopping.wait_for(|stopping| *stopping) => {}
+        }
+    };
+    let events = futures_util::StreamExt::take_until(events, Box::pin(ends));
     let mut response = Sse::new(events)
         .keep_alive(KeepAlive::new().interval(KEEP_ALIVE))
         .into_response();

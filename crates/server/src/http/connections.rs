@@ -1,10 +1,12 @@
 //! Accepting and serving connections: hyper's HTTP/1 and HTTP/2 server with a timer, so that
-//! no client holds a connection (a file descriptor) for ever. A client has
-//! `client_header_timeout` to send a request's headers, counted from when its connection
-//! opened or its previous answer went out: a client that trickles its headers (slowloris) and
-//! an idle HTTP/1 keep-alive connection are both closed then. HTTP/2 connections are pinged
-//! and closed when a ping goes unanswered. Stopping stops accepting and lets every connection
-//! finish the requests it has (see `serve` for the grace period).
+//! an HTTP/1 client cannot hold a connection (a file descriptor) for ever. A client has
+//! `client_header_timeout` to show which protocol it speaks and to send a request's headers,
+//! counted from when its connection opened or its previous answer went out: a client that
+//! trickles its headers (slowloris) and an idle HTTP/1 keep-alive connection are both closed
+//! then. HTTP/2 connections are pinged and closed when a ping goes unanswered (hyper has no
+//! idle timeout for a client that answers them). Stopping stops accepting and lets every
+//! connection finish the requests it has (see `serve` for the grace period); connections that
+//! have not said anything yet are dropped at once.
 
 use axum::body::Body;
 use axum::extract::ConnectInfo;
@@ -42,11 +44,17 @@ pub(crate) async fn serve(
         .keep_alive_interval(HTTP2_PING)
         .keep_alive_timeout(HTTP2_PING);
     let graceful = GracefulShutdown::new();
+    let (stopping, stopped) = tokio::sync::watch::channel(false);
     tokio::pin!(stop);
     loop {
         let (socket, client) = tokio::select! {
             accepted = listener.accept() => match accepted {
                 Ok(accepted) => accepted,
+                // A client gone before it was accepted: nothing to serve.
+                Err(error) if matches!(
+                    error.kind(),
+                    std::io::ErrorKind::ConnectionAborted | std::io::ErrorKind::ConnectionReset
+                ) => continue,
                 Err(error) => {
                     tracing::error!(%error, "could not accept a connection");
                     tokio::time::sleep(ACCEPT_RETRY).await;
@@ -57,12 +65,18 @@ pub(crate) async fn serve(
         };
         socket.set_nodelay(true).ok();
         let (router, builder, graceful) = (router.clone(), builder.clone(), graceful.watcher());
+        let mut stopped = stopped.clone();
         tokio::spawn(async move {
-            // Until its first byte, hyper waits to learn which protocol the client speaks, with
-            // no timer of its own.
-            let mut first = [0_u8; 1];
-            let spoke = tokio::time::timeout(client_header_timeout, socket.peek(&mut first)).await;
-            if !matches!(spoke, Ok(Ok(1..))) {
+            // hyper learns which protocol the client speaks from its first bytes, with no timer
+            // of its own: they must come within the header timeout, and a server stopping
+            // meanwhile does not wait for them.
+            let spoke = tokio::select! {
+                known = tokio::time::timeout(client_header_timeout, protocol_known(&socket)) => {
+                    matches!(known, Ok(true))
+                }
+                _ = stopped.wait_for(|stopped| *stopped) => false,
+            };
+            if !spoke {
                 return;
             }
             let service = router.map_request(move |mut request: axum::http::Request<Incoming>| {
@@ -78,6 +92,29 @@ pub(crate) async fn serve(
             }
         });
     }
+    stopping.send_replace(true);
     drop(listener);
     graceful.shutdown().await;
+}
+
+/// HTTP/2's connection preface, which hyper reads in full before it chooses HTTP/2.
+const PREFACE: &[u8; 24] = b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n";
+/// How long [`protocol_known`] waits for the rest of a preface sent in pieces.
+const PREFACE_POLL: Duration = Duration::from_millis(10);
+
+/// Waits until the client's first bytes tell HTTP/1 from HTTP/2: they differ from HTTP/2's
+/// preface, or hold the whole of it. `false` if the client closed first.
+async fn protocol_known(socket: &tokio::net::TcpStream) -> bool {
+    let mut seen = [0_u8; PREFACE.len()];
+    loop {
+        let read = match socket.peek(&mut seen).await {
+            Ok(0) | Err(_) => return false,
+            Ok(read) => read,
+        };
+        if read == PREFACE.len() || seen[..read] != PREFACE[..read] {
+            return true;
+        }
+        // Part of the preface: a client sends it whole, as a rule, so the rest is near.
+        tokio::time::sleep(PREFACE_POLL).await;
+    }
 }

@@ -410,18 +410,17 @@ fn visitor_locale(
     )
 }
 
-/// A page without a tenant to brand it (the tenant is unknown or not served, or the page could
-/// not be made), in the visitor's language.
 /// A refusal of axum's own extractors on a portal page (a malformed id in the address, a query
-/// it cannot read, a method the page does not take) comes as plain text: the visitor gets a
-/// page saying so instead.
+/// it cannot read, a method the page does not take) comes as plain text or empty: the visitor
+/// gets a page saying so instead.
 async fn page_for_rejection(locale: &PageLocale, response: Response) -> Response {
-    let plain = response
+    // Plain text, or nothing at all (a 405).
+    let bare = response
         .headers()
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.starts_with("text/plain"));
-    if !response.status().is_client_error() || !plain {
+        .is_none_or(|v| v.starts_with("text/plain"));
+    if !response.status().is_client_error() || !bare {
         return response;
     }
     let status = response.status();
@@ -443,6 +442,8 @@ pub(crate) fn no_such_page(state: &AppState, headers: &HeaderMap) -> Response {
     bare_problem(&visitor_locale(state, None, headers), missing)
 }
 
+/// A page without a tenant to brand it (the tenant is unknown or not served, or the page could
+/// not be made), in the visitor's language.
 fn bare_problem(locale: &PageLocale, e: ApiError) -> Response {
     let status = e.status;
     let body = format!(
