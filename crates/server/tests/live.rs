@@ -124,6 +124,27 @@ async fn serve(state: &AppState) -> SocketAddr {
     address
 }
 
+/// A school's `people` added, its events delivered by a worker (its sweep every second), and
+/// the router serving it on a local port.
+async fn watched(
+    store: &Store,
+    school: &lyceum_store::Tenant,
+    people: &[(&str, &str, Role)],
+) -> (lyceum_worker::RunningWorker, AppState, SocketAddr) {
+    common::add_users(store, school, people).await;
+    let worker = Worker::new(
+        store.clone(),
+        WorkerConfig {
+            sweep_every: Duration::from_secs(1),
+            ..WorkerConfig::default()
+        },
+    )
+    .start();
+    let state = AppState::new(store.clone(), ServerConfig::unthrottled());
+    let address = serve(&state).await;
+    (worker, state, address)
+}
+
 async fn first_lesson(state: &AppState, slug: &str, course: &str, token: &str) -> String {
     let (_, modules) = common::call(
         state,
@@ -159,22 +180,12 @@ async fn streams_carry_each_watchers_own_events_in_order_and_resume_after_a_reco
         let store = Store::open(config).await.unwrap();
         let (alpha, course) = school(&store, "alpha", "#1565c0", 1).await;
         let (_beta, beta_course) = school(&store, "beta", "#2e7d32", 1).await;
-        common::add_users(
+        let (worker, state, address) = watched(
             &store,
             &alpha,
             &[("other@alpha.test", PORTAL_PASSWORD, Role::Student)],
         )
         .await;
-        let worker = Worker::new(
-            store.clone(),
-            WorkerConfig {
-                sweep_every: Duration::from_secs(1),
-                ..WorkerConfig::default()
-            },
-        )
-        .start();
-        let state = AppState::new(store.clone(), ServerConfig::unthrottled());
-        let address = serve(&state).await;
         let token = |slug: &'static str, who: &'static str| {
             let state = state.clone();
             async move {
@@ -354,22 +365,12 @@ async fn a_demoted_watcher_sees_only_the_new_roles_events_and_a_deactivated_one_
     let (config, _guard) = lyceum_store::testing::sqlite_config();
     let store = Store::open(config).await.unwrap();
     let (delta, course) = school(&store, "delta", "#1565c0", 1).await;
-    common::add_users(
+    let (worker, state, address) = watched(
         &store,
         &delta,
         &[("deputy@delta.test", PORTAL_PASSWORD, Role::Admin)],
     )
     .await;
-    let worker = Worker::new(
-        store.clone(),
-        WorkerConfig {
-            sweep_every: Duration::from_secs(1),
-            ..WorkerConfig::default()
-        },
-    )
-    .start();
-    let state = AppState::new(store.clone(), ServerConfig::unthrottled());
-    let address = serve(&state).await;
     let admin = common::token(&state, "delta", "admin@delta.test", PORTAL_PASSWORD).await;
     let deputy = common::token(&state, "delta", "deputy@delta.test", PORTAL_PASSWORD).await;
     let teacher = common::token(&state, "delta", "teacher@delta.test", PORTAL_PASSWORD).await;
