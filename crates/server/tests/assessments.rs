@@ -1255,7 +1255,9 @@ async fn an_instructor_writes_a_quiz_in_the_portal_links_it_and_grades_its_essay
             .await
             .text();
         assert!(
-            refused.contains("The question cannot be saved"),
+            refused.contains("The question cannot be saved")
+                && refused.contains("tick at least one right answer")
+                && !refused.contains("key.correct"),
             "{w}: {refused}"
         );
         let read = teacher
@@ -2145,7 +2147,10 @@ async fn staff_keep_question_banks_and_draws_in_the_portal_and_an_attempt_shows_
             .expect(StatusCode::UNPROCESSABLE_ENTITY)
             .await
             .text();
-        assert!(refused.contains("The question cannot be saved"), "{w}");
+        assert!(
+            refused.contains("The question cannot be saved: check the options"),
+            "{w}: {refused}"
+        );
         let pool = bank_questions(&w, &s.teacher, &bank).await;
         assert_eq!(pool.len(), 7, "{w}");
         let detail = teacher

@@ -1,8 +1,17 @@
 # Quizzes and exams: what their pages say, and why an assessment refused something.
 
 invalid-assessment = These settings do not hold together (passing percent, time limit, attempts and dates).
-# $field names the place in the question, such as key.options[1].id.
-invalid-question = The question cannot be saved: check { $field }.
+# $part is the part of the question at fault; $field names the place, such as key.options[1].id.
+invalid-question = The question cannot be saved: { $part ->
+        [text] check its text (required, not too long).
+        [points] check its points.
+        [tags] check its tags.
+        [correct] tick at least one right answer among the options, each an option of the question.
+        [options] check the options (enough of them, each with a text, none twice).
+        [answers] check the accepted answers.
+        [length] check the longest answer allowed.
+       *[other] check { $field }.
+    }
 invalid-pattern = The pattern is not accepted: it must be a regular expression without look-around or back-references, and not too large.
 invalid-answer = This answer does not fit its question.
 invalid-rubric = The rubric cannot be saved: check { $field }.

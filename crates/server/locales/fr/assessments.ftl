@@ -1,8 +1,17 @@
 # Quiz et examens : ce que disent leurs pages, et pourquoi une évaluation a refusé quelque chose.
 
 invalid-assessment = Ces réglages ne vont pas ensemble (pourcentage de réussite, durée, tentatives et dates).
-# $field nomme l'endroit de la question, comme key.options[1].id.
-invalid-question = La question ne peut pas être enregistrée : vérifiez { $field }.
+# $part est la partie de la question en cause ; $field nomme l'endroit, comme key.options[1].id.
+invalid-question = La question ne peut pas être enregistrée : { $part ->
+        [text] vérifiez son texte (obligatoire, pas trop long).
+        [points] vérifiez ses points.
+        [tags] vérifiez ses étiquettes.
+        [correct] cochez au moins une bonne réponse parmi les options, chacune une option de la question.
+        [options] vérifiez les options (assez nombreuses, chacune avec un texte, sans doublon).
+        [answers] vérifiez les réponses acceptées.
+        [length] vérifiez la longueur de réponse maximale.
+       *[other] vérifiez { $field }.
+    }
 invalid-pattern = Le motif est refusé : il doit être une expression régulière sans assertion avant ou arrière ni référence arrière, et pas trop grande.
 invalid-answer = Cette réponse ne correspond pas à sa question.
 invalid-rubric = La grille ne peut pas être enregistrée : vérifiez { $field }.

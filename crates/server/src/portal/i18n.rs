@@ -461,9 +461,10 @@ impl PageLocale {
                 self.msg("invalid-domain").arg("value", value.as_str())
             }
             ValidationError::InvalidAssessment(_) => self.msg("invalid-assessment"),
-            ValidationError::InvalidQuestion { field, .. } => {
-                self.msg("invalid-question").arg("field", field.as_str())
-            }
+            ValidationError::InvalidQuestion { field, .. } => self
+                .msg("invalid-question")
+                .arg("part", question_part(field))
+                .arg("field", field.as_str()),
             ValidationError::InvalidPattern(_) => self.msg("invalid-pattern"),
             ValidationError::InvalidAnswer(_) => self.msg("invalid-answer"),
             ValidationError::InvalidRubric { field, .. } => {
@@ -682,6 +683,22 @@ impl fmt::Display for Message<'_> {
             tracing::error!(id = self.id, ?errors, "a message failed to format");
         }
         f.write_str(&text)
+    }
+}
+
+/// The part of a question a refusal's field names (`key.options[1].id`), as the message
+/// catalogue words it; `other` for a field it has no words for (the message then names it).
+fn question_part(field: &str) -> &'static str {
+    let path = field.split('[').next().unwrap_or(field);
+    match path {
+        "prompt" => "text",
+        "points" => "points",
+        "tags" => "tags",
+        "key.correct" => "correct",
+        "key.options" | "key.choices" | "key.items" | "key.prompts" => "options",
+        "key.max_chars" => "length",
+        _ if path.starts_with("key.rule") || path.starts_with("key.answers") => "answers",
+        _ => "other",
     }
 }
 
