@@ -39,7 +39,7 @@ pub async fn list(
 ) -> Result<Vec<User>, Refusal> {
     actor.require(Permission::UserManage)?;
     let filter = users::UserFilter {
-        search: filter.search.as_ref().map(SearchText::as_str),
+        search: filter.search.as_ref(),
         role: filter.role,
         status: filter.status,
     };

@@ -327,15 +327,11 @@ pub struct CatalogQuery {
 
 pub async fn list(tx: &mut TenantTx, query: &CatalogQuery) -> Result<Vec<Course>, StoreError> {
     let tenant = tx.tenant();
-    let pattern = query.search.as_ref().map(|s| {
-        let escaped = s
-            .as_str()
-            .to_lowercase()
-            .replace('\\', "\\\\")
-            .replace('%', "\\%")
-            .replace('_', "\\_");
-        format!("%{escaped}%")
-    });
+    // `title_search` holds the title lower-cased.
+    let pattern = query
+        .search
+        .as_ref()
+        .map(|s| super::containing(s).to_lowercase());
     let (restricted, viewer) = match query.visibility {
         Visibility::All => (false, None),
         Visibility::Published => (true, None),

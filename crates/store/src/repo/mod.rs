@@ -26,7 +26,7 @@ pub mod webhooks;
 use crate::engine::dispatch;
 use crate::error::StoreError;
 use crate::scope::TenantTx;
-use lyceum_domain::CourseId;
+use lyceum_domain::{CourseId, SearchText};
 use std::collections::HashSet;
 use std::hash::Hash;
 use uuid::Uuid;
@@ -129,4 +129,16 @@ async fn delete_by_id(tx: &mut TenantTx, table: &str, id: Uuid) -> Result<bool, 
         sqlx::query(&sql).bind(tenant).bind(id).execute(c).await?.rows_affected()
     });
     Ok(deleted > 0)
+}
+
+/// A `LIKE ... ESCAPE '\'` pattern for text holding `search` anywhere, taken literally (`%`,
+/// `_` and `\` escaped). A [`SearchText`] is short, so the pattern stays within what SQLite
+/// takes (50,000 bytes).
+pub(crate) fn containing(search: &SearchText) -> String {
+    let escaped = search
+        .as_str()
+        .replace('\\', "\\\\")
+        .replace('%', "\\%")
+        .replace('_', "\\_");
+    format!("%{escaped}%")
 }

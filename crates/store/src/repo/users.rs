@@ -5,7 +5,7 @@ use crate::engine::dispatch;
 use crate::error::StoreError;
 use crate::scope::{TenantRow, TenantTx, WriteTx};
 use chrono::{DateTime, Utc};
-use lyceum_domain::{Email, Locale, Role, UserId, UserStatus};
+use lyceum_domain::{Email, Locale, Role, SearchText, UserId, UserStatus};
 use serde::Serialize;
 use uuid::Uuid;
 
@@ -194,7 +194,7 @@ pub async fn count_students(tx: &mut TenantTx) -> Result<i64, StoreError> {
 #[derive(Debug, Clone, Copy, Default)]
 pub struct UserFilter<'a> {
     /// Name or e-mail holds this text, whatever the case (taken literally: `%` and `_` too).
-    pub search: Option<&'a str>,
+    pub search: Option<&'a SearchText>,
     pub role: Option<Role>,
     pub status: Option<UserStatus>,
 }
@@ -219,13 +219,7 @@ pub async fn list(
     let tenant = tx.tenant();
     // Both sides lower-cased by the engine alike: PostgreSQL folds every letter, SQLite the
     // ASCII ones (text typed as it is stored always matches).
-    let pattern = filter.search.map(|s| {
-        let escaped = s
-            .replace('\\', "\\\\")
-            .replace('%', "\\%")
-            .replace('_', "\\_");
-        format!("%{escaped}%")
-    });
+    let pattern = filter.search.map(super::containing);
     let sql = format!(
         "SELECT {COLUMNS} FROM users WHERE tenant_id = $1 \
          AND ($2 IS NULL OR LOWER(display_name) LIKE LOWER($2) ESCAPE '\\' \
