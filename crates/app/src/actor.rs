@@ -23,9 +23,15 @@ impl Actor {
         self.role == Role::Admin
     }
 
+    /// Whether the actor's role grants `permission` (to offer an action only to those who may
+    /// take it; [`Actor::require`] is the check).
+    pub fn may(&self, permission: Permission) -> bool {
+        self.role.permissions().contains(&permission)
+    }
+
     /// Refuses with `PERMISSION_DENIED` unless the actor's role grants `permission`.
     pub fn require(&self, permission: Permission) -> Result<(), Refusal> {
-        if self.role.permissions().contains(&permission) {
+        if self.may(permission) {
             Ok(())
         } else {
             Err(Refusal::denied(format!(

@@ -329,10 +329,10 @@ pub async fn create(
     detail_of(tx, course).await
 }
 
-/// Sets instructors (checked) and prerequisites (checked for existence and cycles).
-/// Sets a course's instructors and (if given) its prerequisites: each a course the actor may
-/// see, or one the course requires already (an admin may have chosen a course an instructor
-/// does not see); a course they may not see is refused as if it did not exist.
+/// Sets a course's instructors (each an active instructor or admin) and, if given, its
+/// prerequisites (no cycle; each a course the actor may see, or one the course requires
+/// already, as an admin may have chosen a course an instructor does not see; a course they may
+/// not see is refused as if it did not exist).
 async fn set_people(
     tx: &mut WriteTx,
     actor: &Actor,

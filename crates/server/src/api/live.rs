@@ -7,9 +7,10 @@
 //! hands them in batches to the tenant's streams through a bounded channel. A stream that falls
 //! [`FEED_BATCHES`] batches behind is ended, never waited for: its client reconnects with
 //! `Last-Event-ID` and reads what it missed from the store. A stream lasts at most until its
-//! access token expires, or until the server stops; a user's role, standing and courses are read again after an event
-//! that may change them (a demoted user watches under the new role from the next event on, a
-//! deactivated one stops watching), and each user holds at most [`STREAMS_PER_USER`] at once.
+//! access token expires, or until the server stops; a user's role, standing and courses are
+//! read again after an event that may change them (a demoted user watches under the new role
+//! from the next event on, a deactivated one stops watching), and each user holds at most
+//! [`STREAMS_PER_USER`] at once.
 
 use crate::api::auth::Authenticated;
 use crate::http::error::{ApiError, ErrorBody};

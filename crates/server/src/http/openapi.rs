@@ -5,9 +5,10 @@
 //!
 //! The modifiers add what every operation of a kind shares, so that no handler has to repeat
 //! it: the security scheme, unique operation ids, how a tenant is named, the refusals of tenant
-//! resolution and rate limits, the refusals of bodies, ids and queries, and the error body on
-//! every error response; and `allOf` compositions any answer can satisfy. `crates/server/tests/openapi.rs` holds the result against the router
-//! and against the official OpenAPI 3.1 schema.
+//! resolution and rate limits, the refusals of bodies, ids and queries, the error body on every
+//! error response, and `allOf` compositions any answer can satisfy.
+//! `crates/server/tests/openapi.rs` holds the result against the router and against the
+//! official OpenAPI 3.1 schema.
 
 use axum::http::Method;
 use axum::response::{IntoResponse, Response};
@@ -357,9 +358,8 @@ impl Modify for OperationIds {
 /// The refusals every operation of a kind can answer, declared where the handler's annotation
 /// did not declare the status: every operation 400 (a NUL character in its address or a
 /// header) and 413 (a body larger than the address takes, whether or not it takes one); a
-/// signed-in operation 401 (no, a malformed, a forged or an
-/// expired token); one with a body 400 (not JSON), 413 (too large), 415 (not
-/// `application/json`) and 422 (valid JSON of the wrong shape); one with path or query
+/// signed-in operation 401 (no, a malformed, a forged or an expired token); one with a body
+/// 400 (not JSON), 415 (not `application/json`) and 422 (valid JSON of the wrong shape); one with path or query
 /// parameters 400 (a malformed id or query); one with query parameters 422 (a value out of
 /// range); one with path parameters 404. Each with the error body. A status the handler
 /// declared is left to it.

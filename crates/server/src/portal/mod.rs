@@ -59,7 +59,7 @@ use i18n::PageLocale;
 use lyceum_app::identity::{sessions, User};
 use lyceum_app::learning::import::MAX_CSV_BYTES;
 use lyceum_app::{Actor, Refusal};
-use lyceum_domain::{AssessmentId, Branding, LessonId, ModuleId, QuestionBankId, Role};
+use lyceum_domain::{AssessmentId, Branding, LessonId, ModuleId, QuestionBankId, Role, SearchText};
 use lyceum_store::{Tenant, TenantTx, WriteTx};
 use serde::de::DeserializeOwned;
 use serde::Deserialize;
@@ -434,6 +434,18 @@ async fn page_for_rejection(locale: &PageLocale, response: Response) -> Response
         crate::http::error::in_our_words(&text),
     );
     bare_problem(locale, refusal)
+}
+
+/// What a page's search box was sent: the search it makes, and the text to show back in the
+/// box (the search as it is matched; empty for none).
+pub(crate) fn search_box(typed: Option<&str>) -> (Option<SearchText>, String) {
+    let search = typed.and_then(SearchText::new);
+    let shown = search
+        .as_ref()
+        .map(SearchText::as_str)
+        .unwrap_or_default()
+        .to_owned();
+    (search, shown)
 }
 
 /// The page a browser gets for an address that is neither a page nor the API's.

@@ -25,7 +25,6 @@ use lyceum_app::learning::{enrollments, progress, Release};
 use lyceum_app::Refusal;
 use lyceum_domain::{
     AssessmentId, ContentBlock, CourseId, LessonId, LessonKind, Locale, Percent, Permission,
-    SearchText,
 };
 use lyceum_store::LearnerLock;
 use serde::Deserialize;
@@ -84,12 +83,7 @@ pub(crate) async fn home(
     visit: Visit,
     Query(query): Query<CatalogQuery>,
 ) -> Response {
-    let filter = query.q.as_deref().and_then(SearchText::new);
-    let search = filter
-        .as_ref()
-        .map(SearchText::as_str)
-        .unwrap_or_default()
-        .to_owned();
+    let (filter, search) = super::search_box(query.q.as_deref());
     let found = visit
         .read(&state, async |tx| {
             let page = courses::public_catalog(tx, filter, query.after, CATALOG_PAGE).await?;
@@ -179,12 +173,9 @@ pub(crate) async fn course(
             Ok((course, cover, modules, enrolled))
         })
         .await;
-    let may_enroll = visit.actor().is_some_and(|actor| {
-        actor
-            .role
-            .permissions()
-            .contains(&Permission::EnrollmentSelf)
-    });
+    let may_enroll = visit
+        .actor()
+        .is_some_and(|actor| actor.may(Permission::EnrollmentSelf));
     visit.show(read, |(course, cover, modules, enrolled), chrome| {
         CoursePage {
             chrome,

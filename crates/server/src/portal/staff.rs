@@ -25,8 +25,7 @@ use lyceum_app::learning::courses::{self, Course, CourseDraft, CourseInput};
 use lyceum_app::tenant::plan_usage;
 use lyceum_app::{Actor, Refusal};
 use lyceum_domain::{
-    AuditAction, CourseSlug, Permission, Plan, Role, SearchText, UserId, UserStatus,
-    ValidationError,
+    AuditAction, CourseSlug, Permission, Plan, Role, UserId, UserStatus, ValidationError,
 };
 use lyceum_store::StoreError;
 use serde::Deserialize;
@@ -351,12 +350,7 @@ pub(super) async fn people_page(
     note: PeopleNote,
     status: StatusCode,
 ) -> Response {
-    let search = list.q.as_deref().and_then(SearchText::new);
-    let query = search
-        .as_ref()
-        .map(SearchText::as_str)
-        .unwrap_or_default()
-        .to_owned();
+    let (search, query) = super::search_box(list.q.as_deref());
     let filter = PeopleFilter {
         search,
         role: list.role.as_deref().and_then(|r| r.parse().ok()),
